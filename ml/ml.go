@@ -1,0 +1,97 @@
+// Package ml holds the types that Weir's data, transform, learner and metric
+// packages share: a dense feature matrix and the interfaces learners satisfy.
+// It imports only the standard library.
+package ml
+
+import (
+	"context"
+	"fmt"
+)
+
+// Matrix is a dense table of float64 features stored column by column:
+// Cols[j][i] is feature j of row i. NaN marks a missing value. Column-major
+// storage is what histogram and split finding read fastest; Row copies one row
+// out for one-row prediction.
+type Matrix struct {
+	Rows  int
+	Names []string    // len(Names) == len(Cols); may be nil
+	Cols  [][]float64 // each of length Rows
+}
+
+// NewMatrix allocates a rows × cols matrix of zeros.
+func NewMatrix(rows, cols int) *Matrix {
+	m := &Matrix{Rows: rows, Cols: make([][]float64, cols)}
+	buf := make([]float64, rows*cols)
+	for j := range m.Cols {
+		m.Cols[j] = buf[j*rows : (j+1)*rows : (j+1)*rows]
+	}
+	return m
+}
+
+// NumCols returns the number of features.
+func (m *Matrix) NumCols() int { return len(m.Cols) }
+
+// At returns feature j of row i.
+func (m *Matrix) At(i, j int) float64 { return m.Cols[j][i] }
+
+// Row copies row i into dst (grown if needed) and returns it.
+func (m *Matrix) Row(i int, dst []float64) []float64 {
+	if cap(dst) < len(m.Cols) {
+		dst = make([]float64, len(m.Cols))
+	}
+	dst = dst[:len(m.Cols)]
+	for j, c := range m.Cols {
+		dst[j] = c[i]
+	}
+	return dst
+}
+
+// Subset returns a new matrix holding the given rows, in order.
+func (m *Matrix) Subset(rows []int) *Matrix {
+	out := NewMatrix(len(rows), len(m.Cols))
+	out.Names = m.Names
+	for j, c := range m.Cols {
+		dst := out.Cols[j]
+		for k, i := range rows {
+			dst[k] = c[i]
+		}
+	}
+	return out
+}
+
+// Check returns an error when the matrix is not rectangular or names do not
+// match the columns.
+func (m *Matrix) Check() error {
+	if m.Names != nil && len(m.Names) != len(m.Cols) {
+		return fmt.Errorf("matrix has %d names for %d columns", len(m.Names), len(m.Cols))
+	}
+	for j, c := range m.Cols {
+		if len(c) != m.Rows {
+			return fmt.Errorf("matrix column %d has %d rows, want %d", j, len(c), m.Rows)
+		}
+	}
+	return nil
+}
+
+// Classifier is a fitted or unfitted binary classifier. Labels are 0 and 1;
+// weights may be nil (all 1).
+type Classifier interface {
+	Fit(ctx context.Context, X *Matrix, y, weights []float64) error
+	// PredictProba returns P(y=1) for each row of X.
+	PredictProba(X *Matrix) ([]float64, error)
+}
+
+// RowPredictor scores one row without allocating; row has NumCols values.
+type RowPredictor interface {
+	PredictRow(row []float64) float64
+}
+
+// Regressor is a fitted or unfitted regressor.
+type Regressor interface {
+	Fit(ctx context.Context, X *Matrix, y, weights []float64) error
+	Predict(X *Matrix) ([]float64, error)
+}
+
+// Progress receives progress of long work (iterations done of total); it may
+// be nil.
+type Progress func(done, total int)
