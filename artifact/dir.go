@@ -1,0 +1,189 @@
+package artifact
+
+import (
+	"context"
+	"errors"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+
+	"github.com/weir-ml/weir"
+)
+
+// Dir is a Store on a local directory. Files are written to a temporary file
+// beside their destination and renamed into place, so readers never see a
+// partial file. Symbolic links that lead outside the root are not followed.
+type Dir struct {
+	Root string
+}
+
+var _ Store = (*Dir)(nil)
+
+// NewDir returns a Store rooted at root; the directory is created on first
+// write.
+func NewDir(root string) *Dir { return &Dir{Root: root} }
+
+// resolve checks p and returns its path on disk, refusing any path whose
+// existing parts resolve (through symbolic links) outside the root.
+func (d *Dir) resolve(p string) (string, error) {
+	c, err := CleanPath(p)
+	if err != nil {
+		return "", err
+	}
+	full := filepath.Join(d.Root, filepath.FromSlash(c))
+	// The root must exist so that the walk below stops at it.
+	if err := os.MkdirAll(d.Root, 0o755); err != nil {
+		return "", err
+	}
+	root, err := filepath.EvalSymlinks(d.Root)
+	if err != nil {
+		return "", err
+	}
+	if root, err = filepath.Abs(root); err != nil {
+		return "", err
+	}
+	// Resolve the longest existing prefix of full and check it stays inside.
+	probe := full
+	for {
+		real, err := filepath.EvalSymlinks(probe)
+		if err == nil {
+			abs, _ := filepath.Abs(real)
+			if abs != root && !strings.HasPrefix(abs, root+string(filepath.Separator)) {
+				return "", weir.Errorf(weir.ErrInvalidParameterValue, "Invalid path: %q leads outside the artifact root.", p)
+			}
+			break
+		}
+		parent := filepath.Dir(probe)
+		if parent == probe {
+			break
+		}
+		probe = parent
+	}
+	return full, nil
+}
+
+// Put implements Store.
+func (d *Dir) Put(ctx context.Context, p string, r io.Reader) (err error) {
+	defer weir.Wrap(&err, "artifact.Dir.Put(%q)", p)
+	full, err := d.resolve(p)
+	if err != nil {
+		return err
+	}
+	if full == filepath.Clean(d.Root) {
+		return weir.Errorf(weir.ErrInvalidParameterValue, "Invalid path: an artifact needs a file name.")
+	}
+	if err := os.MkdirAll(filepath.Dir(full), 0o755); err != nil {
+		return err
+	}
+	tmp, err := os.CreateTemp(filepath.Dir(full), ".upload-*")
+	if err != nil {
+		return err
+	}
+	defer func() {
+		if err != nil {
+			tmp.Close()
+			os.Remove(tmp.Name())
+		}
+	}()
+	if _, err = io.Copy(tmp, contextReader{ctx, r}); err != nil {
+		return err
+	}
+	if err = tmp.Sync(); err != nil {
+		return err
+	}
+	if err = tmp.Close(); err != nil {
+		return err
+	}
+	return os.Rename(tmp.Name(), full)
+}
+
+// Open implements Store.
+func (d *Dir) Open(ctx context.Context, p string) (io.ReadCloser, error) {
+	full, err := d.resolve(p)
+	if err != nil {
+		return nil, err
+	}
+	f, err := os.Open(full)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, weir.Errorf(weir.ErrResourceDoesNotExist, "Artifact %q does not exist.", p)
+	}
+	if err != nil {
+		return nil, err
+	}
+	if st, err := f.Stat(); err == nil && st.IsDir() {
+		f.Close()
+		return nil, weir.Errorf(weir.ErrInvalidParameterValue, "Artifact %q is a directory.", p)
+	}
+	return f, nil
+}
+
+// List implements Store.
+func (d *Dir) List(ctx context.Context, dir string) ([]FileInfo, error) {
+	full, err := d.resolve(dir)
+	if err != nil {
+		return nil, err
+	}
+	c, _ := CleanPath(dir)
+	entries, err := os.ReadDir(full)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		// A file, not a directory: list it as itself, as MLflow does.
+		if st, serr := os.Stat(full); serr == nil && !st.IsDir() {
+			return []FileInfo{{Path: c, Size: st.Size()}}, nil
+		}
+		return nil, err
+	}
+	out := make([]FileInfo, 0, len(entries))
+	for _, e := range entries {
+		if strings.HasPrefix(e.Name(), ".upload-") {
+			continue
+		}
+		fi := FileInfo{Path: e.Name(), IsDir: e.IsDir()}
+		if c != "" {
+			fi.Path = c + "/" + e.Name()
+		}
+		if !fi.IsDir {
+			info, err := e.Info()
+			if err != nil {
+				continue // removed while listing
+			}
+			fi.Size = info.Size()
+		}
+		out = append(out, fi)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Path < out[j].Path })
+	return out, nil
+}
+
+// Delete implements Store.
+func (d *Dir) Delete(ctx context.Context, p string) error {
+	full, err := d.resolve(p)
+	if err != nil {
+		return err
+	}
+	if full == filepath.Clean(d.Root) {
+		return weir.Errorf(weir.ErrInvalidParameterValue, "Refusing to delete the artifact root.")
+	}
+	if _, err := os.Lstat(full); errors.Is(err, fs.ErrNotExist) {
+		return weir.Errorf(weir.ErrResourceDoesNotExist, "Artifact %q does not exist.", p)
+	}
+	return os.RemoveAll(full)
+}
+
+// contextReader stops a copy when its context is cancelled.
+type contextReader struct {
+	ctx context.Context
+	r   io.Reader
+}
+
+func (c contextReader) Read(p []byte) (int, error) {
+	if err := c.ctx.Err(); err != nil {
+		return 0, err
+	}
+	return c.r.Read(p)
+}
