@@ -1,0 +1,41 @@
+# The one test command (see README): unit and integration tests, reference
+# fixtures regenerated and compared, and the MLflow-client conformance suite
+# against weir and, as the reference, against a real mlflow server.
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+GO ?= go
+
+.PHONY: test go-test reference conformance conformance-weir conformance-mlflow vet build
+
+test: vet go-test reference conformance
+
+build:
+	$(GO) build -o weir ./cmd/weir
+
+vet:
+	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { echo "gofmt needed:"; gofmt -l $$(git ls-files '*.go'); exit 1; }
+	$(GO) vet ./...
+
+go-test:
+	$(GO) test -count=1 ./...
+
+$(VENV)/.installed: tests/requirements.txt
+	$(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/pip install -q --disable-pip-version-check -r tests/requirements.txt
+	touch $@
+
+# Regenerate every reference fixture with the pinned Python packages and fail
+# when any changed: the Go tests compare against exactly these numbers.
+reference: $(VENV)/.installed
+	@set -e; for f in tests/reference/gen_*.py; do [ -e "$$f" ] || continue; echo "regenerating $$f"; $(PY) $$f; done
+	@changed=$$(git status --porcelain -- tests/reference/fixtures); \
+	if [ -n "$$changed" ]; then echo "reference fixtures changed when regenerated:"; echo "$$changed"; git diff --stat -- tests/reference/fixtures; exit 1; fi
+
+conformance: conformance-weir conformance-mlflow
+
+conformance-weir: $(VENV)/.installed
+	WEIR_CONFORMANCE_TARGET=weir $(PY) -m pytest tests/conformance -q -p no:cacheprovider
+
+conformance-mlflow: $(VENV)/.installed
+	WEIR_CONFORMANCE_TARGET=mlflow $(PY) -m pytest tests/conformance -q -p no:cacheprovider
