@@ -1,0 +1,252 @@
+package gbdt
+
+import (
+	"math"
+	"math/rand/v2"
+	"slices"
+	"sort"
+)
+
+// zeroEps is the half-width of the bin that holds exactly zero. Zero gets a
+// bin of its own because sparse and count-like features are mostly zeros,
+// and a split "zero versus the rest" is the one they most need.
+const zeroEps = 1e-35
+
+// binMapper maps one feature's raw values to histogram bins. Numeric values
+// fall in the first bin whose upper bound is >= the value; categorical
+// values get one bin per category, most frequent first, and a last "other"
+// bin for missing, negative and unseen codes, which a split never sends left.
+type binMapper struct {
+	categorical bool
+	upper       []float64   // numeric: upper bound of each value bin, last is +Inf
+	nanBin      int         // numeric: bin of NaN, or -1 when NaN reads as 0
+	cats        []int       // categorical: category code of each bin
+	catBin      map[int]int // categorical: code -> bin
+	numBins     int
+	constant    bool // every sample value fell in one bin
+}
+
+// trivial reports whether the feature has a single bin, so no split on it is
+// possible and it is skipped entirely.
+func (b *binMapper) trivial() bool { return b.constant || b.numBins <= 1 }
+
+// bin returns the bin of value v.
+func (b *binMapper) bin(v float64) int {
+	if b.categorical {
+		if c, ok := catCode(v); ok {
+			if k, ok := b.catBin[c]; ok {
+				return k
+			}
+		}
+		return len(b.cats)
+	}
+	if math.IsNaN(v) {
+		if b.nanBin >= 0 {
+			return b.nanBin
+		}
+		v = 0
+	}
+	return sort.SearchFloat64s(b.upper, v)
+}
+
+// catCode converts a categorical value to its integer code; NaN, negative
+// and huge values are missing.
+func catCode(v float64) (int, bool) {
+	if !(v >= 0) || v >= math.MaxInt32 {
+		return 0, false
+	}
+	return int(v), true
+}
+
+// sampleRows picks the rows bin boundaries are computed from: all rows, or
+// a seeded uniform sample of n rows in row order.
+func sampleRows(rows, n int, seed int64) []int {
+	if rows <= n {
+		return nil
+	}
+	rng := rand.New(rand.NewPCG(uint64(seed), 0x9e3779b97f4a7c15))
+	idx := rng.Perm(rows)[:n]
+	slices.Sort(idx)
+	return idx
+}
+
+// newBinMapper computes the bins of one feature from its sample values.
+func newBinMapper(vals []float64, categorical bool, p *Params) *binMapper {
+	if categorical {
+		return newCatMapper(vals, p.MaxBin)
+	}
+	sorted := make([]float64, 0, len(vals))
+	nan := 0
+	for _, v := range vals {
+		if math.IsNaN(v) {
+			if p.UseMissing {
+				nan++
+				continue
+			}
+			v = 0
+		}
+		sorted = append(sorted, v)
+	}
+	slices.Sort(sorted)
+	var distinct []float64
+	var counts []int
+	for i, v := range sorted {
+		if i > 0 && v == sorted[i-1] {
+			counts[len(counts)-1]++
+			continue
+		}
+		distinct = append(distinct, v)
+		counts = append(counts, 1)
+	}
+	maxBin := p.MaxBin
+	if nan > 0 {
+		maxBin-- // keep room for the NaN bin
+	}
+	b := &binMapper{nanBin: -1}
+	b.upper = boundsAroundZero(distinct, counts, max(maxBin, 1), p.MinDataInBin)
+	b.numBins = len(b.upper)
+	if nan > 0 {
+		b.nanBin = b.numBins
+		b.numBins++
+	}
+	b.constant = len(distinct)+min(nan, 1) <= 1
+	return b
+}
+
+// boundsAroundZero splits the distinct values into negatives, zero and
+// positives, gives zero its own bin, and shares the other bins between the
+// two sides in proportion to their counts.
+func boundsAroundZero(distinct []float64, counts []int, maxBin, minDataInBin int) []float64 {
+	if len(distinct) == 0 {
+		return []float64{math.Inf(1)}
+	}
+	negEnd := sort.SearchFloat64s(distinct, -zeroEps) // first value >= -eps
+	posStart := sort.Search(len(distinct), func(i int) bool { return distinct[i] > zeroEps })
+	total, negCnt, zeroCnt := 0, 0, 0
+	for i, c := range counts {
+		total += c
+		switch {
+		case i < negEnd:
+			negCnt += c
+		case i < posStart:
+			zeroCnt += c
+		}
+	}
+	var bounds []float64
+	if negEnd > 0 {
+		nb := 1
+		if total > zeroCnt {
+			nb = max(1, int(float64(negCnt)/float64(total-zeroCnt)*float64(maxBin-1)))
+		}
+		bounds = greedyBounds(distinct[:negEnd], counts[:negEnd], nb, negCnt, minDataInBin)
+		bounds[len(bounds)-1] = -zeroEps
+	}
+	if posStart < len(distinct) {
+		nb := max(1, maxBin-1-len(bounds))
+		posCnt := total - negCnt - zeroCnt
+		bounds = append(bounds, zeroEps)
+		bounds = append(bounds, greedyBounds(distinct[posStart:], counts[posStart:], nb, posCnt, minDataInBin)...)
+	} else {
+		bounds = append(bounds, math.Inf(1))
+	}
+	return bounds
+}
+
+// greedyBounds returns at most maxBin upper bounds (the last +Inf) that
+// spread the counted distinct values evenly over bins, giving values that
+// alone fill a bin a bin of their own and never cutting a bin below
+// minDataInBin rows.
+func greedyBounds(distinct []float64, counts []int, maxBin, total, minDataInBin int) []float64 {
+	n := len(distinct)
+	var bounds []float64
+	if n <= maxBin {
+		inBin := 0
+		for i := 0; i < n-1; i++ {
+			inBin += counts[i]
+			if inBin >= minDataInBin {
+				bounds = append(bounds, midpoint(distinct[i], distinct[i+1]))
+				inBin = 0
+			}
+		}
+		return append(bounds, math.Inf(1))
+	}
+	maxBin = max(1, min(maxBin, total/minDataInBin))
+	mean := float64(total) / float64(maxBin)
+	big := make([]bool, n)
+	restBins, restCnt := maxBin, total
+	for i, c := range counts {
+		if float64(c) >= mean {
+			big[i] = true
+			restBins--
+			restCnt -= c
+		}
+	}
+	if restBins > 0 {
+		mean = float64(restCnt) / float64(restBins)
+	}
+	inBin := 0
+	for i := 0; i < n-1; i++ {
+		if !big[i] {
+			restCnt -= counts[i]
+		}
+		inBin += counts[i]
+		if big[i] || float64(inBin) >= mean || (big[i+1] && float64(inBin) >= max(1, mean*0.5)) {
+			bounds = append(bounds, midpoint(distinct[i], distinct[i+1]))
+			if len(bounds) >= maxBin-1 {
+				break
+			}
+			inBin = 0
+			if !big[i] {
+				restBins--
+				if restBins > 0 {
+					mean = float64(restCnt) / float64(restBins)
+				}
+			}
+		}
+	}
+	return append(bounds, math.Inf(1))
+}
+
+// midpoint returns a bound between two consecutive distinct values; a value
+// equal to a falls at or below it and b above it.
+func midpoint(a, b float64) float64 {
+	m := a + (b-a)/2
+	if m >= b { // a and b adjacent floats
+		m = a
+	}
+	return m
+}
+
+// newCatMapper gives each category seen in the sample a bin, most frequent
+// first (ties by code), keeping at most maxBin-1 categories.
+func newCatMapper(vals []float64, maxBin int) *binMapper {
+	count := map[int]int{}
+	other := 0
+	for _, v := range vals {
+		if c, ok := catCode(v); ok {
+			count[c]++
+		} else {
+			other++
+		}
+	}
+	cats := make([]int, 0, len(count))
+	for c := range count {
+		cats = append(cats, c)
+	}
+	slices.SortFunc(cats, func(a, b int) int {
+		if count[a] != count[b] {
+			return count[b] - count[a]
+		}
+		return a - b
+	})
+	if len(cats) > maxBin-1 {
+		cats = cats[:maxBin-1]
+	}
+	b := &binMapper{categorical: true, nanBin: -1, cats: cats, catBin: make(map[int]int, len(cats))}
+	for i, c := range cats {
+		b.catBin[c] = i
+	}
+	b.numBins = len(cats) + 1
+	b.constant = len(cats) == 0 || (len(cats) == 1 && other == 0)
+	return b
+}

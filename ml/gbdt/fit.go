@@ -1,0 +1,253 @@
+package gbdt
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"slices"
+	"sync"
+
+	"github.com/weir-ml/weir/ml"
+)
+
+// Fit trains the model on X and labels y (0/1 for a classifier), with
+// optional non-negative sample weights. It replaces any earlier fit. ctx
+// cancels training between and within iterations.
+func (m *Model) Fit(ctx context.Context, X *ml.Matrix, y, weights []float64) error {
+	p := m.Params
+	if err := m.checkFitInput(X, y, weights, &p); err != nil {
+		return err
+	}
+	d, err := newDataset(ctx, X, &p)
+	if err != nil {
+		return err
+	}
+	obj, err := newObjective(&p, y, weights)
+	if err != nil {
+		return err
+	}
+	t := &trainer{m: m, p: &p, X: X, d: d, obj: obj, l: newLearner(&p, d)}
+	trees, err := t.run(ctx)
+	if err != nil {
+		return err
+	}
+	m.InitScore = obj.initial
+	m.Trees = trees
+	m.NumFeatures = X.NumCols()
+	m.FeatureNames = slices.Clone(X.Names)
+	m.BestIteration = t.best
+	m.ValidHistory = t.history
+	return nil
+}
+
+func (m *Model) checkFitInput(X *ml.Matrix, y, w []float64, p *Params) error {
+	if X == nil {
+		return errors.New("gbdt: nil matrix")
+	}
+	if err := X.Check(); err != nil {
+		return fmt.Errorf("gbdt: %w", err)
+	}
+	if X.Rows == 0 || X.NumCols() == 0 {
+		return fmt.Errorf("gbdt: cannot fit on a %d×%d matrix", X.Rows, X.NumCols())
+	}
+	if len(y) != X.Rows {
+		return fmt.Errorf("gbdt: %d labels for %d rows", len(y), X.Rows)
+	}
+	if w != nil && len(w) != X.Rows {
+		return fmt.Errorf("gbdt: %d weights for %d rows", len(w), X.Rows)
+	}
+	if err := p.validate(X.NumCols()); err != nil {
+		return err
+	}
+	if m.ValidX == nil {
+		if p.EarlyStoppingRounds > 0 {
+			return errors.New("gbdt: early stopping needs validation data (ValidX, ValidY)")
+		}
+		return nil
+	}
+	if err := m.ValidX.Check(); err != nil {
+		return fmt.Errorf("gbdt: validation matrix: %w", err)
+	}
+	if m.ValidX.NumCols() != X.NumCols() {
+		return fmt.Errorf("gbdt: validation matrix has %d columns, training has %d", m.ValidX.NumCols(), X.NumCols())
+	}
+	if len(m.ValidY) != m.ValidX.Rows || (m.ValidWeights != nil && len(m.ValidWeights) != m.ValidX.Rows) {
+		return fmt.Errorf("gbdt: validation labels or weights do not match its %d rows", m.ValidX.Rows)
+	}
+	for i, v := range m.ValidY {
+		if math.IsNaN(v) || (p.Objective == Binary && v != 0 && v != 1) {
+			return fmt.Errorf("gbdt: validation label %d is %v", i, v)
+		}
+	}
+	return nil
+}
+
+// trainer holds the state of one Fit.
+type trainer struct {
+	m   *Model
+	p   *Params
+	X   *ml.Matrix
+	d   *dataset
+	obj *objective
+	l   *learner
+
+	score, g, h []float64
+	bag, oob    []int32
+
+	validScore []float64
+	history    []float64
+	best       int
+}
+
+func (t *trainer) run(ctx context.Context) ([]*Tree, error) {
+	p, n := t.p, t.X.Rows
+	t.score = make([]float64, n)
+	for i := range t.score {
+		t.score[i] = t.obj.initial
+	}
+	t.g, t.h = make([]float64, n), make([]float64, n)
+	if t.m.ValidX != nil {
+		t.validScore = make([]float64, t.m.ValidX.Rows)
+		for i := range t.validScore {
+			t.validScore[i] = t.obj.initial
+		}
+	}
+	bagRNG := rand.New(rand.NewPCG(uint64(p.Seed), 0xba66))
+	featRNG := rand.New(rand.NewPCG(uint64(p.Seed), 0xfea7))
+	threads := p.threads()
+	var trees []*Tree
+	bestValue, bestIter := 0.0, -1
+	for it := 0; it < p.NEstimators; it++ {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		forBlocks(n, threads, func(lo, hi int) { t.obj.gradients(t.score, t.g, t.h, lo, hi) })
+		if p.BaggingFraction < 1 && p.BaggingFreq > 0 && it%p.BaggingFreq == 0 {
+			t.sampleBag(bagRNG)
+		}
+		feats := t.sampleFeatures(featRNG)
+		tree, err := t.l.grow(ctx, t.g, t.h, t.bag, feats)
+		if err != nil {
+			return nil, err
+		}
+		if len(tree.nodes) == 0 {
+			break // no leaf can be split any more: further trees would be identical
+		}
+		for i := range tree.leafValue {
+			tree.leafValue[i] *= p.LearningRate
+		}
+		if !tree.finite() {
+			return nil, errors.New("gbdt: training diverged (non-finite leaf value)")
+		}
+		t.addTree(tree)
+		trees = append(trees, tree)
+		if t.validScore != nil {
+			v, higher := t.evalValid(tree, threads)
+			t.history = append(t.history, v)
+			if bestIter < 0 || (higher && v > bestValue) || (!higher && v < bestValue) {
+				bestValue, bestIter = v, it
+			}
+			if p.EarlyStoppingRounds > 0 && it-bestIter >= p.EarlyStoppingRounds {
+				trees = trees[:bestIter+1]
+				t.best = bestIter + 1
+				break
+			}
+		}
+		if t.m.Progress != nil {
+			t.m.Progress(it+1, p.NEstimators)
+		}
+	}
+	if p.EarlyStoppingRounds > 0 && t.best == 0 && bestIter >= 0 {
+		trees = trees[:bestIter+1]
+		t.best = bestIter + 1
+	}
+	return trees, nil
+}
+
+// sampleBag draws exactly BaggingFraction of the rows without replacement,
+// in row order (selection sampling), and notes the rows left out.
+func (t *trainer) sampleBag(rng *rand.Rand) {
+	n := t.X.Rows
+	k := max(1, int(float64(n)*t.p.BaggingFraction))
+	t.bag, t.oob = t.bag[:0], t.oob[:0]
+	for i := 0; i < n; i++ {
+		if rng.Float64()*float64(n-i) < float64(k-len(t.bag)) {
+			t.bag = append(t.bag, int32(i))
+		} else {
+			t.oob = append(t.oob, int32(i))
+		}
+	}
+}
+
+// sampleFeatures picks the features this tree may split on.
+func (t *trainer) sampleFeatures(rng *rand.Rand) []int {
+	used := t.d.used
+	if t.p.FeatureFraction >= 1 || len(used) <= 1 {
+		return used
+	}
+	k := max(1, int(math.Round(float64(len(used))*t.p.FeatureFraction)))
+	perm := rng.Perm(len(used))[:k]
+	out := make([]int, k)
+	for i, j := range perm {
+		out[i] = used[j]
+	}
+	slices.Sort(out)
+	return out
+}
+
+// addTree adds the new tree's output to the training scores: rows it was
+// grown on take their leaf from the learner's partition, rows left out by
+// bagging are run through the tree.
+func (t *trainer) addTree(tree *Tree) {
+	for i, lf := range t.l.leaves {
+		v := tree.leafValue[i]
+		for _, r := range t.l.idx[lf.start : lf.start+lf.n] {
+			t.score[r] += v
+		}
+	}
+	if t.bag != nil {
+		for _, r := range t.oob {
+			t.score[r] += tree.leafValue[tree.leafOfCol(t.X.Cols, int(r))]
+		}
+	}
+}
+
+func (t *trainer) evalValid(tree *Tree, threads int) (float64, bool) {
+	V := t.m.ValidX
+	forBlocks(V.Rows, threads, func(lo, hi int) {
+		for r := lo; r < hi; r++ {
+			t.validScore[r] += tree.leafValue[tree.leafOfCol(V.Cols, r)]
+		}
+	})
+	return evalMetric(t.p.metric(), t.validScore, t.m.ValidY, t.m.ValidWeights)
+}
+
+// forBlocks runs f over [0, n) cut into fixed blocks on up to threads
+// goroutines. Block boundaries depend only on n, and f writes only its own
+// rows, so results never depend on the thread count.
+func forBlocks(n, threads int, f func(lo, hi int)) {
+	const block = 1 << 14
+	if threads <= 1 || n <= block {
+		f(0, n)
+		return
+	}
+	blocks := (n + block - 1) / block
+	var wg sync.WaitGroup
+	next := make(chan int, blocks)
+	for b := 0; b < blocks; b++ {
+		next <- b
+	}
+	close(next)
+	for w := 0; w < min(threads, blocks); w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for b := range next {
+				f(b*block, min(n, (b+1)*block))
+			}
+		}()
+	}
+	wg.Wait()
+}

@@ -1,0 +1,336 @@
+package gbdt
+
+import (
+	"context"
+)
+
+// learner grows one tree at a time, leaf-wise: it always splits the leaf
+// whose best split gains most. The rows of each leaf are kept as one
+// contiguous range of idx, so a leaf's histogram reads only its own rows.
+type learner struct {
+	p       *Params
+	d       *dataset
+	threads int
+
+	idx, tmp []int32
+	og, oh   []float64 // gradients of the leaf being built, in row order
+	identity bool      // idx holds every row in order (no bagging)
+	free     [][]histBin
+	leaves   []leafState
+	feats    []int
+	small    []split // per-feature best splits, indexed like feats
+	large    []split
+}
+
+// leafState is a growing leaf.
+type leafState struct {
+	start, n int
+	sum      histBin
+	depth    int
+	value    float64
+	hist     []histBin
+	best     split
+	parent   int32 // node whose child this leaf is, -1 for the root
+	isLeft   bool
+}
+
+func newLearner(p *Params, d *dataset) *learner {
+	return &learner{
+		p: p, d: d, threads: p.threads(),
+		idx: make([]int32, d.rows), tmp: make([]int32, d.rows),
+		og: make([]float64, d.rows), oh: make([]float64, d.rows),
+	}
+}
+
+func (l *learner) getHist() []histBin {
+	if n := len(l.free); n > 0 {
+		h := l.free[n-1]
+		l.free = l.free[:n-1]
+		return h
+	}
+	return make([]histBin, l.d.nbins)
+}
+
+func (l *learner) putHist(leaf *leafState) {
+	if leaf.hist != nil {
+		l.free = append(l.free, leaf.hist)
+		leaf.hist = nil
+	}
+}
+
+// splittable reports whether a leaf could still be split at all, before
+// paying for its histogram.
+func (l *learner) splittable(s *leafState) bool {
+	p := l.p
+	return s.n >= 2*max(p.MinDataInLeaf, 1) && s.sum.h >= 2*p.MinSumHessianInLeaf &&
+		(p.MaxDepth <= 0 || s.depth < p.MaxDepth)
+}
+
+// grow fits one tree to gradients g and hessians h over the given rows
+// (nil: all rows), splitting only on feats. It returns the tree, without
+// the learning rate applied, and leaves l.leaves describing each leaf's rows.
+func (l *learner) grow(ctx context.Context, g, h []float64, rows []int32, feats []int) (*Tree, error) {
+	l.feats = feats
+	l.small = growSplits(l.small, len(feats))
+	l.large = growSplits(l.large, len(feats))
+	l.leaves = l.leaves[:0]
+	n := l.d.rows
+	l.identity = rows == nil
+	if rows == nil {
+		for i := range n {
+			l.idx[i] = int32(i)
+		}
+	} else {
+		n = copy(l.idx, rows)
+	}
+	root := leafState{n: n, parent: -1}
+	for _, r := range l.idx[:n] {
+		root.sum.g += g[r]
+		root.sum.h += h[r]
+	}
+	root.sum.n = n
+	root.value = leafOutput(root.sum.g, root.sum.h, l.p.LambdaL1, l.p.LambdaL2)
+	root.best.feature = -1
+	if l.splittable(&root) {
+		root.hist = l.getHist()
+		if err := l.build(ctx, &root, nil, g, h); err != nil {
+			return nil, err
+		}
+	}
+	l.leaves = append(l.leaves, root)
+	t := &Tree{}
+	for len(l.leaves) < l.p.NumLeaves {
+		bi := -1
+		for i := range l.leaves {
+			if l.leaves[i].best.feature >= 0 && (bi < 0 || l.leaves[i].best.gain > l.leaves[bi].best.gain) {
+				bi = i
+			}
+		}
+		if bi < 0 {
+			break
+		}
+		if err := l.split(ctx, t, bi, g, h); err != nil {
+			return nil, err
+		}
+	}
+	t.leafValue = make([]float64, len(l.leaves))
+	t.leafCount = make([]int, len(l.leaves))
+	for i := range l.leaves {
+		t.leafValue[i] = l.leaves[i].value
+		t.leafCount[i] = l.leaves[i].n
+		l.putHist(&l.leaves[i])
+	}
+	return t, nil
+}
+
+func growSplits(s []split, n int) []split {
+	if cap(s) < n {
+		return make([]split, n)
+	}
+	return s[:n]
+}
+
+// split splits leaf li by its best split: the left child keeps index li,
+// the right child is appended.
+func (l *learner) split(ctx context.Context, t *Tree, li int, g, h []float64) error {
+	parent := &l.leaves[li]
+	s := parent.best
+	m := l.d.mappers[s.feature]
+	nd := node{feature: int32(s.feature), left: ^int32(li), right: ^int32(len(l.leaves))}
+	if m.categorical {
+		codes := make([]int, len(s.catLeft))
+		for i, b := range s.catLeft {
+			codes[i] = m.cats[b]
+		}
+		nd.flags |= flagCategorical
+		nd.cat = int32(len(t.catSets))
+		t.catSets = append(t.catSets, catBitset(codes))
+	} else {
+		nd.threshold = m.upper[s.bin]
+		switch {
+		case m.nanBin < 0:
+			nd.flags |= flagMissingZero
+		case s.defaultLeft:
+			nd.flags |= flagDefaultLeft
+		}
+	}
+	ni := int32(len(t.nodes))
+	t.nodes = append(t.nodes, nd)
+	t.nodeGain = append(t.nodeGain, s.gain)
+	if parent.parent >= 0 {
+		if parent.isLeft {
+			t.nodes[parent.parent].left = ni
+		} else {
+			t.nodes[parent.parent].right = ni
+		}
+	}
+	nLeft := l.partition(parent, &s)
+	left := leafState{start: parent.start, n: nLeft, sum: s.left, depth: parent.depth + 1,
+		value: s.leftOut, parent: ni, isLeft: true}
+	right := leafState{start: parent.start + nLeft, n: parent.n - nLeft, sum: s.right, depth: parent.depth + 1,
+		value: s.rightOut, parent: ni}
+	left.best.feature, right.best.feature = -1, -1
+	left.sum.n, right.sum.n = left.n, right.n
+	small, large := &left, &right
+	if right.n < left.n {
+		small, large = large, small
+	}
+	hist := parent.hist
+	parent.hist = nil
+	if l.splittable(small) || l.splittable(large) {
+		large.hist = hist
+		small.hist = l.getHist()
+		if err := l.build(ctx, small, large, g, h); err != nil {
+			return err
+		}
+		if !l.splittable(small) {
+			l.putHist(small)
+		}
+		if !l.splittable(large) {
+			l.putHist(large)
+		}
+	} else if hist != nil {
+		l.free = append(l.free, hist)
+	}
+	l.leaves[li] = left
+	l.leaves = append(l.leaves, right)
+	return nil
+}
+
+// build computes small's histogram from its rows and, when large is not
+// nil, turns large.hist (holding the parent's histogram) into large's by
+// subtraction; then it finds both leaves' best splits. Each feature is
+// handled by one goroutine from start to end, and the per-feature results
+// are reduced in feature order, so the tree does not depend on threads.
+func (l *learner) build(ctx context.Context, small, large *leafState, g, h []float64) error {
+	rows := l.idx[small.start : small.start+small.n]
+	direct := l.identity && small.n == l.d.rows
+	if !direct {
+		og, oh := l.og[:len(rows)], l.oh[:len(rows)]
+		for k, r := range rows {
+			og[k] = g[r]
+			oh[k] = h[r]
+		}
+	}
+	findSmall := l.splittable(small)
+	findLarge := large != nil && l.splittable(large)
+	threads := l.threads
+	if small.n*len(l.feats) < 1<<15 {
+		threads = 1
+	}
+	sp := splitter{l.p}
+	err := parallelFor(ctx, len(l.feats), threads, func(k int) {
+		f := l.feats[k]
+		seg := small.hist[l.d.offset[f]:l.d.offset[f+1]]
+		clear(seg)
+		col := l.d.cols[f]
+		switch {
+		case direct && col.b8 != nil:
+			accumulateAll(col.b8, g, h, seg)
+		case direct:
+			accumulateAll(col.b16, g, h, seg)
+		case col.b8 != nil:
+			accumulate(col.b8, rows, l.og, l.oh, seg)
+		default:
+			accumulate(col.b16, rows, l.og, l.oh, seg)
+		}
+		l.small[k].feature = -1
+		l.large[k].feature = -1
+		if findSmall {
+			l.findSplit(sp, f, seg, small.sum, &l.small[k])
+		}
+		if large != nil {
+			lseg := large.hist[l.d.offset[f]:l.d.offset[f+1]]
+			for b := range lseg {
+				lseg[b].sub(seg[b])
+			}
+			if findLarge {
+				l.findSplit(sp, f, lseg, large.sum, &l.large[k])
+			}
+		}
+	})
+	if err != nil {
+		return err
+	}
+	for k := range l.feats {
+		if l.small[k].better(&small.best) {
+			small.best = l.small[k]
+		}
+		if large != nil && l.large[k].better(&large.best) {
+			large.best = l.large[k]
+		}
+	}
+	return nil
+}
+
+func (l *learner) findSplit(sp splitter, f int, hist []histBin, sum histBin, best *split) {
+	m := l.d.mappers[f]
+	if m.categorical {
+		sp.categorical(f, hist, sum, best)
+	} else {
+		sp.numeric(f, hist, m, sum, best)
+	}
+}
+
+func accumulate[T uint8 | uint16](bins []T, rows []int32, og, oh []float64, seg []histBin) {
+	og, oh = og[:len(rows)], oh[:len(rows)]
+	for k, r := range rows {
+		b := &seg[bins[r]]
+		b.g += og[k]
+		b.h += oh[k]
+		b.n++
+	}
+}
+
+func accumulateAll[T uint8 | uint16](bins []T, g, h []float64, seg []histBin) {
+	g, h = g[:len(bins)], h[:len(bins)]
+	for i, v := range bins {
+		b := &seg[v]
+		b.g += g[i]
+		b.h += h[i]
+		b.n++
+	}
+}
+
+// partition reorders the leaf's rows so those going left come first,
+// keeping row order on each side, and returns how many go left.
+func (l *learner) partition(leaf *leafState, s *split) int {
+	m := l.d.mappers[s.feature]
+	goLeft := make([]bool, m.numBins)
+	if m.categorical {
+		for _, b := range s.catLeft {
+			goLeft[b] = true
+		}
+	} else {
+		for b := 0; b <= s.bin; b++ {
+			goLeft[b] = true
+		}
+		if m.nanBin >= 0 {
+			goLeft[m.nanBin] = s.defaultLeft
+		}
+	}
+	rows := l.idx[leaf.start : leaf.start+leaf.n]
+	col := l.d.cols[s.feature]
+	var nl int
+	if col.b8 != nil {
+		nl = partitionRows(col.b8, goLeft, rows, l.tmp)
+	} else {
+		nl = partitionRows(col.b16, goLeft, rows, l.tmp)
+	}
+	return nl
+}
+
+func partitionRows[T uint8 | uint16](bins []T, goLeft []bool, rows, tmp []int32) int {
+	nl, nr := 0, 0
+	for _, r := range rows {
+		if goLeft[bins[r]] {
+			rows[nl] = r
+			nl++
+		} else {
+			tmp[nr] = r
+			nr++
+		}
+	}
+	copy(rows[nl:], tmp[:nr])
+	return nl
+}

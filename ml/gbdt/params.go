@@ -1,0 +1,182 @@
+package gbdt
+
+import (
+	"fmt"
+	"math"
+	"runtime"
+)
+
+// Objectives a Model can train for.
+const (
+	Binary     = "binary"     // binary log-loss; predictions are probabilities
+	Regression = "regression" // squared error (L2)
+)
+
+// Validation metrics for early stopping.
+const (
+	MetricLogLoss = "binary_logloss"
+	MetricAUC     = "auc"
+	MetricL2      = "l2"
+)
+
+// Params holds the training settings. Names and defaults follow LightGBM's
+// so that a configuration reads the same in both; the JSON names are
+// LightGBM's parameter names.
+type Params struct {
+	Objective    string  `json:"objective"`
+	NEstimators  int     `json:"n_estimators"`
+	LearningRate float64 `json:"learning_rate"`
+	NumLeaves    int     `json:"num_leaves"`
+	MaxDepth     int     `json:"max_depth"` // <= 0: no limit
+
+	MinDataInLeaf       int     `json:"min_data_in_leaf"`
+	MinSumHessianInLeaf float64 `json:"min_sum_hessian_in_leaf"`
+	LambdaL1            float64 `json:"lambda_l1"`
+	LambdaL2            float64 `json:"lambda_l2"`
+	MinGainToSplit      float64 `json:"min_gain_to_split"`
+
+	MaxBin       int  `json:"max_bin"`
+	MinDataInBin int  `json:"min_data_in_bin"`
+	// BinSampleCount is how many rows the bin boundaries are computed from
+	// (LightGBM's bin_construct_sample_cnt).
+	BinSampleCount int  `json:"bin_construct_sample_cnt"`
+	UseMissing     bool `json:"use_missing"` // false: NaN is read as 0
+
+	// CategoricalFeatures lists the columns holding integer category codes
+	// (non-negative; NaN or negative means missing).
+	CategoricalFeatures []int   `json:"categorical_feature"`
+	MaxCatToOnehot      int     `json:"max_cat_to_onehot"`
+	MaxCatThreshold     int     `json:"max_cat_threshold"`
+	CatSmooth           float64 `json:"cat_smooth"`
+	CatL2               float64 `json:"cat_l2"`
+	MinDataPerGroup     int     `json:"min_data_per_group"`
+
+	FeatureFraction float64 `json:"feature_fraction"`
+	BaggingFraction float64 `json:"bagging_fraction"`
+	BaggingFreq     int     `json:"bagging_freq"`
+	// Seed seeds feature and bagging sampling.
+	Seed int64 `json:"seed"`
+
+	ScalePosWeight   float64 `json:"scale_pos_weight"`
+	IsUnbalance      bool    `json:"is_unbalance"`
+	BoostFromAverage bool    `json:"boost_from_average"`
+
+	// EarlyStoppingRounds stops training when the validation metric has not
+	// improved for that many rounds (0: never); it needs validation data.
+	EarlyStoppingRounds int    `json:"early_stopping_round"`
+	Metric              string `json:"metric"` // "" picks the objective's own
+
+	// NumThreads bounds the goroutines used; results do not depend on it.
+	NumThreads int `json:"-"`
+}
+
+// DefaultParams returns LightGBM's defaults for the given objective.
+func DefaultParams(objective string) Params {
+	return Params{
+		Objective:           objective,
+		NEstimators:         100,
+		LearningRate:        0.1,
+		NumLeaves:           31,
+		MaxDepth:            -1,
+		MinDataInLeaf:       20,
+		MinSumHessianInLeaf: 1e-3,
+		MaxBin:              255,
+		MinDataInBin:        3,
+		BinSampleCount:      200000,
+		UseMissing:          true,
+		MaxCatToOnehot:      4,
+		MaxCatThreshold:     32,
+		CatSmooth:           10,
+		CatL2:               10,
+		MinDataPerGroup:     100,
+		FeatureFraction:     1,
+		BaggingFraction:     1,
+		ScalePosWeight:      1,
+		BoostFromAverage:    true,
+		NumThreads:          runtime.NumCPU(),
+	}
+}
+
+// validate reports the first setting that cannot be trained with.
+func (p *Params) validate(numCols int) error {
+	bad := func(name string, v any) error { return fmt.Errorf("gbdt: invalid %s: %v", name, v) }
+	switch {
+	case p.Objective != Binary && p.Objective != Regression:
+		return fmt.Errorf("gbdt: unknown objective %q (want %q or %q)", p.Objective, Binary, Regression)
+	case p.NEstimators < 1:
+		return bad("n_estimators", p.NEstimators)
+	case !(p.LearningRate > 0) || math.IsInf(p.LearningRate, 0):
+		return bad("learning_rate", p.LearningRate)
+	case p.NumLeaves < 2 || p.NumLeaves > 131072:
+		return bad("num_leaves (want 2..131072)", p.NumLeaves)
+	case p.MinDataInLeaf < 0:
+		return bad("min_data_in_leaf", p.MinDataInLeaf)
+	case p.MinSumHessianInLeaf < 0 || math.IsNaN(p.MinSumHessianInLeaf):
+		return bad("min_sum_hessian_in_leaf", p.MinSumHessianInLeaf)
+	case p.LambdaL1 < 0 || p.LambdaL2 < 0 || math.IsNaN(p.LambdaL1+p.LambdaL2):
+		return bad("lambda_l1/lambda_l2", [2]float64{p.LambdaL1, p.LambdaL2})
+	case p.MinGainToSplit < 0 || math.IsNaN(p.MinGainToSplit):
+		return bad("min_gain_to_split", p.MinGainToSplit)
+	case p.MaxBin < 2 || p.MaxBin > 65535:
+		return bad("max_bin (want 2..65535)", p.MaxBin)
+	case p.MinDataInBin < 1:
+		return bad("min_data_in_bin", p.MinDataInBin)
+	case p.BinSampleCount < 1:
+		return bad("bin_construct_sample_cnt", p.BinSampleCount)
+	case p.MaxCatToOnehot < 1 || p.MaxCatThreshold < 1 || p.MinDataPerGroup < 1:
+		return bad("max_cat_to_onehot/max_cat_threshold/min_data_per_group",
+			[3]int{p.MaxCatToOnehot, p.MaxCatThreshold, p.MinDataPerGroup})
+	case p.CatSmooth < 0 || p.CatL2 < 0 || math.IsNaN(p.CatSmooth+p.CatL2):
+		return bad("cat_smooth/cat_l2", [2]float64{p.CatSmooth, p.CatL2})
+	case !(p.FeatureFraction > 0 && p.FeatureFraction <= 1):
+		return bad("feature_fraction (want (0,1])", p.FeatureFraction)
+	case !(p.BaggingFraction > 0 && p.BaggingFraction <= 1):
+		return bad("bagging_fraction (want (0,1])", p.BaggingFraction)
+	case p.BaggingFreq < 0:
+		return bad("bagging_freq", p.BaggingFreq)
+	case !(p.ScalePosWeight > 0) || math.IsInf(p.ScalePosWeight, 0):
+		return bad("scale_pos_weight", p.ScalePosWeight)
+	case p.IsUnbalance && p.ScalePosWeight != 1:
+		return fmt.Errorf("gbdt: is_unbalance and scale_pos_weight cannot both be set")
+	case p.EarlyStoppingRounds < 0:
+		return bad("early_stopping_round", p.EarlyStoppingRounds)
+	}
+	switch p.Metric {
+	case "", MetricL2:
+	case MetricLogLoss, MetricAUC:
+		if p.Objective != Binary {
+			return fmt.Errorf("gbdt: metric %q needs the binary objective", p.Metric)
+		}
+	default:
+		return fmt.Errorf("gbdt: unknown metric %q", p.Metric)
+	}
+	seen := map[int]bool{}
+	for _, j := range p.CategoricalFeatures {
+		if j < 0 || j >= numCols {
+			return fmt.Errorf("gbdt: categorical feature %d out of range (%d columns)", j, numCols)
+		}
+		if seen[j] {
+			return fmt.Errorf("gbdt: categorical feature %d listed twice", j)
+		}
+		seen[j] = true
+	}
+	return nil
+}
+
+// metric returns the validation metric in use.
+func (p *Params) metric() string {
+	if p.Metric != "" {
+		return p.Metric
+	}
+	if p.Objective == Binary {
+		return MetricLogLoss
+	}
+	return MetricL2
+}
+
+func (p *Params) threads() int {
+	if p.NumThreads < 1 {
+		return runtime.NumCPU()
+	}
+	return p.NumThreads
+}

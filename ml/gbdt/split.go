@@ -1,0 +1,222 @@
+package gbdt
+
+import (
+	"math"
+	"slices"
+)
+
+// histBin sums the gradients, hessians and rows that fall in one bin.
+type histBin struct {
+	g, h float64
+	n    int
+}
+
+func (a *histBin) add(b histBin) { a.g += b.g; a.h += b.h; a.n += b.n }
+func (a *histBin) sub(b histBin) { a.g -= b.g; a.h -= b.h; a.n -= b.n }
+
+// split is the best way found to split one leaf.
+type split struct {
+	feature     int // -1 when no valid split exists
+	gain        float64
+	bin         int    // numeric: the last bin that goes left
+	defaultLeft bool   // numeric: where the NaN bin goes
+	catLeft     []int  // categorical: the bins that go left
+	left, right histBin
+	leftOut     float64
+	rightOut    float64
+}
+
+// better orders candidate splits: higher gain first, then lower feature
+// index, so the choice never depends on the order features were searched.
+func (s *split) better(o *split) bool {
+	if o.feature < 0 {
+		return s.feature >= 0
+	}
+	return s.feature >= 0 && (s.gain > o.gain || (s.gain == o.gain && s.feature < o.feature))
+}
+
+// thresholdL1 soft-thresholds a gradient sum by the L1 penalty.
+func thresholdL1(g, l1 float64) float64 {
+	r := math.Max(math.Abs(g)-l1, 0)
+	if g < 0 {
+		return -r
+	}
+	return r
+}
+
+// leafOutput is the Newton step of a leaf with the given sums.
+func leafOutput(g, h, l1, l2 float64) float64 {
+	return -thresholdL1(g, l1) / (h + l2)
+}
+
+// leafGain is how much a leaf with these sums lowers the objective's
+// second-order approximation when given its optimal output.
+func leafGain(g, h, l1, l2 float64) float64 {
+	t := thresholdL1(g, l1)
+	return t * t / (h + l2)
+}
+
+// splitter finds the best split of one feature's histogram.
+type splitter struct{ p *Params }
+
+// ok reports whether one side of a split is large enough.
+func (s splitter) ok(b histBin) bool {
+	return b.n >= s.p.MinDataInLeaf && b.h >= s.p.MinSumHessianInLeaf
+}
+
+// numeric scans the thresholds of a numeric feature. With a NaN bin it
+// scans twice, sending the missing values left and then right, and keeps
+// the better; a NaN bin is the last bin.
+func (s splitter) numeric(f int, hist []histBin, m *binMapper, tot histBin, best *split) {
+	l1, l2 := s.p.LambdaL1, s.p.LambdaL2
+	shift := leafGain(tot.g, tot.h, l1, l2) + s.p.MinGainToSplit
+	valueBins := len(hist)
+	if m.nanBin >= 0 {
+		valueBins--
+	}
+	cand := split{feature: -1}
+	consider := func(left, right histBin, bin int, defaultLeft bool) {
+		gain := leafGain(left.g, left.h, l1, l2) + leafGain(right.g, right.h, l1, l2)
+		if gain <= shift || (cand.feature >= 0 && gain <= cand.gain+shift) {
+			return
+		}
+		cand = split{feature: f, gain: gain - shift, bin: bin, defaultLeft: defaultLeft, left: left, right: right}
+	}
+	// Right to left: missing values stay on the left.
+	var right histBin
+	for t := valueBins - 1; t >= 1; t-- {
+		right.add(hist[t])
+		if !s.ok(right) {
+			continue
+		}
+		left := tot
+		left.sub(right)
+		if !s.ok(left) {
+			break
+		}
+		consider(left, right, t-1, true)
+	}
+	if m.nanBin >= 0 && valueBins > 1 {
+		// Left to right: missing values go right.
+		var left histBin
+		for t := 0; t < valueBins-1; t++ {
+			left.add(hist[t])
+			if !s.ok(left) {
+				continue
+			}
+			right := tot
+			right.sub(left)
+			if !s.ok(right) {
+				break
+			}
+			consider(left, right, t, false)
+		}
+	}
+	if cand.feature >= 0 {
+		cand.leftOut = leafOutput(cand.left.g, cand.left.h, l1, l2)
+		cand.rightOut = leafOutput(cand.right.g, cand.right.h, l1, l2)
+		if cand.better(best) {
+			*best = cand
+		}
+	}
+}
+
+// categorical finds a set of categories to send left. Few categories are
+// tried one against the rest; many are ordered by their smoothed mean
+// gradient and the best prefix from either end of that order is taken,
+// which finds the best partition in one pass as for a binary target. The
+// last bin (missing and unseen codes) always goes right.
+func (s splitter) categorical(f int, hist []histBin, tot histBin, best *split) {
+	p := s.p
+	l1, l2 := p.LambdaL1, p.LambdaL2
+	shift := leafGain(tot.g, tot.h, l1, l2) + p.MinGainToSplit
+	ncat := len(hist) - 1
+	cand := split{feature: -1}
+	var candGain float64
+	if ncat <= p.MaxCatToOnehot {
+		for t := 0; t < ncat; t++ {
+			left := hist[t]
+			right := tot
+			right.sub(left)
+			if !s.ok(left) || !s.ok(right) {
+				continue
+			}
+			gain := leafGain(left.g, left.h, l1, l2) + leafGain(right.g, right.h, l1, l2)
+			if gain <= shift || (cand.feature >= 0 && gain <= candGain) {
+				continue
+			}
+			candGain = gain
+			cand = split{feature: f, gain: gain - shift, catLeft: []int{t}, left: left, right: right}
+		}
+	} else {
+		l2 += p.CatL2
+		var order []int
+		for t := 0; t < ncat; t++ {
+			if float64(hist[t].n) >= p.CatSmooth {
+				order = append(order, t)
+			}
+		}
+		ctr := func(b histBin) float64 { return b.g / (b.h + p.CatSmooth) }
+		slices.SortStableFunc(order, func(a, b int) int {
+			ca, cb := ctr(hist[a]), ctr(hist[b])
+			switch {
+			case ca < cb:
+				return -1
+			case ca > cb:
+				return 1
+			}
+			return 0
+		})
+		maxCats := min(p.MaxCatThreshold, (len(order)+1)/2)
+		bestDir, bestLen := 0, 0
+		for _, dir := range []int{1, -1} {
+			var left histBin
+			group := 0
+			for i := 0; i < len(order) && i < maxCats; i++ {
+				t := order[i]
+				if dir < 0 {
+					t = order[len(order)-1-i]
+				}
+				left.add(hist[t])
+				group += hist[t].n
+				if !s.ok(left) {
+					continue
+				}
+				right := tot
+				right.sub(left)
+				if !s.ok(right) || right.n < p.MinDataPerGroup {
+					break
+				}
+				if group < p.MinDataPerGroup {
+					continue
+				}
+				group = 0
+				gain := leafGain(left.g, left.h, l1, l2) + leafGain(right.g, right.h, l1, l2)
+				if gain <= shift || (cand.feature >= 0 && gain <= candGain) {
+					continue
+				}
+				candGain = gain
+				cand = split{feature: f, gain: gain - shift, left: left, right: right}
+				bestDir, bestLen = dir, i+1
+			}
+		}
+		if cand.feature >= 0 {
+			cand.catLeft = make([]int, bestLen)
+			for i := range cand.catLeft {
+				if bestDir > 0 {
+					cand.catLeft[i] = order[i]
+				} else {
+					cand.catLeft[i] = order[len(order)-1-i]
+				}
+			}
+			slices.Sort(cand.catLeft)
+		}
+	}
+	if cand.feature >= 0 {
+		cand.leftOut = leafOutput(cand.left.g, cand.left.h, l1, l2)
+		cand.rightOut = leafOutput(cand.right.g, cand.right.h, l1, l2)
+		if cand.better(best) {
+			*best = cand
+		}
+	}
+}
