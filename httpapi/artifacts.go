@@ -1,0 +1,109 @@
+package httpapi
+
+import (
+	"net/http"
+	"net/url"
+	"path"
+	"strings"
+
+	"github.com/weir-ml/weir/artifact"
+)
+
+func (s *Server) listArtifacts(w *jsonWriter, r *http.Request) error {
+	var req struct {
+		runRef
+		Path      str `json:"path"`
+		PageToken str `json:"page_token"`
+	}
+	if err := decode(r, &req); err != nil {
+		return err
+	}
+	var v validator
+	id := v.runID(req.RunID, req.RunUUID)
+	rel := v.str("path", req.Path)
+	v.str("page_token", req.PageToken)
+	if v.err != nil {
+		return v.err
+	}
+	rel, err := artifact.CleanPath(rel)
+	if err != nil {
+		return err
+	}
+	run, err := s.Tracking.GetRun(r.Context(), id)
+	if err != nil {
+		return err
+	}
+	w.openObject()
+	w.stringField("root_uri", run.Info.ArtifactURI)
+	root, ok := proxiedPath(run.Info.ArtifactURI)
+	if ok && s.ServeArtifacts && s.Artifacts != nil {
+		if err := s.writeRunFiles(w, r, root, rel); err != nil {
+			return err
+		}
+	}
+	// Artifact URIs the server does not proxy (s3://, local paths) are read
+	// by clients directly, as with MLflow; the server lists nothing for them.
+	w.closeObject()
+	return nil
+}
+
+// writeRunFiles lists directory rel of the run artifact root at Store path
+// root, with paths relative to the run's artifact root as MLflow sends them.
+func (s *Server) writeRunFiles(w *jsonWriter, r *http.Request, root, rel string) error {
+	dir := joinPath(root, rel)
+	files, err := s.Artifacts.List(r.Context(), dir)
+	if err != nil {
+		return err
+	}
+	if len(files) == 0 {
+		return nil
+	}
+	w.arrayField("files")
+	for _, f := range files {
+		p := joinPath(rel, path.Base(f.Path))
+		if f.Path == dir && !f.IsDir {
+			p = rel // the listed path is a file: it lists as itself
+		}
+		w.element()
+		w.stringField("path", p)
+		w.boolField("is_dir", f.IsDir)
+		if !f.IsDir {
+			w.intField("file_size", f.Size)
+		}
+		w.closeObject()
+	}
+	w.closeArray()
+	return nil
+}
+
+// proxiedPath maps a proxied artifact URI to its path in the artifact store:
+// mlflow-artifacts:/x, mlflow-artifacts://host/x and
+// http(s)://host/.../api/2.0/mlflow-artifacts/artifacts/x all give "x".
+func proxiedPath(uri string) (string, bool) {
+	u, err := url.Parse(uri)
+	if err != nil {
+		return "", false
+	}
+	switch u.Scheme {
+	case "mlflow-artifacts":
+		return strings.Trim(u.Path, "/"), true
+	case "http", "https":
+		const anchor = "/api/2.0/mlflow-artifacts/artifacts"
+		i := strings.Index(u.Path, anchor)
+		if i < 0 {
+			return "", false
+		}
+		return strings.Trim(u.Path[i+len(anchor):], "/"), true
+	}
+	return "", false
+}
+
+func joinPath(a, b string) string {
+	switch {
+	case a == "":
+		return b
+	case b == "":
+		return a
+	}
+	return a + "/" + b
+}

@@ -1,0 +1,138 @@
+package httpapi
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"mime"
+	"net/http"
+	"sync"
+
+	"github.com/weir-ml/weir"
+)
+
+// decode fills dst, a struct whose fields are the types of fields.go, from r
+// as MLflow's server reads requests: a GET with a query string takes its
+// fields from the query, where repeated names the fields that are lists
+// (run_ids=a&run_ids=b) and every other field takes its first value; any
+// other request takes a JSON object body. POST and PUT bodies must be
+// declared application/json; an empty body is {}; a body that is a JSON
+// string holding JSON (old clients double-encode) is decoded twice.
+func decode(r *http.Request, dst any, repeated ...string) error {
+	if r.Method == http.MethodGet && r.URL.RawQuery != "" {
+		return decodeQuery(r, dst, repeated)
+	}
+	if r.Method == http.MethodPost || r.Method == http.MethodPut {
+		if err := checkContentType(r.Header.Get("Content-Type")); err != nil {
+			return err
+		}
+	}
+	buf := bodyPool.Get().(*bytes.Buffer)
+	defer putBody(buf)
+	buf.Reset()
+	if _, err := buf.ReadFrom(r.Body); err != nil {
+		var tooBig *http.MaxBytesError
+		if errors.As(err, &tooBig) {
+			return weir.Errorf(weir.ErrBadRequest, "Request body is larger than the limit of %d bytes.", tooBig.Limit)
+		}
+		return weir.Errorf(weir.ErrBadRequest, "Could not read the request body.")
+	}
+	return decodeBody(buf.Bytes(), dst)
+}
+
+var bodyPool = sync.Pool{New: func() any { return new(bytes.Buffer) }}
+
+func putBody(buf *bytes.Buffer) {
+	if buf.Cap() <= maxPooledBuffer {
+		bodyPool.Put(buf)
+	}
+}
+
+// decodeBody decodes a JSON request body into dst.
+func decodeBody(body []byte, dst any) error {
+	body = bytes.TrimSpace(body)
+	if len(body) == 0 || string(body) == "null" {
+		return nil
+	}
+	if body[0] == '"' {
+		var inner string
+		if err := json.Unmarshal(body, &inner); err != nil {
+			return malformed(err)
+		}
+		body = bytes.TrimSpace([]byte(inner))
+		if len(body) == 0 {
+			return nil
+		}
+	}
+	if body[0] != '{' {
+		return weir.Errorf(weir.ErrInvalidParameterValue, "Malformed request body: expected a JSON object.")
+	}
+	if err := json.Unmarshal(body, dst); err != nil {
+		return malformed(err)
+	}
+	return nil
+}
+
+func malformed(err error) error {
+	var syn *json.SyntaxError
+	if errors.As(err, &syn) {
+		return weir.Errorf(weir.ErrInvalidParameterValue, "Malformed JSON request body at byte %d: %s.", syn.Offset, syn.Error())
+	}
+	var typ *json.UnmarshalTypeError
+	if errors.As(err, &typ) {
+		return weir.Errorf(weir.ErrInvalidParameterValue, "Malformed request body: field %q cannot hold a JSON %s.", typ.Field, typ.Value)
+	}
+	return weir.Errorf(weir.ErrInvalidParameterValue, "Malformed JSON request body.")
+}
+
+// checkContentType requires application/json, with any parameters.
+func checkContentType(ct string) error {
+	if ct == "" {
+		return weir.Errorf(weir.ErrInvalidParameterValue, "Bad Request. Content-Type header is missing.")
+	}
+	mt, _, err := mime.ParseMediaType(ct)
+	if err != nil || mt != "application/json" {
+		return weir.Errorf(weir.ErrInvalidParameterValue, "Bad Request. Content-Type must be one of ['application/json'].")
+	}
+	return nil
+}
+
+// decodeQuery turns a query string into the JSON object a POST would carry,
+// every value a string, and decodes that: the field types accept numbers
+// written as strings, as protobuf's JSON parser does.
+func decodeQuery(r *http.Request, dst any, repeated []string) error {
+	q := r.URL.Query()
+	w := getWriter()
+	defer putWriter(w)
+	w.openObject()
+	for name, vals := range q {
+		if len(vals) == 0 {
+			continue
+		}
+		w.comma()
+		w.b = append(appendJSONString(w.b, name), ':')
+		if contains(repeated, name) {
+			w.openArray()
+			for _, v := range vals {
+				w.stringValue(v)
+			}
+			w.closeArray()
+			continue
+		}
+		w.b = appendJSONString(w.b, vals[0])
+	}
+	w.closeObject()
+	if err := json.Unmarshal(w.b, dst); err != nil {
+		return malformed(err)
+	}
+	return nil
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,125 @@
+// Package httpapi speaks MLflow's REST API: Server serves a tracking.Service
+// (and run artifacts from an artifact.Store) to MLflow's own clients and the
+// UI, and Client is a tracking.Service that talks to such a server, Weir's or
+// MLflow's, over HTTP.
+package httpapi
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/weir-ml/weir/artifact"
+	"github.com/weir-ml/weir/tracking"
+)
+
+// Server serves the MLflow REST API. Create it with NewServer, set the
+// exported fields, then Open it; Close stops it.
+type Server struct {
+	// Addr is the host:port to listen on; ":0" picks a free port.
+	Addr string
+	// Tracking stores experiments and runs. Required.
+	Tracking tracking.Service
+	// Artifacts holds proxied artifacts (run artifact URIs with the
+	// mlflow-artifacts: scheme). May be nil, then artifact listings are empty.
+	Artifacts artifact.Store
+	// ArtifactsDestination says where Artifacts is rooted, for the logs only.
+	ArtifactsDestination string
+	// ServeArtifacts enables listing proxied artifacts through Artifacts.
+	ServeArtifacts bool
+	// Logger receives errors (Info and above) and access logs (Debug).
+	Logger *slog.Logger
+	// MaxBodyBytes bounds request bodies; larger ones get a clear 400.
+	MaxBodyBytes int64
+	// ShutdownTimeout bounds how long Close waits for in-flight requests.
+	ShutdownTimeout time.Duration
+
+	handler http.Handler
+	ln      net.Listener
+	http    *http.Server
+	done    chan error
+}
+
+// NewServer returns a Server with defaults: Addr 127.0.0.1:5000, artifacts
+// served, a 64 MiB body limit and a 10 s shutdown drain.
+func NewServer() *Server {
+	s := &Server{
+		Addr:            "127.0.0.1:5000",
+		ServeArtifacts:  true,
+		Logger:          slog.Default(),
+		MaxBodyBytes:    64 << 20,
+		ShutdownTimeout: 10 * time.Second,
+	}
+	s.handler = s.middleware(s.routes())
+	return s
+}
+
+// Handler returns the server's http.Handler, for tests and for mounting the
+// API inside another server.
+func (s *Server) Handler() http.Handler { return s.handler }
+
+// Open validates the configuration, listens on Addr and serves in the
+// background.
+func (s *Server) Open() error {
+	if s.Tracking == nil {
+		return errors.New("httpapi: Server.Tracking is nil")
+	}
+	if s.Logger == nil {
+		s.Logger = slog.Default()
+	}
+	if s.ln != nil {
+		return errors.New("httpapi: Server is already open")
+	}
+	ln, err := net.Listen("tcp", s.Addr)
+	if err != nil {
+		return fmt.Errorf("httpapi: listen on %s: %w", s.Addr, err)
+	}
+	s.ln = ln
+	s.http = &http.Server{
+		Handler:           s.handler,
+		ReadHeaderTimeout: 30 * time.Second,
+		ErrorLog:          slog.NewLogLogger(s.Logger.Handler(), slog.LevelWarn),
+	}
+	s.done = make(chan error, 1)
+	go func() { s.done <- s.http.Serve(ln) }()
+	s.Logger.Info("tracking server listening", "url", s.URL(),
+		"serve_artifacts", s.ServeArtifacts, "artifacts_destination", s.ArtifactsDestination)
+	return nil
+}
+
+// URL returns the base URL the server listens on, such as
+// "http://127.0.0.1:5000", or "" before Open.
+func (s *Server) URL() string {
+	if s.ln == nil {
+		return ""
+	}
+	addr := s.ln.Addr().(*net.TCPAddr)
+	host := addr.IP.String()
+	if addr.IP.IsUnspecified() {
+		host = "127.0.0.1"
+	}
+	return "http://" + net.JoinHostPort(host, fmt.Sprint(addr.Port))
+}
+
+// Close stops accepting connections and waits up to ShutdownTimeout for
+// in-flight requests to finish, then closes the rest.
+func (s *Server) Close() error {
+	if s.http == nil {
+		return nil
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), s.ShutdownTimeout)
+	defer cancel()
+	err := s.http.Shutdown(ctx)
+	if err != nil {
+		err = errors.Join(err, s.http.Close())
+	}
+	if serveErr := <-s.done; serveErr != nil && !errors.Is(serveErr, http.ErrServerClosed) {
+		err = errors.Join(err, serveErr)
+	}
+	s.http, s.ln = nil, nil
+	return err
+}
