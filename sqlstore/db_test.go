@@ -1,0 +1,186 @@
+package sqlstore
+
+import (
+	"context"
+	"errors"
+	"path/filepath"
+	"testing"
+	"time"
+
+	weir "github.com/weir-ml/weir"
+	"github.com/weir-ml/weir/tracking"
+)
+
+// newServiceFunc makes an empty tracking service for one test. The suite
+// tests take one so that they can run on every database the store supports.
+type newServiceFunc func(t testing.TB) tracking.Service
+
+// MustOpenDB opens a database file in a fresh temporary directory and closes
+// it when the test ends.
+func MustOpenDB(tb testing.TB) *DB {
+	tb.Helper()
+	return mustOpen(tb, "sqlite:///"+filepath.Join(tb.TempDir(), "weir.db"))
+}
+
+func mustOpen(tb testing.TB, uri string) *DB {
+	tb.Helper()
+	db := NewDB(uri)
+	if err := db.Open(context.Background()); err != nil {
+		tb.Fatalf("Open(%q): %v", uri, err)
+	}
+	tb.Cleanup(func() {
+		if err := db.Close(); err != nil {
+			tb.Errorf("Close: %v", err)
+		}
+	})
+	return db
+}
+
+// newSQLiteService is a newServiceFunc on a SQLite file.
+func newSQLiteService(tb testing.TB) tracking.Service {
+	return NewTrackingService(MustOpenDB(tb))
+}
+
+// newMemoryService is a newServiceFunc on an in-memory SQLite database.
+func newMemoryService(tb testing.TB) tracking.Service {
+	return NewTrackingService(mustOpen(tb, "sqlite:///:memory:"))
+}
+
+// wantCode fails the test unless err carries the weir error code want ("" for
+// no error).
+func wantCode(tb testing.TB, err error, want string) {
+	tb.Helper()
+	if got := weir.ErrorCode(err); got != want {
+		tb.Fatalf("error code = %q (%v), want %q", got, err, want)
+	}
+}
+
+func TestParseSQLiteURI(t *testing.T) {
+	tests := []struct {
+		uri        string
+		wantPath   string
+		wantMemory bool
+		wantErr    bool
+	}{
+		{"sqlite:///weir.db", "weir.db", false, false},
+		{"sqlite:///data/weir.db", "data/weir.db", false, false},
+		{"sqlite:////abs/path/weir.db", "/abs/path/weir.db", false, false},
+		{"sqlite:///:memory:", "", true, false},
+		{"sqlite://", "", true, false},
+		{"postgresql://u@h/db", "", false, true},
+		{"weir.db", "", false, true},
+		{"sqlite:///weir.db?mode=ro", "", false, true},
+		{"", "", false, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.uri, func(t *testing.T) {
+			path, memory, err := parseSQLiteURI(tt.uri)
+			if (err != nil) != tt.wantErr {
+				t.Fatalf("parseSQLiteURI(%q) error = %v, want error %v", tt.uri, err, tt.wantErr)
+			}
+			if path != tt.wantPath || memory != tt.wantMemory {
+				t.Errorf("parseSQLiteURI(%q) = %q, %v; want %q, %v", tt.uri, path, memory, tt.wantPath, tt.wantMemory)
+			}
+		})
+	}
+}
+
+func TestOpenBadURI(t *testing.T) {
+	db := NewDB("mysql://localhost/weir")
+	err := db.Open(context.Background())
+	wantCode(t, err, weir.ErrInvalidParameterValue)
+}
+
+func TestOpenTwiceKeepsDataAndMigrationsOnce(t *testing.T) {
+	ctx := context.Background()
+	uri := "sqlite:///" + filepath.Join(t.TempDir(), "weir.db")
+	db := NewDB(uri)
+	db.DefaultArtifactRoot = "s3://bucket/root"
+	db.Now = func() time.Time { return time.UnixMilli(1700000000000) }
+	if err := db.Open(ctx); err != nil {
+		t.Fatal(err)
+	}
+	id, err := NewTrackingService(db).CreateExperiment(ctx, "kept", "", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := db.Close(); err != nil {
+		t.Fatal(err)
+	}
+
+	db2 := mustOpen(t, uri)
+	svc := NewTrackingService(db2)
+	exp, err := svc.GetExperiment(ctx, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := exp.ArtifactLocation, "s3://bucket/root/"+id; got != want {
+		t.Errorf("artifact location = %q, want %q", got, want)
+	}
+	def, err := svc.GetExperiment(ctx, "0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := *def, (tracking.Experiment{ID: "0", Name: "Default", ArtifactLocation: "s3://bucket/root/0",
+		LifecycleStage: "active", CreationTime: 1700000000000, LastUpdateTime: 1700000000000}); got.ID != want.ID ||
+		got.Name != want.Name || got.ArtifactLocation != want.ArtifactLocation || got.CreationTime != want.CreationTime {
+		t.Errorf("Default experiment = %+v, want %+v", got, want)
+	}
+	var n int
+	if err := db2.read.QueryRow(`SELECT COUNT(*) FROM schema_migrations`).Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	if want := countMigrations(t); n != want {
+		t.Errorf("schema_migrations has %d rows, want %d", n, want)
+	}
+}
+
+func countMigrations(t *testing.T) int {
+	entries, err := migrations.ReadDir("migrations/sqlite")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return len(entries)
+}
+
+func TestClosedDB(t *testing.T) {
+	db := MustOpenDB(t)
+	svc := NewTrackingService(db)
+	db.Close()
+	_, err := svc.GetExperiment(context.Background(), "0")
+	if err == nil {
+		t.Fatal("GetExperiment on a closed DB: no error")
+	}
+	if errors.Is(err, context.Canceled) {
+		t.Fatal("unexpected cancellation")
+	}
+}
+
+func TestLikeToGlob(t *testing.T) {
+	tests := []struct{ like, want string }{
+		{"abc", "abc"},
+		{"a%", "a*"},
+		{"_b%", "?b*"},
+		{"a*b?c[d]", "a[*]b[?]c[[]d]"},
+		{"%é_", "*é?"},
+	}
+	for _, tt := range tests {
+		if got := likeToGlob(tt.like); got != tt.want {
+			t.Errorf("likeToGlob(%q) = %q, want %q", tt.like, got, tt.want)
+		}
+	}
+}
+
+func TestJoinURI(t *testing.T) {
+	tests := []struct{ base, elem, want string }{
+		{"mlflow-artifacts:/", "0", "mlflow-artifacts:/0"},
+		{"s3://b/root", "3", "s3://b/root/3"},
+		{"/tmp/art/", "1", "/tmp/art/1"},
+		{"", "1", "1"},
+	}
+	for _, tt := range tests {
+		if got := joinURI(tt.base, tt.elem); got != tt.want {
+			t.Errorf("joinURI(%q, %q) = %q, want %q", tt.base, tt.elem, got, tt.want)
+		}
+	}
+}

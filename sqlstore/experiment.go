@@ -1,0 +1,330 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"strconv"
+	"strings"
+
+	weir "github.com/weir-ml/weir"
+	"github.com/weir-ml/weir/tracking"
+)
+
+// CreateExperiment creates an active experiment. Without artifactLocation the
+// experiment keeps its artifacts under <DefaultArtifactRoot>/<id>.
+func (s *TrackingService) CreateExperiment(ctx context.Context, name, artifactLocation string, tags []tracking.Tag) (id string, err error) {
+	defer weir.Wrap(&err, "CreateExperiment(%q)", name)
+	if err := tracking.ValidateExperimentName(name); err != nil {
+		return "", err
+	}
+	for _, t := range tags {
+		if err := tracking.ValidateExperimentTag(t); err != nil {
+			return "", err
+		}
+	}
+	db := s.db
+	err = db.writeTx(ctx, func(tx *sql.Tx) error {
+		var n int
+		if err := tx.QueryRowContext(ctx, db.dialect.rebind(`SELECT COUNT(*) FROM experiments WHERE name = ?`), name).Scan(&n); err != nil {
+			return err
+		}
+		if n > 0 {
+			return weir.Errorf(weir.ErrResourceAlreadyExists, "Experiment(name=%s) already exists.", name)
+		}
+		now := db.nowMillis()
+		var eid int64
+		if err := tx.QueryRowContext(ctx, db.dialect.rebind(`INSERT INTO experiments
+			(experiment_id, name, artifact_location, lifecycle_stage, creation_time, last_update_time)
+			VALUES ((SELECT COALESCE(MAX(experiment_id), 0) + 1 FROM experiments), ?, ?, 'active', ?, ?)
+			RETURNING experiment_id`), name, artifactLocation, now, now).Scan(&eid); err != nil {
+			return err
+		}
+		id = strconv.FormatInt(eid, 10)
+		if artifactLocation == "" {
+			if _, err := tx.ExecContext(ctx, db.dialect.rebind(`UPDATE experiments SET artifact_location = ? WHERE experiment_id = ?`),
+				joinURI(db.DefaultArtifactRoot, id), eid); err != nil {
+				return err
+			}
+		}
+		return putExperimentTags(ctx, tx, db.dialect, eid, tags)
+	})
+	if err != nil {
+		return "", err
+	}
+	return id, nil
+}
+
+// putExperimentTags inserts or overwrites tags of an experiment.
+func putExperimentTags(ctx context.Context, tx *sql.Tx, d dialect, eid int64, tags []tracking.Tag) error {
+	for _, t := range tags {
+		if _, err := tx.ExecContext(ctx, d.rebind(`INSERT INTO experiment_tags (experiment_id, key, value) VALUES (?, ?, ?)
+			ON CONFLICT (experiment_id, key) DO UPDATE SET value = excluded.value`), eid, t.Key, t.Value); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// GetExperiment returns the experiment with the given id, active or deleted.
+func (s *TrackingService) GetExperiment(ctx context.Context, id string) (exp *tracking.Experiment, err error) {
+	defer weir.Wrap(&err, "GetExperiment(%q)", id)
+	if err := tracking.ValidateExperimentID(id); err != nil {
+		return nil, err
+	}
+	err = s.db.readTx(ctx, func(tx *sql.Tx) error {
+		eid, err := parseExperimentID(id)
+		if err != nil {
+			return err
+		}
+		exps, err := s.queryExperiments(ctx, tx, `WHERE experiment_id = ?`, eid)
+		if err != nil {
+			return err
+		}
+		if len(exps) == 0 {
+			return noExperiment(id)
+		}
+		exp = exps[0]
+		return nil
+	})
+	return exp, err
+}
+
+// GetExperimentByName returns the experiment with the given name, preferring
+// an active one.
+func (s *TrackingService) GetExperimentByName(ctx context.Context, name string) (exp *tracking.Experiment, err error) {
+	defer weir.Wrap(&err, "GetExperimentByName(%q)", name)
+	err = s.db.readTx(ctx, func(tx *sql.Tx) error {
+		exps, err := s.queryExperiments(ctx, tx,
+			`WHERE name = ? ORDER BY CASE lifecycle_stage WHEN 'active' THEN 0 ELSE 1 END, experiment_id`, name)
+		if err != nil {
+			return err
+		}
+		if len(exps) == 0 {
+			return weir.Errorf(weir.ErrResourceDoesNotExist, "Could not find experiment with name '%s'", name)
+		}
+		exp = exps[0]
+		return nil
+	})
+	return exp, err
+}
+
+// UpdateExperiment renames an active experiment.
+func (s *TrackingService) UpdateExperiment(ctx context.Context, id, newName string) (err error) {
+	defer weir.Wrap(&err, "UpdateExperiment(%q, %q)", id, newName)
+	if err := tracking.ValidateExperimentID(id); err != nil {
+		return err
+	}
+	if err := tracking.ValidateExperimentName(newName); err != nil {
+		return err
+	}
+	db := s.db
+	return db.writeTx(ctx, func(tx *sql.Tx) error {
+		eid, stage, err := experimentStage(ctx, tx, db.dialect, id)
+		if err != nil {
+			return err
+		}
+		if stage != tracking.StageActive {
+			return weir.Errorf(weir.ErrInvalidState, "Cannot rename a non-active experiment.")
+		}
+		var n int
+		if err := tx.QueryRowContext(ctx, db.dialect.rebind(`SELECT COUNT(*) FROM experiments WHERE name = ? AND experiment_id <> ?`),
+			newName, eid).Scan(&n); err != nil {
+			return err
+		}
+		if n > 0 {
+			return weir.Errorf(weir.ErrResourceAlreadyExists, "Experiment(name=%s) already exists.", newName)
+		}
+		_, err = tx.ExecContext(ctx, db.dialect.rebind(`UPDATE experiments SET name = ?, last_update_time = ? WHERE experiment_id = ?`),
+			newName, db.nowMillis(), eid)
+		return err
+	})
+}
+
+// DeleteExperiment soft-deletes an active experiment and its runs.
+func (s *TrackingService) DeleteExperiment(ctx context.Context, id string) (err error) {
+	defer weir.Wrap(&err, "DeleteExperiment(%q)", id)
+	return s.setExperimentStage(ctx, id, tracking.StageActive, tracking.StageDeleted)
+}
+
+// RestoreExperiment restores a deleted experiment and its runs.
+func (s *TrackingService) RestoreExperiment(ctx context.Context, id string) (err error) {
+	defer weir.Wrap(&err, "RestoreExperiment(%q)", id)
+	return s.setExperimentStage(ctx, id, tracking.StageDeleted, tracking.StageActive)
+}
+
+// setExperimentStage moves an experiment in stage from, and all its runs, to
+// stage to. As in MLflow, an experiment not in stage from does not exist for
+// this call.
+func (s *TrackingService) setExperimentStage(ctx context.Context, id, from, to string) error {
+	if err := tracking.ValidateExperimentID(id); err != nil {
+		return err
+	}
+	db := s.db
+	return db.writeTx(ctx, func(tx *sql.Tx) error {
+		eid, stage, err := experimentStage(ctx, tx, db.dialect, id)
+		if err != nil {
+			return err
+		}
+		if stage != from {
+			return noExperiment(id)
+		}
+		now := db.nowMillis()
+		if _, err := tx.ExecContext(ctx, db.dialect.rebind(`UPDATE experiments SET lifecycle_stage = ?, last_update_time = ? WHERE experiment_id = ?`),
+			to, now, eid); err != nil {
+			return err
+		}
+		var deleted any
+		if to == tracking.StageDeleted {
+			deleted = now
+		}
+		_, err = tx.ExecContext(ctx, db.dialect.rebind(`UPDATE runs SET lifecycle_stage = ?, deleted_time = ? WHERE experiment_id = ?`),
+			to, deleted, eid)
+		return err
+	})
+}
+
+// SetExperimentTag sets a tag on an active experiment.
+func (s *TrackingService) SetExperimentTag(ctx context.Context, id, key, value string) (err error) {
+	defer weir.Wrap(&err, "SetExperimentTag(%q, %q)", id, key)
+	if err := tracking.ValidateExperimentID(id); err != nil {
+		return err
+	}
+	if err := tracking.ValidateExperimentTag(tracking.Tag{Key: key, Value: value}); err != nil {
+		return err
+	}
+	db := s.db
+	return db.writeTx(ctx, func(tx *sql.Tx) error {
+		eid, err := activeExperiment(ctx, tx, db.dialect, id)
+		if err != nil {
+			return err
+		}
+		return putExperimentTags(ctx, tx, db.dialect, eid, []tracking.Tag{{Key: key, Value: value}})
+	})
+}
+
+// DeleteExperimentTag deletes a tag of an active experiment.
+func (s *TrackingService) DeleteExperimentTag(ctx context.Context, id, key string) (err error) {
+	defer weir.Wrap(&err, "DeleteExperimentTag(%q, %q)", id, key)
+	if err := tracking.ValidateExperimentID(id); err != nil {
+		return err
+	}
+	db := s.db
+	return db.writeTx(ctx, func(tx *sql.Tx) error {
+		eid, err := activeExperiment(ctx, tx, db.dialect, id)
+		if err != nil {
+			return err
+		}
+		res, err := tx.ExecContext(ctx, db.dialect.rebind(`DELETE FROM experiment_tags WHERE experiment_id = ? AND key = ?`), eid, key)
+		if err != nil {
+			return err
+		}
+		if n, err := res.RowsAffected(); err != nil {
+			return err
+		} else if n == 0 {
+			return weir.Errorf(weir.ErrResourceDoesNotExist, "No tag with name: %s in experiment with id %s", key, id)
+		}
+		return nil
+	})
+}
+
+// parseExperimentID turns a wire experiment ID into the integer key; an ID
+// that is not an integer names no experiment.
+func parseExperimentID(id string) (int64, error) {
+	eid, err := strconv.ParseInt(id, 10, 64)
+	if err != nil {
+		return 0, noExperiment(id)
+	}
+	return eid, nil
+}
+
+func noExperiment(id string) error {
+	return weir.Errorf(weir.ErrResourceDoesNotExist, "No Experiment with id=%s exists", id)
+}
+
+// experimentStage returns the key and lifecycle stage of experiment id.
+func experimentStage(ctx context.Context, tx *sql.Tx, d dialect, id string) (int64, string, error) {
+	eid, err := parseExperimentID(id)
+	if err != nil {
+		return 0, "", err
+	}
+	var stage string
+	err = tx.QueryRowContext(ctx, d.rebind(`SELECT lifecycle_stage FROM experiments WHERE experiment_id = ?`), eid).Scan(&stage)
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, "", noExperiment(id)
+	}
+	return eid, stage, err
+}
+
+// activeExperiment returns the key of experiment id, or MLflow's error when
+// it does not exist or is deleted.
+func activeExperiment(ctx context.Context, tx *sql.Tx, d dialect, id string) (int64, error) {
+	eid, stage, err := experimentStage(ctx, tx, d, id)
+	if err != nil {
+		return 0, err
+	}
+	if stage != tracking.StageActive {
+		return 0, weir.Errorf(weir.ErrInvalidParameterValue,
+			"The experiment %s must be in the 'active' state. Current state is %s.", id, stage)
+	}
+	return eid, nil
+}
+
+const experimentColumns = `experiment_id, name, artifact_location, lifecycle_stage, creation_time, last_update_time`
+
+// queryExperiments returns the experiments selected by the SQL tail (WHERE,
+// ORDER BY, LIMIT ...), in that order, with their tags.
+func (s *TrackingService) queryExperiments(ctx context.Context, tx *sql.Tx, tail string, args ...any) ([]*tracking.Experiment, error) {
+	rows, err := tx.QueryContext(ctx, s.db.dialect.rebind(`SELECT `+experimentColumns+` FROM experiments `+tail), args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var exps []*tracking.Experiment
+	byID := map[string]*tracking.Experiment{}
+	for rows.Next() {
+		var e tracking.Experiment
+		var eid int64
+		if err := rows.Scan(&eid, &e.Name, &e.ArtifactLocation, &e.LifecycleStage, &e.CreationTime, &e.LastUpdateTime); err != nil {
+			return nil, err
+		}
+		e.ID = strconv.FormatInt(eid, 10)
+		exps = append(exps, &e)
+		byID[e.ID] = &e
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	rows.Close()
+	if len(exps) == 0 {
+		return exps, nil
+	}
+	ids := make([]any, len(exps))
+	for i, e := range exps {
+		ids[i], _ = strconv.ParseInt(e.ID, 10, 64)
+	}
+	trows, err := tx.QueryContext(ctx, s.db.dialect.rebind(`SELECT experiment_id, key, value FROM experiment_tags
+		WHERE experiment_id IN (`+placeholders(len(ids))+`) ORDER BY experiment_id, key`), ids...)
+	if err != nil {
+		return nil, err
+	}
+	defer trows.Close()
+	for trows.Next() {
+		var eid int64
+		var t tracking.Tag
+		if err := trows.Scan(&eid, &t.Key, &t.Value); err != nil {
+			return nil, err
+		}
+		e := byID[strconv.FormatInt(eid, 10)]
+		e.Tags = append(e.Tags, t)
+	}
+	return exps, trows.Err()
+}
+
+// placeholders returns "?, ?, ..." with n placeholders.
+func placeholders(n int) string {
+	if n <= 0 {
+		return ""
+	}
+	return strings.Repeat("?, ", n-1) + "?"
+}

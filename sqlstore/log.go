@@ -1,0 +1,414 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"strings"
+
+	weir "github.com/weir-ml/weir"
+	"github.com/weir-ml/weir/tracking"
+)
+
+// LogMetric appends one value to a metric's history of an active run.
+func (s *TrackingService) LogMetric(ctx context.Context, runID string, m tracking.Metric) (err error) {
+	defer weir.Wrap(&err, "LogMetric(%q, %q)", runID, m.Key)
+	if err := tracking.ValidateRunID(runID); err != nil {
+		return err
+	}
+	if err := tracking.ValidateMetric(m); err != nil {
+		return err
+	}
+	db := s.db
+	return db.writeTx(ctx, func(tx *sql.Tx) error {
+		if _, err := activeRun(ctx, tx, db.dialect, runID); err != nil {
+			return err
+		}
+		return insertMetrics(ctx, tx, db.dialect, runID, []tracking.Metric{m})
+	})
+}
+
+// LogParam sets a write-once param of an active run: logging the same value
+// again is a no-op, a different value an error.
+func (s *TrackingService) LogParam(ctx context.Context, runID string, p tracking.Param) (err error) {
+	defer weir.Wrap(&err, "LogParam(%q, %q)", runID, p.Key)
+	if err := tracking.ValidateRunID(runID); err != nil {
+		return err
+	}
+	if err := tracking.ValidateParam(p); err != nil {
+		return err
+	}
+	db := s.db
+	return db.writeTx(ctx, func(tx *sql.Tx) error {
+		if _, err := activeRun(ctx, tx, db.dialect, runID); err != nil {
+			return err
+		}
+		old, err := existingParams(ctx, tx, db.dialect, runID, []tracking.Param{p})
+		if err != nil {
+			return err
+		}
+		if v, ok := old[p.Key]; ok {
+			if v != p.Value {
+				return weir.Errorf(weir.ErrInvalidParameterValue,
+					"Changing param values is not allowed. Param with key='%s' was already logged with value='%s' for run ID='%s'. Attempted logging new value '%s'.",
+					p.Key, v, runID, p.Value)
+			}
+			return nil
+		}
+		return insertParams(ctx, tx, db.dialect, runID, []tracking.Param{p})
+	})
+}
+
+// SetTag sets or overwrites a tag of an active run. Setting mlflow.runName
+// renames the run.
+func (s *TrackingService) SetTag(ctx context.Context, runID string, t tracking.Tag) (err error) {
+	defer weir.Wrap(&err, "SetTag(%q, %q)", runID, t.Key)
+	if err := tracking.ValidateRunID(runID); err != nil {
+		return err
+	}
+	if err := tracking.ValidateTag(t); err != nil {
+		return err
+	}
+	db := s.db
+	return db.writeTx(ctx, func(tx *sql.Tx) error {
+		if _, err := activeRun(ctx, tx, db.dialect, runID); err != nil {
+			return err
+		}
+		return putTags(ctx, tx, db.dialect, runID, []tracking.Tag{t})
+	})
+}
+
+// DeleteTag deletes a tag of an active run.
+func (s *TrackingService) DeleteTag(ctx context.Context, runID, key string) (err error) {
+	defer weir.Wrap(&err, "DeleteTag(%q, %q)", runID, key)
+	if err := tracking.ValidateRunID(runID); err != nil {
+		return err
+	}
+	db := s.db
+	return db.writeTx(ctx, func(tx *sql.Tx) error {
+		if _, err := activeRun(ctx, tx, db.dialect, runID); err != nil {
+			return err
+		}
+		res, err := tx.ExecContext(ctx, db.dialect.rebind(`DELETE FROM tags WHERE run_uuid = ? AND key = ?`), runID, key)
+		if err != nil {
+			return err
+		}
+		if n, err := res.RowsAffected(); err != nil {
+			return err
+		} else if n == 0 {
+			return weir.Errorf(weir.ErrResourceDoesNotExist, "No tag with name: %s in run with id %s", key, runID)
+		}
+		return nil
+	})
+}
+
+// LogBatch writes params, then metrics, then tags of an active run in one
+// transaction: all of them or none.
+func (s *TrackingService) LogBatch(ctx context.Context, runID string, metrics []tracking.Metric, params []tracking.Param, tags []tracking.Tag) (err error) {
+	defer weir.Wrap(&err, "LogBatch(%q)", runID)
+	if err := tracking.ValidateRunID(runID); err != nil {
+		return err
+	}
+	if err := tracking.ValidateBatch(metrics, params, tags); err != nil {
+		return err
+	}
+	db := s.db
+	return db.writeTx(ctx, func(tx *sql.Tx) error {
+		if _, err := activeRun(ctx, tx, db.dialect, runID); err != nil {
+			return err
+		}
+		if err := logParams(ctx, tx, db.dialect, runID, params); err != nil {
+			return err
+		}
+		if err := insertMetrics(ctx, tx, db.dialect, runID, metrics); err != nil {
+			return err
+		}
+		return putTags(ctx, tx, db.dialect, runID, tags)
+	})
+}
+
+// logParams inserts the params that are new, and refuses the whole batch when
+// one would change a logged value.
+func logParams(ctx context.Context, tx *sql.Tx, d dialect, runID string, params []tracking.Param) error {
+	if len(params) == 0 {
+		return nil
+	}
+	old, err := existingParams(ctx, tx, d, runID, params)
+	if err != nil {
+		return err
+	}
+	var fresh []tracking.Param
+	var changed []string
+	for _, p := range params {
+		v, ok := old[p.Key]
+		switch {
+		case !ok:
+			fresh = append(fresh, p)
+			old[p.Key] = p.Value
+		case v != p.Value:
+			changed = append(changed, fmt.Sprintf("{'key': '%s', 'old_value': '%s', 'new_value': '%s'}", p.Key, v, p.Value))
+		}
+	}
+	if len(changed) > 0 {
+		return weir.Errorf(weir.ErrInvalidParameterValue,
+			"Changing param values is not allowed. Params were already logged='[%s]' for run ID='%s'.",
+			strings.Join(changed, ", "), runID)
+	}
+	return insertParams(ctx, tx, d, runID, fresh)
+}
+
+// existingParams returns the stored values of the given params' keys.
+func existingParams(ctx context.Context, tx *sql.Tx, d dialect, runID string, params []tracking.Param) (map[string]string, error) {
+	keys := make([]string, len(params))
+	for i, p := range params {
+		keys[i] = p.Key
+	}
+	old := map[string]string{}
+	err := forChunks(keys, func(chunk []any) error {
+		return eachRow(ctx, tx, d.rebind(`SELECT key, value FROM params WHERE run_uuid = ? AND key IN (`+placeholders(len(chunk))+`)`),
+			append([]any{runID}, chunk...), func(rows *sql.Rows) error {
+				var k, v string
+				if err := rows.Scan(&k, &v); err != nil {
+					return err
+				}
+				old[k] = v
+				return nil
+			})
+	})
+	return old, err
+}
+
+func insertParams(ctx context.Context, tx *sql.Tx, d dialect, runID string, params []tracking.Param) error {
+	return insertRows(ctx, tx, d, `INSERT INTO params (run_uuid, key, value) VALUES `, 3, len(params), "",
+		func(i int, args []any) []any { return append(args, runID, params[i].Key, params[i].Value) })
+}
+
+// putTags inserts or overwrites run tags, the last one winning for a key
+// given twice. mlflow.runName also renames the run.
+func putTags(ctx context.Context, tx *sql.Tx, d dialect, runID string, tags []tracking.Tag) error {
+	if len(tags) == 0 {
+		return nil
+	}
+	last := make(map[string]int, len(tags))
+	for i, t := range tags {
+		last[t.Key] = i
+	}
+	var uniq []tracking.Tag
+	for i, t := range tags {
+		if last[t.Key] != i {
+			continue
+		}
+		uniq = append(uniq, t)
+		if t.Key == runNameTag {
+			if _, err := tx.ExecContext(ctx, d.rebind(`UPDATE runs SET name = ? WHERE run_uuid = ?`), t.Value, runID); err != nil {
+				return err
+			}
+		}
+	}
+	return insertRows(ctx, tx, d, `INSERT INTO tags (run_uuid, key, value) VALUES `, 3, len(uniq),
+		` ON CONFLICT (run_uuid, key) DO UPDATE SET value = excluded.value`,
+		func(i int, args []any) []any { return append(args, runID, uniq[i].Key, uniq[i].Value) })
+}
+
+// metricColumns are the columns of metrics and latest_metrics, in the order
+// metricArgs appends them.
+const metricColumns = `(run_uuid, key, step, timestamp, value, is_nan, model_id, dataset_name, dataset_digest)`
+
+func metricArgs(args []any, runID string, m tracking.Metric) []any {
+	v, isNaN := storedValue(m.Value)
+	return append(args, runID, m.Key, m.Step, m.Timestamp, v, isNaN, m.ModelID, m.DatasetName, m.DatasetDigest)
+}
+
+// insertMetrics appends metrics to the history, skipping exact repeats, and
+// moves each key's latest value forward when the batch holds a greater
+// (step, timestamp, value).
+func insertMetrics(ctx context.Context, tx *sql.Tx, d dialect, runID string, metrics []tracking.Metric) error {
+	if len(metrics) == 0 {
+		return nil
+	}
+	err := insertRows(ctx, tx, d, `INSERT INTO metrics `+metricColumns+` VALUES `, 9, len(metrics),
+		` ON CONFLICT DO NOTHING`,
+		func(i int, args []any) []any { return metricArgs(args, runID, metrics[i]) })
+	if err != nil {
+		return err
+	}
+	// One candidate per key: a multi-row upsert may not touch a row twice.
+	latest := map[string]int{}
+	var order []string
+	for i, m := range metrics {
+		j, ok := latest[m.Key]
+		if !ok {
+			order = append(order, m.Key)
+		}
+		if !ok || metricAfter(m, metrics[j]) {
+			latest[m.Key] = i
+		}
+	}
+	return insertRows(ctx, tx, d, `INSERT INTO latest_metrics `+metricColumns+` VALUES `, 9, len(order),
+		` ON CONFLICT (run_uuid, key) DO UPDATE SET
+			step = excluded.step, timestamp = excluded.timestamp, value = excluded.value, is_nan = excluded.is_nan,
+			model_id = excluded.model_id, dataset_name = excluded.dataset_name, dataset_digest = excluded.dataset_digest
+		WHERE excluded.step > latest_metrics.step
+			OR (excluded.step = latest_metrics.step AND excluded.timestamp > latest_metrics.timestamp)
+			OR (excluded.step = latest_metrics.step AND excluded.timestamp = latest_metrics.timestamp
+				AND excluded.value > latest_metrics.value)`,
+		func(i int, args []any) []any { return metricArgs(args, runID, metrics[latest[order[i]]]) })
+}
+
+// metricAfter reports whether a is more recent than b, comparing (step,
+// timestamp, stored value) as MLflow does.
+func metricAfter(a, b tracking.Metric) bool {
+	if a.Step != b.Step {
+		return a.Step > b.Step
+	}
+	if a.Timestamp != b.Timestamp {
+		return a.Timestamp > b.Timestamp
+	}
+	av, _ := storedValue(a.Value)
+	bv, _ := storedValue(b.Value)
+	return av > bv
+}
+
+// rowsPerInsert bounds a multi-row INSERT, keeping its parameters (at most
+// 9 columns) under SQLite's 32766 and PostgreSQL's 65535.
+const rowsPerInsert = 200
+
+// insertRows inserts n rows of cols columns with multi-row INSERT statements
+// head VALUES (...), (...) tail; add appends row i's values to args.
+func insertRows(ctx context.Context, tx *sql.Tx, d dialect, head string, cols, n int, tail string, add func(i int, args []any) []any) error {
+	row := "(" + placeholders(cols) + ")"
+	var full *sql.Stmt // the statement for a full chunk, prepared once
+	defer func() {
+		if full != nil {
+			full.Close()
+		}
+	}()
+	args := make([]any, 0, cols*min(n, rowsPerInsert))
+	for start := 0; start < n; start += rowsPerInsert {
+		end := min(start+rowsPerInsert, n)
+		args = args[:0]
+		for i := start; i < end; i++ {
+			args = add(i, args)
+		}
+		q := d.rebind(head + strings.Repeat(row+", ", end-start-1) + row + tail)
+		var err error
+		if end-start == rowsPerInsert {
+			if full == nil {
+				if full, err = tx.PrepareContext(ctx, q); err != nil {
+					return err
+				}
+			}
+			_, err = full.ExecContext(ctx, args...)
+		} else {
+			_, err = tx.ExecContext(ctx, q, args...)
+		}
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// LogInputs links datasets and logged models to an active run as inputs.
+// Datasets are shared within the experiment by (name, digest); a dataset
+// already linked to the run keeps its first tags.
+func (s *TrackingService) LogInputs(ctx context.Context, runID string, datasets []tracking.DatasetInput, models []tracking.ModelInput) (err error) {
+	defer weir.Wrap(&err, "LogInputs(%q)", runID)
+	if err := tracking.ValidateRunID(runID); err != nil {
+		return err
+	}
+	if err := tracking.ValidateDatasetInputs(datasets); err != nil {
+		return err
+	}
+	db := s.db
+	return db.writeTx(ctx, func(tx *sql.Tx) error {
+		eid, err := activeRun(ctx, tx, db.dialect, runID)
+		if err != nil {
+			return err
+		}
+		seen := map[[2]string]bool{}
+		for _, in := range datasets {
+			k := [2]string{in.Dataset.Name, in.Dataset.Digest}
+			if seen[k] {
+				continue // the first of a repeated (name, digest) wins, as in MLflow
+			}
+			seen[k] = true
+			if err := linkDataset(ctx, tx, db.dialect, eid, runID, in); err != nil {
+				return err
+			}
+		}
+		for _, m := range models {
+			if m.ModelID == "" {
+				return weir.Errorf(weir.ErrInvalidParameterValue, "Missing value for required parameter 'model_id'.")
+			}
+			if _, err := tx.ExecContext(ctx, db.dialect.rebind(`INSERT INTO model_inputs (run_uuid, model_id) VALUES (?, ?)
+				ON CONFLICT DO NOTHING`), runID, m.ModelID); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// linkDataset finds or creates the dataset in experiment eid and links it to
+// the run with the input's tags, unless it is linked already.
+func linkDataset(ctx context.Context, tx *sql.Tx, d dialect, eid int64, runID string, in tracking.DatasetInput) error {
+	ds := in.Dataset
+	var dsID string
+	err := tx.QueryRowContext(ctx, d.rebind(`SELECT dataset_uuid FROM datasets WHERE experiment_id = ? AND name = ? AND digest = ?`),
+		eid, ds.Name, ds.Digest).Scan(&dsID)
+	if err == sql.ErrNoRows {
+		if dsID, err = newRunID(); err != nil {
+			return err
+		}
+		_, err = tx.ExecContext(ctx, d.rebind(`INSERT INTO datasets
+			(dataset_uuid, experiment_id, name, digest, dataset_source_type, dataset_source, dataset_schema, dataset_profile)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?)`), dsID, eid, ds.Name, ds.Digest, ds.SourceType, ds.Source, ds.Schema, ds.Profile)
+	}
+	if err != nil {
+		return err
+	}
+	var n int
+	if err := tx.QueryRowContext(ctx, d.rebind(`SELECT COUNT(*) FROM inputs WHERE run_uuid = ? AND dataset_uuid = ?`), runID, dsID).Scan(&n); err != nil {
+		return err
+	}
+	if n > 0 {
+		return nil
+	}
+	inputID, err := newRunID()
+	if err != nil {
+		return err
+	}
+	if _, err := tx.ExecContext(ctx, d.rebind(`INSERT INTO inputs (input_uuid, dataset_uuid, run_uuid) VALUES (?, ?, ?)`), inputID, dsID, runID); err != nil {
+		return err
+	}
+	for _, t := range in.Tags {
+		if _, err := tx.ExecContext(ctx, d.rebind(`INSERT INTO input_tags (input_uuid, name, value) VALUES (?, ?, ?)
+			ON CONFLICT (input_uuid, name) DO UPDATE SET value = excluded.value`), inputID, t.Key, t.Value); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// LogOutputs records logged models that an active run produced.
+func (s *TrackingService) LogOutputs(ctx context.Context, runID string, models []tracking.ModelOutput) (err error) {
+	defer weir.Wrap(&err, "LogOutputs(%q)", runID)
+	if err := tracking.ValidateRunID(runID); err != nil {
+		return err
+	}
+	for _, m := range models {
+		if m.ModelID == "" {
+			return weir.Errorf(weir.ErrInvalidParameterValue, "Missing value for required parameter 'model_id'.")
+		}
+	}
+	db := s.db
+	return db.writeTx(ctx, func(tx *sql.Tx) error {
+		if _, err := activeRun(ctx, tx, db.dialect, runID); err != nil {
+			return err
+		}
+		return insertRows(ctx, tx, db.dialect, `INSERT INTO model_outputs (run_uuid, model_id, step) VALUES `, 3, len(models),
+			` ON CONFLICT DO NOTHING`,
+			func(i int, args []any) []any { return append(args, runID, models[i].ModelID, models[i].Step) })
+	})
+}

@@ -1,0 +1,195 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+
+	weir "github.com/weir-ml/weir"
+	"github.com/weir-ml/weir/tracking"
+)
+
+// Limits of GetMetricHistoryBulkInterval, as MLflow's.
+const (
+	maxBulkRuns          = 100
+	maxBulkPointsPerRun  = 2500
+	metricHistoryColumns = `key, value, is_nan, timestamp, step, model_id, dataset_name, dataset_digest`
+)
+
+// GetMetricHistory returns a run's values of one metric ordered by step,
+// then timestamp, a page of MaxResults at a time (all of them for 0).
+func (s *TrackingService) GetMetricHistory(ctx context.Context, mq tracking.MetricHistoryQuery) (metrics []tracking.Metric, next string, err error) {
+	defer weir.Wrap(&err, "GetMetricHistory(%q, %q)", mq.RunID, mq.Key)
+	if err := tracking.ValidateRunID(mq.RunID); err != nil {
+		return nil, "", err
+	}
+	if mq.MaxResults < 0 {
+		return nil, "", weir.Errorf(weir.ErrInvalidParameterValue,
+			"Invalid value %d for parameter 'max_results' supplied. It must be a positive integer", mq.MaxResults)
+	}
+	offset, err := tracking.DecodePageToken(mq.PageToken)
+	if err != nil {
+		return nil, "", err
+	}
+	d := s.db.dialect
+	q := `SELECT ` + metricHistoryColumns + ` FROM metrics WHERE run_uuid = ? AND key = ?
+		ORDER BY step, timestamp, value, is_nan`
+	args := []any{mq.RunID, mq.Key}
+	if mq.MaxResults > 0 {
+		q += ` LIMIT ? OFFSET ?`
+		args = append(args, mq.MaxResults+1, offset)
+	} else if offset > 0 {
+		q += ` ` + d.noLimit() + ` OFFSET ?`
+		args = append(args, offset)
+	}
+	err = s.db.readTx(ctx, func(tx *sql.Tx) error {
+		if err := runExists(ctx, tx, d, mq.RunID); err != nil {
+			return err
+		}
+		return eachRow(ctx, tx, d.rebind(q), args, func(rows *sql.Rows) error {
+			m, err := scanMetric(rows)
+			if err != nil {
+				return err
+			}
+			m.RunID = mq.RunID
+			metrics = append(metrics, m)
+			return nil
+		})
+	})
+	if err != nil {
+		return nil, "", err
+	}
+	if mq.MaxResults > 0 && len(metrics) > mq.MaxResults {
+		metrics = metrics[:mq.MaxResults]
+		next = tracking.EncodePageToken(offset + mq.MaxResults)
+	}
+	if metrics == nil {
+		metrics = []tracking.Metric{}
+	}
+	return metrics, next, nil
+}
+
+// runExists returns MLflow's error for a run that does not exist.
+func runExists(ctx context.Context, tx *sql.Tx, d dialect, runID string) error {
+	var n int
+	if err := tx.QueryRowContext(ctx, d.rebind(`SELECT COUNT(*) FROM runs WHERE run_uuid = ?`), runID).Scan(&n); err != nil {
+		return err
+	}
+	if n == 0 {
+		return noRun(runID)
+	}
+	return nil
+}
+
+// GetMetricHistoryBulkInterval samples one metric's history of each run:
+// at most MaxResults points per run (2500 by default), spread evenly over
+// the history ordered by (step, timestamp, value), always keeping the first
+// and the last point, optionally only between StartStep and EndStep
+// inclusive. This is the sampling of MLflow 3's SQL store: one NTILE bucket
+// per point kept, the first row of each bucket, plus the last row.
+func (s *TrackingService) GetMetricHistoryBulkInterval(ctx context.Context, bq tracking.BulkIntervalQuery) (metrics []tracking.Metric, err error) {
+	defer weir.Wrap(&err, "GetMetricHistoryBulkInterval(%q)", bq.Key)
+	if err := validateBulkInterval(&bq); err != nil {
+		return nil, err
+	}
+	d := s.db.dialect
+	where := `run_uuid = ? AND key = ?`
+	var rng []any
+	if bq.StartStep != nil {
+		where += ` AND step >= ? AND step <= ?`
+		rng = []any{*bq.StartStep, *bq.EndStep}
+	}
+	// Sampled rows, then the last row, which the buckets may have missed.
+	q := `SELECT ` + metricHistoryColumns + ` FROM (
+			SELECT *, ROW_NUMBER() OVER (PARTITION BY bucket ORDER BY step, timestamp, value, is_nan) AS rn
+			FROM (SELECT *, NTILE(?) OVER (ORDER BY step, timestamp, value, is_nan) AS bucket
+				FROM metrics WHERE ` + where + `) b
+		) s WHERE rn = 1 ORDER BY step, timestamp, value, is_nan`
+	last := `SELECT ` + metricHistoryColumns + ` FROM metrics WHERE ` + where + `
+		ORDER BY step DESC, timestamp DESC, value DESC, is_nan DESC LIMIT 1`
+	err = s.db.readTx(ctx, func(tx *sql.Tx) error {
+		for _, id := range bq.RunIDs {
+			if err := runExists(ctx, tx, d, id); err != nil {
+				return err
+			}
+		}
+		for _, id := range bq.RunIDs {
+			args := append([]any{bq.MaxResults, id, bq.Key}, rng...)
+			var sample []tracking.Metric
+			scan := func(rows *sql.Rows) error {
+				m, err := scanMetric(rows)
+				m.RunID = id
+				sample = append(sample, m)
+				return err
+			}
+			if err := eachRow(ctx, tx, d.rebind(q), args, scan); err != nil {
+				return err
+			}
+			n := len(sample)
+			if err := eachRow(ctx, tx, d.rebind(last), args[1:], scan); err != nil {
+				return err
+			}
+			if len(sample) > n { // the last row, appended
+				lastRow := sample[n]
+				sample = sample[:n]
+				if n == 0 || !sameMetricPoint(sample[n-1], lastRow) {
+					if n >= bq.MaxResults {
+						sample[n-1] = lastRow
+					} else {
+						sample = append(sample, lastRow)
+					}
+				}
+			}
+			metrics = append(metrics, sample...)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	if metrics == nil {
+		metrics = []tracking.Metric{}
+	}
+	return metrics, nil
+}
+
+// sameMetricPoint reports whether a and b are the same stored history row.
+func sameMetricPoint(a, b tracking.Metric) bool {
+	av, an := storedValue(a.Value)
+	bv, bn := storedValue(b.Value)
+	return a.Step == b.Step && a.Timestamp == b.Timestamp && av == bv && an == bn
+}
+
+// validateBulkInterval checks a bulk-interval query as MLflow's handler
+// does, and applies the default of 2500 points per run.
+func validateBulkInterval(bq *tracking.BulkIntervalQuery) error {
+	switch n := len(bq.RunIDs); {
+	case n == 0:
+		return weir.Errorf(weir.ErrInvalidParameterValue, "Missing value for required parameter 'run_ids'.")
+	case n > maxBulkRuns:
+		return weir.Errorf(weir.ErrInvalidParameterValue,
+			"GetMetricHistoryBulkInterval request must specify at most %d run_ids. Received %d run_ids.", maxBulkRuns, n)
+	}
+	for _, id := range bq.RunIDs {
+		if err := tracking.ValidateRunID(id); err != nil {
+			return err
+		}
+	}
+	if bq.Key == "" {
+		return weir.Errorf(weir.ErrInvalidParameterValue, "Missing value for required parameter 'metric_key'.")
+	}
+	if bq.MaxResults == 0 {
+		bq.MaxResults = maxBulkPointsPerRun
+	}
+	if bq.MaxResults < 1 || bq.MaxResults > maxBulkPointsPerRun {
+		return weir.Errorf(weir.ErrInvalidParameterValue, "max_results must be between 1 and %d.", maxBulkPointsPerRun)
+	}
+	if (bq.StartStep == nil) != (bq.EndStep == nil) {
+		return weir.Errorf(weir.ErrInvalidParameterValue,
+			"If either start step or end step are specified, both must be specified.")
+	}
+	if bq.StartStep != nil && *bq.StartStep > *bq.EndStep {
+		return weir.Errorf(weir.ErrInvalidParameterValue,
+			"end_step must be greater than start_step. Found start_step=%d and end_step=%d.", *bq.StartStep, *bq.EndStep)
+	}
+	return nil
+}

@@ -1,0 +1,185 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"math"
+
+	"github.com/weir-ml/weir/tracking"
+)
+
+// chunkSize bounds the ids bound in one IN list, well below SQLite's and
+// PostgreSQL's limits on query parameters.
+const chunkSize = 500
+
+// forChunks calls fn with the ids, as query arguments, at most chunkSize at a
+// time.
+func forChunks(ids []string, fn func(chunk []any) error) error {
+	for start := 0; start < len(ids); start += chunkSize {
+		end := min(start+chunkSize, len(ids))
+		chunk := make([]any, end-start)
+		for i, id := range ids[start:end] {
+			chunk[i] = id
+		}
+		if err := fn(chunk); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// loadRunData fills the latest metrics, params, tags, inputs and outputs of
+// runs, whose Info is set, with one query per kind of data and chunk of runs,
+// never one per run.
+func loadRunData(ctx context.Context, tx *sql.Tx, d dialect, runs []*tracking.Run) error {
+	if len(runs) == 0 {
+		return nil
+	}
+	byID := make(map[string]*tracking.Run, len(runs))
+	ids := make([]string, len(runs))
+	for i, r := range runs {
+		byID[r.Info.RunID] = r
+		ids[i] = r.Info.RunID
+	}
+	return forChunks(ids, func(chunk []any) error {
+		in := `IN (` + placeholders(len(chunk)) + `)`
+		inputs := map[string]inputRef{} // input uuid -> where its tags go
+		loaders := []struct {
+			query string
+			scan  func(rows *sql.Rows) error
+		}{
+			{`SELECT run_uuid, key, value FROM params WHERE run_uuid ` + in + ` ORDER BY run_uuid, key`,
+				func(rows *sql.Rows) error {
+					var id string
+					var p tracking.Param
+					if err := rows.Scan(&id, &p.Key, &p.Value); err != nil {
+						return err
+					}
+					r := byID[id]
+					r.Data.Params = append(r.Data.Params, p)
+					return nil
+				}},
+			{`SELECT run_uuid, key, value FROM tags WHERE run_uuid ` + in + ` ORDER BY run_uuid, key`,
+				func(rows *sql.Rows) error {
+					var id string
+					var t tracking.Tag
+					if err := rows.Scan(&id, &t.Key, &t.Value); err != nil {
+						return err
+					}
+					r := byID[id]
+					r.Data.Tags = append(r.Data.Tags, t)
+					return nil
+				}},
+			{`SELECT run_uuid, key, value, is_nan, timestamp, step, model_id, dataset_name, dataset_digest
+				FROM latest_metrics WHERE run_uuid ` + in + ` ORDER BY run_uuid, key`,
+				func(rows *sql.Rows) error {
+					var id string
+					m, err := scanMetric(rows, &id)
+					if err != nil {
+						return err
+					}
+					r := byID[id]
+					r.Data.Metrics = append(r.Data.Metrics, m)
+					return nil
+				}},
+			{`SELECT i.run_uuid, i.input_uuid, d.name, d.digest, d.dataset_source_type, d.dataset_source, d.dataset_schema, d.dataset_profile
+				FROM inputs i JOIN datasets d ON d.dataset_uuid = i.dataset_uuid
+				WHERE i.run_uuid ` + in + ` ORDER BY i.run_uuid, d.name, d.digest`,
+				func(rows *sql.Rows) error {
+					var id, input string
+					var ds tracking.Dataset
+					if err := rows.Scan(&id, &input, &ds.Name, &ds.Digest, &ds.SourceType, &ds.Source, &ds.Schema, &ds.Profile); err != nil {
+						return err
+					}
+					r := byID[id]
+					inputs[input] = inputRef{r, len(r.Inputs.DatasetInputs)}
+					r.Inputs.DatasetInputs = append(r.Inputs.DatasetInputs, tracking.DatasetInput{Dataset: ds})
+					return nil
+				}},
+			{`SELECT t.input_uuid, t.name, t.value FROM inputs i JOIN input_tags t ON t.input_uuid = i.input_uuid
+				WHERE i.run_uuid ` + in + ` ORDER BY i.run_uuid, t.input_uuid, t.name`,
+				func(rows *sql.Rows) error {
+					var input string
+					var t tracking.Tag
+					if err := rows.Scan(&input, &t.Key, &t.Value); err != nil {
+						return err
+					}
+					if ref, ok := inputs[input]; ok {
+						di := &ref.run.Inputs.DatasetInputs[ref.index]
+						di.Tags = append(di.Tags, t)
+					}
+					return nil
+				}},
+			{`SELECT run_uuid, model_id FROM model_inputs WHERE run_uuid ` + in + ` ORDER BY run_uuid, model_id`,
+				func(rows *sql.Rows) error {
+					var id string
+					var mi tracking.ModelInput
+					if err := rows.Scan(&id, &mi.ModelID); err != nil {
+						return err
+					}
+					r := byID[id]
+					r.Inputs.ModelInputs = append(r.Inputs.ModelInputs, mi)
+					return nil
+				}},
+			{`SELECT run_uuid, model_id, step FROM model_outputs WHERE run_uuid ` + in + ` ORDER BY run_uuid, step, model_id`,
+				func(rows *sql.Rows) error {
+					var id string
+					var mo tracking.ModelOutput
+					if err := rows.Scan(&id, &mo.ModelID, &mo.Step); err != nil {
+						return err
+					}
+					r := byID[id]
+					r.Outputs.ModelOutputs = append(r.Outputs.ModelOutputs, mo)
+					return nil
+				}},
+		}
+		for _, l := range loaders {
+			if err := eachRow(ctx, tx, d.rebind(l.query), chunk, l.scan); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// inputRef locates a dataset input of a run being loaded.
+type inputRef struct {
+	run   *tracking.Run
+	index int
+}
+
+// eachRow runs a query and calls scan on each row.
+func eachRow(ctx context.Context, tx *sql.Tx, query string, args []any, scan func(*sql.Rows) error) error {
+	rows, err := tx.QueryContext(ctx, query, args...)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		if err := scan(rows); err != nil {
+			return err
+		}
+	}
+	return rows.Err()
+}
+
+// scanMetric scans key, value, is_nan, timestamp, step, model_id,
+// dataset_name, dataset_digest after the columns in head.
+func scanMetric(rows *sql.Rows, head ...any) (tracking.Metric, error) {
+	var m tracking.Metric
+	var isNaN bool
+	err := rows.Scan(append(head, &m.Key, &m.Value, &isNaN, &m.Timestamp, &m.Step, &m.ModelID, &m.DatasetName, &m.DatasetDigest)...)
+	if isNaN {
+		m.Value = math.NaN()
+	}
+	return m, err
+}
+
+// storedValue is how a metric value is stored: NaN, which SQL REAL columns
+// cannot hold, as 0 with the is_nan flag; ±Inf as is.
+func storedValue(v float64) (value float64, isNaN bool) {
+	if math.IsNaN(v) {
+		return 0, true
+	}
+	return v, false
+}

@@ -1,0 +1,313 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"strconv"
+	"strings"
+
+	weir "github.com/weir-ml/weir"
+	"github.com/weir-ml/weir/tracking"
+)
+
+// Search limits, as MLflow's.
+const (
+	defaultMaxResults = 1000
+	maxSearchResults  = 50000
+)
+
+// maxResults applies the default to 0 and refuses values out of range.
+func maxResults(n int) (int, error) {
+	switch {
+	case n == 0:
+		return defaultMaxResults, nil
+	case n < 0:
+		return 0, weir.Errorf(weir.ErrInvalidParameterValue,
+			"Invalid value %d for parameter 'max_results' supplied. It must be a positive integer", n)
+	case n > maxSearchResults:
+		return 0, weir.Errorf(weir.ErrInvalidParameterValue,
+			"Invalid value %d for parameter 'max_results' supplied. It must be at most %d", n, maxSearchResults)
+	}
+	return n, nil
+}
+
+// stages returns the lifecycle stages a view type selects.
+func stages(v tracking.ViewType) ([]any, error) {
+	switch v {
+	case 0, tracking.ActiveOnly:
+		return []any{tracking.StageActive}, nil
+	case tracking.DeletedOnly:
+		return []any{tracking.StageDeleted}, nil
+	case tracking.AllViews:
+		return []any{tracking.StageActive, tracking.StageDeleted}, nil
+	}
+	return nil, weir.Errorf(weir.ErrInvalidParameterValue, "Invalid view type %d", v)
+}
+
+// query accumulates SQL text and its arguments in order.
+type query struct {
+	sql  strings.Builder
+	args []any
+}
+
+func (q *query) add(s string, args ...any) {
+	q.sql.WriteString(s)
+	q.args = append(q.args, args...)
+}
+
+// runAttrColumns maps run attributes of the search language to columns.
+var runAttrColumns = map[string]string{
+	"run_id": "r.run_uuid", "run_name": "r.name", "user_id": "r.user_id", "status": "r.status",
+	"artifact_uri": "r.artifact_uri", "start_time": "r.start_time", "end_time": "r.end_time",
+	"lifecycle_stage": "r.lifecycle_stage",
+}
+
+// SearchRuns returns a page of the runs of the given experiments that match
+// the filter, in the requested order, then start_time DESC, run_id.
+func (s *TrackingService) SearchRuns(ctx context.Context, rs tracking.RunSearch) (runs []*tracking.Run, next string, err error) {
+	defer weir.Wrap(&err, "SearchRuns(%q)", rs.Filter)
+	limit, err := maxResults(rs.MaxResults)
+	if err != nil {
+		return nil, "", err
+	}
+	stageArgs, err := stages(rs.ViewType)
+	if err != nil {
+		return nil, "", err
+	}
+	filters, err := tracking.ParseRunFilter(rs.Filter)
+	if err != nil {
+		return nil, "", err
+	}
+	order, err := tracking.ParseRunOrderBy(rs.OrderBy)
+	if err != nil {
+		return nil, "", err
+	}
+	offset, err := tracking.DecodePageToken(rs.PageToken)
+	if err != nil {
+		return nil, "", err
+	}
+	var expIDs []any
+	for _, id := range rs.ExperimentIDs {
+		if eid, err := strconv.ParseInt(id, 10, 64); err == nil {
+			expIDs = append(expIDs, eid)
+		}
+	}
+	if len(expIDs) == 0 {
+		return []*tracking.Run{}, "", nil
+	}
+	d := s.db.dialect
+	var q query
+	q.add(`SELECT ` + runColumns + ` FROM runs r`)
+	orderSQL, err := runOrder(&q, order)
+	if err != nil {
+		return nil, "", err
+	}
+	q.add(` WHERE r.experiment_id IN (`+placeholders(len(expIDs))+`)`, expIDs...)
+	q.add(` AND r.lifecycle_stage IN (`+placeholders(len(stageArgs))+`)`, stageArgs...)
+	for _, c := range filters {
+		q.add(" AND ")
+		if err := runFilter(&q, d, c); err != nil {
+			return nil, "", err
+		}
+	}
+	q.add(` ORDER BY `+orderSQL+` LIMIT ? OFFSET ?`, limit+1, offset)
+
+	err = s.db.readTx(ctx, func(tx *sql.Tx) error {
+		err := eachRow(ctx, tx, d.rebind(q.sql.String()), q.args, func(rows *sql.Rows) error {
+			info, err := scanRunInfo(rows)
+			if err != nil {
+				return err
+			}
+			runs = append(runs, &tracking.Run{Info: info})
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+		if len(runs) > limit {
+			runs = runs[:limit]
+			next = tracking.EncodePageToken(offset + limit)
+		}
+		return loadRunData(ctx, tx, d, runs)
+	})
+	if err != nil {
+		return nil, "", err
+	}
+	if runs == nil {
+		runs = []*tracking.Run{}
+	}
+	return runs, next, nil
+}
+
+// runOrder adds to q the joins that order keys need and returns the ORDER BY
+// list. Missing values, and NaN metrics, sort last in either direction, as in
+// MLflow; ties are broken by start_time DESC, then run_id.
+func runOrder(q *query, keys []tracking.OrderKey) (string, error) {
+	var terms []string
+	seen := map[string]bool{}
+	hasStart := false
+	for i, k := range keys {
+		id := string(k.Entity) + "." + k.Key
+		if seen[id] {
+			return "", weir.Errorf(weir.ErrInvalidParameterValue, "`order_by` contains duplicate fields: %s", id)
+		}
+		seen[id] = true
+		dir := ""
+		if k.Desc {
+			dir = " DESC"
+		}
+		alias := fmt.Sprintf("o%d", i)
+		switch k.Entity {
+		case tracking.EntityAttribute:
+			col, ok := runAttrColumns[k.Key]
+			if !ok {
+				return "", weir.Errorf(weir.ErrInvalidParameterValue, "Invalid order_by attribute '%s'", k.Key)
+			}
+			hasStart = hasStart || k.Key == "start_time"
+			terms = append(terms, "CASE WHEN "+col+" IS NULL THEN 1 ELSE 0 END", col+dir)
+		case tracking.EntityMetric:
+			q.add(` LEFT JOIN latest_metrics `+alias+` ON `+alias+`.run_uuid = r.run_uuid AND `+alias+`.key = ?`, k.Key)
+			terms = append(terms,
+				"CASE WHEN "+alias+".is_nan = 1 THEN 1 WHEN "+alias+".run_uuid IS NULL THEN 2 ELSE 0 END",
+				alias+".value"+dir)
+		case tracking.EntityParam, tracking.EntityTag:
+			table := "params"
+			if k.Entity == tracking.EntityTag {
+				table = "tags"
+			}
+			q.add(` LEFT JOIN `+table+` `+alias+` ON `+alias+`.run_uuid = r.run_uuid AND `+alias+`.key = ?`, k.Key)
+			terms = append(terms, "CASE WHEN "+alias+".run_uuid IS NULL THEN 1 ELSE 0 END", alias+".value"+dir)
+		default:
+			return "", weir.Errorf(weir.ErrInvalidParameterValue, "Invalid order_by entity '%s'", k.Entity)
+		}
+	}
+	if !hasStart {
+		terms = append(terms, "r.start_time DESC")
+	}
+	terms = append(terms, "r.run_uuid")
+	return strings.Join(terms, ", "), nil
+}
+
+// runFilter adds one filter clause on runs r to q.
+func runFilter(q *query, d dialect, c tracking.Comparison) error {
+	switch c.Entity {
+	case tracking.EntityAttribute:
+		col, ok := runAttrColumns[c.Key]
+		if !ok {
+			return weir.Errorf(weir.ErrInvalidParameterValue, "Invalid attribute key '%s' specified.", c.Key)
+		}
+		return compare(q, d, col, c)
+	case tracking.EntityMetric:
+		if c.Value.Kind != tracking.NumberValue {
+			return weir.Errorf(weir.ErrInvalidParameterValue, "Expected numeric value type for metric. Found %v", c.Value.Str)
+		}
+		// NaN is stored as 0 with is_nan set: it satisfies only !=.
+		nan := " AND m.is_nan = 0"
+		if c.Op == "!=" {
+			q.add(`EXISTS (SELECT 1 FROM latest_metrics m WHERE m.run_uuid = r.run_uuid AND m.key = ? AND (m.value <> ? OR m.is_nan = 1))`,
+				c.Key, c.Value.Num)
+			return nil
+		}
+		op, ok := numericOps[c.Op]
+		if !ok {
+			return badComparator(c)
+		}
+		q.add(`EXISTS (SELECT 1 FROM latest_metrics m WHERE m.run_uuid = r.run_uuid AND m.key = ? AND m.value `+op+` ?`+nan+`)`,
+			c.Key, c.Value.Num)
+		return nil
+	case tracking.EntityParam, tracking.EntityTag:
+		table := "params"
+		if c.Entity == tracking.EntityTag {
+			table = "tags"
+		}
+		switch c.Op {
+		case "IS NULL":
+			q.add(`NOT EXISTS (SELECT 1 FROM `+table+` p WHERE p.run_uuid = r.run_uuid AND p.key = ?)`, c.Key)
+			return nil
+		case "IS NOT NULL":
+			q.add(`EXISTS (SELECT 1 FROM `+table+` p WHERE p.run_uuid = r.run_uuid AND p.key = ?)`, c.Key)
+			return nil
+		}
+		q.add(`EXISTS (SELECT 1 FROM `+table+` p WHERE p.run_uuid = r.run_uuid AND p.key = ? AND `, c.Key)
+		if err := compare(q, d, "p.value", c); err != nil {
+			return err
+		}
+		q.add(")")
+		return nil
+	case tracking.EntityDataset:
+		switch c.Key {
+		case "name", "digest":
+			q.add(`EXISTS (SELECT 1 FROM inputs i JOIN datasets ds ON ds.dataset_uuid = i.dataset_uuid WHERE i.run_uuid = r.run_uuid AND `)
+			if err := compare(q, d, "ds."+c.Key, c); err != nil {
+				return err
+			}
+		case "context":
+			q.add(`EXISTS (SELECT 1 FROM inputs i JOIN input_tags it ON it.input_uuid = i.input_uuid
+				WHERE i.run_uuid = r.run_uuid AND it.name = 'mlflow.data.context' AND `)
+			if err := compare(q, d, "it.value", c); err != nil {
+				return err
+			}
+		default:
+			return weir.Errorf(weir.ErrInvalidParameterValue, "Invalid dataset key '%s' specified.", c.Key)
+		}
+		q.add(")")
+		return nil
+	}
+	return weir.Errorf(weir.ErrInvalidParameterValue, "Invalid search expression type '%s'", c.Entity)
+}
+
+// numericOps maps the search language's comparators to SQL.
+var numericOps = map[string]string{"=": "=", "!=": "<>", ">": ">", ">=": ">=", "<": "<", "<=": "<="}
+
+// compare adds "col Op value" to q for a string or numeric comparison: = and
+// LIKE are case-sensitive, ILIKE is not.
+func compare(q *query, d dialect, col string, c tracking.Comparison) error {
+	switch c.Op {
+	case "LIKE", "ILIKE":
+		if c.Value.Kind != tracking.StringValue {
+			return badComparator(c)
+		}
+		var frag string
+		var arg any
+		if c.Op == "LIKE" {
+			frag, arg = d.like(col, c.Value.Str)
+		} else {
+			frag, arg = d.ilike(col, c.Value.Str)
+		}
+		q.add(frag, arg)
+		return nil
+	case "IN", "NOT IN":
+		if c.Value.Kind != tracking.ListValue {
+			return badComparator(c)
+		}
+		if len(c.Value.List) == 0 {
+			// IN () matches nothing and NOT IN () everything.
+			q.add(map[bool]string{true: "1 = 0", false: "1 = 1"}[c.Op == "IN"])
+			return nil
+		}
+		args := make([]any, len(c.Value.List))
+		for i, v := range c.Value.List {
+			args[i] = v
+		}
+		q.add(col+" "+c.Op+" ("+placeholders(len(args))+")", args...)
+		return nil
+	}
+	op, ok := numericOps[c.Op]
+	if !ok {
+		return badComparator(c)
+	}
+	switch c.Value.Kind {
+	case tracking.StringValue:
+		q.add(col+" "+op+" ?", c.Value.Str)
+	case tracking.NumberValue:
+		q.add(col+" "+op+" ?", c.Value.Num)
+	default:
+		return badComparator(c)
+	}
+	return nil
+}
+
+func badComparator(c tracking.Comparison) error {
+	return weir.Errorf(weir.ErrInvalidParameterValue, "Invalid comparator '%s' for %s '%s'", c.Op, c.Entity, c.Key)
+}
