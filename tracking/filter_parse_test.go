@@ -235,7 +235,7 @@ var runCases = []filterCase{
 	{filter: "metrics.x = 1;", wantErr: "Invalid clause(s) in filter string: ';'"},
 	{filter: "metrics.x = 1; params.p = 'a'", wantErr: "Invalid clause(s) in filter string: ';'"},
 	{filter: "metrics.x = 1 AND NOT tags.t = 'a'", wantErr: "Invalid clause(s) in filter string: 'NOT'"},
-	{filter: "tags.a = 'x' AND", wantErr: "'AND' is not followed by a comparison"},      // stricter
+	{filter: "tags.a = 'x' AND", wantErr: "'AND' is not followed by a comparison"},     // stricter
 	{filter: "AND tags.a = 'x'", wantErr: "Invalid clause(s) in filter string: 'AND'"}, // stricter
 	{filter: "tags.a = 'x' AND AND tags.b = 'y'", wantErr: "Invalid clause(s) in filter string: 'AND'"},
 	{filter: "tags.a = 'x' tags.b = 'y'", wantErr: "Invalid clause(s) in filter string: 'tags.b'"}, // stricter
