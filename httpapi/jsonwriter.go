@@ -203,3 +203,15 @@ func appendJSONString(b []byte, s string) []byte {
 	b = append(b, s[start:]...)
 	return append(b, '"')
 }
+
+// stringList writes k as a list of strings, or nothing when list is empty.
+func (w *jsonWriter) stringList(k string, list []string) {
+	if len(list) == 0 {
+		return
+	}
+	w.arrayField(k)
+	for _, s := range list {
+		w.stringValue(s)
+	}
+	w.closeArray()
+}

@@ -109,9 +109,9 @@ func (s *Server) logBatch(w *jsonWriter, r *http.Request) error {
 	if v.err != nil {
 		return v.err
 	}
-	ps := make([]tracking.Param, len(params))
-	for i, p := range params {
-		ps[i] = tracking.Param(p)
+	var ps []tracking.Param
+	for _, p := range params {
+		ps = append(ps, tracking.Param(p))
 	}
 	return s.Tracking.LogBatch(r.Context(), id, metrics, ps, tags)
 }
