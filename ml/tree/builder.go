@@ -1,0 +1,296 @@
+package tree
+
+import (
+	"math"
+	"math/rand/v2"
+	"slices"
+)
+
+// epsilon is the impurity at or below which a node counts as pure, as in
+// scikit-learn (the float64 machine epsilon).
+const epsilon = 0x1p-52
+
+// growConfig is the resolved growth settings of one tree.
+type growConfig struct {
+	crit     Criterion
+	maxDepth int // ≤ 0: unlimited
+	minSplit int
+	minLeaf  int
+	mtry     int // features examined per split (more when some are constant)
+}
+
+// binStat accumulates the rows of one histogram bin.
+type binStat struct {
+	w, wy float64
+	n     int32
+}
+
+// split is the best split found at a node.
+type split struct {
+	feature   int
+	bin       uint8 // last bin sent left
+	threshold float64
+	proxy     float64 // larger is better; comparable within one node only
+}
+
+// stackItem is a node waiting to be grown: rows lo..hi of the builder's
+// arrays.
+type stackItem struct {
+	lo, hi, depth int
+	parent        int32
+	left          bool
+}
+
+// builder grows trees depth first, as scikit-learn's DepthFirstTreeBuilder,
+// choosing splits from per-node histograms of binned features. It keeps all
+// its scratch space between nodes and trees, so growing allocates only the
+// node array. A builder is used by one goroutine.
+type builder struct {
+	cfg  growConfig
+	data *binned
+	rng  *rand.Rand
+
+	// Rows in the tree, partitioned in place as nodes split; w and wy travel
+	// with idx so that histogram building reads them sequentially.
+	idx   []int32
+	w, wy []float64
+
+	hist     [maxBins]binStat
+	touched  []uint8
+	features []int
+	stack    []stackItem
+	nodes    []Node
+}
+
+func newBuilder(cfg growConfig, data *binned) *builder {
+	p := len(data.bins)
+	b := &builder{cfg: cfg, data: data, touched: make([]uint8, 0, maxBins), features: make([]int, p)}
+	for j := range b.features {
+		b.features[j] = j
+	}
+	return b
+}
+
+// grow builds a tree on the rows with positive weight w[i]; y is the label
+// (0/1) or the regression target. seed decides the feature sampling.
+func (b *builder) grow(y, w []float64, seed uint64) *Tree {
+	b.rng = rand.New(rand.NewPCG(seed, 0x5eed))
+	b.idx, b.w, b.wy = b.idx[:0], b.w[:0], b.wy[:0]
+	for i, wi := range w {
+		if wi > 0 {
+			b.idx = append(b.idx, int32(i))
+			b.w = append(b.w, wi)
+			b.wy = append(b.wy, wi*y[i])
+		}
+	}
+	b.nodes = b.nodes[:0]
+	b.stack = append(b.stack[:0], stackItem{lo: 0, hi: len(b.idx), parent: -1})
+	for len(b.stack) > 0 {
+		it := b.stack[len(b.stack)-1]
+		b.stack = b.stack[:len(b.stack)-1]
+		b.growNode(it)
+	}
+	return &Tree{Nodes: slices.Clone(b.nodes)}
+}
+
+// growNode appends the node for it and, when it splits, queues its children
+// (left on top, so the left subtree is numbered first).
+func (b *builder) growNode(it stackItem) {
+	n := it.hi - it.lo
+	var W, WY, WYY float64
+	for k := it.lo; k < it.hi; k++ {
+		W += b.w[k]
+		WY += b.wy[k]
+		if b.cfg.crit == SquaredError {
+			WYY += b.wy[k] * b.wy[k] / b.w[k]
+		}
+	}
+	imp := impurity(b.cfg.crit, W, WY, WYY)
+	id := int32(len(b.nodes))
+	b.nodes = append(b.nodes, Node{Feature: -1, Value: WY / W, Impurity: imp, Weight: W, Samples: int32(n)})
+	if it.parent >= 0 {
+		if it.left {
+			b.nodes[it.parent].Left = id
+		} else {
+			b.nodes[it.parent].Right = id
+		}
+	}
+	c := b.cfg
+	if (c.maxDepth > 0 && it.depth >= c.maxDepth) || n < c.minSplit || n < 2*c.minLeaf || imp <= epsilon {
+		return
+	}
+	s, ok := b.findSplit(it.lo, it.hi)
+	if !ok {
+		return
+	}
+	mid := b.partition(it.lo, it.hi, s.feature, s.bin)
+	nd := &b.nodes[id]
+	nd.Feature, nd.Threshold, nd.bin = int32(s.feature), s.threshold, s.bin
+	b.stack = append(b.stack,
+		stackItem{lo: mid, hi: it.hi, depth: it.depth + 1, parent: id},
+		stackItem{lo: it.lo, hi: mid, depth: it.depth + 1, parent: id, left: true})
+}
+
+// findSplit examines features in random order until mtry non-constant ones
+// have been seen (scikit-learn's rule: constant features do not count) and
+// returns the best valid split among them.
+func (b *builder) findSplit(lo, hi int) (split, bool) {
+	best := split{proxy: math.Inf(-1)}
+	found := false
+	p := len(b.features)
+	seen := 0
+	for k := 0; k < p && seen < b.cfg.mtry; k++ {
+		r := k + b.rng.IntN(p-k)
+		b.features[k], b.features[r] = b.features[r], b.features[k]
+		f := b.features[k]
+		constant := b.evalFeature(lo, hi, f, &best, &found)
+		if !constant {
+			seen++
+		}
+	}
+	return best, found
+}
+
+// evalFeature builds feature f's histogram over rows lo..hi, updates best
+// with its best valid split, and reports whether f is constant on the node.
+func (b *builder) evalFeature(lo, hi, f int, best *split, found *bool) (constant bool) {
+	nb := len(b.data.upper[f])
+	if nb == 1 {
+		return true
+	}
+	col := b.data.bins[f]
+	h := &b.hist
+	idx, w, wy := b.idx[lo:hi], b.w[lo:hi], b.wy[lo:hi]
+	// Small nodes visit only the bins they touch; large ones scan them all.
+	sparse := len(idx) < nb
+	touched := b.touched[:0]
+	for k, i := range idx {
+		bin := col[i]
+		s := &h[bin]
+		if sparse && s.n == 0 {
+			touched = append(touched, bin)
+		}
+		s.n++
+		s.w += w[k]
+		s.wy += wy[k]
+	}
+	if sparse {
+		slices.Sort(touched)
+	} else {
+		for bin := 0; bin < nb; bin++ {
+			if h[bin].n > 0 {
+				touched = append(touched, uint8(bin))
+			}
+		}
+	}
+	b.touched = touched
+	if len(touched) > 1 {
+		b.scanSplits(f, len(idx), touched, best, found)
+	}
+	for _, bin := range touched {
+		h[bin] = binStat{}
+	}
+	return len(touched) <= 1
+}
+
+// scanSplits evaluates the split after each non-empty bin but the last.
+func (b *builder) scanSplits(f, n int, touched []uint8, best *split, found *bool) {
+	h := &b.hist
+	var tw, twy float64
+	for _, bin := range touched {
+		tw += h[bin].w
+		twy += h[bin].wy
+	}
+	minLeaf := b.cfg.minLeaf
+	var lw, lwy float64
+	ln := 0
+	for t := 0; t < len(touched)-1; t++ {
+		s := &h[touched[t]]
+		lw += s.w
+		lwy += s.wy
+		ln += int(s.n)
+		if ln < minLeaf {
+			continue
+		}
+		if n-ln < minLeaf {
+			break
+		}
+		proxy := proxyGain(b.cfg.crit, lw, lwy, tw-lw, twy-lwy)
+		if proxy > best.proxy {
+			*found = true
+			*best = split{feature: f, bin: touched[t], proxy: proxy,
+				threshold: b.threshold(f, touched[t], touched[t+1])}
+		}
+	}
+}
+
+// threshold returns the raw-value threshold between bins lastLeft and
+// firstRight: the midpoint of the two values present in the node when the
+// feature is exact, the bin boundary otherwise.
+func (b *builder) threshold(f int, lastLeft, firstRight uint8) float64 {
+	if v := b.data.values[f]; v != nil {
+		return midpoint(v[lastLeft], v[firstRight])
+	}
+	return b.data.upper[f][lastLeft]
+}
+
+// partition reorders rows lo..hi so that those with bin ≤ last come first,
+// and returns the index of the first row of the right child.
+func (b *builder) partition(lo, hi, f int, last uint8) int {
+	col := b.data.bins[f]
+	i, j := lo, hi-1
+	for {
+		for i <= j && col[b.idx[i]] <= last {
+			i++
+		}
+		for i <= j && col[b.idx[j]] > last {
+			j--
+		}
+		if i >= j {
+			return i
+		}
+		b.idx[i], b.idx[j] = b.idx[j], b.idx[i]
+		b.w[i], b.w[j] = b.w[j], b.w[i]
+		b.wy[i], b.wy[j] = b.wy[j], b.wy[i]
+		i++
+		j--
+	}
+}
+
+// impurity returns a node's impurity from its total weight W, weighted label
+// sum WY and (regression) weighted sum of squares WYY.
+func impurity(c Criterion, W, WY, WYY float64) float64 {
+	switch c {
+	case SquaredError:
+		m := WY / W
+		return max(WYY/W-m*m, 0)
+	case Entropy:
+		p := WY / W
+		return entropyBits(p) + entropyBits(1-p)
+	default:
+		p := WY / W
+		return 2 * p * (1 - p)
+	}
+}
+
+func entropyBits(p float64) float64 {
+	if p <= 0 {
+		return 0
+	}
+	return -p * math.Log2(p)
+}
+
+// proxyGain ranks the splits of one node: it differs from the weighted
+// impurity decrease by a constant of the node, so the best split by proxy is
+// the best by impurity decrease, and it is cheaper to compute.
+func proxyGain(c Criterion, lw, lwy, rw, rwy float64) float64 {
+	switch c {
+	case SquaredError:
+		return lwy*lwy/lw + rwy*rwy/rw
+	case Entropy:
+		return -lw*impurity(Entropy, lw, lwy, 0) - rw*impurity(Entropy, rw, rwy, 0)
+	default:
+		ln, rn := lw-lwy, rw-rwy
+		return (lwy*lwy+ln*ln)/lw + (rwy*rwy+rn*rn)/rw
+	}
+}
