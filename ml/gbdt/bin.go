@@ -73,7 +73,7 @@ func sampleRows(rows, n int, seed int64) []int {
 // newBinMapper computes the bins of one feature from its sample values.
 func newBinMapper(vals []float64, categorical bool, p *Params) *binMapper {
 	if categorical {
-		return newCatMapper(vals, p.MaxBin)
+		return newCatMapper(vals, p.MaxBin, p.MinDataInBin)
 	}
 	sorted := make([]float64, 0, len(vals))
 	nan := 0
@@ -217,9 +217,9 @@ func midpoint(a, b float64) float64 {
 	return m
 }
 
-// newCatMapper gives each category seen in the sample a bin, most frequent
-// first (ties by code), keeping at most maxBin-1 categories.
-func newCatMapper(vals []float64, maxBin int) *binMapper {
+// newCatMapper gives the categories seen in the sample a bin each, most
+// frequent first (ties by code).
+func newCatMapper(vals []float64, maxBin, minDataInBin int) *binMapper {
 	count := map[int]int{}
 	other := 0
 	for _, v := range vals {
@@ -239,9 +239,21 @@ func newCatMapper(vals []float64, maxBin int) *binMapper {
 		}
 		return a - b
 	})
-	if len(cats) > maxBin-1 {
-		cats = cats[:maxBin-1]
+	// Keep categories, most frequent first, until 99% of the sample is
+	// covered and the bin budget is spent; stop early at categories too rare
+	// to fill a bin (beyond the first two). The rest share the "other" bin.
+	budget := min(len(cats)+min(other, 1), maxBin)
+	cut := int(math.Floor(float64(len(vals)-other)*0.99 + 0.5))
+	used, keep := 0, 0
+	for keep < len(cats) && (used < cut || keep+1 < budget) {
+		if count[cats[keep]] < minDataInBin && keep > 1 {
+			break
+		}
+		used += count[cats[keep]]
+		keep++
 	}
+	other += len(vals) - other - used
+	cats = cats[:keep]
 	b := &binMapper{categorical: true, nanBin: -1, cats: cats, catBin: make(map[int]int, len(cats))}
 	for i, c := range cats {
 		b.catBin[c] = i

@@ -2,6 +2,7 @@ package gbdt
 
 import (
 	"context"
+	"slices"
 )
 
 // learner grows one tree at a time, leaf-wise: it always splits the leaf
@@ -29,7 +30,10 @@ type leafState struct {
 	depth    int
 	value    float64
 	hist     []histBin
-	best     split
+	// useful[k] is false when feature feats[k] had no valid split in this
+	// leaf or an ancestor; like LightGBM, descendants do not try it again.
+	useful []bool
+	best   split
 	parent   int32 // node whose child this leaf is, -1 for the root
 	isLeft   bool
 }
@@ -91,6 +95,10 @@ func (l *learner) grow(ctx context.Context, g, h []float64, rows []int32, feats 
 	root.sum.n = n
 	root.value = leafOutput(root.sum.g, root.sum.h, l.p.LambdaL1, l.p.LambdaL2)
 	root.best.feature = -1
+	root.useful = make([]bool, len(feats))
+	for k := range root.useful {
+		root.useful[k] = true
+	}
 	if l.splittable(&root) {
 		root.hist = l.getHist()
 		if err := l.build(ctx, &root, nil, g, h); err != nil {
@@ -170,6 +178,7 @@ func (l *learner) split(ctx context.Context, t *Tree, li int, g, h []float64) er
 	right := leafState{start: parent.start + nLeft, n: parent.n - nLeft, sum: s.right, depth: parent.depth + 1,
 		value: s.rightOut, parent: ni}
 	left.best.feature, right.best.feature = -1, -1
+	left.useful, right.useful = parent.useful, slices.Clone(parent.useful)
 	left.sum.n, right.sum.n = left.n, right.n
 	small, large := &left, &right
 	if right.n < left.n {
@@ -218,8 +227,17 @@ func (l *learner) build(ctx context.Context, small, large *leafState, g, h []flo
 	if small.n*len(l.feats) < 1<<15 {
 		threads = 1
 	}
-	sp := splitter{l.p}
+	spSmall := newSplitter(l.p, small.sum)
+	var spLarge splitter
+	if large != nil {
+		spLarge = newSplitter(l.p, large.sum)
+	}
 	err := parallelFor(ctx, len(l.feats), threads, func(k int) {
+		l.small[k].feature = -1
+		l.large[k].feature = -1
+		if !small.useful[k] {
+			return
+		}
 		f := l.feats[k]
 		seg := small.hist[l.d.offset[f]:l.d.offset[f+1]]
 		clear(seg)
@@ -234,10 +252,9 @@ func (l *learner) build(ctx context.Context, small, large *leafState, g, h []flo
 		default:
 			accumulate(col.b16, rows, l.og, l.oh, seg)
 		}
-		l.small[k].feature = -1
-		l.large[k].feature = -1
 		if findSmall {
-			l.findSplit(sp, f, seg, small.sum, &l.small[k])
+			l.findSplit(spSmall, f, seg, small.sum, &l.small[k])
+			small.useful[k] = l.small[k].feature >= 0
 		}
 		if large != nil {
 			lseg := large.hist[l.d.offset[f]:l.d.offset[f+1]]
@@ -245,7 +262,8 @@ func (l *learner) build(ctx context.Context, small, large *leafState, g, h []flo
 				lseg[b].sub(seg[b])
 			}
 			if findLarge {
-				l.findSplit(sp, f, lseg, large.sum, &l.large[k])
+				l.findSplit(spLarge, f, lseg, large.sum, &l.large[k])
+				large.useful[k] = l.large[k].feature >= 0
 			}
 		}
 	})

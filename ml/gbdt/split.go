@@ -18,9 +18,9 @@ func (a *histBin) sub(b histBin) { a.g -= b.g; a.h -= b.h; a.n -= b.n }
 type split struct {
 	feature     int // -1 when no valid split exists
 	gain        float64
-	bin         int    // numeric: the last bin that goes left
-	defaultLeft bool   // numeric: where the NaN bin goes
-	catLeft     []int  // categorical: the bins that go left
+	bin         int   // numeric: the last bin that goes left
+	defaultLeft bool  // numeric: where the NaN bin goes
+	catLeft     []int // categorical: the bins that go left
 	left, right histBin
 	leftOut     float64
 	rightOut    float64
@@ -57,11 +57,27 @@ func leafGain(g, h, l1, l2 float64) float64 {
 }
 
 // splitter finds the best split of one feature's histogram.
-type splitter struct{ p *Params }
+//
+// Like LightGBM, it checks min_data_in_leaf and min_data_per_group against
+// row counts estimated from hessians (a bin's hessian times the leaf's rows
+// per unit of hessian) rather than the exact counts: the two agree for
+// L2, and matching LightGBM's choice keeps models comparable.
+type splitter struct {
+	p  *Params
+	cf float64 // rows per unit of hessian in the leaf being split
+}
 
-// ok reports whether one side of a split is large enough.
-func (s splitter) ok(b histBin) bool {
-	return b.n >= s.p.MinDataInLeaf && b.h >= s.p.MinSumHessianInLeaf
+func newSplitter(p *Params, leaf histBin) splitter {
+	return splitter{p: p, cf: float64(leaf.n) / leaf.h}
+}
+
+// count estimates the rows of a bin from its hessian.
+func (s splitter) count(b histBin) int { return int(math.Floor(b.h*s.cf + 0.5)) }
+
+// ok reports whether one side of a split, with the estimated row count n,
+// is large enough.
+func (s splitter) ok(b histBin, n int) bool {
+	return n >= s.p.MinDataInLeaf && b.h >= s.p.MinSumHessianInLeaf
 }
 
 // numeric scans the thresholds of a numeric feature. With a NaN bin it
@@ -84,14 +100,16 @@ func (s splitter) numeric(f int, hist []histBin, m *binMapper, tot histBin, best
 	}
 	// Right to left: missing values stay on the left.
 	var right histBin
+	rn := 0
 	for t := valueBins - 1; t >= 1; t-- {
 		right.add(hist[t])
-		if !s.ok(right) {
+		rn += s.count(hist[t])
+		if !s.ok(right, rn) {
 			continue
 		}
 		left := tot
 		left.sub(right)
-		if !s.ok(left) {
+		if !s.ok(left, tot.n-rn) {
 			break
 		}
 		consider(left, right, t-1, true)
@@ -99,14 +117,16 @@ func (s splitter) numeric(f int, hist []histBin, m *binMapper, tot histBin, best
 	if m.nanBin >= 0 && valueBins > 1 {
 		// Left to right: missing values go right.
 		var left histBin
+		ln := 0
 		for t := 0; t < valueBins-1; t++ {
 			left.add(hist[t])
-			if !s.ok(left) {
+			ln += s.count(hist[t])
+			if !s.ok(left, ln) {
 				continue
 			}
 			right := tot
 			right.sub(left)
-			if !s.ok(right) {
+			if !s.ok(right, tot.n-ln) {
 				break
 			}
 			consider(left, right, t, false)
@@ -133,12 +153,14 @@ func (s splitter) categorical(f int, hist []histBin, tot histBin, best *split) {
 	ncat := len(hist) - 1
 	cand := split{feature: -1}
 	var candGain float64
-	if ncat <= p.MaxCatToOnehot {
+	// LightGBM counts its missing bin too when comparing with max_cat_to_onehot.
+	if ncat+1 <= p.MaxCatToOnehot {
 		for t := 0; t < ncat; t++ {
 			left := hist[t]
 			right := tot
 			right.sub(left)
-			if !s.ok(left) || !s.ok(right) {
+			ln := s.count(left)
+			if !s.ok(left, ln) || !s.ok(right, tot.n-ln) {
 				continue
 			}
 			gain := leafGain(left.g, left.h, l1, l2) + leafGain(right.g, right.h, l1, l2)
@@ -152,7 +174,7 @@ func (s splitter) categorical(f int, hist []histBin, tot histBin, best *split) {
 		l2 += p.CatL2
 		var order []int
 		for t := 0; t < ncat; t++ {
-			if float64(hist[t].n) >= p.CatSmooth {
+			if float64(s.count(hist[t])) >= p.CatSmooth {
 				order = append(order, t)
 			}
 		}
@@ -171,20 +193,22 @@ func (s splitter) categorical(f int, hist []histBin, tot histBin, best *split) {
 		bestDir, bestLen := 0, 0
 		for _, dir := range []int{1, -1} {
 			var left histBin
-			group := 0
+			group, ln := 0, 0
 			for i := 0; i < len(order) && i < maxCats; i++ {
 				t := order[i]
 				if dir < 0 {
 					t = order[len(order)-1-i]
 				}
 				left.add(hist[t])
-				group += hist[t].n
-				if !s.ok(left) {
+				c := s.count(hist[t])
+				ln += c
+				group += c
+				if !s.ok(left, ln) {
 					continue
 				}
 				right := tot
 				right.sub(left)
-				if !s.ok(right) || right.n < p.MinDataPerGroup {
+				if !s.ok(right, tot.n-ln) || tot.n-ln < p.MinDataPerGroup {
 					break
 				}
 				if group < p.MinDataPerGroup {
