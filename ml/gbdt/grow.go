@@ -34,8 +34,8 @@ type leafState struct {
 	// leaf or an ancestor; like LightGBM, descendants do not try it again.
 	useful []bool
 	best   split
-	parent   int32 // node whose child this leaf is, -1 for the root
-	isLeft   bool
+	parent int32 // node whose child this leaf is, -1 for the root
+	isLeft bool
 }
 
 func newLearner(p *Params, d *dataset) *learner {
