@@ -39,7 +39,10 @@ func (d *dialect) parseFilter(filter string) ([]Comparison, error) {
 	if s.eof() {
 		return nil, nil
 	}
-	var out []Comparison
+	// Clauses collect in a buffer on the stack and are copied out once, so
+	// a filter costs one allocation for its result.
+	var buf [8]Comparison
+	out := buf[:0]
 	for {
 		c, err := d.clause(s)
 		if err != nil {
@@ -48,7 +51,7 @@ func (d *dialect) parseFilter(filter string) ([]Comparison, error) {
 		out = append(out, c)
 		s.skipSpace()
 		if s.eof() {
-			return out, nil
+			return append([]Comparison(nil), out...), nil
 		}
 		at := s.pos
 		if !s.keyword("AND") {
@@ -76,11 +79,11 @@ func (d *dialect) strayToken(s *scanner, at int) error {
 // clause parses identifier comparator [value].
 func (d *dialect) clause(s *scanner) (Comparison, error) {
 	start := s.pos
-	switch tok := s.token(start); {
-	case tok == "(":
+	if s.peek() == '(' {
 		return Comparison{}, s.errorf(start, "Invalid clause(s) in filter string: '('. Parentheses may only enclose the list of IN and NOT IN")
-	case strings.EqualFold(tok, "AND"), strings.EqualFold(tok, "OR"), strings.EqualFold(tok, "NOT"):
-		return Comparison{}, s.errorf(start, "Invalid clause(s) in filter string: '%s'. Expected a comparison such as metrics.acc > 0.9", tok)
+	}
+	if s.keyword("AND") || s.keyword("OR") || s.keyword("NOT") {
+		return Comparison{}, s.errorf(start, "Invalid clause(s) in filter string: '%s'. Expected a comparison such as metrics.acc > 0.9", s.src[start:s.pos])
 	}
 	id, err := scanIdent(s)
 	if err != nil {
@@ -389,7 +392,13 @@ func (d *dialect) numberValue(s *scanner, pos int, e Entity, a *attrSpec, key, t
 func (d *dialect) listValue(s *scanner, a *attrSpec, key string) (Value, error) {
 	start := s.pos
 	s.pos++ // (
-	var items []string
+	// Size the list from the commas before the next ')': exact unless a
+	// quoted item holds a comma or a parenthesis.
+	rest := s.src[s.pos:]
+	if end := strings.IndexByte(rest, ')'); end >= 0 {
+		rest = rest[:end]
+	}
+	items := make([]string, 0, 1+strings.Count(rest, ","))
 	sawNumber := false
 	for {
 		s.skipSpace()
