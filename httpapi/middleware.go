@@ -18,7 +18,7 @@ func (s *Server) middleware(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
 		rec := &statusRecorder{ResponseWriter: w}
-		if s.MaxBodyBytes > 0 && r.Body != nil {
+		if s.MaxBodyBytes > 0 && r.Body != nil && !isArtifactUpload(r) {
 			r.Body = http.MaxBytesReader(rec, r.Body, s.MaxBodyBytes)
 		}
 		defer func() {

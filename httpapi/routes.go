@@ -66,6 +66,12 @@ func (s *Server) routes() http.Handler {
 		handle(rt.method, "/api/2.0"+rt.path, h)
 		handle(rt.method, "/ajax-api/2.0"+rt.path, h)
 	}
+	for pattern, h := range s.proxyRoutes() {
+		method, rest, _ := strings.Cut(pattern, " ")
+		handle(method, "/api/2.0"+rest, h)
+		handle(method, "/ajax-api/2.0"+rest, h)
+	}
+	handle("GET", "/get-artifact", http.HandlerFunc(s.getArtifact))
 	// The UI's older bulk history endpoint exists only under /ajax-api.
 	handle("GET", "/ajax-api/2.0/mlflow/metrics/get-history-bulk", s.api(s.getMetricHistoryBulk))
 	handle("GET", "/api/3.0/mlflow/server-info", s.api(s.serverInfo))

@@ -1,0 +1,181 @@
+package httpapi
+
+import (
+	"errors"
+	"io"
+	"io/fs"
+	"mime"
+	"net/http"
+	"path"
+	"strings"
+
+	"github.com/weir-ml/weir"
+	"github.com/weir-ml/weir/artifact"
+)
+
+// This file is MLflow's artifact proxy (mlflow-artifacts): clients whose run
+// artifact URI is mlflow-artifacts:/<path> upload, download, list and delete
+// files through the tracking server, which keeps them in Server.Artifacts.
+
+// proxyRoutes are served under /api/2.0 and /ajax-api/2.0. Their handlers
+// stream bodies, so they are plain http handlers rather than apiFuncs.
+func (s *Server) proxyRoutes() map[string]http.HandlerFunc {
+	notMultipart := s.artifactsOnly(s.api(func(w *jsonWriter, r *http.Request) error {
+		return weir.Errorf(weir.ErrNotImplemented, "Multipart upload is not supported for the current artifact repository")
+	}))
+	return map[string]http.HandlerFunc{
+		"GET /mlflow-artifacts/artifacts":               s.artifactsOnly(s.api(s.proxyList)),
+		"GET /mlflow-artifacts/artifacts/{path...}":     s.artifactsOnly(s.proxyDownload),
+		"PUT /mlflow-artifacts/artifacts/{path...}":     s.artifactsOnly(s.api(s.proxyUpload)),
+		"DELETE /mlflow-artifacts/artifacts/{path...}":  s.artifactsOnly(s.api(s.proxyDelete)),
+		"POST /mlflow-artifacts/mpu/create/{path...}":   notMultipart,
+		"POST /mlflow-artifacts/mpu/complete/{path...}": notMultipart,
+		"POST /mlflow-artifacts/mpu/abort/{path...}":    notMultipart,
+	}
+}
+
+// artifactsOnly answers 503 in plain text, as MLflow does, when the server
+// does not serve artifacts.
+func (s *Server) artifactsOnly(h http.HandlerFunc) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		if !s.ServeArtifacts || s.Artifacts == nil {
+			http.Error(w, "Endpoint: "+r.URL.Path+" disabled because the server does not serve artifacts. "+
+				"Start it with artifact serving enabled.", http.StatusServiceUnavailable)
+			return
+		}
+		h(w, r)
+	}
+}
+
+// isArtifactUpload tells the body-size limit to leave artifact uploads,
+// which may be large model files, alone.
+func isArtifactUpload(r *http.Request) bool {
+	return r.Method == http.MethodPut && strings.Contains(r.URL.Path, "/mlflow-artifacts/artifacts/")
+}
+
+func (s *Server) proxyList(w *jsonWriter, r *http.Request) error {
+	var req struct {
+		Path str `json:"path"`
+	}
+	if err := decode(r, &req); err != nil {
+		return err
+	}
+	var v validator
+	p := v.str("path", req.Path)
+	if v.err != nil {
+		return v.err
+	}
+	dir, err := artifact.CleanPath(p)
+	if err != nil {
+		return err
+	}
+	files, err := s.Artifacts.List(r.Context(), dir)
+	if err != nil {
+		return err
+	}
+	w.openObject()
+	if len(files) > 0 {
+		w.arrayField("files")
+		for _, f := range files {
+			w.element()
+			w.stringField("path", path.Base(f.Path))
+			w.boolField("is_dir", f.IsDir)
+			if !f.IsDir {
+				w.intField("file_size", f.Size)
+			}
+			w.closeObject()
+		}
+		w.closeArray()
+	}
+	w.closeObject()
+	return nil
+}
+
+func (s *Server) proxyUpload(w *jsonWriter, r *http.Request) error {
+	p, err := artifact.CleanPath(r.PathValue("path"))
+	if err != nil {
+		return err
+	}
+	if p == "" {
+		return weir.Errorf(weir.ErrInvalidParameterValue, "Invalid path: an upload needs a file path.")
+	}
+	return s.Artifacts.Put(r.Context(), p, r.Body)
+}
+
+func (s *Server) proxyDelete(w *jsonWriter, r *http.Request) error {
+	p, err := artifact.CleanPath(r.PathValue("path"))
+	if err != nil {
+		return err
+	}
+	return s.Artifacts.Delete(r.Context(), p)
+}
+
+func (s *Server) proxyDownload(w http.ResponseWriter, r *http.Request) {
+	p, err := artifact.CleanPath(r.PathValue("path"))
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	s.sendArtifact(w, r, p)
+}
+
+// getArtifact serves the web UI's GET /get-artifact?run_id=...&path=...: a
+// file under a run's proxied artifact root.
+func (s *Server) getArtifact(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	runID := q.Get("run_id")
+	if runID == "" {
+		runID = q.Get("run_uuid")
+	}
+	rel, err := artifact.CleanPath(q.Get("path"))
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	if runID == "" {
+		s.writeError(w, r, weir.Errorf(weir.ErrInvalidParameterValue, "Missing value for required parameter 'run_id'."+docsHint))
+		return
+	}
+	run, err := s.Tracking.GetRun(r.Context(), runID)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	root, ok := proxiedPath(run.Info.ArtifactURI)
+	if !ok {
+		s.writeError(w, r, weir.Errorf(weir.ErrInvalidParameterValue,
+			"The artifacts of run %s are at %s, which this server does not serve.", runID, run.Info.ArtifactURI))
+		return
+	}
+	s.sendArtifact(w, r, joinPath(root, rel))
+}
+
+// sendArtifact streams the file at store path p as an attachment, so that
+// browsers never render artifact content on the server's origin.
+func (s *Server) sendArtifact(w http.ResponseWriter, r *http.Request, p string) {
+	if p == "" {
+		s.writeError(w, r, weir.Errorf(weir.ErrInvalidParameterValue, "Artifact path refers to a directory, not a file: ''"))
+		return
+	}
+	rc, err := s.Artifacts.Open(r.Context(), p)
+	if err != nil {
+		if errors.Is(err, fs.ErrNotExist) {
+			err = weir.Errorf(weir.ErrResourceDoesNotExist, "Artifact %q does not exist.", p)
+		}
+		s.writeError(w, r, err)
+		return
+	}
+	defer rc.Close()
+	name := path.Base(p)
+	ctype := mime.TypeByExtension(path.Ext(name))
+	if ctype == "" {
+		ctype = "application/octet-stream"
+	}
+	h := w.Header()
+	h.Set("Content-Type", ctype)
+	h.Set("Content-Disposition", mime.FormatMediaType("attachment", map[string]string{"filename": name}))
+	h.Set("X-Content-Type-Options", "nosniff")
+	if _, err := io.Copy(w, rc); err != nil {
+		s.logger().Debug("artifact download interrupted", "path", p, "err", err)
+	}
+}
