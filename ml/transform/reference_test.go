@@ -344,7 +344,7 @@ func TestTargetEncoderMatchesSklearn(t *testing.T) {
 			Smooth     *float64
 			Categories []string
 			Encodings  []float64
-			TargetMean float64 `json:"target_mean"`
+			TargetMean float64   `json:"target_mean"`
 			TestOutput []float64 `json:"test_output"`
 		}
 	}
