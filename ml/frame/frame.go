@@ -2,6 +2,7 @@ package frame
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 )
 
@@ -173,4 +174,16 @@ func (f *Frame) Slice(i, j int) (*Frame, error) {
 		cols[k] = c.slice(i, j)
 	}
 	return newFrame(f.Names(), cols, j-i), nil
+}
+
+// With returns a frame with column c added as name, or replacing the column
+// of that name in place; the other columns are shared.
+func (f *Frame) With(name string, c Column) (*Frame, error) {
+	names, cols := f.Names(), slices.Clone(f.cols)
+	if j := f.schema.Index(name); j >= 0 {
+		cols[j] = c
+	} else {
+		names, cols = append(names, name), append(cols, c)
+	}
+	return New(names, cols)
 }

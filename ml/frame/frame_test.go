@@ -191,3 +191,52 @@ func TestDigest(t *testing.T) {
 		t.Errorf("Digester.Add of different columns succeeded, want error")
 	}
 }
+
+func TestFrameMatrix(t *testing.T) {
+	f := sampleFrame(t)
+	m, err := f.Matrix("f", "i", "b")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := m.Check(); err != nil {
+		t.Fatal(err)
+	}
+	want := [][]float64{{0.5, math.NaN(), 2, 3}, {1, 2, math.NaN(), 4}, {1, 0, 1, 0}}
+	for j := range want {
+		for i, w := range want[j] {
+			if got := m.At(i, j); got != w && !(math.IsNaN(got) && math.IsNaN(w)) {
+				t.Errorf("m[%d][%d] = %v, want %v", i, j, got, w)
+			}
+		}
+	}
+	if _, err := f.Matrix("c"); err == nil {
+		t.Errorf("Matrix of a categorical column succeeded, want error")
+	}
+	if _, err := f.Matrix("zz"); err == nil {
+		t.Errorf("Matrix of a missing column succeeded, want error")
+	}
+}
+
+func TestFrameWith(t *testing.T) {
+	f := sampleFrame(t)
+	g, err := f.With("z", &FloatColumn{Values: []float64{1, 2, 3, 4}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := g.Names(), []string{"f", "i", "c", "b", "t", "z"}; !slices.Equal(got, want) {
+		t.Errorf("names = %v, want %v", got, want)
+	}
+	h, err := g.With("f", &IntColumn{Values: []int64{9, 9, 9, 9}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := h.Schema().Fields[0].Kind, Int; got != want {
+		t.Errorf("replaced kind = %s, want %s", got, want)
+	}
+	if f.ColumnAt(0).Kind() != Float {
+		t.Errorf("With changed the original frame")
+	}
+	if _, err := f.With("z", &FloatColumn{Values: []float64{1}}); err == nil {
+		t.Errorf("With of a short column succeeded, want error")
+	}
+}
