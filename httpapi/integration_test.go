@@ -3,12 +3,16 @@ package httpapi_test
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"io"
 	"log/slog"
 	"math"
 	"net/http"
+	"os"
 	"path/filepath"
+	"strings"
 	"testing"
+	"time"
 
 	"github.com/weir-ml/weir"
 	"github.com/weir-ml/weir/artifact"
@@ -59,23 +63,52 @@ func wantCode(t *testing.T, what string, err error, code string) {
 // Client, the whole tracking lifecycle over real HTTP.
 func TestClientAgainstSQLStore(t *testing.T) {
 	srv, store := MustOpenServer(t)
-	c := httpapi.NewClient(srv.URL())
 	ctx := context.Background()
+	expID, id := exerciseClient(t, httpapi.NewClient(srv.URL()), "bank")
 
-	expID, err := c.CreateExperiment(ctx, "bank", "", []tracking.Tag{{Key: "team", Value: "risk"}})
+	// Artifacts written to the proxied store are listed relative to the run.
+	root := expID + "/" + id + "/artifacts"
+	if err := store.Put(ctx, root+"/model/MLmodel", bytes.NewReader([]byte("flavors: {}\n"))); err != nil {
+		t.Fatal(err)
+	}
+	listing := mustGetJSON(t, srv.URL()+"/api/2.0/mlflow/artifacts/list?path=model&run_id="+id)
+	want := `{"root_uri":"mlflow-artifacts:/` + root + `","files":[{"path":"model/MLmodel","is_dir":false,"file_size":12}]}`
+	if listing != want {
+		t.Errorf("artifact listing:\n got %s\nwant %s", listing, want)
+	}
+}
+
+// TestClientAgainstMLflow runs the same lifecycle against a real mlflow
+// server, to show the Client speaks MLflow's protocol and not only Weir's:
+// start one with `mlflow server --port 5001` and set
+// WEIR_MLFLOW_URL=http://127.0.0.1:5001.
+func TestClientAgainstMLflow(t *testing.T) {
+	url := os.Getenv("WEIR_MLFLOW_URL")
+	if url == "" {
+		t.Skip("WEIR_MLFLOW_URL is not set")
+	}
+	exerciseClient(t, httpapi.NewClient(url), fmt.Sprintf("weir-client-%d", time.Now().UnixNano()))
+}
+
+// exerciseClient runs the tracking lifecycle through c in a new experiment
+// called name and returns the experiment and run IDs.
+func exerciseClient(t *testing.T, c *httpapi.Client, name string) (expID, runID string) {
+	t.Helper()
+	ctx := context.Background()
+	expID, err := c.CreateExperiment(ctx, name, "", []tracking.Tag{{Key: "team", Value: "risk"}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, err = c.CreateExperiment(ctx, "bank", "", nil)
+	_, err = c.CreateExperiment(ctx, name, "", nil)
 	wantCode(t, "duplicate experiment", err, weir.ErrResourceAlreadyExists)
-	exp, err := c.GetExperimentByName(ctx, "bank")
+	exp, err := c.GetExperimentByName(ctx, name)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if exp.ID != expID || exp.ArtifactLocation != "mlflow-artifacts:/"+expID || len(exp.Tags) != 1 {
+	if exp.ID != expID || !strings.HasSuffix(exp.ArtifactLocation, "/"+expID) || len(exp.Tags) != 1 {
 		t.Errorf("experiment: got %+v", exp)
 	}
-	_, err = c.GetExperimentByName(ctx, "nope")
+	_, err = c.GetExperimentByName(ctx, name+"-nope")
 	wantCode(t, "unknown experiment", err, weir.ErrResourceDoesNotExist)
 
 	run, err := c.CreateRun(ctx, tracking.RunCreate{ExperimentID: expID, RunName: "first", UserID: "ana"})
@@ -150,7 +183,8 @@ func TestClientAgainstSQLStore(t *testing.T) {
 	for _, m := range got.Data.Metrics {
 		latest[m.Key] = m.Value
 	}
-	if latest["loss"] != 0.125 || !math.IsInf(latest["auc"], 1) || len(got.Data.Params) != 1 {
+	// MLflow's SQL store keeps +Inf as the largest float64; Weir keeps +Inf.
+	if auc := latest["auc"]; latest["loss"] != 0.125 || !(math.IsInf(auc, 1) || auc == math.MaxFloat64) || len(got.Data.Params) != 1 {
 		t.Errorf("run data: got %+v", got.Data)
 	}
 
@@ -163,17 +197,6 @@ func TestClientAgainstSQLStore(t *testing.T) {
 	}
 	_, _, err = c.SearchRuns(ctx, tracking.RunSearch{ExperimentIDs: []string{expID}, Filter: "metrics.loss <<< 1"})
 	wantCode(t, "bad filter", err, weir.ErrInvalidParameterValue)
-
-	// Artifacts written to the proxied store are listed relative to the run.
-	root := expID + "/" + id + "/artifacts"
-	if err := store.Put(ctx, root+"/model/MLmodel", bytes.NewReader([]byte("flavors: {}\n"))); err != nil {
-		t.Fatal(err)
-	}
-	listing := mustGetJSON(t, srv.URL()+"/api/2.0/mlflow/artifacts/list?path=model&run_id="+id)
-	want := `{"root_uri":"mlflow-artifacts:/` + root + `","files":[{"path":"model/MLmodel","is_dir":false,"file_size":12}]}`
-	if listing != want {
-		t.Errorf("artifact listing:\n got %s\nwant %s", listing, want)
-	}
 
 	if err := c.DeleteRun(ctx, id); err != nil {
 		t.Fatal(err)
@@ -188,6 +211,7 @@ func TestClientAgainstSQLStore(t *testing.T) {
 	}
 	_, err = c.GetRun(ctx, "0123456789abcdef0123456789abcdef")
 	wantCode(t, "unknown run", err, weir.ErrResourceDoesNotExist)
+	return expID, id
 }
 
 func mustGetJSON(t *testing.T, url string) string {
