@@ -399,3 +399,22 @@ func pyFloat(v float64) string {
 	}
 	return f
 }
+
+// TruncateValue cuts s to at most limit characters. MLflow's server
+// truncates param values longer than MaxParamValueLength and run tag values
+// longer than MaxTagValueLength (with a warning) instead of rejecting them,
+// unless MLFLOW_TRUNCATE_LONG_VALUES is off; a store that wants to behave
+// the same calls this before ValidateParam or ValidateTag.
+func TruncateValue(s string, limit int) string {
+	if len(s) <= limit {
+		return s
+	}
+	n := 0
+	for i := range s {
+		if n == limit {
+			return s[:i]
+		}
+		n++
+	}
+	return s
+}

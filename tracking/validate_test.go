@@ -312,3 +312,28 @@ func TestPyHelpers(t *testing.T) {
 		}
 	}
 }
+
+func TestTruncateValue(t *testing.T) {
+	tests := []struct {
+		s     string
+		limit int
+		want  string
+	}{
+		{"abc", 5, "abc"},
+		{"abc", 3, "abc"},
+		{"abcdef", 3, "abc"},
+		{"ééééé", 3, "ééé"}, // characters, not bytes
+		{"ééé", 3, "ééé"},
+		{"", 0, ""},
+		{"a", 0, ""},
+	}
+	for _, tc := range tests {
+		if got := TruncateValue(tc.s, tc.limit); got != tc.want {
+			t.Errorf("TruncateValue(%q, %d) = %q, want %q", tc.s, tc.limit, got, tc.want)
+		}
+	}
+	long := strings.Repeat("v", MaxParamValueLength+10)
+	if err := ValidateParam(Param{"p", TruncateValue(long, MaxParamValueLength)}); err != nil {
+		t.Errorf("a truncated param value is still rejected: %v", err)
+	}
+}
