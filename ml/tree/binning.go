@@ -60,14 +60,26 @@ func binMatrix(X *ml.Matrix, workers int) (*binned, error) {
 }
 
 func (b *binned) binColumn(j int, col, sorted []float64) error {
-	copy(sorted, col)
-	for i, v := range sorted {
+	for i, v := range col {
 		if math.IsNaN(v) || math.IsInf(v, 0) {
 			return fmt.Errorf("X[%d, %d] = %v: features must be finite (impute missing values first)", i, j, v)
 		}
 	}
-	slices.Sort(sorted)
-	distinct := slices.Compact(sorted) // sorted now holds the distinct values
+	distinct, counts := fewDistinct(col)
+	if distinct == nil {
+		copy(sorted, col)
+		slices.Sort(sorted)
+		// Compact the sorted values in place into distinct values and counts.
+		distinct = sorted[:0]
+		for i, v := range sorted {
+			if i > 0 && v == distinct[len(distinct)-1] {
+				counts[len(counts)-1]++
+				continue
+			}
+			distinct = append(distinct, v)
+			counts = append(counts, 1)
+		}
+	}
 	if len(distinct) <= maxBins {
 		b.values[j] = append([]float64(nil), distinct...)
 		up := make([]float64, len(distinct))
@@ -77,7 +89,7 @@ func (b *binned) binColumn(j int, col, sorted []float64) error {
 		up[len(up)-1] = math.Inf(1)
 		b.upper[j] = up
 	} else {
-		b.upper[j] = quantileEdges(col, distinct)
+		b.upper[j] = quantileEdges(distinct, counts, len(col))
 	}
 	codes := make([]uint8, len(col))
 	up := b.upper[j]
@@ -88,17 +100,34 @@ func (b *binned) binColumn(j int, col, sorted []float64) error {
 	return nil
 }
 
-// quantileEdges returns upper bin bounds that give each of maxBins bins about
-// the same number of rows. A value is never split across bins, so a value
-// shared by many rows gets a bin of its own.
-func quantileEdges(col, distinct []float64) []float64 {
-	counts := make([]int, len(distinct))
+// fewDistinct returns the sorted distinct values of col, or nil when there
+// are more than maxBins. Indicator and small-integer columns are common, and
+// finding their few values by binary search is much cheaper than sorting.
+func fewDistinct(col []float64) ([]float64, []int) {
+	distinct := make([]float64, 0, maxBins)
+	counts := make([]int, 0, maxBins)
 	for _, v := range col {
-		k, _ := slices.BinarySearch(distinct, v)
-		counts[k]++
+		k, ok := slices.BinarySearch(distinct, v)
+		if ok {
+			counts[k]++
+			continue
+		}
+		if len(distinct) == maxBins {
+			return nil, nil
+		}
+		distinct = slices.Insert(distinct, k, v)
+		counts = slices.Insert(counts, k, 1)
 	}
+	return distinct, counts
+}
+
+// quantileEdges returns upper bin bounds that give each of maxBins bins about
+// the same number of rows, from the sorted distinct values and their counts.
+// A value is never split across bins, so a value shared by many rows gets a
+// bin of its own.
+func quantileEdges(distinct []float64, counts []int, n int) []float64 {
 	var up []float64
-	remaining := len(col)
+	remaining := n
 	acc := 0
 	for k := 0; k < len(distinct)-1; k++ {
 		acc += counts[k]

@@ -2,6 +2,7 @@ package tree
 
 import (
 	"math"
+	mathbits "math/bits"
 	"math/rand/v2"
 	"slices"
 )
@@ -64,17 +65,19 @@ type builder struct {
 
 func newBuilder(cfg growConfig, data *binned) *builder {
 	p := len(data.bins)
-	b := &builder{cfg: cfg, data: data, touched: make([]uint8, 0, maxBins), features: make([]int, p)}
-	for j := range b.features {
-		b.features[j] = j
-	}
-	return b
+	return &builder{cfg: cfg, data: data, touched: make([]uint8, 0, maxBins), features: make([]int, p)}
 }
 
 // grow builds a tree on the rows with positive weight w[i]; y is the label
 // (0/1) or the regression target. seed decides the feature sampling.
 func (b *builder) grow(y, w []float64, seed uint64) *Tree {
 	b.rng = rand.New(rand.NewPCG(seed, 0x5eed))
+	// The feature draws permute this slice; start every tree from the same
+	// order so a tree depends on its seed only, not on the trees this
+	// builder grew before.
+	for j := range b.features {
+		b.features[j] = j
+	}
 	b.idx, b.w, b.wy = b.idx[:0], b.w[:0], b.wy[:0]
 	for i, wi := range w {
 		if wi > 0 {
@@ -131,21 +134,21 @@ func (b *builder) growNode(it stackItem) {
 		stackItem{lo: it.lo, hi: mid, depth: it.depth + 1, parent: id, left: true})
 }
 
-// findSplit examines features in random order until mtry non-constant ones
-// have been seen (scikit-learn's rule: constant features do not count) and
+// findSplit examines mtry features drawn at random, or more while every
+// one drawn is constant on the node (scikit-learn's rule: constant features
+// count towards max_features, but the search goes on until one is not), and
 // returns the best valid split among them.
 func (b *builder) findSplit(lo, hi int) (split, bool) {
 	best := split{proxy: math.Inf(-1)}
 	found := false
 	p := len(b.features)
-	seen := 0
-	for k := 0; k < p && seen < b.cfg.mtry; k++ {
+	varying := 0
+	for k := 0; k < p && (k < b.cfg.mtry || varying == 0); k++ {
 		r := k + b.rng.IntN(p-k)
 		b.features[k], b.features[r] = b.features[r], b.features[k]
 		f := b.features[k]
-		constant := b.evalFeature(lo, hi, f, &best, &found)
-		if !constant {
-			seen++
+		if !b.evalFeature(lo, hi, f, &best, &found) {
+			varying++
 		}
 	}
 	return best, found
@@ -153,34 +156,29 @@ func (b *builder) findSplit(lo, hi int) (split, bool) {
 
 // evalFeature builds feature f's histogram over rows lo..hi, updates best
 // with its best valid split, and reports whether f is constant on the node.
+// A bit set of the bins touched lets the scan and the reset visit only the
+// non-empty bins, in order, without sorting or clearing all 256.
 func (b *builder) evalFeature(lo, hi, f int, best *split, found *bool) (constant bool) {
-	nb := len(b.data.upper[f])
-	if nb == 1 {
+	if len(b.data.upper[f]) == 1 {
 		return true
 	}
 	col := b.data.bins[f]
 	h := &b.hist
 	idx, w, wy := b.idx[lo:hi], b.w[lo:hi], b.wy[lo:hi]
-	// Small nodes visit only the bins they touch; large ones scan them all.
-	sparse := len(idx) < nb
-	touched := b.touched[:0]
+	var seen [maxBins / 64]uint64
 	for k, i := range idx {
 		bin := col[i]
+		seen[bin>>6] |= 1 << (bin & 63)
 		s := &h[bin]
-		if sparse && s.n == 0 {
-			touched = append(touched, bin)
-		}
 		s.n++
 		s.w += w[k]
 		s.wy += wy[k]
 	}
-	if sparse {
-		slices.Sort(touched)
-	} else {
-		for bin := 0; bin < nb; bin++ {
-			if h[bin].n > 0 {
-				touched = append(touched, uint8(bin))
-			}
+	touched := b.touched[:0]
+	for word, bits := range seen {
+		for bits != 0 {
+			touched = append(touched, uint8(word<<6+mathbits.TrailingZeros64(bits)))
+			bits &= bits - 1
 		}
 	}
 	b.touched = touched
