@@ -11,7 +11,7 @@ import (
 )
 
 // synthetic returns n rows of p continuous features with a nonlinear signal
-// in the first four and 0/1 labels drawn from it.
+// in the first five (p must be at least 5) and 0/1 labels drawn from it.
 func synthetic(n, p int, seed uint64) (*ml.Matrix, []float64) {
 	rng := rand.New(rand.NewPCG(seed, 1))
 	X := ml.NewMatrix(n, p)

@@ -22,21 +22,21 @@ const (
 // Params are the growth settings shared by trees and forests, with
 // scikit-learn's meanings.
 type Params struct {
-	Criterion       Criterion // default Gini for classifiers, SquaredError for regressors
-	MaxDepth        int       // 0: grow until the other limits stop it
-	MinSamplesSplit int       // a node with fewer rows is a leaf; default 2
-	MinSamplesLeaf  int       // every leaf keeps at least this many rows; default 1
+	Criterion       Criterion `json:"criterion"`         // default Gini for classifiers, SquaredError for regressors
+	MaxDepth        int       `json:"max_depth"`         // 0: grow until the other limits stop it
+	MinSamplesSplit int       `json:"min_samples_split"` // a node with fewer rows is a leaf; default 2
+	MinSamplesLeaf  int       `json:"min_samples_leaf"`  // every leaf keeps at least this many rows; default 1
 	// MaxFeatures is how many features each split examines: "sqrt", "log2",
 	// "all", a count ("7") or a fraction ("0.3"). "" means "all" for a
 	// single tree and for regression forests, "sqrt" for classification
 	// forests, as in scikit-learn.
-	MaxFeatures string
+	MaxFeatures string `json:"max_features"`
 	// ClassWeight multiplies the weight of the rows of class 0 or 1
 	// (classifiers only); a missing class has weight 1.
-	ClassWeight map[int]float64
+	ClassWeight map[int]float64 `json:"class_weight,omitempty"`
 	// BalancedClassWeight weights class k by n / (2·n(k)), as scikit-learn's
 	// class_weight="balanced"; it overrides ClassWeight.
-	BalancedClassWeight bool
+	BalancedClassWeight bool `json:"balanced_class_weight,omitempty"`
 }
 
 // resolve checks the parameters and returns the growth config for p

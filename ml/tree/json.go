@@ -1,0 +1,251 @@
+package tree
+
+import (
+	"encoding/json"
+	"fmt"
+	"math"
+)
+
+// FormatVersion is the version of the JSON form written by the models'
+// MarshalJSON. Readers refuse other versions rather than guess their meaning.
+const FormatVersion = 1
+
+// treeJSON stores a Tree as parallel arrays, one entry per node, which is
+// compact and reads like scikit-learn's tree_ attributes.
+type treeJSON struct {
+	Feature   []int32   `json:"feature"`
+	Left      []int32   `json:"left"`
+	Right     []int32   `json:"right"`
+	Threshold []float64 `json:"threshold"`
+	Value     []float64 `json:"value"`
+	Impurity  []float64 `json:"impurity"`
+	Weight    []float64 `json:"weight"`
+	Samples   []int32   `json:"samples"`
+}
+
+// MarshalJSON writes the tree as parallel node arrays.
+func (t *Tree) MarshalJSON() ([]byte, error) {
+	n := len(t.Nodes)
+	s := treeJSON{make([]int32, n), make([]int32, n), make([]int32, n), make([]float64, n),
+		make([]float64, n), make([]float64, n), make([]float64, n), make([]int32, n)}
+	for i, nd := range t.Nodes {
+		s.Feature[i], s.Left[i], s.Right[i] = nd.Feature, nd.Left, nd.Right
+		s.Threshold[i], s.Value[i], s.Impurity[i], s.Weight[i], s.Samples[i] = nd.Threshold, nd.Value, nd.Impurity, nd.Weight, nd.Samples
+	}
+	return json.Marshal(s)
+}
+
+// UnmarshalJSON reads a tree written by MarshalJSON. Structural checks that
+// need the feature count are done by check.
+func (t *Tree) UnmarshalJSON(data []byte) error {
+	var s treeJSON
+	if err := json.Unmarshal(data, &s); err != nil {
+		return err
+	}
+	n := len(s.Feature)
+	for _, l := range []int{len(s.Left), len(s.Right), len(s.Threshold), len(s.Value), len(s.Impurity), len(s.Weight), len(s.Samples)} {
+		if l != n {
+			return fmt.Errorf("tree node arrays have different lengths (%d and %d)", n, l)
+		}
+	}
+	t.Nodes = make([]Node, n)
+	for i := range t.Nodes {
+		t.Nodes[i] = Node{Feature: s.Feature[i], Left: s.Left[i], Right: s.Right[i], Threshold: s.Threshold[i],
+			Value: s.Value[i], Impurity: s.Impurity[i], Weight: s.Weight[i], Samples: s.Samples[i]}
+	}
+	return nil
+}
+
+// check verifies that every path from the root ends at a leaf within the
+// array, so PredictRow cannot loop or index out of range: children come after
+// their parent (as the builder numbers them) and split features exist.
+func (t *Tree) check(nFeatures int) error {
+	if len(t.Nodes) == 0 {
+		return fmt.Errorf("tree has no nodes")
+	}
+	n := int32(len(t.Nodes))
+	for i, nd := range t.Nodes {
+		if math.IsNaN(nd.Value) || math.IsNaN(nd.Threshold) {
+			return fmt.Errorf("node %d has a NaN value or threshold", i)
+		}
+		if nd.Feature < 0 {
+			continue
+		}
+		if int(nd.Feature) >= nFeatures {
+			return fmt.Errorf("node %d splits on feature %d of %d", i, nd.Feature, nFeatures)
+		}
+		if nd.Left <= int32(i) || nd.Right <= int32(i) || nd.Left >= n || nd.Right >= n {
+			return fmt.Errorf("node %d has children %d and %d outside %d..%d", i, nd.Left, nd.Right, i+1, n-1)
+		}
+	}
+	return nil
+}
+
+// modelJSON is the stored form of every model in this package; fields that
+// a model does not have are left out.
+type modelJSON struct {
+	FormatVersion      int       `json:"format_version"`
+	Model              string    `json:"model"`
+	Params             Params    `json:"params"`
+	Seed               uint64    `json:"seed"`
+	NEstimators        int       `json:"n_estimators,omitempty"`
+	Bootstrap          bool      `json:"bootstrap,omitempty"`
+	MaxSamples         float64   `json:"max_samples,omitempty"`
+	OOBScore           bool      `json:"oob_score,omitempty"`
+	NFeatures          int       `json:"n_features"`
+	FeatureNames       []string  `json:"feature_names,omitempty"`
+	FeatureImportances []float64 `json:"feature_importances"`
+	OOBAccuracy        *float64  `json:"oob_accuracy,omitempty"`
+	OOBAUC             *float64  `json:"oob_auc,omitempty"`
+	OOBR2              *float64  `json:"oob_r2,omitempty"`
+	Trees              []*Tree   `json:"trees"`
+}
+
+// Model names in the JSON form.
+const (
+	modelTreeClassifier   = "decision_tree_classifier"
+	modelTreeRegressor    = "decision_tree_regressor"
+	modelForestClassifier = "random_forest_classifier"
+	modelForestRegressor  = "random_forest_regressor"
+)
+
+// finite returns a pointer to v, or nil when v is NaN (JSON has no NaN).
+func finite(v float64) *float64 {
+	if math.IsNaN(v) || math.IsInf(v, 0) {
+		return nil
+	}
+	return &v
+}
+
+func orNaN(p *float64) float64 {
+	if p == nil {
+		return math.NaN()
+	}
+	return *p
+}
+
+func decodeModel(data []byte, model string) (*modelJSON, error) {
+	var s modelJSON
+	if err := json.Unmarshal(data, &s); err != nil {
+		return nil, fmt.Errorf("%s: %w", model, err)
+	}
+	if s.Model != model {
+		return nil, fmt.Errorf("%s: JSON holds model %q", model, s.Model)
+	}
+	if s.FormatVersion != FormatVersion {
+		return nil, fmt.Errorf("%s: format_version %d is not supported (want %d)", model, s.FormatVersion, FormatVersion)
+	}
+	if s.NFeatures <= 0 || len(s.FeatureImportances) != s.NFeatures || (s.FeatureNames != nil && len(s.FeatureNames) != s.NFeatures) {
+		return nil, fmt.Errorf("%s: n_features %d does not match its importances (%d) or names (%d)", model, s.NFeatures, len(s.FeatureImportances), len(s.FeatureNames))
+	}
+	if len(s.Trees) == 0 {
+		return nil, fmt.Errorf("%s: JSON has no trees", model)
+	}
+	for k, t := range s.Trees {
+		if t == nil {
+			return nil, fmt.Errorf("%s: tree %d is null", model, k)
+		}
+		if err := t.check(s.NFeatures); err != nil {
+			return nil, fmt.Errorf("%s: tree %d: %w", model, k, err)
+		}
+	}
+	return &s, nil
+}
+
+func (f *Forest) toJSON(model string) (modelJSON, error) {
+	if len(f.Trees) == 0 {
+		return modelJSON{}, fmt.Errorf("%s: model is not fitted", model)
+	}
+	return modelJSON{FormatVersion: FormatVersion, Model: model, Params: f.Params, Seed: f.Seed,
+		NEstimators: f.NEstimators, Bootstrap: f.Bootstrap, MaxSamples: f.MaxSamples, OOBScore: f.OOBScore,
+		NFeatures: f.NFeatures, FeatureNames: f.FeatureNames, FeatureImportances: f.FeatureImportances,
+		Trees: f.Trees}, nil
+}
+
+func (f *Forest) fromJSON(s *modelJSON) {
+	*f = Forest{Params: s.Params, NEstimators: s.NEstimators, Bootstrap: s.Bootstrap, MaxSamples: s.MaxSamples,
+		OOBScore: s.OOBScore, Seed: s.Seed, Trees: s.Trees, NFeatures: s.NFeatures,
+		FeatureNames: s.FeatureNames, FeatureImportances: s.FeatureImportances}
+}
+
+// MarshalJSON writes the fitted forest with its format_version.
+func (m *RandomForestClassifier) MarshalJSON() ([]byte, error) {
+	s, err := m.toJSON(modelForestClassifier)
+	if err != nil {
+		return nil, err
+	}
+	s.OOBAccuracy, s.OOBAUC = finite(m.OOBAccuracy), finite(m.OOBAUC)
+	return json.Marshal(s)
+}
+
+// UnmarshalJSON reads a forest written by MarshalJSON.
+func (m *RandomForestClassifier) UnmarshalJSON(data []byte) error {
+	s, err := decodeModel(data, modelForestClassifier)
+	if err != nil {
+		return err
+	}
+	m.fromJSON(s)
+	m.OOBAccuracy, m.OOBAUC = orNaN(s.OOBAccuracy), orNaN(s.OOBAUC)
+	return nil
+}
+
+// MarshalJSON writes the fitted forest with its format_version.
+func (m *RandomForestRegressor) MarshalJSON() ([]byte, error) {
+	s, err := m.toJSON(modelForestRegressor)
+	if err != nil {
+		return nil, err
+	}
+	s.OOBR2 = finite(m.OOBR2)
+	return json.Marshal(s)
+}
+
+// UnmarshalJSON reads a forest written by MarshalJSON.
+func (m *RandomForestRegressor) UnmarshalJSON(data []byte) error {
+	s, err := decodeModel(data, modelForestRegressor)
+	if err != nil {
+		return err
+	}
+	m.fromJSON(s)
+	m.OOBR2 = orNaN(s.OOBR2)
+	return nil
+}
+
+func treeToJSON(model string, pr Params, seed uint64, t *Tree, n int, names []string, imp []float64) ([]byte, error) {
+	if t == nil {
+		return nil, fmt.Errorf("%s: model is not fitted", model)
+	}
+	return json.Marshal(modelJSON{FormatVersion: FormatVersion, Model: model, Params: pr, Seed: seed,
+		NFeatures: n, FeatureNames: names, FeatureImportances: imp, Trees: []*Tree{t}})
+}
+
+// MarshalJSON writes the fitted tree with its format_version.
+func (m *DecisionTreeClassifier) MarshalJSON() ([]byte, error) {
+	return treeToJSON(modelTreeClassifier, m.Params, m.Seed, m.Tree, m.NFeatures, m.FeatureNames, m.FeatureImportances)
+}
+
+// UnmarshalJSON reads a tree written by MarshalJSON.
+func (m *DecisionTreeClassifier) UnmarshalJSON(data []byte) error {
+	s, err := decodeModel(data, modelTreeClassifier)
+	if err != nil {
+		return err
+	}
+	*m = DecisionTreeClassifier{Params: s.Params, Seed: s.Seed, Tree: s.Trees[0], NFeatures: s.NFeatures,
+		FeatureNames: s.FeatureNames, FeatureImportances: s.FeatureImportances}
+	return nil
+}
+
+// MarshalJSON writes the fitted tree with its format_version.
+func (m *DecisionTreeRegressor) MarshalJSON() ([]byte, error) {
+	return treeToJSON(modelTreeRegressor, m.Params, m.Seed, m.Tree, m.NFeatures, m.FeatureNames, m.FeatureImportances)
+}
+
+// UnmarshalJSON reads a tree written by MarshalJSON.
+func (m *DecisionTreeRegressor) UnmarshalJSON(data []byte) error {
+	s, err := decodeModel(data, modelTreeRegressor)
+	if err != nil {
+		return err
+	}
+	*m = DecisionTreeRegressor{Params: s.Params, Seed: s.Seed, Tree: s.Trees[0], NFeatures: s.NFeatures,
+		FeatureNames: s.FeatureNames, FeatureImportances: s.FeatureImportances}
+	return nil
+}
