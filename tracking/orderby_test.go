@@ -110,3 +110,39 @@ func TestParseModelVersionOrderBy(t *testing.T) {
 		{orderBy: []string{"run_id"}, wantErr: "Invalid attribute key 'run_id'"},
 	})
 }
+
+// FuzzParseRunOrderBy checks that no order_by entry panics the parser, that
+// errors are INVALID_PARAMETER_VALUE, and that a parsed key written back
+// canonically parses to the same key.
+func FuzzParseRunOrderBy(f *testing.F) {
+	for _, s := range []string{"metrics.x DESC", "metrics.`my metric` desc", "created", "tags.`a.b` ASC", "start_time DESCC", "`run name`", ""} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, entry string) {
+		got, err := ParseRunOrderBy([]string{entry})
+		if err != nil {
+			if code := weir.ErrorCode(err); code != weir.ErrInvalidParameterValue {
+				t.Fatalf("ParseRunOrderBy(%q) error code %s (%v)", entry, code, err)
+			}
+			return
+		}
+		if len(got) != 1 {
+			t.Fatalf("ParseRunOrderBy(%q) = %+v, want one key", entry, got)
+		}
+		k := got[0]
+		text, ok := renderQuoted(k.Key, '`', '"')
+		if !ok {
+			return
+		}
+		if k.Entity != EntityAttribute {
+			text = string(k.Entity) + "s." + text
+		}
+		if k.Desc {
+			text += " DESC"
+		}
+		again, err := ParseRunOrderBy([]string{text})
+		if err != nil || !reflect.DeepEqual(again, got) {
+			t.Fatalf("%q parsed to %+v, but its rendering %q gives %+v, %v", entry, got, text, again, err)
+		}
+	})
+}
