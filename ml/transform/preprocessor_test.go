@@ -3,6 +3,7 @@ package transform
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"math"
 	"slices"
 	"strings"
@@ -330,5 +331,47 @@ func TestTargetEncoderOutOfFold(t *testing.T) {
 	}
 	if slices.Max(pos)-slices.Min(pos) > 1 {
 		t.Errorf("positives per fold = %v, want balanced", pos)
+	}
+}
+
+// TestTransformRowConcurrent runs the one-row path from several goroutines,
+// as the scoring server does; run with -race to check for shared state.
+func TestTransformRowConcurrent(t *testing.T) {
+	f := smallFrame(t)
+	p := bankLike()
+	m, err := p.FitTransform(f, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	errs := make(chan error, 4)
+	for g := 0; g < 4; g++ {
+		go func() {
+			var dst []float64
+			for k := 0; k < 200; k++ {
+				i := (g + k) % f.NumRows()
+				vals := make([]any, len(p.Inputs))
+				for c, in := range p.Inputs {
+					col, _ := f.Column(in.Name)
+					vals[c] = col.Value(i)
+				}
+				var err error
+				if dst, err = p.TransformRow(vals, dst); err != nil {
+					errs <- err
+					return
+				}
+				for j, x := range dst {
+					if !close(x, m.Cols[j][i]) {
+						errs <- fmt.Errorf("row %d feature %d = %v, want %v", i, j, x, m.Cols[j][i])
+						return
+					}
+				}
+			}
+			errs <- nil
+		}()
+	}
+	for g := 0; g < 4; g++ {
+		if err := <-errs; err != nil {
+			t.Error(err)
+		}
 	}
 }

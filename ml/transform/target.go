@@ -46,7 +46,7 @@ type TargetColumn struct {
 // Type returns "target_encoder".
 func (*TargetEncoder) Type() string { return "target_encoder" }
 
-// codes maps a column to category indices (sorted order), with missing as
+// targetCodes maps a column to category indices (sorted order), with missing as
 // index len(cats), and returns the categories.
 func targetCodes(v values) ([]int, []string, bool) {
 	counts, missing := countCategories(v)

@@ -38,7 +38,7 @@ type stage interface {
 	fit(cols []values, y []float64) error
 	// apply transforms one value of step column j in place.
 	apply(j int, c *cell)
-	// accepts reports whether the stage can take categorical values.
+	// acceptsCategorical reports whether the stage can take categorical values.
 	acceptsCategorical() bool
 }
 
