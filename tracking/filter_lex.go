@@ -51,6 +51,25 @@ func (s *scanner) errorf(pos int, format string, args ...any) *weir.Error {
 	return weir.Errorf(weir.ErrInvalidParameterValue, "%s (at character %d)", fmt.Sprintf(format, args...), at)
 }
 
+// checkText rejects input that no database can compare with: invalid
+// UTF-8 and NUL bytes, which PostgreSQL refuses in text with an error that
+// would otherwise reach the caller as an internal one.
+func (s *scanner) checkText() error {
+	if i := strings.IndexByte(s.src, 0); i >= 0 {
+		return s.errorf(i, "Invalid filter: it contains a NUL character")
+	}
+	if !utf8.ValidString(s.src) {
+		for i := 0; i < len(s.src); {
+			r, n := utf8.DecodeRuneInString(s.src[i:])
+			if r == utf8.RuneError && n == 1 {
+				return s.errorf(i, "Invalid filter: it is not valid UTF-8")
+			}
+			i += n
+		}
+	}
+	return nil
+}
+
 // runeAt decodes the rune at i, with a fast path for ASCII.
 func (s *scanner) runeAt(i int) (rune, int) {
 	if i >= len(s.src) {

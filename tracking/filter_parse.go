@@ -35,6 +35,9 @@ func ParseModelVersionFilter(filter string) ([]Comparison, error) {
 // rejects anything that is not exactly that shape.
 func (d *dialect) parseFilter(filter string) ([]Comparison, error) {
 	s := &scanner{src: filter}
+	if err := s.checkText(); err != nil {
+		return nil, err
+	}
 	s.skipSpace()
 	if s.eof() {
 		return nil, nil

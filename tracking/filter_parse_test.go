@@ -246,6 +246,8 @@ var runCases = []filterCase{
 	{filter: "tags.a = 'x' tags.b = 'y'", wantErr: "Invalid clause(s) in filter string: 'tags.b'", differs: true}, // stricter
 	{filter: "tags.t = 'a' -- comment", wantErr: "Invalid clause(s) in filter string: '-'"},
 	{filter: "tags.t = 'a' /* c */", wantErr: "Invalid clause(s) in filter string: '/'"},
+	{filter: "tags.t = 'a\x00b'", wantErr: "contains a NUL character", differs: true},
+	{filter: "tags.t = 'a\xffb'", wantErr: "not valid UTF-8", differs: true},
 	{filter: "metrics.x = 1 ANDtags.t = 'a'", wantErr: "Invalid clause(s) in filter string: 'ANDtags.t'"},
 }
 

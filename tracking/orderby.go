@@ -47,6 +47,9 @@ func (d *dialect) parseOrderBy(orderBy []string) ([]OrderKey, error) {
 // orderKey parses one entry: an identifier, then an optional direction.
 func (d *dialect) orderKey(entry string) (OrderKey, error) {
 	s := &scanner{src: entry}
+	if err := s.checkText(); err != nil {
+		return OrderKey{}, err
+	}
 	s.skipSpace()
 	if s.eof() {
 		return OrderKey{}, s.errorf(0, "Invalid order_by clause '%s'. Could not be parsed.", entry)

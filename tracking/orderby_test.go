@@ -72,6 +72,7 @@ func TestParseRunOrderBy(t *testing.T) {
 		{orderBy: []string{"foo.x"}, wantErr: "Invalid entity type 'foo'"},
 		{orderBy: []string{"(start_time)"}, wantErr: "Could not be parsed"},
 		{orderBy: []string{"metrics.`x DESC"}, wantErr: "Could not be parsed"},
+		{orderBy: []string{"tags.`a\x00`"}, wantErr: "contains a NUL character"},
 		{orderBy: []string{"metrics.x DESC", "bad"}, wantErr: "Invalid attribute key 'bad'"},
 	})
 }
