@@ -1,9 +1,11 @@
 package transform
 
 import (
+	"cmp"
 	"fmt"
 	"math"
 	"slices"
+	"strconv"
 )
 
 // Names of the extra one-hot outputs, in angle brackets so that they cannot
@@ -55,7 +57,7 @@ func (o *OneHot) fit(cols []values, _ []float64) error {
 			threshold *= float64(v.len())
 		}
 		var c OneHotColumn
-		for _, cat := range sortedKeys(counts) {
+		for _, cat := range categoryOrder(counts, v) {
 			if float64(counts[cat]) < threshold {
 				c.Infrequent = append(c.Infrequent, cat)
 			} else {
@@ -83,12 +85,23 @@ func countCategories(v values) (map[string]int, int) {
 	return counts, missing
 }
 
-func sortedKeys(m map[string]int) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
+// categoryOrder returns the categories of counts sorted as scikit-learn
+// sorts them: as numbers when they came from a numeric column (so day 9
+// comes before day 10), as strings otherwise.
+func categoryOrder(counts map[string]int, v values) []string {
+	keys := make([]string, 0, len(counts))
+	for k := range counts {
 		keys = append(keys, k)
 	}
-	slices.Sort(keys)
+	if !v.fromNumbers {
+		slices.Sort(keys)
+		return keys
+	}
+	num := make(map[string]float64, len(keys))
+	for _, k := range keys {
+		num[k], _ = strconv.ParseFloat(k, 64) // written by FormatFloat
+	}
+	slices.SortFunc(keys, func(a, b string) int { return cmp.Compare(num[a], num[b]) })
 	return keys
 }
 

@@ -25,7 +25,7 @@ func (o *Ordinal) fit(cols []values, _ []float64) error {
 	o.Categories = make([][]string, len(cols))
 	for j, v := range cols {
 		counts, _ := countCategories(v)
-		o.Categories[j] = sortedKeys(counts)
+		o.Categories[j] = categoryOrder(counts, v)
 	}
 	return nil
 }

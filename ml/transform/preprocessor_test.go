@@ -375,3 +375,33 @@ func TestTransformRowConcurrent(t *testing.T) {
 		}
 	}
 }
+
+func TestNumericCategoriesSortAsNumbers(t *testing.T) {
+	f, err := frame.ReadCSV(strings.NewReader("day\n9\n10\n2\n10\n"), frame.CSVOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ord := &Ordinal{}
+	oh := &OneHot{}
+	p := &Preprocessor{Steps: []Step{
+		{Columns: []string{"day"}, Transforms: []Transformer{ord}},
+		{Columns: []string{"day"}, Transforms: []Transformer{oh}},
+	}}
+	m, err := p.FitTransform(f, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := ord.Categories[0], []string{"2", "9", "10"}; !slices.Equal(got, want) {
+		t.Errorf("categories = %v, want %v", got, want)
+	}
+	checkSlice(t, "ordinal", m.Cols[0], []float64{1, 2, 0, 2})
+	if got, want := p.Features, []string{"day", "day=2", "day=9", "day=10"}; !slices.Equal(got, want) {
+		t.Errorf("features = %v, want %v", got, want)
+	}
+	// A JSON number for the day finds its category.
+	row, err := p.TransformRow([]any{10.0}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkSlice(t, "row", row, []float64{2, 0, 0, 1})
+}

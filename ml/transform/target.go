@@ -50,7 +50,7 @@ func (*TargetEncoder) Type() string { return "target_encoder" }
 // index len(cats), and returns the categories.
 func targetCodes(v values) ([]int, []string, bool) {
 	counts, missing := countCategories(v)
-	cats := sortedKeys(counts)
+	cats := categoryOrder(counts, v)
 	idx := make(map[string]int, len(cats))
 	for k, s := range cats {
 		idx[s] = k

@@ -21,8 +21,9 @@ import (
 // *Imputer, *StandardScaler, *RobustScaler or *QuantileBins (which map each
 // value to one value), or *OneHot, *Ordinal or *TargetEncoder (encoders,
 // which turn a category into one or more numbers and must come last in a
-// step). The interface is sealed: the Preprocessor relies on each type's
-// fitting and row contracts.
+// step). Encoders sort categories as scikit-learn does: as numbers for a
+// numeric column, as strings otherwise. The interface is sealed: the
+// Preprocessor relies on each type's fitting and row contracts.
 type Transformer interface {
 	// Type returns the name that tags the transformer in JSON.
 	Type() string
@@ -89,6 +90,8 @@ type values struct {
 	num []float64 // numeric; NaN is missing
 	str []string  // categorical values
 	has []bool    // categorical: false means missing
+
+	fromNumbers bool // categorical values written from numbers by asCategories
 }
 
 func (v values) len() int {
@@ -110,7 +113,7 @@ func (v values) asCategories() values {
 	if v.cat {
 		return v
 	}
-	out := values{cat: true, str: make([]string, len(v.num)), has: make([]bool, len(v.num))}
+	out := values{cat: true, fromNumbers: true, str: make([]string, len(v.num)), has: make([]bool, len(v.num))}
 	memo := map[float64]string{}
 	for i, x := range v.num {
 		if math.IsNaN(x) {
