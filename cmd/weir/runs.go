@@ -1,0 +1,175 @@
+package main
+
+import (
+	"fmt"
+	"math"
+	"sort"
+	"strings"
+
+	"github.com/weir-ml/weir/tracking"
+)
+
+type runsCmd struct {
+	List   runsListCmd   `cmd:"" help:"List the runs of experiments."`
+	Get    runsGetCmd    `cmd:"" help:"Show one run with its params, metrics and tags."`
+	Delete runsDeleteCmd `cmd:"" help:"Delete a run (soft delete)."`
+}
+
+type runsListCmd struct {
+	trackingFlags
+	ExperimentID []string `name:"experiment-id" short:"x" help:"Experiment IDs (repeatable)." default:"0"`
+	Filter       string   `help:"MLflow search filter, e.g. \"metrics.auc > 0.7 and params.model = 'gbdt'\"."`
+	OrderBy      []string `help:"Ordering, e.g. \"metrics.auc DESC\" (repeatable)."`
+	View         string   `help:"Which runs: active, deleted or all." default:"active" enum:"active,deleted,all"`
+	Max          int      `help:"Maximum number of runs." default:"100"`
+}
+
+func (c *runsListCmd) Run(g *globals) error {
+	svc, done, err := c.open(g.ctx)
+	if err != nil {
+		return err
+	}
+	defer done()
+	runs, _, err := svc.SearchRuns(g.ctx, tracking.RunSearch{
+		ExperimentIDs: c.ExperimentID, Filter: c.Filter, OrderBy: c.OrderBy,
+		ViewType: viewType(c.View), MaxResults: c.Max,
+	})
+	if err != nil {
+		return err
+	}
+	if c.Output == "json" {
+		out := make([]any, len(runs))
+		for i, r := range runs {
+			out[i] = runJSON(r)
+		}
+		return writeJSON(g.stdout, map[string]any{"runs": out})
+	}
+	t := newTable(g.stdout, "RUN ID", "NAME", "EXPERIMENT", "STATUS", "STARTED", "METRICS")
+	for _, r := range runs {
+		t.row(r.Info.RunID, r.Info.RunName, r.Info.ExperimentID, string(r.Info.Status),
+			formatMillis(r.Info.StartTime), metricSummary(r.Data.Metrics, 3))
+	}
+	return t.flush()
+}
+
+type runsGetCmd struct {
+	trackingFlags
+	RunID string `arg:"" help:"Run ID."`
+}
+
+func (c *runsGetCmd) Run(g *globals) error {
+	svc, done, err := c.open(g.ctx)
+	if err != nil {
+		return err
+	}
+	defer done()
+	r, err := svc.GetRun(g.ctx, c.RunID)
+	if err != nil {
+		return err
+	}
+	if c.Output == "json" {
+		return writeJSON(g.stdout, map[string]any{"run": runJSON(r)})
+	}
+	w := g.stdout
+	fmt.Fprintf(w, "Run:        %s (%s)\n", r.Info.RunID, r.Info.RunName)
+	fmt.Fprintf(w, "Experiment: %s\n", r.Info.ExperimentID)
+	fmt.Fprintf(w, "Status:     %s (%s)\n", r.Info.Status, r.Info.LifecycleStage)
+	fmt.Fprintf(w, "Started:    %s\n", formatMillis(r.Info.StartTime))
+	if r.Info.EndTime != nil {
+		fmt.Fprintf(w, "Ended:      %s\n", formatMillis(*r.Info.EndTime))
+	}
+	fmt.Fprintf(w, "Artifacts:  %s\n", r.Info.ArtifactURI)
+	section := func(title string, kv [][2]string) {
+		if len(kv) == 0 {
+			return
+		}
+		fmt.Fprintf(w, "\n%s:\n", title)
+		t := newTable(w, "KEY", "VALUE")
+		for _, p := range kv {
+			t.row(p[0], p[1])
+		}
+		t.flush()
+	}
+	var params, metrics, tags [][2]string
+	for _, p := range r.Data.Params {
+		params = append(params, [2]string{p.Key, p.Value})
+	}
+	for _, m := range r.Data.Metrics {
+		metrics = append(metrics, [2]string{m.Key, formatFloat(m.Value)})
+	}
+	for _, t := range r.Data.Tags {
+		tags = append(tags, [2]string{t.Key, t.Value})
+	}
+	section("Params", params)
+	section("Metrics", metrics)
+	section("Tags", tags)
+	return nil
+}
+
+type runsDeleteCmd struct {
+	trackingFlags
+	RunID string `arg:"" help:"Run ID."`
+}
+
+func (c *runsDeleteCmd) Run(g *globals) error {
+	svc, done, err := c.open(g.ctx)
+	if err != nil {
+		return err
+	}
+	defer done()
+	return svc.DeleteRun(g.ctx, c.RunID)
+}
+
+func metricSummary(ms []tracking.Metric, n int) string {
+	sorted := append([]tracking.Metric(nil), ms...)
+	sort.Slice(sorted, func(i, j int) bool { return sorted[i].Key < sorted[j].Key })
+	var parts []string
+	for i, m := range sorted {
+		if i == n {
+			parts = append(parts, fmt.Sprintf("(+%d)", len(sorted)-n))
+			break
+		}
+		parts = append(parts, m.Key+"="+formatFloat(m.Value))
+	}
+	return strings.Join(parts, " ")
+}
+
+func runJSON(r *tracking.Run) map[string]any {
+	info := map[string]any{
+		"run_id":          r.Info.RunID,
+		"run_name":        r.Info.RunName,
+		"experiment_id":   r.Info.ExperimentID,
+		"user_id":         r.Info.UserID,
+		"status":          string(r.Info.Status),
+		"start_time":      r.Info.StartTime,
+		"artifact_uri":    r.Info.ArtifactURI,
+		"lifecycle_stage": r.Info.LifecycleStage,
+	}
+	if r.Info.EndTime != nil {
+		info["end_time"] = *r.Info.EndTime
+	}
+	metrics := make([]any, len(r.Data.Metrics))
+	for i, m := range r.Data.Metrics {
+		var v any = m.Value
+		if math.IsNaN(m.Value) || math.IsInf(m.Value, 0) {
+			v = formatFloat(m.Value) // JSON has no NaN or Infinity
+		}
+		metrics[i] = map[string]any{"key": m.Key, "value": v, "timestamp": m.Timestamp, "step": m.Step}
+	}
+	params := make([]any, len(r.Data.Params))
+	for i, p := range r.Data.Params {
+		params[i] = map[string]any{"key": p.Key, "value": p.Value}
+	}
+	return map[string]any{
+		"info": info,
+		"data": map[string]any{"metrics": metrics, "params": params, "tags": tagsJSON(r.Data.Tags)},
+	}
+}
+
+func tagsJSON(tags []tracking.Tag) []any {
+	out := make([]any, len(tags))
+	for i, t := range tags {
+		out[i] = map[string]any{"key": t.Key, "value": t.Value}
+	}
+	return out
+}
