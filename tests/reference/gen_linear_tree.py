@@ -19,6 +19,7 @@ import sys
 
 import numpy as np
 from sklearn.ensemble import RandomForestClassifier
+from sklearn.inspection import permutation_importance
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import roc_auc_score
 from sklearn.tree import DecisionTreeClassifier, DecisionTreeRegressor
@@ -100,7 +101,14 @@ def linear_small():
         rec.update(coef=model.coef_[0], intercept=float(model.intercept_[0]),
                    proba=model.predict_proba(X)[:, 1])
         out.append(rec)
-    write("linear_small.json", dict(X=X, y=y, weights=sw, cases=out))
+    # Permutation importance of the C=1 model (ml/inspect's reference). The
+    # shuffles cannot be the same as Weir's, so the Go test compares means
+    # within their standard error over many repeats.
+    model = logistic("l2", 1.0).fit(X, y)
+    perm = permutation_importance(model, X, y, scoring="roc_auc", n_repeats=200, random_state=0)
+    permutation = dict(model="l2_C1", scoring="roc_auc", n_repeats=200,
+                       importances_mean=perm.importances_mean, importances_std=perm.importances_std)
+    write("linear_small.json", dict(X=X, y=y, weights=sw, cases=out, permutation=permutation))
 
 
 def tree_small():
