@@ -62,7 +62,7 @@ func (s *serverCmd) Run(g *globals) error {
 	if err := srv.Open(); err != nil {
 		return fmt.Errorf("listen on %s: %w", srv.Addr, err)
 	}
-	g.logger.Info("weir server listening", "url", srv.URL(), "version", weir.Version,
+	g.logger.Info("weir server ready", "version", weir.Version,
 		"backend_store_uri", s.BackendStoreURI, "default_artifact_root", root,
 		"artifacts_destination", s.ArtifactsDestination)
 
