@@ -11,9 +11,9 @@ const maxExperimentsPerPage = 50000
 
 func (s *Server) createExperiment(w *jsonWriter, r *http.Request) error {
 	var req struct {
-		Name             str           `json:"name"`
-		ArtifactLocation str           `json:"artifact_location"`
-		Tags             list[wireTag] `json:"tags"`
+		Name             str       `json:"name"`
+		ArtifactLocation str       `json:"artifact_location"`
+		Tags             []wireTag `json:"tags"`
 	}
 	if err := decode(r, &req); err != nil {
 		return err

@@ -179,30 +179,6 @@ func (f *strs) UnmarshalJSON(b []byte) error {
 	return nil
 }
 
-// list is a repeated message field, such as tags or metrics.
-type list[T any] struct {
-	V   []T
-	Set bool
-	bad []byte
-}
-
-// UnmarshalJSON implements json.Unmarshaler.
-func (f *list[T]) UnmarshalJSON(b []byte) error {
-	*f = list[T]{}
-	if isNull(b) {
-		return nil
-	}
-	if b[0] == '[' {
-		var v []T
-		if err := json.Unmarshal(b, &v); err == nil {
-			f.V, f.Set = v, true
-			return nil
-		}
-	}
-	f.bad = bytes.Clone(b)
-	return nil
-}
-
 func isNull(b []byte) bool { return len(b) == 0 || string(b) == "null" }
 
 // unquote decodes a JSON string literal, avoiding encoding/json for the

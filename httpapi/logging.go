@@ -94,18 +94,18 @@ func (s *Server) deleteTag(w *jsonWriter, r *http.Request) error {
 func (s *Server) logBatch(w *jsonWriter, r *http.Request) error {
 	var req struct {
 		runRef
-		Metrics list[wireMetricFields] `json:"metrics"`
-		Params  list[wireTag]          `json:"params"`
-		Tags    list[wireTag]          `json:"tags"`
+		Metrics []wireMetricFields `json:"metrics"`
+		Params  []wireTag          `json:"params"`
+		Tags    []wireTag          `json:"tags"`
 	}
 	if err := decode(r, &req); err != nil {
 		return err
 	}
 	var v validator
 	id := v.runID(req.RunID, req.RunUUID)
-	metrics := v.batchMetrics(checkList(&v, "metrics", req.Metrics))
-	params := v.batchPairs("params", checkList(&v, "params", req.Params))
-	tags := v.batchPairs("tags", checkList(&v, "tags", req.Tags))
+	metrics := v.batchMetrics(req.Metrics)
+	params := v.batchPairs("params", req.Params)
+	tags := v.batchPairs("tags", req.Tags)
 	if v.err != nil {
 		return v.err
 	}
@@ -168,7 +168,7 @@ func (v *validator) batchPairs(name string, items []wireTag) []tracking.Tag {
 
 // wireDatasetInput is a dataset input in a log-inputs request.
 type wireDatasetInput struct {
-	Tags    list[wireTag] `json:"tags"`
+	Tags    []wireTag `json:"tags"`
 	Dataset struct {
 		Name       str `json:"name"`
 		Digest     str `json:"digest"`
@@ -182,10 +182,10 @@ type wireDatasetInput struct {
 func (s *Server) logInputs(w *jsonWriter, r *http.Request) error {
 	var req struct {
 		runRef
-		Datasets list[wireDatasetInput] `json:"datasets"`
-		Models   list[struct {
+		Datasets []wireDatasetInput `json:"datasets"`
+		Models   []struct {
 			ModelID str `json:"model_id"`
-		}] `json:"models"`
+		} `json:"models"`
 	}
 	if err := decode(r, &req); err != nil {
 		return err
@@ -193,7 +193,7 @@ func (s *Server) logInputs(w *jsonWriter, r *http.Request) error {
 	var v validator
 	id := v.runID(req.RunID, req.RunUUID)
 	var datasets []tracking.DatasetInput
-	for i, d := range checkList(&v, "datasets", req.Datasets) {
+	for i, d := range req.Datasets {
 		ds := d.Dataset
 		name := itemName("datasets", i, "dataset.")
 		datasets = append(datasets, tracking.DatasetInput{
@@ -209,7 +209,7 @@ func (s *Server) logInputs(w *jsonWriter, r *http.Request) error {
 		})
 	}
 	var models []tracking.ModelInput
-	for i, m := range checkList(&v, "models", req.Models) {
+	for i, m := range req.Models {
 		models = append(models, tracking.ModelInput{ModelID: v.reqStr(itemName("models", i, "model_id"), m.ModelID)})
 	}
 	if v.err != nil {
@@ -221,21 +221,21 @@ func (s *Server) logInputs(w *jsonWriter, r *http.Request) error {
 func (s *Server) logOutputs(w *jsonWriter, r *http.Request) error {
 	var req struct {
 		runRef
-		Models list[struct {
+		Models []struct {
 			ModelID str `json:"model_id"`
 			Step    i64 `json:"step"`
-		}] `json:"models"`
+		} `json:"models"`
 	}
 	if err := decode(r, &req); err != nil {
 		return err
 	}
 	var v validator
 	id := v.runID(req.RunID, req.RunUUID)
-	if !req.Models.Set && req.Models.bad == nil {
+	if req.Models == nil {
 		v.missing("models")
 	}
 	var models []tracking.ModelOutput
-	for i, m := range checkList(&v, "models", req.Models) {
+	for i, m := range req.Models {
 		models = append(models, tracking.ModelOutput{
 			ModelID: v.reqStr(itemName("models", i, "model_id"), m.ModelID),
 			Step:    v.i64(itemName("models", i, "step"), m.Step),

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"mime"
 	"net/http"
+	"strings"
 	"sync"
 
 	"github.com/weir-ml/weir"
@@ -68,9 +69,27 @@ func decodeBody(body []byte, dst any) error {
 		return weir.Errorf(weir.ErrInvalidParameterValue, "Malformed request body: expected a JSON object.")
 	}
 	if err := json.Unmarshal(body, dst); err != nil {
-		return malformed(err)
+		return typeError(body, err)
 	}
 	return nil
+}
+
+// typeError reports a list field holding something else (the only type
+// error left, since the scalar field types take any JSON) as MLflow words
+// it, naming the top-level field and quoting its value.
+func typeError(body []byte, err error) error {
+	var typ *json.UnmarshalTypeError
+	if !errors.As(err, &typ) || typ.Field == "" {
+		return malformed(err)
+	}
+	name, _, _ := strings.Cut(typ.Field, ".")
+	var fields map[string]json.RawMessage
+	if json.Unmarshal(body, &fields) != nil || fields[name] == nil {
+		return malformed(err)
+	}
+	var v validator
+	v.badType(name, fields[name])
+	return v.err
 }
 
 func malformed(err error) error {
@@ -123,7 +142,7 @@ func decodeQuery(r *http.Request, dst any, repeated []string) error {
 	}
 	w.closeObject()
 	if err := json.Unmarshal(w.b, dst); err != nil {
-		return malformed(err)
+		return typeError(w.b, err)
 	}
 	return nil
 }

@@ -12,11 +12,11 @@ const maxRunsPerPage = 50000
 
 func (s *Server) createRun(w *jsonWriter, r *http.Request) error {
 	var req struct {
-		ExperimentID str           `json:"experiment_id"`
-		UserID       str           `json:"user_id"`
-		RunName      str           `json:"run_name"`
-		StartTime    i64           `json:"start_time"`
-		Tags         list[wireTag] `json:"tags"`
+		ExperimentID str       `json:"experiment_id"`
+		UserID       str       `json:"user_id"`
+		RunName      str       `json:"run_name"`
+		StartTime    i64       `json:"start_time"`
+		Tags         []wireTag `json:"tags"`
 	}
 	if err := decode(r, &req); err != nil {
 		return err

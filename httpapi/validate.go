@@ -99,14 +99,6 @@ func (v *validator) strs(name string, f strs) []string {
 	return f.V
 }
 
-// checkList reports a repeated message field that is not a JSON array.
-func checkList[T any](v *validator, name string, f list[T]) []T {
-	if f.bad != nil {
-		v.badType(name, f.bad)
-	}
-	return f.V
-}
-
 // pyTypeName names the Python type json.loads gives for raw.
 func pyTypeName(raw []byte) string {
 	if len(raw) == 0 {
@@ -190,8 +182,7 @@ func (v *validator) runStatus(name string, f enum) *tracking.RunStatus {
 }
 
 // tags converts request tags, checking that keys and values are strings.
-func (v *validator) tags(name string, f list[wireTag]) []tracking.Tag {
-	items := checkList(v, name, f)
+func (v *validator) tags(name string, items []wireTag) []tracking.Tag {
 	if len(items) == 0 {
 		return nil
 	}
