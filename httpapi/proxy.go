@@ -17,23 +17,6 @@ import (
 // artifact URI is mlflow-artifacts:/<path> upload, download, list and delete
 // files through the tracking server, which keeps them in Server.Artifacts.
 
-// proxyRoutes are served under /api/2.0 and /ajax-api/2.0. Their handlers
-// stream bodies, so they are plain http handlers rather than apiFuncs.
-func (s *Server) proxyRoutes() map[string]http.HandlerFunc {
-	notMultipart := s.artifactsOnly(s.api(func(w *jsonWriter, r *http.Request) error {
-		return weir.Errorf(weir.ErrNotImplemented, "Multipart upload is not supported for the current artifact repository")
-	}))
-	return map[string]http.HandlerFunc{
-		"GET /mlflow-artifacts/artifacts":               s.artifactsOnly(s.api(s.proxyList)),
-		"GET /mlflow-artifacts/artifacts/{path...}":     s.artifactsOnly(s.proxyDownload),
-		"PUT /mlflow-artifacts/artifacts/{path...}":     s.artifactsOnly(s.api(s.proxyUpload)),
-		"DELETE /mlflow-artifacts/artifacts/{path...}":  s.artifactsOnly(s.api(s.proxyDelete)),
-		"POST /mlflow-artifacts/mpu/create/{path...}":   notMultipart,
-		"POST /mlflow-artifacts/mpu/complete/{path...}": notMultipart,
-		"POST /mlflow-artifacts/mpu/abort/{path...}":    notMultipart,
-	}
-}
-
 // artifactsOnly answers 503 in plain text, as MLflow does, when the server
 // does not serve artifacts.
 func (s *Server) artifactsOnly(h http.HandlerFunc) http.HandlerFunc {
@@ -108,6 +91,12 @@ func (s *Server) proxyDelete(w *jsonWriter, r *http.Request) error {
 		return err
 	}
 	return s.Artifacts.Delete(r.Context(), p)
+}
+
+// proxyMultipart refuses multipart uploads with the message MLflow's client
+// recognises: on it, the client falls back to a single PUT.
+func (s *Server) proxyMultipart(w *jsonWriter, r *http.Request) error {
+	return weir.Errorf(weir.ErrNotImplemented, "Multipart upload is not supported for the current artifact repository")
 }
 
 func (s *Server) proxyDownload(w http.ResponseWriter, r *http.Request) {

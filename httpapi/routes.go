@@ -53,6 +53,21 @@ func (s *Server) trackingRoutes() []route {
 	}
 }
 
+// proxyRoutes are the artifact proxy (proxy.go), also served under both
+// /api/2.0 and /ajax-api/2.0. Downloads stream, so these are http handlers.
+func (s *Server) proxyRoutes() map[string]http.HandlerFunc {
+	notMultipart := s.artifactsOnly(s.api(s.proxyMultipart))
+	return map[string]http.HandlerFunc{
+		"GET /mlflow-artifacts/artifacts":               s.artifactsOnly(s.api(s.proxyList)),
+		"GET /mlflow-artifacts/artifacts/{path...}":     s.artifactsOnly(s.proxyDownload),
+		"PUT /mlflow-artifacts/artifacts/{path...}":     s.artifactsOnly(s.api(s.proxyUpload)),
+		"DELETE /mlflow-artifacts/artifacts/{path...}":  s.artifactsOnly(s.api(s.proxyDelete)),
+		"POST /mlflow-artifacts/mpu/create/{path...}":   notMultipart,
+		"POST /mlflow-artifacts/mpu/complete/{path...}": notMultipart,
+		"POST /mlflow-artifacts/mpu/abort/{path...}":    notMultipart,
+	}
+}
+
 // routes builds the whole route table.
 func (s *Server) routes() http.Handler {
 	mux := http.NewServeMux()
