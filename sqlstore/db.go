@@ -11,6 +11,7 @@ import (
 	"net/url"
 	"runtime"
 	"strings"
+	"sync"
 	"time"
 
 	weir "github.com/weir-ml/weir"
@@ -29,12 +30,18 @@ type DB struct {
 	// Now is the clock, replaceable in tests.
 	Now func() time.Time
 
-	// write has exactly one connection, so writers queue in Go instead of
-	// failing with "database is locked"; read is a pool that WAL lets run
-	// alongside the writer. For :memory: both are the same one connection.
-	write   *sql.DB
-	read    *sql.DB
 	dialect dialect
+	pools   []*sql.DB // what Close closes last
+
+	// Connections are pinned and handed out through channels: writer holds
+	// exactly one, so writers queue in Go instead of failing with "database
+	// is locked"; readers holds a few that WAL lets read alongside the
+	// writer. For :memory: both are the same single connection.
+	mu      sync.Mutex // guards the fields below against Close
+	writer  chan *conn
+	readers chan *conn
+	nconns  int
+	done    chan struct{} // closed by Close
 }
 
 // NewDB returns a DB for uri with MLflow's default artifact root
@@ -55,19 +62,10 @@ func (db *DB) Open(ctx context.Context) (err error) {
 		return err
 	}
 	db.dialect = sqlite
-	if memory {
-		if db.write, err = openSQLite(":memory:", "", 1); err != nil {
-			return err
-		}
-		db.read = db.write
-	} else {
-		if db.write, err = openSQLite(path, "&_txlock=immediate", 1); err != nil {
-			return err
-		}
-		if db.read, err = openSQLite(path, "", max(4, runtime.NumCPU())); err != nil {
-			db.write.Close()
-			return err
-		}
+	db.done = make(chan struct{})
+	if err := db.connect(ctx, path, memory); err != nil {
+		db.Close()
+		return err
 	}
 	if err := db.migrate(ctx); err != nil {
 		db.Close()
@@ -80,16 +78,88 @@ func (db *DB) Open(ctx context.Context) (err error) {
 	return nil
 }
 
-// Close closes the connections.
+// connect opens the writer and reader connections.
+func (db *DB) connect(ctx context.Context, path string, memory bool) error {
+	if memory {
+		sdb, err := openSQLite(":memory:", 1)
+		if err != nil {
+			return err
+		}
+		db.pools = append(db.pools, sdb)
+		db.writer, db.nconns = make(chan *conn, 1), 1
+		db.readers = db.writer
+		return db.pin(ctx, sdb, db.writer)
+	}
+	wdb, err := openSQLite(path, 1)
+	if err != nil {
+		return err
+	}
+	db.pools = append(db.pools, wdb)
+	db.writer = make(chan *conn, 1)
+	if err := db.pin(ctx, wdb, db.writer); err != nil {
+		return err
+	}
+	n := max(4, runtime.NumCPU())
+	rdb, err := openSQLite(path, n)
+	if err != nil {
+		return err
+	}
+	db.pools = append(db.pools, rdb)
+	db.readers = make(chan *conn, n)
+	db.nconns = 1 + n
+	for range n {
+		if err := db.pin(ctx, rdb, db.readers); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// pin takes one connection out of pool for good and puts it in ch.
+func (db *DB) pin(ctx context.Context, pool *sql.DB, ch chan *conn) error {
+	c, err := pool.Conn(ctx)
+	if err != nil {
+		return err
+	}
+	ch <- &conn{Conn: c, stmts: map[string]*sql.Stmt{}}
+	return nil
+}
+
+// Close waits for the transactions in flight, lets SQLite refresh the
+// planner statistics (as its documentation asks of long-lived connections),
+// then closes every connection.
 func (db *DB) Close() error {
+	db.mu.Lock()
+	writer, readers, n := db.writer, db.readers, db.nconns
+	db.writer, db.readers, db.nconns = nil, nil, 0
+	if db.done != nil {
+		select {
+		case <-db.done:
+		default:
+			close(db.done)
+		}
+	}
+	db.mu.Unlock()
+
 	var errs []error
-	if db.read != nil && db.read != db.write {
-		errs = append(errs, db.read.Close())
+	var conns []*conn
+	for range n {
+		select {
+		case c := <-writer:
+			_, err := c.ExecContext(context.Background(), `PRAGMA optimize`)
+			errs = append(errs, err)
+			conns = append(conns, c)
+		case c := <-readers:
+			conns = append(conns, c)
+		}
 	}
-	if db.write != nil {
-		errs = append(errs, db.write.Close())
+	for _, c := range conns {
+		errs = append(errs, c.close())
 	}
-	db.read, db.write = nil, nil
+	for _, p := range db.pools {
+		errs = append(errs, p.Close())
+	}
+	db.pools = nil
 	return errors.Join(errs...)
 }
 
@@ -104,7 +174,7 @@ func parseSQLiteURI(uri string) (path string, memory bool, err error) {
 			"unsupported database URI %q: want sqlite:///relative/path.db, sqlite:////absolute/path.db or sqlite:///:memory:", uri)
 	}
 	if rest == ":memory:" || rest == "" {
-		return "", rest == ":memory:" || rest == "", nil
+		return "", true, nil
 	}
 	if strings.ContainsAny(rest, "?#") {
 		return "", false, weir.Errorf(weir.ErrInvalidParameterValue,
@@ -113,17 +183,14 @@ func parseSQLiteURI(uri string) (path string, memory bool, err error) {
 	return rest, false, nil
 }
 
-// openSQLite opens a pool of at most conns connections with WAL, a busy
-// timeout and foreign keys on every connection.
-func openSQLite(path, extra string, conns int) (*sql.DB, error) {
-	dsn := "file:" + (&url.URL{Path: path}).EscapedPath() +
-		"?_pragma=busy_timeout(10000)&_pragma=foreign_keys(1)&_pragma=synchronous(NORMAL)"
+// openSQLite opens a pool of at most conns connections with a busy timeout,
+// foreign keys and, for files, WAL on every connection.
+func openSQLite(path string, conns int) (*sql.DB, error) {
+	dsn := "file::memory:?_pragma=foreign_keys(1)"
 	if path != ":memory:" {
-		dsn += "&_pragma=journal_mode(WAL)"
-	} else {
-		dsn = "file::memory:?_pragma=foreign_keys(1)"
+		dsn = "file:" + (&url.URL{Path: path}).EscapedPath() +
+			"?_pragma=busy_timeout(10000)&_pragma=foreign_keys(1)&_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)"
 	}
-	dsn += extra
 	sdb, err := sql.Open("sqlite", dsn)
 	if err != nil {
 		return nil, fmt.Errorf("open %s: %w", path, err)
@@ -142,26 +209,53 @@ func openSQLite(path, extra string, conns int) (*sql.DB, error) {
 func (db *DB) nowMillis() int64 { return db.Now().UnixMilli() }
 
 // writeTx runs fn in a write transaction, committing when fn returns nil.
-func (db *DB) writeTx(ctx context.Context, fn func(*sql.Tx) error) error {
-	return db.inTx(ctx, db.write, false, fn)
+// BEGIN IMMEDIATE takes the write lock up front, so a transaction never has
+// to upgrade a read lock (which could fail with SQLITE_BUSY).
+func (db *DB) writeTx(ctx context.Context, fn func(*txn) error) error {
+	return db.inTx(ctx, true, "BEGIN IMMEDIATE", fn)
 }
 
-// readTx runs fn in a read-only transaction, so its queries see one snapshot.
-func (db *DB) readTx(ctx context.Context, fn func(*sql.Tx) error) error {
-	return db.inTx(ctx, db.read, db.read != db.write, fn)
+// readTx runs fn in a transaction, so that its queries see one snapshot.
+func (db *DB) readTx(ctx context.Context, fn func(*txn) error) error {
+	return db.inTx(ctx, false, "BEGIN", fn)
 }
 
-func (db *DB) inTx(ctx context.Context, pool *sql.DB, readOnly bool, fn func(*sql.Tx) error) error {
-	if pool == nil {
-		return errors.New("sqlstore: database is not open")
+var errClosed = errors.New("sqlstore: database is not open")
+
+func (db *DB) inTx(ctx context.Context, write bool, begin string, fn func(*txn) error) error {
+	db.mu.Lock()
+	ch, done := db.readers, db.done
+	if write {
+		ch = db.writer
 	}
-	tx, err := pool.BeginTx(ctx, &sql.TxOptions{ReadOnly: readOnly})
-	if err != nil {
+	db.mu.Unlock()
+	if ch == nil {
+		return errClosed
+	}
+	var c *conn
+	select {
+	case c = <-ch:
+	case <-done:
+		return errClosed
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	defer func() { ch <- c }()
+
+	if _, err := c.ExecContext(ctx, begin); err != nil {
 		return err
 	}
-	if err := fn(tx); err != nil {
-		tx.Rollback()
+	t := &txn{conn: c, d: db.dialect}
+	if err := fn(t); err != nil {
+		// The context may be what failed; the rollback must still run.
+		if _, rerr := c.ExecContext(context.WithoutCancel(ctx), "ROLLBACK"); rerr != nil {
+			return errors.Join(err, rerr)
+		}
 		return err
 	}
-	return tx.Commit()
+	if _, err := c.ExecContext(ctx, "COMMIT"); err != nil {
+		c.ExecContext(context.WithoutCancel(ctx), "ROLLBACK")
+		return err
+	}
+	return nil
 }

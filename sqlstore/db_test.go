@@ -127,7 +127,10 @@ func TestOpenTwiceKeepsDataAndMigrationsOnce(t *testing.T) {
 		t.Errorf("Default experiment = %+v, want %+v", got, want)
 	}
 	var n int
-	if err := db2.read.QueryRow(`SELECT COUNT(*) FROM schema_migrations`).Scan(&n); err != nil {
+	err = db2.readTx(ctx, func(tx *txn) error {
+		return tx.scanOne(ctx, `SELECT COUNT(*) FROM schema_migrations`, nil, &n)
+	})
+	if err != nil {
 		t.Fatal(err)
 	}
 	if want := countMigrations(t); n != want {

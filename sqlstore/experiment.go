@@ -24,9 +24,9 @@ func (s *TrackingService) CreateExperiment(ctx context.Context, name, artifactLo
 		}
 	}
 	db := s.db
-	err = db.writeTx(ctx, func(tx *sql.Tx) error {
+	err = db.writeTx(ctx, func(tx *txn) error {
 		var n int
-		if err := tx.QueryRowContext(ctx, db.dialect.rebind(`SELECT COUNT(*) FROM experiments WHERE name = ?`), name).Scan(&n); err != nil {
+		if err := tx.scanOne(ctx, `SELECT COUNT(*) FROM experiments WHERE name = ?`, []any{name}, &n); err != nil {
 			return err
 		}
 		if n > 0 {
@@ -34,20 +34,20 @@ func (s *TrackingService) CreateExperiment(ctx context.Context, name, artifactLo
 		}
 		now := db.nowMillis()
 		var eid int64
-		if err := tx.QueryRowContext(ctx, db.dialect.rebind(`INSERT INTO experiments
+		if err := tx.scanOne(ctx, `INSERT INTO experiments
 			(experiment_id, name, artifact_location, lifecycle_stage, creation_time, last_update_time)
 			VALUES ((SELECT COALESCE(MAX(experiment_id), 0) + 1 FROM experiments), ?, ?, 'active', ?, ?)
-			RETURNING experiment_id`), name, artifactLocation, now, now).Scan(&eid); err != nil {
+			RETURNING experiment_id`, []any{name, artifactLocation, now, now}, &eid); err != nil {
 			return err
 		}
 		id = strconv.FormatInt(eid, 10)
 		if artifactLocation == "" {
-			if _, err := tx.ExecContext(ctx, db.dialect.rebind(`UPDATE experiments SET artifact_location = ? WHERE experiment_id = ?`),
+			if _, err := tx.exec(ctx, (`UPDATE experiments SET artifact_location = ? WHERE experiment_id = ?`),
 				joinURI(db.DefaultArtifactRoot, id), eid); err != nil {
 				return err
 			}
 		}
-		return putExperimentTags(ctx, tx, db.dialect, eid, tags)
+		return putExperimentTags(ctx, tx, eid, tags)
 	})
 	if err != nil {
 		return "", err
@@ -56,9 +56,9 @@ func (s *TrackingService) CreateExperiment(ctx context.Context, name, artifactLo
 }
 
 // putExperimentTags inserts or overwrites tags of an experiment.
-func putExperimentTags(ctx context.Context, tx *sql.Tx, d dialect, eid int64, tags []tracking.Tag) error {
+func putExperimentTags(ctx context.Context, tx *txn, eid int64, tags []tracking.Tag) error {
 	for _, t := range tags {
-		if _, err := tx.ExecContext(ctx, d.rebind(`INSERT INTO experiment_tags (experiment_id, key, value) VALUES (?, ?, ?)
+		if _, err := tx.exec(ctx, (`INSERT INTO experiment_tags (experiment_id, key, value) VALUES (?, ?, ?)
 			ON CONFLICT (experiment_id, key) DO UPDATE SET value = excluded.value`), eid, t.Key, t.Value); err != nil {
 			return err
 		}
@@ -72,12 +72,12 @@ func (s *TrackingService) GetExperiment(ctx context.Context, id string) (exp *tr
 	if err := tracking.ValidateExperimentID(id); err != nil {
 		return nil, err
 	}
-	err = s.db.readTx(ctx, func(tx *sql.Tx) error {
+	err = s.db.readTx(ctx, func(tx *txn) error {
 		eid, err := parseExperimentID(id)
 		if err != nil {
 			return err
 		}
-		exps, err := s.queryExperiments(ctx, tx, `WHERE experiment_id = ?`, eid)
+		exps, err := queryExperiments(ctx, tx, `WHERE experiment_id = ?`, eid)
 		if err != nil {
 			return err
 		}
@@ -94,8 +94,8 @@ func (s *TrackingService) GetExperiment(ctx context.Context, id string) (exp *tr
 // an active one.
 func (s *TrackingService) GetExperimentByName(ctx context.Context, name string) (exp *tracking.Experiment, err error) {
 	defer weir.Wrap(&err, "GetExperimentByName(%q)", name)
-	err = s.db.readTx(ctx, func(tx *sql.Tx) error {
-		exps, err := s.queryExperiments(ctx, tx,
+	err = s.db.readTx(ctx, func(tx *txn) error {
+		exps, err := queryExperiments(ctx, tx,
 			`WHERE name = ? ORDER BY CASE lifecycle_stage WHEN 'active' THEN 0 ELSE 1 END, experiment_id`, name)
 		if err != nil {
 			return err
@@ -119,8 +119,8 @@ func (s *TrackingService) UpdateExperiment(ctx context.Context, id, newName stri
 		return err
 	}
 	db := s.db
-	return db.writeTx(ctx, func(tx *sql.Tx) error {
-		eid, stage, err := experimentStage(ctx, tx, db.dialect, id)
+	return db.writeTx(ctx, func(tx *txn) error {
+		eid, stage, err := experimentStage(ctx, tx, id)
 		if err != nil {
 			return err
 		}
@@ -128,14 +128,14 @@ func (s *TrackingService) UpdateExperiment(ctx context.Context, id, newName stri
 			return weir.Errorf(weir.ErrInvalidState, "Cannot rename a non-active experiment.")
 		}
 		var n int
-		if err := tx.QueryRowContext(ctx, db.dialect.rebind(`SELECT COUNT(*) FROM experiments WHERE name = ? AND experiment_id <> ?`),
-			newName, eid).Scan(&n); err != nil {
+		if err := tx.scanOne(ctx, `SELECT COUNT(*) FROM experiments WHERE name = ? AND experiment_id <> ?`,
+			[]any{newName, eid}, &n); err != nil {
 			return err
 		}
 		if n > 0 {
 			return weir.Errorf(weir.ErrResourceAlreadyExists, "Experiment(name=%s) already exists.", newName)
 		}
-		_, err = tx.ExecContext(ctx, db.dialect.rebind(`UPDATE experiments SET name = ?, last_update_time = ? WHERE experiment_id = ?`),
+		_, err = tx.exec(ctx, (`UPDATE experiments SET name = ?, last_update_time = ? WHERE experiment_id = ?`),
 			newName, db.nowMillis(), eid)
 		return err
 	})
@@ -161,8 +161,8 @@ func (s *TrackingService) setExperimentStage(ctx context.Context, id, from, to s
 		return err
 	}
 	db := s.db
-	return db.writeTx(ctx, func(tx *sql.Tx) error {
-		eid, stage, err := experimentStage(ctx, tx, db.dialect, id)
+	return db.writeTx(ctx, func(tx *txn) error {
+		eid, stage, err := experimentStage(ctx, tx, id)
 		if err != nil {
 			return err
 		}
@@ -170,7 +170,7 @@ func (s *TrackingService) setExperimentStage(ctx context.Context, id, from, to s
 			return noExperiment(id)
 		}
 		now := db.nowMillis()
-		if _, err := tx.ExecContext(ctx, db.dialect.rebind(`UPDATE experiments SET lifecycle_stage = ?, last_update_time = ? WHERE experiment_id = ?`),
+		if _, err := tx.exec(ctx, (`UPDATE experiments SET lifecycle_stage = ?, last_update_time = ? WHERE experiment_id = ?`),
 			to, now, eid); err != nil {
 			return err
 		}
@@ -178,7 +178,7 @@ func (s *TrackingService) setExperimentStage(ctx context.Context, id, from, to s
 		if to == tracking.StageDeleted {
 			deleted = now
 		}
-		_, err = tx.ExecContext(ctx, db.dialect.rebind(`UPDATE runs SET lifecycle_stage = ?, deleted_time = ? WHERE experiment_id = ?`),
+		_, err = tx.exec(ctx, (`UPDATE runs SET lifecycle_stage = ?, deleted_time = ? WHERE experiment_id = ?`),
 			to, deleted, eid)
 		return err
 	})
@@ -194,12 +194,12 @@ func (s *TrackingService) SetExperimentTag(ctx context.Context, id, key, value s
 		return err
 	}
 	db := s.db
-	return db.writeTx(ctx, func(tx *sql.Tx) error {
-		eid, err := activeExperiment(ctx, tx, db.dialect, id)
+	return db.writeTx(ctx, func(tx *txn) error {
+		eid, err := activeExperiment(ctx, tx, id)
 		if err != nil {
 			return err
 		}
-		return putExperimentTags(ctx, tx, db.dialect, eid, []tracking.Tag{{Key: key, Value: value}})
+		return putExperimentTags(ctx, tx, eid, []tracking.Tag{{Key: key, Value: value}})
 	})
 }
 
@@ -210,12 +210,12 @@ func (s *TrackingService) DeleteExperimentTag(ctx context.Context, id, key strin
 		return err
 	}
 	db := s.db
-	return db.writeTx(ctx, func(tx *sql.Tx) error {
-		eid, err := activeExperiment(ctx, tx, db.dialect, id)
+	return db.writeTx(ctx, func(tx *txn) error {
+		eid, err := activeExperiment(ctx, tx, id)
 		if err != nil {
 			return err
 		}
-		res, err := tx.ExecContext(ctx, db.dialect.rebind(`DELETE FROM experiment_tags WHERE experiment_id = ? AND key = ?`), eid, key)
+		res, err := tx.exec(ctx, (`DELETE FROM experiment_tags WHERE experiment_id = ? AND key = ?`), eid, key)
 		if err != nil {
 			return err
 		}
@@ -243,13 +243,13 @@ func noExperiment(id string) error {
 }
 
 // experimentStage returns the key and lifecycle stage of experiment id.
-func experimentStage(ctx context.Context, tx *sql.Tx, d dialect, id string) (int64, string, error) {
+func experimentStage(ctx context.Context, tx *txn, id string) (int64, string, error) {
 	eid, err := parseExperimentID(id)
 	if err != nil {
 		return 0, "", err
 	}
 	var stage string
-	err = tx.QueryRowContext(ctx, d.rebind(`SELECT lifecycle_stage FROM experiments WHERE experiment_id = ?`), eid).Scan(&stage)
+	err = tx.scanOne(ctx, `SELECT lifecycle_stage FROM experiments WHERE experiment_id = ?`, []any{eid}, &stage)
 	if errors.Is(err, sql.ErrNoRows) {
 		return 0, "", noExperiment(id)
 	}
@@ -258,8 +258,8 @@ func experimentStage(ctx context.Context, tx *sql.Tx, d dialect, id string) (int
 
 // activeExperiment returns the key of experiment id, or MLflow's error when
 // it does not exist or is deleted.
-func activeExperiment(ctx context.Context, tx *sql.Tx, d dialect, id string) (int64, error) {
-	eid, stage, err := experimentStage(ctx, tx, d, id)
+func activeExperiment(ctx context.Context, tx *txn, id string) (int64, error) {
+	eid, stage, err := experimentStage(ctx, tx, id)
 	if err != nil {
 		return 0, err
 	}
@@ -274,51 +274,41 @@ const experimentColumns = `experiment_id, name, artifact_location, lifecycle_sta
 
 // queryExperiments returns the experiments selected by the SQL tail (WHERE,
 // ORDER BY, LIMIT ...), in that order, with their tags.
-func (s *TrackingService) queryExperiments(ctx context.Context, tx *sql.Tx, tail string, args ...any) ([]*tracking.Experiment, error) {
-	rows, err := tx.QueryContext(ctx, s.db.dialect.rebind(`SELECT `+experimentColumns+` FROM experiments `+tail), args...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
+func queryExperiments(ctx context.Context, tx *txn, tail string, args ...any) ([]*tracking.Experiment, error) {
 	var exps []*tracking.Experiment
-	byID := map[string]*tracking.Experiment{}
-	for rows.Next() {
+	byID := map[int64]*tracking.Experiment{}
+	err := tx.each(ctx, `SELECT `+experimentColumns+` FROM experiments `+tail, args, func(rows *sql.Rows) error {
 		var e tracking.Experiment
 		var eid int64
 		if err := rows.Scan(&eid, &e.Name, &e.ArtifactLocation, &e.LifecycleStage, &e.CreationTime, &e.LastUpdateTime); err != nil {
-			return nil, err
+			return err
 		}
 		e.ID = strconv.FormatInt(eid, 10)
 		exps = append(exps, &e)
-		byID[e.ID] = &e
+		byID[eid] = &e
+		return nil
+	})
+	if err != nil || len(exps) == 0 {
+		return exps, err
 	}
-	if err := rows.Err(); err != nil {
-		return nil, err
+	ids := make([]int64, 0, len(byID))
+	for id := range byID {
+		ids = append(ids, id)
 	}
-	rows.Close()
-	if len(exps) == 0 {
-		return exps, nil
-	}
-	ids := make([]any, len(exps))
-	for i, e := range exps {
-		ids[i], _ = strconv.ParseInt(e.ID, 10, 64)
-	}
-	trows, err := tx.QueryContext(ctx, s.db.dialect.rebind(`SELECT experiment_id, key, value FROM experiment_tags
-		WHERE experiment_id IN (`+placeholders(len(ids))+`) ORDER BY experiment_id, key`), ids...)
-	if err != nil {
-		return nil, err
-	}
-	defer trows.Close()
-	for trows.Next() {
-		var eid int64
-		var t tracking.Tag
-		if err := trows.Scan(&eid, &t.Key, &t.Value); err != nil {
-			return nil, err
-		}
-		e := byID[strconv.FormatInt(eid, 10)]
-		e.Tags = append(e.Tags, t)
-	}
-	return exps, trows.Err()
+	err = forChunks(ids, func(chunk []any) error {
+		return tx.each(ctx, `SELECT experiment_id, key, value FROM experiment_tags
+			WHERE experiment_id IN (`+placeholders(len(chunk))+`) ORDER BY experiment_id, key`, chunk, func(rows *sql.Rows) error {
+			var eid int64
+			var t tracking.Tag
+			if err := rows.Scan(&eid, &t.Key, &t.Value); err != nil {
+				return err
+			}
+			e := byID[eid]
+			e.Tags = append(e.Tags, t)
+			return nil
+		})
+	})
+	return exps, err
 }
 
 // placeholders returns "?, ?, ..." with n placeholders.

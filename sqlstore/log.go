@@ -20,11 +20,11 @@ func (s *TrackingService) LogMetric(ctx context.Context, runID string, m trackin
 		return err
 	}
 	db := s.db
-	return db.writeTx(ctx, func(tx *sql.Tx) error {
-		if _, err := activeRun(ctx, tx, db.dialect, runID); err != nil {
+	return db.writeTx(ctx, func(tx *txn) error {
+		if _, err := activeRun(ctx, tx, runID); err != nil {
 			return err
 		}
-		return insertMetrics(ctx, tx, db.dialect, runID, []tracking.Metric{m})
+		return insertMetrics(ctx, tx, runID, []tracking.Metric{m})
 	})
 }
 
@@ -39,11 +39,11 @@ func (s *TrackingService) LogParam(ctx context.Context, runID string, p tracking
 		return err
 	}
 	db := s.db
-	return db.writeTx(ctx, func(tx *sql.Tx) error {
-		if _, err := activeRun(ctx, tx, db.dialect, runID); err != nil {
+	return db.writeTx(ctx, func(tx *txn) error {
+		if _, err := activeRun(ctx, tx, runID); err != nil {
 			return err
 		}
-		old, err := existingParams(ctx, tx, db.dialect, runID, []tracking.Param{p})
+		old, err := existingParams(ctx, tx, runID, []tracking.Param{p})
 		if err != nil {
 			return err
 		}
@@ -55,7 +55,7 @@ func (s *TrackingService) LogParam(ctx context.Context, runID string, p tracking
 			}
 			return nil
 		}
-		return insertParams(ctx, tx, db.dialect, runID, []tracking.Param{p})
+		return insertParams(ctx, tx, runID, []tracking.Param{p})
 	})
 }
 
@@ -70,11 +70,11 @@ func (s *TrackingService) SetTag(ctx context.Context, runID string, t tracking.T
 		return err
 	}
 	db := s.db
-	return db.writeTx(ctx, func(tx *sql.Tx) error {
-		if _, err := activeRun(ctx, tx, db.dialect, runID); err != nil {
+	return db.writeTx(ctx, func(tx *txn) error {
+		if _, err := activeRun(ctx, tx, runID); err != nil {
 			return err
 		}
-		return putTags(ctx, tx, db.dialect, runID, []tracking.Tag{t})
+		return putTags(ctx, tx, runID, []tracking.Tag{t})
 	})
 }
 
@@ -85,11 +85,11 @@ func (s *TrackingService) DeleteTag(ctx context.Context, runID, key string) (err
 		return err
 	}
 	db := s.db
-	return db.writeTx(ctx, func(tx *sql.Tx) error {
-		if _, err := activeRun(ctx, tx, db.dialect, runID); err != nil {
+	return db.writeTx(ctx, func(tx *txn) error {
+		if _, err := activeRun(ctx, tx, runID); err != nil {
 			return err
 		}
-		res, err := tx.ExecContext(ctx, db.dialect.rebind(`DELETE FROM tags WHERE run_uuid = ? AND key = ?`), runID, key)
+		res, err := tx.exec(ctx, (`DELETE FROM tags WHERE run_uuid = ? AND key = ?`), runID, key)
 		if err != nil {
 			return err
 		}
@@ -113,27 +113,27 @@ func (s *TrackingService) LogBatch(ctx context.Context, runID string, metrics []
 		return err
 	}
 	db := s.db
-	return db.writeTx(ctx, func(tx *sql.Tx) error {
-		if _, err := activeRun(ctx, tx, db.dialect, runID); err != nil {
+	return db.writeTx(ctx, func(tx *txn) error {
+		if _, err := activeRun(ctx, tx, runID); err != nil {
 			return err
 		}
-		if err := logParams(ctx, tx, db.dialect, runID, params); err != nil {
+		if err := logParams(ctx, tx, runID, params); err != nil {
 			return err
 		}
-		if err := insertMetrics(ctx, tx, db.dialect, runID, metrics); err != nil {
+		if err := insertMetrics(ctx, tx, runID, metrics); err != nil {
 			return err
 		}
-		return putTags(ctx, tx, db.dialect, runID, tags)
+		return putTags(ctx, tx, runID, tags)
 	})
 }
 
 // logParams inserts the params that are new, and refuses the whole batch when
 // one would change a logged value.
-func logParams(ctx context.Context, tx *sql.Tx, d dialect, runID string, params []tracking.Param) error {
+func logParams(ctx context.Context, tx *txn, runID string, params []tracking.Param) error {
 	if len(params) == 0 {
 		return nil
 	}
-	old, err := existingParams(ctx, tx, d, runID, params)
+	old, err := existingParams(ctx, tx, runID, params)
 	if err != nil {
 		return err
 	}
@@ -154,18 +154,18 @@ func logParams(ctx context.Context, tx *sql.Tx, d dialect, runID string, params 
 			"Changing param values is not allowed. Params were already logged='[%s]' for run ID='%s'.",
 			strings.Join(changed, ", "), runID)
 	}
-	return insertParams(ctx, tx, d, runID, fresh)
+	return insertParams(ctx, tx, runID, fresh)
 }
 
 // existingParams returns the stored values of the given params' keys.
-func existingParams(ctx context.Context, tx *sql.Tx, d dialect, runID string, params []tracking.Param) (map[string]string, error) {
+func existingParams(ctx context.Context, tx *txn, runID string, params []tracking.Param) (map[string]string, error) {
 	keys := make([]string, len(params))
 	for i, p := range params {
 		keys[i] = p.Key
 	}
 	old := map[string]string{}
 	err := forChunks(keys, func(chunk []any) error {
-		return eachRow(ctx, tx, d.rebind(`SELECT key, value FROM params WHERE run_uuid = ? AND key IN (`+placeholders(len(chunk))+`)`),
+		return tx.each(ctx, `SELECT key, value FROM params WHERE run_uuid = ? AND key IN (`+placeholders(len(chunk))+`)`,
 			append([]any{runID}, chunk...), func(rows *sql.Rows) error {
 				var k, v string
 				if err := rows.Scan(&k, &v); err != nil {
@@ -178,14 +178,14 @@ func existingParams(ctx context.Context, tx *sql.Tx, d dialect, runID string, pa
 	return old, err
 }
 
-func insertParams(ctx context.Context, tx *sql.Tx, d dialect, runID string, params []tracking.Param) error {
-	return insertRows(ctx, tx, d, `INSERT INTO params (run_uuid, key, value) VALUES `, 3, len(params), "",
+func insertParams(ctx context.Context, tx *txn, runID string, params []tracking.Param) error {
+	return insertRows(ctx, tx, `INSERT INTO params (run_uuid, key, value) VALUES `, 3, len(params), "",
 		func(i int, args []any) []any { return append(args, runID, params[i].Key, params[i].Value) })
 }
 
 // putTags inserts or overwrites run tags, the last one winning for a key
 // given twice. mlflow.runName also renames the run.
-func putTags(ctx context.Context, tx *sql.Tx, d dialect, runID string, tags []tracking.Tag) error {
+func putTags(ctx context.Context, tx *txn, runID string, tags []tracking.Tag) error {
 	if len(tags) == 0 {
 		return nil
 	}
@@ -200,12 +200,12 @@ func putTags(ctx context.Context, tx *sql.Tx, d dialect, runID string, tags []tr
 		}
 		uniq = append(uniq, t)
 		if t.Key == runNameTag {
-			if _, err := tx.ExecContext(ctx, d.rebind(`UPDATE runs SET name = ? WHERE run_uuid = ?`), t.Value, runID); err != nil {
+			if _, err := tx.exec(ctx, (`UPDATE runs SET name = ? WHERE run_uuid = ?`), t.Value, runID); err != nil {
 				return err
 			}
 		}
 	}
-	return insertRows(ctx, tx, d, `INSERT INTO tags (run_uuid, key, value) VALUES `, 3, len(uniq),
+	return insertRows(ctx, tx, `INSERT INTO tags (run_uuid, key, value) VALUES `, 3, len(uniq),
 		` ON CONFLICT (run_uuid, key) DO UPDATE SET value = excluded.value`,
 		func(i int, args []any) []any { return append(args, runID, uniq[i].Key, uniq[i].Value) })
 }
@@ -222,11 +222,11 @@ func metricArgs(args []any, runID string, m tracking.Metric) []any {
 // insertMetrics appends metrics to the history, skipping exact repeats, and
 // moves each key's latest value forward when the batch holds a greater
 // (step, timestamp, value).
-func insertMetrics(ctx context.Context, tx *sql.Tx, d dialect, runID string, metrics []tracking.Metric) error {
+func insertMetrics(ctx context.Context, tx *txn, runID string, metrics []tracking.Metric) error {
 	if len(metrics) == 0 {
 		return nil
 	}
-	err := insertRows(ctx, tx, d, `INSERT INTO metrics `+metricColumns+` VALUES `, 9, len(metrics),
+	err := insertRows(ctx, tx, `INSERT INTO metrics `+metricColumns+` VALUES `, 9, len(metrics),
 		` ON CONFLICT DO NOTHING`,
 		func(i int, args []any) []any { return metricArgs(args, runID, metrics[i]) })
 	if err != nil {
@@ -244,7 +244,7 @@ func insertMetrics(ctx context.Context, tx *sql.Tx, d dialect, runID string, met
 			latest[m.Key] = i
 		}
 	}
-	return insertRows(ctx, tx, d, `INSERT INTO latest_metrics `+metricColumns+` VALUES `, 9, len(order),
+	return insertRows(ctx, tx, `INSERT INTO latest_metrics `+metricColumns+` VALUES `, 9, len(order),
 		` ON CONFLICT (run_uuid, key) DO UPDATE SET
 			step = excluded.step, timestamp = excluded.timestamp, value = excluded.value, is_nan = excluded.is_nan,
 			model_id = excluded.model_id, dataset_name = excluded.dataset_name, dataset_digest = excluded.dataset_digest
@@ -274,15 +274,10 @@ func metricAfter(a, b tracking.Metric) bool {
 const rowsPerInsert = 200
 
 // insertRows inserts n rows of cols columns with multi-row INSERT statements
-// head VALUES (...), (...) tail; add appends row i's values to args.
-func insertRows(ctx context.Context, tx *sql.Tx, d dialect, head string, cols, n int, tail string, add func(i int, args []any) []any) error {
+// head VALUES (...), (...) tail; add appends row i's values to args. Full
+// chunks share one statement text, so it is prepared once per connection.
+func insertRows(ctx context.Context, tx *txn, head string, cols, n int, tail string, add func(i int, args []any) []any) error {
 	row := "(" + placeholders(cols) + ")"
-	var full *sql.Stmt // the statement for a full chunk, prepared once
-	defer func() {
-		if full != nil {
-			full.Close()
-		}
-	}()
 	args := make([]any, 0, cols*min(n, rowsPerInsert))
 	for start := 0; start < n; start += rowsPerInsert {
 		end := min(start+rowsPerInsert, n)
@@ -290,19 +285,7 @@ func insertRows(ctx context.Context, tx *sql.Tx, d dialect, head string, cols, n
 		for i := start; i < end; i++ {
 			args = add(i, args)
 		}
-		q := d.rebind(head + strings.Repeat(row+", ", end-start-1) + row + tail)
-		var err error
-		if end-start == rowsPerInsert {
-			if full == nil {
-				if full, err = tx.PrepareContext(ctx, q); err != nil {
-					return err
-				}
-			}
-			_, err = full.ExecContext(ctx, args...)
-		} else {
-			_, err = tx.ExecContext(ctx, q, args...)
-		}
-		if err != nil {
+		if _, err := tx.exec(ctx, head+strings.Repeat(row+", ", end-start-1)+row+tail, args...); err != nil {
 			return err
 		}
 	}
@@ -321,8 +304,8 @@ func (s *TrackingService) LogInputs(ctx context.Context, runID string, datasets 
 		return err
 	}
 	db := s.db
-	return db.writeTx(ctx, func(tx *sql.Tx) error {
-		eid, err := activeRun(ctx, tx, db.dialect, runID)
+	return db.writeTx(ctx, func(tx *txn) error {
+		eid, err := activeRun(ctx, tx, runID)
 		if err != nil {
 			return err
 		}
@@ -333,7 +316,7 @@ func (s *TrackingService) LogInputs(ctx context.Context, runID string, datasets 
 				continue // the first of a repeated (name, digest) wins, as in MLflow
 			}
 			seen[k] = true
-			if err := linkDataset(ctx, tx, db.dialect, eid, runID, in); err != nil {
+			if err := linkDataset(ctx, tx, eid, runID, in); err != nil {
 				return err
 			}
 		}
@@ -341,7 +324,7 @@ func (s *TrackingService) LogInputs(ctx context.Context, runID string, datasets 
 			if m.ModelID == "" {
 				return weir.Errorf(weir.ErrInvalidParameterValue, "Missing value for required parameter 'model_id'.")
 			}
-			if _, err := tx.ExecContext(ctx, db.dialect.rebind(`INSERT INTO model_inputs (run_uuid, model_id) VALUES (?, ?)
+			if _, err := tx.exec(ctx, (`INSERT INTO model_inputs (run_uuid, model_id) VALUES (?, ?)
 				ON CONFLICT DO NOTHING`), runID, m.ModelID); err != nil {
 				return err
 			}
@@ -352,16 +335,16 @@ func (s *TrackingService) LogInputs(ctx context.Context, runID string, datasets 
 
 // linkDataset finds or creates the dataset in experiment eid and links it to
 // the run with the input's tags, unless it is linked already.
-func linkDataset(ctx context.Context, tx *sql.Tx, d dialect, eid int64, runID string, in tracking.DatasetInput) error {
+func linkDataset(ctx context.Context, tx *txn, eid int64, runID string, in tracking.DatasetInput) error {
 	ds := in.Dataset
 	var dsID string
-	err := tx.QueryRowContext(ctx, d.rebind(`SELECT dataset_uuid FROM datasets WHERE experiment_id = ? AND name = ? AND digest = ?`),
-		eid, ds.Name, ds.Digest).Scan(&dsID)
+	err := tx.scanOne(ctx, `SELECT dataset_uuid FROM datasets WHERE experiment_id = ? AND name = ? AND digest = ?`,
+		[]any{eid, ds.Name, ds.Digest}, &dsID)
 	if err == sql.ErrNoRows {
 		if dsID, err = newRunID(); err != nil {
 			return err
 		}
-		_, err = tx.ExecContext(ctx, d.rebind(`INSERT INTO datasets
+		_, err = tx.exec(ctx, (`INSERT INTO datasets
 			(dataset_uuid, experiment_id, name, digest, dataset_source_type, dataset_source, dataset_schema, dataset_profile)
 			VALUES (?, ?, ?, ?, ?, ?, ?, ?)`), dsID, eid, ds.Name, ds.Digest, ds.SourceType, ds.Source, ds.Schema, ds.Profile)
 	}
@@ -369,7 +352,7 @@ func linkDataset(ctx context.Context, tx *sql.Tx, d dialect, eid int64, runID st
 		return err
 	}
 	var n int
-	if err := tx.QueryRowContext(ctx, d.rebind(`SELECT COUNT(*) FROM inputs WHERE run_uuid = ? AND dataset_uuid = ?`), runID, dsID).Scan(&n); err != nil {
+	if err := tx.scanOne(ctx, `SELECT COUNT(*) FROM inputs WHERE run_uuid = ? AND dataset_uuid = ?`, []any{runID, dsID}, &n); err != nil {
 		return err
 	}
 	if n > 0 {
@@ -379,11 +362,11 @@ func linkDataset(ctx context.Context, tx *sql.Tx, d dialect, eid int64, runID st
 	if err != nil {
 		return err
 	}
-	if _, err := tx.ExecContext(ctx, d.rebind(`INSERT INTO inputs (input_uuid, dataset_uuid, run_uuid) VALUES (?, ?, ?)`), inputID, dsID, runID); err != nil {
+	if _, err := tx.exec(ctx, (`INSERT INTO inputs (input_uuid, dataset_uuid, run_uuid) VALUES (?, ?, ?)`), inputID, dsID, runID); err != nil {
 		return err
 	}
 	for _, t := range in.Tags {
-		if _, err := tx.ExecContext(ctx, d.rebind(`INSERT INTO input_tags (input_uuid, name, value) VALUES (?, ?, ?)
+		if _, err := tx.exec(ctx, (`INSERT INTO input_tags (input_uuid, name, value) VALUES (?, ?, ?)
 			ON CONFLICT (input_uuid, name) DO UPDATE SET value = excluded.value`), inputID, t.Key, t.Value); err != nil {
 			return err
 		}
@@ -403,11 +386,11 @@ func (s *TrackingService) LogOutputs(ctx context.Context, runID string, models [
 		}
 	}
 	db := s.db
-	return db.writeTx(ctx, func(tx *sql.Tx) error {
-		if _, err := activeRun(ctx, tx, db.dialect, runID); err != nil {
+	return db.writeTx(ctx, func(tx *txn) error {
+		if _, err := activeRun(ctx, tx, runID); err != nil {
 			return err
 		}
-		return insertRows(ctx, tx, db.dialect, `INSERT INTO model_outputs (run_uuid, model_id, step) VALUES `, 3, len(models),
+		return insertRows(ctx, tx, `INSERT INTO model_outputs (run_uuid, model_id, step) VALUES `, 3, len(models),
 			` ON CONFLICT DO NOTHING`,
 			func(i int, args []any) []any { return append(args, runID, models[i].ModelID, models[i].Step) })
 	})

@@ -10,9 +10,10 @@ import (
 
 // Limits of GetMetricHistoryBulkInterval, as MLflow's.
 const (
-	maxBulkRuns          = 100
-	maxBulkPointsPerRun  = 2500
-	metricHistoryColumns = `key, value, is_nan, timestamp, step, model_id, dataset_name, dataset_digest`
+	maxBulkRuns         = 100
+	maxBulkPointsPerRun = 2500
+	// metricHistoryColumns leaves out the key, which the caller knows.
+	metricHistoryColumns = `value, is_nan, timestamp, step, model_id, dataset_name, dataset_digest`
 )
 
 // GetMetricHistory returns a run's values of one metric ordered by step,
@@ -30,7 +31,6 @@ func (s *TrackingService) GetMetricHistory(ctx context.Context, mq tracking.Metr
 	if err != nil {
 		return nil, "", err
 	}
-	d := s.db.dialect
 	q := `SELECT ` + metricHistoryColumns + ` FROM metrics WHERE run_uuid = ? AND key = ?
 		ORDER BY step, timestamp, value, is_nan`
 	args := []any{mq.RunID, mq.Key}
@@ -38,21 +38,29 @@ func (s *TrackingService) GetMetricHistory(ctx context.Context, mq tracking.Metr
 		q += ` LIMIT ? OFFSET ?`
 		args = append(args, mq.MaxResults+1, offset)
 	} else if offset > 0 {
-		q += ` ` + d.noLimit() + ` OFFSET ?`
+		q += ` ` + s.db.dialect.noLimit() + ` OFFSET ?`
 		args = append(args, offset)
 	}
-	err = s.db.readTx(ctx, func(tx *sql.Tx) error {
-		if err := runExists(ctx, tx, d, mq.RunID); err != nil {
+	err = s.db.readTx(ctx, func(tx *txn) error {
+		if err := runExists(ctx, tx, mq.RunID); err != nil {
 			return err
 		}
-		return eachRow(ctx, tx, d.rebind(q), args, func(rows *sql.Rows) error {
-			m, err := scanMetric(rows)
-			if err != nil {
+		// Histories run to hundreds of thousands of points: counting them
+		// first (an index range scan) is cheaper than growing the slice.
+		n := mq.MaxResults + 1
+		if mq.MaxResults == 0 {
+			if err := tx.scanOne(ctx, `SELECT COUNT(*) FROM metrics WHERE run_uuid = ? AND key = ?`,
+				[]any{mq.RunID, mq.Key}, &n); err != nil {
 				return err
 			}
-			m.RunID = mq.RunID
+			n = max(n-offset, 0)
+		}
+		metrics = make([]tracking.Metric, 0, n)
+		return tx.each(ctx, q, args, func(rows *sql.Rows) error {
+			m := tracking.Metric{Key: mq.Key, RunID: mq.RunID}
+			err := scanMetric(rows, &m)
 			metrics = append(metrics, m)
-			return nil
+			return err
 		})
 	})
 	if err != nil {
@@ -69,9 +77,9 @@ func (s *TrackingService) GetMetricHistory(ctx context.Context, mq tracking.Metr
 }
 
 // runExists returns MLflow's error for a run that does not exist.
-func runExists(ctx context.Context, tx *sql.Tx, d dialect, runID string) error {
+func runExists(ctx context.Context, tx *txn, runID string) error {
 	var n int
-	if err := tx.QueryRowContext(ctx, d.rebind(`SELECT COUNT(*) FROM runs WHERE run_uuid = ?`), runID).Scan(&n); err != nil {
+	if err := tx.scanOne(ctx, `SELECT COUNT(*) FROM runs WHERE run_uuid = ?`, []any{runID}, &n); err != nil {
 		return err
 	}
 	if n == 0 {
@@ -91,7 +99,6 @@ func (s *TrackingService) GetMetricHistoryBulkInterval(ctx context.Context, bq t
 	if err := validateBulkInterval(&bq); err != nil {
 		return nil, err
 	}
-	d := s.db.dialect
 	where := `run_uuid = ? AND key = ?`
 	var rng []any
 	if bq.StartStep != nil {
@@ -106,9 +113,9 @@ func (s *TrackingService) GetMetricHistoryBulkInterval(ctx context.Context, bq t
 		) s WHERE rn = 1 ORDER BY step, timestamp, value, is_nan`
 	last := `SELECT ` + metricHistoryColumns + ` FROM metrics WHERE ` + where + `
 		ORDER BY step DESC, timestamp DESC, value DESC, is_nan DESC LIMIT 1`
-	err = s.db.readTx(ctx, func(tx *sql.Tx) error {
+	err = s.db.readTx(ctx, func(tx *txn) error {
 		for _, id := range bq.RunIDs {
-			if err := runExists(ctx, tx, d, id); err != nil {
+			if err := runExists(ctx, tx, id); err != nil {
 				return err
 			}
 		}
@@ -116,16 +123,16 @@ func (s *TrackingService) GetMetricHistoryBulkInterval(ctx context.Context, bq t
 			args := append([]any{bq.MaxResults, id, bq.Key}, rng...)
 			var sample []tracking.Metric
 			scan := func(rows *sql.Rows) error {
-				m, err := scanMetric(rows)
-				m.RunID = id
+				m := tracking.Metric{Key: bq.Key, RunID: id}
+				err := scanMetric(rows, &m)
 				sample = append(sample, m)
 				return err
 			}
-			if err := eachRow(ctx, tx, d.rebind(q), args, scan); err != nil {
+			if err := tx.each(ctx, q, args, scan); err != nil {
 				return err
 			}
 			n := len(sample)
-			if err := eachRow(ctx, tx, d.rebind(last), args[1:], scan); err != nil {
+			if err := tx.each(ctx, last, args[1:], scan); err != nil {
 				return err
 			}
 			if len(sample) > n { // the last row, appended

@@ -2,7 +2,6 @@ package sqlstore
 
 import (
 	"context"
-	"database/sql"
 	"embed"
 	"fmt"
 	"io/fs"
@@ -25,16 +24,15 @@ func (db *DB) migrate(ctx context.Context) error {
 		return err
 	}
 	sort.Strings(names)
-	return db.writeTx(ctx, func(tx *sql.Tx) error {
-		if _, err := tx.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (
+	return db.writeTx(ctx, func(tx *txn) error {
+		if _, err := tx.exec(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (
 			name TEXT NOT NULL PRIMARY KEY, applied_at INTEGER NOT NULL)`); err != nil {
 			return err
 		}
 		for _, name := range names {
 			base := path.Base(name)
 			var n int
-			if err := tx.QueryRowContext(ctx, db.dialect.rebind(
-				`SELECT COUNT(*) FROM schema_migrations WHERE name = ?`), base).Scan(&n); err != nil {
+			if err := tx.scanOne(ctx, `SELECT COUNT(*) FROM schema_migrations WHERE name = ?`, []any{base}, &n); err != nil {
 				return err
 			}
 			if n > 0 {
@@ -44,11 +42,10 @@ func (db *DB) migrate(ctx context.Context) error {
 			if err != nil {
 				return err
 			}
-			if _, err := tx.ExecContext(ctx, string(body)); err != nil {
+			if _, err := tx.exec(ctx, string(body)); err != nil {
 				return fmt.Errorf("migration %s: %w", base, err)
 			}
-			if _, err := tx.ExecContext(ctx, db.dialect.rebind(
-				`INSERT INTO schema_migrations (name, applied_at) VALUES (?, ?)`), base, db.nowMillis()); err != nil {
+			if _, err := tx.exec(ctx, (`INSERT INTO schema_migrations (name, applied_at) VALUES (?, ?)`), base, db.nowMillis()); err != nil {
 				return err
 			}
 		}
@@ -59,16 +56,16 @@ func (db *DB) migrate(ctx context.Context) error {
 // createDefaultExperiment creates experiment "0", named "Default", which
 // clients use when no experiment is set.
 func (db *DB) createDefaultExperiment(ctx context.Context) error {
-	return db.writeTx(ctx, func(tx *sql.Tx) error {
+	return db.writeTx(ctx, func(tx *txn) error {
 		var n int
-		if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM experiments WHERE experiment_id = 0`).Scan(&n); err != nil {
+		if err := tx.scanOne(ctx, `SELECT COUNT(*) FROM experiments WHERE experiment_id = 0`, nil, &n); err != nil {
 			return err
 		}
 		if n > 0 {
 			return nil
 		}
 		now := db.nowMillis()
-		_, err := tx.ExecContext(ctx, db.dialect.rebind(`INSERT INTO experiments
+		_, err := tx.exec(ctx, (`INSERT INTO experiments
 			(experiment_id, name, artifact_location, lifecycle_stage, creation_time, last_update_time)
 			VALUES (0, 'Default', ?, 'active', ?, ?)`), joinURI(db.DefaultArtifactRoot, "0"), now, now)
 		return err

@@ -54,29 +54,29 @@ func (s *TrackingService) CreateRun(ctx context.Context, c tracking.RunCreate) (
 		return nil, err
 	}
 	db := s.db
-	err = db.writeTx(ctx, func(tx *sql.Tx) error {
-		eid, err := activeExperiment(ctx, tx, db.dialect, c.ExperimentID)
+	err = db.writeTx(ctx, func(tx *txn) error {
+		eid, err := activeExperiment(ctx, tx, c.ExperimentID)
 		if err != nil {
 			return err
 		}
 		var location string
-		if err := tx.QueryRowContext(ctx, db.dialect.rebind(`SELECT artifact_location FROM experiments WHERE experiment_id = ?`), eid).Scan(&location); err != nil {
+		if err := tx.scanOne(ctx, `SELECT artifact_location FROM experiments WHERE experiment_id = ?`, []any{eid}, &location); err != nil {
 			return err
 		}
 		start := c.StartTime
 		if start == 0 {
 			start = db.nowMillis()
 		}
-		if _, err := tx.ExecContext(ctx, db.dialect.rebind(`INSERT INTO runs
+		if _, err := tx.exec(ctx, (`INSERT INTO runs
 			(run_uuid, name, experiment_id, user_id, status, start_time, end_time, artifact_uri, lifecycle_stage)
 			VALUES (?, ?, ?, ?, 'RUNNING', ?, NULL, ?, 'active')`),
 			id, name, eid, c.UserID, start, joinURI(joinURI(location, id), "artifacts")); err != nil {
 			return err
 		}
-		if err := putTags(ctx, tx, db.dialect, id, tags); err != nil {
+		if err := putTags(ctx, tx, id, tags); err != nil {
 			return err
 		}
-		runs, err := loadRuns(ctx, tx, db.dialect, []string{id})
+		runs, err := loadRuns(ctx, tx, []string{id})
 		if err != nil {
 			return err
 		}
@@ -104,8 +104,8 @@ func (s *TrackingService) GetRun(ctx context.Context, runID string) (run *tracki
 	if err := tracking.ValidateRunID(runID); err != nil {
 		return nil, err
 	}
-	err = s.db.readTx(ctx, func(tx *sql.Tx) error {
-		runs, err := loadRuns(ctx, tx, s.db.dialect, []string{runID})
+	err = s.db.readTx(ctx, func(tx *txn) error {
+		runs, err := loadRuns(ctx, tx, []string{runID})
 		if err != nil {
 			return err
 		}
@@ -129,26 +129,26 @@ func (s *TrackingService) UpdateRun(ctx context.Context, runID string, u trackin
 		return nil, weir.Errorf(weir.ErrInvalidParameterValue, "Invalid run status %q", string(*u.Status))
 	}
 	db := s.db
-	err = db.writeTx(ctx, func(tx *sql.Tx) error {
-		if _, err := activeRun(ctx, tx, db.dialect, runID); err != nil {
+	err = db.writeTx(ctx, func(tx *txn) error {
+		if _, err := activeRun(ctx, tx, runID); err != nil {
 			return err
 		}
 		if u.Status != nil {
-			if _, err := tx.ExecContext(ctx, db.dialect.rebind(`UPDATE runs SET status = ? WHERE run_uuid = ?`), string(*u.Status), runID); err != nil {
+			if _, err := tx.exec(ctx, (`UPDATE runs SET status = ? WHERE run_uuid = ?`), string(*u.Status), runID); err != nil {
 				return err
 			}
 		}
 		if u.EndTime != nil {
-			if _, err := tx.ExecContext(ctx, db.dialect.rebind(`UPDATE runs SET end_time = ? WHERE run_uuid = ?`), *u.EndTime, runID); err != nil {
+			if _, err := tx.exec(ctx, (`UPDATE runs SET end_time = ? WHERE run_uuid = ?`), *u.EndTime, runID); err != nil {
 				return err
 			}
 		}
 		if u.RunName != nil && *u.RunName != "" {
-			if err := putTags(ctx, tx, db.dialect, runID, []tracking.Tag{{Key: runNameTag, Value: *u.RunName}}); err != nil {
+			if err := putTags(ctx, tx, runID, []tracking.Tag{{Key: runNameTag, Value: *u.RunName}}); err != nil {
 				return err
 			}
 		}
-		infos, err := queryRunInfos(ctx, tx, db.dialect, `WHERE run_uuid = ?`, runID)
+		infos, err := queryRunInfos(ctx, tx, `WHERE run_uuid = ?`, runID)
 		if err != nil {
 			return err
 		}
@@ -183,12 +183,12 @@ func (s *TrackingService) setRunStage(ctx context.Context, runID, stage string) 
 		return err
 	}
 	db := s.db
-	return db.writeTx(ctx, func(tx *sql.Tx) error {
+	return db.writeTx(ctx, func(tx *txn) error {
 		var deleted any
 		if stage == tracking.StageDeleted {
 			deleted = db.nowMillis()
 		}
-		res, err := tx.ExecContext(ctx, db.dialect.rebind(`UPDATE runs SET lifecycle_stage = ?, deleted_time = ? WHERE run_uuid = ?`),
+		res, err := tx.exec(ctx, (`UPDATE runs SET lifecycle_stage = ?, deleted_time = ? WHERE run_uuid = ?`),
 			stage, deleted, runID)
 		if err != nil {
 			return err
@@ -208,10 +208,10 @@ func noRun(id string) error {
 
 // activeRun returns the experiment key of run id, or MLflow's error when the
 // run does not exist or is not active (logging to it is then refused).
-func activeRun(ctx context.Context, tx *sql.Tx, d dialect, id string) (int64, error) {
+func activeRun(ctx context.Context, tx *txn, id string) (int64, error) {
 	var eid int64
 	var stage string
-	err := tx.QueryRowContext(ctx, d.rebind(`SELECT experiment_id, lifecycle_stage FROM runs WHERE run_uuid = ?`), id).Scan(&eid, &stage)
+	err := tx.scanOne(ctx, `SELECT experiment_id, lifecycle_stage FROM runs WHERE run_uuid = ?`, []any{id}, &eid, &stage)
 	if errors.Is(err, sql.ErrNoRows) {
 		return 0, noRun(id)
 	}
@@ -245,29 +245,22 @@ func scanRunInfo(rows *sql.Rows, dest ...any) (tracking.RunInfo, error) {
 }
 
 // queryRunInfos returns the run infos selected by the SQL tail on runs r.
-func queryRunInfos(ctx context.Context, tx *sql.Tx, d dialect, tail string, args ...any) ([]tracking.RunInfo, error) {
-	rows, err := tx.QueryContext(ctx, d.rebind(`SELECT `+runColumns+` FROM runs r `+tail), args...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
+func queryRunInfos(ctx context.Context, tx *txn, tail string, args ...any) ([]tracking.RunInfo, error) {
 	var infos []tracking.RunInfo
-	for rows.Next() {
+	err := tx.each(ctx, `SELECT `+runColumns+` FROM runs r `+tail, args, func(rows *sql.Rows) error {
 		info, err := scanRunInfo(rows)
-		if err != nil {
-			return nil, err
-		}
 		infos = append(infos, info)
-	}
-	return infos, rows.Err()
+		return err
+	})
+	return infos, err
 }
 
 // loadRuns returns the runs with the given ids that exist, in the order of
 // ids, with all their data.
-func loadRuns(ctx context.Context, tx *sql.Tx, d dialect, ids []string) ([]*tracking.Run, error) {
+func loadRuns(ctx context.Context, tx *txn, ids []string) ([]*tracking.Run, error) {
 	byID := make(map[string]*tracking.Run, len(ids))
 	err := forChunks(ids, func(chunk []any) error {
-		infos, err := queryRunInfos(ctx, tx, d, `WHERE r.run_uuid IN (`+placeholders(len(chunk))+`)`, chunk...)
+		infos, err := queryRunInfos(ctx, tx, `WHERE r.run_uuid IN (`+placeholders(len(chunk))+`)`, chunk...)
 		for _, info := range infos {
 			byID[info.RunID] = &tracking.Run{Info: info}
 		}
@@ -282,5 +275,5 @@ func loadRuns(ctx context.Context, tx *sql.Tx, d dialect, ids []string) ([]*trac
 			runs = append(runs, r)
 		}
 	}
-	return runs, loadRunData(ctx, tx, d, runs)
+	return runs, loadRunData(ctx, tx, runs)
 }

@@ -10,16 +10,22 @@ import (
 
 // chunkSize bounds the ids bound in one IN list, well below SQLite's and
 // PostgreSQL's limits on query parameters.
-const chunkSize = 500
+const chunkSize = 512
 
 // forChunks calls fn with the ids, as query arguments, at most chunkSize at a
-// time.
-func forChunks(ids []string, fn func(chunk []any) error) error {
+// time. Each chunk is padded to a power of two by repeating its last id,
+// which changes no IN list's meaning but leaves few distinct query texts to
+// prepare.
+func forChunks[T any](ids []T, fn func(chunk []any) error) error {
 	for start := 0; start < len(ids); start += chunkSize {
 		end := min(start+chunkSize, len(ids))
-		chunk := make([]any, end-start)
-		for i, id := range ids[start:end] {
-			chunk[i] = id
+		size := 1
+		for size < end-start {
+			size *= 2
+		}
+		chunk := make([]any, size)
+		for i := range chunk {
+			chunk[i] = ids[min(start+i, end-1)]
 		}
 		if err := fn(chunk); err != nil {
 			return err
@@ -31,7 +37,7 @@ func forChunks(ids []string, fn func(chunk []any) error) error {
 // loadRunData fills the latest metrics, params, tags, inputs and outputs of
 // runs, whose Info is set, with one query per kind of data and chunk of runs,
 // never one per run.
-func loadRunData(ctx context.Context, tx *sql.Tx, d dialect, runs []*tracking.Run) error {
+func loadRunData(ctx context.Context, tx *txn, runs []*tracking.Run) error {
 	if len(runs) == 0 {
 		return nil
 	}
@@ -74,17 +80,17 @@ func loadRunData(ctx context.Context, tx *sql.Tx, d dialect, runs []*tracking.Ru
 				FROM latest_metrics WHERE run_uuid ` + in + ` ORDER BY run_uuid, key`,
 				func(rows *sql.Rows) error {
 					var id string
-					m, err := scanMetric(rows, &id)
-					if err != nil {
+					var m tracking.Metric
+					if err := scanMetric(rows, &m, &id, &m.Key); err != nil {
 						return err
 					}
 					r := byID[id]
 					r.Data.Metrics = append(r.Data.Metrics, m)
 					return nil
 				}},
-			{`SELECT i.run_uuid, i.input_uuid, d.name, d.digest, d.dataset_source_type, d.dataset_source, d.dataset_schema, d.dataset_profile
-				FROM inputs i JOIN datasets d ON d.dataset_uuid = i.dataset_uuid
-				WHERE i.run_uuid ` + in + ` ORDER BY i.run_uuid, d.name, d.digest`,
+			{`SELECT i.run_uuid, i.input_uuid, ds.name, ds.digest, ds.dataset_source_type, ds.dataset_source, ds.dataset_schema, ds.dataset_profile
+				FROM inputs i JOIN datasets ds ON ds.dataset_uuid = i.dataset_uuid
+				WHERE i.run_uuid ` + in + ` ORDER BY i.run_uuid, ds.name, ds.digest`,
 				func(rows *sql.Rows) error {
 					var id, input string
 					var ds tracking.Dataset
@@ -134,7 +140,7 @@ func loadRunData(ctx context.Context, tx *sql.Tx, d dialect, runs []*tracking.Ru
 				}},
 		}
 		for _, l := range loaders {
-			if err := eachRow(ctx, tx, d.rebind(l.query), chunk, l.scan); err != nil {
+			if err := tx.each(ctx, l.query, chunk, l.scan); err != nil {
 				return err
 			}
 		}
@@ -148,31 +154,15 @@ type inputRef struct {
 	index int
 }
 
-// eachRow runs a query and calls scan on each row.
-func eachRow(ctx context.Context, tx *sql.Tx, query string, args []any, scan func(*sql.Rows) error) error {
-	rows, err := tx.QueryContext(ctx, query, args...)
-	if err != nil {
-		return err
-	}
-	defer rows.Close()
-	for rows.Next() {
-		if err := scan(rows); err != nil {
-			return err
-		}
-	}
-	return rows.Err()
-}
-
-// scanMetric scans key, value, is_nan, timestamp, step, model_id,
-// dataset_name, dataset_digest after the columns in head.
-func scanMetric(rows *sql.Rows, head ...any) (tracking.Metric, error) {
-	var m tracking.Metric
+// scanMetric scans the columns in head, then value, is_nan, timestamp,
+// step, model_id, dataset_name and dataset_digest into m.
+func scanMetric(rows *sql.Rows, m *tracking.Metric, head ...any) error {
 	var isNaN bool
-	err := rows.Scan(append(head, &m.Key, &m.Value, &isNaN, &m.Timestamp, &m.Step, &m.ModelID, &m.DatasetName, &m.DatasetDigest)...)
+	err := rows.Scan(append(head, &m.Value, &isNaN, &m.Timestamp, &m.Step, &m.ModelID, &m.DatasetName, &m.DatasetDigest)...)
 	if isNaN {
 		m.Value = math.NaN()
 	}
-	return m, err
+	return err
 }
 
 // storedValue is how a metric value is stored: NaN, which SQL REAL columns

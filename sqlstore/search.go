@@ -113,8 +113,8 @@ func (s *TrackingService) SearchRuns(ctx context.Context, rs tracking.RunSearch)
 	}
 	q.add(` ORDER BY `+orderSQL+` LIMIT ? OFFSET ?`, limit+1, offset)
 
-	err = s.db.readTx(ctx, func(tx *sql.Tx) error {
-		err := eachRow(ctx, tx, d.rebind(q.sql.String()), q.args, func(rows *sql.Rows) error {
+	err = s.db.readTx(ctx, func(tx *txn) error {
+		err := tx.each(ctx, q.sql.String(), q.args, func(rows *sql.Rows) error {
 			info, err := scanRunInfo(rows)
 			if err != nil {
 				return err
@@ -129,7 +129,7 @@ func (s *TrackingService) SearchRuns(ctx context.Context, rs tracking.RunSearch)
 			runs = runs[:limit]
 			next = tracking.EncodePageToken(offset + limit)
 		}
-		return loadRunData(ctx, tx, d, runs)
+		return loadRunData(ctx, tx, runs)
 	})
 	if err != nil {
 		return nil, "", err
@@ -189,7 +189,9 @@ func runOrder(q *query, keys []tracking.OrderKey) (string, error) {
 	return strings.Join(terms, ", "), nil
 }
 
-// runFilter adds one filter clause on runs r to q.
+// runFilter adds one filter clause on runs r to q. Clauses on metrics,
+// params, tags and datasets are uncorrelated IN subqueries: SQLite runs each
+// once, through the (key, value) indexes, instead of probing once per run.
 func runFilter(q *query, d dialect, c tracking.Comparison) error {
 	switch c.Entity {
 	case tracking.EntityAttribute:
@@ -203,9 +205,8 @@ func runFilter(q *query, d dialect, c tracking.Comparison) error {
 			return weir.Errorf(weir.ErrInvalidParameterValue, "Expected numeric value type for metric. Found %v", c.Value.Str)
 		}
 		// NaN is stored as 0 with is_nan set: it satisfies only !=.
-		nan := " AND m.is_nan = 0"
 		if c.Op == "!=" {
-			q.add(`EXISTS (SELECT 1 FROM latest_metrics m WHERE m.run_uuid = r.run_uuid AND m.key = ? AND (m.value <> ? OR m.is_nan = 1))`,
+			q.add(`r.run_uuid IN (SELECT m.run_uuid FROM latest_metrics m WHERE m.key = ? AND (m.value <> ? OR m.is_nan = 1))`,
 				c.Key, c.Value.Num)
 			return nil
 		}
@@ -213,7 +214,7 @@ func runFilter(q *query, d dialect, c tracking.Comparison) error {
 		if !ok {
 			return badComparator(c)
 		}
-		q.add(`EXISTS (SELECT 1 FROM latest_metrics m WHERE m.run_uuid = r.run_uuid AND m.key = ? AND m.value `+op+` ?`+nan+`)`,
+		q.add(`r.run_uuid IN (SELECT m.run_uuid FROM latest_metrics m WHERE m.key = ? AND m.value `+op+` ? AND m.is_nan = 0)`,
 			c.Key, c.Value.Num)
 		return nil
 	case tracking.EntityParam, tracking.EntityTag:
@@ -223,13 +224,13 @@ func runFilter(q *query, d dialect, c tracking.Comparison) error {
 		}
 		switch c.Op {
 		case "IS NULL":
-			q.add(`NOT EXISTS (SELECT 1 FROM `+table+` p WHERE p.run_uuid = r.run_uuid AND p.key = ?)`, c.Key)
+			q.add(`r.run_uuid NOT IN (SELECT p.run_uuid FROM `+table+` p WHERE p.key = ?)`, c.Key)
 			return nil
 		case "IS NOT NULL":
-			q.add(`EXISTS (SELECT 1 FROM `+table+` p WHERE p.run_uuid = r.run_uuid AND p.key = ?)`, c.Key)
+			q.add(`r.run_uuid IN (SELECT p.run_uuid FROM `+table+` p WHERE p.key = ?)`, c.Key)
 			return nil
 		}
-		q.add(`EXISTS (SELECT 1 FROM `+table+` p WHERE p.run_uuid = r.run_uuid AND p.key = ? AND `, c.Key)
+		q.add(`r.run_uuid IN (SELECT p.run_uuid FROM `+table+` p WHERE p.key = ? AND `, c.Key)
 		if err := compare(q, d, "p.value", c); err != nil {
 			return err
 		}
@@ -238,13 +239,13 @@ func runFilter(q *query, d dialect, c tracking.Comparison) error {
 	case tracking.EntityDataset:
 		switch c.Key {
 		case "name", "digest":
-			q.add(`EXISTS (SELECT 1 FROM inputs i JOIN datasets ds ON ds.dataset_uuid = i.dataset_uuid WHERE i.run_uuid = r.run_uuid AND `)
+			q.add(`r.run_uuid IN (SELECT i.run_uuid FROM inputs i JOIN datasets ds ON ds.dataset_uuid = i.dataset_uuid WHERE `)
 			if err := compare(q, d, "ds."+c.Key, c); err != nil {
 				return err
 			}
 		case "context":
-			q.add(`EXISTS (SELECT 1 FROM inputs i JOIN input_tags it ON it.input_uuid = i.input_uuid
-				WHERE i.run_uuid = r.run_uuid AND it.name = 'mlflow.data.context' AND `)
+			q.add(`r.run_uuid IN (SELECT i.run_uuid FROM inputs i JOIN input_tags it ON it.input_uuid = i.input_uuid
+				WHERE it.name = 'mlflow.data.context' AND `)
 			if err := compare(q, d, "it.value", c); err != nil {
 				return err
 			}

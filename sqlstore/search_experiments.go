@@ -56,14 +56,14 @@ func (s *TrackingService) SearchExperiments(ctx context.Context, es tracking.Exp
 	}
 	q.add(` ORDER BY `+orderSQL+` LIMIT ? OFFSET ?`, limit+1, offset)
 
-	err = s.db.readTx(ctx, func(tx *sql.Tx) error {
-		var ids []string
-		err := eachRow(ctx, tx, d.rebind(q.sql.String()), q.args, func(rows *sql.Rows) error {
+	err = s.db.readTx(ctx, func(tx *txn) error {
+		var ids []int64
+		err := tx.each(ctx, q.sql.String(), q.args, func(rows *sql.Rows) error {
 			var id int64
 			if err := rows.Scan(&id); err != nil {
 				return err
 			}
-			ids = append(ids, strconv.FormatInt(id, 10))
+			ids = append(ids, id)
 			return nil
 		})
 		if err != nil {
@@ -73,7 +73,7 @@ func (s *TrackingService) SearchExperiments(ctx context.Context, es tracking.Exp
 			ids = ids[:limit]
 			next = tracking.EncodePageToken(offset + limit)
 		}
-		exps, err = s.experimentsByID(ctx, tx, ids)
+		exps, err = experimentsByID(ctx, tx, ids)
 		return err
 	})
 	if err != nil {
@@ -83,10 +83,10 @@ func (s *TrackingService) SearchExperiments(ctx context.Context, es tracking.Exp
 }
 
 // experimentsByID loads experiments with their tags, in the order of ids.
-func (s *TrackingService) experimentsByID(ctx context.Context, tx *sql.Tx, ids []string) ([]*tracking.Experiment, error) {
+func experimentsByID(ctx context.Context, tx *txn, ids []int64) ([]*tracking.Experiment, error) {
 	byID := make(map[string]*tracking.Experiment, len(ids))
 	err := forChunks(ids, func(chunk []any) error {
-		exps, err := s.queryExperiments(ctx, tx, `WHERE experiment_id IN (`+placeholders(len(chunk))+`)`, chunk...)
+		exps, err := queryExperiments(ctx, tx, `WHERE experiment_id IN (`+placeholders(len(chunk))+`)`, chunk...)
 		for _, e := range exps {
 			byID[e.ID] = e
 		}
@@ -97,7 +97,7 @@ func (s *TrackingService) experimentsByID(ctx context.Context, tx *sql.Tx, ids [
 	}
 	exps := make([]*tracking.Experiment, 0, len(ids))
 	for _, id := range ids {
-		if e := byID[id]; e != nil {
+		if e := byID[strconv.FormatInt(id, 10)]; e != nil {
 			exps = append(exps, e)
 		}
 	}

@@ -1,5 +1,8 @@
 -- Tracking schema: experiments, runs and everything logged to them.
 -- Experiment IDs are integers (0 is "Default"); run IDs are 32-char hex uuid4.
+-- Tables keyed by (run, key)-like composite keys are WITHOUT ROWID: the rows
+-- live in the primary-key b-tree, so lookups and history scans touch one
+-- tree instead of an index plus the table.
 
 CREATE TABLE experiments (
     experiment_id     INTEGER PRIMARY KEY,
@@ -15,7 +18,7 @@ CREATE TABLE experiment_tags (
     key           TEXT    NOT NULL,
     value         TEXT    NOT NULL,
     PRIMARY KEY (experiment_id, key)
-);
+) WITHOUT ROWID;
 
 CREATE TABLE runs (
     run_uuid        TEXT    NOT NULL PRIMARY KEY,
@@ -37,7 +40,7 @@ CREATE TABLE params (
     key      TEXT NOT NULL,
     value    TEXT NOT NULL,
     PRIMARY KEY (run_uuid, key)
-);
+) WITHOUT ROWID;
 CREATE INDEX params_key_value ON params (key, value);
 
 CREATE TABLE tags (
@@ -45,7 +48,7 @@ CREATE TABLE tags (
     key      TEXT NOT NULL,
     value    TEXT NOT NULL,
     PRIMARY KEY (run_uuid, key)
-);
+) WITHOUT ROWID;
 CREATE INDEX tags_key_value ON tags (key, value);
 
 -- metrics is the full history. NaN cannot be stored in a REAL column (SQLite
@@ -63,7 +66,7 @@ CREATE TABLE metrics (
     dataset_name   TEXT    NOT NULL DEFAULT '',
     dataset_digest TEXT    NOT NULL DEFAULT '',
     PRIMARY KEY (run_uuid, key, step, timestamp, value, is_nan)
-);
+) WITHOUT ROWID;
 
 -- latest_metrics holds, per run and key, the value with the greatest
 -- (step, timestamp, value): what GetRun shows and what search filters compare.
@@ -78,7 +81,7 @@ CREATE TABLE latest_metrics (
     dataset_name   TEXT    NOT NULL DEFAULT '',
     dataset_digest TEXT    NOT NULL DEFAULT '',
     PRIMARY KEY (run_uuid, key)
-);
+) WITHOUT ROWID;
 CREATE INDEX latest_metrics_key_value ON latest_metrics (key, value);
 
 -- Datasets are shared by the runs of one experiment, identified by name and digest.
@@ -108,7 +111,7 @@ CREATE TABLE input_tags (
     name       TEXT NOT NULL,
     value      TEXT NOT NULL,
     PRIMARY KEY (input_uuid, name)
-);
+) WITHOUT ROWID;
 -- datasets.context filters look up the mlflow.data.context tag by value.
 CREATE INDEX input_tags_name_value ON input_tags (name, value);
 
@@ -118,11 +121,11 @@ CREATE TABLE model_inputs (
     run_uuid TEXT NOT NULL REFERENCES runs (run_uuid) ON DELETE CASCADE,
     model_id TEXT NOT NULL,
     PRIMARY KEY (run_uuid, model_id)
-);
+) WITHOUT ROWID;
 
 CREATE TABLE model_outputs (
     run_uuid TEXT    NOT NULL REFERENCES runs (run_uuid) ON DELETE CASCADE,
     model_id TEXT    NOT NULL,
     step     INTEGER NOT NULL DEFAULT 0,
     PRIMARY KEY (run_uuid, model_id, step)
-);
+) WITHOUT ROWID;

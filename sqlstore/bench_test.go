@@ -1,0 +1,134 @@
+package sqlstore
+
+import (
+	"context"
+	"fmt"
+	"testing"
+
+	"github.com/weir-ml/weir/tracking"
+)
+
+// The benchmarks use a SQLite file, as a server would.
+
+func BenchmarkCreateRun(b *testing.B) {
+	ctx := context.Background()
+	svc := newSQLiteService(b)
+	tags := []tracking.Tag{{Key: "mlflow.user", Value: "bench"}, {Key: "mlflow.source.name", Value: "bench.py"}}
+	reportCPU(b)
+	for b.Loop() {
+		if _, err := svc.CreateRun(ctx, tracking.RunCreate{ExperimentID: "0", UserID: "bench", Tags: tags}); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func BenchmarkLogBatch(b *testing.B) {
+	for _, n := range []int{10, 1000} {
+		b.Run(fmt.Sprintf("metrics=%d", n), func(b *testing.B) {
+			ctx := context.Background()
+			svc := newSQLiteService(b)
+			id := mustCreateRun(b, svc, tracking.RunCreate{}).Info.RunID
+			ms := make([]tracking.Metric, n)
+			step := int64(0)
+			reportCPU(b)
+			for b.Loop() {
+				for i := range ms {
+					ms[i] = tracking.Metric{Key: fmt.Sprintf("m%d", i%10), Value: float64(i), Timestamp: 1700000000000 + step, Step: step}
+					step++
+				}
+				if err := svc.LogBatch(ctx, id, ms, nil, nil); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.ReportMetric(float64(b.N*n)/b.Elapsed().Seconds(), "metrics/s")
+		})
+	}
+}
+
+// seedSearchRuns inserts n runs into experiment exp, each with metrics acc
+// and loss, params model and depth and a tag, in one transaction through the
+// store's own helpers, so that seeding takes seconds.
+func seedSearchRuns(b *testing.B, db *DB, exp int64, n int) {
+	ctx := context.Background()
+	err := db.writeTx(ctx, func(tx *txn) error {
+		for i := range n {
+			id, err := newRunID()
+			if err != nil {
+				return err
+			}
+			if _, err := tx.exec(ctx, `INSERT INTO runs
+				(run_uuid, name, experiment_id, user_id, status, start_time, artifact_uri, lifecycle_stage)
+				VALUES (?, ?, ?, 'bench', 'FINISHED', ?, '', 'active')`, id, fmt.Sprintf("run-%d", i), exp, int64(i)); err != nil {
+				return err
+			}
+			models := []string{"rf", "lr", "gbdt"}
+			if err := insertParams(ctx, tx, id, []tracking.Param{
+				{Key: "model", Value: models[i%3]}, {Key: "depth", Value: fmt.Sprint(i % 10)}}); err != nil {
+				return err
+			}
+			if err := putTags(ctx, tx, id, []tracking.Tag{{Key: runNameTag, Value: fmt.Sprintf("run-%d", i)}}); err != nil {
+				return err
+			}
+			if err := insertMetrics(ctx, tx, id, []tracking.Metric{
+				{Key: "acc", Value: float64(i%1000) / 1000, Timestamp: 1}, {Key: "loss", Value: float64(i % 97), Timestamp: 1}}); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		b.Fatal(err)
+	}
+}
+
+func BenchmarkSearchRuns(b *testing.B) {
+	ctx := context.Background()
+	db := MustOpenDB(b)
+	svc := NewTrackingService(db)
+	expID := mustCreateExperiment(b, svc, "search")
+	seedSearchRuns(b, db, 1, 10000)
+	cases := []struct {
+		name    string
+		filter  string
+		orderBy []string
+	}{
+		{"metric filter", "metrics.acc > 0.9", nil},                                 // 10% of the runs
+		{"metric and param", "metrics.acc > 0.5 AND params.model = 'rf'", nil},      // ~17%
+		{"order by metric", "params.model = 'gbdt'", []string{"metrics.loss DESC"}}, // ~33%
+		{"like tag", "tags.`mlflow.runName` LIKE 'run-99%'", nil},                   // 111 runs
+	}
+	for _, c := range cases {
+		b.Run(c.name, func(b *testing.B) {
+			n := 0
+			reportCPU(b)
+			for b.Loop() {
+				runs, _, err := svc.SearchRuns(ctx, tracking.RunSearch{ExperimentIDs: []string{expID}, Filter: c.filter, OrderBy: c.orderBy, MaxResults: 100})
+				if err != nil {
+					b.Fatal(err)
+				}
+				n = len(runs)
+			}
+			if n == 0 {
+				b.Fatal("no runs matched")
+			}
+		})
+	}
+}
+
+func BenchmarkGetMetricHistory(b *testing.B) {
+	ctx := context.Background()
+	svc := newSQLiteService(b)
+	id := mustCreateRun(b, svc, tracking.RunCreate{}).Info.RunID
+	const points = 100000
+	logSteps(b, svc, id, "loss", points)
+	reportCPU(b)
+	for b.Loop() {
+		ms, _, err := svc.GetMetricHistory(ctx, tracking.MetricHistoryQuery{RunID: id, Key: "loss"})
+		if err != nil {
+			b.Fatal(err)
+		}
+		if len(ms) != points {
+			b.Fatalf("%d points, want %d", len(ms), points)
+		}
+	}
+}
