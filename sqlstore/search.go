@@ -189,9 +189,15 @@ func runOrder(q *query, keys []tracking.OrderKey) (string, error) {
 	return strings.Join(terms, ", "), nil
 }
 
-// runFilter adds one filter clause on runs r to q. Clauses on metrics,
-// params, tags and datasets are uncorrelated IN subqueries: SQLite runs each
-// once, through the (key, value) indexes, instead of probing once per run.
+// runFilter adds one filter clause on runs r to q.
+//
+// The clause takes one of two shapes. An equality (=, IN, or a LIKE with a
+// literal prefix) on a param, tag or dataset is usually selective, so it
+// becomes an uncorrelated IN subquery that SQLite evaluates once through the
+// (key, value) index, and the runs are looked up from its result. Anything
+// else (metric ranges, ILIKE, !=, IS NULL) usually matches many runs, so it
+// becomes a correlated EXISTS probed by primary key while SQLite walks the
+// runs in start_time order and stops once the page is full.
 func runFilter(q *query, d dialect, c tracking.Comparison) error {
 	switch c.Entity {
 	case tracking.EntityAttribute:
@@ -206,7 +212,7 @@ func runFilter(q *query, d dialect, c tracking.Comparison) error {
 		}
 		// NaN is stored as 0 with is_nan set: it satisfies only !=.
 		if c.Op == "!=" {
-			q.add(`r.run_uuid IN (SELECT m.run_uuid FROM latest_metrics m WHERE m.key = ? AND (m.value <> ? OR m.is_nan = 1))`,
+			q.add(`EXISTS (SELECT 1 FROM latest_metrics m WHERE m.run_uuid = r.run_uuid AND m.key = ? AND (m.value <> ? OR m.is_nan = 1))`,
 				c.Key, c.Value.Num)
 			return nil
 		}
@@ -214,7 +220,7 @@ func runFilter(q *query, d dialect, c tracking.Comparison) error {
 		if !ok {
 			return badComparator(c)
 		}
-		q.add(`r.run_uuid IN (SELECT m.run_uuid FROM latest_metrics m WHERE m.key = ? AND m.value `+op+` ? AND m.is_nan = 0)`,
+		q.add(`EXISTS (SELECT 1 FROM latest_metrics m WHERE m.run_uuid = r.run_uuid AND m.key = ? AND m.value `+op+` ? AND m.is_nan = 0)`,
 			c.Key, c.Value.Num)
 		return nil
 	case tracking.EntityParam, tracking.EntityTag:
@@ -224,38 +230,58 @@ func runFilter(q *query, d dialect, c tracking.Comparison) error {
 		}
 		switch c.Op {
 		case "IS NULL":
-			q.add(`r.run_uuid NOT IN (SELECT p.run_uuid FROM `+table+` p WHERE p.key = ?)`, c.Key)
+			q.add(`NOT EXISTS (SELECT 1 FROM `+table+` p WHERE p.run_uuid = r.run_uuid AND p.key = ?)`, c.Key)
 			return nil
 		case "IS NOT NULL":
-			q.add(`r.run_uuid IN (SELECT p.run_uuid FROM `+table+` p WHERE p.key = ?)`, c.Key)
+			q.add(`EXISTS (SELECT 1 FROM `+table+` p WHERE p.run_uuid = r.run_uuid AND p.key = ?)`, c.Key)
 			return nil
 		}
-		q.add(`r.run_uuid IN (SELECT p.run_uuid FROM `+table+` p WHERE p.key = ? AND `, c.Key)
+		if selective(c) {
+			q.add(`r.run_uuid IN (SELECT p.run_uuid FROM `+table+` p WHERE p.key = ? AND `, c.Key)
+		} else {
+			q.add(`EXISTS (SELECT 1 FROM `+table+` p WHERE p.run_uuid = r.run_uuid AND p.key = ? AND `, c.Key)
+		}
 		if err := compare(q, d, "p.value", c); err != nil {
 			return err
 		}
 		q.add(")")
 		return nil
 	case tracking.EntityDataset:
+		col := "ds." + c.Key
+		from := `inputs i JOIN datasets ds ON ds.dataset_uuid = i.dataset_uuid WHERE `
 		switch c.Key {
 		case "name", "digest":
-			q.add(`r.run_uuid IN (SELECT i.run_uuid FROM inputs i JOIN datasets ds ON ds.dataset_uuid = i.dataset_uuid WHERE `)
-			if err := compare(q, d, "ds."+c.Key, c); err != nil {
-				return err
-			}
 		case "context":
-			q.add(`r.run_uuid IN (SELECT i.run_uuid FROM inputs i JOIN input_tags it ON it.input_uuid = i.input_uuid
-				WHERE it.name = 'mlflow.data.context' AND `)
-			if err := compare(q, d, "it.value", c); err != nil {
-				return err
-			}
+			col = "it.value"
+			from = `inputs i JOIN input_tags it ON it.input_uuid = i.input_uuid WHERE it.name = 'mlflow.data.context' AND `
 		default:
 			return weir.Errorf(weir.ErrInvalidParameterValue, "Invalid dataset key '%s' specified.", c.Key)
+		}
+		if selective(c) {
+			q.add(`r.run_uuid IN (SELECT i.run_uuid FROM ` + from)
+		} else {
+			q.add(`EXISTS (SELECT 1 FROM ` + from + `i.run_uuid = r.run_uuid AND `)
+		}
+		if err := compare(q, d, col, c); err != nil {
+			return err
 		}
 		q.add(")")
 		return nil
 	}
 	return weir.Errorf(weir.ErrInvalidParameterValue, "Invalid search expression type '%s'", c.Entity)
+}
+
+// selective guesses whether a string comparison matches few rows and can
+// be answered from an index: equality, or a LIKE with a literal prefix.
+func selective(c tracking.Comparison) bool {
+	switch c.Op {
+	case "=", "IN":
+		return true
+	case "LIKE":
+		p := c.Value.Str
+		return p != "" && p[0] != '%' && p[0] != '_'
+	}
+	return false
 }
 
 // numericOps maps the search language's comparators to SQL.

@@ -41,6 +41,7 @@ CREATE TABLE params (
     value    TEXT NOT NULL,
     PRIMARY KEY (run_uuid, key)
 ) WITHOUT ROWID;
+-- Equality filters on params and tags start from these (see runFilter).
 CREATE INDEX params_key_value ON params (key, value);
 
 CREATE TABLE tags (
@@ -82,7 +83,6 @@ CREATE TABLE latest_metrics (
     dataset_digest TEXT    NOT NULL DEFAULT '',
     PRIMARY KEY (run_uuid, key)
 ) WITHOUT ROWID;
-CREATE INDEX latest_metrics_key_value ON latest_metrics (key, value);
 
 -- Datasets are shared by the runs of one experiment, identified by name and digest.
 CREATE TABLE datasets (
