@@ -3,6 +3,8 @@ package sqlstore
 import (
 	"context"
 	"errors"
+	"fmt"
+	"os"
 	"path/filepath"
 	"testing"
 	"time"
@@ -121,10 +123,10 @@ func TestOpenTwiceKeepsDataAndMigrationsOnce(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got, want := *def, (tracking.Experiment{ID: "0", Name: "Default", ArtifactLocation: "s3://bucket/root/0",
-		LifecycleStage: "active", CreationTime: 1700000000000, LastUpdateTime: 1700000000000}); got.ID != want.ID ||
-		got.Name != want.Name || got.ArtifactLocation != want.ArtifactLocation || got.CreationTime != want.CreationTime {
-		t.Errorf("Default experiment = %+v, want %+v", got, want)
+	want := tracking.Experiment{ID: "0", Name: "Default", ArtifactLocation: "s3://bucket/root/0",
+		LifecycleStage: "active", CreationTime: 1700000000000, LastUpdateTime: 1700000000000}
+	if fmt.Sprint(*def) != fmt.Sprint(want) {
+		t.Errorf("Default experiment = %+v, want %+v", *def, want)
 	}
 	var n int
 	err = db2.readTx(ctx, func(tx *txn) error {
@@ -185,5 +187,30 @@ func TestJoinURI(t *testing.T) {
 		if got := joinURI(tt.base, tt.elem); got != tt.want {
 			t.Errorf("joinURI(%q, %q) = %q, want %q", tt.base, tt.elem, got, tt.want)
 		}
+	}
+}
+
+func TestOpenPaths(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	t.Chdir(dir)
+	tests := []struct{ uri, file string }{
+		{"sqlite:///rel.db", filepath.Join(dir, "rel.db")},
+		{"sqlite:///sub dir/with space%.db", filepath.Join(dir, "sub dir", "with space%.db")},
+		{"sqlite:///" + filepath.Join(dir, "abs.db"), filepath.Join(dir, "abs.db")},
+	}
+	if err := os.Mkdir(filepath.Join(dir, "sub dir"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	for _, tt := range tests {
+		t.Run(tt.uri, func(t *testing.T) {
+			db := mustOpen(t, tt.uri)
+			if _, err := NewTrackingService(db).CreateExperiment(ctx, "e", "", nil); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := os.Stat(tt.file); err != nil {
+				t.Errorf("database file: %v", err)
+			}
+		})
 	}
 }
