@@ -240,22 +240,26 @@ func (db *DB) inTx(ctx context.Context, write bool, begin string, fn func(*txn) 
 	case <-ctx.Done():
 		return ctx.Err()
 	}
-	defer func() { ch <- c }()
-
 	if _, err := c.ExecContext(ctx, begin); err != nil {
+		ch <- c
 		return err
 	}
-	t := &txn{conn: c, d: db.dialect}
-	if err := fn(t); err != nil {
-		// The context may be what failed; the rollback must still run.
-		if _, rerr := c.ExecContext(context.WithoutCancel(ctx), "ROLLBACK"); rerr != nil {
-			return errors.Join(err, rerr)
+	// Whatever happens in fn, even a panic, the connection goes back to its
+	// channel with no transaction open. The rollback runs even when ctx is
+	// what failed.
+	committed := false
+	defer func() {
+		if !committed {
+			c.ExecContext(context.WithoutCancel(ctx), "ROLLBACK")
 		}
+		ch <- c
+	}()
+	if err := fn(&txn{conn: c, d: db.dialect}); err != nil {
 		return err
 	}
 	if _, err := c.ExecContext(ctx, "COMMIT"); err != nil {
-		c.ExecContext(context.WithoutCancel(ctx), "ROLLBACK")
 		return err
 	}
+	committed = true
 	return nil
 }

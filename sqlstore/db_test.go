@@ -214,3 +214,36 @@ func TestOpenPaths(t *testing.T) {
 		})
 	}
 }
+
+// A failed or panicking transaction must leave its connection usable.
+func TestTransactionRecovery(t *testing.T) {
+	for _, uri := range []string{"", "sqlite:///:memory:"} {
+		db := MustOpenDB(t)
+		if uri != "" {
+			db = mustOpen(t, uri)
+		}
+		svc := NewTrackingService(db)
+		ctx, cancel := context.WithCancel(context.Background())
+		cancel()
+		if _, err := svc.CreateExperiment(ctx, "cancelled", "", nil); !errors.Is(err, context.Canceled) {
+			t.Errorf("CreateExperiment with a cancelled context: %v, want context.Canceled", err)
+		}
+		func() {
+			defer func() { recover() }()
+			db.writeTx(context.Background(), func(tx *txn) error {
+				if _, err := tx.exec(context.Background(), `INSERT INTO experiments
+					(experiment_id, name, creation_time, last_update_time) VALUES (77, 'half', 0, 0)`); err != nil {
+					t.Fatal(err)
+				}
+				panic("boom")
+			})
+		}()
+		for i := range 2 {
+			if _, err := svc.CreateExperiment(context.Background(), fmt.Sprint("after-", i), "", nil); err != nil {
+				t.Fatalf("after a panic: %v", err)
+			}
+		}
+		_, err := svc.GetExperimentByName(context.Background(), "half")
+		wantCode(t, err, weir.ErrResourceDoesNotExist)
+	}
+}
