@@ -1,0 +1,313 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"strconv"
+	"strings"
+)
+
+// runCombine reads the JSON reports named in cfg.combine and prints the
+// side-by-side comparison.
+func runCombine(cfg config, w io.Writer) error {
+	reps, err := readReports(cfg.combine)
+	if err != nil {
+		return err
+	}
+	out := comparison(reps, cfg.base)
+	bars, err := judgeBars(reps, cfg.base, cfg.bars, cfg.barRSSMB)
+	if err != nil {
+		return err
+	}
+	_, err = io.WriteString(w, out+bars)
+	return err
+}
+
+// readReports parses "label=file,label=file"; the label overrides the one
+// stored in the file, and a missing file is an error.
+func readReports(spec string) ([]*report, error) {
+	var reps []*report
+	for _, item := range strings.Split(spec, ",") {
+		label, path, ok := strings.Cut(strings.TrimSpace(item), "=")
+		if !ok || label == "" || path == "" {
+			return nil, fmt.Errorf("-combine wants label=file.json items, got %q", item)
+		}
+		data, err := os.ReadFile(path)
+		if err != nil {
+			return nil, err
+		}
+		r := new(report)
+		if err := json.Unmarshal(data, r); err != nil {
+			return nil, fmt.Errorf("%s: %w", path, err)
+		}
+		r.Label = label
+		reps = append(reps, r)
+	}
+	return reps, nil
+}
+
+// comparison renders throughput, latency, error and memory tables for the
+// reports, with the ratio of base to each other server. Issue #2's bars are
+// judged in the last column of each table.
+func comparison(reps []*report, baseLabel string) string {
+	var base *report
+	var others []*report
+	for _, r := range reps {
+		if r.Label == baseLabel && base == nil {
+			base = r
+		} else {
+			others = append(others, r)
+		}
+	}
+	if base == nil {
+		others = nil // nothing to compare against
+	}
+	var b strings.Builder
+	header := func(first string, cols []string, right int) {
+		b.WriteString("| " + first + " | " + strings.Join(cols, " | ") + " |\n|---|")
+		b.WriteString(strings.Repeat("--:|", right) + "\n")
+	}
+	labels := func(suffix string) []string {
+		var cols []string
+		for _, r := range reps {
+			cols = append(cols, r.Label+suffix)
+		}
+		return cols
+	}
+	ratioCols := func(what string) []string {
+		var cols []string
+		if base != nil {
+			for _, o := range others {
+				cols = append(cols, fmt.Sprintf("%s vs %s (%s)", base.Label, o.Label, what))
+			}
+		}
+		return cols
+	}
+
+	b.WriteString("Throughput, successful calls per second (higher is better); the ratio is how many times more " +
+		"the first server did.\n\n")
+	header("operation", append(labels(" ops/s"), ratioCols("×")...), len(reps)+len(ratioCols("")))
+	for _, op := range opNames(reps) {
+		row := []string{}
+		for _, r := range reps {
+			row = append(row, cell(r, op, func(x result) float64 { return x.OpsPerSec }))
+		}
+		for _, o := range others {
+			row = append(row, ratio(base, o, op, func(x result) float64 { return x.OpsPerSec }, false))
+		}
+		b.WriteString("| " + op.name + " | " + strings.Join(row, " | ") + " |\n")
+	}
+
+	b.WriteString("\nLatency p50 / p99 in ms (lower is better); the ratio is the other server's p50 over the " +
+		"first's, i.e. how many times faster the first answered.\n\n")
+	header("operation", append(labels(" p50 / p99"), ratioCols("p50 ×")...), len(reps)+len(ratioCols("")))
+	for _, op := range opNames(reps) {
+		row := []string{}
+		for _, r := range reps {
+			x, ok := find(r, op.key)
+			if !ok || x.OK == 0 {
+				row = append(row, "–")
+				continue
+			}
+			row = append(row, num(x.P50Ms)+" / "+num(x.P99Ms))
+		}
+		for _, o := range others {
+			row = append(row, ratio(base, o, op, func(x result) float64 { return x.P50Ms }, true))
+		}
+		b.WriteString("| " + op.name + " | " + strings.Join(row, " | ") + " |\n")
+	}
+
+	b.WriteString("\nCalls measured, successful / failed (a failed call is any non-2xx answer, transport " +
+		"error, or an answer with the wrong content).\n\n")
+	header("operation", labels(""), len(reps))
+	for _, op := range opNames(reps) {
+		row := []string{}
+		for _, r := range reps {
+			x, ok := find(r, op.key)
+			if !ok {
+				row = append(row, "not run")
+				continue
+			}
+			row = append(row, fmt.Sprintf("%d / %d", x.OK, x.Errors))
+		}
+		b.WriteString("| " + op.name + " | " + strings.Join(row, " | ") + " |\n")
+	}
+
+	b.WriteString("\nIdle memory after start-up, before any load, summed over the server's process tree.\n\n")
+	header("memory", append(labels(""), ratioCols("÷")...), len(reps)+len(ratioCols("")))
+	memRow := func(name, unit string, get func(m *memory) float64) {
+		row := []string{}
+		for _, r := range reps {
+			if r.IdleMemory == nil {
+				row = append(row, "–")
+				continue
+			}
+			row = append(row, fmt.Sprintf("%.1f%s", get(r.IdleMemory), unit))
+		}
+		for _, o := range others {
+			if base.IdleMemory == nil || o.IdleMemory == nil || get(base.IdleMemory) == 0 {
+				row = append(row, "n/a")
+				continue
+			}
+			row = append(row, fmt.Sprintf("%.1f× less", get(o.IdleMemory)/get(base.IdleMemory)))
+		}
+		b.WriteString("| " + name + " | " + strings.Join(row, " | ") + " |\n")
+	}
+	memRow("idle RSS", " MB", func(m *memory) float64 { return float64(m.RSSKB) / 1024 })
+	memRow("idle PSS", " MB", func(m *memory) float64 { return float64(m.PSSKB) / 1024 })
+	memRow("processes", "", func(m *memory) float64 { return float64(m.Processes) })
+	return b.String()
+}
+
+// opRef names one operation across reports.
+type opRef struct{ key, name string }
+
+// opNames lists the operations any report measured, in table order, named
+// as the first report that measured them names them.
+func opNames(reps []*report) []opRef {
+	var refs []opRef
+	for _, op := range operations(0, 0) {
+		for _, r := range reps {
+			if x, ok := find(r, op.key); ok {
+				refs = append(refs, opRef{op.key, x.Name})
+				break
+			}
+		}
+	}
+	return refs
+}
+
+func find(r *report, key string) (result, bool) {
+	for _, x := range r.Results {
+		if x.Key == key {
+			return x, true
+		}
+	}
+	return result{}, false
+}
+
+// cell shows a value, or why there is none; errors are shown next to it so a
+// failing server does not look fast.
+func cell(r *report, op opRef, get func(result) float64) string {
+	x, ok := find(r, op.key)
+	switch {
+	case !ok:
+		return "not run"
+	case x.OK == 0:
+		return fmt.Sprintf("failed (%d errors)", x.Errors)
+	case x.Errors > 0:
+		return fmt.Sprintf("%s (%d errors)", num(get(x)), x.Errors)
+	}
+	return num(get(x))
+}
+
+// ratio compares base with other on op. It refuses when either side had a
+// failed call, because a speed bought by failing is no speed. With
+// lowerBetter the ratio is other/base, else base/other; either way above 1
+// means base did better.
+func ratio(base, other *report, op opRef, get func(result) float64, lowerBetter bool) string {
+	x, _ := find(base, op.key)
+	y, _ := find(other, op.key)
+	if x.Errors > 0 || y.Errors > 0 {
+		return "n/a (errors)"
+	}
+	return fmtRatio(ratioValue(base, other, op.key, get, lowerBetter))
+}
+
+// judgeBars renders whether base meets issue #2's bars: for each "label=factor"
+// in spec, every operation at least factor times the other server's
+// throughput and factor times faster at p50; and idle RSS under rssMB. An
+// operation where either side failed a call cannot meet a bar.
+func judgeBars(reps []*report, baseLabel, spec string, rssMB float64) (string, error) {
+	var base *report
+	byLabel := map[string]*report{}
+	for _, r := range reps {
+		byLabel[r.Label] = r
+		if r.Label == baseLabel {
+			base = r
+		}
+	}
+	var b strings.Builder
+	b.WriteString("\nIssue #2 bars for " + baseLabel + ":\n\n| bar | verdict |\n|---|---|\n")
+	if base == nil {
+		b.WriteString("| all | not judged: " + baseLabel + " was not measured |\n")
+		return b.String(), nil
+	}
+	for _, item := range strings.Split(spec, ",") {
+		if strings.TrimSpace(item) == "" {
+			continue
+		}
+		label, f, ok := strings.Cut(strings.TrimSpace(item), "=")
+		factor, err := strconv.ParseFloat(f, 64)
+		if !ok || err != nil || factor <= 0 {
+			return "", fmt.Errorf("-bars wants label=factor items, got %q", item)
+		}
+		bar := fmt.Sprintf("every operation ≥%g× %s (throughput and p50)", factor, label)
+		other := byLabel[label]
+		if label == baseLabel {
+			continue
+		}
+		if other == nil {
+			fmt.Fprintf(&b, "| %s | not judged: %s was not measured |\n", bar, label)
+			continue
+		}
+		var misses, unjudged []string
+		for _, op := range opNames(reps) {
+			t := ratioValue(base, other, op.key, func(x result) float64 { return x.OpsPerSec }, false)
+			l := ratioValue(base, other, op.key, func(x result) float64 { return x.P50Ms }, true)
+			switch {
+			case t < 0 || l < 0:
+				unjudged = append(unjudged, op.name)
+			case t < factor || l < factor:
+				misses = append(misses, fmt.Sprintf("%s (%s / %s)", op.name, fmtRatio(t), fmtRatio(l)))
+			}
+		}
+		var verdict []string
+		if len(misses) > 0 {
+			verdict = append(verdict, "missed: "+strings.Join(misses, "; "))
+		}
+		if len(unjudged) > 0 {
+			verdict = append(verdict, "not comparable (not run or failed calls): "+strings.Join(unjudged, "; "))
+		}
+		if len(verdict) == 0 {
+			verdict = append(verdict, "met")
+		}
+		fmt.Fprintf(&b, "| %s | %s |\n", bar, strings.Join(verdict, ". "))
+	}
+	bar := fmt.Sprintf("idle RSS under %g MB", rssMB)
+	switch m := base.IdleMemory; {
+	case m == nil:
+		fmt.Fprintf(&b, "| %s | not measured |\n", bar)
+	case m.MB() < rssMB:
+		fmt.Fprintf(&b, "| %s | met (%.1f MB) |\n", bar, m.MB())
+	default:
+		fmt.Fprintf(&b, "| %s | missed (%.1f MB) |\n", bar, m.MB())
+	}
+	return b.String(), nil
+}
+
+// ratioValue is ratio's number, or -1 when the operation cannot be compared.
+func ratioValue(base, other *report, key string, get func(result) float64, lowerBetter bool) float64 {
+	x, okx := find(base, key)
+	y, oky := find(other, key)
+	if !okx || !oky || x.OK == 0 || y.OK == 0 || x.Errors > 0 || y.Errors > 0 {
+		return -1
+	}
+	a, c := get(x), get(y)
+	if lowerBetter {
+		a, c = c, a
+	}
+	if c == 0 {
+		return -1
+	}
+	return a / c
+}
+
+func fmtRatio(v float64) string {
+	if v < 0 {
+		return "n/a"
+	}
+	return fmt.Sprintf("%.1f×", v)
+}

@@ -1,0 +1,171 @@
+package main
+
+import (
+	"context"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// limits says how long one operation is measured. The clients stop starting
+// new calls at maxOps, or once duration has passed and at least minOps calls
+// were started, or at maxDuration whatever the count: a slow server then gets
+// fewer samples, which the table shows, instead of an endless run.
+type limits struct {
+	warmup      time.Duration
+	duration    time.Duration
+	maxDuration time.Duration
+	minOps      int
+	maxOps      int
+}
+
+// stop reports whether a client should stop, given the time since the
+// measurement started and the calls already started.
+func (l limits) stop(elapsed time.Duration, started int) bool {
+	switch {
+	case l.maxOps > 0 && started >= l.maxOps:
+		return true
+	case elapsed >= l.maxDuration:
+		return true
+	case elapsed >= l.duration && started >= l.minOps:
+		return true
+	}
+	return false
+}
+
+// result is what one operation measured.
+type result struct {
+	Key         string  `json:"op"`
+	Name        string  `json:"name"`
+	OK          int     `json:"ok"`
+	Errors      int     `json:"errors"`
+	MeanMs      float64 `json:"mean_ms"`
+	P50Ms       float64 `json:"p50_ms"`
+	P99Ms       float64 `json:"p99_ms"`
+	MaxMs       float64 `json:"max_ms"`
+	OpsPerSec   float64 `json:"ops_per_sec"`
+	WallSeconds float64 `json:"wall_seconds"`
+	SeedSeconds float64 `json:"seed_seconds,omitempty"`
+	FirstError  string  `json:"first_error,omitempty"`
+	// latencies are the successful calls' times, kept out of the JSON.
+	latencies []time.Duration
+}
+
+// measure seeds, prepares, warms up and then times op with e.clients
+// concurrent clients. Failures are counted into the result, never fatal, so
+// a server that cannot do one operation still gets the others measured.
+func measure(ctx context.Context, op operation, e *env, lim limits) result {
+	res := result{Key: op.key, Name: op.name}
+	fail := func(err error) result {
+		res.Errors++
+		res.FirstError = err.Error()
+		return res
+	}
+	if op.seed != nil {
+		start := time.Now()
+		err := op.seed(ctx, e)
+		res.SeedSeconds = time.Since(start).Seconds()
+		if err != nil {
+			return fail(err)
+		}
+	}
+	steps := make([]step, e.clients)
+	err := parallel(ctx, e.clients, e.clients, func(ctx context.Context, w int) error {
+		s, err := op.prepare(ctx, e, w)
+		steps[w] = s
+		return err
+	})
+	if err != nil {
+		return fail(err)
+	}
+
+	var (
+		mu      sync.Mutex
+		started atomic.Int64
+		wg      sync.WaitGroup
+		warm    sync.WaitGroup
+		begin   time.Time
+	)
+	warmEnd := time.Now().Add(lim.warmup)
+	barrier := make(chan struct{})
+	for w := range e.clients {
+		wg.Add(1)
+		warm.Add(1)
+		go func() {
+			defer wg.Done()
+			i := 0
+			// Warm-up calls go to the server like any other, but nothing
+			// is recorded, so first-connection and cache effects stay out.
+			for ; time.Now().Before(warmEnd) && ctx.Err() == nil; i++ {
+				steps[w](ctx, i)
+			}
+			warm.Done()
+			<-barrier
+			var lat []time.Duration
+			errs, first := 0, ""
+			for ; ctx.Err() == nil; i++ {
+				if lim.stop(time.Since(begin), int(started.Add(1)-1)) {
+					break
+				}
+				d, err := steps[w](ctx, i)
+				if err != nil {
+					errs++
+					if first == "" {
+						first = err.Error()
+					}
+					continue
+				}
+				lat = append(lat, d)
+			}
+			mu.Lock()
+			defer mu.Unlock()
+			res.latencies = append(res.latencies, lat...)
+			res.Errors += errs
+			if res.FirstError == "" {
+				res.FirstError = first
+			}
+		}()
+	}
+	// Wait for the slowest warm-up call, then start every client together.
+	warm.Wait()
+	begin = time.Now()
+	close(barrier)
+	wg.Wait()
+	wall := time.Since(begin)
+	res.summarize(wall)
+	return res
+}
+
+// parallel runs fn for jobs 0..n-1 on up to workers goroutines and returns
+// the first error; after an error no new job starts.
+func parallel(ctx context.Context, workers, n int, fn func(ctx context.Context, job int) error) error {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	var (
+		next    atomic.Int64
+		errOnce sync.Once
+		first   error
+		wg      sync.WaitGroup
+	)
+	for range min(workers, n) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for ctx.Err() == nil {
+				j := int(next.Add(1) - 1)
+				if j >= n {
+					return
+				}
+				if err := fn(ctx, j); err != nil {
+					errOnce.Do(func() { first = err; cancel() })
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	if first == nil && ctx.Err() != nil {
+		return context.Cause(ctx)
+	}
+	return first
+}
