@@ -33,6 +33,14 @@ func steps(ms []tracking.Metric) []int64 {
 	return out
 }
 
+func values(ms []tracking.Metric) []float64 {
+	out := []float64{}
+	for _, m := range ms {
+		out = append(out, m.Value)
+	}
+	return out
+}
+
 func testMetricHistory(t *testing.T, newSvc newServiceFunc) {
 	ctx := context.Background()
 	svc := newSvc(t)
@@ -110,6 +118,8 @@ func testBulkInterval(t *testing.T, newSvc newServiceFunc) {
 			map[string][]int64{r1: {0, 3, 6, 9}}, nil}, // NTILE(4) of 10 rows: buckets start at 0, 3, 6, 8; 8 is replaced by the last
 		{"sampled of 5", tracking.BulkIntervalQuery{RunIDs: []string{r1}, Key: "loss", MaxResults: 5},
 			map[string][]int64{r1: {0, 2, 4, 6, 9}}, nil},
+		{"sampled of 3", tracking.BulkIntervalQuery{RunIDs: []string{r1}, Key: "loss", MaxResults: 3},
+			map[string][]int64{r1: {0, 4, 9}}, nil},
 		{"one point", tracking.BulkIntervalQuery{RunIDs: []string{r1}, Key: "loss", MaxResults: 1},
 			map[string][]int64{r1: {9}}, nil},
 		{"step range", tracking.BulkIntervalQuery{RunIDs: []string{r1}, Key: "loss", StartStep: i64(2), EndStep: i64(5)},
@@ -149,8 +159,25 @@ func testBulkInterval(t *testing.T, newSvc newServiceFunc) {
 			}
 		})
 	}
+	// Several values per step are sampled by row, as MLflow 3.17's SQL store
+	// does (its output for this history is (0, 0) (1, 3) (2, 6) (3, 9)).
+	var dup []tracking.Metric
+	for i := range 10 {
+		dup = append(dup, tracking.Metric{Key: "dup", Value: float64(i), Timestamp: 5, Step: int64(i / 3)})
+	}
+	if err := svc.LogBatch(ctx, r1, dup, nil, nil); err != nil {
+		t.Fatal(err)
+	}
+	ms, err := svc.GetMetricHistoryBulkInterval(ctx, tracking.BulkIntervalQuery{RunIDs: []string{r1}, Key: "dup", MaxResults: 4})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := fmt.Sprint(steps(ms), values(ms)), "[0 1 2 3] [0 3 6 9]"; got != want {
+		t.Errorf("sample of repeated steps = %s, want %s", got, want)
+	}
+
 	last := func(ms []tracking.Metric) int64 { return ms[len(ms)-1].Step }
-	ms, _ := svc.GetMetricHistoryBulkInterval(ctx, tracking.BulkIntervalQuery{RunIDs: []string{r2}, Key: "loss"})
+	ms, _ = svc.GetMetricHistoryBulkInterval(ctx, tracking.BulkIntervalQuery{RunIDs: []string{r2}, Key: "loss"})
 	if ms[0].Step != 0 || last(ms) != 2999 {
 		t.Errorf("sample of 3000 spans steps %d..%d, want 0..2999", ms[0].Step, last(ms))
 	}
