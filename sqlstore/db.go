@@ -125,9 +125,9 @@ func (db *DB) pin(ctx context.Context, pool *sql.DB, ch chan *conn) error {
 	return nil
 }
 
-// Close waits for the transactions in flight, lets SQLite refresh the
-// planner statistics (as its documentation asks of long-lived connections),
-// then closes every connection.
+// Close waits for the transactions in flight, runs the dialect's closing
+// statement (SQLite refreshes its planner statistics), then closes every
+// connection.
 func (db *DB) Close() error {
 	db.mu.Lock()
 	writer, readers, n := db.writer, db.readers, db.nconns
@@ -146,8 +146,10 @@ func (db *DB) Close() error {
 	for range n {
 		select {
 		case c := <-writer:
-			_, err := c.ExecContext(context.Background(), `PRAGMA optimize`)
-			errs = append(errs, err)
+			if db.dialect.onClose != "" {
+				_, err := c.ExecContext(context.Background(), db.dialect.onClose)
+				errs = append(errs, err)
+			}
 			conns = append(conns, c)
 		case c := <-readers:
 			conns = append(conns, c)
@@ -209,15 +211,13 @@ func openSQLite(path string, conns int) (*sql.DB, error) {
 func (db *DB) nowMillis() int64 { return db.Now().UnixMilli() }
 
 // writeTx runs fn in a write transaction, committing when fn returns nil.
-// BEGIN IMMEDIATE takes the write lock up front, so a transaction never has
-// to upgrade a read lock (which could fail with SQLITE_BUSY).
 func (db *DB) writeTx(ctx context.Context, fn func(*txn) error) error {
-	return db.inTx(ctx, true, "BEGIN IMMEDIATE", fn)
+	return db.inTx(ctx, true, db.dialect.beginWrite, fn)
 }
 
 // readTx runs fn in a transaction, so that its queries see one snapshot.
 func (db *DB) readTx(ctx context.Context, fn func(*txn) error) error {
-	return db.inTx(ctx, false, "BEGIN", fn)
+	return db.inTx(ctx, false, db.dialect.beginRead, fn)
 }
 
 var errClosed = errors.New("sqlstore: database is not open")

@@ -11,9 +11,17 @@ type dialect struct {
 	name string // folder under migrations/
 	// dollarParams says placeholders are $1, $2, ... (PostgreSQL).
 	dollarParams bool
+	// beginWrite and beginRead start transactions.
+	beginWrite, beginRead string
+	// onClose is run on the write connection before it closes, if set.
+	onClose string
 }
 
-var sqlite = dialect{name: "sqlite"}
+// sqlite is SQLite's dialect. BEGIN IMMEDIATE takes the write lock up
+// front, so a write transaction never has to upgrade a read lock (which can
+// fail with SQLITE_BUSY); PRAGMA optimize refreshes the planner statistics,
+// as SQLite's documentation asks of long-lived connections.
+var sqlite = dialect{name: "sqlite", beginWrite: "BEGIN IMMEDIATE", beginRead: "BEGIN", onClose: "PRAGMA optimize"}
 
 // rebind rewrites ? placeholders for the dialect. Queries never contain a ?
 // inside a string literal, so a plain scan is enough.

@@ -166,10 +166,11 @@ func scanMetric(rows *sql.Rows, m *tracking.Metric, head ...any) error {
 }
 
 // storedValue is how a metric value is stored: NaN, which SQL REAL columns
-// cannot hold, as 0 with the is_nan flag; ±Inf as is.
-func storedValue(v float64) (value float64, isNaN bool) {
+// cannot hold, as 0 with the is_nan flag; ±Inf as is. The flag is an
+// integer, the portable spelling of a boolean column.
+func storedValue(v float64) (value float64, isNaN int) {
 	if math.IsNaN(v) {
-		return 0, true
+		return 0, 1
 	}
-	return v, false
+	return v, 0
 }
