@@ -211,12 +211,32 @@ func putTags(ctx context.Context, tx *txn, runID string, tags []tracking.Tag) er
 }
 
 // metricColumns are the columns of metrics and latest_metrics, in the order
-// metricArgs appends them.
-const metricColumns = `(run_uuid, key, step, timestamp, value, is_nan, model_id, dataset_name, dataset_digest)`
+// metricArgs appends them. Most metrics name no model or dataset; those
+// bind only the first six columns (the rest default to ''), a third fewer
+// parameters per row.
+var metricColumns = [2]string{
+	`(run_uuid, key, step, timestamp, value, is_nan)`,
+	`(run_uuid, key, step, timestamp, value, is_nan, model_id, dataset_name, dataset_digest)`,
+}
 
-func metricArgs(args []any, runID string, m tracking.Metric) []any {
+func metricArgs(args []any, runID string, m tracking.Metric, assoc int) []any {
 	v, isNaN := storedValue(m.Value)
-	return append(args, runID, m.Key, m.Step, m.Timestamp, v, isNaN, m.ModelID, m.DatasetName, m.DatasetDigest)
+	args = append(args, runID, m.Key, m.Step, m.Timestamp, v, isNaN)
+	if assoc == 1 {
+		args = append(args, m.ModelID, m.DatasetName, m.DatasetDigest)
+	}
+	return args
+}
+
+// associations is 1 when a metric names a model or dataset, else 0: the
+// index of the metricColumns to write.
+func associations(metrics []tracking.Metric) int {
+	for _, m := range metrics {
+		if m.ModelID != "" || m.DatasetName != "" || m.DatasetDigest != "" {
+			return 1
+		}
+	}
+	return 0
 }
 
 // insertMetrics appends metrics to the history, skipping exact repeats, and
@@ -226,9 +246,11 @@ func insertMetrics(ctx context.Context, tx *txn, runID string, metrics []trackin
 	if len(metrics) == 0 {
 		return nil
 	}
-	err := insertRows(ctx, tx, `INSERT INTO metrics `+metricColumns+` VALUES `, 9, len(metrics),
+	assoc := associations(metrics)
+	ncols := 6 + 3*assoc
+	err := insertRows(ctx, tx, `INSERT INTO metrics `+metricColumns[assoc]+` VALUES `, ncols, len(metrics),
 		` ON CONFLICT DO NOTHING`,
-		func(i int, args []any) []any { return metricArgs(args, runID, metrics[i]) })
+		func(i int, args []any) []any { return metricArgs(args, runID, metrics[i], assoc) })
 	if err != nil {
 		return err
 	}
@@ -244,7 +266,7 @@ func insertMetrics(ctx context.Context, tx *txn, runID string, metrics []trackin
 			latest[m.Key] = i
 		}
 	}
-	return insertRows(ctx, tx, `INSERT INTO latest_metrics `+metricColumns+` VALUES `, 9, len(order),
+	return insertRows(ctx, tx, `INSERT INTO latest_metrics `+metricColumns[assoc]+` VALUES `, ncols, len(order),
 		` ON CONFLICT (run_uuid, key) DO UPDATE SET
 			step = excluded.step, timestamp = excluded.timestamp, value = excluded.value, is_nan = excluded.is_nan,
 			model_id = excluded.model_id, dataset_name = excluded.dataset_name, dataset_digest = excluded.dataset_digest
@@ -252,7 +274,7 @@ func insertMetrics(ctx context.Context, tx *txn, runID string, metrics []trackin
 			OR (excluded.step = latest_metrics.step AND excluded.timestamp > latest_metrics.timestamp)
 			OR (excluded.step = latest_metrics.step AND excluded.timestamp = latest_metrics.timestamp
 				AND excluded.value > latest_metrics.value)`,
-		func(i int, args []any) []any { return metricArgs(args, runID, metrics[latest[order[i]]]) })
+		func(i int, args []any) []any { return metricArgs(args, runID, metrics[latest[order[i]]], assoc) })
 }
 
 // metricAfter reports whether a is more recent than b, comparing (step,
