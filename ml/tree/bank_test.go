@@ -161,3 +161,17 @@ func TestForestBankAUC(t *testing.T) {
 		}
 	}
 }
+
+// BenchmarkForestBank grows scikit-learn's default forest (100 trees,
+// √p features) with min_samples_leaf 5 on the 2008 bank rows.
+func BenchmarkForestBank(b *testing.B) {
+	d := loadBank(b)
+	b.ResetTimer()
+	for range b.N {
+		m := NewRandomForestClassifier()
+		m.MinSamplesLeaf = 5
+		if err := m.Fit(context.Background(), d.Train, d.YTrain, nil); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

@@ -56,6 +56,8 @@ type builder struct {
 	idx   []int32
 	w, wy []float64
 
+	nodeW, nodeWY float64 // totals of the node being split
+
 	hist     [maxBins]binStat
 	touched  []uint8
 	features []int
@@ -122,6 +124,7 @@ func (b *builder) growNode(it stackItem) {
 	if (c.maxDepth > 0 && it.depth >= c.maxDepth) || n < c.minSplit || n < 2*c.minLeaf || imp <= epsilon {
 		return
 	}
+	b.nodeW, b.nodeWY = W, WY
 	s, ok := b.findSplit(it.lo, it.hi)
 	if !ok {
 		return
@@ -159,9 +162,17 @@ func (b *builder) findSplit(lo, hi int) (split, bool) {
 // A bit set of the bins touched lets the scan and the reset visit only the
 // non-empty bins, in order, without sorting or clearing all 256.
 func (b *builder) evalFeature(lo, hi, f int, best *split, found *bool) (constant bool) {
-	if len(b.data.upper[f]) == 1 {
+	switch len(b.data.upper[f]) {
+	case 1:
 		return true
+	case 2:
+		return b.evalBinary(lo, hi, f, best, found)
 	}
+	return b.evalHistogram(lo, hi, f, best, found)
+}
+
+// evalHistogram is evalFeature for any feature, through its histogram.
+func (b *builder) evalHistogram(lo, hi, f int, best *split, found *bool) (constant bool) {
 	col := b.data.bins[f]
 	h := &b.hist
 	idx, w, wy := b.idx[lo:hi], b.w[lo:hi], b.wy[lo:hi]
@@ -189,6 +200,38 @@ func (b *builder) evalFeature(lo, hi, f int, best *split, found *bool) (constant
 		h[bin] = binStat{}
 	}
 	return len(touched) <= 1
+}
+
+// evalBinary is evalFeature for a two-valued feature, such as a one-hot
+// column: it sums the rows in bin 1 in registers and gets bin 0 from the
+// node's totals. Histogram updates to one of two bins would instead wait on
+// each other through memory, and indicator columns are most columns of
+// one-hot encoded data.
+func (b *builder) evalBinary(lo, hi, f int, best *split, found *bool) (constant bool) {
+	col := b.data.bins[f]
+	idx, w, wy := b.idx[lo:hi], b.w[lo:hi], b.wy[lo:hi]
+	n1 := 0
+	var w1, wy1 float64
+	for k, i := range idx {
+		bin := col[i]
+		x := float64(bin)
+		n1 += int(bin)
+		w1 += x * w[k]
+		wy1 += x * wy[k]
+	}
+	n0 := len(idx) - n1
+	if n0 == 0 || n1 == 0 {
+		return true
+	}
+	if n0 < b.cfg.minLeaf || n1 < b.cfg.minLeaf {
+		return false
+	}
+	proxy := proxyGain(b.cfg.crit, b.nodeW-w1, b.nodeWY-wy1, w1, wy1)
+	if proxy > best.proxy {
+		*found = true
+		*best = split{feature: f, bin: 0, proxy: proxy, threshold: b.threshold(f, 0, 1)}
+	}
+	return false
 }
 
 // scanSplits evaluates the split after each non-empty bin but the last.
