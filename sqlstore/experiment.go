@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"path/filepath"
 	"strconv"
 	"strings"
 
@@ -22,6 +23,10 @@ func (s *TrackingService) CreateExperiment(ctx context.Context, name, artifactLo
 		if err := tracking.ValidateExperimentTag(t); err != nil {
 			return "", err
 		}
+	}
+	artifactLocation, err = resolveLocal(artifactLocation)
+	if err != nil {
+		return "", err
 	}
 	db := s.db
 	err = db.writeTx(ctx, func(tx *txn) error {
@@ -53,6 +58,47 @@ func (s *TrackingService) CreateExperiment(ctx context.Context, name, artifactLo
 		return "", err
 	}
 	return id, nil
+}
+
+// resolveLocal makes a relative local artifact location absolute against
+// the working directory, as MLflow's store does, so that it keeps meaning the
+// same place whatever directory clients run in. Locations with a scheme
+// other than file: are left alone.
+func resolveLocal(loc string) (string, error) {
+	rest, isFile := strings.CutPrefix(loc, "file:")
+	if loc == "" || !isFile && strings.Contains(loc, "://") || !isFile && hasScheme(loc) {
+		return loc, nil
+	}
+	if !isFile {
+		if filepath.IsAbs(loc) {
+			return loc, nil
+		}
+		return filepath.Abs(loc)
+	}
+	if strings.HasPrefix(rest, "/") {
+		return loc, nil // file:/abs or file:///abs
+	}
+	abs, err := filepath.Abs(rest)
+	if err != nil {
+		return "", err
+	}
+	return "file://" + filepath.ToSlash(abs), nil
+}
+
+// hasScheme reports whether loc starts with a URI scheme such as s3: or
+// mlflow-artifacts:.
+func hasScheme(loc string) bool {
+	i := strings.IndexByte(loc, ':')
+	if i <= 0 {
+		return false
+	}
+	for j, r := range loc[:i] {
+		ok := r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || j > 0 && (r >= '0' && r <= '9' || r == '+' || r == '-' || r == '.')
+		if !ok {
+			return false
+		}
+	}
+	return true
 }
 
 // putExperimentTags inserts or overwrites tags of an experiment.

@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"maps"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -252,5 +254,29 @@ func testSearchExperiments(t *testing.T, newSvc newServiceFunc) {
 	} {
 		_, _, err := svc.SearchExperiments(ctx, s)
 		wantCode(t, err, weir.ErrInvalidParameterValue)
+	}
+}
+
+func TestResolveLocal(t *testing.T) {
+	cwd, err := os.Getwd()
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct{ in, want string }{
+		{"", ""},
+		{"s3://bucket/x", "s3://bucket/x"},
+		{"mlflow-artifacts:/", "mlflow-artifacts:/"},
+		{"mlflow-artifacts:/3", "mlflow-artifacts:/3"},
+		{"/abs/dir", "/abs/dir"},
+		{"file:///abs/dir", "file:///abs/dir"},
+		{"rel/dir", filepath.Join(cwd, "rel/dir")},
+		{"./mlruns", filepath.Join(cwd, "mlruns")},
+		{"file:rel", "file://" + filepath.ToSlash(filepath.Join(cwd, "rel"))},
+	}
+	for _, tt := range tests {
+		got, err := resolveLocal(tt.in)
+		if err != nil || got != tt.want {
+			t.Errorf("resolveLocal(%q) = %q, %v; want %q", tt.in, got, err, tt.want)
+		}
 	}
 }
