@@ -212,7 +212,7 @@ func putTags(ctx context.Context, tx *txn, runID string, tags []tracking.Tag) er
 
 // metricColumns are the columns of metrics and latest_metrics, in the order
 // metricArgs appends them. Most metrics name no model or dataset; those
-// bind only the first six columns (the rest default to ”), a third fewer
+// bind only the first six columns (the rest default to the empty string), a third fewer
 // parameters per row.
 var metricColumns = [2]string{
 	`(run_uuid, key, step, timestamp, value, is_nan)`,
