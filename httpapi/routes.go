@@ -68,6 +68,55 @@ func (s *Server) proxyRoutes() map[string]http.HandlerFunc {
 	}
 }
 
+// registryRoutes are MLflow's model registry, webhook and logged-model
+// APIs. Each answers 404 ENDPOINT_NOT_FOUND (webhooks: FEATURE_DISABLED)
+// while the Server field it needs is nil.
+func (s *Server) registryRoutes() []route {
+	rm, lm, wh := s.needRegistry, s.needLoggedModels, s.needWebhooks
+	return []route{
+		{"POST", "/mlflow/registered-models/create", rm(s.createRegisteredModel)},
+		{"GET", "/mlflow/registered-models/get", rm(s.getRegisteredModel)},
+		{"POST", "/mlflow/registered-models/rename", rm(s.renameRegisteredModel)},
+		{"PATCH", "/mlflow/registered-models/update", rm(s.updateRegisteredModel)},
+		{"DELETE", "/mlflow/registered-models/delete", rm(s.deleteRegisteredModel)},
+		{"GET", "/mlflow/registered-models/search", rm(s.searchRegisteredModels)},
+		{"POST", "/mlflow/registered-models/get-latest-versions", rm(s.getLatestVersions)},
+		{"GET", "/mlflow/registered-models/get-latest-versions", rm(s.getLatestVersions)},
+		{"POST", "/mlflow/registered-models/set-tag", rm(s.setRegisteredModelTag)},
+		{"DELETE", "/mlflow/registered-models/delete-tag", rm(s.deleteRegisteredModelTag)},
+		{"POST", "/mlflow/registered-models/alias", rm(s.setRegisteredModelAlias)},
+		{"DELETE", "/mlflow/registered-models/alias", rm(s.deleteRegisteredModelAlias)},
+		{"GET", "/mlflow/registered-models/alias", rm(s.getModelVersionByAlias)},
+
+		{"POST", "/mlflow/model-versions/create", rm(s.createModelVersion)},
+		{"GET", "/mlflow/model-versions/get", rm(s.getModelVersion)},
+		{"PATCH", "/mlflow/model-versions/update", rm(s.updateModelVersion)},
+		{"DELETE", "/mlflow/model-versions/delete", rm(s.deleteModelVersion)},
+		{"GET", "/mlflow/model-versions/search", rm(s.searchModelVersions)},
+		{"GET", "/mlflow/model-versions/get-download-uri", rm(s.getModelVersionDownloadURI)},
+		{"POST", "/mlflow/model-versions/transition-stage", rm(s.transitionModelVersionStage)},
+		{"POST", "/mlflow/model-versions/set-tag", rm(s.setModelVersionTag)},
+		{"DELETE", "/mlflow/model-versions/delete-tag", rm(s.deleteModelVersionTag)},
+
+		{"POST", "/mlflow/webhooks", wh(s.createWebhook)},
+		{"GET", "/mlflow/webhooks", wh(s.listWebhooks)},
+		{"GET", "/mlflow/webhooks/{webhook_id}", wh(s.getWebhook)},
+		{"PATCH", "/mlflow/webhooks/{webhook_id}", wh(s.updateWebhook)},
+		{"DELETE", "/mlflow/webhooks/{webhook_id}", wh(s.deleteWebhook)},
+		{"POST", "/mlflow/webhooks/{webhook_id}/test", wh(s.testWebhook)},
+
+		{"POST", "/mlflow/logged-models", lm(s.createLoggedModel)},
+		{"POST", "/mlflow/logged-models/search", lm(s.searchLoggedModels)},
+		{"GET", "/mlflow/logged-models/{model_id}", lm(s.getLoggedModel)},
+		{"PATCH", "/mlflow/logged-models/{model_id}", lm(s.finalizeLoggedModel)},
+		{"DELETE", "/mlflow/logged-models/{model_id}", lm(s.deleteLoggedModel)},
+		{"PATCH", "/mlflow/logged-models/{model_id}/tags", lm(s.setLoggedModelTags)},
+		{"DELETE", "/mlflow/logged-models/{model_id}/tags/{tag_key...}", lm(s.deleteLoggedModelTag)},
+		{"POST", "/mlflow/logged-models/{model_id}/params", lm(s.logLoggedModelParams)},
+		{"GET", "/mlflow/logged-models/{model_id}/artifacts/directories", lm(s.listLoggedModelArtifacts)},
+	}
+}
+
 // routes builds the whole route table.
 func (s *Server) routes() http.Handler {
 	mux := http.NewServeMux()
@@ -86,6 +135,14 @@ func (s *Server) routes() http.Handler {
 		handle(method, "/api/2.0"+rest, h)
 		handle(method, "/ajax-api/2.0"+rest, h)
 	}
+	// Registry, webhooks and logged models (registry*.go, webhook*.go,
+	// loggedmodel*.go): served under both prefixes like the tracking API.
+	for _, rt := range s.registryRoutes() {
+		h := s.api(rt.handler)
+		handle(rt.method, "/api/2.0"+rt.path, h)
+		handle(rt.method, "/ajax-api/2.0"+rt.path, h)
+	}
+	handle("GET", "/ajax-api/2.0/mlflow/logged-models/{model_id}/artifacts/files", http.HandlerFunc(s.getLoggedModelArtifact))
 	handle("GET", "/get-artifact", http.HandlerFunc(s.getArtifact))
 	// The UI's older bulk history endpoint exists only under /ajax-api.
 	handle("GET", "/ajax-api/2.0/mlflow/metrics/get-history-bulk", s.api(s.getMetricHistoryBulk))

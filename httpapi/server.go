@@ -14,7 +14,9 @@ import (
 	"time"
 
 	"github.com/weir-ml/weir/artifact"
+	"github.com/weir-ml/weir/registry"
 	"github.com/weir-ml/weir/tracking"
+	"github.com/weir-ml/weir/webhook"
 )
 
 // Server serves the MLflow REST API. Create it with NewServer, set the
@@ -31,6 +33,19 @@ type Server struct {
 	ArtifactsDestination string
 	// ServeArtifacts enables listing proxied artifacts through Artifacts.
 	ServeArtifacts bool
+	// Registry stores registered models and versions. Nil leaves the
+	// registry endpoints answering 404 ENDPOINT_NOT_FOUND.
+	Registry registry.Service
+	// Webhooks stores webhooks; registry events are delivered to them
+	// through Deliveries. Nil makes the webhook endpoints answer
+	// FEATURE_DISABLED and sends no events.
+	Webhooks registry.WebhookService
+	// LoggedModels stores MLflow 3 logged models. Nil leaves their
+	// endpoints answering 404 ENDPOINT_NOT_FOUND.
+	LoggedModels tracking.LoggedModelService
+	// Deliveries posts registry events to webhooks. Open opens it when
+	// Webhooks is set (with Logger when it has none) and Close drains it.
+	Deliveries *webhook.Dispatcher
 	// Logger receives errors (Info and above) and access logs (Debug).
 	Logger *slog.Logger
 	// MaxBodyBytes bounds request bodies; larger ones get a clear 400.
@@ -53,6 +68,7 @@ func NewServer() *Server {
 		Logger:          slog.Default(),
 		MaxBodyBytes:    64 << 20,
 		ShutdownTimeout: 10 * time.Second,
+		Deliveries:      webhook.NewDispatcher(),
 	}
 	s.handler = s.middleware(s.routes())
 	return s
@@ -77,6 +93,10 @@ func (s *Server) Open() error {
 	ln, err := net.Listen("tcp", s.Addr)
 	if err != nil {
 		return fmt.Errorf("httpapi: listen on %s: %w", s.Addr, err)
+	}
+	if err := s.openDeliveries(); err != nil {
+		ln.Close()
+		return err
 	}
 	s.ln = ln
 	s.http = &http.Server{
@@ -121,5 +141,8 @@ func (s *Server) Close() error {
 		err = errors.Join(err, serveErr)
 	}
 	s.http, s.ln = nil, nil
+	if s.Webhooks != nil && s.Deliveries != nil {
+		err = errors.Join(err, s.Deliveries.Close())
+	}
 	return err
 }

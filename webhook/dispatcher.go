@@ -71,7 +71,8 @@ type Dispatcher struct {
 	Workers int
 	// DrainTimeout bounds how long Close waits for queued deliveries.
 	DrainTimeout time.Duration
-	// Logger receives one line per finished delivery, never the secret.
+	// Logger receives one line per finished delivery, never the secret;
+	// nil means slog.Default().
 	Logger *slog.Logger
 	// Now is the clock for timestamps.
 	Now func() time.Time
@@ -99,7 +100,6 @@ func NewDispatcher() *Dispatcher {
 		QueueSize:    1000,
 		Workers:      4,
 		DrainTimeout: 10 * time.Second,
-		Logger:       slog.Default(),
 		Now:          time.Now,
 	}
 }
@@ -115,9 +115,6 @@ func (d *Dispatcher) Open() error {
 		return fmt.Errorf("webhook: Dispatcher needs QueueSize and Workers of at least 1, have %d and %d", d.QueueSize, d.Workers)
 	case d.Backoff < 0 || d.MaxBackoff < d.Backoff:
 		return fmt.Errorf("webhook: Dispatcher backoff %v..%v is not a range", d.Backoff, d.MaxBackoff)
-	}
-	if d.Logger == nil {
-		d.Logger = slog.Default()
 	}
 	if d.Now == nil {
 		d.Now = time.Now
@@ -143,7 +140,7 @@ func (d *Dispatcher) Enqueue(dl Delivery) bool {
 	d.mu.RLock()
 	defer d.mu.RUnlock()
 	if d.queue == nil || d.closed {
-		d.Logger.Warn("webhook delivery dropped: dispatcher is not running",
+		d.logger().Warn("webhook delivery dropped: dispatcher is not running",
 			"webhook_id", dl.Target.ID, "event", dl.Event.String())
 		return false
 	}
@@ -151,7 +148,7 @@ func (d *Dispatcher) Enqueue(dl Delivery) bool {
 	case d.queue <- dl:
 		return true
 	default:
-		d.Logger.Warn("webhook delivery dropped: queue is full",
+		d.logger().Warn("webhook delivery dropped: queue is full",
 			"webhook_id", dl.Target.ID, "event", dl.Event.String(), "queue_size", cap(d.queue))
 		return false
 	}
@@ -179,6 +176,13 @@ func (d *Dispatcher) Close() error {
 	}
 	d.cancel()
 	return nil
+}
+
+func (d *Dispatcher) logger() *slog.Logger {
+	if d.Logger == nil {
+		return slog.Default()
+	}
+	return d.Logger
 }
 
 func (d *Dispatcher) work() {
@@ -313,11 +317,11 @@ func (d *Dispatcher) logResult(dl Delivery, r Result) {
 	attrs := []any{"webhook_id", dl.Target.ID, "url", redact(dl.Target.URL),
 		"event", dl.Event.String(), "attempts", r.Attempts, "status", r.Status}
 	if r.Success() {
-		d.Logger.Info("webhook delivered", attrs...)
+		d.logger().Info("webhook delivered", attrs...)
 		return
 	}
 	if r.Err != nil {
 		attrs = append(attrs, "err", r.Err.Error())
 	}
-	d.Logger.Warn("webhook delivery failed", attrs...)
+	d.logger().Warn("webhook delivery failed", attrs...)
 }
