@@ -70,12 +70,13 @@ func sampleRows(rows, n int, seed int64) []int {
 	return idx
 }
 
-// newBinMapper computes the bins of one feature from its sample values.
+// newBinMapper computes the bins of one feature from its sample values,
+// reordering vals in place.
 func newBinMapper(vals []float64, categorical bool, p *Params) *binMapper {
 	if categorical {
 		return newCatMapper(vals, p.MaxBin, p.MinDataInBin)
 	}
-	sorted := make([]float64, 0, len(vals))
+	sorted := vals[:0] // NaNs are dropped in place
 	nan := 0
 	for _, v := range vals {
 		if math.IsNaN(v) {
@@ -88,16 +89,26 @@ func newBinMapper(vals []float64, categorical bool, p *Params) *binMapper {
 		sorted = append(sorted, v)
 	}
 	slices.Sort(sorted)
-	var distinct []float64
-	var counts []int
+	k := 0 // distinct values so far
 	for i, v := range sorted {
-		if i > 0 && v == sorted[i-1] {
-			counts[len(counts)-1]++
+		if i == 0 || v != sorted[i-1] {
+			k++
+		}
+	}
+	// Compact the distinct values to the front of sorted, in place, to
+	// leave no garbage the size of the sample behind.
+	counts := make([]int, k)
+	k = 0
+	for i, v := range sorted {
+		if i > 0 && v == sorted[k-1] {
+			counts[k-1]++
 			continue
 		}
-		distinct = append(distinct, v)
-		counts = append(counts, 1)
+		sorted[k] = v
+		counts[k] = 1
+		k++
 	}
+	distinct := sorted[:k]
 	maxBin := p.MaxBin
 	if nan > 0 {
 		maxBin-- // keep room for the NaN bin

@@ -42,13 +42,17 @@ func newDataset(ctx context.Context, X *ml.Matrix, p *Params) (*dataset, error) 
 	}
 	err := parallelFor(ctx, X.NumCols(), p.threads(), func(j int) {
 		col := X.Cols[j]
-		vals := col
+		buf := samplePool.Get().(*[]float64)
+		defer samplePool.Put(buf)
+		vals := (*buf)[:0]
 		if sample != nil {
-			vals = make([]float64, len(sample))
-			for k, i := range sample {
-				vals[k] = col[i]
+			for _, i := range sample {
+				vals = append(vals, col[i])
 			}
+		} else {
+			vals = append(vals, col...)
 		}
+		*buf = vals
 		m := newBinMapper(vals, cat[j], p)
 		d.mappers[j] = m
 		if m.trivial() {
@@ -65,7 +69,12 @@ func newDataset(ctx context.Context, X *ml.Matrix, p *Params) (*dataset, error) 
 	}
 	for j, m := range d.mappers {
 		d.offset[j+1] = d.offset[j]
-		if !m.trivial() {
+		switch {
+		case m.trivial():
+		case d.cols[j].b8 != nil:
+			d.offset[j+1] += 256 // see learner.build
+			d.used = append(d.used, j)
+		default:
 			d.offset[j+1] += m.numBins
 			d.used = append(d.used, j)
 		}
@@ -73,6 +82,10 @@ func newDataset(ctx context.Context, X *ml.Matrix, p *Params) (*dataset, error) 
 	d.nbins = d.offset[len(d.mappers)]
 	return d, nil
 }
+
+// samplePool recycles the per-feature sample copies that bin boundaries are
+// computed from, so binning a wide matrix leaves little garbage.
+var samplePool = sync.Pool{New: func() any { return new([]float64) }}
 
 func binColumn[T uint8 | uint16](m *binMapper, col []float64) []T {
 	out := make([]T, len(col))

@@ -92,7 +92,6 @@ func (l *learner) grow(ctx context.Context, g, h []float64, rows []int32, feats 
 		root.sum.g += g[r]
 		root.sum.h += h[r]
 	}
-	root.sum.n = n
 	root.value = leafOutput(root.sum.g, root.sum.h, l.p.LambdaL1, l.p.LambdaL2)
 	root.best.feature = -1
 	root.useful = make([]bool, len(feats))
@@ -179,7 +178,6 @@ func (l *learner) split(ctx context.Context, t *Tree, li int, g, h []float64) er
 		value: s.rightOut, parent: ni}
 	left.best.feature, right.best.feature = -1, -1
 	left.useful, right.useful = parent.useful, slices.Clone(parent.useful)
-	left.sum.n, right.sum.n = left.n, right.n
 	small, large := &left, &right
 	if right.n < left.n {
 		small, large = large, small
@@ -227,10 +225,10 @@ func (l *learner) build(ctx context.Context, small, large *leafState, g, h []flo
 	if small.n*len(l.feats) < 1<<15 {
 		threads = 1
 	}
-	spSmall := newSplitter(l.p, small.sum)
+	spSmall := newSplitter(l.p, small.sum, small.n)
 	var spLarge splitter
 	if large != nil {
-		spLarge = newSplitter(l.p, large.sum)
+		spLarge = newSplitter(l.p, large.sum, large.n)
 	}
 	err := parallelFor(ctx, len(l.feats), threads, func(k int) {
 		l.small[k].feature = -1
@@ -239,25 +237,33 @@ func (l *learner) build(ctx context.Context, small, large *leafState, g, h []flo
 			return
 		}
 		f := l.feats[k]
-		seg := small.hist[l.d.offset[f]:l.d.offset[f+1]]
-		clear(seg)
+		off, nb := l.d.offset[f], l.d.mappers[f].numBins
 		col := l.d.cols[f]
-		switch {
-		case direct && col.b8 != nil:
-			accumulateAll(col.b8, g, h, seg)
-		case direct:
-			accumulateAll(col.b16, g, h, seg)
-		case col.b8 != nil:
-			accumulate(col.b8, rows, l.og, l.oh, seg)
-		default:
-			accumulate(col.b16, rows, l.og, l.oh, seg)
+		if col.b8 != nil {
+			// uint8 features own 256 slots, so bins index without bounds checks.
+			hb := (*[256]histBin)(small.hist[off : off+256])
+			*hb = [256]histBin{}
+			if direct {
+				accumulateAll8(col.b8, g, h, hb)
+			} else {
+				accumulate8(col.b8, rows, l.og, l.oh, hb)
+			}
+		} else {
+			seg := small.hist[off : off+nb]
+			clear(seg)
+			if direct {
+				accumulateAll16(col.b16, g, h, seg)
+			} else {
+				accumulate16(col.b16, rows, l.og, l.oh, seg)
+			}
 		}
+		seg := small.hist[off : off+nb]
 		if findSmall {
 			l.findSplit(spSmall, f, seg, small.sum, &l.small[k])
 			small.useful[k] = l.small[k].feature >= 0
 		}
 		if large != nil {
-			lseg := large.hist[l.d.offset[f]:l.d.offset[f+1]]
+			lseg := large.hist[off : off+nb]
 			for b := range lseg {
 				lseg[b].sub(seg[b])
 			}
@@ -290,23 +296,77 @@ func (l *learner) findSplit(sp splitter, f int, hist []histBin, sum histBin, bes
 	}
 }
 
-func accumulate[T uint8 | uint16](bins []T, rows []int32, og, oh []float64, seg []histBin) {
+// Histogram accumulation. Leaves of many rows sum alternate rows into two
+// histograms and add them at the end: consecutive rows often hit the same
+// bin, and one histogram would make each add wait for the previous one.
+// The order of additions depends only on the rows, never on threads.
+
+const splitAccumulate = 2048
+
+func accumulate8(bins []uint8, rows []int32, og, oh []float64, hist *[256]histBin) {
+	og, oh = og[:len(rows)], oh[:len(rows)]
+	k := 0
+	if len(rows) >= splitAccumulate {
+		var h2 [256]histBin
+		for ; k+1 < len(rows); k += 2 {
+			a := &hist[bins[rows[k]]]
+			b := &h2[bins[rows[k+1]]]
+			a.g += og[k]
+			a.h += oh[k]
+			b.g += og[k+1]
+			b.h += oh[k+1]
+		}
+		for i := range h2 {
+			hist[i].add(h2[i])
+		}
+	}
+	for ; k < len(rows); k++ {
+		a := &hist[bins[rows[k]]]
+		a.g += og[k]
+		a.h += oh[k]
+	}
+}
+
+// accumulateAll8 is accumulate8 over every row, in order, with no index.
+func accumulateAll8(bins []uint8, g, h []float64, hist *[256]histBin) {
+	g, h = g[:len(bins)], h[:len(bins)]
+	k := 0
+	if len(bins) >= splitAccumulate {
+		var h2 [256]histBin
+		for ; k+1 < len(bins); k += 2 {
+			a := &hist[bins[k]]
+			b := &h2[bins[k+1]]
+			a.g += g[k]
+			a.h += h[k]
+			b.g += g[k+1]
+			b.h += h[k+1]
+		}
+		for i := range h2 {
+			hist[i].add(h2[i])
+		}
+	}
+	for ; k < len(bins); k++ {
+		a := &hist[bins[k]]
+		a.g += g[k]
+		a.h += h[k]
+	}
+}
+
+func accumulate16(bins []uint16, rows []int32, og, oh []float64, seg []histBin) {
 	og, oh = og[:len(rows)], oh[:len(rows)]
 	for k, r := range rows {
 		b := &seg[bins[r]]
 		b.g += og[k]
 		b.h += oh[k]
-		b.n++
 	}
 }
 
-func accumulateAll[T uint8 | uint16](bins []T, g, h []float64, seg []histBin) {
+func accumulateAll16(bins []uint16, g, h []float64, seg []histBin) {
 	g, h = g[:len(bins)], h[:len(bins)]
 	for i, v := range bins {
 		b := &seg[v]
 		b.g += g[i]
 		b.h += h[i]
-		b.n++
 	}
 }
 

@@ -35,8 +35,8 @@ type Params struct {
 	LambdaL2            float64 `json:"lambda_l2"`
 	MinGainToSplit      float64 `json:"min_gain_to_split"`
 
-	MaxBin       int  `json:"max_bin"`
-	MinDataInBin int  `json:"min_data_in_bin"`
+	MaxBin       int `json:"max_bin"`
+	MinDataInBin int `json:"min_data_in_bin"`
 	// BinSampleCount is how many rows the bin boundaries are computed from
 	// (LightGBM's bin_construct_sample_cnt).
 	BinSampleCount int  `json:"bin_construct_sample_cnt"`

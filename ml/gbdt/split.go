@@ -5,14 +5,13 @@ import (
 	"slices"
 )
 
-// histBin sums the gradients, hessians and rows that fall in one bin.
-type histBin struct {
-	g, h float64
-	n    int
-}
+// histBin sums the gradients and hessians of the rows that fall in one
+// bin. It holds no row count: like LightGBM, split finding estimates counts
+// from hessians, which keeps a bin at 16 bytes.
+type histBin struct{ g, h float64 }
 
-func (a *histBin) add(b histBin) { a.g += b.g; a.h += b.h; a.n += b.n }
-func (a *histBin) sub(b histBin) { a.g -= b.g; a.h -= b.h; a.n -= b.n }
+func (a *histBin) add(b histBin) { a.g += b.g; a.h += b.h }
+func (a *histBin) sub(b histBin) { a.g -= b.g; a.h -= b.h }
 
 // split is the best way found to split one leaf.
 type split struct {
@@ -64,11 +63,12 @@ func leafGain(g, h, l1, l2 float64) float64 {
 // L2, and matching LightGBM's choice keeps models comparable.
 type splitter struct {
 	p  *Params
-	cf float64 // rows per unit of hessian in the leaf being split
+	n  int     // rows in the leaf being split
+	cf float64 // its rows per unit of hessian
 }
 
-func newSplitter(p *Params, leaf histBin) splitter {
-	return splitter{p: p, cf: float64(leaf.n) / leaf.h}
+func newSplitter(p *Params, sum histBin, n int) splitter {
+	return splitter{p: p, n: n, cf: float64(n) / sum.h}
 }
 
 // count estimates the rows of a bin from its hessian.
@@ -109,7 +109,7 @@ func (s splitter) numeric(f int, hist []histBin, m *binMapper, tot histBin, best
 		}
 		left := tot
 		left.sub(right)
-		if !s.ok(left, tot.n-rn) {
+		if !s.ok(left, s.n-rn) {
 			break
 		}
 		consider(left, right, t-1, true)
@@ -126,7 +126,7 @@ func (s splitter) numeric(f int, hist []histBin, m *binMapper, tot histBin, best
 			}
 			right := tot
 			right.sub(left)
-			if !s.ok(right, tot.n-ln) {
+			if !s.ok(right, s.n-ln) {
 				break
 			}
 			consider(left, right, t, false)
@@ -160,7 +160,7 @@ func (s splitter) categorical(f int, hist []histBin, tot histBin, best *split) {
 			right := tot
 			right.sub(left)
 			ln := s.count(left)
-			if !s.ok(left, ln) || !s.ok(right, tot.n-ln) {
+			if !s.ok(left, ln) || !s.ok(right, s.n-ln) {
 				continue
 			}
 			gain := leafGain(left.g, left.h, l1, l2) + leafGain(right.g, right.h, l1, l2)
@@ -208,7 +208,7 @@ func (s splitter) categorical(f int, hist []histBin, tot histBin, best *split) {
 				}
 				right := tot
 				right.sub(left)
-				if !s.ok(right, tot.n-ln) || tot.n-ln < p.MinDataPerGroup {
+				if !s.ok(right, s.n-ln) || s.n-ln < p.MinDataPerGroup {
 					break
 				}
 				if group < p.MinDataPerGroup {

@@ -34,13 +34,25 @@ func (t *Tree) NumLeaves() int { return len(t.leafValue) }
 
 // leaf returns the leaf that row (a full feature vector) falls in.
 func (t *Tree) leaf(row []float64) int {
-	if len(t.nodes) == 0 {
+	nodes := t.nodes
+	if len(nodes) == 0 {
 		return 0
 	}
 	i := int32(0)
 	for i >= 0 {
-		n := &t.nodes[i]
-		if n.goLeft(row[n.feature], t.catSets) {
+		n := &nodes[i]
+		v := row[n.feature]
+		// The common node, numeric with NaN going right, needs one compare:
+		// NaN <= threshold is false.
+		if n.flags == 0 {
+			if v <= n.threshold {
+				i = n.left
+			} else {
+				i = n.right
+			}
+			continue
+		}
+		if n.goLeft(v, t.catSets) {
 			i = n.left
 		} else {
 			i = n.right
@@ -49,15 +61,25 @@ func (t *Tree) leaf(row []float64) int {
 	return int(^i)
 }
 
-// leafOfCol is leaf for a row of a column-major matrix.
+// leafOfCol is leaf for row r of a column-major matrix.
 func (t *Tree) leafOfCol(cols [][]float64, r int) int {
-	if len(t.nodes) == 0 {
+	nodes := t.nodes
+	if len(nodes) == 0 {
 		return 0
 	}
 	i := int32(0)
 	for i >= 0 {
-		n := &t.nodes[i]
-		if n.goLeft(cols[n.feature][r], t.catSets) {
+		n := &nodes[i]
+		v := cols[n.feature][r]
+		if n.flags == 0 {
+			if v <= n.threshold {
+				i = n.left
+			} else {
+				i = n.right
+			}
+			continue
+		}
+		if n.goLeft(v, t.catSets) {
 			i = n.left
 		} else {
 			i = n.right
