@@ -132,3 +132,26 @@ func BenchmarkGetMetricHistory(b *testing.B) {
 		}
 	}
 }
+
+func BenchmarkGetRun(b *testing.B) {
+	ctx := context.Background()
+	svc := newSQLiteService(b)
+	id := mustCreateRun(b, svc, tracking.RunCreate{}).Info.RunID
+	var ms []tracking.Metric
+	var ps []tracking.Param
+	var ts []tracking.Tag
+	for i := range 10 {
+		ms = append(ms, tracking.Metric{Key: fmt.Sprintf("m%d", i), Value: float64(i), Timestamp: 1})
+		ps = append(ps, tracking.Param{Key: fmt.Sprintf("p%d", i), Value: "v"})
+		ts = append(ts, tracking.Tag{Key: fmt.Sprintf("t%d", i), Value: "v"})
+	}
+	if err := svc.LogBatch(ctx, id, ms, ps, ts); err != nil {
+		b.Fatal(err)
+	}
+	reportCPU(b)
+	for b.Loop() {
+		if _, err := svc.GetRun(ctx, id); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
