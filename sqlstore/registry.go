@@ -51,7 +51,7 @@ func validateModelName(name, field string) error {
 	if strings.ContainsAny(name, "/:") {
 		return weir.Errorf(weir.ErrInvalidParameterValue, "Invalid model name '%s'. Names cannot contain '/' or ':'.", name)
 	}
-	if norm := path.Clean(name); norm != name || strings.HasPrefix(norm, "..") {
+	if norm := path.Clean(name); norm != name || norm == "." || strings.HasPrefix(norm, "..") {
 		return weir.Errorf(weir.ErrInvalidParameterValue,
 			"Invalid value %q for parameter '%s' supplied: Names may be treated as files in certain cases, and must not resolve to other names when treated as such. This name would resolve to '%s'",
 			name, field, norm)
@@ -152,48 +152,67 @@ type versionKey struct {
 	version string
 }
 
-// loadVersionData fills the tags and aliases of versions, one query per
-// kind and model name.
+// pairsPerQuery bounds the (name, version) pairs bound in one query.
+const pairsPerQuery = 256
+
+// loadVersionData fills the tags and aliases of versions with one query per
+// kind and chunk of versions, selecting by (name, version) so that a page of
+// a model with many versions reads only that page's rows.
 func loadVersionData(ctx context.Context, tx *txn, mvs []*registry.ModelVersion) error {
 	byKey := make(map[versionKey]*registry.ModelVersion, len(mvs))
-	var names []string
 	for _, mv := range mvs {
-		if _, seen := byKey[versionKey{mv.Name, ""}]; !seen {
-			byKey[versionKey{mv.Name, ""}] = nil
-			names = append(names, mv.Name)
-		}
 		byKey[versionKey{mv.Name, mv.Version}] = mv
 	}
-	return forChunks(names, func(chunk []any) error {
-		in := `IN (` + placeholders(len(chunk)) + `)`
-		err := tx.each(ctx, `SELECT name, version, key, value FROM model_version_tags WHERE name `+in+` ORDER BY name, version, key`,
-			chunk, func(rows *sql.Rows) error {
-				var k versionKey
-				var t registry.Tag
-				if err := rows.Scan(&k.name, &k.version, &t.Key, &t.Value); err != nil {
-					return err
-				}
-				if mv := byKey[k]; mv != nil {
-					mv.Tags = append(mv.Tags, t)
-				}
-				return nil
-			})
+	for start := 0; start < len(mvs); start += pairsPerQuery {
+		chunk := mvs[start:min(start+pairsPerQuery, len(mvs))]
+		// Pad to a power of two by repeating the last pair, which changes
+		// no IN list's meaning but leaves few query texts to prepare.
+		size := 1
+		for size < len(chunk) {
+			size *= 2
+		}
+		args := make([]any, 0, 2*size)
+		for i := range size {
+			mv := chunk[min(i, len(chunk)-1)]
+			n, err := strconv.ParseInt(mv.Version, 10, 64)
+			if err != nil {
+				return err
+			}
+			args = append(args, mv.Name, n)
+		}
+		in := `IN (VALUES ` + strings.TrimSuffix(strings.Repeat("(?, ?), ", size), ", ") + `)`
+		err := tx.each(ctx, `SELECT name, version, key, value FROM model_version_tags WHERE (name, version) `+in+
+			` ORDER BY name, version, key`, args, func(rows *sql.Rows) error {
+			var k versionKey
+			var t registry.Tag
+			if err := rows.Scan(&k.name, &k.version, &t.Key, &t.Value); err != nil {
+				return err
+			}
+			if mv := byKey[k]; mv != nil {
+				mv.Tags = append(mv.Tags, t)
+			}
+			return nil
+		})
 		if err != nil {
 			return err
 		}
-		return tx.each(ctx, `SELECT name, version, alias FROM registered_model_aliases WHERE name `+in+` ORDER BY name, alias`,
-			chunk, func(rows *sql.Rows) error {
-				var k versionKey
-				var alias string
-				if err := rows.Scan(&k.name, &k.version, &alias); err != nil {
-					return err
-				}
-				if mv := byKey[k]; mv != nil {
-					mv.Aliases = append(mv.Aliases, alias)
-				}
-				return nil
-			})
-	})
+		err = tx.each(ctx, `SELECT name, version, alias FROM registered_model_aliases WHERE (name, version) `+in+
+			` ORDER BY name, alias`, args, func(rows *sql.Rows) error {
+			var k versionKey
+			var alias string
+			if err := rows.Scan(&k.name, &k.version, &alias); err != nil {
+				return err
+			}
+			if mv := byKey[k]; mv != nil {
+				mv.Aliases = append(mv.Aliases, alias)
+			}
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // getVersion returns one version with its tags and aliases.

@@ -128,9 +128,12 @@ func loadModels(ctx context.Context, tx *txn, names []string) ([]*registry.Regis
 		if err != nil {
 			return err
 		}
-		latest, err := queryVersions(ctx, tx, `WHERE v.name `+in+` AND v.version = (SELECT MAX(w.version)
-			FROM model_versions w WHERE w.name = v.name AND w.current_stage = v.current_stage)
-			ORDER BY v.name, v.version`, chunk...)
+		// Each (model, stage) pair costs one seek in model_versions_stage,
+		// however many versions the model has.
+		latest, err := queryVersions(ctx, tx, `JOIN (SELECT 'None' AS stage UNION ALL SELECT 'Staging'
+			UNION ALL SELECT 'Production' UNION ALL SELECT 'Archived') s
+			ON v.version = (SELECT MAX(w.version) FROM model_versions w WHERE w.name = v.name AND w.current_stage = s.stage)
+			WHERE v.name `+in+` ORDER BY v.name, v.version`, chunk...)
 		for _, mv := range latest {
 			if m := byName[mv.Name]; m != nil {
 				m.LatestVersions = append(m.LatestVersions, *mv)

@@ -199,8 +199,8 @@ func (s *RegistryService) SearchModelVersions(ctx context.Context, vs registry.S
 	var q query
 	q.add(`WHERE 1 = 1`)
 	if !prompts {
-		q.add(` AND NOT EXISTS (SELECT 1 FROM model_version_tags p
-			WHERE p.name = v.name AND p.version = v.version AND p.key = ? AND p.value = 'true')`, promptTag)
+		// A model is a prompt when any of its versions is tagged one.
+		q.add(` AND v.name NOT IN (SELECT p.name FROM model_version_tags p WHERE p.key = ? AND p.value = 'true')`, promptTag)
 	}
 	for _, c := range filters {
 		q.add(" AND ")

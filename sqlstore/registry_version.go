@@ -280,7 +280,8 @@ func (s *RegistryService) DeleteModelVersionTag(ctx context.Context, name, versi
 }
 
 // SetRegisteredModelAlias points alias at a version, moving it if it
-// pointed elsewhere.
+// pointed elsewhere. Like tags, aliases leave the model's
+// last_updated_timestamp alone, as in MLflow.
 func (s *RegistryService) SetRegisteredModelAlias(ctx context.Context, name, alias, version string) (err error) {
 	defer weir.Wrap(&err, "SetRegisteredModelAlias(%q, %q, %q)", name, alias, version)
 	if err := validateModelName(name, "name"); err != nil {
@@ -298,11 +299,9 @@ func (s *RegistryService) SetRegisteredModelAlias(ctx context.Context, name, ali
 		if err := versionExists(ctx, tx, name, n); err != nil {
 			return err
 		}
-		if _, err := tx.exec(ctx, `INSERT INTO registered_model_aliases (name, alias, version) VALUES (?, ?, ?)
-			ON CONFLICT (name, alias) DO UPDATE SET version = excluded.version`, name, alias, n); err != nil {
-			return err
-		}
-		return touchModel(ctx, tx, name, db.nowMillis())
+		_, err := tx.exec(ctx, `INSERT INTO registered_model_aliases (name, alias, version) VALUES (?, ?, ?)
+			ON CONFLICT (name, alias) DO UPDATE SET version = excluded.version`, name, alias, n)
+		return err
 	})
 }
 
@@ -321,14 +320,8 @@ func (s *RegistryService) DeleteRegisteredModelAlias(ctx context.Context, name, 
 		if err := modelExists(ctx, tx, name); err != nil {
 			return err
 		}
-		res, err := tx.exec(ctx, `DELETE FROM registered_model_aliases WHERE name = ? AND alias = ?`, name, alias)
-		if err != nil {
-			return err
-		}
-		if n, err := res.RowsAffected(); err != nil || n == 0 {
-			return err
-		}
-		return touchModel(ctx, tx, name, db.nowMillis())
+		_, err := tx.exec(ctx, `DELETE FROM registered_model_aliases WHERE name = ? AND alias = ?`, name, alias)
+		return err
 	})
 }
 

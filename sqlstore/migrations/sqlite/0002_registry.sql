@@ -42,6 +42,8 @@ CREATE TABLE model_versions (
     PRIMARY KEY (name, version)
 );
 CREATE INDEX model_versions_run ON model_versions (run_id);
+-- A stage's latest version is one seek: MAX(version) for (name, stage).
+CREATE INDEX model_versions_stage ON model_versions (name, current_stage, version);
 CREATE INDEX model_versions_model ON model_versions (model_id) WHERE model_id <> '';
 -- The default search order is last_updated_time DESC, name, version DESC.
 CREATE INDEX model_versions_updated ON model_versions (last_updated_time DESC, name, version DESC);
