@@ -179,8 +179,10 @@ func (b *builder) evalHistogram(lo, hi, f int, best *split, found *bool) (consta
 	var seen [maxBins / 64]uint64
 	for k, i := range idx {
 		bin := col[i]
-		seen[bin>>6] |= 1 << (bin & 63)
 		s := &h[bin]
+		if s.n == 0 {
+			seen[bin>>6] |= 1 << (bin & 63)
+		}
 		s.n++
 		s.w += w[k]
 		s.wy += wy[k]
