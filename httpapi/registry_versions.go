@@ -32,9 +32,6 @@ func (s *Server) createModelVersion(w *jsonWriter, r *http.Request) error {
 	if v.err != nil {
 		return v.err
 	}
-	if err := s.checkVersionSource(r, c); err != nil {
-		return err
-	}
 	mv, err := s.Registry.CreateModelVersion(r.Context(), c)
 	if err != nil {
 		return err
