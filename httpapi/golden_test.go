@@ -5,7 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"flag"
+	stdflag "flag"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -16,7 +16,7 @@ import (
 	"github.com/weir-ml/weir/tracking"
 )
 
-var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
+var update = stdflag.Bool("update", false, "rewrite the golden files in testdata/")
 
 // checkGolden compares a JSON response body, indented, with
 // testdata/name.json.

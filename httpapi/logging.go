@@ -2,6 +2,7 @@ package httpapi
 
 import (
 	"net/http"
+	"strconv"
 
 	"github.com/weir-ml/weir/tracking"
 )
@@ -94,9 +95,9 @@ func (s *Server) deleteTag(w *jsonWriter, r *http.Request) error {
 func (s *Server) logBatch(w *jsonWriter, r *http.Request) error {
 	var req struct {
 		runRef
-		Metrics []wireMetricFields `json:"metrics"`
-		Params  []wireTag          `json:"params"`
-		Tags    []wireTag          `json:"tags"`
+		Metrics []batchMetric `json:"metrics"`
+		Params  []batchPair   `json:"params"`
+		Tags    []batchPair   `json:"tags"`
 	}
 	if err := decode(r, &req); err != nil {
 		return err
@@ -118,13 +119,16 @@ func (s *Server) logBatch(w *jsonWriter, r *http.Request) error {
 
 // batchMetrics converts log-batch metrics; each needs key, value and
 // timestamp, reported by index as MLflow does ("metrics[0].value").
-func (v *validator) batchMetrics(items []wireMetricFields) []tracking.Metric {
+func (v *validator) batchMetrics(items []batchMetric) []tracking.Metric {
 	if len(items) == 0 {
 		return nil
 	}
 	out := make([]tracking.Metric, len(items))
 	for i := range items {
 		m := &items[i]
+		if m.bad != nil {
+			v.badType("metrics["+strconv.Itoa(i)+"]", m.bad)
+		}
 		if m.Key.V == "" && m.Key.bad == nil {
 			v.missing(itemName("metrics", i, "key"))
 		}
@@ -150,12 +154,15 @@ func (v *validator) batchMetrics(items []wireMetricFields) []tracking.Metric {
 }
 
 // batchPairs converts log-batch params or tags; each needs a key.
-func (v *validator) batchPairs(name string, items []wireTag) []tracking.Tag {
+func (v *validator) batchPairs(name string, items []batchPair) []tracking.Tag {
 	if len(items) == 0 {
 		return nil
 	}
 	out := make([]tracking.Tag, len(items))
 	for i, t := range items {
+		if t.bad != nil {
+			v.badType(name+"["+strconv.Itoa(i)+"]", t.bad)
+		}
 		if t.Key.V == "" && t.Key.bad == nil {
 			v.missing(itemName(name, i, "key"))
 		}
