@@ -473,6 +473,11 @@ func TestLoggingRequests(t *testing.T) {
 		{name: "log outputs without models", method: "POST", target: base + "outputs", body: `{"run_id":"r"}`,
 			wantStatus: 400, wantCode: weir.ErrInvalidParameterValue,
 			wantMsg: "Missing value for required parameter 'models'." + seeDocs},
+		{name: "log model", method: "POST", target: base + "log-model",
+			body: `{"run_id":"r","model_json":"{\"run_id\":\"r\",\"artifact_path\":\"model\",\"utc_time_created\":\"2024-01-01\",` +
+				`\"flavors\":{\"sklearn\":{\"v\":\"1\",\"config\":{\"big\":1}}},\"signature\":{}}"}`,
+			wantCall: runTagCall{"r", tracking.Tag{Key: "mlflow.log-model.history",
+				Value: `[{"artifact_path":"model","flavors":{"sklearn":{"v":"1"}},"run_id":"r","utc_time_created":"2024-01-01"}]`}}},
 		{name: "log model malformed", method: "POST", target: base + "log-model", body: `{"run_id":"r","model_json":"{"}`,
 			wantStatus: 400, wantCode: weir.ErrInvalidParameterValue, wantMsg: "Malformed model info. \n { \n is not a valid JSON."},
 		{name: "log model missing fields", method: "POST", target: base + "log-model",
@@ -584,4 +589,30 @@ func equalNaN(a, b reflect.Value) bool {
 		return a.Bool() == b.Bool()
 	}
 	return reflect.DeepEqual(a.Interface(), b.Interface())
+}
+
+func TestAppendModelHistory(t *testing.T) {
+	summary := map[string]any{"run_id": "r", "artifact_path": "b"}
+	cases := []struct {
+		name    string
+		tags    []tracking.Tag
+		want    string
+		wantErr string
+	}{
+		{"first model", []tracking.Tag{{Key: "other", Value: "x"}}, `[{"artifact_path":"b","run_id":"r"}]`, ""},
+		{"appends", []tracking.Tag{{Key: loggedModelsTag, Value: `[{"artifact_path": "a"}]`}},
+			`[{"artifact_path":"a"},{"artifact_path":"b","run_id":"r"}]`, ""},
+		{"corrupt tag", []tracking.Tag{{Key: loggedModelsTag, Value: `{`}}, "", weir.ErrInvalidState},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			got, err := appendModelHistory(tc.tags, summary)
+			if code := weir.ErrorCode(err); code != tc.wantErr {
+				t.Fatalf("error: got %v, want code %q", err, tc.wantErr)
+			}
+			if got != tc.want {
+				t.Errorf("got %s, want %s", got, tc.want)
+			}
+		})
+	}
 }
