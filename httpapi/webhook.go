@@ -302,12 +302,13 @@ func (s *Server) testWebhook(w *jsonWriter, r *http.Request) error {
 		ev = &h.Events[0]
 	}
 	event := webhook.Event{Entity: ev.Entity, Action: ev.Action}
+	secret := s.webhookSecret(r, h, *ev)
 	dispatcher := s.Deliveries
 	if dispatcher == nil {
 		dispatcher = webhook.NewDispatcher()
 	}
 	res := dispatcher.Send(r.Context(), webhook.Delivery{
-		Target: webhook.Target{ID: h.ID, URL: h.URL, Secret: h.Secret},
+		Target: webhook.Target{ID: h.ID, URL: h.URL, Secret: secret},
 		Event:  event,
 		Data:   examplePayload(event),
 	})
@@ -324,6 +325,27 @@ func (s *Server) testWebhook(w *jsonWriter, r *http.Request) error {
 	w.closeObject()
 	w.closeObject()
 	return nil
+}
+
+// webhookSecret finds the secret to sign a test delivery with. GetWebhook
+// may leave it out (it is write-only), but WebhooksFor returns secrets for
+// delivery, so an active webhook subscribed to ev is found there; other
+// test deliveries go unsigned.
+func (s *Server) webhookSecret(r *http.Request, h *registry.Webhook, ev registry.WebhookEvent) string {
+	if h.Secret != "" {
+		return h.Secret
+	}
+	hooks, err := s.Webhooks.WebhooksFor(r.Context(), ev)
+	if err != nil {
+		s.logger().Error("listing webhooks for a test delivery failed", "webhook_id", h.ID, "err", err)
+		return ""
+	}
+	for _, x := range hooks {
+		if x.ID == h.ID {
+			return x.Secret
+		}
+	}
+	return ""
 }
 
 // examplePayload is the data of a test delivery for event.
