@@ -155,9 +155,11 @@ func (s *Server) searchRuns(w *jsonWriter, r *http.Request) error {
 		ViewType:      v.viewType("run_view_type", req.RunViewType),
 		PageToken:     v.str("page_token", req.PageToken),
 	}
-	if n := req.MaxResults.V; req.MaxResults.Set && (n > maxRunsPerPage || n < 0) {
+	if n := req.MaxResults.V; req.MaxResults.Set && n > maxRunsPerPage {
 		// MLflow words its cap check as a type error; keep its words.
 		v.badType("max_results", strconv.AppendInt(nil, n, 10))
+	} else if req.MaxResults.Set {
+		v.maxResults(n, maxRunsPerPage)
 	}
 	if v.err != nil {
 		return v.err
