@@ -163,7 +163,7 @@ func TestModelVersionRequests(t *testing.T) {
 		{name: "transition archive absent is false", method: "POST", target: base + "transition-stage",
 			body: `{"name":"m","version":"3","stage":"Archived"}`, wantCall: callTo("TransitionModelVersionStage", "m", "3", "Archived", false)},
 		{name: "transition archive as string", method: "POST", target: base + "transition-stage",
-			body: `{"name":"m","version":"3","stage":"None","archive_existing_versions":"True"}`,
+			body:     `{"name":"m","version":"3","stage":"None","archive_existing_versions":"True"}`,
 			wantCall: callTo("TransitionModelVersionStage", "m", "3", "None", true)},
 		{name: "transition archive not a bool", method: "POST", target: base + "transition-stage",
 			body: `{"name":"m","version":"3","stage":"None","archive_existing_versions":1}`, wantStatus: 400, wantCode: bad,

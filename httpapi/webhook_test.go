@@ -31,7 +31,7 @@ func TestWebhookRequests(t *testing.T) {
 		{name: "create without events", method: "POST", target: base, body: `{"name":"ci","url":"https://h/x","events":[]}`,
 			wantStatus: 400, wantCode: bad, wantMsg: missing("events")},
 		{name: "create invalid pair", method: "POST", target: base,
-			body: `{"name":"ci","url":"https://h/x","events":[{"entity":"MODEL_VERSION","action":"SET"}]}`,
+			body:       `{"name":"ci","url":"https://h/x","events":[{"entity":"MODEL_VERSION","action":"SET"}]}`,
 			wantStatus: 400, wantCode: bad, wantMsg: `Invalid action 'SET' for entity 'MODEL_VERSION'. Valid actions are: ["CREATED"]`},
 		{name: "create unknown entity", method: "POST", target: base,
 			body: `{"name":"ci","url":"https://h/x","events":[{"entity":"RUN","action":"CREATED"}]}`, wantStatus: 400, wantCode: bad,
@@ -110,7 +110,7 @@ func TestTestWebhook(t *testing.T) {
 	failing := newHookReceiver(t, http.StatusInternalServerError)
 	cases := []struct {
 		name, url, body, want string
-		subscribed           bool
+		subscribed            bool
 	}{
 		{"first event, signed via WebhooksFor", ok.URL, `{}`,
 			`{"result":{"success":true,"response_status":200,"response_body":"thanks"}}`, true},
