@@ -25,6 +25,9 @@ type Client struct {
 	// Token, when set, is sent as a bearer token (MLflow's
 	// MLFLOW_TRACKING_TOKEN).
 	Token string
+	// Username and Password, when Username is set, are sent as HTTP basic
+	// auth (MLflow's MLFLOW_TRACKING_USERNAME and MLFLOW_TRACKING_PASSWORD).
+	Username, Password string
 }
 
 var _ tracking.Service = (*Client)(nil)
@@ -69,8 +72,11 @@ func (c *Client) do(ctx context.Context, method, path string, query url.Values, 
 		req.Header.Set("Content-Type", "application/json")
 	}
 	req.Header.Set("Accept", "application/json")
-	if c.Token != "" {
+	switch {
+	case c.Token != "":
 		req.Header.Set("Authorization", "Bearer "+c.Token)
+	case c.Username != "":
+		req.SetBasicAuth(c.Username, c.Password)
 	}
 	hc := c.HTTPClient
 	if hc == nil {

@@ -209,3 +209,33 @@ func TestOpenValidates(t *testing.T) {
 		t.Fatal("Open without Tracking succeeded")
 	}
 }
+
+func TestClientCredentials(t *testing.T) {
+	cases := []struct {
+		name string
+		set  func(c *Client)
+		want string
+	}{
+		{"none", func(c *Client) {}, ""},
+		{"token", func(c *Client) { c.Token = "t0k" }, "Bearer t0k"},
+		{"basic", func(c *Client) { c.Username, c.Password = "ana", "pw" }, "Basic YW5hOnB3"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			var got string
+			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				got = r.Header.Get("Authorization")
+				w.Write([]byte("{}"))
+			}))
+			defer srv.Close()
+			c := NewClient(srv.URL)
+			tc.set(c)
+			if err := c.DeleteRun(context.Background(), "r"); err != nil {
+				t.Fatal(err)
+			}
+			if got != tc.want {
+				t.Errorf("Authorization: got %q, want %q", got, tc.want)
+			}
+		})
+	}
+}
