@@ -100,7 +100,9 @@ func TestRegistryClientRoundTrip(t *testing.T) {
 		{"SetLoggedModelTags", func() (any, error) { return c.SetLoggedModelTags(ctx, id, tags) }, callTo("SetLoggedModelTags", id, tags), sampleLoggedModel()},
 		{"DeleteLoggedModelTag", func() (any, error) { return nil, c.DeleteLoggedModelTag(ctx, id, "a/b c") },
 			callTo("DeleteLoggedModelTag", id, "a/b c"), nil},
-		{"LogLoggedModelParams", func() (any, error) { return nil, c.LogLoggedModelParams(ctx, id, []tracking.Param{{Key: "p", Value: "v"}}) },
+		{"LogLoggedModelParams", func() (any, error) {
+			return nil, c.LogLoggedModelParams(ctx, id, []tracking.Param{{Key: "p", Value: "v"}})
+		},
 			callTo("LogLoggedModelParams", id, []tracking.Param{{Key: "p", Value: "v"}}), nil},
 	}
 	for _, tc := range cases {
