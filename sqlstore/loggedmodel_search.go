@@ -3,7 +3,6 @@ package sqlstore
 import (
 	"context"
 	"database/sql"
-	"fmt"
 	"strconv"
 	"strings"
 
@@ -59,11 +58,11 @@ func (s *LoggedModelService) SearchLoggedModels(ctx context.Context, ls tracking
 		return nil, "", err
 	}
 	var q query
-	q.add(`SELECT ` + loggedModelColumns + ` FROM logged_models m`)
-	orderSQL, err := loggedModelOrder(&q, ls.OrderBy)
+	orderSQL, orderArgs, err := loggedModelOrder(ls.OrderBy)
 	if err != nil {
 		return nil, "", err
 	}
+	q.add(`SELECT ` + loggedModelColumns + ` FROM logged_models m`)
 	q.add(` WHERE m.lifecycle_stage = 'active' AND m.experiment_id IN (`+placeholders(len(expIDs))+`)`, expIDs...)
 	hasMetric := false
 	for _, c := range filters {
@@ -78,7 +77,8 @@ func (s *LoggedModelService) SearchLoggedModels(ctx context.Context, ls tracking
 		datasetClause(&q, "x", ls.Datasets)
 		q.add(`)`)
 	}
-	q.add(` ORDER BY `+orderSQL+` LIMIT ? OFFSET ?`, limit+1, offset)
+	q.add(` ORDER BY `+orderSQL, orderArgs...)
+	q.add(` LIMIT ? OFFSET ?`, limit+1, offset)
 	err = s.db.readTx(ctx, func(tx *txn) error {
 		err := tx.each(ctx, q.sql.String(), q.args, func(rows *sql.Rows) error {
 			m, err := scanLoggedModel(rows)
@@ -163,46 +163,48 @@ func loggedModelFilter(q *query, d dialect, c tracking.Comparison, datasets []tr
 	return weir.Errorf(weir.ErrInvalidParameterValue, "Invalid entity type '%s'", c.Entity)
 }
 
-// loggedModelOrder adds to q the joins that order keys need and returns the
-// ORDER BY list. A metric orders by each model's latest value of it (latest
-// timestamp, then step), on the key's dataset when one is named; models
-// without it sort last. Ties are broken by creation time DESC, then model_id.
-func loggedModelOrder(q *query, keys []tracking.LoggedModelOrder) (string, error) {
+// loggedModelOrder returns the ORDER BY list and its arguments. A metric
+// orders by each model's latest value of it (latest timestamp, then step),
+// on the key's dataset when one is named; models without it, or whose latest
+// value is NaN, sort last. The latest value is a correlated subquery: one
+// seek in metrics_model per model, however many metrics the experiment has.
+// Ties are broken by creation time DESC, then model_id.
+func loggedModelOrder(keys []tracking.LoggedModelOrder) (string, []any, error) {
 	var terms []string
+	var args []any
 	hasCreation, hasID := false, false
-	for i, k := range keys {
+	for _, k := range keys {
 		ok, err := tracking.ParseLoggedModelOrderField(k.FieldName)
 		if err == nil && ok.Desc {
 			err = weir.Errorf(weir.ErrInvalidParameterValue, "Invalid order by field name: %s", k.FieldName)
 		}
 		if err != nil {
-			return "", err
+			return "", nil, err
 		}
 		dir := " DESC"
 		if k.Ascending {
 			dir = ""
 		}
 		if ok.Entity == tracking.EntityAttribute {
-			col := loggedModelAttrColumns[ok.Key]
 			hasCreation = hasCreation || ok.Key == "creation_timestamp"
 			hasID = hasID || ok.Key == "model_id"
-			terms = append(terms, col+dir)
+			terms = append(terms, loggedModelAttrColumns[ok.Key]+dir)
 			continue
 		}
-		alias := fmt.Sprintf("o%d", i)
-		q.add(` LEFT JOIN (SELECT r.model_id, r.value, r.is_nan FROM (SELECT x.model_id, x.value, x.is_nan,
-			ROW_NUMBER() OVER (PARTITION BY x.model_id ORDER BY x.timestamp DESC, x.step DESC, x.run_uuid) AS rn
-			FROM metrics x WHERE x.model_id <> '' AND x.key = ?`, ok.Key)
+		sub := `(SELECT CASE WHEN x.is_nan = 1 THEN NULL ELSE x.value END FROM metrics x
+			WHERE x.model_id = m.model_id AND x.model_id <> '' AND x.key = ?`
+		subArgs := []any{ok.Key}
 		if k.DatasetName != "" {
-			q.add(` AND x.dataset_name = ?`, k.DatasetName)
+			sub += ` AND x.dataset_name = ?`
+			subArgs = append(subArgs, k.DatasetName)
 		}
 		if k.DatasetDigest != "" {
-			q.add(` AND x.dataset_digest = ?`, k.DatasetDigest)
+			sub += ` AND x.dataset_digest = ?`
+			subArgs = append(subArgs, k.DatasetDigest)
 		}
-		q.add(`) r WHERE r.rn = 1) ` + alias + ` ON ` + alias + `.model_id = m.model_id`)
-		terms = append(terms,
-			"CASE WHEN "+alias+".model_id IS NULL OR "+alias+".is_nan = 1 THEN 1 ELSE 0 END",
-			alias+".value"+dir)
+		sub += ` ORDER BY x.timestamp DESC, x.step DESC, x.run_uuid LIMIT 1)`
+		terms = append(terms, "CASE WHEN "+sub+" IS NULL THEN 1 ELSE 0 END", sub+dir)
+		args = append(append(args, subArgs...), subArgs...)
 	}
 	if !hasCreation {
 		terms = append(terms, "m.creation_timestamp_ms DESC")
@@ -210,5 +212,5 @@ func loggedModelOrder(q *query, keys []tracking.LoggedModelOrder) (string, error
 	if !hasID {
 		terms = append(terms, "m.model_id")
 	}
-	return strings.Join(terms, ", "), nil
+	return strings.Join(terms, ", "), args, nil
 }
