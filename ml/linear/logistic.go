@@ -169,8 +169,12 @@ func (m *LogisticRegression) PredictProba(X *ml.Matrix) ([]float64, error) {
 }
 
 // PredictRow returns P(y=1) for one row of len(Coef) values without
-// allocating.
+// allocating. It returns NaN, rather than failing, when the model is not
+// fitted or the row is too short.
 func (m *LogisticRegression) PredictRow(row []float64) float64 {
+	if len(m.Coef) == 0 || len(row) < len(m.Coef) {
+		return math.NaN()
+	}
 	z := m.Intercept
 	for j, w := range m.Coef {
 		z += w * row[j]

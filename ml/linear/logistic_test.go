@@ -178,3 +178,17 @@ func TestSigmoidExtremes(t *testing.T) {
 		}
 	}
 }
+
+func TestLogisticPredictRowGuards(t *testing.T) {
+	if got := NewLogisticRegression().PredictRow([]float64{1}); !math.IsNaN(got) {
+		t.Errorf("PredictRow before Fit = %v, want NaN", got)
+	}
+	X, y := smallData()
+	m := NewLogisticRegression()
+	if err := m.Fit(context.Background(), X, y, nil); err != nil {
+		t.Fatal(err)
+	}
+	if got := m.PredictRow([]float64{1}); !math.IsNaN(got) {
+		t.Errorf("PredictRow with 1 of 2 features = %v, want NaN", got)
+	}
+}

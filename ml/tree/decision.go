@@ -3,6 +3,7 @@ package tree
 import (
 	"context"
 	"fmt"
+	"math"
 
 	"github.com/weir-ml/weir/ml"
 )
@@ -67,8 +68,14 @@ func (m *DecisionTreeClassifier) PredictProba(X *ml.Matrix) ([]float64, error) {
 	return predictMatrix([]*Tree{m.Tree}, m.NFeatures, X, 1)
 }
 
-// PredictRow returns P(y=1) for one row without allocating.
-func (m *DecisionTreeClassifier) PredictRow(row []float64) float64 { return m.Tree.PredictRow(row) }
+// PredictRow returns P(y=1) for one row without allocating, or NaN when
+// the model is not fitted or the row is too short.
+func (m *DecisionTreeClassifier) PredictRow(row []float64) float64 {
+	if m.Tree == nil || len(row) < m.NFeatures {
+		return math.NaN()
+	}
+	return m.Tree.PredictRow(row)
+}
 
 // Fit grows the tree on targets y with optional sample weights.
 func (m *DecisionTreeRegressor) Fit(ctx context.Context, X *ml.Matrix, y, weights []float64) error {
@@ -88,8 +95,14 @@ func (m *DecisionTreeRegressor) Predict(X *ml.Matrix) ([]float64, error) {
 	return predictMatrix([]*Tree{m.Tree}, m.NFeatures, X, 1)
 }
 
-// PredictRow returns the prediction for one row without allocating.
-func (m *DecisionTreeRegressor) PredictRow(row []float64) float64 { return m.Tree.PredictRow(row) }
+// PredictRow returns the prediction for one row without allocating, or NaN
+// when the model is not fitted or the row is too short.
+func (m *DecisionTreeRegressor) PredictRow(row []float64) float64 {
+	if m.Tree == nil || len(row) < m.NFeatures {
+		return math.NaN()
+	}
+	return m.Tree.PredictRow(row)
+}
 
 func fitTree(ctx context.Context, X *ml.Matrix, y, weights []float64, classifier bool, pr Params, seed uint64) (*Tree, []float64, error) {
 	if err := ctx.Err(); err != nil {

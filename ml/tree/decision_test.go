@@ -162,3 +162,23 @@ func TestQuantileBinsOnWideColumn(t *testing.T) {
 		}
 	}
 }
+
+func TestPredictRowGuards(t *testing.T) {
+	X := matrixFromRows([][]float64{{1, 2}, {2, 1}, {3, 0}, {4, 1}})
+	y := []float64{0, 0, 1, 1}
+	var unfitted []ml.RowPredictor
+	unfitted = append(unfitted, NewDecisionTreeClassifier(), NewDecisionTreeRegressor(), NewRandomForestClassifier(), NewRandomForestRegressor())
+	for _, m := range unfitted {
+		if got := m.PredictRow([]float64{1, 2}); !math.IsNaN(got) {
+			t.Errorf("%T: PredictRow before Fit = %v, want NaN", m, got)
+		}
+	}
+	m := NewRandomForestClassifier()
+	m.NEstimators = 3
+	if err := m.Fit(context.Background(), X, y, nil); err != nil {
+		t.Fatal(err)
+	}
+	if got := m.PredictRow([]float64{1}); !math.IsNaN(got) {
+		t.Errorf("PredictRow with 1 of 2 features = %v, want NaN", got)
+	}
+}

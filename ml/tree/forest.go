@@ -115,8 +115,13 @@ func (m *RandomForestRegressor) Predict(X *ml.Matrix) ([]float64, error) {
 }
 
 // PredictRow returns the mean of the trees' predictions for one row without
-// allocating.
-func (f *Forest) PredictRow(row []float64) float64 { return meanPrediction(f.Trees, row) }
+// allocating, or NaN when the forest is not fitted or the row is too short.
+func (f *Forest) PredictRow(row []float64) float64 {
+	if len(f.Trees) == 0 || len(row) < f.NFeatures {
+		return math.NaN()
+	}
+	return meanPrediction(f.Trees, row)
+}
 
 func (f *Forest) predict(X *ml.Matrix) ([]float64, error) {
 	if len(f.Trees) == 0 {
