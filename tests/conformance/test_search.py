@@ -13,7 +13,7 @@ import mlflow
 import pandas as pd
 import pytest
 from mlflow import MlflowClient
-from mlflow.entities import Metric, Param, RunTag, ViewType
+from mlflow.entities import DatasetInput, InputTag, Metric, Param, RunTag, ViewType
 
 from support import raises_code
 
@@ -103,13 +103,15 @@ def _create(client: MlflowClient, exp_id: str, spec: Logged) -> None:
         tags=[RunTag(k, v) for k, v in spec.tags.items()],
     )
     if spec.datasets:
-        with mlflow.start_run(run_id=spec.run_id):
-            for name, context in spec.datasets:
-                ds = mlflow.data.from_pandas(DATASETS[name], name=name)
-                mlflow.log_input(ds, context=context)
-                spec.digests.append(ds.digest)
-    # start_run(run_id=...) ends the run as FINISHED; set the real status last.
-    if spec.status != "RUNNING" or spec.datasets:
+        inputs = []
+        for name, context in spec.datasets:
+            ds = mlflow.data.from_pandas(DATASETS[name], name=name)
+            spec.digests.append(ds.digest)
+            inputs.append(DatasetInput(ds._to_mlflow_entity(), [InputTag("mlflow.data.context", context)]))
+        # The client call, not the fluent one: start_run(run_id=...) would
+        # depend on whichever experiment an earlier test made active.
+        client.log_inputs(spec.run_id, datasets=inputs)
+    if spec.status != "RUNNING":
         client.update_run(spec.run_id, status=spec.status)
     if spec.end is not None:
         client.set_terminated(spec.run_id, status=spec.status, end_time=spec.end)
