@@ -53,7 +53,7 @@ func (s *LoggedModelService) SearchLoggedModels(ctx context.Context, ls tracking
 	if err != nil {
 		return nil, "", err
 	}
-	offset, err := tracking.DecodePageToken(ls.PageToken)
+	offset, err := decodeLoggedModelToken(ls)
 	if err != nil {
 		return nil, "", err
 	}
@@ -90,7 +90,9 @@ func (s *LoggedModelService) SearchLoggedModels(ctx context.Context, ls tracking
 		}
 		if len(ms) > limit {
 			ms = ms[:limit]
-			next = tracking.EncodePageToken(offset + limit)
+			if next, err = encodeLoggedModelToken(offset+limit, ls); err != nil {
+				return err
+			}
 		}
 		return loadLoggedModelData(ctx, tx, ms)
 	})

@@ -293,6 +293,16 @@ func testSearchLoggedModels(t *testing.T, f *fixture) {
 	if err != nil || !slices.Equal(modelNamesLM(rest), []string{"a"}) || last != "" || len(ms) != 3 {
 		t.Errorf("second page = %v, next %q, %v", modelNamesLM(rest), last, err)
 	}
+	// A token only pages the query it was made for.
+	for _, other := range []tracking.LoggedModelSearch{
+		{ExperimentIDs: []string{exp, "0"}, MaxResults: 3, PageToken: next},
+		{ExperimentIDs: []string{exp}, MaxResults: 3, PageToken: next, Filter: "name = 'a'"},
+		{ExperimentIDs: []string{exp}, MaxResults: 3, PageToken: next, OrderBy: []tracking.LoggedModelOrder{{FieldName: "name"}}},
+	} {
+		if _, _, err := f.lm.SearchLoggedModels(ctx, other); weir.ErrorCode(err) != weir.ErrInvalidParameterValue {
+			t.Errorf("token reused for %+v: %v, want INVALID_PARAMETER_VALUE", other, err)
+		}
+	}
 	both, _, err := f.lm.SearchLoggedModels(ctx, tracking.LoggedModelSearch{ExperimentIDs: []string{exp, "0"}, Filter: "name IN ('a', 'elsewhere')"})
 	if err != nil || !slices.Equal(modelNamesLM(both), []string{"elsewhere", "a"}) {
 		t.Errorf("two experiments = %v, %v", modelNamesLM(both), err)
