@@ -34,13 +34,13 @@ func TestMLflowPythonRegistry(t *testing.T) {
 	if err != nil || !strings.HasSuffix(strings.TrimSpace(string(out)), "OK") {
 		t.Fatalf("mlflow registry script failed: %v\n%s", err, out)
 	}
-	// One test delivery, two model versions and one alias; the receiver
+	// One test delivery, three model versions and two aliases; the receiver
 	// rejects any delivery whose signature does not verify.
 	got := map[string]int{}
-	for _, ev := range rcv.wait(t, 4) {
+	for _, ev := range rcv.wait(t, 6) {
 		got[ev.Entity+"."+ev.Action]++
 	}
-	if got["model_version.created"] != 3 || got["model_version_alias.created"] != 1 {
-		t.Errorf("events: got %v, want model_version.created x3 (one a test) and model_version_alias.created x1", got)
+	if got["model_version.created"] != 4 || got["model_version_alias.created"] != 2 {
+		t.Errorf("events: got %v, want model_version.created x4 (one a test) and model_version_alias.created x2", got)
 	}
 }

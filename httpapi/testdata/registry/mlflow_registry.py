@@ -87,6 +87,24 @@ expect_error("RESOURCE_DOES_NOT_EXIST", client.get_model_version, "bank-renamed"
 client.delete_registered_model("bank-renamed")
 expect_error("RESOURCE_DOES_NOT_EXIST", client.get_registered_model, "bank-renamed")
 
+# The whole MLflow 3 model flow: log_model creates, uploads and finalizes a
+# logged model; register_model makes a version of it; models:/ URIs load
+# it back through the registry and the artifact proxy.
+import numpy as np
+from sklearn.linear_model import LogisticRegression
+
+X = np.array([[0.0], [1.0], [2.0], [3.0]])
+y = np.array([0, 0, 1, 1])
+with mlflow.start_run():
+    info = mlflow.sklearn.log_model(LogisticRegression().fit(X, y), name="clf")
+logged = client.get_logged_model(info.model_id)
+assert logged.status == LoggedModelStatus.READY, logged.status
+registered = mlflow.register_model(f"models:/{info.model_id}", "bank-sk")
+assert registered.version == "1", registered
+client.set_registered_model_alias("bank-sk", "prod", "1")
+loaded = mlflow.pyfunc.load_model("models:/bank-sk@prod")
+assert list(loaded.predict(X)) == [0, 0, 1, 1], loaded.predict(X)
+
 client.delete_webhook(hook.webhook_id)
 expect_error("RESOURCE_DOES_NOT_EXIST", client.get_webhook, hook.webhook_id)
 assert client.finalize_logged_model(model.model_id, LoggedModelStatus.READY).status == LoggedModelStatus.READY
