@@ -277,3 +277,39 @@ func TestBackoff(t *testing.T) {
 		}
 	}
 }
+
+// TestLogsHoldNoSecrets: outcome lines name the webhook and the URL without
+// credentials, and never the secret, whether the delivery fails or not.
+func TestLogsHoldNoSecrets(t *testing.T) {
+	var buf strings.Builder
+	var mu sync.Mutex
+	rcv := newReceiver(t, http.StatusBadRequest)
+	d, done := newTestDispatcher(t)
+	d.Logger = slog.New(slog.NewTextHandler(lockedWriter{&mu, &buf}, nil))
+	for _, u := range []string{rcv.URL + "/x?token=tok3n", "http://user:passw0rd@127.0.0.1:1/y?token=tok3n", rcv.URL + "/ok"} {
+		d.Enqueue(Delivery{Target: Target{ID: "wh-9", URL: u, Secret: "s3cr3t-value"}, Event: Event{"MODEL_VERSION", "CREATED"}})
+		wait(t, done)
+	}
+	mu.Lock()
+	logs := buf.String()
+	mu.Unlock()
+	for _, leak := range []string{"s3cr3t-value", "tok3n", "passw0rd"} {
+		if strings.Contains(logs, leak) {
+			t.Errorf("logs contain %q:\n%s", leak, logs)
+		}
+	}
+	if strings.Count(logs, "webhook_id=wh-9") != 3 || !strings.Contains(logs, "webhook delivery failed") {
+		t.Errorf("logs do not report every outcome:\n%s", logs)
+	}
+}
+
+type lockedWriter struct {
+	mu *sync.Mutex
+	w  io.Writer
+}
+
+func (l lockedWriter) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.w.Write(p)
+}
