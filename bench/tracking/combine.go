@@ -196,9 +196,9 @@ func cell(r *report, op opRef, get func(result) float64) string {
 	case !ok:
 		return "not run"
 	case x.OK == 0:
-		return fmt.Sprintf("failed (%d errors)", x.Errors)
+		return fmt.Sprintf("failed (%s)", plural(x.Errors, "error"))
 	case x.Errors > 0:
-		return fmt.Sprintf("%s (%d errors)", num(get(x)), x.Errors)
+		return fmt.Sprintf("%s (%s)", num(get(x)), plural(x.Errors, "error"))
 	}
 	return num(get(x))
 }
@@ -310,4 +310,12 @@ func fmtRatio(v float64) string {
 		return "n/a"
 	}
 	return fmt.Sprintf("%.1f×", v)
+}
+
+// plural writes "1 error", "2 errors".
+func plural(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return fmt.Sprintf("%d %ss", n, noun)
 }

@@ -10,11 +10,15 @@
 #   SERVERS       which servers, in order (default "weir mlflow fasttrackml")
 #   CLIENTS       concurrent clients (default 8)
 #   LOADGEN_ARGS  load-generator flags for weir and FastTrackML
-#                 (default "-duration 10s -min-ops 200 -max-duration 30s")
-#   MLFLOW_ARGS   load-generator flags for mlflow, which is far slower
-#                 (default "-duration 10s -min-ops 100 -max-duration 30s -wait 5m")
+#                 (default "-duration 5s -min-ops 100 -max-duration 20s")
+#   MLFLOW_ARGS   load-generator flags for mlflow, which is far slower and
+#                 can take minutes to start on a busy machine
+#                 (default "-duration 5s -min-ops 100 -max-duration 20s -wait 5m")
 #   FML_VENV      virtualenv for FastTrackML, created if missing
 #                 (default bench/tracking/.venv-fml)
+#   WEIR_FROM     "HEAD" (default) builds weir from the last commit, exported
+#                 with git archive, so edits in progress in the work tree
+#                 cannot break or skew the run; "worktree" builds the work tree
 #
 # The servers run one at a time, not together: an idle mlflow server keeps
 # job-consumer processes polling, which would steal CPU from the server under
@@ -26,9 +30,10 @@ root=$(cd "$here/../.." && pwd)
 PYTHON=${PYTHON:-/work/venv/bin/python}
 SERVERS=${SERVERS:-weir mlflow fasttrackml}
 CLIENTS=${CLIENTS:-8}
-LOADGEN_ARGS=${LOADGEN_ARGS:--duration 10s -min-ops 200 -max-duration 30s}
-MLFLOW_ARGS=${MLFLOW_ARGS:--duration 10s -min-ops 100 -max-duration 30s -wait 5m}
+LOADGEN_ARGS=${LOADGEN_ARGS:--duration 5s -min-ops 100 -max-duration 20s}
+MLFLOW_ARGS=${MLFLOW_ARGS:--duration 5s -min-ops 100 -max-duration 20s -wait 5m}
 FML_VENV=${FML_VENV:-$here/.venv-fml}
+WEIR_FROM=${WEIR_FROM:-HEAD}
 FML_VERSION=0.6.0
 SEARCH_RUNS=10000
 HISTORY_POINTS=100000
@@ -51,6 +56,7 @@ stop_group() {
 		sleep 0.5
 	done
 	kill -KILL -- "-$g" 2>/dev/null || true
+	wait "$g" 2>/dev/null || true
 }
 
 cleanup() {
@@ -97,15 +103,29 @@ bench() {
 }
 
 run_weir() {
-	local dir=$tmp/weir port
+	local dir=$tmp/weir port src=$root rev
 	mkdir -p "$dir/artifacts"
-	if ! (cd "$root" && go build -o "$tmp/weir" ./cmd/weir) 2>"$tmp/weir-build.log"; then
+	case $WEIR_FROM in
+	HEAD)
+		rev=$(git -C "$root" rev-parse --short HEAD)
+		src=$tmp/weir-src
+		mkdir -p "$src"
+		git -C "$root" archive HEAD | tar -x -C "$src"
+		;;
+	worktree) rev="$(git -C "$root" rev-parse --short HEAD) plus uncommitted work-tree changes" ;;
+	*)
+		log "WEIR_FROM must be HEAD or worktree, not $WEIR_FROM"
+		exit 2
+		;;
+	esac
+	log "building weir ($rev)"
+	if ! (cd "$src" && go build -o "$tmp/weir" ./cmd/weir) 2>"$tmp/weir-build.log"; then
 		log "weir does not build; skipping it:"
 		cat "$tmp/weir-build.log" >&2
-		notes+=("weir: not measured, \`go build ./cmd/weir\` failed.")
+		notes+=("weir: not measured, \`go build ./cmd/weir\` failed at $rev.")
 		return
 	fi
-	versions+=("weir: commit $(git -C "$root" rev-parse --short HEAD)")
+	versions+=("weir: commit $rev")
 	port=$("$loadgen" -free-port)
 	start weir "$tmp/weir" server --host 127.0.0.1 --port "$port" \
 		--backend-store-uri "sqlite:///$dir/weir.db" --artifacts-destination "$dir/artifacts"
