@@ -243,6 +243,12 @@ def test_search_order_by(client, family, order_by, key, reverse):
     assert _names(got) == [e.name for e in sorted(exps, key=key, reverse=reverse)]
 
 
+def test_search_default_order_is_newest_first(client, family):
+    prefix, exps = family
+    want = [e.name for e in sorted(exps, key=lambda e: (e.creation_time, int(e.experiment_id)), reverse=True)]
+    assert _names(_search(client, prefix)) == want
+
+
 def test_search_view_types(client, family):
     prefix, exps = family
     client.delete_experiment(exps[1].experiment_id)

@@ -117,6 +117,32 @@ def test_latest_metric_ties_on_step_use_timestamp(client, run_id):
     assert client.get_run(run_id).data.metrics["acc"] == 0.9
 
 
+def test_metric_int64_step_and_timestamp(client, run_id):
+    client.log_metric(run_id, "m", 1.0, timestamp=2**41, step=2**40)
+    (point,) = client.get_metric_history(run_id, "m")
+    assert (point.step, point.timestamp) == (2**40, 2**41)
+
+
+@pytest.mark.parametrize(
+    "sent, want", [("NaN", float("nan")), ("Infinity", float("inf")), ("-Infinity", float("-inf")), (2, 2.0)]
+)
+def test_metric_values_as_protobuf_json(client, run_id, sent, want):
+    # Protobuf JSON allows these strings for doubles; the client sends them for NaN and ±inf.
+    assert_rest_ok(rest("POST", "runs/log-metric", {"run_id": run_id, "key": "m", "value": sent, "timestamp": 5}))
+    assert _same_float(client.get_run(run_id).data.metrics["m"], want)
+
+
+def test_legacy_run_uuid_field(client, run_id):
+    # Old clients send run_uuid instead of run_id.
+    assert_rest_ok(rest("POST", "runs/log-metric", {"run_uuid": run_id, "key": "m", "value": 2.0, "timestamp": 5}))
+    assert_rest_ok(rest("POST", "runs/log-parameter", {"run_uuid": run_id, "key": "p", "value": "v"}))
+    assert_rest_ok(rest("POST", "runs/set-tag", {"run_uuid": run_id, "key": "t", "value": "v"}))
+    body = assert_rest_ok(rest("GET", "runs/get", params={"run_uuid": run_id}))
+    assert body["run"]["info"]["run_id"] == run_id
+    data = client.get_run(run_id).data
+    assert (data.metrics, data.params, data.tags["t"]) == ({"m": 2.0}, {"p": "v"}, "v")
+
+
 def test_metric_default_step_and_timestamp(client, run_id):
     before = int(time.time() * 1000)
     client.log_metric(run_id, "m", 1.0)

@@ -195,6 +195,12 @@ FILTERS = [
     ("tags.team != 'risk'", lambda r: r.tag("team") not in (None, "risk")),
     ("tags.team LIKE 'R%'", lambda r: _like(r.tag("team"), "R%")),
     ("tag.team ILIKE 'r%'", lambda r: _like(r.tag("team"), "r%", ci=True)),
+    ("tags.team like 'r%'", lambda r: _like(r.tag("team"), "r%")),
+    ("tags.team ilike 'RIS_'", lambda r: _like(r.tag("team"), "RIS_", ci=True)),
+    ("tags.team LIKE 'ri_k'", lambda r: _like(r.tag("team"), "ri_k")),
+    ('tags.team = "risk"', lambda r: r.tag("team") == "risk"),
+    ("`tags`.team = 'growth'", lambda r: r.tag("team") == "growth"),
+    ("tags.team != ''", lambda r: r.tag("team") not in (None, "")),
     ("tags.priority IS NULL", lambda r: r.tag("priority") is None),
     ("tags.priority IS NOT NULL", lambda r: r.tag("priority") is not None),
     ("tags.`my key` = 'a'", lambda r: r.tag("my key") == "a"),
@@ -206,12 +212,14 @@ FILTERS = [
     ("attributes.status != 'RUNNING'", lambda r: r.status != "RUNNING"),
     ("attr.status LIKE 'F%'", lambda r: _like(r.status, "F%")),
     ("attributes.run_name = 'gamma'", lambda r: r.name == "gamma"),
+    ("attributes.run_name != 'gamma'", lambda r: r.name != "gamma"),
     ("run_name LIKE '%-run'", lambda r: _like(r.name, "%-run")),
     ("attributes.run_name ILIKE 'e%'", lambda r: _like(r.name, "e%", ci=True)),
     ("attributes.`Run name` = 'gamma'", lambda r: r.name == "gamma"),
     ("attributes.run_id IN ('{id0}', '{id3}')", lambda r: r.name in ("alpha-run", "delta-run")),
     ("attributes.run_id NOT IN ('{id0}', '{id3}')", lambda r: r.name not in ("alpha-run", "delta-run")),
     ("attributes.run_id = '{id1}'", lambda r: r.name == "beta-run"),
+    ("run_id = '{id2}'", lambda r: r.name == "gamma"),
     ("attributes.start_time >= 3000", lambda r: r.start >= 3000),
     ("attributes.start_time < 3000", lambda r: r.start < 3000),
     ("created = 4000", lambda r: r.start == 4000),
@@ -234,6 +242,11 @@ FILTERS = [
         lambda r: r.status == "FINISHED" and r.start > 1000 and r.params.get("model") == "rf",
     ),
     ("params.model = 'lr' AND params.model = 'rf'", lambda r: False),
+    (
+        "tags.team = 'risk'  and  attributes.status = 'FINISHED'",
+        lambda r: r.tag("team") == "risk" and r.status == "FINISHED",
+    ),
+    ("metrics.loss > 0", lambda r: _cmp(_num(r.metrics, "loss"), ">", 0)),
     ("", lambda r: True),
 ]
 
@@ -287,6 +300,7 @@ def test_fluent_search_runs_list_output(logged):
 
 def _value_for(r, key):
     entity, _, name = key.partition(".")
+    name = name.strip("`\"")
     if entity == "metrics":
         return r.metrics.get(name)
     if entity == "params":
@@ -337,6 +351,8 @@ ORDERS = [
     ["attributes.run_name DESC"],
     ["status ASC"],
     ["user_id DESC"],
+    ["metrics.`m with space` DESC"],
+    ["tags.`my key` ASC"],
     ["params.model ASC", "metrics.acc DESC"],
     ["tags.team ASC", "attributes.run_name DESC"],
     ["attributes.status DESC", "end_time ASC"],
@@ -448,6 +464,9 @@ def test_search_returns_run_contents(client, logged):
         "attributes.run_id IN 'abc'",
         "attributes.status IN ('FINISHED')",
         "(params.model = 'lr')",
+        "tags.team IN ('risk')",
+        "PARAMS.model = 'lr'",
+        "attributes.end_time IS NULL",
     ],
 )
 def test_malformed_filter(client, logged, filter_string):
