@@ -17,22 +17,27 @@ const maxBins = 256
 // binned is the training matrix with each value replaced by its bin. A
 // feature with at most maxBins distinct values gets one bin per value (exact:
 // splits are then the same as sorting every node, as scikit-learn does);
-// otherwise bins hold about equal numbers of rows.
+// otherwise bins hold about equal numbers of rows. Missing values (NaN) get
+// a bin of their own after the value bins, so a feature with missing values
+// has at most maxBins-1 value bins.
 type binned struct {
 	rows  int
 	bins  [][]uint8   // bins[j][i] is the bin of X[i, j]
-	upper [][]float64 // upper[j][b]: values ≤ upper[j][b] fall in bin b or below
+	upper [][]float64 // upper[j][b]: values ≤ upper[j][b] fall in value bin b or below
 	// values[j][b] is the single value in bin b when feature j is exact,
 	// nil otherwise. Split thresholds are then midpoints between the values
 	// present in the node, as scikit-learn places them.
 	values [][]float64
+	// missing[j] reports NaNs in feature j; their bin is len(upper[j]).
+	missing []bool
 }
 
 // binMatrix bins every column of X, in parallel over columns. It fails on
-// missing or infinite values.
+// infinite values.
 func binMatrix(X *ml.Matrix, workers int) (*binned, error) {
 	p := X.NumCols()
-	b := &binned{rows: X.Rows, bins: make([][]uint8, p), upper: make([][]float64, p), values: make([][]float64, p)}
+	b := &binned{rows: X.Rows, bins: make([][]uint8, p), upper: make([][]float64, p),
+		values: make([][]float64, p), missing: make([]bool, p)}
 	errs := make([]error, p)
 	var wg sync.WaitGroup
 	next := make(chan int)
@@ -59,15 +64,32 @@ func binMatrix(X *ml.Matrix, workers int) (*binned, error) {
 	return b, nil
 }
 
-func (b *binned) binColumn(j int, col, sorted []float64) error {
+// missingBin returns the bin of feature f's missing values (a bin no row
+// has when the feature has none).
+func (b *binned) missingBin(f int) int { return len(b.upper[f]) }
+
+func (b *binned) binColumn(j int, col, scratch []float64) error {
+	nNaN := 0
 	for i, v := range col {
-		if math.IsNaN(v) || math.IsInf(v, 0) {
-			return fmt.Errorf("X[%d, %d] = %v: features must be finite (impute missing values first)", i, j, v)
+		if math.IsInf(v, 0) {
+			return fmt.Errorf("X[%d, %d] = %v: features must be finite or NaN (missing)", i, j, v)
+		}
+		if v != v {
+			nNaN++
 		}
 	}
-	distinct, counts := fewDistinct(col)
+	limit := maxBins
+	if nNaN > 0 {
+		limit = maxBins - 1
+	}
+	distinct, counts := fewDistinct(col, limit)
 	if distinct == nil {
-		copy(sorted, col)
+		sorted := scratch[:0]
+		for _, v := range col {
+			if v == v {
+				sorted = append(sorted, v)
+			}
+		}
 		slices.Sort(sorted)
 		// Compact the sorted values in place into distinct values and counts.
 		distinct = sorted[:0]
@@ -80,7 +102,10 @@ func (b *binned) binColumn(j int, col, sorted []float64) error {
 			counts = append(counts, 1)
 		}
 	}
-	if len(distinct) <= maxBins {
+	switch {
+	case len(distinct) == 0: // every value missing: one empty value bin
+		b.upper[j] = []float64{math.Inf(1)}
+	case len(distinct) <= limit:
 		b.values[j] = append([]float64(nil), distinct...)
 		up := make([]float64, len(distinct))
 		for k := range up[:len(up)-1] {
@@ -88,31 +113,40 @@ func (b *binned) binColumn(j int, col, sorted []float64) error {
 		}
 		up[len(up)-1] = math.Inf(1)
 		b.upper[j] = up
-	} else {
-		b.upper[j] = quantileEdges(distinct, counts, len(col))
+	default:
+		b.upper[j] = quantileEdges(distinct, counts, len(col)-nNaN, limit)
 	}
 	codes := make([]uint8, len(col))
 	up := b.upper[j]
 	for i, v := range col {
+		if v != v {
+			codes[i] = uint8(len(up))
+			continue
+		}
 		codes[i] = uint8(sort.SearchFloat64s(up, v)) // first bin whose upper bound is ≥ v
 	}
 	b.bins[j] = codes
+	b.missing[j] = nNaN > 0
 	return nil
 }
 
-// fewDistinct returns the sorted distinct values of col, or nil when there
-// are more than maxBins. Indicator and small-integer columns are common, and
-// finding their few values by binary search is much cheaper than sorting.
-func fewDistinct(col []float64) ([]float64, []int) {
-	distinct := make([]float64, 0, maxBins)
-	counts := make([]int, 0, maxBins)
+// fewDistinct returns the sorted distinct non-missing values of col and
+// their counts, or nil when there are more than limit. Indicator and
+// small-integer columns are common, and finding their few values by binary
+// search is much cheaper than sorting.
+func fewDistinct(col []float64, limit int) ([]float64, []int) {
+	distinct := make([]float64, 0, limit)
+	counts := make([]int, 0, limit)
 	for _, v := range col {
+		if v != v {
+			continue
+		}
 		k, ok := slices.BinarySearch(distinct, v)
 		if ok {
 			counts[k]++
 			continue
 		}
-		if len(distinct) == maxBins {
+		if len(distinct) == limit {
 			return nil, nil
 		}
 		distinct = slices.Insert(distinct, k, v)
@@ -121,17 +155,17 @@ func fewDistinct(col []float64) ([]float64, []int) {
 	return distinct, counts
 }
 
-// quantileEdges returns upper bin bounds that give each of maxBins bins about
-// the same number of rows, from the sorted distinct values and their counts.
-// A value is never split across bins, so a value shared by many rows gets a
-// bin of its own.
-func quantileEdges(distinct []float64, counts []int, n int) []float64 {
+// quantileEdges returns upper bounds for at most nBins bins holding about
+// the same number of the n rows, from the sorted distinct values and their
+// counts. A value is never split across bins, so a value shared by many rows
+// gets a bin of its own.
+func quantileEdges(distinct []float64, counts []int, n, nBins int) []float64 {
 	var up []float64
 	remaining := n
 	acc := 0
 	for k := 0; k < len(distinct)-1; k++ {
 		acc += counts[k]
-		binsLeft := maxBins - len(up)
+		binsLeft := nBins - len(up)
 		if binsLeft <= 1 {
 			break
 		}
@@ -145,12 +179,12 @@ func quantileEdges(distinct []float64, counts []int, n int) []float64 {
 	return append(up, math.Inf(1))
 }
 
-// midpoint returns (a+b)/2, or a when rounding (or overflow) would put it at
-// b or beyond: the split "x ≤ t" must keep a on the left and b on the right.
-// This is also scikit-learn's rule, so exact features get its thresholds.
+// midpoint returns a/2 + b/2 (scikit-learn's threshold between two adjacent
+// values, which cannot overflow), or a when rounding would put it at b: the
+// split "x ≤ t" must keep a on the left and b on the right.
 func midpoint(a, b float64) float64 {
-	m := (a + b) / 2
-	if m >= b || m < a || math.IsInf(m, 0) {
+	m := a/2 + b/2
+	if m >= b || m < a {
 		return a
 	}
 	return m

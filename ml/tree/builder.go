@@ -28,10 +28,13 @@ type binStat struct {
 
 // split is the best split found at a node.
 type split struct {
-	feature   int
-	bin       uint8 // last bin sent left
-	threshold float64
-	proxy     float64 // larger is better; comparable within one node only
+	feature int
+	bin     uint8 // last value bin sent left
+	// missingLeft sends missing values left; partition and prediction
+	// both follow it.
+	missingLeft bool
+	threshold   float64
+	proxy       float64 // larger is better; comparable within one node only
 }
 
 // stackItem is a node waiting to be grown: rows lo..hi of the builder's
@@ -129,9 +132,9 @@ func (b *builder) growNode(it stackItem) {
 	if !ok {
 		return
 	}
-	mid := b.partition(it.lo, it.hi, s.feature, s.bin)
+	mid := b.partition(it.lo, it.hi, s.feature, s.bin, s.missingLeft)
 	nd := &b.nodes[id]
-	nd.Feature, nd.Threshold, nd.bin = int32(s.feature), s.threshold, s.bin
+	nd.Feature, nd.Threshold, nd.bin, nd.MissingLeft = int32(s.feature), s.threshold, s.bin, s.missingLeft
 	b.stack = append(b.stack,
 		stackItem{lo: mid, hi: it.hi, depth: it.depth + 1, parent: id},
 		stackItem{lo: it.lo, hi: mid, depth: it.depth + 1, parent: id, left: true})
@@ -162,11 +165,13 @@ func (b *builder) findSplit(lo, hi int) (split, bool) {
 // A bit set of the bins touched lets the scan and the reset visit only the
 // non-empty bins, in order, without sorting or clearing all 256.
 func (b *builder) evalFeature(lo, hi, f int, best *split, found *bool) (constant bool) {
-	switch len(b.data.upper[f]) {
-	case 1:
-		return true
-	case 2:
-		return b.evalBinary(lo, hi, f, best, found)
+	if !b.data.missing[f] {
+		switch len(b.data.upper[f]) {
+		case 1:
+			return true
+		case 2:
+			return b.evalBinary(lo, hi, f, best, found)
+		}
 	}
 	return b.evalHistogram(lo, hi, f, best, found)
 }
@@ -236,7 +241,12 @@ func (b *builder) evalBinary(lo, hi, f int, best *split, found *bool) (constant 
 	return false
 }
 
-// scanSplits evaluates the split after each non-empty bin but the last.
+// scanSplits evaluates the split after each non-empty value bin. When the
+// node has missing values (the last touched bin) each split is tried with
+// them on the right and on the left, and "all values left, missing right"
+// is tried too, as scikit-learn does. Without missing values in the node,
+// a split sends future missing values to the child with more rows, also as
+// scikit-learn does.
 func (b *builder) scanSplits(f, n int, touched []uint8, best *split, found *bool) {
 	h := &b.hist
 	var tw, twy float64
@@ -244,27 +254,54 @@ func (b *builder) scanSplits(f, n int, touched []uint8, best *split, found *bool
 		tw += h[bin].w
 		twy += h[bin].wy
 	}
-	minLeaf := b.cfg.minLeaf
+	vals := touched
+	var miss binStat
+	if b.data.missing[f] && int(touched[len(touched)-1]) == b.data.missingBin(f) {
+		miss = h[touched[len(touched)-1]]
+		vals = touched[:len(touched)-1]
+	}
+	hasMiss := miss.n > 0
 	var lw, lwy float64
 	ln := 0
-	for t := 0; t < len(touched)-1; t++ {
-		s := &h[touched[t]]
+	for t := range vals {
+		s := &h[vals[t]]
 		lw += s.w
 		lwy += s.wy
 		ln += int(s.n)
-		if ln < minLeaf {
-			continue
-		}
-		if n-ln < minLeaf {
+		last := t == len(vals)-1
+		if last && !hasMiss {
 			break
 		}
-		proxy := proxyGain(b.cfg.crit, lw, lwy, tw-lw, twy-lwy)
-		if proxy > best.proxy {
-			*found = true
-			*best = split{feature: f, bin: touched[t], proxy: proxy,
-				threshold: b.threshold(f, touched[t], touched[t+1])}
+		b.consider(f, n, ln, lw, lwy, tw, twy, vals, t, false, hasMiss, best, found)
+		if hasMiss && !last {
+			b.consider(f, n, ln+int(miss.n), lw+miss.w, lwy+miss.wy, tw, twy, vals, t, true, hasMiss, best, found)
 		}
 	}
+}
+
+// consider records the split with ln rows (weights lw, lwy) on the left,
+// after value bin vals[t], when it is valid and better than best.
+func (b *builder) consider(f, n, ln int, lw, lwy, tw, twy float64, vals []uint8, t int, missingLeft, hasMiss bool, best *split, found *bool) {
+	if ln < b.cfg.minLeaf || n-ln < b.cfg.minLeaf {
+		return
+	}
+	proxy := proxyGain(b.cfg.crit, lw, lwy, tw-lw, twy-lwy)
+	if proxy <= best.proxy {
+		return
+	}
+	*found = true
+	s := split{feature: f, bin: vals[t], proxy: proxy, missingLeft: missingLeft}
+	if t == len(vals)-1 {
+		// Every value left, only the missing rows right: NaN ≤ +Inf is false.
+		s.threshold = math.Inf(1)
+		s.bin = uint8(b.data.missingBin(f) - 1)
+	} else {
+		s.threshold = b.threshold(f, vals[t], vals[t+1])
+	}
+	if !hasMiss {
+		s.missingLeft = ln > n-ln
+	}
+	*best = s
 }
 
 // threshold returns the raw-value threshold between bins lastLeft and
@@ -277,10 +314,17 @@ func (b *builder) threshold(f int, lastLeft, firstRight uint8) float64 {
 	return b.data.upper[f][lastLeft]
 }
 
-// partition reorders rows lo..hi so that those with bin ≤ last come first,
-// and returns the index of the first row of the right child.
-func (b *builder) partition(lo, hi, f int, last uint8) int {
+// partition reorders rows lo..hi so that those going left (value bin ≤
+// last, or missing when missingLeft) come first, and returns the index of
+// the first row of the right child.
+func (b *builder) partition(lo, hi, f int, last uint8, missingLeft bool) int {
 	col := b.data.bins[f]
+	// The missing bin is the highest, so missing values going left need a
+	// rule that is not a single bound.
+	if missingLeft && b.data.missing[f] {
+		mb := uint8(b.data.missingBin(f))
+		return b.partitionFunc(lo, hi, func(bin uint8) bool { return bin <= last || bin == mb }, col)
+	}
 	i, j := lo, hi-1
 	for {
 		for i <= j && col[b.idx[i]] <= last {
@@ -292,12 +336,35 @@ func (b *builder) partition(lo, hi, f int, last uint8) int {
 		if i >= j {
 			return i
 		}
-		b.idx[i], b.idx[j] = b.idx[j], b.idx[i]
-		b.w[i], b.w[j] = b.w[j], b.w[i]
-		b.wy[i], b.wy[j] = b.wy[j], b.wy[i]
+		b.swap(i, j)
 		i++
 		j--
 	}
+}
+
+// partitionFunc is partition with any rule for the left side.
+func (b *builder) partitionFunc(lo, hi int, left func(uint8) bool, col []uint8) int {
+	i, j := lo, hi-1
+	for {
+		for i <= j && left(col[b.idx[i]]) {
+			i++
+		}
+		for i <= j && !left(col[b.idx[j]]) {
+			j--
+		}
+		if i >= j {
+			return i
+		}
+		b.swap(i, j)
+		i++
+		j--
+	}
+}
+
+func (b *builder) swap(i, j int) {
+	b.idx[i], b.idx[j] = b.idx[j], b.idx[i]
+	b.w[i], b.w[j] = b.w[j], b.w[i]
+	b.wy[i], b.wy[j] = b.wy[j], b.wy[i]
 }
 
 // impurity returns a node's impurity from its total weight W, weighted label

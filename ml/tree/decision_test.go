@@ -2,6 +2,7 @@ package tree
 
 import (
 	"context"
+	"encoding/json"
 	"math"
 	"testing"
 
@@ -180,5 +181,68 @@ func TestPredictRowGuards(t *testing.T) {
 	}
 	if got := m.PredictRow([]float64{1}); !math.IsNaN(got) {
 		t.Errorf("PredictRow with 1 of 2 features = %v, want NaN", got)
+	}
+}
+
+func TestMissingValues(t *testing.T) {
+	nan := math.NaN()
+	// Feature 0 separates the classes only through its missingness;
+	// feature 1 is all missing; feature 2 never is.
+	X := matrixFromRows([][]float64{
+		{nan, nan, 1}, {nan, nan, 2}, {nan, nan, 3}, {1, nan, 4},
+		{2, nan, 5}, {3, nan, 6}, {nan, nan, 7}, {4, nan, 8},
+	})
+	y := []float64{1, 1, 1, 0, 0, 0, 1, 0}
+	m := NewDecisionTreeClassifier()
+	if err := m.Fit(context.Background(), X, y, nil); err != nil {
+		t.Fatal(err)
+	}
+	root := m.Tree.Nodes[0]
+	if root.Feature != 0 || !math.IsInf(root.Threshold, 1) || root.MissingLeft {
+		t.Errorf("root = %+v, want feature 0 split values left / missing right at +Inf", root)
+	}
+	for _, tt := range []struct {
+		row  []float64
+		want float64
+	}{
+		{[]float64{nan, nan, 0}, 1},
+		{[]float64{2.5, nan, 0}, 0},
+		{[]float64{100, 7, 100}, 0}, // unseen large value still counts as a value
+	} {
+		if got := m.PredictRow(tt.row); got != tt.want {
+			t.Errorf("PredictRow(%v) = %v, want %v", tt.row, got, tt.want)
+		}
+	}
+	// A forest on the same data, round-tripped through JSON, keeps the
+	// missing-value directions.
+	f := NewRandomForestClassifier()
+	f.NEstimators, f.Bootstrap, f.MaxFeatures = 3, false, "all"
+	if err := f.Fit(context.Background(), X, y, nil); err != nil {
+		t.Fatal(err)
+	}
+	data, err := json.Marshal(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var g RandomForestClassifier
+	if err := json.Unmarshal(data, &g); err != nil {
+		t.Fatal(err)
+	}
+	if got := g.PredictRow([]float64{nan, nan, 0}); got != 1 {
+		t.Errorf("forest after JSON: PredictRow(missing) = %v, want 1", got)
+	}
+}
+
+func TestMissingGoesToLargerChildWhenUnseen(t *testing.T) {
+	// Feature 0 has no missing values in training; its split sends 6 rows
+	// left and 2 right, so a missing value at prediction goes left.
+	X := matrixFromRows([][]float64{{1}, {2}, {3}, {4}, {5}, {6}, {7}, {8}})
+	y := []float64{0, 0, 0, 0, 0, 0, 1, 1}
+	m := NewDecisionTreeClassifier()
+	if err := m.Fit(context.Background(), X, y, nil); err != nil {
+		t.Fatal(err)
+	}
+	if got := m.PredictRow([]float64{math.NaN()}); got != 0 {
+		t.Errorf("PredictRow(NaN) = %v, want 0 (the larger child)", got)
 	}
 }

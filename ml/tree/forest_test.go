@@ -150,15 +150,15 @@ func TestForestMaxSamplesAndNoBootstrap(t *testing.T) {
 
 func TestForestErrors(t *testing.T) {
 	X, y := synthetic(50, 5, 6)
-	nan := ml.NewMatrix(2, 1)
-	nan.Cols[0][1] = math.NaN()
+	inf := ml.NewMatrix(2, 1)
+	inf.Cols[0][1] = math.Inf(-1)
 	tests := []struct {
 		name string
 		set  func(m *RandomForestClassifier)
 		X    *ml.Matrix
 		y    []float64
 	}{
-		{"nan", func(*RandomForestClassifier) {}, nan, []float64{0, 1}},
+		{"infinite feature", func(*RandomForestClassifier) {}, inf, []float64{0, 1}},
 		{"bad label", func(*RandomForestClassifier) {}, X, append(make([]float64, 49), 3)},
 		{"bad max features", func(m *RandomForestClassifier) { m.MaxFeatures = "half" }, X, y},
 		{"zero fraction", func(m *RandomForestClassifier) { m.MaxFeatures = "0" }, X, y},

@@ -11,7 +11,9 @@ import (
 const FormatVersion = 1
 
 // treeJSON stores a Tree as parallel arrays, one entry per node, which is
-// compact and reads like scikit-learn's tree_ attributes.
+// compact and reads like scikit-learn's tree_ attributes. JSON has no
+// infinity, so the +Inf threshold of a "values left, missing right" split is
+// written as the largest float64, which no finite-valued split produces.
 type treeJSON struct {
 	Feature   []int32   `json:"feature"`
 	Left      []int32   `json:"left"`
@@ -21,16 +23,27 @@ type treeJSON struct {
 	Impurity  []float64 `json:"impurity"`
 	Weight    []float64 `json:"weight"`
 	Samples   []int32   `json:"samples"`
+	// MissingLeft is left out when no node sends missing values left.
+	MissingLeft []bool `json:"missing_left,omitempty"`
 }
 
 // MarshalJSON writes the tree as parallel node arrays.
 func (t *Tree) MarshalJSON() ([]byte, error) {
 	n := len(t.Nodes)
 	s := treeJSON{make([]int32, n), make([]int32, n), make([]int32, n), make([]float64, n),
-		make([]float64, n), make([]float64, n), make([]float64, n), make([]int32, n)}
+		make([]float64, n), make([]float64, n), make([]float64, n), make([]int32, n), nil}
 	for i, nd := range t.Nodes {
 		s.Feature[i], s.Left[i], s.Right[i] = nd.Feature, nd.Left, nd.Right
 		s.Threshold[i], s.Value[i], s.Impurity[i], s.Weight[i], s.Samples[i] = nd.Threshold, nd.Value, nd.Impurity, nd.Weight, nd.Samples
+		if math.IsInf(nd.Threshold, 1) {
+			s.Threshold[i] = math.MaxFloat64
+		}
+		if nd.MissingLeft {
+			if s.MissingLeft == nil {
+				s.MissingLeft = make([]bool, n)
+			}
+			s.MissingLeft[i] = true
+		}
 	}
 	return json.Marshal(s)
 }
@@ -48,10 +61,19 @@ func (t *Tree) UnmarshalJSON(data []byte) error {
 			return fmt.Errorf("tree node arrays have different lengths (%d and %d)", n, l)
 		}
 	}
+	if s.MissingLeft != nil && len(s.MissingLeft) != n {
+		return fmt.Errorf("tree has %d missing_left flags for %d nodes", len(s.MissingLeft), n)
+	}
 	t.Nodes = make([]Node, n)
 	for i := range t.Nodes {
 		t.Nodes[i] = Node{Feature: s.Feature[i], Left: s.Left[i], Right: s.Right[i], Threshold: s.Threshold[i],
 			Value: s.Value[i], Impurity: s.Impurity[i], Weight: s.Weight[i], Samples: s.Samples[i]}
+		if s.MissingLeft != nil {
+			t.Nodes[i].MissingLeft = s.MissingLeft[i]
+		}
+		if s.Threshold[i] == math.MaxFloat64 {
+			t.Nodes[i].Threshold = math.Inf(1)
+		}
 	}
 	return nil
 }

@@ -2,7 +2,8 @@ package tree
 
 // Tree is a fitted binary decision tree stored as a flat array of nodes;
 // node 0 is the root. A row goes left at a split node when
-// row[Feature] ≤ Threshold (a missing value, NaN, goes right).
+// row[Feature] ≤ Threshold; a missing value (NaN) goes left when the node's
+// MissingLeft is set.
 type Tree struct {
 	Nodes []Node
 }
@@ -12,6 +13,10 @@ type Node struct {
 	Feature     int32   // split feature, -1 for a leaf
 	Left, Right int32   // child node indexes (split nodes only)
 	Threshold   float64 // split threshold (split nodes only)
+	// MissingLeft sends missing values left: set when that scored better in
+	// training, or, when the node saw no missing values, when the left child
+	// had more rows (scikit-learn's rule).
+	MissingLeft bool
 	// Value is the prediction: P(y=1) for a classifier, the mean target for
 	// a regressor (both weighted).
 	Value    float64
@@ -32,7 +37,7 @@ func (t *Tree) PredictRow(row []float64) float64 {
 		if n.Feature < 0 {
 			return n.Value
 		}
-		if row[n.Feature] <= n.Threshold {
+		if v := row[n.Feature]; v <= n.Threshold || (n.MissingLeft && v != v) {
 			i = n.Left
 		} else {
 			i = n.Right
@@ -49,7 +54,7 @@ func (t *Tree) predictBinned(b *binned, r int) float64 {
 		if n.Feature < 0 {
 			return n.Value
 		}
-		if b.bins[n.Feature][r] <= n.bin {
+		if bin := b.bins[n.Feature][r]; bin <= n.bin || (n.MissingLeft && int(bin) == b.missingBin(int(n.Feature))) {
 			i = n.Left
 		} else {
 			i = n.Right

@@ -41,10 +41,11 @@ func matrixFromRows(rows [][]float64) *ml.Matrix {
 // count, and its feature importances.
 func TestCARTMatchesScikitLearn(t *testing.T) {
 	var fx struct {
-		X, XTest [][]float64
-		Y, YReg  []float64
-		Weights  []float64
-		Cases    []struct {
+		X, XTest               [][]float64
+		XMissing, XTestMissing [][]*float64 // null is a missing value
+		Y, YReg                []float64
+		Weights                []float64
+		Cases                  []struct {
 			Name               string
 			Kind               string
 			Criterion          Criterion
@@ -52,6 +53,7 @@ func TestCARTMatchesScikitLearn(t *testing.T) {
 			MinSamplesLeaf     int `json:"min_samples_leaf"`
 			MinSamplesSplit    int `json:"min_samples_split"`
 			Weighted           bool
+			Missing            bool
 			ClassWeight        *string `json:"class_weight"`
 			Pred, PredTest     []float64
 			NLeaves            int       `json:"n_leaves"`
@@ -59,16 +61,21 @@ func TestCARTMatchesScikitLearn(t *testing.T) {
 		}
 	}
 	mustReadFixture(t, "tree_small.json", &struct {
-		X       *[][]float64 `json:"X"`
-		XTest   *[][]float64 `json:"X_test"`
-		Y       *[]float64   `json:"y"`
-		YReg    *[]float64   `json:"y_reg"`
-		Weights *[]float64   `json:"weights"`
-		Cases   any          `json:"cases"`
-	}{&fx.X, &fx.XTest, &fx.Y, &fx.YReg, &fx.Weights, &fx.Cases})
-	X, XT := matrixFromRows(fx.X), matrixFromRows(fx.XTest)
+		X       *[][]float64  `json:"X"`
+		XTest   *[][]float64  `json:"X_test"`
+		XM      *[][]*float64 `json:"X_missing"`
+		XTM     *[][]*float64 `json:"X_test_missing"`
+		Y       *[]float64    `json:"y"`
+		YReg    *[]float64    `json:"y_reg"`
+		Weights *[]float64    `json:"weights"`
+		Cases   any           `json:"cases"`
+	}{&fx.X, &fx.XTest, &fx.XMissing, &fx.XTestMissing, &fx.Y, &fx.YReg, &fx.Weights, &fx.Cases})
 	for _, c := range fx.Cases {
 		t.Run(c.Name, func(t *testing.T) {
+			X, XT := matrixFromRows(fx.X), matrixFromRows(fx.XTest)
+			if c.Missing {
+				X, XT = matrixWithNulls(fx.XMissing), matrixWithNulls(fx.XTestMissing)
+			}
 			pr := Params{Criterion: c.Criterion, MaxDepth: c.MaxDepth, MinSamplesLeaf: c.MinSamplesLeaf,
 				MinSamplesSplit: c.MinSamplesSplit, BalancedClassWeight: c.ClassWeight != nil && *c.ClassWeight == "balanced"}
 			var w []float64
@@ -125,4 +132,18 @@ func TestCARTMatchesScikitLearn(t *testing.T) {
 			}
 		})
 	}
+}
+
+// matrixWithNulls builds a matrix from row-major data where nil is missing.
+func matrixWithNulls(rows [][]*float64) *ml.Matrix {
+	m := ml.NewMatrix(len(rows), len(rows[0]))
+	for i, r := range rows {
+		for j, v := range r {
+			m.Cols[j][i] = math.NaN()
+			if v != nil {
+				m.Cols[j][i] = *v
+			}
+		}
+	}
+	return m
 }

@@ -136,23 +136,37 @@ def tree_small():
              min_samples_leaf=3),
         dict(name="squared_error_weighted", kind="regressor", criterion="squared_error", max_depth=4,
              weighted=True),
+        dict(name="gini_missing_weighted", kind="classifier", criterion="gini", max_depth=5, min_samples_leaf=3,
+             weighted=True, missing=True),
+        dict(name="squared_error_missing_weighted", kind="regressor", criterion="squared_error", max_depth=4,
+             min_samples_leaf=3, weighted=True, missing=True),
     ]
+    # Missing values: 15% of feature 1 and 10% of feature 3, in training and
+    # new rows; trees learn which side sends them to.
+    Xm, Xtm = X.copy(), Xt.copy()
+    for A in (Xm, Xtm):
+        A[rng.random(len(A)) < 0.15, 1] = np.nan
+        A[rng.random(len(A)) < 0.10, 3] = np.nan
     for s in specs:
         kw = dict(criterion=s["criterion"], max_depth=s["max_depth"],
                   min_samples_leaf=s.get("min_samples_leaf", 1),
                   min_samples_split=s.get("min_samples_split", 2), random_state=0)
         weights = sw if s.get("weighted") else None
+        A, At = (Xm, Xtm) if s.get("missing") else (X, Xt)
         if s["kind"] == "classifier":
-            model = DecisionTreeClassifier(class_weight=s.get("class_weight"), **kw).fit(X, y, sample_weight=weights)
-            pred, pred_test = model.predict_proba(X)[:, 1], model.predict_proba(Xt)[:, 1]
+            model = DecisionTreeClassifier(class_weight=s.get("class_weight"), **kw).fit(A, y, sample_weight=weights)
+            pred, pred_test = model.predict_proba(A)[:, 1], model.predict_proba(At)[:, 1]
         else:
-            model = DecisionTreeRegressor(**kw).fit(X, yr, sample_weight=weights)
-            pred, pred_test = model.predict(X), model.predict(Xt)
+            model = DecisionTreeRegressor(**kw).fit(A, yr, sample_weight=weights)
+            pred, pred_test = model.predict(A), model.predict(At)
         rec = dict(s)
         rec.update(pred=pred, pred_test=pred_test, n_leaves=int(model.get_n_leaves()),
                    feature_importances=model.feature_importances_)
         cases.append(rec)
-    write("tree_small.json", dict(X=X, X_test=Xt, y=y, y_reg=yr, weights=sw, cases=cases))
+    # JSON has no NaN: missing values are written as null.
+    nulls = lambda A: [[None if np.isnan(v) else float(v) for v in row] for row in A]  # noqa: E731
+    write("tree_small.json", dict(X=X, X_test=Xt, X_missing=nulls(Xm), X_test_missing=nulls(Xtm), y=y, y_reg=yr,
+                                  weights=sw, cases=cases))
 
 
 def bank_path():
