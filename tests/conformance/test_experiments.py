@@ -7,7 +7,7 @@ import mlflow
 import pytest
 from mlflow.entities import ViewType
 
-from support import assert_rest_error, raises_code, rest
+from support import assert_rest_error, assert_rest_ok, raises_code, rest
 
 
 def test_default_experiment_exists(client):
@@ -86,6 +86,17 @@ def test_rename(client, exp_name, exp_id):
     assert client.get_experiment(exp_id).name == new_name
     assert client.get_experiment_by_name(new_name).experiment_id == exp_id
     assert client.get_experiment_by_name(exp_name) is None
+
+
+def test_last_update_time_moves_on_rename_and_delete(client, exp_name, exp_id):
+    created = client.get_experiment(exp_id).last_update_time
+    time.sleep(0.02)
+    client.rename_experiment(exp_id, exp_name + "-r")
+    renamed = client.get_experiment(exp_id).last_update_time
+    assert renamed > created
+    time.sleep(0.02)
+    client.delete_experiment(exp_id)
+    assert client.get_experiment(exp_id).last_update_time > renamed
 
 
 def test_rename_to_existing_name(client, exp_name, exp_id):
@@ -284,6 +295,18 @@ def test_search_paging_exact_multiple_ends_without_token(client, family):
     assert not page.token
 
 
+def test_search_rest_get_with_query_parameters(family):
+    # The REST route also answers GET, with repeated keys for lists.
+    prefix, exps = family
+    params = {"max_results": 2, "filter": f"name LIKE '{prefix}-%'", "order_by": ["name DESC"]}
+    body = assert_rest_ok(rest("GET", "experiments/search", params=params))
+    want = sorted(_names(exps), reverse=True)
+    assert [e["name"] for e in body["experiments"]] == want[:2]
+    params["page_token"] = body["next_page_token"]
+    body = assert_rest_ok(rest("GET", "experiments/search", params=params))
+    assert [e["name"] for e in body["experiments"]] == want[2:4]
+
+
 def test_search_invalid_filter(client):
     with raises_code("INVALID_PARAMETER_VALUE"):
         client.search_experiments(filter_string="name = unquoted")
@@ -291,3 +314,6 @@ def test_search_invalid_filter(client):
         client.search_experiments(filter_string="metrics.a > 1")
     with raises_code("INVALID_PARAMETER_VALUE"):
         client.search_experiments(order_by=["tags.team DESC"])
+    with raises_code("INVALID_PARAMETER_VALUE"):
+        # Experiments know "attribute", not the runs' plural "attributes".
+        client.search_experiments(filter_string="attributes.name = 'x'")

@@ -159,6 +159,13 @@ def test_same_metric_point_twice(client, run_id):
     assert [(m.value, m.timestamp, m.step) for m in client.get_metric_history(run_id, "m")] == [(1.0, 5, 0)]
 
 
+def test_same_step_and_timestamp_different_values(client, run_id):
+    client.log_batch(run_id, metrics=[Metric("d", 1.0, 5, 0), Metric("d", 2.0, 5, 0)])
+    assert sorted(m.value for m in client.get_metric_history(run_id, "d")) == [1.0, 2.0]
+    # Equal step and timestamp: the greater value is the latest.
+    assert client.get_run(run_id).data.metrics["d"] == 2.0
+
+
 def test_metric_history_of_unknown_key_is_empty(client, run_id):
     assert client.get_metric_history(run_id, "never-logged") == []
 

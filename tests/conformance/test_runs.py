@@ -151,6 +151,28 @@ def test_rename_run(client, exp_id):
     assert got.info.status == "RUNNING"
 
 
+def test_rename_run_with_tag(client, exp_id):
+    run = client.create_run(exp_id, run_name="before")
+    client.set_tag(run.info.run_id, "mlflow.runName", "after")
+    assert client.get_run(run.info.run_id).info.run_name == "after"
+
+
+def test_update_end_time_only_keeps_status(client, exp_id):
+    # Only the fields present in the request change.
+    run = client.create_run(exp_id)
+    body = assert_rest_ok(rest("POST", "runs/update", {"run_id": run.info.run_id, "end_time": 77}))
+    assert (body["run_info"]["status"], body["run_info"]["end_time"]) == ("RUNNING", 77)
+    got = client.get_run(run.info.run_id).info
+    assert (got.status, got.end_time) == ("RUNNING", 77)
+
+
+def test_set_terminated_defaults_to_finished(client, exp_id):
+    run = client.create_run(exp_id)
+    client.set_terminated(run.info.run_id)
+    got = client.get_run(run.info.run_id).info
+    assert got.status == "FINISHED" and got.end_time >= got.start_time
+
+
 def test_update_run_rest_returns_run_info(client, exp_id):
     run = client.create_run(exp_id)
     body = assert_rest_ok(
