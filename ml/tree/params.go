@@ -35,7 +35,8 @@ type Params struct {
 	// (classifiers only); a missing class has weight 1.
 	ClassWeight map[int]float64 `json:"class_weight,omitempty"`
 	// BalancedClassWeight weights class k by n / (2·n(k)), as scikit-learn's
-	// class_weight="balanced"; it overrides ClassWeight.
+	// class_weight="balanced"; it overrides ClassWeight. Like scikit-learn,
+	// a single tree counts rows and a forest sums sample weights.
 	BalancedClassWeight bool `json:"balanced_class_weight,omitempty"`
 }
 

@@ -147,3 +147,45 @@ func matrixWithNulls(rows [][]*float64) *ml.Matrix {
 	}
 	return m
 }
+
+// TestForestRegressorMatchesScikitLearn compares the test R² of a
+// 200-tree regression forest with scikit-learn's on the same rows; the
+// bootstrap draws differ, so the margin is 0.03.
+func TestForestRegressorMatchesScikitLearn(t *testing.T) {
+	var fx struct {
+		X      [][]float64 `json:"X"`
+		XTest  [][]float64 `json:"X_test"`
+		Y      []float64   `json:"y_reg"`
+		YTest  []float64   `json:"y_reg_test"`
+		Forest struct {
+			NEstimators    int     `json:"n_estimators"`
+			MinSamplesLeaf int     `json:"min_samples_leaf"`
+			TestR2         float64 `json:"test_r2"`
+		} `json:"forest_regression"`
+	}
+	mustReadFixture(t, "tree_small.json", &fx)
+	m := NewRandomForestRegressor()
+	m.NEstimators, m.MinSamplesLeaf, m.Seed = fx.Forest.NEstimators, fx.Forest.MinSamplesLeaf, 1
+	if err := m.Fit(context.Background(), matrixFromRows(fx.X), fx.Y, nil); err != nil {
+		t.Fatal(err)
+	}
+	p, err := m.Predict(matrixFromRows(fx.XTest))
+	if err != nil {
+		t.Fatal(err)
+	}
+	mean := 0.0
+	for _, v := range fx.YTest {
+		mean += v
+	}
+	mean /= float64(len(fx.YTest))
+	var ssRes, ssTot float64
+	for i, v := range fx.YTest {
+		ssRes += (v - p[i]) * (v - p[i])
+		ssTot += (v - mean) * (v - mean)
+	}
+	r2 := 1 - ssRes/ssTot
+	t.Logf("test R² %.4f, scikit-learn %.4f", r2, fx.Forest.TestR2)
+	if math.Abs(r2-fx.Forest.TestR2) > 0.03 {
+		t.Errorf("test R² = %.4f, want %.4f ± 0.03 (scikit-learn)", r2, fx.Forest.TestR2)
+	}
+}

@@ -18,10 +18,10 @@ import os
 import sys
 
 import numpy as np
-from sklearn.ensemble import RandomForestClassifier
+from sklearn.ensemble import RandomForestClassifier, RandomForestRegressor
 from sklearn.inspection import permutation_importance
 from sklearn.linear_model import LogisticRegression
-from sklearn.metrics import roc_auc_score
+from sklearn.metrics import r2_score, roc_auc_score
 from sklearn.tree import DecisionTreeClassifier, DecisionTreeRegressor
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -163,10 +163,16 @@ def tree_small():
         rec.update(pred=pred, pred_test=pred_test, n_leaves=int(model.get_n_leaves()),
                    feature_importances=model.feature_importances_)
         cases.append(rec)
+    # A random forest regressor's test R² (the draws differ from Weir's, so
+    # the Go test allows a margin).
+    yr_test = np.round(np.sin(3 * Xt[:, 0]) + Xt[:, 1] * Xt[:, 2] + rng.normal(scale=0.1, size=len(Xt)), 4)
+    forest = RandomForestRegressor(n_estimators=200, min_samples_leaf=2, random_state=0).fit(X, yr)
+    forest_regression = dict(n_estimators=200, min_samples_leaf=2, max_features=1.0,
+                             test_r2=r2_score(yr_test, forest.predict(Xt)))
     # JSON has no NaN: missing values are written as null.
     nulls = lambda A: [[None if np.isnan(v) else float(v) for v in row] for row in A]  # noqa: E731
     write("tree_small.json", dict(X=X, X_test=Xt, X_missing=nulls(Xm), X_test_missing=nulls(Xtm), y=y, y_reg=yr,
-                                  weights=sw, cases=cases))
+                                  y_reg_test=yr_test, weights=sw, cases=cases, forest_regression=forest_regression))
 
 
 def bank_path():
