@@ -43,6 +43,7 @@ func mustOpenRegistryServer(tb testing.TB) *httpapi.Server {
 	srv.Artifacts = artifact.NewDir(filepath.Join(dir, "artifacts"))
 	srv.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
 	srv.Deliveries.Backoff, srv.Deliveries.MaxBackoff = time.Millisecond, 5*time.Millisecond
+	srv.Deliveries.AllowPrivateNetworks = true // test receivers listen on 127.0.0.1
 	if err := srv.Open(); err != nil {
 		tb.Fatal(err)
 	}

@@ -123,6 +123,7 @@ func TestTestWebhook(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			s, d := newRegistryServer(t)
+			s.Deliveries.AllowPrivateNetworks = true
 			hook := sampleWebhook()
 			hook.URL, hook.Secret = tc.url, "" // as GetWebhook answers: no secret
 			d.webhooks.hook = hook
@@ -166,6 +167,7 @@ func TestTestWebhook(t *testing.T) {
 func openDeliveries(t *testing.T, s *Server) {
 	t.Helper()
 	s.Deliveries.Backoff, s.Deliveries.MaxBackoff = time.Millisecond, time.Millisecond
+	s.Deliveries.AllowPrivateNetworks = true // receivers are on 127.0.0.1
 	if err := s.openDeliveries(); err != nil {
 		t.Fatal(err)
 	}
@@ -300,5 +302,20 @@ func TestDisabledParts(t *testing.T) {
 	if code, msg := errorFields(t, rec.Body.String()); rec.Code != 500 || code != weir.ErrFeatureDisabled ||
 		msg != "Webhooks are not supported by this server's model registry store." {
 		t.Errorf("webhooks without a webhook store: got %d %s", rec.Code, rec.Body)
+	}
+}
+
+// TestTestWebhookPrivateReceiver: by default the server refuses to deliver
+// to its own network, and says so.
+func TestTestWebhookPrivateReceiver(t *testing.T) {
+	rcv := newHookReceiver(t, http.StatusOK)
+	s, d := newRegistryServer(t)
+	hook := sampleWebhook()
+	hook.URL = rcv.URL
+	d.webhooks.hook = hook
+	rec := do(t, s.Handler(), "POST", "/api/2.0/mlflow/webhooks/wh-1/test", "application/json", `{}`)
+	if rec.Code != 200 || !strings.Contains(rec.Body.String(), `"success":false`) ||
+		!strings.Contains(rec.Body.String(), "is not public") || len(rcv.got) != 0 {
+		t.Errorf("got %d %s and %d deliveries", rec.Code, rec.Body, len(rcv.got))
 	}
 }

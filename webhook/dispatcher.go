@@ -40,9 +40,10 @@ type Result struct {
 	retryAfter string // the last response's Retry-After header
 }
 
-// Success reports whether the receiver accepted the delivery (a status
-// below 400), as MLflow judges test deliveries.
-func (r Result) Success() bool { return r.Err == nil && r.Status > 0 && r.Status < 400 }
+// Success reports whether the receiver accepted the delivery with a 2xx
+// status. Redirects are not followed (see NewDispatcher), so a 3xx is no
+// delivery.
+func (r Result) Success() bool { return r.Err == nil && r.Status >= 200 && r.Status < 300 }
 
 // maxResponseBody bounds how much of a receiver's answer is kept.
 const maxResponseBody = 64 << 10
@@ -74,6 +75,12 @@ type Dispatcher struct {
 	// Logger receives one line per finished delivery, never the secret;
 	// nil means slog.Default().
 	Logger *slog.Logger
+	// AllowPrivateNetworks lets deliveries reach loopback, private and
+	// link-local addresses. Off by default, as in MLflow, so that whoever
+	// may create webhooks cannot make the server probe its own network;
+	// turn it on for receivers inside that network. It applies to the
+	// Client NewDispatcher made, not to a Client set instead.
+	AllowPrivateNetworks bool
 	// Now is the clock for timestamps.
 	Now func() time.Time
 	// Done, when set, is called after each queued delivery finishes, for
@@ -90,10 +97,9 @@ type Dispatcher struct {
 
 // NewDispatcher returns a Dispatcher with MLflow's defaults: 30 s per
 // attempt, 4 attempts (3 retries) backing off from 1 s to at most 60 s, a
-// queue of 1000 and 4 workers.
+// queue of 1000 and 4 workers, and only public receiver addresses.
 func NewDispatcher() *Dispatcher {
-	return &Dispatcher{
-		Client:       &http.Client{Timeout: 30 * time.Second},
+	d := &Dispatcher{
 		MaxAttempts:  4,
 		Backoff:      time.Second,
 		MaxBackoff:   time.Minute,
@@ -102,6 +108,11 @@ func NewDispatcher() *Dispatcher {
 		DrainTimeout: 10 * time.Second,
 		Now:          time.Now,
 	}
+	// Receivers are not followed through redirects: a redirect could lead
+	// to an address the dial check would have refused only by name.
+	d.Client = &http.Client{Timeout: 30 * time.Second, Transport: d.newTransport(),
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	return d
 }
 
 // Open validates the settings and starts the workers.
@@ -268,11 +279,11 @@ func (d *Dispatcher) attempt(ctx context.Context, url string, payload []byte, id
 }
 
 // retryable says whether a failed attempt may succeed later: no answer, a
-// timeout, rate limiting or a server error. Other 4xx answers will not
-// change.
+// timeout, rate limiting or a server error. Other 4xx answers and refused
+// addresses will not change.
 func retryable(r Result) bool {
 	if r.Err != nil {
-		return !errors.Is(r.Err, context.Canceled)
+		return !errors.Is(r.Err, context.Canceled) && !errors.Is(r.Err, errPrivatePeer)
 	}
 	return r.Status == http.StatusTooManyRequests || r.Status >= 500
 }

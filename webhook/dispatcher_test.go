@@ -2,6 +2,7 @@ package webhook
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -177,6 +178,7 @@ func TestUnsignedWithoutSecret(t *testing.T) {
 func TestSendIsOneAttempt(t *testing.T) {
 	rcv := newReceiver(t, http.StatusInternalServerError)
 	d := NewDispatcher()
+	d.AllowPrivateNetworks = true
 	d.Logger = quietLogger()
 	res := d.Send(context.Background(), Delivery{Target: Target{URL: rcv.URL}, Event: Event{"MODEL_VERSION", "CREATED"}})
 	if res.Success() || res.Attempts != 1 || res.Status != 500 || res.Body != "answer Internal Server Error" {
@@ -312,4 +314,63 @@ func (l lockedWriter) Write(p []byte) (int, error) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	return l.w.Write(p)
+}
+
+// TestPrivateNetworksRefused: by default a delivery never connects to a
+// loopback receiver, and is not retried; allowed, it is delivered.
+func TestPrivateNetworksRefused(t *testing.T) {
+	rcv := newReceiver(t)
+	d := NewDispatcher()
+	d.Backoff = time.Millisecond
+	dl := Delivery{Target: Target{URL: rcv.URL}, Event: Event{"MODEL_VERSION", "CREATED"}}
+	res := d.deliver(context.Background(), dl, 4)
+	if res.Success() || res.Attempts != 1 || !strings.Contains(fmt.Sprint(res.Err), "not public") || rcv.requests() != 0 {
+		t.Errorf("default: got %+v and %d requests, want one refused attempt", res, rcv.requests())
+	}
+	d.AllowPrivateNetworks = true
+	if res := d.Send(context.Background(), dl); !res.Success() || rcv.requests() != 1 {
+		t.Errorf("allowed: got %+v", res)
+	}
+}
+
+func TestCheckPublic(t *testing.T) {
+	cases := []struct {
+		addr   string
+		public bool
+	}{
+		{"93.184.216.34:443", true},
+		{"[2606:2800:220:1:248:1893:25c8:1946]:443", true},
+		{"127.0.0.1:80", false},
+		{"[::1]:80", false},
+		{"10.1.2.3:80", false},
+		{"172.16.0.1:80", false},
+		{"192.168.1.1:80", false},
+		{"169.254.169.254:80", false}, // cloud metadata
+		{"[fe80::1]:80", false},
+		{"[fc00::1]:80", false},
+		{"0.0.0.0:80", false},
+		{"100.64.0.1:80", false},
+		{"[::ffff:127.0.0.1]:80", false},
+		{"[64:ff9b::a00:1]:80", false},
+		{"224.0.0.1:80", false},
+		{"255.255.255.255:80", false},
+		{"not-an-address", false},
+	}
+	for _, tc := range cases {
+		if got := checkPublic(tc.addr) == nil; got != tc.public {
+			t.Errorf("checkPublic(%s): got public=%v, want %v", tc.addr, got, tc.public)
+		}
+	}
+}
+
+func TestRedirectsNotFollowed(t *testing.T) {
+	target := newReceiver(t)
+	redirect := httptest.NewServer(http.RedirectHandler(target.URL, http.StatusTemporaryRedirect))
+	defer redirect.Close()
+	d := NewDispatcher()
+	d.AllowPrivateNetworks = true
+	res := d.Send(context.Background(), Delivery{Target: Target{URL: redirect.URL}, Event: Event{"MODEL_VERSION", "CREATED"}})
+	if res.Success() || res.Status != http.StatusTemporaryRedirect || target.requests() != 0 {
+		t.Errorf("got %+v and %d requests at the redirect target", res, target.requests())
+	}
 }
