@@ -25,6 +25,11 @@ func (s *Server) createExperiment(w *jsonWriter, r *http.Request) error {
 	if v.err != nil {
 		return v.err
 	}
+	if loc != "" {
+		if err := checkArtifactLocation(loc); err != nil {
+			return err
+		}
+	}
 	id, err := s.Tracking.CreateExperiment(r.Context(), name, loc, tags)
 	if err != nil {
 		return err

@@ -622,3 +622,29 @@ func TestAppendModelHistory(t *testing.T) {
 		})
 	}
 }
+
+func TestCheckArtifactLocation(t *testing.T) {
+	const params = "'artifact_location' URL can't include fragments or params."
+	cases := []struct{ loc, want string }{
+		{"s3://bucket/path", ""},
+		{"mlflow-artifacts:/7", ""},
+		{"/srv/mlruns/7", ""},
+		{"s3://bucket/p;x=1", ""}, // urlparse keeps ";" in s3 paths
+		{"s3://bucket/p#frag", params},
+		{"https://host/p;x=1", params},
+		{"/srv/a;b", params},
+		{"s3://bucket/p?a=..%2f", "Invalid query string"},
+		{"s3://bucket/p?a=%252e%252e", "Invalid query string"},
+		{"runs:/abc/model", "Artifact location cannot be a runs:/ URI. Given: 'runs:/abc/model'"},
+		{"s3://b/" + strings.Repeat("x", 2048), "Invalid artifact path length. The length of the artifact path cannot be greater than 2048 characters."},
+	}
+	for _, tc := range cases {
+		err := checkArtifactLocation(tc.loc)
+		if got := weir.ErrorMessage(err); got != tc.want {
+			t.Errorf("checkArtifactLocation(%.40q): got %q, want %q", tc.loc, got, tc.want)
+		}
+		if err != nil && weir.ErrorCode(err) != weir.ErrInvalidParameterValue {
+			t.Errorf("checkArtifactLocation(%.40q): code %s", tc.loc, weir.ErrorCode(err))
+		}
+	}
+}
