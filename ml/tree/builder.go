@@ -113,6 +113,12 @@ func (b *builder) growNode(it stackItem) {
 			WYY += b.wy[k] * b.wy[k] / b.w[k]
 		}
 	}
+	if n == 0 || W <= 0 {
+		// Only a bootstrap that drew nothing but zero-weight rows gets
+		// here: a leaf predicting 0 rather than NaN.
+		b.nodes = append(b.nodes, Node{Feature: -1})
+		return
+	}
 	imp := impurity(b.cfg.crit, W, WY, WYY)
 	id := int32(len(b.nodes))
 	b.nodes = append(b.nodes, Node{Feature: -1, Value: WY / W, Impurity: imp, Weight: W, Samples: int32(n)})

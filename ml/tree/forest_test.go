@@ -216,3 +216,24 @@ func BenchmarkForestPredictRow(b *testing.B) {
 		m.PredictRow(row)
 	}
 }
+
+func TestForestMostlyZeroWeights(t *testing.T) {
+	X, y := synthetic(50, 5, 13)
+	w := make([]float64, 50)
+	w[0], w[1] = 1, 1
+	y[0], y[1] = 0, 1
+	m := NewRandomForestClassifier()
+	m.NEstimators = 20
+	if err := m.Fit(context.Background(), X, y, w); err != nil {
+		t.Fatal(err)
+	}
+	p, err := m.PredictProba(X)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, v := range p {
+		if math.IsNaN(v) || v < 0 || v > 1 {
+			t.Fatalf("row %d: probability %v, want a number in [0, 1]", i, v)
+		}
+	}
+}
