@@ -102,6 +102,9 @@ func (s *Server) Open() error {
 	s.http = &http.Server{
 		Handler:           s.handler,
 		ReadHeaderTimeout: 30 * time.Second,
+		// Clients keep connections alive between calls; drop idle ones
+		// so that many short-lived clients do not pile up sockets.
+		IdleTimeout: 2 * time.Minute,
 		ErrorLog:          slog.NewLogLogger(s.Logger.Handler(), slog.LevelWarn),
 	}
 	s.done = make(chan error, 1)
