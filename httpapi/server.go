@@ -105,7 +105,7 @@ func (s *Server) Open() error {
 		// Clients keep connections alive between calls; drop idle ones
 		// so that many short-lived clients do not pile up sockets.
 		IdleTimeout: 2 * time.Minute,
-		ErrorLog:          slog.NewLogLogger(s.Logger.Handler(), slog.LevelWarn),
+		ErrorLog:    slog.NewLogLogger(s.Logger.Handler(), slog.LevelWarn),
 	}
 	s.done = make(chan error, 1)
 	go func() { s.done <- s.http.Serve(ln) }()
