@@ -2,7 +2,9 @@ package httpapi
 
 import (
 	"context"
+	"net/http"
 	"net/http/httptest"
+	"strings"
 	"testing"
 
 	"github.com/weir-ml/weir"
@@ -140,5 +142,61 @@ func TestRegistryClientErrors(t *testing.T) {
 	s.LoggedModels = nil
 	if _, err := c.GetLoggedModel(context.Background(), "m-1"); weir.ErrorCode(err) != weir.ErrEndpointNotFound {
 		t.Errorf("no logged models: got %v", err)
+	}
+}
+
+func TestWebhookClientRoundTrip(t *testing.T) {
+	s, d := newRegistryServer(t)
+	srv := httptest.NewServer(s.Handler())
+	defer srv.Close()
+	c := NewClient(srv.URL)
+	ctx := context.Background()
+	events := []registry.WebhookEvent{{Entity: "MODEL_VERSION_TAG", Action: "SET"}}
+	public := sampleWebhook()
+	public.Secret = "" // never on the wire
+	rcv := newHookReceiver(t, http.StatusAccepted)
+	s.Deliveries.AllowPrivateNetworks = true
+
+	cases := []struct {
+		name       string
+		call       func() (any, error)
+		wantCall   call
+		wantResult any
+	}{
+		{"CreateWebhook", func() (any, error) {
+			return c.CreateWebhook(ctx, registry.Webhook{Name: "n", Description: "d", URL: "https://h/x", Events: events, Secret: "s"})
+		}, callTo("CreateWebhook", registry.Webhook{Name: "n", Description: "d", URL: "https://h/x", Events: events, Secret: "s",
+			Status: registry.WebhookActive}), public},
+		{"ListWebhooks", func() (any, error) {
+			hooks, next, err := c.ListWebhooks(ctx, 0, "p")
+			return []any{hooks, next}, err
+		}, callTo("ListWebhooks", 100, "p"), []any{[]*registry.Webhook{public}, "next"}},
+		{"GetWebhook", func() (any, error) { return c.GetWebhook(ctx, "wh 1") }, callTo("GetWebhook", "wh 1"), public},
+		{"UpdateWebhook", func() (any, error) {
+			return c.UpdateWebhook(ctx, "wh-1", registry.WebhookUpdate{Description: ptr(""), Secret: ptr(""), Events: events})
+		}, callTo("UpdateWebhook", "wh-1", registry.WebhookUpdate{Description: ptr(""), Secret: ptr(""), Events: events}), public},
+		{"DeleteWebhook", func() (any, error) { return nil, c.DeleteWebhook(ctx, "wh-1") }, callTo("DeleteWebhook", "wh-1"), nil},
+		{"TestWebhook", func() (any, error) {
+			d.webhooks.hook = &registry.Webhook{ID: "wh-1", URL: rcv.URL, Events: events}
+			return c.TestWebhook(ctx, "wh-1", &registry.WebhookEvent{Entity: "MODEL_VERSION_ALIAS", Action: "CREATED"})
+		}, callTo("GetWebhook", "wh-1"), &registry.WebhookTestResult{Success: true, ResponseStatus: 202, ResponseBody: "thanks"}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			d.rec.calls = nil
+			got, err := tc.call()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !sameCall(d.rec.first(), tc.wantCall) {
+				t.Errorf("store call:\n got %#v\nwant %#v", d.rec.first(), tc.wantCall)
+			}
+			if tc.wantResult != nil && !sameCall(got, tc.wantResult) {
+				t.Errorf("result:\n got %#v\nwant %#v", got, tc.wantResult)
+			}
+		})
+	}
+	if len(rcv.bodies) != 1 || !strings.Contains(rcv.bodies[0], `"entity":"model_version_alias"`) {
+		t.Errorf("test delivery: got %q", rcv.bodies)
 	}
 }

@@ -378,14 +378,7 @@ func (w *jsonWriter) webhook(h *registry.Webhook) {
 	w.optStringField("description", h.Description)
 	w.stringField("url", h.URL)
 	if len(h.Events) > 0 {
-		w.arrayField("events")
-		for _, e := range h.Events {
-			w.element()
-			w.stringField("entity", e.Entity)
-			w.stringField("action", e.Action)
-			w.closeObject()
-		}
-		w.closeArray()
+		w.webhookEvents(h.Events)
 	}
 	w.optStringField("status", h.Status)
 	w.intField("creation_timestamp", h.CreationTimestamp)
