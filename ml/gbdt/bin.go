@@ -46,7 +46,19 @@ func (b *binMapper) bin(v float64) int {
 		}
 		v = 0
 	}
-	return sort.SearchFloat64s(b.upper, v)
+	// The first bound >= v; the last bound is +Inf, so there always is one.
+	// (A hand-written search: binning calls this for every value.)
+	u := b.upper
+	lo, hi := 0, len(u)-1
+	for lo < hi {
+		mid := int(uint(lo+hi) >> 1)
+		if u[mid] < v {
+			lo = mid + 1
+		} else {
+			hi = mid
+		}
+	}
+	return lo
 }
 
 // catCode converts a categorical value to its integer code; NaN, negative

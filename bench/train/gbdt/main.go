@@ -5,7 +5,8 @@
 //	gbdt bank path/to/bank-full.csv
 //	gbdt synthetic DIR   (train_X.npy etc. from gbdt_data.py)
 //
-// Threads come from BENCH_THREADS (default 2).
+// Threads come from BENCH_THREADS (default 2); BENCH_CPUPROFILE names a
+// file to write a CPU profile of Fit to.
 package main
 
 import (
@@ -19,6 +20,7 @@ import (
 	"math"
 	"os"
 	"regexp"
+	"runtime/pprof"
 	"slices"
 	"strconv"
 	"strings"
@@ -64,6 +66,17 @@ func run(args []string) error {
 		if m.NumThreads, err = strconv.Atoi(s); err != nil {
 			return fmt.Errorf("BENCH_THREADS: %w", err)
 		}
+	}
+	if path := os.Getenv("BENCH_CPUPROFILE"); path != "" {
+		f, err := os.Create(path)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return err
+		}
+		defer pprof.StopCPUProfile()
 	}
 	start := time.Now()
 	if err := m.Fit(context.Background(), Xtr, ytr, nil); err != nil {
