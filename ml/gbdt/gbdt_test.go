@@ -566,4 +566,3 @@ func TestSampleWeightsZeroIgnoreRows(t *testing.T) {
 		}
 	}
 }
-
