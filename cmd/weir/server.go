@@ -53,6 +53,10 @@ func (s *serverCmd) Run(g *globals) error {
 	srv := httpapi.NewServer()
 	srv.Addr = net.JoinHostPort(s.Host, strconv.Itoa(s.Port))
 	srv.Tracking = sqlstore.NewTrackingService(db)
+	reg := sqlstore.NewRegistryService(db)
+	srv.Registry = reg
+	srv.Webhooks = reg
+	srv.LoggedModels = sqlstore.NewLoggedModelService(db)
 	if s.ServeArtifacts {
 		srv.Artifacts = artifact.NewDir(s.ArtifactsDestination)
 	}
