@@ -3,6 +3,7 @@ package sqlstore
 import (
 	"context"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	weir "github.com/weir-ml/weir"
@@ -103,9 +104,49 @@ func testVersionSource(t *testing.T, f *fixture) {
 			for _, r := range got.Registrations {
 				found = found || r == tracking.ModelRegistration{Name: "m", Version: mv.Version}
 			}
-			if !found || tagMap(got.Tags)[modelVersionsTag] == "" {
+			if !found || !strings.Contains(tagMap(got.Tags)[modelVersionsTag], `{"name":"m","version":`+mv.Version+`}`) {
 				t.Errorf("logged model registrations %v, tags %v: want m/%s listed", got.Registrations, got.Tags, mv.Version)
 			}
 		})
+	}
+}
+
+// TestAddRegistration checks the mlflow.modelVersions tag when MLflow's
+// client or server has written it already.
+func TestAddRegistration(t *testing.T) {
+	f := newFixture(t, MustOpenDB)
+	ctx := context.Background()
+	lm := mustCreateLoggedModel(t, f, tracking.LoggedModelCreate{ExperimentID: "0"})
+	tests := []struct {
+		old     string
+		name    string
+		version int64
+		want    string
+	}{
+		{"", "a", 1, `[{"name":"a","version":1}]`},
+		{`[{"name": "a", "version": 1}]`, "a", 1, `[{"name": "a", "version": 1}]`},
+		{`[{"name": "a", "version": "1"}]`, "a", 1, `[{"name": "a", "version": "1"}]`},
+		{`[{"name": "a", "version": 1}]`, "a", 2, `[{"name":"a","version":1},{"name":"a","version":2}]`},
+		{`not json`, "b", 3, `[{"name":"b","version":3}]`},
+	}
+	for _, tt := range tests {
+		err := f.db.writeTx(ctx, func(tx *txn) error {
+			if _, err := tx.exec(ctx, `DELETE FROM logged_model_tags WHERE model_id = ?`, lm.ModelID); err != nil {
+				return err
+			}
+			if tt.old != "" {
+				if err := putModelTagsLM(ctx, tx, lm.ModelID, []tracking.Tag{{Key: modelVersionsTag, Value: tt.old}}); err != nil {
+					return err
+				}
+			}
+			return addRegistration(ctx, tx, lm.ModelID, tt.name, tt.version)
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, _ := f.lm.GetLoggedModel(ctx, lm.ModelID)
+		if v := tagMap(got.Tags)[modelVersionsTag]; v != tt.want {
+			t.Errorf("after %q + %s/%d: tag = %s, want %s", tt.old, tt.name, tt.version, v, tt.want)
+		}
 	}
 }

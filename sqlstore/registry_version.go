@@ -3,6 +3,7 @@ package sqlstore
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"strconv"
 	"strings"
 
@@ -69,14 +70,12 @@ func (s *RegistryService) CreateModelVersion(ctx context.Context, c registry.Ver
 	return mv, err
 }
 
-// addRegistration appends {name, version} to the logged model's
-// mlflow.modelVersions tag, a JSON list the MLflow UI reads.
+// addRegistration appends {"name", "version"} to the logged model's
+// mlflow.modelVersions tag, the JSON list the MLflow UI reads, unless the
+// version is listed already: MLflow's clients may write the tag too, with the
+// version as a number, as MLflow's server does.
 func addRegistration(ctx context.Context, tx *txn, modelID, name string, version int64) error {
-	type reg struct {
-		Name    string `json:"name"`
-		Version string `json:"version"`
-	}
-	var regs []reg
+	var regs []map[string]any
 	var old string
 	err := tx.scanOne(ctx, `SELECT value FROM logged_model_tags WHERE model_id = ? AND key = ?`,
 		[]any{modelID, modelVersionsTag}, &old)
@@ -85,9 +84,17 @@ func addRegistration(ctx context.Context, tx *txn, modelID, name string, version
 	case err != nil:
 		return err
 	default:
-		_ = json.Unmarshal([]byte(old), &regs) // a tag that is not ours is replaced
+		if json.Unmarshal([]byte(old), &regs) != nil {
+			regs = nil // not a list of objects: replaced by a well-formed one
+		}
 	}
-	regs = append(regs, reg{name, strconv.FormatInt(version, 10)})
+	v := strconv.FormatInt(version, 10)
+	for _, r := range regs {
+		if r["name"] == name && fmt.Sprint(r["version"]) == v {
+			return nil
+		}
+	}
+	regs = append(regs, map[string]any{"name": name, "version": version})
 	b, err := json.Marshal(regs)
 	if err != nil {
 		return err
