@@ -17,6 +17,7 @@ type logisticJSON struct {
 	Model               string          `json:"model"`
 	Penalty             Penalty         `json:"penalty"`
 	C                   float64         `json:"C"`
+	L1Ratio             float64         `json:"l1_ratio,omitempty"`
 	FitIntercept        bool            `json:"fit_intercept"`
 	ClassWeight         map[int]float64 `json:"class_weight,omitempty"`
 	BalancedClassWeight bool            `json:"balanced_class_weight,omitempty"`
@@ -40,7 +41,7 @@ func (m *LogisticRegression) MarshalJSON() ([]byte, error) {
 	}
 	return json.Marshal(logisticJSON{
 		FormatVersion: FormatVersion, Model: logisticModelName,
-		Penalty: m.Penalty, C: c, FitIntercept: m.FitIntercept,
+		Penalty: m.Penalty, C: c, L1Ratio: m.L1Ratio, FitIntercept: m.FitIntercept,
 		ClassWeight: m.ClassWeight, BalancedClassWeight: m.BalancedClassWeight,
 		Coef: m.Coef, Intercept: m.Intercept, FeatureNames: m.FeatureNames,
 		NIter: m.NIter, Converged: m.Converged,
@@ -66,7 +67,7 @@ func (m *LogisticRegression) UnmarshalJSON(data []byte) error {
 		return fmt.Errorf("logistic regression: %d feature names for %d coefficients", len(s.FeatureNames), len(s.Coef))
 	}
 	*m = LogisticRegression{
-		Penalty: s.Penalty, C: s.C, FitIntercept: s.FitIntercept,
+		Penalty: s.Penalty, C: s.C, L1Ratio: s.L1Ratio, FitIntercept: s.FitIntercept,
 		ClassWeight: s.ClassWeight, BalancedClassWeight: s.BalancedClassWeight,
 		MaxIter: 10000, Tol: 1e-10, Memory: 20,
 		Coef: s.Coef, Intercept: s.Intercept, FeatureNames: s.FeatureNames,

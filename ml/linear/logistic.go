@@ -14,12 +14,14 @@ import (
 // Penalty names the regularisation term of a LogisticRegression.
 type Penalty string
 
-// Penalties. PenaltyL2 adds ½‖w‖², PenaltyL1 adds ‖w‖₁; the intercept is
-// never penalised.
+// Penalties. PenaltyL2 adds ½‖w‖², PenaltyL1 adds ‖w‖₁, PenaltyElasticNet
+// adds ρ‖w‖₁ + ½(1−ρ)‖w‖² with ρ = L1Ratio; the intercept is never
+// penalised.
 const (
-	PenaltyL2   Penalty = "l2"
-	PenaltyL1   Penalty = "l1"
-	PenaltyNone Penalty = "none"
+	PenaltyL2         Penalty = "l2"
+	PenaltyL1         Penalty = "l1"
+	PenaltyElasticNet Penalty = "elasticnet"
+	PenaltyNone       Penalty = "none"
 )
 
 // LogisticRegression is a binary logistic regression. Fit minimises
@@ -32,6 +34,7 @@ const (
 type LogisticRegression struct {
 	Penalty      Penalty // default PenaltyL2
 	C            float64 // inverse regularisation strength, > 0; default 1
+	L1Ratio      float64 // ρ in [0, 1] for PenaltyElasticNet, scikit-learn's l1_ratio
 	FitIntercept bool    // NewLogisticRegression sets true
 	// ClassWeight multiplies the weight of every sample of class 0 or 1;
 	// a missing class has weight 1. Ignored when BalancedClassWeight is set.
@@ -95,6 +98,14 @@ func (m *LogisticRegression) Fit(ctx context.Context, X *ml.Matrix, y, weights [
 		for j := 0; j < p; j++ {
 			l1[j] = 1 / (m.C * total)
 		}
+	case PenaltyElasticNet:
+		obj.l2 = (1 - m.L1Ratio) / (m.C * total)
+		if m.L1Ratio > 0 {
+			l1 = make([]float64, p+1)
+			for j := 0; j < p; j++ {
+				l1[j] = m.L1Ratio / (m.C * total)
+			}
+		}
 	}
 	obj.intercept = m.FitIntercept
 	x := make([]float64, p+1) // coefficients then the intercept
@@ -118,8 +129,12 @@ func (m *LogisticRegression) validate() error {
 	case "":
 		m.Penalty = PenaltyL2
 	case PenaltyL1, PenaltyL2, PenaltyNone:
+	case PenaltyElasticNet:
+		if !(m.L1Ratio >= 0 && m.L1Ratio <= 1) {
+			return fmt.Errorf("logistic regression: L1Ratio must be in [0, 1], got %v", m.L1Ratio)
+		}
 	default:
-		return fmt.Errorf("logistic regression: unknown penalty %q (want l1, l2 or none)", m.Penalty)
+		return fmt.Errorf("logistic regression: unknown penalty %q (want l1, l2, elasticnet or none)", m.Penalty)
 	}
 	if m.Penalty != PenaltyNone && (!(m.C > 0) || math.IsInf(m.C, 0)) {
 		return fmt.Errorf("logistic regression: C must be a positive finite number, got %v", m.C)

@@ -192,3 +192,34 @@ func TestLogisticPredictRowGuards(t *testing.T) {
 		t.Errorf("PredictRow with 1 of 2 features = %v, want NaN", got)
 	}
 }
+
+func TestElasticNetRatioBounds(t *testing.T) {
+	X, y := smallData()
+	for _, r := range []float64{-0.1, 1.5, math.NaN()} {
+		m := NewLogisticRegression()
+		m.Penalty, m.L1Ratio = PenaltyElasticNet, r
+		if err := m.Fit(context.Background(), X, y, nil); err == nil {
+			t.Errorf("L1Ratio %v: Fit succeeded, want an error", r)
+		}
+	}
+	// ρ = 0 is the L2 penalty and ρ = 1 the L1 penalty.
+	for _, tt := range []struct {
+		ratio float64
+		same  Penalty
+	}{{0, PenaltyL2}, {1, PenaltyL1}} {
+		a, b := NewLogisticRegression(), NewLogisticRegression()
+		a.Penalty, a.L1Ratio = PenaltyElasticNet, tt.ratio
+		b.Penalty = tt.same
+		if err := a.Fit(context.Background(), X, y, nil); err != nil {
+			t.Fatal(err)
+		}
+		if err := b.Fit(context.Background(), X, y, nil); err != nil {
+			t.Fatal(err)
+		}
+		for j := range a.Coef {
+			if math.Abs(a.Coef[j]-b.Coef[j]) > 1e-8 {
+				t.Errorf("elasticnet ρ=%v Coef[%d] = %v, %s gives %v", tt.ratio, j, a.Coef[j], tt.same, b.Coef[j])
+			}
+		}
+	}
+}

@@ -21,6 +21,7 @@ type linearFixture struct {
 		Name         string          `json:"name"`
 		Penalty      Penalty         `json:"penalty"`
 		C            float64         `json:"C"`
+		L1Ratio      float64         `json:"l1_ratio"`
 		FitIntercept *bool           `json:"fit_intercept"`
 		ClassWeight  json.RawMessage `json:"class_weight"`
 		Weighted     bool            `json:"weighted"`
@@ -64,7 +65,7 @@ func TestLogisticMatchesScikitLearn(t *testing.T) {
 	for _, c := range fx.Cases {
 		t.Run(c.Name, func(t *testing.T) {
 			m := NewLogisticRegression()
-			m.Penalty, m.C = c.Penalty, c.C
+			m.Penalty, m.C, m.L1Ratio = c.Penalty, c.C, c.L1Ratio
 			if c.FitIntercept != nil {
 				m.FitIntercept = *c.FitIntercept
 			}
@@ -106,7 +107,7 @@ func TestLogisticMatchesScikitLearn(t *testing.T) {
 					t.Fatalf("proba[%d] = %.8f, want %.8f (scikit-learn)", i, p[i], want)
 				}
 			}
-			if c.Penalty == PenaltyL1 {
+			if c.Penalty == PenaltyL1 || c.Penalty == PenaltyElasticNet {
 				for j, want := range c.Coef {
 					if (want == 0) != (m.Coef[j] == 0) {
 						t.Errorf("Coef[%d] = %g, scikit-learn has %g: L1 zeros must be exact", j, m.Coef[j], want)

@@ -59,11 +59,11 @@ def write(name, obj):
     print("wrote", os.path.relpath(path, ROOT))
 
 
-def logistic(penalty, C, fit_intercept=True, class_weight=None, solver="lbfgs"):
+def logistic(penalty, C, fit_intercept=True, class_weight=None, solver="lbfgs", l1_ratio=None):
     """A scikit-learn LogisticRegression converged far past the 1e-4 the Go test allows."""
-    if penalty == "l1":
+    if penalty in ("l1", "elasticnet"):
         # saga leaves the intercept unpenalised, like Weir; liblinear would penalise it.
-        return LogisticRegression(C=C, l1_ratio=1.0, solver="saga", tol=1e-12, max_iter=1_000_000, random_state=0,
+        return LogisticRegression(C=C, l1_ratio=1.0 if penalty == "l1" else l1_ratio, solver="saga", tol=1e-12, max_iter=1_000_000, random_state=0,
                                   fit_intercept=fit_intercept, class_weight=class_weight)
     if penalty == "none":
         C = np.inf
@@ -90,10 +90,12 @@ def linear_small():
              fit_intercept=False),
         dict(name="l1_C0.05", penalty="l1", C=0.05),
         dict(name="l1_C1_weighted", penalty="l1", C=1.0, weighted=True),
+        dict(name="elasticnet_C0.1_half", penalty="elasticnet", C=0.1, l1_ratio=0.5),
     ]
     out = []
     for c in cases:
-        model = logistic(c["penalty"], c["C"], c.get("fit_intercept", True), c.get("class_weight"))
+        model = logistic(c["penalty"], c["C"], c.get("fit_intercept", True), c.get("class_weight"),
+                         l1_ratio=c.get("l1_ratio"))
         model.fit(X, y, sample_weight=sw if c.get("weighted") else None)
         rec = dict(c)
         if isinstance(rec.get("class_weight"), dict):
