@@ -63,6 +63,7 @@ def pytest_configure(config):
         "artifacts: needs the artifact proxy (mlflow-artifacts:/ upload, list, download)",
     )
     config.addinivalue_line("markers", "slow: creates thousands of runs or metric points")
+    config.addinivalue_line("markers", "models: logs and loads MLflow 3 models (logged-model endpoints)")
 
 
 def pytest_report_header(config):
