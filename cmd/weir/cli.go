@@ -36,6 +36,7 @@ type cli struct {
 	Server      serverCmd      `cmd:"" help:"Run the MLflow-compatible tracking server."`
 	Experiments experimentsCmd `cmd:"" help:"List, create and delete experiments."`
 	Runs        runsCmd        `cmd:"" help:"List, show and delete runs."`
+	Models      modelsCmd      `cmd:"" help:"Registered models: list, versions, aliases."`
 }
 
 // usageError marks errors caused by the caller's input: exit code 2.

@@ -11,6 +11,9 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/weir-ml/weir/httpapi"
+	"github.com/weir-ml/weir/registry"
 )
 
 // runMain runs one weir command in-process, as main would.
@@ -68,6 +71,29 @@ func TestServerAndClientCommands(t *testing.T) {
 		t.Errorf("runs list = %q, %v", out, err)
 	}
 
+	// The registry commands.
+	c := httpapi.NewClient(url)
+	if _, err := c.CreateRegisteredModel(ctx, "bank", "", nil); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.CreateModelVersion(ctx, registry.VersionCreate{Name: "bank", Source: "s3://bucket/models/bank"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := runMain(t, ctx, "models", "alias", "set", "bank", "champion", "1", "--tracking-uri", url); err != nil {
+		t.Fatalf("models alias set: %v", err)
+	}
+	out, err = runMain(t, ctx, "models", "list", "--tracking-uri", url)
+	if err != nil || !strings.Contains(out, "champion→1") {
+		t.Errorf("models list = %q, %v", out, err)
+	}
+	out, err = runMain(t, ctx, "models", "versions", "bank", "--tracking-uri", url, "-o", "json")
+	if err != nil || !strings.Contains(out, `"champion"`) {
+		t.Errorf("models versions = %q, %v", out, err)
+	}
+	if _, err := runMain(t, ctx, "models", "alias", "delete", "bank", "champion", "--tracking-uri", url); err != nil {
+		t.Fatalf("models alias delete: %v", err)
+	}
+
 	// Caller errors are usage errors: exit code 2.
 	for _, args := range [][]string{
 		{"runs", "get", "0123456789abcdef0123456789abcdef", "--tracking-uri", url},
@@ -76,6 +102,8 @@ func TestServerAndClientCommands(t *testing.T) {
 		{"runs", "list", "--filter", "metrics.x LIKE 'a'", "--tracking-uri", url},
 		{"no-such-command"},
 		{"server", "--port", "70000"},
+		{"models", "versions", "no-such-model", "--tracking-uri", url},
+		{"models", "alias", "set", "bank", "latest", "1", "--tracking-uri", url},
 	} {
 		_, err := runMain(t, ctx, args...)
 		var ue *usageError

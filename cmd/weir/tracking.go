@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/weir-ml/weir/httpapi"
+	"github.com/weir-ml/weir/registry"
 	"github.com/weir-ml/weir/sqlstore"
 	"github.com/weir-ml/weir/tracking"
 )
@@ -16,16 +17,40 @@ type trackingFlags struct {
 	Output      string `short:"o" help:"Output format: table or json." default:"table" enum:"table,json"`
 }
 
-// open returns the tracking service and a function that releases it.
-func (f *trackingFlags) open(ctx context.Context) (tracking.Service, func(), error) {
+// backend is what client commands talk to, whichever kind it is.
+type backend struct {
+	tracking     tracking.Service
+	registry     registry.Service
+	loggedModels tracking.LoggedModelService
+	close        func()
+}
+
+// openBackend returns the services behind the tracking URI. The caller must
+// call close.
+func (f *trackingFlags) openBackend(ctx context.Context) (*backend, error) {
 	uri := f.TrackingURI
 	if strings.HasPrefix(uri, "http://") || strings.HasPrefix(uri, "https://") {
-		return httpapi.NewClient(uri), func() {}, nil
+		c := httpapi.NewClient(uri)
+		return &backend{tracking: c, registry: c, loggedModels: c, close: func() {}}, nil
 	}
 	db := sqlstore.NewDB(uri)
 	db.DefaultArtifactRoot = "mlflow-artifacts:/"
 	if err := db.Open(ctx); err != nil {
-		return nil, nil, usagef("--tracking-uri %q: %v", uri, err)
+		return nil, usagef("--tracking-uri %q: %v", uri, err)
 	}
-	return sqlstore.NewTrackingService(db), func() { db.Close() }, nil
+	return &backend{
+		tracking:     sqlstore.NewTrackingService(db),
+		registry:     sqlstore.NewRegistryService(db),
+		loggedModels: sqlstore.NewLoggedModelService(db),
+		close:        func() { db.Close() },
+	}, nil
+}
+
+// open returns only the tracking service and a function that releases it.
+func (f *trackingFlags) open(ctx context.Context) (tracking.Service, func(), error) {
+	b, err := f.openBackend(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	return b.tracking, b.close, nil
 }
