@@ -5,6 +5,7 @@ import (
 
 	"github.com/weir-ml/weir"
 	"github.com/weir-ml/weir/registry"
+	"github.com/weir-ml/weir/webhook"
 )
 
 // MLflow's caps on registry search page sizes.
@@ -48,9 +49,12 @@ func (s *Server) createRegisteredModel(w *jsonWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	if !hasPromptTag(tags) {
-		// MLflow sends the description as given, "" included.
-		s.announce(r, eventModelCreated, "", registeredModelCreated{Name: name, Tags: tagMap(tags), Description: &desc})
+	// MLflow sends the description as given, "" included.
+	if hasPromptTag(tags) {
+		s.announce(r, eventPromptCreated, registeredModelCreated{Name: name,
+			Tags: tagMap(tags, promptTag, promptTypeTag), Description: &desc})
+	} else {
+		s.announce(r, eventModelCreated, registeredModelCreated{Name: name, Tags: tagMap(tags), Description: &desc})
 	}
 	writeRegisteredModel(w, m)
 	return nil
@@ -223,7 +227,12 @@ func (s *Server) setRegisteredModelTag(w *jsonWriter, r *http.Request) error {
 	if v.err != nil {
 		return v.err
 	}
-	return s.Registry.SetRegisteredModelTag(r.Context(), name, registry.Tag{Key: key, Value: value})
+	if err := s.Registry.SetRegisteredModelTag(r.Context(), name, registry.Tag{Key: key, Value: value}); err != nil {
+		return err
+	}
+	// Only prompts announce their own tags, as in MLflow.
+	s.announceAbout(r, name, webhook.Event{}, eventPromptTagSet, nil, promptTagSet{Name: name, Key: key, Value: value})
+	return nil
 }
 
 func (s *Server) deleteRegisteredModelTag(w *jsonWriter, r *http.Request) error {
@@ -240,5 +249,9 @@ func (s *Server) deleteRegisteredModelTag(w *jsonWriter, r *http.Request) error 
 	if v.err != nil {
 		return v.err
 	}
-	return s.Registry.DeleteRegisteredModelTag(r.Context(), name, key)
+	if err := s.Registry.DeleteRegisteredModelTag(r.Context(), name, key); err != nil {
+		return err
+	}
+	s.announceAbout(r, name, webhook.Event{}, eventPromptTagDeleted, nil, promptTagDeleted{Name: name, Key: key})
+	return nil
 }

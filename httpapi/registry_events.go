@@ -2,6 +2,7 @@ package httpapi
 
 import (
 	"net/http"
+	"strings"
 
 	"github.com/weir-ml/weir/registry"
 	"github.com/weir-ml/weir/webhook"
@@ -15,6 +16,16 @@ var (
 	eventVersionTagDeleted = webhook.Event{Entity: "MODEL_VERSION_TAG", Action: "DELETED"}
 	eventAliasCreated      = webhook.Event{Entity: "MODEL_VERSION_ALIAS", Action: "CREATED"}
 	eventAliasDeleted      = webhook.Event{Entity: "MODEL_VERSION_ALIAS", Action: "DELETED"}
+
+	// Registered models tagged as prompts announce these instead.
+	eventPromptCreated           = webhook.Event{Entity: "PROMPT", Action: "CREATED"}
+	eventPromptVersionCreated    = webhook.Event{Entity: "PROMPT_VERSION", Action: "CREATED"}
+	eventPromptTagSet            = webhook.Event{Entity: "PROMPT_TAG", Action: "SET"}
+	eventPromptTagDeleted        = webhook.Event{Entity: "PROMPT_TAG", Action: "DELETED"}
+	eventPromptVersionTagSet     = webhook.Event{Entity: "PROMPT_VERSION_TAG", Action: "SET"}
+	eventPromptVersionTagDeleted = webhook.Event{Entity: "PROMPT_VERSION_TAG", Action: "DELETED"}
+	eventPromptAliasCreated      = webhook.Event{Entity: "PROMPT_ALIAS", Action: "CREATED"}
+	eventPromptAliasDeleted      = webhook.Event{Entity: "PROMPT_ALIAS", Action: "DELETED"}
 )
 
 // The "data" of each event's payload. Field names and null-versus-empty
@@ -53,12 +64,32 @@ type (
 		Name  string `json:"name"`
 		Alias string `json:"alias"`
 	}
+	promptVersionCreated struct {
+		Name        string            `json:"name"`
+		Version     string            `json:"version"`
+		Template    *string           `json:"template"`
+		Tags        map[string]string `json:"tags"`
+		Description *string           `json:"description"`
+	}
+	promptTagSet struct {
+		Name  string `json:"name"`
+		Key   string `json:"key"`
+		Value string `json:"value"`
+	}
+	promptTagDeleted struct {
+		Name string `json:"name"`
+		Key  string `json:"key"`
+	}
 )
 
-// promptTag marks registered models that are MLflow prompts. Prompt events
-// have their own entities, which Weir does not send yet; registry events
-// about prompts are therefore not announced at all rather than mislabelled.
-const promptTag = "mlflow.prompt.is_prompt"
+// Tags that mark registered models and versions as MLflow prompts, which
+// announce PROMPT_* events, and carry their type and template. Payloads
+// leave them out, as MLflow's do.
+const (
+	promptTag     = "mlflow.prompt.is_prompt"
+	promptTypeTag = "_mlflow_prompt_type"
+	promptTextTag = "mlflow.prompt.text"
+)
 
 // openDeliveries starts webhook delivery when the server has webhooks.
 func (s *Server) openDeliveries() error {
@@ -71,21 +102,30 @@ func (s *Server) openDeliveries() error {
 	return s.Deliveries.Open()
 }
 
-// announce queues ev for the active webhooks subscribed to it, after the
-// registry change succeeded. Failures are logged, never returned: the
-// change is made, and a webhook is a notification about it. model names
-// the registered model the event is about, to leave prompts out.
-func (s *Server) announce(r *http.Request, ev webhook.Event, model string, data any) {
+// announceAbout announces a change to the registered model called name:
+// modelEv for a model, promptEv for a prompt; an empty event announces
+// nothing.
+func (s *Server) announceAbout(r *http.Request, name string, modelEv, promptEv webhook.Event, modelData, promptData any) {
 	if s.Webhooks == nil || s.Deliveries == nil {
 		return
 	}
-	ctx := r.Context()
-	hooks, err := s.Webhooks.WebhooksFor(ctx, registry.WebhookEvent{Entity: ev.Entity, Action: ev.Action})
-	if err != nil {
-		s.logger().Error("listing webhooks for an event failed", "event", ev.String(), "err", err)
+	if s.isPrompt(r, name) {
+		s.announce(r, promptEv, promptData)
 		return
 	}
-	if len(hooks) == 0 || s.isPrompt(r, model) {
+	s.announce(r, modelEv, modelData)
+}
+
+// announce queues ev for the active webhooks subscribed to it, after the
+// registry change succeeded. Failures are logged, never returned: the
+// change is made, and a webhook is a notification about it.
+func (s *Server) announce(r *http.Request, ev webhook.Event, data any) {
+	if s.Webhooks == nil || s.Deliveries == nil || ev.Entity == "" {
+		return
+	}
+	hooks, err := s.Webhooks.WebhooksFor(r.Context(), registry.WebhookEvent{Entity: ev.Entity, Action: ev.Action})
+	if err != nil {
+		s.logger().Error("listing webhooks for an event failed", "event", ev.String(), "err", err)
 		return
 	}
 	for _, h := range hooks {
@@ -113,20 +153,33 @@ func hasPromptTag(tags []registry.Tag) bool {
 	prompt := false
 	for _, t := range tags { // the last value of a repeated key wins, as in MLflow
 		if t.Key == promptTag {
-			prompt = t.Value == "true" || t.Value == "True" || t.Value == "TRUE"
+			prompt = strings.EqualFold(t.Value, "true")
 		}
 	}
 	return prompt
 }
 
-// tagMap turns tags into the JSON object payloads carry; never nil, so an
-// empty set encodes as {}.
-func tagMap(tags []registry.Tag) map[string]string {
+// tagMap turns tags into the JSON object payloads carry, without the
+// keys in drop; never nil, so an empty set encodes as {}.
+func tagMap(tags []registry.Tag, drop ...string) map[string]string {
 	m := make(map[string]string, len(tags))
 	for _, t := range tags {
-		m[t.Key] = t.Value
+		if !contains(drop, t.Key) {
+			m[t.Key] = t.Value
+		}
 	}
 	return m
+}
+
+// promptTemplate returns the template a prompt version's tags carry.
+func promptTemplate(tags []registry.Tag) *string {
+	var text *string
+	for _, t := range tags {
+		if t.Key == promptTextTag {
+			text = &t.Value
+		}
+	}
+	return text
 }
 
 // optional returns nil for "", which payloads encode as null.

@@ -36,8 +36,15 @@ func (s *Server) createModelVersion(w *jsonWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	s.announce(r, eventVersionCreated, c.Name, modelVersionCreated{Name: c.Name, Version: mv.Version, Source: c.Source,
-		RunID: optional(c.RunID), Tags: tagMap(c.Tags), Description: optional(c.Description)})
+	// Whether a version is a prompt's is told by its own tags, as in MLflow.
+	if hasPromptTag(c.Tags) {
+		s.announce(r, eventPromptVersionCreated, promptVersionCreated{Name: c.Name, Version: mv.Version,
+			Template: promptTemplate(c.Tags), Tags: tagMap(c.Tags, promptTag, promptTypeTag, promptTextTag),
+			Description: optional(c.Description)})
+	} else {
+		s.announce(r, eventVersionCreated, modelVersionCreated{Name: c.Name, Version: mv.Version, Source: c.Source,
+			RunID: optional(c.RunID), Tags: tagMap(c.Tags), Description: optional(c.Description)})
+	}
 	writeModelVersion(w, mv)
 	return nil
 }
@@ -181,7 +188,8 @@ func (s *Server) setModelVersionTag(w *jsonWriter, r *http.Request) error {
 	if err := s.Registry.SetModelVersionTag(r.Context(), name, version, registry.Tag{Key: key, Value: value}); err != nil {
 		return err
 	}
-	s.announce(r, eventVersionTagSet, name, versionTagSet{Name: name, Version: version, Key: key, Value: value})
+	data := versionTagSet{Name: name, Version: version, Key: key, Value: value}
+	s.announceAbout(r, name, eventVersionTagSet, eventPromptVersionTagSet, data, data)
 	return nil
 }
 
@@ -202,7 +210,8 @@ func (s *Server) deleteModelVersionTag(w *jsonWriter, r *http.Request) error {
 	if err := s.Registry.DeleteModelVersionTag(r.Context(), name, version, key); err != nil {
 		return err
 	}
-	s.announce(r, eventVersionTagDeleted, name, versionTagDeleted{Name: name, Version: version, Key: key})
+	data := versionTagDeleted{Name: name, Version: version, Key: key}
+	s.announceAbout(r, name, eventVersionTagDeleted, eventPromptVersionTagDeleted, data, data)
 	return nil
 }
 
@@ -225,7 +234,8 @@ func (s *Server) setRegisteredModelAlias(w *jsonWriter, r *http.Request) error {
 	if err := s.Registry.SetRegisteredModelAlias(r.Context(), name, alias, version); err != nil {
 		return err
 	}
-	s.announce(r, eventAliasCreated, name, aliasCreated{Name: name, Alias: alias, Version: version})
+	data := aliasCreated{Name: name, Alias: alias, Version: version}
+	s.announceAbout(r, name, eventAliasCreated, eventPromptAliasCreated, data, data)
 	return nil
 }
 
@@ -252,7 +262,8 @@ func (s *Server) deleteRegisteredModelAlias(w *jsonWriter, r *http.Request) erro
 	if err := s.Registry.DeleteRegisteredModelAlias(r.Context(), name, alias); err != nil {
 		return err
 	}
-	s.announce(r, eventAliasDeleted, name, aliasDeleted{Name: name, Alias: alias})
+	data := aliasDeleted{Name: name, Alias: alias}
+	s.announceAbout(r, name, eventAliasDeleted, eventPromptAliasDeleted, data, data)
 	return nil
 }
 

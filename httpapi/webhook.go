@@ -350,7 +350,7 @@ func (s *Server) webhookSecret(r *http.Request, h *registry.Webhook, ev registry
 
 // examplePayload is the data of a test delivery for event.
 func examplePayload(e webhook.Event) any {
-	const name, version = "example_model", "1"
+	const name, prompt, version = "example_model", "example_prompt", "1"
 	tags := map[string]string{"example_key": "example_value"}
 	switch e {
 	case eventModelCreated:
@@ -366,6 +366,23 @@ func examplePayload(e webhook.Event) any {
 		return aliasCreated{Name: name, Alias: "example_alias", Version: version}
 	case eventAliasDeleted:
 		return aliasDeleted{Name: name, Alias: "example_alias"}
+	case eventPromptCreated:
+		return registeredModelCreated{Name: prompt, Tags: tags, Description: optional("An example prompt")}
+	case eventPromptVersionCreated:
+		return promptVersionCreated{Name: prompt, Version: version, Template: optional("Hello {{name}}!"), Tags: tags,
+			Description: optional("An example prompt version")}
+	case eventPromptTagSet:
+		return promptTagSet{Name: prompt, Key: "example_key", Value: "example_value"}
+	case eventPromptTagDeleted:
+		return promptTagDeleted{Name: prompt, Key: "example_key"}
+	case eventPromptVersionTagSet:
+		return versionTagSet{Name: prompt, Version: version, Key: "example_key", Value: "example_value"}
+	case eventPromptVersionTagDeleted:
+		return versionTagDeleted{Name: prompt, Version: version, Key: "example_key"}
+	case eventPromptAliasCreated:
+		return aliasCreated{Name: prompt, Alias: "example_alias", Version: version}
+	case eventPromptAliasDeleted:
+		return aliasDeleted{Name: prompt, Alias: "example_alias"}
 	}
 	return map[string]string{"name": "example"}
 }
