@@ -2,7 +2,6 @@ package gbdt
 
 import (
 	"math"
-	"math/rand/v2"
 	"slices"
 	"sort"
 )
@@ -70,16 +69,13 @@ func catCode(v float64) (int, bool) {
 	return int(v), true
 }
 
-// sampleRows picks the rows bin boundaries are computed from: all rows, or
-// a seeded uniform sample of n rows in row order.
-func sampleRows(rows, n int, seed int64) []int {
+// sampleRows picks the rows bin boundaries are computed from: nil for all
+// rows, or n rows in row order drawn from the data stream.
+func sampleRows(rows, n int, seed int32) []int {
 	if rows <= n {
 		return nil
 	}
-	rng := rand.New(rand.NewPCG(uint64(seed), 0x9e3779b97f4a7c15))
-	idx := rng.Perm(rows)[:n]
-	slices.Sort(idx)
-	return idx
+	return newLCGRandom(seed).sample(rows, n)
 }
 
 // newBinMapper computes the bins of one feature from its sample values,

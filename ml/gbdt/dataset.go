@@ -33,7 +33,7 @@ func newDataset(ctx context.Context, X *ml.Matrix, p *Params) (*dataset, error) 
 	for _, j := range p.CategoricalFeatures {
 		cat[j] = true
 	}
-	sample := sampleRows(X.Rows, p.BinSampleCount, p.Seed)
+	sample := sampleRows(X.Rows, p.BinSampleCount, streamSeeds(p.Seed).data)
 	d := &dataset{
 		rows:    X.Rows,
 		mappers: make([]*binMapper, X.NumCols()),

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"math"
-	"math/rand/v2"
 	"slices"
 	"sync"
 
@@ -114,8 +113,15 @@ func (t *trainer) run(ctx context.Context) ([]*Tree, error) {
 			t.validScore[i] = t.obj.initial
 		}
 	}
-	bagRNG := rand.New(rand.NewPCG(uint64(p.Seed), 0xba66))
-	featRNG := rand.New(rand.NewPCG(uint64(p.Seed), 0xfea7))
+	sd := streamSeeds(p.Seed)
+	var bags *bagger
+	if p.BaggingFraction < 1 && p.BaggingFreq > 0 {
+		bags = newBagger(n, p.BaggingFraction, sd.bagging)
+	}
+	var featSampler *featureSampler
+	if p.FeatureFraction < 1 {
+		featSampler = newFeatureSampler(len(t.d.used), p.FeatureFraction, sd.feature)
+	}
 	threads := p.threads()
 	var trees []*Tree
 	bestValue, bestIter := 0.0, -1
@@ -124,10 +130,13 @@ func (t *trainer) run(ctx context.Context) ([]*Tree, error) {
 			return nil, err
 		}
 		forBlocks(n, threads, func(lo, hi int) { t.obj.gradients(t.score, t.g, t.h, lo, hi) })
-		if p.BaggingFraction < 1 && p.BaggingFreq > 0 && it%p.BaggingFreq == 0 {
-			t.sampleBag(bagRNG)
+		if bags != nil && it%p.BaggingFreq == 0 {
+			t.bag, t.oob = bags.draw(n, t.bag, t.oob)
 		}
-		feats := t.sampleFeatures(featRNG)
+		feats := t.d.used
+		if featSampler != nil {
+			feats = featSampler.next(t.d.used)
+		}
 		tree, err := t.l.grow(ctx, t.g, t.h, t.bag, feats)
 		if err != nil {
 			return nil, err
@@ -164,37 +173,6 @@ func (t *trainer) run(ctx context.Context) ([]*Tree, error) {
 		t.best = bestIter + 1
 	}
 	return trees, nil
-}
-
-// sampleBag draws exactly BaggingFraction of the rows without replacement,
-// in row order (selection sampling), and notes the rows left out.
-func (t *trainer) sampleBag(rng *rand.Rand) {
-	n := t.X.Rows
-	k := max(1, int(float64(n)*t.p.BaggingFraction))
-	t.bag, t.oob = t.bag[:0], t.oob[:0]
-	for i := 0; i < n; i++ {
-		if rng.Float64()*float64(n-i) < float64(k-len(t.bag)) {
-			t.bag = append(t.bag, int32(i))
-		} else {
-			t.oob = append(t.oob, int32(i))
-		}
-	}
-}
-
-// sampleFeatures picks the features this tree may split on.
-func (t *trainer) sampleFeatures(rng *rand.Rand) []int {
-	used := t.d.used
-	if t.p.FeatureFraction >= 1 || len(used) <= 1 {
-		return used
-	}
-	k := max(1, int(math.Round(float64(len(used))*t.p.FeatureFraction)))
-	perm := rng.Perm(len(used))[:k]
-	out := make([]int, k)
-	for i, j := range perm {
-		out[i] = used[j]
-	}
-	slices.Sort(out)
-	return out
 }
 
 // addTree adds the new tree's output to the training scores: rows it was

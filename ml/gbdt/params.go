@@ -54,7 +54,9 @@ type Params struct {
 	FeatureFraction float64 `json:"feature_fraction"`
 	BaggingFraction float64 `json:"bagging_fraction"`
 	BaggingFreq     int     `json:"bagging_freq"`
-	// Seed seeds feature and bagging sampling.
+	// Seed seeds the row sample for binning, bagging and feature sampling,
+	// deriving the same streams as LightGBM's seed parameter; 0 means unset
+	// (LightGBM's default seeds).
 	Seed int64 `json:"seed"`
 
 	ScalePosWeight   float64 `json:"scale_pos_weight"`
