@@ -166,7 +166,8 @@ func (d *Dispatcher) Enqueue(dl Delivery) bool {
 }
 
 // Close stops taking deliveries, waits up to DrainTimeout for the queued
-// ones, then abandons the rest (logged) and waits for the workers to stop.
+// ones, then abandons the rest and waits for the workers to stop. A closed
+// Dispatcher may be opened again.
 func (d *Dispatcher) Close() error {
 	d.mu.Lock()
 	if d.queue == nil || d.closed {
@@ -186,6 +187,9 @@ func (d *Dispatcher) Close() error {
 		<-drained
 	}
 	d.cancel()
+	d.mu.Lock()
+	d.queue, d.closed = nil, false // Open may start it again
+	d.mu.Unlock()
 	return nil
 }
 

@@ -374,3 +374,27 @@ func TestRedirectsNotFollowed(t *testing.T) {
 		t.Errorf("got %+v and %d requests at the redirect target", res, target.requests())
 	}
 }
+
+func TestReopen(t *testing.T) {
+	rcv := newReceiver(t)
+	d, done := newTestDispatcher(t)
+	dl := Delivery{Target: Target{URL: rcv.URL}, Event: Event{"MODEL_VERSION", "CREATED"}}
+	for i := range 2 {
+		if !d.Enqueue(dl) {
+			t.Fatalf("round %d: Enqueue refused", i)
+		}
+		wait(t, done)
+		if err := d.Close(); err != nil {
+			t.Fatal(err)
+		}
+		if d.Enqueue(dl) {
+			t.Fatalf("round %d: Enqueue accepted after Close", i)
+		}
+		if err := d.Open(); err != nil {
+			t.Fatalf("round %d: reopen: %v", i, err)
+		}
+	}
+	if got := rcv.requests(); got != 2 {
+		t.Errorf("requests: got %d, want 2", got)
+	}
+}
