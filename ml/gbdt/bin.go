@@ -60,10 +60,14 @@ func (b *binMapper) bin(v float64) int {
 	return lo
 }
 
-// catCode converts a categorical value to its integer code; NaN, negative
-// and huge values are missing.
+// maxCategory bounds category codes: a tree stores a category set as a
+// bitset, so one huge code would cost memory in every tree that uses it.
+const maxCategory = 1 << 24
+
+// catCode converts a categorical value to its integer code (truncating a
+// fraction); NaN, negative and codes of maxCategory or more are missing.
 func catCode(v float64) (int, bool) {
-	if !(v >= 0) || v >= math.MaxInt32 {
+	if !(v >= 0) || v >= maxCategory {
 		return 0, false
 	}
 	return int(v), true

@@ -167,7 +167,7 @@ func (j *treeJSON) tree(numFeatures int) (*Tree, error) {
 		}
 		if cats := j.Categories[i]; cats != nil {
 			for _, c := range cats {
-				if c < 0 || c >= math.MaxInt32 {
+				if c < 0 || c >= maxCategory {
 					return nil, fmt.Errorf("node %d has category %d", i, c)
 				}
 			}

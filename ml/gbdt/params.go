@@ -43,7 +43,7 @@ type Params struct {
 	UseMissing     bool `json:"use_missing"` // false: NaN is read as 0
 
 	// CategoricalFeatures lists the columns holding integer category codes
-	// (non-negative; NaN or negative means missing).
+	// in [0, 2^24); NaN, negative and larger values mean missing.
 	CategoricalFeatures []int   `json:"categorical_feature"`
 	MaxCatToOnehot      int     `json:"max_cat_to_onehot"`
 	MaxCatThreshold     int     `json:"max_cat_threshold"`
