@@ -6,7 +6,7 @@ from concurrent.futures import ThreadPoolExecutor
 import mlflow
 import pytest
 from mlflow import MlflowClient
-from mlflow.entities import Metric, ViewType
+from mlflow.entities import Metric, Param, RunTag, ViewType
 
 from support import assert_rest_error, assert_rest_ok, rest
 
@@ -208,3 +208,49 @@ def test_bulk_interval_bad_arguments(long_history, params):
 
 def test_bulk_interval_too_many_runs(long_history):
     assert_rest_error(_bulk([long_history] * 101), 400, "INVALID_PARAMETER_VALUE")
+
+
+# --- concurrency ------------------------------------------------------------------
+
+
+def test_concurrent_logging_to_one_run(client, exp_id):
+    # Eight writers at once: the store must serialise them without losing a
+    # point or answering "database is locked".
+    run_id = client.create_run(exp_id).info.run_id
+    per_thread, threads = 25, 8
+
+    def work(t):
+        for i in range(per_thread):
+            step = t * 1000 + i
+            client.log_batch(
+                run_id,
+                metrics=[Metric("c", float(step), 1000 + i, step)],
+                params=[Param(f"p{t}-{i}", str(step))],
+                tags=[RunTag(f"t{t}", str(i))],
+            )
+
+    with ThreadPoolExecutor(max_workers=threads) as pool:
+        list(pool.map(work, range(threads)))
+    steps = sorted(m.step for m in client.get_metric_history(run_id, "c"))
+    assert steps == sorted(t * 1000 + i for t in range(threads) for i in range(per_thread))
+    data = client.get_run(run_id).data
+    assert len(data.params) == threads * per_thread
+    assert {data.tags[f"t{t}"] for t in range(threads)} == {str(per_thread - 1)}
+    assert data.metrics["c"] == float((threads - 1) * 1000 + per_thread - 1)
+
+
+def test_concurrent_create_same_experiment_name(client, exp_name):
+    # Exactly one of several racing creates wins; the others are told the name exists.
+    def create(_):
+        try:
+            return client.create_experiment(exp_name)
+        except mlflow.exceptions.MlflowException as e:
+            return e
+
+    with ThreadPoolExecutor(max_workers=6) as pool:
+        results = list(pool.map(create, range(6)))
+    ids = [r for r in results if isinstance(r, str)]
+    errors = [r for r in results if not isinstance(r, str)]
+    assert len(ids) == 1, results
+    assert {e.error_code for e in errors} <= {"RESOURCE_ALREADY_EXISTS"}, [str(e) for e in errors]
+    assert client.get_experiment_by_name(exp_name).experiment_id == ids[0]
