@@ -21,6 +21,9 @@ type serverCmd struct {
 	DefaultArtifactRoot  string `help:"Artifact location given to new experiments (default: mlflow-artifacts:/ when serving artifacts, else the artifacts destination)." env:"WEIR_DEFAULT_ARTIFACT_ROOT"`
 	ArtifactsDestination string `help:"Where proxied artifacts are stored (a local directory)." default:"./weir-artifacts" env:"WEIR_ARTIFACTS_DESTINATION"`
 	ServeArtifacts       bool   `help:"Serve artifacts through the server (mlflow-artifacts:/ URIs)." default:"true" negatable:"" env:"WEIR_SERVE_ARTIFACTS"`
+	// Webhook receivers on private networks are refused by default, as in
+	// MLflow, so a registry user cannot make the server probe the LAN.
+	WebhookAllowPrivateNetworks bool `help:"Allow registry webhooks to deliver to loopback and private-network addresses." env:"WEIR_WEBHOOK_ALLOW_PRIVATE_NETWORKS"`
 }
 
 func (s *serverCmd) Run(g *globals) error {
@@ -63,6 +66,7 @@ func (s *serverCmd) Run(g *globals) error {
 	srv.ArtifactsDestination = s.ArtifactsDestination
 	srv.ServeArtifacts = s.ServeArtifacts
 	srv.Logger = g.logger
+	srv.Deliveries.AllowPrivateNetworks = s.WebhookAllowPrivateNetworks
 	if err := srv.Open(); err != nil {
 		return fmt.Errorf("listen on %s: %w", srv.Addr, err)
 	}
