@@ -566,3 +566,42 @@ func TestSampleWeightsZeroIgnoreRows(t *testing.T) {
 		}
 	}
 }
+
+func TestDegenerateInputsFitWithoutPanic(t *testing.T) {
+	X, y := synthetic(300, 15)
+	constant := ml.NewMatrix(300, 2) // every feature constant: no split possible
+	zeroW := make([]float64, 300)
+	zeroW[0] = 1 // one row carries all the weight
+	allZero := make([]float64, 300)
+	for _, c := range []struct {
+		name string
+		X    *ml.Matrix
+		y, w []float64
+		set  func(m *Model)
+	}{
+		{"constant features", constant, y, nil, nil},
+		{"one weighted row", X, y, zeroW, func(m *Model) { m.MinSumHessianInLeaf = 0 }},
+		{"one class", X, allZero, nil, nil},
+		{"tiny leaves", X, y, nil, func(m *Model) { m.MinDataInLeaf, m.MinSumHessianInLeaf, m.NumLeaves = 0, 0, 200 }},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			m := NewClassifier()
+			m.NEstimators = 5
+			if c.set != nil {
+				c.set(m)
+			}
+			if err := m.Fit(context.Background(), c.X, c.y, c.w); err != nil {
+				t.Fatal(err)
+			}
+			p, err := m.PredictProba(c.X)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for i, v := range p {
+				if math.IsNaN(v) || v < 0 || v > 1 {
+					t.Fatalf("row %d: probability %v", i, v)
+				}
+			}
+		})
+	}
+}

@@ -68,16 +68,21 @@ type splitter struct {
 }
 
 func newSplitter(p *Params, sum histBin, n int) splitter {
-	return splitter{p: p, n: n, cf: float64(n) / sum.h}
+	s := splitter{p: p, n: n}
+	if sum.h > 0 { // all-zero weights leave no hessian: every count reads 0
+		s.cf = float64(n) / sum.h
+	}
+	return s
 }
 
 // count estimates the rows of a bin from its hessian.
 func (s splitter) count(b histBin) int { return int(math.Floor(b.h*s.cf + 0.5)) }
 
 // ok reports whether one side of a split, with the estimated row count n,
-// is large enough.
+// is large enough. A side with no hessian at all and no L2 penalty would
+// have no defined output, whatever the minimums allow.
 func (s splitter) ok(b histBin, n int) bool {
-	return n >= s.p.MinDataInLeaf && b.h >= s.p.MinSumHessianInLeaf
+	return n >= s.p.MinDataInLeaf && b.h >= s.p.MinSumHessianInLeaf && b.h+s.p.LambdaL2 > 0
 }
 
 // numeric scans the thresholds of a numeric feature. With a NaN bin it
