@@ -28,3 +28,16 @@ func isNoSuchUpload(err error) bool {
 	var api smithy.APIError
 	return errors.As(err, &api) && api.ErrorCode() == "NoSuchUpload"
 }
+
+// isBadPart reports whether err says that the parts given to complete an
+// upload do not match what was uploaded: the client's mistake.
+func isBadPart(err error) bool {
+	var api smithy.APIError
+	if errors.As(err, &api) {
+		switch api.ErrorCode() {
+		case "InvalidPart", "InvalidPartOrder", "EntityTooSmall":
+			return true
+		}
+	}
+	return false
+}

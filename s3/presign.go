@@ -88,6 +88,10 @@ func (s *Store) CompleteMultipartUpload(ctx context.Context, p, uploadID string,
 	if isNoSuchUpload(err) {
 		return weir.Errorf(weir.ErrResourceDoesNotExist, "Multipart upload %q does not exist.", uploadID)
 	}
+	if isBadPart(err) {
+		return weir.Errorf(weir.ErrInvalidParameterValue,
+			"The parts do not match the upload: a part is missing, too small or has another ETag.")
+	}
 	return err
 }
 

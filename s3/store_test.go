@@ -154,9 +154,9 @@ func TestPrefixIsolation(t *testing.T) {
 func TestForeignKeysAreSkipped(t *testing.T) {
 	s := mustTestStore(t)
 	ctx := context.Background()
-	for _, k := range []string{"d/ok.txt", "d/a:b", "d/folder/"} {
+	for k, body := range map[string]string{"d/ok.txt": "x", "d/a:b": "x", "d/folder/": ""} {
 		key := s.Prefix + "/" + k
-		if _, err := s.client.PutObject(ctx, &awss3.PutObjectInput{Bucket: &s.Bucket, Key: &key, Body: strings.NewReader("x")}); err != nil {
+		if _, err := s.client.PutObject(ctx, &awss3.PutObjectInput{Bucket: &s.Bucket, Key: &key, Body: strings.NewReader(body)}); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -202,9 +202,24 @@ func TestPresignedMultipartUpload(t *testing.T) {
 	if n := s.openUploads(t); n != 0 {
 		t.Errorf("open uploads after abort: got %d, want 0", n)
 	}
-	err = s.CompleteMultipartUpload(ctx, "big/aborted.bin", id, map[int]string{1: `"x"`})
+	// S3 says NoSuchUpload, some servers InvalidPart: either is the
+	// caller's mistake, never an internal error.
+	err = s.CompleteMultipartUpload(ctx, "big/aborted.bin", "no-such-upload", map[int]string{1: `"x"`})
+	if got := weir.ErrorCode(err); got != weir.ErrResourceDoesNotExist && got != weir.ErrInvalidParameterValue {
+		t.Errorf("complete an unknown upload: got %v, want %s or %s", err, weir.ErrResourceDoesNotExist, weir.ErrInvalidParameterValue)
+	}
+	err = s.AbortMultipartUpload(ctx, "big/aborted.bin", "no-such-upload")
 	if got := weir.ErrorCode(err); got != weir.ErrResourceDoesNotExist {
-		t.Errorf("complete after abort: got %v, want %s", err, weir.ErrResourceDoesNotExist)
+		t.Errorf("abort an unknown upload: got %v, want %s", err, weir.ErrResourceDoesNotExist)
+	}
+	id, _, err = s.CreateMultipartUpload(ctx, "big/wrong.bin", 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.AbortMultipartUpload(ctx, "big/wrong.bin", id)
+	err = s.CompleteMultipartUpload(ctx, "big/wrong.bin", id, map[int]string{1: `"not-uploaded"`})
+	if got := weir.ErrorCode(err); got != weir.ErrInvalidParameterValue {
+		t.Errorf("complete with a part never sent: got %v, want %s", err, weir.ErrInvalidParameterValue)
 	}
 	if _, _, err := s.CreateMultipartUpload(ctx, "x", 0); weir.ErrorCode(err) != weir.ErrInvalidParameterValue {
 		t.Errorf("zero parts: got %v, want INVALID_PARAMETER_VALUE", err)
