@@ -150,7 +150,7 @@ func (l *learner) split(ctx context.Context, t *Tree, li int, g, h []float64) er
 			codes[i] = m.cats[b]
 		}
 		nd.flags |= flagCategorical
-		nd.cat = int32(len(t.catSets))
+		nd.threshold = float64(len(t.catSets))
 		t.catSets = append(t.catSets, catBitset(codes))
 	} else {
 		nd.threshold = m.upper[s.bin]

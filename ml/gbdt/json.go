@@ -76,7 +76,7 @@ func (t *Tree) toJSON() treeJSON {
 		j.DefaultLeft[i] = nd.flags&flagDefaultLeft != 0
 		j.MissingZero[i] = nd.flags&flagMissingZero != 0
 		if nd.flags&flagCategorical != 0 {
-			j.Categories[i] = catCodes(t.catSets[nd.cat])
+			j.Categories[i] = catCodes(t.catSets[nd.catSet()])
 		} else {
 			j.Threshold[i] = nd.threshold
 		}
@@ -172,7 +172,7 @@ func (j *treeJSON) tree(numFeatures int) (*Tree, error) {
 				}
 			}
 			nd.flags |= flagCategorical
-			nd.cat = int32(len(t.catSets))
+			nd.threshold = float64(len(t.catSets))
 			t.catSets = append(t.catSets, catBitset(cats))
 		} else {
 			if math.IsNaN(j.Threshold[i]) {

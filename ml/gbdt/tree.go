@@ -13,12 +13,17 @@ const (
 // without pointers or allocation. A child >= 0 is a node; a child < 0 is
 // the leaf ^child.
 type node struct {
-	threshold   float64 // numeric: go left when value <= threshold
+	// threshold: numeric nodes go left when value <= threshold; categorical
+	// nodes keep the index of their set in Tree.catSets here, which keeps a
+	// node at 24 bytes.
+	threshold   float64
 	feature     int32
 	left, right int32
-	cat         int32 // categorical: index of the node's set in Tree.catSets
 	flags       uint8
 }
+
+// catSet returns the index of a categorical node's set.
+func (n *node) catSet() int { return int(n.threshold) }
 
 // Tree is one fitted regression tree. Leaf values include the learning rate.
 type Tree struct {
@@ -94,7 +99,7 @@ func (n *node) goLeft(v float64, sets [][]uint32) bool {
 		if !ok {
 			return false
 		}
-		set := sets[n.cat]
+		set := sets[n.catSet()]
 		w := c >> 5
 		return w < len(set) && set[w]&(1<<(uint(c)&31)) != 0
 	}
