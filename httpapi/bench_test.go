@@ -77,3 +77,28 @@ func BenchmarkSearchRuns(b *testing.B) {
 	}
 	b.SetBytes(int64(n))
 }
+
+// BenchmarkMetricHistory measures encoding a 10,000-point metric history.
+func BenchmarkMetricHistory(b *testing.B) {
+	hist := make([]tracking.Metric, 10000)
+	for i := range hist {
+		hist[i] = tracking.Metric{Key: "loss", Value: float64(i) / 1000, Timestamp: 1700000000000 + int64(i), Step: int64(i),
+			RunID: "0123456789abcdef0123456789abcdef"}
+	}
+	fake := &fakeTracking{GetMetricHistoryFn: func(context.Context, tracking.MetricHistoryQuery) ([]tracking.Metric, string, error) {
+		return hist, "", nil
+	}}
+	h := newTestServer(b, fake).Handler()
+	b.ReportAllocs()
+	var n int
+	for b.Loop() {
+		req := httptest.NewRequest("GET", "/api/2.0/mlflow/metrics/get-history?run_id=r&metric_key=loss", nil)
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, req)
+		if rec.Code != http.StatusOK {
+			b.Fatalf("status %d: %s", rec.Code, rec.Body)
+		}
+		n = rec.Body.Len()
+	}
+	b.SetBytes(int64(n))
+}

@@ -20,8 +20,10 @@ type jsonWriter struct {
 
 var writerPool = sync.Pool{New: func() any { return &jsonWriter{b: make([]byte, 0, 4096)} }}
 
-// maxPooledBuffer keeps huge one-off responses from pinning memory in the pool.
-const maxPooledBuffer = 1 << 20
+// maxPooledBuffer keeps huge one-off responses from pinning memory in the
+// pool; below it, large answers (a 10,000-point history is about 1 MB)
+// reuse their buffer instead of growing a new one each time.
+const maxPooledBuffer = 4 << 20
 
 func getWriter() *jsonWriter {
 	w := writerPool.Get().(*jsonWriter)
