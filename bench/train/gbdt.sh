@@ -3,8 +3,10 @@
 # defaults: binary objective, 31 leaves, learning rate 0.1, 100 trees) and
 # the same thread count on the bank-marketing data (2008 train, 2009-2010
 # test, duration dropped) and on a generated 1,000,000 x 50 data set, and
-# print a markdown table of train time, peak memory (max RSS of the whole
-# process, from /usr/bin/time -v) and test AUC, with Weir/LightGBM ratios.
+# print a markdown table of train time (Fit / lgb.train: binning and
+# boosting), whole-process CPU time and peak memory (user+sys and max RSS
+# from /usr/bin/time -v, so they include loading the data and, for
+# LightGBM, importing Python) and test AUC, with Weir/LightGBM ratios.
 #
 #   bench/train/gbdt.sh            (from the repository root)
 #
@@ -29,7 +31,7 @@ if [ ! -f "$data/test_y.npy" ]; then
 fi
 
 # measure NAME CMD...: runs CMD under /usr/bin/time -v, prints
-# "seconds rss_mb auc" from its JSON line and the time report.
+# "seconds cpu_seconds rss_mb auc" from its JSON line and the time report.
 measure() {
 	local out="$work/$1"
 	shift
@@ -37,19 +39,24 @@ measure() {
 	"$python" - "$out.json" "$out.time" <<'PY'
 import json, re, sys
 res = json.loads(open(sys.argv[1]).read().strip().splitlines()[-1])
-rss = int(re.search(r"Maximum resident set size \(kbytes\): (\d+)", open(sys.argv[2]).read()).group(1))
-print(f"{res['train_seconds']:.2f} {rss / 1024:.0f} {res['auc']:.6f}")
+t = open(sys.argv[2]).read()
+field = lambda name: float(re.search(name + r": ([\d.]+)", t).group(1))
+cpu = field(r"User time \(seconds\)") + field(r"System time \(seconds\)")
+rss = field(r"Maximum resident set size \(kbytes\)") / 1024
+print(f"{res['train_seconds']:.2f} {cpu:.1f} {rss:.0f} {res['auc']:.6f}")
 PY
 }
 
-echo "| data | rows x cols | Weir train s | LightGBM train s | ratio | Weir peak MB | LightGBM peak MB | ratio | Weir AUC | LightGBM AUC |"
-echo "|---|---|---|---|---|---|---|---|---|---|"
+echo "| data | rows x cols | Weir train (s) | LightGBM train (s) | time ratio | Weir CPU (s) | LightGBM CPU (s) | CPU ratio | Weir peak MB | LightGBM peak MB | memory ratio | Weir AUC | LightGBM AUC |"
+echo "|---|---|---|---|---|---|---|---|---|---|---|---|---|"
+ratio() { echo "scale=4; $1 / $2" | bc -l; }
 row() {
-	local name=$1 shape=$2 w l
-	read -r ws wm wa <<<"$3"
-	read -r ls lm la <<<"$4"
-	printf "| %s | %s | %s | %s | %.2fx | %s | %s | %.2fx | %s | %s |\n" "$name" "$shape" \
-		"$ws" "$ls" "$(echo "$ws / $ls" | bc -l)" "$wm" "$lm" "$(echo "$wm / $lm" | bc -l)" "$wa" "$la"
+	local name=$1 shape=$2 ws wc wm wa ls lc lm la
+	read -r ws wc wm wa <<<"$3"
+	read -r ls lc lm la <<<"$4"
+	printf "| %s | %s | %s | %s | %.2fx | %s | %s | %.2fx | %s | %s | %.2fx | %.4f | %.4f |\n" "$name" "$shape" \
+		"$ws" "$ls" "$(ratio "$ws" "$ls")" "$wc" "$lc" "$(ratio "$wc" "$lc")" \
+		"$wm" "$lm" "$(ratio "$wm" "$lm")" "$wa" "$la"
 }
 if [ -f "$bank" ]; then
 	row bank "27,729 x 15" "$(measure weir-bank "$work/gbdt" bank "$bank")" \
