@@ -291,6 +291,18 @@ func TestSaveLoadPredictsTheSame(t *testing.T) {
 	if !bytes.Equal(again.Bytes(), b.Bytes()) {
 		t.Error("saving a loaded model changed its bytes")
 	}
+	// Inside another JSON document the model goes through Save and Load.
+	doc, err := json.Marshal(struct{ Model *Model }{m})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var back struct{ Model *Model }
+	if err := json.Unmarshal(doc, &back); err != nil {
+		t.Fatal(err)
+	}
+	if got := back.Model.PredictRow(X.Row(3, row)); got != want[3] {
+		t.Errorf("model from embedded JSON predicts %v, want %v", got, want[3])
+	}
 }
 
 func TestLoadRejectsBadModels(t *testing.T) {

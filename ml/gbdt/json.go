@@ -1,6 +1,7 @@
 package gbdt
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -36,6 +37,19 @@ type treeJSON struct {
 	LeafValue    []float64 `json:"leaf_value"`
 	LeafCount    []int     `json:"leaf_count"`
 }
+
+// MarshalJSON returns the JSON that Save writes, so a Model embedded in
+// another JSON document is saved whole.
+func (m *Model) MarshalJSON() ([]byte, error) {
+	var b bytes.Buffer
+	if err := m.Save(&b); err != nil {
+		return nil, err
+	}
+	return b.Bytes(), nil
+}
+
+// UnmarshalJSON reads what MarshalJSON wrote, with Load's checks.
+func (m *Model) UnmarshalJSON(b []byte) error { return m.Load(bytes.NewReader(b)) }
 
 // Save writes the fitted model as JSON.
 func (m *Model) Save(w io.Writer) error {
