@@ -1,0 +1,57 @@
+package serve
+
+import (
+	"errors"
+	"net/http"
+
+	"github.com/weir-ml/weir"
+)
+
+// writeMLflowError answers in MLflow's error JSON.
+func writeMLflowError(w http.ResponseWriter, status int, code, msg string) {
+	b := append([]byte(`{"error_code":`), appendString(nil, code)...)
+	b = append(b, `,"message":`...)
+	b = appendString(b, msg)
+	b = append(b, '}')
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	w.Write(b)
+}
+
+// writeOIPError answers in the Open Inference Protocol's error JSON.
+func writeOIPError(w http.ResponseWriter, status int, msg string) {
+	b := append([]byte(`{"error":`), appendString(nil, msg)...)
+	b = append(b, '}')
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	w.Write(b)
+}
+
+// failure is an error answer: status, MLflow code and safe message.
+type failure struct {
+	status int
+	code   string
+	msg    string
+}
+
+// Messages of the answers the server gives on its own behalf.
+const (
+	msgTimeout   = "Request processing time exceeded limit"
+	msgOverload  = "The server is at its concurrency limit; retry later"
+	msgModelFail = "Encountered an unexpected error while evaluating the model. Verify that the input is compatible with the model for inference."
+)
+
+// classify turns a scoring error into an answer. Input errors carry their
+// message; a model's *weir.Error is its safe message; anything else is
+// logged by the caller and answered with a generic message.
+func classify(err error) (f failure, internal bool) {
+	var ie *inputError
+	if errors.As(err, &ie) {
+		return failure{http.StatusBadRequest, ie.code, ie.msg}, false
+	}
+	var we *weir.Error
+	if errors.As(err, &we) {
+		return failure{http.StatusBadRequest, we.Code, msgModelFail + " " + we.Message}, false
+	}
+	return failure{http.StatusBadRequest, weir.ErrBadRequest, msgModelFail}, true
+}

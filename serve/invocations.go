@@ -1,0 +1,87 @@
+package serve
+
+import (
+	"mime"
+	"net/http"
+	"strings"
+	"time"
+)
+
+// mediaType checks an /invocations Content-Type as MLflow does: the media
+// type before ';' must be JSON or CSV, and charset (utf-8) is the only
+// parameter allowed. It returns "json" or "csv", or the text of a 415.
+func mediaType(header string) (kind, refusal string) {
+	typ, params, err := mime.ParseMediaType(header)
+	if err != nil {
+		typ = strings.ToLower(strings.TrimSpace(strings.SplitN(header, ";", 2)[0]))
+		params = nil
+	}
+	for k, v := range params {
+		if k != "charset" {
+			return "", "Unrecognized content type parameters: " + k + "."
+		}
+		if !strings.EqualFold(v, "utf-8") {
+			return "", "The scoring server only supports UTF-8"
+		}
+	}
+	switch typ {
+	case "application/json":
+		return "json", ""
+	case "text/csv":
+		return "csv", ""
+	}
+	return "", "This predictor only supports the following content types: Types: ['application/json', 'text/csv']. Got '" + header + "'."
+}
+
+// invocations is MLflow's scoring endpoint.
+func (s *Server) invocations(w http.ResponseWriter, r *http.Request) {
+	kind, refusal := mediaType(r.Header.Get("Content-Type"))
+	if refusal != "" {
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		w.WriteHeader(http.StatusUnsupportedMediaType)
+		w.Write([]byte(refusal))
+		return
+	}
+	strict := s.StrictColumns
+	s.score(w, r, false, func(m *served, body []byte, id string) ([]byte, error) {
+		start := time.Now()
+		var rows [][]any
+		var err error
+		if kind == "csv" {
+			rows, err = m.schema.decodeCSV(body, strict)
+		} else {
+			rows, err = m.schema.decodeJSON(body, strict)
+		}
+		s.Metrics.stage(stageDecode, time.Since(start))
+		if err != nil {
+			return nil, err
+		}
+		preds, err := s.predict(m, rows, id)
+		if err != nil {
+			return nil, err
+		}
+		start = time.Now()
+		b := encodePredictions(preds)
+		s.Metrics.stage(stageEncode, time.Since(start))
+		return b, nil
+	})
+}
+
+// encodePredictions writes {"predictions": [{"probability": p, "label": l},
+// ...]}: the records a pyfunc model returning a DataFrame with these two
+// columns gives through MLflow's server.
+func encodePredictions(preds []Prediction) []byte {
+	b := make([]byte, 0, 16+len(preds)*48)
+	b = append(b, `{"predictions":[`...)
+	for i, p := range preds {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = append(b, `{"probability":`...)
+		b = appendFloat(b, p.Probability)
+		b = append(b, `,"label":`...)
+		b = appendString(b, p.Label)
+		b = append(b, '}')
+	}
+	return append(b, "]}"...)
+}

@@ -1,0 +1,329 @@
+package serve
+
+import (
+	"encoding/json"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/weir-ml/weir"
+)
+
+// oipDatatype maps MLflow column types to Open Inference Protocol tensor
+// datatypes; strings and datetimes travel as BYTES.
+var oipDatatype = map[string]string{
+	TypeBoolean:  "BOOL",
+	TypeInteger:  "INT32",
+	TypeLong:     "INT64",
+	TypeFloat:    "FP32",
+	TypeDouble:   "FP64",
+	TypeString:   "BYTES",
+	TypeDatetime: "BYTES",
+}
+
+// oipDatatypes are the datatypes a request may declare.
+var oipDatatypes = map[string]bool{
+	"BOOL": true, "UINT8": true, "UINT16": true, "UINT32": true, "UINT64": true,
+	"INT8": true, "INT16": true, "INT32": true, "INT64": true,
+	"FP16": true, "FP32": true, "FP64": true, "BYTES": true,
+}
+
+// The model's two outputs.
+const (
+	outProbability = "probability"
+	outLabel       = "label"
+)
+
+// TensorMetadata describes one input or output in model metadata.
+type TensorMetadata struct {
+	Name     string  `json:"name"`
+	Datatype string  `json:"datatype"`
+	Shape    []int64 `json:"shape"`
+}
+
+// ModelMetadata is the Open Inference Protocol model metadata answer.
+type ModelMetadata struct {
+	Name     string           `json:"name"`
+	Versions []string         `json:"versions"`
+	Platform string           `json:"platform"`
+	Inputs   []TensorMetadata `json:"inputs"`
+	Outputs  []TensorMetadata `json:"outputs"`
+}
+
+// metadataOf describes m: one [-1] input per signature column, and the
+// probability (FP64) and label (BYTES) outputs.
+func metadataOf(m *Loaded) ModelMetadata {
+	md := ModelMetadata{Name: m.Name, Versions: []string{}, Platform: "weir"}
+	if m.Version != "" {
+		md.Versions = []string{m.Version}
+	}
+	for _, c := range m.Model.Inputs() {
+		dt, ok := oipDatatype[c.Type]
+		if !ok {
+			dt = "BYTES"
+		}
+		md.Inputs = append(md.Inputs, TensorMetadata{Name: c.Name, Datatype: dt, Shape: []int64{-1}})
+	}
+	md.Outputs = []TensorMetadata{
+		{Name: outProbability, Datatype: "FP64", Shape: []int64{-1}},
+		{Name: outLabel, Datatype: "BYTES", Shape: []int64{-1}},
+	}
+	return md
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	b, err := json.Marshal(v)
+	if err != nil {
+		writeOIPError(w, http.StatusInternalServerError, "could not encode the answer")
+		return
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	w.Write(b)
+}
+
+func (s *Server) oipServerMetadata(w http.ResponseWriter, r *http.Request) {
+	writeJSON(w, http.StatusOK, map[string]any{"name": "weir", "version": weir.Version, "extensions": []string{}})
+}
+
+func (s *Server) oipLive(w http.ResponseWriter, r *http.Request) {
+	writeJSON(w, http.StatusOK, map[string]bool{"live": true})
+}
+
+func (s *Server) oipReady(w http.ResponseWriter, r *http.Request) {
+	ready := s.current.Load() != nil
+	status := http.StatusOK
+	if !ready {
+		status = http.StatusServiceUnavailable
+	}
+	writeJSON(w, status, map[string]bool{"ready": ready})
+}
+
+// oipModel returns the served model when the path names it (and its
+// version, if the path has one), else answers 404.
+func (s *Server) oipModel(w http.ResponseWriter, r *http.Request) *served {
+	m := s.current.Load()
+	name, version := r.PathValue("name"), r.PathValue("version")
+	if m == nil || name != m.Name || (version != "" && version != m.Version) {
+		msg := "Model " + name + " not found"
+		if version != "" {
+			msg = "Model " + name + " version " + version + " not found"
+		}
+		writeOIPError(w, http.StatusNotFound, msg)
+		return nil
+	}
+	return m
+}
+
+func (s *Server) oipModelMetadata(w http.ResponseWriter, r *http.Request) {
+	if m := s.oipModel(w, r); m != nil {
+		writeJSON(w, http.StatusOK, metadataOf(m.Loaded))
+	}
+}
+
+func (s *Server) oipModelReady(w http.ResponseWriter, r *http.Request) {
+	if m := s.oipModel(w, r); m != nil {
+		writeJSON(w, http.StatusOK, map[string]any{"name": m.Name, "ready": true})
+	}
+}
+
+// oipRequest is an inference request body.
+type oipRequest struct {
+	ID      string      `json:"id"`
+	Inputs  []oipTensor `json:"inputs"`
+	Outputs []struct {
+		Name string `json:"name"`
+	} `json:"outputs"`
+}
+
+type oipTensor struct {
+	Name     string  `json:"name"`
+	Shape    []int64 `json:"shape"`
+	Datatype string  `json:"datatype"`
+	Data     any     `json:"data"`
+}
+
+func (s *Server) oipInfer(w http.ResponseWriter, r *http.Request) {
+	if s.oipModel(w, r) == nil {
+		return
+	}
+	strict := s.StrictColumns
+	s.score(w, r, true, func(m *served, body []byte, id string) ([]byte, error) {
+		start := time.Now()
+		var req oipRequest
+		if err := unmarshalNumbers(body, &req); err != nil {
+			return nil, inputErrorf("Invalid inference request: %v", err)
+		}
+		rows, err := m.schema.decodeOIP(&req, strict)
+		s.Metrics.stage(stageDecode, time.Since(start))
+		if err != nil {
+			return nil, err
+		}
+		want, err := requestedOutputs(&req)
+		if err != nil {
+			return nil, err
+		}
+		if req.ID != "" {
+			id = req.ID
+		}
+		preds, err := s.predict(m, rows, id)
+		if err != nil {
+			return nil, err
+		}
+		start = time.Now()
+		b := encodeOIP(m.Loaded, id, preds, want)
+		s.Metrics.stage(stageEncode, time.Since(start))
+		return b, nil
+	})
+}
+
+// requestedOutputs returns which outputs to send: all when the request
+// names none.
+func requestedOutputs(req *oipRequest) (want [2]bool, err error) {
+	if len(req.Outputs) == 0 {
+		return [2]bool{true, true}, nil
+	}
+	for _, o := range req.Outputs {
+		switch o.Name {
+		case outProbability:
+			want[0] = true
+		case outLabel:
+			want[1] = true
+		default:
+			return want, inputErrorf("unknown output %q; the model has outputs %q and %q", o.Name, outProbability, outLabel)
+		}
+	}
+	return want, nil
+}
+
+// decodeOIP reads either one [N] (or [N, 1]) input per column, matched by
+// name, or a single [N, F] tensor whose F columns are the signature's, in
+// order.
+func (s *schema) decodeOIP(req *oipRequest, strict bool) ([][]any, error) {
+	if len(req.Inputs) == 0 {
+		return nil, inputErrorf("the request has no inputs")
+	}
+	flat := make([][]any, len(req.Inputs))
+	for k := range req.Inputs {
+		t := &req.Inputs[k]
+		if !oipDatatypes[t.Datatype] {
+			return nil, inputErrorf("input %q: unknown datatype %q", t.Name, t.Datatype)
+		}
+		n := int64(1)
+		for _, d := range t.Shape {
+			if d < 0 || d > 1<<31 {
+				return nil, inputErrorf("input %q: shape %v has a dimension out of range", t.Name, t.Shape)
+			}
+			if n *= d; n > 1<<40 {
+				return nil, inputErrorf("input %q: shape %v is too large", t.Name, t.Shape)
+			}
+		}
+		flat[k] = flatten(t.Data, nil)
+		if len(t.Shape) == 0 || int64(len(flat[k])) != n {
+			return nil, inputErrorf("input %q: shape %v needs %d values, got %d", t.Name, t.Shape, n, len(flat[k]))
+		}
+	}
+	if t := &req.Inputs[0]; len(req.Inputs) == 1 && len(t.Shape) == 2 && t.Shape[1] > 1 {
+		return s.fromTensor(t, flat[0])
+	}
+	names := make([]string, len(req.Inputs))
+	n := int64(-1)
+	for k, t := range req.Inputs {
+		names[k] = t.Name
+		if len(t.Shape) > 2 || (len(t.Shape) == 2 && t.Shape[1] != 1) {
+			return nil, inputErrorf("input %q: a column input has shape [N] or [N, 1], got %v", t.Name, t.Shape)
+		}
+		if n >= 0 && t.Shape[0] != n {
+			return nil, inputErrorf("input %q has %d rows, others have %d", t.Name, t.Shape[0], n)
+		}
+		n = t.Shape[0]
+	}
+	pos, err := s.layout(names, strict)
+	if err != nil {
+		return nil, err
+	}
+	rows := s.alloc(int(n))
+	for k := range req.Inputs {
+		j := pos[k]
+		if j < 0 {
+			continue
+		}
+		for i, v := range flat[k] {
+			c, err := coerce(&s.cols[j], v)
+			if err != nil {
+				return nil, err
+			}
+			rows[i][j] = c
+		}
+	}
+	return rows, nil
+}
+
+func (s *schema) fromTensor(t *oipTensor, data []any) ([][]any, error) {
+	f := int(t.Shape[1])
+	if f != len(s.cols) {
+		return nil, schemaErrorf("input %q has %d columns but the model has %d input columns %v", t.Name, f, len(s.cols), s.names())
+	}
+	rows := s.alloc(int(t.Shape[0]))
+	for i := range rows {
+		for j := range f {
+			c, err := coerce(&s.cols[j], data[i*f+j])
+			if err != nil {
+				return nil, err
+			}
+			rows[i][j] = c
+		}
+	}
+	return rows, nil
+}
+
+// flatten appends the leaves of nested arrays in row-major order.
+func flatten(v any, dst []any) []any {
+	if a, ok := v.([]any); ok {
+		for _, x := range a {
+			dst = flatten(x, dst)
+		}
+		return dst
+	}
+	return append(dst, v)
+}
+
+func encodeOIP(m *Loaded, id string, preds []Prediction, want [2]bool) []byte {
+	b := make([]byte, 0, 128+len(preds)*32)
+	b = append(b, `{"model_name":`...)
+	b = appendString(b, m.Name)
+	b = append(b, `,"model_version":`...)
+	b = appendString(b, m.Version)
+	b = append(b, `,"id":`...)
+	b = appendString(b, id)
+	b = append(b, `,"outputs":[`...)
+	shape := "[" + strconv.Itoa(len(preds)) + "]"
+	if want[0] {
+		b = append(b, `{"name":"probability","datatype":"FP64","shape":`...)
+		b = append(b, shape...)
+		b = append(b, `,"data":[`...)
+		for i, p := range preds {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = appendFloat(b, p.Probability)
+		}
+		b = append(b, "]}"...)
+	}
+	if want[1] {
+		if want[0] {
+			b = append(b, ',')
+		}
+		b = append(b, `{"name":"label","datatype":"BYTES","shape":`...)
+		b = append(b, shape...)
+		b = append(b, `,"data":[`...)
+		for i, p := range preds {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = appendString(b, p.Label)
+		}
+		b = append(b, "]}"...)
+	}
+	return append(b, "]}"...)
+}

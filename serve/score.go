@@ -1,0 +1,206 @@
+package serve
+
+import (
+	"bytes"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"net/http"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/weir-ml/weir"
+)
+
+// work turns a request body into a response body with model m. It runs on
+// its own goroutine so that the request timeout can answer 504 while a slow
+// model is still busy.
+type work func(m *served, body []byte, requestID string) ([]byte, error)
+
+type result struct {
+	body []byte
+	err  error
+}
+
+var bodyPool = sync.Pool{New: func() any { return new(bytes.Buffer) }}
+
+// score runs one scoring request: concurrency limit, body limit, timeout,
+// then fn; errors are answered in MLflow's JSON or, when oip, the Open
+// Inference Protocol's.
+func (s *Server) score(w http.ResponseWriter, r *http.Request, oip bool, fn work) {
+	start := time.Now()
+	fail := func(f failure) {
+		if oip {
+			writeOIPError(w, f.status, f.msg)
+		} else {
+			writeMLflowError(w, f.status, f.code, f.msg)
+		}
+	}
+	s.Metrics.inflight.Add(1)
+	defer s.Metrics.inflight.Add(-1)
+	if f, ok := s.acquire(r, start); !ok {
+		if f.status == http.StatusServiceUnavailable {
+			w.Header().Set("Retry-After", "1")
+		}
+		if f.status != 0 {
+			fail(f)
+		}
+		return
+	}
+	defer func() { <-s.slots }()
+
+	id := requestID(r)
+	w.Header().Set("X-Request-Id", id)
+	deadline := start.Add(s.RequestTimeout)
+	buf := bodyPool.Get().(*bytes.Buffer)
+	buf.Reset()
+	if f, ok := s.readBody(w, r, buf, deadline); !ok {
+		bodyPool.Put(buf)
+		fail(f)
+		return
+	}
+	m := s.current.Load()
+	done := make(chan result, 1)
+	go func() {
+		b, err := fn(m, buf.Bytes(), id)
+		bodyPool.Put(buf)
+		done <- result{b, err}
+	}()
+	timer := time.NewTimer(time.Until(deadline))
+	defer timer.Stop()
+	select {
+	case res := <-done:
+		if res.err != nil {
+			f, internal := classify(res.err)
+			if internal {
+				s.Logger.Error("scoring failed", "request_id", id, "model", m.Name, "version", m.Version, "err", res.err)
+			}
+			fail(f)
+			return
+		}
+		w.Header().Set("Content-Type", "application/json")
+		w.Header().Set("Content-Length", strconv.Itoa(len(res.body)))
+		w.Write(res.body)
+	case <-timer.C:
+		s.Metrics.timeouts.Add(1)
+		fail(failure{http.StatusGatewayTimeout, weir.ErrDeadlineExceeded, msgTimeout})
+	case <-r.Context().Done():
+		// The client went away; nobody reads an answer.
+	}
+}
+
+// acquire takes a scoring slot. When all are busy the request queues if
+// fewer than MaxQueue already wait, else it is refused with 503 at once. A
+// zero failure with !ok means the client left while queued.
+func (s *Server) acquire(r *http.Request, start time.Time) (failure, bool) {
+	select {
+	case s.slots <- struct{}{}:
+		return failure{}, true
+	default:
+	}
+	if s.waiting.Add(1) > int64(s.MaxQueue) {
+		s.waiting.Add(-1)
+		s.Metrics.rejected.Add(1)
+		return failure{http.StatusServiceUnavailable, weir.ErrTemporarilyUnavailable, msgOverload}, false
+	}
+	defer s.waiting.Add(-1)
+	timer := time.NewTimer(time.Until(start.Add(s.RequestTimeout)))
+	defer timer.Stop()
+	select {
+	case s.slots <- struct{}{}:
+		return failure{}, true
+	case <-timer.C:
+		s.Metrics.timeouts.Add(1)
+		return failure{http.StatusGatewayTimeout, weir.ErrDeadlineExceeded, msgTimeout}, false
+	case <-r.Context().Done():
+		return failure{}, false
+	}
+}
+
+// readBody reads the whole body into buf within the deadline and the body
+// limit.
+func (s *Server) readBody(w http.ResponseWriter, r *http.Request, buf *bytes.Buffer, deadline time.Time) (failure, bool) {
+	tooLarge := failure{http.StatusRequestEntityTooLarge, weir.ErrInvalidParameterValue,
+		"Request body is larger than the server's limit of " + strconv.FormatInt(s.MaxBodyBytes, 10) + " bytes"}
+	if r.ContentLength > s.MaxBodyBytes {
+		return tooLarge, false
+	}
+	// Not every ResponseWriter supports deadlines (httptest's does not);
+	// the timer in score still bounds the answer.
+	_ = http.NewResponseController(w).SetReadDeadline(deadline)
+	if r.ContentLength > 0 {
+		buf.Grow(int(r.ContentLength))
+	}
+	_, err := buf.ReadFrom(http.MaxBytesReader(w, r.Body, s.MaxBodyBytes))
+	var mbe *http.MaxBytesError
+	switch {
+	case err == nil:
+		return failure{}, true
+	case errors.As(err, &mbe):
+		return tooLarge, false
+	case time.Now().After(deadline):
+		s.Metrics.timeouts.Add(1)
+		return failure{http.StatusGatewayTimeout, weir.ErrDeadlineExceeded, msgTimeout}, false
+	}
+	return failure{http.StatusBadRequest, weir.ErrBadRequest, "Could not read the request body: " + err.Error()}, false
+}
+
+// predict scores rows with m (through the batcher when micro-batching is
+// on), counts them and offers them to the inference log.
+func (s *Server) predict(m *served, rows [][]any, requestID string) ([]Prediction, error) {
+	start := time.Now()
+	out := make([]Prediction, len(rows))
+	if len(rows) > 0 {
+		var err error
+		if b := s.batch; b != nil {
+			err = b.predict(m, rows, out)
+		} else {
+			err = m.Model.Predict(rows, out)
+		}
+		if err != nil {
+			return nil, err
+		}
+	}
+	s.Metrics.stage(stagePredict, time.Since(start))
+	s.Metrics.rows.Add(uint64(len(rows)))
+	if s.InferenceLog != nil && len(rows) > 0 {
+		s.InferenceLog.offer(&logEntry{requestID: requestID, time: start, model: m.Name, version: m.Version,
+			cols: m.schema.cols, rows: rows, preds: out})
+	}
+	return out, nil
+}
+
+var (
+	idPrefix  = newIDPrefix()
+	idCounter atomic.Uint64
+)
+
+func newIDPrefix() string {
+	b := make([]byte, 6)
+	rand.Read(b)
+	return hex.EncodeToString(b)
+}
+
+// requestID returns the caller's X-Request-Id when it is a sane token (so
+// logs join with the caller's traces), else a new process-unique id.
+func requestID(r *http.Request) string {
+	if id := r.Header.Get("X-Request-Id"); id != "" && len(id) <= 128 && printable(id) {
+		return id
+	}
+	return newRequestID()
+}
+
+func newRequestID() string {
+	return idPrefix + "-" + strconv.FormatUint(idCounter.Add(1), 10)
+}
+
+func printable(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] <= ' ' || s[i] > '~' || s[i] == '"' || s[i] == '\\' {
+			return false
+		}
+	}
+	return true
+}

@@ -1,0 +1,218 @@
+package serve
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"runtime"
+	"sync/atomic"
+	"time"
+)
+
+// Server serves one model over HTTP. Create it with NewServer, set the
+// exported fields, then Open it; Swap replaces the model while serving;
+// Close drains in-flight requests and stops.
+type Server struct {
+	// Addr is the host:port to listen on; ":0" picks a free port.
+	Addr string
+	// Model is the model served from Open on. Required.
+	Model *Loaded
+	// RequestTimeout bounds the time from a request's arrival to its
+	// answer; slower scoring requests get 504 (MLflow's default is 60 s).
+	RequestTimeout time.Duration
+	// MaxBodyBytes bounds request bodies; larger ones get 413.
+	MaxBodyBytes int64
+	// MaxConcurrency is how many scoring requests run at once. Up to
+	// MaxQueue more wait for a free slot (within their timeout); beyond
+	// that a request is refused at once with 503 and Retry-After, so an
+	// overloaded server sheds load instead of growing its latency.
+	MaxConcurrency int
+	MaxQueue       int
+	// StrictColumns refuses request columns that are not in the model
+	// signature; by default they are ignored, as MLflow does.
+	StrictColumns bool
+	// MaxBatchSize > 1 turns on micro-batching: rows of concurrent
+	// requests are scored together, up to MaxBatchSize rows or after
+	// MaxBatchWait. Off by default: tree models gain little from it and
+	// every request then waits up to MaxBatchWait.
+	MaxBatchSize int
+	MaxBatchWait time.Duration
+	// InferenceLog, when set, receives every scored row. The Server opens
+	// and closes it.
+	InferenceLog *InferenceLog
+	// Metrics are exported on /metrics.
+	Metrics *Metrics
+	// Logger receives errors and lifecycle events.
+	Logger *slog.Logger
+	// ShutdownTimeout bounds how long Close waits for in-flight requests.
+	ShutdownTimeout time.Duration
+
+	current atomic.Pointer[served]
+	slots   chan struct{}
+	waiting atomic.Int64
+	batch   *batcher
+	handler http.Handler
+	ln      net.Listener
+	http    *http.Server
+	done    chan error
+}
+
+// served is the model in service with its decoding schema; requests take
+// one pointer at their start, so a swap never changes a request midway.
+type served struct {
+	*Loaded
+	schema *schema
+}
+
+// NewServer returns a Server with defaults: Addr 127.0.0.1:8080, 60 s
+// request timeout, 100 MiB bodies (as MLflow's nginx), 64 × GOMAXPROCS
+// concurrent scoring requests with as many queued, no batching, 30 s drain.
+func NewServer() *Server {
+	s := &Server{
+		Addr:            "127.0.0.1:8080",
+		RequestTimeout:  60 * time.Second,
+		MaxBodyBytes:    100 << 20,
+		MaxConcurrency:  64 * runtime.GOMAXPROCS(0),
+		MaxQueue:        64 * runtime.GOMAXPROCS(0),
+		MaxBatchWait:    2 * time.Millisecond,
+		Metrics:         NewMetrics(),
+		Logger:          slog.Default(),
+		ShutdownTimeout: 30 * time.Second,
+	}
+	s.handler = s.routes()
+	return s
+}
+
+// Handler returns the server's http.Handler. Init must have been called
+// (Open calls it).
+func (s *Server) Handler() http.Handler { return s.handler }
+
+// Init validates the configuration, checks the model on its input example
+// and starts the batcher and inference log, without listening: tests drive
+// Handler directly after Init. Open calls it.
+func (s *Server) Init() error {
+	if s.RequestTimeout <= 0 || s.MaxBodyBytes <= 0 || s.MaxConcurrency <= 0 || s.MaxQueue < 0 {
+		return fmt.Errorf("serve: RequestTimeout (%v), MaxBodyBytes (%d) and MaxConcurrency (%d) must be positive and MaxQueue (%d) not negative",
+			s.RequestTimeout, s.MaxBodyBytes, s.MaxConcurrency, s.MaxQueue)
+	}
+	if s.MaxBatchSize > 1 && s.MaxBatchWait <= 0 {
+		return fmt.Errorf("serve: micro-batching needs a positive MaxBatchWait, got %v", s.MaxBatchWait)
+	}
+	if s.Metrics == nil {
+		s.Metrics = NewMetrics()
+	}
+	if s.Logger == nil {
+		s.Logger = slog.Default()
+	}
+	if err := s.Model.check(); err != nil {
+		return err
+	}
+	s.install(s.Model)
+	s.slots = make(chan struct{}, s.MaxConcurrency)
+	if s.MaxBatchSize > 1 {
+		s.batch = newBatcher(s.MaxBatchSize, s.MaxBatchWait, s.Metrics)
+	}
+	if s.InferenceLog != nil {
+		if s.InferenceLog.Metrics == nil {
+			s.InferenceLog.Metrics = s.Metrics
+		}
+		if s.InferenceLog.Logger == nil {
+			s.InferenceLog.Logger = s.Logger
+		}
+		if err := s.InferenceLog.Open(); err != nil {
+			s.stopWorkers()
+			return err
+		}
+	}
+	return nil
+}
+
+// Open initialises the server and starts listening on Addr.
+func (s *Server) Open() error {
+	if err := s.Init(); err != nil {
+		return err
+	}
+	ln, err := net.Listen("tcp", s.Addr)
+	if err != nil {
+		s.stopWorkers()
+		return err
+	}
+	s.ln = ln
+	s.http = &http.Server{
+		Handler:           s.handler,
+		ReadHeaderTimeout: 10 * time.Second,
+		IdleTimeout:       2 * time.Minute,
+		ErrorLog:          slog.NewLogLogger(s.Logger.Handler(), slog.LevelWarn),
+	}
+	s.done = make(chan error, 1)
+	go func() { s.done <- s.http.Serve(ln) }()
+	return nil
+}
+
+// URL returns the base URL the server listens on, such as
+// http://127.0.0.1:41234.
+func (s *Server) URL() string {
+	if s.ln == nil {
+		return ""
+	}
+	return "http://" + s.ln.Addr().String()
+}
+
+// Close stops accepting connections, waits up to ShutdownTimeout for
+// in-flight requests to be answered, then flushes the inference log.
+func (s *Server) Close() error {
+	var err error
+	if s.http != nil {
+		ctx, cancel := context.WithTimeout(context.Background(), s.ShutdownTimeout)
+		err = s.http.Shutdown(ctx)
+		cancel()
+		if serr := <-s.done; serr != nil && !errors.Is(serr, http.ErrServerClosed) && err == nil {
+			err = serr
+		}
+		s.http = nil
+	}
+	if lerr := s.stopWorkers(); err == nil {
+		err = lerr
+	}
+	return err
+}
+
+func (s *Server) stopWorkers() error {
+	if s.batch != nil {
+		s.batch.close()
+		s.batch = nil
+	}
+	if s.InferenceLog != nil {
+		return s.InferenceLog.Close()
+	}
+	return nil
+}
+
+// Current returns the model being served.
+func (s *Server) Current() *Loaded {
+	if m := s.current.Load(); m != nil {
+		return m.Loaded
+	}
+	return nil
+}
+
+// Swap replaces the served model with m once m has passed its checks
+// (schema, and a prediction on its input example). Requests already running
+// finish with the model they started with; none is dropped.
+func (s *Server) Swap(m *Loaded) error {
+	if err := m.check(); err != nil {
+		s.Metrics.swapsFailed.Add(1)
+		return err
+	}
+	s.install(m)
+	s.Metrics.swapsOK.Add(1)
+	return nil
+}
+
+func (s *Server) install(m *Loaded) {
+	s.current.Store(&served{Loaded: m, schema: newSchema(m.Model.Inputs())})
+	s.Metrics.setModel(m.Name, m.Version)
+}
