@@ -35,14 +35,13 @@ func (s *Server) listArtifacts(w *jsonWriter, r *http.Request) error {
 	}
 	w.openObject()
 	w.stringField("root_uri", run.Info.ArtifactURI)
-	root, ok := proxiedPath(run.Info.ArtifactURI)
-	if ok && s.ServeArtifacts && s.Artifacts != nil {
-		if err := s.writeRunFiles(w, r, root, rel); err != nil {
+	// Roots the server cannot read (artifactRoot) are read by clients
+	// directly; the server lists nothing for them.
+	if store, root, err := s.artifactRoot(run.Info.ArtifactURI); err == nil {
+		if err := s.writeFilesFrom(w, r, store, root, rel); err != nil {
 			return err
 		}
 	}
-	// Artifact URIs the server does not proxy (s3://, local paths) are read
-	// by clients directly, as with MLflow; the server lists nothing for them.
 	w.closeObject()
 	return nil
 }
@@ -50,8 +49,13 @@ func (s *Server) listArtifacts(w *jsonWriter, r *http.Request) error {
 // writeRunFiles lists directory rel of the run artifact root at Store path
 // root, with paths relative to the run's artifact root as MLflow sends them.
 func (s *Server) writeRunFiles(w *jsonWriter, r *http.Request, root, rel string) error {
+	return s.writeFilesFrom(w, r, s.Artifacts, root, rel)
+}
+
+// writeFilesFrom is writeRunFiles on any store.
+func (s *Server) writeFilesFrom(w *jsonWriter, r *http.Request, store artifact.Store, root, rel string) error {
 	dir := joinPath(root, rel)
-	files, err := s.Artifacts.List(r.Context(), dir)
+	files, err := store.List(r.Context(), dir)
 	if err != nil {
 		return err
 	}

@@ -1,10 +1,6 @@
 package httpapi
 
 import (
-	"errors"
-	"io"
-	"io/fs"
-	"mime"
 	"net/http"
 	"path"
 	"strings"
@@ -130,41 +126,15 @@ func (s *Server) getArtifact(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	root, ok := proxiedPath(run.Info.ArtifactURI)
-	if !ok {
-		s.writeError(w, r, weir.Errorf(weir.ErrInvalidParameterValue,
-			"The artifacts of run %s are at %s, which this server does not serve.", runID, run.Info.ArtifactURI))
-		return
-	}
-	s.sendArtifact(w, r, joinPath(root, rel))
-}
-
-// sendArtifact streams the file at store path p as an attachment, so that
-// browsers never render artifact content on the server's origin.
-func (s *Server) sendArtifact(w http.ResponseWriter, r *http.Request, p string) {
-	if p == "" {
-		s.writeError(w, r, weir.Errorf(weir.ErrInvalidParameterValue, "Artifact path refers to a directory, not a file: ''"))
-		return
-	}
-	rc, err := s.Artifacts.Open(r.Context(), p)
+	store, root, err := s.artifactRoot(run.Info.ArtifactURI)
 	if err != nil {
-		if errors.Is(err, fs.ErrNotExist) {
-			err = weir.Errorf(weir.ErrResourceDoesNotExist, "Artifact %q does not exist.", p)
-		}
 		s.writeError(w, r, err)
 		return
 	}
-	defer rc.Close()
-	name := path.Base(p)
-	ctype := mime.TypeByExtension(path.Ext(name))
-	if ctype == "" {
-		ctype = "application/octet-stream"
-	}
-	h := w.Header()
-	h.Set("Content-Type", ctype)
-	h.Set("Content-Disposition", mime.FormatMediaType("attachment", map[string]string{"filename": name}))
-	h.Set("X-Content-Type-Options", "nosniff")
-	if _, err := io.Copy(w, rc); err != nil {
-		s.logger().Debug("artifact download interrupted", "path", p, "err", err)
-	}
+	s.sendFile(w, r, store, joinPath(root, rel))
+}
+
+// sendArtifact streams the file at path p of Artifacts (artifacts_send.go).
+func (s *Server) sendArtifact(w http.ResponseWriter, r *http.Request, p string) {
+	s.sendFile(w, r, s.Artifacts, p)
 }

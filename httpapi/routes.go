@@ -56,15 +56,15 @@ func (s *Server) trackingRoutes() []route {
 // proxyRoutes are the artifact proxy (proxy.go), also served under both
 // /api/2.0 and /ajax-api/2.0. Downloads stream, so these are http handlers.
 func (s *Server) proxyRoutes() map[string]http.HandlerFunc {
-	notMultipart := s.artifactsOnly(s.api(s.proxyMultipart))
 	return map[string]http.HandlerFunc{
 		"GET /mlflow-artifacts/artifacts":               s.artifactsOnly(s.api(s.proxyList)),
 		"GET /mlflow-artifacts/artifacts/{path...}":     s.artifactsOnly(s.proxyDownload),
 		"PUT /mlflow-artifacts/artifacts/{path...}":     s.artifactsOnly(s.api(s.proxyUpload)),
 		"DELETE /mlflow-artifacts/artifacts/{path...}":  s.artifactsOnly(s.api(s.proxyDelete)),
-		"POST /mlflow-artifacts/mpu/create/{path...}":   notMultipart,
-		"POST /mlflow-artifacts/mpu/complete/{path...}": notMultipart,
-		"POST /mlflow-artifacts/mpu/abort/{path...}":    notMultipart,
+		"POST /mlflow-artifacts/mpu/create/{path...}":   s.artifactsOnly(s.api(s.mpuCreate)),   // mpu.go
+		"POST /mlflow-artifacts/mpu/complete/{path...}": s.artifactsOnly(s.api(s.mpuComplete)), // mpu.go
+		"POST /mlflow-artifacts/mpu/abort/{path...}":    s.artifactsOnly(s.api(s.mpuAbort)),    // mpu.go
+		"GET /mlflow-artifacts/presigned/{path...}":     s.artifactsOnly(s.api(s.presignedDownload)),
 	}
 }
 
@@ -144,6 +144,9 @@ func (s *Server) routes() http.Handler {
 	}
 	handle("GET", "/ajax-api/2.0/mlflow/logged-models/{model_id}/artifacts/files", http.HandlerFunc(s.getLoggedModelArtifact))
 	handle("GET", "/get-artifact", http.HandlerFunc(s.getArtifact))
+	// The UI's model-version downloads and uploads (artifacts_*.go).
+	handle("GET", "/model-versions/get-artifact", http.HandlerFunc(s.getModelVersionArtifact))
+	handle("POST", "/ajax-api/2.0/mlflow/upload-artifact", s.api(s.uploadRunArtifact))
 	// The UI's older bulk history endpoint exists only under /ajax-api.
 	handle("GET", "/ajax-api/2.0/mlflow/metrics/get-history-bulk", s.api(s.getMetricHistoryBulk))
 	handle("GET", "/api/3.0/mlflow/server-info", s.api(s.serverInfo))
@@ -154,7 +157,7 @@ func (s *Server) routes() http.Handler {
 	unknown := s.unknownRoute(known)
 	mux.Handle("/api/", unknown)
 	mux.Handle("/ajax-api/", unknown)
-	return mux
+	return s.artifactPathGuard(mux) // artifacts_guard.go
 }
 
 // unknownRoute answers API paths no route matched: 405 when the path exists
