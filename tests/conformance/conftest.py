@@ -17,6 +17,7 @@ directory; the tail of that log is attached to every failing test's report.
 """
 
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -202,7 +203,7 @@ def client(tracking_uri):
 @pytest.fixture()
 def exp_name(request):
     """A unique experiment name, so tests never see each other's data."""
-    safe = request.node.name.replace("[", "-").replace("]", "")[:60]
+    safe = re.sub(r"[^A-Za-z0-9_-]+", "-", request.node.name)[:60]
     return f"conf-{safe}-{uuid.uuid4().hex[:8]}"
 
 

@@ -5,6 +5,8 @@ It needs the logged-model endpoints (create, params, finalize, search), run
 outputs and the artifact proxy, so these tests carry both markers.
 """
 
+import uuid
+
 import mlflow
 import numpy as np
 import pytest
@@ -19,8 +21,6 @@ Y = np.array([0, 0, 1, 1, 0, 1])
 @pytest.fixture(scope="module")
 def logged_model(tracking_uri):
     """One sklearn model logged in its own run; returns (run_id, ModelInfo, fitted model)."""
-    import uuid
-
     model = LogisticRegression().fit(X, Y)
     exp = mlflow.set_experiment(f"models-{uuid.uuid4().hex[:10]}")
     with mlflow.start_run(experiment_id=exp.experiment_id) as run:
