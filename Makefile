@@ -17,8 +17,10 @@ vet:
 	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { echo "gofmt needed:"; gofmt -l $$(git ls-files '*.go'); exit 1; }
 	$(GO) vet ./...
 
-go-test:
-	$(GO) test -count=1 ./...
+# The Go tests that drive MLflow's own Python client, or cross-check against
+# MLflow's parser, find the pinned interpreter here.
+go-test: $(VENV)/.installed
+	WEIR_PYTHON=$(abspath $(PY)) WEIR_MLFLOW_PYTHON=$(abspath $(PY)) $(GO) test -count=1 -timeout 30m ./...
 
 $(VENV)/.installed: tests/requirements.txt
 	$(PYTHON) -m venv $(VENV)
