@@ -80,6 +80,12 @@ def test_fluent_set_experiment_creates_then_reuses(exp_name):
     assert mlflow.get_experiment(exp.experiment_id).name == exp_name
 
 
+def test_fluent_set_deleted_experiment(client, exp_name, exp_id):
+    client.delete_experiment(exp_id)
+    with raises_code("INVALID_PARAMETER_VALUE"):
+        mlflow.set_experiment(exp_name)
+
+
 def test_rename(client, exp_name, exp_id):
     new_name = exp_name + "-renamed"
     client.rename_experiment(exp_id, new_name)

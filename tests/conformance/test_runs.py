@@ -101,6 +101,18 @@ def test_fluent_run_failed_on_exception(exp_name):
     assert mlflow.get_run(run.info.run_id).info.status == "FAILED"
 
 
+def test_resume_finished_run(exp_name):
+    mlflow.set_experiment(exp_name)
+    with mlflow.start_run() as run:
+        mlflow.log_metric("m", 1.0, step=0)
+    with mlflow.start_run(run_id=run.info.run_id):
+        assert mlflow.get_run(run.info.run_id).info.status == "RUNNING"
+        mlflow.log_metric("m", 2.0, step=1)
+    got = mlflow.get_run(run.info.run_id)
+    assert got.info.status == "FINISHED"
+    assert got.data.metrics == {"m": 2.0}
+
+
 def test_nested_runs(exp_name):
     mlflow.set_experiment(exp_name)
     with mlflow.start_run(run_name="parent") as parent:
