@@ -1,0 +1,52 @@
+// Package mlmodel writes and reads MLflow model directories holding a Weir
+// predictor: the MLmodel file (YAML) with a "weir" flavor and a signature in
+// MLflow's column types, the input examples, and predictor.json. It resolves
+// model URIs (local paths, runs:/, models:/name/version, models:/name@alias,
+// models:/name/Stage, models:/m-<id>) to local directories, and logs a
+// directory as an MLflow 3 logged model, so that MLflow's own client sees it
+// as it sees a Python-logged model.
+//
+// The directory has no python_function flavor: no Python loader for Weir's
+// predictor exists, and a python_function entry that cannot load would make
+// mlflow.pyfunc.load_model fail later and more confusingly than its plain
+// "no python_function flavor" error does. docs/model-format.md has the
+// layout.
+//
+// The package imports the standard library, Weir's domain packages and a
+// YAML library.
+package mlmodel
+
+import (
+	"github.com/weir-ml/weir/ml/predictor"
+)
+
+// File names inside a model directory.
+const (
+	MLmodelFile        = "MLmodel"
+	PredictorFile      = "predictor.json"
+	InputExampleFile   = "input_example.json"
+	ServingExampleFile = "serving_input_example.json"
+	RequirementsFile   = "requirements.txt"
+)
+
+// FlavorName is the key of Weir's flavor in the MLmodel flavors map.
+const FlavorName = "weir"
+
+// FlavorVersion is the version of the weir flavor's layout (its keys and
+// the files they name). Load refuses other versions.
+const FlavorVersion = 1
+
+// Model is a loaded model directory.
+type Model struct {
+	// Dir is the directory the model was loaded from.
+	Dir string
+	// MLmodel is the parsed MLmodel file.
+	MLmodel *File
+	// Flavor is the weir flavor of MLmodel.
+	Flavor Flavor
+	// Signature is the model's signature; Inputs matches the predictor's
+	// input schema.
+	Signature Signature
+	// Predictor is the loaded, checked predictor.
+	Predictor *predictor.Predictor
+}
