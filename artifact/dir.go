@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+	"syscall"
 
 	"github.com/weir-ml/weir"
 )
@@ -75,8 +76,11 @@ func (d *Dir) Put(ctx context.Context, p string, r io.Reader) (err error) {
 	if full == filepath.Clean(d.Root) {
 		return weir.Errorf(weir.ErrInvalidParameterValue, "Invalid path: an artifact needs a file name.")
 	}
+	if st, err := os.Stat(full); err == nil && st.IsDir() {
+		return weir.Errorf(weir.ErrInvalidParameterValue, "Artifact %q is a directory.", p)
+	}
 	if err := os.MkdirAll(filepath.Dir(full), 0o755); err != nil {
-		return err
+		return dirConflict(p, err)
 	}
 	tmp, err := os.CreateTemp(filepath.Dir(full), ".upload-*")
 	if err != nil {
@@ -107,7 +111,7 @@ func (d *Dir) Open(ctx context.Context, p string) (io.ReadCloser, error) {
 		return nil, err
 	}
 	f, err := os.Open(full)
-	if errors.Is(err, fs.ErrNotExist) {
+	if notExist(err) {
 		return nil, weir.Errorf(weir.ErrResourceDoesNotExist, "Artifact %q does not exist.", p)
 	}
 	if err != nil {
@@ -128,13 +132,14 @@ func (d *Dir) List(ctx context.Context, dir string) ([]FileInfo, error) {
 	}
 	c, _ := CleanPath(dir)
 	entries, err := os.ReadDir(full)
-	if errors.Is(err, fs.ErrNotExist) {
-		return nil, nil
-	}
 	if err != nil {
 		// A file, not a directory: list it as itself, as MLflow does.
-		if st, serr := os.Stat(full); serr == nil && !st.IsDir() {
+		st, serr := os.Stat(full)
+		switch {
+		case serr == nil && !st.IsDir():
 			return []FileInfo{{Path: c, Size: st.Size()}}, nil
+		case notExist(serr):
+			return nil, nil
 		}
 		return nil, err
 	}
@@ -169,7 +174,7 @@ func (d *Dir) Delete(ctx context.Context, p string) error {
 	if full == filepath.Clean(d.Root) {
 		return weir.Errorf(weir.ErrInvalidParameterValue, "Refusing to delete the artifact root.")
 	}
-	if _, err := os.Lstat(full); errors.Is(err, fs.ErrNotExist) {
+	if _, err := os.Lstat(full); notExist(err) {
 		return weir.Errorf(weir.ErrResourceDoesNotExist, "Artifact %q does not exist.", p)
 	}
 	return os.RemoveAll(full)
@@ -186,4 +191,19 @@ func (c contextReader) Read(p []byte) (int, error) {
 		return 0, err
 	}
 	return c.r.Read(p)
+}
+
+// dirConflict reports a parent directory that cannot be made because a file
+// has its name (uploading a/b over a file a) as the caller's mistake.
+func dirConflict(p string, err error) error {
+	if errors.Is(err, syscall.ENOTDIR) || errors.Is(err, fs.ErrExist) {
+		return weir.Errorf(weir.ErrInvalidParameterValue, "Invalid path: %q: a parent of it is a file.", p)
+	}
+	return err
+}
+
+// notExist reports whether err means that a path does not exist, also
+// when one of its parents is a file (a/b where a is a file).
+func notExist(err error) bool {
+	return errors.Is(err, fs.ErrNotExist) || errors.Is(err, syscall.ENOTDIR)
 }
