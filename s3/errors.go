@@ -41,3 +41,17 @@ func isBadPart(err error) bool {
 	}
 	return false
 }
+
+// isPathConflict reports whether err says that a key cannot be written
+// because of a file/directory clash, which servers on a file system (such
+// as versitygw's posix backend) refuse and AWS allows.
+func isPathConflict(err error) bool {
+	var api smithy.APIError
+	if errors.As(err, &api) {
+		switch api.ErrorCode() {
+		case "ExistingObjectIsDirectory", "ObjectParentIsFile":
+			return true
+		}
+	}
+	return false
+}

@@ -42,12 +42,16 @@ func (s *Store) Put(ctx context.Context, p string, r io.Reader) (err error) {
 	switch {
 	case err == io.EOF || err == io.ErrUnexpectedEOF:
 		defer s.putBuffer(buf)
-		return s.putSingle(ctx, key, (*buf)[:n])
+		err = s.putSingle(ctx, key, (*buf)[:n])
 	case err != nil:
 		s.putBuffer(buf)
-		return err
+	default:
+		err = s.putMultipart(ctx, key, buf, r)
 	}
-	return s.putMultipart(ctx, key, buf, r)
+	if isPathConflict(err) {
+		return weir.Errorf(weir.ErrInvalidParameterValue, "Invalid path: %q clashes with a file or directory of the same name.", p)
+	}
+	return err
 }
 
 func (s *Store) putSingle(ctx context.Context, key string, body []byte) error {

@@ -72,6 +72,31 @@ func testStore(t *testing.T, newStore func(t *testing.T) artifact.Store) {
 			}
 		}
 	})
+	t.Run("file and directory conflicts", func(t *testing.T) {
+		st := newStore(t)
+		mustPut(t, st, "f", "file")
+		mustPut(t, st, "d/x", "in a directory")
+		_, lerr := st.List(ctx, "f/g")
+		tests := []struct {
+			name string
+			err  error
+			want string
+		}{
+			{"put over a directory", st.Put(ctx, "d", bytes.NewReader([]byte("x"))), weir.ErrInvalidParameterValue},
+			{"put under a file", st.Put(ctx, "f/g", bytes.NewReader([]byte("x"))), weir.ErrInvalidParameterValue},
+			{"open under a file", openErr(st, "f/g"), weir.ErrResourceDoesNotExist},
+			{"list under a file", lerr, ""},
+			{"delete under a file", st.Delete(ctx, "f/g"), weir.ErrResourceDoesNotExist},
+		}
+		for _, tt := range tests {
+			if got := weir.ErrorCode(tt.err); got != tt.want {
+				t.Errorf("%s: got %v, want %q", tt.name, tt.err, tt.want)
+			}
+		}
+		if got := mustRead(t, st, "f"); got != "file" {
+			t.Errorf("file after conflicts: got %q", got)
+		}
+	})
 	t.Run("traversal", func(t *testing.T) {
 		st := newStore(t)
 		for _, p := range []string{"../x", "a/../../x", "/etc/passwd", "%2e%2e/x", "%252e%252e/x", "a%2fb", `a\b`, "s3://b/k", "file:/x", "a\x00b"} {
