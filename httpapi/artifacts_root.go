@@ -66,8 +66,10 @@ func underDestination(uri, dest string) (rel string, local, ok bool) {
 		if uri == d {
 			return "", false, true
 		}
-		rest, ok := strings.CutPrefix(uri, d+"/")
-		return rest, false, ok
+		if rest, ok := strings.CutPrefix(uri, d+"/"); ok {
+			return rest, false, true
+		}
+		return "", false, false
 	}
 	p := uri
 	if strings.HasPrefix(uri, "file:") {

@@ -199,4 +199,3 @@ func mustGet(t testing.TB, h http.Handler, target string) string {
 	}
 	return rec.Body.String()
 }
-
