@@ -25,6 +25,12 @@ func (s *Server) serverInfo(w *jsonWriter, r *http.Request) error {
 	w.openObject()
 	w.stringField("store_type", "SqlStore")
 	w.boolField("workspaces_enabled", false)
+	// Clients use presigned multipart transfers for large files only when
+	// asked to here (mpu.go); stores without them leave the fields out.
+	if up, down := s.multipartCapabilities(); up || down {
+		w.boolField("multipart_uploads_enabled", up)
+		w.boolField("multipart_downloads_enabled", down)
+	}
 	w.closeObject()
 	return nil
 }

@@ -185,3 +185,15 @@ func (s *Server) presignedDownload(w *jsonWriter, r *http.Request) error {
 	w.closeObject()
 	return nil
 }
+
+// multipartCapabilities says whether the proxied store takes presigned
+// multipart uploads and hands out presigned downloads, for server-info: as
+// in MLflow, clients then use them for large files without being told to.
+func (s *Server) multipartCapabilities() (uploads, downloads bool) {
+	if !s.ServeArtifacts || s.Artifacts == nil {
+		return false, false
+	}
+	_, uploads = s.Artifacts.(MultipartStore)
+	_, downloads = s.Artifacts.(PresignStore)
+	return uploads, downloads
+}

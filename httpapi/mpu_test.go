@@ -114,6 +114,11 @@ func TestMultipartUpload(t *testing.T) {
 		t.Errorf("presigned: got %d %s, want %s", rec.Code, rec.Body, want)
 	}
 
+	if got, want := mustGet(t, h, "/api/3.0/mlflow/server-info"),
+		`{"store_type":"SqlStore","workspaces_enabled":false,"multipart_uploads_enabled":true,"multipart_downloads_enabled":true}`; got != want {
+		t.Errorf("server-info: got %s, want %s", got, want)
+	}
+
 	tests := []struct {
 		name, target, body string
 		wantStatus         int
