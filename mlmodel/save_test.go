@@ -226,3 +226,29 @@ func TestSignatureSchema(t *testing.T) {
 		t.Error("unnamed input: no error")
 	}
 }
+
+// TestFileKeepsUnknownKeys rewrites an MLmodel written by Python: keys Weir
+// has no field for must survive, so rewriting loses nothing.
+func TestFileKeepsUnknownKeys(t *testing.T) {
+	f, err := ParseFile([]byte(pythonMLmodel))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if f.ModelUUID != "269f4e3d0e8948598c0973e70087856e" || f.Signature == nil || f.Flavors["sklearn"]["sklearn_version"] != "1.9.1" {
+		t.Fatalf("parsed %+v", f)
+	}
+	if _, ok := f.Extra["is_signature_from_type_hint"]; !ok {
+		t.Errorf("Extra = %v, want is_signature_from_type_hint kept", f.Extra)
+	}
+	b, err := f.Marshal()
+	if err != nil {
+		t.Fatal(err)
+	}
+	again, err := ParseFile(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(again, f) {
+		t.Errorf("rewritten file reads back as %+v, want %+v", again, f)
+	}
+}
