@@ -49,10 +49,10 @@ func (p *Predictor) Save(w io.Writer) error {
 
 // MarshalJSON writes the saved form of p (see Save).
 func (p *Predictor) MarshalJSON() ([]byte, error) {
-	if err := p.Check(); err != nil {
+	if err := p.validate(); err != nil {
 		return nil, err
 	}
-	learner, _ := p.LearnerType() // Check vetted it
+	learner, _ := p.LearnerType() // validate vetted it
 	pre, err := json.Marshal(p.Preprocessor)
 	if err != nil {
 		return nil, fmt.Errorf("predictor: encoding preprocessor: %w", err)

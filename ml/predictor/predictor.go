@@ -88,6 +88,20 @@ func numFeatures(m ml.Classifier) int {
 // learner of matching width, two distinct class labels, a threshold in
 // [0, 1]) and prepares one-row scoring. Fit and Load call it.
 func (p *Predictor) Check() error {
+	if err := p.validate(); err != nil {
+		return err
+	}
+	rp, ok := p.Model.(ml.RowPredictor)
+	if !ok {
+		return fmt.Errorf("predictor: learner %T cannot score single rows", p.Model)
+	}
+	p.row = rp
+	return nil
+}
+
+// validate is Check without the preparation, so that Save, which may run
+// while other goroutines score, writes nothing.
+func (p *Predictor) validate() error {
 	if _, err := p.LearnerType(); err != nil {
 		return err
 	}
@@ -111,11 +125,6 @@ func (p *Predictor) Check() error {
 	if math.IsNaN(p.Threshold) || p.Threshold < 0 || p.Threshold > 1 {
 		return fmt.Errorf("predictor: threshold %v is outside [0, 1]", p.Threshold)
 	}
-	rp, ok := p.Model.(ml.RowPredictor)
-	if !ok {
-		return fmt.Errorf("predictor: learner %T cannot score single rows", p.Model)
-	}
-	p.row = rp
 	return nil
 }
 

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"math"
 	"strings"
 	"testing"
@@ -324,3 +325,44 @@ func BenchmarkPredictRow(b *testing.B) {
 		})
 	}
 }
+
+// TestConcurrentUse scores and saves from several goroutines at once; run
+// with -race it shows that a checked predictor is safe to share.
+func TestConcurrentUse(t *testing.T) {
+	f := mustSmall(t)
+	p := mustFit(t, f, gbdtSmall())
+	want, _, err := p.PredictRow([]any{50.0, 2500.0, true, "manager"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	saved := mustSave(t, p)
+	done := make(chan error)
+	for g := 0; g < 4; g++ {
+		go func() {
+			for i := 0; i < 50; i++ {
+				got, _, err := p.PredictRow([]any{50.0, 2500.0, true, "manager"})
+				if err == nil && got != want {
+					err = fmt.Errorf("PredictRow = %v, want %v", got, want)
+				}
+				if err == nil && i%10 == 0 {
+					var buf bytes.Buffer
+					if err = p.Save(&buf); err == nil && !bytes.Equal(buf.Bytes(), saved) {
+						err = fmt.Errorf("concurrent Save wrote different bytes")
+					}
+				}
+				if err != nil {
+					done <- err
+					return
+				}
+			}
+			done <- nil
+		}()
+	}
+	for g := 0; g < 4; g++ {
+		if err := <-done; err != nil {
+			t.Error(err)
+		}
+	}
+}
+
+func gbdtSmall() ml.Classifier { return learners()[GBDT]() }
