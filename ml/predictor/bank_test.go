@@ -6,9 +6,13 @@ import (
 	"path/filepath"
 	"testing"
 
+	"github.com/weir-ml/weir/ml"
 	"github.com/weir-ml/weir/ml/frame"
+	"github.com/weir-ml/weir/ml/gbdt"
+	"github.com/weir-ml/weir/ml/linear"
 	"github.com/weir-ml/weir/ml/metrics"
 	"github.com/weir-ml/weir/ml/transform"
+	"github.com/weir-ml/weir/ml/tree"
 )
 
 // readBank returns every step-th row of the bank-marketing data (which is in
@@ -102,4 +106,45 @@ func TestBankRoundTrip(t *testing.T) {
 			checkRoundTrip(t, p, head)
 		})
 	}
+}
+
+// BenchmarkBankPredictRow scores one bank client at a time, as the scoring
+// server does, with each learner at its default settings.
+func BenchmarkBankPredictRow(b *testing.B) {
+	f := readBank(b, 4)
+	names := []string{LogisticRegression, RandomForest, GBDT}
+	for _, name := range names {
+		p, err := Fit(context.Background(), f, "y", Spec{Model: defaultLearner(name)})
+		if err != nil {
+			b.Fatal(err)
+		}
+		rows := make([][]any, 256)
+		for i := range rows {
+			rows[i] = make([]any, len(p.InputSchema().Fields))
+			for k, fl := range p.InputSchema().Fields {
+				c, _ := f.Column(fl.Name)
+				rows[i][k] = c.Value(i)
+			}
+		}
+		b.Run(name, func(b *testing.B) {
+			b.ReportAllocs()
+			i := 0
+			for b.Loop() {
+				if _, _, err := p.PredictRow(rows[i%len(rows)]); err != nil {
+					b.Fatal(err)
+				}
+				i++
+			}
+		})
+	}
+}
+
+func defaultLearner(name string) ml.Classifier {
+	switch name {
+	case LogisticRegression:
+		return linear.NewLogisticRegression()
+	case RandomForest:
+		return tree.NewRandomForestClassifier()
+	}
+	return gbdt.NewClassifier()
 }
