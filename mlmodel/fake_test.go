@@ -196,3 +196,12 @@ func (s *fakeServer) GetModelVersionDownloadURI(ctx context.Context, name, versi
 	}
 	return u, nil
 }
+
+// The domain services satisfy the narrow interfaces, so cmd/weir can pass
+// the HTTP client or the in-process stores as they are.
+var (
+	_ RunWriter         = tracking.Service(nil)
+	_ LoggedModelReader = tracking.LoggedModelService(nil)
+	_ LoggedModelWriter = tracking.LoggedModelService(nil)
+	_ RegistryReader    = registry.Service(nil)
+)
