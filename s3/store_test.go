@@ -8,6 +8,7 @@ import (
 	"io"
 	"net/http"
 	"os"
+	"runtime"
 	"strings"
 	"testing"
 
@@ -262,4 +263,45 @@ func mustHTTPPut(tb testing.TB, url string, body []byte) string {
 		tb.Fatalf("presigned PUT: got %d %s", resp.StatusCode, msg)
 	}
 	return resp.Header.Get("ETag")
+}
+
+// TestPutBoundedMemory streams a body four times larger than the part
+// buffers Put may hold and checks what it allocated: a few part buffers,
+// not the body.
+func TestPutBoundedMemory(t *testing.T) {
+	s := mustTestStore(t)
+	s.Concurrency = 2
+	size := int64(12 * MinPartSize)
+	var before, after runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&before)
+	if err := s.Put(context.Background(), "big.bin", &patternReader{n: size}); err != nil {
+		t.Fatal(err)
+	}
+	runtime.ReadMemStats(&after)
+	alloc := int64(after.TotalAlloc - before.TotalAlloc)
+	t.Logf("allocated %d KiB to upload %d MiB in parts of %d MiB", alloc>>10, size>>20, s.PartSize>>20)
+	if limit := size / 3; alloc > limit {
+		t.Errorf("allocated %d MiB for a %d MiB body, want under %d MiB", alloc>>20, size>>20, limit>>20)
+	}
+	if n, err := s.Size(context.Background(), "big.bin"); err != nil || n != size {
+		t.Errorf("stored size: got %d, %v, want %d", n, err, size)
+	}
+}
+
+// patternReader yields n bytes of a repeating pattern without holding them.
+type patternReader struct{ n, off int64 }
+
+func (p *patternReader) Read(b []byte) (int, error) {
+	if p.off >= p.n {
+		return 0, io.EOF
+	}
+	if int64(len(b)) > p.n-p.off {
+		b = b[:p.n-p.off]
+	}
+	for i := range b {
+		b[i] = byte((p.off + int64(i)) % 251)
+	}
+	p.off += int64(len(b))
+	return len(b), nil
 }
