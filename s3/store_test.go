@@ -123,13 +123,20 @@ func TestNewStoreOptions(t *testing.T) {
 			t.Errorf("%s: got part size %d, concurrency %d, URI %s", tt.name, s.PartSize, s.Concurrency, s.URI())
 		}
 	}
-	t.Setenv("MLFLOW_S3_ENDPOINT_URL", "http://127.0.0.1:1")
-	s, err := NewStore(ctx, "s3://bucket", Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if got := aws.ToString(s.client.Options().BaseEndpoint); got != "http://127.0.0.1:1" {
-		t.Errorf("MLFLOW_S3_ENDPOINT_URL: got endpoint %q", got)
+	t.Setenv("AWS_ENDPOINT_URL", "http://127.0.0.1:2")
+	for _, tt := range []struct{ mlflowEnv, opt, want string }{
+		{"", "", "http://127.0.0.1:2"},
+		{"http://127.0.0.1:1", "", "http://127.0.0.1:1"},
+		{"http://127.0.0.1:1", "http://127.0.0.1:3", "http://127.0.0.1:3"},
+	} {
+		t.Setenv("MLFLOW_S3_ENDPOINT_URL", tt.mlflowEnv)
+		s, err := NewStore(ctx, "s3://bucket", Options{Endpoint: tt.opt})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := aws.ToString(s.client.Options().BaseEndpoint); got != tt.want {
+			t.Errorf("MLFLOW_S3_ENDPOINT_URL=%q, Endpoint %q: got endpoint %q, want %q", tt.mlflowEnv, tt.opt, got, tt.want)
+		}
 	}
 }
 
