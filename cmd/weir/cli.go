@@ -36,7 +36,8 @@ type cli struct {
 	Server      serverCmd      `cmd:"" help:"Run the MLflow-compatible tracking server."`
 	Experiments experimentsCmd `cmd:"" help:"List, create and delete experiments."`
 	Runs        runsCmd        `cmd:"" help:"List, show and delete runs."`
-	Models      modelsCmd      `cmd:"" help:"Registered models: list, versions, aliases."`
+	Models      modelsCmd      `cmd:"" help:"Registered models: list, versions, aliases, download."`
+	Artifacts   artifactsCmd   `cmd:"" help:"List, upload and download run artifacts."`
 }
 
 // usageError marks errors caused by the caller's input: exit code 2.

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"net"
 	"net/http"
+	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -14,6 +15,7 @@ import (
 
 	"github.com/weir-ml/weir/httpapi"
 	"github.com/weir-ml/weir/registry"
+	"github.com/weir-ml/weir/tracking"
 )
 
 // runMain runs one weir command in-process, as main would.
@@ -94,6 +96,42 @@ func TestServerAndClientCommands(t *testing.T) {
 		t.Fatalf("models alias delete: %v", err)
 	}
 
+	// Artifacts: upload into a run, list, download; then a registered
+	// version whose source is that run's directory downloads by alias.
+	run, err := c.CreateRun(ctx, tracking.RunCreate{ExperimentID: "1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	src := filepath.Join(dir, "MLmodel")
+	os.WriteFile(src, []byte("flavors: {}\n"), 0o644)
+	if _, err := runMain(t, ctx, "artifacts", "upload", "--run-id", run.Info.RunID, "--artifact-path", "model", src, "--tracking-uri", url); err != nil {
+		t.Fatalf("artifacts upload: %v", err)
+	}
+	out, err = runMain(t, ctx, "artifacts", "list", "--run-id", run.Info.RunID, "--path", "model", "--tracking-uri", url)
+	if err != nil || !strings.Contains(out, "model/MLmodel") {
+		t.Errorf("artifacts list = %q, %v", out, err)
+	}
+	dl := filepath.Join(dir, "dl")
+	if _, err := runMain(t, ctx, "artifacts", "download", "--run-id", run.Info.RunID, "-d", dl, "--tracking-uri", url); err != nil {
+		t.Fatalf("artifacts download: %v", err)
+	}
+	if b, err := os.ReadFile(filepath.Join(dl, "model", "MLmodel")); err != nil || string(b) != "flavors: {}\n" {
+		t.Errorf("downloaded artifact = %q, %v", b, err)
+	}
+	if _, err := c.CreateModelVersion(ctx, registry.VersionCreate{Name: "bank", Source: "runs:/" + run.Info.RunID + "/model", RunID: run.Info.RunID}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := runMain(t, ctx, "models", "alias", "set", "bank", "challenger", "2", "--tracking-uri", url); err != nil {
+		t.Fatal(err)
+	}
+	mdl := filepath.Join(dir, "models", "challenger")
+	if _, err := runMain(t, ctx, "models", "download", "models:/bank@challenger", "-d", mdl, "--tracking-uri", url); err != nil {
+		t.Fatalf("models download: %v", err)
+	}
+	if _, err := os.Stat(filepath.Join(mdl, "MLmodel")); err != nil {
+		t.Errorf("models download: %v", err)
+	}
+
 	// Caller errors are usage errors: exit code 2.
 	for _, args := range [][]string{
 		{"runs", "get", "0123456789abcdef0123456789abcdef", "--tracking-uri", url},
@@ -103,6 +141,10 @@ func TestServerAndClientCommands(t *testing.T) {
 		{"no-such-command"},
 		{"server", "--port", "70000"},
 		{"models", "versions", "no-such-model", "--tracking-uri", url},
+		{"models", "download", "/etc", "-d", filepath.Join(dir, "x"), "--tracking-uri", url},
+		{"models", "download", "models:/bank@nope", "-d", filepath.Join(dir, "y"), "--tracking-uri", url},
+		{"artifacts", "download", "--run-id", "0123456789abcdef0123456789abcdef", "--tracking-uri", url},
+		{"artifacts", "download", "--run-id", run.Info.RunID, "--path", "../..", "--tracking-uri", url},
 		{"models", "alias", "set", "bank", "latest", "1", "--tracking-uri", url},
 	} {
 		_, err := runMain(t, ctx, args...)

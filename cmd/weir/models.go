@@ -10,6 +10,7 @@ type modelsCmd struct {
 	List     modelsListCmd     `cmd:"" help:"List registered models with their aliases and latest versions."`
 	Versions modelsVersionsCmd `cmd:"" help:"List the versions of a registered model."`
 	Alias    modelsAliasCmd    `cmd:"" help:"Set or delete a model alias (e.g. champion)."`
+	Download modelsDownloadCmd `cmd:"" help:"Download a model directory by URI."`
 }
 
 type modelsListCmd struct {
