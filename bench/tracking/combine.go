@@ -137,27 +137,29 @@ func comparison(reps []*report, baseLabel string) string {
 
 	b.WriteString("\nIdle memory after start-up, before any load, summed over the server's process tree.\n\n")
 	header("memory", append(labels(""), ratioCols("÷")...), len(reps)+len(ratioCols("")))
-	memRow := func(name, unit string, get func(m *memory) float64) {
+	memRow := func(name string, get func(m *memory) float64, show func(float64) string, ratios bool) {
 		row := []string{}
 		for _, r := range reps {
 			if r.IdleMemory == nil {
 				row = append(row, "–")
 				continue
 			}
-			row = append(row, fmt.Sprintf("%.1f%s", get(r.IdleMemory), unit))
+			row = append(row, show(get(r.IdleMemory)))
 		}
 		for _, o := range others {
-			if base.IdleMemory == nil || o.IdleMemory == nil || get(base.IdleMemory) == 0 {
-				row = append(row, "n/a")
+			if !ratios || base.IdleMemory == nil || o.IdleMemory == nil || get(base.IdleMemory) == 0 {
+				row = append(row, "")
 				continue
 			}
 			row = append(row, fmt.Sprintf("%.1f× less", get(o.IdleMemory)/get(base.IdleMemory)))
 		}
 		b.WriteString("| " + name + " | " + strings.Join(row, " | ") + " |\n")
 	}
-	memRow("idle RSS", " MB", func(m *memory) float64 { return float64(m.RSSKB) / 1024 })
-	memRow("idle PSS", " MB", func(m *memory) float64 { return float64(m.PSSKB) / 1024 })
-	memRow("processes", "", func(m *memory) float64 { return float64(m.Processes) })
+	mb := func(v float64) string { return fmt.Sprintf("%.1f MB", v) }
+	memRow("idle RSS", func(m *memory) float64 { return float64(m.RSSKB) / 1024 }, mb, true)
+	memRow("idle PSS", func(m *memory) float64 { return float64(m.PSSKB) / 1024 }, mb, true)
+	memRow("processes", func(m *memory) float64 { return float64(m.Processes) },
+		func(v float64) string { return fmt.Sprintf("%.0f", v) }, false)
 	return b.String()
 }
 

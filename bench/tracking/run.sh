@@ -44,6 +44,7 @@ out=$(cd "$outdir" && pwd)/$(basename "$out")
 outdir=$(dirname "$out")
 
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/weir-bench.XXXXXX")
+mkdir -p "$tmp/bin"
 current=""  # process group of the server running now; one at a time
 
 # stop_group ends one server's process group: TERM, up to 15 s for mlflow's
@@ -80,8 +81,8 @@ start() {
 }
 
 log "building the load generator"
-(cd "$root" && go build -o "$tmp/loadgen" ./bench/tracking)
-loadgen=$tmp/loadgen
+(cd "$root" && go build -o "$tmp/bin/loadgen" ./bench/tracking)
+loadgen=$tmp/bin/loadgen
 
 # bench NAME PID PORT ARGS...: runs the load generator against one server.
 bench() {
@@ -119,7 +120,7 @@ run_weir() {
 		;;
 	esac
 	log "building weir ($rev)"
-	if ! (cd "$src" && go build -o "$tmp/weir" ./cmd/weir) 2>"$tmp/weir-build.log"; then
+	if ! (cd "$src" && go build -o "$tmp/bin/weir" ./cmd/weir) 2>"$tmp/weir-build.log"; then
 		log "weir does not build; skipping it:"
 		cat "$tmp/weir-build.log" >&2
 		notes+=("weir: not measured, \`go build ./cmd/weir\` failed at $rev.")
@@ -127,7 +128,7 @@ run_weir() {
 	fi
 	versions+=("weir: commit $rev")
 	port=$("$loadgen" -free-port)
-	start weir "$tmp/weir" server --host 127.0.0.1 --port "$port" \
+	start weir "$tmp/bin/weir" server --host 127.0.0.1 --port "$port" \
 		--backend-store-uri "sqlite:///$dir/weir.db" --artifacts-destination "$dir/artifacts"
 	# shellcheck disable=SC2086
 	bench weir "$pid" "$port" $LOADGEN_ARGS
