@@ -87,7 +87,7 @@ SPECS = [
 ]
 
 DATASETS = {
-    "bank": pd.DataFrame({"age": [30, 40], "y": [0, 1]}),
+    "bank": pd.DataFrame({"age": [30.0, 40.0], "y": [0.0, 1.0]}),
     "other": pd.DataFrame({"x": [1.5, 2.5, 3.5]}),
 }
 
@@ -232,6 +232,9 @@ FILTERS = [
     ("datasets.name IN ('bank', 'other')", lambda r: bool(r.datasets)),
     ("datasets.context = 'training'", lambda r: any(c == "training" for _, c in r.datasets)),
     ("dataset.digest = '{digest_other}'", lambda r: any(n == "other" for n, _ in r.datasets)),
+    ("datasets.digest IN ('{digest_other}', 'nope')", lambda r: any(n == "other" for n, _ in r.datasets)),
+    ("datasets.name NOT IN ('bank')", lambda r: any(n != "bank" for n, _ in r.datasets)),
+    ("datasets.context != 'training'", lambda r: any(c != "training" for _, c in r.datasets)),
     ("datasets.name LIKE 'ba%' AND datasets.context = 'eval'", lambda r: ("bank", "eval") in r.datasets),
     (
         "metrics.acc > 0.5 AND params.model = 'lr' AND tags.team = 'risk'",
@@ -313,6 +316,7 @@ def _value_for(r, key):
         "run_name": r.name,
         "status": r.status,
         "user_id": r.user,
+        "artifact_uri": r.artifact_uri,
         "run_id": r.run_id,
     }[key]
 
@@ -351,6 +355,7 @@ ORDERS = [
     ["attributes.run_name DESC"],
     ["status ASC"],
     ["user_id DESC"],
+    ["artifact_uri ASC"],
     ["metrics.`m with space` DESC"],
     ["tags.`my key` ASC"],
     ["params.model ASC", "metrics.acc DESC"],
