@@ -24,7 +24,7 @@ func FuzzArtifactPaths(f *testing.F) {
 	for _, p := range traversalValues {
 		f.Add(p)
 	}
-	for _, p := range []string{"model/MLmodel", "a b/c.txt", "%20x", "ünïcode/ß.bin", "a/./b", "a//b", "x/", "?", "#"} {
+	for _, p := range []string{"a", "a/b/c", "model/MLmodel", "a b/c.txt", "%20x", "ünïcode/ß.bin", "a/./b", "a//b", "x/", "?", "#"} {
 		f.Add(p)
 	}
 	f.Fuzz(func(t *testing.T, p string) {

@@ -102,22 +102,24 @@ func (s *Store) putMultipart(ctx context.Context, key string, first *[]byte, r i
 	return err
 }
 
-// uploadParts reads r part by part while earlier parts are being sent. A
-// semaphore of Concurrency slots bounds both the goroutines and the part
-// buffers they hold.
+// uploadParts reads r part by part while earlier parts are being sent.
+// The upload owns at most Concurrency+1 part buffers, reused from part to
+// part (one being filled, the others being sent), and at most Concurrency
+// parts are in flight.
 func (s *Store) uploadParts(ctx context.Context, key, id string, first *[]byte, r io.Reader) ([]types.CompletedPart, error) {
 	ctx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
 	var (
-		wg    sync.WaitGroup
-		mu    sync.Mutex
-		parts []types.CompletedPart
-		slots = make(chan struct{}, s.Concurrency)
+		wg        sync.WaitGroup
+		mu        sync.Mutex
+		parts     []types.CompletedPart
+		slots     = make(chan struct{}, s.Concurrency)
+		free      = make(chan *[]byte, s.Concurrency+1)
+		allocated = 1 // first
 	)
 	send := func(num int32, buf *[]byte, n int) {
 		defer wg.Done()
-		defer func() { <-slots }()
-		defer s.putBuffer(buf)
+		defer func() { <-slots; free <- buf }()
 		part, err := s.uploadPart(ctx, key, id, num, (*buf)[:n])
 		if err != nil {
 			cancel(err)
@@ -127,11 +129,30 @@ func (s *Store) uploadParts(ctx context.Context, key, id string, first *[]byte, 
 		parts = append(parts, part)
 		mu.Unlock()
 	}
+	// next returns a buffer to fill: a free one, a new one while fewer
+	// than Concurrency+1 exist, else the first one a sender gives back.
+	next := func() (*[]byte, bool) {
+		select {
+		case b := <-free:
+			return b, true
+		default:
+		}
+		if allocated < s.Concurrency+1 {
+			allocated++
+			return s.getBuffer(), true
+		}
+		select {
+		case b := <-free:
+			return b, true
+		case <-ctx.Done():
+			return nil, false
+		}
+	}
 	buf, n := first, len(*first)
 	for num := int32(1); ; num++ {
-		if num > 10000 {
-			s.putBuffer(buf)
-			cancel(weir.Errorf(weir.ErrInvalidParameterValue, "The artifact is larger than 10,000 parts of %d bytes.", s.PartSize))
+		if num > MaxParts {
+			free <- buf
+			cancel(weir.Errorf(weir.ErrInvalidParameterValue, "The artifact is larger than %d parts of %d bytes.", MaxParts, s.PartSize))
 			break
 		}
 		select {
@@ -139,38 +160,35 @@ func (s *Store) uploadParts(ctx context.Context, key, id string, first *[]byte, 
 		case <-ctx.Done():
 		}
 		if ctx.Err() != nil {
-			s.putBuffer(buf)
+			free <- buf
 			break
 		}
 		wg.Add(1)
 		go send(num, buf, n)
-
-		buf = s.getBuffer()
+		if n < len(*buf) {
+			break // that was the last, short part
+		}
+		var ok bool
+		if buf, ok = next(); !ok {
+			break
+		}
 		var err error
 		n, err = io.ReadFull(r, *buf)
 		if err == io.EOF {
-			s.putBuffer(buf)
+			free <- buf
 			break
 		}
 		if err != nil && err != io.ErrUnexpectedEOF {
-			s.putBuffer(buf)
+			free <- buf
 			cancel(err)
-			break
-		}
-		if err == io.ErrUnexpectedEOF {
-			// The last, short part: send it and stop.
-			num++
-			select {
-			case slots <- struct{}{}:
-				wg.Add(1)
-				go send(num, buf, n)
-			case <-ctx.Done():
-				s.putBuffer(buf)
-			}
 			break
 		}
 	}
 	wg.Wait()
+	close(free)
+	for b := range free {
+		s.putBuffer(b)
+	}
 	if err := context.Cause(ctx); err != nil {
 		return nil, err
 	}
