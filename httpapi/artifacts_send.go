@@ -7,7 +7,6 @@ import (
 	"mime"
 	"net/http"
 	"path"
-	"strconv"
 	"strings"
 
 	"github.com/weir-ml/weir"
@@ -37,9 +36,15 @@ func (s *Server) sendFile(w http.ResponseWriter, r *http.Request, store artifact
 	h.Set("Content-Type", guessContentType(name))
 	h.Set("Content-Disposition", mime.FormatMediaType("attachment", map[string]string{"filename": name}))
 	h.Set("X-Content-Type-Options", "nosniff")
-	if st, ok := rc.(interface{ Stat() (fs.FileInfo, error) }); ok {
-		if info, err := st.Stat(); err == nil && info.Mode().IsRegular() {
-			h.Set("Content-Length", strconv.FormatInt(info.Size(), 10))
+	// A local file also answers Range and conditional requests, as
+	// MLflow's file responses do.
+	if f, ok := rc.(interface {
+		io.ReadSeeker
+		Stat() (fs.FileInfo, error)
+	}); ok {
+		if info, err := f.Stat(); err == nil && info.Mode().IsRegular() {
+			http.ServeContent(w, r, name, info.ModTime(), f)
+			return
 		}
 	}
 	if _, err := io.Copy(w, rc); err != nil {
