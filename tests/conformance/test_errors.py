@@ -112,6 +112,28 @@ def test_bad_metric_key(run_id, key):
     assert_rest_error(rest("POST", "runs/log-metric", body), 400, "INVALID_PARAMETER_VALUE")
 
 
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"params": [{"key": "bad?", "value": "v"}]},
+        {"tags": [{"key": "../t", "value": "v"}]},
+        {"metrics": [{"key": "a b?", "value": 1.0, "timestamp": 1}]},
+        {"params": [{"key": "k" * 251, "value": "v"}]},
+    ],
+    ids=["param-char", "tag-dotdot", "metric-char", "param-too-long"],
+)
+def test_bad_keys_in_batch(client, run_id, body):
+    assert_rest_error(rest("POST", "runs/log-batch", {"run_id": run_id, **body}), 400, "INVALID_PARAMETER_VALUE")
+    data = client.get_run(run_id).data
+    assert (data.params, data.metrics) == ({}, {})
+
+
+@pytest.mark.parametrize("path", ["runs/set-tag", "runs/log-parameter"])
+def test_key_too_long(run_id, path):
+    body = {"run_id": run_id, "key": "k" * 251, "value": "v"}
+    assert_rest_error(rest("POST", path, body), 400, "INVALID_PARAMETER_VALUE")
+
+
 def test_bad_param_key_through_client(client, run_id):
     with raises_code("INVALID_PARAMETER_VALUE"):
         client.log_param(run_id, "k" * 251, "v")
@@ -132,6 +154,12 @@ def test_long_values_are_truncated(client, run_id):
     data = client.get_run(run_id).data
     assert data.params["long"] == "v" * 6000
     assert data.tags["long"] == "t" * 8000
+
+
+def test_long_param_in_batch_is_truncated(client, run_id):
+    body = {"run_id": run_id, "params": [{"key": "long", "value": "v" * 6001}]}
+    assert_rest_ok(rest("POST", "runs/log-batch", body))
+    assert client.get_run(run_id).data.params["long"] == "v" * 6000
 
 
 def test_experiment_name_too_long():
@@ -157,6 +185,11 @@ def test_bad_page_token(path, token):
     if path == "experiments/search":
         del body["experiment_ids"]
     assert_rest_error(rest("POST", path, body), 400, "INVALID_PARAMETER_VALUE")
+
+
+def test_bad_metric_history_page_token(run_id):
+    params = {"run_id": run_id, "metric_key": "m", "page_token": "garbage"}
+    assert_rest_error(rest("GET", "metrics/get-history", params=params), 400, "INVALID_PARAMETER_VALUE")
 
 
 def test_bad_page_token_through_client(client, exp_id):

@@ -141,6 +141,32 @@ def test_delete_and_restore(client, exp_name, exp_id):
     assert client.get_run(run.info.run_id).info.lifecycle_stage == "active"
 
 
+def test_restore_experiment_restores_all_its_runs(client, exp_id):
+    # MLflow's restore marks every run of the experiment active again, even
+    # one that had been deleted on its own before the experiment was.
+    alone = client.create_run(exp_id).info.run_id
+    other = client.create_run(exp_id).info.run_id
+    client.delete_run(alone)
+    client.delete_experiment(exp_id)
+    client.restore_experiment(exp_id)
+    assert client.get_run(alone).info.lifecycle_stage == "active"
+    assert client.get_run(other).info.lifecycle_stage == "active"
+
+
+def test_unicode_names_and_values(client):
+    name = f"ünï cödé ✓ {uuid.uuid4().hex[:8]}"
+    exp_id = client.create_experiment(name, tags={"tëam": "rïsk ✓"})
+    assert client.get_experiment_by_name(name).experiment_id == exp_id
+    assert client.get_experiment(exp_id).tags == {"tëam": "rïsk ✓"}
+    assert [e.experiment_id for e in client.search_experiments(filter_string=f"name = '{name}'")] == [exp_id]
+    run = client.create_run(exp_id, run_name="rün ✓")
+    client.log_param(run.info.run_id, "p", "välue ✓")
+    client.set_tag(run.info.run_id, "t", "tåg 🙂")
+    got = client.search_runs([exp_id], "params.p = 'välue ✓' AND tags.t LIKE 'tå%'")
+    assert [r.info.run_name for r in got] == ["rün ✓"]
+    assert got[0].data.tags["t"] == "tåg 🙂"
+
+
 def test_delete_twice_and_restore_active(client, exp_id):
     # MLflow only finds active experiments to delete and deleted ones to restore.
     client.delete_experiment(exp_id)
