@@ -172,7 +172,9 @@ def test_experiment_tag_key_too_long(exp_id):
 
 
 def test_experiment_id_not_a_number():
+    # MLflow's SQL store checks that experiment IDs are integers before it looks them up.
     assert_rest_error(rest("GET", "experiments/get", params={"experiment_id": "abc"}), 400, "INVALID_PARAMETER_VALUE")
+    assert_rest_error(rest("POST", "runs/search", {"experiment_ids": ["abc"]}), 400, "INVALID_PARAMETER_VALUE")
 
 
 # --- paging and view type arguments ---------------------------------------------------

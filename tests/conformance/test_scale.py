@@ -206,6 +206,12 @@ def test_bulk_interval_bad_arguments(long_history, params):
     assert_rest_error(_bulk([long_history], **params), 400, "INVALID_PARAMETER_VALUE")
 
 
+def test_bulk_interval_unknown_run_is_empty():
+    # Like get-history, MLflow does not look the runs up: unknown runs have no points.
+    body = assert_rest_ok(_bulk(["0123456789abcdef0123456789abcdef"]))
+    assert body.get("metrics", []) == []
+
+
 def test_bulk_interval_too_many_runs(long_history):
     assert_rest_error(_bulk([long_history] * 101), 400, "INVALID_PARAMETER_VALUE")
 
