@@ -7,6 +7,7 @@ import (
 	"mime"
 	"net/http"
 	"path"
+	"strconv"
 	"strings"
 
 	"github.com/weir-ml/weir"
@@ -46,6 +47,10 @@ func (s *Server) sendFile(w http.ResponseWriter, r *http.Request, store artifact
 			http.ServeContent(w, r, name, info.ModTime(), f)
 			return
 		}
+	}
+	// Other stores (S3) may know the length.
+	if sz, ok := rc.(interface{ Size() int64 }); ok && sz.Size() >= 0 {
+		h.Set("Content-Length", strconv.FormatInt(sz.Size(), 10))
 	}
 	if _, err := io.Copy(w, rc); err != nil {
 		s.logger().Debug("artifact download interrupted", "path", p, "err", err)

@@ -22,6 +22,9 @@ import (
 // the caller's context is already cancelled.
 const abortTimeout = 30 * time.Second
 
+// smallBody is how much of a body Put reads before taking a part buffer.
+const smallBody = 256 << 10
+
 // Put implements artifact.Store. A body up to PartSize goes in one request;
 // a larger one is streamed as a multipart upload with at most Concurrency
 // parts in flight, so memory stays bounded whatever the size. Every request
@@ -37,16 +40,29 @@ func (s *Store) Put(ctx context.Context, p string, r io.Reader) (err error) {
 	if clean == "" {
 		return weir.Errorf(weir.ErrInvalidParameterValue, "Invalid path: an artifact needs a file name.")
 	}
-	buf := s.getBuffer()
-	n, err := io.ReadFull(r, *buf)
+	// Most artifacts are small: read a first slice before committing a
+	// whole part buffer, so that many concurrent small uploads do not each
+	// hold PartSize bytes.
+	head := make([]byte, min(smallBody, s.PartSize))
+	n, err := io.ReadFull(r, head)
 	switch {
 	case err == io.EOF || err == io.ErrUnexpectedEOF:
-		defer s.putBuffer(buf)
-		err = s.putSingle(ctx, key, (*buf)[:n])
+		err = s.putSingle(ctx, key, head[:n])
 	case err != nil:
-		s.putBuffer(buf)
 	default:
-		err = s.putMultipart(ctx, key, buf, r)
+		buf := s.getBuffer()
+		copy(*buf, head)
+		m, rerr := io.ReadFull(r, (*buf)[n:])
+		switch {
+		case rerr == io.EOF || rerr == io.ErrUnexpectedEOF:
+			err = s.putSingle(ctx, key, (*buf)[:n+m])
+			s.putBuffer(buf)
+		case rerr != nil:
+			err = rerr
+			s.putBuffer(buf)
+		default:
+			err = s.putMultipart(ctx, key, buf, r)
+		}
 	}
 	if isPathConflict(err) {
 		return weir.Errorf(weir.ErrInvalidParameterValue, "Invalid path: %q clashes with a file or directory of the same name.", p)

@@ -42,8 +42,17 @@ func (s *Store) Open(ctx context.Context, p string) (rc io.ReadCloser, err error
 	if err != nil {
 		return nil, err
 	}
-	return out.Body, nil
+	return &object{ReadCloser: out.Body, size: aws.ToInt64(out.ContentLength)}, nil
 }
+
+// object is an open object's body; Size lets a server send its length.
+type object struct {
+	io.ReadCloser
+	size int64
+}
+
+// Size returns the length of the object in bytes.
+func (o *object) Size() int64 { return o.size }
 
 // Size returns the size of the file at p, for presigned downloads.
 func (s *Store) Size(ctx context.Context, p string) (size int64, err error) {

@@ -41,14 +41,18 @@ func testStore(t *testing.T, newStore func(t *testing.T) artifact.Store) {
 	})
 	t.Run("large body", func(t *testing.T) {
 		// Larger than two S3 parts of the minimum size, not a multiple.
+		// Sizes around the S3 store's thresholds: its first read, one
+		// part (the test stores use MinPartSize), several parts.
 		st := newStore(t)
-		want := make([]byte, 2*MinPartSize+12345)
-		rand.Read(want)
-		if err := st.Put(ctx, "big/blob.bin", bytes.NewReader(want)); err != nil {
-			t.Fatal(err)
-		}
-		if got := mustRead(t, st, "big/blob.bin"); !bytes.Equal([]byte(got), want) {
-			t.Errorf("large body: got %d bytes back, want %d identical bytes", len(got), len(want))
+		for _, size := range []int{256<<10 + 1, 1 << 20, MinPartSize, 2*MinPartSize + 12345} {
+			want := make([]byte, size)
+			rand.Read(want)
+			if err := st.Put(ctx, "big/blob.bin", bytes.NewReader(want)); err != nil {
+				t.Fatal(err)
+			}
+			if got := mustRead(t, st, "big/blob.bin"); !bytes.Equal([]byte(got), want) {
+				t.Errorf("size %d: got %d bytes back, want %d identical bytes", size, len(got), len(want))
+			}
 		}
 	})
 	t.Run("errors", func(t *testing.T) {
