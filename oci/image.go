@@ -195,15 +195,13 @@ func layers(spec Spec, scratch bool, created time.Time, mt types.MediaType) ([]m
 	}
 	if scratch {
 		// Root owns /etc so the user cannot rewrite it; /tmp is everyone's
-		// (sticky, as usual) and the home directory is the user's own.
+		// (sticky, as usual) and is the user's home.
 		root := newLayerBuilder(created)
 		root.owner = 0
-		root.addData("etc/passwd", 0o444, []byte("root:x:0:0:root:/root:/sbin/nologin\nnonroot:x:65532:65532:nonroot:/home/nonroot:/sbin/nologin\n"))
-		root.addData("etc/group", 0o444, []byte("root:x:0:\nnonroot:x:65532:\n"))
+		for name, data := range rootFiles {
+			root.addData(name, 0o444, []byte(data))
+		}
 		root.addDir("tmp", 0o1777)
-		root.addDir("home", 0o755)
-		root.owner = UID
-		root.addDir("home/nonroot", 0o700)
 		if err := add(root, "root file system"); err != nil {
 			return nil, err
 		}
@@ -222,6 +220,17 @@ func layers(spec Spec, scratch bool, created time.Time, mt types.MediaType) ([]m
 	}
 	return adds, nil
 }
+
+// rootFiles are the files of the root file system Weir adds on an empty
+// base: user and group names for UID and GID, so tools that show users
+// show "nonroot" rather than a bare number.
+var rootFiles = map[string]string{
+	"etc/passwd": "root:x:0:0:root:/root:/sbin/nologin\nnonroot:x:65532:65532:nonroot:/tmp:/sbin/nologin\n",
+	"etc/group":  "root:x:0:\nnonroot:x:65532:\n",
+}
+
+// scratchEnv is the environment of an image on an empty base.
+var scratchEnv = []string{"PATH=/", "HOME=/tmp"}
 
 func computeLabels(m ModelInfo, revision string, created time.Time) map[string]string {
 	labels := map[string]string{
@@ -269,7 +278,7 @@ func configure(cfg *v1.ConfigFile, p Platform, created time.Time, labels map[str
 	}
 	c.ExposedPorts[fmt.Sprintf("%d/tcp", Port)] = struct{}{}
 	if scratch {
-		c.Env = []string{"PATH=/", "HOME=/home/nonroot"}
+		c.Env = append([]string(nil), scratchEnv...)
 	}
 	if c.Labels == nil {
 		c.Labels = map[string]string{}

@@ -165,8 +165,6 @@ func TestLayerContents(t *testing.T) {
 			{"etc/", 0o755, 0, 0, 0},
 			{"etc/group", 0o444, 0, 0, 0},
 			{"etc/passwd", 0o444, 0, 0, 0},
-			{"home/", 0o755, 0, 0, 0},
-			{"home/nonroot/", 0o700, UID, GID, 0},
 			{"tmp/", 0o1777, 0, 0, 0},
 		},
 		{
