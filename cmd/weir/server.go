@@ -10,6 +10,7 @@ import (
 	"github.com/weir-ml/weir"
 	"github.com/weir-ml/weir/artifact"
 	"github.com/weir-ml/weir/httpapi"
+	"github.com/weir-ml/weir/s3"
 	"github.com/weir-ml/weir/sqlstore"
 )
 
@@ -19,7 +20,9 @@ type serverCmd struct {
 	Port                 int    `help:"Port to listen on." default:"5000" env:"WEIR_PORT"`
 	BackendStoreURI      string `name:"backend-store-uri" help:"Where runs and models are stored: sqlite:///relative.db or sqlite:////absolute.db." default:"sqlite:///weir.db" env:"WEIR_BACKEND_STORE_URI"`
 	DefaultArtifactRoot  string `help:"Artifact location given to new experiments (default: mlflow-artifacts:/ when serving artifacts, else the artifacts destination)." env:"WEIR_DEFAULT_ARTIFACT_ROOT"`
-	ArtifactsDestination string `help:"Where proxied artifacts are stored (a local directory)." default:"./weir-artifacts" env:"WEIR_ARTIFACTS_DESTINATION"`
+	ArtifactsDestination string `help:"Where proxied artifacts are stored: a local directory or s3://bucket/prefix." default:"./weir-artifacts" env:"WEIR_ARTIFACTS_DESTINATION"`
+	S3EndpointURL        string `name:"s3-endpoint-url" help:"S3-compatible endpoint for an s3:// destination (default: MLFLOW_S3_ENDPOINT_URL or AWS_ENDPOINT_URL, else AWS)." env:"WEIR_S3_ENDPOINT_URL"`
+	S3PathStyle          bool   `name:"s3-path-style" help:"Address buckets by path (MinIO, versitygw, Ceph)." env:"WEIR_S3_PATH_STYLE"`
 	ServeArtifacts       bool   `help:"Serve artifacts through the server (mlflow-artifacts:/ URIs)." default:"true" negatable:"" env:"WEIR_SERVE_ARTIFACTS"`
 	// Webhook receivers on private networks are refused by default, as in
 	// MLflow, so a registry user cannot make the server probe the LAN.
@@ -30,14 +33,18 @@ func (s *serverCmd) Run(g *globals) error {
 	if s.Port < 0 || s.Port > 65535 {
 		return usagef("--port %d is out of range 0..65535", s.Port)
 	}
-	if strings.Contains(s.ArtifactsDestination, "://") {
-		return usagef("--artifacts-destination %q: only local directories are supported so far", s.ArtifactsDestination)
+	store, err := s.openArtifacts(g)
+	if err != nil {
+		return err
 	}
 	root := s.DefaultArtifactRoot
 	if root == "" {
-		if s.ServeArtifacts {
+		switch {
+		case s.ServeArtifacts:
 			root = "mlflow-artifacts:/"
-		} else {
+		case strings.HasPrefix(s.ArtifactsDestination, "s3://"):
+			root = s.ArtifactsDestination
+		default:
 			abs, err := filepath.Abs(s.ArtifactsDestination)
 			if err != nil {
 				return err
@@ -60,9 +67,9 @@ func (s *serverCmd) Run(g *globals) error {
 	srv.Registry = reg
 	srv.Webhooks = reg
 	srv.LoggedModels = sqlstore.NewLoggedModelService(db)
-	if s.ServeArtifacts {
-		srv.Artifacts = artifact.NewDir(s.ArtifactsDestination)
-	}
+	// Set even without --serve-artifacts: the proxy endpoints then answer
+	// 503 as MLflow's do, and listings of runs under the destination work.
+	srv.Artifacts = store
 	srv.ArtifactsDestination = s.ArtifactsDestination
 	srv.ServeArtifacts = s.ServeArtifacts
 	srv.Logger = g.logger
@@ -81,4 +88,24 @@ func (s *serverCmd) Run(g *globals) error {
 	}
 	g.logger.Info("stopped")
 	return nil
+}
+
+// openArtifacts opens the artifacts destination: a local directory or an
+// S3 bucket, checked once so a wrong endpoint or credentials fail at start.
+func (s *serverCmd) openArtifacts(g *globals) (artifact.Store, error) {
+	dest := s.ArtifactsDestination
+	switch {
+	case strings.HasPrefix(dest, "s3://"):
+		st, err := s3.NewStore(g.ctx, dest, s3.Options{Endpoint: s.S3EndpointURL, PathStyle: s.S3PathStyle})
+		if err != nil {
+			return nil, usagef("--artifacts-destination %q: %v", dest, err)
+		}
+		if err := st.Check(g.ctx); err != nil {
+			return nil, fmt.Errorf("artifacts destination %s: %w", dest, err)
+		}
+		return st, nil
+	case strings.Contains(dest, "://"):
+		return nil, usagef("--artifacts-destination %q: only local directories and s3:// are supported", dest)
+	}
+	return artifact.NewDir(dest), nil
 }
