@@ -138,4 +138,3 @@ func zScore(ref, cur *sample) (z, p float64) {
 	k2 := float64(cur.n) - cc[0]
 	return ZTestProportions(k1, float64(ref.n), k2, float64(cur.n))
 }
-
