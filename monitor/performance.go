@@ -1,0 +1,199 @@
+package monitor
+
+import (
+	"math"
+	"slices"
+	"time"
+
+	"github.com/weir-ml/weir"
+	"github.com/weir-ml/weir/ml/metrics"
+)
+
+var nan = math.NaN()
+
+// Value prices the four outcomes of a decision, for a business metric: the
+// total value of a window is TP·TP + FP·FP + FN·FN + TN·TN (for a campaign,
+// say, the margin of a converted call minus the cost of every call).
+type Value struct {
+	TP, FP, FN, TN float64
+}
+
+// WindowOptions say how predictions are cut into windows and scored.
+type WindowOptions struct {
+	// Period cuts windows by time, aligned to the Unix epoch; Size cuts
+	// them every Size predictions in time order. Exactly one is set.
+	Period time.Duration
+	Size   int
+	// Threshold turns scores into decisions (score ≥ Threshold is
+	// positive); 0 means 0.5.
+	Threshold float64
+	// Value prices decisions for the business metric.
+	Value Value
+	// CalibrationBins is the number of equal-width bins of the expected
+	// calibration error; 0 means 10.
+	CalibrationBins int
+}
+
+// WindowPerformance is one window's realised performance (over predictions
+// with labels) and estimated performance (over all its predictions, from
+// the scores alone: NannyML's CBPE idea, which takes each score as the
+// probability of a positive and so expects, for a row scored p and decided
+// positive, p true positives and 1-p false positives). Metrics that cannot
+// be computed (no labels, one class) are NaN, written as null.
+type WindowPerformance struct {
+	Start     time.Time `json:"start"`
+	End       time.Time `json:"end"`
+	Rows      int       `json:"rows"`
+	Labelled  int       `json:"labelled"`
+	MeanScore Number    `json:"mean_score"`
+
+	ROCAUC       Number `json:"roc_auc"`
+	Precision    Number `json:"precision"`
+	Recall       Number `json:"recall"`
+	Brier        Number `json:"brier"`
+	Calibration  Number `json:"calibration_error"`
+	PositiveRate Number `json:"positive_rate"`
+	Business     Number `json:"business_value"`
+
+	EstROCAUC    Number `json:"estimated_roc_auc"`
+	EstPrecision Number `json:"estimated_precision"`
+	EstRecall    Number `json:"estimated_recall"`
+	EstBusiness  Number `json:"estimated_business_value"`
+}
+
+// Windows cuts predictions into windows and scores each.
+func Windows(preds []Prediction, opts WindowOptions) (out []WindowPerformance, err error) {
+	if (opts.Period > 0) == (opts.Size > 0) {
+		return nil, weir.Errorf(weir.ErrInvalidParameterValue, "windows: set exactly one of Period (%v) and Size (%d)", opts.Period, opts.Size)
+	}
+	if opts.Threshold == 0 {
+		opts.Threshold = 0.5
+	}
+	if opts.CalibrationBins == 0 {
+		opts.CalibrationBins = 10
+	}
+	if opts.Threshold < 0 || opts.Threshold > 1 || opts.CalibrationBins < 0 {
+		return nil, weir.Errorf(weir.ErrInvalidParameterValue, "windows: threshold %v must be in [0, 1]", opts.Threshold)
+	}
+	for _, p := range preds {
+		if math.IsNaN(p.Score) || p.Score < 0 || p.Score > 1 {
+			return nil, weir.Errorf(weir.ErrInvalidParameterValue, "windows: request %q row %d has score %v outside [0, 1]", p.RequestID, p.Row, p.Score)
+		}
+	}
+	sorted := slices.Clone(preds)
+	slices.SortStableFunc(sorted, func(a, b Prediction) int { return a.Time.Compare(b.Time) })
+	for len(sorted) > 0 {
+		n := len(sorted)
+		var start, end time.Time
+		if opts.Size > 0 {
+			n = min(n, opts.Size)
+			start, end = sorted[0].Time, sorted[n-1].Time
+		} else {
+			start = sorted[0].Time.Truncate(opts.Period)
+			end = start.Add(opts.Period)
+			n = slices.IndexFunc(sorted, func(p Prediction) bool { return !p.Time.Before(end) })
+			if n < 0 {
+				n = len(sorted)
+			}
+		}
+		w := score(sorted[:n], opts)
+		w.Start, w.End = start, end
+		out = append(out, w)
+		sorted = sorted[n:]
+	}
+	return out, nil
+}
+
+// score computes one window's metrics.
+func score(ps []Prediction, o WindowOptions) WindowPerformance {
+	w := WindowPerformance{Rows: len(ps)}
+	var y, s []float64
+	var est metrics.Confusion
+	var sumScore float64
+	// Each row is also a positive of weight p and a negative of weight 1-p
+	// for the expected ROC AUC.
+	ey := make([]float64, 0, 2*len(ps))
+	es := make([]float64, 0, 2*len(ps))
+	ew := make([]float64, 0, 2*len(ps))
+	for _, p := range ps {
+		sumScore += p.Score
+		if p.Score >= o.Threshold {
+			est.TP += p.Score
+			est.FP += 1 - p.Score
+		} else {
+			est.FN += p.Score
+			est.TN += 1 - p.Score
+		}
+		ey, es, ew = append(ey, 1, 0), append(es, p.Score, p.Score), append(ew, p.Score, 1-p.Score)
+		if p.HasLabel {
+			y = append(y, p.Label)
+			s = append(s, p.Score)
+		}
+	}
+	w.Labelled = len(y)
+	w.MeanScore = ratio(sumScore, float64(len(ps)))
+	w.EstPrecision = ratio(est.TP, est.TP+est.FP)
+	w.EstRecall = ratio(est.TP, est.TP+est.FN)
+	w.EstBusiness = Number(o.Value.of(est))
+	w.EstROCAUC = auc(ey, es, ew)
+	na := Number(nan)
+	w.ROCAUC, w.Precision, w.Recall, w.Brier, w.Calibration, w.PositiveRate, w.Business = na, na, na, na, na, na, na
+	if len(y) == 0 {
+		return w
+	}
+	c, err := metrics.ConfusionAt(y, s, nil, o.Threshold)
+	if err == nil {
+		w.Precision = ratio(c.TP, c.TP+c.FP)
+		w.Recall = ratio(c.TP, c.TP+c.FN)
+		w.Business = Number(o.Value.of(c))
+	}
+	w.ROCAUC = auc(y, s, nil)
+	if b, err := metrics.Brier(y, s, nil); err == nil {
+		w.Brier = Number(b)
+	}
+	w.Calibration = Number(calibrationError(y, s, o.CalibrationBins))
+	w.PositiveRate = ratio(sum(y), float64(len(y)))
+	return w
+}
+
+func (v Value) of(c metrics.Confusion) float64 {
+	return v.TP*c.TP + v.FP*c.FP + v.FN*c.FN + v.TN*c.TN
+}
+
+func ratio(a, b float64) Number {
+	if b == 0 {
+		return Number(nan)
+	}
+	return Number(a / b)
+}
+
+// auc is ROC AUC, NaN when one class is absent.
+func auc(y, s, w []float64) Number {
+	a, err := metrics.ROCAUC(y, s, w)
+	if err != nil {
+		return Number(nan)
+	}
+	return Number(a)
+}
+
+// calibrationError is the expected calibration error: over equal-width
+// score bins, the gap between mean score and positive rate, weighted by the
+// bin's share of rows.
+func calibrationError(y, s []float64, bins int) float64 {
+	n := make([]float64, bins)
+	sy := make([]float64, bins)
+	ss := make([]float64, bins)
+	for i, p := range s {
+		k := min(bins-1, int(p*float64(bins)))
+		n[k]++
+		sy[k] += y[i]
+		ss[k] += p
+	}
+	var e float64
+	for k := range n {
+		if n[k] > 0 {
+			e += math.Abs(ss[k]-sy[k]) / float64(len(s))
+		}
+	}
+	return e
+}
