@@ -88,6 +88,32 @@ func TestBenchCountsMisbehaviour(t *testing.T) {
 	}
 }
 
+// Failures during the warm-up are the server's too: they must not vanish.
+func TestBenchCountsWarmupFailures(t *testing.T) {
+	f, url := newFakeServer(t)
+	f.failBatch = true
+	e := &env{c: newClient(url, 2, 5*time.Second), clients: 2}
+	exp, err := e.c.createExperiment(context.Background(), "ops")
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.opsExp = exp
+	ops, err := selectOps("log-batch-params", 1, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lim := quick
+	lim.warmup = 20 * time.Millisecond
+	r := measure(context.Background(), ops[0], e, lim)
+	if r.WarmupErrors == 0 || r.Errors == 0 || r.failed() != r.Errors+r.WarmupErrors {
+		t.Errorf("got %d warm-up and %d measured errors (failed %d), want both counted", r.WarmupErrors, r.Errors, r.failed())
+	}
+	rep := &report{Label: "fake", Results: []result{r}}
+	if got, want := cell(rep, opRef{key: r.Key}, func(x result) float64 { return x.OpsPerSec }), "failed ("; !strings.HasPrefix(got, want) {
+		t.Errorf("got cell %q, want it to start with %q", got, want)
+	}
+}
+
 func TestLimitsStop(t *testing.T) {
 	l := limits{duration: 10 * time.Second, maxDuration: 30 * time.Second, minOps: 100, maxOps: 1000}
 	tests := []struct {

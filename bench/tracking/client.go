@@ -154,6 +154,7 @@ type run struct {
 // mapping allows for int64, as a string.
 type flexInt int64
 
+// UnmarshalJSON accepts 12, "12" and null.
 func (f *flexInt) UnmarshalJSON(b []byte) error {
 	s := strings.Trim(string(b), `"`)
 	if s == "" || s == "null" {
@@ -168,6 +169,7 @@ func (f *flexInt) UnmarshalJSON(b []byte) error {
 	return nil
 }
 
+// MarshalJSON writes a JSON number, which every MLflow server accepts.
 func (f flexInt) MarshalJSON() ([]byte, error) {
 	return strconv.AppendInt(nil, int64(f), 10), nil
 }

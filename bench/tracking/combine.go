@@ -48,119 +48,143 @@ func readReports(spec string) ([]*report, error) {
 	return reps, nil
 }
 
-// comparison renders throughput, latency, error and memory tables for the
-// reports, with the ratio of base to each other server. Issue #2's bars are
-// judged in the last column of each table.
+// comparison renders throughput, latency, call-count and memory tables for
+// the reports, with the ratio of base to each other server.
 func comparison(reps []*report, baseLabel string) string {
-	var base *report
-	var others []*report
+	c := &comparer{reps: reps}
 	for _, r := range reps {
-		if r.Label == baseLabel && base == nil {
-			base = r
+		if r.Label == baseLabel && c.base == nil {
+			c.base = r
 		} else {
-			others = append(others, r)
+			c.others = append(c.others, r)
 		}
 	}
-	if base == nil {
-		others = nil // nothing to compare against
+	if c.base == nil {
+		c.others = nil // nothing to compare against
 	}
-	var b strings.Builder
-	header := func(first string, cols []string, right int) {
-		b.WriteString("| " + first + " | " + strings.Join(cols, " | ") + " |\n|---|")
-		b.WriteString(strings.Repeat("--:|", right) + "\n")
-	}
-	labels := func(suffix string) []string {
-		var cols []string
-		for _, r := range reps {
-			cols = append(cols, r.Label+suffix)
-		}
-		return cols
-	}
-	ratioCols := func(what string) []string {
-		var cols []string
-		if base != nil {
-			for _, o := range others {
-				cols = append(cols, fmt.Sprintf("%s vs %s (%s)", base.Label, o.Label, what))
-			}
-		}
-		return cols
-	}
+	c.throughput()
+	c.latency()
+	c.counts()
+	c.memory()
+	return c.b.String()
+}
 
-	b.WriteString("Throughput, successful calls per second (higher is better); the ratio is how many times more " +
+// comparer writes the comparison tables; base is nil when the server the
+// ratios are about was not measured.
+type comparer struct {
+	reps   []*report
+	base   *report
+	others []*report
+	b      strings.Builder
+}
+
+// header writes a table header: first column left-aligned, the rest right.
+func (c *comparer) header(first string, cols []string) {
+	c.b.WriteString("| " + first + " | " + strings.Join(cols, " | ") + " |\n|---|")
+	c.b.WriteString(strings.Repeat("--:|", len(cols)) + "\n")
+}
+
+func (c *comparer) row(name string, cells []string) {
+	c.b.WriteString("| " + name + " | " + strings.Join(cells, " | ") + " |\n")
+}
+
+// labels names one column per server, plus one ratio column per other
+// server when ratioWhat is not empty.
+func (c *comparer) labels(suffix, ratioWhat string) []string {
+	var cols []string
+	for _, r := range c.reps {
+		cols = append(cols, r.Label+suffix)
+	}
+	if ratioWhat != "" {
+		for _, o := range c.others {
+			cols = append(cols, fmt.Sprintf("%s vs %s (%s)", c.base.Label, o.Label, ratioWhat))
+		}
+	}
+	return cols
+}
+
+func (c *comparer) throughput() {
+	c.b.WriteString("Throughput, successful calls per second (higher is better); the ratio is how many times more " +
 		"the first server did.\n\n")
-	header("operation", append(labels(" ops/s"), ratioCols("×")...), len(reps)+len(ratioCols("")))
-	for _, op := range opNames(reps) {
-		row := []string{}
-		for _, r := range reps {
-			row = append(row, cell(r, op, func(x result) float64 { return x.OpsPerSec }))
+	c.header("operation", c.labels(" ops/s", "×"))
+	get := func(x result) float64 { return x.OpsPerSec }
+	for _, op := range opNames(c.reps) {
+		var cells []string
+		for _, r := range c.reps {
+			cells = append(cells, cell(r, op, get))
 		}
-		for _, o := range others {
-			row = append(row, ratio(base, o, op, func(x result) float64 { return x.OpsPerSec }, false))
+		for _, o := range c.others {
+			cells = append(cells, ratio(c.base, o, op, get, false))
 		}
-		b.WriteString("| " + op.name + " | " + strings.Join(row, " | ") + " |\n")
+		c.row(op.name, cells)
 	}
+}
 
-	b.WriteString("\nLatency p50 / p99 in ms (lower is better); the ratio is the other server's p50 over the " +
+func (c *comparer) latency() {
+	c.b.WriteString("\nLatency p50 / p99 in ms (lower is better); the ratio is the other server's p50 over the " +
 		"first's, i.e. how many times faster the first answered.\n\n")
-	header("operation", append(labels(" p50 / p99"), ratioCols("p50 ×")...), len(reps)+len(ratioCols("")))
-	for _, op := range opNames(reps) {
-		row := []string{}
-		for _, r := range reps {
+	c.header("operation", c.labels(" p50 / p99", "p50 ×"))
+	for _, op := range opNames(c.reps) {
+		var cells []string
+		for _, r := range c.reps {
 			x, ok := find(r, op.key)
 			if !ok || x.OK == 0 {
-				row = append(row, "–")
+				cells = append(cells, "–")
 				continue
 			}
-			row = append(row, num(x.P50Ms)+" / "+num(x.P99Ms))
+			cells = append(cells, num(x.P50Ms)+" / "+num(x.P99Ms))
 		}
-		for _, o := range others {
-			row = append(row, ratio(base, o, op, func(x result) float64 { return x.P50Ms }, true))
+		for _, o := range c.others {
+			cells = append(cells, ratio(c.base, o, op, func(x result) float64 { return x.P50Ms }, true))
 		}
-		b.WriteString("| " + op.name + " | " + strings.Join(row, " | ") + " |\n")
+		c.row(op.name, cells)
 	}
+}
 
-	b.WriteString("\nCalls measured, successful / failed (a failed call is any non-2xx answer, transport " +
-		"error, or an answer with the wrong content).\n\n")
-	header("operation", labels(""), len(reps))
-	for _, op := range opNames(reps) {
-		row := []string{}
-		for _, r := range reps {
-			x, ok := find(r, op.key)
-			if !ok {
-				row = append(row, "not run")
-				continue
+func (c *comparer) counts() {
+	c.b.WriteString("\nCalls measured, successful / failed (a failed call is any non-2xx answer, transport " +
+		"error, or an answer with the wrong content; failed warm-up calls are included).\n\n")
+	c.header("operation", c.labels("", ""))
+	for _, op := range opNames(c.reps) {
+		var cells []string
+		for _, r := range c.reps {
+			if x, ok := find(r, op.key); ok {
+				cells = append(cells, fmt.Sprintf("%d / %d", x.OK, x.failed()))
+			} else {
+				cells = append(cells, "not run")
 			}
-			row = append(row, fmt.Sprintf("%d / %d", x.OK, x.Errors))
 		}
-		b.WriteString("| " + op.name + " | " + strings.Join(row, " | ") + " |\n")
+		c.row(op.name, cells)
 	}
+}
 
-	b.WriteString("\nIdle memory after start-up, before any load, summed over the server's process tree.\n\n")
-	header("memory", append(labels(""), ratioCols("÷")...), len(reps)+len(ratioCols("")))
-	memRow := func(name string, get func(m *memory) float64, show func(float64) string, ratios bool) {
-		row := []string{}
-		for _, r := range reps {
-			if r.IdleMemory == nil {
-				row = append(row, "–")
-				continue
-			}
-			row = append(row, show(get(r.IdleMemory)))
-		}
-		for _, o := range others {
-			if !ratios || base.IdleMemory == nil || o.IdleMemory == nil || get(base.IdleMemory) == 0 {
-				row = append(row, "")
-				continue
-			}
-			row = append(row, fmt.Sprintf("%.1f× less", get(o.IdleMemory)/get(base.IdleMemory)))
-		}
-		b.WriteString("| " + name + " | " + strings.Join(row, " | ") + " |\n")
-	}
+func (c *comparer) memory() {
+	c.b.WriteString("\nIdle memory after start-up, before any load, summed over the server's process tree.\n\n")
+	c.header("memory", c.labels("", "÷"))
 	mb := func(v float64) string { return fmt.Sprintf("%.1f MB", v) }
-	memRow("idle RSS", func(m *memory) float64 { return float64(m.RSSKB) / 1024 }, mb, true)
-	memRow("idle PSS", func(m *memory) float64 { return float64(m.PSSKB) / 1024 }, mb, true)
-	memRow("processes", func(m *memory) float64 { return float64(m.Processes) },
+	c.memoryRow("idle RSS", func(m *memory) float64 { return float64(m.RSSKB) / 1024 }, mb, true)
+	c.memoryRow("idle PSS", func(m *memory) float64 { return float64(m.PSSKB) / 1024 }, mb, true)
+	c.memoryRow("processes", func(m *memory) float64 { return float64(m.Processes) },
 		func(v float64) string { return fmt.Sprintf("%.0f", v) }, false)
-	return b.String()
+}
+
+func (c *comparer) memoryRow(name string, get func(*memory) float64, show func(float64) string, ratios bool) {
+	var cells []string
+	for _, r := range c.reps {
+		if r.IdleMemory == nil {
+			cells = append(cells, "–")
+		} else {
+			cells = append(cells, show(get(r.IdleMemory)))
+		}
+	}
+	for _, o := range c.others {
+		if !ratios || c.base.IdleMemory == nil || o.IdleMemory == nil || get(c.base.IdleMemory) == 0 {
+			cells = append(cells, "")
+			continue
+		}
+		cells = append(cells, fmt.Sprintf("%.1f× less", get(o.IdleMemory)/get(c.base.IdleMemory)))
+	}
+	c.row(name, cells)
 }
 
 // opRef names one operation across reports.
@@ -198,9 +222,9 @@ func cell(r *report, op opRef, get func(result) float64) string {
 	case !ok:
 		return "not run"
 	case x.OK == 0:
-		return fmt.Sprintf("failed (%s)", plural(x.Errors, "error"))
-	case x.Errors > 0:
-		return fmt.Sprintf("%s (%s)", num(get(x)), plural(x.Errors, "error"))
+		return fmt.Sprintf("failed (%s)", plural(x.failed(), "error"))
+	case x.failed() > 0:
+		return fmt.Sprintf("%s (%s)", num(get(x)), plural(x.failed(), "error"))
 	}
 	return num(get(x))
 }
@@ -212,7 +236,7 @@ func cell(r *report, op opRef, get func(result) float64) string {
 func ratio(base, other *report, op opRef, get func(result) float64, lowerBetter bool) string {
 	x, _ := find(base, op.key)
 	y, _ := find(other, op.key)
-	if x.Errors > 0 || y.Errors > 0 {
+	if x.failed() > 0 || y.failed() > 0 {
 		return "n/a (errors)"
 	}
 	return fmtRatio(ratioValue(base, other, op.key, get, lowerBetter))
@@ -294,7 +318,7 @@ func judgeBars(reps []*report, baseLabel, spec string, rssMB float64) (string, e
 func ratioValue(base, other *report, key string, get func(result) float64, lowerBetter bool) float64 {
 	x, okx := find(base, key)
 	y, oky := find(other, key)
-	if !okx || !oky || x.OK == 0 || y.OK == 0 || x.Errors > 0 || y.Errors > 0 {
+	if !okx || !oky || x.OK == 0 || y.OK == 0 || x.failed() > 0 || y.failed() > 0 {
 		return -1
 	}
 	a, c := get(x), get(y)

@@ -212,7 +212,7 @@ func bench(ctx context.Context, cfg config, log io.Writer) (*report, error) {
 	for _, op := range ops {
 		r := measure(ctx, op, e, cfg.lim)
 		fmt.Fprintf(log, "%s: %-36s ok %6d  errors %4d  p50 %9.2f ms  p99 %9.2f ms  %9.1f ops/s  (seed %.1fs)\n",
-			cfg.label, op.name, r.OK, r.Errors, r.P50Ms, r.P99Ms, r.OpsPerSec, r.SeedSeconds)
+			cfg.label, op.name, r.OK, r.failed(), r.P50Ms, r.P99Ms, r.OpsPerSec, r.SeedSeconds)
 		if r.FirstError != "" {
 			fmt.Fprintf(log, "%s:   first error: %s\n", cfg.label, r.FirstError)
 		}

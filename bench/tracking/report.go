@@ -57,6 +57,9 @@ func (r *report) markdown() string {
 		b.WriteString("\n")
 	}
 	for _, x := range r.Results {
+		if x.WarmupErrors > 0 {
+			fmt.Fprintf(&b, "\n%s: %d warm-up calls failed too.\n", x.Name, x.WarmupErrors)
+		}
 		if x.FirstError != "" {
 			fmt.Fprintf(&b, "\nFirst error in %s: %s\n", x.Name, x.FirstError)
 		}

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"sync"
 	"sync/atomic"
@@ -35,21 +36,27 @@ func (l limits) stop(elapsed time.Duration, started int) bool {
 
 // result is what one operation measured.
 type result struct {
-	Key         string  `json:"op"`
-	Name        string  `json:"name"`
-	OK          int     `json:"ok"`
-	Errors      int     `json:"errors"`
-	MeanMs      float64 `json:"mean_ms"`
-	P50Ms       float64 `json:"p50_ms"`
-	P99Ms       float64 `json:"p99_ms"`
-	MaxMs       float64 `json:"max_ms"`
-	OpsPerSec   float64 `json:"ops_per_sec"`
-	WallSeconds float64 `json:"wall_seconds"`
-	SeedSeconds float64 `json:"seed_seconds,omitempty"`
-	FirstError  string  `json:"first_error,omitempty"`
+	Key    string `json:"op"`
+	Name   string `json:"name"`
+	OK     int    `json:"ok"`
+	Errors int    `json:"errors"`
+	// WarmupErrors are failed warm-up calls; they make the operation as
+	// incomparable as measured failures do.
+	WarmupErrors int     `json:"warmup_errors,omitempty"`
+	MeanMs       float64 `json:"mean_ms"`
+	P50Ms        float64 `json:"p50_ms"`
+	P99Ms        float64 `json:"p99_ms"`
+	MaxMs        float64 `json:"max_ms"`
+	OpsPerSec    float64 `json:"ops_per_sec"`
+	WallSeconds  float64 `json:"wall_seconds"`
+	SeedSeconds  float64 `json:"seed_seconds,omitempty"`
+	FirstError   string  `json:"first_error,omitempty"`
 	// latencies are the successful calls' times, kept out of the JSON.
 	latencies []time.Duration
 }
+
+// failed counts every failed call, warm-up included.
+func (r result) failed() int { return r.Errors + r.WarmupErrors }
 
 // measure seeds, prepares, warms up and then times op with e.clients
 // concurrent clients. Failures are counted into the result, never fatal, so
@@ -93,37 +100,30 @@ func measure(ctx context.Context, op operation, e *env, lim limits) result {
 		warm.Add(1)
 		go func() {
 			defer wg.Done()
+			// Warm-up calls go to the server like any other, but their
+			// times are not kept, so first-connection and cache effects
+			// stay out. Their failures are kept: they are the server's.
 			i := 0
-			// Warm-up calls go to the server like any other, but nothing
-			// is recorded, so first-connection and cache effects stay out.
+			var warmLog callLog
 			for ; time.Now().Before(warmEnd) && ctx.Err() == nil; i++ {
-				steps[w](ctx, i)
+				_, err := steps[w](ctx, i)
+				warmLog.add(0, err)
 			}
 			warm.Done()
 			<-barrier
-			var lat []time.Duration
-			errs, first := 0, ""
+			var log callLog
 			for ; ctx.Err() == nil; i++ {
 				if lim.stop(time.Since(begin), int(started.Add(1)-1)) {
 					break
 				}
-				d, err := steps[w](ctx, i)
-				if err != nil {
-					errs++
-					if first == "" {
-						first = err.Error()
-					}
-					continue
-				}
-				lat = append(lat, d)
+				log.add(steps[w](ctx, i))
 			}
 			mu.Lock()
 			defer mu.Unlock()
-			res.latencies = append(res.latencies, lat...)
-			res.Errors += errs
-			if res.FirstError == "" {
-				res.FirstError = first
-			}
+			res.latencies = append(res.latencies, log.latencies...)
+			res.Errors += log.errors
+			res.WarmupErrors += warmLog.errors
+			res.FirstError = cmp.Or(res.FirstError, log.first, warmLog.first)
 		}()
 	}
 	// Wait for the slowest warm-up call, then start every client together.
@@ -131,9 +131,27 @@ func measure(ctx context.Context, op operation, e *env, lim limits) result {
 	begin = time.Now()
 	close(barrier)
 	wg.Wait()
-	wall := time.Since(begin)
-	res.summarize(wall)
+	res.summarize(time.Since(begin))
 	return res
+}
+
+// callLog is what one client saw: the times of its successful calls, and
+// how many failed, with the first failure's message.
+type callLog struct {
+	latencies []time.Duration
+	errors    int
+	first     string
+}
+
+func (l *callLog) add(d time.Duration, err error) {
+	if err == nil {
+		l.latencies = append(l.latencies, d)
+		return
+	}
+	l.errors++
+	if l.first == "" {
+		l.first = err.Error()
+	}
 }
 
 // parallel runs fn for jobs 0..n-1 on up to workers goroutines and returns
