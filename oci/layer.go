@@ -20,8 +20,10 @@ import (
 )
 
 // gzipLevel is fixed: the compressed bytes, and so the layer digest, depend
-// on it. compress/gzip writes no name and a zero mtime in its header.
-const gzipLevel = gzip.BestCompression
+// on it (and on the Go release's compress/flate, so one weir release always
+// gives the same digests). compress/gzip writes no name and a zero mtime in
+// its header. Level 9 saves under 1% on the binary for 2.5 times the time.
+const gzipLevel = gzip.DefaultCompression
 
 // entry is one file or directory in a layer.
 type entry struct {

@@ -24,22 +24,23 @@ start)
 	[ -n "$bin" ] || { echo "dockerd not found: apt-get install -y docker.io" >&2; exit 1; }
 	command -v docker >/dev/null || { echo "docker CLI not found: apt-get install -y docker.io" >&2; exit 1; }
 	mkdir -p "$dir"
-	if [ -f "$dir/dockerd.pid" ] && kill -0 "$(cat "$dir/dockerd.pid")" 2>/dev/null; then
-		echo "dockerd already running with pid $(cat "$dir/dockerd.pid")" >&2
+	if [ -f "$dir/weir-dockerd.pid" ] && kill -0 "$(cat "$dir/weir-dockerd.pid")" 2>/dev/null; then
+		echo "dockerd already running with pid $(cat "$dir/weir-dockerd.pid")" >&2
 		exit 1
 	fi
-	# --pidfile is written by dockerd itself; keep our own copy of the
-	# child's pid too so stop works even if dockerd died before writing.
+	# dockerd writes and checks --pidfile itself (and refuses to start when
+	# it exists), so our record of the pid is a file of its own.
+	rm -f "$dir/dockerd.pid"
 	nohup "$bin" -H "unix://$sock" --data-root "$dir/data" --exec-root "$dir/x" \
 		--pidfile "$dir/dockerd.pid" >"$dir/dockerd.log" 2>&1 &
-	echo $! >"$dir/dockerd.pid"
+	echo $! >"$dir/weir-dockerd.pid"
 	# Wait until the daemon answers, at most 60 s (it starts containerd).
 	for _ in $(seq 300); do
 		if docker -H "unix://$sock" version >/dev/null 2>&1; then
 			echo "export WEIR_TEST_DOCKER_HOST=unix://$sock"
 			exit 0
 		fi
-		if ! kill -0 "$(cat "$dir/dockerd.pid")" 2>/dev/null; then
+		if ! kill -0 "$(cat "$dir/weir-dockerd.pid")" 2>/dev/null; then
 			echo "dockerd exited during start; last lines of its log:" >&2
 			tail -n 30 "$dir/dockerd.log" >&2
 			exit 1
@@ -56,11 +57,11 @@ stop)
 		ids=$(docker -H "unix://$sock" ps -aq 2>/dev/null || true)
 		[ -z "$ids" ] || docker -H "unix://$sock" rm -f $ids >/dev/null 2>&1 || true
 	fi
-	if [ -f "$dir/dockerd.pid" ]; then
-		pid=$(cat "$dir/dockerd.pid")
+	if [ -f "$dir/weir-dockerd.pid" ]; then
+		pid=$(cat "$dir/weir-dockerd.pid")
 		kill "$pid" 2>/dev/null || true
 		for _ in $(seq 150); do kill -0 "$pid" 2>/dev/null || break; sleep 0.2; done
-		rm -f "$dir/dockerd.pid"
+		rm -f "$dir/weir-dockerd.pid"
 	fi
 	;;
 *) usage ;;
