@@ -1,0 +1,159 @@
+"""Seed a Weir server for the browser tests through MLflow's own client.
+
+Usage: python seed.py TRACKING_URL OUT.json
+
+Creates experiments with plain, nested and long-history runs, artifacts of
+every previewed kind, a registered model with versions and an alias, and
+monitoring windows; writes the IDs the browser test needs to OUT.json.
+"""
+import json
+import math
+import os
+import random
+import struct
+import sys
+import tempfile
+import zlib
+
+from mlflow.entities import Dataset, DatasetInput, InputTag, Metric, Param
+from mlflow.tracking import MlflowClient
+
+T0 = 1_767_225_600_000  # 2026-01-01T00:00:00Z, so the pages show fixed dates
+
+
+def png(width, height):
+    """A small gradient PNG, written by hand so no imaging library is needed."""
+    rows = b"".join(
+        b"\x00" + bytes(v for x in range(width) for v in (x * 255 // width, y * 255 // height, 160))
+        for y in range(height))
+
+    def chunk(kind, data):
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0))
+            + chunk(b"IDAT", zlib.compress(rows)) + chunk(b"IEND", b""))
+
+
+MLMODEL = """artifact_path: model
+flavors:
+  weir:
+    predictor: predictor.json
+    learner: gbdt
+run_id: {run_id}
+utc_time_created: '2026-01-01 00:00:00.000000'
+signature:
+  inputs: '[{{"type": "long", "name": "age", "required": true}}, {{"type": "string", "name": "job", "required": true}}, {{"type": "double", "name": "balance", "required": true}}]'
+  outputs: '[{{"type": "double", "name": "probability", "required": true}}]'
+"""
+
+
+def log_files(client, run_id, files):
+    with tempfile.TemporaryDirectory() as d:
+        for rel, content in files.items():
+            path = os.path.join(d, rel)
+            os.makedirs(os.path.dirname(path), exist_ok=True)
+            with open(path, "wb") as f:
+                f.write(content if isinstance(content, bytes) else content.encode())
+        for top in sorted({rel.split("/")[0] for rel in files}):
+            full = os.path.join(d, top)
+            if os.path.isdir(full):
+                client.log_artifacts(run_id, full, artifact_path=top)
+            else:
+                client.log_artifact(run_id, full)
+
+
+def main(url, out):
+    rng = random.Random(7)
+    c = MlflowClient(tracking_uri=url, registry_uri=url)
+    ids = {}
+    exp = c.create_experiment("bank-marketing", tags={"team": "growth"})
+    ids["experiment"] = exp
+    runs = []
+    for i in range(60):
+        model = ["gbdt", "logistic", "forest"][i % 3]
+        start = T0 + i * 3_600_000
+        r = c.create_run(exp, run_name=f"{model}-{i:02d}", start_time=start, tags={"team": "growth", "dataset": "2008"})
+        lr = round(0.02 + 0.01 * (i % 7), 3)
+        depth = 3 + i % 5
+        auc = 0.70 + 0.2 * (1 - math.exp(-depth / 4)) + rng.uniform(-0.02, 0.02)
+        metrics = []
+        for step in range(30):
+            ts = start + step * 1000
+            metrics.append(Metric("auc", auc * (1 - math.exp(-(step + 1) / 6)), ts, step))
+            metrics.append(Metric("logloss", 0.7 * math.exp(-(step + 1) / 8) + 0.25 + rng.uniform(0, 0.01), ts, step))
+        metrics.append(Metric("accuracy", 0.85 + auc / 20, start + 30_000, 29))
+        c.log_batch(r.info.run_id, metrics=metrics, params=[
+            Param("model", model), Param("learning_rate", str(lr)), Param("max_depth", str(depth)),
+            Param("n_estimators", str(100 + 50 * (i % 4)))])
+        c.set_terminated(r.info.run_id, "FINISHED" if i % 13 else "FAILED", end_time=start + 95_000 + i * 1000)
+        runs.append(r.info.run_id)
+    ids["runs"] = runs
+
+    parent = c.create_run(exp, run_name="tuning-sweep", start_time=T0 + 70 * 3_600_000)
+    children = []
+    for j in range(4):
+        ch = c.create_run(exp, run_name=f"trial-{j}", start_time=T0 + 70 * 3_600_000 + j * 60_000,
+                          tags={"mlflow.parentRunId": parent.info.run_id})
+        c.log_batch(ch.info.run_id, metrics=[Metric("auc", 0.8 + j / 100, T0, 0)], params=[Param("max_depth", str(4 + j))])
+        c.set_terminated(ch.info.run_id, end_time=T0 + 70 * 3_600_000 + j * 60_000 + 30_000)
+        children.append(ch.info.run_id)
+    c.set_terminated(parent.info.run_id, end_time=T0 + 70 * 3_600_000 + 300_000)
+    ids["parent"], ids["children"] = parent.info.run_id, children
+
+    # A long run: a 5,000-step history and one artifact of each previewed kind.
+    long = c.create_run(exp, run_name="long-training", start_time=T0 + 80 * 3_600_000, tags={
+        "mlflow.source.name": "train.py", "mlflow.source.git.commit": "3f2a9c1d0b7e4a6f8c2d1e0f9a8b7c6d5e4f3a2b",
+        "mlflow.user": "ana", "mlflow.note.content": "Baseline with early stopping."})
+    lid = long.info.run_id
+    hist = [Metric("loss", 1.5 * math.exp(-s / 900) + 0.2 + 0.05 * math.sin(s / 40), T0 + 80 * 3_600_000 + s * 200, s)
+            for s in range(5000)]
+    for k in range(0, len(hist), 1000):
+        c.log_batch(lid, metrics=hist[k:k + 1000])
+    c.log_batch(lid, metrics=[Metric("auc", 0.91, T0, 0)], params=[Param("model", "gbdt"), Param("max_depth", "6")])
+    c.log_inputs(lid, datasets=[DatasetInput(
+        Dataset(name="bank-2008", digest="5c1e0a9f", source_type="local", source="bank-full.csv"),
+        tags=[InputTag("mlflow.data.context", "training")])])
+    csv = "age,job,balance,y\n" + "".join(f"{30 + i},{['admin', 'technician'][i % 2]},{100 * i},{i % 2}\n" for i in range(40))
+    log_files(c, lid, {
+        "notes.txt": "Training notes\n<script>alert(1)</script> must show as text.\n",
+        "metrics.json": json.dumps({"auc": 0.91, "folds": [0.9, 0.92]}),
+        "config.yaml": "model: gbdt\nparams:\n  max_depth: 6\n",
+        "sample.csv": csv,
+        "plots/roc.png": png(96, 64),
+        "report.html": "<!doctype html><html><body><h1>Drift report</h1><p>All features stable.</p></body></html>",
+        "model/MLmodel": MLMODEL.format(run_id=lid),
+        "model/model_card.md": "# Bank classifier\n\nPredicts term-deposit subscription.\n",
+        "model/predictor.json": "{}",
+    })
+    c.set_terminated(lid, end_time=T0 + 80 * 3_600_000 + 1_000_000)
+    ids["long"] = lid
+
+    c.create_registered_model("bank-classifier", description="Term-deposit propensity model.")
+    v1 = c.create_model_version("bank-classifier", f"{long.info.artifact_uri}/model", run_id=lid)
+    c.create_model_version("bank-classifier", f"{long.info.artifact_uri}/model", run_id=lid, description="Retrained on 2009.")
+    c.set_registered_model_alias("bank-classifier", "champion", v1.version)
+    c.create_registered_model("churn-model")
+    ids["model"] = "bank-classifier"
+
+    mon = c.create_experiment("bank-classifier-monitoring")
+    for w in range(6):
+        start = T0 + w * 7 * 86_400_000
+        r = c.create_run(mon, run_name=f"window-{w + 1}", start_time=start,
+                         tags={"weir.monitor.model": "bank-classifier", "weir.monitor.version": "1"})
+        drift = {"contact": 0.05 + 0.08 * w, "poutcome": 0.04 + 0.06 * w, "age": 0.02 + 0.005 * w}
+        ms = [Metric("drift_share", min(1.0, 0.1 * w), start, 0), Metric("perf.roc_auc", 0.9 - 0.02 * w, start, 0),
+              Metric("perf.precision", 0.6 - 0.03 * w, start, 0)]
+        ms += [Metric("drift." + k, v, start, 0) for k, v in drift.items()]
+        c.log_batch(r.info.run_id, metrics=ms)
+        log_files(c, r.info.run_id, {"drift_report.html": f"<!doctype html><title>Window {w + 1}</title><h1>Window {w + 1}</h1>"})
+        c.set_terminated(r.info.run_id, end_time=start + 60_000)
+
+    c.create_experiment("churn-baseline")
+    gone = c.create_experiment("scratch")
+    c.delete_experiment(gone)
+    with open(out, "w") as f:
+        json.dump(ids, f, indent=1)
+
+
+if __name__ == "__main__":
+    main(sys.argv[1], sys.argv[2])

@@ -1,0 +1,124 @@
+package ui
+
+import (
+	"html/template"
+	"net/http"
+	"net/url"
+	"path"
+	"sort"
+	"strings"
+
+	"github.com/weir-ml/weir/tracking"
+)
+
+// Monitoring runs are ordinary runs that name the model they watch in a
+// tag; each is one window. Their metrics follow a naming convention:
+// drift_share, drift.<feature> (a feature's drift score) and perf.<metric>
+// (performance in the window, e.g. perf.roc_auc).
+const (
+	TagMonitorModel   = "weir.monitor.model"
+	TagMonitorVersion = "weir.monitor.version"
+	MetricDriftShare  = "drift_share"
+	DriftPrefix       = "drift."
+	PerfPrefix        = "perf."
+)
+
+// maxWindows bounds the monitoring runs one page shows.
+const maxWindows = 500
+
+type windowRow struct {
+	Run        *tracking.Run
+	Name       string
+	Version    string
+	DriftShare string
+	Reports    []crumb
+}
+
+type monitoringData struct {
+	Model   string
+	Windows []windowRow
+	Trends  template.JS
+}
+
+// trendPoint is one window in the trend charts.
+type trendPoint struct {
+	Time    int64              `json:"t"`
+	Name    string             `json:"name"`
+	Metrics map[string]float64 `json:"metrics"`
+}
+
+func (h *Handler) monitoringPage(w http.ResponseWriter, r *http.Request) (*view, error) {
+	ctx := r.Context()
+	name := r.URL.Query().Get("name")
+	if h.Registry != nil {
+		if _, err := h.Registry.GetRegisteredModel(ctx, name); err != nil {
+			return nil, err
+		}
+	}
+	exps, _, err := h.Tracking.SearchExperiments(ctx, tracking.ExperimentSearch{MaxResults: 1000})
+	if err != nil {
+		return nil, err
+	}
+	d := &monitoringData{Model: name}
+	var runs []*tracking.Run
+	if len(exps) > 0 {
+		ids := make([]string, len(exps))
+		for i, e := range exps {
+			ids[i] = e.ID
+		}
+		runs, _, err = h.Tracking.SearchRuns(ctx, tracking.RunSearch{ExperimentIDs: ids,
+			Filter: "tags.`" + TagMonitorModel + "` = " + quoteLiteral(name), MaxResults: maxWindows,
+			OrderBy: []string{"attributes.start_time ASC"}})
+		if err != nil {
+			return nil, err
+		}
+	}
+	var trend []trendPoint
+	for _, run := range runs {
+		row := windowRow{Run: run, Name: runName(run), Version: tagValue(run.Data.Tags, TagMonitorVersion)}
+		pt := trendPoint{Time: run.Info.StartTime, Name: row.Name, Metrics: map[string]float64{}}
+		for _, m := range run.Data.Metrics {
+			if m.Key == MetricDriftShare || strings.HasPrefix(m.Key, DriftPrefix) || strings.HasPrefix(m.Key, PerfPrefix) {
+				if finite(m.Value) {
+					pt.Metrics[m.Key] = m.Value
+				}
+			}
+			if m.Key == MetricDriftShare {
+				row.DriftShare = fmtNum(m.Value)
+			}
+		}
+		row.Reports = h.reports(r, run)
+		d.Windows = append(d.Windows, row)
+		trend = append(trend, pt)
+	}
+	sort.SliceStable(trend, func(i, j int) bool { return trend[i].Time < trend[j].Time })
+	if trend == nil {
+		trend = []trendPoint{}
+	}
+	d.Trends = jsonJS(trend)
+	return &view{Template: "monitoring", Title: "Monitoring", Data: d,
+		Crumbs: []crumb{{"Models", "/models"}, {name, modelURL(name)}}}, nil
+}
+
+// reports links the HTML and JSON reports at the top of a run's artifacts.
+func (h *Handler) reports(r *http.Request, run *tracking.Run) []crumb {
+	root, err := h.runArtifactRoot(run)
+	if err != nil {
+		return nil
+	}
+	entries, err := h.Artifacts.List(r.Context(), root)
+	if err != nil {
+		return nil
+	}
+	var out []crumb
+	for _, e := range entries {
+		rel := strings.TrimPrefix(strings.TrimPrefix(e.Path, root), "/")
+		switch strings.ToLower(path.Ext(rel)) {
+		case ".html", ".htm", ".json":
+			if !e.IsDir {
+				out = append(out, crumb{rel, "/runs/" + run.Info.RunID + "/artifacts?path=" + url.QueryEscape(rel)})
+			}
+		}
+	}
+	return out
+}

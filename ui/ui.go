@@ -1,0 +1,96 @@
+// Package ui is Weir's web UI: server-rendered pages (html/template) over the
+// same domain services as the REST API (tracking.Service, registry.Service,
+// artifact.Store), with small hand-written JavaScript and CSS embedded in the
+// binary. Charts are downsampled on the server (LTTB) so that a browser never
+// receives a whole long metric history.
+package ui
+
+import (
+	"embed"
+	"io/fs"
+	"log/slog"
+	"net/http"
+
+	"github.com/weir-ml/weir/artifact"
+	"github.com/weir-ml/weir/registry"
+	"github.com/weir-ml/weir/tracking"
+)
+
+//go:embed templates/*.html
+var templateFS embed.FS
+
+//go:embed static
+var staticFS embed.FS
+
+// Handler serves the UI. Create it with NewHandler and set the exported
+// fields before serving the first request.
+type Handler struct {
+	// Tracking stores experiments and runs. Required.
+	Tracking tracking.Service
+	// Registry stores registered models. Nil hides the model pages.
+	Registry registry.Service
+	// Artifacts holds proxied artifacts (mlflow-artifacts:/ URIs). Nil
+	// disables the artifact browser.
+	Artifacts artifact.Store
+	// Logger receives internal errors, which pages never show.
+	Logger *slog.Logger
+	// PageSize is the default number of runs per page of the runs table.
+	PageSize int
+	// ChartPoints is how many points a chart series is downsampled to.
+	ChartPoints int
+
+	mux   *http.ServeMux
+	pages map[string]*pageTemplate
+}
+
+// NewHandler returns a Handler with defaults (50 runs a page, 1000 points a
+// chart series) over the given services; registry and artifacts may be nil.
+func NewHandler(t tracking.Service, r registry.Service, a artifact.Store) *Handler {
+	h := &Handler{
+		Tracking:    t,
+		Registry:    r,
+		Artifacts:   a,
+		Logger:      slog.Default(),
+		PageSize:    50,
+		ChartPoints: 1000,
+	}
+	h.pages = mustParsePages()
+	h.mux = h.routes()
+	return h
+}
+
+// ServeHTTP serves the UI's pages, data endpoints and static files.
+func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	h.mux.ServeHTTP(w, r)
+}
+
+// routes is the UI's whole route table. Every page has a stable GET URL;
+// changes are POSTed forms that redirect back (post/redirect/get).
+func (h *Handler) routes() *http.ServeMux {
+	mux := http.NewServeMux()
+	static, _ := fs.Sub(staticFS, "static")
+	mux.Handle("GET /assets/", http.StripPrefix("/assets/", assetHandler(static)))
+
+	mux.HandleFunc("GET /{$}", h.page(h.experimentsPage))
+	mux.HandleFunc("GET /experiments", h.page(h.experimentsPage))
+	mux.HandleFunc("POST /experiments", h.action(h.createExperiment))
+	mux.HandleFunc("POST /experiments/{id}/rename", h.action(h.renameExperiment))
+	mux.HandleFunc("POST /experiments/{id}/delete", h.action(h.deleteExperiment))
+	mux.HandleFunc("POST /experiments/{id}/restore", h.action(h.restoreExperiment))
+	mux.HandleFunc("GET /experiments/{id}", h.page(h.runsPage))
+
+	mux.HandleFunc("GET /runs/{id}", h.page(h.runPage))
+	mux.HandleFunc("GET /runs/{id}/artifacts", h.page(h.artifactsPage))
+	mux.HandleFunc("GET /runs/{id}/download", h.download)
+	mux.HandleFunc("GET /sandbox/runs/{id}/{path...}", h.sandboxed)
+	mux.HandleFunc("GET /compare", h.page(h.comparePage))
+	mux.HandleFunc("GET /ui-data/series", h.series)
+
+	mux.HandleFunc("GET /models", h.page(h.modelsPage))
+	mux.HandleFunc("GET /model", h.page(h.modelPage))
+	mux.HandleFunc("POST /model/description", h.action(h.setModelDescription))
+	mux.HandleFunc("POST /model/alias", h.action(h.setModelAlias))
+	mux.HandleFunc("GET /model/monitoring", h.page(h.monitoringPage))
+	mux.HandleFunc("/", h.page(h.notFound))
+	return mux
+}
