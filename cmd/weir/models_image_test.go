@@ -301,3 +301,40 @@ func startTestServer(t *testing.T, h http.Handler) string {
 	}
 	return url
 }
+
+// TestBuildImagePush pushes through the command to the loopback registry
+// that tests/docker/registry.sh started and reads the image back.
+func TestBuildImagePush(t *testing.T) {
+	host := os.Getenv("WEIR_TEST_REGISTRY")
+	if host == "" {
+		t.Skip("WEIR_TEST_REGISTRY is not set: start a registry with tests/docker/registry.sh start DIR PORT (CI does)")
+	}
+	ctx := context.Background()
+	ref := host + "/weir-cli-test/bank:" + strconv.FormatInt(time.Now().UnixNano(), 10)
+	out, stderr, err := runImageCmd(t, ctx, nil, "build-image", "-m", mustImageModel(t), "-t", ref,
+		"--weir-binary", mustTinyStatic(t), "--push", "--insecure-registry", "-o", "json")
+	if err != nil {
+		t.Fatalf("build-image --push: %v\n%s", err, stderr)
+	}
+	var res imageResult
+	if err := json.Unmarshal([]byte(out), &res); err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Outputs) != 1 || !strings.HasSuffix(res.Outputs[0], "@"+res.Digest) {
+		t.Errorf("outputs: got %v, want the pushed digest %s", res.Outputs, res.Digest)
+	}
+	img, err := oci.Registry{Insecure: true}.Pull(ctx, ref, oci.DefaultPlatform)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d, _ := img.Digest(); d.String() != res.Digest {
+		t.Errorf("pulled digest: got %s, want %s", d, res.Digest)
+	}
+	cfg, err := img.ConfigFile()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := cfg.Config.Labels[oci.LabelModelRunID]; got != "0123abcd" {
+		t.Errorf("pulled run id label: got %q, want 0123abcd", got)
+	}
+}
