@@ -1,6 +1,7 @@
 package monitor
 
 import (
+	"bytes"
 	"os"
 	"path/filepath"
 	"testing"
@@ -72,5 +73,24 @@ func TestBankDrift(t *testing.T) {
 	}
 	if r, c := rp.TargetRate(), cp.TargetRate(); !(c > 2*r) {
 		t.Errorf("target rate 2008 %.4f, 2009–2010 %.4f: want the later at least twice the earlier", r, c)
+	}
+	alerts, err := Evaluate([]Rule{{Name: "target", Kind: RuleTarget}, {Name: "contact", Kind: RuleFeature, Column: "contact"}}, d, nil)
+	if err != nil || len(alerts) != 2 {
+		t.Errorf("alerts %v, %v: want target and contact", alerts, err)
+	}
+	r := &Report{Title: "Bank marketing: 2009–2010 against 2008", Reference: "2008 (27,729 rows)", Current: "2009–2010",
+		Drift: d, Alerts: alerts, ReferenceTargetRate: Number(rp.TargetRate()), CurrentTargetRate: Number(cp.TargetRate())}
+	var page bytes.Buffer
+	if err := r.WriteHTML(&page); err != nil {
+		t.Fatal(err)
+	}
+	// WEIR_MONITOR_REPORT keeps the page for a look in a browser.
+	if out := os.Getenv("WEIR_MONITOR_REPORT"); out != "" {
+		if err := os.WriteFile(out, page.Bytes(), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if !bytes.Contains(page.Bytes(), []byte("poutcome")) {
+		t.Error("bank report does not mention poutcome")
 	}
 }

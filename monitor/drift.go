@@ -60,6 +60,8 @@ type ColumnDrift struct {
 	CurRows    int `json:"current_rows"`
 	RefPresent int `json:"reference_present"`
 	CurPresent int `json:"current_present"`
+	// Distribution holds both sides' shares over common bins, for plots.
+	Distribution *Distribution `json:"distribution,omitempty"`
 }
 
 // DatasetDrift is the outcome of a drift check over all columns.
@@ -236,5 +238,6 @@ func (o DriftOptions) testColumn(name string, rc, cc frame.Column) (ColumnDrift,
 	}
 	r.Score, r.Statistic = Number(score), Number(stat)
 	r.Drifted = m.Drifted(score, r.Threshold)
+	r.Distribution = newDistribution(ref, cur)
 	return r, nil
 }

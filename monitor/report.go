@@ -1,0 +1,118 @@
+package monitor
+
+import (
+	"embed"
+	"encoding/json"
+	"html/template"
+	"io"
+	"math"
+	"strconv"
+	"time"
+
+	"github.com/weir-ml/weir"
+)
+
+// Report is a monitoring report: drift, performance over windows and the
+// alerts that fired. WriteHTML renders it as one self-contained page;
+// WriteJSON writes the same content for machines.
+type Report struct {
+	Title     string    `json:"title"`
+	Model     string    `json:"model,omitempty"`
+	Version   string    `json:"version,omitempty"`
+	Generated time.Time `json:"generated"`
+	// Reference and Current describe the two datasets (a period, a file).
+	Reference string `json:"reference,omitempty"`
+	Current   string `json:"current,omitempty"`
+	// ReferenceTargetRate and CurrentTargetRate are the positive rates of
+	// the label, NaN when unknown.
+	ReferenceTargetRate Number              `json:"reference_target_rate"`
+	CurrentTargetRate   Number              `json:"current_target_rate"`
+	Drift               *DatasetDrift       `json:"drift,omitempty"`
+	Windows             []WindowPerformance `json:"windows,omitempty"`
+	Alerts              []Alert             `json:"alerts"`
+}
+
+// WriteJSON writes the report as indented JSON.
+func (r *Report) WriteJSON(w io.Writer) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", " ")
+	if err := enc.Encode(r); err != nil {
+		return weir.Errorf(weir.ErrInternal, "writing report JSON: %v", err)
+	}
+	return nil
+}
+
+//go:embed report.html
+var reportFS embed.FS
+
+var reportTemplate = template.Must(template.New("report.html").Funcs(template.FuncMap{
+	"num":      fmtNum,
+	"overlay":  overlaySVG,
+	"scores":   scoresSVG,
+	"perf":     perfSVG,
+	"estimate": estimateSVG,
+	"time":     func(t time.Time) string { return t.UTC().Format("2006-01-02 15:04 UTC") },
+}).ParseFS(reportFS, "report.html"))
+
+// WriteHTML renders the report as one HTML page with inline SVG plots and
+// styles: it can be mailed or stored as an artifact and opened anywhere.
+func (r *Report) WriteHTML(w io.Writer) error {
+	if err := reportTemplate.Execute(w, r); err != nil {
+		return weir.Errorf(weir.ErrInternal, "rendering report: %v", err)
+	}
+	return nil
+}
+
+// fmtNum writes a number with four significant digits, "–" when undefined.
+func fmtNum(v any) string {
+	var f float64
+	switch x := v.(type) {
+	case Number:
+		f = float64(x)
+	case float64:
+		f = x
+	case int:
+		return strconv.Itoa(x)
+	default:
+		return "?"
+	}
+	if math.IsNaN(f) || math.IsInf(f, 0) {
+		return "–"
+	}
+	return strconv.FormatFloat(f, 'g', 4, 64)
+}
+
+func windowLabels(ws []WindowPerformance) []string {
+	out := make([]string, len(ws))
+	for i, w := range ws {
+		out[i] = w.Start.UTC().Format("2006-01-02 15:04")
+	}
+	return out
+}
+
+func column(ws []WindowPerformance, get func(WindowPerformance) Number) []float64 {
+	out := make([]float64, len(ws))
+	for i, w := range ws {
+		out[i] = float64(get(w))
+	}
+	return out
+}
+
+// perfSVG draws realised metrics over the windows.
+func perfSVG(ws []WindowPerformance) template.HTML {
+	return linesSVG([]series{
+		{name: "ROC AUC", colour: refColour, values: column(ws, func(w WindowPerformance) Number { return w.ROCAUC })},
+		{name: "precision", colour: curColour, values: column(ws, func(w WindowPerformance) Number { return w.Precision })},
+		{name: "recall", colour: okColour, values: column(ws, func(w WindowPerformance) Number { return w.Recall })},
+	}, windowLabels(ws))
+}
+
+// estimateSVG draws realised against estimated ROC AUC.
+func estimateSVG(ws []WindowPerformance) template.HTML {
+	return linesSVG([]series{
+		{name: "realised ROC AUC", colour: refColour, values: column(ws, func(w WindowPerformance) Number { return w.ROCAUC })},
+		{name: "estimated ROC AUC", colour: refColour, dashed: true, values: column(ws, func(w WindowPerformance) Number { return w.EstROCAUC })},
+		{name: "mean score", colour: curColour, values: column(ws, func(w WindowPerformance) Number { return w.MeanScore })},
+		{name: "positive rate", colour: badColour, values: column(ws, func(w WindowPerformance) Number { return w.PositiveRate })},
+	}, windowLabels(ws))
+}
