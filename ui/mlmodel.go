@@ -17,12 +17,15 @@ type mlmodelView struct {
 }
 
 // signatureColumn is one column of a model signature (MLflow's column
-// specs: type, name, optional).
+// specs: type, name and required, which is true when absent).
 type signatureColumn struct {
 	Name     string `json:"name"`
 	Type     string `json:"type"`
-	Optional bool   `json:"optional"`
+	Required *bool  `json:"required"`
 }
+
+// Optional reports whether the column may be missing from the input.
+func (c signatureColumn) Optional() bool { return c.Required != nil && !*c.Required }
 
 // parseMLmodel reads the fields the preview shows. The signature's inputs
 // and outputs are JSON strings inside the YAML, as MLflow writes them.

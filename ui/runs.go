@@ -68,6 +68,7 @@ type runsData struct {
 	PrevURL     string
 	FirstURL    string
 	Hidden      url.Values // the query to keep in the column chooser form
+	chosen      bool       // the URL chose the columns, possibly none
 }
 
 func (h *Handler) runsPage(w http.ResponseWriter, r *http.Request) (*view, error) {
@@ -130,7 +131,8 @@ func (d *runsData) chooseColumns(q url.Values, runs []*tracking.Run) {
 		}
 	}
 	chosen := map[string][]string{"param": q["p"], "metric": q["m"], "tag": q["t"]}
-	if len(q["p"])+len(q["m"])+len(q["t"]) == 0 && q.Get("cols") == "" {
+	d.chosen = len(q["p"])+len(q["m"])+len(q["t"]) > 0 || q.Get("cols") != ""
+	if !d.chosen {
 		chosen["param"] = firstKeys(params, defaultColumns)
 		chosen["metric"] = firstKeys(metrics, defaultColumns)
 	}
@@ -315,7 +317,7 @@ func (d *runsData) query(set map[string][]string) string {
 	for _, c := range d.Columns {
 		v.Add(map[string]string{"param": "p", "metric": "m", "tag": "t"}[c.Kind], c.Key)
 	}
-	if len(d.Columns) == 0 {
+	if d.chosen && len(d.Columns) == 0 {
 		v.Set("cols", "none")
 	}
 	for k, vals := range set {

@@ -1,0 +1,212 @@
+package ui
+
+import (
+	"encoding/json"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"slices"
+	"strings"
+	"testing"
+)
+
+func get(t *testing.T, h http.Handler, target string) *httptest.ResponseRecorder {
+	t.Helper()
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, httptest.NewRequest("GET", target, nil))
+	return rec
+}
+
+func post(t *testing.T, h http.Handler, target string, form url.Values, site string) *httptest.ResponseRecorder {
+	t.Helper()
+	req := httptest.NewRequest("POST", target, strings.NewReader(form.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	if site != "" {
+		req.Header.Set("Sec-Fetch-Site", site)
+	}
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, req)
+	return rec
+}
+
+func TestArtifactResponses(t *testing.T) {
+	h, _, _ := newSample(t)
+	const run = "/runs/aaaa000000000003"
+	cases := []struct {
+		name, url   string
+		status      int
+		contentType string
+		disposition string // prefix
+	}{
+		{"html report in the sandbox", "/sandbox" + run + "/report.html", 200, "text/html; charset=utf-8", ""},
+		{"text as a download", run + "/download?path=notes.txt", 200, "text/plain; charset=utf-8", "attachment"},
+		{"html as a download is not html", run + "/download?path=report.html", 200, "application/octet-stream", "attachment"},
+		{"image inline", run + "/download?path=plots/roc.png&inline=1", 200, "image/png", ""},
+		{"traversal", run + "/download?path=../../../etc/passwd", 400, "application/json", ""},
+		{"sandbox traversal", "/sandbox" + run + "/..%2f..%2fsecret", 400, "application/json", ""},
+		{"missing file", run + "/download?path=nope.txt", 404, "application/json", ""},
+		{"missing run", "/runs/nope/download?path=notes.txt", 404, "application/json", ""},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			rec := get(t, h, c.url)
+			if got, want := rec.Code, c.status; got != want {
+				t.Fatalf("status %d, want %d: %s", got, want, rec.Body)
+			}
+			if got, want := rec.Header().Get("Content-Type"), c.contentType; got != want {
+				t.Errorf("Content-Type %q, want %q", got, want)
+			}
+			if got := rec.Header().Get("Content-Disposition"); !strings.HasPrefix(got, c.disposition) || (c.disposition == "") != (got == "") {
+				t.Errorf("Content-Disposition %q, want prefix %q", got, c.disposition)
+			}
+			if c.status == 200 {
+				if got, want := rec.Header().Get("Content-Security-Policy"), sandboxCSP; got != want {
+					t.Errorf("CSP %q, want %q", got, want)
+				}
+			}
+		})
+	}
+}
+
+func TestSeries(t *testing.T) {
+	h, _, _ := newSample(t)
+	cases := []struct {
+		name, query    string
+		status         int
+		wantLen, total int
+		firstX         float64
+	}{
+		{"whole history", "run=aaaa000000000003&key=loss", 200, 50, 50, 0},
+		{"downsampled", "run=aaaa000000000003&key=loss&points=10", 200, 10, 50, 0},
+		{"zoomed", "run=aaaa000000000003&key=loss&from=10&to=19.5", 200, 10, 10, 10},
+		{"relative time", "run=aaaa000000000003&key=loss&x=rel&points=5", 200, 5, 50, -14400},
+		{"no key", "run=aaaa000000000003", 400, 0, 0, 0},
+		{"unknown run", "run=nope&key=loss", 404, 0, 0, 0},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			rec := get(t, h, "/ui-data/series?"+c.query)
+			if got, want := rec.Code, c.status; got != want {
+				t.Fatalf("status %d, want %d: %s", got, want, rec.Body)
+			}
+			if c.status != 200 {
+				return
+			}
+			var r struct {
+				Series []struct {
+					Points int       `json:"points"`
+					X      []float64 `json:"x"`
+					Y      []float64 `json:"y"`
+				} `json:"series"`
+			}
+			if err := json.Unmarshal(rec.Body.Bytes(), &r); err != nil {
+				t.Fatal(err)
+			}
+			s := r.Series[0]
+			if len(s.X) != c.wantLen || len(s.Y) != c.wantLen || s.Points != c.total {
+				t.Errorf("got %d/%d points of %d, want %d of %d", len(s.X), len(s.Y), s.Points, c.wantLen, c.total)
+			}
+			if s.X[0] != c.firstX {
+				t.Errorf("first x = %v, want %v", s.X[0], c.firstX)
+			}
+		})
+	}
+}
+
+func TestExperimentActions(t *testing.T) {
+	h, tr, _ := newSample(t)
+	cases := []struct {
+		name, url string
+		form      url.Values
+		site      string
+		status    int
+		location  string
+		call      string
+	}{
+		{"create", "/experiments", url.Values{"name": {"new one"}}, "same-origin", 303, "/experiments/103", "create new one"},
+		{"create without a name", "/experiments", url.Values{"name": {" "}}, "same-origin", 400, "", ""},
+		{"rename", "/experiments/1/rename", url.Values{"name": {"bank"}}, "same-origin", 303, "/experiments/1", "rename 1 bank"},
+		{"delete", "/experiments/1/delete", nil, "same-origin", 303, "/experiments?view=deleted", "delete 1"},
+		{"restore", "/experiments/1/restore", nil, "", 303, "/experiments/1", "restore 1"},
+		{"cross-site post refused", "/experiments/1/delete", nil, "cross-site", 403, "", ""},
+		{"missing experiment", "/experiments/77/delete", nil, "same-origin", 404, "", ""},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			before := len(tr.calls)
+			rec := post(t, h, c.url, c.form, c.site)
+			if got, want := rec.Code, c.status; got != want {
+				t.Fatalf("status %d, want %d: %s", got, want, rec.Body)
+			}
+			if got, want := rec.Header().Get("Location"), c.location; got != want {
+				t.Errorf("Location %q, want %q", got, want)
+			}
+			var got string
+			if len(tr.calls) > before {
+				got = tr.calls[len(tr.calls)-1]
+			}
+			if got != c.call {
+				t.Errorf("store call %q, want %q", got, c.call)
+			}
+		})
+	}
+}
+
+func TestModelActions(t *testing.T) {
+	h, _, reg := newSample(t)
+	rec := post(t, h, "/model/alias", url.Values{"name": {"bank"}, "alias": {"challenger"}, "version": {"2"}}, "same-origin")
+	if got, want := rec.Code, 303; got != want {
+		t.Fatalf("set alias: status %d, want %d: %s", got, want, rec.Body)
+	}
+	if got, want := rec.Header().Get("Location"), "/model?name=bank"; got != want {
+		t.Errorf("Location %q, want %q", got, want)
+	}
+	if !slices.Contains(reg.models[0].Aliases, struct{ Alias, Version string }{"challenger", "2"}) {
+		t.Errorf("aliases = %v, want challenger → 2", reg.models[0].Aliases)
+	}
+	rec = post(t, h, "/model/alias", url.Values{"name": {"bank"}, "alias": {"x"}, "version": {"9"}}, "same-origin")
+	if got, want := rec.Code, 400; got != want {
+		t.Errorf("alias to a missing version: status %d, want %d", got, want)
+	}
+	if !strings.Contains(rec.Body.String(), "Model version 9 of bank does not exist.") {
+		t.Errorf("the store's message is not shown: %s", rec.Body)
+	}
+	rec = post(t, h, "/model/alias", url.Values{"name": {"bank"}, "alias": {"challenger"}}, "same-origin")
+	if rec.Code != 303 || len(reg.models[0].Aliases) != 1 {
+		t.Errorf("remove alias: status %d, aliases %v", rec.Code, reg.models[0].Aliases)
+	}
+	rec = post(t, h, "/model/description", url.Values{"name": {"bank"}, "description": {"New <text>"}}, "same-origin")
+	if got, want := reg.models[0].Description, "New <text>"; rec.Code != 303 || got != want {
+		t.Errorf("description: status %d, got %q, want %q", rec.Code, got, want)
+	}
+}
+
+func TestWithoutRegistryOrArtifacts(t *testing.T) {
+	_, tr, _ := newSample(t)
+	h := NewHandler(tr, nil, nil)
+	if got, want := get(t, h, "/models").Code, 404; got != want {
+		t.Errorf("/models without a registry: status %d, want %d", got, want)
+	}
+	rec := get(t, h, "/runs/aaaa000000000003/artifacts")
+	if rec.Code != 200 || !strings.Contains(rec.Body.String(), "This server does not serve artifacts.") {
+		t.Errorf("artifacts without a store: status %d, body lacks the reason", rec.Code)
+	}
+}
+
+func TestCompareNeedsTwoRuns(t *testing.T) {
+	h, _, _ := newSample(t)
+	rec := get(t, h, "/compare?run=aaaa000000000003")
+	if got, want := rec.Code, 400; got != want {
+		t.Errorf("status %d, want %d", got, want)
+	}
+}
+
+func TestAssets(t *testing.T) {
+	h, _, _ := newSample(t)
+	for _, name := range []string{"ui.css", "ui.js", "charts.js", "favicon.svg"} {
+		rec := get(t, h, "/assets/"+name)
+		if rec.Code != 200 || rec.Body.Len() == 0 {
+			t.Errorf("/assets/%s: status %d, %d bytes", name, rec.Code, rec.Body.Len())
+		}
+	}
+}
