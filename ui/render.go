@@ -186,4 +186,3 @@ func assetHandler(static fs.FS) http.Handler {
 		files.ServeHTTP(w, r)
 	})
 }
-
