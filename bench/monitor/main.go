@@ -1,0 +1,156 @@
+// Command monitor is Weir's side of the monitoring benchmark: it generates
+// the data (-gen) or reads a reference and a current CSV, runs the drift
+// report with Evidently's defaults and writes its HTML and JSON, printing
+// phase timings as JSON. bench/monitor/run.sh runs it beside Evidently.
+package main
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"strconv"
+	"time"
+
+	"github.com/weir-ml/weir/ml/frame"
+	"github.com/weir-ml/weir/monitor"
+)
+
+func main() {
+	gen := flag.String("gen", "", "write ref.csv and cur.csv into this directory and exit")
+	rows := flag.Int("rows", 500_000, "rows per generated file")
+	cols := flag.Int("cols", 20, "columns per generated file")
+	ref := flag.String("ref", "", "reference CSV")
+	cur := flag.String("cur", "", "current CSV")
+	out := flag.String("out", "", "write report.html and report.json here")
+	flag.Parse()
+	var err error
+	if *gen != "" {
+		err = generate(*gen, *rows, *cols)
+	} else {
+		err = run(*ref, *cur, *out)
+	}
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "monitor bench:", err)
+		os.Exit(1)
+	}
+}
+
+// generate writes two files of rows × cols: two in three columns numerical
+// (normal, small integers, exponential), every third categorical with 8
+// levels; the current file is shifted a little in every column.
+func generate(dir string, rows, cols int) error {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	for k, shift := range []float64{0, 0.05} {
+		name := filepath.Join(dir, []string{"ref.csv", "cur.csv"}[k])
+		if err := writeCSV(name, rows, cols, shift, uint64(k+1)); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func writeCSV(name string, rows, cols int, shift float64, seed uint64) error {
+	f, err := os.Create(name)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	w := bufio.NewWriterSize(f, 1<<20)
+	rng := rand.New(rand.NewPCG(seed, 2))
+	for j := range cols {
+		if j > 0 {
+			w.WriteByte(',')
+		}
+		w.WriteString("f" + strconv.Itoa(j))
+	}
+	w.WriteByte('\n')
+	var buf []byte
+	for range rows {
+		buf = buf[:0]
+		for j := range cols {
+			if j > 0 {
+				buf = append(buf, ',')
+			}
+			switch {
+			case j%3 == 2:
+				k := rng.IntN(8)
+				if rng.Float64() < shift {
+					k = 0
+				}
+				buf = append(buf, "abcdefgh"[k])
+			case j%3 == 0:
+				buf = strconv.AppendFloat(buf, rng.NormFloat64()+shift, 'f', 4, 64)
+			case j%2 == 0:
+				buf = strconv.AppendInt(buf, int64(rng.IntN(6)), 10)
+			default:
+				buf = strconv.AppendFloat(buf, rng.ExpFloat64()*(1+shift), 'f', 4, 64)
+			}
+		}
+		buf = append(buf, '\n')
+		w.Write(buf)
+	}
+	if err := w.Flush(); err != nil {
+		return err
+	}
+	return f.Close()
+}
+
+func run(refPath, curPath, out string) error {
+	if refPath == "" || curPath == "" || out == "" {
+		return fmt.Errorf("need -ref, -cur and -out (or -gen)")
+	}
+	t0 := time.Now()
+	ref, err := frame.ReadCSVFile(refPath, frame.CSVOptions{})
+	if err != nil {
+		return err
+	}
+	cur, err := frame.ReadCSVFile(curPath, frame.CSVOptions{})
+	if err != nil {
+		return err
+	}
+	t1 := time.Now()
+	d, err := monitor.Drift(context.Background(), ref, cur, monitor.NewDriftOptions())
+	if err != nil {
+		return err
+	}
+	t2 := time.Now()
+	r := &monitor.Report{Title: "Monitoring benchmark", Generated: t2, Reference: refPath, Current: curPath, Drift: d,
+		ReferenceTargetRate: monitor.Number(0), CurrentTargetRate: monitor.Number(0)}
+	if err := os.MkdirAll(out, 0o755); err != nil {
+		return err
+	}
+	if err := writeFile(filepath.Join(out, "report.html"), r.WriteHTML); err != nil {
+		return err
+	}
+	if err := writeFile(filepath.Join(out, "report.json"), r.WriteJSON); err != nil {
+		return err
+	}
+	t3 := time.Now()
+	return json.NewEncoder(os.Stdout).Encode(map[string]any{
+		"read_seconds":   t1.Sub(t0).Seconds(),
+		"drift_seconds":  t2.Sub(t1).Seconds(),
+		"report_seconds": t3.Sub(t2).Seconds(),
+		"drifted":        d.Drifted,
+		"columns":        len(d.Columns),
+	})
+}
+
+func writeFile(name string, write func(io.Writer) error) error {
+	f, err := os.Create(name)
+	if err != nil {
+		return err
+	}
+	if err := write(f); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
+}
