@@ -38,6 +38,8 @@ type cli struct {
 	Runs        runsCmd        `cmd:"" help:"List, show and delete runs."`
 	Models      modelsCmd      `cmd:"" help:"Registered models: list, versions, aliases, download."`
 	Artifacts   artifactsCmd   `cmd:"" help:"List, upload and download run artifacts."`
+	Demo        demoCmd        `cmd:"" help:"Run the bank-marketing demo: question, data, models, registry, image, monitoring."`
+	Pipeline    pipelineCmd    `cmd:"" help:"Run CRISP-DM pipelines declared in YAML."`
 }
 
 // usageError marks errors caused by the caller's input: exit code 2.

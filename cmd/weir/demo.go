@@ -1,0 +1,20 @@
+package main
+
+import (
+	"github.com/weir-ml/weir/pipeline"
+)
+
+// demoCmd is `weir demo`: the bank-marketing pipeline built into the binary,
+// from the business question to monitoring.
+type demoCmd struct {
+	pipelineFlags
+}
+
+// Run runs the built-in bank-marketing pipeline.
+func (c *demoCmd) Run(g *globals) error {
+	spec, err := pipeline.ParseSpec(pipeline.BankMarketing)
+	if err != nil {
+		return err
+	}
+	return c.run(g, spec)
+}

@@ -1,0 +1,143 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/weir-ml/weir/oci"
+	"github.com/weir-ml/weir/pipeline"
+)
+
+// pipelineCmd is `weir pipeline`.
+type pipelineCmd struct {
+	RunCmd pipelineRunCmd `cmd:"" name:"run" help:"Run a pipeline YAML file step by step, replaying cached steps."`
+}
+
+// pipelineFlags are shared by `weir pipeline run` and `weir demo`.
+type pipelineFlags struct {
+	trackingFlags
+	Data        string `placeholder:"PATH" help:"Local copy of the data; skips the download." env:"WEIR_BANK_DATA"`
+	Force       string `placeholder:"STEP" help:"Rerun this step and every later one, even when cached."`
+	StateDir    string `placeholder:"DIR" help:"Where step results and reports are kept." default:".weir-pipeline"`
+	SummaryJSON string `name:"summary-json" placeholder:"FILE" help:"Also write the summary as JSON."`
+	NoImage     bool   `name:"no-image" help:"Skip building the container image."`
+	WeirBinary  string `name:"weir-binary" placeholder:"PATH" help:"Static Linux weir binary for the image (default: build it from the source tree, else this weir)."`
+}
+
+// pipelineRunCmd is `weir pipeline run`.
+type pipelineRunCmd struct {
+	pipelineFlags
+	Spec string `arg:"" help:"Pipeline YAML file." type:"existingfile"`
+}
+
+// Run runs the pipeline file.
+func (c *pipelineRunCmd) Run(g *globals) error {
+	spec, err := pipeline.ReadSpec(c.Spec)
+	if err != nil {
+		return err
+	}
+	return c.run(g, spec)
+}
+
+// run runs spec against the tracking backend and prints the summary.
+func (c *pipelineFlags) run(g *globals, spec *pipeline.Spec) error {
+	if c.Data != "" {
+		spec.Data.Path = c.Data
+	}
+	b, err := c.openBackend(g.ctx)
+	if err != nil {
+		return err
+	}
+	defer b.close()
+	r := &pipeline.Runner{
+		Spec: spec,
+		Backend: pipeline.Backend{
+			Tracking: b.tracking, Registry: b.registry, LoggedModels: b.loggedModels, Artifacts: b.artifacts,
+		},
+		TrackingURI: c.TrackingURI,
+		StateDir:    c.StateDir,
+		Force:       c.Force,
+		Progress:    g.stderr,
+		GitRevision: gitRevision(g.ctx),
+	}
+	if !c.NoImage {
+		r.Deployer = &imageDeployer{g: g, binary: c.WeirBinary}
+	}
+	fmt.Fprintf(g.stderr, "pipeline %s → %s\n", spec.Name, c.TrackingURI)
+	sum, err := r.Run(g.ctx)
+	if err != nil {
+		return err
+	}
+	sum.WriteText(g.stdout)
+	if c.SummaryJSON != "" {
+		f, err := os.Create(c.SummaryJSON)
+		if err != nil {
+			return err
+		}
+		enc := json.NewEncoder(f)
+		enc.SetIndent("", "  ")
+		if err := enc.Encode(sum); err != nil {
+			f.Close()
+			return err
+		}
+		return f.Close()
+	}
+	return nil
+}
+
+// gitRevision returns the commit of the working directory's repository, or
+// "" outside one.
+func gitRevision(ctx context.Context) string {
+	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	out, err := exec.CommandContext(ctx, "git", "rev-parse", "HEAD").Output()
+	if err != nil {
+		return ""
+	}
+	return strings.TrimSpace(string(out))
+}
+
+// imageDeployer builds the model's image as an OCI layout on the oci
+// package, as `weir models build-image --oci-layout` does.
+type imageDeployer struct {
+	g      *globals
+	binary string
+}
+
+// BuildImage writes the image of modelDir into outDir/image.
+func (d *imageDeployer) BuildImage(ctx context.Context, modelDir, tag, outDir string) (pipeline.Image, error) {
+	p := oci.DefaultPlatform
+	tmp, err := os.MkdirTemp("", "weir-image-")
+	if err != nil {
+		return pipeline.Image{}, err
+	}
+	defer os.RemoveAll(tmp)
+	f := imageFlags{WeirBinary: d.binary}
+	bin, err := f.binary(d.g, p, tmp)
+	if err != nil {
+		return pipeline.Image{}, err
+	}
+	created, err := oci.SourceDateEpoch(d.g.getenv("SOURCE_DATE_EPOCH"))
+	if err != nil {
+		return pipeline.Image{}, err
+	}
+	img, err := oci.Build(ctx, oci.Spec{Binary: bin, ModelDir: modelDir, Platform: p, Model: oci.ModelInfo{URI: modelDir}, Created: created})
+	if err != nil {
+		return pipeline.Image{}, err
+	}
+	layout := filepath.Join(outDir, "image")
+	if err := oci.WriteLayout(layout, tag, img); err != nil {
+		return pipeline.Image{}, err
+	}
+	res, err := describe(img)
+	if err != nil {
+		return pipeline.Image{}, err
+	}
+	return pipeline.Image{Reference: "oci-layout:" + layout, Digest: res.Digest}, nil
+}

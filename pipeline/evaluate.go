@@ -1,0 +1,255 @@
+package pipeline
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"html"
+	"maps"
+	"math"
+	"os"
+	"path/filepath"
+	"slices"
+	"sort"
+	"strings"
+
+	"github.com/weir-ml/weir/ml/metrics"
+)
+
+// Scores holds the holdout metrics of a model.
+func holdoutMetrics(y, p []float64) (map[string]float64, error) {
+	auc, err := metrics.ROCAUC(y, p, nil)
+	if err != nil {
+		return nil, err
+	}
+	ap, err := metrics.AveragePrecision(y, p, nil)
+	if err != nil {
+		return nil, err
+	}
+	ll, err := metrics.LogLoss(y, p, nil)
+	if err != nil {
+		return nil, err
+	}
+	br, err := metrics.Brier(y, p, nil)
+	if err != nil {
+		return nil, err
+	}
+	ks, err := metrics.KS(y, p, nil)
+	if err != nil {
+		return nil, err
+	}
+	return map[string]float64{"roc_auc": auc, "pr_auc": ap, "log_loss": ll, "brier": br, "ks": ks}, nil
+}
+
+// ProfitPoint is the profit of contacting the clients whose score is above
+// Threshold.
+type ProfitPoint struct {
+	Threshold   float64 `json:"threshold"`
+	Contacted   int     `json:"contacted"`
+	Conversions int     `json:"conversions"`
+	Profit      float64 `json:"profit"`
+}
+
+// ProfitCurve returns the profit of every cut of the scores, from contacting
+// nobody to contacting everyone: value per conversion minus cost per
+// contact. Tied scores are contacted together, since a threshold cannot
+// separate them.
+func ProfitCurve(y, score []float64, cost, value float64) []ProfitPoint {
+	idx := make([]int, len(score))
+	for i := range idx {
+		idx[i] = i
+	}
+	sort.SliceStable(idx, func(a, b int) bool { return score[idx[a]] > score[idx[b]] })
+	out := []ProfitPoint{{Threshold: math.Inf(1)}}
+	conv := 0
+	for k := 0; k < len(idx); k++ {
+		if y[idx[k]] == 1 {
+			conv++
+		}
+		if k+1 < len(idx) && score[idx[k+1]] == score[idx[k]] {
+			continue
+		}
+		th := math.Inf(-1)
+		if k+1 < len(idx) {
+			th = score[idx[k+1]] // contact when score > the next one down
+		}
+		out = append(out, ProfitPoint{Threshold: th, Contacted: k + 1, Conversions: conv, Profit: value*float64(conv) - cost*float64(k+1)})
+	}
+	return out
+}
+
+type evaluateResult struct {
+	Holdout   map[string]map[string]float64 `json:"holdout"`
+	Baseline  map[string]float64            `json:"baseline"`
+	Business  BusinessSummary               `json:"business"`
+	Report    string                        `json:"report"`
+	Threshold float64                       `json:"threshold"`
+}
+
+func runEvaluate(ctx context.Context, r *Runner, dir string) (any, error) {
+	f, _, err := r.features()
+	if err != nil {
+		return nil, err
+	}
+	hold, err := f.Take(r.st.holdout)
+	if err != nil {
+		return nil, err
+	}
+	y, err := r.st.target(r.st.holdout)
+	if err != nil {
+		return nil, err
+	}
+	yTrain, err := r.st.target(r.st.train)
+	if err != nil {
+		return nil, err
+	}
+	res := evaluateResult{Holdout: map[string]map[string]float64{}}
+	// The naive baseline predicts the training positive rate for everyone.
+	base := make([]float64, len(y))
+	for i := range base {
+		base[i] = mean(yTrain)
+	}
+	if res.Baseline, err = holdoutMetrics(y, base); err != nil {
+		return nil, err
+	}
+	var winnerProba []float64
+	logged := map[string]float64{}
+	for _, c := range r.st.candidates {
+		p, err := loadPredictor(c.Model)
+		if err != nil {
+			return nil, err
+		}
+		proba, _, err := p.PredictFrame(hold)
+		if err != nil {
+			return nil, err
+		}
+		m, err := holdoutMetrics(y, proba)
+		if err != nil {
+			return nil, err
+		}
+		res.Holdout[c.Learner] = m
+		for k, v := range m {
+			logged["holdout."+c.Learner+"."+k] = v
+		}
+		if c.Learner == r.st.winner {
+			winnerProba = proba
+			for k, v := range m {
+				logged["holdout_"+k] = v
+			}
+		}
+	}
+	for k, v := range res.Baseline {
+		logged["baseline."+k] = v
+	}
+	b := r.Spec.Business
+	curve := ProfitCurve(y, winnerProba, b.CostPerContact, b.ValuePerConversion)
+	best := slices.MaxFunc(curve, func(a, b ProfitPoint) int { return cmpFloat(a.Profit, b.Profit) })
+	all := curve[len(curve)-1]
+	gains, err := metrics.Gains(y, winnerProba, nil, 10)
+	if err != nil {
+		return nil, err
+	}
+	bs := BusinessSummary{
+		CostPerContact: b.CostPerContact, ValuePerConversion: b.ValuePerConversion,
+		Threshold: best.Threshold, Contacted: best.Contacted, Conversions: best.Conversions, Profit: best.Profit,
+		ProfitContactAll: all.Profit, ConversionsAll: all.Conversions, LiftTopDecile: gains[0].Lift,
+	}
+	auc := res.Holdout[r.st.winner]["roc_auc"]
+	bs.SuccessCriterionMet = auc >= b.MinAUC && (!b.BeatContactEveryone || best.Profit > all.Profit)
+	bs.Criterion = fmt.Sprintf("holdout AUC %.4f >= %g and profit %.0f > contacting everyone %.0f", auc, b.MinAUC, best.Profit, all.Profit)
+	res.Business, res.Threshold = bs, best.Threshold
+	logged["business.threshold"], logged["business.profit"], logged["business.profit_contact_everyone"] = best.Threshold, best.Profit, all.Profit
+	logged["business.lift_top_decile"] = gains[0].Lift
+
+	report := filepath.Join(dir, "evaluation.html")
+	if err := writeEvaluation(report, r, y, winnerProba, res, curve); err != nil {
+		return nil, err
+	}
+	if err := r.logMetrics(ctx, r.parentID, logged); err != nil {
+		return nil, err
+	}
+	if err := r.logFile(ctx, r.parentID, "reports", report); err != nil {
+		return nil, err
+	}
+	res.Report = report
+	return res, loadEvaluate(r, mustJSON(res))
+}
+
+func cmpFloat(a, b float64) int {
+	switch {
+	case a < b:
+		return -1
+	case a > b:
+		return 1
+	}
+	return 0
+}
+
+func loadEvaluate(r *Runner, raw json.RawMessage) error {
+	var res evaluateResult
+	if err := json.Unmarshal(raw, &res); err != nil {
+		return err
+	}
+	s := r.st.summary
+	s.Holdout, s.Baseline, s.Business = res.Holdout, res.Baseline, res.Business
+	s.Reports["evaluation"] = res.Report
+	r.st.threshold = res.Threshold
+	return nil
+}
+
+func writeEvaluation(path string, r *Runner, y, p []float64, res evaluateResult, curve []ProfitPoint) error {
+	var b strings.Builder
+	fmt.Fprintf(&b, "<p>Trained on %v, evaluated on the %d later rows (time-ordered holdout). Winner (chosen on the latest %.0f%% of the training period, never on the holdout): <b>%s</b>.</p>",
+		r.Spec.Data.TrainPeriods, len(y), 100*r.Spec.Model.ValidationFraction, html.EscapeString(r.st.winner))
+	b.WriteString("<h2>Holdout metrics</h2><table><tr><th>model</th><th>ROC AUC</th><th>PR AUC</th><th>log loss</th><th>Brier</th><th>KS</th></tr>")
+	rows := maps.Clone(res.Holdout)
+	rows["baseline (training rate)"] = res.Baseline
+	for _, name := range slices.Sorted(maps.Keys(rows)) {
+		m := rows[name]
+		fmt.Fprintf(&b, "<tr><td>%s</td><td>%.4f</td><td>%.4f</td><td>%.4f</td><td>%.4f</td><td>%.4f</td></tr>", html.EscapeString(name), m["roc_auc"], m["pr_auc"], m["log_loss"], m["brier"], m["ks"])
+	}
+	b.WriteString("</table><h2>Curves of the winner</h2><div class=\"grid\">")
+	fpr, tpr, _, err := metrics.ROCCurve(y, p, nil)
+	if err != nil {
+		return err
+	}
+	b.WriteString(lineChart("ROC", "false positive rate", "true positive rate", true, series{Name: "model", X: fpr, Y: tpr}, series{Name: "chance", X: []float64{0, 1}, Y: []float64{0, 1}, Color: "#aaa"}))
+	prec, rec, _, err := metrics.PrecisionRecallCurve(y, p, nil)
+	if err != nil {
+		return err
+	}
+	b.WriteString(lineChart("Precision-recall", "recall", "precision", true, series{Name: "model", X: rec, Y: prec}))
+	bins := r.Spec.Evaluation.CalibrationBins
+	if bins <= 0 {
+		bins = 10
+	}
+	pt, pp, err := metrics.CalibrationCurve(y, p, bins, "quantile")
+	if err != nil {
+		return err
+	}
+	b.WriteString(lineChart("Calibration", "mean predicted", "observed rate", true, series{Name: "model", X: pp, Y: pt}, series{Name: "perfect", X: []float64{0, 1}, Y: []float64{0, 1}, Color: "#aaa"}))
+	gb := r.Spec.Evaluation.GainsBins
+	if gb <= 0 {
+		gb = 10
+	}
+	gains, err := metrics.Gains(y, p, nil, gb)
+	if err != nil {
+		return err
+	}
+	var gx, lift []float64
+	for _, g := range gains {
+		gx, lift = append(gx, g.Fraction), append(lift, g.Lift)
+	}
+	b.WriteString(lineChart("Lift", "fraction contacted", "lift", false, series{Name: "model", X: gx, Y: lift}))
+	var cx, cy []float64
+	for _, c := range curve {
+		cx, cy = append(cx, float64(c.Contacted)/float64(len(y))), append(cy, c.Profit)
+	}
+	b.WriteString(lineChart("Expected profit", "fraction contacted", "profit", false, series{Name: "model", X: cx, Y: cy}))
+	b.WriteString("</div>")
+	bs := res.Business
+	fmt.Fprintf(&b, "<h2>Business result</h2><p>Contact when P(%s) &gt; %.4f: %d contacts, %d conversions, profit %.0f. Contacting everyone: %d conversions, profit %.0f. Top-decile lift %.2f.</p><p>Success criterion (%s): <b>%v</b>.</p>",
+		html.EscapeString(r.Spec.Data.Positive), bs.Threshold, bs.Contacted, bs.Conversions, bs.Profit, bs.ConversionsAll, bs.ProfitContactAll, bs.LiftTopDecile, html.EscapeString(bs.Criterion), bs.SuccessCriterionMet)
+	b.WriteString("<p>The threshold is chosen on the holdout itself, so its profit is the best this model could have done on that period: an upper bound for planning, not a forecast.</p>")
+	return os.WriteFile(path, []byte(page("Evaluation", b.String())), 0o644)
+}

@@ -1,0 +1,334 @@
+package pipeline
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"maps"
+	"os"
+	"path/filepath"
+	"slices"
+	"sync/atomic"
+
+	"github.com/weir-ml/weir/ml"
+	"github.com/weir-ml/weir/ml/frame"
+	"github.com/weir-ml/weir/ml/metrics"
+	"github.com/weir-ml/weir/ml/predictor"
+	"github.com/weir-ml/weir/ml/selection"
+	"github.com/weir-ml/weir/tracking"
+)
+
+type prepareResult struct {
+	Dropped  []string `json:"dropped"`
+	Inputs   []string `json:"inputs"`
+	Features []string `json:"features"`
+}
+
+// features returns the data without the dropped and leaking columns.
+func (r *Runner) features() (*frame.Frame, []string, error) {
+	f, err := r.st.data()
+	if err != nil {
+		return nil, nil, err
+	}
+	var drop []string
+	for _, n := range append(slices.Clone(r.Spec.Prepare.Drop), r.Spec.Data.Leakage...) {
+		if _, err := f.Column(n); err == nil && !slices.Contains(drop, n) {
+			drop = append(drop, n)
+		}
+	}
+	g, err := f.Drop(drop...)
+	return g, drop, err
+}
+
+func runPrepare(ctx context.Context, r *Runner, dir string) (any, error) {
+	f, drop, err := r.features()
+	if err != nil {
+		return nil, err
+	}
+	train, err := f.Take(r.st.train)
+	if err != nil {
+		return nil, err
+	}
+	y, err := r.st.target(r.st.train)
+	if err != nil {
+		return nil, err
+	}
+	pp, err := r.Spec.Prepare.preprocessor()
+	if err != nil {
+		return nil, err
+	}
+	if _, err := pp.FitTransform(train, y); err != nil {
+		return nil, fmt.Errorf("fitting the preprocessor on the training rows: %w", err)
+	}
+	if err := writeJSON(filepath.Join(dir, "preprocessor.json"), pp); err != nil {
+		return nil, err
+	}
+	res := prepareResult{Dropped: drop, Inputs: pp.InputNames(), Features: pp.Features}
+	params := []tracking.Param{
+		{Key: "prepare.dropped", Value: fmt.Sprint(drop)},
+		{Key: "prepare.features", Value: fmt.Sprint(len(pp.Features))},
+	}
+	if err := r.logParams(ctx, r.parentID, params); err != nil {
+		return nil, err
+	}
+	return res, r.logFile(ctx, r.parentID, "prepare", filepath.Join(dir, "preprocessor.json"))
+}
+
+func loadPrepare(r *Runner, raw json.RawMessage) error { return nil }
+
+// candidateResult is the best trial of one learner, refitted on all the
+// training rows.
+type candidateResult struct {
+	Learner    string         `json:"learner"`
+	Params     map[string]any `json:"params"`
+	ValidAUC   float64        `json:"valid_auc"`
+	Trials     int            `json:"trials"`
+	Model      string         `json:"model"` // predictor.json path
+	TrialRunID string         `json:"trial_run_id"`
+}
+
+type modelResult struct {
+	Candidates []candidateResult `json:"candidates"`
+	Winner     string            `json:"winner"`
+}
+
+// trialFold is one way of scoring trials: fit on some training rows,
+// score on others, with the preprocessor fitted on the fitting rows only.
+type trialFold struct {
+	xFit, xVal *ml.Matrix
+	yFit, yVal []float64
+}
+
+// trialFolds cuts the training period for scoring trials: its latest
+// ValidationFraction (time-ordered), or Folds stratified folds. Neither ever
+// sees the holdout.
+func (r *Runner) trialFolds() ([]trialFold, error) {
+	f, _, err := r.features()
+	if err != nil {
+		return nil, err
+	}
+	train := r.st.train
+	y, err := r.st.target(train)
+	if err != nil {
+		return nil, err
+	}
+	var folds []selection.Fold
+	if k := r.Spec.Model.Folds; k > 0 {
+		if folds, err = selection.StratifiedKFold(y, k, true, r.Spec.Seed); err != nil {
+			return nil, err
+		}
+	} else {
+		cut := len(train) - int(float64(len(train))*r.Spec.Model.ValidationFraction)
+		fold, err := selection.TimeSplit(len(train), cut)
+		if err != nil {
+			return nil, err
+		}
+		folds = []selection.Fold{fold}
+	}
+	var out []trialFold
+	for _, fo := range folds {
+		fit, err := f.Take(pick(train, fo.Train))
+		if err != nil {
+			return nil, err
+		}
+		val, err := f.Take(pick(train, fo.Test))
+		if err != nil {
+			return nil, err
+		}
+		pp, err := r.Spec.Prepare.preprocessor()
+		if err != nil {
+			return nil, err
+		}
+		tf := trialFold{yFit: pick(y, fo.Train), yVal: pick(y, fo.Test)}
+		if tf.xFit, err = pp.FitTransform(fit, tf.yFit); err != nil {
+			return nil, err
+		}
+		if tf.xVal, err = pp.Transform(val); err != nil {
+			return nil, err
+		}
+		out = append(out, tf)
+	}
+	return out, nil
+}
+
+func pick[T any](xs []T, idx []int) []T {
+	out := make([]T, len(idx))
+	for k, i := range idx {
+		out[k] = xs[i]
+	}
+	return out
+}
+
+func runModel(ctx context.Context, r *Runner, dir string) (any, error) {
+	folds, err := r.trialFolds()
+	if err != nil {
+		return nil, err
+	}
+	total := 0
+	for _, c := range r.Spec.Model.Candidates {
+		total += trialCount(c)
+	}
+	var done atomic.Int64
+	var res modelResult
+	for _, c := range r.Spec.Model.Candidates {
+		space, _ := c.space()
+		obj := func(ctx context.Context, p selection.Params, _ int) (float64, map[string]float64, error) {
+			var aucs, lls []float64
+			for _, fo := range folds {
+				m, err := newLearner(c.Learner, merged(c.Params, p), r.Spec.Seed)
+				if err != nil {
+					return 0, nil, err
+				}
+				if err := m.Fit(ctx, fo.xFit, fo.yFit, nil); err != nil {
+					return 0, nil, err
+				}
+				proba, err := m.PredictProba(fo.xVal)
+				if err != nil {
+					return 0, nil, err
+				}
+				auc, err := metrics.ROCAUC(fo.yVal, proba, nil)
+				if err != nil {
+					return 0, nil, err
+				}
+				ll, _ := metrics.LogLoss(fo.yVal, proba, nil)
+				aucs, lls = append(aucs, auc), append(lls, ll)
+			}
+			return mean(aucs), map[string]float64{"valid_roc_auc": mean(aucs), "valid_log_loss": mean(lls)}, nil
+		}
+		runIDs := map[int]string{}
+		var logErr error
+		rep := selection.ReporterFunc(func(ctx context.Context, t selection.Trial) {
+			n := done.Add(1)
+			fmt.Fprintf(r.Progress, "         trial %d/%d %s valid AUC %.4f %v\n", n, total, c.Learner, t.Score, t.Params)
+			id, err := r.logTrial(ctx, c, t)
+			if err != nil && logErr == nil {
+				logErr = err
+			}
+			runIDs[t.Number] = id
+		})
+		var out selection.Result
+		if c.Search == "grid" || len(space) == 0 {
+			out, err = selection.Grid(ctx, space, obj, rep)
+		} else {
+			out, err = selection.Random(ctx, space, c.Trials, r.Spec.Seed, obj, rep)
+		}
+		if err != nil {
+			return nil, fmt.Errorf("%s search: %w", c.Learner, err)
+		}
+		if logErr != nil {
+			return nil, fmt.Errorf("logging %s trials: %w", c.Learner, logErr)
+		}
+		params := merged(c.Params, out.Best.Params)
+		path := filepath.Join(dir, c.Learner+".json")
+		if err := r.refit(ctx, c.Learner, params, path); err != nil {
+			return nil, err
+		}
+		res.Candidates = append(res.Candidates, candidateResult{Learner: c.Learner, Params: params, ValidAUC: out.Best.Score, Trials: len(out.Trials), Model: path, TrialRunID: runIDs[out.Best.Number]})
+	}
+	best := slices.MaxFunc(res.Candidates, func(a, b candidateResult) int {
+		switch {
+		case a.ValidAUC < b.ValidAUC:
+			return -1
+		case a.ValidAUC > b.ValidAUC:
+			return 1
+		}
+		return 0
+	})
+	res.Winner = best.Learner
+	if err := r.logParams(ctx, r.parentID, []tracking.Param{{Key: "model.winner", Value: best.Learner}}); err != nil {
+		return nil, err
+	}
+	return res, loadModel(r, mustJSON(res))
+}
+
+func trialCount(c CandidateSpec) int {
+	space, _ := c.space()
+	if c.Search == "random" && len(space) > 0 {
+		return c.Trials
+	}
+	n := 1
+	for _, d := range space {
+		n *= len(d.Grid())
+	}
+	return n
+}
+
+// logTrial records a trial as a run nested under the pipeline run.
+func (r *Runner) logTrial(ctx context.Context, c CandidateSpec, t selection.Trial) (string, error) {
+	id, err := r.childRun(ctx, fmt.Sprintf("%s-trial-%d", c.Learner, t.Number), tracking.Tag{Key: "weir.learner", Value: c.Learner})
+	if err != nil {
+		return "", err
+	}
+	all := merged(c.Params, t.Params)
+	var params []tracking.Param
+	params = append(params, tracking.Param{Key: "learner", Value: c.Learner})
+	for _, k := range slices.Sorted(maps.Keys(all)) {
+		params = append(params, tracking.Param{Key: k, Value: selection.FormatValue(all[k])})
+	}
+	if err := r.logParams(ctx, id, params); err != nil {
+		return id, err
+	}
+	if err := r.logMetrics(ctx, id, t.Metrics); err != nil {
+		return id, err
+	}
+	return id, r.endRun(ctx, id, t.Err != nil)
+}
+
+// refit fits the learner with params and a fresh preprocessor on every
+// training row and saves the predictor.
+func (r *Runner) refit(ctx context.Context, learner string, params map[string]any, path string) error {
+	f, _, err := r.features()
+	if err != nil {
+		return err
+	}
+	train, err := f.Take(r.st.train)
+	if err != nil {
+		return err
+	}
+	pp, err := r.Spec.Prepare.preprocessor()
+	if err != nil {
+		return err
+	}
+	m, err := newLearner(learner, params, r.Spec.Seed)
+	if err != nil {
+		return err
+	}
+	p, err := predictor.Fit(ctx, train, r.Spec.Data.Target, predictor.Spec{Preprocessor: pp, Model: m, Positive: r.Spec.Data.Positive})
+	if err != nil {
+		return fmt.Errorf("refitting %s: %w", learner, err)
+	}
+	out, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	if err := p.Save(out); err != nil {
+		out.Close()
+		return err
+	}
+	return out.Close()
+}
+
+func loadModel(r *Runner, raw json.RawMessage) error {
+	var res modelResult
+	if err := json.Unmarshal(raw, &res); err != nil {
+		return err
+	}
+	for _, c := range res.Candidates {
+		if _, err := os.Stat(c.Model); err != nil {
+			return err
+		}
+	}
+	r.st.candidates, r.st.winner = res.Candidates, res.Winner
+	r.st.summary.Winner = res.Winner
+	return nil
+}
+
+// loadPredictor reads a saved predictor.
+func loadPredictor(path string) (*predictor.Predictor, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	return predictor.Load(f)
+}

@@ -1,0 +1,230 @@
+package pipeline
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"math"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/weir-ml/weir"
+	"github.com/weir-ml/weir/ml/metrics"
+	"github.com/weir-ml/weir/ml/predictor"
+	"github.com/weir-ml/weir/mlmodel"
+	"github.com/weir-ml/weir/registry"
+)
+
+// Aliases the pipeline sets.
+const (
+	AliasChallenger = "challenger"
+	AliasChampion   = "champion"
+)
+
+type registerResult struct {
+	Champion  ChampionSummary `json:"champion"`
+	ModelDir  string          `json:"model_dir"`
+	ModelCard string          `json:"model_card"`
+}
+
+// withThreshold returns the predictor saved at path with its decision
+// threshold replaced; the saved form is edited because a checked predictor
+// must not be modified.
+func withThreshold(path string, th float64) (*predictor.Predictor, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	var doc map[string]json.RawMessage
+	if err := json.Unmarshal(b, &doc); err != nil {
+		return nil, err
+	}
+	doc["threshold"] = mustJSON(math.Min(math.Max(th, 0), 1))
+	b, err = json.Marshal(doc)
+	if err != nil {
+		return nil, err
+	}
+	p := &predictor.Predictor{}
+	return p, p.UnmarshalJSON(b)
+}
+
+func runRegister(ctx context.Context, r *Runner, dir string) (any, error) {
+	var win candidateResult
+	for _, c := range r.st.candidates {
+		if c.Learner == r.st.winner {
+			win = c
+		}
+	}
+	p, err := withThreshold(win.Model, r.st.threshold)
+	if err != nil {
+		return nil, err
+	}
+	f, _, err := r.features()
+	if err != nil {
+		return nil, err
+	}
+	example, err := f.Take(r.st.holdout[:5])
+	if err != nil {
+		return nil, err
+	}
+	modelDir := filepath.Join(dir, "model")
+	s := r.st.summary
+	lineage := map[string]any{
+		"pipeline": r.Spec.Name, "pipeline_run_id": r.parentID, "weir_version": weir.Version,
+		"git_revision": r.GitRevision, "seed": r.Spec.Seed, "dataset": r.Spec.Data.Name,
+		"dataset_digest": s.Data.Digest, "dataset_sha256": s.Data.SHA256, "learner": win.Learner,
+	}
+	if err := mlmodel.Save(modelDir, p, mlmodel.Info{Example: example, Metadata: lineage}); err != nil {
+		return nil, err
+	}
+	card := filepath.Join(modelDir, "model_card.md")
+	if err := os.WriteFile(card, []byte(r.modelCard(win, lineage)), 0o644); err != nil {
+		return nil, err
+	}
+	b := r.Backend
+	lm, err := mlmodel.Log(ctx, modelDir, r.parentID, "model", mlmodel.Sinks{Runs: b.Tracking, LoggedModels: b.LoggedModels, Artifacts: b.Artifacts})
+	if err != nil {
+		return nil, fmt.Errorf("logging the model: %w", err)
+	}
+	if err := r.logFile(ctx, r.parentID, "reports", card); err != nil {
+		return nil, err
+	}
+	name := r.Spec.Registry.ModelName
+	if _, err := b.Registry.GetRegisteredModel(ctx, name); weir.ErrorCode(err) == weir.ErrResourceDoesNotExist {
+		if _, err := b.Registry.CreateRegisteredModel(ctx, name, r.Spec.Business.Question, nil); err != nil && weir.ErrorCode(err) != weir.ErrResourceAlreadyExists {
+			return nil, err
+		}
+	} else if err != nil {
+		return nil, err
+	}
+	mv, err := b.Registry.CreateModelVersion(ctx, registry.VersionCreate{
+		Name: name, Source: "models:/" + lm.ModelID, RunID: r.parentID, ModelID: lm.ModelID,
+		Description: fmt.Sprintf("%s, holdout ROC AUC %.4f", win.Learner, s.Holdout[win.Learner]["roc_auc"]),
+		Tags:        []registry.Tag{{Key: "weir.dataset_digest", Value: s.Data.Digest}, {Key: "weir.learner", Value: win.Learner}},
+	})
+	if err != nil {
+		return nil, fmt.Errorf("registering %s: %w", name, err)
+	}
+	if err := b.Registry.SetRegisteredModelAlias(ctx, name, AliasChallenger, mv.Version); err != nil {
+		return nil, err
+	}
+	ch := ChampionSummary{Name: name, Version: mv.Version, ModelID: lm.ModelID, Aliases: []string{AliasChallenger}}
+	promote, reason, err := r.beatsChampion(ctx, s.Holdout[win.Learner]["roc_auc"])
+	if err != nil {
+		return nil, err
+	}
+	ch.Reason = reason
+	if promote {
+		if err := b.Registry.SetRegisteredModelAlias(ctx, name, AliasChampion, mv.Version); err != nil {
+			return nil, err
+		}
+		ch.Aliases, ch.Promoted = append(ch.Aliases, AliasChampion), true
+	}
+	ch.ModelURI = fmt.Sprintf("models:/%s/%s", name, mv.Version)
+	res := registerResult{Champion: ch, ModelDir: modelDir, ModelCard: card}
+	return res, loadRegister(r, mustJSON(res))
+}
+
+// beatsChampion scores the current champion on the same holdout and says
+// whether a challenger with the given AUC beats it by the margin.
+func (r *Runner) beatsChampion(ctx context.Context, auc float64) (bool, string, error) {
+	b := r.Backend
+	name := r.Spec.Registry.ModelName
+	// The alias list says whether there is a champion; servers differ in
+	// the error code of a missing alias.
+	rm, err := b.Registry.GetRegisteredModel(ctx, name)
+	if err != nil {
+		return false, "", err
+	}
+	hasChampion := false
+	for _, a := range rm.Aliases {
+		hasChampion = hasChampion || a.Alias == AliasChampion
+	}
+	if !hasChampion {
+		return true, "no champion yet: the challenger becomes champion", nil
+	}
+	cur, err := b.Registry.GetModelVersionByAlias(ctx, name, AliasChampion)
+	if err != nil {
+		return false, "", err
+	}
+	tmp, err := os.MkdirTemp("", "weir-champion-")
+	if err != nil {
+		return false, "", err
+	}
+	defer os.RemoveAll(tmp)
+	dir, err := mlmodel.Resolve(ctx, fmt.Sprintf("models:/%s@%s", name, AliasChampion), mlmodel.Sources{
+		Runs: b.Tracking, LoggedModels: b.LoggedModels, Registry: b.Registry, Artifacts: b.Artifacts, DownloadDir: tmp,
+	})
+	if err != nil {
+		return false, "", fmt.Errorf("loading champion version %s: %w", cur.Version, err)
+	}
+	m, err := mlmodel.Load(dir)
+	if err != nil {
+		return false, "", fmt.Errorf("loading champion version %s: %w", cur.Version, err)
+	}
+	hold, err := r.st.frame.Take(r.st.holdout)
+	if err != nil {
+		return false, "", err
+	}
+	proba, _, err := m.Predictor.PredictFrame(hold)
+	if err != nil {
+		return false, "", fmt.Errorf("scoring champion version %s on the holdout: %w", cur.Version, err)
+	}
+	y, err := r.st.target(r.st.holdout)
+	if err != nil {
+		return false, "", err
+	}
+	champ, err := metrics.ROCAUC(y, proba, nil)
+	if err != nil {
+		return false, "", err
+	}
+	margin := r.Spec.Registry.PromoteMargin
+	if auc >= champ+margin {
+		return true, fmt.Sprintf("challenger AUC %.4f beats champion version %s (%.4f) by at least %g: promoted", auc, cur.Version, champ, margin), nil
+	}
+	return false, fmt.Sprintf("challenger AUC %.4f does not beat champion version %s (%.4f) by %g: champion kept", auc, cur.Version, champ, margin), nil
+}
+
+func loadRegister(r *Runner, raw json.RawMessage) error {
+	var res registerResult
+	if err := json.Unmarshal(raw, &res); err != nil {
+		return err
+	}
+	r.st.modelDir = res.ModelDir
+	s := r.st.summary
+	s.Champion = res.Champion
+	s.Reports["model_card"] = res.ModelCard
+	s.ServeCommand = fmt.Sprintf("weir models serve models:/%s@%s", res.Champion.Name, AliasChampion)
+	if !res.Champion.Promoted {
+		s.ServeCommand = fmt.Sprintf("weir models serve %s", res.Champion.ModelURI)
+	}
+	return nil
+}
+
+// modelCard writes the model card: intended use, data, metrics, limits and
+// lineage.
+func (r *Runner) modelCard(win candidateResult, lineage map[string]any) string {
+	s := r.st.summary
+	var b strings.Builder
+	p := func(format string, args ...any) { fmt.Fprintf(&b, format+"\n", args...) }
+	p("# Model card: %s", r.Spec.Registry.ModelName)
+	p("\n## Intended use\n%s\n\n%s\n\nNot for decisions about individuals beyond whom to contact; not for periods or populations unlike the training data without monitoring.", r.Spec.Business.Question, r.Spec.Business.Decision)
+	p("\n## Model\n%s with params %v, chosen by validation ROC AUC %.4f on the latest %.0f%% of the training period (%d trials).", win.Learner, win.Params, win.ValidAUC, 100*r.Spec.Model.ValidationFraction, win.Trials)
+	p("Decision threshold %.4f (maximises expected profit on the holdout).", math.Min(math.Max(r.st.threshold, 0), 1))
+	p("\n## Data\n%s (%s), digest %s, SHA-256 %s. Trained on years %v (%d rows), evaluated on the %d later rows.", s.Data.Name, s.Data.Source, s.Data.Digest, s.Data.SHA256, r.Spec.Data.TrainPeriods, s.Data.TrainRows, s.Data.HoldoutRows)
+	p("Excluded as leaking the target: %v.", r.Spec.Data.Leakage)
+	p("\n## Holdout metrics\n| model | ROC AUC | PR AUC | log loss | Brier |\n|---|---|---|---|---|")
+	for name, m := range s.Holdout {
+		p("| %s | %.4f | %.4f | %.4f | %.4f |", name, m["roc_auc"], m["pr_auc"], m["log_loss"], m["brier"])
+	}
+	p("| baseline | %.4f | %.4f | %.4f | %.4f |", s.Baseline["roc_auc"], s.Baseline["pr_auc"], s.Baseline["log_loss"], s.Baseline["brier"])
+	bs := s.Business
+	p("\nBusiness: profit %.0f at the threshold vs %.0f contacting everyone; top-decile lift %.2f.", bs.Profit, bs.ProfitContactAll, bs.LiftTopDecile)
+	p("\n## Limits\n- The target rate drifts strongly between years; probabilities are calibrated to the training period and understate later rates.\n- The threshold is chosen on the holdout, so its profit is optimistic.\n- Monitor input drift and performance; retrain when the monitoring decision says so.")
+	p("\n## Lineage")
+	for _, k := range []string{"pipeline", "pipeline_run_id", "weir_version", "git_revision", "seed", "dataset", "dataset_digest", "dataset_sha256", "learner"} {
+		p("- %s: %v", k, lineage[k])
+	}
+	return b.String()
+}

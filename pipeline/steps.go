@@ -1,0 +1,212 @@
+package pipeline
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+
+	"github.com/weir-ml/weir"
+	"github.com/weir-ml/weir/ml/frame"
+	"github.com/weir-ml/weir/tracking"
+)
+
+// stepDefs are the steps, in order; each says which part of the spec it
+// depends on, how it runs and how its cached result is restored.
+var stepDefs = []stepDef{
+	{"business", func(s *Spec) any { return s.Business }, runBusiness, loadBusiness},
+	{"acquire", func(s *Spec) any { return s.Data }, runAcquire, loadAcquire},
+	{"understand", func(s *Spec) any { return nil }, runUnderstand, loadUnderstand},
+	{"validate", func(s *Spec) any { return s.Validation }, runValidate, loadNothing},
+	{"prepare", func(s *Spec) any { return s.Prepare }, runPrepare, loadPrepare},
+	{"model", func(s *Spec) any { return s.Model }, runModel, loadModel},
+	{"evaluate", func(s *Spec) any { return []any{s.Evaluation, s.Business} }, runEvaluate, loadEvaluate},
+	{"register", func(s *Spec) any { return s.Registry }, runRegister, loadRegister},
+	{"deploy", func(s *Spec) any { return s.Deploy }, runDeploy, loadDeploy},
+	{"monitor", func(s *Spec) any { return s.Monitoring }, runMonitor, loadMonitor},
+}
+
+func loadNothing(*Runner, json.RawMessage) error { return nil }
+
+// businessResult is the business step's record.
+type businessResult struct {
+	Report string `json:"report"`
+}
+
+func runBusiness(ctx context.Context, r *Runner, dir string) (any, error) {
+	b := r.Spec.Business
+	md := fmt.Sprintf(`# %s
+
+## Question
+%s
+
+## Objective
+%s
+
+## Decision
+%s
+
+## Business metric
+Expected profit of a contact list: each contact costs %g, each conversion brings %g.
+Profit = %g × conversions − %g × contacts. The model's decision threshold is the one that maximises it on the holdout.
+
+## Success criterion
+%s (holdout ROC AUC at least %g; profit above contacting everyone: %v).
+`, r.Spec.Name, b.Question, b.Objective, b.Decision, b.CostPerContact, b.ValuePerConversion,
+		b.ValuePerConversion, b.CostPerContact, b.SuccessCriterionText, b.MinAUC, b.BeatContactEveryone)
+	path := filepath.Join(dir, "business.md")
+	if err := os.WriteFile(path, []byte(md), 0o644); err != nil {
+		return nil, err
+	}
+	params := []tracking.Param{
+		{Key: "business.cost_per_contact", Value: strconv.FormatFloat(b.CostPerContact, 'g', -1, 64)},
+		{Key: "business.value_per_conversion", Value: strconv.FormatFloat(b.ValuePerConversion, 'g', -1, 64)},
+		{Key: "business.min_auc", Value: strconv.FormatFloat(b.MinAUC, 'g', -1, 64)},
+		{Key: "seed", Value: strconv.FormatUint(r.Spec.Seed, 10)},
+	}
+	if err := r.logParams(ctx, r.parentID, params); err != nil {
+		return nil, err
+	}
+	if err := r.logFile(ctx, r.parentID, "reports", path); err != nil {
+		return nil, err
+	}
+	return businessResult{Report: path}, loadBusiness(r, mustJSON(businessResult{Report: path}))
+}
+
+func loadBusiness(r *Runner, raw json.RawMessage) error {
+	var res businessResult
+	if err := json.Unmarshal(raw, &res); err != nil {
+		return err
+	}
+	r.st.summary.Reports["business"] = res.Report
+	return nil
+}
+
+// acquireResult is the acquire step's record.
+type acquireResult struct {
+	Path   string `json:"path"`
+	Source string `json:"source"`
+	SHA256 string `json:"sha256"`
+	Digest string `json:"digest"`
+	Rows   int    `json:"rows"`
+	Cols   int    `json:"cols"`
+}
+
+func runAcquire(ctx context.Context, r *Runner, dir string) (any, error) {
+	d := r.Spec.Data
+	path, err := Fetch(ctx, d, r.StateDir, nil)
+	if err != nil {
+		return nil, err
+	}
+	sum, err := fileSHA256(path)
+	if err != nil {
+		return nil, err
+	}
+	r.st.dataPath, r.st.frame = path, nil
+	f, err := r.st.data()
+	if err != nil {
+		return nil, err
+	}
+	digest := frame.Digest(f)
+	if d.Digest != "" && digest != d.Digest {
+		return nil, weir.Errorf(weir.ErrInvalidParameterValue, "data %s: content digest %s, want %s: not the data the pipeline was written for", path, digest, d.Digest)
+	}
+	if d.SHA256 != "" && d.Digest == "" && sum != d.SHA256 {
+		return nil, weir.Errorf(weir.ErrInvalidParameterValue, "data %s: SHA-256 %s, want %s", path, sum, d.SHA256)
+	}
+	source := d.URL
+	if d.Path != "" {
+		abs, _ := filepath.Abs(d.Path)
+		source = "file://" + abs
+	}
+	res := acquireResult{Path: path, Source: source, SHA256: sum, Digest: digest, Rows: f.NumRows(), Cols: f.NumCols()}
+	if err := r.logDataset(ctx, r.parentID, res, f, "training"); err != nil {
+		return nil, err
+	}
+	return res, loadAcquire(r, mustJSON(res))
+}
+
+// logDataset logs the dataset as MLflow's log-inputs does: name, digest,
+// source, schema and profile.
+func (r *Runner) logDataset(ctx context.Context, runID string, a acquireResult, f *frame.Frame, context string) error {
+	type col struct {
+		Name string `json:"name"`
+		Type string `json:"type"`
+	}
+	var cols []col
+	for _, fl := range f.Schema().Fields {
+		cols = append(cols, col{fl.Name, mlflowType(fl.Kind)})
+	}
+	schema := mustJSON(map[string]any{"mlflow_colspec": cols})
+	profile := mustJSON(map[string]any{"num_rows": a.Rows, "num_elements": a.Rows * a.Cols})
+	src := mustJSON(map[string]string{"uri": a.Source})
+	ds := tracking.DatasetInput{
+		Tags: []tracking.Tag{{Key: "mlflow.data.context", Value: context}},
+		Dataset: tracking.Dataset{
+			Name: r.Spec.Data.Name, Digest: a.Digest[:frame.ShortDigestLen], SourceType: sourceType(a.Source),
+			Source: string(src), Schema: string(schema), Profile: string(profile),
+		},
+	}
+	return r.Backend.Tracking.LogInputs(ctx, runID, []tracking.DatasetInput{ds}, nil)
+}
+
+func sourceType(src string) string {
+	if strings.HasPrefix(src, "http") {
+		return "http"
+	}
+	return "local"
+}
+
+func mlflowType(k frame.Kind) string {
+	switch k {
+	case frame.Int:
+		return "long"
+	case frame.Float:
+		return "double"
+	case frame.Bool:
+		return "boolean"
+	case frame.Time:
+		return "datetime"
+	}
+	return "string"
+}
+
+func loadAcquire(r *Runner, raw json.RawMessage) error {
+	var res acquireResult
+	if err := json.Unmarshal(raw, &res); err != nil {
+		return err
+	}
+	if r.st.dataPath != res.Path || r.st.frame == nil {
+		r.st.dataPath, r.st.frame = res.Path, nil
+		if _, err := r.st.data(); err != nil {
+			return err
+		}
+	}
+	d := &r.st.summary.Data
+	d.Name, d.Source, d.SHA256, d.Digest, d.Rows, d.Columns = r.Spec.Data.Name, res.Source, res.SHA256, res.Digest, res.Rows, res.Cols
+	d.TrainRows, d.HoldoutRows = len(r.st.train), len(r.st.holdout)
+	d.RowsByYear = map[string]int{}
+	for _, y := range r.st.years {
+		d.RowsByYear[strconv.Itoa(y)]++
+	}
+	return nil
+}
+
+func fileSHA256(path string) (string, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return "", err
+	}
+	return sha256Hex(b), nil
+}
+
+func mustJSON(v any) json.RawMessage {
+	b, err := json.Marshal(v)
+	if err != nil {
+		panic(err) // only called on types that always encode
+	}
+	return b
+}

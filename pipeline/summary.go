@@ -1,0 +1,163 @@
+package pipeline
+
+import (
+	"fmt"
+	"io"
+	"maps"
+	"slices"
+	"strings"
+)
+
+// Summary is what a pipeline run ends with; its JSON keys are stable.
+type Summary struct {
+	Pipeline      string                        `json:"pipeline"`
+	Question      string                        `json:"question"`
+	Data          DataSummary                   `json:"data"`
+	Holdout       map[string]map[string]float64 `json:"holdout"`
+	Baseline      map[string]float64            `json:"baseline"`
+	Winner        string                        `json:"winner"`
+	Champion      ChampionSummary               `json:"champion"`
+	Business      BusinessSummary               `json:"business"`
+	Reports       map[string]string             `json:"reports"`
+	Image         StepOutcome                   `json:"image"`
+	Monitoring    MonitoringSummary             `json:"monitoring"`
+	Steps         []StepResult                  `json:"steps"`
+	PipelineRunID string                        `json:"pipeline_run_id"`
+	TrackingURI   string                        `json:"tracking_uri"`
+	ServeCommand  string                        `json:"serve_command"`
+	Seconds       float64                       `json:"seconds"`
+}
+
+// DataSummary describes the dataset and the split.
+type DataSummary struct {
+	Name        string         `json:"name"`
+	Source      string         `json:"source"`
+	SHA256      string         `json:"sha256"`
+	Digest      string         `json:"digest"`
+	Rows        int            `json:"rows"`
+	Columns     int            `json:"columns"`
+	TrainRows   int            `json:"train_rows"`
+	HoldoutRows int            `json:"holdout_rows"`
+	RowsByYear  map[string]int `json:"rows_by_year"`
+	Leakage     []string       `json:"leakage_warnings"`
+}
+
+// ChampionSummary is the registered winner.
+type ChampionSummary struct {
+	Name     string   `json:"name"`
+	Version  string   `json:"version"`
+	ModelURI string   `json:"model_uri"`
+	ModelID  string   `json:"model_id"`
+	Aliases  []string `json:"aliases"`
+	Promoted bool     `json:"promoted"`
+	Reason   string   `json:"reason"`
+}
+
+// BusinessSummary holds the money figures on the holdout.
+type BusinessSummary struct {
+	CostPerContact      float64 `json:"cost_per_contact"`
+	ValuePerConversion  float64 `json:"value_per_conversion"`
+	Threshold           float64 `json:"threshold"`
+	Contacted           int     `json:"contacted"`
+	Conversions         int     `json:"conversions"`
+	Profit              float64 `json:"profit"`
+	ProfitContactAll    float64 `json:"profit_contact_everyone"`
+	ConversionsAll      int     `json:"conversions_contact_everyone"`
+	LiftTopDecile       float64 `json:"lift_top_decile"`
+	SuccessCriterionMet bool    `json:"success_criterion_met"`
+	Criterion           string  `json:"criterion"`
+}
+
+// StepOutcome is the result of a step that may be skipped.
+type StepOutcome struct {
+	Status    string `json:"status"` // "done" or "skipped: <reason>"
+	Reference string `json:"reference,omitempty"`
+	Digest    string `json:"digest,omitempty"`
+}
+
+// MonitoringSummary is the replay of later periods.
+type MonitoringSummary struct {
+	Status           string          `json:"status"`
+	ReferenceProfile string          `json:"reference_profile,omitempty"`
+	Periods          []PeriodMonitor `json:"periods,omitempty"`
+	Retrain          bool            `json:"retrain"`
+	Decision         string          `json:"decision,omitempty"`
+}
+
+// PeriodMonitor is what monitoring saw in one replayed period.
+type PeriodMonitor struct {
+	Period         string   `json:"period"`
+	Rows           int      `json:"rows"`
+	AUC            float64  `json:"auc"`
+	PositiveRate   float64  `json:"positive_rate"`
+	MeanPrediction float64  `json:"mean_prediction"`
+	DriftedColumns []string `json:"drifted_columns"`
+	DriftShare     float64  `json:"drift_share"`
+}
+
+// StepResult is how a step went in this invocation.
+type StepResult struct {
+	Name    string  `json:"name"`
+	Status  string  `json:"status"` // ran or cached
+	Seconds float64 `json:"seconds"`
+	RunID   string  `json:"run_id"`
+}
+
+func newSummary(s *Spec) *Summary {
+	return &Summary{
+		Pipeline: s.Name, Question: s.Business.Question,
+		Holdout: map[string]map[string]float64{}, Reports: map[string]string{},
+		Image: StepOutcome{Status: "not run"}, Monitoring: MonitoringSummary{Status: "not run"},
+	}
+}
+
+// WriteText writes the summary for a person.
+func (s *Summary) WriteText(w io.Writer) {
+	p := func(format string, args ...any) { fmt.Fprintf(w, format+"\n", args...) }
+	p("")
+	p("Question   %s", s.Question)
+	p("Data       %s: %d rows × %d columns, sha256 %s", s.Data.Name, s.Data.Rows, s.Data.Columns, shortHash(s.Data.SHA256))
+	p("           train %d rows, holdout %d rows (time-ordered); leakage: %s", s.Data.TrainRows, s.Data.HoldoutRows, strings.Join(s.Data.Leakage, "; "))
+	p("Models     holdout metrics (baseline AUC %.4f):", s.Baseline["roc_auc"])
+	for _, name := range slices.Sorted(maps.Keys(s.Holdout)) {
+		m := s.Holdout[name]
+		mark := " "
+		if name == s.Winner {
+			mark = "*"
+		}
+		p("         %s %-20s AUC %.4f  PR-AUC %.4f  log-loss %.4f  Brier %.4f", mark, name, m["roc_auc"], m["pr_auc"], m["log_loss"], m["brier"])
+	}
+	p("Winner     %s, registered as %s version %s (aliases %s)", s.Winner, s.Champion.Name, s.Champion.Version, strings.Join(s.Champion.Aliases, ", "))
+	p("           %s", s.Champion.Reason)
+	b := s.Business
+	p("Business   call when P(yes) > %.3f: %d calls, %d subscriptions, profit %.0f", b.Threshold, b.Contacted, b.Conversions, b.Profit)
+	p("           vs calling everyone: profit %.0f (%d subscriptions); top-decile lift %.2f", b.ProfitContactAll, b.ConversionsAll, b.LiftTopDecile)
+	p("           success criterion (%s): %v", b.Criterion, b.SuccessCriterionMet)
+	p("Reports")
+	for _, k := range slices.Sorted(maps.Keys(s.Reports)) {
+		p("           %-16s %s", k, s.Reports[k])
+	}
+	p("Image      %s %s", s.Image.Status, s.Image.Reference)
+	p("Monitoring %s", s.Monitoring.Status)
+	for _, m := range s.Monitoring.Periods {
+		p("           %s: %d rows, AUC %.4f, positive rate %.3f, mean prediction %.3f, drifted %d columns (%s)", m.Period, m.Rows, m.AUC, m.PositiveRate, m.MeanPrediction, len(m.DriftedColumns), strings.Join(m.DriftedColumns, ", "))
+	}
+	if s.Monitoring.Decision != "" {
+		p("           retraining decision: %s", s.Monitoring.Decision)
+	}
+	cached := 0
+	for _, st := range s.Steps {
+		if st.Status == "cached" {
+			cached++
+		}
+	}
+	p("Run        %s (%d of %d steps cached) in %.1fs", s.PipelineRunID, cached, len(s.Steps), s.Seconds)
+	p("Serve      %s", s.ServeCommand)
+}
+
+func shortHash(h string) string {
+	if len(h) > 16 {
+		return h[:16] + "…"
+	}
+	return h
+}
