@@ -45,7 +45,8 @@ outdir=$(dirname "$out")
 
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/weir-bench.XXXXXX")
 mkdir -p "$tmp/bin"
-current=""  # process group of the server running now; one at a time
+current=""     # process group of the server running now; one at a time
+loadgen_pid="" # the load generator while it runs
 
 # stop_group ends one server's process group: TERM, up to 15 s for mlflow's
 # workers to exit, then KILL.
@@ -61,7 +62,13 @@ stop_group() {
 }
 
 cleanup() {
-	[ -n "$current" ] && stop_group "$current"
+	if [ -n "$loadgen_pid" ]; then
+		kill -TERM "$loadgen_pid" 2>/dev/null || true
+		wait "$loadgen_pid" 2>/dev/null || true
+	fi
+	if [ -n "$current" ]; then
+		stop_group "$current"
+	fi
 	rm -rf "$tmp"
 }
 trap cleanup EXIT
@@ -89,15 +96,20 @@ bench() {
 	local name=$1 pid=$2 port=$3
 	shift 3
 	log "measuring $name (progress below; full output in $outdir/$name.md)"
-	if "$loadgen" -url "http://127.0.0.1:$port" -label "$name" -pid "$pid" -clients "$CLIENTS" \
+	# In the background, so that a signal reaches the trap at once instead
+	# of after the load generator's last phase.
+	"$loadgen" -url "http://127.0.0.1:$port" -label "$name" -pid "$pid" -clients "$CLIENTS" \
 		-search-runs "$SEARCH_RUNS" -history-points "$HISTORY_POINTS" \
-		-json "$outdir/$name.json" "$@" >"$outdir/$name.md"; then
+		-json "$outdir/$name.json" "$@" >"$outdir/$name.md" &
+	loadgen_pid=$!
+	if wait "$loadgen_pid"; then
 		measured+=("$name=$outdir/$name.json")
 	else
 		log "$name: the load generator failed; last lines of its server log:"
 		tail -n 20 "$tmp/$name.log" >&2 || true
 		notes+=("$name: not measured (the load generator failed; see the run's stderr).")
 	fi
+	loadgen_pid=""
 	stop_group "$pid"
 	# Forget the group at once: its number may later belong to someone else.
 	current=""
