@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"os"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -175,11 +176,11 @@ func TestSummarize(t *testing.T) {
 	r.summarize(2 * time.Second)
 	got := []float64{float64(r.OK), r.MeanMs, r.P50Ms, r.P99Ms, r.MaxMs, r.OpsPerSec}
 	want := []float64{4, 2, 1, 4, 4, 2}
-	for i := range want {
-		if got[i] != want[i] {
-			t.Errorf("got ok, mean, p50, p99, max, ops/s = %v, want %v", got, want)
-			break
-		}
+	if !slices.Equal(got, want) {
+		t.Errorf("got ok, mean, p50, p99, max, ops/s = %v, want %v", got, want)
+	}
+	if got, want := r.LatenciesMs, []float64{1, 1, 2, 4}; !slices.Equal(got, want) {
+		t.Errorf("got latencies %v ms, want %v", got, want)
 	}
 }
 

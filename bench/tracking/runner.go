@@ -51,6 +51,9 @@ type result struct {
 	WallSeconds  float64 `json:"wall_seconds"`
 	SeedSeconds  float64 `json:"seed_seconds,omitempty"`
 	FirstError   string  `json:"first_error,omitempty"`
+	// LatenciesMs are every successful call's latency, sorted, so the JSON
+	// can be re-analysed without running the load again.
+	LatenciesMs []float64 `json:"latencies_ms,omitempty"`
 	// latencies are the successful calls' times, kept out of the JSON.
 	latencies []time.Duration
 }

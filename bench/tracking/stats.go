@@ -16,8 +16,10 @@ func (r *result) summarize(wall time.Duration) {
 	}
 	slices.Sort(r.latencies)
 	var sum time.Duration
-	for _, d := range r.latencies {
+	r.LatenciesMs = make([]float64, r.OK)
+	for i, d := range r.latencies {
 		sum += d
+		r.LatenciesMs[i] = math.Round(ms(d)*1000) / 1000 // to the microsecond
 	}
 	r.MeanMs = ms(sum / time.Duration(r.OK))
 	r.P50Ms = ms(percentile(r.latencies, 50))
