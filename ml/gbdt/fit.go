@@ -152,23 +152,25 @@ func (t *trainer) run(ctx context.Context) ([]*Tree, error) {
 		}
 		t.addTree(tree)
 		trees = append(trees, tree)
+		stop := false
 		if t.validScore != nil {
 			v, higher := t.evalValid(tree, threads)
 			t.history = append(t.history, v)
 			if bestIter < 0 || (higher && v > bestValue) || (!higher && v < bestValue) {
 				bestValue, bestIter = v, it
 			}
-			if p.EarlyStoppingRounds > 0 && it-bestIter >= p.EarlyStoppingRounds {
-				trees = trees[:bestIter+1]
-				t.best = bestIter + 1
-				break
-			}
+			stop = p.EarlyStoppingRounds > 0 && it-bestIter >= p.EarlyStoppingRounds
 		}
 		if t.m.Progress != nil {
 			t.m.Progress(it+1, p.NEstimators)
 		}
+		if stop {
+			break
+		}
 	}
-	if p.EarlyStoppingRounds > 0 && t.best == 0 && bestIter >= 0 {
+	if p.EarlyStoppingRounds > 0 && bestIter >= 0 {
+		// Keep the trees up to the best validation score, as LightGBM's
+		// best_iteration does, whether or not training stopped early.
 		trees = trees[:bestIter+1]
 		t.best = bestIter + 1
 	}

@@ -184,6 +184,8 @@ func TestEarlyStoppingStops(t *testing.T) {
 	m.CategoricalFeatures = []int{5}
 	m.ValidX, m.ValidY = V, vy
 	m.EarlyStoppingRounds, m.Metric = 10, MetricAUC
+	calls := 0
+	m.Progress = func(done, total int) { calls++ }
 	mustFit(t, m, X, y)
 	if m.BestIteration == 0 || m.BestIteration >= 500 {
 		t.Fatalf("BestIteration = %d, want early stop before 500", m.BestIteration)
@@ -193,6 +195,9 @@ func TestEarlyStoppingStops(t *testing.T) {
 	}
 	if got, want := len(m.ValidHistory), m.BestIteration+10; got != want {
 		t.Errorf("validation history has %d entries, want %d", got, want)
+	}
+	if got, want := calls, len(m.ValidHistory); got != want {
+		t.Errorf("progress called %d times for %d iterations", got, want)
 	}
 	best := m.ValidHistory[m.BestIteration-1]
 	for i, v := range m.ValidHistory {
