@@ -11,10 +11,10 @@ import "math"
 func binnedShares(ref, cur *sample, floor bool) (rp, cp []float64) {
 	var rc, cc []float64
 	if ref.kind == Numerical && ref.distinct() > 20 {
-		lo := min(ref.sorted[0], cur.sorted[0])
-		hi := max(ref.sorted[len(ref.sorted)-1], cur.sorted[len(cur.sorted)-1])
+		lo := min(ref.num.min(), cur.num.min())
+		hi := max(ref.num.max(), cur.num.max())
 		edges := sturgesEdges(lo, hi, ref.n+cur.n)
-		rc, cc = histogram(ref.sorted, edges), histogram(cur.sorted, edges)
+		rc, cc = histogram(ref.num, edges), histogram(cur.num, edges)
 	} else {
 		_, rc, cc = jointCounts(ref, cur)
 	}
@@ -65,8 +65,8 @@ func hellinger(ref, cur *sample) float64 {
 	} else {
 		keys, _, _ := jointCounts(ref, cur)
 		edges := sturgesEdges(keys[0].num, keys[len(keys)-1].num, len(keys))
-		h1 := density(histogram(ref.sorted, edges), edges)
-		h2 := density(histogram(cur.sorted, edges), edges)
+		h1 := density(histogram(ref.num, edges), edges)
+		h2 := density(histogram(cur.num, edges), edges)
 		width := (edges[len(edges)-1] - edges[0]) / float64(len(edges)-1)
 		for i := range h1 {
 			bc += math.Sqrt(h1[i]*h2[i]) * width

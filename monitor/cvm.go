@@ -15,7 +15,12 @@ const cvmExactMaxN = 20
 // T and its p-value, as scipy.stats.cramervonmises_2samp(method="auto")
 // computes them. Ties get mid-ranks.
 func CramerVonMises2Samp(x, y []float64) (stat, p float64, err error) {
-	nx, ny := len(x), len(y)
+	return cvmTest(runsOf(x), runsOf(y))
+}
+
+// cvmTest is CramerVonMises2Samp on runs.
+func cvmTest(x, y runs) (stat, p float64, err error) {
+	nx, ny := int(x.n), int(y.n)
 	if nx < 2 || ny < 2 {
 		return 0, 0, errors.New("cramer_von_mises: each sample needs at least two values")
 	}
@@ -38,39 +43,27 @@ func CramerVonMises2Samp(x, y []float64) (stat, p float64, err error) {
 }
 
 // cvmU is U = nx·Σ(r_i - i)² + ny·Σ(s_j - j)², with r and s the mid-ranks of
-// x and y in the pooled sample, from one merge of the sorted samples.
-func cvmU(x, y []float64) float64 {
-	var i, j int
-	var sx, sy float64
-	for i < len(x) || j < len(y) {
-		var v float64
-		switch {
-		case i == len(x):
-			v = y[j]
-		case j == len(y):
-			v = x[i]
-		default:
-			v = min(x[i], y[j])
-		}
-		i0, j0 := i, j
-		for i < len(x) && x[i] == v {
-			i++
-		}
-		for j < len(y) && y[j] == v {
-			j++
-		}
-		// The tied block holds pooled ranks i0+j0+1 .. i+j.
-		r := float64(i0+j0+1+i+j) / 2
-		for a := i0 + 1; a <= i; a++ {
-			d := r - float64(a)
-			sx += d * d
-		}
-		for b := j0 + 1; b <= j; b++ {
-			d := r - float64(b)
-			sy += d * d
-		}
+// x and y in the pooled sample, from one walk over both samples' runs. A
+// tied block of a values of x after i0 of them (and b of y after j0) has
+// mid-rank r for all, and Σ_{k=1..a} (r - i0 - k)² has a closed form.
+func cvmU(x, y runs) float64 {
+	var i0, j0, sx, sy float64
+	align(x, y, func(_, a, b float64) {
+		r := (2*(i0+j0) + a + b + 1) / 2
+		sx += sumSquares(r-i0, a)
+		sy += sumSquares(r-j0, b)
+		i0, j0 = i0+a, j0+b
+	})
+	return x.n*sx + y.n*sy
+}
+
+// sumSquares is Σ_{k=1..a} (c - k)².
+func sumSquares(c, a float64) float64 {
+	if a == 0 {
+		return 0
 	}
-	return float64(len(x))*sx + float64(len(y))*sy
+	// Σ (c-k)² = a·c² - 2c·a(a+1)/2 + a(a+1)(2a+1)/6
+	return a*c*c - c*a*(a+1) + a*(a+1)*(2*a+1)/6
 }
 
 // cvmExactSF is P(U ≥ u) over all C(nx+ny, nx) equally likely orderings of

@@ -12,30 +12,20 @@ func Wasserstein(u, v []float64) float64 {
 	if len(u) == 0 || len(v) == 0 {
 		return math.NaN()
 	}
-	nu, nv := float64(len(u)), float64(len(v))
-	var i, j int
-	var area float64
-	prev := min(u[0], v[0])
-	for i < len(u) || j < len(v) {
-		var x float64
-		switch {
-		case i == len(u):
-			x = v[j]
-		case j == len(v):
-			x = u[i]
-		default:
-			x = min(u[i], v[j])
+	return wasserstein(runsOf(u), runsOf(v))
+}
+
+func wasserstein(u, v runs) float64 {
+	var fu, fv, area float64
+	prev := math.NaN()
+	align(u, v, func(x, cu, cv float64) {
+		// Between prev and x both CDFs are flat at fu/n and fv/n.
+		if !math.IsNaN(prev) {
+			area += math.Abs(fu/u.n-fv/v.n) * (x - prev)
 		}
-		// Between prev and x both CDFs are flat at i/nu and j/nv.
-		area += math.Abs(float64(i)/nu-float64(j)/nv) * (x - prev)
-		for i < len(u) && u[i] == x {
-			i++
-		}
-		for j < len(v) && v[j] == x {
-			j++
-		}
+		fu, fv = fu+cu, fv+cv
 		prev = x
-	}
+	})
 	return area
 }
 

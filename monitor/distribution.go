@@ -22,12 +22,12 @@ type Distribution struct {
 // range for numbers, the most common categories for the rest.
 func newDistribution(ref, cur *sample) *Distribution {
 	if ref.kind == Numerical {
-		lo := min(ref.sorted[0], cur.sorted[0])
-		hi := max(ref.sorted[len(ref.sorted)-1], cur.sorted[len(cur.sorted)-1])
+		lo := min(ref.num.min(), cur.num.min())
+		hi := max(ref.num.max(), cur.num.max())
 		edges := sturgesEdges(lo, hi, ref.n+cur.n)
 		return &Distribution{Edges: edges,
-			Reference: shares(histogram(ref.sorted, edges), ref.n),
-			Current:   shares(histogram(cur.sorted, edges), cur.n)}
+			Reference: shares(histogram(ref.num, edges), ref.n),
+			Current:   shares(histogram(cur.num, edges), cur.n)}
 	}
 	keys, rc, cc := jointCounts(ref, cur)
 	order := make([]int, len(keys))

@@ -94,24 +94,9 @@ func Drift(ctx context.Context, ref, cur *frame.Frame, opts DriftOptions) (d *Da
 	if err := opts.check(); err != nil {
 		return nil, err
 	}
-	names := opts.Columns
-	if names == nil {
-		for _, n := range ref.Names() {
-			if n != opts.Target && n != opts.Prediction {
-				names = append(names, n)
-			}
-		}
-	}
-	all := slices.Clone(names)
-	for _, n := range []string{opts.Target, opts.Prediction} {
-		if n != "" {
-			all = append(all, n)
-		}
-	}
-	results := make([]ColumnDrift, len(all))
-	errs := make([]error, len(all))
-	var wg sync.WaitGroup
-	sem := make(chan struct{}, runtime.GOMAXPROCS(0))
+	names, all := opts.columnsFor(ref.Names())
+	type pair struct{ r, c frame.Column }
+	cols := make([]pair, len(all))
 	for i, name := range all {
 		rc, err := ref.Column(name)
 		if err != nil {
@@ -124,16 +109,36 @@ func Drift(ctx context.Context, ref, cur *frame.Frame, opts DriftOptions) (d *Da
 		if rc.Kind() != cc.Kind() && !(rc.Kind().Numeric() && cc.Kind().Numeric()) {
 			return nil, weir.Errorf(weir.ErrInvalidParameterValue, "column %q is %s in the reference and %s in the current data", name, rc.Kind(), cc.Kind())
 		}
+		cols[i] = pair{rc, cc}
+	}
+	results, err := parallel(ctx, len(all), func(i int) (ColumnDrift, error) {
+		kind := opts.kindOf(all[i], cols[i].r)
+		return opts.testSamples(all[i], newSample(cols[i].r, kind), newSample(cols[i].c, kind))
+	})
+	if err != nil {
+		return nil, err
+	}
+	return opts.assemble(results, len(names)), nil
+}
+
+// parallel runs f(0..n-1), one call per CPU at a time, and returns the
+// results in order or the first error.
+func parallel(ctx context.Context, n int, f func(i int) (ColumnDrift, error)) ([]ColumnDrift, error) {
+	results := make([]ColumnDrift, n)
+	errs := make([]error, n)
+	var wg sync.WaitGroup
+	sem := make(chan struct{}, runtime.GOMAXPROCS(0))
+	for i := range n {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			sem <- struct{}{}
 			defer func() { <-sem }()
-			if ctx.Err() != nil {
-				errs[i] = ctx.Err()
+			if err := ctx.Err(); err != nil {
+				errs[i] = err
 				return
 			}
-			results[i], errs[i] = opts.testColumn(name, rc, cc)
+			results[i], errs[i] = f(i)
 		}()
 	}
 	wg.Wait()
@@ -142,8 +147,14 @@ func Drift(ctx context.Context, ref, cur *frame.Frame, opts DriftOptions) (d *Da
 			return nil, err
 		}
 	}
-	d = &DatasetDrift{Columns: results[:len(names)], DriftShare: opts.DriftShare}
-	rest := results[len(names):]
+	return results, nil
+}
+
+// assemble splits results into features, target and prediction (in that
+// order, as columnsFor lists them) and counts the drifted features.
+func (opts DriftOptions) assemble(results []ColumnDrift, features int) *DatasetDrift {
+	d := &DatasetDrift{Columns: results[:features], DriftShare: opts.DriftShare}
+	rest := results[features:]
 	if opts.Target != "" {
 		d.Target, rest = &rest[0], rest[1:]
 	}
@@ -162,7 +173,7 @@ func Drift(ctx context.Context, ref, cur *frame.Frame, opts DriftOptions) (d *Da
 		d.Share = float64(d.Drifted) / float64(d.Tested)
 		d.DatasetDrifted = d.Share >= d.DriftShare
 	}
-	return d, nil
+	return d
 }
 
 func (o DriftOptions) check() error {
@@ -181,6 +192,27 @@ func (o DriftOptions) check() error {
 	return nil
 }
 
+// columnsFor lists the features to test (opts.Columns, or every column
+// but the target and prediction) and, after them, the target and
+// prediction.
+func (opts DriftOptions) columnsFor(available []string) (features, all []string) {
+	features = opts.Columns
+	if features == nil {
+		for _, n := range available {
+			if n != opts.Target && n != opts.Prediction {
+				features = append(features, n)
+			}
+		}
+	}
+	all = slices.Clone(features)
+	for _, n := range []string{opts.Target, opts.Prediction} {
+		if n != "" {
+			all = append(all, n)
+		}
+	}
+	return features, all
+}
+
 // kindOf says how the tests see a frame column.
 func (o DriftOptions) kindOf(name string, c frame.Column) Kind {
 	switch c.Kind() {
@@ -193,10 +225,9 @@ func (o DriftOptions) kindOf(name string, c frame.Column) Kind {
 	return Numerical
 }
 
-// testColumn runs the chosen test on one column.
-func (o DriftOptions) testColumn(name string, rc, cc frame.Column) (ColumnDrift, error) {
-	kind := o.kindOf(name, rc)
-	ref, cur := newSample(rc, kind), newSample(cc, kind)
+// testSamples runs the chosen test on one column's samples.
+func (o DriftOptions) testSamples(name string, ref, cur *sample) (ColumnDrift, error) {
+	kind := ref.kind
 	r := ColumnDrift{Column: name, Kind: kind, RefRows: ref.rows, CurRows: cur.rows, RefPresent: ref.n, CurPresent: cur.n}
 	m := o.Methods[name]
 	if m == "" {

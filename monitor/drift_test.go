@@ -167,6 +167,15 @@ func TestDriftOptions(t *testing.T) {
 		}
 	}
 	opts = NewDriftOptions()
+	opts.Prediction = "a"
+	d, err = Drift(t.Context(), ref, cur, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d.Prediction == nil || d.Prediction.Column != "a" || !d.Prediction.Drifted || d.Column("a") != nil || d.Tested != 2 {
+		t.Errorf("prediction %+v, tested %d: want a tested apart from the features b and y, and drifted", d.Prediction, d.Tested)
+	}
+	opts = NewDriftOptions()
 	opts.Method = KS
 	opts.Columns = []string{"b"}
 	if _, err := Drift(t.Context(), ref, cur, opts); err == nil {

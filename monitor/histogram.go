@@ -27,12 +27,12 @@ func sturgesEdges(lo, hi float64, n int) []float64 {
 
 // histogram counts values into the bins of edges as np.histogram does:
 // [e_i, e_{i+1}) with the last bin closed, values outside ignored.
-func histogram(values, edges []float64) []float64 {
+func histogram(r runs, edges []float64) []float64 {
 	nb := len(edges) - 1
 	counts := make([]float64, nb)
 	lo, hi := edges[0], edges[nb]
 	norm := float64(nb) / (hi - lo)
-	for _, x := range values {
+	for i, x := range r.v {
 		if x < lo || x > hi {
 			continue
 		}
@@ -47,7 +47,7 @@ func histogram(values, edges []float64) []float64 {
 		} else if k+1 < nb && x >= edges[k+1] {
 			k++
 		}
-		counts[k]++
+		counts[k] += r.c[i]
 	}
 	return counts
 }

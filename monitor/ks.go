@@ -14,11 +14,18 @@ const ksExactMaxN = 10000
 // samples a and b (NaN-free): the largest distance between their empirical
 // CDFs and its p-value, as scipy.stats.ks_2samp(method="auto") computes them.
 func KS2Samp(a, b []float64) (stat, p float64, err error) {
-	n1, n2 := len(a), len(b)
+	if len(a) == 0 || len(b) == 0 {
+		return 0, 0, errors.New("ks: empty sample")
+	}
+	return ksTest(runsOf(a), runsOf(b))
+}
+
+// ksFromStatistic is the p-value of distance d between samples of n1 and
+// n2 values.
+func ksFromStatistic(d float64, n1, n2 int) (stat, p float64, err error) {
 	if n1 == 0 || n2 == 0 {
 		return 0, 0, errors.New("ks: empty sample")
 	}
-	d := ksStatistic(a, b)
 	if max(n1, n2) <= ksExactMaxN {
 		g := gcd(n1, n2)
 		lcm := int64(n1/g) * int64(n2)
@@ -42,23 +49,20 @@ func KS2Samp(a, b []float64) (stat, p float64, err error) {
 	return d, clamp01(kolmogorovSF(int(en), d)), nil
 }
 
-// ksStatistic walks both sorted samples once; ties advance together so the
-// distance is only read between distinct values.
-func ksStatistic(a, b []float64) float64 {
-	n1, n2 := float64(len(a)), float64(len(b))
-	var i, j int
-	var d float64
-	for i < len(a) && j < len(b) {
-		x := min(a[i], b[j])
-		for i < len(a) && a[i] == x {
-			i++
-		}
-		for j < len(b) && b[j] == x {
-			j++
-		}
-		d = max(d, math.Abs(float64(i)/n1-float64(j)/n2))
-	}
+// ksStatistic walks both samples' runs once; a tied value moves both CDFs
+// at once, so the distance is only read between distinct values.
+func ksStatistic(a, b runs) float64 {
+	var fa, fb, d float64
+	align(a, b, func(_, ca, cb float64) {
+		fa, fb = fa+ca, fb+cb
+		d = max(d, math.Abs(fa/a.n-fb/b.n))
+	})
 	return d
+}
+
+// ksTest is KS2Samp on runs.
+func ksTest(a, b runs) (stat, p float64, err error) {
+	return ksFromStatistic(ksStatistic(a, b), int(a.n), int(b.n))
 }
 
 // ksEqualSF is P(D ≥ h/n) for two samples of n each: the reflection formula

@@ -96,11 +96,11 @@ func (m Method) score(ref, cur *sample) (score, stat float64, err error) {
 	stat = math.NaN()
 	switch m {
 	case KS:
-		stat, score, err = KS2Samp(ref.sorted, cur.sorted)
+		stat, score, err = ksTest(ref.num, cur.num)
 	case CramerVonMises:
-		stat, score, err = CramerVonMises2Samp(ref.sorted, cur.sorted)
+		stat, score, err = cvmTest(ref.num, cur.num)
 	case WassersteinN:
-		stat = Wasserstein(ref.sorted, cur.sorted)
+		stat = wasserstein(ref.num, cur.num)
 		score = stat / max(ref.std(), 0.001)
 	case ChiSquareTest:
 		_, rc, cc := jointCounts(ref, cur)

@@ -4,7 +4,6 @@ import (
 	"cmp"
 	"math"
 	"slices"
-	"strconv"
 
 	"github.com/weir-ml/weir/ml/frame"
 )
@@ -20,51 +19,63 @@ const (
 )
 
 // sample is one column of one dataset, missing values dropped, in the form
-// the tests read: sorted values for a numerical column, counts per category
+// the tests read: runs of values for a numerical column, counts per category
 // for a categorical one.
 type sample struct {
 	kind   Kind
-	sorted []float64      // Numerical
+	num    runs           // Numerical
 	counts map[string]int // Categorical
 	n      int            // values present
 	rows   int            // rows including missing
 }
 
-// newSample reads column c as kind. Infinities count as missing, as in
-// Evidently, which replaces them by NaN before dropping NaN.
-func newSample(c frame.Column, kind Kind) *sample {
-	s := &sample{kind: kind, rows: c.Len()}
-	if kind == Categorical {
-		s.counts = categoryCounts(c)
-		for _, k := range s.counts {
-			s.n += k
-		}
+// asCategorical turns a numerical sample into categories named by the
+// values' text form, for numerical columns the options call categorical.
+func (s *sample) asCategorical() *sample {
+	if s.kind == Categorical {
 		return s
 	}
-	s.sorted = make([]float64, 0, c.Len())
+	out := &sample{kind: Categorical, counts: make(map[string]int, len(s.num.v)), n: s.n, rows: s.rows}
+	for i, v := range s.num.v {
+		out.counts[frame.FormatFloat(v)] += int(s.num.c[i])
+	}
+	return out
+}
+
+// addNumbers feeds a numerical column's present values to b and returns how
+// many it fed. Infinities count as missing, as in Evidently, which replaces
+// them by NaN before dropping NaN.
+func addNumbers(b *builder, c frame.Column) int {
+	n := 0
+	add := func(v float64) {
+		if !math.IsNaN(v) && !math.IsInf(v, 0) {
+			b.add(v)
+			n++
+		}
+	}
 	switch c := c.(type) {
 	case *frame.FloatColumn:
 		for _, v := range c.Values {
-			if !math.IsNaN(v) && !math.IsInf(v, 0) {
-				s.sorted = append(s.sorted, v)
+			add(v)
+		}
+	case *frame.IntColumn:
+		for i, v := range c.Values {
+			if c.Missing == nil || !c.Missing[i] {
+				add(float64(v))
 			}
 		}
 	default:
 		for i := range c.Len() {
-			if v := c.Float(i); !math.IsNaN(v) && !math.IsInf(v, 0) {
-				s.sorted = append(s.sorted, v)
-			}
+			add(c.Float(i))
 		}
 	}
-	slices.Sort(s.sorted)
-	s.n = len(s.sorted)
-	return s
+	return n
 }
 
-// categoryCounts counts a column's values by their text form; categorical
-// columns are counted by code first, without touching the strings per row.
-func categoryCounts(c frame.Column) map[string]int {
-	out := map[string]int{}
+// addCategories counts a column's values by their text form into counts;
+// categorical columns are counted by code first, without touching the
+// strings per row.
+func addCategories(counts map[string]int, c frame.Column) {
 	if cc, ok := c.(*frame.CategoricalColumn); ok {
 		byCode := make([]int, len(cc.Levels))
 		for _, code := range cc.Codes {
@@ -74,10 +85,10 @@ func categoryCounts(c frame.Column) map[string]int {
 		}
 		for code, k := range byCode {
 			if k > 0 {
-				out[cc.Levels[code]] += k
+				counts[cc.Levels[code]] += k
 			}
 		}
-		return out
+		return
 	}
 	for i := range c.Len() {
 		if c.IsMissing(i) {
@@ -86,9 +97,31 @@ func categoryCounts(c frame.Column) map[string]int {
 		if v := c.Float(i); math.IsInf(v, 0) {
 			continue
 		}
-		out[c.Text(i)]++
+		counts[c.Text(i)]++
 	}
+}
+
+// categoryCounts counts one column's categories.
+func categoryCounts(c frame.Column) map[string]int {
+	out := map[string]int{}
+	addCategories(out, c)
 	return out
+}
+
+// newSample reads a whole column as kind.
+func newSample(c frame.Column, kind Kind) *sample {
+	s := &sample{kind: kind, rows: c.Len()}
+	if kind == Categorical {
+		s.counts = categoryCounts(c)
+		for _, k := range s.counts {
+			s.n += k
+		}
+		return s
+	}
+	var b builder
+	s.n = addNumbers(&b, c)
+	s.num = b.done()
+	return s
 }
 
 // key is one distinct value: a number for numerical samples, a string for
@@ -102,29 +135,10 @@ type key struct {
 // with their counts in each sample, aligned.
 func jointCounts(ref, cur *sample) (keys []key, rc, cc []float64) {
 	if ref.kind == Numerical {
-		a, b := ref.sorted, cur.sorted
-		var i, j int
-		for i < len(a) || j < len(b) {
-			var x float64
-			switch {
-			case i == len(a):
-				x = b[j]
-			case j == len(b):
-				x = a[i]
-			default:
-				x = min(a[i], b[j])
-			}
-			i0, j0 := i, j
-			for i < len(a) && a[i] == x {
-				i++
-			}
-			for j < len(b) && b[j] == x {
-				j++
-			}
-			keys = append(keys, key{num: x, str: frame.FormatFloat(x)})
-			rc = append(rc, float64(i-i0))
-			cc = append(cc, float64(j-j0))
-		}
+		align(ref.num, cur.num, func(x, a, b float64) {
+			keys = append(keys, key{num: x})
+			rc, cc = append(rc, a), append(cc, b)
+		})
 		return keys, rc, cc
 	}
 	for k := range ref.counts {
@@ -148,13 +162,7 @@ func (s *sample) distinct() int {
 	if s.kind == Categorical {
 		return len(s.counts)
 	}
-	n := 0
-	for i, v := range s.sorted {
-		if i == 0 || v != s.sorted[i-1] {
-			n++
-		}
-	}
-	return n
+	return len(s.num.v)
 }
 
 // std is the population standard deviation (NumPy's default ddof=0).
@@ -162,22 +170,23 @@ func (s *sample) std() float64 {
 	if s.n == 0 {
 		return 0
 	}
+	r := s.num
 	var mean float64
-	for _, v := range s.sorted {
-		mean += v
+	for i, v := range r.v {
+		mean += v * r.c[i]
 	}
-	mean /= float64(s.n)
+	mean /= r.n
 	var ss float64
-	for _, v := range s.sorted {
+	for i, v := range r.v {
 		d := v - mean
-		ss += d * d
+		ss += d * d * r.c[i]
 	}
-	return math.Sqrt(ss / float64(s.n))
+	return math.Sqrt(ss / r.n)
 }
 
 func (k key) String() string {
 	if k.str != "" {
 		return k.str
 	}
-	return strconv.FormatFloat(k.num, 'g', -1, 64)
+	return frame.FormatFloat(k.num)
 }

@@ -108,16 +108,18 @@ func run(refPath, curPath, out string) error {
 		return fmt.Errorf("need -ref, -cur and -out (or -gen)")
 	}
 	t0 := time.Now()
-	ref, err := frame.ReadCSVFile(refPath, frame.CSVOptions{})
+	// Stream both files through collectors: only distinct values and
+	// category counts stay in memory, never the rows.
+	ref, err := collect(refPath)
 	if err != nil {
 		return err
 	}
-	cur, err := frame.ReadCSVFile(curPath, frame.CSVOptions{})
+	cur, err := collect(curPath)
 	if err != nil {
 		return err
 	}
 	t1 := time.Now()
-	d, err := monitor.Drift(context.Background(), ref, cur, monitor.NewDriftOptions())
+	d, err := monitor.DriftCollected(context.Background(), ref, cur, monitor.NewDriftOptions())
 	if err != nil {
 		return err
 	}
@@ -135,12 +137,39 @@ func run(refPath, curPath, out string) error {
 	}
 	t3 := time.Now()
 	return json.NewEncoder(os.Stdout).Encode(map[string]any{
-		"read_seconds":   t1.Sub(t0).Seconds(),
-		"drift_seconds":  t2.Sub(t1).Seconds(),
+		"read_seconds":  t1.Sub(t0).Seconds(), // reading and collecting, together
+		"drift_seconds": t2.Sub(t0).Seconds(), // reading included, as Evidently's figure
+
 		"report_seconds": t3.Sub(t2).Seconds(),
 		"drifted":        d.Drifted,
 		"columns":        len(d.Columns),
 	})
+}
+
+// collect reads a CSV file batch by batch into a collector.
+func collect(path string) (*monitor.Collector, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	r, err := frame.NewCSVReader(f, frame.CSVOptions{})
+	if err != nil {
+		return nil, err
+	}
+	c := monitor.NewCollector()
+	for {
+		batch, err := r.Next()
+		if err == io.EOF {
+			return c, nil
+		}
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", path, err)
+		}
+		if err := c.Add(batch); err != nil {
+			return nil, err
+		}
+	}
 }
 
 func writeFile(name string, write func(io.Writer) error) error {
