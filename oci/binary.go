@@ -11,6 +11,8 @@ import (
 	"path/filepath"
 	"runtime/debug"
 	"strings"
+
+	"github.com/weir-ml/weir"
 )
 
 // ModulePath is the Go module whose cmd/weir BuildBinary compiles.
@@ -92,33 +94,33 @@ var elfMachines = map[string]elf.Machine{
 func CheckBinary(path string, p Platform) (*debug.BuildInfo, error) {
 	f, err := elf.Open(path)
 	if err != nil {
-		return nil, fmt.Errorf("%s is not a Linux (ELF) executable: %v", path, err)
+		return nil, weir.Errorf(weir.ErrInvalidParameterValue, "%s is not a Linux (ELF) executable: %v", path, err)
 	}
 	defer f.Close()
 	if want, ok := elfMachines[p.Architecture]; ok && f.Machine != want {
-		return nil, fmt.Errorf("%s is built for %v, not %s", path, f.Machine, p)
+		return nil, weir.Errorf(weir.ErrInvalidParameterValue, "%s is built for %v, not %s", path, f.Machine, p)
 	}
 	for _, prog := range f.Progs {
 		if prog.Type == elf.PT_INTERP {
-			return nil, fmt.Errorf("%s is dynamically linked; build it with CGO_ENABLED=0", path)
+			return nil, weir.Errorf(weir.ErrInvalidParameterValue, "%s is dynamically linked; build it with CGO_ENABLED=0", path)
 		}
 	}
 	bi, err := buildinfo.ReadFile(path)
 	if err != nil {
-		return nil, fmt.Errorf("%s has no Go build information: %v", path, err)
+		return nil, weir.Errorf(weir.ErrInvalidParameterValue, "%s has no Go build information: %v", path, err)
 	}
 	settings := map[string]string{}
 	for _, s := range bi.Settings {
 		settings[s.Key] = s.Value
 	}
 	if settings["GOOS"] != "" && settings["GOOS"] != p.OS {
-		return nil, fmt.Errorf("%s is built for GOOS=%s, not %s", path, settings["GOOS"], p.OS)
+		return nil, weir.Errorf(weir.ErrInvalidParameterValue, "%s is built for GOOS=%s, not %s", path, settings["GOOS"], p.OS)
 	}
 	if settings["GOARCH"] != "" && settings["GOARCH"] != p.Architecture {
-		return nil, fmt.Errorf("%s is built for GOARCH=%s, not %s", path, settings["GOARCH"], p.Architecture)
+		return nil, weir.Errorf(weir.ErrInvalidParameterValue, "%s is built for GOARCH=%s, not %s", path, settings["GOARCH"], p.Architecture)
 	}
 	if settings["CGO_ENABLED"] == "1" {
-		return nil, fmt.Errorf("%s is built with CGO_ENABLED=1; build it with CGO_ENABLED=0", path)
+		return nil, weir.Errorf(weir.ErrInvalidParameterValue, "%s is built with CGO_ENABLED=1; build it with CGO_ENABLED=0", path)
 	}
 	return bi, nil
 }

@@ -9,6 +9,8 @@ import (
 	"sort"
 	"strings"
 	"time"
+
+	"github.com/weir-ml/weir"
 )
 
 // DockerfileSpec says what GenerateDockerfile writes.
@@ -31,7 +33,7 @@ type DockerfileSpec struct {
 // user database and /tmp. `docker build dir` needs nothing from the
 // network when Base is scratch. dir must be empty or not exist.
 func GenerateDockerfile(dir string, spec DockerfileSpec) (err error) {
-	defer wrap(&err, "generating Dockerfile in %s", dir)
+	defer weir.Wrap(&err, "oci: generating Dockerfile in %s", dir)
 	p := spec.Platform
 	if p.OS == "" {
 		p = DefaultPlatform
@@ -40,14 +42,14 @@ func GenerateDockerfile(dir string, spec DockerfileSpec) (err error) {
 		return err
 	}
 	if spec.Binary == "" {
-		return fmt.Errorf("no weir binary given")
+		return weir.Errorf(weir.ErrInvalidParameterValue, "no weir binary given")
 	}
 	bi, err := CheckBinary(spec.Binary, p)
 	if err != nil {
 		return err
 	}
 	if entries, err := os.ReadDir(dir); err == nil && len(entries) > 0 {
-		return fmt.Errorf("%s is not empty", dir)
+		return weir.Errorf(weir.ErrInvalidParameterValue, "%s is not empty; give an empty or new directory", dir)
 	}
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return err
@@ -101,7 +103,7 @@ func dockerfile(base string, scratch bool, labels map[string]string) (string, er
 		b.WriteString("COPY rootfs/ /\n")
 	} else {
 		if strings.ContainsAny(base, " \t\n\"'$") {
-			return "", fmt.Errorf("base image %q has characters an image reference cannot have", base)
+			return "", weir.Errorf(weir.ErrInvalidParameterValue, "base image %q has characters an image reference cannot have", base)
 		}
 		fmt.Fprintf(&b, "FROM %s\n", base)
 	}
@@ -152,7 +154,7 @@ func jsonArray(args []string) string {
 func dockerQuote(s string) (string, error) {
 	for _, r := range s {
 		if r < 0x20 || r == 0x7f {
-			return "", fmt.Errorf("label %q holds a control character, which a Dockerfile cannot carry", s)
+			return "", weir.Errorf(weir.ErrInvalidParameterValue, "label %q holds a control character, which a Dockerfile cannot carry", s)
 		}
 	}
 	r := strings.NewReplacer(`\`, `\\`, `"`, `\"`, `$`, `\$`)
@@ -194,6 +196,6 @@ func copyTree(dst, src string) error {
 		case d.Type().IsRegular():
 			return copyFile(target, p, 0o644)
 		}
-		return fmt.Errorf("%s is not a regular file or directory (%v); copy the real file into the model directory", p, d.Type())
+		return weir.Errorf(weir.ErrInvalidParameterValue, "%s is not a regular file or directory (%v); copy the real file into the model directory", p, d.Type())
 	})
 }

@@ -14,9 +14,11 @@ import (
 	"time"
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
+
 	"github.com/google/go-containerregistry/pkg/v1/empty"
 	"github.com/google/go-containerregistry/pkg/v1/mutate"
 	"github.com/google/go-containerregistry/pkg/v1/types"
+	"github.com/weir-ml/weir"
 )
 
 // Spec says what goes into an image.
@@ -73,7 +75,7 @@ func SourceDateEpoch(value string) (time.Time, error) {
 	}
 	n, err := strconv.ParseInt(strings.TrimSpace(value), 10, 64)
 	if err != nil || n < 0 {
-		return time.Time{}, fmt.Errorf("SOURCE_DATE_EPOCH=%q: want seconds since 1970 as a non-negative integer", value)
+		return time.Time{}, weir.Errorf(weir.ErrInvalidParameterValue, "SOURCE_DATE_EPOCH=%q: want seconds since 1970 as a non-negative integer", value)
 	}
 	return time.Unix(n, 0).UTC(), nil
 }
@@ -81,11 +83,7 @@ func SourceDateEpoch(value string) (time.Time, error) {
 // Build assembles the image that Spec describes. Nothing is written or
 // pushed; see WriteLayout, WriteTarball and Push.
 func Build(ctx context.Context, spec Spec) (img *Image, err error) {
-	defer func() {
-		if err != nil {
-			err = fmt.Errorf("oci: building image: %w", err)
-		}
-	}()
+	defer weir.Wrap(&err, "oci: building image")
 	p := spec.Platform
 	if p.OS == "" {
 		p = DefaultPlatform
@@ -99,7 +97,7 @@ func Build(ctx context.Context, spec Spec) (img *Image, err error) {
 		return nil, err
 	}
 	if spec.Binary == "" {
-		return nil, fmt.Errorf("no weir binary given")
+		return nil, weir.Errorf(weir.ErrInvalidParameterValue, "no weir binary given")
 	}
 	bi, err := CheckBinary(spec.Binary, p)
 	if err != nil {
@@ -161,17 +159,17 @@ func Build(ctx context.Context, spec Spec) (img *Image, err error) {
 
 func checkModelDir(dir string) error {
 	if dir == "" {
-		return fmt.Errorf("no model directory given")
+		return weir.Errorf(weir.ErrInvalidParameterValue, "no model directory given")
 	}
 	st, err := os.Stat(dir)
 	if err != nil {
-		return fmt.Errorf("model directory: %w", err)
+		return weir.Errorf(weir.ErrResourceDoesNotExist, "model directory %s: %v", dir, err)
 	}
 	if !st.IsDir() {
-		return fmt.Errorf("model %s is a file, not a model directory", dir)
+		return weir.Errorf(weir.ErrInvalidParameterValue, "model %s is a file, not a model directory", dir)
 	}
 	if _, err := os.Stat(filepath.Join(dir, "MLmodel")); err != nil {
-		return fmt.Errorf("%s has no MLmodel file: not a model directory", dir)
+		return weir.Errorf(weir.ErrInvalidParameterValue, "%s has no MLmodel file: not a model directory", dir)
 	}
 	return nil
 }
@@ -264,7 +262,7 @@ func computeLabels(m ModelInfo, revision string, created time.Time) map[string]s
 // environment and labels that Weir does not set.
 func configure(cfg *v1.ConfigFile, p Platform, created time.Time, labels map[string]string, scratch bool) error {
 	if !scratch && cfg.OS != "" && (cfg.OS != p.OS || cfg.Architecture != p.Architecture) {
-		return fmt.Errorf("base image is %s/%s, not %s", cfg.OS, cfg.Architecture, p)
+		return weir.Errorf(weir.ErrInvalidParameterValue, "base image is %s/%s, not %s", cfg.OS, cfg.Architecture, p)
 	}
 	cfg.OS, cfg.Architecture, cfg.Variant = p.OS, p.Architecture, p.Variant
 	cfg.Created = v1.Time{Time: created}

@@ -13,6 +13,8 @@ import (
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/google/go-containerregistry/pkg/v1/types"
+
+	"github.com/weir-ml/weir"
 )
 
 func TestBuildIsReproducible(t *testing.T) {
@@ -255,7 +257,7 @@ func TestBuildRejects(t *testing.T) {
 		wantErr string
 	}{
 		{"no model", Spec{Binary: bin}, "no model directory"},
-		{"missing model", Spec{Binary: bin, ModelDir: filepath.Join(good, "nope")}, "no such file"},
+		{"missing model", Spec{Binary: bin, ModelDir: filepath.Join(good, "nope")}, "RESOURCE_DOES_NOT_EXIST"},
 		{"no MLmodel", Spec{Binary: bin, ModelDir: noMLmodel}, "no MLmodel file"},
 		{"symlink in model", Spec{Binary: bin, ModelDir: withLink}, "not a regular file"},
 		{"no binary", Spec{ModelDir: good}, "no weir binary"},
@@ -267,6 +269,10 @@ func TestBuildRejects(t *testing.T) {
 			_, err := Build(context.Background(), tc.spec)
 			if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
 				t.Errorf("got error %v, want one containing %q", err, tc.wantErr)
+			}
+			// The caller's mistakes carry a weir code, so the CLI exits 2.
+			if code := weir.ErrorCode(err); code == weir.ErrInternal {
+				t.Errorf("error %v has no weir code", err)
 			}
 		})
 	}

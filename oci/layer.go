@@ -17,6 +17,8 @@ import (
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/google/go-containerregistry/pkg/v1/tarball"
 	"github.com/google/go-containerregistry/pkg/v1/types"
+
+	"github.com/weir-ml/weir"
 )
 
 // gzipLevel is fixed: the compressed bytes, and so the layer digest, depend
@@ -102,7 +104,7 @@ func (b *layerBuilder) addTree(dest, src string) error {
 		case d.Type().IsRegular():
 			b.addFile(name, 0o444, p)
 		default:
-			return fmt.Errorf("%s is not a regular file or directory (%v); copy the real file into the model directory", p, d.Type())
+			return weir.Errorf(weir.ErrInvalidParameterValue, "%s is not a regular file or directory (%v); copy the real file into the model directory", p, d.Type())
 		}
 		return nil
 	})

@@ -3,7 +3,6 @@ package oci
 import (
 	"bytes"
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -18,6 +17,8 @@ import (
 	"github.com/google/go-containerregistry/pkg/v1/match"
 	"github.com/google/go-containerregistry/pkg/v1/remote"
 	"github.com/google/go-containerregistry/pkg/v1/tarball"
+
+	"github.com/weir-ml/weir"
 )
 
 // SBOMFile is the name of the SPDX document WriteLayout writes into the
@@ -34,11 +35,11 @@ func bytesReader(b []byte) io.Reader { return bytes.NewReader(b) }
 // dir/sbom.spdx.json. refName (e.g. "bank:1") tags the image in
 // index.json; an image already tagged refName there is replaced.
 func WriteLayout(dir, refName string, img *Image) (err error) {
-	defer wrap(&err, "writing OCI layout %s", dir)
+	defer weir.Wrap(&err, "oci: writing OCI layout %s", dir)
 	p, err := layout.FromPath(dir)
 	if err != nil {
 		if entries, rerr := os.ReadDir(dir); rerr == nil && len(entries) > 0 {
-			return fmt.Errorf("%s exists and is not an OCI layout; give an empty or new directory", dir)
+			return weir.Errorf(weir.ErrInvalidParameterValue, "%s exists and is not an OCI layout; give an empty or new directory", dir)
 		}
 		if p, err = layout.Write(dir, empty.Index); err != nil {
 			return err
@@ -70,10 +71,10 @@ func WriteLayout(dir, refName string, img *Image) (err error) {
 // WriteTarball writes the image to path in the format `docker load` reads,
 // tagged tag (e.g. "bank:1"). The tarball cannot hold the SBOM artifact.
 func WriteTarball(path, tag string, img *Image) (err error) {
-	defer wrap(&err, "writing image tarball %s", path)
+	defer weir.Wrap(&err, "oci: writing image tarball %s", path)
 	t, err := name.NewTag(tag)
 	if err != nil {
-		return err
+		return weir.Errorf(weir.ErrInvalidParameterValue, "image tag %q: %v", tag, err)
 	}
 	return tarball.WriteToFile(path, t, img.Image)
 }
@@ -112,7 +113,11 @@ func (r Registry) parse(ref string) (name.Reference, error) {
 	if r.Insecure {
 		opts = append(opts, name.Insecure)
 	}
-	return name.ParseReference(ref, opts...)
+	parsed, err := name.ParseReference(ref, opts...)
+	if err != nil {
+		return nil, weir.Errorf(weir.ErrInvalidParameterValue, "image reference %q: %v", ref, err)
+	}
+	return parsed, nil
 }
 
 // Push uploads the image to ref (e.g. registry.example.com/team/bank:1),
@@ -120,7 +125,7 @@ func (r Registry) parse(ref string) (name.Reference, error) {
 // Registries without the referrers API get the referrers tag
 // sha256-<digest> listing the artifact instead.
 func (r Registry) Push(ctx context.Context, ref string, img *Image) (d name.Digest, err error) {
-	defer wrap(&err, "pushing %s", ref)
+	defer weir.Wrap(&err, "oci: pushing %s", ref)
 	tag, err := r.parse(ref)
 	if err != nil {
 		return name.Digest{}, err
@@ -149,7 +154,7 @@ func (r Registry) Push(ctx context.Context, ref string, img *Image) (d name.Dige
 
 // Pull fetches the image ref for platform p (choosing from an index).
 func (r Registry) Pull(ctx context.Context, ref string, p Platform) (img v1.Image, err error) {
-	defer wrap(&err, "pulling %s", ref)
+	defer weir.Wrap(&err, "oci: pulling %s", ref)
 	parsed, err := r.parse(ref)
 	if err != nil {
 		return nil, err
@@ -167,11 +172,4 @@ func (r Registry) Referrers(ctx context.Context, d name.Digest) (v1.ImageIndex, 
 		}
 	}
 	return remote.Referrers(d, r.options(ctx)...)
-}
-
-// wrap prefixes a non-nil error with what was being done, once.
-func wrap(err *error, format string, args ...any) {
-	if *err != nil && !errors.Is(*err, context.Canceled) {
-		*err = fmt.Errorf("oci: "+format+": %w", append(args, *err)...)
-	}
 }

@@ -1,10 +1,11 @@
 package oci
 
 import (
-	"fmt"
 	"strings"
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
+
+	"github.com/weir-ml/weir"
 )
 
 // Platform is an image's operating system and architecture.
@@ -22,13 +23,13 @@ func ParsePlatform(s string) (Platform, error) {
 	}
 	parts := strings.Split(s, "/")
 	if len(parts) < 2 || len(parts) > 3 || parts[1] == "" {
-		return Platform{}, fmt.Errorf("platform %q: want linux/<arch>[/<variant>], e.g. linux/amd64", s)
+		return Platform{}, weir.Errorf(weir.ErrInvalidParameterValue, "platform %q: want linux/<arch>[/<variant>], e.g. linux/amd64", s)
 	}
 	if parts[0] != "linux" {
-		return Platform{}, fmt.Errorf("platform %q: only linux images can be built", s)
+		return Platform{}, weir.Errorf(weir.ErrInvalidParameterValue, "platform %q: only linux images can be built", s)
 	}
 	if _, ok := elfMachines[parts[1]]; !ok {
-		return Platform{}, fmt.Errorf("platform %q: unknown architecture %q", s, parts[1])
+		return Platform{}, weir.Errorf(weir.ErrInvalidParameterValue, "platform %q: unknown architecture %q", s, parts[1])
 	}
 	p := Platform{OS: parts[0], Architecture: parts[1]}
 	if len(parts) == 3 {
