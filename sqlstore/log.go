@@ -35,6 +35,7 @@ func (s *TrackingService) LogParam(ctx context.Context, runID string, p tracking
 	if err := tracking.ValidateRunID(runID); err != nil {
 		return err
 	}
+	p.Value = tracking.TruncateValue(p.Value, tracking.MaxParamValueLength)
 	if err := tracking.ValidateParam(p); err != nil {
 		return err
 	}
@@ -66,6 +67,7 @@ func (s *TrackingService) SetTag(ctx context.Context, runID string, t tracking.T
 	if err := tracking.ValidateRunID(runID); err != nil {
 		return err
 	}
+	t.Value = tracking.TruncateValue(t.Value, tracking.MaxTagValueLength)
 	if err := tracking.ValidateTag(t); err != nil {
 		return err
 	}
@@ -109,6 +111,7 @@ func (s *TrackingService) LogBatch(ctx context.Context, runID string, metrics []
 	if err := tracking.ValidateRunID(runID); err != nil {
 		return err
 	}
+	params, tags = truncateParams(params), truncateTags(tags)
 	if err := tracking.ValidateBatch(metrics, params, tags); err != nil {
 		return err
 	}
@@ -125,6 +128,42 @@ func (s *TrackingService) LogBatch(ctx context.Context, runID string, metrics []
 		}
 		return putTags(ctx, tx, runID, tags)
 	})
+}
+
+// truncateParams returns params with values cut to MaxParamValueLength.
+// MLflow's server truncates over-long param values rather than rejecting
+// them (MLFLOW_TRUNCATE_LONG_VALUES defaults to true), and clients such as
+// autologging rely on it. The caller's slice is left as it was.
+func truncateParams(params []tracking.Param) []tracking.Param {
+	out, copied := params, false
+	for i, p := range params {
+		v := tracking.TruncateValue(p.Value, tracking.MaxParamValueLength)
+		if v == p.Value {
+			continue
+		}
+		if !copied {
+			out, copied = append([]tracking.Param(nil), params...), true
+		}
+		out[i].Value = v
+	}
+	return out
+}
+
+// truncateTags returns run tags with values cut to MaxTagValueLength, as
+// MLflow's server does; the caller's slice is left as it was.
+func truncateTags(tags []tracking.Tag) []tracking.Tag {
+	out, copied := tags, false
+	for i, t := range tags {
+		v := tracking.TruncateValue(t.Value, tracking.MaxTagValueLength)
+		if v == t.Value {
+			continue
+		}
+		if !copied {
+			out, copied = append([]tracking.Tag(nil), tags...), true
+		}
+		out[i].Value = v
+	}
+	return out
 }
 
 // logParams inserts the params that are new, and refuses the whole batch when

@@ -24,7 +24,10 @@ func (s *TrackingService) CreateRun(ctx context.Context, c tracking.RunCreate) (
 	if err := tracking.ValidateExperimentID(c.ExperimentID); err != nil {
 		return nil, err
 	}
-	tags := append([]tracking.Tag(nil), c.Tags...)
+	// Over-long values are cut as set-tag cuts them: MLflow's SQL store does
+	// not check create-run tags at all, so rejecting them would refuse what
+	// MLflow accepts.
+	tags := append([]tracking.Tag(nil), truncateTags(c.Tags)...)
 	tagName, hasTagName := "", false
 	for _, t := range tags {
 		if err := tracking.ValidateTag(t); err != nil {
