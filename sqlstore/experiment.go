@@ -274,12 +274,14 @@ func (s *TrackingService) DeleteExperimentTag(ctx context.Context, id, key strin
 	})
 }
 
-// parseExperimentID turns a wire experiment ID into the integer key; an ID
-// that is not an integer names no experiment.
+// parseExperimentID turns a wire experiment ID into the integer key. MLflow's
+// SQL store parses IDs before it looks them up, so an ID that is not an
+// integer is a bad argument rather than a missing experiment.
 func parseExperimentID(id string) (int64, error) {
 	eid, err := strconv.ParseInt(id, 10, 64)
 	if err != nil {
-		return 0, noExperiment(id)
+		return 0, weir.Errorf(weir.ErrInvalidParameterValue,
+			"Invalid experiment ID '%s'. Experiment ID must be a valid integer.", id)
 	}
 	return eid, nil
 }

@@ -64,12 +64,16 @@ func testCreateExperiment(t *testing.T, newSvc newServiceFunc) {
 			}
 		})
 	}
-	for _, id := range []string{"99", "abc"} {
-		_, err := svc.GetExperiment(ctx, id)
-		wantCode(t, err, weir.ErrResourceDoesNotExist)
-		if got, want := weir.ErrorMessage(err), "No Experiment with id="+id+" exists"; got != want {
-			t.Errorf("message = %q, want %q", got, want)
-		}
+	_, err = svc.GetExperiment(ctx, "99")
+	wantCode(t, err, weir.ErrResourceDoesNotExist)
+	if got, want := weir.ErrorMessage(err), "No Experiment with id=99 exists"; got != want {
+		t.Errorf("message = %q, want %q", got, want)
+	}
+	// MLflow parses IDs before looking them up: a non-integer is a bad argument.
+	_, err = svc.GetExperiment(ctx, "abc")
+	wantCode(t, err, weir.ErrInvalidParameterValue)
+	if got, want := weir.ErrorMessage(err), "Invalid experiment ID 'abc'. Experiment ID must be a valid integer."; got != want {
+		t.Errorf("message = %q, want %q", got, want)
 	}
 	_, err = svc.GetExperiment(ctx, "-bad")
 	wantCode(t, err, weir.ErrInvalidParameterValue)

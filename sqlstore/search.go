@@ -4,7 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
-	"strconv"
 	"strings"
 
 	weir "github.com/weir-ml/weir"
@@ -89,9 +88,11 @@ func (s *TrackingService) SearchRuns(ctx context.Context, rs tracking.RunSearch)
 	}
 	var expIDs []any
 	for _, id := range rs.ExperimentIDs {
-		if eid, err := strconv.ParseInt(id, 10, 64); err == nil {
-			expIDs = append(expIDs, eid)
+		eid, err := parseExperimentID(id)
+		if err != nil {
+			return nil, "", err
 		}
+		expIDs = append(expIDs, eid)
 	}
 	if len(expIDs) == 0 {
 		return []*tracking.Run{}, "", nil
