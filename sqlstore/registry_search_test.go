@@ -131,7 +131,11 @@ func testSearchModelVersions(t *testing.T, f *fixture) {
 	}
 	mustCreateVersion(t, f, "b") // b/2
 	mustCreateModel(t, f, "p", registry.Tag{Key: promptTag, Value: "true"})
-	mustCreateVersion(t, f, "p", registry.Tag{Key: promptTag, Value: "true"})
+	// A prompt version's source is MLflow's placeholder: it has no files.
+	if _, err := f.reg.CreateModelVersion(ctx, registry.VersionCreate{Name: "p", Source: "dummy-source",
+		Tags: []registry.Tag{{Key: promptTag, Value: "true"}}}); err != nil {
+		t.Fatal(err) // p/1
+	}
 	if _, err := f.reg.UpdateModelVersion(ctx, "a", "1", "touch"); err != nil {
 		t.Fatal(err) // a/1 is the last updated
 	}

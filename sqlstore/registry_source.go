@@ -33,6 +33,13 @@ type versionSource struct {
 // name, which GetModelVersionDownloadURI returns.
 func resolveSource(ctx context.Context, tx *txn, c registry.VersionCreate) (versionSource, error) {
 	src := versionSource{location: c.Source, runID: c.RunID, modelID: c.ModelID}
+	if isPromptVersion(c.Tags) {
+		if !promptSources[c.Source] {
+			return src, weir.Errorf(weir.ErrInvalidParameterValue,
+				"Invalid prompt source: '%s'. Prompt sources must use an MLflow placeholder.", c.Source)
+		}
+		return src, resolveSourceModel(ctx, tx, c.Source, &src)
+	}
 	if hasTraversal(c.Source) {
 		return src, weir.Errorf(weir.ErrInvalidParameterValue,
 			"Invalid model version source: '%s'. If supplying a source as an http, https, local file path, ftp, objectstore, or mlflow-artifacts uri, an absolute path must be provided without relative path references present. Please provide an absolute path.",
@@ -55,16 +62,41 @@ func resolveSource(ctx context.Context, tx *txn, c registry.VersionCreate) (vers
 	if err != nil {
 		return src, err
 	}
-	if src.modelID != "" {
-		m, err := loggedModelRef(ctx, tx, src.modelID)
-		if err != nil || m == nil {
-			return src, orBadSource(err, c.Source, "model_id")
-		}
-		if src.runID == "" {
-			src.runID = m.sourceRunID
+	return src, resolveSourceModel(ctx, tx, c.Source, &src)
+}
+
+// resolveSourceModel checks that the logged model a version names exists,
+// and takes the version's run from it when none was given.
+func resolveSourceModel(ctx context.Context, tx *txn, source string, src *versionSource) error {
+	if src.modelID == "" {
+		return nil
+	}
+	m, err := loggedModelRef(ctx, tx, src.modelID)
+	if err != nil || m == nil {
+		return orBadSource(err, source, "model_id")
+	}
+	if src.runID == "" {
+		src.runID = m.sourceRunID
+	}
+	return nil
+}
+
+// promptSources are the placeholders MLflow's own clients (the Python
+// client and the UI) send as a prompt version's source: a prompt has no
+// files, and MLflow's server accepts no other source for one.
+var promptSources = map[string]bool{"dummy-source": true, "prompt-template": true}
+
+// isPromptVersion reports whether a new version's tags make it a prompt's:
+// the last value of the prompt tag wins, compared without case, as MLflow's
+// handler reads it.
+func isPromptVersion(tags []registry.Tag) bool {
+	prompt := false
+	for _, t := range tags {
+		if t.Key == promptTag {
+			prompt = strings.EqualFold(t.Value, "true")
 		}
 	}
-	return src, nil
+	return prompt
 }
 
 // hasTraversal reports whether source, unescaped until it stops changing,

@@ -75,6 +75,11 @@ func testVersionSource(t *testing.T, f *fixture) {
 		{"registered stage", registry.VersionCreate{Source: "models:/src/None"}, "", "s3://bucket/src", "", "", false},
 		{"registered missing version", registry.VersionCreate{Source: "models:/src/7"}, weir.ErrResourceDoesNotExist, "", "", "", false},
 		{"models URI with host", registry.VersionCreate{Source: "models://other/src/1"}, weir.ErrInvalidParameterValue, "", "", "", false},
+		// A prompt version has no files: MLflow accepts only its own placeholders as its source.
+		{"prompt placeholder", registry.VersionCreate{Source: "dummy-source", Tags: []registry.Tag{{Key: promptTag, Value: "true"}}}, "", "dummy-source", "", "", false},
+		{"prompt store placeholder", registry.VersionCreate{Source: "prompt-template", Tags: []registry.Tag{{Key: promptTag, Value: "TRUE"}}}, "", "prompt-template", "", "", false},
+		{"prompt other source", registry.VersionCreate{Source: "s3://bucket/p", Tags: []registry.Tag{{Key: promptTag, Value: "true"}}}, weir.ErrInvalidParameterValue, "", "", "", false},
+		{"prompt tag false", registry.VersionCreate{Source: "dummy-source", Tags: []registry.Tag{{Key: promptTag, Value: "true"}, {Key: promptTag, Value: "false"}}}, weir.ErrInvalidParameterValue, "", "", "", false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
