@@ -3,6 +3,7 @@ package serve
 import (
 	"errors"
 	"net/http"
+	"strconv"
 
 	"github.com/weir-ml/weir"
 )
@@ -13,16 +14,22 @@ func writeMLflowError(w http.ResponseWriter, status int, code, msg string) {
 	b = append(b, `,"message":`...)
 	b = appendString(b, msg)
 	b = append(b, '}')
-	w.Header().Set("Content-Type", "application/json")
-	w.WriteHeader(status)
-	w.Write(b)
+	writeBody(w, status, b)
 }
 
 // writeOIPError answers in the Open Inference Protocol's error JSON.
 func writeOIPError(w http.ResponseWriter, status int, msg string) {
 	b := append([]byte(`{"error":`), appendString(nil, msg)...)
 	b = append(b, '}')
-	w.Header().Set("Content-Type", "application/json")
+	writeBody(w, status, b)
+}
+
+// writeBody writes a JSON answer with its length, so that a client has the
+// whole answer even while the handler is still running (a timeout's 504).
+func writeBody(w http.ResponseWriter, status int, b []byte) {
+	h := w.Header()
+	h.Set("Content-Type", "application/json")
+	h.Set("Content-Length", strconv.Itoa(len(b)))
 	w.WriteHeader(status)
 	w.Write(b)
 }

@@ -14,15 +14,8 @@ import (
 	"github.com/weir-ml/weir"
 )
 
-// work turns a request body into a response body with model m. It runs on
-// its own goroutine so that the request timeout can answer 504 while a slow
-// model is still busy.
+// work turns a request body into a response body with model m.
 type work func(m *served, body []byte, requestID string) ([]byte, error)
-
-type result struct {
-	body []byte
-	err  error
-}
 
 var bodyPool = sync.Pool{New: func() any { return new(bytes.Buffer) }}
 
@@ -62,33 +55,70 @@ func (s *Server) score(w http.ResponseWriter, r *http.Request, oip bool, fn work
 		return
 	}
 	m := s.current.Load()
-	done := make(chan result, 1)
-	go func() {
-		b, err := fn(m, buf.Bytes(), id)
-		bodyPool.Put(buf)
-		done <- result{b, err}
-	}()
-	timer := time.NewTimer(time.Until(deadline))
-	defer timer.Stop()
-	select {
-	case res := <-done:
-		if res.err != nil {
-			f, internal := classify(res.err)
-			if internal {
-				s.Logger.Error("scoring failed", "request_id", id, "model", m.Name, "version", m.Version, "err", res.err)
-			}
-			fail(f)
-			return
+	// fn runs on this goroutine (a hand-off to another one costs more than
+	// scoring a row); if the deadline passes first, the timer answers 504
+	// and this goroutine drops fn's answer when it comes.
+	var g answerGuard
+	timer := time.AfterFunc(time.Until(deadline), func() {
+		if g.claim() {
+			s.Metrics.timeouts.Add(1)
+			// The connection stays busy until fn returns; a client must
+			// not send its next request on it.
+			w.Header().Set("Connection", "close")
+			fail(failure{http.StatusGatewayTimeout, weir.ErrDeadlineExceeded, msgTimeout})
+			_ = http.NewResponseController(w).Flush()
+			g.release()
 		}
-		w.Header().Set("Content-Type", "application/json")
-		w.Header().Set("Content-Length", strconv.Itoa(len(res.body)))
-		w.Write(res.body)
-	case <-timer.C:
-		s.Metrics.timeouts.Add(1)
-		fail(failure{http.StatusGatewayTimeout, weir.ErrDeadlineExceeded, msgTimeout})
-	case <-r.Context().Done():
-		// The client went away; nobody reads an answer.
+	})
+	b, err := fn(m, buf.Bytes(), id)
+	bodyPool.Put(buf)
+	timer.Stop()
+	if !g.claim() {
+		g.wait() // the 504 is being written; w must outlive it
+		return
 	}
+	if err != nil {
+		f, internal := classify(err)
+		if internal {
+			s.Logger.Error("scoring failed", "request_id", id, "model", m.Name, "version", m.Version, "err", err)
+		}
+		fail(f)
+		return
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Content-Length", strconv.Itoa(len(b)))
+	w.Write(b)
+}
+
+// answerGuard lets exactly one of the handler and its timeout timer write
+// the response.
+type answerGuard struct {
+	mu      sync.Mutex
+	claimed bool
+	written chan struct{}
+}
+
+// claim reports whether the caller may answer; only the first caller may.
+func (g *answerGuard) claim() bool {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if g.claimed {
+		return false
+	}
+	g.claimed = true
+	g.written = make(chan struct{})
+	return true
+}
+
+// release says the claimer has finished writing.
+func (g *answerGuard) release() { close(g.written) }
+
+// wait waits until the claimer has finished writing.
+func (g *answerGuard) wait() {
+	g.mu.Lock()
+	ch := g.written
+	g.mu.Unlock()
+	<-ch
 }
 
 // acquire takes a scoring slot. When all are busy the request queues if

@@ -201,15 +201,27 @@ func TestTimeout(t *testing.T) {
 		<-release
 		return agePredict(rows, out)
 	}
-	s := mustServer(t, &Loaded{Model: m, Name: "bank", Version: "1"}, func(s *Server) { s.RequestTimeout = 20 * time.Millisecond })
+	// A real server: the 504 must reach the client while the model is
+	// still busy, not when it finishes.
+	s := mustOpen(t, &Loaded{Model: m, Name: "bank", Version: "1"}, func(s *Server) { s.RequestTimeout = 50 * time.Millisecond })
+	defer s.Close()
 	defer close(release)
-	got := do(t, s.Handler(), "POST", "/invocations", "application/json", `{"instances": [[30, "x", 1]]}`)
-	if got.code != 504 || !strings.Contains(got.body, "Request processing time exceeded limit") {
-		t.Errorf("got %d %s, want 504", got.code, got.body)
+	code, body, err := post(s.URL(), `{"instances": [[30, "x", 1]]}`)
+	if err != nil || code != 504 || !strings.Contains(body, "Request processing time exceeded limit") || !strings.Contains(body, "DEADLINE_EXCEEDED") {
+		t.Errorf("got %d %s %v, want 504", code, body, err)
 	}
-	got = do(t, s.Handler(), "POST", "/v2/models/bank/infer", "application/json", `{"inputs": [{"name": "age", "shape": [1], "datatype": "INT64", "data": [1]}, {"name": "job", "shape": [1], "datatype": "BYTES", "data": ["x"]}]}`)
-	if got.code != 504 || !strings.HasPrefix(got.body, `{"error":`) {
-		t.Errorf("OIP got %d %s, want 504 {\"error\": ...}", got.code, got.body)
+	resp, err := http.Post(s.URL()+"/v2/models/bank/infer", "application/json", strings.NewReader(
+		`{"inputs": [{"name": "age", "shape": [1], "datatype": "INT64", "data": [1]}, {"name": "job", "shape": [1], "datatype": "BYTES", "data": ["x"]}]}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != 504 || !strings.HasPrefix(string(b), `{"error":`) {
+		t.Errorf("OIP got %d %s, want 504 {\"error\": ...}", resp.StatusCode, b)
+	}
+	if n := s.Metrics.timeouts.Load(); n != 2 {
+		t.Errorf("timeouts = %d, want 2", n)
 	}
 }
 
