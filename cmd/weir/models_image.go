@@ -89,8 +89,15 @@ func (f *imageFlags) resolveModel(ctx context.Context, tmp string) (string, oci.
 			info.RunID, info.ModelID = file.RunID, file.ModelID
 		}
 	}
-	if info.Name == "" && uriScheme(f.Model) == "" {
-		info.Name = filepath.Base(dir)
+	if info.Name == "" {
+		switch uriScheme(f.Model) {
+		case "":
+			info.Name = filepath.Base(dir)
+		case "runs": // runs:/<run_id>/<path>: the path's last segment names the model
+			if _, p, ok := strings.Cut(strings.TrimLeft(strings.TrimPrefix(f.Model, "runs:"), "/"), "/"); ok && strings.Trim(p, "/") != "" {
+				info.Name = filepath.Base(strings.Trim(p, "/"))
+			}
+		}
 	}
 	if f.ModelName != "" {
 		info.Name = f.ModelName

@@ -11,7 +11,6 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -22,6 +21,9 @@ import (
 	"github.com/weir-ml/weir/ml/predictor"
 	"github.com/weir-ml/weir/mlmodel"
 	"github.com/weir-ml/weir/oci"
+	"github.com/weir-ml/weir/registry"
+	"github.com/weir-ml/weir/sqlstore"
+	"github.com/weir-ml/weir/tracking"
 )
 
 // imageCLI mounts the image commands as the lead mounts them under
@@ -89,43 +91,26 @@ func mustImageModel(t *testing.T) string {
 	return dir
 }
 
-var staticWeir struct {
-	once sync.Once
-	path string
-	err  error
-}
-
 // mustStaticWeir returns a static linux/amd64 weir binary: the one named by
 // WEIR_TEST_IMAGE_BINARY (CI builds it once), else one built from this
-// source tree, as build-image does by default.
+// source tree into a test directory, as build-image does by default.
 func mustStaticWeir(t *testing.T) string {
 	t.Helper()
-	staticWeir.once.Do(func() {
-		if p := os.Getenv("WEIR_TEST_IMAGE_BINARY"); p != "" {
-			staticWeir.path = p
-			return
-		}
-		if _, err := exec.LookPath("go"); err != nil {
-			staticWeir.err = err
-			return
-		}
-		dir, err := os.MkdirTemp("", "weir-image-test-")
-		if err != nil {
-			staticWeir.err = err
-			return
-		}
-		out := filepath.Join(dir, "weir")
-		ctx, cancel := context.WithTimeout(context.Background(), 8*time.Minute)
-		defer cancel()
-		start := time.Now()
-		staticWeir.err = oci.BuildBinary(ctx, "go", oci.FindSource("."), oci.DefaultPlatform, out)
-		t.Logf("built a static weir in %s", time.Since(start).Round(time.Second))
-		staticWeir.path = out
-	})
-	if staticWeir.err != nil {
-		t.Skipf("no static weir binary (set WEIR_TEST_IMAGE_BINARY or install Go): %v", staticWeir.err)
+	if p := os.Getenv("WEIR_TEST_IMAGE_BINARY"); p != "" {
+		return p
 	}
-	return staticWeir.path
+	if _, err := exec.LookPath("go"); err != nil {
+		t.Skipf("no static weir binary: set WEIR_TEST_IMAGE_BINARY or install Go (%v)", err)
+	}
+	out := filepath.Join(t.TempDir(), "weir")
+	ctx, cancel := context.WithTimeout(context.Background(), 8*time.Minute)
+	defer cancel()
+	start := time.Now()
+	if err := oci.BuildBinary(ctx, "go", oci.FindSource("."), oci.DefaultPlatform, out); err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("built a static weir in %s", time.Since(start).Round(time.Second))
+	return out
 }
 
 // mustTinyStatic builds a tiny static Go program: a binary that passes
@@ -336,5 +321,81 @@ func TestBuildImagePush(t *testing.T) {
 	}
 	if got := cfg.Config.Labels[oci.LabelModelRunID]; got != "0123abcd" {
 		t.Errorf("pulled run id label: got %q, want 0123abcd", got)
+	}
+}
+
+// TestBuildImageFromRegistryURI resolves models:/ URIs through a local
+// store and labels the image with the registered name and version.
+func TestBuildImageFromRegistryURI(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	store := "sqlite:///" + filepath.Join(dir, "weir.db")
+	db := sqlstore.NewDB(store)
+	if err := db.Open(ctx); err != nil {
+		t.Fatal(err)
+	}
+	// MLflow accepts a local version source only inside its run's
+	// artifacts, so the model is saved there.
+	tr := sqlstore.NewTrackingService(db)
+	exp, err := tr.CreateExperiment(ctx, "images", filepath.Join(dir, "artifacts"), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	run, err := tr.CreateRun(ctx, tracking.RunCreate{ExperimentID: exp})
+	if err != nil {
+		t.Fatal(err)
+	}
+	model := strings.TrimPrefix(run.Info.ArtifactURI, "file://") + "/model"
+	if err := os.MkdirAll(filepath.Dir(model), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Rename(mustImageModel(t), model); err != nil {
+		t.Fatal(err)
+	}
+	reg := sqlstore.NewRegistryService(db)
+	if _, err := reg.CreateRegisteredModel(ctx, "bank", "", nil); err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; i < 2; i++ {
+		if _, err := reg.CreateModelVersion(ctx, registry.VersionCreate{Name: "bank", Source: model, RunID: run.Info.RunID}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := reg.SetRegisteredModelAlias(ctx, "bank", "champion", "1"); err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+
+	tests := []struct {
+		uri, wantVersion string
+	}{
+		{"models:/bank/2", "2"},
+		{"models:/bank@champion", "1"},
+		{"models:/bank/latest", "2"},
+	}
+	bin := mustTinyStatic(t)
+	for _, tc := range tests {
+		t.Run(tc.uri, func(t *testing.T) {
+			layout := filepath.Join(t.TempDir(), "layout")
+			out, stderr, err := runImageCmd(t, ctx, nil, "build-image", "-m", tc.uri, "--tracking-uri", store,
+				"-t", "bank:x", "--weir-binary", bin, "--oci-layout", layout, "-o", "json")
+			if err != nil {
+				t.Fatalf("build-image: %v\n%s", err, stderr)
+			}
+			var res imageResult
+			if err := json.Unmarshal([]byte(out), &res); err != nil {
+				t.Fatal(err)
+			}
+			labels := mustLayoutConfig(t, layout, res.Digest).Config.Labels
+			if labels[oci.LabelModelName] != "bank" || labels[oci.LabelModelVersion] != tc.wantVersion || labels[oci.LabelModelURI] != tc.uri {
+				t.Errorf("labels: got name %q version %q uri %q, want bank %s %s",
+					labels[oci.LabelModelName], labels[oci.LabelModelVersion], labels[oci.LabelModelURI], tc.wantVersion, tc.uri)
+			}
+		})
+	}
+	_, _, err = runImageCmd(t, ctx, nil, "build-image", "-m", "models:/nope/1", "--tracking-uri", store,
+		"-t", "bank:x", "--weir-binary", bin, "--tar", filepath.Join(dir, "x.tar"))
+	if err == nil {
+		t.Error("unknown registered model: no error")
 	}
 }
