@@ -8,12 +8,14 @@ import (
 	"bufio"
 	"context"
 	"encoding/json"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"runtime/pprof"
 	"strconv"
 	"time"
 
@@ -28,7 +30,19 @@ func main() {
 	ref := flag.String("ref", "", "reference CSV")
 	cur := flag.String("cur", "", "current CSV")
 	out := flag.String("out", "", "write report.html and report.json here")
+	cpuprofile := flag.String("cpuprofile", "", "write a CPU profile here")
 	flag.Parse()
+	if *cpuprofile != "" {
+		f, err := os.Create(*cpuprofile)
+		if err == nil {
+			err = pprof.StartCPUProfile(f)
+		}
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "monitor bench:", err)
+			os.Exit(1)
+		}
+		defer pprof.StopCPUProfile()
+	}
 	var err error
 	if *gen != "" {
 		err = generate(*gen, *rows, *cols)
@@ -36,6 +50,7 @@ func main() {
 		err = run(*ref, *cur, *out)
 	}
 	if err != nil {
+		pprof.StopCPUProfile()
 		fmt.Fprintln(os.Stderr, "monitor bench:", err)
 		os.Exit(1)
 	}
@@ -108,14 +123,18 @@ func run(refPath, curPath, out string) error {
 		return fmt.Errorf("need -ref, -cur and -out (or -gen)")
 	}
 	t0 := time.Now()
-	// Stream both files through collectors: only distinct values and
-	// category counts stay in memory, never the rows.
-	ref, err := collect(refPath)
-	if err != nil {
-		return err
-	}
-	cur, err := collect(curPath)
-	if err != nil {
+	// Stream both files through collectors, side by side: only distinct
+	// values and category counts stay in memory, never the rows.
+	var ref, cur *monitor.Collector
+	var refErr, curErr error
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		ref, refErr = collect(refPath)
+	}()
+	cur, curErr = collect(curPath)
+	<-done
+	if err := errors.Join(refErr, curErr); err != nil {
 		return err
 	}
 	t1 := time.Now()
@@ -153,7 +172,8 @@ func collect(path string) (*monitor.Collector, error) {
 		return nil, err
 	}
 	defer f.Close()
-	r, err := frame.NewCSVReader(f, frame.CSVOptions{})
+	// Small batches keep the parsed text in memory small.
+	r, err := frame.NewCSVReader(f, frame.CSVOptions{BatchRows: 8192})
 	if err != nil {
 		return nil, err
 	}
