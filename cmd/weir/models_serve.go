@@ -1,0 +1,314 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/weir-ml/weir"
+	"github.com/weir-ml/weir/mlmodel"
+	"github.com/weir-ml/weir/serve"
+)
+
+// modelsServeCmd serves one model: MLflow's scoring protocol and the Open
+// Inference Protocol v2. Flags follow mlflow models serve where they exist.
+type modelsServeCmd struct {
+	ModelURI string `short:"m" name:"model-uri" required:"" help:"Model to serve: a local model directory, runs:/RUN_ID/NAME, models:/NAME/VERSION, models:/NAME/STAGE, models:/NAME@ALIAS or models:/m-ID."`
+	Host     string `help:"Address to listen on." default:"127.0.0.1" env:"WEIR_SERVE_HOST"`
+	Port     int    `short:"p" help:"Port to listen on." default:"8080" env:"WEIR_SERVE_PORT"`
+	Name     string `help:"Model name in Open Inference Protocol paths, metrics and the inference log (default: the registered model name, else the directory name)."`
+
+	TrackingURI          string `help:"Tracking server URL (http://host:port) or local store URI (sqlite:///weir.db), for runs:/ and models:/ URIs." default:"sqlite:///weir.db" env:"MLFLOW_TRACKING_URI"`
+	ArtifactsDestination string `help:"With a local store URI: the directory holding its artifacts." default:"./weir-artifacts" env:"WEIR_ARTIFACTS_DESTINATION"`
+
+	RequestTimeout  time.Duration `help:"Answer 504 to scoring requests not done within this time." default:"60s"`
+	MaxBodyBytes    int64         `help:"Largest request body accepted; larger gets 413." default:"104857600"`
+	MaxConcurrency  int           `help:"Scoring requests processed at once (0: 64 per CPU)." default:"0"`
+	MaxQueue        int           `help:"Scoring requests that may wait for a free slot; beyond that 503 at once (-1: as many as --max-concurrency)." default:"-1"`
+	StrictColumns   bool          `help:"Refuse request columns that are not in the model signature (default: ignore them)."`
+	MaxBatchSize    int           `help:"Micro-batching: score concurrent requests together, up to this many rows (0: off)." default:"0"`
+	MaxBatchWait    time.Duration `help:"Micro-batching: longest wait for a batch to fill." default:"2ms"`
+	ShutdownTimeout time.Duration `help:"On SIGINT/SIGTERM, how long to let in-flight requests finish." default:"30s"`
+
+	WatchAlias    bool          `help:"With models:/NAME@ALIAS: poll the registry and swap in the version the alias moves to, once it scores its input example."`
+	WatchInterval time.Duration `help:"How often --watch-alias polls." default:"30s"`
+
+	InferenceLog         string `help:"Directory for the inference log: every scored row as JSON lines (see docs/serving.md)."`
+	InferenceLogMaxBytes int64  `help:"Start a new inference log file at this size." default:"67108864"`
+	InferenceLogMaxFiles int    `help:"Keep only this many inference log files (0: all)." default:"0"`
+	InferenceLogQueue    int    `help:"Rows the inference log may hold in memory; more are dropped and counted." default:"100000"`
+}
+
+func (c *modelsServeCmd) Run(g *globals) error {
+	started := time.Now()
+	if c.Port < 0 || c.Port > 65535 {
+		return usagef("--port %d is out of range 0..65535", c.Port)
+	}
+	alias, aliasName := aliasOf(c.ModelURI)
+	if c.WatchAlias && alias == "" {
+		return usagef("--watch-alias needs a models:/NAME@ALIAS URI, got %q", c.ModelURI)
+	}
+	ld := &modelLoader{flags: trackingFlags{TrackingURI: c.TrackingURI, ArtifactsDestination: c.ArtifactsDestination}}
+	defer ld.close()
+	m, err := ld.load(g.ctx, c.ModelURI, c.Name)
+	if err != nil {
+		return err
+	}
+
+	srv := serve.NewServer()
+	srv.Addr = net.JoinHostPort(c.Host, strconv.Itoa(c.Port))
+	srv.Model = m
+	srv.RequestTimeout = c.RequestTimeout
+	srv.MaxBodyBytes = c.MaxBodyBytes
+	if c.MaxConcurrency > 0 {
+		srv.MaxConcurrency = c.MaxConcurrency
+		srv.MaxQueue = c.MaxConcurrency
+	}
+	if c.MaxQueue >= 0 {
+		srv.MaxQueue = c.MaxQueue
+	}
+	srv.StrictColumns = c.StrictColumns
+	srv.MaxBatchSize = c.MaxBatchSize
+	srv.MaxBatchWait = c.MaxBatchWait
+	srv.ShutdownTimeout = c.ShutdownTimeout
+	srv.Logger = g.logger
+	if c.InferenceLog != "" {
+		l := serve.NewInferenceLog(c.InferenceLog)
+		l.MaxFileBytes, l.MaxFiles, l.QueueRows = c.InferenceLogMaxBytes, c.InferenceLogMaxFiles, c.InferenceLogQueue
+		srv.InferenceLog = l
+	}
+	if err := srv.Open(); err != nil {
+		return usagef("serve %s: %v", c.ModelURI, err)
+	}
+	g.logger.Info("weir models serve ready", "url", srv.URL(), "model", m.Name, "version", m.Version,
+		"uri", c.ModelURI, "startup", time.Since(started).Round(time.Microsecond))
+
+	if c.WatchAlias {
+		w := serve.NewAliasWatcher(srv, &aliasSource{loader: ld, name: aliasName, alias: alias, display: m.Name})
+		w.Interval = c.WatchInterval
+		w.Logger = g.logger
+		if err := w.Open(); err != nil {
+			srv.Close()
+			return err
+		}
+		defer w.Close()
+	}
+
+	<-g.ctx.Done()
+	g.logger.Info("shutting down: draining in-flight requests")
+	if err := srv.Close(); err != nil {
+		return err
+	}
+	g.logger.Info("stopped")
+	return nil
+}
+
+// aliasOf returns the alias and model name of a models:/NAME@ALIAS URI.
+func aliasOf(uri string) (alias, name string) {
+	rest, ok := strings.CutPrefix(uri, "models:/")
+	if !ok {
+		return "", ""
+	}
+	name, alias, ok = strings.Cut(rest, "@")
+	if !ok || name == "" || alias == "" || strings.Contains(alias, "/") {
+		return "", ""
+	}
+	return alias, name
+}
+
+// modelLoader resolves model URIs and loads them for serving. It opens the
+// tracking backend only for URIs that need one, so serving a local
+// directory touches no store.
+type modelLoader struct {
+	flags trackingFlags
+	b     *backend
+}
+
+func (l *modelLoader) close() {
+	if l.b != nil {
+		l.b.close()
+	}
+}
+
+func (l *modelLoader) backend(ctx context.Context) (*backend, error) {
+	if l.b == nil {
+		b, err := l.flags.openBackend(ctx)
+		if err != nil {
+			return nil, err
+		}
+		l.b = b
+	}
+	return l.b, nil
+}
+
+// load resolves uri, loads its model and reads its input example. name
+// overrides the model name derived from the URI.
+func (l *modelLoader) load(ctx context.Context, uri, name string) (*serve.Loaded, error) {
+	id, err := l.identify(ctx, uri)
+	if err != nil {
+		return nil, err
+	}
+	if name != "" {
+		id.name = name
+	}
+	dir := uri
+	if id.remote {
+		b, err := l.backend(ctx)
+		if err != nil {
+			return nil, err
+		}
+		tmp, err := os.MkdirTemp("", "weir-serve-*")
+		if err != nil {
+			return nil, err
+		}
+		// The model lives in memory once loaded; its files are not needed.
+		defer os.RemoveAll(tmp)
+		dir, err = mlmodel.Resolve(ctx, id.uri, mlmodel.Sources{
+			Runs: b.tracking, LoggedModels: b.loggedModels, Registry: b.registry, Artifacts: b.artifacts, DownloadDir: tmp,
+		})
+		if err != nil {
+			return nil, err
+		}
+	} else if p, ok := strings.CutPrefix(uri, "file://"); ok {
+		dir = p
+	}
+	mm, err := mlmodel.Load(dir)
+	if err != nil {
+		return nil, err
+	}
+	return loadedFrom(mm, id.name, id.version)
+}
+
+// loadedFrom adapts a loaded model directory to what the server serves,
+// taking column requirements from the signature.
+func loadedFrom(mm *mlmodel.Model, name, version string) (*serve.Loaded, error) {
+	pm, err := serve.NewPredictorModel(mm.Predictor)
+	if err != nil {
+		return nil, err
+	}
+	required := map[string]bool{}
+	for _, c := range mm.Signature.Inputs {
+		required[c.Name] = c.Required
+	}
+	cols := pm.Inputs()
+	for i := range cols {
+		if r, ok := required[cols[i].Name]; ok {
+			cols[i].Required = r
+		}
+	}
+	example, err := mm.InputExample()
+	if err != nil {
+		return nil, err
+	}
+	return &serve.Loaded{Model: pm, Name: name, Version: version, Example: example}, nil
+}
+
+// modelID is what a URI says about the model it names.
+type modelID struct {
+	uri     string // what to resolve: a pinned version for registry URIs
+	name    string
+	version string
+	remote  bool
+}
+
+// identify names the model a URI points at. Registry URIs are pinned to a
+// version first, so the version served and the version reported agree even
+// if an alias or stage moves meanwhile.
+func (l *modelLoader) identify(ctx context.Context, uri string) (modelID, error) {
+	switch {
+	case strings.HasPrefix(uri, "runs:/"):
+		parts := strings.Split(strings.Trim(strings.TrimPrefix(uri, "runs:/"), "/"), "/")
+		return modelID{uri: uri, name: parts[len(parts)-1], version: parts[0], remote: true}, nil
+	case strings.HasPrefix(uri, "models:/"):
+		rest := strings.TrimPrefix(uri, "models:/")
+		if strings.HasPrefix(rest, "m-") && !strings.ContainsAny(rest, "/@") {
+			return modelID{uri: uri, name: rest, remote: true}, nil
+		}
+		if alias, name := aliasOf(uri); alias != "" {
+			v, err := l.aliasVersion(ctx, name, alias)
+			if err != nil {
+				return modelID{}, err
+			}
+			return modelID{uri: "models:/" + name + "/" + v, name: name, version: v, remote: true}, nil
+		}
+		name, ref, ok := strings.Cut(rest, "/")
+		if !ok || name == "" || ref == "" {
+			return modelID{}, usagef("model URI %q: want models:/NAME/VERSION, models:/NAME/STAGE, models:/NAME@ALIAS or models:/m-ID", uri)
+		}
+		if _, err := strconv.Atoi(ref); err == nil {
+			return modelID{uri: uri, name: name, version: ref, remote: true}, nil
+		}
+		v, err := l.stageVersion(ctx, name, ref)
+		if err != nil {
+			return modelID{}, err
+		}
+		return modelID{uri: "models:/" + name + "/" + v, name: name, version: v, remote: true}, nil
+	case strings.Contains(uri, "://") && !strings.HasPrefix(uri, "file://"):
+		return modelID{}, usagef("model URI %q: want a local directory, runs:/ or models:/", uri)
+	}
+	dir := strings.TrimPrefix(uri, "file://")
+	return modelID{uri: uri, name: filepath.Base(filepath.Clean(dir))}, nil
+}
+
+func (l *modelLoader) aliasVersion(ctx context.Context, name, alias string) (string, error) {
+	b, err := l.backend(ctx)
+	if err != nil {
+		return "", err
+	}
+	mv, err := b.registry.GetModelVersionByAlias(ctx, name, alias)
+	if err != nil {
+		return "", err
+	}
+	return mv.Version, nil
+}
+
+// stageVersion returns the newest version in a stage, or the newest of all
+// for "latest", as MLflow resolves models:/NAME/STAGE.
+func (l *modelLoader) stageVersion(ctx context.Context, name, stage string) (string, error) {
+	b, err := l.backend(ctx)
+	if err != nil {
+		return "", err
+	}
+	var stages []string
+	if !strings.EqualFold(stage, "latest") {
+		stages = []string{stage}
+	}
+	vs, err := b.registry.GetLatestVersions(ctx, name, stages)
+	if err != nil {
+		return "", err
+	}
+	best := -1
+	for _, v := range vs {
+		if n, err := strconv.Atoi(v.Version); err == nil && n > best {
+			best = n
+		}
+	}
+	if best < 0 {
+		return "", weir.Errorf(weir.ErrResourceDoesNotExist, "registered model %q has no version in stage %q", name, stage)
+	}
+	return strconv.Itoa(best), nil
+}
+
+// aliasSource is the serve.VersionSource behind --watch-alias.
+type aliasSource struct {
+	loader      *modelLoader
+	name, alias string
+	display     string // the name the server reports (--name)
+}
+
+func (a *aliasSource) Version(ctx context.Context) (string, error) {
+	return a.loader.aliasVersion(ctx, a.name, a.alias)
+}
+
+func (a *aliasSource) Load(ctx context.Context, version string) (*serve.Loaded, error) {
+	if version == "" {
+		return nil, errors.New("alias points at no version")
+	}
+	return a.loader.load(ctx, fmt.Sprintf("models:/%s/%s", a.name, version), a.display)
+}
