@@ -1,6 +1,6 @@
-// Package sqlstore stores Weir's tracking data in SQL databases. SQLite is the
-// only dialect today; the SQL is kept portable and dialect differences sit
-// behind the small dialect type so that PostgreSQL can be added.
+// Package sqlstore stores Weir's tracking data in SQL databases: SQLite and
+// PostgreSQL. The SQL is kept portable; what differs sits behind the small
+// dialect type and in one migrations folder per dialect.
 package sqlstore
 
 import (
@@ -22,7 +22,9 @@ import (
 // exported fields, then call Open.
 type DB struct {
 	// URI names the database in MLflow's form: sqlite:///relative/path.db,
-	// sqlite:////absolute/path.db or sqlite:///:memory:.
+	// sqlite:////absolute/path.db, sqlite:///:memory: or
+	// postgresql://user:password@host:port/database (also postgres:// and
+	// postgresql+psycopg2://).
 	URI string
 	// DefaultArtifactRoot is where experiments created without an artifact
 	// location keep their artifacts: <root>/<experiment id>.
@@ -57,15 +59,22 @@ func (db *DB) Open(ctx context.Context) (err error) {
 	if db.Now == nil {
 		db.Now = time.Now
 	}
-	path, memory, err := parseSQLiteURI(db.URI)
-	if err != nil {
-		return err
-	}
-	db.dialect = sqlite
 	db.done = make(chan struct{})
-	if err := db.connect(ctx, path, memory); err != nil {
-		db.Close()
-		return err
+	if isPostgresURI(db.URI) {
+		if err := db.openPostgres(ctx); err != nil {
+			db.Close()
+			return err
+		}
+	} else {
+		path, memory, err := parseSQLiteURI(db.URI)
+		if err != nil {
+			return err
+		}
+		db.dialect = sqlite
+		if err := db.connect(ctx, path, memory); err != nil {
+			db.Close()
+			return err
+		}
 	}
 	if err := db.migrate(ctx); err != nil {
 		db.Close()

@@ -53,16 +53,21 @@ func (d dialect) noLimit() string {
 
 // like returns a case-sensitive SQL LIKE of col against one placeholder, and
 // the argument to bind. SQLite's LIKE ignores ASCII case, so there the pattern
-// becomes a GLOB, which is case-sensitive.
+// becomes a GLOB, which is case-sensitive. PostgreSQL's LIKE is
+// case-sensitive already; an empty ESCAPE turns off its default backslash
+// escape, which neither MLflow nor SQLite has.
 func (d dialect) like(col, pattern string) (string, any) {
 	if d.name == "sqlite" {
 		return col + " GLOB ?", likeToGlob(pattern)
 	}
-	return col + " LIKE ?", pattern
+	return col + " LIKE ? ESCAPE ''", pattern
 }
 
 // ilike returns a case-insensitive LIKE of col against one placeholder.
 func (d dialect) ilike(col, pattern string) (string, any) {
+	if d.name == "postgres" {
+		return col + " ILIKE ? ESCAPE ''", pattern
+	}
 	return "LOWER(" + col + ") LIKE LOWER(?)", pattern
 }
 

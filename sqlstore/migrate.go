@@ -26,7 +26,7 @@ func (db *DB) migrate(ctx context.Context) error {
 	sort.Strings(names)
 	return db.writeTx(ctx, func(tx *txn) error {
 		if _, err := tx.exec(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (
-			name TEXT NOT NULL PRIMARY KEY, applied_at INTEGER NOT NULL)`); err != nil {
+			name TEXT NOT NULL PRIMARY KEY, applied_at BIGINT NOT NULL)`); err != nil {
 			return err
 		}
 		for _, name := range names {
@@ -42,7 +42,9 @@ func (db *DB) migrate(ctx context.Context) error {
 			if err != nil {
 				return err
 			}
-			if _, err := tx.exec(ctx, string(body)); err != nil {
+			// A file holds many statements, which only an unprepared
+			// exec without arguments runs (PostgreSQL's simple protocol).
+			if _, err := tx.conn.ExecContext(ctx, string(body)); err != nil {
 				return fmt.Errorf("migration %s: %w", base, err)
 			}
 			if _, err := tx.exec(ctx, (`INSERT INTO schema_migrations (name, applied_at) VALUES (?, ?)`), base, db.nowMillis()); err != nil {

@@ -180,7 +180,8 @@ func loadVersionData(ctx context.Context, tx *txn, mvs []*registry.ModelVersion)
 			}
 			args = append(args, mv.Name, n)
 		}
-		in := `IN (VALUES ` + strings.TrimSuffix(strings.Repeat("(?, ?), ", size), ", ") + `)`
+		// PostgreSQL types a VALUES list's parameters as text unless told.
+		in := `IN (VALUES ` + strings.TrimSuffix(strings.Repeat("(?, CAST(? AS BIGINT)), ", size), ", ") + `)`
 		err := tx.each(ctx, `SELECT name, version, key, value FROM model_version_tags WHERE (name, version) `+in+
 			` ORDER BY name, version, key`, args, func(rows *sql.Rows) error {
 			var k versionKey

@@ -7,10 +7,14 @@ import (
 	"github.com/weir-ml/weir/registry"
 )
 
-// TestCreateModelVersionConcurrent checks that versions created at once
-// get distinct, consecutive numbers.
 func TestCreateModelVersionConcurrent(t *testing.T) {
-	f := newFixture(t, MustOpenDB)
+	testCreateModelVersionConcurrent(t, MustOpenDB)
+}
+
+// testCreateModelVersionConcurrent checks that versions created at once
+// get distinct, consecutive numbers.
+func testCreateModelVersionConcurrent(t *testing.T, newDB newDBFunc) {
+	f := newFixture(t, newDB)
 	mustCreateModel(t, f, "m")
 	const workers, each = 8, 5
 	errs := make(chan error, workers*each)

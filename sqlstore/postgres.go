@@ -1,0 +1,108 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"hash/fnv"
+	"runtime"
+	"strings"
+
+	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" database/sql driver
+	weir "github.com/weir-ml/weir"
+)
+
+// postgres is PostgreSQL's dialect. Writers are serialised as SQLite's are:
+// every store method was written for one writer at a time (read a count or a
+// MAX, then insert), so beginWrite takes a transaction-scoped advisory lock
+// that makes write transactions of every process sharing the database run one
+// after another, as BEGIN IMMEDIATE does in SQLite. Read Committed is then
+// enough: each statement after the lock sees every earlier writer's commit.
+// Reads run in one Repeatable Read snapshot, as a SQLite read transaction
+// does. openPostgres fills in the lock key.
+var postgres = dialect{
+	name:         "postgres",
+	dollarParams: true,
+	beginRead:    "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY",
+}
+
+// isPostgresURI reports whether uri names a PostgreSQL database.
+func isPostgresURI(uri string) bool {
+	scheme, _, ok := strings.Cut(uri, "://")
+	if !ok {
+		return false
+	}
+	base, _, _ := strings.Cut(scheme, "+")
+	return base == "postgresql" || base == "postgres"
+}
+
+// postgresDSN turns MLflow's PostgreSQL URIs into one pgx accepts: the
+// SQLAlchemy driver suffix (postgresql+psycopg2://, +pg8000, +psycopg) names a
+// Python driver and is dropped.
+func postgresDSN(uri string) (string, error) {
+	scheme, rest, ok := strings.Cut(uri, "://")
+	base, driver, _ := strings.Cut(scheme, "+")
+	if !ok || base != "postgresql" && base != "postgres" {
+		return "", weir.Errorf(weir.ErrInvalidParameterValue, "database URI %q is not a PostgreSQL URI", uri)
+	}
+	switch driver {
+	case "", "psycopg2", "psycopg", "pg8000", "asyncpg", "pgx":
+	default:
+		return "", weir.Errorf(weir.ErrInvalidParameterValue,
+			"database URI %q: unknown driver %q (want postgresql://user:password@host:port/database)", uri, driver)
+	}
+	return "postgresql://" + rest, nil
+}
+
+// openPostgres opens the writer and reader connections to a PostgreSQL
+// database and sets the dialect, with the advisory lock key of this database
+// and schema.
+func (db *DB) openPostgres(ctx context.Context) error {
+	dsn, err := postgresDSN(db.URI)
+	if err != nil {
+		return err
+	}
+	n := max(4, runtime.NumCPU())
+	pool, err := sql.Open("pgx", dsn)
+	if err != nil {
+		return err
+	}
+	db.pools = append(db.pools, pool)
+	pool.SetMaxOpenConns(1 + n)
+	pool.SetMaxIdleConns(1 + n)
+	pool.SetConnMaxLifetime(0)
+	if err := pool.PingContext(ctx); err != nil {
+		return err
+	}
+	var where string
+	if err := pool.QueryRowContext(ctx, `SELECT current_database() || '.' || COALESCE(current_schema(), '')`).Scan(&where); err != nil {
+		return err
+	}
+	if strings.HasSuffix(where, ".") {
+		return weir.Errorf(weir.ErrInvalidParameterValue,
+			"database URI %q: no schema to create tables in (check search_path)", db.URI)
+	}
+	db.dialect = postgres
+	db.dialect.beginWrite = fmt.Sprintf("BEGIN ISOLATION LEVEL READ COMMITTED; SELECT pg_advisory_xact_lock(%d)", writerLockKey(where))
+	db.writer = make(chan *conn, 1)
+	if err := db.pin(ctx, pool, db.writer); err != nil {
+		return err
+	}
+	db.readers = make(chan *conn, n)
+	db.nconns = 1 + n
+	for range n {
+		if err := db.pin(ctx, pool, db.readers); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// writerLockKey is the advisory lock key of the Weir tables in one database
+// and schema, so that stores in other schemas of the same database (tests,
+// several servers) do not wait for each other.
+func writerLockKey(where string) int64 {
+	h := fnv.New64a()
+	h.Write([]byte("weir sqlstore writer " + where))
+	return int64(h.Sum64())
+}

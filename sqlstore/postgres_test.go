@@ -1,0 +1,231 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"math/rand/v2"
+	"net/url"
+	"os"
+	"slices"
+	"strconv"
+	"sync"
+	"testing"
+
+	weir "github.com/weir-ml/weir"
+	"github.com/weir-ml/weir/registry"
+	"github.com/weir-ml/weir/tracking"
+)
+
+// postgresEnv names the PostgreSQL database the tests may use, as
+// postgresql://user@host:port/database. Each test gets its own schema in it,
+// dropped when the test ends. tests/postgres/postgres.sh starts a server and
+// prints the line that sets it.
+const postgresEnv = "WEIR_TEST_POSTGRES_URL"
+
+// MustOpenPostgres opens a DB in a fresh schema of the database named by
+// WEIR_TEST_POSTGRES_URL, and drops the schema when the test ends. It skips
+// the test when the variable is not set.
+func MustOpenPostgres(tb testing.TB) *DB {
+	tb.Helper()
+	return mustOpen(tb, mustPostgresSchema(tb))
+}
+
+// mustPostgresSchema creates a fresh schema in the database named by
+// WEIR_TEST_POSTGRES_URL, drops it when the test ends, and returns the
+// database URI whose search_path is that schema. It skips the test when the
+// variable is not set.
+func mustPostgresSchema(tb testing.TB) string {
+	tb.Helper()
+	base := os.Getenv(postgresEnv)
+	if base == "" {
+		tb.Skipf("%s is not set; run tests/postgres/postgres.sh start DIR PORT for a server", postgresEnv)
+	}
+	admin, err := sql.Open("pgx", base)
+	if err != nil {
+		tb.Fatalf("open %s: %v", postgresEnv, err)
+	}
+	defer admin.Close()
+	schema := fmt.Sprintf("weir_test_%016x", rand.Uint64())
+	ctx := context.Background()
+	if _, err := admin.ExecContext(ctx, "CREATE SCHEMA "+schema); err != nil {
+		tb.Fatalf("create schema: %v", err)
+	}
+	tb.Cleanup(func() {
+		admin, err := sql.Open("pgx", base)
+		if err != nil {
+			tb.Errorf("open %s: %v", postgresEnv, err)
+			return
+		}
+		defer admin.Close()
+		if _, err := admin.ExecContext(ctx, "DROP SCHEMA "+schema+" CASCADE"); err != nil {
+			tb.Errorf("drop schema %s: %v", schema, err)
+		}
+	})
+	u, err := url.Parse(base)
+	if err != nil {
+		tb.Fatalf("%s: %v", postgresEnv, err)
+	}
+	q := u.Query()
+	q.Set("search_path", schema)
+	u.RawQuery = q.Encode()
+	// Stores opened on the URI close before the schema is dropped:
+	// cleanups run last registered first.
+	return u.String()
+}
+
+// newPostgresService is a newServiceFunc on a fresh PostgreSQL schema.
+func newPostgresService(tb testing.TB) tracking.Service {
+	return NewTrackingService(MustOpenPostgres(tb))
+}
+
+func TestTrackingPostgres(t *testing.T) { testSuite(t, newPostgresService) }
+
+func TestRegistryPostgres(t *testing.T) { registrySuite(t, MustOpenPostgres) }
+
+func TestCreateModelVersionConcurrentPostgres(t *testing.T) {
+	testCreateModelVersionConcurrent(t, MustOpenPostgres)
+}
+
+func TestLikeSemanticsPostgres(t *testing.T) { testLikeSemantics(t, newPostgresService) }
+
+func TestTextOrderPostgres(t *testing.T) { testTextOrder(t, newPostgresService) }
+
+func TestPostgresDSN(t *testing.T) {
+	tests := []struct {
+		uri, want string
+		isPG      bool
+	}{
+		{"postgresql://u:p@h:5432/db", "postgresql://u:p@h:5432/db", true},
+		{"postgres://u@h/db?sslmode=disable", "postgresql://u@h/db?sslmode=disable", true},
+		{"postgresql+psycopg2://u:p@h/db", "postgresql://u:p@h/db", true},
+		{"postgresql+pg8000://u:p@h/db", "postgresql://u:p@h/db", true},
+		{"postgresql+odbc://u:p@h/db", "", true},
+		{"sqlite:///weir.db", "", false},
+		{"mysql://h/db", "", false},
+		{"postgresql", "", false},
+	}
+	for _, tt := range tests {
+		if got := isPostgresURI(tt.uri); got != tt.isPG {
+			t.Errorf("isPostgresURI(%q) = %v, want %v", tt.uri, got, tt.isPG)
+		}
+		got, err := postgresDSN(tt.uri)
+		if tt.want == "" {
+			if code := weir.ErrorCode(err); code != weir.ErrInvalidParameterValue {
+				t.Errorf("postgresDSN(%q) = %q, %v; want an %s error", tt.uri, got, err, weir.ErrInvalidParameterValue)
+			}
+			continue
+		}
+		if err != nil || got != tt.want {
+			t.Errorf("postgresDSN(%q) = %q, %v; want %q", tt.uri, got, err, tt.want)
+		}
+	}
+}
+
+// TestTwoStoresOneSchemaPostgres runs two stores on one schema, as two
+// server processes sharing a database would: the writer advisory lock must
+// keep version and experiment numbers distinct and consecutive, which each
+// store's in-process writer queue alone cannot.
+func TestTwoStoresOneSchemaPostgres(t *testing.T) {
+	uri := mustPostgresSchema(t)
+	ctx := context.Background()
+	dbs := []*DB{mustOpen(t, uri), mustOpen(t, uri)}
+	regs := []*RegistryService{NewRegistryService(dbs[0]), NewRegistryService(dbs[1])}
+	trs := []*TrackingService{NewTrackingService(dbs[0]), NewTrackingService(dbs[1])}
+	if _, err := regs[0].CreateRegisteredModel(ctx, "m", "", nil); err != nil {
+		t.Fatal(err)
+	}
+	const workers, each = 8, 5
+	var mu sync.Mutex
+	versions, exps := map[string]bool{}, map[string]bool{}
+	var wg sync.WaitGroup
+	errs := make(chan error, 2*workers*each)
+	for w := range workers {
+		wg.Go(func() {
+			for i := range each {
+				mv, err := regs[w%2].CreateModelVersion(ctx, registry.VersionCreate{Name: "m", Source: "s3://b/m"})
+				if err != nil {
+					errs <- err
+					return
+				}
+				id, err := trs[w%2].CreateExperiment(ctx, "e"+strconv.Itoa(w)+"-"+strconv.Itoa(i), "", nil)
+				if err != nil {
+					errs <- err
+					return
+				}
+				mu.Lock()
+				versions[mv.Version], exps[id] = true, true
+				mu.Unlock()
+			}
+		})
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Fatal(err)
+	}
+	for i := 1; i <= workers*each; i++ {
+		if !versions[strconv.Itoa(i)] || !exps[strconv.Itoa(i)] {
+			t.Fatalf("versions %v and experiments %v: want both 1..%d", versions, exps, workers*each)
+		}
+	}
+}
+
+// TestReopenPostgres checks that a second Open of a schema keeps its data
+// and applies no migration twice.
+func TestReopenPostgres(t *testing.T) {
+	uri := mustPostgresSchema(t)
+	ctx := context.Background()
+	db := NewDB(uri)
+	if err := db.Open(ctx); err != nil {
+		t.Fatal(err)
+	}
+	id, err := NewTrackingService(db).CreateExperiment(ctx, "kept", "", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := db.Close(); err != nil {
+		t.Fatal(err)
+	}
+	db2 := mustOpen(t, uri)
+	exp, err := NewTrackingService(db2).GetExperimentByName(ctx, "kept")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if exp.ID != id {
+		t.Errorf("experiment id = %q, want %q", exp.ID, id)
+	}
+	var got int
+	err = db2.readTx(ctx, func(tx *txn) error {
+		return tx.scanOne(ctx, `SELECT COUNT(*) FROM schema_migrations`, nil, &got)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	entries, err := migrations.ReadDir("migrations/postgres")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := len(entries); got != want {
+		t.Errorf("schema_migrations has %d rows, want %d", got, want)
+	}
+}
+
+// TestMigrationsMatchPostgres checks that every SQLite migration has its
+// PostgreSQL twin under the same name, so the two schemas move together.
+func TestMigrationsMatchPostgres(t *testing.T) {
+	names := func(dir string) []string {
+		entries, err := migrations.ReadDir(dir)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var out []string
+		for _, e := range entries {
+			out = append(out, e.Name())
+		}
+		return out
+	}
+	if got, want := names("migrations/postgres"), names("migrations/sqlite"); !slices.Equal(got, want) {
+		t.Errorf("postgres migrations = %q, want the sqlite names %q", got, want)
+	}
+}
