@@ -164,12 +164,8 @@ func (f *imageFlags) binary(g *globals, p oci.Platform, tmp string) (string, err
 	}
 	wd, _ := os.Getwd()
 	src := oci.FindSource(wd)
-	goTool := g.getenv("WEIR_GO")
-	if goTool == "" {
-		goTool = "go"
-	}
 	if src != "" {
-		if _, err := lookPath(goTool); err == nil {
+		if goTool, err := lookPath("go"); err == nil {
 			out := filepath.Join(tmp, "weir")
 			fmt.Fprintf(g.stderr, "weir binary: building %s/cmd/weir for %s (CGO_ENABLED=0 -trimpath -ldflags \"-s -w\")\n", src, p)
 			start := time.Now()

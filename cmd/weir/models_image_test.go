@@ -399,3 +399,23 @@ func TestBuildImageFromRegistryURI(t *testing.T) {
 		t.Error("unknown registered model: no error")
 	}
 }
+
+// TestBuildImageWithoutToolchain takes the fallback: with no Go toolchain
+// the running executable goes in the image if it is static and for the
+// platform, else the command says to pass --weir-binary. (The test binary
+// is static only when built with CGO_ENABLED=0.)
+func TestBuildImageWithoutToolchain(t *testing.T) {
+	defer func(f func(string) (string, error)) { lookPath = f }(lookPath)
+	lookPath = func(string) (string, error) { return "", exec.ErrNotFound }
+	_, stderr, err := runImageCmd(t, context.Background(), nil, "build-image", "-m", mustImageModel(t), "-t", "bank:1",
+		"--oci-layout", filepath.Join(t.TempDir(), "layout"))
+	if err != nil {
+		if !strings.Contains(err.Error(), "pass --weir-binary") {
+			t.Errorf("got error %v, want one that says to pass --weir-binary", err)
+		}
+		return
+	}
+	if !strings.Contains(stderr, "(the running executable)") {
+		t.Errorf("built without saying which binary: stderr %q", stderr)
+	}
+}
