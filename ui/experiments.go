@@ -16,14 +16,19 @@ type RunStats struct {
 	LastActivity int64 // ms since the epoch; 0 when there are no runs
 }
 
-// RunStatser is implemented by stores that can count runs without loading
-// them. The UI uses it when Tracking has it; otherwise it reads up to
-// statsLimit runs per experiment and shows "N+" beyond.
-type RunStatser interface {
-	RunStats(ctx context.Context, experimentIDs []string) (map[string]RunStats, error)
+// RunCounter is implemented by stores that can count runs without loading
+// them: for each experiment, its active runs and the latest start or end
+// time among them (ms since the epoch). It uses only standard types, so a
+// store implements it without importing this package. The UI uses it when
+// Tracking has it; otherwise it reads up to statsLimit runs per experiment
+// and shows "N+" beyond.
+type RunCounter interface {
+	CountRuns(ctx context.Context, experimentIDs []string) (counts map[string]int, lastActivity map[string]int64, err error)
 }
 
-const statsLimit = 1000
+// statsLimit bounds the runs read per experiment when the store cannot
+// count: reading runs loads their metrics and params too.
+const statsLimit = 200
 
 type experimentRow struct {
 	*tracking.Experiment
@@ -71,8 +76,16 @@ func (h *Handler) runStats(ctx context.Context, exps []*tracking.Experiment) (ma
 	for i, e := range exps {
 		ids[i] = e.ID
 	}
-	if rs, ok := h.Tracking.(RunStatser); ok {
-		return rs.RunStats(ctx, ids)
+	if rc, ok := h.Tracking.(RunCounter); ok {
+		counts, last, err := rc.CountRuns(ctx, ids)
+		if err != nil {
+			return nil, err
+		}
+		out := map[string]RunStats{}
+		for _, id := range ids {
+			out[id] = RunStats{Count: counts[id], LastActivity: last[id]}
+		}
+		return out, nil
 	}
 	out := map[string]RunStats{}
 	for _, e := range exps {

@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"context"
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
@@ -8,6 +9,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/weir-ml/weir/tracking"
 )
 
 func get(t *testing.T, h http.Handler, target string) *httptest.ResponseRecorder {
@@ -208,5 +211,55 @@ func TestAssets(t *testing.T) {
 		if rec.Code != 200 || rec.Body.Len() == 0 {
 			t.Errorf("/assets/%s: status %d, %d bytes", name, rec.Code, rec.Body.Len())
 		}
+	}
+}
+
+// TestSeriesCacheSeesNewValues checks that a chart asked again after the
+// run logged more shows the new points, not the cached history.
+func TestSeriesCacheSeesNewValues(t *testing.T) {
+	h, tr, _ := newSample(t)
+	const u = "/ui-data/series?run=aaaa000000000003&key=loss"
+	count := func() int {
+		var r struct {
+			Series []struct{ Points int } `json:"series"`
+		}
+		rec := get(t, h, u)
+		if err := json.Unmarshal(rec.Body.Bytes(), &r); err != nil {
+			t.Fatal(err)
+		}
+		return r.Series[0].Points
+	}
+	if got, want := count(), 50; got != want {
+		t.Fatalf("points = %d, want %d", got, want)
+	}
+	tr.history["aaaa000000000003/loss"] = append(tr.history["aaaa000000000003/loss"], tracking.Metric{Key: "loss", Value: 0.01, Step: 50})
+	if got, want := count(), 50; got != want {
+		t.Errorf("points before the latest value changed = %d, want the cached %d", got, want)
+	}
+	run := tr.runs[2]
+	run.Data.Metrics[1] = tracking.Metric{Key: "loss", Value: 0.01, Step: 50}
+	if got, want := count(), 51; got != want {
+		t.Errorf("points after logging = %d, want %d", got, want)
+	}
+}
+
+// countingTracking adds the optional RunCounter to the fake.
+type countingTracking struct{ *fakeTracking }
+
+func (c countingTracking) CountRuns(ctx context.Context, ids []string) (map[string]int, map[string]int64, error) {
+	return map[string]int{"1": 12345}, map[string]int64{"1": t0}, nil
+}
+
+func TestExperimentsUseRunCounter(t *testing.T) {
+	_, tr, _ := newSample(t)
+	h := NewHandler(countingTracking{tr}, nil, nil)
+	body := get(t, h, "/experiments").Body.String()
+	if !strings.Contains(body, `<td class="num">12345</td>`) {
+		t.Errorf("the count from CountRuns is not shown:\n%s", body)
+	}
+	// Without it, the sample's five runs of experiment 1 are counted by reading them.
+	body = get(t, NewHandler(tr, nil, nil), "/experiments").Body.String()
+	if !strings.Contains(body, `<td class="num">5</td>`) {
+		t.Errorf("the counted runs are not shown:\n%s", body)
 	}
 }

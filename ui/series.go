@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"context"
 	"encoding/json"
 	"math"
 	"net/http"
@@ -74,7 +75,7 @@ func (h *Handler) buildSeries(r *http.Request, x string, runIDs, keys []string) 
 			return nil, err
 		}
 		for _, key := range keys {
-			hist, _, err := h.Tracking.GetMetricHistory(r.Context(), tracking.MetricHistoryQuery{RunID: id, Key: key})
+			hist, err := h.history(r.Context(), run, key)
 			if err != nil {
 				return nil, err
 			}
@@ -129,4 +130,22 @@ func writeJSONError(w http.ResponseWriter, err error) {
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(status)
 	json.NewEncoder(w).Encode(map[string]string{"error_code": weir.ErrorCode(err), "message": weir.ErrorMessage(err)})
+}
+
+// history reads a run's whole history of key, through the cache.
+func (h *Handler) history(ctx context.Context, run *tracking.Run, key string) ([]tracking.Metric, error) {
+	latest, ok := latestOf(run, key)
+	if ok {
+		if hist, ok := h.histories.get(run.Info.RunID, key, latest); ok {
+			return hist, nil
+		}
+	}
+	hist, _, err := h.Tracking.GetMetricHistory(ctx, tracking.MetricHistoryQuery{RunID: run.Info.RunID, Key: key})
+	if err != nil {
+		return nil, err
+	}
+	if ok {
+		h.histories.put(run.Info.RunID, key, latest, hist)
+	}
+	return hist, nil
 }

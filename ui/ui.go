@@ -39,8 +39,9 @@ type Handler struct {
 	// ChartPoints is how many points a chart series is downsampled to.
 	ChartPoints int
 
-	mux   *http.ServeMux
-	pages map[string]*pageTemplate
+	mux       *http.ServeMux
+	pages     map[string]*pageTemplate
+	histories *historyCache
 }
 
 // NewHandler returns a Handler with defaults (50 runs a page, 1000 points a
@@ -53,6 +54,7 @@ func NewHandler(t tracking.Service, r registry.Service, a artifact.Store) *Handl
 		Logger:      slog.Default(),
 		PageSize:    50,
 		ChartPoints: 1000,
+		histories:   newHistoryCache(),
 	}
 	h.pages = mustParsePages()
 	h.mux = h.routes()

@@ -35,7 +35,12 @@
   }
   function fmtX(v, axis) {
     if (axis === "time") return new Date(v).toISOString().slice(5, 16).replace("T", " ");
-    if (axis === "rel") return fmt(v) + " s";
+    if (axis === "rel") {
+      const a = Math.abs(v);
+      if (a >= 7200) return fmt(v / 3600) + " h";
+      if (a >= 120) return fmt(v / 60) + " min";
+      return fmt(v) + " s";
+    }
     return fmt(v);
   }
 
@@ -48,6 +53,20 @@
     const out = [];
     for (let v = Math.ceil(lo / step) * step; v <= hi + step * 1e-9; v += step) out.push(Number(v.toPrecision(12)));
     return out;
+  }
+
+  // logTicks are powers of ten, with 2× and 5× steps when the range spans
+  // less than about two decades.
+  function logTicks(lo, hi) {
+    const out = [];
+    const steps = Math.log10(hi / lo) < 2 ? [1, 2, 5] : [1];
+    for (let e = Math.floor(Math.log10(lo)); e <= Math.ceil(Math.log10(hi)); e++) {
+      for (const m of steps) {
+        const v = m * Math.pow(10, e);
+        if (v >= lo * 0.999 && v <= hi * 1.001) out.push(Number(v.toPrecision(6)));
+      }
+    }
+    return out.length ? out : [lo, hi];
   }
 
   // xTicks places x-axis ticks; wall-time axes longer than two days tick
@@ -89,9 +108,7 @@
     const sx = (x) => M.l + ((x - xlo) / (xhi - xlo)) * (W - M.l - M.r);
     const sy = (y) => H - M.b - ((ty(y) - tlo + pad) / (thi - tlo + 2 * pad)) * (H - M.t - M.b);
     const axis = el("g", { class: "axis" }, svg);
-    const yt = opts.log
-      ? ticks(Math.floor(tlo), Math.ceil(thi), 5).filter(Number.isInteger).map((e) => Math.pow(10, e))
-      : ticks(ylo, yhi, 5);
+    const yt = opts.log ? logTicks(ylo, yhi) : ticks(ylo, yhi, 5);
     for (const v of yt) {
       const y = sy(v);
       if (y < M.t - 1 || y > H - M.b + 1) continue;
