@@ -71,7 +71,9 @@ func (s *Server) writeFilesFrom(w *jsonWriter, r *http.Request, store artifact.S
 		w.element()
 		w.stringField("path", p)
 		w.boolField("is_dir", f.IsDir)
-		if !f.IsDir {
+		// MLflow's JSON leaves out a zero size, so an empty file lists
+		// without one, as a directory does.
+		if !f.IsDir && f.Size != 0 {
 			w.intField("file_size", f.Size)
 		}
 		w.closeObject()

@@ -25,9 +25,11 @@ func TestArtifactProxy(t *testing.T) {
 	}{
 		{"upload", "PUT", base + "/" + root + "/model/MLmodel", "flavors: {}\n", 200, "{}"},
 		{"upload beside", "PUT", base + "/" + root + "/metrics.csv", "a,b\n1,2\n", 200, "{}"},
+		{"upload empty", "PUT", base + "/" + root + "/empty.txt", "", 200, "{}"},
 		{"download", "GET", base + "/" + root + "/model/MLmodel", "", 200, "flavors: {}\n"},
+		// MLflow leaves an empty file's zero size out of the listing.
 		{"list run root", "GET", base + "?path=" + root, "", 200,
-			`{"files":[{"path":"metrics.csv","is_dir":false,"file_size":8},{"path":"model","is_dir":true}]}`},
+			`{"files":[{"path":"empty.txt","is_dir":false},{"path":"metrics.csv","is_dir":false,"file_size":8},{"path":"model","is_dir":true}]}`},
 		{"list missing dir", "GET", base + "?path=nothing/here", "", 200, `{}`},
 		{"UI get-artifact", "GET", "/get-artifact?run_uuid=r1&path=metrics.csv", "", 200, "a,b\n1,2\n"},
 		{"download directory", "GET", base + "/" + root + "/model", "", 400,
