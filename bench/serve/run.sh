@@ -1,0 +1,114 @@
+#!/usr/bin/env bash
+# Serving benchmark: `weir models serve` against `mlflow models serve` on the
+# same GBDT (LightGBM's default settings on the bank data's numeric columns;
+# Weir's own GBDT for Weir, LightGBM logged with mlflow.lightgbm for MLflow).
+# One Go load generator (bench/serve/load) drives both: throughput, p50 and
+# p99 at each concurrency in CONCS, with 1-row and 100-row dataframe_split
+# requests; plus start-up time from launch to the first 200 on /ping.
+#
+# Usage: bench/serve/run.sh      (env: DUR=5s CONCS="1 8 64" SERVERS="weir mlflow")
+# Writes bench/serve/out/results.md and the raw JSON lines next to it.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+DATA=${WEIR_BANK_DATA:-../shared/data/bank-marketing/bank-full.csv}
+WORK=${WORK:-/tmp/weir-serve-bench}
+OUT=bench/serve/out
+DUR=${DUR:-5s}
+CONCS=${CONCS:-"1 8 64"}
+SERVERS=${SERVERS:-"weir mlflow"}
+PY=${PY:-/work/venv/bin/python}
+[ -f "$DATA" ] || { echo "bank data not found at $DATA (set WEIR_BANK_DATA)" >&2; exit 1; }
+mkdir -p "$WORK" "$OUT"
+
+go build -o "$WORK/load" ./bench/serve/load
+# Build weir from this tree. Until `models serve` is mounted in the CLI,
+# mount it through a build overlay so the benchmark runs either way.
+if grep -q 'modelsServeCmd' cmd/weir/models.go cmd/weir/cli.go; then
+  go build -o "$WORK/weir" ./cmd/weir
+else
+  sed 's|^\(\tList  *modelsListCmd.*\)$|\1\n\tServe modelsServeCmd `cmd:"" help:"Serve a model."`|' cmd/weir/models.go > "$WORK/models.go"
+  printf '{"Replace":{"%s":"%s"}}' "$PWD/cmd/weir/models.go" "$WORK/models.go" > "$WORK/overlay.json"
+  go build -overlay "$WORK/overlay.json" -o "$WORK/weir" ./cmd/weir
+fi
+
+[ -f "$WORK/weir-model/MLmodel" ] || go run ./bench/serve/train "$DATA" "$WORK/weir-model"
+[ -f "$WORK/mlflow-model/MLmodel" ] || "$PY" bench/serve/train_lightgbm.py "$DATA" "$WORK/mlflow-model" 2>/dev/null
+
+# Request bodies: rows of 2009, the year after training.
+"$PY" - "$DATA" "$WORK" <<'PYEOF'
+import json, sys
+import pandas as pd
+cols = ["age", "balance", "day", "campaign", "pdays", "previous"]
+df = pd.read_csv(sys.argv[1]).iloc[27729:][cols]
+for n in (1, 100):
+    body = {"dataframe_split": {"columns": cols, "data": df.iloc[:n].values.tolist()}}
+    open(f"{sys.argv[2]}/body{n}.json", "w").write(json.dumps(body))
+PYEOF
+
+free_port() { "$PY" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+
+# wait_ready URL PID: prints milliseconds until /ping answers 200.
+wait_ready() {
+  local start=$(date +%s%N)
+  for _ in $(seq 1 6000); do
+    if curl -fs -o /dev/null "$1/ping"; then echo $(( ($(date +%s%N) - start) / 1000000 )); return 0; fi
+    kill -0 "$2" 2>/dev/null || { echo "server exited" >&2; return 1; }
+    sleep 0.01
+  done
+  echo "server not ready" >&2; return 1
+}
+
+for server in $SERVERS; do
+  port=$(free_port)
+  url="http://127.0.0.1:$port"
+  case $server in
+    weir) setsid "$WORK/weir" models serve -m "$WORK/weir-model" --port "$port" >"$WORK/$server.log" 2>&1 & ;;
+    mlflow) setsid "$(dirname "$PY")/mlflow" models serve -m "$WORK/mlflow-model" -p "$port" -h 127.0.0.1 \
+              --env-manager local >"$WORK/$server.log" 2>&1 & ;;
+  esac
+  pid=$!
+  trap 'kill -- -'"$pid"' 2>/dev/null || true' EXIT
+  ms=$(wait_ready "$url" "$pid")
+  echo "{\"server\":\"$server\",\"startup_ms\":$ms}" > "$OUT/$server.jsonl"
+  echo "$server ready in ${ms} ms" >&2
+  for rows in 1 100; do
+    for c in $CONCS; do
+      line=$("$WORK/load" -url "$url/invocations" -body "$WORK/body$rows.json" -c "$c" -d "$DUR")
+      echo "{\"server\":\"$server\",\"rows\":$rows,${line:1}" >> "$OUT/$server.jsonl"
+      echo "$server rows=$rows $line" >&2
+    done
+  done
+  kill -- -"$pid" 2>/dev/null || true
+  wait "$pid" 2>/dev/null || true
+  trap - EXIT
+done
+
+"$PY" - "$OUT" $SERVERS <<'PYEOF'
+import json, sys, os
+out, servers = sys.argv[1], sys.argv[2:]
+rows = {}
+startup = {}
+for s in servers:
+    for line in open(os.path.join(out, f"{s}.jsonl")):
+        r = json.loads(line)
+        if "startup_ms" in r:
+            startup[s] = r["startup_ms"]
+        else:
+            rows[(s, r["rows"], r["concurrency"])] = r
+lines = ["| rows/request | clients | " + " | ".join(f"{s} req/s | {s} p50 ms | {s} p99 ms" for s in servers) + " | req/s ratio |",
+         "|---|---|" + "---|---|---|" * len(servers) + "---|"]
+for n in sorted({k[1] for k in rows}):
+    for c in sorted({k[2] for k in rows}):
+        cells = []
+        for s in servers:
+            r = rows.get((s, n, c))
+            cells.append("n/a | n/a | n/a" if r is None else f"{r['rps']:.0f} | {r['p50_ms']:.2f} | {r['p99_ms']:.2f}" + (f" ({r['errors']} errors)" if r["errors"] else ""))
+        ratio = ""
+        if len(servers) == 2 and all((s, n, c) in rows for s in servers) and rows[(servers[1], n, c)]["rps"]:
+            ratio = f"{rows[(servers[0], n, c)]['rps'] / rows[(servers[1], n, c)]['rps']:.1f}x"
+        lines.append(f"| {n} | {c} | " + " | ".join(cells) + f" | {ratio} |")
+lines.append("")
+lines.append("Start-up to first 200 on /ping: " + ", ".join(f"{s} {startup[s]} ms" for s in servers if s in startup) + ".")
+open(os.path.join(out, "results.md"), "w").write("\n".join(lines) + "\n")
+print("\n".join(lines))
+PYEOF
