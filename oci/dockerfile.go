@@ -80,7 +80,7 @@ func GenerateDockerfile(dir string, spec DockerfileSpec) (err error) {
 			return err
 		}
 	}
-	labels := computeLabels(spec.Model, Revision(bi), time.Unix(0, 0).UTC())
+	labels := computeLabels(spec.Model, Revision(bi), bi.Main.Version, time.Unix(0, 0).UTC())
 	delete(labels, LabelCreated) // docker build records its own time
 	for k, v := range spec.Labels {
 		labels[k] = v

@@ -137,7 +137,7 @@ func Build(ctx context.Context, spec Spec) (img *Image, err error) {
 	if err != nil {
 		return nil, err
 	}
-	labels := computeLabels(spec.Model, Revision(bi), created)
+	labels := computeLabels(spec.Model, Revision(bi), bi.Main.Version, created)
 	maps.Copy(labels, spec.Labels)
 	cfg, err := out.ConfigFile()
 	if err != nil {
@@ -230,7 +230,7 @@ var rootFiles = map[string]string{
 // scratchEnv is the environment of an image on an empty base.
 var scratchEnv = []string{"PATH=/", "HOME=/tmp"}
 
-func computeLabels(m ModelInfo, revision string, created time.Time) map[string]string {
+func computeLabels(m ModelInfo, revision, weirVersion string, created time.Time) map[string]string {
 	labels := map[string]string{
 		LabelCreated: created.Format(time.RFC3339),
 	}
@@ -255,6 +255,9 @@ func computeLabels(m ModelInfo, revision string, created time.Time) map[string]s
 	set(LabelModelRunID, m.RunID)
 	set(LabelModelID, m.ModelID)
 	set(LabelModelURI, m.URI)
+	if weirVersion != "(devel)" {
+		set(LabelWeirVersion, weirVersion)
+	}
 	return labels
 }
 

@@ -303,3 +303,39 @@ func TestParsePlatform(t *testing.T) {
 		}
 	}
 }
+
+func TestComputeLabels(t *testing.T) {
+	created := time.Unix(0, 0).UTC()
+	tests := []struct {
+		name              string
+		m                 ModelInfo
+		revision, version string
+		want              map[string]string
+	}{
+		{"bare", ModelInfo{}, "", "(devel)", map[string]string{
+			LabelCreated:     "1970-01-01T00:00:00Z",
+			LabelTitle:       "weir model",
+			LabelDescription: "Scoring server (MLflow /invocations and Open Inference Protocol v2) for model",
+		}},
+		{"full", ModelInfo{Name: "bank", Version: "2", RunID: "r", ModelID: "m-1", URI: "models:/bank/2"}, "abc-dirty", "v1.2.0", map[string]string{
+			LabelCreated:      "1970-01-01T00:00:00Z",
+			LabelTitle:        "weir model bank version 2",
+			LabelDescription:  "Scoring server (MLflow /invocations and Open Inference Protocol v2) for model bank version 2",
+			LabelVersion:      "2",
+			LabelRevision:     "abc-dirty",
+			LabelModelName:    "bank",
+			LabelModelVersion: "2",
+			LabelModelRunID:   "r",
+			LabelModelID:      "m-1",
+			LabelModelURI:     "models:/bank/2",
+			LabelWeirVersion:  "v1.2.0",
+		}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := computeLabels(tc.m, tc.revision, tc.version, created); !reflect.DeepEqual(got, tc.want) {
+				t.Errorf("got  %v\nwant %v", got, tc.want)
+			}
+		})
+	}
+}

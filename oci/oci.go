@@ -48,14 +48,15 @@ const (
 	LabelDescription  = "org.opencontainers.image.description"
 	LabelVersion      = "org.opencontainers.image.version"
 	LabelRevision     = "org.opencontainers.image.revision"
-	LabelSource       = "org.opencontainers.image.source"
 	LabelCreated      = "org.opencontainers.image.created"
 	LabelModelName    = "ml.weir.model.name"
 	LabelModelVersion = "ml.weir.model.version"
 	LabelModelRunID   = "ml.weir.model.run_id"
 	LabelModelID      = "ml.weir.model.model_id"
 	LabelModelURI     = "ml.weir.model.uri"
-	LabelWeirVersion  = "ml.weir.version"
+	// LabelWeirVersion is the module version recorded in the binary
+	// (a tag, or a pseudo-version from the VCS); absent for "(devel)".
+	LabelWeirVersion = "ml.weir.version"
 )
 
 // Entrypoint is the command the image runs: the scoring server on the
