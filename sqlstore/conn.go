@@ -16,6 +16,7 @@ const maxCachedStmts = 512
 // text is prepared once per connection and reused.
 type conn struct {
 	*sql.Conn
+	pool  *sql.DB              // where a broken connection's replacement comes from
 	stmts map[string]*sql.Stmt // only the goroutine holding conn uses it
 }
 

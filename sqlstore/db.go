@@ -55,7 +55,7 @@ func NewDB(uri string) *DB {
 // Open connects, applies the pending migrations and creates the Default
 // experiment ("0") if it is missing.
 func (db *DB) Open(ctx context.Context) (err error) {
-	defer weir.Wrap(&err, "sqlstore: open %q", db.URI)
+	defer weir.Wrap(&err, "sqlstore: open %q", RedactURI(db.URI))
 	if db.Now == nil {
 		db.Now = time.Now
 	}
@@ -130,7 +130,7 @@ func (db *DB) pin(ctx context.Context, pool *sql.DB, ch chan *conn) error {
 	if err != nil {
 		return err
 	}
-	ch <- &conn{Conn: c, stmts: map[string]*sql.Stmt{}}
+	ch <- &conn{Conn: c, pool: pool, stmts: map[string]*sql.Stmt{}}
 	return nil
 }
 
@@ -249,7 +249,8 @@ func (db *DB) inTx(ctx context.Context, write bool, begin string, fn func(*txn) 
 	case <-ctx.Done():
 		return ctx.Err()
 	}
-	if _, err := c.ExecContext(ctx, begin); err != nil {
+	c, err := db.begin(ctx, c, begin)
+	if err != nil {
 		ch <- c
 		return err
 	}

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"fmt"
 	"hash/fnv"
+	"net/url"
 	"runtime"
 	"strings"
 
@@ -43,15 +44,30 @@ func postgresDSN(uri string) (string, error) {
 	scheme, rest, ok := strings.Cut(uri, "://")
 	base, driver, _ := strings.Cut(scheme, "+")
 	if !ok || base != "postgresql" && base != "postgres" {
-		return "", weir.Errorf(weir.ErrInvalidParameterValue, "database URI %q is not a PostgreSQL URI", uri)
+		return "", weir.Errorf(weir.ErrInvalidParameterValue, "database URI %q is not a PostgreSQL URI", RedactURI(uri))
 	}
 	switch driver {
 	case "", "psycopg2", "psycopg", "pg8000", "asyncpg", "pgx":
 	default:
 		return "", weir.Errorf(weir.ErrInvalidParameterValue,
-			"database URI %q: unknown driver %q (want postgresql://user:password@host:port/database)", uri, driver)
+			"database URI %q: unknown driver %q (want postgresql://user:password@host:port/database)", RedactURI(uri), driver)
 	}
 	return "postgresql://" + rest, nil
+}
+
+// RedactURI returns a database URI fit for logs and error messages: a
+// PostgreSQL URI's password, if any, is replaced by "xxxxx".
+func RedactURI(uri string) string {
+	if !isPostgresURI(uri) {
+		return uri
+	}
+	u, err := url.Parse(uri)
+	if err != nil {
+		// Keep only the scheme: the rest may hold a password url could not find.
+		scheme, _, _ := strings.Cut(uri, "://")
+		return scheme + "://(unparsable)"
+	}
+	return u.Redacted()
 }
 
 // openPostgres opens the writer and reader connections to a PostgreSQL
@@ -80,7 +96,7 @@ func (db *DB) openPostgres(ctx context.Context) error {
 	}
 	if strings.HasSuffix(where, ".") {
 		return weir.Errorf(weir.ErrInvalidParameterValue,
-			"database URI %q: no schema to create tables in (check search_path)", db.URI)
+			"database URI %q: no schema to create tables in (check search_path)", RedactURI(db.URI))
 	}
 	db.dialect = postgres
 	db.dialect.beginWrite = fmt.Sprintf("BEGIN ISOLATION LEVEL READ COMMITTED; SELECT pg_advisory_xact_lock(%d)", writerLockKey(where))

@@ -9,6 +9,7 @@ import (
 	"os"
 	"slices"
 	"strconv"
+	"strings"
 	"sync"
 	"testing"
 
@@ -68,6 +69,7 @@ func mustPostgresSchema(tb testing.TB) string {
 	}
 	q := u.Query()
 	q.Set("search_path", schema)
+	q.Set("application_name", schema) // lets a test find its own connections
 	u.RawQuery = q.Encode()
 	// Stores opened on the URI close before the schema is dropped:
 	// cleanups run last registered first.
@@ -227,5 +229,69 @@ func TestMigrationsMatchPostgres(t *testing.T) {
 	}
 	if got, want := names("migrations/postgres"), names("migrations/sqlite"); !slices.Equal(got, want) {
 		t.Errorf("postgres migrations = %q, want the sqlite names %q", got, want)
+	}
+}
+
+// TestReconnectPostgres checks that a store outlives its connections: after
+// the server ends every one of them (as a restart or an idle-connection
+// proxy would), reads and writes work again without reopening the store.
+func TestReconnectPostgres(t *testing.T) {
+	uri := mustPostgresSchema(t)
+	ctx := context.Background()
+	db := mustOpen(t, uri)
+	svc := NewTrackingService(db)
+	mustCreateExperiment(t, svc, "before")
+
+	u, err := url.Parse(uri)
+	if err != nil {
+		t.Fatal(err)
+	}
+	admin, err := sql.Open("pgx", os.Getenv(postgresEnv))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer admin.Close()
+	var killed int
+	err = admin.QueryRowContext(ctx, `SELECT COUNT(*) FROM (SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+		WHERE application_name = $1) t`, u.Query().Get("application_name")).Scan(&killed)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if killed != db.nconns {
+		t.Fatalf("terminated %d connections, want the store's %d", killed, db.nconns)
+	}
+	// Every reader is used at least once, in channel order.
+	for i := range db.nconns + 1 {
+		if _, err := svc.GetExperimentByName(ctx, "before"); err != nil {
+			t.Fatalf("read %d after the connections ended: %v", i, err)
+		}
+	}
+	mustCreateExperiment(t, svc, "after")
+}
+
+func TestRedactURI(t *testing.T) {
+	tests := []struct{ uri, want string }{
+		{"postgresql://u:secret@h:5432/db?sslmode=disable", "postgresql://u:xxxxx@h:5432/db?sslmode=disable"},
+		{"postgresql+psycopg2://u:secret@h/db", "postgresql+psycopg2://u:xxxxx@h/db"},
+		{"postgres://u@h/db", "postgres://u@h/db"},
+		{"postgresql://u:sec%zzret@h/db", "postgresql://(unparsable)"},
+		{"sqlite:///weir.db", "sqlite:///weir.db"},
+	}
+	for _, tt := range tests {
+		if got := RedactURI(tt.uri); got != tt.want {
+			t.Errorf("RedactURI(%q) = %q, want %q", tt.uri, got, tt.want)
+		}
+	}
+}
+
+func TestOpenErrorHidesPassword(t *testing.T) {
+	// Port 1 on the loopback refuses connections at once.
+	uri := "postgresql://weir:hunter2@127.0.0.1:1/weir?sslmode=disable&connect_timeout=5"
+	err := NewDB(uri).Open(context.Background())
+	if err == nil {
+		t.Fatal("Open succeeded on a closed port")
+	}
+	if strings.Contains(err.Error(), "hunter2") {
+		t.Errorf("Open error shows the password: %v", err)
 	}
 }
