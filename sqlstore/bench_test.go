@@ -3,16 +3,36 @@ package sqlstore
 import (
 	"context"
 	"fmt"
+	"os"
 	"testing"
 
 	"github.com/weir-ml/weir/tracking"
 )
 
-// The benchmarks use a SQLite file, as a server would.
+// The benchmarks use a SQLite file, as a server would, or a fresh schema of
+// the PostgreSQL database named by WEIR_TEST_POSTGRES_URL when
+// WEIR_BENCH_STORE=postgres.
+
+// benchDB opens the database the benchmarks run on.
+func benchDB(b *testing.B) *DB {
+	b.Helper()
+	switch store := os.Getenv("WEIR_BENCH_STORE"); store {
+	case "", "sqlite":
+		return MustOpenDB(b)
+	case "postgres":
+		if os.Getenv(postgresEnv) == "" {
+			b.Fatalf("WEIR_BENCH_STORE=postgres needs %s", postgresEnv)
+		}
+		return MustOpenPostgres(b)
+	default:
+		b.Fatalf("WEIR_BENCH_STORE=%q: want sqlite or postgres", store)
+		return nil
+	}
+}
 
 func BenchmarkCreateRun(b *testing.B) {
 	ctx := context.Background()
-	svc := newSQLiteService(b)
+	svc := NewTrackingService(benchDB(b))
 	tags := []tracking.Tag{{Key: "mlflow.user", Value: "bench"}, {Key: "mlflow.source.name", Value: "bench.py"}}
 	reportCPU(b)
 	for b.Loop() {
@@ -26,7 +46,7 @@ func BenchmarkLogBatch(b *testing.B) {
 	for _, n := range []int{10, 1000} {
 		b.Run(fmt.Sprintf("metrics=%d", n), func(b *testing.B) {
 			ctx := context.Background()
-			svc := newSQLiteService(b)
+			svc := NewTrackingService(benchDB(b))
 			id := mustCreateRun(b, svc, tracking.RunCreate{}).Info.RunID
 			ms := make([]tracking.Metric, n)
 			step := int64(0)
@@ -83,7 +103,7 @@ func seedSearchRuns(b *testing.B, db *DB, exp int64, n int) {
 
 func BenchmarkSearchRuns(b *testing.B) {
 	ctx := context.Background()
-	db := MustOpenDB(b)
+	db := benchDB(b)
 	svc := NewTrackingService(db)
 	expID := mustCreateExperiment(b, svc, "search")
 	seedSearchRuns(b, db, 1, 10000)
@@ -117,7 +137,7 @@ func BenchmarkSearchRuns(b *testing.B) {
 
 func BenchmarkGetMetricHistory(b *testing.B) {
 	ctx := context.Background()
-	svc := newSQLiteService(b)
+	svc := NewTrackingService(benchDB(b))
 	id := mustCreateRun(b, svc, tracking.RunCreate{}).Info.RunID
 	const points = 100000
 	logSteps(b, svc, id, "loss", points)
@@ -135,7 +155,7 @@ func BenchmarkGetMetricHistory(b *testing.B) {
 
 func BenchmarkGetRun(b *testing.B) {
 	ctx := context.Background()
-	svc := newSQLiteService(b)
+	svc := NewTrackingService(benchDB(b))
 	id := mustCreateRun(b, svc, tracking.RunCreate{}).Info.RunID
 	var ms []tracking.Metric
 	var ps []tracking.Param

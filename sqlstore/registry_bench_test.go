@@ -44,7 +44,7 @@ func seedRegistry(b *testing.B, db *DB, models, versions int) {
 func BenchmarkGetRegisteredModel(b *testing.B) {
 	for _, versions := range []int{10, 10000} {
 		b.Run(fmt.Sprintf("versions=%d", versions), func(b *testing.B) {
-			db := MustOpenDB(b)
+			db := benchDB(b)
 			seedRegistry(b, db, 1, versions)
 			reg := NewRegistryService(db)
 			reportCPU(b)
@@ -61,7 +61,7 @@ func BenchmarkGetRegisteredModel(b *testing.B) {
 // BenchmarkSearchModelVersions pages through the versions of one model of
 // many, and searches all versions in the default order.
 func BenchmarkSearchModelVersions(b *testing.B) {
-	db := MustOpenDB(b)
+	db := benchDB(b)
 	seedRegistry(b, db, 1000, 20)
 	reg := NewRegistryService(db)
 	searches := []registry.Search{
@@ -86,7 +86,7 @@ func BenchmarkSearchModelVersions(b *testing.B) {
 // metric, as the MLflow UI's model list does.
 func BenchmarkSearchLoggedModels(b *testing.B) {
 	ctx := context.Background()
-	db := MustOpenDB(b)
+	db := benchDB(b)
 	tr, lm := NewTrackingService(db), NewLoggedModelService(db)
 	run := mustCreateRun(b, tr, tracking.RunCreate{}).Info.RunID
 	var metrics []tracking.Metric
