@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"runtime/debug"
 	"strings"
 	"testing"
 	"time"
@@ -337,5 +338,22 @@ func TestComputeLabels(t *testing.T) {
 				t.Errorf("got  %v\nwant %v", got, tc.want)
 			}
 		})
+	}
+}
+
+func TestRevision(t *testing.T) {
+	tests := []struct {
+		settings []debug.BuildSetting
+		want     string
+	}{
+		{nil, ""},
+		{[]debug.BuildSetting{{Key: "vcs.revision", Value: "abc"}}, "abc"},
+		{[]debug.BuildSetting{{Key: "vcs.revision", Value: "abc"}, {Key: "vcs.modified", Value: "true"}}, "abc-dirty"},
+		{[]debug.BuildSetting{{Key: "vcs.modified", Value: "true"}}, ""},
+	}
+	for _, tc := range tests {
+		if got := Revision(&debug.BuildInfo{Settings: tc.settings}); got != tc.want {
+			t.Errorf("Revision(%v) = %q, want %q", tc.settings, got, tc.want)
+		}
 	}
 }
