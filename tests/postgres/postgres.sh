@@ -29,6 +29,10 @@ if [ "$(id -u)" = 0 ]; then
 	id -u postgres >/dev/null 2>&1 || useradd --system --no-create-home --shell /bin/sh postgres
 	chown postgres "$dir"
 	as() { runuser -u postgres -- "$@"; }
+	as test -w "$dir" || {
+		echo "user postgres cannot reach $dir: make its parent directories searchable (chmod o+x, e.g. chmod 711 on a mktemp -d)" >&2
+		exit 1
+	}
 fi
 
 case $cmd in
@@ -45,7 +49,7 @@ start)
 	if ! as "$bindir/psql" -h 127.0.0.1 -p "$port" -U weir -d postgres -tAc "SELECT 1 FROM pg_database WHERE datname = 'weir'" | grep -q 1; then
 		as "$bindir/createdb" -h 127.0.0.1 -p "$port" -U weir weir
 	fi
-	echo "export WEIR_TEST_POSTGRES_URL=postgresql://weir@127.0.0.1:$port/weir?sslmode=disable"
+	echo "export WEIR_TEST_POSTGRES_URL='postgresql://weir@127.0.0.1:$port/weir?sslmode=disable'"
 	;;
 stop)
 	[ -f "$data/postmaster.pid" ] || exit 0
