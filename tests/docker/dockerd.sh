@@ -63,6 +63,11 @@ stop)
 		for _ in $(seq 150); do kill -0 "$pid" 2>/dev/null || break; sleep 0.2; done
 		rm -f "$dir/weir-dockerd.pid"
 	fi
+	# dockerd bind-mounts its data root and, if it dies uncleanly, leaves
+	# the mount behind, which would stop DIR from being removed.
+	if grep -q " $dir/data " /proc/mounts 2>/dev/null; then
+		umount "$dir/data" 2>/dev/null || true
+	fi
 	;;
 *) usage ;;
 esac
