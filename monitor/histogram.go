@@ -8,10 +8,13 @@ import "math"
 func sturgesEdges(lo, hi float64, n int) []float64 {
 	bins := 1
 	if r := hi - lo; n > 0 {
-		if w := r / (math.Log2(float64(n)) + 1); w > 0 {
+		if w := r / (math.Log2(float64(n)) + 1); w > 0 && !math.IsInf(r, 0) {
 			bins = int(math.Ceil(r / w))
 		}
 	}
+	// A range too wide for float64 (values near ±MaxFloat64) gets one bin
+	// rather than a bin count computed from Inf.
+	bins = max(1, min(bins, 1<<20))
 	if lo == hi {
 		lo, hi = lo-0.5, hi+0.5
 	}

@@ -334,12 +334,45 @@ func ReadProfile(b []byte) (*Profile, error) {
 		if c.Kind != Numerical && c.Kind != Categorical {
 			return nil, weir.Errorf(weir.ErrInvalidParameterValue, "profile column %q has unknown kind %q", c.Name, c.Kind)
 		}
-		if c.Kind == Numerical && c.Sketch == nil {
-			c.Sketch = NewSketch()
-		}
-		if c.Kind == Numerical && c.Sketch.Count() != c.Present() {
-			return nil, fmt.Errorf("profile column %q: sketch holds %d values for %d present", c.Name, c.Sketch.Count(), c.Present())
+		if err := c.check(); err != nil {
+			return nil, weir.Errorf(weir.ErrInvalidParameterValue, "profile column %q: %v", c.Name, err)
 		}
 	}
 	return &p, nil
+}
+
+// check refuses a column profile whose parts contradict each other, so that
+// nothing read from outside can make a later computation divide by a
+// negative count or index by NaN.
+func (c *ColumnProfile) check() error {
+	if c.Count < 0 || c.Missing < 0 || c.Missing > c.Count || c.Other < 0 {
+		return fmt.Errorf("counts %d rows, %d missing, %d other do not add up", c.Count, c.Missing, c.Other)
+	}
+	if c.Kind == Categorical {
+		var sum int64
+		for k, v := range c.Frequencies {
+			if v < 0 {
+				return fmt.Errorf("category %q has a negative count", k)
+			}
+			sum += v
+		}
+		if sum+c.Other != c.Present() {
+			return fmt.Errorf("frequencies hold %d values for %d present", sum+c.Other, c.Present())
+		}
+		return nil
+	}
+	if c.Sketch == nil {
+		c.Sketch = NewSketch()
+	}
+	if c.Sketch.Count() != c.Present() {
+		return fmt.Errorf("sketch holds %d values for %d present", c.Sketch.Count(), c.Present())
+	}
+	lo, hi := float64(c.Min), float64(c.Max)
+	if c.Present() > 0 && !(lo <= hi && !math.IsInf(lo, 0) && !math.IsInf(hi, 0)) {
+		return fmt.Errorf("range [%v, %v] is not a finite interval", lo, hi)
+	}
+	if math.IsNaN(c.Sum) || math.IsNaN(c.SumSq) {
+		return fmt.Errorf("sums are not numbers")
+	}
+	return nil
 }
