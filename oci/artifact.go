@@ -1,6 +1,7 @@
 package oci
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"time"
@@ -31,7 +32,7 @@ func (img *Image) SBOMArtifact() (v1.Image, error) {
 	if err != nil {
 		return nil, err
 	}
-	cfgHash, _, err := v1.SHA256(bytesReader(emptyJSON))
+	cfgHash, _, err := v1.SHA256(bytes.NewReader(emptyJSON))
 	if err != nil {
 		return nil, err
 	}

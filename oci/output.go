@@ -1,10 +1,8 @@
 package oci
 
 import (
-	"bytes"
 	"context"
 	"fmt"
-	"io"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -27,8 +25,6 @@ const SBOMFile = "sbom.spdx.json"
 
 // refNameAnnotation names an image in an OCI layout's index.json.
 const refNameAnnotation = "org.opencontainers.image.ref.name"
-
-func bytesReader(b []byte) io.Reader { return bytes.NewReader(b) }
 
 // WriteLayout writes the image and its SBOM artifact into the OCI image
 // layout at dir, creating it if needed, and the SPDX document as
