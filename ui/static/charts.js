@@ -77,6 +77,11 @@
       return ticks(lo / day, hi / day, n).filter(Number.isInteger)
         .map((d) => [d * day, new Date(d * day).toISOString().slice(0, 10)]);
     }
+    if (axis === "rel") { // round numbers of the unit the labels use
+      const span = Math.max(Math.abs(lo), Math.abs(hi));
+      const [unit, name] = span >= 7200 ? [3600, " h"] : span >= 120 ? [60, " min"] : [1, " s"];
+      return ticks(lo / unit, hi / unit, n).map((v) => [v * unit, fmt(v) + name]);
+    }
     return ticks(lo, hi, n).map((v) => [v, fmtX(v, axis)]);
   }
 
