@@ -11,6 +11,11 @@ type modelsCmd struct {
 	Versions modelsVersionsCmd `cmd:"" help:"List the versions of a registered model."`
 	Alias    modelsAliasCmd    `cmd:"" help:"Set or delete a model alias (e.g. champion)."`
 	Download modelsDownloadCmd `cmd:"" help:"Download a model directory by URI."`
+	Serve    modelsServeCmd    `cmd:"" help:"Serve a model: MLflow /invocations and the Open Inference Protocol."`
+
+	BuildImage         modelsBuildImageCmd         `cmd:"" help:"Build a container image of a model without Docker: OCI layout, docker tarball or push."`
+	GenerateDockerfile modelsGenerateDockerfileCmd `cmd:"" help:"Write a Docker build context (Dockerfile, weir binary, model) for a model."`
+	Ping               modelsPingCmd               `cmd:"" help:"Exit 0 if a scoring server's /ping answers 200 (the images' health check)."`
 }
 
 type modelsListCmd struct {
