@@ -234,12 +234,7 @@ func (o DriftOptions) testSamples(name string, ref, cur *sample) (ColumnDrift, e
 		m = o.Method
 	}
 	if m == "" {
-		distinct := 0
-		if ref.n > 0 || cur.n > 0 {
-			keys, _, _ := jointCounts(ref, cur)
-			distinct = len(keys)
-		}
-		m = DefaultMethod(kind, ref.n, distinct)
+		m = DefaultMethod(kind, ref.n, distinctUnion(ref, cur))
 	}
 	r.Method = m
 	r.Threshold = m.DefaultThreshold()

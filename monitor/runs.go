@@ -11,9 +11,16 @@ type runs struct {
 	n float64   // sum of c
 }
 
-// runsOf compresses a sorted slice.
+// runsOf compresses a sorted slice, counting the distinct values first so
+// that the runs are allocated once, at their size.
 func runsOf(sorted []float64) runs {
-	var r runs
+	d := 0
+	for i, x := range sorted {
+		if i == 0 || x != sorted[i-1] {
+			d++
+		}
+	}
+	r := runs{v: make([]float64, 0, d), c: make([]float64, 0, d), n: float64(len(sorted))}
 	for i, x := range sorted {
 		if i > 0 && x == sorted[i-1] {
 			r.c[len(r.c)-1]++
@@ -22,7 +29,6 @@ func runsOf(sorted []float64) runs {
 		r.v = append(r.v, x)
 		r.c = append(r.c, 1)
 	}
-	r.n = float64(len(sorted))
 	return r
 }
 
@@ -74,6 +80,7 @@ func (r runs) max() float64 { return r.v[len(r.v)-1] }
 type builder struct {
 	r       runs
 	pending []float64
+	whole   bool // buffer everything and sort once, at done
 }
 
 // minFlush is the smallest buffer folded into the runs; past it the buffer
@@ -83,7 +90,7 @@ const minFlush = 1 << 13
 
 func (b *builder) add(x float64) {
 	b.pending = append(b.pending, x)
-	if len(b.pending) >= max(minFlush, len(b.r.v)/4) {
+	if !b.whole && len(b.pending) >= max(minFlush, len(b.r.v)/4) {
 		b.flush()
 	}
 }
@@ -93,7 +100,11 @@ func (b *builder) flush() {
 		return
 	}
 	sortFloats(b.pending)
-	b.r = merge(b.r, runsOf(b.pending))
+	if len(b.r.v) == 0 {
+		b.r = runsOf(b.pending)
+	} else {
+		b.r = merge(b.r, runsOf(b.pending))
+	}
 	b.pending = b.pending[:0]
 }
 

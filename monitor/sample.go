@@ -118,10 +118,28 @@ func newSample(c frame.Column, kind Kind) *sample {
 		}
 		return s
 	}
-	var b builder
+	// The whole column is at hand: sort one copy of it rather than fold
+	// batches, which would allocate the runs over and over.
+	b := builder{pending: make([]float64, 0, c.Len()), whole: true}
 	s.n = addNumbers(&b, c)
 	s.num = b.done()
 	return s
+}
+
+// distinctUnion counts the distinct values of ref ∪ cur.
+func distinctUnion(ref, cur *sample) int {
+	if ref.kind == Numerical {
+		n := 0
+		align(ref.num, cur.num, func(float64, float64, float64) { n++ })
+		return n
+	}
+	n := len(ref.counts)
+	for k := range cur.counts {
+		if _, ok := ref.counts[k]; !ok {
+			n++
+		}
+	}
+	return n
 }
 
 // key is one distinct value: a number for numerical samples, a string for
