@@ -129,11 +129,18 @@ func loadModels(ctx context.Context, tx *txn, names []string) ([]*registry.Regis
 			return err
 		}
 		// Each (model, stage) pair costs one seek in model_versions_stage,
-		// however many versions the model has.
-		latest, err := queryVersions(ctx, tx, `JOIN (SELECT 'None' AS stage UNION ALL SELECT 'Staging'
-			UNION ALL SELECT 'Production' UNION ALL SELECT 'Archived') s
-			ON v.version = (SELECT MAX(w.version) FROM model_versions w WHERE w.name = v.name AND w.current_stage = s.stage)
-			WHERE v.name `+in+` ORDER BY v.name, v.version`, chunk...)
+		// however many versions the model has, then one primary-key seek.
+		// The latest numbers are computed in a subquery that the empty
+		// LIMIT/OFFSET keeps whole: PostgreSQL would otherwise flatten it
+		// and, without fresh statistics, test every version of the model
+		// against the four maxima.
+		latest, err := queryVersions(ctx, tx, `JOIN (SELECT n.name, (SELECT MAX(w.version) FROM model_versions w
+				WHERE w.name = n.name AND w.current_stage = s.stage) AS version
+			FROM registered_models n CROSS JOIN (SELECT 'None' AS stage UNION ALL SELECT 'Staging'
+				UNION ALL SELECT 'Production' UNION ALL SELECT 'Archived') s
+			WHERE n.name `+in+` `+tx.d.noLimit()+` OFFSET 0) l
+			ON v.name = l.name AND v.version = l.version
+			ORDER BY v.name, v.version`, chunk...)
 		for _, mv := range latest {
 			if m := byName[mv.Name]; m != nil {
 				m.LatestVersions = append(m.LatestVersions, *mv)
