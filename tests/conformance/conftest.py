@@ -9,6 +9,15 @@ The suite drives a tracking server with the official ``mlflow`` Python client.
   pass there, which shows that the tests encode MLflow's behaviour rather than
   Weir's.
 
+``WEIR_CONFORMANCE_ARTIFACTS`` picks where the server keeps artifacts:
+
+* ``local`` (default): a directory under pytest's temporary directory;
+* ``s3``: ``s3://$WEIR_TEST_S3_BUCKET/conformance-<random>`` on the S3 server
+  at ``$WEIR_TEST_S3_ENDPOINT`` (path-style addressing, credentials from
+  ``AWS_ACCESS_KEY_ID``/``AWS_SECRET_ACCESS_KEY``), as ``.ci/run`` exports them
+  after starting versitygw with ``tests/s3/versitygw.sh``. There the artifact
+  proxy's multipart upload is real rather than refused.
+
 ``WEIR_CONFORMANCE_URL`` skips the start-up and uses a server that is already
 running (it must have been started with the flags ``_server_command`` uses).
 
@@ -29,6 +38,8 @@ from pathlib import Path
 import pytest
 import requests
 
+from support import artifact_store
+
 # The client reads these when it makes a request, so they must be set before
 # any test runs. Retries are off: a broken server must fail a test quickly
 # rather than make the suite back off for minutes.
@@ -40,6 +51,7 @@ os.environ["DO_NOT_TRACK"] = "true"
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 TARGETS = ("weir", "mlflow")
+S3_ENV = ("WEIR_TEST_S3_ENDPOINT", "WEIR_TEST_S3_BUCKET", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY")
 # A cold `mlflow server` on a busy two-core machine has been seen to take a
 # minute before /health answers.
 STARTUP_TIMEOUT_S = 240
@@ -65,10 +77,11 @@ def pytest_configure(config):
     )
     config.addinivalue_line("markers", "slow: creates thousands of runs or metric points")
     config.addinivalue_line("markers", "models: logs and loads MLflow 3 models (logged-model endpoints)")
+    config.addinivalue_line("markers", "registry: model registry (registered models, versions, aliases, webhooks)")
 
 
 def pytest_report_header(config):
-    return f"conformance target: {target()}"
+    return f"conformance target: {target()}, artifacts: {artifact_store()}"
 
 
 def _free_port() -> int:
@@ -98,15 +111,41 @@ def _weir_binary(tmp: Path) -> str:
     return str(out)
 
 
-def _server_command(kind: str, tmp: Path, port: int) -> list[str]:
+def _s3_destination() -> str:
+    """Check the S3 environment and return a fresh prefix in the test bucket."""
+    missing = [name for name in S3_ENV if not os.environ.get(name)]
+    if missing:
+        pytest.exit(
+            "WEIR_CONFORMANCE_ARTIFACTS=s3 needs " + ", ".join(missing) + " in the environment "
+            '(eval "$(tests/s3/versitygw.sh start DIR PORT)" exports them)',
+            returncode=3,
+        )
+    # A prefix of its own, so runs of the suite never see each other's files.
+    return f"s3://{os.environ['WEIR_TEST_S3_BUCKET']}/conformance-{uuid.uuid4().hex[:12]}"
+
+
+def _server_command(kind: str, tmp: Path, port: int) -> tuple[list[str], dict]:
+    """Return the server's command line and the environment to start it with."""
+    env = dict(os.environ)
     store = ["--backend-store-uri", f"sqlite:///{tmp / (kind + '.db')}"]
     artifacts = ["--artifacts-destination", str(tmp / "artifacts")]
+    s3 = []
+    if artifact_store() == "s3":
+        artifacts = ["--artifacts-destination", _s3_destination()]
+        if kind == "mlflow":
+            try:
+                import boto3  # noqa: F401  (mlflow's S3 store needs it)
+            except ImportError:
+                pytest.exit("mlflow with S3 artifacts needs boto3 in the virtualenv", returncode=3)
+            env["MLFLOW_S3_ENDPOINT_URL"] = os.environ["WEIR_TEST_S3_ENDPOINT"]
+        else:
+            s3 = ["--s3-endpoint-url", os.environ["WEIR_TEST_S3_ENDPOINT"], "--s3-path-style"]
     listen = ["--host", "127.0.0.1", "--port", str(port)]
     if kind == "mlflow":
         # Two workers: the machine has two cores, and the 2,500-run test
         # creates runs from a few threads at once.
-        return [sys.executable, "-m", "mlflow", "server", *listen, *store, *artifacts, "--workers", "2"]
-    return [_weir_binary(tmp), "server", *listen, *store, *artifacts]
+        return [sys.executable, "-m", "mlflow", "server", *listen, *store, *artifacts, "--workers", "2"], env
+    return [_weir_binary(tmp), "server", *listen, *store, *artifacts, *s3], env
 
 
 def _tail(path: Path, lines: int) -> str:
@@ -155,11 +194,11 @@ def server_url(tmp_path_factory):
     port = _free_port()
     log = tmp / "server.log"
     _server_log = log
-    cmd = _server_command(kind, tmp, port)
+    cmd, env = _server_command(kind, tmp, port)
     with open(log, "wb") as out:
         # A new session lets teardown kill the server and any workers it forks.
         proc = subprocess.Popen(
-            cmd, cwd=tmp, stdout=out, stderr=subprocess.STDOUT, start_new_session=True
+            cmd, cwd=tmp, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True
         )
     url = f"http://127.0.0.1:{port}"
     try:

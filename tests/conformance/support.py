@@ -13,6 +13,17 @@ import requests
 from mlflow.exceptions import MlflowException
 
 API = "/api/2.0/mlflow/"
+ARTIFACT_STORES = ("local", "s3")
+
+
+def artifact_store() -> str:
+    """Return where the server under test keeps artifacts: "local" or "s3" (WEIR_CONFORMANCE_ARTIFACTS)."""
+    value = os.environ.get("WEIR_CONFORMANCE_ARTIFACTS", "local").strip().lower()
+    if value not in ARTIFACT_STORES:
+        raise pytest.UsageError(
+            f"WEIR_CONFORMANCE_ARTIFACTS={value!r}: expected one of {', '.join(ARTIFACT_STORES)}"
+        )
+    return value
 
 
 @contextmanager
