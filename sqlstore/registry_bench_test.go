@@ -37,6 +37,7 @@ func seedRegistry(b *testing.B, db *DB, models, versions int) {
 	if err != nil {
 		b.Fatal(err)
 	}
+	analyzeForBench(b, db)
 }
 
 // BenchmarkGetRegisteredModel reads a model whose latest versions are found
@@ -105,6 +106,7 @@ func BenchmarkSearchLoggedModels(b *testing.B) {
 			metrics = metrics[:0]
 		}
 	}
+	analyzeForBench(b, db)
 	s := tracking.LoggedModelSearch{ExperimentIDs: []string{"0"}, Filter: "metrics.auc > 0.5",
 		OrderBy: []tracking.LoggedModelOrder{{FieldName: "metrics.auc"}}}
 	reportCPU(b)
