@@ -75,10 +75,8 @@ func contains(names []string, s string) bool {
 	return false
 }
 
-// profileSample turns a column profile into the sample form the tests read:
-// categories keep their counts; a numerical column becomes its sketch
-// buckets, each bucket's count of copies of its representative value kept
-// as a run-length list rather than expanded.
+// profileSample turns a categorical column profile into the sample form the
+// tests read; values folded into Other count as one category, "(other)".
 func profileSample(c *ColumnProfile) *sample {
 	s := &sample{kind: c.Kind, rows: int(c.Count), n: int(c.Present())}
 	if c.Kind == Categorical {

@@ -163,7 +163,7 @@ func (c *ColumnProfile) MissingShare() float64 {
 // Present is the number of rows with a value.
 func (c *ColumnProfile) Present() int64 { return c.Count - c.Missing }
 
-// Mean and Std are of the present values (population std); 0 when none.
+// Mean is the mean of the present values; 0 when there are none.
 func (c *ColumnProfile) Mean() float64 {
 	if n := c.Present(); n > 0 {
 		return c.Sum / float64(n)
