@@ -43,3 +43,21 @@ func BenchmarkInvocationsOneRow(b *testing.B) {
 		benchHandler(b, l, "/v2/models/bank/infer", `{"inputs": [{"name": "age", "shape": [1], "datatype": "INT64", "data": [47]}, {"name": "job", "shape": [1], "datatype": "BYTES", "data": ["manager"]}, {"name": "balance", "shape": [1], "datatype": "INT64", "data": [1200]}, {"name": "member", "shape": [1], "datatype": "BOOL", "data": [true]}]}`)
 	})
 }
+
+func BenchmarkInvocationsHundredRows(b *testing.B) {
+	p := mustPredictor(b)
+	m, err := NewPredictorModel(p)
+	if err != nil {
+		b.Fatal(err)
+	}
+	var sb strings.Builder
+	sb.WriteString(`{"dataframe_split": {"columns": ["age", "job", "balance", "member"], "data": [`)
+	for i := range 100 {
+		if i > 0 {
+			sb.WriteByte(',')
+		}
+		sb.WriteString(`[47, "manager", 1200, true]`)
+	}
+	sb.WriteString(`]}}`)
+	benchHandler(b, &Loaded{Model: m, Name: "bank", Version: "1"}, "/invocations", sb.String())
+}

@@ -27,10 +27,11 @@ func (s *schema) decodeJSON(body []byte, strict bool) ([][]any, error) {
 	if len(body) == 0 || body[0] != '{' {
 		return nil, inputErrorf("%s", formatHelp)
 	}
-	var top map[string]any
-	if err := unmarshalNumbers(body, &top); err != nil {
+	v, err := parseJSON(body)
+	if err != nil {
 		return nil, inputErrorf("Invalid input. Ensure the input is valid JSON: %v", err)
 	}
+	top := v.(map[string]any) // the body starts with an opening brace
 	var key string
 	for _, k := range []string{keySplit, keyRecords, keyInstances, keyInputs} {
 		if _, ok := top[k]; ok {
@@ -50,7 +51,7 @@ func (s *schema) decodeJSON(body []byte, strict bool) ([][]any, error) {
 			return nil, inputErrorf("'params' must be a JSON dictionary, got %s", describe(p))
 		}
 	}
-	v := top[key]
+	v = top[key]
 	switch key {
 	case keySplit:
 		return s.fromSplit(v, strict)

@@ -130,6 +130,12 @@ func TestOIPInferErrors(t *testing.T) {
 		{"wrong value type", "/v2/models/bank/infer", `{"inputs": [{"name": "age", "shape": [1], "datatype": "BYTES", "data": ["a"]}, {"name": "job", "shape": [1], "datatype": "BYTES", "data": ["a"]}]}`, 400, `column \"age\": expected long`},
 		{"unknown output", "/v2/models/bank/infer", `{"inputs": [{"name": "age", "shape": [1], "datatype": "INT64", "data": [1]}, {"name": "job", "shape": [1], "datatype": "BYTES", "data": ["a"]}], "outputs": [{"name": "logits"}]}`, 400, "unknown output"},
 		{"huge shape", "/v2/models/bank/infer", `{"inputs": [{"name": "age", "shape": [2147483648, 2147483648, 4], "datatype": "INT64", "data": []}]}`, 400, "too large"},
+		{"not an object", "/v2/models/bank/infer", `[1]`, 400, "want a JSON object"},
+		{"id not a string", "/v2/models/bank/infer", `{"id": 7, "inputs": []}`, 400, "'id' must be a string"},
+		{"inputs not a list", "/v2/models/bank/infer", `{"inputs": {}}`, 400, "'inputs' must be a list"},
+		{"input not an object", "/v2/models/bank/infer", `{"inputs": [1]}`, 400, "input 0 must be an object"},
+		{"shape not integers", "/v2/models/bank/infer", `{"inputs": [{"name": "age", "shape": [1.5], "datatype": "INT64", "data": [1]}]}`, 400, "'shape' must be a list of integers"},
+		{"output without name", "/v2/models/bank/infer", `{"inputs": [{"name": "age", "shape": [1], "datatype": "INT64", "data": [1]}, {"name": "job", "shape": [1], "datatype": "BYTES", "data": ["a"]}], "outputs": [{}]}`, 400, "output 0 must be an object with a name"},
 		{"negative shape", "/v2/models/bank/infer", `{"inputs": [{"name": "age", "shape": [-1], "datatype": "INT64", "data": []}]}`, 400, "out of range"},
 	}
 	for _, tt := range tests {

@@ -63,7 +63,8 @@ for server in $SERVERS; do
   url="http://127.0.0.1:$port"
   case $server in
     weir) setsid "$WORK/weir" models serve -m "$WORK/weir-model" --port "$port" >"$WORK/$server.log" 2>&1 & ;;
-    mlflow) setsid "$(dirname "$PY")/mlflow" models serve -m "$WORK/mlflow-model" -p "$port" -h 127.0.0.1 \
+    # mlflow runs uvicorn from PATH, so the virtualenv's bin goes first.
+    mlflow) PATH="$(dirname "$PY"):$PATH" setsid "$(dirname "$PY")/mlflow" models serve -m "$WORK/mlflow-model" -p "$port" -h 127.0.0.1 \
               --env-manager local >"$WORK/$server.log" 2>&1 & ;;
   esac
   pid=$!
@@ -83,9 +84,12 @@ for server in $SERVERS; do
   trap - EXIT
 done
 
-"$PY" - "$OUT" $SERVERS <<'PYEOF'
+# The report covers every server measured so far, so one server can be rerun
+# alone (SERVERS=weir) and the table still compares both.
+"$PY" - "$OUT" <<'PYEOF'
 import json, sys, os
-out, servers = sys.argv[1], sys.argv[2:]
+out = sys.argv[1]
+servers = [s for s in ("weir", "mlflow") if os.path.exists(os.path.join(out, f"{s}.jsonl"))]
 rows = {}
 startup = {}
 for s in servers:
