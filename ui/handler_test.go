@@ -10,6 +10,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/weir-ml/weir"
 	"github.com/weir-ml/weir/tracking"
 )
 
@@ -261,5 +262,39 @@ func TestExperimentsUseRunCounter(t *testing.T) {
 	body = get(t, NewHandler(tr, nil, nil), "/experiments").Body.String()
 	if !strings.Contains(body, `<td class="num">5</td>`) {
 		t.Errorf("the counted runs are not shown:\n%s", body)
+	}
+}
+
+// fakeLoggedModels resolves one logged model.
+type fakeLoggedModels struct {
+	tracking.LoggedModelService
+	model *tracking.LoggedModel
+}
+
+func (f fakeLoggedModels) GetLoggedModel(ctx context.Context, id string) (*tracking.LoggedModel, error) {
+	if id != f.model.ModelID {
+		return nil, weir.Errorf(weir.ErrResourceDoesNotExist, "Logged model %s not found.", id)
+	}
+	return f.model, nil
+}
+
+// TestModelCardOfLoggedModel follows a models:/m-... source, as Weir's
+// pipeline and MLflow 3 register them, to the logged model's files.
+func TestModelCardOfLoggedModel(t *testing.T) {
+	h, _, reg := newSample(t)
+	reg.versions[0].Version, reg.versions[0].Source, reg.versions[0].ModelID = "3", "models:/m-abc", "m-abc"
+	reg.versions[0], reg.versions[1] = reg.versions[1], reg.versions[0] // newest first
+	err := h.Artifacts.Put(context.Background(), "1/models/m-abc/artifacts/README.md", strings.NewReader("Logged model card"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	body := get(t, h, "/model?name=bank").Body.String()
+	if strings.Contains(body, "Logged model card") {
+		t.Fatalf("the card was found without a LoggedModelService")
+	}
+	h.LoggedModels = fakeLoggedModels{model: &tracking.LoggedModel{ModelID: "m-abc", ArtifactURI: "mlflow-artifacts:/1/models/m-abc/artifacts"}}
+	body = get(t, h, "/model?name=bank").Body.String()
+	if !strings.Contains(body, "Logged model card") || !strings.Contains(body, "From <code>README.md</code>") {
+		t.Errorf("the logged model's card is not shown:\n%s", body)
 	}
 }

@@ -57,6 +57,7 @@ type modelData struct {
 	Card     string // the model card's Markdown source, shown as text
 	CardFrom string
 	Stages   []string
+	Files    map[string]string // version -> link to its files in the run's artifact browser
 }
 
 func (h *Handler) modelPage(w http.ResponseWriter, r *http.Request) (*view, error) {
@@ -90,21 +91,68 @@ func (h *Handler) modelPage(w http.ResponseWriter, r *http.Request) (*view, erro
 	if len(versions) > 0 {
 		d.Card, d.CardFrom = h.modelCard(ctx, versions[0])
 	}
+	d.Files = map[string]string{}
+	for _, v := range versions {
+		if u := h.versionFiles(ctx, v); u != "" {
+			d.Files[v.Version] = u
+		}
+	}
 	return &view{Template: "model", Title: name, Data: d, Crumbs: []crumb{{"Models", "/models"}}}, nil
+}
+
+// versionRoot finds where a version's files are in Artifacts: its source
+// when that is a proxied URI, or the artifacts of the logged model it names.
+func (h *Handler) versionRoot(ctx context.Context, v *registry.ModelVersion) (string, bool) {
+	if h.Artifacts == nil {
+		return "", false
+	}
+	src := v.Source
+	if h.LoggedModels != nil {
+		id := v.ModelID
+		if rest, ok := strings.CutPrefix(src, "models:/m-"); ok && id == "" {
+			id = "m-" + rest
+		}
+		if id != "" {
+			if lm, err := h.LoggedModels.GetLoggedModel(ctx, id); err == nil {
+				src = lm.ArtifactURI
+			}
+		}
+	}
+	u, err := url.Parse(src)
+	if err != nil || u.Scheme != "mlflow-artifacts" {
+		return "", false
+	}
+	root, err := artifact.CleanPath(strings.Trim(u.Path, "/"))
+	return root, err == nil
+}
+
+// versionFiles links a version's files in the artifact browser of its
+// source run, when they lie under that run's artifacts.
+func (h *Handler) versionFiles(ctx context.Context, v *registry.ModelVersion) string {
+	root, ok := h.versionRoot(ctx, v)
+	if !ok || v.RunID == "" {
+		return ""
+	}
+	run, err := h.Tracking.GetRun(ctx, v.RunID)
+	if err != nil {
+		return ""
+	}
+	runRoot, err := h.runArtifactRoot(run)
+	if err != nil {
+		return ""
+	}
+	rel, ok := strings.CutPrefix(root, runRoot+"/")
+	if !ok {
+		return ""
+	}
+	return "/runs/" + run.Info.RunID + "/artifacts?path=" + url.QueryEscape(rel+"/MLmodel")
 }
 
 // modelCard reads a model card (model_card.md or README.md) next to the
 // version's MLmodel, when the version's files are served from Artifacts.
 func (h *Handler) modelCard(ctx context.Context, v *registry.ModelVersion) (text, from string) {
-	if h.Artifacts == nil {
-		return "", ""
-	}
-	u, err := url.Parse(v.Source)
-	if err != nil || u.Scheme != "mlflow-artifacts" {
-		return "", ""
-	}
-	root, err := artifact.CleanPath(strings.Trim(u.Path, "/"))
-	if err != nil {
+	root, ok := h.versionRoot(ctx, v)
+	if !ok {
 		return "", ""
 	}
 	for _, name := range []string{"model_card.md", "README.md"} {

@@ -8,6 +8,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/weir-ml/weir/registry"
 	"github.com/weir-ml/weir/tracking"
 )
 
@@ -15,7 +16,12 @@ import (
 // tag; each is one window. Their metrics follow a naming convention:
 // drift_share, drift.<feature> (a feature's drift score) and perf.<metric>
 // (performance in the window, e.g. perf.roc_auc).
+//
+// Weir's pipeline (weir demo) instead replays monitoring once into the run
+// that a model version comes from: it tags that run with TagDecision and
+// logs monitoring/monitoring.html and .json; the page shows those too.
 const (
+	TagDecision       = "weir.monitoring.decision"
 	TagMonitorModel   = "weir.monitor.model"
 	TagMonitorVersion = "weir.monitor.version"
 	MetricDriftShare  = "drift_share"
@@ -35,9 +41,19 @@ type windowRow struct {
 }
 
 type monitoringData struct {
-	Model   string
-	Windows []windowRow
-	Trends  template.JS
+	Model     string
+	Windows   []windowRow
+	Decisions []decisionRow
+	Trends    template.JS
+}
+
+// decisionRow is a version's source run that holds a monitoring replay.
+type decisionRow struct {
+	Run      *tracking.Run
+	Name     string
+	Versions []string
+	Decision string
+	Reports  []crumb
 }
 
 // trendPoint is one window in the trend charts.
@@ -60,6 +76,9 @@ func (h *Handler) monitoringPage(w http.ResponseWriter, r *http.Request) (*view,
 		return nil, err
 	}
 	d := &monitoringData{Model: name}
+	if d.Decisions, err = h.decisions(r, name); err != nil {
+		return nil, err
+	}
 	var runs []*tracking.Run
 	if len(exps) > 0 {
 		ids := make([]string, len(exps))
@@ -87,7 +106,7 @@ func (h *Handler) monitoringPage(w http.ResponseWriter, r *http.Request) (*view,
 				row.DriftShare = fmtNum(m.Value)
 			}
 		}
-		row.Reports = h.reports(r, run)
+		row.Reports = h.reports(r, run, "")
 		d.Windows = append(d.Windows, row)
 		trend = append(trend, pt)
 	}
@@ -100,13 +119,53 @@ func (h *Handler) monitoringPage(w http.ResponseWriter, r *http.Request) (*view,
 		Crumbs: []crumb{{"Models", "/models"}, {name, modelURL(name)}}}, nil
 }
 
-// reports links the HTML and JSON reports at the top of a run's artifacts.
-func (h *Handler) reports(r *http.Request, run *tracking.Run) []crumb {
+// decisions finds the source runs of the model's versions that carry a
+// monitoring decision.
+func (h *Handler) decisions(r *http.Request, name string) ([]decisionRow, error) {
+	if h.Registry == nil {
+		return nil, nil
+	}
+	versions, _, err := h.Registry.SearchModelVersions(r.Context(), registry.Search{
+		Filter: "name = " + quoteLiteral(name), MaxResults: 200, OrderBy: []string{"version_number DESC"}})
+	if err != nil {
+		return nil, err
+	}
+	var out []decisionRow
+	seen := map[string]int{} // run ID -> index in out, or -1
+	for _, v := range versions {
+		if v.RunID == "" {
+			continue
+		}
+		if i, ok := seen[v.RunID]; ok {
+			if i >= 0 {
+				out[i].Versions = append(out[i].Versions, v.Version)
+			}
+			continue
+		}
+		seen[v.RunID] = -1
+		run, err := h.Tracking.GetRun(r.Context(), v.RunID)
+		if err != nil {
+			continue // a deleted source run leaves the version without lineage
+		}
+		decision := tagValue(run.Data.Tags, TagDecision)
+		if decision == "" {
+			continue
+		}
+		seen[v.RunID] = len(out)
+		out = append(out, decisionRow{Run: run, Name: runName(run), Versions: []string{v.Version},
+			Decision: decision, Reports: h.reports(r, run, "monitoring")})
+	}
+	return out, nil
+}
+
+// reports links the HTML and JSON reports in a folder of a run's artifacts
+// ("" is the top).
+func (h *Handler) reports(r *http.Request, run *tracking.Run, dir string) []crumb {
 	root, err := h.runArtifactRoot(run)
 	if err != nil {
 		return nil
 	}
-	entries, err := h.Artifacts.List(r.Context(), root)
+	entries, err := h.Artifacts.List(r.Context(), joinPath(root, dir))
 	if err != nil {
 		return nil
 	}

@@ -50,7 +50,8 @@ func newSample(tb testing.TB) (*Handler, *fakeTracking, *fakeRegistry) {
 			[]tracking.Param{p("model", "gbdt"), p("max_depth", "6")},
 			[]tracking.Metric{m("auc", 0.91, 0), m("loss", 0.2, 49)},
 			tracking.Tag{Key: tagSource, Value: "train.py"}, tracking.Tag{Key: tagGitCommit, Value: "3f2a9c1d"},
-			tracking.Tag{Key: "team", Value: "growth"}, tracking.Tag{Key: tagNote, Value: "Baseline <b>bold</b>"}),
+			tracking.Tag{Key: "team", Value: "growth"}, tracking.Tag{Key: tagNote, Value: "Baseline <b>bold</b>"},
+			tracking.Tag{Key: TagDecision, Value: "retrain: drift share 0.6 above 0.5"}),
 		sampleRun("aaaa000000000004", `<script>alert("x")</script>`, t0+3*3600_000,
 			[]tracking.Param{p("model", `lr" onmouseover="x`), p("max_depth", "3")}, []tracking.Metric{m("auc", 0.72, 0)}),
 		sampleRun("aaaa000000000005", "window-1", t0+2*3600_000, nil,
@@ -67,13 +68,14 @@ func newSample(tb testing.TB) (*Handler, *fakeTracking, *fakeRegistry) {
 
 	store := artifact.NewDir(tb.TempDir())
 	files := map[string]string{
-		"notes.txt":           "Training notes <script>alert(1)</script>\n",
-		"metrics.json":        `{"auc":0.91,"folds":[0.9,0.92]}`,
-		"sample.csv":          "age,job\n30,admin\n31,<b>tech</b>\n",
-		"report.html":         "<!doctype html><h1>Drift report</h1><script>alert(1)</script>",
-		"plots/roc.png":       "\x89PNG\r\n\x1a\n",
-		"model/MLmodel":       sampleMLmodel,
-		"model/model_card.md": "# Bank classifier\n\nPredicts <subscription>.\n",
+		"notes.txt":                  "Training notes <script>alert(1)</script>\n",
+		"metrics.json":               `{"auc":0.91,"folds":[0.9,0.92]}`,
+		"sample.csv":                 "age,job\n30,admin\n31,<b>tech</b>\n",
+		"report.html":                "<!doctype html><h1>Drift report</h1><script>alert(1)</script>",
+		"plots/roc.png":              "\x89PNG\r\n\x1a\n",
+		"model/MLmodel":              sampleMLmodel,
+		"model/model_card.md":        "# Bank classifier\n\nPredicts <subscription>.\n",
+		"monitoring/monitoring.html": "<h1>Replay</h1>",
 	}
 	for name, body := range files {
 		if err := store.Put(context.Background(), "1/aaaa000000000003/artifacts/"+name, strings.NewReader(body)); err != nil {

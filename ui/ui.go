@@ -32,6 +32,9 @@ type Handler struct {
 	// Artifacts holds proxied artifacts (mlflow-artifacts:/ URIs). Nil
 	// disables the artifact browser.
 	Artifacts artifact.Store
+	// LoggedModels resolves models:/m-... version sources (MLflow 3 logged
+	// models) to their artifacts, for model cards and file links. May be nil.
+	LoggedModels tracking.LoggedModelService
 	// Logger receives internal errors, which pages never show.
 	Logger *slog.Logger
 	// PageSize is the default number of runs per page of the runs table.

@@ -50,6 +50,7 @@ func run(addr, uri, dest string) error {
 	api.ArtifactsDestination = dest
 	api.Logger = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
 	page := ui.NewHandler(tracking, reg, store)
+	page.LoggedModels = api.LoggedModels
 	page.Logger = api.Logger
 
 	mux := http.NewServeMux()
