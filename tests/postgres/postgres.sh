@@ -19,6 +19,7 @@ if [ -z "$bindir" ]; then
 fi
 [ -n "$bindir" ] && [ -x "$bindir/postgres" ] || { echo "no PostgreSQL server found (set PG_BINDIR)" >&2; exit 1; }
 
+if [ "$cmd" = stop ] && [ ! -d "$dir" ]; then exit 0; fi
 mkdir -p "$dir"
 dir=$(cd "$dir" && pwd)
 data=$dir/data
