@@ -14,13 +14,17 @@ import (
 )
 
 // postgres is PostgreSQL's dialect. Writers are serialised as SQLite's are:
-// every store method was written for one writer at a time (read a count or a
-// MAX, then insert), so beginWrite takes a transaction-scoped advisory lock
-// that makes write transactions of every process sharing the database run one
-// after another, as BEGIN IMMEDIATE does in SQLite. Read Committed is then
-// enough: each statement after the lock sees every earlier writer's commit.
-// Reads run in one Repeatable Read snapshot, as a SQLite read transaction
-// does. openPostgres fills in the lock key.
+// the store methods were written for one writer at a time and read before
+// they write: experiment ids (MAX + 1) and name checks, registered-model
+// names and renames, version numbers (registered_models.last_version),
+// write-once params, datasets shared by name and digest, stage archiving and
+// alias moves. So beginWrite takes a transaction-scoped advisory lock that
+// makes the write transactions of every process sharing the tables run one
+// after another, as BEGIN IMMEDIATE does in SQLite, with no retry loop and
+// no serialization failures. Read Committed is then enough: each statement
+// after the lock sees every earlier writer's commit. Reads run in one
+// Repeatable Read snapshot, as a SQLite read transaction does, and never
+// wait for the lock. openPostgres fills in the lock key.
 var postgres = dialect{
 	name:         "postgres",
 	dollarParams: true,
