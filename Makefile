@@ -4,6 +4,7 @@
 PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
+EVENV ?= .venv-evidently
 GO ?= go
 
 .PHONY: test go-test reference conformance conformance-weir conformance-mlflow vet build
@@ -27,10 +28,16 @@ $(VENV)/.installed: tests/requirements.txt
 	$(VENV)/bin/pip install -q --disable-pip-version-check -r tests/requirements.txt
 	touch $@
 
+$(EVENV)/.installed: tests/requirements-evidently.txt
+	$(PYTHON) -m venv $(EVENV)
+	$(EVENV)/bin/pip install -q --disable-pip-version-check -r tests/requirements-evidently.txt
+	touch $@
+
 # Regenerate every reference fixture with the pinned Python packages and fail
 # when any changed: the Go tests compare against exactly these numbers.
-reference: $(VENV)/.installed
-	@set -e; for f in tests/reference/gen_*.py; do [ -e "$$f" ] || continue; echo "regenerating $$f"; $(PY) $$f; done
+reference: $(VENV)/.installed $(EVENV)/.installed
+	@set -e; for f in tests/reference/gen_*.py; do [ -e "$$f" ] || continue; echo "regenerating $$f"; \
+		WEIR_EVIDENTLY_PYTHON=$(abspath $(EVENV))/bin/python $(PY) $$f; done
 	@changed=$$(git status --porcelain -- tests/reference/fixtures); \
 	if [ -n "$$changed" ]; then echo "reference fixtures changed when regenerated:"; echo "$$changed"; git diff --stat -- tests/reference/fixtures; exit 1; fi
 
