@@ -3,6 +3,8 @@ package pipeline
 import (
 	"context"
 	"encoding/json"
+
+	"github.com/weir-ml/weir/ml/frame"
 )
 
 // Image is a built container image.
@@ -15,6 +17,14 @@ type Image struct {
 // one on the oci package; the pipeline only needs this much of it.
 type Deployer interface {
 	BuildImage(ctx context.Context, modelDir, tag, outDir string) (Image, error)
+}
+
+// Scorer scores rows through a served model.
+type Scorer interface {
+	// Score returns the positive-class probability of every row of f.
+	Score(ctx context.Context, f *frame.Frame) ([]float64, error)
+	// URL says where the model is served.
+	URL() string
 }
 
 func runDeploy(ctx context.Context, r *Runner, dir string) (any, error) {

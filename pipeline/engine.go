@@ -53,6 +53,10 @@ type Runner struct {
 	GitRevision string
 	// Deployer builds the image; nil makes the deploy step report skipped.
 	Deployer Deployer
+	// Serve, when set, starts serving the registered model directory; the
+	// monitoring replay then scores through the Scorer it returns, as
+	// production traffic would be.
+	Serve func(ctx context.Context, modelDir string) (Scorer, error)
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
 
@@ -123,7 +127,9 @@ func (r *Runner) Run(ctx context.Context) (sum *Summary, err error) {
 		prev = key
 		dir := filepath.Join(r.StateDir, r.Spec.Name, def.name)
 		t0 := r.Now()
-		if rec, ok := r.cached(dir, key); ok && !forced {
+		// A cached result is trusted only while the run it logged to still
+		// exists: a wiped or different store needs the steps run again.
+		if rec, ok := r.cached(dir, key); ok && !forced && r.runExists(ctx, rec.RunID) {
 			if err := def.load(r, rec.Result); err == nil {
 				r.st.summary.Steps = append(r.st.summary.Steps, StepResult{Name: def.name, Status: "cached", Seconds: rec.Seconds, RunID: rec.RunID})
 				fmt.Fprintf(r.Progress, "[%2d/%d] %-10s cached (%s)\n", i+1, len(stepDefs), def.name, short(key))
@@ -204,6 +210,11 @@ func (r *Runner) cached(dir, key string) (record, bool) {
 		return rec, false
 	}
 	return rec, rec.Key == key
+}
+
+func (r *Runner) runExists(ctx context.Context, id string) bool {
+	_, err := r.Backend.Tracking.GetRun(ctx, id)
+	return err == nil
 }
 
 func writeJSON(path string, v any) error {

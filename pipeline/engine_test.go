@@ -163,6 +163,26 @@ func TestRunCachesAndReproduces(t *testing.T) {
 	}
 }
 
+func TestRunReplaysOnlyWhatTheStoreHolds(t *testing.T) {
+	dir := t.TempDir()
+	data := smallCSV(t, dir, false)
+	ctx := context.Background()
+	if _, err := newTestRunner(t, dir, data).Run(ctx); err != nil {
+		t.Fatal(err)
+	}
+	// A fresh store under the same state directory: nothing can be replayed.
+	os.Remove(filepath.Join(dir, "weir.db"))
+	s, err := newTestRunner(t, dir, data).Run(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, st := range s.Steps {
+		if st.Status != "ran" {
+			t.Fatalf("after the store was wiped: %s, want every step run", statuses(s))
+		}
+	}
+}
+
 func TestRunStopsOnValidation(t *testing.T) {
 	dir := t.TempDir()
 	data := smallCSV(t, dir, true)

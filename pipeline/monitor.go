@@ -41,12 +41,25 @@ func runMonitor(ctx context.Context, r *Runner, dir string) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	scored := func(rows []int) (*frame.Frame, []float64, []float64, error) {
+	out.ReplayedThrough = "the registered model's files, loaded in-process"
+	var server Scorer
+	if r.Serve != nil {
+		if server, err = r.Serve(ctx, r.st.modelDir); err != nil {
+			return nil, fmt.Errorf("starting the scoring server: %w", err)
+		}
+		out.ReplayedThrough = "the scoring server at " + server.URL()
+	}
+	scored := func(rows []int, replay bool) (*frame.Frame, []float64, []float64, error) {
 		g, err := f.Take(rows)
 		if err != nil {
 			return nil, nil, nil, err
 		}
-		proba, _, err := m.Predictor.PredictFrame(g)
+		var proba []float64
+		if replay && server != nil {
+			proba, err = server.Score(ctx, g)
+		} else {
+			proba, _, err = m.Predictor.PredictFrame(g)
+		}
 		if err != nil {
 			return nil, nil, nil, err
 		}
@@ -57,7 +70,7 @@ func runMonitor(ctx context.Context, r *Runner, dir string) (any, error) {
 		y, err := r.st.target(rows)
 		return g, proba, y, err
 	}
-	ref, _, _, err := scored(r.st.train)
+	ref, _, _, err := scored(r.st.train, false)
 	if err != nil {
 		return nil, err
 	}
@@ -93,7 +106,7 @@ func runMonitor(ctx context.Context, r *Runner, dir string) (any, error) {
 		if len(pr) == 0 {
 			return nil, fmt.Errorf("monitoring: no rows in period %d", period)
 		}
-		cur, proba, y, err := scored(pr)
+		cur, proba, y, err := scored(pr, true)
 		if err != nil {
 			return nil, err
 		}

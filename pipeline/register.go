@@ -193,6 +193,7 @@ func loadRegister(r *Runner, raw json.RawMessage) error {
 	}
 	r.st.modelDir = res.ModelDir
 	s := r.st.summary
+	s.ModelDir = res.ModelDir
 	s.Champion = res.Champion
 	s.Reports["model_card"] = res.ModelCard
 	s.ServeCommand = fmt.Sprintf("weir models serve models:/%s@%s", res.Champion.Name, AliasChampion)

@@ -25,7 +25,9 @@ type Summary struct {
 	PipelineRunID string                        `json:"pipeline_run_id"`
 	TrackingURI   string                        `json:"tracking_uri"`
 	ServeCommand  string                        `json:"serve_command"`
-	Seconds       float64                       `json:"seconds"`
+	// ModelDir is the local copy of the registered model directory.
+	ModelDir string  `json:"model_dir"`
+	Seconds  float64 `json:"seconds"`
 }
 
 // DataSummary describes the dataset and the split.
@@ -79,6 +81,7 @@ type StepOutcome struct {
 type MonitoringSummary struct {
 	Status           string          `json:"status"`
 	ReferenceProfile string          `json:"reference_profile,omitempty"`
+	ReplayedThrough  string          `json:"replayed_through,omitempty"`
 	Periods          []PeriodMonitor `json:"periods,omitempty"`
 	Retrain          bool            `json:"retrain"`
 	Decision         string          `json:"decision,omitempty"`
@@ -139,6 +142,9 @@ func (s *Summary) WriteText(w io.Writer) {
 	}
 	p("Image      %s %s", s.Image.Status, s.Image.Reference)
 	p("Monitoring %s", s.Monitoring.Status)
+	if s.Monitoring.ReplayedThrough != "" {
+		p("           replayed through %s", s.Monitoring.ReplayedThrough)
+	}
 	for _, m := range s.Monitoring.Periods {
 		p("           %s: %d rows, AUC %.4f, positive rate %.3f, mean prediction %.3f, drifted %d columns (%s)", m.Period, m.Rows, m.AUC, m.PositiveRate, m.MeanPrediction, len(m.DriftedColumns), strings.Join(m.DriftedColumns, ", "))
 	}

@@ -30,6 +30,8 @@ type pipelineFlags struct {
 	SummaryJSON string `name:"summary-json" placeholder:"FILE" help:"Also write the summary as JSON."`
 	NoImage     bool   `name:"no-image" help:"Skip building the container image."`
 	WeirBinary  string `name:"weir-binary" placeholder:"PATH" help:"Static Linux weir binary for the image (default: build it from the source tree, else this weir)."`
+	Serve       bool   `help:"Serve the registered model when the pipeline ends (until Ctrl-C); the monitoring replay goes through this server."`
+	ServeAddr   string `name:"serve-addr" placeholder:"HOST:PORT" help:"Where --serve listens." default:"127.0.0.1:5001"`
 }
 
 // pipelineRunCmd is `weir pipeline run`.
@@ -74,6 +76,12 @@ func (c *pipelineFlags) run(g *globals, spec *pipeline.Spec) error {
 	if !c.NoImage {
 		r.Deployer = &imageDeployer{g: g, binary: c.WeirBinary}
 	}
+	var srv *pipelineServer
+	if c.Serve {
+		srv = &pipelineServer{g: g, addr: c.ServeAddr, name: spec.Registry.ModelName}
+		defer srv.close()
+		r.Serve = srv.start
+	}
 	fmt.Fprintf(g.stderr, "pipeline %s → %s\n", spec.Name, c.TrackingURI)
 	sum, err := r.Run(g.ctx)
 	if err != nil {
@@ -81,19 +89,32 @@ func (c *pipelineFlags) run(g *globals, spec *pipeline.Spec) error {
 	}
 	sum.WriteText(g.stdout)
 	if c.SummaryJSON != "" {
-		f, err := os.Create(c.SummaryJSON)
-		if err != nil {
+		if err := writeSummary(c.SummaryJSON, sum); err != nil {
 			return err
 		}
-		enc := json.NewEncoder(f)
-		enc.SetIndent("", "  ")
-		if err := enc.Encode(sum); err != nil {
-			f.Close()
-			return err
-		}
-		return f.Close()
 	}
-	return nil
+	if srv == nil {
+		return nil
+	}
+	// A cached monitor step did not start the server: start it now.
+	if _, err := srv.start(g.ctx, sum.ModelDir); err != nil {
+		return err
+	}
+	return srv.wait(g.ctx)
+}
+
+func writeSummary(path string, sum *pipeline.Summary) error {
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	enc := json.NewEncoder(f)
+	enc.SetIndent("", "  ")
+	if err := enc.Encode(sum); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
 }
 
 // closeIdleEarly makes the client drop idle connections after two seconds.
