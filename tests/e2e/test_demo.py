@@ -11,9 +11,13 @@ Three backends:
 """
 
 import json
+import re
+import signal
 import subprocess
 import time
 from pathlib import Path
+
+import requests
 
 import mlflow
 import pytest
@@ -131,3 +135,38 @@ def test_demo_against_server(kind, weir_bin, bank_data, tmp_path):
         check_tracking(server.url, summary, work)
     finally:
         server.stop()
+
+
+def test_demo_serve_replays_through_the_server(weir_bin, bank_data, tmp_path):
+    """--serve starts the scoring server on the champion, the monitoring
+    replay goes through it, and it answers until interrupted."""
+    proc = subprocess.Popen(
+        [weir_bin, "demo", "--data", str(bank_data), "--no-image", "--serve", "--serve-addr", "127.0.0.1:0",
+         "--summary-json", "out.json"],
+        cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )
+    try:
+        url = None
+        for line in proc.stderr:
+            m = re.match(r"serving bank-marketing at (http://\S+)", line)
+            if m:
+                url = m.group(1)
+                break
+        assert url, "weir demo --serve never said where it serves"
+        summary = json.loads((tmp_path / "out.json").read_text())
+        assert summary["monitoring"]["replayed_through"] == f"the scoring server at {url}"
+        row = {"age": 35, "job": "admin.", "marital": "married", "education": "secondary", "default": "no",
+               "balance": 1200, "housing": "yes", "loan": "no", "contact": "cellular", "day": 15, "month": "may",
+               "campaign": 1, "pdays": -1, "previous": 0, "poutcome": "unknown"}
+        r = requests.post(url + "/invocations", json={"dataframe_records": [row]}, timeout=30)
+        assert r.status_code == 200, r.text
+        p = r.json()["predictions"][0]
+        assert 0 < p["probability"] < 1 and p["label"] in ("yes", "no")
+    finally:
+        proc.send_signal(signal.SIGINT)
+        try:
+            proc.wait(60)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+    assert proc.returncode == 0
