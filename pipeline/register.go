@@ -4,12 +4,15 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"math"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"github.com/weir-ml/weir"
+	"github.com/weir-ml/weir/ml/frame"
 	"github.com/weir-ml/weir/ml/metrics"
 	"github.com/weir-ml/weir/ml/predictor"
 	"github.com/weir-ml/weir/mlmodel"
@@ -79,7 +82,7 @@ func runRegister(ctx context.Context, r *Runner, dir string) (any, error) {
 		return nil, err
 	}
 	card := filepath.Join(modelDir, "model_card.md")
-	if err := os.WriteFile(card, []byte(r.modelCard(win, lineage)), 0o644); err != nil {
+	if err := os.WriteFile(card, []byte(r.modelCard(win, lineage, p.InputSchema())), 0o644); err != nil {
 		return nil, err
 	}
 	b := r.Backend
@@ -205,18 +208,24 @@ func loadRegister(r *Runner, raw json.RawMessage) error {
 
 // modelCard writes the model card: intended use, data, metrics, limits and
 // lineage.
-func (r *Runner) modelCard(win candidateResult, lineage map[string]any) string {
+func (r *Runner) modelCard(win candidateResult, lineage map[string]any, schema frame.Schema) string {
+	var inputs []string
+	for _, f := range schema.Fields {
+		inputs = append(inputs, fmt.Sprintf("%s (%s)", f.Name, f.Kind))
+	}
 	s := r.st.summary
 	var b strings.Builder
 	p := func(format string, args ...any) { fmt.Fprintf(&b, format+"\n", args...) }
 	p("# Model card: %s", r.Spec.Registry.ModelName)
 	p("\n## Intended use\n%s\n\n%s\n\nNot for decisions about individuals beyond whom to contact; not for periods or populations unlike the training data without monitoring.", r.Spec.Business.Question, r.Spec.Business.Decision)
-	p("\n## Model\n%s with params %v, chosen by validation ROC AUC %.4f on the latest %.0f%% of the training period (%d trials).", win.Learner, win.Params, win.ValidAUC, 100*r.Spec.Model.ValidationFraction, win.Trials)
+	p("\n## Model\n%s with params %v, chosen by validation ROC AUC %.4f on %s (%d trials).", win.Learner, win.Params, win.ValidAUC, r.Spec.Model.validationText(), win.Trials)
+	p("Signature: inputs %s; outputs probability (double), label (string).", strings.Join(inputs, ", "))
 	p("Decision threshold %.4f (maximises expected profit on the holdout).", math.Min(math.Max(r.st.threshold, 0), 1))
 	p("\n## Data\n%s (%s), digest %s, SHA-256 %s. Trained on years %v (%d rows), evaluated on the %d later rows.", s.Data.Name, s.Data.Source, s.Data.Digest, s.Data.SHA256, r.Spec.Data.TrainPeriods, s.Data.TrainRows, s.Data.HoldoutRows)
 	p("Excluded as leaking the target: %v.", r.Spec.Data.Leakage)
 	p("\n## Holdout metrics\n| model | ROC AUC | PR AUC | log loss | Brier |\n|---|---|---|---|---|")
-	for name, m := range s.Holdout {
+	for _, name := range slices.Sorted(maps.Keys(s.Holdout)) {
+		m := s.Holdout[name]
 		p("| %s | %.4f | %.4f | %.4f | %.4f |", name, m["roc_auc"], m["pr_auc"], m["log_loss"], m["brier"])
 	}
 	p("| baseline | %.4f | %.4f | %.4f | %.4f |", s.Baseline["roc_auc"], s.Baseline["pr_auc"], s.Baseline["log_loss"], s.Baseline["brier"])

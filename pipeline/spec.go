@@ -163,6 +163,14 @@ type MonitoringSpec struct {
 	MaxAUCDrop float64 `yaml:"max_auc_drop" json:"max_auc_drop"`
 }
 
+// validationText says how trials are scored, for reports.
+func (m ModelSpec) validationText() string {
+	if m.Folds > 0 {
+		return fmt.Sprintf("%d-fold stratified cross-validation within the training period", m.Folds)
+	}
+	return fmt.Sprintf("the latest %.0f%% of the training period", 100*m.ValidationFraction)
+}
+
 var namePattern = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_.-]*$`)
 
 // ParseSpec reads a pipeline from YAML and checks it.
