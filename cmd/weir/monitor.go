@@ -1,0 +1,335 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/weir-ml/weir"
+	"github.com/weir-ml/weir/ml/frame"
+	"github.com/weir-ml/weir/mlmodel"
+	"github.com/weir-ml/weir/monitor"
+	"github.com/weir-ml/weir/tracking"
+	"github.com/weir-ml/weir/webhook"
+)
+
+// monitorCmd groups the monitoring commands: drift and performance reports,
+// ground-truth labels, and retraining when alerts fire.
+type monitorCmd struct {
+	Report monitorReportCmd `cmd:"" help:"Drift and performance report of a model's recent traffic against its reference; exit 1 when alert rules fire."`
+	Labels monitorLabelsCmd `cmd:"" help:"Join ground-truth labels to logged predictions by request id and report performance per window."`
+}
+
+// Column names the monitoring commands give the model's score and the label
+// in the frames they test.
+const (
+	predictionCol = "prediction"
+	// monitoringPrefix names the experiment each model's monitoring runs go to.
+	monitoringPrefix = "weir-monitoring/"
+	// referenceProfileFile is the model artifact holding its reference profile.
+	referenceProfileFile = "reference_profile.json"
+)
+
+// monitoredModel is a model resolved for monitoring; its files stay on disk
+// until close, since the reference profile is read from them.
+type monitoredModel struct {
+	id    modelID
+	model *mlmodel.Model
+	close func()
+}
+
+// loadMonitoredModel resolves and loads uri through ld's backend.
+func loadMonitoredModel(ctx context.Context, ld *modelLoader, uri string) (*monitoredModel, error) {
+	id, err := ld.identify(ctx, uri)
+	if err != nil {
+		return nil, err
+	}
+	dir, cleanup := strings.TrimPrefix(uri, "file://"), func() {}
+	if id.remote {
+		b, err := ld.backend(ctx)
+		if err != nil {
+			return nil, err
+		}
+		tmp, err := os.MkdirTemp("", "weir-monitor-*")
+		if err != nil {
+			return nil, err
+		}
+		cleanup = func() { os.RemoveAll(tmp) }
+		dir, err = mlmodel.Resolve(ctx, id.uri, mlmodel.Sources{
+			Runs: b.tracking, LoggedModels: b.loggedModels, Registry: b.registry, Artifacts: b.artifacts, DownloadDir: tmp,
+		})
+		if err != nil {
+			cleanup()
+			return nil, err
+		}
+	}
+	m, err := mlmodel.Load(dir)
+	if err != nil {
+		cleanup()
+		return nil, err
+	}
+	return &monitoredModel{id: id, model: m, close: cleanup}, nil
+}
+
+// inputs returns the model's input column names.
+func (m *monitoredModel) inputs() []string {
+	var names []string
+	for _, c := range m.model.Signature.Inputs {
+		names = append(names, c.Name)
+	}
+	return names
+}
+
+// labelled is a dataset of scored rows: the rows as predictions (with times
+// when they were logged) and as a frame of inputs, the score in column
+// prediction and, when any row is labelled, the label as 0/1 in target.
+type labelled struct {
+	preds  []monitor.Prediction
+	frame  *frame.Frame
+	timed  bool // rows carry the time they were scored
+	source string
+}
+
+// dataFlags choose how a CSV's label column is read.
+type dataFlags struct {
+	Target   string `help:"Label column of CSV files." default:"y"`
+	Positive string `help:"Positive value of the label column (default: 1, yes or true)."`
+	Labels   string `help:"Ground truth for an inference log: JSON lines {request_id,row,label} or CSV request_id,row,label."`
+}
+
+// readLabelled reads path: an inference log (a directory of *.jsonl files or
+// one .jsonl file), whose rows carry their scores, or a CSV, which the model
+// scores.
+func (d *dataFlags) readLabelled(path string, m *monitoredModel) (*labelled, error) {
+	st, err := os.Stat(path)
+	if err != nil {
+		return nil, usagef("%v", err)
+	}
+	if st.IsDir() || strings.HasSuffix(path, ".jsonl") || strings.HasSuffix(path, ".json") {
+		preds, err := readInferenceLogs(path)
+		if err != nil {
+			return nil, err
+		}
+		if d.Labels != "" {
+			labels, err := readLabelsFile(d.Labels)
+			if err != nil {
+				return nil, err
+			}
+			monitor.JoinLabels(preds, labels)
+		}
+		return logged(preds, d.Target, path)
+	}
+	return d.scoreCSV(path, m)
+}
+
+// readInferenceLogs reads one log file or every inference-*.jsonl (or
+// *.jsonl) file of a directory, in name order, which is time order for the
+// files the scoring server writes.
+func readInferenceLogs(path string) ([]monitor.Prediction, error) {
+	files := []string{path}
+	if st, err := os.Stat(path); err == nil && st.IsDir() {
+		files, _ = filepath.Glob(filepath.Join(path, "*.jsonl"))
+		slices.Sort(files)
+		if len(files) == 0 {
+			return nil, usagef("%s holds no .jsonl inference log files", path)
+		}
+	}
+	var out []monitor.Prediction
+	for _, f := range files {
+		r, err := os.Open(f)
+		if err != nil {
+			return nil, usagef("%v", err)
+		}
+		p, err := monitor.ReadInferenceLog(r)
+		r.Close()
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", f, err)
+		}
+		out = append(out, p...)
+	}
+	if len(out) == 0 {
+		return nil, usagef("%s holds no logged predictions", path)
+	}
+	return out, nil
+}
+
+// logged turns logged predictions into a labelled dataset.
+func logged(preds []monitor.Prediction, target, source string) (*labelled, error) {
+	f, err := monitor.InputsFrame(preds, predictionCol)
+	if err != nil {
+		return nil, err
+	}
+	y, any := make([]float64, len(preds)), false
+	for i, p := range preds {
+		y[i] = math.NaN()
+		if p.HasLabel {
+			y[i], any = p.Label, true
+		}
+	}
+	if any {
+		if f, err = f.With(target, &frame.FloatColumn{Values: y}); err != nil {
+			return nil, err
+		}
+	}
+	return &labelled{preds: preds, frame: f, timed: true, source: source}, nil
+}
+
+// scoreCSV reads a CSV, scores it with the model and reads its labels.
+func (d *dataFlags) scoreCSV(path string, m *monitoredModel) (*labelled, error) {
+	f, err := frame.ReadCSVFile(path, frame.CSVOptions{})
+	if err != nil {
+		return nil, usagef("%s: %v", path, err)
+	}
+	if m == nil {
+		return nil, usagef("%s: a CSV needs a model to score it", path)
+	}
+	proba, _, err := m.model.Predictor.PredictFrame(f)
+	if err != nil {
+		return nil, usagef("scoring %s: %v", path, err)
+	}
+	keep := slices.DeleteFunc(m.inputs(), func(n string) bool { _, err := f.Column(n); return err != nil })
+	g, err := f.Select(keep...)
+	if err != nil {
+		return nil, err
+	}
+	if g, err = g.With(predictionCol, &frame.FloatColumn{Values: proba}); err != nil {
+		return nil, err
+	}
+	preds := make([]monitor.Prediction, len(proba))
+	for i := range preds {
+		preds[i] = monitor.Prediction{RequestID: filepath.Base(path), Row: i, Score: proba[i]}
+	}
+	if col, err := f.Column(d.Target); err == nil {
+		y, err := binaryLabels(col, d.Positive)
+		if err != nil {
+			return nil, usagef("%s: column %s: %v", path, d.Target, err)
+		}
+		for i := range preds {
+			if !math.IsNaN(y[i]) {
+				preds[i].Label, preds[i].HasLabel = y[i], true
+			}
+		}
+		if g, err = g.With(d.Target, &frame.FloatColumn{Values: y}); err != nil {
+			return nil, err
+		}
+	}
+	return &labelled{preds: preds, frame: g, source: path}, nil
+}
+
+// binaryLabels reads a label column as 0/1, NaN where missing: numbers must
+// be 0 or 1; text is positive when it equals positive (or, without it, one
+// of 1, yes, true) and negative otherwise.
+func binaryLabels(col frame.Column, positive string) ([]float64, error) {
+	y := make([]float64, col.Len())
+	cat, isCat := col.(*frame.CategoricalColumn)
+	for i := range y {
+		switch {
+		case col.IsMissing(i):
+			y[i] = math.NaN()
+		case isCat:
+			t := strings.ToLower(cat.Text(i))
+			if t == strings.ToLower(positive) || positive == "" && (t == "1" || t == "yes" || t == "true") {
+				y[i] = 1
+			}
+		default:
+			v := col.Float(i)
+			if v != 0 && v != 1 {
+				return nil, fmt.Errorf("row %d: label %v is not 0 or 1", i+1, v)
+			}
+			y[i] = v
+		}
+	}
+	return y, nil
+}
+
+// monitoringRun logs a run in the model's monitoring experiment, creating
+// the experiment on first use, and returns its id.
+func monitoringRun(ctx context.Context, b *backend, model, name string, tags ...tracking.Tag) (*tracking.Run, error) {
+	expName := monitoringPrefix + model
+	exp, err := b.tracking.GetExperimentByName(ctx, expName)
+	var id string
+	switch {
+	case err == nil:
+		id = exp.ID
+	case weir.ErrorCode(err) == weir.ErrResourceDoesNotExist:
+		if id, err = b.tracking.CreateExperiment(ctx, expName, "", nil); err != nil {
+			return nil, err
+		}
+	default:
+		return nil, err
+	}
+	tags = append(tags, tracking.Tag{Key: "mlflow.runName", Value: name}, tracking.Tag{Key: "weir.version", Value: weir.Version})
+	return b.tracking.CreateRun(ctx, tracking.RunCreate{ExperimentID: id, UserID: "weir", Tags: tags})
+}
+
+// finishRun marks a run finished.
+func finishRun(ctx context.Context, b *backend, runID string) error {
+	status, end := tracking.StatusFinished, time.Now().UnixMilli()
+	_, err := b.tracking.UpdateRun(ctx, runID, tracking.RunUpdate{Status: &status, EndTime: &end})
+	return err
+}
+
+// logMetricsBatched logs metrics in batches within MLflow's 1000 per call.
+func logMetricsBatched(ctx context.Context, b *backend, runID string, ms []tracking.Metric) error {
+	for len(ms) > 0 {
+		n := min(len(ms), 1000)
+		if err := b.tracking.LogBatch(ctx, runID, ms[:n], nil, nil); err != nil {
+			return err
+		}
+		ms = ms[n:]
+	}
+	return nil
+}
+
+// alertFlags send fired alerts to a webhook.
+type alertFlags struct {
+	AlertWebhook   string `help:"POST fired alerts to this URL, HMAC-signed, with retries."`
+	AlertSecretEnv string `help:"Environment variable holding the webhook's signing secret."`
+	AlertAttempts  int    `help:"Deliveries tried before giving up." default:"4"`
+	// AllowPrivate lets the webhook reach loopback and private addresses.
+	AlertAllowPrivate bool `help:"Let --alert-webhook reach loopback and private network addresses."`
+}
+
+// alertEvent is the webhook event of fired monitoring alerts.
+var alertEvent = webhook.Event{Entity: "MODEL_MONITOR", Action: "ALERTED"}
+
+// notify posts the alerts; it waits for the delivery, retries included,
+// since a cron job exits right after.
+func (a *alertFlags) notify(g *globals, data any) error {
+	if a.AlertWebhook == "" {
+		return nil
+	}
+	secret := ""
+	if a.AlertSecretEnv != "" {
+		if secret = g.getenv(a.AlertSecretEnv); secret == "" {
+			return usagef("--alert-secret-env %s is empty or unset", a.AlertSecretEnv)
+		}
+	}
+	d := webhook.NewDispatcher()
+	d.MaxAttempts = max(a.AlertAttempts, 1)
+	d.Logger = g.logger
+	d.AllowPrivateNetworks = a.AlertAllowPrivate
+	done := make(chan webhook.Result, 1)
+	d.Done = func(_ webhook.Delivery, r webhook.Result) { done <- r }
+	if err := d.Open(); err != nil {
+		return err
+	}
+	defer d.Close()
+	if !d.Enqueue(webhook.Delivery{Target: webhook.Target{ID: "monitor", URL: a.AlertWebhook, Secret: secret}, Event: alertEvent, Data: data}) {
+		return fmt.Errorf("alert webhook: delivery queue full")
+	}
+	select {
+	case r := <-done:
+		if !r.Success() {
+			return fmt.Errorf("alert webhook %s failed after %d attempts (status %d): %v", a.AlertWebhook, r.Attempts, r.Status, r.Err)
+		}
+		return nil
+	case <-g.ctx.Done():
+		return g.ctx.Err()
+	}
+}

@@ -1,0 +1,170 @@
+package main
+
+import (
+	"bufio"
+	"encoding/csv"
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"strconv"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/weir-ml/weir/monitor"
+)
+
+// monitorLabelsCmd joins ground truth to logged predictions.
+type monitorLabelsCmd struct {
+	File   string        `required:"" help:"Labels: CSV with columns request_id,row,label (row optional) or JSON lines {request_id,row,label}."`
+	Log    string        `required:"" help:"Inference log: a directory of .jsonl files or one file."`
+	Out    string        `help:"Write the joined rows here as JSON lines (request_id, row, timestamp, model, version, score, label, inputs)."`
+	Window time.Duration `help:"Performance window." default:"168h"`
+	Output string        `short:"o" help:"Output format: table or json." default:"table" enum:"table,json"`
+}
+
+func (c *monitorLabelsCmd) Run(g *globals) error {
+	preds, err := readInferenceLogs(c.Log)
+	if err != nil {
+		return err
+	}
+	labels, err := readLabelsFile(c.File)
+	if err != nil {
+		return err
+	}
+	n := monitor.JoinLabels(preds, labels)
+	if n == 0 {
+		return usagef("no label in %s matches a logged prediction in %s (by request_id and row)", c.File, c.Log)
+	}
+	if c.Out != "" {
+		if err := writeJoined(c.Out, preds); err != nil {
+			return err
+		}
+	}
+	ws, err := monitor.Windows(preds, monitor.WindowOptions{Period: c.Window})
+	if err != nil {
+		return usagef("%v", err)
+	}
+	if c.Output == "json" {
+		enc := json.NewEncoder(g.stdout)
+		enc.SetIndent("", "  ")
+		return enc.Encode(map[string]any{"predictions": len(preds), "labelled": n, "labels": len(labels), "windows": ws})
+	}
+	fmt.Fprintf(g.stdout, "%d of %d predictions labelled (%d labels read)\n", n, len(preds), len(labels))
+	tw := tabwriter.NewWriter(g.stdout, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "WINDOW START\tROWS\tLABELLED\tROC AUC\tPRECISION\tRECALL\tPOSITIVE RATE\tEST. ROC AUC")
+	for _, w := range ws {
+		fmt.Fprintf(tw, "%s\t%d\t%d\t%s\t%s\t%s\t%s\t%s\n", w.Start.Format(time.RFC3339), w.Rows, w.Labelled,
+			num(w.ROCAUC), num(w.Precision), num(w.Recall), num(w.PositiveRate), num(w.EstROCAUC))
+	}
+	return tw.Flush()
+}
+
+func num(n monitor.Number) string {
+	b, _ := n.MarshalJSON()
+	if string(b) == "null" {
+		return "-"
+	}
+	return strconv.FormatFloat(float64(n), 'f', 4, 64)
+}
+
+// readLabelsFile reads labels as CSV (by extension) or JSON lines.
+func readLabelsFile(path string) (map[monitor.LabelKey]float64, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, usagef("%v", err)
+	}
+	defer f.Close()
+	var labels map[monitor.LabelKey]float64
+	if strings.HasSuffix(strings.ToLower(path), ".csv") {
+		labels, err = readLabelsCSV(f)
+	} else {
+		labels, err = monitor.ReadLabels(f)
+	}
+	if err != nil {
+		return nil, usagef("%s: %v", path, err)
+	}
+	return labels, nil
+}
+
+// readLabelsCSV reads a headed CSV with request_id, label and optionally
+// row columns; labels are 0/1, yes/no or true/false.
+func readLabelsCSV(r io.Reader) (map[monitor.LabelKey]float64, error) {
+	cr := csv.NewReader(r)
+	head, err := cr.Read()
+	if err != nil {
+		return nil, fmt.Errorf("reading the header: %v", err)
+	}
+	idx := map[string]int{}
+	for i, h := range head {
+		idx[strings.TrimSpace(strings.ToLower(h))] = i
+	}
+	id, okID := idx["request_id"]
+	lab, okLab := idx["label"]
+	row, okRow := idx["row"]
+	if !okID || !okLab {
+		return nil, fmt.Errorf("header %v lacks request_id or label", head)
+	}
+	out := map[monitor.LabelKey]float64{}
+	for line := 2; ; line++ {
+		rec, err := cr.Read()
+		if err == io.EOF {
+			return out, nil
+		}
+		if err != nil {
+			return nil, err
+		}
+		k := monitor.LabelKey{RequestID: rec[id]}
+		if okRow && rec[row] != "" {
+			if k.Row, err = strconv.Atoi(rec[row]); err != nil {
+				return nil, fmt.Errorf("line %d: row %q is not an integer", line, rec[row])
+			}
+		}
+		switch strings.ToLower(strings.TrimSpace(rec[lab])) {
+		case "1", "yes", "true":
+			out[k] = 1
+		case "0", "no", "false":
+			out[k] = 0
+		default:
+			return nil, fmt.Errorf("line %d: label %q is not 0/1, yes/no or true/false", line, rec[lab])
+		}
+	}
+}
+
+// joinedRow is one line of the joined file.
+type joinedRow struct {
+	RequestID string         `json:"request_id"`
+	Row       int            `json:"row"`
+	Timestamp time.Time      `json:"timestamp"`
+	Model     string         `json:"model_name,omitempty"`
+	Version   string         `json:"model_version,omitempty"`
+	Score     float64        `json:"score"`
+	Label     *float64       `json:"label"`
+	Inputs    map[string]any `json:"inputs"`
+}
+
+func writeJoined(path string, preds []monitor.Prediction) (err error) {
+	f, err := os.Create(path)
+	if err != nil {
+		return usagef("--out: %v", err)
+	}
+	defer func() {
+		if cerr := f.Close(); err == nil {
+			err = cerr
+		}
+	}()
+	w := bufio.NewWriter(f)
+	enc := json.NewEncoder(w)
+	for _, p := range preds {
+		r := joinedRow{RequestID: p.RequestID, Row: p.Row, Timestamp: p.Time, Model: p.Model, Version: p.Version, Score: p.Score, Inputs: p.Inputs}
+		if p.HasLabel {
+			y := p.Label
+			r.Label = &y
+		}
+		if err := enc.Encode(r); err != nil {
+			return err
+		}
+	}
+	return w.Flush()
+}

@@ -1,0 +1,259 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/weir-ml/weir/monitor"
+	"github.com/weir-ml/weir/sqlstore"
+	"github.com/weir-ml/weir/tracking"
+)
+
+// mustMonitorCSV writes n rows shaped like serveCSV; shifted moves the job
+// mix to students and raises balances, which the drift tests must see.
+func mustMonitorCSV(t *testing.T, path string, n int, shifted bool, seed uint64) {
+	t.Helper()
+	r := rand.New(rand.NewPCG(seed, 1))
+	var b strings.Builder
+	b.WriteString("age,job,balance,y\n")
+	jobs := []string{"manager", "worker", "student"}
+	for i := 0; i < n; i++ {
+		job := jobs[r.IntN(3)]
+		bal := r.IntN(3000)
+		if shifted {
+			if r.IntN(4) > 0 {
+				job = "student"
+			}
+			bal += 2000
+		}
+		y := "no"
+		if job == "manager" && r.IntN(4) > 0 || r.IntN(6) == 0 {
+			y = "yes"
+		}
+		fmt.Fprintf(&b, "%d,%s,%d,%s\n", 20+r.IntN(45), job, bal, y)
+	}
+	if err := os.WriteFile(path, []byte(b.String()), 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestMonitorReportCSV(t *testing.T) {
+	dir := t.TempDir()
+	model := filepath.Join(dir, "model")
+	mustSaveModel(t, model, 5)
+	ref, same, shifted := filepath.Join(dir, "ref.csv"), filepath.Join(dir, "same.csv"), filepath.Join(dir, "shifted.csv")
+	mustMonitorCSV(t, ref, 600, false, 1)
+	mustMonitorCSV(t, same, 600, false, 2)
+	mustMonitorCSV(t, shifted, 600, true, 3)
+	rules := filepath.Join(dir, "rules.json")
+	if err := os.WriteFile(rules, []byte(`{"rules": [{"name": "job mix", "kind": "feature", "column": "job"}]}`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	store := "sqlite:///" + filepath.Join(dir, "weir.db")
+	ctx := context.Background()
+	args := func(cur, out string) []string {
+		return []string{"monitor", "report", "-m", model, "--current", cur, "--reference", ref, "--rules", rules,
+			"--out", out, "--tracking-uri", store, "--artifacts-destination", filepath.Join(dir, "artifacts")}
+	}
+
+	if _, err := runMain(t, ctx, args(same, filepath.Join(dir, "same"))...); err != nil {
+		t.Fatalf("report on data like the reference: %v", err)
+	}
+	_, err := runMain(t, ctx, args(shifted, filepath.Join(dir, "shifted"))...)
+	var fired *alertsFired
+	if !errors.As(err, &fired) {
+		t.Fatalf("report on shifted data: err = %v, want alerts fired", err)
+	}
+	if got, want := err.Error(), "1 alert(s) fired: job mix"; got != want {
+		t.Errorf("summary = %q, want %q", got, want)
+	}
+	b, err := os.ReadFile(filepath.Join(dir, "shifted", "report.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var rep monitor.Report
+	if err := json.Unmarshal(b, &rep); err != nil {
+		t.Fatal(err)
+	}
+	if c := rep.Drift.Column("balance"); c == nil || !c.Drifted {
+		t.Errorf("balance drift = %+v, want drifted", c)
+	}
+	if rep.Drift.Target == nil || rep.Drift.Prediction == nil {
+		t.Errorf("target and prediction drift missing: %+v %+v", rep.Drift.Target, rep.Drift.Prediction)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "shifted", "report.html")); err != nil {
+		t.Error(err)
+	}
+
+	// Both reports are runs of the monitoring experiment, with the figures.
+	db := sqlstore.NewDB(store)
+	if err := db.Open(ctx); err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	ts := sqlstore.NewTrackingService(db)
+	exp, err := ts.GetExperimentByName(ctx, "weir-monitoring/model")
+	if err != nil {
+		t.Fatal(err)
+	}
+	runs, _, err := ts.SearchRuns(ctx, tracking.RunSearch{ExperimentIDs: []string{exp.ID}, MaxResults: 10})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := len(runs), 2; got != want {
+		t.Fatalf("%d monitoring runs, want %d", got, want)
+	}
+	keys := map[string]bool{}
+	for _, m := range runs[0].Data.Metrics {
+		keys[m.Key] = true
+	}
+	for _, k := range []string{"drift_share", "drift.job", "drift.balance", "drift.age", "window.roc_auc"} {
+		if !keys[k] {
+			t.Errorf("metric %s not logged (have %v)", k, keys)
+		}
+	}
+}
+
+func TestMonitorReportBadInput(t *testing.T) {
+	dir := t.TempDir()
+	model := filepath.Join(dir, "model")
+	mustSaveModel(t, model, 3)
+	cur := filepath.Join(dir, "cur.csv")
+	mustMonitorCSV(t, cur, 50, false, 1)
+	badRules := filepath.Join(dir, "rules.json")
+	os.WriteFile(badRules, []byte(`{"rules": [{"name": "x", "kind": "drift_share", "abov": 0.5}]}`), 0o644)
+	tests := []struct {
+		name string
+		args []string
+	}{
+		{"missing current", []string{"--current", filepath.Join(dir, "nope.csv"), "--reference", cur}},
+		{"no reference", []string{"--current", cur}},
+		{"misspelt rule", []string{"--current", cur, "--reference", cur, "--rules", badRules}},
+		{"empty log dir", []string{"--current", t.TempDir(), "--reference", cur}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			args := append([]string{"monitor", "report", "-m", model, "--no-log", "--out", filepath.Join(dir, "out")}, tt.args...)
+			_, err := runMain(t, context.Background(), args...)
+			var ue *usageError
+			if !errors.As(err, &ue) {
+				t.Errorf("err = %v, want a usage error (exit 2)", err)
+			}
+		})
+	}
+}
+
+// mustInferenceLog writes n logged rows in the scoring server's format, a
+// row per request, one minute apart, and returns the request ids.
+func mustInferenceLog(t *testing.T, path string, n int) []string {
+	t.Helper()
+	var b strings.Builder
+	var ids []string
+	start := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	for i := 0; i < n; i++ {
+		id := fmt.Sprintf("req-%03d", i)
+		ids = append(ids, id)
+		p := 0.1 + 0.8*float64(i%10)/9
+		fmt.Fprintf(&b, `{"request_id":%q,"timestamp":%q,"model_name":"bank","model_version":"1","row":0,"inputs":{"age":%d,"job":"worker","balance":%d},"outputs":{"probability":%g,"label":"no"}}`+"\n",
+			id, start.Add(time.Duration(i)*time.Minute).Format(time.RFC3339Nano), 20+i%40, 100*i, p)
+	}
+	if err := os.WriteFile(path, []byte(b.String()), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return ids
+}
+
+func TestMonitorLabels(t *testing.T) {
+	dir := t.TempDir()
+	logDir := filepath.Join(dir, "log")
+	os.Mkdir(logDir, 0o755)
+	ids := mustInferenceLog(t, filepath.Join(logDir, "inference-1.jsonl"), 40)
+	var b strings.Builder
+	b.WriteString("request_id,row,label\n")
+	for i, id := range ids[:30] {
+		// Higher scores (i%10 large) are the positives: AUC 1.
+		y := "no"
+		if i%10 >= 5 {
+			y = "yes"
+		}
+		fmt.Fprintf(&b, "%s,0,%s\n", id, y)
+	}
+	b.WriteString("req-unknown,0,yes\n")
+	labels := filepath.Join(dir, "labels.csv")
+	os.WriteFile(labels, []byte(b.String()), 0o644)
+	joined := filepath.Join(dir, "joined.jsonl")
+
+	out, err := runMain(t, context.Background(), "monitor", "labels", "--file", labels, "--log", logDir, "--out", joined, "--window", "20m", "-o", "json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got struct {
+		Labelled int
+		Windows  []monitor.WindowPerformance
+	}
+	if err := json.Unmarshal([]byte(out), &got); err != nil {
+		t.Fatalf("%v in %s", err, out)
+	}
+	if got.Labelled != 30 {
+		t.Errorf("labelled = %d, want 30", got.Labelled)
+	}
+	if len(got.Windows) != 2 {
+		t.Fatalf("%d windows, want 2", len(got.Windows))
+	}
+	if auc := float64(got.Windows[0].ROCAUC); auc != 1 {
+		t.Errorf("first window ROC AUC = %v, want 1", auc)
+	}
+	data, err := os.ReadFile(joined)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(strings.TrimSpace(string(data)), "\n")
+	if len(lines) != 40 || !strings.Contains(lines[0], `"label":0`) || !strings.Contains(lines[39], `"label":null`) {
+		t.Errorf("joined file: %d lines, first %s, last %s", len(lines), lines[0], lines[len(lines)-1])
+	}
+
+	// Labels matching nothing are bad input.
+	os.WriteFile(labels, []byte("request_id,label\nnobody,1\n"), 0o644)
+	var ue *usageError
+	if _, err := runMain(t, context.Background(), "monitor", "labels", "--file", labels, "--log", logDir); !errors.As(err, &ue) {
+		t.Errorf("unmatched labels: err = %v, want a usage error", err)
+	}
+}
+
+func TestMonitorReportInferenceLog(t *testing.T) {
+	dir := t.TempDir()
+	model := filepath.Join(dir, "model")
+	mustSaveModel(t, model, 3)
+	ref := filepath.Join(dir, "ref.csv")
+	mustMonitorCSV(t, ref, 300, false, 5)
+	logFile := filepath.Join(dir, "inference.jsonl")
+	mustInferenceLog(t, logFile, 200)
+	out, err := runMain(t, context.Background(), "monitor", "report", "-m", model, "--current", logFile, "--reference", ref,
+		"--no-log", "--out", dir, "--window", "1h")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(out, "drift share") {
+		t.Errorf("output %q", out)
+	}
+	b, _ := os.ReadFile(filepath.Join(dir, "report.json"))
+	var rep monitor.Report
+	if err := json.Unmarshal(b, &rep); err != nil {
+		t.Fatal(err)
+	}
+	// Every logged job is "worker": the job mix drifted.
+	if c := rep.Drift.Column("job"); c == nil || !c.Drifted {
+		t.Errorf("job drift = %+v, want drifted", c)
+	}
+	if got, want := len(rep.Windows), 4; got != want {
+		t.Errorf("%d windows of an hour over 200 minutes, want %d", got, want)
+	}
+}
