@@ -40,6 +40,7 @@ type cli struct {
 	Artifacts   artifactsCmd   `cmd:"" help:"List, upload and download run artifacts."`
 	Demo        demoCmd        `cmd:"" help:"Run the bank-marketing demo: question, data, models, registry, image, monitoring."`
 	Pipeline    pipelineCmd    `cmd:"" help:"Run CRISP-DM pipelines declared in YAML."`
+	Monitor     monitorCmd     `cmd:"" help:"Monitor deployed models: drift reports, labels, retraining."`
 }
 
 // usageError marks errors caused by the caller's input: exit code 2.
