@@ -271,6 +271,10 @@ func (r *Runner) logTrial(ctx context.Context, c CandidateSpec, t selection.Tria
 	if err := r.logMetrics(ctx, id, t.Metrics); err != nil {
 		return id, err
 	}
+	// Lineage on the trial itself: the dataset it was trained on.
+	if err := r.logDataset(ctx, id, r.st.dataset, r.st.frame, "training"); err != nil {
+		return id, err
+	}
 	return id, r.endRun(ctx, id, t.Err != nil)
 }
 

@@ -16,10 +16,11 @@ type state struct {
 	experimentID string
 
 	dataPath string
-	frame    *frame.Frame // the whole dataset, leakage columns included
-	years    []int        // each row's year
-	train    []int        // rows of the training periods
-	holdout  []int        // rows after them
+	dataset  acquireResult // what acquire recorded, for lineage on every run
+	frame    *frame.Frame  // the whole dataset, leakage columns included
+	years    []int         // each row's year
+	train    []int         // rows of the training periods
+	holdout  []int         // rows after them
 
 	modelPath  string // the winning predictor.json
 	candidates []candidateResult

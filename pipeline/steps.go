@@ -185,6 +185,7 @@ func loadAcquire(r *Runner, raw json.RawMessage) error {
 			return err
 		}
 	}
+	r.st.dataset = res
 	d := &r.st.summary.Data
 	d.Name, d.Source, d.SHA256, d.Digest, d.Rows, d.Columns = r.Spec.Data.Name, res.Source, res.SHA256, res.Digest, res.Rows, res.Cols
 	d.TrainRows, d.HoldoutRows = len(r.st.train), len(r.st.holdout)

@@ -83,6 +83,9 @@ def check_tracking(url: str, s: dict, workdir: Path):
     trials = client.search_runs([exp.experiment_id], filter_string=f"tags.mlflow.parentRunId = '{parent.info.run_id}'", max_results=500)
     assert len(trials) >= 13
     assert all("valid_roc_auc" in t.data.metrics and "learner" in t.data.params for t in trials)
+    digest = parent.inputs.dataset_inputs[0].dataset.digest
+    assert all([d.dataset.digest for d in t.inputs.dataset_inputs] == [digest] for t in trials)
+    assert all(t.data.tags["weir.seed"] == "42" and t.data.tags["weir.version"] for t in trials)
 
     reports = {Path(f.path).name for f in client.list_artifacts(parent.info.run_id, "reports")}
     assert {"business.md", "eda.html", "evaluation.html", "model_card.md"} <= reports
