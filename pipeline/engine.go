@@ -174,6 +174,7 @@ type StepError struct {
 	Err  error
 }
 
+// Error says which step failed and how to resume.
 func (e *StepError) Error() string {
 	return fmt.Sprintf("step %s failed: %v (earlier steps are cached; fix the cause and run again, or rerun from it with --force %s)", e.Step, e.Err, e.Step)
 }

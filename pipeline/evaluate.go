@@ -16,7 +16,7 @@ import (
 	"github.com/weir-ml/weir/ml/metrics"
 )
 
-// Scores holds the holdout metrics of a model.
+// holdoutMetrics returns the metrics of probabilities p against labels y.
 func holdoutMetrics(y, p []float64) (map[string]float64, error) {
 	auc, err := metrics.ROCAUC(y, p, nil)
 	if err != nil {
