@@ -298,3 +298,17 @@ func TestModelCardOfLoggedModel(t *testing.T) {
 		t.Errorf("the logged model's card is not shown:\n%s", body)
 	}
 }
+
+func TestRunsColumnsFromURL(t *testing.T) {
+	h, _, _ := newSample(t)
+	body := get(t, h, "/experiments/1?m=&m=auc&m=auc&p=+&t=team").Body.String()
+	if got, want := strings.Count(body, `<span class="kind">metric</span>`), 1; got != want {
+		t.Errorf("metric columns = %d, want %d (blank and repeated keys dropped)", got, want)
+	}
+	if got, want := strings.Count(body, `<span class="kind">param</span>`), 0; got != want {
+		t.Errorf("param columns = %d, want %d", got, want)
+	}
+	if !strings.Contains(body, `<span class="kind">tag</span> team`) {
+		t.Errorf("the tag column chosen in the URL is missing")
+	}
+}

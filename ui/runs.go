@@ -3,6 +3,7 @@ package ui
 import (
 	"net/http"
 	"net/url"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -130,7 +131,7 @@ func (d *runsData) chooseColumns(q url.Values, runs []*tracking.Run) {
 			}
 		}
 	}
-	chosen := map[string][]string{"param": q["p"], "metric": q["m"], "tag": q["t"]}
+	chosen := map[string][]string{"param": nonEmpty(q["p"]), "metric": nonEmpty(q["m"]), "tag": nonEmpty(q["t"])}
 	d.chosen = len(q["p"])+len(q["m"])+len(q["t"]) > 0 || q.Get("cols") != ""
 	if !d.chosen {
 		chosen["param"] = firstKeys(params, defaultColumns)
@@ -342,3 +343,14 @@ func (d *runsData) PageSizes() []int {
 
 // ColSpan is the number of columns of the runs table.
 func (d *runsData) ColSpan() int { return 5 + len(d.Columns) }
+
+// nonEmpty drops blank keys, such as an "add a column" box left empty.
+func nonEmpty(keys []string) []string {
+	var out []string
+	for _, k := range keys {
+		if k = strings.TrimSpace(k); k != "" && !slices.Contains(out, k) {
+			out = append(out, k)
+		}
+	}
+	return out
+}
