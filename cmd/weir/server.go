@@ -18,7 +18,7 @@ import (
 type serverCmd struct {
 	Host                 string `help:"Address to listen on." default:"127.0.0.1" env:"WEIR_HOST"`
 	Port                 int    `help:"Port to listen on." default:"5000" env:"WEIR_PORT"`
-	BackendStoreURI      string `name:"backend-store-uri" help:"Where runs and models are stored: sqlite:///relative.db or sqlite:////absolute.db." default:"sqlite:///weir.db" env:"WEIR_BACKEND_STORE_URI"`
+	BackendStoreURI      string `name:"backend-store-uri" help:"Where runs and models are stored: sqlite:///relative.db, sqlite:////absolute.db or postgresql://user:pass@host:port/db." default:"sqlite:///weir.db" env:"WEIR_BACKEND_STORE_URI"`
 	DefaultArtifactRoot  string `help:"Artifact location given to new experiments (default: mlflow-artifacts:/ when serving artifacts, else the artifacts destination)." env:"WEIR_DEFAULT_ARTIFACT_ROOT"`
 	ArtifactsDestination string `help:"Where proxied artifacts are stored: a local directory or s3://bucket/prefix." default:"./weir-artifacts" env:"WEIR_ARTIFACTS_DESTINATION"`
 	S3EndpointURL        string `name:"s3-endpoint-url" help:"S3-compatible endpoint for an s3:// destination (default: MLFLOW_S3_ENDPOINT_URL or AWS_ENDPOINT_URL, else AWS)." env:"WEIR_S3_ENDPOINT_URL"`
@@ -56,7 +56,7 @@ func (s *serverCmd) Run(g *globals) error {
 	db := sqlstore.NewDB(s.BackendStoreURI)
 	db.DefaultArtifactRoot = root
 	if err := db.Open(g.ctx); err != nil {
-		return usagef("--backend-store-uri %q: %v", s.BackendStoreURI, err)
+		return usagef("--backend-store-uri %q: %v", sqlstore.RedactURI(s.BackendStoreURI), err)
 	}
 	defer db.Close()
 
@@ -78,7 +78,7 @@ func (s *serverCmd) Run(g *globals) error {
 		return fmt.Errorf("listen on %s: %w", srv.Addr, err)
 	}
 	g.logger.Info("weir server ready", "version", weir.Version,
-		"backend_store_uri", s.BackendStoreURI, "default_artifact_root", root,
+		"backend_store_uri", sqlstore.RedactURI(s.BackendStoreURI), "default_artifact_root", root,
 		"artifacts_destination", s.ArtifactsDestination)
 
 	<-g.ctx.Done()

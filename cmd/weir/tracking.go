@@ -20,7 +20,7 @@ import (
 // trackingFlags choose the tracking backend of a client command: a running
 // server (http://...) or a store opened in-process (sqlite:///...).
 type trackingFlags struct {
-	TrackingURI string `help:"Tracking server URL (http://host:port) or a local store URI (sqlite:///weir.db)." default:"sqlite:///weir.db" env:"MLFLOW_TRACKING_URI"`
+	TrackingURI string `help:"Tracking server URL (http://host:port) or a store URI opened in-process (sqlite:///weir.db, postgresql://...)." default:"sqlite:///weir.db" env:"MLFLOW_TRACKING_URI"`
 	Output      string `short:"o" help:"Output format: table or json." default:"table" enum:"table,json"`
 	// Only for a local store URI: where its proxied (mlflow-artifacts:) files are.
 	ArtifactsDestination string `help:"With a local store URI: the directory holding its artifacts." default:"./weir-artifacts" env:"WEIR_ARTIFACTS_DESTINATION"`
@@ -54,7 +54,7 @@ func (f *trackingFlags) openBackend(ctx context.Context) (*backend, error) {
 	db := sqlstore.NewDB(uri)
 	db.DefaultArtifactRoot = "mlflow-artifacts:/"
 	if err := db.Open(ctx); err != nil {
-		return nil, usagef("--tracking-uri %q: %v", uri, err)
+		return nil, usagef("--tracking-uri %q: %v", sqlstore.RedactURI(uri), err)
 	}
 	return &backend{
 		tracking:     sqlstore.NewTrackingService(db),
