@@ -72,6 +72,10 @@ type loadFunc func(r *Runner, raw json.RawMessage) error
 
 type stepDef struct {
 	name string
+	// deps are the steps whose results this one reads; their keys are
+	// part of its key, so a change upstream reruns exactly what depends
+	// on it.
+	deps []string
 	// def is the part of the spec the step depends on, hashed into its key.
 	def  func(s *Spec) any
 	run  stepFunc
@@ -119,12 +123,16 @@ func (r *Runner) Run(ctx context.Context) (sum *Summary, err error) {
 	}
 	defer func() { r.finishParent(ctx, err) }()
 
-	prev := ""
+	keys := map[string]string{}
 	forced := false
 	for i, def := range stepDefs {
 		forced = forced || def.name == r.Force
-		key := r.key(def, prev)
-		prev = key
+		var inputs []string
+		for _, d := range def.deps {
+			inputs = append(inputs, keys[d])
+		}
+		key := r.key(def, inputs)
+		keys[def.name] = key
 		dir := filepath.Join(r.StateDir, r.Spec.Name, def.name)
 		t0 := r.Now()
 		// A cached result is trusted only while the run it logged to still
@@ -182,15 +190,16 @@ func (e *StepError) Error() string {
 // Unwrap returns the step's error.
 func (e *StepError) Unwrap() error { return e.Err }
 
-// key hashes what a step's result depends on: its definition, the key of
-// the step before (which covers every input digest upstream), the seed,
+// key hashes what a step's result depends on: its definition, the keys of
+// the steps it reads (which cover every input digest upstream), the seed,
 // Weir's version and the tracking URI its runs live in.
-func (r *Runner) key(def stepDef, prev string) string {
+func (r *Runner) key(def stepDef, inputs []string) string {
 	b, _ := json.Marshal(struct {
-		Step, Prev, Version, URI string
-		Seed                     uint64
-		Def                      any
-	}{def.name, prev, weir.Version, r.TrackingURI, r.Spec.Seed, def.def(r.Spec)})
+		Step, Version, URI string
+		Inputs             []string
+		Seed               uint64
+		Def                any
+	}{def.name, weir.Version, r.TrackingURI, inputs, r.Spec.Seed, def.def(r.Spec)})
 	// The data file's content is an input of acquire: hash it in, so that a
 	// changed file at the same path is not mistaken for the cached one.
 	h := sha256.New()

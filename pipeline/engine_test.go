@@ -163,6 +163,25 @@ func TestRunCachesAndReproduces(t *testing.T) {
 	}
 }
 
+func TestRunReranksOnlyWhatAChangeTouches(t *testing.T) {
+	dir := t.TempDir()
+	data := smallCSV(t, dir, false)
+	ctx := context.Background()
+	if _, err := newTestRunner(t, dir, data).Run(ctx); err != nil {
+		t.Fatal(err)
+	}
+	// A new cost per contact changes the business figures, not the models.
+	r := newTestRunner(t, dir, data)
+	r.Spec.Business.CostPerContact = 2
+	s, err := r.Run(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := statuses(s), "business=ran acquire=cached understand=cached validate=cached prepare=cached model=cached evaluate=ran register=ran deploy=ran monitor=ran"; got != want {
+		t.Errorf("after a cost change: %s, want %s", got, want)
+	}
+}
+
 func TestRunReplaysOnlyWhatTheStoreHolds(t *testing.T) {
 	dir := t.TempDir()
 	data := smallCSV(t, dir, false)

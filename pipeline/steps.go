@@ -17,16 +17,16 @@ import (
 // stepDefs are the steps, in order; each says which part of the spec it
 // depends on, how it runs and how its cached result is restored.
 var stepDefs = []stepDef{
-	{"business", func(s *Spec) any { return s.Business }, runBusiness, loadBusiness},
-	{"acquire", func(s *Spec) any { return s.Data }, runAcquire, loadAcquire},
-	{"understand", func(s *Spec) any { return nil }, runUnderstand, loadUnderstand},
-	{"validate", func(s *Spec) any { return s.Validation }, runValidate, loadNothing},
-	{"prepare", func(s *Spec) any { return s.Prepare }, runPrepare, loadPrepare},
-	{"model", func(s *Spec) any { return s.Model }, runModel, loadModel},
-	{"evaluate", func(s *Spec) any { return []any{s.Evaluation, s.Business} }, runEvaluate, loadEvaluate},
-	{"register", func(s *Spec) any { return s.Registry }, runRegister, loadRegister},
-	{"deploy", func(s *Spec) any { return s.Deploy }, runDeploy, loadDeploy},
-	{"monitor", func(s *Spec) any { return s.Monitoring }, runMonitor, loadMonitor},
+	{"business", nil, func(s *Spec) any { return s.Business }, runBusiness, loadBusiness},
+	{"acquire", nil, func(s *Spec) any { return s.Data }, runAcquire, loadAcquire},
+	{"understand", []string{"acquire"}, func(s *Spec) any { return nil }, runUnderstand, loadUnderstand},
+	{"validate", []string{"acquire"}, func(s *Spec) any { return s.Validation }, runValidate, loadNothing},
+	{"prepare", []string{"validate"}, func(s *Spec) any { return s.Prepare }, runPrepare, loadPrepare},
+	{"model", []string{"prepare"}, func(s *Spec) any { return s.Model }, runModel, loadModel},
+	{"evaluate", []string{"business", "model"}, func(s *Spec) any { return s.Evaluation }, runEvaluate, loadEvaluate},
+	{"register", []string{"evaluate"}, func(s *Spec) any { return s.Registry }, runRegister, loadRegister},
+	{"deploy", []string{"register"}, func(s *Spec) any { return s.Deploy }, runDeploy, loadDeploy},
+	{"monitor", []string{"register"}, func(s *Spec) any { return s.Monitoring }, runMonitor, loadMonitor},
 }
 
 func loadNothing(*Runner, json.RawMessage) error { return nil }
