@@ -21,8 +21,9 @@ import (
 // monitorCmd groups the monitoring commands: drift and performance reports,
 // ground-truth labels, and retraining when alerts fire.
 type monitorCmd struct {
-	Report monitorReportCmd `cmd:"" help:"Drift and performance report of a model's recent traffic against its reference; exit 1 when alert rules fire."`
-	Labels monitorLabelsCmd `cmd:"" help:"Join ground-truth labels to logged predictions by request id and report performance per window."`
+	Report  monitorReportCmd  `cmd:"" help:"Drift and performance report of a model's recent traffic against its reference; exit 1 when alert rules fire."`
+	Labels  monitorLabelsCmd  `cmd:"" help:"Join ground-truth labels to logged predictions by request id and report performance per window."`
+	Retrain monitorRetrainCmd `cmd:"" help:"Retrain on recent labelled data when rules fire (or --force); promote the challenger only if it beats the champion by --margin."`
 }
 
 // Column names the monitoring commands give the model's score and the label

@@ -1,0 +1,203 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/weir-ml/weir/ml/frame"
+	"github.com/weir-ml/weir/ml/gbdt"
+	"github.com/weir-ml/weir/ml/predictor"
+	"github.com/weir-ml/weir/mlmodel"
+	"github.com/weir-ml/weir/registry"
+	"github.com/weir-ml/weir/tracking"
+)
+
+// conceptCSV writes n rows whose label follows the job (concept 0) or the
+// age (concept 1), with 10% noise: a model of one concept is poor on the
+// other.
+func conceptCSV(n, concept int, seed uint64) string {
+	r := rand.New(rand.NewPCG(seed, 2))
+	var b strings.Builder
+	b.WriteString("age,job,balance,y\n")
+	jobs := []string{"manager", "worker", "student"}
+	for i := 0; i < n; i++ {
+		age, job := 20+r.IntN(45), jobs[r.IntN(3)]
+		pos := job == "manager"
+		if concept == 1 {
+			pos = age > 45
+		}
+		if r.IntN(10) == 0 {
+			pos = !pos
+		}
+		y := "no"
+		if pos {
+			y = "yes"
+		}
+		fmt.Fprintf(&b, "%d,%s,%d,%s\n", age, job, r.IntN(3000), y)
+	}
+	return b.String()
+}
+
+// mustRegisterChampion fits a GBDT on concept-0 data and registers it as
+// version 1 of model bank with the champion alias, in a local store.
+func mustRegisterChampion(t *testing.T, flags trackingFlags) {
+	t.Helper()
+	ctx := context.Background()
+	f, err := frame.ReadCSV(strings.NewReader(conceptCSV(800, 0, 7)), frame.CSVOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	g := gbdt.NewClassifier()
+	g.NEstimators, g.NumThreads = 20, 1
+	p, err := predictor.Fit(ctx, f, "y", predictor.Spec{Model: g})
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := filepath.Join(t.TempDir(), "model")
+	ex, _ := f.Slice(0, 3)
+	if err := mlmodel.Save(dir, p, mlmodel.Info{Example: ex}); err != nil {
+		t.Fatal(err)
+	}
+	b, err := flags.openBackend(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.close()
+	run, err := b.tracking.CreateRun(ctx, tracking.RunCreate{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	lm, err := mlmodel.Log(ctx, dir, run.Info.RunID, "model", mlmodel.Sinks{Runs: b.tracking, LoggedModels: b.loggedModels, Artifacts: b.artifacts})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := b.registry.CreateRegisteredModel(ctx, "bank", "", nil); err != nil {
+		t.Fatal(err)
+	}
+	mv, err := b.registry.CreateModelVersion(ctx, registry.VersionCreate{Name: "bank", Source: "models:/" + lm.ModelID, RunID: run.Info.RunID, ModelID: lm.ModelID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := b.registry.SetRegisteredModelAlias(ctx, "bank", "champion", mv.Version); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestMonitorRetrain(t *testing.T) {
+	dir := t.TempDir()
+	flags := trackingFlags{TrackingURI: "sqlite:///" + filepath.Join(dir, "weir.db"), ArtifactsDestination: filepath.Join(dir, "artifacts")}
+	mustRegisterChampion(t, flags)
+	write := func(name, body string) string {
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	same := write("same.csv", conceptCSV(800, 0, 8))
+	moved := write("moved.csv", conceptCSV(800, 1, 9))
+	ctx := context.Background()
+	retrain := func(data string, extra ...string) (retrainOutcome, error) {
+		args := append([]string{"monitor", "retrain", "-m", "models:/bank@champion", "--data", data, "--force",
+			"--tracking-uri", flags.TrackingURI, "--artifacts-destination", flags.ArtifactsDestination}, extra...)
+		out, err := runMain(t, ctx, args...)
+		var o retrainOutcome
+		if err == nil {
+			if jerr := json.Unmarshal([]byte(out), &o); jerr != nil {
+				t.Fatalf("%v in %s", jerr, out)
+			}
+		}
+		return o, err
+	}
+	aliasVersion := func() string {
+		b, err := flags.openBackend(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer b.close()
+		mv, err := b.registry.GetModelVersionByAlias(ctx, "bank", "champion")
+		if err != nil {
+			t.Fatal(err)
+		}
+		return mv.Version
+	}
+
+	// Same concept: the retrained model is no better by a wide margin.
+	o, err := retrain(same, "--margin", "0.05")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if o.Decision == nil || o.Decision.Promote {
+		t.Fatalf("same concept: decision %+v, want keep", o.Decision)
+	}
+	if got, want := o.ChallengerVersion, "2"; got != want {
+		t.Errorf("challenger version = %q, want %q (registered even when kept)", got, want)
+	}
+	if got, want := aliasVersion(), "1"; got != want {
+		t.Errorf("champion alias on version %s, want %s", got, want)
+	}
+
+	// The concept moved: the challenger trained on it wins and takes the alias.
+	o, err = retrain(moved, "--margin", "0.05")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if o.Decision == nil || !o.Decision.Promote {
+		t.Fatalf("moved concept: decision %+v, want promote", o.Decision)
+	}
+	if float64(o.Decision.Challenger)-float64(o.Decision.Champion) < 0.2 {
+		t.Errorf("challenger AUC %v vs champion %v: want a clear win", o.Decision.Challenger, o.Decision.Champion)
+	}
+	if got, want := aliasVersion(), o.ChallengerVersion; got != want {
+		t.Errorf("champion alias on version %s, want %s", got, want)
+	}
+
+	// Each decision is a run of the monitoring experiment with both metrics.
+	b, err := flags.openBackend(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.close()
+	run, err := b.tracking.GetRun(ctx, o.RunID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	keys := map[string]bool{}
+	for _, m := range run.Data.Metrics {
+		keys[m.Key] = true
+	}
+	if !keys["champion.roc_auc"] || !keys["challenger.roc_auc"] || !keys["promoted"] {
+		t.Errorf("decision run metrics %v", keys)
+	}
+}
+
+func TestMonitorRetrainBadInput(t *testing.T) {
+	dir := t.TempDir()
+	data := filepath.Join(dir, "d.csv")
+	os.WriteFile(data, []byte(conceptCSV(50, 0, 1)), 0o644)
+	tests := []struct {
+		name string
+		args []string
+	}{
+		{"local directory", []string{"-m", dir, "--data", data, "--force"}},
+		{"neither rules nor force", []string{"-m", "models:/bank@champion", "--data", data}},
+		{"eval share", []string{"-m", "models:/bank@champion", "--data", data, "--force", "--eval-share", "1.5"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			args := append([]string{"monitor", "retrain", "--tracking-uri", "sqlite:///" + filepath.Join(dir, "w.db")}, tt.args...)
+			_, err := runMain(t, context.Background(), args...)
+			var ue *usageError
+			if !errors.As(err, &ue) {
+				t.Errorf("err = %v, want a usage error", err)
+			}
+		})
+	}
+}
