@@ -154,6 +154,14 @@ func (s *Server) routes() http.Handler {
 	handle("GET", "/health", http.HandlerFunc(health))
 	handle("GET", "/version", http.HandlerFunc(version))
 
+	// Everything else is the web UI (ui.Handler), when there is one.
+	mux.Handle("/", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if s.UI == nil {
+			http.NotFound(w, r)
+			return
+		}
+		s.UI.ServeHTTP(w, r)
+	}))
 	unknown := s.unknownRoute(known)
 	mux.Handle("/api/", unknown)
 	mux.Handle("/ajax-api/", unknown)

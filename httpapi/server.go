@@ -46,6 +46,9 @@ type Server struct {
 	// Deliveries posts registry events to webhooks. Open opens it when
 	// Webhooks is set (with Logger when it has none) and Close drains it.
 	Deliveries *webhook.Dispatcher
+	// UI serves the web UI at every path the API does not own. Nil
+	// leaves those paths answering 404.
+	UI http.Handler
 	// Logger receives errors (Info and above) and access logs (Debug).
 	Logger *slog.Logger
 	// MaxBodyBytes bounds request bodies; larger ones get a clear 400.

@@ -12,6 +12,7 @@ import (
 	"github.com/weir-ml/weir/httpapi"
 	"github.com/weir-ml/weir/s3"
 	"github.com/weir-ml/weir/sqlstore"
+	"github.com/weir-ml/weir/ui"
 )
 
 // serverCmd runs the tracking server. Flags are named like mlflow server's.
@@ -73,6 +74,10 @@ func (s *serverCmd) Run(g *globals) error {
 	srv.ArtifactsDestination = s.ArtifactsDestination
 	srv.ServeArtifacts = s.ServeArtifacts
 	srv.Logger = g.logger
+	page := ui.NewHandler(srv.Tracking, reg, srv.Artifacts)
+	page.LoggedModels = srv.LoggedModels
+	page.Logger = g.logger
+	srv.UI = page
 	srv.Deliveries.AllowPrivateNetworks = s.WebhookAllowPrivateNetworks
 	if err := srv.Open(); err != nil {
 		return fmt.Errorf("listen on %s: %w", srv.Addr, err)
