@@ -78,4 +78,7 @@ func (s *Server) version(w http.ResponseWriter, r *http.Request) {
 func (s *Server) metrics(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Type", "text/plain; version=0.0.4; charset=utf-8")
 	s.Metrics.Write(w)
+	if s.Drift != nil {
+		s.Drift.write(w)
+	}
 }

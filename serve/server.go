@@ -43,6 +43,9 @@ type Server struct {
 	// InferenceLog, when set, receives every scored row. The Server opens
 	// and closes it.
 	InferenceLog *InferenceLog
+	// Drift, when set, tests recent rows against the model's reference
+	// profile and exports drift gauges. The Server opens and closes it.
+	Drift *DriftMonitor
 	// Metrics are exported on /metrics.
 	Metrics *Metrics
 	// Logger receives errors and lifecycle events.
@@ -127,6 +130,15 @@ func (s *Server) Init() error {
 			return err
 		}
 	}
+	if s.Drift != nil {
+		if s.Drift.Logger == nil {
+			s.Drift.Logger = s.Logger
+		}
+		if err := s.Drift.Open(); err != nil {
+			s.stopWorkers()
+			return err
+		}
+	}
 	return nil
 }
 
@@ -184,6 +196,9 @@ func (s *Server) stopWorkers() error {
 	if s.batch != nil {
 		s.batch.close()
 		s.batch = nil
+	}
+	if s.Drift != nil {
+		s.Drift.Close()
 	}
 	if s.InferenceLog != nil {
 		return s.InferenceLog.Close()
