@@ -5,7 +5,10 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"math/rand/v2"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
@@ -15,6 +18,7 @@ import (
 	"github.com/weir-ml/weir/monitor"
 	"github.com/weir-ml/weir/sqlstore"
 	"github.com/weir-ml/weir/tracking"
+	"github.com/weir-ml/weir/webhook"
 )
 
 // mustMonitorCSV writes n rows shaped like serveCSV; shifted moves the job
@@ -255,5 +259,60 @@ func TestMonitorReportInferenceLog(t *testing.T) {
 	}
 	if got, want := len(rep.Windows), 4; got != want {
 		t.Errorf("%d windows of an hour over 200 minutes, want %d", got, want)
+	}
+}
+
+func TestMonitorReportAlertWebhook(t *testing.T) {
+	dir := t.TempDir()
+	model := filepath.Join(dir, "model")
+	mustSaveModel(t, model, 3)
+	ref, cur := filepath.Join(dir, "ref.csv"), filepath.Join(dir, "cur.csv")
+	mustMonitorCSV(t, ref, 400, false, 1)
+	mustMonitorCSV(t, cur, 400, true, 2)
+	rules := filepath.Join(dir, "rules.json")
+	os.WriteFile(rules, []byte(`{"rules": [{"name": "drift", "kind": "drift_share", "above": 0.3}]}`), 0o644)
+
+	got := make(chan error, 4)
+	attempts := 0
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		attempts++
+		if attempts == 1 { // the first attempt fails: the delivery is retried
+			w.WriteHeader(http.StatusServiceUnavailable)
+			return
+		}
+		body, _ := io.ReadAll(r.Body)
+		if !webhook.Verify("s3cret", r.Header.Get(webhook.HeaderDeliveryID), r.Header.Get(webhook.HeaderTimestamp), body, r.Header.Get(webhook.HeaderSignature)) {
+			got <- fmt.Errorf("bad signature on %s", body)
+		} else if !strings.Contains(string(body), `"alerts"`) || !strings.Contains(string(body), `"drift"`) {
+			got <- fmt.Errorf("payload %s lacks the alerts", body)
+		} else {
+			got <- nil
+		}
+	}))
+	defer srv.Close()
+
+	var out, errOut strings.Builder
+	m := &Main{Stdout: &out, Stderr: &errOut, Getenv: func(k string) string {
+		if k == "ALERT_SECRET" {
+			return "s3cret"
+		}
+		return ""
+	}}
+	err := m.Run(context.Background(), []string{"monitor", "report", "-m", model, "--current", cur, "--reference", ref,
+		"--rules", rules, "--no-log", "--out", dir, "--alert-webhook", srv.URL, "--alert-secret-env", "ALERT_SECRET", "--alert-allow-private"})
+	var fired *alertsFired
+	if !errors.As(err, &fired) {
+		t.Fatalf("err = %v, want alerts fired; stderr %s", err, errOut.String())
+	}
+	select {
+	case err := <-got:
+		if err != nil {
+			t.Error(err)
+		}
+	default:
+		t.Fatalf("no delivery reached the receiver; stderr %s", errOut.String())
+	}
+	if attempts != 2 {
+		t.Errorf("%d attempts, want 2 (one retry)", attempts)
 	}
 }
