@@ -36,6 +36,7 @@ type monitorRetrainCmd struct {
 	ValueTP   float64 `name:"value-tp" help:"Business value of a true positive (for --metric business_value)." default:"0"`
 	ValueFP   float64 `name:"value-fp" help:"Business value of a false positive (usually a negative cost)." default:"0"`
 	Alias     string  `help:"Alias the winner takes." default:"champion"`
+	Spec      string  `help:"Learner and params of the challenger, JSON or YAML {learner, params, seed, threshold} (default: the champion's own)."`
 }
 
 // retrainOutcome is what the command prints as JSON and posts to the webhook.
@@ -68,6 +69,15 @@ func (c *monitorRetrainCmd) Run(g *globals) error {
 	}
 	if !c.Force && len(rules) == 0 {
 		return usagef("give --rules (retrain when one fires) or --force")
+	}
+	if c.Spec != "" { // refuse a bad spec before anything is logged
+		rs, err := readRetrainSpec(c.Spec)
+		if err != nil {
+			return err
+		}
+		if _, err := rs.learner(); err != nil {
+			return err
+		}
 	}
 	ld := &modelLoader{flags: c.trackingFlags}
 	defer ld.close()
@@ -167,9 +177,21 @@ func (c *monitorRetrainCmd) split() (train, eval *frame.Frame, err error) {
 // it wins.
 func (c *monitorRetrainCmd) retrain(ctx context.Context, b *backend, champ *monitoredModel, name string, run *tracking.Run,
 	train, eval *frame.Frame, out *retrainOutcome) error {
-	spec, err := championSpec(champ.model.Predictor)
-	if err != nil {
-		return err
+	var spec predictor.Spec
+	if c.Spec != "" {
+		rs, err := readRetrainSpec(c.Spec)
+		if err != nil {
+			return err
+		}
+		spec, err = rs.spec(champ.model.Predictor)
+		if err != nil {
+			return err
+		}
+	} else {
+		var err error
+		if spec, err = championSpec(champ.model.Predictor); err != nil {
+			return err
+		}
 	}
 	keep := append(common(train, train, champ.inputs()), c.Target)
 	tf, err := train.Select(keep...)

@@ -159,6 +159,17 @@ func TestMonitorRetrain(t *testing.T) {
 		t.Errorf("champion alias on version %s, want %s", got, want)
 	}
 
+	// A spec file chooses another learner; the moved concept is now the
+	// champion's, so the new challenger does not win by the margin.
+	spec := write("spec.yaml", "learner: logistic_regression\nparams: {c: 1.0}\n")
+	o2, err := retrain(moved, "--margin", "0.05", "--spec", spec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if o2.Decision == nil || o2.Decision.Promote {
+		t.Errorf("logistic challenger against the retrained champion: %+v, want keep", o2.Decision)
+	}
+
 	// Each decision is a run of the monitoring experiment with both metrics.
 	b, err := flags.openBackend(ctx)
 	if err != nil {
