@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"context"
 	"net/http"
 	"slices"
 	"strconv"
@@ -43,12 +44,48 @@ func (s *Server) getMetricHistory(w *jsonWriter, r *http.Request) error {
 	if v.err != nil {
 		return v.err
 	}
+	if st, ok := s.Tracking.(historyStreamer); ok {
+		return streamMetricHistory(w, r, st, q)
+	}
 	metrics, next, err := s.Tracking.GetMetricHistory(r.Context(), q)
 	if err != nil {
 		return err
 	}
 	w.openObject()
 	w.metrics("metrics", metrics)
+	w.optStringField("next_page_token", next)
+	w.closeObject()
+	return nil
+}
+
+// historyStreamer is a tracking store that can hand out a metric history
+// point by point as it reads it (sqlstore's does).
+type historyStreamer interface {
+	EachMetricHistory(ctx context.Context, q tracking.MetricHistoryQuery, fn func(*tracking.Metric) error) (next string, err error)
+}
+
+// streamMetricHistory writes the same answer as GetMetricHistory's, but
+// sends it in chunks while the points are read: a 100,000-point history is
+// about 11 MB of JSON, which would otherwise be built in memory, and held as
+// points before that, before its first byte left.
+func streamMetricHistory(w *jsonWriter, r *http.Request, st historyStreamer, q tracking.MetricHistoryQuery) error {
+	w.openObject()
+	n := 0
+	next, err := st.EachMetricHistory(r.Context(), q, func(m *tracking.Metric) error {
+		if n == 0 {
+			w.arrayField("metrics") // omitted when empty, as MLflow does
+		}
+		n++
+		w.comma()
+		w.metric(m)
+		return w.flushFull()
+	})
+	if err != nil {
+		return err
+	}
+	if n > 0 {
+		w.closeArray()
+	}
 	w.optStringField("next_page_token", next)
 	w.closeObject()
 	return nil

@@ -2,6 +2,7 @@ package httpapi
 
 import (
 	"math"
+	"net/http"
 	"strconv"
 	"sync"
 	"unicode/utf8"
@@ -16,6 +17,11 @@ import (
 type jsonWriter struct {
 	b     []byte
 	first bool
+	// out, when set (by Server.api), lets a handler of a long answer send
+	// it in pieces with flush; see jsonstream.go.
+	out     http.ResponseWriter
+	started bool  // flush has sent the status line and a first piece
+	outErr  error // the first write that failed; later flushes do nothing
 }
 
 var writerPool = sync.Pool{New: func() any { return &jsonWriter{b: make([]byte, 0, 4096)} }}
@@ -29,6 +35,7 @@ func getWriter() *jsonWriter {
 	w := writerPool.Get().(*jsonWriter)
 	w.b = w.b[:0]
 	w.first = false
+	w.out, w.started, w.outErr = nil, false, nil
 	return w
 }
 

@@ -93,7 +93,20 @@ func (s *Server) api(fn apiFunc) http.HandlerFunc {
 	return func(rw http.ResponseWriter, r *http.Request) {
 		w := getWriter()
 		defer putWriter(w)
-		if err := fn(w, r); err != nil {
+		w.out = rw
+		err := fn(w, r)
+		if w.started {
+			// Part of a streamed answer is out: an error can no longer
+			// become an error answer, so the connection is cut, which the
+			// client sees as a broken response, never a short valid one.
+			if err != nil && w.outErr == nil {
+				s.logger().Error("streamed answer failed", "method", r.Method, "path", r.URL.Path, "err", err)
+				panic(http.ErrAbortHandler)
+			}
+			rw.Write(w.b)
+			return
+		}
+		if err != nil {
 			s.writeError(rw, r, err)
 			return
 		}

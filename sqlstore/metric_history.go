@@ -20,26 +20,9 @@ const (
 // then timestamp, a page of MaxResults at a time (all of them for 0).
 func (s *TrackingService) GetMetricHistory(ctx context.Context, mq tracking.MetricHistoryQuery) (metrics []tracking.Metric, next string, err error) {
 	defer weir.Wrap(&err, "GetMetricHistory(%q, %q)", mq.RunID, mq.Key)
-	if err := tracking.ValidateRunID(mq.RunID); err != nil {
-		return nil, "", err
-	}
-	if mq.MaxResults < 0 {
-		return nil, "", weir.Errorf(weir.ErrInvalidParameterValue,
-			"Invalid value %d for parameter 'max_results' supplied. It must be a positive integer", mq.MaxResults)
-	}
-	offset, err := tracking.DecodePageToken(mq.PageToken)
+	q, args, offset, err := s.historyQuery(mq)
 	if err != nil {
 		return nil, "", err
-	}
-	q := `SELECT ` + metricHistoryColumns + ` FROM metrics WHERE run_uuid = ? AND key = ?
-		ORDER BY step, timestamp, value, is_nan`
-	args := []any{mq.RunID, mq.Key}
-	if mq.MaxResults > 0 {
-		q += ` LIMIT ? OFFSET ?`
-		args = append(args, mq.MaxResults+1, offset)
-	} else if offset > 0 {
-		q += ` ` + s.db.dialect.noLimit() + ` OFFSET ?`
-		args = append(args, offset)
 	}
 	err = s.db.readTx(ctx, func(tx *txn) error {
 		// An unknown run has no points: MLflow does not look the run up
@@ -73,6 +56,67 @@ func (s *TrackingService) GetMetricHistory(ctx context.Context, mq tracking.Metr
 		metrics = []tracking.Metric{}
 	}
 	return metrics, next, nil
+}
+
+// EachMetricHistory answers the same query as GetMetricHistory, but calls
+// fn with each point as it is read instead of returning them all, so that a
+// server can send a history of a hundred thousand points while reading it,
+// in constant memory. fn gets the same *Metric each time, overwritten, and
+// stops the read by returning an error, which EachMetricHistory returns.
+// The points are read in one transaction: fn should not wait long.
+func (s *TrackingService) EachMetricHistory(ctx context.Context, mq tracking.MetricHistoryQuery, fn func(*tracking.Metric) error) (next string, err error) {
+	defer weir.Wrap(&err, "EachMetricHistory(%q, %q)", mq.RunID, mq.Key)
+	q, args, offset, err := s.historyQuery(mq)
+	if err != nil {
+		return "", err
+	}
+	err = s.db.readTx(ctx, func(tx *txn) error {
+		n := 0
+		m := tracking.Metric{Key: mq.Key, RunID: mq.RunID}
+		return tx.each(ctx, q, args, func(rows *sql.Rows) error {
+			n++
+			if mq.MaxResults > 0 && n > mq.MaxResults {
+				// The extra row the query asked for: there is a next page.
+				next = tracking.EncodePageToken(offset + mq.MaxResults)
+				return nil
+			}
+			if err := scanMetric(rows, &m); err != nil {
+				return err
+			}
+			return fn(&m)
+		})
+	})
+	if err != nil {
+		return "", err
+	}
+	return next, nil
+}
+
+// historyQuery checks a history query and returns its SQL, arguments and
+// the offset its page token decodes to.
+func (s *TrackingService) historyQuery(mq tracking.MetricHistoryQuery) (q string, args []any, offset int, err error) {
+	if err := tracking.ValidateRunID(mq.RunID); err != nil {
+		return "", nil, 0, err
+	}
+	if mq.MaxResults < 0 {
+		return "", nil, 0, weir.Errorf(weir.ErrInvalidParameterValue,
+			"Invalid value %d for parameter 'max_results' supplied. It must be a positive integer", mq.MaxResults)
+	}
+	offset, err = tracking.DecodePageToken(mq.PageToken)
+	if err != nil {
+		return "", nil, 0, err
+	}
+	q = `SELECT ` + metricHistoryColumns + ` FROM metrics WHERE run_uuid = ? AND key = ?
+		ORDER BY step, timestamp, value, is_nan`
+	args = []any{mq.RunID, mq.Key}
+	if mq.MaxResults > 0 {
+		q += ` LIMIT ? OFFSET ?`
+		args = append(args, mq.MaxResults+1, offset)
+	} else if offset > 0 {
+		q += ` ` + s.db.dialect.noLimit() + ` OFFSET ?`
+		args = append(args, offset)
+	}
+	return q, args, offset, nil
 }
 
 // GetMetricHistoryBulkInterval samples one metric's history of each run:
