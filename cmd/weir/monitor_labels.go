@@ -2,10 +2,8 @@ package main
 
 import (
 	"bufio"
-	"encoding/csv"
 	"encoding/json"
 	"fmt"
-	"io"
 	"os"
 	"strconv"
 	"strings"
@@ -78,7 +76,7 @@ func readLabelsFile(path string) (map[monitor.LabelKey]float64, error) {
 	defer f.Close()
 	var labels map[monitor.LabelKey]float64
 	if strings.HasSuffix(strings.ToLower(path), ".csv") {
-		labels, err = readLabelsCSV(f)
+		labels, err = monitor.ReadLabelsCSV(f)
 	} else {
 		labels, err = monitor.ReadLabels(f)
 	}
@@ -86,50 +84,6 @@ func readLabelsFile(path string) (map[monitor.LabelKey]float64, error) {
 		return nil, usagef("%s: %v", path, err)
 	}
 	return labels, nil
-}
-
-// readLabelsCSV reads a headed CSV with request_id, label and optionally
-// row columns; labels are 0/1, yes/no or true/false.
-func readLabelsCSV(r io.Reader) (map[monitor.LabelKey]float64, error) {
-	cr := csv.NewReader(r)
-	head, err := cr.Read()
-	if err != nil {
-		return nil, fmt.Errorf("reading the header: %v", err)
-	}
-	idx := map[string]int{}
-	for i, h := range head {
-		idx[strings.TrimSpace(strings.ToLower(h))] = i
-	}
-	id, okID := idx["request_id"]
-	lab, okLab := idx["label"]
-	row, okRow := idx["row"]
-	if !okID || !okLab {
-		return nil, fmt.Errorf("header %v lacks request_id or label", head)
-	}
-	out := map[monitor.LabelKey]float64{}
-	for line := 2; ; line++ {
-		rec, err := cr.Read()
-		if err == io.EOF {
-			return out, nil
-		}
-		if err != nil {
-			return nil, err
-		}
-		k := monitor.LabelKey{RequestID: rec[id]}
-		if okRow && rec[row] != "" {
-			if k.Row, err = strconv.Atoi(rec[row]); err != nil {
-				return nil, fmt.Errorf("line %d: row %q is not an integer", line, rec[row])
-			}
-		}
-		switch strings.ToLower(strings.TrimSpace(rec[lab])) {
-		case "1", "yes", "true":
-			out[k] = 1
-		case "0", "no", "false":
-			out[k] = 0
-		default:
-			return nil, fmt.Errorf("line %d: label %q is not 0/1, yes/no or true/false", line, rec[lab])
-		}
-	}
 }
 
 // joinedRow is one line of the joined file.
