@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/weir-ml/weir/ml/frame"
+	"github.com/weir-ml/weir/ml/metrics"
 	"github.com/weir-ml/weir/monitor"
 )
 
@@ -42,7 +43,9 @@ type DriftMonitor struct {
 	cols    []Column
 	rows    [][]any
 	scores  []float64
-	next    int // ring position of the next row
+	keys    []monitor.LabelKey // request id and row of each slot, for labels
+	labels  []float64          // ground truth posted to /labels, NaN until then
+	next    int                // ring position of the next row
 	filled  int
 	model   string
 	version string
@@ -59,6 +62,9 @@ type driftResult struct {
 	model, version string
 	rows           int
 	drift          *monitor.DatasetDrift
+	// labelled rows of the window and their ROC AUC (NaN without both classes).
+	labelled int
+	auc      float64
 }
 
 // NewDriftMonitor returns a monitor of ref with defaults: a window of the
@@ -79,6 +85,7 @@ func (d *DriftMonitor) Open() error {
 		d.Logger = slog.Default()
 	}
 	d.rows, d.scores = make([][]any, d.Window), make([]float64, d.Window)
+	d.keys, d.labels = make([]monitor.LabelKey, d.Window), make([]float64, d.Window)
 	d.stop, d.done = make(chan struct{}), make(chan struct{})
 	go d.run()
 	return nil
@@ -113,7 +120,7 @@ func (d *DriftMonitor) run() {
 
 // offer adds scored rows to the window. A new model or version empties it:
 // rows scored by another model say nothing about this one's inputs.
-func (d *DriftMonitor) offer(m *served, rows [][]any, preds []Prediction) {
+func (d *DriftMonitor) offer(m *served, rows [][]any, preds []Prediction, requestID string) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	if d.rows == nil {
@@ -125,6 +132,7 @@ func (d *DriftMonitor) offer(m *served, rows [][]any, preds []Prediction) {
 	}
 	for i, r := range rows {
 		d.rows[d.next], d.scores[d.next] = r, preds[i].Probability
+		d.keys[d.next], d.labels[d.next] = monitor.LabelKey{RequestID: requestID, Row: i}, math.NaN()
 		d.next = (d.next + 1) % len(d.rows)
 		d.filled = min(d.filled+1, len(d.rows))
 	}
@@ -136,9 +144,13 @@ func (d *DriftMonitor) Check(ctx context.Context) error {
 	d.mu.Lock()
 	n, cols, model, version := d.filled, d.cols, d.model, d.version
 	rows, scores := make([][]any, 0, n), make([]float64, 0, n)
+	var ly, ls []float64
 	for i := range n {
 		j := (d.next - n + i + len(d.rows)) % len(d.rows)
 		rows, scores = append(rows, d.rows[j]), append(scores, d.scores[j])
+		if !math.IsNaN(d.labels[j]) {
+			ly, ls = append(ly, d.labels[j]), append(ls, d.scores[j])
+		}
 	}
 	d.mu.Unlock()
 	if n == 0 || n < d.MinRows {
@@ -172,7 +184,11 @@ func (d *DriftMonitor) Check(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	d.last.Store(&driftResult{model: model, version: version, rows: n, drift: res})
+	auc, err := metrics.ROCAUC(ly, ls, nil)
+	if err != nil {
+		auc = math.NaN() // no labels yet, or one class only
+	}
+	d.last.Store(&driftResult{model: model, version: version, rows: n, drift: res, labelled: len(ly), auc: auc})
 	return nil
 }
 
@@ -279,6 +295,12 @@ func (d *DriftMonitor) write(w io.Writer) {
 	ml := fmt.Sprintf("model=\"%s\",version=\"%s\"", label(r.model), label(r.version))
 	help(w, "weir_drift_window_rows", "gauge", "Rows in the last drift check's window.")
 	fmt.Fprintf(w, "weir_drift_window_rows{%s} %d\n", ml, r.rows)
+	help(w, "weir_labelled_rows", "gauge", "Rows of the last drift check's window with ground truth posted to /labels.")
+	fmt.Fprintf(w, "weir_labelled_rows{%s} %d\n", ml, r.labelled)
+	if !math.IsNaN(r.auc) {
+		help(w, "weir_model_roc_auc", "gauge", "ROC AUC of the labelled rows of the last drift check's window.")
+		fmt.Fprintf(w, "weir_model_roc_auc{%s} %s\n", ml, strconv.FormatFloat(r.auc, 'g', -1, 64))
+	}
 	help(w, "weir_dataset_drift_share", "gauge", "Share of tested features that drifted in the last check.")
 	fmt.Fprintf(w, "weir_dataset_drift_share{%s} %s\n", ml, strconv.FormatFloat(r.drift.Share, 'g', -1, 64))
 	help(w, "weir_feature_drift", "gauge", "Drift score per feature in the last check: the p-value for p-value tests, the distance otherwise (see test).")

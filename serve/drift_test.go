@@ -64,13 +64,14 @@ func sendRows(t *testing.T, s *Server, n int, shifted bool, seed uint64) {
 
 var gaugeLine = regexp.MustCompile(`(?m)^(weir_\w+)\{([^}]*)\} (\S+)$`)
 
-// gauges reads the drift gauges of /metrics, keyed by name and labels.
+// gauges reads the gauges of /metrics the drift monitor exports (all but
+// weir_serve_*), keyed by name and labels.
 func gauges(t *testing.T, s *Server) map[string]float64 {
 	t.Helper()
 	body := do(t, s.Handler(), "GET", "/metrics", "", "").body
 	out := map[string]float64{}
 	for _, m := range gaugeLine.FindAllStringSubmatch(body, -1) {
-		if !strings.Contains(m[1], "drift") {
+		if strings.HasPrefix(m[1], "weir_serve_") {
 			continue
 		}
 		v, err := strconv.ParseFloat(m[3], 64)

@@ -20,6 +20,7 @@ func (s *Server) routes() http.Handler {
 	handle("GET /version", "version", s.version)
 	handle("POST /invocations", "invocations", s.invocations)
 	handle("GET /metrics", "metrics", s.metrics)
+	handle("POST /labels", "labels", s.postLabels)
 
 	// Open Inference Protocol v2.
 	handle("GET /v2", "v2_server_metadata", s.oipServerMetadata)

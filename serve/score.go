@@ -196,7 +196,7 @@ func (s *Server) predict(m *served, rows [][]any, requestID string) ([]Predictio
 	s.Metrics.stage(stagePredict, time.Since(start))
 	s.Metrics.rows.Add(uint64(len(rows)))
 	if s.Drift != nil && len(rows) > 0 {
-		s.Drift.offer(m, rows, out)
+		s.Drift.offer(m, rows, out, requestID)
 	}
 	if s.InferenceLog != nil && len(rows) > 0 {
 		s.InferenceLog.offer(&logEntry{requestID: requestID, time: start, model: m.Name, version: m.Version,
