@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/weir-ml/weir/monitor"
 )
 
 // TestDashboardMetricsExist keeps deploy/grafana/weir.json honest: every
@@ -30,6 +32,19 @@ func TestDashboardMetricsExist(t *testing.T) {
 	d.Window, d.MinRows, d.Interval = 200, 10, time.Hour
 	s := mustServer(t, loadedFake(newFakeModel(), "1"), func(s *Server) { s.Drift = d })
 	sendRows(t, s, 50, false, 1)
+	// Label the rows (positive when scored above 0.4) for the AUC gauge.
+	d.mu.Lock()
+	labels := map[monitor.LabelKey]float64{}
+	for i := range d.filled {
+		labels[d.keys[i]] = 0
+		if d.scores[i] > 0.4 {
+			labels[d.keys[i]] = 1
+		}
+	}
+	d.mu.Unlock()
+	if n := d.Label(labels); n != 50 {
+		t.Fatalf("labelled %d rows, want 50", n)
+	}
 	if err := d.Check(context.Background()); err != nil {
 		t.Fatal(err)
 	}
