@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -333,4 +334,32 @@ func (a *alertFlags) notify(g *globals, data any) error {
 	case <-g.ctx.Done():
 		return g.ctx.Err()
 	}
+}
+
+// period is a window length on the command line: a Go duration (36h, 90m)
+// or whole days or weeks (7d, 1w), since monitoring windows are usually
+// counted in those.
+type period time.Duration
+
+// UnmarshalText parses a period for kong.
+func (p *period) UnmarshalText(b []byte) error {
+	s := string(b)
+	if len(s) == 0 {
+		return fmt.Errorf("empty window")
+	}
+	unit := map[byte]time.Duration{'d': 24 * time.Hour, 'w': 7 * 24 * time.Hour}[s[len(s)-1]]
+	if unit > 0 {
+		n, err := strconv.Atoi(s[:len(s)-1])
+		if err != nil || n <= 0 {
+			return fmt.Errorf("window %q: want a positive whole number of days (7d) or weeks (1w), or a duration (36h)", s)
+		}
+		*p = period(time.Duration(n) * unit)
+		return nil
+	}
+	d, err := time.ParseDuration(s)
+	if err != nil || d <= 0 {
+		return fmt.Errorf("window %q: want a positive duration (36h), days (7d) or weeks (1w)", s)
+	}
+	*p = period(d)
+	return nil
 }

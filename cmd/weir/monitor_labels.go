@@ -15,11 +15,11 @@ import (
 
 // monitorLabelsCmd joins ground truth to logged predictions.
 type monitorLabelsCmd struct {
-	File   string        `required:"" help:"Labels: CSV with columns request_id,row,label (row optional) or JSON lines {request_id,row,label}."`
-	Log    string        `required:"" help:"Inference log: a directory of .jsonl files or one file."`
-	Out    string        `help:"Write the joined rows here as JSON lines (request_id, row, timestamp, model, version, score, label, inputs)."`
-	Window time.Duration `help:"Performance window." default:"168h"`
-	Output string        `short:"o" help:"Output format: table or json." default:"table" enum:"table,json"`
+	File   string `required:"" help:"Labels: CSV with columns request_id,row,label (row optional) or JSON lines {request_id,row,label}."`
+	Log    string `required:"" help:"Inference log: a directory of .jsonl files or one file."`
+	Out    string `help:"Write the joined rows here as JSON lines (request_id, row, timestamp, model, version, score, label, inputs)."`
+	Window period `help:"Performance window: a duration (36h), days (7d) or weeks (1w)." default:"1w"`
+	Output string `short:"o" help:"Output format: table or json." default:"table" enum:"table,json"`
 }
 
 func (c *monitorLabelsCmd) Run(g *globals) error {
@@ -40,7 +40,7 @@ func (c *monitorLabelsCmd) Run(g *globals) error {
 			return err
 		}
 	}
-	ws, err := monitor.Windows(preds, monitor.WindowOptions{Period: c.Window})
+	ws, err := monitor.Windows(preds, monitor.WindowOptions{Period: time.Duration(c.Window)})
 	if err != nil {
 		return usagef("%v", err)
 	}

@@ -20,15 +20,15 @@ type monitorReportCmd struct {
 	trackingFlags
 	dataFlags
 	alertFlags
-	ModelURI   string        `short:"m" name:"model-uri" required:"" help:"Monitored model: models:/NAME@ALIAS, models:/NAME/VERSION, runs:/... or a directory."`
-	Current    string        `required:"" help:"Current data: an inference log directory or .jsonl file, or a CSV the model scores."`
-	Reference  string        `help:"Reference data when the model has no reference_profile.json: a CSV (scored by the model) or a profile JSON."`
-	Window     time.Duration `help:"Performance window of logged traffic (by time)." default:"168h"`
-	WindowRows int           `help:"Performance window of CSV rows, which carry no time." default:"2000"`
-	Rules      string        `help:"Alert rules file (JSON {\"rules\": [...]}); exit code 1 when one fires."`
-	Out        string        `help:"Directory for report.html and report.json." default:"."`
-	DriftShare float64       `help:"Share of drifted features that makes the dataset drifted." default:"0.5"`
-	NoLog      bool          `help:"Do not log the figures as a run in the weir-monitoring/<model> experiment."`
+	ModelURI   string  `short:"m" name:"model-uri" required:"" help:"Monitored model: models:/NAME@ALIAS, models:/NAME/VERSION, runs:/... or a directory."`
+	Current    string  `required:"" help:"Current data: an inference log directory or .jsonl file, or a CSV the model scores."`
+	Reference  string  `help:"Reference data when the model has no reference_profile.json: a CSV (scored by the model) or a profile JSON."`
+	Window     period  `help:"Performance window of logged traffic: a duration (36h), days (7d) or weeks (1w)." default:"1w"`
+	WindowRows int     `help:"Performance window of CSV rows, which carry no time." default:"2000"`
+	Rules      string  `help:"Alert rules file (JSON {\"rules\": [...]}); exit code 1 when one fires."`
+	Out        string  `help:"Directory for report.html and report.json." default:"."`
+	DriftShare float64 `help:"Share of drifted features that makes the dataset drifted." default:"0.5"`
+	NoLog      bool    `help:"Do not log the figures as a run in the weir-monitoring/<model> experiment."`
 }
 
 // alertsFired is returned when rules fire: exit code 1 with a one-line
@@ -144,7 +144,7 @@ func (c *monitorReportCmd) report(ctx context.Context, m *monitoredModel, cur *l
 	if err != nil {
 		return nil, err
 	}
-	wo := monitor.WindowOptions{Period: c.Window}
+	wo := monitor.WindowOptions{Period: time.Duration(c.Window)}
 	if !cur.timed {
 		wo = monitor.WindowOptions{Size: c.WindowRows}
 	}

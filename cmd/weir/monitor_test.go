@@ -316,3 +316,29 @@ func TestMonitorReportAlertWebhook(t *testing.T) {
 		t.Errorf("%d attempts, want 2 (one retry)", attempts)
 	}
 }
+
+func TestPeriod(t *testing.T) {
+	tests := []struct {
+		in   string
+		want time.Duration
+		ok   bool
+	}{
+		{"1w", 7 * 24 * time.Hour, true},
+		{"3d", 72 * time.Hour, true},
+		{"36h", 36 * time.Hour, true},
+		{"90m", 90 * time.Minute, true},
+		{"", 0, false},
+		{"w", 0, false},
+		{"0d", 0, false},
+		{"-1h", 0, false},
+		{"1.5w", 0, false},
+		{"soon", 0, false},
+	}
+	for _, tt := range tests {
+		var p period
+		err := p.UnmarshalText([]byte(tt.in))
+		if got := time.Duration(p); (err == nil) != tt.ok || tt.ok && got != tt.want {
+			t.Errorf("period(%q) = %v, %v; want %v, ok %v", tt.in, got, err, tt.want, tt.ok)
+		}
+	}
+}
