@@ -28,9 +28,39 @@ func mustBench(t *testing.T, url string, ops string) *report {
 func TestBenchAgainstHealthyServer(t *testing.T) {
 	_, url := newFakeServer(t)
 	rep := mustBench(t, url, "")
-	if got, want := len(rep.Results), len(operations(0, 0)); got != want {
+	want := 0
+	for _, op := range operations(0, 0) {
+		if !op.optIn {
+			want++
+		}
+	}
+	if got := len(rep.Results); got != want {
+		t.Fatalf("got %d results, want %d (the opt-in operations only when -ops names them)", got, want)
+	}
+	checkHealthy(t, rep)
+}
+
+// The artifact and registry operations, but the 100 MB ones, which cost a
+// test too much memory and time for no more coverage.
+func TestBenchArtifactsAndRegistry(t *testing.T) {
+	_, url := newFakeServer(t)
+	rep := mustBench(t, url, "upload1m,download1m,search-models,search-versions")
+	if got, want := len(rep.Results), 4; got != want {
 		t.Fatalf("got %d results, want %d", got, want)
 	}
+	checkHealthy(t, rep)
+	for _, r := range rep.Results[:2] {
+		if got, want := r.MBPerSec, r.OpsPerSec; got != want {
+			t.Errorf("%s: got %v MB/s, want %v (one MB per call)", r.Key, got, want)
+		}
+	}
+	if got := rep.Results[2].MBPerSec; got != 0 {
+		t.Errorf("search-models: got %v MB/s, want none", got)
+	}
+}
+
+func checkHealthy(t *testing.T, rep *report) {
+	t.Helper()
 	for _, r := range rep.Results {
 		if r.Errors != 0 || r.OK < quick.minOps {
 			t.Errorf("%s: got %d ok, %d errors (%s), want at least %d ok and no errors",
@@ -53,6 +83,8 @@ func TestBenchCountsMisbehaviour(t *testing.T) {
 		{"log-batch fails", func(f *fakeServer) { f.failBatch = true }, "log-batch-10", "HTTP 500"},
 		{"filter ignored", func(f *fakeServer) { f.ignoreFilter = true }, "search-runs", "which the filter excludes"},
 		{"history short", func(f *fakeServer) { f.dropPoint = true }, "metric-history", "6999 points, want 7000"},
+		{"download short", func(f *fakeServer) { f.truncateFile = true }, "download1m", "1048575 bytes, want 1048576"},
+		{"LIKE ignored", func(f *fakeServer) { f.ignoreLike = true }, "search-models", "1000 items"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -22,6 +22,12 @@ type fakeServer struct {
 	failBatch    bool // log-batch answers 500
 	ignoreFilter bool // search returns runs whatever the filter
 	dropPoint    bool // get-history leaves out one point
+
+	files        map[string][]byte   // artifact proxy, by URL path
+	models       []string            // registered model names, in creation order
+	versions     map[string][]string // model name to its version numbers
+	truncateFile bool                // artifact downloads lose their last byte
+	ignoreLike   bool                // registered-models search returns every model
 }
 
 type fakeRun struct {
@@ -31,7 +37,7 @@ type fakeRun struct {
 }
 
 func newFakeServer(t *testing.T) (*fakeServer, string) {
-	f := &fakeServer{runs: map[string]*fakeRun{}, pageLen: 3000}
+	f := &fakeServer{runs: map[string]*fakeRun{}, pageLen: 3000, files: map[string][]byte{}, versions: map[string][]string{}}
 	srv := httptest.NewServer(f.routes())
 	t.Cleanup(srv.Close)
 	return f, srv.URL
@@ -64,6 +70,8 @@ func (f *fakeServer) routes() http.Handler {
 	mux.HandleFunc("POST "+api+"/runs/log-batch", f.logBatch)
 	mux.HandleFunc("POST "+api+"/runs/search", f.search)
 	mux.HandleFunc("GET "+api+"/metrics/get-history", f.history)
+	f.artifactRoutes(mux)
+	f.registryRoutes(mux)
 	return mux
 }
 

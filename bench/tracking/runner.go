@@ -48,9 +48,13 @@ type result struct {
 	P99Ms        float64 `json:"p99_ms"`
 	MaxMs        float64 `json:"max_ms"`
 	OpsPerSec    float64 `json:"ops_per_sec"`
-	WallSeconds  float64 `json:"wall_seconds"`
-	SeedSeconds  float64 `json:"seed_seconds,omitempty"`
-	FirstError   string  `json:"first_error,omitempty"`
+	// BytesPerOp and MBPerSec are set for the artifact operations only;
+	// MB/s counts successful calls' bytes in 2^20-byte megabytes.
+	BytesPerOp  int64   `json:"bytes_per_op,omitempty"`
+	MBPerSec    float64 `json:"mb_per_sec,omitempty"`
+	WallSeconds float64 `json:"wall_seconds"`
+	SeedSeconds float64 `json:"seed_seconds,omitempty"`
+	FirstError  string  `json:"first_error,omitempty"`
 	// LatenciesMs are every successful call's latency, sorted, so the JSON
 	// can be re-analysed without running the load again.
 	LatenciesMs []float64 `json:"latencies_ms,omitempty"`
@@ -65,7 +69,7 @@ func (r result) failed() int { return r.Errors + r.WarmupErrors }
 // concurrent clients. Failures are counted into the result, never fatal, so
 // a server that cannot do one operation still gets the others measured.
 func measure(ctx context.Context, op operation, e *env, lim limits) result {
-	res := result{Key: op.key, Name: op.name}
+	res := result{Key: op.key, Name: op.name, BytesPerOp: op.bytes}
 	fail := func(err error) result {
 		res.Errors++
 		res.FirstError = err.Error()

@@ -27,6 +27,7 @@ func (r *result) summarize(wall time.Duration) {
 	r.MaxMs = ms(r.latencies[r.OK-1])
 	if wall > 0 {
 		r.OpsPerSec = float64(r.OK) / wall.Seconds()
+		r.MBPerSec = r.OpsPerSec * float64(r.BytesPerOp) / mb
 	}
 }
 
