@@ -290,3 +290,49 @@ func TestJudgeBars(t *testing.T) {
 		t.Error("got no error for a bar without a factor, want one")
 	}
 }
+
+func TestJudgeArtifactBars(t *testing.T) {
+	rep := func(label string, up, down float64, errs int) *report {
+		return &report{Label: label, Results: []result{
+			{Key: "upload100m", Name: "artifact upload, 100 MB", OK: 16, Errors: errs, MBPerSec: up},
+			{Key: "download100m", Name: "artifact download, 100 MB", OK: 16, MBPerSec: down},
+			// Issue #2's bar must not judge the opt-in registry rows,
+			// nor issue #3's bar the rows that move no bytes.
+			{Key: "search-models", Name: "search registered models", OK: 100, OpsPerSec: 1, P50Ms: 1},
+		}}
+	}
+	tests := []struct {
+		name string
+		reps []*report
+		want []string
+	}{
+		{"met and missed", []*report{rep("weir", 240, 700, 0), rep("mlflow", 100, 200, 0)},
+			[]string{"≥3× mlflow (MB/s) | missed: artifact upload, 100 MB (2.4×). met: artifact download, 100 MB (3.5×)"}},
+		{"errors are not speed", []*report{rep("weir", 900, 900, 1), rep("mlflow", 100, 100, 0)},
+			[]string{"not comparable (not run or failed calls): artifact upload, 100 MB. met: artifact download"}},
+		{"other not measured", []*report{rep("weir", 900, 900, 0)}, []string{"not judged: mlflow was not measured"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := judgeArtifactBars(tt.reps, "weir", "mlflow=3")
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, w := range tt.want {
+				if !strings.Contains(got, w) {
+					t.Errorf("got\n%s\nwant it to contain %q", got, w)
+				}
+			}
+			if strings.Contains(got, "search registered models") {
+				t.Errorf("got\n%s\nwant no registry row in the artifact bar", got)
+			}
+		})
+	}
+	two := []*report{rep("weir", 1, 1, 0), rep("mlflow", 1, 1, 0)}
+	if got, _ := judgeBars(two, "weir", "mlflow=10", 40); !strings.Contains(got, "| met |") {
+		t.Errorf("got\n%s\nwant issue #2's bar met, since it skips the opt-in operations", got)
+	}
+	if _, err := judgeArtifactBars(two, "weir", "mlflow"); err == nil {
+		t.Error("got no error for a bar without a factor, want one")
+	}
+}

@@ -21,7 +21,11 @@ func runCombine(cfg config, w io.Writer) error {
 	if err != nil {
 		return err
 	}
-	_, err = io.WriteString(w, out+bars)
+	abars, err := judgeArtifactBars(reps, cfg.base, cfg.artifactBars)
+	if err != nil {
+		return err
+	}
+	_, err = io.WriteString(w, out+bars+abars)
 	return err
 }
 
@@ -63,6 +67,7 @@ func comparison(reps []*report, baseLabel string) string {
 		c.others = nil // nothing to compare against
 	}
 	c.throughput()
+	c.bandwidth()
 	c.latency()
 	c.counts()
 	c.memory()
@@ -118,6 +123,54 @@ func (c *comparer) throughput() {
 		}
 		c.row(op.name, cells)
 	}
+}
+
+// bandwidth writes the MB/s table of the operations that move files, if
+// any report has one.
+func (c *comparer) bandwidth() {
+	var ops []opRef
+	for _, op := range opNames(c.reps) {
+		if opBytes(op.key) > 0 {
+			ops = append(ops, op)
+		}
+	}
+	if len(ops) == 0 {
+		return
+	}
+	c.b.WriteString("\nArtifact throughput, MB/s of successful transfers (1 MB = 2^20 bytes; higher is better).\n\n")
+	c.header("operation", c.labels(" MB/s", "×"))
+	get := func(x result) float64 { return x.MBPerSec }
+	for _, op := range ops {
+		var cells []string
+		for _, r := range c.reps {
+			cells = append(cells, cell(r, op, get))
+		}
+		for _, o := range c.others {
+			cells = append(cells, ratio(c.base, o, op, get, false))
+		}
+		c.row(op.name, cells)
+	}
+}
+
+// opBytes is what one call of the operation key moves, 0 for API calls.
+func opBytes(key string) int64 {
+	for _, op := range operations(0, 0) {
+		if op.key == key {
+			return op.bytes
+		}
+	}
+	return 0
+}
+
+// optIn reports whether the operation key belongs to issue #3's opt-in set,
+// which issue #2's bars do not judge.
+func optIn(key string) bool {
+	for _, op := range operations(0, 0) {
+		if op.key == key {
+			return op.optIn
+		}
+	}
+	return false
 }
 
 func (c *comparer) latency() {
@@ -281,6 +334,9 @@ func judgeBars(reps []*report, baseLabel, spec string, rssMB float64) (string, e
 		}
 		var misses, unjudged []string
 		for _, op := range opNames(reps) {
+			if optIn(op.key) {
+				continue
+			}
 			t := ratioValue(base, other, op.key, func(x result) float64 { return x.OpsPerSec }, false)
 			l := ratioValue(base, other, op.key, func(x result) float64 { return x.P50Ms }, true)
 			switch {

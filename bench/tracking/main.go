@@ -44,6 +44,7 @@ type config struct {
 	searchExp, historyRun        string
 	pid                          int
 	combine, base, bars          string
+	artifactBars                 string
 	barRSSMB                     float64
 	freePort                     bool
 }
@@ -110,6 +111,7 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	fs.StringVar(&c.combine, "combine", "", "instead of a load, combine JSON outputs: label=file.json,label=file.json,...")
 	fs.StringVar(&c.base, "base", "weir", "with -combine, the server the ratios compare against the others")
 	fs.StringVar(&c.bars, "bars", "mlflow=10,fasttrackml=1", "with -combine, how many times faster than each other server the base must be (issue #2)")
+	fs.StringVar(&c.artifactBars, "artifact-bars", "mlflow=3", "with -combine, how many times another server's artifact MB/s the base must move (issue #3)")
 	fs.Float64Var(&c.barRSSMB, "bar-rss-mb", 40, "with -combine, the base's idle RSS bar in MB (issue #2)")
 	fs.BoolVar(&c.freePort, "free-port", false, "print a free loopback TCP port and exit")
 	if err := fs.Parse(args); err != nil {

@@ -41,11 +41,11 @@ func (r *report) markdown() string {
 	}
 	fmt.Fprintf(&b, ". Search: `%s` over %d runs, first %d results. History: %d points.\n\n",
 		r.SearchFilter, r.SearchRuns, r.SearchPage, r.HistoryPoints)
-	b.WriteString("| operation | ok | errors | mean ms | p50 ms | p99 ms | ops/s |\n")
-	b.WriteString("|---|--:|--:|--:|--:|--:|--:|\n")
+	b.WriteString("| operation | ok | errors | mean ms | p50 ms | p99 ms | ops/s | MB/s |\n")
+	b.WriteString("|---|--:|--:|--:|--:|--:|--:|--:|\n")
 	for _, x := range r.Results {
-		fmt.Fprintf(&b, "| %s | %d | %d | %s | %s | %s | %s |\n",
-			x.Name, x.OK, x.Errors, num(x.MeanMs), num(x.P50Ms), num(x.P99Ms), num(x.OpsPerSec))
+		fmt.Fprintf(&b, "| %s | %d | %d | %s | %s | %s | %s | %s |\n",
+			x.Name, x.OK, x.Errors, num(x.MeanMs), num(x.P50Ms), num(x.P99Ms), num(x.OpsPerSec), num(x.MBPerSec))
 	}
 	fmt.Fprintf(&b, "\nMachine load average (1, 5, 15 min) before: %s; after: %s.\n", r.LoadBefore, r.LoadAfter)
 	if m := r.IdleMemory; m != nil {
