@@ -2,7 +2,6 @@ package sqlstore
 
 import (
 	"context"
-	"database/sql"
 	"fmt"
 	"strings"
 
@@ -97,33 +96,10 @@ func (s *TrackingService) SearchRuns(ctx context.Context, rs tracking.RunSearch)
 	if len(expIDs) == 0 {
 		return []*tracking.Run{}, "", nil
 	}
-	d := s.db.dialect
-	var q query
-	q.add(`SELECT ` + runColumns + ` FROM runs r`)
-	orderSQL, err := runOrder(&q, order)
-	if err != nil {
-		return nil, "", err
-	}
-	q.add(` WHERE r.experiment_id IN (`+placeholders(len(expIDs))+`)`, expIDs...)
-	q.add(` AND r.lifecycle_stage IN (`+placeholders(len(stageArgs))+`)`, stageArgs...)
-	for _, c := range filters {
-		q.add(" AND ")
-		if err := runFilter(&q, d, c); err != nil {
-			return nil, "", err
-		}
-	}
-	q.add(` ORDER BY `+orderSQL+` LIMIT ? OFFSET ?`, limit+1, offset)
-
 	err = s.db.readTx(ctx, func(tx *txn) error {
-		err := tx.each(ctx, q.sql.String(), q.args, func(rows *sql.Rows) error {
-			info, err := scanRunInfo(rows)
-			if err != nil {
-				return err
-			}
-			runs = append(runs, &tracking.Run{Info: info})
-			return nil
-		})
-		if err != nil {
+		page := searchPage{expIDs: expIDs, stages: stageArgs, filters: filters, order: order, limit: limit, offset: offset}
+		var err error
+		if runs, err = page.find(ctx, tx); err != nil {
 			return err
 		}
 		if len(runs) > limit {
@@ -192,14 +168,14 @@ func runOrder(q *query, keys []tracking.OrderKey) (string, error) {
 
 // runFilter adds one filter clause on runs r to q.
 //
-// The clause takes one of two shapes. An equality (=, IN, or a LIKE with a
-// literal prefix) on a param, tag or dataset is usually selective, so it
-// becomes an uncorrelated IN subquery that SQLite evaluates once through the
+// The clause takes one of two shapes. With indexed set, an equality (=, IN,
+// or a LIKE with a literal prefix) on a param, tag or dataset becomes an
+// uncorrelated IN subquery that SQLite evaluates once through the
 // (key, value) index, and the runs are looked up from its result. Anything
-// else (metric ranges, ILIKE, !=, IS NULL) usually matches many runs, so it
-// becomes a correlated EXISTS probed by primary key while SQLite walks the
-// runs in start_time order and stops once the page is full.
-func runFilter(q *query, d dialect, c tracking.Comparison) error {
+// else (metric ranges, ILIKE, !=, IS NULL), and every clause of a walk (see
+// searchPage.find), becomes a correlated EXISTS probed by primary key while
+// SQLite walks the runs in start_time order and stops once the page is full.
+func runFilter(q *query, d dialect, c tracking.Comparison, indexed bool) error {
 	switch c.Entity {
 	case tracking.EntityAttribute:
 		col, ok := runAttrColumns[c.Key]
@@ -237,7 +213,7 @@ func runFilter(q *query, d dialect, c tracking.Comparison) error {
 			q.add(`EXISTS (SELECT 1 FROM `+table+` p WHERE p.run_uuid = r.run_uuid AND p.key = ?)`, c.Key)
 			return nil
 		}
-		if selective(c) {
+		if indexed && selective(c) {
 			q.add(`r.run_uuid IN (SELECT p.run_uuid FROM `+table+` p WHERE p.key = ? AND `, c.Key)
 		} else {
 			q.add(`EXISTS (SELECT 1 FROM `+table+` p WHERE p.run_uuid = r.run_uuid AND p.key = ? AND `, c.Key)
@@ -258,7 +234,7 @@ func runFilter(q *query, d dialect, c tracking.Comparison) error {
 		default:
 			return weir.Errorf(weir.ErrInvalidParameterValue, "Invalid dataset key '%s' specified.", c.Key)
 		}
-		if selective(c) {
+		if indexed && selective(c) {
 			q.add(`r.run_uuid IN (SELECT i.run_uuid FROM ` + from)
 		} else {
 			q.add(`EXISTS (SELECT 1 FROM ` + from + `i.run_uuid = r.run_uuid AND `)

@@ -1,0 +1,149 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+
+	"github.com/weir-ml/weir/tracking"
+)
+
+// searchPage is one SearchRuns query: which runs, in which order, and the
+// window of the answer wanted (limit+1 rows from offset, the extra one
+// telling whether there is a next page).
+type searchPage struct {
+	expIDs  []any
+	stages  []any
+	filters []tracking.Comparison
+	order   []tracking.OrderKey
+	limit   int
+	offset  int
+}
+
+// find returns the runs of the page, at most limit+1, with Info set.
+//
+// Two plans answer the same question. The indexed plan drives from the
+// (key, value) index of the equality filters and sorts what they match: its
+// cost grows with the number of matching rows. The walk reads the runs of
+// one experiment in start_time order and probes every filter by primary key,
+// stopping once the page is full: its cost grows with the number of runs it
+// passes over. An equality that matches thousands of runs of which the page
+// needs a hundred (params.p = 'x' on a big sweep) is many times cheaper
+// walked; one that matches a handful is cheaper indexed. The walk is tried
+// first when it may win, bounded to twice the rows the indexed plan would
+// read, and the indexed plan answers when the bounded walk falls short, so
+// a wrong guess costs at most about three times the better plan.
+func (p *searchPage) find(ctx context.Context, tx *txn) ([]*tracking.Run, error) {
+	bound, ok, err := p.walkBound(ctx, tx)
+	if err != nil {
+		return nil, err
+	}
+	if ok {
+		runs, err := p.query(ctx, tx, true, bound)
+		if err != nil || len(runs) > p.limit || bound == nil {
+			return runs, err
+		}
+	}
+	return p.query(ctx, tx, false, nil)
+}
+
+// walkStop is the last run, in start_time DESC, run_uuid order, that a
+// bounded walk reads.
+type walkStop struct {
+	startTime int64
+	runID     string
+}
+
+// walkBound decides whether to walk and how far. ok is false when the walk
+// cannot pay off: several experiments or an explicit order (no index gives
+// their order), no equality filter to compare with, or too few matching rows
+// to fill the page. A nil stop means the experiment has fewer runs than the
+// bound, so the walk reads them all and its answer is final.
+func (p *searchPage) walkBound(ctx context.Context, tx *txn) (stop *walkStop, ok bool, err error) {
+	if len(p.expIDs) != 1 || len(p.order) != 0 {
+		return nil, false, nil
+	}
+	matched := -1 // fewest rows any equality filter matches, -1 for none
+	for _, c := range p.filters {
+		if !selective(c) {
+			continue
+		}
+		n, counted, err := countMatches(ctx, tx, c)
+		if err != nil || !counted {
+			return nil, false, err
+		}
+		if matched < 0 || n < matched {
+			matched = n
+		}
+	}
+	need := p.offset + p.limit + 1
+	if matched < 0 || matched < need {
+		return nil, false, nil
+	}
+	var s walkStop
+	err = tx.scanOne(ctx, `SELECT start_time, run_uuid FROM runs WHERE experiment_id = ?
+		ORDER BY start_time DESC, run_uuid LIMIT 1 OFFSET ?`, []any{p.expIDs[0], 2*matched - 1}, &s.startTime, &s.runID)
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
+		return nil, true, nil
+	case err != nil:
+		return nil, false, err
+	}
+	return &s, true, nil
+}
+
+// countMatches counts the rows of a param or tag equality filter, which the
+// (key, value) index answers without reading the table; counted is false
+// for filters on other entities, which the walk leaves to the indexed plan.
+func countMatches(ctx context.Context, tx *txn, c tracking.Comparison) (n int, counted bool, err error) {
+	table := ""
+	switch c.Entity {
+	case tracking.EntityParam:
+		table = "params"
+	case tracking.EntityTag:
+		table = "tags"
+	default:
+		return 0, false, nil
+	}
+	var q query
+	q.add(`SELECT COUNT(*) FROM `+table+` p WHERE p.key = ? AND `, c.Key)
+	if err := compare(&q, tx.d, "p.value", c); err != nil {
+		return 0, false, err
+	}
+	if err := tx.scanOne(ctx, q.sql.String(), q.args, &n); err != nil {
+		return 0, false, err
+	}
+	return n, true, nil
+}
+
+// query runs one plan: the walk (up to stop, if set) or the indexed plan.
+func (p *searchPage) query(ctx context.Context, tx *txn, walk bool, stop *walkStop) ([]*tracking.Run, error) {
+	var q query
+	q.add(`SELECT ` + runColumns + ` FROM runs r`)
+	orderSQL, err := runOrder(&q, p.order)
+	if err != nil {
+		return nil, err
+	}
+	q.add(` WHERE r.experiment_id IN (`+placeholders(len(p.expIDs))+`)`, p.expIDs...)
+	q.add(` AND r.lifecycle_stage IN (`+placeholders(len(p.stages))+`)`, p.stages...)
+	if stop != nil {
+		q.add(` AND (r.start_time > ? OR (r.start_time = ? AND r.run_uuid <= ?))`, stop.startTime, stop.startTime, stop.runID)
+	}
+	for _, c := range p.filters {
+		q.add(" AND ")
+		if err := runFilter(&q, tx.d, c, !walk); err != nil {
+			return nil, err
+		}
+	}
+	q.add(` ORDER BY `+orderSQL+` LIMIT ? OFFSET ?`, p.limit+1, p.offset)
+	var runs []*tracking.Run
+	err = tx.each(ctx, q.sql.String(), q.args, func(rows *sql.Rows) error {
+		info, err := scanRunInfo(rows)
+		if err != nil {
+			return err
+		}
+		runs = append(runs, &tracking.Run{Info: info})
+		return nil
+	})
+	return runs, err
+}
