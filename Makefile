@@ -7,7 +7,7 @@ PY := $(VENV)/bin/python
 EVENV ?= .venv-evidently
 GO ?= go
 
-.PHONY: test go-test reference conformance conformance-weir conformance-mlflow vet build
+.PHONY: test go-test reference conformance conformance-weir conformance-s3 conformance-mlflow vet build
 
 test: vet go-test reference conformance
 
@@ -41,10 +41,15 @@ reference: $(VENV)/.installed $(EVENV)/.installed
 	@changed=$$(git status --porcelain -- tests/reference/fixtures); \
 	if [ -n "$$changed" ]; then echo "reference fixtures changed when regenerated:"; echo "$$changed"; git diff --stat -- tests/reference/fixtures; exit 1; fi
 
-conformance: conformance-weir conformance-mlflow
+conformance: conformance-weir conformance-s3 conformance-mlflow
 
 conformance-weir: $(VENV)/.installed
 	WEIR_CONFORMANCE_TARGET=weir $(PY) -m pytest tests/conformance -q -p no:cacheprovider
+
+# Weir on S3 (versitygw): .ci/run exports WEIR_TEST_S3_ENDPOINT, WEIR_TEST_S3_BUCKET
+# and the AWS credentials after starting it with tests/s3/versitygw.sh.
+conformance-s3: $(VENV)/.installed
+	WEIR_CONFORMANCE_TARGET=weir WEIR_CONFORMANCE_ARTIFACTS=s3 $(PY) -m pytest tests/conformance -q -p no:cacheprovider -m "artifacts or models or registry"
 
 conformance-mlflow: $(VENV)/.installed
 	WEIR_CONFORMANCE_TARGET=mlflow $(PY) -m pytest tests/conformance -q -p no:cacheprovider
