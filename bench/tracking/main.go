@@ -9,6 +9,11 @@
 // Operations: create run; log-batch of 10 metrics; log-batch of 1000 metrics;
 // log-batch of 100 params; search runs with a filter over 10,000 runs; get the
 // history of a 100,000-point metric. The last two are seeded first, untimed.
+//
+// Opt-in operations (issue #3), run only when -ops names them: upload and
+// download of 1 MB and 100 MB files through the mlflow-artifacts proxy,
+// reported in MB/s as well; search of 1,000 registered models with a
+// name LIKE filter; search of a model's versions by name.
 // Every answer is checked (status, and for reads the content), and a failed
 // call counts as an error, not as a fast call.
 //

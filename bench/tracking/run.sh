@@ -14,6 +14,10 @@
 #   MLFLOW_ARGS   load-generator flags for mlflow, which is far slower and
 #                 can take minutes to start on a busy machine
 #                 (default "-duration 5s -min-ops 100 -max-duration 20s -wait 5m")
+#   EXTRA_OPS     issue #3's opt-in operations, run for weir and mlflow only
+#                 (default "upload1m,upload100m,download1m,download100m,search-models,search-versions";
+#                 empty to skip them). FastTrackML gets issue #2's operations
+#                 alone: it has no artifact proxy and no model registry.
 #   FML_VENV      virtualenv for FastTrackML, created if missing
 #                 (default bench/tracking/.venv-fml)
 #   WEIR_FROM     "HEAD" (default) builds weir from the last commit, exported
@@ -34,6 +38,9 @@ LOADGEN_ARGS=${LOADGEN_ARGS:--duration 5s -min-ops 100 -max-duration 20s}
 MLFLOW_ARGS=${MLFLOW_ARGS:--duration 5s -min-ops 100 -max-duration 20s -wait 5m}
 FML_VENV=${FML_VENV:-$here/.venv-fml}
 WEIR_FROM=${WEIR_FROM:-HEAD}
+EXTRA_OPS=${EXTRA_OPS-upload1m,upload100m,download1m,download100m,search-models,search-versions}
+BASE_OPS=create-run,log-batch-10,log-batch-1000,log-batch-params,search-runs,metric-history
+ALL_OPS=$BASE_OPS${EXTRA_OPS:+,$EXTRA_OPS}
 FML_VERSION=0.6.0
 SEARCH_RUNS=10000
 HISTORY_POINTS=100000
@@ -143,7 +150,7 @@ run_weir() {
 	start weir "$tmp/bin/weir" server --host 127.0.0.1 --port "$port" \
 		--backend-store-uri "sqlite:///$dir/weir.db" --artifacts-destination "$dir/artifacts"
 	# shellcheck disable=SC2086
-	bench weir "$pid" "$port" $LOADGEN_ARGS
+	bench weir "$pid" "$port" -ops "$ALL_OPS" $LOADGEN_ARGS
 }
 
 run_mlflow() {
@@ -157,7 +164,7 @@ run_mlflow() {
 	start mlflow "$PYTHON" -m mlflow server --host 127.0.0.1 --port "$port" \
 		--backend-store-uri "sqlite:///$dir/mlflow.db" --artifacts-destination "$dir/artifacts"
 	# shellcheck disable=SC2086
-	bench mlflow "$pid" "$port" -search-exp "${seeded% *}" -history-run "${seeded#* }" $MLFLOW_ARGS
+	bench mlflow "$pid" "$port" -search-exp "${seeded% *}" -history-run "${seeded#* }" -ops "$ALL_OPS" $MLFLOW_ARGS
 }
 
 run_fasttrackml() {
@@ -200,10 +207,15 @@ fi
 
 {
 	echo "Measured $started with \`bench/tracking/run.sh\` on $(nproc) cores ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo))."
-	echo "Each server ran alone on loopback with a fresh SQLite file, driven by $CLIENTS concurrent clients;"
+	echo "Each server ran alone on loopback with a fresh SQLite file, its artifacts (--artifacts-destination) in the same"
+	echo "temporary directory on one filesystem, driven by $CLIENTS concurrent clients;"
 	echo "load-generator flags: weir and FastTrackML \`$LOADGEN_ARGS\`, mlflow \`$MLFLOW_ARGS\`."
 	echo "Versions: $(IFS=';'; echo "${versions[*]}" | sed 's/;/; /g'); load generator $(go version | cut -d' ' -f3)."
 	echo
+	if [ -n "$EXTRA_OPS" ]; then
+		echo "- Artifact and registry operations ($EXTRA_OPS): weir and mlflow only; FastTrackML has no artifact proxy or model registry to compare."
+		echo
+	fi
 	if [ ${#notes[@]} -gt 0 ]; then
 		for n in "${notes[@]}"; do echo "- $n"; done
 		echo
