@@ -1,7 +1,10 @@
 package main
 
 import (
+	"bytes"
 	"context"
+	"crypto/sha256"
+	"hash"
 	"os"
 	"slices"
 	"strings"
@@ -334,5 +337,38 @@ func TestJudgeArtifactBars(t *testing.T) {
 	}
 	if _, err := judgeArtifactBars(two, "weir", "mlflow"); err == nil {
 		t.Error("got no error for a bar without a factor, want one")
+	}
+}
+
+// A download of the right length but the wrong bytes must fail when hashed.
+func TestVerifyDownload(t *testing.T) {
+	p := newPayload(1000)
+	if q := newPayload(1000); q.sum != p.sum {
+		t.Fatalf("got payload sums %s and %s, want the same bytes every time", p.sum, q.sum)
+	}
+	hashOf := func(b []byte) hash.Hash { h := sha256.New(); h.Write(b); return h }
+	bad := bytes.Clone(p.data)
+	bad[500] ^= 1
+	tests := []struct {
+		name    string
+		n       int64
+		h       hash.Hash
+		errLike string
+	}{
+		{"whole", 1000, hashOf(p.data), ""},
+		{"length only", 1000, nil, ""},
+		{"short", 999, nil, "999 bytes, want 1000"},
+		{"one byte flipped", 1000, hashOf(bad), "SHA-256"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			err := verifyDownload(tt.n, tt.h, p)
+			switch {
+			case tt.errLike == "" && err != nil:
+				t.Errorf("got %v, want no error", err)
+			case tt.errLike != "" && (err == nil || !strings.Contains(err.Error(), tt.errLike)):
+				t.Errorf("got %v, want an error mentioning %q", err, tt.errLike)
+			}
+		})
 	}
 }
