@@ -22,7 +22,7 @@ type monitorReportCmd struct {
 	alertFlags
 	ModelURI   string  `short:"m" name:"model-uri" required:"" help:"Monitored model: models:/NAME@ALIAS, models:/NAME/VERSION, runs:/... or a directory."`
 	Current    string  `required:"" help:"Current data: an inference log directory or .jsonl file, or a CSV the model scores."`
-	Reference  string  `help:"Reference data when the model has no reference_profile.json: a CSV (scored by the model) or a profile JSON."`
+	Reference  string  `help:"Reference data instead of the model's reference_profile.json: a CSV (scored by the model) or a profile JSON."`
 	Window     period  `help:"Performance window of logged traffic: a duration (36h), days (7d) or weeks (1w)." default:"1w"`
 	WindowRows int     `help:"Performance window of CSV rows, which carry no time." default:"2000"`
 	Rules      string  `help:"Alert rules file (JSON {\"rules\": [...]}); exit code 1 when one fires."`
@@ -124,6 +124,9 @@ func (c *monitorReportCmd) report(ctx context.Context, m *monitoredModel, cur *l
 		return nil, perr
 	} else if ok {
 		rep.Reference = "the model's reference profile"
+		if c.Reference != "" {
+			rep.Reference = c.Reference
+		}
 		rep.ReferenceTargetRate = monitor.Number(prof.TargetRate())
 		rep.Drift, err = driftFromProfile(ctx, prof, cur, opts)
 	} else {
@@ -154,18 +157,20 @@ func (c *monitorReportCmd) report(ctx context.Context, m *monitoredModel, cur *l
 	return rep, nil
 }
 
-// referenceProfile reads the model's reference_profile.json, or --reference
-// when it is a profile JSON; ok is false when the reference is a CSV.
+// referenceProfile reads --reference when it is a profile JSON, else the
+// model's reference_profile.json when --reference is not given; ok is false
+// when the reference is a CSV. An explicit --reference wins over the
+// model's own profile.
 func (c *monitorReportCmd) referenceProfile(m *monitoredModel) (p *monitor.Profile, ok bool, err error) {
-	path := filepath.Join(m.model.Dir, referenceProfileFile)
-	if _, err := os.Stat(path); err != nil {
-		if c.Reference == "" {
+	path := c.Reference
+	switch {
+	case path != "" && !strings.HasSuffix(path, ".json"):
+		return nil, false, nil
+	case path == "":
+		path = filepath.Join(m.model.Dir, referenceProfileFile)
+		if _, err := os.Stat(path); err != nil {
 			return nil, false, usagef("model %s has no %s: give --reference", m.id.name, referenceProfileFile)
 		}
-		if !strings.HasSuffix(c.Reference, ".json") {
-			return nil, false, nil
-		}
-		path = c.Reference
 	}
 	b, err := os.ReadFile(path)
 	if err != nil {
