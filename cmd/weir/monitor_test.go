@@ -15,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/weir-ml/weir/ml/frame"
 	"github.com/weir-ml/weir/monitor"
 	"github.com/weir-ml/weir/sqlstore"
 	"github.com/weir-ml/weir/tracking"
@@ -340,5 +341,44 @@ func TestPeriod(t *testing.T) {
 		if got := time.Duration(p); (err == nil) != tt.ok || tt.ok && got != tt.want {
 			t.Errorf("period(%q) = %v, %v; want %v, ok %v", tt.in, got, err, tt.want, tt.ok)
 		}
+	}
+}
+
+func TestMonitorReportProfileReference(t *testing.T) {
+	dir := t.TempDir()
+	model := filepath.Join(dir, "model")
+	mustSaveModel(t, model, 3)
+	ref, cur := filepath.Join(dir, "ref.csv"), filepath.Join(dir, "cur.csv")
+	mustMonitorCSV(t, ref, 400, false, 1)
+	mustMonitorCSV(t, cur, 400, true, 2)
+	f, err := frame.ReadCSVFile(ref, frame.CSVOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := monitor.NewProfile(f, monitor.ProfileOptions{Target: "y", PositiveLabel: "yes"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := json.Marshal(p)
+	prof := filepath.Join(dir, "profile.json")
+	os.WriteFile(prof, b, 0o644)
+	if _, err := runMain(t, context.Background(), "monitor", "report", "-m", model, "--current", cur, "--reference", prof, "--no-log", "--out", dir); err != nil {
+		t.Fatal(err)
+	}
+	var rep monitor.Report
+	raw, _ := os.ReadFile(filepath.Join(dir, "report.json"))
+	if err := json.Unmarshal(raw, &rep); err != nil {
+		t.Fatal(err)
+	}
+	for _, col := range []string{"balance", "job"} {
+		if c := rep.Drift.Column(col); c == nil || !c.Drifted {
+			t.Errorf("%s drift against the profile = %+v, want drifted", col, c)
+		}
+	}
+	if rep.Drift.Target == nil {
+		t.Error("no target drift: the yes/no reference target was not compared with the 0/1 labels")
+	}
+	if rep.Drift.Prediction != nil {
+		t.Error("prediction drift without a reference prediction profile")
 	}
 }
