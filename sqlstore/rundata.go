@@ -158,7 +158,12 @@ type inputRef struct {
 // step, model_id, dataset_name and dataset_digest into m.
 func scanMetric(rows *sql.Rows, m *tracking.Metric, head ...any) error {
 	var isNaN bool
-	err := rows.Scan(append(head, &m.Value, &isNaN, &m.Timestamp, &m.Step, &m.ModelID, &m.DatasetName, &m.DatasetDigest)...)
+	// A history scans this per point: the array keeps the argument list
+	// off the heap, which append(head, ...) would allocate every time.
+	var buf [9]any
+	dest := append(buf[:0], head...)
+	dest = append(dest, &m.Value, &isNaN, &m.Timestamp, &m.Step, &m.ModelID, &m.DatasetName, &m.DatasetDigest)
+	err := rows.Scan(dest...)
 	if isNaN {
 		m.Value = math.NaN()
 	}
