@@ -7,9 +7,9 @@ PY := $(VENV)/bin/python
 EVENV ?= .venv-evidently
 GO ?= go
 
-.PHONY: test go-test reference conformance conformance-weir conformance-s3 conformance-mlflow vet build
+.PHONY: test go-test reference conformance conformance-weir conformance-s3 conformance-mlflow e2e vet build
 
-test: vet go-test reference conformance
+test: vet go-test reference conformance e2e
 
 build:
 	$(GO) build -o weir ./cmd/weir
@@ -53,3 +53,10 @@ conformance-s3: $(VENV)/.installed
 
 conformance-mlflow: $(VENV)/.installed
 	WEIR_CONFORMANCE_TARGET=mlflow $(PY) -m pytest tests/conformance -q -p no:cacheprovider
+
+# The main job end to end: weir demo on the bank data against the local store,
+# a weir server and a real mlflow server, checked with MLflow's client. The
+# image step needs a static binary.
+e2e: $(VENV)/.installed
+	CGO_ENABLED=0 $(GO) build -trimpath -o $(abspath .e2e-weir) ./cmd/weir
+	cd tests/e2e && WEIR_BIN=$(abspath .e2e-weir) $(abspath $(PY)) -m pytest -q -p no:cacheprovider
