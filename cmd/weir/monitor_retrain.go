@@ -25,7 +25,7 @@ type monitorRetrainCmd struct {
 	alertFlags
 	ModelURI  string  `short:"m" name:"model-uri" required:"" help:"Champion: models:/NAME@ALIAS or models:/NAME/VERSION."`
 	Data      string  `required:"" help:"Recent labelled data, a CSV in time order; the newest rows (--eval-share, or --eval) judge the models."`
-	Eval      string  `help:"The newest labelled window as its own CSV; then all of --data trains the challenger."`
+	Eval      string  `help:"The newest labelled window as its own file (CSV or joined .jsonl); then all of --data trains the challenger."`
 	EvalShare float64 `help:"Share of --data's newest rows kept to compare the models." default:"0.25"`
 	Target    string  `help:"Label column." default:"y"`
 	Force     bool    `help:"Retrain even when no rule fires."`
@@ -36,6 +36,7 @@ type monitorRetrainCmd struct {
 	ValueTP   float64 `name:"value-tp" help:"Business value of a true positive (for --metric business_value)." default:"0"`
 	ValueFP   float64 `name:"value-fp" help:"Business value of a false positive (usually a negative cost)." default:"0"`
 	Alias     string  `help:"Alias the winner takes." default:"champion"`
+	Window    period  `help:"Performance window of a joined .jsonl --data, for the rules." default:"1w"`
 	Spec      string  `help:"Learner and params of the challenger, JSON or YAML {learner, params, seed, threshold} (default: the champion's own)."`
 }
 
@@ -90,15 +91,24 @@ func (c *monitorRetrainCmd) Run(g *globals) error {
 	if err != nil {
 		return err
 	}
-	train, eval, err := c.split()
+	train, eval, err := c.split(champ.model.Predictor.Classes)
 	if err != nil {
 		return err
 	}
 	out := retrainOutcome{Model: name, ChampionVersion: champ.id.version, Alerts: []monitor.Alert{}}
 	if !c.Force {
 		rc := &monitorReportCmd{dataFlags: dataFlags{Target: c.Target}, Reference: c.Reference, Window: 0, WindowRows: max(eval.NumRows(), 1), DriftShare: 0.5}
-		cur, err := rc.scoreCSV(c.Data, champ)
-		if err != nil {
+		var cur *labelled
+		if strings.HasSuffix(c.Data, ".jsonl") {
+			preds, err := readJoined(c.Data)
+			if err != nil {
+				return err
+			}
+			if cur, err = logged(preds, c.Target, c.Data); err != nil {
+				return err
+			}
+			rc.Window = c.Window
+		} else if cur, err = rc.scoreCSV(c.Data, champ); err != nil {
 			return err
 		}
 		rep, err := rc.report(g.ctx, champ, cur)
@@ -142,28 +152,22 @@ func (c *monitorRetrainCmd) Run(g *globals) error {
 }
 
 // split reads the training rows and the comparison window.
-func (c *monitorRetrainCmd) split() (train, eval *frame.Frame, err error) {
-	data, err := frame.ReadCSVFile(c.Data, frame.CSVOptions{})
+func (c *monitorRetrainCmd) split(classes [2]string) (train, eval *frame.Frame, err error) {
+	data, err := readTrainingFrame(c.Data, c.Target, classes)
 	if err != nil {
-		return nil, nil, usagef("--data: %v", err)
-	}
-	if _, err := data.Column(c.Target); err != nil {
-		return nil, nil, usagef("--data %s has no label column %q", c.Data, c.Target)
+		return nil, nil, err
 	}
 	if c.Eval != "" {
-		eval, err := frame.ReadCSVFile(c.Eval, frame.CSVOptions{})
+		eval, err := readTrainingFrame(c.Eval, c.Target, classes)
 		if err != nil {
-			return nil, nil, usagef("--eval: %v", err)
-		}
-		if _, err := eval.Column(c.Target); err != nil {
-			return nil, nil, usagef("--eval %s has no label column %q", c.Eval, c.Target)
+			return nil, nil, err
 		}
 		return data, eval, nil
 	}
 	n := data.NumRows()
 	k := int(math.Round(float64(n) * (1 - c.EvalShare)))
 	if k < 2 || k > n-2 {
-		return nil, nil, usagef("--data has %d rows: too few to both train and compare", n)
+		return nil, nil, usagef("--data has %d labelled rows: too few to both train and compare", n)
 	}
 	if train, err = data.Slice(0, k); err != nil {
 		return nil, nil, err

@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/weir-ml/weir/ml/frame"
 	"github.com/weir-ml/weir/ml/gbdt"
@@ -210,5 +211,45 @@ func TestMonitorRetrainBadInput(t *testing.T) {
 				t.Errorf("err = %v, want a usage error", err)
 			}
 		})
+	}
+}
+
+// joinedFromCSV turns CSV rows of conceptCSV into the joined JSON lines of
+// weir monitor labels --out, every row labelled.
+func joinedFromCSV(t *testing.T, body, path string) {
+	t.Helper()
+	var b strings.Builder
+	start := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	for i, l := range strings.Split(strings.TrimSpace(body), "\n")[1:] {
+		f := strings.Split(l, ",")
+		y := 0
+		if f[3] == "yes" {
+			y = 1
+		}
+		fmt.Fprintf(&b, `{"request_id":"r%d","row":0,"timestamp":%q,"score":0.5,"label":%d,"inputs":{"age":%s,"job":%q,"balance":%s}}`+"\n",
+			i, start.Add(time.Duration(i)*time.Minute).Format(time.RFC3339), y, f[0], f[1], f[2])
+	}
+	if err := os.WriteFile(path, []byte(b.String()), 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestMonitorRetrainJoined(t *testing.T) {
+	dir := t.TempDir()
+	flags := trackingFlags{TrackingURI: "sqlite:///" + filepath.Join(dir, "weir.db"), ArtifactsDestination: filepath.Join(dir, "artifacts")}
+	mustRegisterChampion(t, flags)
+	joined := filepath.Join(dir, "joined.jsonl")
+	joinedFromCSV(t, conceptCSV(800, 1, 11), joined)
+	out, err := runMain(t, context.Background(), "monitor", "retrain", "-m", "models:/bank@champion", "--data", joined, "--force",
+		"--margin", "0.05", "--tracking-uri", flags.TrackingURI, "--artifacts-destination", flags.ArtifactsDestination)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var o retrainOutcome
+	if err := json.Unmarshal([]byte(out), &o); err != nil {
+		t.Fatal(err)
+	}
+	if o.Decision == nil || !o.Decision.Promote || o.Decision.Rows != 200 {
+		t.Errorf("retrain on joined labels: %+v, want a promotion judged on the newest 200 rows", o.Decision)
 	}
 }
