@@ -97,26 +97,8 @@ func (c *monitorRetrainCmd) Run(g *globals) error {
 	}
 	out := retrainOutcome{Model: name, ChampionVersion: champ.id.version, Alerts: []monitor.Alert{}}
 	if !c.Force {
-		rc := &monitorReportCmd{dataFlags: dataFlags{Target: c.Target}, Reference: c.Reference, Window: 0, WindowRows: max(eval.NumRows(), 1), DriftShare: 0.5}
-		var cur *labelled
-		if strings.HasSuffix(c.Data, ".jsonl") {
-			preds, err := readJoined(c.Data)
-			if err != nil {
-				return err
-			}
-			if cur, err = logged(preds, c.Target, c.Data); err != nil {
-				return err
-			}
-			rc.Window = c.Window
-		} else if cur, err = rc.scoreCSV(c.Data, champ); err != nil {
+		if out.Alerts, err = c.alerts(g.ctx, champ, rules, eval.NumRows()); err != nil {
 			return err
-		}
-		rep, err := rc.report(g.ctx, champ, cur)
-		if err != nil {
-			return err
-		}
-		if out.Alerts, err = monitor.Evaluate(rules, rep.Drift, rep.Windows); err != nil {
-			return usagef("--rules: %v", err)
 		}
 	}
 	run, err := monitoringRun(g.ctx, b, name, "retrain-"+champ.id.version,
@@ -149,6 +131,35 @@ func (c *monitorRetrainCmd) Run(g *globals) error {
 	enc := json.NewEncoder(g.stdout)
 	enc.SetIndent("", "  ")
 	return enc.Encode(out)
+}
+
+// alerts evaluates the rules on --data against the champion's reference,
+// with performance windows the size of the comparison window (CSV) or of
+// --window (a joined log).
+func (c *monitorRetrainCmd) alerts(ctx context.Context, champ *monitoredModel, rules []monitor.Rule, evalRows int) ([]monitor.Alert, error) {
+	rc := &monitorReportCmd{dataFlags: dataFlags{Target: c.Target}, Reference: c.Reference, Window: c.Window, WindowRows: max(evalRows, 1), DriftShare: 0.5}
+	var cur *labelled
+	var err error
+	if strings.HasSuffix(c.Data, ".jsonl") {
+		preds, err := readJoined(c.Data)
+		if err != nil {
+			return nil, err
+		}
+		if cur, err = logged(preds, c.Target, c.Data); err != nil {
+			return nil, err
+		}
+	} else if cur, err = rc.scoreCSV(c.Data, champ); err != nil {
+		return nil, err
+	}
+	rep, err := rc.report(ctx, champ, cur)
+	if err != nil {
+		return nil, err
+	}
+	alerts, err := monitor.Evaluate(rules, rep.Drift, rep.Windows)
+	if err != nil {
+		return nil, usagef("--rules: %v", err)
+	}
+	return alerts, nil
 }
 
 // split reads the training rows and the comparison window.
