@@ -34,9 +34,18 @@ var _ tracking.Service = (*Client)(nil)
 
 // NewClient returns a Client for the server at baseURL.
 func NewClient(baseURL string) *Client {
+	t := http.DefaultTransport.(*http.Transport).Clone()
+	// mlflow server (uvicorn) closes idle keep-alive connections after five
+	// seconds; a POST sent on one just as it closes fails with EOF and, not
+	// being idempotent, is not retried. Dropping idle connections sooner
+	// avoids the race for callers that pause between requests.
+	t.IdleConnTimeout = 2 * time.Second
+	// A server that never answers fails the call; bodies (artifact
+	// transfers) may take as long as they need, bounded by the context.
+	t.ResponseHeaderTimeout = 2 * time.Minute
 	return &Client{
 		BaseURL:    strings.TrimRight(baseURL, "/"),
-		HTTPClient: &http.Client{Timeout: 2 * time.Minute},
+		HTTPClient: &http.Client{Transport: t},
 	}
 }
 

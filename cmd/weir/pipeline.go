@@ -4,14 +4,12 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
 	"time"
 
-	"github.com/weir-ml/weir/httpapi"
 	"github.com/weir-ml/weir/oci"
 	"github.com/weir-ml/weir/pipeline"
 )
@@ -59,9 +57,6 @@ func (c *pipelineFlags) run(g *globals, spec *pipeline.Spec) error {
 		return err
 	}
 	defer b.close()
-	if hc, ok := b.tracking.(*httpapi.Client); ok {
-		closeIdleEarly(hc)
-	}
 	r := &pipeline.Runner{
 		Spec: spec,
 		Backend: pipeline.Backend{
@@ -115,21 +110,6 @@ func writeSummary(path string, sum *pipeline.Summary) error {
 		return err
 	}
 	return f.Close()
-}
-
-// closeIdleEarly makes the client drop idle connections after two seconds.
-// mlflow server (uvicorn) closes idle keep-alive connections after five; a
-// POST sent on one just as it closes fails with EOF and, not being
-// idempotent, is not retried. The pipeline's long pauses between requests
-// (model fitting) hit that race; a shorter idle timeout avoids it.
-func closeIdleEarly(c *httpapi.Client) {
-	t := http.DefaultTransport.(*http.Transport).Clone()
-	t.IdleConnTimeout = 2 * time.Second
-	hc := &http.Client{Transport: t}
-	if c.HTTPClient != nil {
-		hc.Timeout = c.HTTPClient.Timeout
-	}
-	c.HTTPClient = hc
 }
 
 // gitRevision returns the commit of the working directory's repository, or
