@@ -332,8 +332,8 @@ func TestJudgeArtifactBars(t *testing.T) {
 		})
 	}
 	two := []*report{rep("weir", 1, 1, 0), rep("mlflow", 1, 1, 0)}
-	if got, _ := judgeBars(two, "weir", "mlflow=10", 40); !strings.Contains(got, "| met |") {
-		t.Errorf("got\n%s\nwant issue #2's bar met, since it skips the opt-in operations", got)
+	if got, _ := judgeBars(two, "weir", "mlflow=10", 40); !strings.Contains(got, "| not judged: none of its operations") {
+		t.Errorf("got\n%s\nwant issue #2's bar not judged, since it skips the opt-in operations", got)
 	}
 	if _, err := judgeArtifactBars(two, "weir", "mlflow"); err == nil {
 		t.Error("got no error for a bar without a factor, want one")

@@ -333,10 +333,12 @@ func judgeBars(reps []*report, baseLabel, spec string, rssMB float64) (string, e
 			continue
 		}
 		var misses, unjudged []string
+		judged := 0
 		for _, op := range opNames(reps) {
 			if optIn(op.key) {
 				continue
 			}
+			judged++
 			t := ratioValue(base, other, op.key, func(x result) float64 { return x.OpsPerSec }, false)
 			l := ratioValue(base, other, op.key, func(x result) float64 { return x.P50Ms }, true)
 			switch {
@@ -353,7 +355,10 @@ func judgeBars(reps []*report, baseLabel, spec string, rssMB float64) (string, e
 		if len(unjudged) > 0 {
 			verdict = append(verdict, "not comparable (not run or failed calls): "+strings.Join(unjudged, "; "))
 		}
-		if len(verdict) == 0 {
+		switch {
+		case judged == 0:
+			verdict = append(verdict, "not judged: none of its operations was measured")
+		case len(verdict) == 0:
 			verdict = append(verdict, "met")
 		}
 		fmt.Fprintf(&b, "| %s | %s |\n", bar, strings.Join(verdict, ". "))
