@@ -43,6 +43,8 @@ type modelsServeCmd struct {
 	InferenceLogMaxBytes int64  `help:"Start a new inference log file at this size." default:"67108864"`
 	InferenceLogMaxFiles int    `help:"Keep only this many inference log files (0: all)." default:"0"`
 	InferenceLogQueue    int    `help:"Rows the inference log may hold in memory; more are dropped and counted." default:"100000"`
+
+	driftFlags
 }
 
 func (c *modelsServeCmd) Run(g *globals) error {
@@ -78,6 +80,13 @@ func (c *modelsServeCmd) Run(g *globals) error {
 	srv.MaxBatchWait = c.MaxBatchWait
 	srv.ShutdownTimeout = c.ShutdownTimeout
 	srv.Logger = g.logger
+	drift, err := c.driftMonitorFrom(ld.reference)
+	if err != nil {
+		return err
+	}
+	if drift != nil {
+		srv.Drift = drift
+	}
 	if c.InferenceLog != "" {
 		l := serve.NewInferenceLog(c.InferenceLog)
 		l.MaxFileBytes, l.MaxFiles, l.QueueRows = c.InferenceLogMaxBytes, c.InferenceLogMaxFiles, c.InferenceLogQueue
@@ -126,8 +135,9 @@ func aliasOf(uri string) (alias, name string) {
 // tracking backend only for URIs that need one, so serving a local
 // directory touches no store.
 type modelLoader struct {
-	flags trackingFlags
-	b     *backend
+	flags     trackingFlags
+	b         *backend
+	reference []byte // the last loaded model's reference_profile.json, if any
 }
 
 func (l *modelLoader) close() {
@@ -181,6 +191,11 @@ func (l *modelLoader) load(ctx context.Context, uri, name string) (*serve.Loaded
 	mm, err := mlmodel.Load(dir)
 	if err != nil {
 		return nil, err
+	}
+	// Keep the reference profile for the drift gauges: downloaded files are
+	// removed once the model is in memory.
+	if b, err := os.ReadFile(filepath.Join(dir, referenceProfileFile)); err == nil {
+		l.reference = b
 	}
 	return loadedFrom(mm, id.name, id.version)
 }

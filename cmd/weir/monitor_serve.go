@@ -22,23 +22,33 @@ type driftFlags struct {
 // reference from --drift-reference or else from modelDir (which may be
 // empty); nil when there is no reference, so serving works without one.
 func (f *driftFlags) driftMonitor(modelDir string) (*serve.DriftMonitor, error) {
-	path := f.DriftReference
-	if path == "" {
-		if modelDir == "" {
-			return nil, nil
-		}
-		path = filepath.Join(modelDir, referenceProfileFile)
-		if _, err := os.Stat(path); err != nil {
-			return nil, nil
-		}
+	if f.DriftReference != "" || modelDir == "" {
+		return f.driftMonitorFrom(nil)
 	}
-	b, err := os.ReadFile(path)
+	b, err := os.ReadFile(filepath.Join(modelDir, referenceProfileFile))
 	if err != nil {
-		return nil, usagef("--drift-reference: %v", err)
+		return nil, nil
+	}
+	return f.driftMonitorFrom(b)
+}
+
+// driftMonitorFrom builds the monitor from --drift-reference, else from the
+// model's own profile bytes (nil when it has none: no drift gauges).
+func (f *driftFlags) driftMonitorFrom(modelProfile []byte) (*serve.DriftMonitor, error) {
+	b, source := modelProfile, referenceProfileFile
+	if f.DriftReference != "" {
+		var err error
+		if b, err = os.ReadFile(f.DriftReference); err != nil {
+			return nil, usagef("--drift-reference: %v", err)
+		}
+		source = f.DriftReference
+	}
+	if b == nil {
+		return nil, nil
 	}
 	ref, err := monitor.ReadProfile(b)
 	if err != nil {
-		return nil, usagef("%s: %v", path, err)
+		return nil, usagef("%s: %v", source, err)
 	}
 	d := serve.NewDriftMonitor(ref)
 	d.Window, d.Interval, d.MinRows = f.DriftWindow, f.DriftInterval, f.DriftMinRows
