@@ -199,9 +199,9 @@ func loadRegister(r *Runner, raw json.RawMessage) error {
 	s.ModelDir = res.ModelDir
 	s.Champion = res.Champion
 	s.Reports["model_card"] = res.ModelCard
-	s.ServeCommand = fmt.Sprintf("weir models serve models:/%s@%s", res.Champion.Name, AliasChampion)
+	s.ServeCommand = fmt.Sprintf("weir models serve -m models:/%s@%s", res.Champion.Name, AliasChampion)
 	if !res.Champion.Promoted {
-		s.ServeCommand = fmt.Sprintf("weir models serve %s", res.Champion.ModelURI)
+		s.ServeCommand = fmt.Sprintf("weir models serve -m %s", res.Champion.ModelURI)
 	}
 	return nil
 }
