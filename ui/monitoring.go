@@ -14,19 +14,19 @@ import (
 
 // Monitoring runs are ordinary runs that name the model they watch in a
 // tag; each is one window. Their metrics follow a naming convention:
-// drift_share, drift.<feature> (a feature's drift score) and perf.<metric>
-// (performance in the window, e.g. perf.roc_auc).
+// drift_share, drift.<feature> (a feature's drift score) and window.<metric>
+// (performance in the window, e.g. window.roc_auc), as weir monitor report logs them.
 //
 // Weir's pipeline (weir demo) instead replays monitoring once into the run
 // that a model version comes from: it tags that run with TagDecision and
 // logs monitoring/monitoring.html and .json; the page shows those too.
 const (
 	TagDecision       = "weir.monitoring.decision"
-	TagMonitorModel   = "weir.monitor.model"
-	TagMonitorVersion = "weir.monitor.version"
+	TagMonitorModel   = "weir.monitoring.model"
+	TagMonitorVersion = "weir.monitoring.model_version"
 	MetricDriftShare  = "drift_share"
 	DriftPrefix       = "drift."
-	PerfPrefix        = "perf."
+	PerfPrefix        = "window."
 )
 
 // maxWindows bounds the monitoring runs one page shows.

@@ -55,7 +55,7 @@ func newSample(tb testing.TB) (*Handler, *fakeTracking, *fakeRegistry) {
 		sampleRun("aaaa000000000004", `<script>alert("x")</script>`, t0+3*3600_000,
 			[]tracking.Param{p("model", `lr" onmouseover="x`), p("max_depth", "3")}, []tracking.Metric{m("auc", 0.72, 0)}),
 		sampleRun("aaaa000000000005", "window-1", t0+2*3600_000, nil,
-			[]tracking.Metric{m(MetricDriftShare, 0.25, 0), m("drift.contact", 0.4, 0), m("perf.roc_auc", 0.88, 0)},
+			[]tracking.Metric{m(MetricDriftShare, 0.25, 0), m("drift.contact", 0.4, 0), m("window.roc_auc", 0.88, 0)},
 			tracking.Tag{Key: TagMonitorModel, Value: "bank"}, tracking.Tag{Key: TagMonitorVersion, Value: "1"}),
 	}
 	tr.runs[3].Info.Status = tracking.StatusFailed

@@ -139,10 +139,10 @@ def main(url, out):
     for w in range(6):
         start = T0 + w * 7 * 86_400_000
         r = c.create_run(mon, run_name=f"window-{w + 1}", start_time=start,
-                         tags={"weir.monitor.model": "bank-classifier", "weir.monitor.version": "1"})
+                         tags={"weir.monitoring.model": "bank-classifier", "weir.monitoring.model_version": "1"})
         drift = {"contact": 0.05 + 0.08 * w, "poutcome": 0.04 + 0.06 * w, "age": 0.02 + 0.005 * w}
-        ms = [Metric("drift_share", min(1.0, 0.1 * w), start, 0), Metric("perf.roc_auc", 0.9 - 0.02 * w, start, 0),
-              Metric("perf.precision", 0.6 - 0.03 * w, start, 0)]
+        ms = [Metric("drift_share", min(1.0, 0.1 * w), start, 0), Metric("window.roc_auc", 0.9 - 0.02 * w, start, 0),
+              Metric("window.precision", 0.6 - 0.03 * w, start, 0)]
         ms += [Metric("drift." + k, v, start, 0) for k, v in drift.items()]
         c.log_batch(r.info.run_id, metrics=ms)
         log_files(c, r.info.run_id, {"drift_report.html": f"<!doctype html><title>Window {w + 1}</title><h1>Window {w + 1}</h1>"})

@@ -241,7 +241,7 @@ test("models: list, model page, set an alias", async (t) => {
 test("monitoring trends link to the reports", async (t) => {
   const page = await open(t);
   await go(page, `/model/monitoring?name=${ids.model}`);
-  for (const trend of ["drift_share", "perf.", "drift."]) {
+  for (const trend of ["drift_share", "window.", "drift."]) {
     await page.locator(`[data-trend="${trend}"] svg path.line`).first().waitFor();
   }
   assert.equal(await page.locator("table tbody tr").count(), 6);
