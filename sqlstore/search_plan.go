@@ -57,7 +57,7 @@ type walkStop struct {
 // walkBound decides whether to walk and how far. ok is false when the walk
 // cannot pay off: several experiments or an explicit order (no index gives
 // their order), no equality filter to compare with, or too few matching rows
-// to fill the page. A nil stop means the experiment has fewer runs than the
+// for a walk to pay off. A nil stop means the experiment has fewer runs than the
 // bound, so the walk reads them all and its answer is final.
 func (p *searchPage) walkBound(ctx context.Context, tx *txn) (stop *walkStop, ok bool, err error) {
 	if len(p.expIDs) != 1 || len(p.order) != 0 {
@@ -76,8 +76,11 @@ func (p *searchPage) walkBound(ctx context.Context, tx *txn) (stop *walkStop, ok
 			matched = n
 		}
 	}
+	// Below four times the rows the page needs, the indexed plan reads
+	// few rows more than any walk could, and a walk that falls short (a
+	// LIKE 'run-99%' on run names) would only add to them.
 	need := p.offset + p.limit + 1
-	if matched < 0 || matched < need {
+	if matched < 0 || matched < 4*need {
 		return nil, false, nil
 	}
 	var s walkStop

@@ -76,8 +76,9 @@ func TestSearchPlans(t *testing.T) {
 		{"walk whole experiment", small, "params.p = 'x' and metrics.m > 100", 10, 0, true, false, 10, true},
 		{"walk second page", small, "params.p = 'x'", 20, 40, true, false, 20, true},
 		{"walk to the end", small, "params.p = 'x'", 50, 50, true, false, 25, false},
-		{"bounded walk fills the page", small, "params.p = 'y' and metrics.m >= 100", 20, 0, true, true, 20, true},
-		{"bounded walk falls short", big, "params.p = 'old'", 50, 0, true, true, 50, true},
+		{"bounded walk fills the page", small, "params.p = 'y' and metrics.m >= 100", 10, 0, true, true, 10, true},
+		{"bounded walk falls short", big, "params.p = 'old'", 10, 0, true, true, 10, true},
+		{"too few matches to pay off", big, "params.p = 'old'", 50, 0, false, false, 50, true},
 		{"too few matches to walk", big, "params.p = 'old'", 100, 0, false, false, 60, false},
 		{"no equality, no walk", small, "metrics.m > 290", 100, 0, false, false, 9, false},
 	}
