@@ -7,9 +7,9 @@ PY := $(VENV)/bin/python
 EVENV ?= .venv-evidently
 GO ?= go
 
-.PHONY: test go-test reference conformance conformance-weir conformance-s3 conformance-mlflow e2e vet build
+.PHONY: test go-test reference conformance conformance-weir conformance-s3 conformance-mlflow e2e browser vet build
 
-test: vet go-test reference conformance e2e
+test: vet go-test reference conformance e2e browser
 
 build:
 	$(GO) build -o weir ./cmd/weir
@@ -60,3 +60,8 @@ conformance-mlflow: $(VENV)/.installed
 e2e: $(VENV)/.installed
 	CGO_ENABLED=0 $(GO) build -trimpath -o $(abspath .e2e-weir) ./cmd/weir
 	cd tests/e2e && WEIR_BIN=$(abspath .e2e-weir) $(abspath $(PY)) -m pytest -q -p no:cacheprovider
+
+# The web UI in Debian's headless Chromium, driven by playwright-core, against a
+# seeded weir server (tests/browser/run.sh installs chromium when root).
+browser: $(VENV)/.installed
+	WEIR_PYTHON=$(abspath $(PY)) bash tests/browser/run.sh
