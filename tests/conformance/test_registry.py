@@ -12,6 +12,7 @@ import numpy as np
 import pytest
 from sklearn.linear_model import LogisticRegression
 
+from conftest import target
 from support import assert_rest_error, assert_rest_ok, raises_code, rest
 
 pytestmark = [pytest.mark.registry, pytest.mark.artifacts, pytest.mark.models]
@@ -407,14 +408,18 @@ def test_webhook_crud_never_returns_secret(client):
         assert (updated.description, [str(e) for e in updated.events]) == ("d2", ["model_version_alias.created"])
         assert str(updated.status) == "DISABLED"
 
-        # The secret signs deliveries; no answer may ever carry it. (A raw
-        # GET of the list is left out: MLflow 3.17 answers it with a 500.)
-        for resp in (
-            rest("GET", f"webhooks/{hook.webhook_id}"),
-            rest("PATCH", f"webhooks/{hook.webhook_id}", {"description": "d3"}),
-        ):
-            assert_rest_ok(resp)
-            assert "s3cr3t-value" not in resp.text and '"secret"' not in resp.text
+        # The secret signs deliveries; no answer may ever carry it. MLflow
+        # 3.17 answers raw GET and PATCH of a webhook (and of the list) with a
+        # 500 in some runs ("Error in _get_webhook: ."), so the raw checks run
+        # against weir only; the client calls above cover both servers.
+        if target() == "weir":
+            for resp in (
+                rest("GET", f"webhooks/{hook.webhook_id}"),
+                rest("PATCH", f"webhooks/{hook.webhook_id}", {"description": "d3"}),
+            ):
+                assert_rest_ok(resp)
+                assert "s3cr3t-value" not in resp.text and '"secret"' not in resp.text
+        assert "s3cr3t-value" not in repr(vars(got)) and "s3cr3t-value" not in repr(vars(updated))
     finally:
         client.delete_webhook(hook.webhook_id)
     with raises_code("RESOURCE_DOES_NOT_EXIST"):
