@@ -37,7 +37,12 @@ async function open(t) {
   const problems = [];
   page.on("console", (m) => { if (m.type() === "error") problems.push(`console: ${m.text()}`); });
   page.on("pageerror", (e) => problems.push(`page error: ${e.message}`));
-  page.on("requestfailed", (r) => problems.push(`request failed: ${r.url()} ${r.failure()?.errorText}`));
+  // A fetch still in flight when the test navigates on is cancelled by the
+  // browser (net::ERR_ABORTED); that is the navigation, not a fault of the page.
+  page.on("requestfailed", (r) => {
+    const why = r.failure()?.errorText;
+    if (why !== "net::ERR_ABORTED") problems.push(`request failed: ${r.url()} ${why}`);
+  });
   page.on("response", (r) => { if (r.status() >= 400) problems.push(`HTTP ${r.status()}: ${r.url()}`); });
   page.on("dialog", (d) => d.accept());
   t.after(async () => {
