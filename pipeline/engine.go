@@ -124,12 +124,15 @@ func (r *Runner) Run(ctx context.Context) (sum *Summary, err error) {
 	defer func() { r.finishParent(ctx, err) }()
 
 	keys := map[string]string{}
+	ran := map[string]bool{}
 	forced := false
 	for i, def := range stepDefs {
 		forced = forced || def.name == r.Force
 		var inputs []string
+		rerun := false // an input step ran again, so its result may differ from the cached one's
 		for _, d := range def.deps {
 			inputs = append(inputs, keys[d])
+			rerun = rerun || ran[d]
 		}
 		key := r.key(def, inputs)
 		keys[def.name] = key
@@ -137,7 +140,7 @@ func (r *Runner) Run(ctx context.Context) (sum *Summary, err error) {
 		t0 := r.Now()
 		// A cached result is trusted only while the run it logged to still
 		// exists: a wiped or different store needs the steps run again.
-		if rec, ok := r.cached(dir, key); ok && !forced && r.runExists(ctx, rec.RunID) {
+		if rec, ok := r.cached(dir, key); ok && !forced && !rerun && r.runExists(ctx, rec.RunID) {
 			if err := def.load(r, rec.Result); err == nil {
 				r.st.summary.Steps = append(r.st.summary.Steps, StepResult{Name: def.name, Status: "cached", Seconds: rec.Seconds, RunID: rec.RunID})
 				fmt.Fprintf(r.Progress, "[%2d/%d] %-10s cached (%s)\n", i+1, len(stepDefs), def.name, short(key))
@@ -166,6 +169,7 @@ func (r *Runner) Run(ctx context.Context) (sum *Summary, err error) {
 		if err := writeJSON(filepath.Join(dir, "result.json"), rec); err != nil {
 			return nil, err
 		}
+		ran[def.name] = true
 		r.st.summary.Steps = append(r.st.summary.Steps, StepResult{Name: def.name, Status: "ran", Seconds: secs, RunID: r.parentID})
 		_ = r.Backend.Tracking.SetTag(ctx, r.parentID, tracking.Tag{Key: "weir.pipeline.step." + def.name, Value: fmt.Sprintf("ran in %.1fs", secs)})
 		fmt.Fprintf(r.Progress, "[%2d/%d] %-10s done in %.1fs\n", i+1, len(stepDefs), def.name, secs)

@@ -49,13 +49,13 @@ func runMonitor(ctx context.Context, r *Runner, dir string) (any, error) {
 		}
 		out.ReplayedThrough = "the scoring server at " + server.URL()
 	}
-	scored := func(rows []int, replay bool) (*frame.Frame, []float64, []float64, error) {
+	scored := func(rows []int) (*frame.Frame, []float64, []float64, error) {
 		g, err := f.Take(rows)
 		if err != nil {
 			return nil, nil, nil, err
 		}
 		var proba []float64
-		if replay && server != nil {
+		if server != nil {
 			proba, err = server.Score(ctx, g)
 		} else {
 			proba, _, err = m.Predictor.PredictFrame(g)
@@ -70,7 +70,7 @@ func runMonitor(ctx context.Context, r *Runner, dir string) (any, error) {
 		y, err := r.st.target(rows)
 		return g, proba, y, err
 	}
-	ref, _, _, err := scored(r.st.train, false)
+	ref, err := r.scoredTraining(m.Predictor)
 	if err != nil {
 		return nil, err
 	}
@@ -106,7 +106,7 @@ func runMonitor(ctx context.Context, r *Runner, dir string) (any, error) {
 		if len(pr) == 0 {
 			return nil, fmt.Errorf("monitoring: no rows in period %d", period)
 		}
-		cur, proba, y, err := scored(pr, true)
+		cur, proba, y, err := scored(pr)
 		if err != nil {
 			return nil, err
 		}

@@ -85,6 +85,15 @@ func runRegister(ctx context.Context, r *Runner, dir string) (any, error) {
 	if err := os.WriteFile(card, []byte(r.modelCard(win, lineage, p.InputSchema())), 0o644); err != nil {
 		return nil, err
 	}
+	// The profile travels with the model, so monitoring a registered
+	// version needs nothing but its URI.
+	prof, err := r.referenceProfile(p)
+	if err != nil {
+		return nil, fmt.Errorf("reference profile: %w", err)
+	}
+	if err := writeJSON(filepath.Join(modelDir, ReferenceProfileFile), prof); err != nil {
+		return nil, err
+	}
 	b := r.Backend
 	lm, err := mlmodel.Log(ctx, modelDir, r.parentID, "model", mlmodel.Sinks{Runs: b.Tracking, LoggedModels: b.LoggedModels, Artifacts: b.Artifacts})
 	if err != nil {
@@ -193,6 +202,9 @@ func loadRegister(r *Runner, raw json.RawMessage) error {
 	var res registerResult
 	if err := json.Unmarshal(raw, &res); err != nil {
 		return err
+	}
+	if !hasReferenceProfile(res.ModelDir) {
+		return fmt.Errorf("model %s has no %s", res.ModelDir, ReferenceProfileFile)
 	}
 	r.st.modelDir = res.ModelDir
 	s := r.st.summary
