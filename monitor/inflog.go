@@ -121,6 +121,20 @@ func JoinLabels(preds []Prediction, labels map[LabelKey]float64) int {
 	return n
 }
 
+// JoinEventTimes replaces the serving time of every prediction that has an
+// event time (ReadLabelEventsCSV) with it, so that windows follow when the
+// events happened, and returns how many it moved.
+func JoinEventTimes(preds []Prediction, times map[LabelKey]time.Time) int {
+	n := 0
+	for i := range preds {
+		if t, ok := times[LabelKey{preds[i].RequestID, preds[i].Row}]; ok {
+			preds[i].Time = t
+			n++
+		}
+	}
+	return n
+}
+
 // InputsFrame builds a frame of the logged inputs, for drift tests against
 // the reference: a column whose values are all numbers (or missing) is
 // numerical, any other categorical; scores go in column score, when

@@ -20,9 +20,12 @@ type Value struct {
 
 // WindowOptions say how predictions are cut into windows and scored.
 type WindowOptions struct {
-	// Period cuts windows by time, aligned to the Unix epoch; Size cuts
-	// them every Size predictions in time order. Exactly one is set.
+	// Period cuts windows by time, aligned to the Unix epoch; Months cuts
+	// them by calendar months in UTC, aligned to January (3 gives
+	// quarters), which no fixed Period can; Size cuts them every Size
+	// predictions in time order. Exactly one is set.
 	Period time.Duration
+	Months int
 	Size   int
 	// Threshold turns scores into decisions (score ≥ Threshold is
 	// positive); 0 means 0.5.
@@ -63,8 +66,14 @@ type WindowPerformance struct {
 
 // Windows cuts predictions into windows and scores each.
 func Windows(preds []Prediction, opts WindowOptions) (out []WindowPerformance, err error) {
-	if (opts.Period > 0) == (opts.Size > 0) {
-		return nil, weir.Errorf(weir.ErrInvalidParameterValue, "windows: set exactly one of Period (%v) and Size (%d)", opts.Period, opts.Size)
+	set := 0
+	for _, on := range []bool{opts.Period > 0, opts.Months > 0, opts.Size > 0} {
+		if on {
+			set++
+		}
+	}
+	if set != 1 || opts.Period < 0 || opts.Months < 0 || opts.Size < 0 {
+		return nil, weir.Errorf(weir.ErrInvalidParameterValue, "windows: set exactly one of Period (%v), Months (%d) and Size (%d)", opts.Period, opts.Months, opts.Size)
 	}
 	if opts.Threshold == 0 {
 		opts.Threshold = 0.5
@@ -89,8 +98,12 @@ func Windows(preds []Prediction, opts WindowOptions) (out []WindowPerformance, e
 			n = min(n, opts.Size)
 			start, end = sorted[0].Time, sorted[n-1].Time
 		} else {
-			start = sorted[0].Time.Truncate(opts.Period)
-			end = start.Add(opts.Period)
+			if opts.Months > 0 {
+				start, end = monthWindow(sorted[0].Time, opts.Months)
+			} else {
+				start = sorted[0].Time.Truncate(opts.Period)
+				end = start.Add(opts.Period)
+			}
 			n = slices.IndexFunc(sorted, func(p Prediction) bool { return !p.Time.Before(end) })
 			if n < 0 {
 				n = len(sorted)
@@ -196,4 +209,13 @@ func calibrationError(y, s []float64, bins int) float64 {
 		}
 	}
 	return e
+}
+
+// monthWindow returns the calendar window of the given months (in UTC,
+// counted from January) that holds t.
+func monthWindow(t time.Time, months int) (start, end time.Time) {
+	t = t.UTC()
+	m := (int(t.Month()) - 1) / months * months
+	start = time.Date(t.Year(), time.Month(m+1), 1, 0, 0, 0, 0, time.UTC)
+	return start, start.AddDate(0, months, 0)
 }

@@ -2,8 +2,10 @@ package monitor
 
 import (
 	"encoding/json"
+	"fmt"
 	"math"
 	"math/rand/v2"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -98,7 +100,7 @@ func TestWindowsEdges(t *testing.T) {
 	if err != nil || !strings.Contains(string(b), `"roc_auc":null`) {
 		t.Errorf("JSON %s, %v: want null for undefined metrics", b, err)
 	}
-	for _, o := range []WindowOptions{{}, {Size: 2, Period: time.Hour}, {Size: 2, Threshold: 2}} {
+	for _, o := range []WindowOptions{{}, {Size: 2, Period: time.Hour}, {Months: 3, Size: 2}, {Months: -3}, {Size: 2, Threshold: 2}} {
 		if _, err := Windows(preds, o); err == nil {
 			t.Errorf("Windows(%+v): no error", o)
 		}
@@ -109,6 +111,39 @@ func TestWindowsEdges(t *testing.T) {
 	}
 	if ws, err := Windows(nil, WindowOptions{Size: 1}); err != nil || len(ws) != 0 {
 		t.Errorf("no predictions: %v, %v; want no windows", ws, err)
+	}
+}
+
+func TestWindowsByCalendarMonths(t *testing.T) {
+	at := func(s string) time.Time {
+		tm, err := time.Parse(time.RFC3339, s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return tm
+	}
+	// Out of order, a gap (no row in 2009's second half) and a time zone
+	// that puts the last row in the next quarter in UTC.
+	var preds []Prediction
+	for _, s := range []string{"2009-03-31T23:59:59Z", "2009-01-01T00:00:00Z", "2009-04-01T00:00:00Z",
+		"2010-01-15T12:00:00Z", "2010-03-31T22:30:00-02:00"} {
+		preds = append(preds, Prediction{Time: at(s), Score: 0.5})
+	}
+	ws, err := Windows(preds, WindowOptions{Months: 3})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, w := range ws {
+		got = append(got, fmt.Sprintf("%s..%s:%d", w.Start.Format(time.DateOnly), w.End.Format(time.DateOnly), w.Rows))
+	}
+	want := []string{"2009-01-01..2009-04-01:2", "2009-04-01..2009-07-01:1", "2010-01-01..2010-04-01:1", "2010-04-01..2010-07-01:1"}
+	if !slices.Equal(got, want) {
+		t.Errorf("quarters %v, want %v", got, want)
+	}
+	ws, err = Windows(preds, WindowOptions{Months: 12})
+	if err != nil || len(ws) != 2 || ws[0].Rows != 3 || !ws[1].End.Equal(at("2011-01-01T00:00:00Z")) {
+		t.Errorf("years %+v, %v; want 2009 with 3 rows and 2010 ending 2011-01-01", ws, err)
 	}
 }
 

@@ -1,3 +1,5 @@
+//go:build !weir_serve
+
 package main
 
 import (
@@ -118,11 +120,12 @@ func (d *dataFlags) readLabelled(path string, m *monitoredModel) (*labelled, err
 			return nil, err
 		}
 		if d.Labels != "" {
-			labels, err := readLabelsFile(d.Labels)
+			labels, times, err := readLabelsFile(d.Labels)
 			if err != nil {
 				return nil, err
 			}
 			monitor.JoinLabels(preds, labels)
+			monitor.JoinEventTimes(preds, times)
 		}
 		return logged(preds, d.Target, path)
 	}
@@ -336,10 +339,22 @@ func (a *alertFlags) notify(g *globals, data any) error {
 	}
 }
 
-// period is a window length on the command line: a Go duration (36h, 90m)
-// or whole days or weeks (7d, 1w), since monitoring windows are usually
-// counted in those.
-type period time.Duration
+// period is a window length on the command line: a Go duration (36h, 90m),
+// whole days or weeks (7d, 1w), since monitoring windows are usually
+// counted in those, or calendar months (month, quarter, year, 2mo), which
+// no fixed duration can cut.
+type period struct {
+	duration time.Duration
+	months   int
+}
+
+// windows returns the window options the period cuts by.
+func (p period) windows() monitor.WindowOptions {
+	if p.months > 0 {
+		return monitor.WindowOptions{Months: p.months}
+	}
+	return monitor.WindowOptions{Period: p.duration}
+}
 
 // UnmarshalText parses a period for kong.
 func (p *period) UnmarshalText(b []byte) error {
@@ -347,19 +362,31 @@ func (p *period) UnmarshalText(b []byte) error {
 	if len(s) == 0 {
 		return fmt.Errorf("empty window")
 	}
+	if m, ok := map[string]int{"month": 1, "quarter": 3, "year": 12}[s]; ok {
+		*p = period{months: m}
+		return nil
+	}
+	if n, ok := strings.CutSuffix(s, "mo"); ok {
+		m, err := strconv.Atoi(n)
+		if err != nil || m <= 0 || 12%m != 0 {
+			return fmt.Errorf("window %q: want a number of calendar months that divides a year (1mo, 2mo, 3mo, 4mo, 6mo, 12mo)", s)
+		}
+		*p = period{months: m}
+		return nil
+	}
 	unit := map[byte]time.Duration{'d': 24 * time.Hour, 'w': 7 * 24 * time.Hour}[s[len(s)-1]]
 	if unit > 0 {
 		n, err := strconv.Atoi(s[:len(s)-1])
 		if err != nil || n <= 0 {
 			return fmt.Errorf("window %q: want a positive whole number of days (7d) or weeks (1w), or a duration (36h)", s)
 		}
-		*p = period(time.Duration(n) * unit)
+		*p = period{duration: time.Duration(n) * unit}
 		return nil
 	}
 	d, err := time.ParseDuration(s)
 	if err != nil || d <= 0 {
-		return fmt.Errorf("window %q: want a positive duration (36h), days (7d) or weeks (1w)", s)
+		return fmt.Errorf("window %q: want a positive duration (36h), days (7d), weeks (1w) or calendar months (month, quarter, year, 2mo)", s)
 	}
-	*p = period(d)
+	*p = period{duration: d}
 	return nil
 }

@@ -1,3 +1,5 @@
+//go:build !weir_serve
+
 package main
 
 import (
@@ -5,12 +7,18 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
+	"math"
 	"net/http"
-	"net/http/httptest"
 	"os"
+	"os/exec"
 	"path/filepath"
+	"slices"
+	"strconv"
 	"strings"
+	"syscall"
 	"testing"
+	"time"
 
 	"github.com/weir-ml/weir/ml/frame"
 	"github.com/weir-ml/weir/ml/gbdt"
@@ -18,7 +26,6 @@ import (
 	"github.com/weir-ml/weir/mlmodel"
 	"github.com/weir-ml/weir/monitor"
 	"github.com/weir-ml/weir/registry"
-	"github.com/weir-ml/weir/serve"
 	"github.com/weir-ml/weir/tracking"
 )
 
@@ -97,48 +104,41 @@ func TestBankScenario(t *testing.T) {
 	os.WriteFile(filepath.Join(modelDir, referenceProfileFile), b, 0o644)
 	mustRegister(t, flags, modelDir, "bank")
 
-	// Serve 2009 and 2010 with an inference log, 500 rows a request.
+	// Serve 2009 and 2010 through the real weir models serve process with
+	// an inference log, 500 rows a request.
 	logDir := filepath.Join(dir, "log")
-	mm, err := mlmodel.Load(modelDir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	loaded, err := loadedFrom(mm, "bank", "1")
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := serve.NewServer()
-	srv.Model, srv.InferenceLog = loaded, serve.NewInferenceLog(logDir)
-	if err := srv.Init(); err != nil {
-		t.Fatal(err)
-	}
+	common := []string{"--tracking-uri", flags.TrackingURI, "--artifacts-destination", flags.ArtifactsDestination}
+	srv := startWeir(t, dir, append([]string{"models", "serve", "-m", "models:/bank@champion", "--inference-log", logDir}, common...)...)
+	// The labels carry each row's contact date: the year from the row's
+	// position (the data's README), month and day from its columns. The
+	// serving time of a replay says nothing about when the contacts were
+	// made, so the report places rows by these dates to cut quarters.
 	var labels strings.Builder
-	labels.WriteString("request_id,row,label\n")
+	labels.WriteString("request_id,row,label,time\n")
 	for i, path := range paths[1:] {
 		raw, _ := os.ReadFile(path)
 		lines := strings.Split(strings.TrimSpace(string(raw)), "\n")
+		head := strings.Split(lines[0], ",")
+		day, month := slices.Index(head, "day"), slices.Index(head, "month")
 		for k, req := 1, 0; k < len(lines); k, req = k+500, req+1 {
 			chunk := lines[k:min(k+500, len(lines))]
 			id := fmt.Sprintf("y%d-%d", 2009+i, req)
-			r := httptest.NewRequest("POST", "/invocations", strings.NewReader(lines[0]+"\n"+strings.Join(chunk, "\n")))
-			r.Header.Set("Content-Type", "text/csv")
-			r.Header.Set("X-Request-Id", id)
-			w := httptest.NewRecorder()
-			srv.Handler().ServeHTTP(w, r)
-			if w.Code != http.StatusOK {
-				t.Fatalf("scoring %s: %d %s", id, w.Code, w.Body)
-			}
+			srv.score(t, id, lines[0]+"\n"+strings.Join(chunk, "\n"))
 			for row, l := range chunk {
-				fmt.Fprintf(&labels, "%s,%d,%s\n", id, row, l[strings.LastIndexByte(l, ',')+1:])
+				f := strings.Split(l, ",")
+				date, err := time.Parse("2006-Jan-2", fmt.Sprintf("%d-%s-%s", 2009+i, f[month], f[day]))
+				if err != nil {
+					t.Fatalf("%s row %d: %v", id, row, err)
+				}
+				fmt.Fprintf(&labels, "%s,%d,%s,%s\n", id, row, f[len(f)-1], date.Format(time.DateOnly))
 			}
 		}
 	}
-	if err := srv.Close(); err != nil {
-		t.Fatal(err)
-	}
+	// SIGTERM, as a container runtime stops it: the graceful shutdown must
+	// flush the inference log.
+	srv.stop(t)
 	labelsPath := filepath.Join(dir, "labels.csv")
 	os.WriteFile(labelsPath, []byte(labels.String()), 0o644)
-	common := []string{"--tracking-uri", flags.TrackingURI, "--artifacts-destination", flags.ArtifactsDestination}
 
 	out, err := runMain(t, ctx, "monitor", "labels", "--file", labelsPath, "--log", logDir, "--out", filepath.Join(dir, "joined.jsonl"))
 	if err != nil {
@@ -156,7 +156,7 @@ func TestBankScenario(t *testing.T) {
 		{"name": "target", "kind": "target"}]}`), 0o644)
 	report := filepath.Join(dir, "report")
 	_, err = runMain(t, ctx, append([]string{"monitor", "report", "-m", "models:/bank@champion", "--current", logDir,
-		"--labels", labelsPath, "--rules", rules, "--out", report}, common...)...)
+		"--labels", labelsPath, "--window", "quarter", "--rules", rules, "--out", report}, common...)...)
 	var fired *alertsFired
 	if !errors.As(err, &fired) || len(fired.alerts) != 3 {
 		t.Fatalf("report: %v, want the 3 rules fired", err)
@@ -167,6 +167,19 @@ func TestBankScenario(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Logf("drift share %.3f, target rate %.3f -> %.3f", rep.Drift.Share, float64(rep.ReferenceTargetRate), float64(rep.CurrentTargetRate))
+	for _, col := range []string{"contact", "poutcome"} {
+		if c := driftOf(rep.Drift, col); c == nil || !c.Drifted {
+			t.Errorf("column %s: %+v, want drifted", col, c)
+		}
+	}
+	if rep.Drift.Target == nil || !rep.Drift.Target.Drifted {
+		t.Errorf("target drift %+v, want drifted", rep.Drift.Target)
+	}
+	html, err := os.ReadFile(filepath.Join(report, "report.html"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkQuarters(t, rep.Windows, string(html), y2009.NumRows()+y2010.NumRows())
 
 	// Retrain on 2009, judge on 2010.
 	out, err = runMain(t, ctx, append([]string{"monitor", "retrain", "-m", "models:/bank@champion", "--data", paths[1], "--eval", paths[2],
@@ -191,6 +204,154 @@ func TestBankScenario(t *testing.T) {
 	if err != nil || mv.Version != o.ChallengerVersion {
 		t.Errorf("champion alias on %+v (%v), want version %s", mv, err, o.ChallengerVersion)
 	}
+}
+
+// weirProcess is a weir command running as its own process: the test
+// binary run again with WEIR_TEST_MAIN_ARGS, which TestHelperWeirMain turns
+// into weir's main(), signal handling and exit code included.
+type weirProcess struct {
+	cmd  *exec.Cmd
+	url  string
+	out  string // the process's stdout and stderr
+	done chan error
+}
+
+// TestHelperWeirMain is not a test: it runs weir's main() when a test
+// starts this binary with WEIR_TEST_MAIN_ARGS set.
+func TestHelperWeirMain(t *testing.T) {
+	raw := os.Getenv("WEIR_TEST_MAIN_ARGS")
+	if raw == "" {
+		t.Skip("runs weir's main() for tests that start it as a process")
+	}
+	var args []string
+	if err := json.Unmarshal([]byte(raw), &args); err != nil {
+		t.Fatal(err)
+	}
+	os.Args = append([]string{"weir"}, args...)
+	main()
+}
+
+// startWeir starts weir with args plus --port on a free port and waits
+// until it answers /ping.
+func startWeir(t *testing.T, dir string, args ...string) *weirProcess {
+	t.Helper()
+	port := freePort(t)
+	args = append(args, "--port", strconv.Itoa(port))
+	raw, _ := json.Marshal(args)
+	p := &weirProcess{url: "http://127.0.0.1:" + strconv.Itoa(port), out: filepath.Join(dir, "weir-process.log"), done: make(chan error, 1)}
+	out, err := os.Create(p.out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer out.Close()
+	p.cmd = exec.Command(os.Args[0], "-test.run=^TestHelperWeirMain$")
+	p.cmd.Env = append(os.Environ(), "WEIR_TEST_MAIN_ARGS="+string(raw))
+	p.cmd.Stdout, p.cmd.Stderr = out, out
+	if err := p.cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	go func() { p.done <- p.cmd.Wait() }()
+	t.Cleanup(func() {
+		if p.cmd.ProcessState == nil {
+			p.cmd.Process.Kill()
+			<-p.done
+		}
+	})
+	for deadline := time.Now().Add(2 * time.Minute); time.Now().Before(deadline); time.Sleep(100 * time.Millisecond) {
+		select {
+		case err := <-p.done:
+			p.done <- err
+			t.Fatalf("weir %v exited before answering /ping: %v\n%s", args, err, p.log())
+		default:
+		}
+		if resp, err := http.Get(p.url + "/ping"); err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == http.StatusOK {
+				return p
+			}
+		}
+	}
+	t.Fatalf("weir %v did not answer /ping in 2 minutes\n%s", args, p.log())
+	return nil
+}
+
+func (p *weirProcess) log() string {
+	b, _ := os.ReadFile(p.out)
+	return string(b)
+}
+
+// score posts a CSV body to /invocations under a request id.
+func (p *weirProcess) score(t *testing.T, id, body string) {
+	t.Helper()
+	req, err := http.NewRequest("POST", p.url+"/invocations", strings.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Content-Type", "text/csv")
+	req.Header.Set("X-Request-Id", id)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatalf("scoring %s: %v", id, err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("scoring %s: %d %s", id, resp.StatusCode, b)
+	}
+}
+
+// stop sends SIGTERM and waits for a clean exit.
+func (p *weirProcess) stop(t *testing.T) {
+	t.Helper()
+	if err := p.cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case err := <-p.done:
+		if err != nil {
+			t.Fatalf("weir after SIGTERM: %v\n%s", err, p.log())
+		}
+	case <-time.After(time.Minute):
+		t.Fatalf("weir still running a minute after SIGTERM\n%s", p.log())
+	}
+}
+
+// checkQuarters checks that the report shows the champion's measured ROC
+// AUC for each quarter of 2009 and 2010, in report.json and in the HTML.
+func checkQuarters(t *testing.T, ws []monitor.WindowPerformance, html string, rows int) {
+	t.Helper()
+	var starts []string
+	total := 0
+	for _, w := range ws {
+		starts = append(starts, w.Start.Format(time.DateOnly))
+		total += w.Rows
+		auc := float64(w.ROCAUC)
+		if w.Labelled != w.Rows || math.IsNaN(auc) || auc < 0 || auc > 1 {
+			t.Errorf("quarter %s: %d of %d rows labelled, ROC AUC %v; want all labelled and an AUC", w.Start, w.Labelled, w.Rows, auc)
+		}
+		if !w.End.Equal(w.Start.AddDate(0, 3, 0)) {
+			t.Errorf("window %s..%s is not a quarter", w.Start, w.End)
+		}
+		row := fmt.Sprintf("<tr><td>%s</td><td class=\"n\">%d</td><td class=\"n\">%d</td><td class=\"n\">%s</td>",
+			w.Start.Format("2006-01-02 15:04 UTC"), w.Rows, w.Labelled, strconv.FormatFloat(auc, 'g', 4, 64))
+		if !strings.Contains(html, row) {
+			t.Errorf("report.html lacks the row %s", row)
+		}
+		t.Logf("quarter from %s: %5d rows, positive rate %.3f, champion ROC AUC %.4f", w.Start.Format(time.DateOnly), w.Rows, float64(w.PositiveRate), auc)
+	}
+	want := []string{"2009-01-01", "2009-04-01", "2009-07-01", "2009-10-01", "2010-01-01", "2010-04-01", "2010-07-01", "2010-10-01"}
+	if !slices.Equal(starts, want) || total != rows {
+		t.Errorf("windows start %v over %d rows, want the quarters %v over %d", starts, total, want, rows)
+	}
+}
+
+func driftOf(d *monitor.DatasetDrift, column string) *monitor.ColumnDrift {
+	for i := range d.Columns {
+		if d.Columns[i].Column == column {
+			return &d.Columns[i]
+		}
+	}
+	return nil
 }
 
 // mustRegister logs a model directory and registers it as version 1 of

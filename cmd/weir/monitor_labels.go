@@ -1,3 +1,5 @@
+//go:build !weir_serve
+
 package main
 
 import (
@@ -15,10 +17,10 @@ import (
 
 // monitorLabelsCmd joins ground truth to logged predictions.
 type monitorLabelsCmd struct {
-	File   string `required:"" help:"Labels: CSV with columns request_id,row,label (row optional) or JSON lines {request_id,row,label}."`
+	File   string `required:"" help:"Labels: CSV with columns request_id,row,label (row optional; an optional time column gives each row's event time, for replayed traffic) or JSON lines {request_id,row,label}."`
 	Log    string `required:"" help:"Inference log: a directory of .jsonl files or one file."`
 	Out    string `help:"Write the joined rows here as JSON lines (request_id, row, timestamp, model, version, score, label, inputs)."`
-	Window period `help:"Performance window: a duration (36h), days (7d) or weeks (1w)." default:"1w"`
+	Window period `help:"Performance window: a duration (36h), days (7d), weeks (1w) or calendar months (month, quarter, year)." default:"1w"`
 	Output string `short:"o" help:"Output format: table or json." default:"table" enum:"table,json"`
 }
 
@@ -27,11 +29,12 @@ func (c *monitorLabelsCmd) Run(g *globals) error {
 	if err != nil {
 		return err
 	}
-	labels, err := readLabelsFile(c.File)
+	labels, times, err := readLabelsFile(c.File)
 	if err != nil {
 		return err
 	}
 	n := monitor.JoinLabels(preds, labels)
+	monitor.JoinEventTimes(preds, times)
 	if n == 0 {
 		return usagef("no label in %s matches a logged prediction in %s (by request_id and row)", c.File, c.Log)
 	}
@@ -40,7 +43,7 @@ func (c *monitorLabelsCmd) Run(g *globals) error {
 			return err
 		}
 	}
-	ws, err := monitor.Windows(preds, monitor.WindowOptions{Period: time.Duration(c.Window)})
+	ws, err := monitor.Windows(preds, c.Window.windows())
 	if err != nil {
 		return usagef("%v", err)
 	}
@@ -67,23 +70,23 @@ func num(n monitor.Number) string {
 	return strconv.FormatFloat(float64(n), 'f', 4, 64)
 }
 
-// readLabelsFile reads labels as CSV (by extension) or JSON lines.
-func readLabelsFile(path string) (map[monitor.LabelKey]float64, error) {
+// readLabelsFile reads labels as CSV (by extension) or JSON lines, and the
+// event times a CSV's time column gives.
+func readLabelsFile(path string) (labels map[monitor.LabelKey]float64, times map[monitor.LabelKey]time.Time, err error) {
 	f, err := os.Open(path)
 	if err != nil {
-		return nil, usagef("%v", err)
+		return nil, nil, usagef("%v", err)
 	}
 	defer f.Close()
-	var labels map[monitor.LabelKey]float64
 	if strings.HasSuffix(strings.ToLower(path), ".csv") {
-		labels, err = monitor.ReadLabelsCSV(f)
+		labels, times, err = monitor.ReadLabelEventsCSV(f)
 	} else {
 		labels, err = monitor.ReadLabels(f)
 	}
 	if err != nil {
-		return nil, usagef("%s: %v", path, err)
+		return nil, nil, usagef("%s: %v", path, err)
 	}
-	return labels, nil
+	return labels, times, nil
 }
 
 // joinedRow is one line of the joined file.

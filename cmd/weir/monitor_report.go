@@ -1,3 +1,5 @@
+//go:build !weir_serve
+
 package main
 
 import (
@@ -23,7 +25,7 @@ type monitorReportCmd struct {
 	ModelURI   string  `short:"m" name:"model-uri" required:"" help:"Monitored model: models:/NAME@ALIAS, models:/NAME/VERSION, runs:/... or a directory."`
 	Current    string  `required:"" help:"Current data: an inference log directory or .jsonl file, or a CSV the model scores."`
 	Reference  string  `help:"Reference data instead of the model's reference_profile.json: a CSV (scored by the model) or a profile JSON."`
-	Window     period  `help:"Performance window of logged traffic: a duration (36h), days (7d) or weeks (1w)." default:"1w"`
+	Window     period  `help:"Performance window of logged traffic: a duration (36h), days (7d), weeks (1w) or calendar months (month, quarter, year); rows are placed by their event time when the labels give one." default:"1w"`
 	WindowRows int     `help:"Performance window of CSV rows, which carry no time." default:"2000"`
 	Rules      string  `help:"Alert rules file (JSON {\"rules\": [...]}); exit code 1 when one fires."`
 	Out        string  `help:"Directory for report.html and report.json." default:"."`
@@ -147,7 +149,7 @@ func (c *monitorReportCmd) report(ctx context.Context, m *monitoredModel, cur *l
 	if err != nil {
 		return nil, err
 	}
-	wo := monitor.WindowOptions{Period: time.Duration(c.Window)}
+	wo := c.Window.windows()
 	if !cur.timed {
 		wo = monitor.WindowOptions{Size: c.WindowRows}
 	}

@@ -1,3 +1,5 @@
+//go:build !weir_serve
+
 package main
 
 import (
@@ -321,25 +323,31 @@ func TestMonitorReportAlertWebhook(t *testing.T) {
 func TestPeriod(t *testing.T) {
 	tests := []struct {
 		in   string
-		want time.Duration
+		want monitor.WindowOptions
 		ok   bool
 	}{
-		{"1w", 7 * 24 * time.Hour, true},
-		{"3d", 72 * time.Hour, true},
-		{"36h", 36 * time.Hour, true},
-		{"90m", 90 * time.Minute, true},
-		{"", 0, false},
-		{"w", 0, false},
-		{"0d", 0, false},
-		{"-1h", 0, false},
-		{"1.5w", 0, false},
-		{"soon", 0, false},
+		{"1w", monitor.WindowOptions{Period: 7 * 24 * time.Hour}, true},
+		{"3d", monitor.WindowOptions{Period: 72 * time.Hour}, true},
+		{"36h", monitor.WindowOptions{Period: 36 * time.Hour}, true},
+		{"90m", monitor.WindowOptions{Period: 90 * time.Minute}, true},
+		{"month", monitor.WindowOptions{Months: 1}, true},
+		{"quarter", monitor.WindowOptions{Months: 3}, true},
+		{"year", monitor.WindowOptions{Months: 12}, true},
+		{"6mo", monitor.WindowOptions{Months: 6}, true},
+		{"5mo", monitor.WindowOptions{}, false},
+		{"0mo", monitor.WindowOptions{}, false},
+		{"", monitor.WindowOptions{}, false},
+		{"w", monitor.WindowOptions{}, false},
+		{"0d", monitor.WindowOptions{}, false},
+		{"-1h", monitor.WindowOptions{}, false},
+		{"1.5w", monitor.WindowOptions{}, false},
+		{"soon", monitor.WindowOptions{}, false},
 	}
 	for _, tt := range tests {
 		var p period
 		err := p.UnmarshalText([]byte(tt.in))
-		if got := time.Duration(p); (err == nil) != tt.ok || tt.ok && got != tt.want {
-			t.Errorf("period(%q) = %v, %v; want %v, ok %v", tt.in, got, err, tt.want, tt.ok)
+		if got := p.windows(); (err == nil) != tt.ok || tt.ok && got != tt.want {
+			t.Errorf("period(%q) = %+v, %v; want %+v, ok %v", tt.in, got, err, tt.want, tt.ok)
 		}
 	}
 }
