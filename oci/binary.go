@@ -10,6 +10,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime/debug"
+	"slices"
 	"strings"
 
 	"github.com/weir-ml/weir"
@@ -17,6 +18,12 @@ import (
 
 // ModulePath is the Go module whose cmd/weir BuildBinary compiles.
 const ModulePath = "github.com/weir-ml/weir"
+
+// ServeTag is the build tag of weir's serving build: `weir models serve`
+// and `weir models ping` only, without the tracking server, its database
+// drivers, S3 or the web UI, which an image never runs. It makes the binary
+// (and the image) about a third of the full one's size.
+const ServeTag = "weir_serve"
 
 // FindSource returns the root of Weir's module source at or above dir: the
 // first directory with a go.mod declaring ModulePath. It returns "" when
@@ -50,9 +57,10 @@ func modulePath(gomod []byte) string {
 	return ""
 }
 
-// BuildBinary compiles the weir command in the module at srcDir into dst, as
-// a static binary for platform: CGO_ENABLED=0, -trimpath and stripped of
-// symbol tables, so the same source gives the same bytes. goTool is the go
+// BuildBinary compiles the serving build of the weir command (ServeTag) in
+// the module at srcDir into dst, as a static binary for platform:
+// CGO_ENABLED=0, -trimpath and stripped of symbol tables, so the same
+// source gives the same bytes. goTool is the go
 // command to run ("" means "go" on PATH).
 func BuildBinary(ctx context.Context, goTool, srcDir string, p Platform, dst string) error {
 	if goTool == "" {
@@ -62,7 +70,7 @@ func BuildBinary(ctx context.Context, goTool, srcDir string, p Platform, dst str
 	if err != nil {
 		return err
 	}
-	cmd := exec.CommandContext(ctx, goTool, "build", "-trimpath", "-ldflags", "-s -w", "-o", abs, "./cmd/weir")
+	cmd := exec.CommandContext(ctx, goTool, "build", "-trimpath", "-tags", ServeTag, "-ldflags", "-s -w", "-o", abs, "./cmd/weir")
 	cmd.Dir = srcDir
 	cmd.Env = append(os.Environ(), "CGO_ENABLED=0", "GOOS="+p.OS, "GOARCH="+p.Architecture)
 	if p.Architecture == "arm" && p.Variant != "" {
@@ -123,6 +131,16 @@ func CheckBinary(path string, p Platform) (*debug.BuildInfo, error) {
 		return nil, weir.Errorf(weir.ErrInvalidParameterValue, "%s is built with CGO_ENABLED=1; build it with CGO_ENABLED=0", path)
 	}
 	return bi, nil
+}
+
+// IsServeBuild reports whether bi is that of a binary built with ServeTag.
+func IsServeBuild(bi *debug.BuildInfo) bool {
+	for _, s := range bi.Settings {
+		if s.Key == "-tags" && slices.Contains(strings.Split(s.Value, ","), ServeTag) {
+			return true
+		}
+	}
+	return false
 }
 
 // Revision returns the VCS revision recorded in a binary's build

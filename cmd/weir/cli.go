@@ -28,21 +28,6 @@ func NewMain() *Main {
 	return &Main{Stdout: os.Stdout, Stderr: os.Stderr, Getenv: os.Getenv}
 }
 
-// cli is the command tree. Each command is a struct with a Run method.
-type cli struct {
-	LogLevel string           `help:"Log level: debug, info, warn, error." default:"info" env:"WEIR_LOG_LEVEL" enum:"debug,info,warn,error"`
-	Version  kong.VersionFlag `help:"Print the version and exit."`
-
-	Server      serverCmd      `cmd:"" help:"Run the MLflow-compatible tracking server."`
-	Experiments experimentsCmd `cmd:"" help:"List, create and delete experiments."`
-	Runs        runsCmd        `cmd:"" help:"List, show and delete runs."`
-	Models      modelsCmd      `cmd:"" help:"Registered models: list, versions, aliases, download."`
-	Artifacts   artifactsCmd   `cmd:"" help:"List, upload and download run artifacts."`
-	Demo        demoCmd        `cmd:"" help:"Run the bank-marketing demo: question, data, models, registry, image, monitoring."`
-	Pipeline    pipelineCmd    `cmd:"" help:"Run CRISP-DM pipelines declared in YAML."`
-	Monitor     monitorCmd     `cmd:"" help:"Monitor deployed models: drift reports, labels, retraining."`
-}
-
 // usageError marks errors caused by the caller's input: exit code 2.
 type usageError struct{ err error }
 
@@ -65,7 +50,7 @@ func (m *Main) Run(ctx context.Context, args []string) error {
 	exited := false
 	parser, err := kong.New(&c,
 		kong.Name("weir"),
-		kong.Description("Weir: the whole machine-learning lifecycle in one binary, wire-compatible with MLflow."),
+		kong.Description(description),
 		kong.Writers(m.Stdout, m.Stderr),
 		kong.Vars{"version": weir.Version},
 		kong.Exit(func(int) { exited = true }),

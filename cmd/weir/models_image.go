@@ -1,7 +1,10 @@
+//go:build !weir_serve
+
 package main
 
 import (
 	"context"
+	"debug/buildinfo"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -20,7 +23,7 @@ type imageFlags struct {
 	trackingFlags
 	Model        string            `short:"m" required:"" help:"Model URI: a model directory, runs:/<run_id>/<path>, models:/<name>/<version|stage|latest>, models:/<name>@<alias>."`
 	Platform     string            `help:"Image platform, linux/<arch>[/<variant>]." default:"linux/amd64"`
-	WeirBinary   string            `name:"weir-binary" placeholder:"PATH" help:"Static Linux weir binary to put in the image. Default: build it from the source tree around the working directory when a Go toolchain is present, else use this weir if it is static and for the platform."`
+	WeirBinary   string            `name:"weir-binary" placeholder:"PATH" help:"Static Linux weir binary to put in the image. Default: build the serving build (-tags weir_serve: models serve and ping only, a third of the size) from the source tree around the working directory when a Go toolchain is present, else use this weir if it is static and for the platform. A full weir binary works too, in a bigger image."`
 	Label        map[string]string `help:"Extra image label KEY=VALUE (repeatable); wins over the labels weir sets."`
 	ModelName    string            `help:"Model name for the labels. Default: from a models:/ URI, else the directory's name."`
 	ModelVersion string            `help:"Model version for the labels. Default: from a models:/ URI."`
@@ -160,6 +163,7 @@ func uriScheme(uri string) string {
 func (f *imageFlags) binary(g *globals, p oci.Platform, tmp string) (string, error) {
 	if f.WeirBinary != "" {
 		fmt.Fprintf(g.stderr, "weir binary: %s (--weir-binary)\n", f.WeirBinary)
+		noteFullBinary(g, f.WeirBinary)
 		return f.WeirBinary, nil
 	}
 	wd, _ := os.Getwd()
@@ -167,7 +171,7 @@ func (f *imageFlags) binary(g *globals, p oci.Platform, tmp string) (string, err
 	if src != "" {
 		if goTool, err := lookPath("go"); err == nil {
 			out := filepath.Join(tmp, "weir")
-			fmt.Fprintf(g.stderr, "weir binary: building %s/cmd/weir for %s (CGO_ENABLED=0 -trimpath -ldflags \"-s -w\")\n", src, p)
+			fmt.Fprintf(g.stderr, "weir binary: building %s/cmd/weir for %s (CGO_ENABLED=0 -trimpath -tags %s -ldflags \"-s -w\")\n", src, p, oci.ServeTag)
 			start := time.Now()
 			if err := oci.BuildBinary(g.ctx, goTool, src, p, out); err != nil {
 				return "", err
@@ -184,7 +188,23 @@ func (f *imageFlags) binary(g *globals, p oci.Platform, tmp string) (string, err
 		return "", usagef("no weir binary for %s: no Go toolchain and source tree to build one, and this weir cannot go in the image (%v); pass --weir-binary", p, err)
 	}
 	fmt.Fprintf(g.stderr, "weir binary: %s (the running executable)\n", exe)
+	noteFullBinary(g, exe)
 	return exe, nil
+}
+
+// noteFullBinary says on stderr when a binary for the image is a full weir
+// build: it serves the same, but makes the image about three times bigger
+// than the serving build would.
+func noteFullBinary(g *globals, path string) {
+	bi, err := buildinfo.ReadFile(path)
+	if err != nil || oci.IsServeBuild(bi) {
+		return // CheckBinary reports a binary without build information
+	}
+	size := ""
+	if st, err := os.Stat(path); err == nil {
+		size = fmt.Sprintf(" (%.1f MB)", float64(st.Size())/1e6)
+	}
+	fmt.Fprintf(g.stderr, "weir binary: a full build%s; it serves the same, and the serving build (go build -tags %s ./cmd/weir) makes a smaller image\n", size, oci.ServeTag)
 }
 
 // modelsBuildImageCmd is `weir models build-image`.

@@ -1,3 +1,5 @@
+//go:build !weir_serve
+
 package main
 
 import (
