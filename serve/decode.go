@@ -21,8 +21,17 @@ const (
 const formatHelp = "The input must be a JSON dictionary with exactly one of the input fields {'dataframe_split', 'dataframe_records', 'instances', 'inputs'}, and optionally 'params'."
 
 // decodeJSON reads an MLflow /invocations JSON body into rows in schema
-// order.
+// order: through decodeSplit when it takes the body, else decodeTree.
 func (s *schema) decodeJSON(body []byte, strict bool) ([][]any, error) {
+	if rows, ok := s.decodeSplit(body, strict); ok {
+		return rows, nil
+	}
+	return s.decodeTree(body, strict)
+}
+
+// decodeTree decodes any MLflow JSON body: parsed whole into a generic
+// tree, then read in the form its key names.
+func (s *schema) decodeTree(body []byte, strict bool) ([][]any, error) {
 	body = bytes.TrimSpace(body)
 	if len(body) == 0 || body[0] != '{' {
 		return nil, inputErrorf("%s", formatHelp)

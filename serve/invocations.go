@@ -71,7 +71,7 @@ func (s *Server) invocations(w http.ResponseWriter, r *http.Request) {
 // ...]}: the records a pyfunc model returning a DataFrame with these two
 // columns gives through MLflow's server.
 func encodePredictions(preds []Prediction) []byte {
-	b := make([]byte, 0, 16+len(preds)*48)
+	b := make([]byte, 0, 32+len(preds)*64)
 	b = append(b, `{"predictions":[`...)
 	for i, p := range preds {
 		if i > 0 {

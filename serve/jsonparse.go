@@ -202,6 +202,14 @@ var errNumber = errors.New("invalid number")
 // (.[0-9]+)?([eE][+-]?[0-9]+)?
 func (p *jsonParser) number() (any, error) {
 	start := p.i
+	if err := p.scanNumber(); err != nil {
+		return nil, err
+	}
+	return json.Number(p.b[start:p.i]), nil
+}
+
+// scanNumber moves past a number, checking its grammar.
+func (p *jsonParser) scanNumber() error {
 	if p.b[p.i] == '-' {
 		p.i++
 	}
@@ -209,12 +217,12 @@ func (p *jsonParser) number() (any, error) {
 	case p.i < len(p.b) && p.b[p.i] == '0':
 		p.i++
 	case p.digits() == 0:
-		return nil, p.errorf("%v", errNumber)
+		return p.errorf("%v", errNumber)
 	}
 	if p.i < len(p.b) && p.b[p.i] == '.' {
 		p.i++
 		if p.digits() == 0 {
-			return nil, p.errorf("%v: no digits after '.'", errNumber)
+			return p.errorf("%v: no digits after '.'", errNumber)
 		}
 	}
 	if p.i < len(p.b) && (p.b[p.i] == 'e' || p.b[p.i] == 'E') {
@@ -223,10 +231,10 @@ func (p *jsonParser) number() (any, error) {
 			p.i++
 		}
 		if p.digits() == 0 {
-			return nil, p.errorf("%v: no digits in exponent", errNumber)
+			return p.errorf("%v: no digits in exponent", errNumber)
 		}
 	}
-	return json.Number(p.b[start:p.i]), nil
+	return nil
 }
 
 func (p *jsonParser) digits() int {

@@ -2,7 +2,9 @@ package serve
 
 import (
 	"fmt"
+	"sync"
 
+	"github.com/weir-ml/weir/ml"
 	"github.com/weir-ml/weir/ml/frame"
 	"github.com/weir-ml/weir/ml/predictor"
 )
@@ -13,6 +15,11 @@ import (
 type PredictorModel struct {
 	P    *predictor.Predictor
 	cols []Column
+	// row is P.Model's one-row scorer: Predict runs the preprocessor and
+	// it with one feature buffer per request, where P.PredictRow takes a
+	// buffer from a pool for every row.
+	row  ml.RowPredictor
+	bufs sync.Pool // *[]float64
 }
 
 var _ Model = (*PredictorModel)(nil)
@@ -31,7 +38,8 @@ func NewPredictorModel(p *predictor.Predictor) (*PredictorModel, error) {
 		}
 		cols[i] = Column{Name: f.Name, Type: t, Required: true}
 	}
-	return &PredictorModel{P: p, cols: cols}, nil
+	row, _ := p.Model.(ml.RowPredictor)
+	return &PredictorModel{P: p, cols: cols, row: row}, nil
 }
 
 // ColumnType returns the MLflow column type of a frame column kind.
@@ -54,15 +62,33 @@ func ColumnType(k frame.Kind) (string, error) {
 // Inputs returns the predictor's input columns.
 func (m *PredictorModel) Inputs() []Column { return m.cols }
 
-// Predict scores each row with the predictor's one-row path, which
-// allocates nothing per row once warm.
+// Predict scores each row as the predictor's one-row path does (the same
+// preprocessing, learner and label), allocating nothing per row once warm.
 func (m *PredictorModel) Predict(rows [][]any, out []Prediction) error {
-	for i, r := range rows {
-		p, l, err := m.P.PredictRow(r)
-		if err != nil {
-			return fmt.Errorf("row %d: %w", i, err)
+	if m.row == nil {
+		for i, r := range rows {
+			p, l, err := m.P.PredictRow(r)
+			if err != nil {
+				return fmt.Errorf("row %d: %w", i, err)
+			}
+			out[i] = Prediction{Probability: p, Label: l}
 		}
-		out[i] = Prediction{Probability: p, Label: l}
+		return nil
+	}
+	buf, _ := m.bufs.Get().(*[]float64)
+	if buf == nil {
+		buf = new([]float64)
+		*buf = make([]float64, m.P.Preprocessor.NumFeatures())
+	}
+	defer m.bufs.Put(buf)
+	for i, r := range rows {
+		x, err := m.P.Preprocessor.TransformRow(r, *buf)
+		if err != nil {
+			return fmt.Errorf("row %d: predictor: %w", i, err)
+		}
+		*buf = x
+		p := m.row.PredictRow(x)
+		out[i] = Prediction{Probability: p, Label: m.P.Label(p)}
 	}
 	return nil
 }

@@ -15,10 +15,11 @@ import (
 type schema struct {
 	cols  []Column
 	index map[string]int
+	strs  []internTable // per column: strings seen in requests (decodeSplit)
 }
 
 func newSchema(cols []Column) *schema {
-	s := &schema{cols: cols, index: make(map[string]int, len(cols))}
+	s := &schema{cols: cols, index: make(map[string]int, len(cols)), strs: make([]internTable, len(cols))}
 	for i, c := range cols {
 		s.index[c.Name] = i
 	}

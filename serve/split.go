@@ -1,0 +1,363 @@
+package serve
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"sync/atomic"
+	"unicode/utf8"
+)
+
+// decodeSplit is the fast path of decodeJSON for its commonest body,
+// {"dataframe_split": {"columns": [...], "data": [[...], ...]}}: one scan of
+// the bytes straight into schema-ordered rows, without the generic tree of
+// maps, slices and json.Numbers, and without allocating numbers' text or
+// the categories a model has seen. Cells it has no short cut for are parsed
+// and coerced as decodeJSON does. Any other shape and any error report
+// !ok, so decodeJSON's general path gives every answer but the fast one,
+// with its messages in its order.
+func (s *schema) decodeSplit(body []byte, strict bool) (rows [][]any, ok bool) {
+	p := splitParser{jsonParser: jsonParser{b: body}, s: s}
+	rows, err := p.top(strict)
+	return rows, err == nil
+}
+
+// errNotFast says a body is not one decodeSplit takes.
+var errNotFast = errors.New("not the fast path's shape")
+
+type splitParser struct {
+	jsonParser
+	s *schema
+}
+
+// expect moves past c after white space, or fails.
+func (p *splitParser) expect(c byte) error {
+	p.space()
+	if p.i >= len(p.b) || p.b[p.i] != c {
+		return errNotFast
+	}
+	p.i++
+	return nil
+}
+
+// key reads an object key without escapes, and the colon after it.
+func (p *splitParser) key() ([]byte, error) {
+	if err := p.expect('"'); err != nil {
+		return nil, err
+	}
+	start := p.i
+	for p.i < len(p.b) && p.b[p.i] != '"' {
+		if p.b[p.i] == '\\' || p.b[p.i] < 0x20 {
+			return nil, errNotFast
+		}
+		p.i++
+	}
+	if p.i >= len(p.b) {
+		return nil, errNotFast
+	}
+	k := p.b[start:p.i]
+	p.i++
+	return k, p.expect(':')
+}
+
+// top reads {"dataframe_split": ...} and nothing else.
+func (p *splitParser) top(strict bool) ([][]any, error) {
+	if err := p.expect('{'); err != nil {
+		return nil, err
+	}
+	k, err := p.key()
+	if err != nil || string(k) != keySplit {
+		return nil, errNotFast
+	}
+	rows, err := p.split(strict)
+	if err != nil {
+		return nil, err
+	}
+	if err := p.expect('}'); err != nil {
+		return nil, err
+	}
+	p.space()
+	if p.i != len(p.b) {
+		return nil, errNotFast
+	}
+	return rows, nil
+}
+
+// split reads the dataframe_split object: "columns" before "data", each
+// once; other keys (pandas' "index") are parsed and ignored, as
+// decodeJSON ignores them.
+func (p *splitParser) split(strict bool) ([][]any, error) {
+	if err := p.expect('{'); err != nil {
+		return nil, err
+	}
+	var pos []int
+	var rows [][]any
+	done := false
+	for {
+		k, err := p.key()
+		if err != nil {
+			return nil, err
+		}
+		switch string(k) {
+		case "columns":
+			if pos != nil {
+				return nil, errNotFast
+			}
+			if pos, err = p.columns(strict); err != nil {
+				return nil, err
+			}
+		case "data":
+			if pos == nil || done {
+				return nil, errNotFast
+			}
+			if rows, err = p.data(pos); err != nil {
+				return nil, err
+			}
+			done = true
+		default:
+			if _, err := p.value(2); err != nil {
+				return nil, err
+			}
+		}
+		p.space()
+		if p.i >= len(p.b) {
+			return nil, errNotFast
+		}
+		p.i++
+		switch p.b[p.i-1] {
+		case ',':
+		case '}':
+			if !done {
+				return nil, errNotFast
+			}
+			return rows, nil
+		default:
+			return nil, errNotFast
+		}
+	}
+}
+
+// columns reads the column names and maps them to the schema.
+func (p *splitParser) columns(strict bool) ([]int, error) {
+	v, err := p.value(2)
+	if err != nil {
+		return nil, err
+	}
+	list, ok := v.([]any)
+	if !ok {
+		return nil, errNotFast
+	}
+	names := make([]string, len(list))
+	for k, c := range list {
+		if names[k], ok = c.(string); !ok {
+			return nil, errNotFast
+		}
+	}
+	return p.s.layout(names, strict)
+}
+
+// data reads the rows into one slab of cells.
+func (p *splitParser) data(pos []int) ([][]any, error) {
+	if err := p.expect('['); err != nil {
+		return nil, err
+	}
+	w := len(p.s.cols)
+	// Every row opens a bracket, so their count bounds the rows.
+	slab := make([]any, 0, w*bytes.Count(p.b[p.i:], []byte{'['}))
+	n := 0
+	p.space()
+	if p.i < len(p.b) && p.b[p.i] == ']' {
+		p.i++
+		return [][]any{}, nil
+	}
+	for {
+		if err := p.expect('['); err != nil {
+			return nil, err
+		}
+		if len(slab)+w <= cap(slab) {
+			slab = slab[:len(slab)+w] // fresh memory: already nil
+		} else {
+			slab = append(slab, make([]any, w)...)
+		}
+		row := slab[n*w : (n+1)*w]
+		n++
+		for k := range pos {
+			if k > 0 {
+				if err := p.expect(','); err != nil {
+					return nil, err
+				}
+			}
+			if err := p.cell(row, pos[k]); err != nil {
+				return nil, err
+			}
+		}
+		if err := p.expect(']'); err != nil {
+			return nil, err
+		}
+		p.space()
+		if p.i >= len(p.b) {
+			return nil, errNotFast
+		}
+		p.i++
+		switch p.b[p.i-1] {
+		case ',':
+		case ']':
+			rows := make([][]any, n)
+			for i := range rows {
+				rows[i] = slab[i*w : (i+1)*w : (i+1)*w]
+			}
+			return rows, nil
+		default:
+			return nil, errNotFast
+		}
+	}
+}
+
+// cell reads one value into row[j] (j < 0: an ignored extra column).
+func (p *splitParser) cell(row []any, j int) error {
+	p.space()
+	if p.i >= len(p.b) {
+		return errNotFast
+	}
+	if j < 0 {
+		_, err := p.value(3)
+		return err
+	}
+	c := &p.s.cols[j]
+	var v any
+	switch b := p.b[p.i]; {
+	case b == 'n':
+		return p.literal("null")
+	case b == 't' && c.Type == TypeBoolean:
+		row[j] = true
+		return p.literal("true")
+	case b == 'f' && c.Type == TypeBoolean:
+		row[j] = false
+		return p.literal("false")
+	case b == '-' || (b >= '0' && b <= '9'):
+		start := p.i
+		if err := p.scanNumber(); err != nil {
+			return err
+		}
+		var ok bool
+		if v, ok = fastNumber(c, p.b[start:p.i]); ok {
+			row[j] = v
+			return nil
+		}
+		v = json.Number(p.b[start:p.i])
+	case b == '"' && c.Type == TypeString:
+		if s, ok := p.plainString(); ok {
+			row[j] = p.s.intern(j, s)
+			return nil
+		}
+		fallthrough
+	default:
+		var err error
+		if v, err = p.value(3); err != nil {
+			return err
+		}
+	}
+	v, err := coerce(c, v)
+	row[j] = v
+	return err
+}
+
+// plainString reads a string without escapes, control characters or
+// invalid UTF-8 (which decodeJSON's parser would rewrite); otherwise it
+// reads nothing and reports !ok.
+func (p *splitParser) plainString() ([]byte, bool) {
+	start := p.i + 1
+	ascii := true
+	for i := start; i < len(p.b); i++ {
+		switch c := p.b[i]; {
+		case c == '"':
+			s := p.b[start:i]
+			if !ascii && !utf8.Valid(s) {
+				return nil, false
+			}
+			p.i = i + 1
+			return s, true
+		case c == '\\' || c < 0x20:
+			return nil, false
+		case c >= utf8.RuneSelf:
+			ascii = false
+		}
+	}
+	return nil, false
+}
+
+// fastNumber converts a JSON integer literal of at most 15 digits to a
+// numeric column's Go value without parsing text twice: such integers are
+// exact as float64, so the result is what coerce gives. Other numbers and
+// columns report !ok.
+func fastNumber(c *Column, text []byte) (any, bool) {
+	neg := text[0] == '-'
+	digits := text
+	if neg {
+		digits = text[1:]
+	}
+	if len(digits) > 15 {
+		return nil, false
+	}
+	var n int64
+	for _, d := range digits {
+		if d < '0' || d > '9' {
+			return nil, false // a fraction or an exponent
+		}
+		n = n*10 + int64(d-'0')
+	}
+	switch c.Type {
+	case TypeDouble, TypeFloat:
+		f := float64(n)
+		if neg {
+			f = -f // -0 stays negative zero, as strconv.ParseFloat gives it
+		}
+		return f, true
+	case TypeLong, TypeInteger:
+		if neg {
+			n = -n
+		}
+		v, err := checkRange(c, n)
+		return v, err == nil
+	}
+	return nil, false
+}
+
+// maxInterned bounds the distinct strings kept per column: categories are
+// few, and a column of free text must not grow the table without end.
+const maxInterned = 256
+
+// intern returns column j's string s as an interface value, shared between
+// requests for the strings seen before, so a category costs no allocation.
+// The table is copied on write and swapped atomically; readers never lock.
+func (s *schema) intern(j int, b []byte) any {
+	t := s.strs[j].Load()
+	if t != nil {
+		if v, ok := (*t)[string(b)]; ok {
+			return v
+		}
+	}
+	str := string(b)
+	v := any(str)
+	if t == nil || len(*t) < maxInterned {
+		next := make(map[string]any, 1+lenOf(t))
+		if t != nil {
+			for k, x := range *t {
+				next[k] = x
+			}
+		}
+		next[str] = v
+		s.strs[j].CompareAndSwap(t, &next) // a lost race only loses a cache entry
+	}
+	return v
+}
+
+func lenOf(t *map[string]any) int {
+	if t == nil {
+		return 0
+	}
+	return len(*t)
+}
+
+// internTable is one column's shared strings.
+type internTable = atomic.Pointer[map[string]any]

@@ -1,0 +1,134 @@
+package serve
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"strconv"
+	"strings"
+	"testing"
+)
+
+// splitSchema has a column of every type the fast path has a short cut
+// for, and one it passes through.
+func splitSchema() *schema {
+	return newSchema([]Column{
+		{Name: "age", Type: TypeLong, Required: true},
+		{Name: "score", Type: TypeDouble},
+		{Name: "job", Type: TypeString},
+		{Name: "member", Type: TypeBoolean},
+		{Name: "day", Type: TypeInteger},
+		{Name: "seen", Type: TypeDatetime},
+		{Name: "blob", Type: "binary"},
+	})
+}
+
+// sameDecode checks that decodeSplit, when it takes body, gives exactly
+// decodeTree's rows (down to the sign of a zero), and reports whether it
+// took it.
+func sameDecode(t *testing.T, s *schema, body string, strict bool) bool {
+	t.Helper()
+	got, fast := s.decodeSplit([]byte(body), strict)
+	want, err := s.decodeTree([]byte(body), strict)
+	if !fast {
+		return false
+	}
+	if err != nil {
+		t.Errorf("%s: fast path took a body the general one refuses (%v)", body, err)
+		return true
+	}
+	if g, w := fmt.Sprintf("%#v", got), fmt.Sprintf("%#v", want); g != w {
+		t.Errorf("%s:\ngot  %s\nwant %s", body, g, w)
+	}
+	return true
+}
+
+func TestDecodeSplitMatchesTree(t *testing.T) {
+	s := splitSchema()
+	cases := []struct {
+		body string
+		fast bool
+	}{
+		{`{"dataframe_split": {"columns": ["age"], "data": [[47], [-3], [0], [1200]]}}`, true},
+		{` { "dataframe_split" : { "columns" : [ "age" , "job" ] , "data" : [ [ 47 , "manager" ] ] } } `, true},
+		{`{"dataframe_split": {"columns": ["age", "score"], "data": [[1, -0], [2, 0.5], [3, 1e3], [4, 123456789012345], [5, 1234567890123456789], [6, -0.0]]}}`, true},
+		{`{"dataframe_split": {"columns": ["age", "score"], "data": [[1, "NaN"], [2, "-Infinity"], [3, null]]}}`, true},
+		{`{"dataframe_split": {"columns": ["age", "day"], "data": [[35.0, 2147483647], [-0, -2147483648]]}}`, true},
+		{`{"dataframe_split": {"columns": ["age", "job", "member"], "data": [[1, "caf\u00e9", true], [2, "café", false], [3, null, null]]}}`, true},
+		{`{"dataframe_split": {"columns": ["age", "seen", "blob"], "data": [[1, "2009-05-01", [1, {"a": 2}]], [2, "2009-05-01T10:00:00Z", "x"]]}}`, true},
+		{`{"dataframe_split": {"index": [0, 1], "columns": ["age", "extra"], "data": [[1, {"deep": [1, 2]}], [2, "x"]]}}`, true},
+		{`{"dataframe_split": {"columns": ["age"], "data": []}}`, true},
+		{`{"dataframe_split": {"columns": ["age", "job"], "data": [[1, "a\"b"]]}}`, true},
+		{`{"dataframe_split": {"columns": ["age"], "data": [[1]], "index": [0]}}`, true},
+		// Not the fast path's shape, or an error: the general path answers.
+		{`{"dataframe_split": {"data": [[1]], "columns": ["age"]}}`, false},
+		{`{"dataframe_split": {"data": [[1]]}}`, false},
+		{`{"dataframe_split": {"columns": ["age"], "data": [[1]]}, "params": {}}`, false},
+		{`{"dataframe_split": {"columns": ["age"], "data": [[1]]}, "instances": []}`, false},
+		{`{"dataframe_split": {"columns": ["age"], "columns": ["age"], "data": [[1]]}}`, false},
+		{`{"dataframe_split": {"columns": ["job"], "data": [["x"]]}}`, false},
+		{`{"dataframe_split": {"columns": ["age"], "data": [[1, 2]]}}`, false},
+		{`{"dataframe_split": {"columns": ["age"], "data": [[1.5]]}}`, false},
+		{`{"dataframe_split": {"columns": ["age", "day"], "data": [[1, 2147483648]]}}`, false},
+		{`{"dataframe_split": {"columns": ["age", "member"], "data": [[1, "yes"]]}}`, false},
+		{`{"dataframe_split": {"columns": ["age"], "data": [[01]]}}`, false},
+		{`{"dataframe_split": {"columns": ["age"], "data": [[1]]}} x`, false},
+		{`{"dataframe_split": {"columns": ["age"], "data": [[1]]}`, false},
+		{`{"dataframe_records": [{"age": 1}]}`, false},
+	}
+	for _, c := range cases {
+		if got := sameDecode(t, s, c.body, false); got != c.fast {
+			t.Errorf("%s: fast path took it = %v, want %v", c.body, got, c.fast)
+		}
+	}
+	// An extra column under --strict-columns is the general path's error.
+	if sameDecode(t, s, `{"dataframe_split": {"columns": ["age", "extra"], "data": [[1, 2]]}}`, true) {
+		t.Error("strict: fast path took a body with an extra column")
+	}
+}
+
+// TestDecodeSplitRandom compares the two paths on random bodies of the
+// shape the fast path takes.
+func TestDecodeSplitRandom(t *testing.T) {
+	s := splitSchema()
+	r := rand.New(rand.NewPCG(1, 2))
+	num := func() string {
+		switch r.IntN(6) {
+		case 0:
+			return strconv.FormatFloat(r.NormFloat64()*1e3, 'g', -1, 64)
+		case 1:
+			return strconv.FormatInt(r.Int64N(1<<53)-1<<52, 10)
+		case 2:
+			return "null"
+		case 3:
+			return strconv.FormatFloat(r.Float64(), 'e', -1, 64)
+		}
+		return strconv.Itoa(r.IntN(4000) - 2000)
+	}
+	for range 300 {
+		var b strings.Builder
+		b.WriteString(`{"dataframe_split": {"columns": ["score", "job", "age"], "data": [`)
+		for i := range 1 + r.IntN(20) {
+			if i > 0 {
+				b.WriteByte(',')
+			}
+			fmt.Fprintf(&b, `[%s, "j%d", %d]`, num(), r.IntN(5), r.IntN(100)-50)
+		}
+		b.WriteString(`]}}`)
+		if !sameDecode(t, s, b.String(), false) {
+			t.Errorf("%s: fast path did not take it", b.String())
+		}
+	}
+}
+
+func TestInternIsBounded(t *testing.T) {
+	s := splitSchema()
+	for i := range 2 * maxInterned {
+		v := s.intern(2, []byte("v"+strconv.Itoa(i)))
+		if v != "v"+strconv.Itoa(i) {
+			t.Fatalf("intern = %v", v)
+		}
+	}
+	if n := len(*s.strs[2].Load()); n != maxInterned {
+		t.Errorf("table holds %d strings, want %d", n, maxInterned)
+	}
+}
