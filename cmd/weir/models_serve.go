@@ -7,6 +7,7 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"runtime/debug"
 	"strconv"
 	"strings"
 	"time"
@@ -49,6 +50,14 @@ type modelsServeCmd struct {
 
 func (c *modelsServeCmd) Run(g *globals) error {
 	started := time.Now()
+	if os.Getenv("GOGC") == "" {
+		// A scoring server keeps a small live heap (the model) and makes
+		// short-lived garbage per request, so Go's default target (collect
+		// whenever the heap doubles from a few MB) collects hundreds of
+		// times a second under load. 400 spends a few MB to collect a
+		// quarter as often. GOGC in the environment still wins.
+		debug.SetGCPercent(400)
+	}
 	if c.Port < 0 || c.Port > 65535 {
 		return usagef("--port %d is out of range 0..65535", c.Port)
 	}

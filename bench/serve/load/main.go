@@ -4,6 +4,12 @@
 // line. The same binary loads Weir's server and mlflow models serve.
 //
 // Usage: load -url http://127.0.0.1:PORT/invocations -body FILE -c 8 -d 10s
+//
+// With -ready-since, it instead polls -url (a /ping URL) every millisecond
+// until it answers 200 and prints the milliseconds since that Unix time in
+// nanoseconds (taken just before the server was launched): start-up time
+// measured without a shell's curl-and-sleep loop, which adds tens of
+// milliseconds of its own.
 package main
 
 import (
@@ -16,6 +22,7 @@ import (
 	"os"
 	"slices"
 	"sync"
+	"syscall"
 	"time"
 )
 
@@ -36,7 +43,18 @@ func main() {
 	conc := flag.Int("c", 1, "concurrent clients")
 	dur := flag.Duration("d", 10*time.Second, "measured duration")
 	warm := flag.Duration("warmup", time.Second, "unmeasured warm-up")
+	readySince := flag.Int64("ready-since", 0, "poll -url until 200 and print milliseconds since this Unix time in ns")
+	readyPID := flag.Int("ready-pid", 0, "with -ready-since: give up when this process has exited")
 	flag.Parse()
+	if *readySince != 0 {
+		ms, err := waitReady(*url, time.Unix(0, *readySince), 10*time.Minute, *readyPID)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "load:", err)
+			os.Exit(1)
+		}
+		fmt.Printf("%.1f\n", ms)
+		return
+	}
 	body, err := os.ReadFile(*bodyFile)
 	if err != nil || *url == "" {
 		fmt.Fprintln(os.Stderr, "usage: load -url URL -body FILE [-c N] [-d 10s]", err)
@@ -115,6 +133,28 @@ func post(c *http.Client, url string, body []byte) error {
 		return fmt.Errorf("status %d: %.200s", resp.StatusCode, b)
 	}
 	return nil
+}
+
+// waitReady GETs url every millisecond until it answers 200 and returns
+// the milliseconds since start; it gives up if process pid (when not 0)
+// exits.
+func waitReady(url string, start time.Time, limit time.Duration, pid int) (float64, error) {
+	client := &http.Client{Timeout: time.Second}
+	for time.Since(start) < limit {
+		if pid != 0 && syscall.Kill(pid, 0) != nil {
+			return 0, fmt.Errorf("server process %d exited", pid)
+		}
+		resp, err := client.Get(url)
+		if err == nil {
+			io.Copy(io.Discard, resp.Body)
+			resp.Body.Close()
+			if resp.StatusCode == http.StatusOK {
+				return float64(time.Since(start).Microseconds()) / 1000, nil
+			}
+		}
+		time.Sleep(time.Millisecond)
+	}
+	return 0, fmt.Errorf("%s not ready after %s", url, limit)
 }
 
 func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
