@@ -16,9 +16,20 @@ import (
 
 // Dir is a Store on a local directory. Files are written to a temporary file
 // beside their destination and renamed into place, so readers never see a
-// partial file. Symbolic links that lead outside the root are not followed.
+// partial file and a failed upload leaves nothing behind. Symbolic links that
+// lead outside the root are not followed.
 type Dir struct {
+	// Root is the directory that holds the artifacts.
 	Root string
+	// Sync makes Put flush each file, and the directories that name it, to
+	// stable storage before it returns, so that a stored artifact survives
+	// a power loss or an operating-system crash. It is off by default, as
+	// in MLflow's local artifact repository and most artifact stores on
+	// POSIX files: without it an upload costs a memory copy, with it a
+	// disk write (5 to 10 times slower on a virtual disk). Atomicity does
+	// not depend on it: a crash may lose a recent upload, never expose a
+	// partial one under its final name.
+	Sync bool
 }
 
 var _ Store = (*Dir)(nil)
@@ -92,16 +103,24 @@ func (d *Dir) Put(ctx context.Context, p string, r io.Reader) (err error) {
 			os.Remove(tmp.Name())
 		}
 	}()
-	if _, err = io.Copy(tmp, contextReader{ctx, r}); err != nil {
+	if err = copyBody(ctx, tmp, r); err != nil {
 		return err
 	}
-	if err = tmp.Sync(); err != nil {
-		return err
+	if d.Sync {
+		if err = tmp.Sync(); err != nil {
+			return err
+		}
 	}
 	if err = tmp.Close(); err != nil {
 		return err
 	}
-	return os.Rename(tmp.Name(), full)
+	if err = replaceFile(tmp.Name(), full); err != nil {
+		return err
+	}
+	if d.Sync {
+		return syncDirs(filepath.Dir(full), filepath.Clean(d.Root))
+	}
+	return nil
 }
 
 // Open implements Store.
@@ -180,17 +199,26 @@ func (d *Dir) Delete(ctx context.Context, p string) error {
 	return os.RemoveAll(full)
 }
 
-// contextReader stops a copy when its context is cancelled.
-type contextReader struct {
-	ctx context.Context
-	r   io.Reader
-}
-
-func (c contextReader) Read(p []byte) (int, error) {
-	if err := c.ctx.Err(); err != nil {
-		return 0, err
+// syncDirs flushes dir and each of its parents up to root, so that the
+// names of a renamed file and of any directory made for it are on disk too:
+// a file's own fsync does not cover the directory entries that lead to it.
+func syncDirs(dir, root string) error {
+	for {
+		f, err := os.Open(dir)
+		if err != nil {
+			return err
+		}
+		err = f.Sync()
+		f.Close()
+		if err != nil {
+			return err
+		}
+		parent := filepath.Dir(dir)
+		if dir == root || parent == dir || len(dir) <= len(root) {
+			return nil
+		}
+		dir = parent
 	}
-	return c.r.Read(p)
 }
 
 // dirConflict reports a parent directory that cannot be made because a file

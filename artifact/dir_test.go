@@ -3,6 +3,7 @@ package artifact
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"os"
 	"path/filepath"
@@ -105,4 +106,125 @@ func TestDirPutFailureLeavesNothing(t *testing.T) {
 	if _, err := d.Open(ctx, "f.bin"); weir.ErrorCode(err) != weir.ErrResourceDoesNotExist {
 		t.Errorf("Open after failed Put = %v", err)
 	}
+}
+
+// TestDirPutReplaces overwrites files in both durability modes: the new
+// content wins, no temporary file is left beside it, and a failed or
+// cancelled overwrite keeps the old file whole.
+func TestDirPutReplaces(t *testing.T) {
+	for _, sync := range []bool{false, true} {
+		t.Run(fmt.Sprintf("Sync=%v", sync), func(t *testing.T) {
+			ctx := context.Background()
+			root := t.TempDir()
+			d := &Dir{Root: root, Sync: sync}
+			mustPut(t, d, "run/model.bin", "version 1")
+			mustPut(t, d, "run/model.bin", "version 2, longer")
+			if got, want := mustRead(t, d, "run/model.bin"), "version 2, longer"; got != want {
+				t.Errorf("after overwrite: got %q, want %q", got, want)
+			}
+			if err := d.Put(ctx, "run/model.bin", &failingReader{n: 3}); err == nil {
+				t.Error("Put from a failing reader succeeded, want error")
+			}
+			cancelled, cancel := context.WithCancel(ctx)
+			cancel()
+			if err := d.Put(cancelled, "run/model.bin", strings.NewReader("version 3")); !errors.Is(err, context.Canceled) {
+				t.Errorf("Put with a cancelled context: got %v, want context.Canceled", err)
+			}
+			if got, want := mustRead(t, d, "run/model.bin"), "version 2, longer"; got != want {
+				t.Errorf("after failed overwrites: got %q, want %q", got, want)
+			}
+			mustPut(t, d, "run/empty", "")
+			if got := mustRead(t, d, "run/empty"); got != "" {
+				t.Errorf("empty file: got %q", got)
+			}
+			// Only the two files: no temporary or replaced file left over.
+			entries, err := os.ReadDir(filepath.Join(root, "run"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			var names []string
+			for _, e := range entries {
+				names = append(names, e.Name())
+			}
+			if got, want := strings.Join(names, ","), "empty,model.bin"; got != want {
+				t.Errorf("files on disk: got %s, want %s", got, want)
+			}
+		})
+	}
+}
+
+// TestDirPutOverDirectory refuses to replace a directory with a file and
+// leaves the directory as it was.
+func TestDirPutOverDirectory(t *testing.T) {
+	d := NewDir(t.TempDir())
+	mustPut(t, d, "model/MLmodel", "flavors: {}")
+	if err := d.Put(context.Background(), "model", strings.NewReader("x")); weir.ErrorCode(err) != weir.ErrInvalidParameterValue {
+		t.Errorf("Put over a directory: got %v, want INVALID_PARAMETER_VALUE", err)
+	}
+	if got := mustRead(t, d, "model/MLmodel"); got != "flavors: {}" {
+		t.Errorf("directory content after refused Put: got %q", got)
+	}
+}
+
+// TestReplaceFile covers replaceFile's cases: a new name, a name taken by
+// a file (the file is replaced and its data unlinked), and a name taken by
+// a directory (refused, both left as they were).
+func TestReplaceFile(t *testing.T) {
+	dir := t.TempDir()
+	write := func(name, content string) string {
+		t.Helper()
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	dst := filepath.Join(dir, "dst")
+	if err := replaceFile(write(".upload-1", "new"), dst); err != nil {
+		t.Fatalf("replaceFile to a new name: %v", err)
+	}
+	tmp := write(".upload-2", "newer")
+	if err := replaceFile(tmp, dst); err != nil {
+		t.Fatalf("replaceFile over a file: %v", err)
+	}
+	if got, _ := os.ReadFile(dst); string(got) != "newer" {
+		t.Errorf("replaced file: got %q, want %q", got, "newer")
+	}
+	if _, err := os.Lstat(tmp); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("the replaced file is still at the temporary name: %v", err)
+	}
+	sub := filepath.Join(dir, "sub")
+	os.Mkdir(sub, 0o755)
+	write("sub/keep", "k")
+	tmp = write(".upload-3", "file")
+	if err := replaceFile(tmp, sub); err == nil {
+		t.Error("replaceFile over a directory succeeded, want error")
+	}
+	if got, err := os.ReadFile(filepath.Join(sub, "keep")); err != nil || string(got) != "k" {
+		t.Errorf("directory after refused replace: got %q, %v", got, err)
+	}
+	if got, err := os.ReadFile(tmp); err != nil || string(got) != "file" {
+		t.Errorf("temporary file after refused replace: got %q, %v", got, err)
+	}
+}
+
+func mustPut(t *testing.T, d *Dir, p, content string) {
+	t.Helper()
+	if err := d.Put(context.Background(), p, strings.NewReader(content)); err != nil {
+		t.Fatalf("Put(%q): %v", p, err)
+	}
+}
+
+func mustRead(t *testing.T, d *Dir, p string) string {
+	t.Helper()
+	rc, err := d.Open(context.Background(), p)
+	if err != nil {
+		t.Fatalf("Open(%q): %v", p, err)
+	}
+	defer rc.Close()
+	b, err := io.ReadAll(rc)
+	if err != nil {
+		t.Fatalf("reading %q: %v", p, err)
+	}
+	return string(b)
 }

@@ -1,11 +1,18 @@
 package httpapi
 
 import (
+	"bytes"
 	"context"
+	"fmt"
 	"io"
+	"net"
 	"net/http"
+	"os"
+	"path/filepath"
 	"runtime"
+	"strings"
 	"testing"
+	"time"
 
 	"github.com/weir-ml/weir/artifact"
 )
@@ -68,5 +75,68 @@ func TestUploadStreams(t *testing.T) {
 	files, err := store.List(context.Background(), "big")
 	if err != nil || len(files) != 1 || files[0].Size != size {
 		t.Errorf("stored: got %+v, %v", files, err)
+	}
+}
+
+// putNotifier is a Store that reports the end of every Put.
+type putNotifier struct {
+	*artifact.Dir
+	done chan error
+}
+
+func (n putNotifier) Put(ctx context.Context, p string, r io.Reader) error {
+	err := n.Dir.Put(ctx, p, r)
+	n.done <- err
+	return err
+}
+
+// TestUploadInterruptedKeepsOld cuts an upload off halfway, as a client
+// that dies would: the Put fails, the file stored before stays whole, and
+// no temporary file is left.
+func TestUploadInterruptedKeepsOld(t *testing.T) {
+	root := t.TempDir()
+	store := putNotifier{artifact.NewDir(root), make(chan error, 2)}
+	srv := newTestServer(t, &fakeTracking{})
+	srv.Artifacts, srv.Addr = store, "127.0.0.1:0"
+	if err := srv.Open(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { srv.Close() })
+	const path = "/api/2.0/mlflow-artifacts/artifacts/1/run/artifacts/model.bin"
+	req, _ := http.NewRequest("PUT", srv.URL()+path, strings.NewReader("the old model"))
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != 200 {
+		t.Fatalf("first upload: got %d", resp.StatusCode)
+	}
+	<-store.done
+
+	conn, err := net.Dial("tcp", strings.TrimPrefix(srv.URL(), "http://"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	fmt.Fprintf(conn, "PUT %s HTTP/1.1\r\nHost: weir\r\nContent-Length: %d\r\n\r\n", path, 1<<20)
+	conn.Write(bytes.Repeat([]byte("new"), 100<<10))
+	conn.Close()
+
+	select {
+	case err := <-store.done:
+		if err == nil {
+			t.Fatal("the interrupted Put succeeded")
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatal("the interrupted Put has not returned after 30 s")
+	}
+	dir := filepath.Join(root, "1", "run", "artifacts")
+	entries, err := os.ReadDir(dir)
+	if err != nil || len(entries) != 1 {
+		t.Errorf("files after an interrupted upload: got %v, %v, want model.bin alone", entries, err)
+	}
+	got, err := os.ReadFile(filepath.Join(dir, "model.bin"))
+	if err != nil || string(got) != "the old model" {
+		t.Errorf("after an interrupted upload: got %q, %v, want the old model", got, err)
 	}
 }

@@ -27,6 +27,7 @@ type serverCmd struct {
 	S3EndpointURL        string `name:"s3-endpoint-url" help:"S3-compatible endpoint for an s3:// destination (default: MLFLOW_S3_ENDPOINT_URL or AWS_ENDPOINT_URL, else AWS)." env:"WEIR_S3_ENDPOINT_URL"`
 	S3PathStyle          bool   `name:"s3-path-style" help:"Address buckets by path (MinIO, versitygw, Ceph)." env:"WEIR_S3_PATH_STYLE"`
 	ServeArtifacts       bool   `help:"Serve artifacts through the server (mlflow-artifacts:/ URIs)." default:"true" negatable:"" env:"WEIR_SERVE_ARTIFACTS"`
+	ArtifactsFsync       bool   `name:"artifacts-fsync" help:"Flush each uploaded file to disk before answering (local destination): an upload then survives a crash, at the cost of a disk write." env:"WEIR_ARTIFACTS_FSYNC"`
 	// Webhook receivers on private networks are refused by default, as in
 	// MLflow, so a registry user cannot make the server probe the LAN.
 	WebhookAllowPrivateNetworks bool `help:"Allow registry webhooks to deliver to loopback and private-network addresses." env:"WEIR_WEBHOOK_ALLOW_PRIVATE_NETWORKS"`
@@ -114,5 +115,5 @@ func (s *serverCmd) openArtifacts(g *globals) (artifact.Store, error) {
 	case strings.Contains(dest, "://"):
 		return nil, usagef("--artifacts-destination %q: only local directories and s3:// are supported", dest)
 	}
-	return artifact.NewDir(dest), nil
+	return &artifact.Dir{Root: dest, Sync: s.ArtifactsFsync}, nil
 }
