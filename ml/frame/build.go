@@ -8,37 +8,37 @@ import (
 
 // build converts one batch of records into a frame of the reader's kinds,
 // widening an int column to float when the batch needs it.
-func (r *CSVReader) build(recs [][]string, lines []int) (*Frame, error) {
+func (r *CSVReader) build(b *batch) (*Frame, error) {
 	cols := make([]Column, len(r.names))
 	for j := range r.names {
-		c, err := r.buildColumn(recs, lines, j)
+		c, err := r.buildColumn(b, j)
 		if err != nil {
 			return nil, err
 		}
 		cols[j] = c
 	}
-	return newFrame(r.names, cols, len(recs)), nil
+	return newFrame(r.names, cols, b.rows()), nil
 }
 
-func (r *CSVReader) badValue(line, j int, s string) error {
+func (r *CSVReader) badValue(line, j int, s []byte) error {
 	return fmt.Errorf("csv: line %d, column %q: %q is not a valid %s value (kind inferred from the first %d rows; set CSVOptions.Kinds to override)",
 		line, r.names[j], s, r.kinds[j], r.opts.BatchRows)
 }
 
-func (r *CSVReader) buildColumn(recs [][]string, lines []int, j int) (Column, error) {
-	n := len(recs)
+func (r *CSVReader) buildColumn(b *batch, j int) (Column, error) {
+	n := b.rows()
 	switch r.kinds[j] {
 	case Float:
 		vals := make([]float64, n)
-		for i, rec := range recs {
-			s := rec[j]
+		for i := range n {
+			s := b.field(i, j)
 			if r.missing.has(s) {
 				vals[i] = math.NaN()
 				continue
 			}
 			v, ok := parseFloat(s)
 			if !ok {
-				return nil, r.badValue(lines[i], j, s)
+				return nil, r.badValue(b.lines[i], j, s)
 			}
 			vals[i] = v
 		}
@@ -46,8 +46,8 @@ func (r *CSVReader) buildColumn(recs [][]string, lines []int, j int) (Column, er
 	case Int:
 		vals := make([]int64, n)
 		var miss []bool
-		for i, rec := range recs {
-			s := rec[j]
+		for i := range n {
+			s := b.field(i, j)
 			if r.missing.has(s) {
 				if miss == nil {
 					miss = make([]bool, n)
@@ -59,24 +59,24 @@ func (r *CSVReader) buildColumn(recs [][]string, lines []int, j int) (Column, er
 			if !ok {
 				if _, isNum := parseFloat(s); isNum {
 					r.kinds[j] = Float
-					return r.buildColumn(recs, lines, j)
+					return r.buildColumn(b, j)
 				}
-				return nil, r.badValue(lines[i], j, s)
+				return nil, r.badValue(b.lines[i], j, s)
 			}
 			vals[i] = v
 		}
 		return &IntColumn{Values: vals, Missing: miss}, nil
 	case Bool:
-		vals, miss, err := buildMasked(r, recs, lines, j, parseBool)
+		vals, miss, err := buildMasked(r, b, j, parseBool)
 		return &BoolColumn{Values: vals, Missing: miss}, err
 	case Time:
-		vals, miss, err := buildMasked(r, recs, lines, j, parseTime)
+		vals, miss, err := buildMasked(r, b, j, parseTime)
 		return &TimeColumn{Values: vals, Missing: miss}, err
 	}
 	d := r.dicts[j]
 	codes := make([]int32, n)
-	for i, rec := range recs {
-		s := rec[j]
+	for i := range n {
+		s := b.field(i, j)
 		if r.missing.has(s) {
 			codes[i] = -1
 		} else {
@@ -88,12 +88,12 @@ func (r *CSVReader) buildColumn(recs [][]string, lines []int, j int) (Column, er
 	return &CategoricalColumn{Codes: codes, Levels: d.levels[:len(d.levels):len(d.levels)]}, nil
 }
 
-func buildMasked[T bool | time.Time](r *CSVReader, recs [][]string, lines []int, j int, parse func(string) (T, bool)) ([]T, []bool, error) {
-	n := len(recs)
+func buildMasked[T bool | time.Time](r *CSVReader, b *batch, j int, parse func([]byte) (T, bool)) ([]T, []bool, error) {
+	n := b.rows()
 	vals := make([]T, n)
 	var miss []bool
-	for i, rec := range recs {
-		s := rec[j]
+	for i := range n {
+		s := b.field(i, j)
 		if r.missing.has(s) {
 			if miss == nil {
 				miss = make([]bool, n)
@@ -103,7 +103,7 @@ func buildMasked[T bool | time.Time](r *CSVReader, recs [][]string, lines []int,
 		}
 		v, ok := parse(s)
 		if !ok {
-			return nil, nil, r.badValue(lines[i], j, s)
+			return nil, nil, r.badValue(b.lines[i], j, s)
 		}
 		vals[i] = v
 	}

@@ -51,7 +51,8 @@ type CSVOptions struct {
 // dictionary across batches.
 type CSVReader struct {
 	opts    CSVOptions
-	csv     *csv.Reader
+	br      *bufio.Reader
+	csv     *csv.Reader // reads from br the records the fast path leaves (see readRecord)
 	delim   rune
 	names   []string
 	kinds   []Kind // 0 until the first batch is read
@@ -60,6 +61,10 @@ type CSVReader struct {
 	pending []string // first data record when the file has no header line
 	pendAt  int
 	done    bool
+
+	batch     batch // the records of the batch being read, reused
+	fastLines int   // lines the fast path has read
+	csvLines  int   // lines encoding/csv has read
 }
 
 // NewCSVReader reads the header of r (after a UTF-8 byte-order mark, if any)
@@ -75,7 +80,7 @@ func NewCSVReader(r io.Reader, opts CSVOptions) (*CSVReader, error) {
 	if b, err := br.Peek(3); err == nil && string(b) == "\ufeff" {
 		br.Discard(3)
 	}
-	cr := &CSVReader{opts: opts, delim: opts.Delimiter}
+	cr := &CSVReader{opts: opts, delim: opts.Delimiter, br: br}
 	if cr.delim == 0 {
 		head, _ := br.Peek(64 << 10) // a short read just means a small file
 		cr.delim = detectDelimiter(head)
@@ -98,7 +103,7 @@ func NewCSVReader(r io.Reader, opts CSVOptions) (*CSVReader, error) {
 }
 
 func (r *CSVReader) readHeader() error {
-	first, err := r.csv.Read()
+	first, firstLine, err := r.readCSV()
 	if errors.Is(err, io.EOF) {
 		if r.opts.NoHeader && r.opts.Names != nil {
 			r.names = r.opts.Names
@@ -125,7 +130,7 @@ func (r *CSVReader) readHeader() error {
 	}
 	if r.opts.NoHeader {
 		r.pending = first
-		r.pendAt, _ = r.csv.FieldPos(0)
+		r.pendAt = firstLine
 	} else if len(first) != len(r.names) {
 		return fmt.Errorf("csv: header has %d fields but %d names were given", len(first), len(r.names))
 	}
@@ -181,53 +186,47 @@ func (r *CSVReader) Next() (*Frame, error) {
 	if r.done {
 		return nil, io.EOF
 	}
-	recs, lines, err := r.readBatch()
-	if err != nil {
+	b := &r.batch
+	if err := r.readBatch(b); err != nil {
 		r.done = true
 		return nil, err
 	}
-	if len(recs) < r.opts.BatchRows {
+	if b.rows() < r.opts.BatchRows {
 		r.done = true
 	}
-	if len(recs) == 0 && r.kinds != nil {
+	if b.rows() == 0 && r.kinds != nil {
 		return nil, io.EOF
 	}
 	if r.kinds == nil {
 		// Runs even for a header with no rows, which then yields one empty
 		// frame so that ReadCSV still returns the columns.
-		r.inferKinds(recs)
+		r.inferKinds(b)
 	}
-	return r.build(recs, lines)
+	return r.build(b)
 }
 
-func (r *CSVReader) readBatch() ([][]string, []int, error) {
-	n := r.opts.BatchRows
-	recs := make([][]string, 0, min(n, 4096))
-	lines := make([]int, 0, cap(recs))
+func (r *CSVReader) readBatch(b *batch) error {
+	b.reset(len(r.names))
 	if r.pending != nil {
 		if len(r.pending) != len(r.names) {
-			return nil, nil, r.fieldCountError(r.pendAt, len(r.pending))
+			return r.fieldCountError(r.pendAt, len(r.pending))
 		}
-		recs = append(recs, r.pending)
-		lines = append(lines, r.pendAt)
+		b.addRecord(r.pending, r.pendAt)
 		r.pending = nil
 	}
-	for len(recs) < n {
-		rec, err := r.csv.Read()
+	for b.rows() < r.opts.BatchRows {
+		n, err := r.readRecord(b)
 		if errors.Is(err, io.EOF) {
-			break
+			return nil
 		}
 		if err != nil {
-			return nil, nil, fmt.Errorf("csv: %w", err)
+			return fmt.Errorf("csv: %w", err)
 		}
-		line, _ := r.csv.FieldPos(0)
-		if len(rec) != len(r.names) {
-			return nil, nil, r.fieldCountError(line, len(rec))
+		if n != len(r.names) {
+			return r.fieldCountError(b.lines[b.rows()-1], n)
 		}
-		recs = append(recs, rec)
-		lines = append(lines, line)
 	}
-	return recs, lines, nil
+	return nil
 }
 
 func (r *CSVReader) fieldCountError(line, got int) error {
@@ -288,12 +287,12 @@ func newMissingSet(tokens []string) missingSet {
 	return m
 }
 
-func (m missingSet) has(s string) bool {
-	if len(s) > m.maxLen {
+func (m missingSet) has(b []byte) bool {
+	if len(b) > m.maxLen {
 		return false
 	}
 	for _, t := range m.tokens {
-		if s == t {
+		if string(b) == t {
 			return true
 		}
 	}
