@@ -2,6 +2,7 @@ package monitor
 
 import (
 	"context"
+	"math"
 	"runtime"
 	"slices"
 	"sync"
@@ -29,6 +30,10 @@ type collected struct {
 	present int
 }
 
+// maxSampleRows is the most rows a collector takes, so that a value's
+// count fits the four bytes runs keep it in.
+const maxSampleRows = math.MaxUint32
+
 // NewCollector returns an empty collector; the first batch fixes its
 // columns.
 func NewCollector() *Collector { return &Collector{} }
@@ -50,6 +55,9 @@ func (c *Collector) Add(f *frame.Frame) error {
 			}
 			c.cols = append(c.cols, col)
 		}
+	}
+	if int64(c.rows)+int64(f.NumRows()) > maxSampleRows {
+		return weir.Errorf(weir.ErrInvalidParameterValue, "collector: more than %d rows in one dataset; test shorter windows", maxSampleRows)
 	}
 	if !slices.Equal(f.Names(), c.names) {
 		return weir.Errorf(weir.ErrInvalidParameterValue, "collector: batch has columns %v, want %v", f.Names(), c.names)

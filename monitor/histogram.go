@@ -50,7 +50,7 @@ func histogram(r runs, edges []float64) []float64 {
 		} else if k+1 < nb && x >= edges[k+1] {
 			k++
 		}
-		counts[k] += r.c[i]
+		counts[k] += float64(r.c[i])
 	}
 	return counts
 }

@@ -191,13 +191,13 @@ func (s *sample) std() float64 {
 	r := s.num
 	var mean float64
 	for i, v := range r.v {
-		mean += v * r.c[i]
+		mean += v * float64(r.c[i])
 	}
 	mean /= r.n
 	var ss float64
 	for i, v := range r.v {
 		d := v - mean
-		ss += d * d * r.c[i]
+		ss += d * d * float64(r.c[i])
 	}
 	return math.Sqrt(ss / r.n)
 }

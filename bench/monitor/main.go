@@ -23,6 +23,11 @@ import (
 	"github.com/weir-ml/weir/monitor"
 )
 
+var (
+	memProfile string // the -memprofile file
+	batchRows  int    // rows per batch read from the CSV files
+)
+
 func main() {
 	gen := flag.String("gen", "", "write ref.csv and cur.csv into this directory and exit")
 	rows := flag.Int("rows", 500_000, "rows per generated file")
@@ -31,6 +36,8 @@ func main() {
 	cur := flag.String("cur", "", "current CSV")
 	out := flag.String("out", "", "write report.html and report.json here")
 	cpuprofile := flag.String("cpuprofile", "", "write a CPU profile here")
+	flag.IntVar(&batchRows, "batch", 4096, "rows per batch read from each CSV file")
+	flag.StringVar(&memProfile, "memprofile", "", "write a heap profile here once both files are collected")
 	flag.Parse()
 	if *cpuprofile != "" {
 		f, err := os.Create(*cpuprofile)
@@ -138,6 +145,11 @@ func run(refPath, curPath, out string) error {
 		return err
 	}
 	t1 := time.Now()
+	if memProfile != "" {
+		if err := writeFile(memProfile, func(w io.Writer) error { return pprof.Lookup("heap").WriteTo(w, 0) }); err != nil {
+			return err
+		}
+	}
 	d, err := monitor.DriftCollected(context.Background(), ref, cur, monitor.NewDriftOptions())
 	if err != nil {
 		return err
@@ -173,7 +185,7 @@ func collect(path string) (*monitor.Collector, error) {
 	}
 	defer f.Close()
 	// Small batches keep the parsed text in memory small.
-	r, err := frame.NewCSVReader(f, frame.CSVOptions{BatchRows: 8192})
+	r, err := frame.NewCSVReader(f, frame.CSVOptions{BatchRows: batchRows})
 	if err != nil {
 		return nil, err
 	}
