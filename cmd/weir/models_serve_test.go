@@ -23,6 +23,7 @@ import (
 	"github.com/weir-ml/weir/ml/predictor"
 	"github.com/weir-ml/weir/mlmodel"
 	"github.com/weir-ml/weir/registry"
+	"github.com/weir-ml/weir/serve"
 	"github.com/weir-ml/weir/sqlstore"
 	"github.com/weir-ml/weir/tracking"
 )
@@ -44,7 +45,7 @@ const serveCSV = `age,job,balance,y
 
 // mustSaveModel fits a small GBDT predictor (trees trees) and saves it as a
 // model directory at dir with an input example.
-func mustSaveModel(t *testing.T, dir string, trees int) {
+func mustSaveModel(t testing.TB, dir string, trees int) {
 	t.Helper()
 	f, err := frame.ReadCSV(strings.NewReader(serveCSV), frame.CSVOptions{})
 	if err != nil {
@@ -235,5 +236,29 @@ func TestModelsServeWatchAlias(t *testing.T) {
 	}
 	if _, err := os.Stat(filepath.Join(root, "weir.db")); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// BenchmarkModelsServeLoad is the start-up work of models serve on a local
+// model directory after flag parsing: read and check the model, adapt it
+// and initialise the server (everything but listening). bench/serve/run.sh
+// times the whole launch.
+func BenchmarkModelsServeLoad(b *testing.B) {
+	dir := filepath.Join(b.TempDir(), "bank-model")
+	mustSaveModel(b, dir, 100)
+	b.ReportAllocs()
+	for b.Loop() {
+		ld := &modelLoader{}
+		m, err := ld.load(context.Background(), dir, "")
+		if err != nil {
+			b.Fatal(err)
+		}
+		srv := serve.NewServer()
+		srv.Model = m
+		srv.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
+		if err := srv.Init(); err != nil {
+			b.Fatal(err)
+		}
+		srv.Close()
 	}
 }
