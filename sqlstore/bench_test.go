@@ -191,3 +191,55 @@ func BenchmarkGetRun(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkSearchRunsLoadShape is bench/tracking's search operation: 10,000
+// runs created about two per millisecond, each with a run-name tag, metric
+// m spread over [0, 1) in a scattered order and param p cycling through
+// four values, searched with "metrics.m > 0.5 and params.p = 'x'" for a
+// page of 100 (one run in eight matches).
+func BenchmarkSearchRunsLoadShape(b *testing.B) {
+	ctx := context.Background()
+	db := benchDB(b)
+	svc := NewTrackingService(db)
+	expID := mustCreateExperiment(b, svc, "search")
+	const n = 10000
+	err := db.writeTx(ctx, func(tx *txn) error {
+		for i := range n {
+			id, err := newRunID()
+			if err != nil {
+				return err
+			}
+			if _, err := tx.exec(ctx, `INSERT INTO runs
+				(run_uuid, name, experiment_id, user_id, status, start_time, artifact_uri, lifecycle_stage)
+				VALUES (?, ?, ?, '', 'RUNNING', ?, '', 'active')`, id, fmt.Sprintf("run-%d", i), expID, 1700000000000+int64(i/2)); err != nil {
+				return err
+			}
+			if err := putTags(ctx, tx, id, []tracking.Tag{{Key: runNameTag, Value: fmt.Sprintf("run-%d", i)}}); err != nil {
+				return err
+			}
+			if err := insertParams(ctx, tx, id, []tracking.Param{{Key: "p", Value: []string{"x", "y", "z", "w"}[i%4]}}); err != nil {
+				return err
+			}
+			m := float64((i*7919)%n) / n
+			if err := insertMetrics(ctx, tx, id, []tracking.Metric{{Key: "m", Value: m, Timestamp: 1700000000000}}); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		b.Fatal(err)
+	}
+	analyzeForBench(b, db)
+	search := tracking.RunSearch{ExperimentIDs: []string{expID}, Filter: "metrics.m > 0.5 and params.p = 'x'", MaxResults: 100}
+	reportCPU(b)
+	for b.Loop() {
+		runs, _, err := svc.SearchRuns(ctx, search)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if len(runs) != 100 {
+			b.Fatalf("got %d runs, want 100", len(runs))
+		}
+	}
+}

@@ -200,7 +200,7 @@ func openSQLite(path string, conns int) (*sql.DB, error) {
 	dsn := "file::memory:?_pragma=foreign_keys(1)"
 	if path != ":memory:" {
 		dsn = "file:" + (&url.URL{Path: path}).EscapedPath() +
-			"?_pragma=busy_timeout(10000)&_pragma=foreign_keys(1)&_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)"
+			"?_pragma=busy_timeout(10000)&_pragma=foreign_keys(1)&_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)&_pragma=temp_store(MEMORY)"
 	}
 	sdb, err := sql.Open("sqlite", dsn)
 	if err != nil {

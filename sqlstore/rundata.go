@@ -36,7 +36,7 @@ func forChunks[T any](ids []T, fn func(chunk []any) error) error {
 
 // loadRunData fills the latest metrics, params, tags, inputs and outputs of
 // runs, whose Info is set, with one query per kind of data and chunk of runs,
-// never one per run.
+// never one per run. Tables that hold no row at all are not queried.
 func loadRunData(ctx context.Context, tx *txn, runs []*tracking.Run) error {
 	if len(runs) == 0 {
 		return nil
@@ -47,14 +47,25 @@ func loadRunData(ctx context.Context, tx *txn, runs []*tracking.Run) error {
 		byID[r.Info.RunID] = r
 		ids[i] = r.Info.RunID
 	}
+	// Many servers never log a dataset or a logged model. An IN list costs
+	// SQLite about as much to set up as to probe (it builds a temporary
+	// index of the ids before reading the first row, even from an empty
+	// table), so asking first whether those tables hold anything trades four
+	// of the seven queries for one that reads a page of each table.
+	var hasInputs, hasModelInputs, hasModelOutputs bool
+	if err := tx.scanOne(ctx, `SELECT EXISTS (SELECT 1 FROM inputs), EXISTS (SELECT 1 FROM model_inputs),
+		EXISTS (SELECT 1 FROM model_outputs)`, nil, &hasInputs, &hasModelInputs, &hasModelOutputs); err != nil {
+		return err
+	}
 	return forChunks(ids, func(chunk []any) error {
 		in := `IN (` + placeholders(len(chunk)) + `)`
 		inputs := map[string]inputRef{} // input uuid -> where its tags go
 		loaders := []struct {
+			skip  bool
 			query string
 			scan  func(rows *sql.Rows) error
 		}{
-			{`SELECT run_uuid, key, value FROM params WHERE run_uuid ` + in + ` ORDER BY run_uuid, key`,
+			{false, `SELECT run_uuid, key, value FROM params WHERE run_uuid ` + in + ` ORDER BY run_uuid, key`,
 				func(rows *sql.Rows) error {
 					var id string
 					var p tracking.Param
@@ -65,7 +76,7 @@ func loadRunData(ctx context.Context, tx *txn, runs []*tracking.Run) error {
 					r.Data.Params = append(r.Data.Params, p)
 					return nil
 				}},
-			{`SELECT run_uuid, key, value FROM tags WHERE run_uuid ` + in + ` ORDER BY run_uuid, key`,
+			{false, `SELECT run_uuid, key, value FROM tags WHERE run_uuid ` + in + ` ORDER BY run_uuid, key`,
 				func(rows *sql.Rows) error {
 					var id string
 					var t tracking.Tag
@@ -76,7 +87,7 @@ func loadRunData(ctx context.Context, tx *txn, runs []*tracking.Run) error {
 					r.Data.Tags = append(r.Data.Tags, t)
 					return nil
 				}},
-			{`SELECT run_uuid, key, value, is_nan, timestamp, step, model_id, dataset_name, dataset_digest
+			{false, `SELECT run_uuid, key, value, is_nan, timestamp, step, model_id, dataset_name, dataset_digest
 				FROM latest_metrics WHERE run_uuid ` + in + ` ORDER BY run_uuid, key`,
 				func(rows *sql.Rows) error {
 					var id string
@@ -88,7 +99,7 @@ func loadRunData(ctx context.Context, tx *txn, runs []*tracking.Run) error {
 					r.Data.Metrics = append(r.Data.Metrics, m)
 					return nil
 				}},
-			{`SELECT i.run_uuid, i.input_uuid, ds.name, ds.digest, ds.dataset_source_type, ds.dataset_source, ds.dataset_schema, ds.dataset_profile
+			{!hasInputs, `SELECT i.run_uuid, i.input_uuid, ds.name, ds.digest, ds.dataset_source_type, ds.dataset_source, ds.dataset_schema, ds.dataset_profile
 				FROM inputs i JOIN datasets ds ON ds.dataset_uuid = i.dataset_uuid
 				WHERE i.run_uuid ` + in + ` ORDER BY i.run_uuid, ds.name, ds.digest`,
 				func(rows *sql.Rows) error {
@@ -102,7 +113,7 @@ func loadRunData(ctx context.Context, tx *txn, runs []*tracking.Run) error {
 					r.Inputs.DatasetInputs = append(r.Inputs.DatasetInputs, tracking.DatasetInput{Dataset: ds})
 					return nil
 				}},
-			{`SELECT t.input_uuid, t.name, t.value FROM inputs i JOIN input_tags t ON t.input_uuid = i.input_uuid
+			{!hasInputs, `SELECT t.input_uuid, t.name, t.value FROM inputs i JOIN input_tags t ON t.input_uuid = i.input_uuid
 				WHERE i.run_uuid ` + in + ` ORDER BY i.run_uuid, t.input_uuid, t.name`,
 				func(rows *sql.Rows) error {
 					var input string
@@ -116,7 +127,7 @@ func loadRunData(ctx context.Context, tx *txn, runs []*tracking.Run) error {
 					}
 					return nil
 				}},
-			{`SELECT run_uuid, model_id FROM model_inputs WHERE run_uuid ` + in + ` ORDER BY run_uuid, model_id`,
+			{!hasModelInputs, `SELECT run_uuid, model_id FROM model_inputs WHERE run_uuid ` + in + ` ORDER BY run_uuid, model_id`,
 				func(rows *sql.Rows) error {
 					var id string
 					var mi tracking.ModelInput
@@ -127,7 +138,7 @@ func loadRunData(ctx context.Context, tx *txn, runs []*tracking.Run) error {
 					r.Inputs.ModelInputs = append(r.Inputs.ModelInputs, mi)
 					return nil
 				}},
-			{`SELECT run_uuid, model_id, step FROM model_outputs WHERE run_uuid ` + in + ` ORDER BY run_uuid, step, model_id`,
+			{!hasModelOutputs, `SELECT run_uuid, model_id, step FROM model_outputs WHERE run_uuid ` + in + ` ORDER BY run_uuid, step, model_id`,
 				func(rows *sql.Rows) error {
 					var id string
 					var mo tracking.ModelOutput
@@ -140,6 +151,9 @@ func loadRunData(ctx context.Context, tx *txn, runs []*tracking.Run) error {
 				}},
 		}
 		for _, l := range loaders {
+			if l.skip {
+				continue
+			}
 			if err := tx.each(ctx, l.query, chunk, l.scan); err != nil {
 				return err
 			}

@@ -31,8 +31,9 @@ type searchPage struct {
 // needs a hundred (params.p = 'x' on a big sweep) is many times cheaper
 // walked; one that matches a handful is cheaper indexed. The walk is tried
 // first when it may win, bounded to twice the rows the indexed plan would
-// read, and the indexed plan answers when the bounded walk falls short, so
-// a wrong guess costs at most about three times the better plan.
+// read and to walkReach runs per run of the page, and the indexed plan
+// answers when the bounded walk falls short, so a wrong guess costs at most
+// about three times the better plan.
 func (p *searchPage) find(ctx context.Context, tx *txn) ([]*tracking.Run, error) {
 	bound, ok, err := p.walkBound(ctx, tx)
 	if err != nil {
@@ -54,21 +55,33 @@ type walkStop struct {
 	runID     string
 }
 
-// walkBound decides whether to walk and how far. ok is false when the walk
-// cannot pay off: several experiments or an explicit order (no index gives
-// their order), no equality filter to compare with, or too few matching rows
-// for a walk to pay off. A nil stop means the experiment has fewer runs than the
-// bound, so the walk reads them all and its answer is final.
+// walkReach caps a walk at this many runs per run the page needs. A filter
+// that keeps fewer than one run in walkReach is cheaper answered by the
+// indexed plan, and the cap keeps the two queries that set up a walk (the
+// count of matching rows and the offset of its last run) short: they read
+// at most walkReach/2 and walkReach index entries per run of the page,
+// however many rows the equality matches.
+const walkReach = 16
+
+// walkBound decides whether to walk and how far: twice the rows the
+// indexed plan would read, and at most walkReach runs per run the page
+// needs. ok is false when the walk cannot pay off: several experiments or an
+// explicit order (no index gives their order), no equality filter to compare
+// with, or too few matching rows for a walk to pay off. A nil stop means the
+// experiment has fewer runs than the bound, so the walk reads them all and its
+// answer is final.
 func (p *searchPage) walkBound(ctx context.Context, tx *txn) (stop *walkStop, ok bool, err error) {
 	if len(p.expIDs) != 1 || len(p.order) != 0 {
 		return nil, false, nil
 	}
-	matched := -1 // fewest rows any equality filter matches, -1 for none
+	need := p.offset + p.limit + 1
+	reach := walkReach * need
+	matched := -1 // fewest rows any equality filter matches (up to reach/2), -1 for none
 	for _, c := range p.filters {
 		if !selective(c) {
 			continue
 		}
-		n, counted, err := countMatches(ctx, tx, c)
+		n, counted, err := countMatches(ctx, tx, c, reach/2)
 		if err != nil || !counted {
 			return nil, false, err
 		}
@@ -79,13 +92,12 @@ func (p *searchPage) walkBound(ctx context.Context, tx *txn) (stop *walkStop, ok
 	// Below four times the rows the page needs, the indexed plan reads
 	// few rows more than any walk could, and a walk that falls short (a
 	// LIKE 'run-99%' on run names) would only add to them.
-	need := p.offset + p.limit + 1
 	if matched < 0 || matched < 4*need {
 		return nil, false, nil
 	}
 	var s walkStop
 	err = tx.scanOne(ctx, `SELECT start_time, run_uuid FROM runs WHERE experiment_id = ?
-		ORDER BY start_time DESC, run_uuid LIMIT 1 OFFSET ?`, []any{p.expIDs[0], 2*matched - 1}, &s.startTime, &s.runID)
+		ORDER BY start_time DESC, run_uuid LIMIT 1 OFFSET ?`, []any{p.expIDs[0], min(2*matched, reach) - 1}, &s.startTime, &s.runID)
 	switch {
 	case errors.Is(err, sql.ErrNoRows):
 		return nil, true, nil
@@ -95,10 +107,11 @@ func (p *searchPage) walkBound(ctx context.Context, tx *txn) (stop *walkStop, ok
 	return &s, true, nil
 }
 
-// countMatches counts the rows of a param or tag equality filter, which the
-// (key, value) index answers without reading the table; counted is false
-// for filters on other entities, which the walk leaves to the indexed plan.
-func countMatches(ctx context.Context, tx *txn, c tracking.Comparison) (n int, counted bool, err error) {
+// countMatches counts the rows of a param or tag equality filter, up to
+// most, which the (key, value) index answers without reading the table;
+// counted is false for filters on other entities, which the walk leaves to
+// the indexed plan.
+func countMatches(ctx context.Context, tx *txn, c tracking.Comparison, most int) (n int, counted bool, err error) {
 	table := ""
 	switch c.Entity {
 	case tracking.EntityParam:
@@ -109,10 +122,11 @@ func countMatches(ctx context.Context, tx *txn, c tracking.Comparison) (n int, c
 		return 0, false, nil
 	}
 	var q query
-	q.add(`SELECT COUNT(*) FROM `+table+` p WHERE p.key = ? AND `, c.Key)
+	q.add(`SELECT COUNT(*) FROM (SELECT 1 FROM `+table+` p WHERE p.key = ? AND `, c.Key)
 	if err := compare(&q, tx.d, "p.value", c); err != nil {
 		return 0, false, err
 	}
+	q.add(` LIMIT ?) c`, most)
 	if err := tx.scanOne(ctx, q.sql.String(), q.args, &n); err != nil {
 		return 0, false, err
 	}

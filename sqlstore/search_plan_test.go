@@ -73,7 +73,11 @@ func TestSearchPlans(t *testing.T) {
 		wantLen    int
 		wantOffset bool // a next page exists
 	}{
-		{"walk whole experiment", small, "params.p = 'x' and metrics.m > 100", 10, 0, true, false, 10, true},
+		// p = 'x' matches 1015 rows over both experiments, so only
+		// walkReach bounds these walks: 16 × 21 runs outnumber small's 300,
+		// 16 × 11 do not.
+		{"walk whole experiment", small, "params.p = 'x' and metrics.m > 100", 20, 0, true, false, 20, true},
+		{"reach bounds the walk", small, "params.p = 'x' and metrics.m > 100", 10, 0, true, true, 10, true},
 		{"walk second page", small, "params.p = 'x'", 20, 40, true, false, 20, true},
 		{"walk to the end", small, "params.p = 'x'", 50, 50, true, false, 25, false},
 		{"bounded walk fills the page", small, "params.p = 'y' and metrics.m >= 100", 10, 0, true, true, 10, true},
