@@ -91,17 +91,9 @@ func TestBankScenario(t *testing.T) {
 	if err := mlmodel.Save(modelDir, p, mlmodel.Info{Example: ex}); err != nil {
 		t.Fatal(err)
 	}
-	proba, _, err := p.PredictFrame(y2008)
-	if err != nil {
+	if err := writeReferenceProfile(modelDir, p, y2008, "y"); err != nil {
 		t.Fatal(err)
 	}
-	scored, _ := y2008.With(predictionCol, &frame.FloatColumn{Values: proba})
-	prof, err := monitor.NewProfile(scored, monitor.ProfileOptions{Target: "y", Prediction: predictionCol, PositiveLabel: "yes"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	b, _ := json.Marshal(prof)
-	os.WriteFile(filepath.Join(modelDir, referenceProfileFile), b, 0o644)
 	mustRegister(t, flags, modelDir, "bank")
 
 	// Serve 2009 and 2010 through the real weir models serve process with
@@ -204,6 +196,14 @@ func TestBankScenario(t *testing.T) {
 	if err != nil || mv.Version != o.ChallengerVersion {
 		t.Errorf("champion alias on %+v (%v), want version %s", mv, err, o.ChallengerVersion)
 	}
+	// The new champion carries the profile of its training data: the next
+	// report needs no --reference either.
+	out, err = runMain(t, ctx, append([]string{"monitor", "report", "-m", "models:/bank@champion", "--current", paths[2],
+		"--no-log", "--out", filepath.Join(dir, "report-after")}, common...)...)
+	if err != nil {
+		t.Fatalf("report on the promoted champion: %v", err)
+	}
+	t.Logf("after promotion: %s", strings.TrimSpace(out))
 }
 
 // weirProcess is a weir command running as its own process: the test

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"math"
 	"os"
+	"path/filepath"
 	"strings"
 
 	"github.com/weir-ml/weir/ml/frame"
@@ -324,6 +325,11 @@ func (c *monitorRetrainCmd) register(ctx context.Context, b *backend, name strin
 	if err := mlmodel.Save(modelDir, p, mlmodel.Info{Example: ex, Metadata: map[string]any{"retrained_by": "weir monitor retrain", "decision": d.Reason}}); err != nil {
 		return "", err
 	}
+	// Once promoted, the challenger is monitored as the champion was: against
+	// the data it was fit on.
+	if err := writeReferenceProfile(modelDir, p, train, c.Target); err != nil {
+		return "", fmt.Errorf("reference profile: %w", err)
+	}
 	lm, err := mlmodel.Log(ctx, modelDir, run.Info.RunID, "challenger", mlmodel.Sinks{Runs: b.tracking, LoggedModels: b.loggedModels, Artifacts: b.artifacts})
 	if err != nil {
 		return "", err
@@ -346,4 +352,27 @@ func b2f(b bool) float64 {
 		return 1
 	}
 	return 0
+}
+
+// writeReferenceProfile saves in a model directory the reference profile
+// weir monitor report and the scoring server's drift gauges read: the
+// training frame f, with its label column target, scored by p.
+func writeReferenceProfile(modelDir string, p *predictor.Predictor, f *frame.Frame, target string) error {
+	proba, _, err := p.PredictFrame(f)
+	if err != nil {
+		return err
+	}
+	scored, err := f.With(predictionCol, &frame.FloatColumn{Values: proba})
+	if err != nil {
+		return err
+	}
+	prof, err := monitor.NewProfile(scored, monitor.ProfileOptions{Target: target, Prediction: predictionCol, PositiveLabel: p.Classes[1]})
+	if err != nil {
+		return err
+	}
+	b, err := json.Marshal(prof)
+	if err != nil {
+		return err
+	}
+	return os.WriteFile(filepath.Join(modelDir, referenceProfileFile), b, 0o644)
 }
