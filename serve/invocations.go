@@ -3,6 +3,7 @@ package serve
 import (
 	"mime"
 	"net/http"
+	"slices"
 	"strings"
 	"time"
 )
@@ -43,7 +44,7 @@ func (s *Server) invocations(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	strict := s.StrictColumns
-	s.score(w, r, false, func(m *served, body []byte, id string) ([]byte, error) {
+	s.score(w, r, false, func(m *served, body []byte, id string, out []byte) ([]byte, error) {
 		start := time.Now()
 		var rows [][]any
 		var err error
@@ -61,17 +62,17 @@ func (s *Server) invocations(w http.ResponseWriter, r *http.Request) {
 			return nil, err
 		}
 		start = time.Now()
-		b := encodePredictions(preds)
+		b := appendPredictions(out, preds)
 		s.Metrics.stage(stageEncode, time.Since(start))
 		return b, nil
 	})
 }
 
-// encodePredictions writes {"predictions": [{"probability": p, "label": l},
-// ...]}: the records a pyfunc model returning a DataFrame with these two
-// columns gives through MLflow's server.
-func encodePredictions(preds []Prediction) []byte {
-	b := make([]byte, 0, 32+len(preds)*64)
+// appendPredictions appends {"predictions": [{"probability": p, "label":
+// l}, ...]} to b: the records a pyfunc model returning a DataFrame with
+// these two columns gives through MLflow's server.
+func appendPredictions(b []byte, preds []Prediction) []byte {
+	b = slices.Grow(b, 32+len(preds)*64)
 	b = append(b, `{"predictions":[`...)
 	for i, p := range preds {
 		if i > 0 {

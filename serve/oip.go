@@ -148,7 +148,7 @@ func (s *Server) oipInfer(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	strict := s.StrictColumns
-	s.score(w, r, true, func(m *served, body []byte, id string) ([]byte, error) {
+	s.score(w, r, true, func(m *served, body []byte, id string, _ []byte) ([]byte, error) {
 		start := time.Now()
 		req, err := parseOIPRequest(body)
 		if err != nil {
