@@ -75,31 +75,37 @@ func (r *CSVReader) readRecord(b *batch) (int, error) {
 
 // peekLine returns the next whole line, its end of line included, without
 // consuming it; ok is false when encoding/csv must read it: it holds a
-// quote, is longer than the buffer, or the delimiter is not one byte.
+// quote, is longer than the buffer, or the delimiter is not one byte. It
+// reads no more than it needs to find the end of the line, so a slow
+// stream (a pipe) yields its lines as they come, as with encoding/csv.
 func (r *CSVReader) peekLine() (line []byte, ok bool, err error) {
 	if r.delim >= utf8.RuneSelf {
 		return nil, false, nil
 	}
 	buf, _ := r.br.Peek(r.br.Buffered())
-	i := bytes.IndexByte(buf, '\n')
-	if i < 0 {
-		// Fill the buffer: the line may just not be read in yet.
-		var perr error
-		buf, perr = r.br.Peek(r.br.Size())
-		if i = bytes.IndexByte(buf, '\n'); i < 0 {
-			switch {
-			case perr == io.EOF && len(buf) == 0:
-				return nil, false, io.EOF
-			case perr == io.EOF:
-				i = len(buf) - 1 // the last line has no end of line
-			case perr == nil:
-				return nil, false, nil // a full buffer and no end of line
-			default:
-				return nil, false, perr
+	for from := 0; ; {
+		if i := bytes.IndexByte(buf[from:], '\n'); i >= 0 {
+			line = buf[:from+i+1]
+			break
+		}
+		if len(buf) == r.br.Size() {
+			return nil, false, nil // longer than the buffer
+		}
+		from = len(buf)
+		_, err := r.br.Peek(from + 1)
+		// Reading may have moved the buffered bytes: look again.
+		buf, _ = r.br.Peek(r.br.Buffered())
+		if err != nil {
+			if err != io.EOF {
+				return nil, false, err
 			}
+			if from == 0 {
+				return nil, false, io.EOF
+			}
+			line = buf // the last line has no end of line
+			break
 		}
 	}
-	line = buf[:i+1]
 	return line, bytes.IndexByte(line, '"') < 0, nil
 }
 

@@ -9,11 +9,16 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"testing/iotest"
 )
 
 // readAsText reads text with every column categorical and nothing missing,
 // so each value's Text is the field exactly as read.
 func readAsText(text string, delim rune, batchRows int) ([][]string, error) {
+	return readAsTextFrom(strings.NewReader(text), text, delim, batchRows)
+}
+
+func readAsTextFrom(r io.Reader, text string, delim rune, batchRows int) ([][]string, error) {
 	head, err := csvReader(text, delim).Read()
 	if err != nil {
 		return nil, err
@@ -22,7 +27,7 @@ func readAsText(text string, delim rune, batchRows int) ([][]string, error) {
 	for _, n := range head {
 		kinds[n] = Categorical
 	}
-	f, err := ReadCSV(strings.NewReader(text), CSVOptions{Delimiter: delim, Missing: []string{}, Kinds: kinds, BatchRows: batchRows})
+	f, err := ReadCSV(r, CSVOptions{Delimiter: delim, Missing: []string{}, Kinds: kinds, BatchRows: batchRows})
 	if err != nil {
 		return nil, err
 	}
@@ -73,13 +78,24 @@ func TestCSVReaderMatchesEncodingCSV(t *testing.T) {
 			if err != nil {
 				t.Fatalf("%s: encoding/csv: %v", tt.name, err)
 			}
-			got, err := readAsText(tt.text, tt.delim, batch)
-			if err != nil {
-				t.Errorf("%s, batches of %d: %v", tt.name, batch, err)
-				continue
-			}
-			if !equalRecords(got, want) {
-				t.Errorf("%s, batches of %d:\ngot  %q\nwant %q", tt.name, batch, got, want)
+			// Short reads move the buffered bytes and split lines.
+			for _, rd := range []struct {
+				name string
+				wrap func(io.Reader) io.Reader
+			}{
+				{"whole", func(r io.Reader) io.Reader { return r }},
+				{"one byte", iotest.OneByteReader},
+				{"half", iotest.HalfReader},
+				{"data with EOF", iotest.DataErrReader},
+			} {
+				got, err := readAsTextFrom(rd.wrap(strings.NewReader(tt.text)), tt.text, tt.delim, batch)
+				if err != nil {
+					t.Errorf("%s, batches of %d, %s reads: %v", tt.name, batch, rd.name, err)
+					continue
+				}
+				if !equalRecords(got, want) {
+					t.Errorf("%s, batches of %d, %s reads:\ngot  %q\nwant %q", tt.name, batch, rd.name, got, want)
+				}
 			}
 		}
 	}
