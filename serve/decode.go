@@ -21,9 +21,10 @@ const (
 const formatHelp = "The input must be a JSON dictionary with exactly one of the input fields {'dataframe_split', 'dataframe_records', 'instances', 'inputs'}, and optionally 'params'."
 
 // decodeJSON reads an MLflow /invocations JSON body into rows in schema
-// order: through decodeSplit when it takes the body, else decodeTree.
-func (s *schema) decodeJSON(body []byte, strict bool) ([][]any, error) {
-	if rows, ok := s.decodeSplit(body, strict); ok {
+// order: through decodeSplit when it takes the body (in rb's memory, when
+// rb is not nil), else decodeTree.
+func (s *schema) decodeJSON(body []byte, strict bool, rb *rowsBuf) ([][]any, error) {
+	if rows, ok := s.decodeSplit(body, strict, rb); ok {
 		return rows, nil
 	}
 	return s.decodeTree(body, strict)

@@ -46,18 +46,26 @@ func (s *Server) invocations(w http.ResponseWriter, r *http.Request) {
 	strict := s.StrictColumns
 	s.score(w, r, false, func(m *served, body []byte, id string, out []byte) ([]byte, error) {
 		start := time.Now()
+		// The rows and predictions are garbage once answered unless the
+		// inference log or the drift monitor keeps them, or a Model other
+		// than PredictorModel (which keeps nothing) might.
+		var rb *rowsBuf
+		if _, ok := m.Model.(*PredictorModel); ok && s.InferenceLog == nil && s.Drift == nil {
+			rb = rowsPool.Get().(*rowsBuf)
+			defer rb.release()
+		}
 		var rows [][]any
 		var err error
 		if kind == "csv" {
 			rows, err = m.schema.decodeCSV(body, strict)
 		} else {
-			rows, err = m.schema.decodeJSON(body, strict)
+			rows, err = m.schema.decodeJSON(body, strict, rb)
 		}
 		s.Metrics.stage(stageDecode, time.Since(start))
 		if err != nil {
 			return nil, err
 		}
-		preds, err := s.predict(m, rows, id)
+		preds, err := s.predictInto(m, rows, id, rb.predictions(len(rows)))
 		if err != nil {
 			return nil, err
 		}

@@ -198,8 +198,12 @@ func (s *Server) readBody(w http.ResponseWriter, r *http.Request, buf *bytes.Buf
 // predict scores rows with m (through the batcher when micro-batching is
 // on), counts them and offers them to the inference log.
 func (s *Server) predict(m *served, rows [][]any, requestID string) ([]Prediction, error) {
+	return s.predictInto(m, rows, requestID, make([]Prediction, len(rows)))
+}
+
+// predictInto is predict with the predictions written to out, one per row.
+func (s *Server) predictInto(m *served, rows [][]any, requestID string, out []Prediction) ([]Prediction, error) {
 	start := time.Now()
-	out := make([]Prediction, len(rows))
 	if len(rows) > 0 {
 		var err error
 		if b := s.batch; b != nil {

@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"slices"
+	"sync"
 	"sync/atomic"
 	"unicode/utf8"
 )
@@ -16,10 +18,48 @@ import (
 // and coerced as decodeJSON does. Any other shape and any error report
 // !ok, so decodeJSON's general path gives every answer but the fast one,
 // with its messages in its order.
-func (s *schema) decodeSplit(body []byte, strict bool) (rows [][]any, ok bool) {
-	p := splitParser{jsonParser: jsonParser{b: body}, s: s}
+//
+// The rows are built in rb's memory when rb is not nil (see rowsBuf).
+func (s *schema) decodeSplit(body []byte, strict bool, rb *rowsBuf) (rows [][]any, ok bool) {
+	p := splitParser{jsonParser: jsonParser{b: body}, s: s, rb: rb}
 	rows, err := p.top(strict)
 	return rows, err == nil
+}
+
+// rowsBuf is the memory of one request's rows and predictions, kept
+// between requests when nothing holds them after the answer (no inference
+// log or drift monitor, which keep rows after the request). Its cells are
+// all nil between uses: decoding relies on that for nulls.
+type rowsBuf struct {
+	cells []any
+	rows  [][]any
+	preds []Prediction
+}
+
+var rowsPool = sync.Pool{New: func() any { return new(rowsBuf) }}
+
+// maxKeptCells bounds the cells kept, so one huge request does not stay in
+// memory.
+const maxKeptCells = 1 << 16
+
+// release clears the buffer and returns it to the pool.
+func (rb *rowsBuf) release() {
+	if cap(rb.cells) > maxKeptCells {
+		return
+	}
+	clear(rb.cells[:cap(rb.cells)])
+	clear(rb.rows[:cap(rb.rows)])
+	rb.cells, rb.rows, rb.preds = rb.cells[:0], rb.rows[:0], rb.preds[:0]
+	rowsPool.Put(rb)
+}
+
+// predictions returns rb's predictions, n of them.
+func (rb *rowsBuf) predictions(n int) []Prediction {
+	if rb == nil {
+		return make([]Prediction, n)
+	}
+	rb.preds = slices.Grow(rb.preds[:0], n)[:n]
+	return rb.preds
 }
 
 // errNotFast says a body is not one decodeSplit takes.
@@ -27,7 +67,8 @@ var errNotFast = errors.New("not the fast path's shape")
 
 type splitParser struct {
 	jsonParser
-	s *schema
+	s  *schema
+	rb *rowsBuf // memory for the rows, or nil
 }
 
 // expect moves past c after white space, or fails.
@@ -163,7 +204,14 @@ func (p *splitParser) data(pos []int) ([][]any, error) {
 	}
 	w := len(p.s.cols)
 	// Every row opens a bracket, so their count bounds the rows.
-	slab := make([]any, 0, w*bytes.Count(p.b[p.i:], []byte{'['}))
+	bound := w * bytes.Count(p.b[p.i:], []byte{'['})
+	var slab []any
+	if p.rb != nil {
+		slab = slices.Grow(p.rb.cells[:0], bound)
+		defer func() { p.rb.cells = slab }() // keep what it grew to
+	} else {
+		slab = make([]any, 0, bound)
+	}
 	n := 0
 	p.space()
 	if p.i < len(p.b) && p.b[p.i] == ']' {
@@ -175,7 +223,7 @@ func (p *splitParser) data(pos []int) ([][]any, error) {
 			return nil, err
 		}
 		if len(slab)+w <= cap(slab) {
-			slab = slab[:len(slab)+w] // fresh memory: already nil
+			slab = slab[:len(slab)+w] // fresh or cleared memory: already nil
 		} else {
 			slab = append(slab, make([]any, w)...)
 		}
@@ -202,7 +250,13 @@ func (p *splitParser) data(pos []int) ([][]any, error) {
 		switch p.b[p.i-1] {
 		case ',':
 		case ']':
-			rows := make([][]any, n)
+			var rows [][]any
+			if p.rb != nil {
+				rows = slices.Grow(p.rb.rows[:0], n)[:n]
+				p.rb.rows = rows
+			} else {
+				rows = make([][]any, n)
+			}
 			for i := range rows {
 				rows[i] = slab[i*w : (i+1)*w : (i+1)*w]
 			}

@@ -27,7 +27,13 @@ func splitSchema() *schema {
 // took it.
 func sameDecode(t *testing.T, s *schema, body string, strict bool) bool {
 	t.Helper()
-	got, fast := s.decodeSplit([]byte(body), strict)
+	return sameDecodeIn(t, s, body, strict, nil)
+}
+
+// sameDecodeIn is sameDecode with the rows built in rb's memory.
+func sameDecodeIn(t *testing.T, s *schema, body string, strict bool, rb *rowsBuf) bool {
+	t.Helper()
+	got, fast := s.decodeSplit([]byte(body), strict, rb)
 	want, err := s.decodeTree([]byte(body), strict)
 	if !fast {
 		return false
@@ -87,9 +93,11 @@ func TestDecodeSplitMatchesTree(t *testing.T) {
 }
 
 // TestDecodeSplitRandom compares the two paths on random bodies of the
-// shape the fast path takes.
+// shape the fast path takes, half of them decoded in a reused rowsBuf (so
+// a value left from an earlier request would show where a null is).
 func TestDecodeSplitRandom(t *testing.T) {
 	s := splitSchema()
+	rb := rowsPool.Get().(*rowsBuf)
 	r := rand.New(rand.NewPCG(1, 2))
 	num := func() string {
 		switch r.IntN(6) {
@@ -114,8 +122,16 @@ func TestDecodeSplitRandom(t *testing.T) {
 			fmt.Fprintf(&b, `[%s, "j%d", %d]`, num(), r.IntN(5), r.IntN(100)-50)
 		}
 		b.WriteString(`]}}`)
-		if !sameDecode(t, s, b.String(), false) {
+		buf := rb
+		if r.IntN(2) == 0 {
+			buf = nil
+		}
+		if !sameDecodeIn(t, s, b.String(), false, buf) {
 			t.Errorf("%s: fast path did not take it", b.String())
+		}
+		if buf != nil {
+			rb.release()
+			rb = rowsPool.Get().(*rowsBuf)
 		}
 	}
 }
@@ -130,5 +146,48 @@ func TestInternIsBounded(t *testing.T) {
 	}
 	if n := len(*s.strs[2].Load()); n != maxInterned {
 		t.Errorf("table holds %d strings, want %d", n, maxInterned)
+	}
+}
+
+// TestReusedRowsAnswerAsRecords scores the same random rows, with nulls in
+// random places, as dataframe_split (decoded into rows kept between
+// requests) and as dataframe_records (the general path): the answers must
+// be identical, so no value from an earlier request survives in a reused
+// row.
+func TestReusedRowsAnswerAsRecords(t *testing.T) {
+	m, err := NewPredictorModel(mustPredictor(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := mustServer(t, &Loaded{Model: m, Name: "bank", Version: "1"}, nil).Handler()
+	r := rand.New(rand.NewPCG(3, 4))
+	cell := func(v string) string {
+		if r.IntN(3) == 0 {
+			return "null"
+		}
+		return v
+	}
+	jobs := []string{`"manager"`, `"student"`, `"unseen"`}
+	for range 50 {
+		var split, recs strings.Builder
+		split.WriteString(`{"dataframe_split": {"columns": ["age", "job", "balance", "member"], "data": [`)
+		recs.WriteString(`{"dataframe_records": [`)
+		for i := range 1 + r.IntN(30) {
+			if i > 0 {
+				split.WriteByte(',')
+				recs.WriteByte(',')
+			}
+			age, job := cell(strconv.Itoa(18+r.IntN(70))), cell(jobs[r.IntN(len(jobs))])
+			bal, member := cell(strconv.Itoa(r.IntN(5000)-500)), cell(strconv.FormatBool(r.IntN(2) == 0))
+			fmt.Fprintf(&split, `[%s, %s, %s, %s]`, age, job, bal, member)
+			fmt.Fprintf(&recs, `{"age": %s, "job": %s, "balance": %s, "member": %s}`, age, job, bal, member)
+		}
+		split.WriteString(`]}}`)
+		recs.WriteString(`]}`)
+		got := do(t, h, "POST", "/invocations", "application/json", split.String())
+		want := do(t, h, "POST", "/invocations", "application/json", recs.String())
+		if got.code != want.code || got.body != want.body {
+			t.Fatalf("%s\n= %d %s\nas records %d %s", split.String(), got.code, got.body, want.code, want.body)
+		}
 	}
 }
