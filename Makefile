@@ -17,6 +17,7 @@ build:
 vet:
 	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { echo "gofmt needed:"; gofmt -l $$(git ls-files '*.go'); exit 1; }
 	$(GO) vet ./...
+	$(GO) vet -tags weir_serve ./cmd/weir
 
 # The Go tests that drive MLflow's own Python client, or cross-check against
 # MLflow's parser, find the pinned interpreter here.
