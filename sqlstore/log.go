@@ -217,9 +217,18 @@ func existingParams(ctx context.Context, tx *txn, runID string, params []trackin
 	return old, err
 }
 
+// insertParams inserts params of a run with the copies of the run's
+// experiment and start time that the params_walk index orders them by.
 func insertParams(ctx context.Context, tx *txn, runID string, params []tracking.Param) error {
-	return insertRows(ctx, tx, `INSERT INTO params (run_uuid, key, value) VALUES `, 3, len(params), "",
-		func(i int, args []any) []any { return append(args, runID, params[i].Key, params[i].Value) })
+	if len(params) == 0 {
+		return nil
+	}
+	var eid, start int64
+	if err := tx.scanOne(ctx, `SELECT experiment_id, start_time FROM runs WHERE run_uuid = ?`, []any{runID}, &eid, &start); err != nil {
+		return err
+	}
+	return insertRows(ctx, tx, `INSERT INTO params (run_uuid, key, value, experiment_id, start_time) VALUES `, 5, len(params), "",
+		func(i int, args []any) []any { return append(args, runID, params[i].Key, params[i].Value, eid, start) })
 }
 
 // putTags inserts or overwrites run tags, the last one winning for a key

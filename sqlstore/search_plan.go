@@ -34,7 +34,16 @@ type searchPage struct {
 // read and to walkReach runs per run of the page, and the indexed plan
 // answers when the bounded walk falls short, so a wrong guess costs at most
 // about three times the better plan.
+//
+// A third plan beats both when the filters hold an equality on a param and
+// the page is of one experiment in the default order: it reads the runs
+// whose param matches from the params_walk index, already in page order,
+// and stops once the page is full. It reads no run the walk would not, and
+// never more rows than the indexed plan.
 func (p *searchPage) find(ctx context.Context, tx *txn) ([]*tracking.Run, error) {
+	if i, ok := p.paramWalk(); ok {
+		return p.paramQuery(ctx, tx, i)
+	}
 	bound, ok, err := p.walkBound(ctx, tx)
 	if err != nil {
 		return nil, err
@@ -46,6 +55,46 @@ func (p *searchPage) find(ctx context.Context, tx *txn) ([]*tracking.Run, error)
 		}
 	}
 	return p.query(ctx, tx, false, nil)
+}
+
+// paramWalk returns the index of the filter the params_walk plan can read
+// from, if any: a params.key = 'value' filter on a page of one experiment in
+// the default order.
+func (p *searchPage) paramWalk() (int, bool) {
+	if len(p.expIDs) != 1 || len(p.order) != 0 {
+		return 0, false
+	}
+	for i, c := range p.filters {
+		if c.Entity == tracking.EntityParam && c.Op == "=" && c.Value.Kind == tracking.StringValue {
+			return i, true
+		}
+	}
+	return 0, false
+}
+
+// paramQuery runs the params_walk plan from filter by. The index is keyed
+// by (key, value, experiment_id, start_time DESC, run_uuid), so reading it
+// from (key, value, experiment) gives the matching runs in the page order.
+// CROSS JOIN makes SQLite read params first, as the plan needs;
+// PostgreSQL's planner reads it as a plain join and chooses for itself.
+func (p *searchPage) paramQuery(ctx context.Context, tx *txn, by int) ([]*tracking.Run, error) {
+	var q query
+	c := p.filters[by]
+	q.add(`SELECT `+runColumns+` FROM params pw CROSS JOIN runs r
+		WHERE pw.key = ? AND pw.value = ? AND pw.experiment_id = ? AND r.run_uuid = pw.run_uuid`,
+		c.Key, c.Value.Str, p.expIDs[0])
+	q.add(` AND r.lifecycle_stage IN (`+placeholders(len(p.stages))+`)`, p.stages...)
+	for i, c := range p.filters {
+		if i == by {
+			continue
+		}
+		q.add(" AND ")
+		if err := runFilter(&q, tx.d, c, false); err != nil {
+			return nil, err
+		}
+	}
+	q.add(` ORDER BY pw.start_time DESC, pw.run_uuid LIMIT ? OFFSET ?`, p.limit+1, p.offset)
+	return scanRuns(ctx, tx, &q)
 }
 
 // walkStop is the last run, in start_time DESC, run_uuid order, that a
@@ -153,8 +202,13 @@ func (p *searchPage) query(ctx context.Context, tx *txn, walk bool, stop *walkSt
 		}
 	}
 	q.add(` ORDER BY `+orderSQL+` LIMIT ? OFFSET ?`, p.limit+1, p.offset)
+	return scanRuns(ctx, tx, &q)
+}
+
+// scanRuns runs q, which selects runColumns, and returns its runs with Info set.
+func scanRuns(ctx context.Context, tx *txn, q *query) ([]*tracking.Run, error) {
 	var runs []*tracking.Run
-	err = tx.each(ctx, q.sql.String(), q.args, func(rows *sql.Rows) error {
+	err := tx.each(ctx, q.sql.String(), q.args, func(rows *sql.Rows) error {
 		info, err := scanRunInfo(rows)
 		if err != nil {
 			return err

@@ -130,3 +130,115 @@ func TestSearchPlans(t *testing.T) {
 		})
 	}
 }
+
+// TestParamWalk checks that the params_walk plan is chosen only where it
+// gives the page order, and that it answers exactly as the indexed plan
+// does: runs that share a start time, deleted runs, other filters and
+// later pages included.
+func TestParamWalk(t *testing.T) {
+	ctx := context.Background()
+	db := MustOpenDB(t)
+	svc := NewTrackingService(db)
+	exp := mustCreateExperiment(t, svc, "walk")
+	other := mustCreateExperiment(t, svc, "other")
+	// Three runs per start time, so ties are broken by run_uuid.
+	seedPlanRuns(t, db, exp, 240, func(i int) string { return []string{"x", "y", "x"}[i%3] })
+	seedPlanRuns(t, db, other, 50, func(int) string { return "x" })
+	err := db.writeTx(ctx, func(tx *txn) error {
+		if _, err := tx.exec(ctx, `UPDATE runs SET start_time = start_time / 3`); err != nil {
+			return err
+		}
+		_, err := tx.exec(ctx, `UPDATE runs SET lifecycle_stage = 'deleted' WHERE name LIKE '%7'`)
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// start_time changed under the params' copies: put the copies right, as
+	// the migration does, since runs never change start time in the store.
+	err = db.writeTx(ctx, func(tx *txn) error {
+		_, err := tx.exec(ctx, `UPDATE params SET start_time = (SELECT r.start_time FROM runs r WHERE r.run_uuid = params.run_uuid)`)
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	eid, _ := strconv.ParseInt(exp, 10, 64)
+	oid, _ := strconv.ParseInt(other, 10, 64)
+
+	choices := []struct {
+		name   string
+		exps   []any
+		filter string
+		order  []string
+		want   bool
+	}{
+		{"param equality", []any{eid}, "params.p = 'x'", nil, true},
+		{"param equality after a metric", []any{eid}, "metrics.m > 3 and params.p = 'y'", nil, true},
+		{"param inequality", []any{eid}, "params.p != 'x'", nil, false},
+		{"param LIKE", []any{eid}, "params.p LIKE 'x%'", nil, false},
+		{"tag equality", []any{eid}, "tags.t = 'x'", nil, false},
+		{"two experiments", []any{eid, oid}, "params.p = 'x'", nil, false},
+		{"explicit order", []any{eid}, "params.p = 'x'", []string{"metrics.m DESC"}, false},
+	}
+	for _, c := range choices {
+		filters, err := tracking.ParseRunFilter(c.filter)
+		if err != nil {
+			t.Fatal(err)
+		}
+		order, err := tracking.ParseRunOrderBy(c.order)
+		if err != nil {
+			t.Fatal(err)
+		}
+		p := searchPage{expIDs: c.exps, filters: filters, order: order}
+		if _, got := p.paramWalk(); got != c.want {
+			t.Errorf("%s: paramWalk chosen = %v, want %v", c.name, got, c.want)
+		}
+	}
+
+	tests := []struct {
+		filter        string
+		stages        []any
+		limit, offset int
+	}{
+		{"params.p = 'x'", []any{tracking.StageActive}, 10, 0},
+		{"params.p = 'x'", []any{tracking.StageActive}, 7, 70},
+		{"params.p = 'x'", []any{tracking.StageDeleted}, 5, 3},
+		{"params.p = 'y'", []any{tracking.StageActive, tracking.StageDeleted}, 30, 20},
+		{"params.p = 'x' and metrics.m >= 100 and metrics.m < 200", []any{tracking.StageActive}, 25, 25},
+		{"attributes.run_name LIKE 'run-1%' and params.p = 'x'", []any{tracking.StageActive}, 100, 0},
+		{"params.p = 'none'", []any{tracking.StageActive}, 10, 0},
+	}
+	for _, tt := range tests {
+		name := fmt.Sprintf("%s %v %d+%d", tt.filter, tt.stages, tt.offset, tt.limit)
+		t.Run(name, func(t *testing.T) {
+			filters, err := tracking.ParseRunFilter(tt.filter)
+			if err != nil {
+				t.Fatal(err)
+			}
+			p := searchPage{expIDs: []any{eid}, stages: tt.stages, filters: filters, limit: tt.limit, offset: tt.offset}
+			err = db.readTx(ctx, func(tx *txn) error {
+				got, err := p.find(ctx, tx)
+				if err != nil {
+					return err
+				}
+				want, err := p.query(ctx, tx, false, nil)
+				if err != nil {
+					return err
+				}
+				if len(got) != len(want) {
+					t.Fatalf("got %d runs, want %d (indexed plan)", len(got), len(want))
+				}
+				for i := range want {
+					if got[i].Info.RunID != want[i].Info.RunID {
+						t.Fatalf("run %d: got %s, want %s", i, got[i].Info.RunName, want[i].Info.RunName)
+					}
+				}
+				return nil
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+		})
+	}
+}
