@@ -47,9 +47,9 @@ func (t *Tree) leaf(row []float64) int {
 	for i >= 0 {
 		n := &nodes[i]
 		v := row[n.feature]
-		// The common node, numeric with NaN going right, needs one compare:
-		// NaN <= threshold is false.
-		if n.flags == 0 {
+		// A numeric node with a present value needs one compare, whatever
+		// its missing-value flags say; only NaN and categories need goLeft.
+		if n.flags&flagCategorical == 0 && v == v {
 			if v <= n.threshold {
 				i = n.left
 			} else {
@@ -76,7 +76,7 @@ func (t *Tree) leafOfCol(cols [][]float64, r int) int {
 	for i >= 0 {
 		n := &nodes[i]
 		v := cols[n.feature][r]
-		if n.flags == 0 {
+		if n.flags&flagCategorical == 0 && v == v {
 			if v <= n.threshold {
 				i = n.left
 			} else {
