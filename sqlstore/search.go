@@ -175,7 +175,11 @@ func runOrder(q *query, keys []tracking.OrderKey) (string, error) {
 // else (metric ranges, ILIKE, !=, IS NULL), and every clause of a walk (see
 // searchPage.find), becomes a correlated EXISTS probed by primary key while
 // SQLite walks the runs in start_time order and stops once the page is full.
-func runFilter(q *query, d dialect, c tracking.Comparison, indexed bool) error {
+//
+// runID is the column that holds the run's id in the probes: r.run_uuid, or
+// a column SQLite reads before it looks up the run's row, so that a run a
+// probe rejects is never read.
+func runFilter(q *query, d dialect, c tracking.Comparison, indexed bool, runID string) error {
 	switch c.Entity {
 	case tracking.EntityAttribute:
 		col, ok := runAttrColumns[c.Key]
@@ -189,7 +193,7 @@ func runFilter(q *query, d dialect, c tracking.Comparison, indexed bool) error {
 		}
 		// NaN is stored as 0 with is_nan set: it satisfies only !=.
 		if c.Op == "!=" {
-			q.add(`EXISTS (SELECT 1 FROM latest_metrics m WHERE m.run_uuid = r.run_uuid AND m.key = ? AND (m.value <> ? OR m.is_nan = 1))`,
+			q.add(`EXISTS (SELECT 1 FROM latest_metrics m WHERE m.run_uuid = `+runID+` AND m.key = ? AND (m.value <> ? OR m.is_nan = 1))`,
 				c.Key, c.Value.Num)
 			return nil
 		}
@@ -197,7 +201,7 @@ func runFilter(q *query, d dialect, c tracking.Comparison, indexed bool) error {
 		if !ok {
 			return badComparator(c)
 		}
-		q.add(`EXISTS (SELECT 1 FROM latest_metrics m WHERE m.run_uuid = r.run_uuid AND m.key = ? AND m.value `+op+` ? AND m.is_nan = 0)`,
+		q.add(`EXISTS (SELECT 1 FROM latest_metrics m WHERE m.run_uuid = `+runID+` AND m.key = ? AND m.value `+op+` ? AND m.is_nan = 0)`,
 			c.Key, c.Value.Num)
 		return nil
 	case tracking.EntityParam, tracking.EntityTag:
@@ -207,16 +211,16 @@ func runFilter(q *query, d dialect, c tracking.Comparison, indexed bool) error {
 		}
 		switch c.Op {
 		case "IS NULL":
-			q.add(`NOT EXISTS (SELECT 1 FROM `+table+` p WHERE p.run_uuid = r.run_uuid AND p.key = ?)`, c.Key)
+			q.add(`NOT EXISTS (SELECT 1 FROM `+table+` p WHERE p.run_uuid = `+runID+` AND p.key = ?)`, c.Key)
 			return nil
 		case "IS NOT NULL":
-			q.add(`EXISTS (SELECT 1 FROM `+table+` p WHERE p.run_uuid = r.run_uuid AND p.key = ?)`, c.Key)
+			q.add(`EXISTS (SELECT 1 FROM `+table+` p WHERE p.run_uuid = `+runID+` AND p.key = ?)`, c.Key)
 			return nil
 		}
 		if indexed && selective(c) {
-			q.add(`r.run_uuid IN (SELECT p.run_uuid FROM `+table+` p WHERE p.key = ? AND `, c.Key)
+			q.add(runID+` IN (SELECT p.run_uuid FROM `+table+` p WHERE p.key = ? AND `, c.Key)
 		} else {
-			q.add(`EXISTS (SELECT 1 FROM `+table+` p WHERE p.run_uuid = r.run_uuid AND p.key = ? AND `, c.Key)
+			q.add(`EXISTS (SELECT 1 FROM `+table+` p WHERE p.run_uuid = `+runID+` AND p.key = ? AND `, c.Key)
 		}
 		if err := compare(q, d, "p.value", c); err != nil {
 			return err
@@ -235,9 +239,9 @@ func runFilter(q *query, d dialect, c tracking.Comparison, indexed bool) error {
 			return weir.Errorf(weir.ErrInvalidParameterValue, "Invalid dataset key '%s' specified.", c.Key)
 		}
 		if indexed && selective(c) {
-			q.add(`r.run_uuid IN (SELECT i.run_uuid FROM ` + from)
+			q.add(runID + ` IN (SELECT i.run_uuid FROM ` + from)
 		} else {
-			q.add(`EXISTS (SELECT 1 FROM ` + from + `i.run_uuid = r.run_uuid AND `)
+			q.add(`EXISTS (SELECT 1 FROM ` + from + `i.run_uuid = ` + runID + ` AND `)
 		}
 		if err := compare(q, d, col, c); err != nil {
 			return err

@@ -76,7 +76,9 @@ func (p *searchPage) paramWalk() (int, bool) {
 // by (key, value, experiment_id, start_time DESC, run_uuid), so reading it
 // from (key, value, experiment) gives the matching runs in the page order.
 // CROSS JOIN makes SQLite read params first, as the plan needs;
-// PostgreSQL's planner reads it as a plain join and chooses for itself.
+// PostgreSQL's planner reads it as a plain join and chooses for itself. The
+// other filters probe by pw.run_uuid, so SQLite tests them from the index
+// entry and reads the run's row only for runs that pass.
 func (p *searchPage) paramQuery(ctx context.Context, tx *txn, by int) ([]*tracking.Run, error) {
 	var q query
 	c := p.filters[by]
@@ -89,7 +91,7 @@ func (p *searchPage) paramQuery(ctx context.Context, tx *txn, by int) ([]*tracki
 			continue
 		}
 		q.add(" AND ")
-		if err := runFilter(&q, tx.d, c, false); err != nil {
+		if err := runFilter(&q, tx.d, c, false, "pw.run_uuid"); err != nil {
 			return nil, err
 		}
 	}
@@ -197,7 +199,7 @@ func (p *searchPage) query(ctx context.Context, tx *txn, walk bool, stop *walkSt
 	}
 	for _, c := range p.filters {
 		q.add(" AND ")
-		if err := runFilter(&q, tx.d, c, !walk); err != nil {
+		if err := runFilter(&q, tx.d, c, !walk, "r.run_uuid"); err != nil {
 			return nil, err
 		}
 	}
