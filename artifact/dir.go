@@ -25,10 +25,11 @@ type Dir struct {
 	// stable storage before it returns, so that a stored artifact survives
 	// a power loss or an operating-system crash. It is off by default, as
 	// in MLflow's local artifact repository and most artifact stores on
-	// POSIX files: without it an upload costs a memory copy, with it a
-	// disk write (5 to 10 times slower on a virtual disk). Atomicity does
-	// not depend on it: a crash may lose a recent upload, never expose a
-	// partial one under its final name.
+	// POSIX files: without it an upload is a copy into the page cache, with
+	// it a disk write that the caller waits for. While the system runs,
+	// readers see whole files either way; after a crash, files uploaded in
+	// the last moments before it may be missing, empty or partial unless
+	// Sync was set.
 	Sync bool
 }
 
