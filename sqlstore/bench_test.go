@@ -65,6 +65,26 @@ func BenchmarkLogBatch(b *testing.B) {
 	}
 }
 
+// BenchmarkLogBatchParams logs 100 new params per call, as bench/tracking's
+// log-batch-params operation does.
+func BenchmarkLogBatchParams(b *testing.B) {
+	ctx := context.Background()
+	svc := NewTrackingService(benchDB(b))
+	id := mustCreateRun(b, svc, tracking.RunCreate{}).Info.RunID
+	ps := make([]tracking.Param, 100)
+	call := 0
+	reportCPU(b)
+	for b.Loop() {
+		for j := range ps {
+			ps[j] = tracking.Param{Key: fmt.Sprintf("p%d_%d", call, j), Value: fmt.Sprintf("value-%d", j)}
+		}
+		call++
+		if err := svc.LogBatch(ctx, id, nil, ps, nil); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
 // seedSearchRuns inserts n runs into experiment exp, each with metrics acc
 // and loss, params model and depth and a tag, in one transaction through the
 // store's own helpers, so that seeding takes seconds.
@@ -82,7 +102,7 @@ func seedSearchRuns(b *testing.B, db *DB, exp int64, n int) {
 				return err
 			}
 			models := []string{"rf", "lr", "gbdt"}
-			if err := insertParams(ctx, tx, id, []tracking.Param{
+			if err := insertParams(ctx, tx, id, exp, int64(i), []tracking.Param{
 				{Key: "model", Value: models[i%3]}, {Key: "depth", Value: fmt.Sprint(i % 10)}}); err != nil {
 				return err
 			}
@@ -203,21 +223,26 @@ func BenchmarkSearchRunsLoadShape(b *testing.B) {
 	svc := NewTrackingService(db)
 	expID := mustCreateExperiment(b, svc, "search")
 	const n = 10000
-	err := db.writeTx(ctx, func(tx *txn) error {
+	eid, err := parseExperimentID(expID)
+	if err != nil {
+		b.Fatal(err)
+	}
+	err = db.writeTx(ctx, func(tx *txn) error {
 		for i := range n {
 			id, err := newRunID()
 			if err != nil {
 				return err
 			}
+			start := 1700000000000 + int64(i/2)
 			if _, err := tx.exec(ctx, `INSERT INTO runs
 				(run_uuid, name, experiment_id, user_id, status, start_time, artifact_uri, lifecycle_stage)
-				VALUES (?, ?, ?, '', 'RUNNING', ?, '', 'active')`, id, fmt.Sprintf("run-%d", i), expID, 1700000000000+int64(i/2)); err != nil {
+				VALUES (?, ?, ?, '', 'RUNNING', ?, '', 'active')`, id, fmt.Sprintf("run-%d", i), eid, start); err != nil {
 				return err
 			}
 			if err := putTags(ctx, tx, id, []tracking.Tag{{Key: runNameTag, Value: fmt.Sprintf("run-%d", i)}}); err != nil {
 				return err
 			}
-			if err := insertParams(ctx, tx, id, []tracking.Param{{Key: "p", Value: []string{"x", "y", "z", "w"}[i%4]}}); err != nil {
+			if err := insertParams(ctx, tx, id, eid, start, []tracking.Param{{Key: "p", Value: []string{"x", "y", "z", "w"}[i%4]}}); err != nil {
 				return err
 			}
 			m := float64((i*7919)%n) / n

@@ -43,7 +43,8 @@ func (s *TrackingService) LogParam(ctx context.Context, runID string, p tracking
 	}
 	db := s.db
 	return db.writeTx(ctx, func(tx *txn) error {
-		if _, err := activeRun(ctx, tx, runID); err != nil {
+		eid, start, err := activeRunStarted(ctx, tx, runID)
+		if err != nil {
 			return err
 		}
 		old, err := existingParams(ctx, tx, runID, []tracking.Param{p})
@@ -58,7 +59,7 @@ func (s *TrackingService) LogParam(ctx context.Context, runID string, p tracking
 			}
 			return nil
 		}
-		return insertParams(ctx, tx, runID, []tracking.Param{p})
+		return insertParams(ctx, tx, runID, eid, start, []tracking.Param{p})
 	})
 }
 
@@ -119,10 +120,11 @@ func (s *TrackingService) LogBatch(ctx context.Context, runID string, metrics []
 	}
 	db := s.db
 	return db.writeTx(ctx, func(tx *txn) error {
-		if _, err := activeRun(ctx, tx, runID); err != nil {
+		eid, start, err := activeRunStarted(ctx, tx, runID)
+		if err != nil {
 			return err
 		}
-		if err := logParams(ctx, tx, runID, params); err != nil {
+		if err := logParams(ctx, tx, runID, eid, start, params); err != nil {
 			return err
 		}
 		if err := insertMetrics(ctx, tx, runID, metrics); err != nil {
@@ -170,7 +172,7 @@ func truncateTags(tags []tracking.Tag) []tracking.Tag {
 
 // logParams inserts the params that are new, and refuses the whole batch when
 // one would change a logged value.
-func logParams(ctx context.Context, tx *txn, runID string, params []tracking.Param) error {
+func logParams(ctx context.Context, tx *txn, runID string, eid, start int64, params []tracking.Param) error {
 	if len(params) == 0 {
 		return nil
 	}
@@ -195,7 +197,7 @@ func logParams(ctx context.Context, tx *txn, runID string, params []tracking.Par
 			"Changing param values is not allowed. Params were already logged='[%s]' for run ID='%s'.",
 			strings.Join(changed, ", "), runID)
 	}
-	return insertParams(ctx, tx, runID, fresh)
+	return insertParams(ctx, tx, runID, eid, start, fresh)
 }
 
 // existingParams returns the stored values of the given params' keys.
@@ -219,18 +221,14 @@ func existingParams(ctx context.Context, tx *txn, runID string, params []trackin
 	return old, err
 }
 
-// insertParams inserts params of a run with the copies of the run's
-// experiment and start time that the params_walk index orders them by.
-func insertParams(ctx context.Context, tx *txn, runID string, params []tracking.Param) error {
-	if len(params) == 0 {
-		return nil
-	}
-	var eid, start int64
-	if err := tx.scanOne(ctx, `SELECT experiment_id, start_time FROM runs WHERE run_uuid = ?`, []any{runID}, &eid, &start); err != nil {
-		return err
-	}
-	return insertRows(ctx, tx, `INSERT INTO params (run_uuid, key, value, experiment_id, start_time) VALUES `, 5, len(params), "",
-		func(i int, args []any) []any { return append(args, runID, params[i].Key, params[i].Value, eid, start) })
+// insertParams inserts params of run runID, of experiment eid started at
+// start, with the copies of both that the params_walk index orders them by.
+func insertParams(ctx context.Context, tx *txn, runID string, eid, start int64, params []tracking.Param) error {
+	// In key order, the rows fill the primary key's and params_walk's
+	// leaves in turn, as insertMetrics explains.
+	sorted := slices.SortedFunc(slices.Values(params), func(a, b tracking.Param) int { return strings.Compare(a.Key, b.Key) })
+	return insertRows(ctx, tx, `INSERT INTO params (run_uuid, key, value, experiment_id, start_time) VALUES `, 5, len(sorted), "",
+		func(i int, args []any) []any { return append(args, runID, sorted[i].Key, sorted[i].Value, eid, start) })
 }
 
 // putTags inserts or overwrites run tags, the last one winning for a key

@@ -212,20 +212,26 @@ func noRun(id string) error {
 // activeRun returns the experiment key of run id, or MLflow's error when the
 // run does not exist or is not active (logging to it is then refused).
 func activeRun(ctx context.Context, tx *txn, id string) (int64, error) {
-	var eid int64
+	eid, _, err := activeRunStarted(ctx, tx, id)
+	return eid, err
+}
+
+// activeRunStarted is activeRun that also returns the run's start time,
+// which inserted params carry (see insertParams).
+func activeRunStarted(ctx context.Context, tx *txn, id string) (eid, start int64, err error) {
 	var stage string
-	err := tx.scanOne(ctx, `SELECT experiment_id, lifecycle_stage FROM runs WHERE run_uuid = ?`, []any{id}, &eid, &stage)
+	err = tx.scanOne(ctx, `SELECT experiment_id, lifecycle_stage, start_time FROM runs WHERE run_uuid = ?`, []any{id}, &eid, &stage, &start)
 	if errors.Is(err, sql.ErrNoRows) {
-		return 0, noRun(id)
+		return 0, 0, noRun(id)
 	}
 	if err != nil {
-		return 0, err
+		return 0, 0, err
 	}
 	if stage != tracking.StageActive {
-		return 0, weir.Errorf(weir.ErrInvalidParameterValue,
+		return 0, 0, weir.Errorf(weir.ErrInvalidParameterValue,
 			"The run %s must be in the 'active' state. Current state is %s.", id, stage)
 	}
-	return eid, nil
+	return eid, start, nil
 }
 
 // runColumns are the RunInfo columns of runs aliased r, in scanRunInfo's order.
