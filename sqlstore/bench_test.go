@@ -102,7 +102,7 @@ func seedSearchRuns(b *testing.B, db *DB, exp int64, n int) {
 				return err
 			}
 			models := []string{"rf", "lr", "gbdt"}
-			if err := insertParams(ctx, tx, id, exp, int64(i), []tracking.Param{
+			if _, err := insertParams(ctx, tx, id, exp, int64(i), []tracking.Param{
 				{Key: "model", Value: models[i%3]}, {Key: "depth", Value: fmt.Sprint(i % 10)}}); err != nil {
 				return err
 			}
@@ -242,7 +242,7 @@ func BenchmarkSearchRunsLoadShape(b *testing.B) {
 			if err := putTags(ctx, tx, id, []tracking.Tag{{Key: runNameTag, Value: fmt.Sprintf("run-%d", i)}}); err != nil {
 				return err
 			}
-			if err := insertParams(ctx, tx, id, eid, start, []tracking.Param{{Key: "p", Value: []string{"x", "y", "z", "w"}[i%4]}}); err != nil {
+			if _, err := insertParams(ctx, tx, id, eid, start, []tracking.Param{{Key: "p", Value: []string{"x", "y", "z", "w"}[i%4]}}); err != nil {
 				return err
 			}
 			m := float64((i*7919)%n) / n

@@ -59,7 +59,8 @@ func (s *TrackingService) LogParam(ctx context.Context, runID string, p tracking
 			}
 			return nil
 		}
-		return insertParams(ctx, tx, runID, eid, start, []tracking.Param{p})
+		_, err = insertParams(ctx, tx, runID, eid, start, []tracking.Param{p})
+		return err
 	})
 }
 
@@ -171,22 +172,47 @@ func truncateTags(tags []tracking.Tag) []tracking.Tag {
 }
 
 // logParams inserts the params that are new, and refuses the whole batch when
-// one would change a logged value.
+// one would change a logged value. Most batches log only new keys, so the
+// params are inserted first, skipping keys logged before, and the logged
+// values are read back and compared only when a key was skipped or the batch
+// gives a key two values; an error rolls the caller's transaction back,
+// insert included.
 func logParams(ctx context.Context, tx *txn, runID string, eid, start int64, params []tracking.Param) error {
 	if len(params) == 0 {
 		return nil
 	}
+	first := make(map[string]string, len(params))
+	var fresh []tracking.Param
+	twice := false
+	for _, p := range params {
+		v, ok := first[p.Key]
+		switch {
+		case !ok:
+			first[p.Key] = p.Value
+			fresh = append(fresh, p)
+		case v != p.Value:
+			twice = true
+		}
+	}
+	if !twice {
+		n, err := insertParams(ctx, tx, runID, eid, start, fresh)
+		if err != nil || n == int64(len(fresh)) {
+			return err
+		}
+	}
+	// Some key was logged before, or the batch changes one itself: compare
+	// in batch order, as MLflow words it.
 	old, err := existingParams(ctx, tx, runID, params)
 	if err != nil {
 		return err
 	}
-	var fresh []tracking.Param
+	var unlogged []tracking.Param
 	var changed []string
 	for _, p := range params {
 		v, ok := old[p.Key]
 		switch {
 		case !ok:
-			fresh = append(fresh, p)
+			unlogged = append(unlogged, p)
 			old[p.Key] = p.Value
 		case v != p.Value:
 			changed = append(changed, fmt.Sprintf("{'key': '%s', 'old_value': '%s', 'new_value': '%s'}", p.Key, v, p.Value))
@@ -197,7 +223,8 @@ func logParams(ctx context.Context, tx *txn, runID string, eid, start int64, par
 			"Changing param values is not allowed. Params were already logged='[%s]' for run ID='%s'.",
 			strings.Join(changed, ", "), runID)
 	}
-	return insertParams(ctx, tx, runID, eid, start, fresh)
+	_, err = insertParams(ctx, tx, runID, eid, start, unlogged)
+	return err
 }
 
 // existingParams returns the stored values of the given params' keys.
@@ -222,12 +249,14 @@ func existingParams(ctx context.Context, tx *txn, runID string, params []trackin
 }
 
 // insertParams inserts params of run runID, of experiment eid started at
-// start, with the copies of both that the params_walk index orders them by.
-func insertParams(ctx context.Context, tx *txn, runID string, eid, start int64, params []tracking.Param) error {
+// start, with the copies of both that the params_walk index orders them by,
+// skipping keys logged before; it returns how many rows it inserted.
+func insertParams(ctx context.Context, tx *txn, runID string, eid, start int64, params []tracking.Param) (int64, error) {
 	// In key order, the rows fill the primary key's and params_walk's
 	// leaves in turn, as insertMetrics explains.
 	sorted := slices.SortedFunc(slices.Values(params), func(a, b tracking.Param) int { return strings.Compare(a.Key, b.Key) })
-	return insertRows(ctx, tx, `INSERT INTO params (run_uuid, key, value, experiment_id, start_time) VALUES `, 5, len(sorted), "",
+	return insertRows(ctx, tx, `INSERT INTO params (run_uuid, key, value, experiment_id, start_time) VALUES `, 5, len(sorted),
+		` ON CONFLICT (run_uuid, key) DO NOTHING`,
 		func(i int, args []any) []any { return append(args, runID, sorted[i].Key, sorted[i].Value, eid, start) })
 }
 
@@ -253,9 +282,10 @@ func putTags(ctx context.Context, tx *txn, runID string, tags []tracking.Tag) er
 			}
 		}
 	}
-	return insertRows(ctx, tx, `INSERT INTO tags (run_uuid, key, value) VALUES `, 3, len(uniq),
+	_, err := insertRows(ctx, tx, `INSERT INTO tags (run_uuid, key, value) VALUES `, 3, len(uniq),
 		` ON CONFLICT (run_uuid, key) DO UPDATE SET value = excluded.value`,
 		func(i int, args []any) []any { return append(args, runID, uniq[i].Key, uniq[i].Value) })
+	return err
 }
 
 // metricColumns are the columns of metrics and latest_metrics, in the order
@@ -312,7 +342,7 @@ func insertMetrics(ctx context.Context, tx *txn, runID string, metrics []trackin
 		}
 		return cmp.Compare(x.Step, y.Step)
 	})
-	err := insertRows(ctx, tx, `INSERT INTO metrics `+metricColumns[assoc]+` VALUES `, ncols, len(metrics),
+	_, err := insertRows(ctx, tx, `INSERT INTO metrics `+metricColumns[assoc]+` VALUES `, ncols, len(metrics),
 		` ON CONFLICT DO NOTHING`,
 		func(i int, args []any) []any { return metricArgs(args, runID, metrics[sorted[i]], assoc) })
 	if err != nil {
@@ -330,7 +360,7 @@ func insertMetrics(ctx context.Context, tx *txn, runID string, metrics []trackin
 			latest[m.Key] = i
 		}
 	}
-	return insertRows(ctx, tx, `INSERT INTO latest_metrics `+metricColumns[assoc]+` VALUES `, ncols, len(order),
+	_, err = insertRows(ctx, tx, `INSERT INTO latest_metrics `+metricColumns[assoc]+` VALUES `, ncols, len(order),
 		` ON CONFLICT (run_uuid, key) DO UPDATE SET
 			step = excluded.step, timestamp = excluded.timestamp, value = excluded.value, is_nan = excluded.is_nan,
 			model_id = excluded.model_id, dataset_name = excluded.dataset_name, dataset_digest = excluded.dataset_digest
@@ -339,6 +369,7 @@ func insertMetrics(ctx context.Context, tx *txn, runID string, metrics []trackin
 			OR (excluded.step = latest_metrics.step AND excluded.timestamp = latest_metrics.timestamp
 				AND excluded.value > latest_metrics.value)`,
 		func(i int, args []any) []any { return metricArgs(args, runID, metrics[latest[order[i]]], assoc) })
+	return err
 }
 
 // metricAfter reports whether a is more recent than b, comparing (step,
@@ -362,20 +393,28 @@ const rowsPerInsert = 200
 // insertRows inserts n rows of cols columns with multi-row INSERT statements
 // head VALUES (...), (...) tail; add appends row i's values to args. Full
 // chunks share one statement text, so it is prepared once per connection.
-func insertRows(ctx context.Context, tx *txn, head string, cols, n int, tail string, add func(i int, args []any) []any) error {
+// It returns how many rows the statements inserted or changed.
+func insertRows(ctx context.Context, tx *txn, head string, cols, n int, tail string, add func(i int, args []any) []any) (int64, error) {
 	row := "(" + placeholders(cols) + ")"
 	args := make([]any, 0, cols*min(n, rowsPerInsert))
+	var total int64
 	for start := 0; start < n; start += rowsPerInsert {
 		end := min(start+rowsPerInsert, n)
 		args = args[:0]
 		for i := start; i < end; i++ {
 			args = add(i, args)
 		}
-		if _, err := tx.exec(ctx, head+strings.Repeat(row+", ", end-start-1)+row+tail, args...); err != nil {
-			return err
+		res, err := tx.exec(ctx, head+strings.Repeat(row+", ", end-start-1)+row+tail, args...)
+		if err != nil {
+			return total, err
 		}
+		k, err := res.RowsAffected()
+		if err != nil {
+			return total, err
+		}
+		total += k
 	}
-	return nil
+	return total, nil
 }
 
 // LogInputs links datasets and logged models to an active run as inputs.
@@ -476,8 +515,9 @@ func (s *TrackingService) LogOutputs(ctx context.Context, runID string, models [
 		if _, err := activeRun(ctx, tx, runID); err != nil {
 			return err
 		}
-		return insertRows(ctx, tx, `INSERT INTO model_outputs (run_uuid, model_id, step) VALUES `, 3, len(models),
+		_, err := insertRows(ctx, tx, `INSERT INTO model_outputs (run_uuid, model_id, step) VALUES `, 3, len(models),
 			` ON CONFLICT DO NOTHING`,
 			func(i int, args []any) []any { return append(args, runID, models[i].ModelID, models[i].Step) })
+		return err
 	})
 }

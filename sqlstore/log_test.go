@@ -168,6 +168,16 @@ func testLogBatch(t *testing.T, newSvc newServiceFunc) {
 	if _, ok := tagMap(paramTags(mustGetRun(t, svc, id).Data.Params))["p3"]; ok {
 		t.Error("p3 was stored although its batch failed")
 	}
+	// Logged values again, with a new key: the new key is stored, the rest
+	// is a no-op.
+	again := []tracking.Param{{Key: "p1", Value: "a"}, {Key: "p4", Value: "d"}}
+	if err := svc.LogBatch(ctx, id, nil, again, nil); err != nil {
+		t.Fatalf("LogBatch(%v): %v", again, err)
+	}
+	got := tagMap(paramTags(mustGetRun(t, svc, id).Data.Params))
+	if got["p1"] != "a" || got["p4"] != "d" || len(got) != len(params)+1 {
+		t.Errorf("params after logging again = %v, want the first ones and p4 = d", got)
+	}
 
 	errs := []struct {
 		name    string

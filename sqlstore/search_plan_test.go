@@ -29,7 +29,7 @@ func seedPlanRuns(t *testing.T, db *DB, exp string, n int, pv func(i int) string
 				VALUES (?, ?, ?, 'u', 'FINISHED', ?, '', 'active')`, id, fmt.Sprint("run-", i), eid, int64(i)); err != nil {
 				return err
 			}
-			if err := insertParams(ctx, tx, id, eid, int64(i), []tracking.Param{{Key: "p", Value: pv(i)}}); err != nil {
+			if _, err := insertParams(ctx, tx, id, eid, int64(i), []tracking.Param{{Key: "p", Value: pv(i)}}); err != nil {
 				return err
 			}
 			if err := insertMetrics(ctx, tx, id, []tracking.Metric{{Key: "m", Value: float64(i), Timestamp: 1}}); err != nil {
