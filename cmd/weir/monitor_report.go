@@ -5,6 +5,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"math"
 	"os"
@@ -15,6 +16,7 @@ import (
 	"github.com/weir-ml/weir/ml/frame"
 	"github.com/weir-ml/weir/monitor"
 	"github.com/weir-ml/weir/tracking"
+	"go.yaml.in/yaml/v3"
 )
 
 // monitorReportCmd compares a model's recent traffic with its reference.
@@ -22,12 +24,13 @@ type monitorReportCmd struct {
 	trackingFlags
 	dataFlags
 	alertFlags
+	stattestFlags
 	ModelURI   string  `short:"m" name:"model-uri" required:"" help:"Monitored model: models:/NAME@ALIAS, models:/NAME/VERSION, runs:/... or a directory."`
 	Current    string  `required:"" help:"Current data: an inference log directory or .jsonl file, or a CSV the model scores."`
 	Reference  string  `help:"Reference data instead of the model's reference_profile.json: a CSV (scored by the model) or a profile JSON."`
 	Window     period  `help:"Performance window of logged traffic: a duration (36h), days (7d), weeks (1w) or calendar months (month, quarter, year); rows are placed by their event time when the labels give one." default:"1w"`
 	WindowRows int     `help:"Performance window of CSV rows, which carry no time." default:"2000"`
-	Rules      string  `help:"Alert rules file (JSON {\"rules\": [...]}); exit code 1 when one fires."`
+	Rules      string  `help:"Alert rules file, YAML or JSON ({\"rules\": [...]}); exit code 1 when one fires."`
 	Out        string  `help:"Directory for report.html and report.json." default:"."`
 	DriftShare float64 `help:"Share of drifted features that makes the dataset drifted." default:"0.5"`
 	NoLog      bool    `help:"Do not log the figures as a run in the weir-monitoring/<model> experiment."`
@@ -102,6 +105,9 @@ func readRules(path string) ([]monitor.Rule, error) {
 	if err != nil {
 		return nil, usagef("--rules: %v", err)
 	}
+	if b, err = rulesJSON(b); err != nil {
+		return nil, usagef("--rules %s: %v", path, err)
+	}
 	rules, err := monitor.ParseRules(b)
 	if err != nil {
 		return nil, usagef("--rules %s: %v", path, err)
@@ -109,11 +115,30 @@ func readRules(path string) ([]monitor.Rule, error) {
 	return rules, nil
 }
 
+// rulesJSON returns a rules file as JSON: JSON as it is, YAML converted
+// (so monitor.ParseRules still refuses unknown fields in either).
+func rulesJSON(b []byte) ([]byte, error) {
+	if t := bytes.TrimSpace(b); len(t) > 0 && t[0] == '{' {
+		return b, nil
+	}
+	var doc any
+	if err := yaml.Unmarshal(b, &doc); err != nil {
+		return nil, err
+	}
+	if _, ok := doc.(map[string]any); !ok {
+		return nil, fmt.Errorf("want a mapping with a rules list")
+	}
+	return json.Marshal(doc)
+}
+
 // report computes drift against the reference and performance per window.
 func (c *monitorReportCmd) report(ctx context.Context, m *monitoredModel, cur *labelled) (*monitor.Report, error) {
 	opts := monitor.NewDriftOptions()
 	opts.DriftShare = c.DriftShare
 	opts.Prediction = predictionCol
+	if err := c.stattestFlags.apply(&opts); err != nil {
+		return nil, err
+	}
 	if _, err := cur.frame.Column(c.Target); err == nil {
 		opts.Target = c.Target
 	}
@@ -147,6 +172,9 @@ func (c *monitorReportCmd) report(ctx context.Context, m *monitoredModel, cur *l
 		rep.Drift, err = monitor.Drift(ctx, ref.frame, cur.frame, opts)
 	}
 	if err != nil {
+		return nil, err
+	}
+	if err := c.stattestFlags.check(rep.Drift); err != nil {
 		return nil, err
 	}
 	wo := c.Window.windows()

@@ -145,6 +145,9 @@ func TestMonitorReportBadInput(t *testing.T) {
 		{"no reference", []string{"--current", cur}},
 		{"misspelt rule", []string{"--current", cur, "--reference", cur, "--rules", badRules}},
 		{"empty log dir", []string{"--current", t.TempDir(), "--reference", cur}},
+		{"unknown test", []string{"--current", cur, "--reference", cur, "--stattest", "age=t_test"}},
+		{"test of no column", []string{"--current", cur, "--reference", cur, "--stattest", "agee=psi"}},
+		{"bad threshold", []string{"--current", cur, "--reference", cur, "--stattest-threshold", "age=-1"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -155,6 +158,49 @@ func TestMonitorReportBadInput(t *testing.T) {
 				t.Errorf("err = %v, want a usage error (exit 2)", err)
 			}
 		})
+	}
+}
+
+// TestMonitorReportStattestAndYAMLRules chooses tests per column, as
+// Evidently's per_column_stattest, and reads the alert rules as YAML.
+func TestMonitorReportStattestAndYAMLRules(t *testing.T) {
+	dir := t.TempDir()
+	model := filepath.Join(dir, "model")
+	mustSaveModel(t, model, 5)
+	ref, shifted := filepath.Join(dir, "ref.csv"), filepath.Join(dir, "shifted.csv")
+	mustMonitorCSV(t, ref, 600, false, 1)
+	mustMonitorCSV(t, shifted, 600, true, 3)
+	rules := filepath.Join(dir, "rules.yaml")
+	os.WriteFile(rules, []byte("rules:\n  - name: balance psi\n    kind: feature\n    column: balance\n    above: 0.25\n"), 0o644)
+	out := filepath.Join(dir, "out")
+	_, err := runMain(t, context.Background(), "monitor", "report", "-m", model, "--current", shifted, "--reference", ref,
+		"--no-log", "--out", out, "--rules", rules,
+		"--stattest", "balance=psi", "--stattest", "*=hellinger", "--stattest-threshold", "age=0.3")
+	var fired *alertsFired
+	if !errors.As(err, &fired) || len(fired.alerts) != 1 || fired.alerts[0].Rule != "balance psi" {
+		t.Fatalf("err = %v, want the YAML rule fired", err)
+	}
+	b, err := os.ReadFile(filepath.Join(out, "report.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var rep monitor.Report
+	if err := json.Unmarshal(b, &rep); err != nil {
+		t.Fatal(err)
+	}
+	for _, tt := range []struct {
+		col       string
+		method    monitor.Method
+		threshold float64
+	}{
+		{"balance", monitor.PSIMethod, 0.1},
+		{"job", monitor.Hellinger, 0.1},
+		{"age", monitor.Hellinger, 0.3},
+	} {
+		c := rep.Drift.Column(tt.col)
+		if c == nil || c.Method != tt.method || c.Threshold != tt.threshold {
+			t.Errorf("%s: %+v, want %s at %v", tt.col, c, tt.method, tt.threshold)
+		}
 	}
 }
 
