@@ -93,13 +93,14 @@ func (s *Server) deleteTag(w *jsonWriter, r *http.Request) error {
 }
 
 func (s *Server) logBatch(w *jsonWriter, r *http.Request) error {
-	var req struct {
-		runRef
-		Metrics []batchMetric `json:"metrics"`
-		Params  []batchPair   `json:"params"`
-		Tags    []batchPair   `json:"tags"`
-	}
-	if err := decode(r, &req); err != nil {
+	var req logBatchRequest
+	if err := decodeWith(r, func(body []byte) error {
+		if decodeLogBatch(body, &req) {
+			return nil
+		}
+		req = logBatchRequest{}
+		return decodeBody(body, &req)
+	}); err != nil {
 		return err
 	}
 	var v validator

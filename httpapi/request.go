@@ -23,6 +23,12 @@ func decode(r *http.Request, dst any, repeated ...string) error {
 	if r.Method == http.MethodGet && r.URL.RawQuery != "" {
 		return decodeQuery(r, dst, repeated)
 	}
+	return decodeWith(r, func(body []byte) error { return decodeBody(body, dst) })
+}
+
+// decodeWith checks a request's content type, reads its body into a pooled
+// buffer and hands it to f, which must not keep it.
+func decodeWith(r *http.Request, f func(body []byte) error) error {
 	if r.Method == http.MethodPost || r.Method == http.MethodPut {
 		if err := checkContentType(r.Header.Get("Content-Type")); err != nil {
 			return err
@@ -38,7 +44,7 @@ func decode(r *http.Request, dst any, repeated ...string) error {
 		}
 		return weir.Errorf(weir.ErrBadRequest, "Could not read the request body.")
 	}
-	return decodeBody(buf.Bytes(), dst)
+	return f(buf.Bytes())
 }
 
 var bodyPool = sync.Pool{New: func() any { return new(bytes.Buffer) }}
