@@ -20,6 +20,25 @@ type PredictorModel struct {
 	// buffer from a pool for every row.
 	row  ml.RowPredictor
 	bufs sync.Pool // *[]float64
+	// batch is P.Model's batch scorer when it has one (gbdt): a request of
+	// several rows is preprocessed into one block and scored tree by tree,
+	// in parallel for large batches, with the same answers as row by row.
+	batch  rowsPredictor
+	blocks sync.Pool // *rowBlock
+}
+
+// rowsPredictor scores a batch of preprocessed rows, each exactly as its
+// one-row scorer would.
+type rowsPredictor interface {
+	PredictRows(rows [][]float64, out []float64)
+}
+
+// rowBlock is the scratch space of one batch: the features of every row
+// in one slice, the rows' views of it, and their scores.
+type rowBlock struct {
+	x      []float64
+	rows   [][]float64
+	scores []float64
 }
 
 var _ Model = (*PredictorModel)(nil)
@@ -39,7 +58,8 @@ func NewPredictorModel(p *predictor.Predictor) (*PredictorModel, error) {
 		cols[i] = Column{Name: f.Name, Type: t, Required: true}
 	}
 	row, _ := p.Model.(ml.RowPredictor)
-	return &PredictorModel{P: p, cols: cols, row: row}, nil
+	batch, _ := p.Model.(rowsPredictor)
+	return &PredictorModel{P: p, cols: cols, row: row, batch: batch}, nil
 }
 
 // ColumnType returns the MLflow column type of a frame column kind.
@@ -75,6 +95,9 @@ func (m *PredictorModel) Predict(rows [][]any, out []Prediction) error {
 		}
 		return nil
 	}
+	if m.batch != nil && len(rows) > 1 {
+		return m.predictBatch(rows, out)
+	}
 	buf, _ := m.bufs.Get().(*[]float64)
 	if buf == nil {
 		buf = new([]float64)
@@ -88,6 +111,36 @@ func (m *PredictorModel) Predict(rows [][]any, out []Prediction) error {
 		}
 		*buf = x
 		p := m.row.PredictRow(x)
+		out[i] = Prediction{Probability: p, Label: m.P.Label(p)}
+	}
+	return nil
+}
+
+// predictBatch is Predict for a batch scorer: every row preprocessed into
+// one block, then scored at once.
+func (m *PredictorModel) predictBatch(rows [][]any, out []Prediction) error {
+	b, _ := m.blocks.Get().(*rowBlock)
+	if b == nil {
+		b = new(rowBlock)
+	}
+	defer m.blocks.Put(b)
+	n, nf := len(rows), m.P.Preprocessor.NumFeatures()
+	if cap(b.x) < n*nf {
+		b.x = make([]float64, n*nf)
+	}
+	if cap(b.rows) < n {
+		b.rows, b.scores = make([][]float64, n), make([]float64, n)
+	}
+	b.rows, b.scores = b.rows[:n], b.scores[:n]
+	for i, r := range rows {
+		x, err := m.P.Preprocessor.TransformRow(r, b.x[i*nf:(i+1)*nf:(i+1)*nf])
+		if err != nil {
+			return fmt.Errorf("row %d: predictor: %w", i, err)
+		}
+		b.rows[i] = x
+	}
+	m.batch.PredictRows(b.rows, b.scores)
+	for i, p := range b.scores {
 		out[i] = Prediction{Probability: p, Label: m.P.Label(p)}
 	}
 	return nil

@@ -79,3 +79,40 @@ func TestPredictorModel(t *testing.T) {
 		t.Errorf("body %s lacks %s", got.body, b)
 	}
 }
+
+// TestPredictorModelBatch scores batches large enough for the GBDT's
+// parallel batch scorer and checks every row against PredictRow.
+func TestPredictorModelBatch(t *testing.T) {
+	p := mustPredictor(t)
+	m, err := NewPredictorModel(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m.batch == nil {
+		t.Fatal("a GBDT predictor has no batch scorer")
+	}
+	jobs := []any{"student", "manager", "worker", nil, "unseen"}
+	for _, n := range []int{2, 450, 1000} {
+		rows := make([][]any, n)
+		for i := range rows {
+			var bal any = int64(i * 37 % 5000)
+			if i%11 == 0 {
+				bal = nil
+			}
+			rows[i] = []any{int64(20 + i%50), bal, i%3 == 0, jobs[i%len(jobs)]}
+		}
+		out := make([]Prediction, n)
+		if err := m.Predict(rows, out); err != nil {
+			t.Fatal(err)
+		}
+		for i, r := range rows {
+			proba, label, err := p.PredictRow(r)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if want := (Prediction{proba, label}); out[i] != want {
+				t.Fatalf("%d rows: row %d scored %v, PredictRow %v", n, i, out[i], want)
+			}
+		}
+	}
+}

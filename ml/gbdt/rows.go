@@ -1,0 +1,74 @@
+package gbdt
+
+import (
+	"math"
+	"runtime"
+	"sync"
+)
+
+// parallelRowTrees is the number of (row, tree) visits from which
+// PredictRows splits a batch between goroutines: below it, starting them
+// costs more than it saves.
+const parallelRowTrees = 4096
+
+// PredictRows sets out[i] to PredictRow(rows[i]) for every row (NaN for a
+// row shorter than NumFeatures or an unfitted model). It scores tree by
+// tree over the batch, so a tree's nodes stay in cache while every row
+// passes through it, and splits batches of more than parallelRowTrees
+// visits between up to GOMAXPROCS goroutines (NumThreads caps them). The
+// sums run in the same order as PredictRow's, so the results are
+// bit-identical to it.
+func (m *Model) PredictRows(rows [][]float64, out []float64) {
+	out = out[:len(rows)]
+	if !m.fitted() {
+		for i := range out {
+			out[i] = math.NaN()
+		}
+		return
+	}
+	workers := 1
+	if len(rows)*len(m.Trees) >= parallelRowTrees {
+		workers = min(runtime.GOMAXPROCS(0), len(rows)/8)
+		if m.NumThreads > 0 {
+			workers = min(workers, m.NumThreads)
+		}
+	}
+	if workers <= 1 {
+		m.scoreRows(rows, out)
+		return
+	}
+	var wg sync.WaitGroup
+	per := (len(rows) + workers - 1) / workers
+	for lo := per; lo < len(rows); lo += per {
+		hi := min(lo+per, len(rows))
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			m.scoreRows(rows[lo:hi], out[lo:hi])
+		}()
+	}
+	m.scoreRows(rows[:per], out[:per])
+	wg.Wait()
+}
+
+// scoreRows is PredictRows on one goroutine.
+func (m *Model) scoreRows(rows [][]float64, out []float64) {
+	for i, r := range rows {
+		out[i] = m.InitScore
+		if len(r) < m.NumFeatures {
+			out[i] = math.NaN()
+		}
+	}
+	for _, t := range m.Trees {
+		for i, r := range rows {
+			if len(r) >= m.NumFeatures {
+				out[i] += t.leafValue[t.leaf(r)]
+			}
+		}
+	}
+	if m.Objective == Binary {
+		for i, s := range out {
+			out[i] = sigmoid(s)
+		}
+	}
+}

@@ -1,0 +1,88 @@
+package gbdt
+
+import (
+	"context"
+	"math"
+	"math/rand/v2"
+	"testing"
+
+	"github.com/weir-ml/weir/ml"
+)
+
+// TestPredictRowsMatchesPredictRow checks the batch scorer gives exactly
+// PredictRow's answers, on one goroutine and split between several, with
+// missing values and a short row.
+func TestPredictRowsMatchesPredictRow(t *testing.T) {
+	r := rand.New(rand.NewPCG(7, 7))
+	const n, f = 600, 4
+	X := ml.NewMatrix(n, f)
+	y := make([]float64, n)
+	for i := range n {
+		for j := range f {
+			v := r.NormFloat64()
+			if r.IntN(10) == 0 {
+				v = math.NaN()
+			}
+			X.Cols[j][i] = v
+		}
+		if X.At(i, 0)+0.5*X.At(i, 1) > 0 || math.IsNaN(X.At(i, 2)) {
+			y[i] = 1
+		}
+	}
+	for _, obj := range []string{Binary, Regression} {
+		m := &Model{Params: DefaultParams(obj)}
+		m.NEstimators, m.NumThreads = 40, 1
+		if err := m.Fit(context.Background(), X, y, nil); err != nil {
+			t.Fatal(err)
+		}
+		m.NumThreads = 0
+		for _, rowsN := range []int{0, 1, 7, 100, 600} {
+			rows := make([][]float64, rowsN)
+			for i := range rows {
+				rows[i] = make([]float64, f)
+				for j := range f {
+					rows[i][j] = X.At(i, j)
+				}
+			}
+			if rowsN > 3 {
+				rows[3] = rows[3][:f-1] // short: NaN
+			}
+			got := make([]float64, rowsN)
+			m.PredictRows(rows, got)
+			for i, row := range rows {
+				want := m.PredictRow(row)
+				if math.Float64bits(got[i]) != math.Float64bits(want) && !(math.IsNaN(got[i]) && math.IsNaN(want)) {
+					t.Fatalf("%s, %d rows: row %d = %v, PredictRow %v", obj, rowsN, i, got[i], want)
+				}
+			}
+		}
+	}
+	var unfitted Model
+	out := []float64{1}
+	unfitted.PredictRows([][]float64{{1, 2}}, out)
+	if !math.IsNaN(out[0]) {
+		t.Errorf("unfitted model scored %v, want NaN", out[0])
+	}
+}
+
+// BenchmarkPredictRows scores batches of 100 rows (a typical scoring
+// request) with 100 trees of 31 leaves, on one goroutine.
+func BenchmarkPredictRows(b *testing.B) {
+	X, y := synthetic(20000, 21)
+	m := NewClassifier()
+	m.NEstimators, m.NumLeaves, m.MinDataInLeaf, m.NumThreads = 100, 31, 5, 1
+	if err := m.Fit(context.Background(), X, y, nil); err != nil {
+		b.Fatal(err)
+	}
+	rows := make([][]float64, 100)
+	for i := range rows {
+		rows[i] = X.Row(i, nil)
+	}
+	out := make([]float64, len(rows))
+	b.ReportAllocs()
+	cpu := processCPU()
+	for b.Loop() {
+		m.PredictRows(rows, out)
+	}
+	b.ReportMetric(float64(processCPU()-cpu)/float64(b.N), "cpu-ns/op")
+}
