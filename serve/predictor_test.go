@@ -92,7 +92,7 @@ func TestPredictorModelBatch(t *testing.T) {
 		t.Fatal("a GBDT predictor has no batch scorer")
 	}
 	jobs := []any{"student", "manager", "worker", nil, "unseen"}
-	for _, n := range []int{2, 450, 1000} {
+	for _, n := range []int{2, 450, 7000} { // 7000 rows × 10 trees: the parallel scorer
 		rows := make([][]any, n)
 		for i := range rows {
 			var bal any = int64(i * 37 % 5000)

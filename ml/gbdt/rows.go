@@ -7,9 +7,10 @@ import (
 )
 
 // parallelRowTrees is the number of (row, tree) visits from which
-// PredictRows splits a batch between goroutines: below it, starting them
-// costs more than it saves.
-const parallelRowTrees = 4096
+// PredictRows splits a batch between goroutines. Below it, waking another
+// core costs more than it saves: on the 2-vCPU benchmark machine a 100-row,
+// 100-tree request (10,000 visits, about 0.3 ms) was slower split in two.
+const parallelRowTrees = 1 << 16
 
 // PredictRows sets out[i] to PredictRow(rows[i]) for every row (NaN for a
 // row shorter than NumFeatures or an unfitted model). It scores tree by

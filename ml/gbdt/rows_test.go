@@ -36,12 +36,12 @@ func TestPredictRowsMatchesPredictRow(t *testing.T) {
 			t.Fatal(err)
 		}
 		m.NumThreads = 0
-		for _, rowsN := range []int{0, 1, 7, 100, 600} {
+		for _, rowsN := range []int{0, 1, 7, 100, 600, 2000} { // 2000 × 40 trees: split between goroutines
 			rows := make([][]float64, rowsN)
 			for i := range rows {
 				rows[i] = make([]float64, f)
 				for j := range f {
-					rows[i][j] = X.At(i, j)
+					rows[i][j] = X.At(i%n, j)
 				}
 			}
 			if rowsN > 3 {
