@@ -10,6 +10,14 @@
 # Weir runs its serving build (go build -tags weir_serve), the binary images
 # carry. Start-up is the median of STARTS launches.
 # Writes bench/serve/out/results.md and the raw JSON lines next to it.
+#
+# On a machine of two or more CPUs the server under test runs on CPU 0 and
+# the load generator on the others (SERVER_CPUS, LOAD_CPUS; PIN=0 to leave
+# placement to the kernel): both servers get one whole core that the load
+# generator, which burns CPU of its own at thousands of requests a second,
+# cannot take from them. Unpinned, the server's share depended on the
+# kernel's session groups (setsid puts it in a group of its own) and moved
+# its p99 by a factor of two between otherwise identical runs.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 DATA=${WEIR_BANK_DATA:-../shared/data/bank-marketing/bank-full.csv}
@@ -20,6 +28,13 @@ CONCS=${CONCS:-"1 8 64"}
 SERVERS=${SERVERS:-"weir mlflow"}
 PY=${PY:-/work/venv/bin/python}
 [ -f "$DATA" ] || { echo "bank data not found at $DATA (set WEIR_BANK_DATA)" >&2; exit 1; }
+ncpu=$(nproc)
+server_pin=() load_pin=()
+if [ "${PIN:-1}" = 1 ] && [ "$ncpu" -ge 2 ] && command -v taskset >/dev/null; then
+  server_pin=(taskset -c "${SERVER_CPUS:-0}")
+  load_pin=(taskset -c "${LOAD_CPUS:-1-$((ncpu - 1))}")
+  echo "server on CPU ${SERVER_CPUS:-0}, load generator on CPU ${LOAD_CPUS:-1-$((ncpu - 1))}" >&2
+fi
 mkdir -p "$WORK" "$OUT"
 
 go build -o "$WORK/load" ./bench/serve/load
@@ -54,9 +69,9 @@ wait_ready() {
 # launch SERVER PORT: starts the server in its own process group; sets pid.
 launch() {
   case $1 in
-    weir) setsid "$WORK/weir" models serve -m "$WORK/weir-model" --port "$2" >"$WORK/$1.log" 2>&1 & ;;
+    weir) setsid "${server_pin[@]}" "$WORK/weir" models serve -m "$WORK/weir-model" --port "$2" >"$WORK/$1.log" 2>&1 & ;;
     # mlflow runs uvicorn from PATH, so the virtualenv's bin goes first.
-    mlflow) PATH="$(dirname "$PY"):$PATH" setsid "$(dirname "$PY")/mlflow" models serve -m "$WORK/mlflow-model" -p "$2" -h 127.0.0.1 \
+    mlflow) PATH="$(dirname "$PY"):$PATH" setsid "${server_pin[@]}" "$(dirname "$PY")/mlflow" models serve -m "$WORK/mlflow-model" -p "$2" -h 127.0.0.1 \
               --env-manager local >"$WORK/$1.log" 2>&1 & ;;
   esac
   pid=$!
@@ -79,7 +94,7 @@ for server in $SERVERS; do
   echo "$server ready in ${times[*]} ms (median $ms)" >&2
   for rows in 1 100; do
     for c in $CONCS; do
-      line=$("$WORK/load" -url "$url/invocations" -body "$WORK/body$rows.json" -c "$c" -d "$DUR")
+      line=$("${load_pin[@]}" "$WORK/load" -url "$url/invocations" -body "$WORK/body$rows.json" -c "$c" -d "$DUR")
       echo "{\"server\":\"$server\",\"rows\":$rows,${line:1}" >> "$OUT/$server.jsonl"
       echo "$server rows=$rows $line" >&2
     done
