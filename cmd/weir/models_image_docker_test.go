@@ -108,7 +108,7 @@ func hasCommand(bin string, words ...string) bool {
 // `weir models serve` exists, scores through the container.
 func TestImageInDocker(t *testing.T) {
 	d := needDocker(t)
-	bin := mustStaticWeir(t)
+	bin := mustServeBuild(t)
 	model := mustImageModel(t)
 	ctx := context.Background()
 	tag := fmt.Sprintf("weir-test/bank:%d", time.Now().UnixNano())

@@ -93,28 +93,6 @@ func mustImageModel(t *testing.T) string {
 	return dir
 }
 
-// mustStaticWeir returns a static linux/amd64 weir binary: the one named by
-// WEIR_TEST_IMAGE_BINARY (CI builds it once), else one built from this
-// source tree into a test directory, as build-image does by default.
-func mustStaticWeir(t *testing.T) string {
-	t.Helper()
-	if p := os.Getenv("WEIR_TEST_IMAGE_BINARY"); p != "" {
-		return p
-	}
-	if _, err := exec.LookPath("go"); err != nil {
-		t.Skipf("no static weir binary: set WEIR_TEST_IMAGE_BINARY or install Go (%v)", err)
-	}
-	out := filepath.Join(t.TempDir(), "weir")
-	ctx, cancel := context.WithTimeout(context.Background(), 8*time.Minute)
-	defer cancel()
-	start := time.Now()
-	if err := oci.BuildBinary(ctx, "go", oci.FindSource("."), oci.DefaultPlatform, out); err != nil {
-		t.Fatal(err)
-	}
-	t.Logf("built a static weir in %s", time.Since(start).Round(time.Second))
-	return out
-}
-
 // mustTinyStatic builds a tiny static Go program: a binary that passes
 // build-image's checks without the minutes a whole weir takes to build.
 func mustTinyStatic(t *testing.T) string {
