@@ -27,6 +27,10 @@ const (
 	InputExampleFile   = "input_example.json"
 	ServingExampleFile = "serving_input_example.json"
 	RequirementsFile   = "requirements.txt"
+	// ReferenceProfileFile holds the reference profile of the data the
+	// model was fit on (monitor.Profile as JSON), when the model has one:
+	// weir monitor report and the scoring server's drift gauges read it.
+	ReferenceProfileFile = "reference_profile.json"
 )
 
 // FlavorName is the key of Weir's flavor in the MLmodel flavors map.

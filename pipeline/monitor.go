@@ -78,7 +78,7 @@ func runMonitor(ctx context.Context, r *Runner, dir string) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	out.ReferenceProfile = filepath.Join(dir, "reference_profile.json")
+	out.ReferenceProfile = filepath.Join(dir, mlmodel.ReferenceProfileFile)
 	if err := writeJSON(out.ReferenceProfile, prof); err != nil {
 		return nil, err
 	}

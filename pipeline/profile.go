@@ -6,13 +6,9 @@ import (
 
 	"github.com/weir-ml/weir/ml/frame"
 	"github.com/weir-ml/weir/ml/predictor"
+	"github.com/weir-ml/weir/mlmodel"
 	"github.com/weir-ml/weir/monitor"
 )
-
-// ReferenceProfileFile is the file in a model directory holding the
-// reference profile of the data the model was fit on; weir monitor report
-// and the scoring server's drift gauges read it from the model.
-const ReferenceProfileFile = "reference_profile.json"
 
 // referenceProfile profiles the training rows scored by p: the reference
 // that monitoring compares served data, predictions and labels with.
@@ -44,6 +40,6 @@ func (r *Runner) scoredTraining(p *predictor.Predictor) (*frame.Frame, error) {
 // hasReferenceProfile says whether a model directory carries its profile;
 // a register step cached before models carried one is run again.
 func hasReferenceProfile(modelDir string) bool {
-	_, err := os.Stat(filepath.Join(modelDir, ReferenceProfileFile))
+	_, err := os.Stat(filepath.Join(modelDir, mlmodel.ReferenceProfileFile))
 	return err == nil
 }

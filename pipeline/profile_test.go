@@ -22,13 +22,13 @@ func championProfile(t *testing.T, r *Runner) *monitor.Profile {
 	if err != nil {
 		t.Fatal(err)
 	}
-	raw, err := os.ReadFile(filepath.Join(dir, ReferenceProfileFile))
+	raw, err := os.ReadFile(filepath.Join(dir, mlmodel.ReferenceProfileFile))
 	if err != nil {
 		t.Fatalf("the logged champion has no reference profile: %v", err)
 	}
 	var p monitor.Profile
 	if err := json.Unmarshal(raw, &p); err != nil {
-		t.Fatalf("%s does not load as a monitor profile: %v", ReferenceProfileFile, err)
+		t.Fatalf("%s does not load as a monitor profile: %v", mlmodel.ReferenceProfileFile, err)
 	}
 	return &p
 }
@@ -74,7 +74,7 @@ func TestRegisteredModelCarriesReferenceProfile(t *testing.T) {
 	championProfile(t, r)
 
 	// A register step cached before models carried a profile runs again.
-	os.Remove(filepath.Join(first.ModelDir, ReferenceProfileFile))
+	os.Remove(filepath.Join(first.ModelDir, mlmodel.ReferenceProfileFile))
 	r = newTestRunner(t, dir, data)
 	third, err := r.Run(ctx)
 	if err != nil {

@@ -91,7 +91,7 @@ func runRegister(ctx context.Context, r *Runner, dir string) (any, error) {
 	if err != nil {
 		return nil, fmt.Errorf("reference profile: %w", err)
 	}
-	if err := writeJSON(filepath.Join(modelDir, ReferenceProfileFile), prof); err != nil {
+	if err := writeJSON(filepath.Join(modelDir, mlmodel.ReferenceProfileFile), prof); err != nil {
 		return nil, err
 	}
 	b := r.Backend
@@ -204,7 +204,7 @@ func loadRegister(r *Runner, raw json.RawMessage) error {
 		return err
 	}
 	if !hasReferenceProfile(res.ModelDir) {
-		return fmt.Errorf("model %s has no %s", res.ModelDir, ReferenceProfileFile)
+		return fmt.Errorf("model %s has no %s", res.ModelDir, mlmodel.ReferenceProfileFile)
 	}
 	r.st.modelDir = res.ModelDir
 	s := r.st.summary

@@ -26,8 +26,3 @@ type modelsCmd struct {
 	Serve modelsServeCmd `cmd:"" help:"Serve a model: MLflow /invocations and the Open Inference Protocol."`
 	Ping  modelsPingCmd  `cmd:"" help:"Exit 0 if a scoring server's /ping answers 200 (the images' health check)."`
 }
-
-// referenceProfileFile is the model artifact holding its reference profile
-// (for the drift gauges); monitor.go, left out of this build, defines it for
-// the full one.
-const referenceProfileFile = "reference_profile.json"

@@ -203,7 +203,7 @@ func (l *modelLoader) load(ctx context.Context, uri, name string) (*serve.Loaded
 	}
 	// Keep the reference profile for the drift gauges: downloaded files are
 	// removed once the model is in memory.
-	if b, err := os.ReadFile(filepath.Join(dir, referenceProfileFile)); err == nil {
+	if b, err := os.ReadFile(filepath.Join(dir, mlmodel.ReferenceProfileFile)); err == nil {
 		l.reference = b
 	}
 	return loadedFrom(mm, id.name, id.version)

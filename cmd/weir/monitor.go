@@ -35,8 +35,6 @@ const (
 	predictionCol = "prediction"
 	// monitoringPrefix names the experiment each model's monitoring runs go to.
 	monitoringPrefix = "weir-monitoring/"
-	// referenceProfileFile is the model artifact holding its reference profile.
-	referenceProfileFile = "reference_profile.json"
 )
 
 // monitoredModel is a model resolved for monitoring; its files stay on disk

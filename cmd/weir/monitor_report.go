@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/weir-ml/weir/ml/frame"
+	"github.com/weir-ml/weir/mlmodel"
 	"github.com/weir-ml/weir/monitor"
 	"github.com/weir-ml/weir/tracking"
 	"go.yaml.in/yaml/v3"
@@ -197,9 +198,9 @@ func (c *monitorReportCmd) referenceProfile(m *monitoredModel) (p *monitor.Profi
 	case path != "" && !strings.HasSuffix(path, ".json"):
 		return nil, false, nil
 	case path == "":
-		path = filepath.Join(m.model.Dir, referenceProfileFile)
+		path = filepath.Join(m.model.Dir, mlmodel.ReferenceProfileFile)
 		if _, err := os.Stat(path); err != nil {
-			return nil, false, usagef("model %s has no %s: give --reference", m.id.name, referenceProfileFile)
+			return nil, false, usagef("model %s has no %s: give --reference", m.id.name, mlmodel.ReferenceProfileFile)
 		}
 	}
 	b, err := os.ReadFile(path)

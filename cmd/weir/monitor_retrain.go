@@ -374,5 +374,5 @@ func writeReferenceProfile(modelDir string, p *predictor.Predictor, f *frame.Fra
 	if err != nil {
 		return err
 	}
-	return os.WriteFile(filepath.Join(modelDir, referenceProfileFile), b, 0o644)
+	return os.WriteFile(filepath.Join(modelDir, mlmodel.ReferenceProfileFile), b, 0o644)
 }

@@ -5,6 +5,7 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/weir-ml/weir/mlmodel"
 	"github.com/weir-ml/weir/monitor"
 	"github.com/weir-ml/weir/serve"
 )
@@ -25,7 +26,7 @@ func (f *driftFlags) driftMonitor(modelDir string) (*serve.DriftMonitor, error) 
 	if f.DriftReference != "" || modelDir == "" {
 		return f.driftMonitorFrom(nil)
 	}
-	b, err := os.ReadFile(filepath.Join(modelDir, referenceProfileFile))
+	b, err := os.ReadFile(filepath.Join(modelDir, mlmodel.ReferenceProfileFile))
 	if err != nil {
 		return nil, nil
 	}
@@ -35,7 +36,7 @@ func (f *driftFlags) driftMonitor(modelDir string) (*serve.DriftMonitor, error) 
 // driftMonitorFrom builds the monitor from --drift-reference, else from the
 // model's own profile bytes (nil when it has none: no drift gauges).
 func (f *driftFlags) driftMonitorFrom(modelProfile []byte) (*serve.DriftMonitor, error) {
-	b, source := modelProfile, referenceProfileFile
+	b, source := modelProfile, mlmodel.ReferenceProfileFile
 	if f.DriftReference != "" {
 		var err error
 		if b, err = os.ReadFile(f.DriftReference); err != nil {

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/weir-ml/weir/ml/frame"
+	"github.com/weir-ml/weir/mlmodel"
 	"github.com/weir-ml/weir/monitor"
 )
 
@@ -28,7 +29,7 @@ func TestDriftFlags(t *testing.T) {
 	b, _ := json.Marshal(p)
 	model := filepath.Join(dir, "model")
 	os.Mkdir(model, 0o755)
-	os.WriteFile(filepath.Join(model, referenceProfileFile), b, 0o644)
+	os.WriteFile(filepath.Join(model, mlmodel.ReferenceProfileFile), b, 0o644)
 	bad := filepath.Join(dir, "bad.json")
 	os.WriteFile(bad, []byte(`{"format_version": 99}`), 0o644)
 	ok := driftFlags{DriftWindow: 100, DriftInterval: time.Second, DriftMinRows: 10}
