@@ -95,7 +95,7 @@ func (m *PredictorModel) Predict(rows [][]any, out []Prediction) error {
 		}
 		return nil
 	}
-	if m.batch != nil && len(rows) > 1 {
+	if m.batch != nil {
 		return m.predictBatch(rows, out)
 	}
 	buf, _ := m.bufs.Get().(*[]float64)
