@@ -9,15 +9,18 @@ import (
 
 // Error codes, spelled exactly as MLflow's error_code strings on the wire.
 const (
-	ErrInternal               = "INTERNAL_ERROR"
-	ErrInvalidParameterValue  = "INVALID_PARAMETER_VALUE"
-	ErrResourceDoesNotExist   = "RESOURCE_DOES_NOT_EXIST"
-	ErrResourceAlreadyExists  = "RESOURCE_ALREADY_EXISTS"
-	ErrInvalidState           = "INVALID_STATE"
-	ErrBadRequest             = "BAD_REQUEST"
-	ErrEndpointNotFound       = "ENDPOINT_NOT_FOUND"
-	ErrFeatureDisabled        = "FEATURE_DISABLED"
-	ErrNotImplemented         = "NOT_IMPLEMENTED"
+	ErrInternal              = "INTERNAL_ERROR"
+	ErrInvalidParameterValue = "INVALID_PARAMETER_VALUE"
+	ErrResourceDoesNotExist  = "RESOURCE_DOES_NOT_EXIST"
+	ErrResourceAlreadyExists = "RESOURCE_ALREADY_EXISTS"
+	ErrInvalidState          = "INVALID_STATE"
+	ErrBadRequest            = "BAD_REQUEST"
+	ErrEndpointNotFound      = "ENDPOINT_NOT_FOUND"
+	ErrFeatureDisabled       = "FEATURE_DISABLED"
+	// ErrUnsupported answers a request the artifact store at hand cannot
+	// serve (multipart upload or download on a local directory), with the
+	// code MLflow's server sends for it; it is not a placeholder.
+	ErrUnsupported            = "NOT_IMPLEMENTED"
 	ErrPermissionDenied       = "PERMISSION_DENIED"
 	ErrTemporarilyUnavailable = "TEMPORARILY_UNAVAILABLE"
 	ErrDeadlineExceeded       = "DEADLINE_EXCEEDED"

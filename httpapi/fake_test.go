@@ -42,7 +42,7 @@ type fakeTracking struct {
 var _ tracking.Service = (*fakeTracking)(nil)
 
 func unexpected(method string) error {
-	return weir.Errorf(weir.ErrNotImplemented, "fakeTracking: unexpected call to %s", method)
+	return weir.Errorf(weir.ErrUnsupported, "fakeTracking: unexpected call to %s", method)
 }
 
 func (f *fakeTracking) CreateExperiment(ctx context.Context, name, artifactLocation string, tags []tracking.Tag) (string, error) {

@@ -137,7 +137,7 @@ func TestErrorStatuses(t *testing.T) {
 		{"feature disabled is 500", weir.Errorf(weir.ErrFeatureDisabled, "off"), 500, weir.ErrFeatureDisabled, "off"},
 		{"permission denied", weir.Errorf(weir.ErrPermissionDenied, "no"), 403, weir.ErrPermissionDenied, "no"},
 		{"resource exhausted", weir.Errorf(weir.ErrResourceExhausted, "slow down"), 429, weir.ErrResourceExhausted, "slow down"},
-		{"not implemented", weir.Errorf(weir.ErrNotImplemented, "no"), 501, weir.ErrNotImplemented, "no"},
+		{"not implemented", weir.Errorf(weir.ErrUnsupported, "no"), 501, weir.ErrUnsupported, "no"},
 		{"unavailable", weir.Errorf(weir.ErrTemporarilyUnavailable, "later"), 503, weir.ErrTemporarilyUnavailable, "later"},
 	}
 	for _, tc := range cases {

@@ -171,7 +171,7 @@ func (s *Server) presignedDownload(w *jsonWriter, r *http.Request) error {
 	}
 	store, ok := s.Artifacts.(PresignStore)
 	if !ok {
-		return weir.Errorf(weir.ErrNotImplemented, "Multipart download is not supported for the current artifact repository")
+		return weir.Errorf(weir.ErrUnsupported, "Multipart download is not supported for the current artifact repository")
 	}
 	url, size, err := store.PresignGet(r.Context(), p)
 	if err != nil {

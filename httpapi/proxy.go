@@ -94,7 +94,7 @@ func (s *Server) proxyDelete(w *jsonWriter, r *http.Request) error {
 // proxyMultipart refuses multipart uploads with the message MLflow's client
 // recognises: on it, the client falls back to a single PUT.
 func (s *Server) proxyMultipart(w *jsonWriter, r *http.Request) error {
-	return weir.Errorf(weir.ErrNotImplemented, "Multipart upload is not supported for the current artifact repository")
+	return weir.Errorf(weir.ErrUnsupported, "Multipart upload is not supported for the current artifact repository")
 }
 
 func (s *Server) proxyDownload(w http.ResponseWriter, r *http.Request) {
