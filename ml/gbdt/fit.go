@@ -38,6 +38,7 @@ func (m *Model) Fit(ctx context.Context, X *ml.Matrix, y, weights []float64) err
 	m.FeatureNames = slices.Clone(X.Names)
 	m.BestIteration = t.best
 	m.ValidHistory = t.history
+	m.fast = newTableScorer(m.Trees, m.NumFeatures)
 	return nil
 }
 

@@ -139,6 +139,7 @@ func (m *Model) Load(r io.Reader) error {
 	m.BestIteration = in.BestIteration
 	m.Trees = trees
 	m.ValidHistory = nil
+	m.fast = newTableScorer(m.Trees, m.NumFeatures)
 	return nil
 }
 

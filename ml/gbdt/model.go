@@ -40,6 +40,10 @@ type Model struct {
 	BestIteration int
 	// ValidHistory holds the validation metric after each iteration.
 	ValidHistory []float64
+
+	// fast scores PredictRows batches with per-feature tables; Fit and
+	// Load build it, and it is nil when the trees do not suit it.
+	fast *tableScorer
 }
 
 var (

@@ -54,6 +54,25 @@ func (m *Model) PredictRows(rows [][]float64, out []float64) {
 
 // scoreRows is PredictRows on one goroutine.
 func (m *Model) scoreRows(rows [][]float64, out []float64) {
+	if sc := m.fast; sc.usable(m) {
+		v := make([]uint64, len(sc.trees))
+		for i, r := range rows {
+			if len(r) < m.NumFeatures {
+				out[i] = math.NaN()
+				continue
+			}
+			out[i] = sc.score(m.InitScore, r, v)
+			if m.Objective == Binary {
+				out[i] = sigmoid(out[i])
+			}
+		}
+		return
+	}
+	m.walkRows(rows, out)
+}
+
+// walkRows is scoreRows by walking the trees.
+func (m *Model) walkRows(rows [][]float64, out []float64) {
 	for i, r := range rows {
 		out[i] = m.InitScore
 		if len(r) < m.NumFeatures {
