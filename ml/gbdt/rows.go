@@ -62,16 +62,18 @@ func (m *Model) scoreRows(rows [][]float64, out []float64) {
 				continue
 			}
 			out[i] = sc.score(m.InitScore, r, v)
-			if m.Objective == Binary {
-				out[i] = sigmoid(out[i])
-			}
 		}
-		return
+	} else {
+		m.walkRows(rows, out)
 	}
-	m.walkRows(rows, out)
+	if m.Objective == Binary {
+		for i, s := range out {
+			out[i] = sigmoid(s)
+		}
+	}
 }
 
-// walkRows is scoreRows by walking the trees.
+// walkRows sets out to the raw scores of rows by walking the trees.
 func (m *Model) walkRows(rows [][]float64, out []float64) {
 	for i, r := range rows {
 		out[i] = m.InitScore
@@ -84,11 +86,6 @@ func (m *Model) walkRows(rows [][]float64, out []float64) {
 			if len(r) >= m.NumFeatures {
 				out[i] += t.leafValue[t.leaf(r)]
 			}
-		}
-	}
-	if m.Objective == Binary {
-		for i, s := range out {
-			out[i] = sigmoid(s)
 		}
 	}
 }

@@ -1,0 +1,235 @@
+package gbdt
+
+import (
+	"bytes"
+	"context"
+	"math"
+	"math/rand/v2"
+	"strings"
+	"testing"
+)
+
+// fitTableModel fits a model for the table tests on the synthetic problem
+// (column 2 has missing values, so its nodes have default-left set, and
+// the others are missing-zero).
+func fitTableModel(t *testing.T, obj string, leaves, trees int, cat bool) *Model {
+	t.Helper()
+	X, y := synthetic(3000, 31)
+	if obj == Regression {
+		for i := range y {
+			y[i] = 2*X.Cols[0][i] - X.Cols[1][i] + y[i]
+		}
+	}
+	m := &Model{Params: DefaultParams(obj)}
+	m.NEstimators, m.NumLeaves, m.MinDataInLeaf, m.NumThreads = trees, leaves, 5, 1
+	if cat {
+		m.CategoricalFeatures = []int{5}
+	}
+	if err := m.Fit(context.Background(), X, y, nil); err != nil {
+		t.Fatal(err)
+	}
+	return m
+}
+
+// probeRows returns random rows mixing ordinary values with the values
+// where a table could go wrong: every threshold exactly, its neighbours,
+// NaN, ±Inf, ±0, category codes in and out of the sets, fractional,
+// negative and huge codes.
+func probeRows(m *Model, n int, seed uint64) [][]float64 {
+	special := make([][]float64, m.NumFeatures)
+	for f := range special {
+		special[f] = []float64{math.NaN(), math.Inf(1), math.Inf(-1), 0, math.Copysign(0, -1),
+			-1, -0.5, 1e300, -1e300, maxCategory, maxCategory - 0.5, maxCategory + 1, 1 << 40}
+	}
+	for _, tr := range m.Trees {
+		for _, nd := range tr.nodes {
+			s := special[nd.feature]
+			if nd.flags&flagCategorical != 0 {
+				for _, c := range catCodes(tr.catSets[nd.catSet()]) {
+					s = append(s, float64(c), float64(c)+0.5, float64(c)+1, float64(c)-1, float64(c)+0.999)
+				}
+			} else {
+				th := nd.threshold
+				s = append(s, th, math.Nextafter(th, math.Inf(1)), math.Nextafter(th, math.Inf(-1)))
+			}
+			special[nd.feature] = s
+		}
+	}
+	r := rand.New(rand.NewPCG(seed, 11))
+	rows := make([][]float64, n)
+	for i := range rows {
+		row := make([]float64, m.NumFeatures)
+		for f := range row {
+			switch r.IntN(3) {
+			case 0:
+				row[f] = special[f][r.IntN(len(special[f]))]
+			case 1:
+				row[f] = r.Float64()
+			default:
+				row[f] = float64(r.IntN(20)) - 2 + r.Float64()*float64(r.IntN(2))
+			}
+		}
+		rows[i] = row
+	}
+	return rows
+}
+
+// checkRowsMatch fails unless PredictRows gives PredictRow's bits on rows.
+func checkRowsMatch(t *testing.T, m *Model, rows [][]float64) {
+	t.Helper()
+	got := make([]float64, len(rows))
+	m.PredictRows(rows, got)
+	for i, row := range rows {
+		want := m.PredictRow(row)
+		if math.Float64bits(got[i]) != math.Float64bits(want) {
+			t.Fatalf("row %d %v: PredictRows %v, PredictRow %v", i, row, got[i], want)
+		}
+	}
+}
+
+// withTrees returns a copy of m with other trees and the table rebuilt.
+func withTrees(m *Model, trees []*Tree) *Model {
+	c := &Model{Params: m.Params, InitScore: m.InitScore, NumFeatures: m.NumFeatures, Trees: trees}
+	c.fast = newTableScorer(c.Trees, c.NumFeatures)
+	return c
+}
+
+func TestTableMatchesWalk(t *testing.T) {
+	leafOnly := &Tree{leafValue: []float64{0.125}, leafCount: []int{1}}
+	numeric := fitTableModel(t, Binary, 31, 30, false)
+	big := fitTableModel(t, Binary, 100, 6, false)
+	var mixed []*Tree
+	for i, tr := range numeric.Trees[:12] {
+		mixed = append(mixed, tr)
+		if i%2 == 0 {
+			mixed = append(mixed, big.Trees[i/2])
+		}
+	}
+	tests := []struct {
+		name  string
+		m     *Model
+		table bool
+		walks bool // some trees have more than 64 leaves
+	}{
+		{"numeric binary", numeric, true, false},
+		{"numeric regression", fitTableModel(t, Regression, 31, 30, false), true, false},
+		{"categorical binary", fitTableModel(t, Binary, 31, 30, true), true, false},
+		{"categorical regression", fitTableModel(t, Regression, 15, 30, true), true, false},
+		{"two leaves", fitTableModel(t, Binary, 2, 40, true), true, false},
+		{"64 leaves", fitTableModel(t, Regression, 64, 5, true), true, false},
+		{"one-leaf trees", withTrees(numeric, append([]*Tree{leafOnly}, append(numeric.Trees[:5:5], leafOnly)...)), true, false},
+		{"only one-leaf trees", withTrees(numeric, []*Tree{leafOnly, leafOnly}), true, false},
+		{"more than 64 leaves", big, false, true},
+		{"mixed sizes", withTrees(numeric, mixed), true, true},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := tc.m.fast.usable(tc.m); got != tc.table {
+				t.Fatalf("table built = %v, want %v", got, tc.table)
+			}
+			if got := tc.m.fast != nil && tc.m.fast.walk != nil; tc.table && got != tc.walks {
+				t.Errorf("walks some trees = %v, want %v", got, tc.walks)
+			}
+			checkRowsMatch(t, tc.m, probeRows(tc.m, 3000, 1))
+		})
+	}
+}
+
+func TestTableLoadedModel(t *testing.T) {
+	m := fitTableModel(t, Binary, 31, 20, true)
+	var b bytes.Buffer
+	if err := m.Save(&b); err != nil {
+		t.Fatal(err)
+	}
+	var loaded Model
+	if err := loaded.Load(&b); err != nil {
+		t.Fatal(err)
+	}
+	if !loaded.fast.usable(&loaded) {
+		t.Fatal("Load built no table")
+	}
+	checkRowsMatch(t, &loaded, probeRows(&loaded, 3000, 2))
+}
+
+// TestTableEdgeThresholds loads hand-written trees with infinite and
+// signed-zero thresholds, missing-value flags on both sides, and an empty
+// category set.
+func TestTableEdgeThresholds(t *testing.T) {
+	const js = `{"format_version":1,"params":{"objective":"regression"},"num_features":3,"init_score":0.5,"best_iteration":0,
+	"trees":[
+	 {"split_feature":[0,0,1],"threshold":[1e308,0,-0],"categories":[null,null,null],
+	  "default_left":[true,false,false],"missing_as_zero":[false,false,true],
+	  "left_child":[1,-1,-3],"right_child":[2,-2,-4],"split_gain":[1,1,1],
+	  "leaf_value":[1,2,4,8],"leaf_count":[1,1,1,1]},
+	 {"split_feature":[0,1],"threshold":[1.7976931348623157e308,-1e308],"categories":[null,null],
+	  "default_left":[false,true],"missing_as_zero":[false,false],
+	  "left_child":[1,-1],"right_child":[-3,-2],"split_gain":[1,1],
+	  "leaf_value":[16,32,64],"leaf_count":[1,1,1]},
+	 {"split_feature":[2,2],"threshold":[0,0],"categories":[[3,7,1000],[]],
+	  "default_left":[false,false],"missing_as_zero":[false,false],
+	  "left_child":[-1,-2],"right_child":[1,-3],"split_gain":[1,1],
+	  "leaf_value":[128,256,512],"leaf_count":[1,1,1]}]}`
+	var m Model
+	if err := m.Load(strings.NewReader(js)); err != nil {
+		t.Fatal(err)
+	}
+	if !m.fast.usable(&m) {
+		t.Fatal("Load built no table")
+	}
+	rows := probeRows(&m, 2000, 3)
+	for _, v := range []float64{math.MaxFloat64, math.Inf(1), 1e308, -1e308, 999, 1000, 1001, 7.5} {
+		rows = append(rows, []float64{v, v, v}, []float64{-v, v, -v})
+	}
+	checkRowsMatch(t, &m, rows)
+
+	// JSON cannot hold infinite thresholds; Go can. NaN goes left on
+	// the +Inf node (missing as zero) and right on the -Inf one.
+	inf := &Tree{nodes: []node{
+		{threshold: math.Inf(1), feature: 0, left: 1, right: ^2, flags: flagMissingZero},
+		{threshold: math.Inf(-1), feature: 0, left: ^0, right: ^1},
+	}, leafValue: []float64{1024, 2048, 4096}, leafCount: []int{1, 1, 1}}
+	mi := withTrees(&m, append(m.Trees[:3:3], inf))
+	if !mi.fast.usable(mi) {
+		t.Fatal("no table for infinite thresholds")
+	}
+	checkRowsMatch(t, mi, rows)
+}
+
+// TestTableFallback checks the walk answers when the table cannot: a
+// feature with numeric and categorical nodes, and trees changed after Fit.
+func TestTableFallback(t *testing.T) {
+	const js = `{"format_version":1,"params":{"objective":"binary"},"num_features":2,"init_score":0,"best_iteration":0,
+	"trees":[
+	 {"split_feature":[0],"threshold":[0.5],"categories":[null],"default_left":[false],"missing_as_zero":[false],
+	  "left_child":[-1],"right_child":[-2],"split_gain":[1],"leaf_value":[1,2],"leaf_count":[1,1]},
+	 {"split_feature":[0],"threshold":[0],"categories":[[1,2]],"default_left":[false],"missing_as_zero":[false],
+	  "left_child":[-1],"right_child":[-2],"split_gain":[1],"leaf_value":[4,8],"leaf_count":[1,1]}]}`
+	var m Model
+	if err := m.Load(strings.NewReader(js)); err != nil {
+		t.Fatal(err)
+	}
+	if m.fast != nil {
+		t.Error("built a table for a feature with numeric and categorical nodes")
+	}
+	checkRowsMatch(t, &m, probeRows(&m, 500, 4))
+
+	fitted := fitTableModel(t, Binary, 31, 20, false)
+	fitted.Trees = fitted.Trees[:10]
+	if fitted.fast.usable(fitted) {
+		t.Error("table used for trees it was not built for")
+	}
+	checkRowsMatch(t, fitted, probeRows(fitted, 500, 5))
+}
+
+// TestTableBatchSizes checks short rows and parallel batches on the table.
+func TestTableBatchSizes(t *testing.T) {
+	m := fitTableModel(t, Binary, 31, 40, true)
+	m.NumThreads = 0
+	for _, n := range []int{0, 1, 5, 100, 2000} {
+		rows := probeRows(m, n, uint64(n))
+		if n > 3 {
+			rows[3] = rows[3][:2]
+		}
+		checkRowsMatch(t, m, rows)
+	}
+}
