@@ -54,14 +54,21 @@ func (m *Model) PredictRows(rows [][]float64, out []float64) {
 
 // scoreRows is PredictRows on one goroutine.
 func (m *Model) scoreRows(rows [][]float64, out []float64) {
-	if sc := m.fast; sc.usable(m) {
-		v := make([]uint64, len(sc.trees))
-		for i, r := range rows {
-			if len(r) < m.NumFeatures {
-				out[i] = math.NaN()
-				continue
+	if m.fast.usable(m) {
+		var short bool
+		for _, r := range rows {
+			short = short || len(r) < m.NumFeatures
+		}
+		if !short {
+			m.fast.rawRows(m.InitScore, rows, out)
+		} else {
+			for i, r := range rows {
+				if len(r) < m.NumFeatures {
+					out[i] = math.NaN()
+				} else {
+					m.fast.rawRows(m.InitScore, rows[i:i+1], out[i:i+1])
+				}
 			}
-			out[i] = sc.score(m.InitScore, r, v)
 		}
 	} else {
 		m.walkRows(rows, out)

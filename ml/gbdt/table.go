@@ -1,27 +1,32 @@
 package gbdt
 
-import (
-	"math/bits"
-)
+import "math/bits"
 
 // A tableScorer scores rows without walking trees, in the manner of
 // QuickScorer: a tree's leaves are numbered left to right, and every
 // feature's values are cut into classes on which each node testing the
-// feature answers the same way. For a class and a tree, one 64-bit mask has
-// cleared the leaves that some node of the tree, going right on that class,
-// rules out. A row ANDs the masks of its classes, feature by feature; the
-// lowest set bit left is its exit leaf. Each step is a load and an AND in
-// place of a hard-to-predict branch, which is what a 100-row request spent
-// most of its time on.
+// feature answers the same way. For a class and a tree, a mask holds the
+// leaves that the tree's nodes on the feature rule out by going right on
+// that class (their left subtrees). A row clears the masks of its classes
+// from a set of all leaves, feature by feature; the lowest leaf left is
+// its exit leaf. Each step is a load and an AND-NOT in place of a
+// hard-to-predict branch, which is what a 100-row request spent most of
+// its time on.
 //
-// Trees of more than 64 leaves do not fit a mask; they are walked, and
-// their leaf values added in tree order like the others, so the sum is
-// bit-identical to PredictRawRow's.
+// Masks are packed into 64-bit words, several trees to a word, each in a
+// lane as wide as the largest tree needs (a power of two), so one AND-NOT
+// clears two 31-leaf trees at once, or 32 stumps. Trees of more than 64
+// leaves do not fit a word; they are walked, and their leaf values added in
+// tree order like the others, so the sum is bit-identical to
+// PredictRawRow's.
 type tableScorer struct {
 	// trees are the model's trees the table was built from; scoring checks
 	// the model still has them.
 	trees []*Tree
 	feats []featureTable
+	// Tree t is in word t>>laneShift, at bit (t&(1<<laneShift-1))*laneBits.
+	laneBits, laneShift int
+	words               int
 	// leafOff[t] is where tree t's leaf values start in leafVal, in
 	// left-to-right order.
 	leafOff []int32
@@ -43,22 +48,16 @@ type featureTable struct {
 	// of range, and values catCode rejects, are in class other.
 	codeClass []int32
 	other     int
-	// trees lists the trees with nodes on the feature, nil when every tree
-	// has. width is their number.
-	trees []int32
+	// words lists the words holding trees with nodes on the feature, nil
+	// when the feature has masks for every word (empty for trees without
+	// nodes on it): a dense loop beats an index list when most trees use
+	// the feature. width is the number of words per class.
+	words []int32
 	width int
-	// masks[c*width+k] is the mask of class c for the k-th tree.
-	masks []uint64
+	// kill[c*width+k] holds the leaves class c rules out in the k-th
+	// word. Zero rules out nothing, so a fresh slice starts right.
+	kill []uint64
 }
-
-// Limits on building the table: maxTableBytes caps its memory, and
-// maxCatWork caps categorical (class, node) pairs to decide, which keeps
-// a model with huge category sets from slowing start-up.
-const (
-	maxTableBytes = 32 << 20
-	maxCatWork    = 4 << 20
-	maxTableLeafs = 64
-)
 
 // class returns the class of value v.
 func (f *featureTable) class(v float64) int {
@@ -69,9 +68,16 @@ func (f *featureTable) class(v float64) int {
 		}
 		return int(f.codeClass[c])
 	}
-	ts := f.thresholds
-	// Branch-free lower bound: the compares feed conditional moves, so
-	// the search costs no mispredicts whatever the value.
+	if v != v {
+		return f.other
+	}
+	return lowerBound(f.thresholds, v)
+}
+
+// lowerBound returns the number of values in ts (ascending, not empty)
+// below v. The compares feed conditional moves, not branches, so the
+// search costs no mispredicts whatever the value.
+func lowerBound(ts []float64, v float64) int {
 	base := 0
 	for n := len(ts); n > 1; {
 		half := n >> 1
@@ -83,54 +89,93 @@ func (f *featureTable) class(v float64) int {
 	if ts[base] < v {
 		base++
 	}
-	if v != v {
-		return len(ts) + 1
-	}
 	return base
 }
 
-// score returns the raw score of row, which has at least the model's
-// number of features, using v (one word per tree) as scratch.
-func (sc *tableScorer) score(init float64, row []float64, v []uint64) float64 {
-	v = v[:len(sc.trees)]
+// rawRows sets out to the raw scores of rows, each at least as long as
+// the model's features. It sums four rows at a time: one row's sum is a
+// chain of dependent additions in tree order, which must stay as it is to
+// match PredictRawRow, but four chains run side by side.
+func (sc *tableScorer) rawRows(init float64, rows [][]float64, out []float64) {
+	n := sc.words
+	v := make([]uint64, 4*n)
+	i := 0
+	if sc.walk == nil {
+		for ; i+4 <= len(rows); i += 4 {
+			for g := range 4 {
+				sc.exits(rows[i+g], v[g*n:(g+1)*n])
+			}
+			sc.sum4(init, v, out[i:i+4])
+		}
+	}
+	for ; i < len(rows); i++ {
+		sc.exits(rows[i], v[:n])
+		out[i] = sc.sum(init, rows[i], v[:n])
+	}
+}
+
+// exits sets v (sc.words long) to the exit leaves of row, which has at
+// least the model's number of features: the lowest set bit of each tree's
+// lane.
+func (sc *tableScorer) exits(row []float64, v []uint64) {
 	for i := range v {
 		v[i] = ^uint64(0)
 	}
 	for fi := range sc.feats {
 		f := &sc.feats[fi]
 		c := f.class(row[f.feature])
-		m := f.masks[c*f.width : (c+1)*f.width]
-		if f.trees == nil {
-			v := v[:len(m)]
-			for k, x := range m {
-				v[k] &= x
+		kill := f.kill[c*f.width : (c+1)*f.width]
+		if f.words == nil {
+			v := v[:len(kill)]
+			for k, x := range kill {
+				v[k] &^= x
 			}
 			continue
 		}
-		for k, t := range f.trees {
-			v[t] &= m[k]
+		for k, w := range f.words {
+			v[w] &^= kill[k]
 		}
 	}
+}
+
+// sum returns the raw score of row from its exits v, in tree order. Only
+// a lane's lowest set bit matters, so the lanes above it need no masking.
+func (sc *tableScorer) sum(init float64, row []float64, v []uint64) float64 {
 	s := init
-	off, vals := sc.leafOff[:len(v)], sc.leafVal
-	if sc.walk == nil {
-		for t, x := range v {
-			s += vals[int(off[t])+bits.TrailingZeros64(x)]
-		}
-		return s
-	}
-	for t, x := range v {
-		if sc.walk[t] {
+	shift, lane, width := uint(sc.laneShift), 1<<sc.laneShift-1, uint(sc.laneBits)
+	for t, o := range sc.leafOff {
+		if sc.walk != nil && sc.walk[t] {
 			tr := sc.trees[t]
 			s += tr.leafValue[tr.leaf(row)]
-		} else {
-			s += vals[int(off[t])+bits.TrailingZeros64(x)]
+			continue
 		}
+		x := v[t>>shift] >> (uint(t&lane) * width)
+		s += sc.leafVal[int(o)+bits.TrailingZeros64(x)]
 	}
 	return s
 }
 
-// usable reports whether the table was built for m's current trees.
+// sum4 sets out[0:4] to the raw scores of four rows from their exits,
+// v[g*sc.words:] for row g, when no tree is walked.
+func (sc *tableScorer) sum4(init float64, v []uint64, out []float64) {
+	n := sc.words
+	v0, v1, v2, v3 := v[:n], v[n:2*n], v[2*n:3*n], v[3*n:4*n]
+	s0, s1, s2, s3 := init, init, init, init
+	vals := sc.leafVal
+	shift, lane, width := uint(sc.laneShift), 1<<sc.laneShift-1, uint(sc.laneBits)
+	for t, o := range sc.leafOff {
+		w, at := t>>shift, uint(t&lane)*width
+		s0 += vals[int(o)+bits.TrailingZeros64(v0[w]>>at)]
+		s1 += vals[int(o)+bits.TrailingZeros64(v1[w]>>at)]
+		s2 += vals[int(o)+bits.TrailingZeros64(v2[w]>>at)]
+		s3 += vals[int(o)+bits.TrailingZeros64(v3[w]>>at)]
+	}
+	out[0], out[1], out[2], out[3] = s0, s1, s2, s3
+}
+
+// usable reports whether the table was built for m's current trees. It
+// compares the trees' backing array, not just their number, so a model
+// whose Trees were replaced or cut after Fit falls back to the walk.
 func (sc *tableScorer) usable(m *Model) bool {
 	return sc != nil && len(sc.trees) == len(m.Trees) && len(sc.trees) > 0 && &sc.trees[0] == &m.Trees[0]
 }

@@ -87,6 +87,9 @@ func checkRowsMatch(t *testing.T, m *Model, rows [][]float64) {
 	}
 }
 
+// tableUsed reports whether PredictRows on m uses a table.
+func tableUsed(m *Model) bool { return m.fast.usable(m) }
+
 // withTrees returns a copy of m with other trees and the table rebuilt.
 func withTrees(m *Model, trees []*Tree) *Model {
 	c := &Model{Params: m.Params, InitScore: m.InitScore, NumFeatures: m.NumFeatures, Trees: trees}
@@ -124,11 +127,13 @@ func TestTableMatchesWalk(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			if got := tc.m.fast.usable(tc.m); got != tc.table {
+			if got := tableUsed(tc.m); got != tc.table {
 				t.Fatalf("table built = %v, want %v", got, tc.table)
 			}
-			if got := tc.m.fast != nil && tc.m.fast.walk != nil; tc.table && got != tc.walks {
-				t.Errorf("walks some trees = %v, want %v", got, tc.walks)
+			if tc.table {
+				if got := tc.m.fast.walk != nil; got != tc.walks {
+					t.Errorf("walks some trees = %v, want %v", got, tc.walks)
+				}
 			}
 			checkRowsMatch(t, tc.m, probeRows(tc.m, 3000, 1))
 		})
@@ -145,7 +150,7 @@ func TestTableLoadedModel(t *testing.T) {
 	if err := loaded.Load(&b); err != nil {
 		t.Fatal(err)
 	}
-	if !loaded.fast.usable(&loaded) {
+	if !tableUsed(&loaded) {
 		t.Fatal("Load built no table")
 	}
 	checkRowsMatch(t, &loaded, probeRows(&loaded, 3000, 2))
@@ -173,7 +178,7 @@ func TestTableEdgeThresholds(t *testing.T) {
 	if err := m.Load(strings.NewReader(js)); err != nil {
 		t.Fatal(err)
 	}
-	if !m.fast.usable(&m) {
+	if !tableUsed(&m) {
 		t.Fatal("Load built no table")
 	}
 	rows := probeRows(&m, 2000, 3)
@@ -189,7 +194,7 @@ func TestTableEdgeThresholds(t *testing.T) {
 		{threshold: math.Inf(-1), feature: 0, left: ^0, right: ^1},
 	}, leafValue: []float64{1024, 2048, 4096}, leafCount: []int{1, 1, 1}}
 	mi := withTrees(&m, append(m.Trees[:3:3], inf))
-	if !mi.fast.usable(mi) {
+	if !tableUsed(mi) {
 		t.Fatal("no table for infinite thresholds")
 	}
 	checkRowsMatch(t, mi, rows)
@@ -215,7 +220,7 @@ func TestTableFallback(t *testing.T) {
 
 	fitted := fitTableModel(t, Binary, 31, 20, false)
 	fitted.Trees = fitted.Trees[:10]
-	if fitted.fast.usable(fitted) {
+	if tableUsed(fitted) {
 		t.Error("table used for trees it was not built for")
 	}
 	checkRowsMatch(t, fitted, probeRows(fitted, 500, 5))
