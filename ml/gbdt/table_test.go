@@ -5,6 +5,7 @@ import (
 	"context"
 	"math"
 	"math/rand/v2"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -138,6 +139,32 @@ func TestTableMatchesWalk(t *testing.T) {
 			checkRowsMatch(t, tc.m, probeRows(tc.m, 3000, 1))
 		})
 	}
+}
+
+// TestTableSparseFeature covers features whose trees fill few words, so
+// the table lists the words instead of looping over all of them: 64-leaf
+// trees take a word each, and the stumps after them only use feature 0.
+func TestTableSparseFeature(t *testing.T) {
+	wide := fitTableModel(t, Regression, 64, 5, true)
+	trees := slices.Clone(wide.Trees)
+	for i := range 7 {
+		trees = append(trees, &Tree{nodes: []node{{threshold: float64(i) / 7, feature: 0, left: ^0, right: ^1}},
+			leafValue: []float64{0.5, -0.25 * float64(i)}, leafCount: []int{1, 1}})
+	}
+	m := withTrees(wide, trees)
+	if !tableUsed(m) {
+		t.Fatal("no table built")
+	}
+	sparse := 0
+	for _, f := range m.fast.feats {
+		if f.words != nil {
+			sparse++
+		}
+	}
+	if sparse == 0 {
+		t.Fatal("no feature has a word list")
+	}
+	checkRowsMatch(t, m, probeRows(m, 3000, 6))
 }
 
 func TestTableLoadedModel(t *testing.T) {
