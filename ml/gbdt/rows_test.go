@@ -116,8 +116,10 @@ func BenchmarkBuildTable(b *testing.B) {
 	}
 	var sc *tableScorer
 	b.ReportAllocs()
+	cpu := processCPU()
 	for b.Loop() {
 		sc = newTableScorer(m.Trees, m.NumFeatures)
 	}
+	b.ReportMetric(float64(processCPU()-cpu)/float64(b.N), "cpu-ns/op")
 	b.ReportMetric(float64(sc.bytes), "table-bytes")
 }

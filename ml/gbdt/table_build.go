@@ -25,8 +25,17 @@ func newTableScorer(trees []*Tree, numFeatures int) *tableScorer {
 		return nil
 	}
 	sc := &tableScorer{trees: trees, leafOff: make([]int32, len(trees)), laneBits: 1}
+	nodes, leaves := 0, 0
+	for _, tr := range trees {
+		if len(tr.leafValue) <= maxTableLeafs {
+			nodes, leaves = nodes+len(tr.nodes), leaves+len(tr.leafValue)
+		}
+	}
 	// leftBits[t][i] has the bits of node i's left subtree's leaves.
 	leftBits := make([][]uint64, len(trees))
+	flat := make([]uint64, nodes)
+	sc.leafVal = make([]float64, 0, leaves)
+	r := &leafRanker{numFeatures: numFeatures}
 	walked := 0
 	for t, tr := range trees {
 		sc.leafOff[t] = int32(len(sc.leafVal))
@@ -38,15 +47,14 @@ func newTableScorer(trees []*Tree, numFeatures int) *tableScorer {
 			walked++
 			continue
 		}
-		lb, order, ok := rankLeaves(tr, numFeatures)
-		if !ok {
+		leftBits[t], flat = flat[:len(tr.nodes):len(tr.nodes)], flat[len(tr.nodes):]
+		if !r.rank(tr, leftBits[t]) {
 			return nil
 		}
-		leftBits[t] = lb
-		for _, leaf := range order {
+		for _, leaf := range r.order[:r.ranked] {
 			sc.leafVal = append(sc.leafVal, tr.leafValue[leaf])
 		}
-		for sc.laneBits < len(order) {
+		for sc.laneBits < r.ranked {
 			sc.laneBits *= 2
 		}
 	}
@@ -80,55 +88,65 @@ func newTableScorer(trees []*Tree, numFeatures int) *tableScorer {
 	return sc
 }
 
-// rankLeaves numbers tr's leaves left to right. It returns, per node, the
-// bits of its left subtree's leaves, and the leaves in rank order; ok is
-// false if the tree is not a proper binary tree over numFeatures columns.
-func rankLeaves(tr *Tree, numFeatures int) (leftBits []uint64, order []int, ok bool) {
-	nodes := tr.nodes
-	if len(tr.leafValue) != len(nodes)+1 {
-		return nil, nil, false
+// leafRanker numbers a tree's leaves left to right; its arrays are
+// scratch reused from tree to tree.
+type leafRanker struct {
+	nodes       []node
+	numFeatures int
+	leftBits    []uint64 // per node: the bits of its left subtree's leaves
+	seen        [maxTableLeafs]bool
+	order       [maxTableLeafs]int32 // leaves in rank order
+	ranked      int
+	visited     int
+}
+
+// rank numbers tr's leaves, filling leftBits (one per node) and r.order;
+// ok is false unless tr is a proper binary tree over numFeatures columns
+// with at most maxTableLeafs leaves.
+func (r *leafRanker) rank(tr *Tree, leftBits []uint64) (ok bool) {
+	leaves := len(tr.leafValue)
+	if leaves != len(tr.nodes)+1 || leaves > maxTableLeafs || len(leftBits) != len(tr.nodes) {
+		return false
 	}
-	leftBits = make([]uint64, len(nodes))
-	order = make([]int, 0, len(tr.leafValue))
-	seen := make([]bool, len(tr.leafValue))
-	visited := 0
-	// span numbers the leaves under child c and returns their rank range;
-	// the visit count stops a cycle before it recurses deeper than the
-	// number of nodes.
-	var span func(c int32) (lo, hi int, ok bool)
-	span = func(c int32) (int, int, bool) {
-		if c < 0 {
-			leaf := int(^c)
-			if leaf >= len(seen) || seen[leaf] {
-				return 0, 0, false
-			}
-			seen[leaf] = true
-			order = append(order, leaf)
-			return len(order) - 1, len(order), true
-		}
-		if int(c) >= len(nodes) || visited >= len(nodes) {
+	r.nodes, r.leftBits, r.ranked, r.visited = tr.nodes, leftBits, 0, 0
+	clear(r.seen[:leaves])
+	if len(tr.nodes) == 0 {
+		r.order[0], r.ranked = 0, 1
+		return true
+	}
+	_, hi, ok := r.span(0)
+	return ok && hi == leaves
+}
+
+// span numbers the leaves under child c and returns their rank range. The
+// visit count stops a cycle before it recurses deeper than the number of
+// nodes.
+func (r *leafRanker) span(c int32) (lo, hi int, ok bool) {
+	if c < 0 {
+		leaf := int(^c)
+		if leaf >= len(r.nodes)+1 || r.seen[leaf] {
 			return 0, 0, false
 		}
-		visited++
-		n := &nodes[c]
-		if n.feature < 0 || int(n.feature) >= numFeatures {
-			return 0, 0, false
-		}
-		lo, mid, ok := span(n.left)
-		if !ok {
-			return 0, 0, false
-		}
-		leftBits[c] = (uint64(1)<<(mid-lo) - 1) << lo
-		_, hi, ok := span(n.right)
-		return lo, hi, ok
+		r.seen[leaf] = true
+		r.order[r.ranked] = int32(leaf)
+		r.ranked++
+		return r.ranked - 1, r.ranked, true
 	}
-	if len(nodes) == 0 {
-		return leftBits, append(order, 0), true
+	if int(c) >= len(r.nodes) || r.visited >= len(r.nodes) {
+		return 0, 0, false
 	}
-	if _, hi, ok := span(0); !ok || hi != len(tr.leafValue) {
-		return nil, nil, false
+	r.visited++
+	n := &r.nodes[c]
+	if n.feature < 0 || int(n.feature) >= r.numFeatures {
+		return 0, 0, false
 	}
-	return leftBits, order, true
+	lo, mid, ok := r.span(n.left)
+	if !ok {
+		return 0, 0, false
+	}
+	r.leftBits[c] = (uint64(1)<<(mid-lo) - 1) << lo
+	_, hi, ok = r.span(n.right)
+	return lo, hi, ok
 }
 
 // featureNodes are the nodes on one feature.
@@ -143,6 +161,17 @@ type featureNodes struct {
 // both numeric and categorical nodes.
 func featureUsers(trees []*Tree, walk []bool, numFeatures, laneShift int) (users []featureNodes, ok bool) {
 	users = make([]featureNodes, numFeatures)
+	count := make([]int, numFeatures)
+	for t, tr := range trees {
+		if walk == nil || !walk[t] {
+			for i := range tr.nodes {
+				count[tr.nodes[i].feature]++
+			}
+		}
+	}
+	for f, n := range count {
+		users[f].nodes = make([][2]int32, 0, n)
+	}
 	for t, tr := range trees {
 		if walk != nil && walk[t] {
 			continue
@@ -193,27 +222,26 @@ func (ft *featureTable) columns(sc *tableScorer, leftBits [][]uint64, u *feature
 // classes and on NaN, so the table cannot drift from the walk.
 func (ft *featureTable) buildNumeric(sc *tableScorer, leftBits [][]uint64, u *featureNodes, budget int) bool {
 	trees := sc.trees
-	th := make([]float64, 0, len(u.nodes))
-	for _, ref := range u.nodes {
-		v := trees[ref[0]].nodes[ref[1]].threshold
-		if v != v {
-			return false // the classes need ordered thresholds
-		}
-		th = append(th, v)
+	vals := make([]float64, len(u.nodes))
+	for i, ref := range u.nodes {
+		vals[i] = trees[ref[0]].nodes[ref[1]].threshold
 	}
-	slices.Sort(th)
-	th = slices.Compact(th) // -0 and 0 are one threshold: they compare alike
+	th, rank, ok := rankThresholds(vals)
+	if !ok {
+		return false
+	}
 	k := len(th)
 	classes := k + 2
 	if classes*ft.width*8+k*8 > budget {
 		return false
 	}
-	ft.thresholds = slices.Clip(th)
+	ft.thresholds = th
 	ft.other = k + 1
 	ft.kill = make([]uint64, classes*ft.width)
-	w, ok := ft.width, true
+	w, next := ft.width, 0
 	ft.columns(sc, leftBits, u, func(tr *Tree, n *node, left uint64, col int) {
-		j := lowerBound(th, n.threshold)
+		j := int(rank[next])
+		next++
 		if !n.goLeft(th[j], tr.catSets) {
 			ok = false
 		}
@@ -240,6 +268,59 @@ func (ft *featureTable) buildNumeric(sc *tableScorer, leftBits [][]uint64, u *fe
 		}
 	}
 	return ok
+}
+
+// rankThresholds returns the distinct values of vals in ascending order,
+// and the index of each value among them. A hash table finds the distinct
+// values, so only they are sorted and no value needs a search: with
+// hundreds of nodes on each feature, sorting and searching them all was
+// most of the time it took to build a table. NaN makes ok false: the
+// classes need ordered thresholds.
+func rankThresholds(vals []float64) (sorted []float64, rank []int32, ok bool) {
+	size := 16
+	for size < 2*len(vals) {
+		size *= 2
+	}
+	shift := 64 - uint(bits.TrailingZeros(uint(size)))
+	slot := make([]int32, size) // 1 + the value's distinct index; 0 when empty
+	key := make([]uint64, size)
+	var distinct []float64
+	rank = make([]int32, len(vals))
+	for i, v := range vals {
+		if v != v {
+			return nil, nil, false
+		}
+		if v == 0 {
+			v = 0 // -0 and 0 are one threshold: they compare alike
+		}
+		b := math.Float64bits(v)
+		h := (b * 0x9e3779b97f4a7c15) >> shift
+		for slot[h] != 0 && key[h] != b {
+			h = (h + 1) & uint64(size-1)
+		}
+		if slot[h] == 0 {
+			distinct = append(distinct, v)
+			slot[h], key[h] = int32(len(distinct)), b
+		}
+		rank[i] = slot[h] - 1
+	}
+	// Sort the distinct values, then find each in the table again to learn
+	// its place: cheaper than sorting indices through a comparison func.
+	sorted = slices.Clone(distinct)
+	slices.Sort(sorted)
+	at := make([]int32, len(distinct))
+	for r, v := range sorted {
+		b := math.Float64bits(v)
+		h := (b * 0x9e3779b97f4a7c15) >> shift
+		for key[h] != b {
+			h = (h + 1) & uint64(size-1)
+		}
+		at[slot[h]-1] = int32(r)
+	}
+	for i, d := range rank {
+		rank[i] = at[d]
+	}
+	return sorted, rank, true
 }
 
 // buildCategorical fills the masks of a categorical feature: one class per

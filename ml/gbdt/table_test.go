@@ -265,3 +265,39 @@ func TestTableBatchSizes(t *testing.T) {
 		checkRowsMatch(t, m, rows)
 	}
 }
+
+func TestRankThresholds(t *testing.T) {
+	negZero := math.Copysign(0, -1)
+	tests := []struct {
+		vals   []float64
+		sorted []float64
+		rank   []int32
+		ok     bool
+	}{
+		{[]float64{3, 1, 2, 1, 3}, []float64{1, 2, 3}, []int32{2, 0, 1, 0, 2}, true},
+		{[]float64{0, negZero, -1, math.Inf(1), math.Inf(-1)}, []float64{math.Inf(-1), -1, 0, math.Inf(1)}, []int32{2, 2, 1, 3, 0}, true},
+		{[]float64{5}, []float64{5}, []int32{0}, true},
+		{[]float64{1, math.NaN()}, nil, nil, false},
+	}
+	for _, tc := range tests {
+		sorted, rank, ok := rankThresholds(tc.vals)
+		if !slices.Equal(sorted, tc.sorted) || !slices.Equal(rank, tc.rank) || ok != tc.ok {
+			t.Errorf("rankThresholds(%v) = %v, %v, %v; want %v, %v, %v", tc.vals, sorted, rank, ok, tc.sorted, tc.rank, tc.ok)
+		}
+	}
+	// Many values, many repeats: the hash table probes past collisions.
+	r := rand.New(rand.NewPCG(1, 2))
+	vals := make([]float64, 5000)
+	for i := range vals {
+		vals[i] = float64(r.IntN(700)) / 7
+	}
+	sorted, rank, ok := rankThresholds(vals)
+	if !ok || !slices.IsSorted(sorted) {
+		t.Fatalf("not sorted: %v", ok)
+	}
+	for i, v := range vals {
+		if sorted[rank[i]] != v || (rank[i] > 0 && sorted[rank[i]-1] == v) {
+			t.Fatalf("value %v has rank %d", v, rank[i])
+		}
+	}
+}
