@@ -23,7 +23,12 @@ type tableScorer struct {
 	// trees are the model's trees the table was built from; scoring checks
 	// the model still has them.
 	trees []*Tree
+	// feats has the features with masks for every word first, dense of
+	// them, then those that list their words.
 	feats []featureTable
+	dense int
+	// none is a row of masks that rule nothing out, sc.words long.
+	none []uint64
 	// Tree t is in word t>>laneShift, at bit (t&(1<<laneShift-1))*laneBits.
 	laneBits, laneShift int
 	words               int
@@ -99,39 +104,61 @@ func lowerBound(ts []float64, v float64) int {
 func (sc *tableScorer) rawRows(init float64, rows [][]float64, out []float64) {
 	n := sc.words
 	v := make([]uint64, 4*n)
+	padded := (sc.dense + 3) &^ 3
+	kills := make([][]uint64, padded+len(sc.feats)-sc.dense)
+	for i := sc.dense; i < padded; i++ {
+		kills[i] = sc.none
+	}
 	i := 0
 	if sc.walk == nil {
 		for ; i+4 <= len(rows); i += 4 {
 			for g := range 4 {
-				sc.exits(rows[i+g], v[g*n:(g+1)*n])
+				sc.exits(rows[i+g], v[g*n:(g+1)*n], kills)
 			}
 			sc.sum4(init, v, out[i:i+4])
 		}
 	}
 	for ; i < len(rows); i++ {
-		sc.exits(rows[i], v[:n])
+		sc.exits(rows[i], v[:n], kills)
 		out[i] = sc.sum(init, rows[i], v[:n])
 	}
 }
 
 // exits sets v (sc.words long) to the exit leaves of row, which has at
 // least the model's number of features: the lowest set bit of each tree's
-// lane.
-func (sc *tableScorer) exits(row []float64, v []uint64) {
-	for i := range v {
-		v[i] = ^uint64(0)
-	}
+// lane. kills is scratch, as rawRows makes it.
+func (sc *tableScorer) exits(row []float64, v []uint64, kills [][]uint64) {
+	padded := (sc.dense + 3) &^ 3
 	for fi := range sc.feats {
 		f := &sc.feats[fi]
 		c := f.class(row[f.feature])
-		kill := f.kill[c*f.width : (c+1)*f.width]
-		if f.words == nil {
-			v := v[:len(kill)]
-			for k, x := range kill {
-				v[k] &^= x
+		at := fi
+		if fi >= sc.dense {
+			at += padded - sc.dense
+		}
+		kills[at] = f.kill[c*f.width : (c+1)*f.width]
+	}
+	// The dense features' masks go four at a time: one load and store of
+	// v per word for four features, not one per feature.
+	if padded == 0 {
+		for k := range v {
+			v[k] = ^uint64(0)
+		}
+	}
+	for g := 0; g < padded; g += 4 {
+		a, b, c, d := kills[g][:len(v)], kills[g+1][:len(v)], kills[g+2][:len(v)], kills[g+3][:len(v)]
+		if g == 0 {
+			for k := range v {
+				v[k] = ^(a[k] | b[k] | c[k] | d[k])
 			}
 			continue
 		}
+		for k := range v {
+			v[k] &^= a[k] | b[k] | c[k] | d[k]
+		}
+	}
+	for fi, f := range sc.feats[sc.dense:] {
+		kill := kills[padded+fi][:len(f.words)]
 		for k, w := range f.words {
 			v[w] &^= kill[k]
 		}

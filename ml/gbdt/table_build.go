@@ -1,6 +1,7 @@
 package gbdt
 
 import (
+	"cmp"
 	"math"
 	"math/bits"
 	"slices"
@@ -85,6 +86,15 @@ func newTableScorer(trees []*Tree, numFeatures int) *tableScorer {
 		sc.bytes += len(ft.kill)*8 + len(ft.thresholds)*8 + len(ft.codeClass)*4 + len(ft.words)*4
 		sc.feats = append(sc.feats, ft)
 	}
+	slices.SortStableFunc(sc.feats, func(a, b featureTable) int {
+		return cmp.Compare(len(a.words), len(b.words)) // dense (nil) first
+	})
+	for _, f := range sc.feats {
+		if f.words == nil {
+			sc.dense++
+		}
+	}
+	sc.none = make([]uint64, sc.words)
 	return sc
 }
 

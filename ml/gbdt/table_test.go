@@ -301,3 +301,33 @@ func TestRankThresholds(t *testing.T) {
 		}
 	}
 }
+
+// TestTableRefusesBadTrees checks the builder declines trees it cannot
+// represent or that are malformed, rather than build a wrong table.
+func TestTableRefusesBadTrees(t *testing.T) {
+	stump := func(n node) *Tree {
+		return &Tree{nodes: []node{n}, leafValue: []float64{1, 2}, leafCount: []int{1, 1}}
+	}
+	tests := []struct {
+		name string
+		tree *Tree
+	}{
+		{"NaN threshold", stump(node{threshold: math.NaN(), left: ^0, right: ^1})},
+		{"feature out of range", stump(node{feature: 9, left: ^0, right: ^1})},
+		{"negative feature", stump(node{feature: -1, left: ^0, right: ^1})},
+		{"leaf twice", stump(node{left: ^0, right: ^0})},
+		{"leaf out of range", stump(node{left: ^0, right: ^5})},
+		{"child out of range", stump(node{left: 3, right: ^1})},
+		{"cycle", &Tree{nodes: []node{{left: 1, right: ^0}, {left: 0, right: ^1}},
+			leafValue: []float64{1, 2, 3}, leafCount: []int{1, 1, 1}}},
+		{"leaf count", &Tree{nodes: []node{{left: ^0, right: ^1}}, leafValue: []float64{1, 2, 3}, leafCount: []int{1, 1, 1}}},
+	}
+	for _, tc := range tests {
+		if sc := newTableScorer([]*Tree{tc.tree}, 2); sc != nil {
+			t.Errorf("%s: built a table", tc.name)
+		}
+	}
+	if sc := newTableScorer(nil, 2); sc != nil {
+		t.Error("built a table for no trees")
+	}
+}
