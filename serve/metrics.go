@@ -90,6 +90,8 @@ type Metrics struct {
 	logRows        atomic.Uint64
 	logDropped     atomic.Uint64
 	logWriteErrors atomic.Uint64
+	pollHits       atomic.Uint64
+	pollMisses     atomic.Uint64
 }
 
 type routeCode struct {
@@ -212,6 +214,9 @@ func (m *Metrics) Write(w io.Writer) {
 	counter(w, "weir_serve_inference_log_rows_total", "Rows written to the inference log.", m.logRows.Load())
 	counter(w, "weir_serve_inference_log_dropped_total", "Rows not written to the inference log because its queue was full.", m.logDropped.Load())
 	counter(w, "weir_serve_inference_log_write_errors_total", "Inference log write or rotation errors.", m.logWriteErrors.Load())
+	help(w, "weir_serve_busy_polls_total", "counter", "Connection reads that busy-polled (--busy-poll), by whether data came within the window (hit) or the connection went to sleep (miss).")
+	fmt.Fprintf(w, "weir_serve_busy_polls_total{result=\"hit\"} %d\n", m.pollHits.Load())
+	fmt.Fprintf(w, "weir_serve_busy_polls_total{result=\"miss\"} %d\n", m.pollMisses.Load())
 }
 
 func help(w io.Writer, name, typ, text string) {

@@ -1,0 +1,218 @@
+package serve
+
+import (
+	"errors"
+	"io"
+	"net"
+	"os"
+	"runtime"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"time"
+)
+
+// pollListener hands out connections that busy-poll for their next request
+// for up to a window after each read before sleeping in Go's network
+// poller. Where the poller's wake-up is slow — a virtual machine whose idle
+// vCPU halts (Firecracker guests run without halt polling), so each wake is
+// an interrupt through the hypervisor and the Go runtime's monitor thread
+// wakes too — that wake-up is most of a small request's round trip at one
+// client. One connection polls at a time, and it stops as soon as any other
+// connection (or the listener) has something to read, since Go's scheduler
+// does not look at the network while a goroutine stays runnable: the cost
+// is at most one core between requests that come closer together than the
+// window, and never another connection's latency.
+type pollListener struct {
+	net.Listener
+	window  time.Duration
+	polling atomic.Bool // held by the connection that is polling
+	set     *sharedSet
+	metrics *Metrics
+	closed  atomic.Bool
+}
+
+// pollSet watches every connection's socket (and the listener's) for data,
+// so a polling connection can tell that another one needs the core.
+type pollSet interface {
+	add(fd uintptr) error
+	remove(fd uintptr)
+	// othersReady reports whether a socket other than self has data.
+	othersReady(self uintptr) bool
+	close() error
+}
+
+// sharedSet closes its pollSet when the listener and every connection that
+// may still poll are done with it, so no read polls a closed (or reused)
+// descriptor.
+type sharedSet struct {
+	pollSet
+	mu   sync.Mutex
+	refs int
+}
+
+// hold takes a reference; it fails once the set is closed.
+func (s *sharedSet) hold() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.refs == 0 {
+		return false
+	}
+	s.refs++
+	return true
+}
+
+// release drops a reference and closes the set with the last one.
+func (s *sharedSet) release() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.refs--; s.refs == 0 {
+		s.pollSet.close()
+	}
+}
+
+// busyPoll wraps ln so its TCP connections poll for up to window. A window
+// of 0, a platform without a pollSet, or one that cannot be set up give ln
+// back as it is.
+func busyPoll(ln net.Listener, window time.Duration, m *Metrics) (net.Listener, error) {
+	if window <= 0 {
+		return ln, nil
+	}
+	ps, err := newPollSet()
+	if err != nil {
+		return nil, err
+	}
+	if err := control(ln, ps.add); err != nil {
+		ps.close()
+		return nil, err
+	}
+	return &pollListener{Listener: ln, window: window, set: &sharedSet{pollSet: ps, refs: 1}, metrics: m}, nil
+}
+
+// control runs f on the socket of c (a *net.TCPListener or *net.TCPConn).
+func control(c any, f func(fd uintptr) error) error {
+	sc, ok := c.(syscall.Conn)
+	if !ok {
+		return errors.New("serve: busy polling needs TCP sockets")
+	}
+	rc, err := sc.SyscallConn()
+	if err != nil {
+		return err
+	}
+	var ferr error
+	if err := rc.Control(func(fd uintptr) { ferr = f(fd) }); err != nil {
+		return err
+	}
+	return ferr
+}
+
+func (l *pollListener) Accept() (net.Conn, error) {
+	c, err := l.Listener.Accept()
+	if err != nil {
+		return c, err
+	}
+	tc, ok := c.(*net.TCPConn)
+	if !ok {
+		return c, nil
+	}
+	rc, err := tc.SyscallConn()
+	if err != nil {
+		return c, nil
+	}
+	if !l.set.hold() {
+		return c, nil
+	}
+	var addErr error
+	if err := rc.Control(func(fd uintptr) { addErr = l.set.add(fd) }); err != nil || addErr != nil {
+		l.set.release()
+		return c, nil // served without polling
+	}
+	return &pollConn{TCPConn: tc, rc: rc, l: l}, nil
+}
+
+// Close closes the listener; the poll set lives on until the last
+// connection is closed.
+func (l *pollListener) Close() error {
+	err := l.Listener.Close()
+	if l.closed.CompareAndSwap(false, true) {
+		l.set.release()
+	}
+	return err
+}
+
+// pollConn is a TCP connection whose reads poll before they sleep.
+type pollConn struct {
+	*net.TCPConn
+	rc     syscall.RawConn
+	l      *pollListener
+	closed atomic.Bool
+}
+
+// Read polls the socket for up to the listener's window when no other
+// connection is polling, then waits in the network poller as usual (read
+// deadlines apply throughout). Reads of one byte, which net/http makes to
+// notice a client hanging up while a handler runs, never poll: they would
+// take the core from the handler.
+func (c *pollConn) Read(p []byte) (int, error) {
+	if len(p) <= 1 || !c.l.polling.CompareAndSwap(false, true) {
+		return c.TCPConn.Read(p)
+	}
+	if !c.l.set.hold() { // closed while we were getting here
+		c.l.polling.Store(false)
+		return c.TCPConn.Read(p)
+	}
+	defer c.l.set.release()
+	var n int
+	var errno error
+	start := time.Now()
+	polling := true
+	stop := func() {
+		polling = false
+		c.l.polling.Store(false)
+		c.l.metrics.pollMisses.Add(1)
+	}
+	err := c.rc.Read(func(fd uintptr) bool {
+		for {
+			n, errno = readFD(fd, p)
+			if errno == syscall.EINTR {
+				continue
+			}
+			if errno != syscall.EAGAIN {
+				return true
+			}
+			if !polling {
+				return false // sleep in the poller until readable
+			}
+			if time.Since(start) >= c.l.window || c.closed.Load() || c.l.set.othersReady(fd) {
+				stop()
+				return false
+			}
+			runtime.Gosched()
+		}
+	})
+	if polling {
+		c.l.polling.Store(false)
+		c.l.metrics.pollHits.Add(1)
+	}
+	switch {
+	case err != nil:
+		return 0, &net.OpError{Op: "read", Net: "tcp", Source: c.LocalAddr(), Addr: c.RemoteAddr(), Err: err}
+	case errno != nil:
+		return 0, &net.OpError{Op: "read", Net: "tcp", Source: c.LocalAddr(), Addr: c.RemoteAddr(), Err: os.NewSyscallError("read", errno)}
+	case n == 0:
+		return 0, io.EOF
+	}
+	return n, nil
+}
+
+// Close stops watching the socket, then closes it.
+func (c *pollConn) Close() error {
+	if c.closed.CompareAndSwap(false, true) {
+		c.rc.Control(func(fd uintptr) { c.l.set.remove(fd) })
+		defer c.l.set.release()
+	}
+	return c.TCPConn.Close()
+}
+
+// errNoPoll says this platform reads sockets without polling.
+var errNoPoll = errors.New("serve: busy polling is not supported on this platform")

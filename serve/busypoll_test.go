@@ -1,0 +1,208 @@
+package serve
+
+import (
+	"bufio"
+	"bytes"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"runtime"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+// TestBusyPollAnswers checks that connections that poll answer every
+// request exactly as sleeping ones do: back-to-back requests on one
+// connection (served by polling), many connections at once (one polls,
+// the others sleep), a request split by a pause longer than the window
+// (the poll gives up and the poller wakes the connection), and a client
+// that hangs up.
+func TestBusyPollAnswers(t *testing.T) {
+	if runtime.GOOS != "linux" {
+		t.Skip("busy polling is Linux only")
+	}
+	s := mustOpen(t, loadedFake(newFakeModel(), "1"), func(s *Server) { s.BusyPoll = 20 * time.Millisecond })
+	defer s.Close()
+	body := func(age int) string {
+		return fmt.Sprintf(`{"dataframe_split": {"columns": ["age", "job"], "data": [[%d, "admin."]]}}`, age)
+	}
+	want := func(age int) string {
+		label := "no"
+		if age > 50 {
+			label = "yes"
+		}
+		return fmt.Sprintf(`{"predictions":[{"probability":%g,"label":%q}]}`, float64(age)/100, label)
+	}
+	check := func(t *testing.T, client *http.Client, age int) {
+		t.Helper()
+		resp, err := client.Post(s.URL()+"/invocations", "application/json", strings.NewReader(body(age)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, err := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if err != nil || resp.StatusCode != http.StatusOK {
+			t.Fatalf("age %d: %d %s %v", age, resp.StatusCode, b, err)
+		}
+		if got := string(b); got != want(age) {
+			t.Fatalf("age %d: got %s, want %s", age, got, want(age))
+		}
+	}
+
+	t.Run("one connection", func(t *testing.T) {
+		client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 1}}
+		defer client.CloseIdleConnections()
+		for age := range 100 {
+			check(t, client, age)
+		}
+		if hits := s.Metrics.pollHits.Load(); hits == 0 {
+			t.Errorf("no read was served by polling after 100 back-to-back requests")
+		}
+	})
+
+	t.Run("many connections", func(t *testing.T) {
+		client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 16}}
+		defer client.CloseIdleConnections()
+		var wg sync.WaitGroup
+		for c := range 16 {
+			wg.Go(func() {
+				for i := range 25 {
+					check(t, client, (c*25+i)%100)
+				}
+			})
+		}
+		wg.Wait()
+	})
+
+	t.Run("pause longer than the window", func(t *testing.T) {
+		misses := s.Metrics.pollMisses.Load()
+		conn, err := net.Dial("tcp", strings.TrimPrefix(s.URL(), "http://"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer conn.Close()
+		b := body(64)
+		req := fmt.Sprintf("POST /invocations HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n%s", len(b), b)
+		half := len(req) - 10
+		r := bufio.NewReader(conn)
+		for range 2 {
+			if _, err := io.WriteString(conn, req[:half]); err != nil {
+				t.Fatal(err)
+			}
+			time.Sleep(100 * time.Millisecond) // five windows
+			if _, err := io.WriteString(conn, req[half:]); err != nil {
+				t.Fatal(err)
+			}
+			resp, err := http.ReadResponse(r, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			if resp.StatusCode != http.StatusOK || string(got) != want(64) {
+				t.Fatalf("got %d %s", resp.StatusCode, got)
+			}
+		}
+		if s.Metrics.pollMisses.Load() == misses {
+			t.Errorf("no poll gave up although the body paused for five windows")
+		}
+	})
+
+	t.Run("client hangs up", func(t *testing.T) {
+		conn, err := net.Dial("tcp", strings.TrimPrefix(s.URL(), "http://"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		b := body(10)
+		fmt.Fprintf(conn, "POST /invocations HTTP/1.1\r\nHost: x\r\nContent-Length: %d\r\nContent-Type: application/json\r\n\r\n%s", len(b), b)
+		resp, err := http.ReadResponse(bufio.NewReader(conn), nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		conn.Close()
+		// The server must still answer others, and Close below must not
+		// wait on the closed connection.
+		check(t, http.DefaultClient, 20)
+	})
+
+	var metrics bytes.Buffer
+	s.Metrics.Write(&metrics)
+	if !strings.Contains(metrics.String(), `weir_serve_busy_polls_total{result="hit"}`) {
+		t.Errorf("/metrics lacks the busy-poll counter:\n%s", metrics.String())
+	}
+	closed := make(chan error, 1)
+	go func() { closed <- s.Close() }()
+	select {
+	case err := <-closed:
+		if err != nil {
+			t.Fatal(err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("Close did not return within 10 s with polling connections")
+	}
+}
+
+// TestBusyPollYields checks that a connection polling with a long window
+// gives the core up as soon as another connection sends a request, and
+// stops when the server closes it.
+func TestBusyPollYields(t *testing.T) {
+	if runtime.GOOS != "linux" {
+		t.Skip("busy polling is Linux only")
+	}
+	s := mustOpen(t, loadedFake(newFakeModel(), "1"), func(s *Server) { s.BusyPoll = 5 * time.Second })
+	a := &http.Client{Transport: &http.Transport{}}
+	b := &http.Client{Transport: &http.Transport{}}
+	if code, err := postWith(a, s.URL(), oneRow); err != nil || code != 200 {
+		t.Fatalf("first client: %d %v", code, err)
+	}
+	// a's connection now polls for its next request; b's request must
+	// make it stop rather than wait for the window or the runtime's
+	// occasional look at the network.
+	pl := s.ln.(*pollListener)
+	for deadline := time.Now().Add(5 * time.Second); !pl.polling.Load(); time.Sleep(time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal("the first client's connection never started polling")
+		}
+	}
+	misses := s.Metrics.pollMisses.Load()
+	start := time.Now()
+	if code, err := postWith(b, s.URL(), oneRow); err != nil || code != 200 {
+		t.Fatalf("second client: %d %v", code, err)
+	}
+	if waited := time.Since(start); waited > 2500*time.Millisecond {
+		t.Errorf("second client waited %v behind a polling connection", waited)
+	}
+	if s.Metrics.pollMisses.Load() == misses {
+		t.Errorf("the polling connection did not stop when another had a request (hits %d, misses %d)", s.Metrics.pollHits.Load(), s.Metrics.pollMisses.Load())
+	}
+	start = time.Now()
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if waited := time.Since(start); waited > 2500*time.Millisecond {
+		t.Errorf("Close took %v with a polling connection", waited)
+	}
+}
+
+func postWith(c *http.Client, url, body string) (int, error) {
+	resp, err := c.Post(url+"/invocations", "application/json", strings.NewReader(body))
+	if err != nil {
+		return 0, err
+	}
+	defer resp.Body.Close()
+	_, err = io.ReadAll(resp.Body)
+	return resp.StatusCode, err
+}
+
+func TestBusyPollRefusesNegative(t *testing.T) {
+	s := NewServer()
+	s.Model = loadedFake(newFakeModel(), "1")
+	s.BusyPoll = -time.Millisecond
+	if err := s.Init(); err == nil || !strings.Contains(err.Error(), "BusyPoll") {
+		t.Fatalf("got %v, want an error naming BusyPoll", err)
+	}
+}
