@@ -13,12 +13,13 @@ import (
 const parallelRowTrees = 1 << 16
 
 // PredictRows sets out[i] to PredictRow(rows[i]) for every row (NaN for a
-// row shorter than NumFeatures or an unfitted model). It scores tree by
-// tree over the batch, so a tree's nodes stay in cache while every row
-// passes through it, and splits batches of more than parallelRowTrees
-// visits between up to GOMAXPROCS goroutines (NumThreads caps them). The
-// sums run in the same order as PredictRow's, so the results are
-// bit-identical to it.
+// row shorter than NumFeatures or an unfitted model). It scores with the
+// per-feature tables Fit and Load build (see tableScorer), or, for models
+// they do not suit, tree by tree over the batch, so a tree's nodes stay in
+// cache while every row passes through it. It splits batches of more than
+// parallelRowTrees visits between up to GOMAXPROCS goroutines (NumThreads
+// caps them). The sums run in the same order as PredictRow's, so the
+// results are bit-identical to it.
 func (m *Model) PredictRows(rows [][]float64, out []float64) {
 	out = out[:len(rows)]
 	if !m.fitted() {
@@ -55,20 +56,19 @@ func (m *Model) PredictRows(rows [][]float64, out []float64) {
 // scoreRows is PredictRows on one goroutine.
 func (m *Model) scoreRows(rows [][]float64, out []float64) {
 	if m.fast.usable(m) {
-		var short bool
-		for _, r := range rows {
-			short = short || len(r) < m.NumFeatures
-		}
-		if !short {
-			m.fast.rawRows(m.InitScore, rows, out)
-		} else {
-			for i, r := range rows {
-				if len(r) < m.NumFeatures {
-					out[i] = math.NaN()
-				} else {
-					m.fast.rawRows(m.InitScore, rows[i:i+1], out[i:i+1])
-				}
+		// Score each run of full rows in one call; a short row is NaN.
+		lo := 0
+		for i := 0; i <= len(rows); i++ {
+			if i < len(rows) && len(rows[i]) >= m.NumFeatures {
+				continue
 			}
+			if lo < i {
+				m.fast.rawRows(m.InitScore, rows[lo:i], out[lo:i])
+			}
+			if i < len(rows) {
+				out[i] = math.NaN()
+			}
+			lo = i + 1
 		}
 	} else {
 		m.walkRows(rows, out)
