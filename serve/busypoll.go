@@ -149,12 +149,14 @@ type pollConn struct {
 }
 
 // Read polls the socket for up to the listener's window when no other
-// connection is polling, then waits in the network poller as usual (read
-// deadlines apply throughout). Reads of one byte, which net/http makes to
-// notice a client hanging up while a handler runs, never poll: they would
-// take the core from the handler.
+// connection is polling and no scoring request is in flight, then waits in
+// the network poller as usual (read deadlines apply throughout). While
+// requests are in flight the server is not idle, so sleeping costs no
+// wake-up and polling would only add system calls. Reads of one byte,
+// which net/http makes to notice a client hanging up while a handler runs,
+// never poll: they would take the core from the handler.
 func (c *pollConn) Read(p []byte) (int, error) {
-	if len(p) <= 1 || !c.l.polling.CompareAndSwap(false, true) {
+	if len(p) <= 1 || c.l.metrics.inflight.Load() > 0 || !c.l.polling.CompareAndSwap(false, true) {
 		return c.TCPConn.Read(p)
 	}
 	if !c.l.set.hold() { // closed while we were getting here
