@@ -6,6 +6,7 @@ import (
 	"math"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/weir-ml/weir"
@@ -13,9 +14,10 @@ import (
 
 // schema indexes a model's input columns by name for decoding requests.
 type schema struct {
-	cols  []Column
-	index map[string]int
-	strs  []internTable // per column: strings seen in requests (decodeSplit)
+	cols     []Column
+	index    map[string]int
+	strs     []internTable                 // per column: strings seen in requests (decodeSplit)
+	lastCols atomic.Pointer[columnsLayout] // the last dataframe_split column list (decodeSplit)
 }
 
 func newSchema(cols []Column) *schema {

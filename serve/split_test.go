@@ -77,6 +77,12 @@ func TestDecodeSplitMatchesTree(t *testing.T) {
 		{`{"dataframe_split": {"columns": ["age", "day"], "data": [[1, 2147483648]]}}`, false},
 		{`{"dataframe_split": {"columns": ["age", "member"], "data": [[1, "yes"]]}}`, false},
 		{`{"dataframe_split": {"columns": ["age"], "data": [[01]]}}`, false},
+		{`{"dataframe_split": {"columns": ["age"], "data": [[-01]]}}`, false},
+		{`{"dataframe_split": {"columns": ["age"], "data": [[-]]}}`, false},
+		{`{"dataframe_split": {"columns": ["age"], "data": [[1e5]]}}`, true},
+		{`{"dataframe_split": {"columns": ["age", "score"], "data": [[0, 0], [-0, -0], [999999999999999, 1234567890123456], [-999999999999999, -1234567890123456], [1, 12345678901234567890]]}}`, true},
+		{`{"dataframe_split": {"columns": ["age"], "data": [[1234567890123456]]}}`, true},
+		{`{"dataframe_split": {"columns": ["age", "score"], "data": [[1, 2E3], [1, 2e-3], [1, 0.5e+2]]}}`, true},
 		{`{"dataframe_split": {"columns": ["age"], "data": [[1]]}} x`, false},
 		{`{"dataframe_split": {"columns": ["age"], "data": [[1]]}`, false},
 		{`{"dataframe_records": [{"age": 1}]}`, false},
@@ -190,4 +196,48 @@ func TestReusedRowsAnswerAsRecords(t *testing.T) {
 			t.Fatalf("%s\n= %d %s\nas records %d %s", split.String(), got.code, got.body, want.code, want.body)
 		}
 	}
+}
+
+// TestDecodeSplitKeptColumns checks the kept column layout against
+// changing column lists: another order, an extra column, strict mode (which
+// refuses the extra column the lenient layout ignored), a missing column.
+func TestDecodeSplitKeptColumns(t *testing.T) {
+	s := splitSchema()
+	bodies := []struct {
+		body   string
+		strict bool
+		fast   bool
+	}{
+		{`{"dataframe_split": {"columns": ["age", "job"], "data": [[1, "a"]]}}`, false, true},
+		{`{"dataframe_split": {"columns": ["age", "job"], "data": [[2, "b"], [3, "c"]]}}`, false, true},
+		{`{"dataframe_split": {"columns": ["job", "age"], "data": [["d", 4]]}}`, false, true},
+		{`{"dataframe_split": {"columns": ["age", "job", "extra"], "data": [[5, "e", 0]]}}`, false, true},
+		{`{"dataframe_split": {"columns": ["age", "job", "extra"], "data": [[5, "e", 0]]}}`, true, false},
+		{`{"dataframe_split": {"columns": ["age", "job", "extra"], "data": [[6, "f", 1]]}}`, false, true},
+		{`{"dataframe_split": {"columns": ["job"], "data": [["g"]]}}`, false, false},
+		{`{"dataframe_split": {"columns": ["age", "job"], "data": [[7, "h"]]}}`, false, true},
+	}
+	for range 2 {
+		for _, b := range bodies {
+			if got := sameDecode(t, s, b.body, b.strict); got != b.fast {
+				t.Errorf("%s (strict %v): fast path took it = %v, want %v", b.body, b.strict, got, b.fast)
+			}
+		}
+	}
+}
+
+// FuzzDecodeSplit checks that whatever body the fast path takes, it
+// decodes exactly as the general path does.
+func FuzzDecodeSplit(f *testing.F) {
+	for _, b := range []string{
+		`{"dataframe_split": {"columns": ["age", "score"], "data": [[1, -0], [2, 0.5], [3, 1e3]]}}`,
+		`{"dataframe_split": {"columns": ["age", "job", "member"], "data": [[-47, "x", true], [0, null, false]]}}`,
+		`{"dataframe_split": {"columns": ["day", "score"], "data": [[2147483647, 123456789012345678]]}}`,
+	} {
+		f.Add(b)
+	}
+	s := splitSchema()
+	f.Fuzz(func(t *testing.T, body string) {
+		sameDecode(t, s, body, false)
+	})
 }
