@@ -132,12 +132,11 @@ func (m *PredictorModel) predictBatch(rows [][]any, out []Prediction) error {
 		b.rows, b.scores = make([][]float64, n), make([]float64, n)
 	}
 	b.rows, b.scores = b.rows[:n], b.scores[:n]
-	for i, r := range rows {
-		x, err := m.P.Preprocessor.TransformRow(r, b.x[i*nf:(i+1)*nf:(i+1)*nf])
-		if err != nil {
-			return fmt.Errorf("row %d: predictor: %w", i, err)
-		}
-		b.rows[i] = x
+	if i, err := m.P.Preprocessor.TransformRows(rows, b.x[:n*nf]); err != nil {
+		return fmt.Errorf("row %d: predictor: %w", i, err)
+	}
+	for i := range b.rows {
+		b.rows[i] = b.x[i*nf : (i+1)*nf : (i+1)*nf]
 	}
 	m.batch.PredictRows(b.rows, b.scores)
 	for i, p := range b.scores {

@@ -89,6 +89,7 @@ func TestTransformRowMatchesTransform(t *testing.T) {
 		t.Fatal(err)
 	}
 	var dst []float64
+	var rows [][]any
 	for i := 0; i < f.NumRows(); i++ {
 		vals := make([]any, len(p.Inputs))
 		byName := map[string]any{}
@@ -97,6 +98,7 @@ func TestTransformRowMatchesTransform(t *testing.T) {
 			vals[k] = c.Value(i)
 			byName[in.Name] = c.Value(i)
 		}
+		rows = append(rows, vals)
 		dst, err = p.TransformRow(vals, dst)
 		if err != nil {
 			t.Fatal(err)
@@ -107,6 +109,23 @@ func TestTransformRowMatchesTransform(t *testing.T) {
 			t.Fatal(err)
 		}
 		checkSlice(t, "map row", got, m.Row(i, nil))
+	}
+	w := p.NumFeatures()
+	block := make([]float64, len(rows)*w)
+	if n, err := p.TransformRows(rows, block); err != nil || n != len(rows) {
+		t.Fatalf("TransformRows: %d, %v", n, err)
+	}
+	for i := range rows {
+		checkSlice(t, "batch row", block[i*w:(i+1)*w], m.Row(i, nil))
+	}
+	// A bad row stops the batch at its index, with TransformRow's message.
+	bad := append(rows[:1:1], append([]any{"not a number"}, rows[0][1:]...))
+	_, rowErr := p.TransformRow(bad[1], nil)
+	if n, err := p.TransformRows(bad, block); n != 1 || err == nil || rowErr == nil || err.Error() != rowErr.Error() {
+		t.Errorf("TransformRows with a bad second row: %d, %v; want 1, %v", n, err, rowErr)
+	}
+	if _, err := p.TransformRows(rows, block[:w]); err == nil {
+		t.Error("TransformRows took an output block too small for its rows")
 	}
 	// Values as a JSON decoder gives them: float64 and strings; an unseen job
 	// encodes as all zeros.

@@ -31,6 +31,36 @@ func (p *Preprocessor) TransformRow(values []any, dst []float64) ([]float64, err
 	return p.runRow(*cells, dst), nil
 }
 
+// TransformRows is TransformRow for a batch: row i's features go to
+// dst[i*NumFeatures():(i+1)*NumFeatures()], and dst must hold them all.
+// It takes its scratch space once for the batch rather than once a row.
+// On an error, i is the index of the row that failed and nothing after it
+// is written.
+func (p *Preprocessor) TransformRows(rows [][]any, dst []float64) (i int, err error) {
+	if err := p.fitted(); err != nil {
+		return 0, err
+	}
+	w := p.plan.width
+	if len(dst) < len(rows)*w {
+		return 0, fmt.Errorf("transform: %d rows need %d values of output, got %d", len(rows), len(rows)*w, len(dst))
+	}
+	cells := p.scratch()
+	defer p.pool.Put(cells)
+	c := *cells
+	for i, values := range rows {
+		if len(values) != len(p.Inputs) {
+			return i, fmt.Errorf("transform: got %d values, want %d (%v)", len(values), len(p.Inputs), p.InputNames())
+		}
+		for k, v := range values {
+			if c[k], err = toCell(v, p.plan.slotCat[k]); err != nil {
+				return i, fmt.Errorf("transform: input %q: %w", p.Inputs[k].Name, err)
+			}
+		}
+		p.plan.run(c, dst[i*w:(i+1)*w])
+	}
+	return len(rows), nil
+}
+
 // TransformMap is TransformRow with the inputs looked up by name; a name
 // absent from values is an error.
 func (p *Preprocessor) TransformMap(values map[string]any, dst []float64) ([]float64, error) {
