@@ -7,10 +7,15 @@ import (
 )
 
 // parallelRowTrees is the number of (row, tree) visits from which
-// PredictRows splits a batch between goroutines. Below it, waking another
-// core costs more than it saves: on the 2-vCPU benchmark machine a 100-row,
-// 100-tree request (10,000 visits, about 0.3 ms) was slower split in two.
-const parallelRowTrees = 1 << 16
+// PredictRows splits a batch between goroutines when it walks trees. Below
+// it, waking another core costs more than it saves: on the 2-vCPU benchmark
+// machine a 100-row, 100-tree request (10,000 visits, about 0.3 ms walked)
+// was slower split in two. The table scorer takes about an eighth of the
+// walk's time per visit, so it splits from eight times as many.
+const (
+	parallelRowTrees      = 1 << 16
+	parallelRowTreesTable = 1 << 19
+)
 
 // PredictRows sets out[i] to PredictRow(rows[i]) for every row (NaN for a
 // row shorter than NumFeatures or an unfitted model). It scores with the
@@ -28,8 +33,11 @@ func (m *Model) PredictRows(rows [][]float64, out []float64) {
 		}
 		return
 	}
-	workers := 1
-	if len(rows)*len(m.Trees) >= parallelRowTrees {
+	workers, from := 1, parallelRowTrees
+	if m.fast.usable(m) {
+		from = parallelRowTreesTable
+	}
+	if len(rows)*len(m.Trees) >= from {
 		workers = min(runtime.GOMAXPROCS(0), len(rows)/8)
 		if m.NumThreads > 0 {
 			workers = min(workers, m.NumThreads)

@@ -36,7 +36,7 @@ func TestPredictRowsMatchesPredictRow(t *testing.T) {
 			t.Fatal(err)
 		}
 		m.NumThreads = 0
-		for _, rowsN := range []int{0, 1, 7, 100, 600, 2000} { // 2000 × 40 trees: split between goroutines
+		for _, rowsN := range []int{0, 1, 7, 100, 600, 14000} { // 14000 × 40 trees: split between goroutines
 			rows := make([][]float64, rowsN)
 			for i := range rows {
 				rows[i] = make([]float64, f)

@@ -257,7 +257,7 @@ func TestTableFallback(t *testing.T) {
 func TestTableBatchSizes(t *testing.T) {
 	m := fitTableModel(t, Binary, 31, 40, true)
 	m.NumThreads = 0
-	for _, n := range []int{0, 1, 5, 100, 2000} {
+	for _, n := range []int{0, 1, 5, 100, 2000, 14000} { // 14000 × 40 trees: split between goroutines
 		rows := probeRows(m, n, uint64(n))
 		for _, short := range []int{3, 4, 9, n - 1} {
 			if short >= 0 && short < n {
