@@ -13,7 +13,7 @@ import (
 )
 
 // pollListener hands out connections that busy-poll for their next request
-// for up to a window after each read before sleeping in Go's network
+// for a short window after each answer before sleeping in Go's network
 // poller. Where the poller's wake-up is slow — a virtual machine whose idle
 // vCPU halts (Firecracker guests run without halt polling), so each wake is
 // an interrupt through the hypervisor and the Go runtime's monitor thread
@@ -21,15 +21,37 @@ import (
 // client. One connection polls at a time, and it stops as soon as any other
 // connection (or the listener) has something to read, since Go's scheduler
 // does not look at the network while a goroutine stays runnable: the cost
-// is at most one core between requests that come closer together than the
-// window, and never another connection's latency.
+// is at most one core, and never another connection's latency.
+//
+// The window adapts as the kernel's guest halt polling does: a request
+// that came after the window but within the ceiling doubles it (a longer
+// poll would have caught it), one that came after the ceiling halves it (no
+// poll would have). Clients that send requests back to back keep the full
+// window; sparse traffic shrinks it to nothing within a few requests, so an
+// idle or lightly loaded server spends no CPU polling.
 type pollListener struct {
 	net.Listener
-	window  time.Duration
-	polling atomic.Bool // held by the connection that is polling
+	ceiling time.Duration
+	window  atomic.Int64 // current window in nanoseconds, 0..ceiling
+	polling atomic.Bool  // held by the connection that is polling
 	set     *sharedSet
 	metrics *Metrics
 	closed  atomic.Bool
+}
+
+// adapt moves the window after an idle read that waited d for its data.
+func (l *pollListener) adapt(d time.Duration) {
+	w := time.Duration(l.window.Load())
+	switch {
+	case d <= w:
+	case d <= l.ceiling:
+		l.window.Store(int64(min(l.ceiling, max(2*w, l.ceiling/4))))
+	case w > 0:
+		if w /= 2; w < l.ceiling/16 {
+			w = 0
+		}
+		l.window.Store(int64(w))
+	}
 }
 
 // pollSet watches every connection's socket (and the listener's) for data,
@@ -72,10 +94,10 @@ func (s *sharedSet) release() {
 }
 
 // busyPoll wraps ln so its TCP connections poll for up to window. A window
-// of 0, a platform without a pollSet, or one that cannot be set up give ln
-// back as it is.
+// of 0, or a platform without a pollSet (busy polling is Linux only), give
+// ln back as it is.
 func busyPoll(ln net.Listener, window time.Duration, m *Metrics) (net.Listener, error) {
-	if window <= 0 {
+	if window <= 0 || !pollSupported {
 		return ln, nil
 	}
 	ps, err := newPollSet()
@@ -86,7 +108,9 @@ func busyPoll(ln net.Listener, window time.Duration, m *Metrics) (net.Listener, 
 		ps.close()
 		return nil, err
 	}
-	return &pollListener{Listener: ln, window: window, set: &sharedSet{pollSet: ps, refs: 1}, metrics: m}, nil
+	l := &pollListener{Listener: ln, ceiling: window, set: &sharedSet{pollSet: ps, refs: 1}, metrics: m}
+	l.window.Store(int64(window))
+	return l, nil
 }
 
 // control runs f on the socket of c (a *net.TCPListener or *net.TCPConn).
@@ -156,22 +180,32 @@ type pollConn struct {
 // which net/http makes to notice a client hanging up while a handler runs,
 // never poll: they would take the core from the handler.
 func (c *pollConn) Read(p []byte) (int, error) {
-	if len(p) <= 1 || c.l.metrics.inflight.Load() > 0 || !c.l.polling.CompareAndSwap(false, true) {
+	l := c.l
+	if len(p) <= 1 || l.metrics.inflight.Load() > 0 {
 		return c.TCPConn.Read(p)
 	}
-	if !c.l.set.hold() { // closed while we were getting here
-		c.l.polling.Store(false)
+	// An idle read: the connection waits for its next request.
+	start := time.Now()
+	window := time.Duration(l.window.Load())
+	if window <= 0 || !l.polling.CompareAndSwap(false, true) {
+		n, err := c.TCPConn.Read(p)
+		if n > 0 {
+			l.adapt(time.Since(start))
+		}
+		return n, err
+	}
+	if !l.set.hold() { // closed while we were getting here
+		l.polling.Store(false)
 		return c.TCPConn.Read(p)
 	}
-	defer c.l.set.release()
+	defer l.set.release()
 	var n int
 	var errno error
-	start := time.Now()
 	polling := true
 	stop := func() {
 		polling = false
-		c.l.polling.Store(false)
-		c.l.metrics.pollMisses.Add(1)
+		l.polling.Store(false)
+		l.metrics.pollMisses.Add(1)
 	}
 	err := c.rc.Read(func(fd uintptr) bool {
 		for {
@@ -185,7 +219,7 @@ func (c *pollConn) Read(p []byte) (int, error) {
 			if !polling {
 				return false // sleep in the poller until readable
 			}
-			if time.Since(start) >= c.l.window || c.closed.Load() || c.l.set.othersReady(fd) {
+			if time.Since(start) >= window || c.closed.Load() || l.set.othersReady(fd) {
 				stop()
 				return false
 			}
@@ -193,8 +227,11 @@ func (c *pollConn) Read(p []byte) (int, error) {
 		}
 	})
 	if polling {
-		c.l.polling.Store(false)
-		c.l.metrics.pollHits.Add(1)
+		l.polling.Store(false)
+		l.metrics.pollHits.Add(1)
+	}
+	if err == nil && errno == nil && n > 0 {
+		l.adapt(time.Since(start))
 	}
 	switch {
 	case err != nil:
@@ -217,4 +254,4 @@ func (c *pollConn) Close() error {
 }
 
 // errNoPoll says this platform reads sockets without polling.
-var errNoPoll = errors.New("serve: busy polling is not supported on this platform")
+var errNoPoll = errors.New("serve: busy polling is Linux only")

@@ -4,6 +4,9 @@ package serve
 
 import "syscall"
 
+// pollSupported says busy polling works here.
+const pollSupported = true
+
 // readFD is one non-blocking read(2) of the socket fd.
 func readFD(fd uintptr, p []byte) (int, error) { return syscall.Read(int(fd), p) }
 

@@ -2,6 +2,9 @@
 
 package serve
 
+// pollSupported says busy polling works here: it needs epoll.
+const pollSupported = false
+
 // newPollSet fails where there is no epoll: --busy-poll is Linux only.
 func newPollSet() (pollSet, error) { return nil, errNoPoll }
 

@@ -204,6 +204,74 @@ func postWith(c *http.Client, url, body string) (int, error) {
 	return resp.StatusCode, err
 }
 
+// TestBusyPollAdapts checks the window's rule: grow when a request came
+// after the window but within the ceiling, shrink when it came after the
+// ceiling, to nothing after a few.
+func TestBusyPollAdapts(t *testing.T) {
+	us := time.Microsecond
+	l := &pollListener{ceiling: 200 * us}
+	l.window.Store(int64(200 * us))
+	steps := []struct{ waited, want time.Duration }{
+		{100 * us, 200 * us}, // caught: no change
+		{300 * us, 100 * us}, // no poll would have caught it: halve
+		{300 * us, 50 * us},
+		{300 * us, 25 * us},
+		{300 * us, 12500 * time.Nanosecond},
+		{300 * us, 0}, // below a sixteenth of the ceiling: off
+		{300 * us, 0},
+		{100 * us, 50 * us}, // a poll would have caught it: a quarter of the ceiling
+		{60 * us, 100 * us}, // double
+		{150 * us, 200 * us},
+		{199 * us, 200 * us},
+		{10 * us, 200 * us},
+	}
+	for i, st := range steps {
+		l.adapt(st.waited)
+		if got := time.Duration(l.window.Load()); got != st.want {
+			t.Fatalf("step %d (waited %v): window %v, want %v", i, st.waited, got, st.want)
+		}
+	}
+}
+
+// TestBusyPollStopsWhenSparse checks that requests further apart than the
+// ceiling turn polling off, and back-to-back ones turn it on again.
+func TestBusyPollStopsWhenSparse(t *testing.T) {
+	if runtime.GOOS != "linux" {
+		t.Skip("busy polling is Linux only")
+	}
+	s := mustOpen(t, loadedFake(newFakeModel(), "1"), func(s *Server) { s.BusyPoll = 2 * time.Millisecond })
+	defer s.Close()
+	pl := s.ln.(*pollListener)
+	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 1}}
+	defer client.CloseIdleConnections()
+	for range 10 {
+		if code, err := postWith(client, s.URL(), oneRow); err != nil || code != 200 {
+			t.Fatalf("%d %v", code, err)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	if w := pl.window.Load(); w != 0 {
+		t.Fatalf("window %v after 10 requests 10 ms apart with a 2 ms ceiling, want 0", time.Duration(w))
+	}
+	polls := s.Metrics.pollHits.Load() + s.Metrics.pollMisses.Load()
+	for range 3 {
+		postWith(client, s.URL(), oneRow)
+		time.Sleep(10 * time.Millisecond)
+	}
+	if got := s.Metrics.pollHits.Load() + s.Metrics.pollMisses.Load(); got != polls {
+		t.Errorf("%d polls while the window was 0", got-polls)
+	}
+	hits := s.Metrics.pollHits.Load()
+	for range 50 {
+		postWith(client, s.URL(), oneRow)
+	}
+	// A pause of the shared test machine can halve the window on the way,
+	// so this asks only that polling came back and caught requests.
+	if w := time.Duration(pl.window.Load()); w == 0 || s.Metrics.pollHits.Load() < hits+10 {
+		t.Errorf("window %v and %d hits after 50 back-to-back requests, want polling back on", w, s.Metrics.pollHits.Load()-hits)
+	}
+}
+
 func TestBusyPollRefusesNegative(t *testing.T) {
 	s := NewServer()
 	s.Model = loadedFake(newFakeModel(), "1")

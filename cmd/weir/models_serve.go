@@ -36,7 +36,7 @@ type modelsServeCmd struct {
 	MaxBatchSize    int           `help:"Micro-batching: score concurrent requests together, up to this many rows (0: off)." default:"0"`
 	MaxBatchWait    time.Duration `help:"Micro-batching: longest wait for a batch to fill." default:"2ms"`
 	ShutdownTimeout time.Duration `help:"On SIGINT/SIGTERM, how long to let in-flight requests finish." default:"30s"`
-	BusyPoll        time.Duration `help:"After answering, a connection polls for its next request for up to this long before sleeping (one connection at a time): lower latency for clients that send requests back to back, for CPU (0: off)." default:"0s" env:"WEIR_SERVE_BUSY_POLL"`
+	BusyPoll        time.Duration `help:"After answering, a connection may poll for its next request for up to this long before sleeping (Linux; one connection at a time; the window adapts and falls to nothing for sparse traffic): lower latency for clients that send requests back to back (0: off)." default:"200us" env:"WEIR_SERVE_BUSY_POLL"`
 
 	WatchAlias    bool          `help:"With models:/NAME@ALIAS: poll the registry and swap in the version the alias moves to, once it scores its input example."`
 	WatchInterval time.Duration `help:"How often --watch-alias polls." default:"30s"`
@@ -61,6 +61,9 @@ func (c *modelsServeCmd) Run(g *globals) error {
 	}
 	if c.Port < 0 || c.Port > 65535 {
 		return usagef("--port %d is out of range 0..65535", c.Port)
+	}
+	if c.BusyPoll < 0 {
+		return usagef("--busy-poll %v is negative (0 turns busy polling off)", c.BusyPoll)
 	}
 	alias, aliasName := aliasOf(c.ModelURI)
 	if c.WatchAlias && alias == "" {
@@ -89,9 +92,6 @@ func (c *modelsServeCmd) Run(g *globals) error {
 	srv.MaxBatchSize = c.MaxBatchSize
 	srv.MaxBatchWait = c.MaxBatchWait
 	srv.ShutdownTimeout = c.ShutdownTimeout
-	if c.BusyPoll < 0 {
-		return usagef("--busy-poll %v is negative", c.BusyPoll)
-	}
 	srv.BusyPoll = c.BusyPoll
 	srv.Logger = g.logger
 	drift, err := c.driftMonitorFrom(ld.reference)

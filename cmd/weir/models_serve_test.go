@@ -164,6 +164,7 @@ func TestModelsServeRefusesBadFlags(t *testing.T) {
 	for _, c := range []modelsServeCmd{
 		{ModelURI: "models:/bank/1", WatchAlias: true, Port: 0},
 		{ModelURI: "x", Port: 70000},
+		{ModelURI: "x", Port: 0, BusyPoll: -time.Microsecond},
 	} {
 		g := &globals{ctx: context.Background(), stderr: io.Discard, logger: slog.New(slog.NewTextHandler(io.Discard, nil))}
 		if err := c.Run(g); err == nil {
