@@ -37,7 +37,19 @@ type pollListener struct {
 	set     *sharedSet
 	metrics *Metrics
 	closed  atomic.Bool
+	// quietUntil (time since epoch) holds polling off after a poll gave
+	// way to another connection.
+	quietUntil atomic.Int64
 }
+
+// epoch is the origin of pollListener.quietUntil.
+var epoch = time.Now()
+
+// quietAfterYield is how many ceilings polling stays off after it gave way
+// to another connection: with several clients active each poll would
+// mostly give way again, two system calls for nothing per request (15% of
+// the throughput of 1-row requests from 8 clients).
+const quietAfterYield = 10
 
 // adapt moves the window after an idle read that waited d for its data.
 func (l *pollListener) adapt(d time.Duration) {
@@ -187,7 +199,7 @@ func (c *pollConn) Read(p []byte) (int, error) {
 	// An idle read: the connection waits for its next request.
 	start := time.Now()
 	window := time.Duration(l.window.Load())
-	if window <= 0 || !l.polling.CompareAndSwap(false, true) {
+	if window <= 0 || time.Since(epoch) < time.Duration(l.quietUntil.Load()) || !l.polling.CompareAndSwap(false, true) {
 		n, err := c.TCPConn.Read(p)
 		if n > 0 {
 			l.adapt(time.Since(start))
@@ -219,7 +231,14 @@ func (c *pollConn) Read(p []byte) (int, error) {
 			if !polling {
 				return false // sleep in the poller until readable
 			}
-			if time.Since(start) >= window || c.closed.Load() || l.set.othersReady(fd) {
+			if time.Since(start) >= window || c.closed.Load() {
+				stop()
+				return false
+			}
+			if l.set.othersReady(fd) {
+				// Several clients are active: their requests keep the
+				// server awake, and polling would only yield again.
+				l.quietUntil.Store(int64(time.Since(epoch) + quietAfterYield*l.ceiling))
 				stop()
 				return false
 			}

@@ -78,6 +78,9 @@ func TestBusyPollAnswers(t *testing.T) {
 	})
 
 	t.Run("pause longer than the window", func(t *testing.T) {
+		// The connections above made polls give way, which holds polling
+		// off for a while: start afresh.
+		s.ln.(*pollListener).quietUntil.Store(0)
 		misses := s.Metrics.pollMisses.Load()
 		conn, err := net.Dial("tcp", strings.TrimPrefix(s.URL(), "http://"))
 		if err != nil {
@@ -184,6 +187,16 @@ func TestBusyPollYields(t *testing.T) {
 	}
 	if s.Metrics.pollMisses.Load() == misses {
 		t.Errorf("the polling connection did not stop when another had a request (hits %d, misses %d)", s.Metrics.pollHits.Load(), s.Metrics.pollMisses.Load())
+	}
+	// Having given way, polling stays off for a while: the next requests
+	// from both clients are not polled for.
+	polls := s.Metrics.pollHits.Load() + s.Metrics.pollMisses.Load()
+	for range 3 {
+		postWith(a, s.URL(), oneRow)
+		postWith(b, s.URL(), oneRow)
+	}
+	if got := s.Metrics.pollHits.Load() + s.Metrics.pollMisses.Load(); got != polls {
+		t.Errorf("%d polls right after one gave way to another connection, want none", got-polls)
 	}
 	start = time.Now()
 	if err := s.Close(); err != nil {
