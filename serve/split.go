@@ -324,11 +324,6 @@ func (p *splitParser) cell(row []any, j int) error {
 		if err := p.scanNumber(); err != nil {
 			return err
 		}
-		var ok bool
-		if v, ok = fastNumber(c, p.b[start:p.i]); ok {
-			row[j] = v
-			return nil
-		}
 		v = json.Number(p.b[start:p.i])
 	case b == '"' && c.Type == TypeString:
 		if s, ok := p.plainString(); ok {
@@ -372,10 +367,11 @@ func (p *splitParser) plainString() ([]byte, bool) {
 }
 
 // integer reads an integer literal of at most 15 digits, in JSON's
-// grammar (no leading zeros), straight into a numeric column's Go value,
-// scanning it once: fastNumber's answer without scanNumber's pass. A
-// number with a fraction or exponent, a longer one, or anything that is
-// not a number moves nothing and reports !ok, for the general path.
+// grammar (no leading zeros), straight into a numeric column's Go value in
+// one scan: such integers are exact as float64, so the value is what
+// coerce gives. A number with a fraction or exponent, a longer one, or
+// anything that is not a number moves nothing and reports !ok, for the
+// general path.
 func (p *splitParser) integer(c *Column) (any, bool) {
 	b, i := p.b, p.i
 	neg := b[i] == '-'
@@ -416,43 +412,6 @@ func (p *splitParser) integer(c *Column) (any, bool) {
 	}
 	p.i = i
 	return v, true
-}
-
-// fastNumber converts a JSON integer literal of at most 15 digits to a
-// numeric column's Go value without parsing text twice: such integers are
-// exact as float64, so the result is what coerce gives. Other numbers and
-// columns report !ok.
-func fastNumber(c *Column, text []byte) (any, bool) {
-	neg := text[0] == '-'
-	digits := text
-	if neg {
-		digits = text[1:]
-	}
-	if len(digits) > 15 {
-		return nil, false
-	}
-	var n int64
-	for _, d := range digits {
-		if d < '0' || d > '9' {
-			return nil, false // a fraction or an exponent
-		}
-		n = n*10 + int64(d-'0')
-	}
-	switch c.Type {
-	case TypeDouble, TypeFloat:
-		f := float64(n)
-		if neg {
-			f = -f // -0 stays negative zero, as strconv.ParseFloat gives it
-		}
-		return f, true
-	case TypeLong, TypeInteger:
-		if neg {
-			n = -n
-		}
-		v, err := checkRange(c, n)
-		return v, err == nil
-	}
-	return nil, false
 }
 
 // maxInterned bounds the distinct strings kept per column: categories are
