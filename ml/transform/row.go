@@ -16,19 +16,27 @@ func (p *Preprocessor) TransformRow(values []any, dst []float64) ([]float64, err
 	if err := p.fitted(); err != nil {
 		return nil, err
 	}
-	if len(values) != len(p.Inputs) {
-		return nil, fmt.Errorf("transform: got %d values, want %d (%v)", len(values), len(p.Inputs), p.InputNames())
-	}
 	cells := p.scratch()
 	defer p.pool.Put(cells)
+	if err := p.readCells(values, *cells); err != nil {
+		return nil, err
+	}
+	return p.runRow(*cells, dst), nil
+}
+
+// readCells puts values, the Inputs in order, into the first cells.
+func (p *Preprocessor) readCells(values []any, cells []cell) error {
+	if len(values) != len(p.Inputs) {
+		return fmt.Errorf("transform: got %d values, want %d (%v)", len(values), len(p.Inputs), p.InputNames())
+	}
 	for k, v := range values {
 		c, err := toCell(v, p.plan.slotCat[k])
 		if err != nil {
-			return nil, fmt.Errorf("transform: input %q: %w", p.Inputs[k].Name, err)
+			return fmt.Errorf("transform: input %q: %w", p.Inputs[k].Name, err)
 		}
-		(*cells)[k] = c
+		cells[k] = c
 	}
-	return p.runRow(*cells, dst), nil
+	return nil
 }
 
 // TransformRows is TransformRow for a batch: row i's features go to
@@ -36,7 +44,7 @@ func (p *Preprocessor) TransformRow(values []any, dst []float64) ([]float64, err
 // It takes its scratch space once for the batch rather than once a row.
 // On an error, i is the index of the row that failed and nothing after it
 // is written.
-func (p *Preprocessor) TransformRows(rows [][]any, dst []float64) (i int, err error) {
+func (p *Preprocessor) TransformRows(rows [][]any, dst []float64) (int, error) {
 	if err := p.fitted(); err != nil {
 		return 0, err
 	}
@@ -46,17 +54,11 @@ func (p *Preprocessor) TransformRows(rows [][]any, dst []float64) (i int, err er
 	}
 	cells := p.scratch()
 	defer p.pool.Put(cells)
-	c := *cells
 	for i, values := range rows {
-		if len(values) != len(p.Inputs) {
-			return i, fmt.Errorf("transform: got %d values, want %d (%v)", len(values), len(p.Inputs), p.InputNames())
+		if err := p.readCells(values, *cells); err != nil {
+			return i, err
 		}
-		for k, v := range values {
-			if c[k], err = toCell(v, p.plan.slotCat[k]); err != nil {
-				return i, fmt.Errorf("transform: input %q: %w", p.Inputs[k].Name, err)
-			}
-		}
-		p.plan.run(c, dst[i*w:(i+1)*w])
+		p.plan.run(*cells, dst[i*w:(i+1)*w])
 	}
 	return len(rows), nil
 }
