@@ -81,6 +81,32 @@ type Classifier interface {
 	PredictProba(X *Matrix) ([]float64, error)
 }
 
+// Tasks a supervised model can be fitted for.
+const (
+	TaskBinary     = "binary"     // two classes; the model gives P(y=1)
+	TaskMulticlass = "multiclass" // K > 2 classes; the model gives K probabilities
+	TaskRegression = "regression" // a real-valued target
+)
+
+// MulticlassClassifier is a fitted or unfitted classifier over K classes.
+// Labels are the class indices 0..K-1 held as float64; weights may be nil
+// (all 1). K is the learner's own class-count setting when it has one, else
+// the largest label plus one.
+type MulticlassClassifier interface {
+	Fit(ctx context.Context, X *Matrix, y, weights []float64) error
+	// NumClasses returns K once fitted.
+	NumClasses() int
+	// PredictProbaMulti returns the class probabilities row by row:
+	// out[i*K+k] is P(y=k) for row i of X, and each row sums to 1.
+	PredictProbaMulti(X *Matrix) ([]float64, error)
+}
+
+// RowProbaPredictor writes one row's K class probabilities into out
+// (len(out) == K) without allocating.
+type RowProbaPredictor interface {
+	PredictProbaRow(row []float64, out []float64)
+}
+
 // RowPredictor scores one row without allocating; row has NumCols values.
 type RowPredictor interface {
 	PredictRow(row []float64) float64
