@@ -179,3 +179,7 @@ func (s Signature) checkInputs(want frame.Schema) error {
 	}
 	return nil
 }
+
+// ParseSignature decodes the signature of an MLmodel file written by any
+// MLflow flavor. It is an error when the file has none.
+func (f *File) ParseSignature() (Signature, error) { return parseSignature(f.Signature) }
