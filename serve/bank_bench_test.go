@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/weir-ml/weir/ml/predictor"
+	"github.com/weir-ml/weir/mlmodel"
 )
 
 // BenchmarkBankModel splits a request to the serving benchmark's model
@@ -84,7 +85,7 @@ func BenchmarkBankModel(b *testing.B) {
 	b.Run("encode", func(b *testing.B) {
 		b.ReportAllocs()
 		for b.Loop() {
-			out = appendPredictions(out[:0], preds)
+			out = appendPredictions(out[:0], &mlmodel.Output{}, preds)
 		}
 	})
 }

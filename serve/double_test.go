@@ -48,7 +48,7 @@ func agePredict(rows [][]any, out []Prediction) error {
 			return errors.New("age is not an int64")
 		}
 		p := math.Min(float64(age)/100, 1)
-		out[i] = Prediction{Probability: p, Label: "no"}
+		out[i] = Prediction{Value: p, Label: "no"}
 		if p > 0.5 {
 			out[i].Label = "yes"
 		}

@@ -131,7 +131,7 @@ func (d *DriftMonitor) offer(m *served, rows [][]any, preds []Prediction, reques
 		d.next, d.filled = 0, 0
 	}
 	for i, r := range rows {
-		d.rows[d.next], d.scores[d.next] = r, preds[i].Probability
+		d.rows[d.next], d.scores[d.next] = r, preds[i].Value
 		d.keys[d.next], d.labels[d.next] = monitor.LabelKey{RequestID: requestID, Row: i}, math.NaN()
 		d.next = (d.next + 1) % len(d.rows)
 		d.filled = min(d.filled+1, len(d.rows))

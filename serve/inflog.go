@@ -14,6 +14,8 @@ import (
 	"sync/atomic"
 	"time"
 	"unicode/utf8"
+
+	"github.com/weir-ml/weir/mlmodel"
 )
 
 // InferenceLog writes every scored row as one JSON line to size-rotated
@@ -58,6 +60,7 @@ type logEntry struct {
 	cols      []Column
 	rows      [][]any
 	preds     []Prediction
+	output    mlmodel.Output
 }
 
 // NewInferenceLog returns a log writing to dir with defaults: 64 MiB files,
@@ -172,11 +175,9 @@ func (l *InferenceLog) write(e *logEntry) {
 			b = append(b, ':')
 			b = appendValue(b, row[j])
 		}
-		b = append(b, `},"outputs":{"probability":`...)
-		b = appendFloat(b, e.preds[i].Probability)
-		b = append(b, `,"label":`...)
-		b = appendString(b, e.preds[i].Label)
-		b = append(b, "}}\n"...)
+		b = append(b, `},"outputs":`...)
+		b = appendLogOutputs(b, &e.output, &e.preds[i])
+		b = append(b, "}\n"...)
 		l.buf = b
 		if l.size > 0 && l.size+int64(len(b)) > l.MaxFileBytes {
 			if err := l.rotate(); err != nil {

@@ -87,7 +87,7 @@ func TestInferenceLogRotation(t *testing.T) {
 	const n = 200
 	for i := range n {
 		e := &logEntry{requestID: "r", time: time.Unix(0, 0), model: "bank", version: "1", cols: cols,
-			rows: [][]any{{int64(i), "job", math.NaN()}}, preds: []Prediction{{0.5, "no"}}}
+			rows: [][]any{{int64(i), "job", math.NaN()}}, preds: []Prediction{{Value: 0.5, Label: "no"}}}
 		for !l.offer(e) {
 			time.Sleep(time.Millisecond) // the queue is full; let the writer catch up
 		}
@@ -127,7 +127,7 @@ func TestInferenceLogMaxFiles(t *testing.T) {
 	cols := newFakeModel().cols
 	for i := range 50 {
 		e := &logEntry{requestID: "r", time: time.Unix(0, 0), model: "bank", cols: cols,
-			rows: [][]any{{int64(i), "job", 1.0}}, preds: []Prediction{{0.5, "no"}}}
+			rows: [][]any{{int64(i), "job", 1.0}}, preds: []Prediction{{Value: 0.5, Label: "no"}}}
 		for !l.offer(e) {
 			time.Sleep(time.Millisecond)
 		}

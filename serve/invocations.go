@@ -3,7 +3,6 @@ package serve
 import (
 	"mime"
 	"net/http"
-	"slices"
 	"strings"
 	"time"
 )
@@ -70,27 +69,8 @@ func (s *Server) invocations(w http.ResponseWriter, r *http.Request) {
 			return nil, err
 		}
 		start = time.Now()
-		b := appendPredictions(out, preds)
+		b := appendPredictions(out, &m.Output, preds)
 		s.Metrics.stage(stageEncode, time.Since(start))
 		return b, nil
 	})
-}
-
-// appendPredictions appends {"predictions": [{"probability": p, "label":
-// l}, ...]} to b: the records a pyfunc model returning a DataFrame with
-// these two columns gives through MLflow's server.
-func appendPredictions(b []byte, preds []Prediction) []byte {
-	b = slices.Grow(b, 32+len(preds)*64)
-	b = append(b, `{"predictions":[`...)
-	for i, p := range preds {
-		if i > 0 {
-			b = append(b, ',')
-		}
-		b = append(b, `{"probability":`...)
-		b = appendFloat(b, p.Probability)
-		b = append(b, `,"label":`...)
-		b = appendString(b, p.Label)
-		b = append(b, '}')
-	}
-	return append(b, "]}"...)
 }

@@ -187,7 +187,7 @@ func versionModel(v float64) *fakeModel {
 	m := newFakeModel()
 	m.predict = func(rows [][]any, out []Prediction) error {
 		for i := range rows {
-			out[i] = Prediction{Probability: v / 10, Label: "no"}
+			out[i] = Prediction{Value: v / 10, Label: "no"}
 		}
 		return nil
 	}

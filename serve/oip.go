@@ -3,10 +3,13 @@ package serve
 import (
 	"encoding/json"
 	"net/http"
+	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/weir-ml/weir"
+	"github.com/weir-ml/weir/mlmodel"
 )
 
 // oipDatatype maps MLflow column types to Open Inference Protocol tensor
@@ -28,12 +31,6 @@ var oipDatatypes = map[string]bool{
 	"FP16": true, "FP32": true, "FP64": true, "BYTES": true,
 }
 
-// The model's two outputs.
-const (
-	outProbability = "probability"
-	outLabel       = "label"
-)
-
 // TensorMetadata describes one input or output in model metadata.
 type TensorMetadata struct {
 	Name     string  `json:"name"`
@@ -50,8 +47,8 @@ type ModelMetadata struct {
 	Outputs  []TensorMetadata `json:"outputs"`
 }
 
-// metadataOf describes m: one [-1] input per signature column, and the
-// probability (FP64) and label (BYTES) outputs.
+// metadataOf describes m: one [-1] input per signature column, and its
+// outputs (outputMetadata).
 func metadataOf(m *Loaded) ModelMetadata {
 	md := ModelMetadata{Name: m.Name, Versions: []string{}, Platform: "weir"}
 	if m.Version != "" {
@@ -64,10 +61,7 @@ func metadataOf(m *Loaded) ModelMetadata {
 		}
 		md.Inputs = append(md.Inputs, TensorMetadata{Name: c.Name, Datatype: dt, Shape: []int64{-1}})
 	}
-	md.Outputs = []TensorMetadata{
-		{Name: outProbability, Datatype: "FP64", Shape: []int64{-1}},
-		{Name: outLabel, Datatype: "BYTES", Shape: []int64{-1}},
-	}
+	md.Outputs = outputMetadata(&m.Output)
 	return md
 }
 
@@ -159,7 +153,7 @@ func (s *Server) oipInfer(w http.ResponseWriter, r *http.Request) {
 		if err != nil {
 			return nil, err
 		}
-		want, err := requestedOutputs(req)
+		want, err := requestedOutputs(req, &m.Output)
 		if err != nil {
 			return nil, err
 		}
@@ -237,23 +231,33 @@ func parseOIPRequest(body []byte) (*oipRequest, error) {
 	return req, nil
 }
 
-// requestedOutputs returns which outputs to send: all when the request
-// names none.
-func requestedOutputs(req *oipRequest) (want [2]bool, err error) {
+// requestedOutputs returns which of the model's outputs (outputNames) to
+// send: all when the request names none.
+func requestedOutputs(req *oipRequest, o *mlmodel.Output) (want [2]bool, err error) {
+	names := outputNames(o)
 	if len(req.Outputs) == 0 {
-		return [2]bool{true, true}, nil
+		return [2]bool{true, len(names) > 1}, nil
 	}
-	for _, o := range req.Outputs {
-		switch o.Name {
-		case outProbability:
-			want[0] = true
-		case outLabel:
-			want[1] = true
-		default:
-			return want, inputErrorf("unknown output %q; the model has outputs %q and %q", o.Name, outProbability, outLabel)
+	for _, r := range req.Outputs {
+		i := slices.Index(names, r.Name)
+		if i < 0 {
+			return want, inputErrorf("unknown output %q; the model has outputs %s", r.Name, quotedList(names))
 		}
+		want[i] = true
 	}
 	return want, nil
+}
+
+// quotedList writes names as "a", "b" and "c".
+func quotedList(names []string) string {
+	q := make([]string, len(names))
+	for i, n := range names {
+		q[i] = strconv.Quote(n)
+	}
+	if len(q) == 1 {
+		return q[0]
+	}
+	return strings.Join(q[:len(q)-1], ", ") + " and " + q[len(q)-1]
 }
 
 // decodeOIP reads either one [N] (or [N, 1]) input per column, matched by
@@ -348,6 +352,9 @@ func flatten(v any, dst []any) []any {
 	return append(dst, v)
 }
 
+// encodeOIP writes the inference answer: the outputs want selects among
+// outputNames, the first numeric (one value per row, or K per row for a
+// multiclass classifier), the second the labels.
 func encodeOIP(m *Loaded, id string, preds []Prediction, want [2]bool) []byte {
 	b := make([]byte, 0, 128+len(preds)*32)
 	b = append(b, `{"model_name":`...)
@@ -357,16 +364,33 @@ func encodeOIP(m *Loaded, id string, preds []Prediction, want [2]bool) []byte {
 	b = append(b, `,"id":`...)
 	b = appendString(b, id)
 	b = append(b, `,"outputs":[`...)
-	shape := "[" + strconv.Itoa(len(preds)) + "]"
+	names, n := outputNames(&m.Output), strconv.Itoa(len(preds))
 	if want[0] {
-		b = append(b, `{"name":"probability","datatype":"FP64","shape":`...)
+		k := 1
+		shape := "[" + n + "]"
+		if multiclass(&m.Output) {
+			k = len(m.Output.Classes)
+			shape = "[" + n + "," + strconv.Itoa(k) + "]"
+		}
+		b = append(b, `{"name":`...)
+		b = appendString(b, names[0])
+		b = append(b, `,"datatype":"FP64","shape":`...)
 		b = append(b, shape...)
 		b = append(b, `,"data":[`...)
 		for i, p := range preds {
 			if i > 0 {
 				b = append(b, ',')
 			}
-			b = appendFloat(b, p.Probability)
+			if k > 1 {
+				for j, v := range p.Proba {
+					if j > 0 {
+						b = append(b, ',')
+					}
+					b = appendFloat(b, v)
+				}
+				continue
+			}
+			b = appendFloat(b, p.Value)
 		}
 		b = append(b, "]}"...)
 	}
@@ -374,9 +398,9 @@ func encodeOIP(m *Loaded, id string, preds []Prediction, want [2]bool) []byte {
 		if want[0] {
 			b = append(b, ',')
 		}
-		b = append(b, `{"name":"label","datatype":"BYTES","shape":`...)
-		b = append(b, shape...)
-		b = append(b, `,"data":[`...)
+		b = append(b, `{"name":"label","datatype":"BYTES","shape":[`...)
+		b = append(b, n...)
+		b = append(b, `],"data":[`...)
 		for i, p := range preds {
 			if i > 0 {
 				b = append(b, ',')

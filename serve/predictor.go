@@ -91,7 +91,7 @@ func (m *PredictorModel) Predict(rows [][]any, out []Prediction) error {
 			if err != nil {
 				return fmt.Errorf("row %d: %w", i, err)
 			}
-			out[i] = Prediction{Probability: p, Label: l}
+			out[i] = Prediction{Value: p, Label: l}
 		}
 		return nil
 	}
@@ -111,7 +111,7 @@ func (m *PredictorModel) Predict(rows [][]any, out []Prediction) error {
 		}
 		*buf = x
 		p := m.row.PredictRow(x)
-		out[i] = Prediction{Probability: p, Label: m.P.Label(p)}
+		out[i] = Prediction{Value: p, Label: m.P.Label(p)}
 	}
 	return nil
 }
@@ -140,7 +140,7 @@ func (m *PredictorModel) predictBatch(rows [][]any, out []Prediction) error {
 	}
 	m.batch.PredictRows(b.rows, b.scores)
 	for i, p := range b.scores {
-		out[i] = Prediction{Probability: p, Label: m.P.Label(p)}
+		out[i] = Prediction{Value: p, Label: m.P.Label(p)}
 	}
 	return nil
 }

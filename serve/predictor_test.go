@@ -68,13 +68,13 @@ func TestPredictorModel(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if want := (Prediction{proba, label}); resp.Predictions[i] != want {
-			t.Errorf("row %d: served %v, PredictRow %v", i, resp.Predictions[i], want)
+		if got := resp.Predictions[i]; got.Value != proba || got.Label != label {
+			t.Errorf("row %d: served %v %q, PredictRow %v %q", i, got.Value, got.Label, proba, label)
 		}
 	}
 	// The served answer is exactly what the JSON round trip of the
 	// probability gives: no precision lost in encoding.
-	b, _ := json.Marshal(resp.Predictions[0].Probability)
+	b, _ := json.Marshal(resp.Predictions[0].Value)
 	if !strings.Contains(got.body, string(b)) {
 		t.Errorf("body %s lacks %s", got.body, b)
 	}
@@ -110,8 +110,8 @@ func TestPredictorModelBatch(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if want := (Prediction{proba, label}); out[i] != want {
-				t.Fatalf("%d rows: row %d scored %v, PredictRow %v", n, i, out[i], want)
+			if got := out[i]; got.Value != proba || got.Label != label {
+				t.Fatalf("%d rows: row %d scored %v %q, PredictRow %v %q", n, i, got.Value, got.Label, proba, label)
 			}
 		}
 	}

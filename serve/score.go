@@ -222,7 +222,7 @@ func (s *Server) predictInto(m *served, rows [][]any, requestID string, out []Pr
 	}
 	if s.InferenceLog != nil && len(rows) > 0 {
 		s.InferenceLog.offer(&logEntry{requestID: requestID, time: start, model: m.Name, version: m.Version,
-			cols: m.schema.cols, rows: rows, preds: out})
+			cols: m.schema.cols, rows: rows, preds: out, output: m.Output})
 	}
 	return out, nil
 }

@@ -11,6 +11,9 @@ package serve
 import (
 	"fmt"
 	"math"
+
+	"github.com/weir-ml/weir/ml"
+	"github.com/weir-ml/weir/mlmodel"
 )
 
 // MLflow column types, as they appear in a model signature.
@@ -34,12 +37,19 @@ type Column struct {
 	Required bool
 }
 
-// Prediction is the answer for one row of a binary classifier: the
-// probability of the positive class and the label chosen with the model's
-// decision threshold.
+// Prediction is the answer for one row.
 type Prediction struct {
-	Probability float64 `json:"probability"`
-	Label       string  `json:"label"`
+	// Value is the probability of the positive class for a binary
+	// classifier, the prediction of a regressor, and the probability of
+	// the predicted class for a multiclass classifier.
+	Value float64 `json:"probability"`
+	// Label is a classifier's decided label, as text.
+	Label string `json:"label"`
+	// Class is the index of the label in the model's Output.Classes (for
+	// models described by an Output).
+	Class int `json:"-"`
+	// Proba holds a multiclass classifier's K class probabilities.
+	Proba []float64 `json:"-"`
 }
 
 // Model scores rows. Implementations must be safe for concurrent use.
@@ -63,6 +73,11 @@ type Loaded struct {
 	// Example holds rows of the model's input example (may be nil); a new
 	// model must score them before it replaces the one being served.
 	Example [][]any
+	// Output describes the answers when they are not Weir's own
+	// probability-and-label records (models saved by other libraries): the
+	// task, the classes and what MLflow's pyfunc predict returns, which is
+	// what /invocations answers. The zero Output means Weir's records.
+	Output mlmodel.Output
 }
 
 // check validates the identity and schema of a model about to be served and
@@ -102,8 +117,14 @@ func (l *Loaded) check() error {
 		return fmt.Errorf("serve: model %s %s fails on its input example: %w", l.Name, l.Version, err)
 	}
 	for i, p := range out {
-		if math.IsNaN(p.Probability) || p.Probability < 0 || p.Probability > 1 {
-			return fmt.Errorf("serve: model %s %s gives probability %v for input example row %d", l.Name, l.Version, p.Probability, i)
+		if l.Output.Task == ml.TaskRegression {
+			if math.IsNaN(p.Value) {
+				return fmt.Errorf("serve: model %s %s predicts NaN for input example row %d", l.Name, l.Version, i)
+			}
+			continue
+		}
+		if math.IsNaN(p.Value) || p.Value < 0 || p.Value > 1 {
+			return fmt.Errorf("serve: model %s %s gives probability %v for input example row %d", l.Name, l.Version, p.Value, i)
 		}
 	}
 	return nil
