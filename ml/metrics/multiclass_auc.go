@@ -1,0 +1,136 @@
+package metrics
+
+import (
+	"cmp"
+	"fmt"
+	"math"
+	"slices"
+)
+
+// ROCAUCOvR returns the one-vs-rest ROC AUC of class probabilities proba
+// (row-major n×k) for class indices y, as scikit-learn's
+// roc_auc_score(y, proba, multi_class="ovr", average=..., labels=range(k)):
+// the AUC of each class's column against "this class or not", averaged with
+// Macro or with Weighted (by the weight of each class's true samples).
+//
+// A class absent from y has no defined AUC: as in scikit-learn, the Macro
+// average is then NaN (with a nil error) while the Weighted average gives
+// that class weight 0. Rows must sum to 1 (numpy.allclose), and y must hold
+// at least two classes, else an error, as scikit-learn raises.
+// Ties are handled as one threshold; the cost is O(k·n log n).
+func ROCAUCOvR(y, proba []float64, k int, weights []float64, avg Average) (float64, error) {
+	if err := checkAUCInput(y, proba, k, weights, avg); err != nil {
+		return 0, err
+	}
+	idx := make([]int, len(y))
+	var sum, wsum float64
+	for c := 0; c < k; c++ {
+		for i := range idx {
+			idx[i] = i
+		}
+		auc, posWeight := rankAUC(idx, y, proba, k, c, weights)
+		switch avg {
+		case Macro:
+			sum += auc
+			wsum++
+		case Weighted:
+			if posWeight > 0 {
+				sum += posWeight * auc
+			}
+			wsum += posWeight
+		}
+	}
+	return sum / wsum, nil
+}
+
+// ROCAUCOvO returns the one-vs-one ROC AUC of Hand and Till (2001), as
+// scikit-learn's roc_auc_score(y, proba, multi_class="ovo", average=...,
+// labels=range(k)): for each pair of classes a, b present in y, the mean of
+// the AUC of column a separating a from b and of column b separating b from
+// a, on the samples of a and b only; these are averaged with Macro, or with
+// Weighted by the share of samples in the pair. Pairs with a class absent
+// from y are skipped, as scikit-learn does. scikit-learn takes no sample
+// weights here, so neither does this. Errors as ROCAUCOvR.
+func ROCAUCOvO(y, proba []float64, k int, avg Average) (float64, error) {
+	if err := checkAUCInput(y, proba, k, nil, avg); err != nil {
+		return 0, err
+	}
+	// Rows of each class, laid out class after class in one buffer.
+	start := make([]int, k+1)
+	for _, c := range y {
+		start[int(c)+1]++
+	}
+	for c := 0; c < k; c++ {
+		start[c+1] += start[c]
+	}
+	byClass := make([]int, len(y))
+	next := slices.Clone(start[:k])
+	for i, c := range y {
+		byClass[next[int(c)]] = i
+		next[int(c)]++
+	}
+	pair := make([]int, 0, len(y))
+	var sum, wsum float64
+	for a := 0; a < k; a++ {
+		for b := a + 1; b < k; b++ {
+			ra, rb := byClass[start[a]:start[a+1]], byClass[start[b]:start[b+1]]
+			if len(ra) == 0 || len(rb) == 0 {
+				continue
+			}
+			pair = append(append(pair[:0], ra...), rb...)
+			aucA, _ := rankAUC(pair, y, proba, k, a, nil)
+			aucB, _ := rankAUC(pair, y, proba, k, b, nil)
+			w := 1.0
+			if avg == Weighted {
+				w = float64(len(pair)) / float64(len(y))
+			}
+			sum += w * (aucA + aucB) / 2
+			wsum += w
+		}
+	}
+	return sum / wsum, nil
+}
+
+// checkAUCInput validates the input of the multiclass AUCs.
+func checkAUCInput(y, proba []float64, k int, weights []float64, avg Average) error {
+	if avg != Macro && avg != Weighted {
+		return fmt.Errorf("ROC AUC average %v: want Macro or Weighted", avg)
+	}
+	if err := checkMulticlassProba(y, proba, k, weights); err != nil {
+		return err
+	}
+	if err := checkRowSums(proba, k); err != nil {
+		return fmt.Errorf("multiclass ROC AUC needs probabilities: %w", err)
+	}
+	for _, c := range y[1:] {
+		if c != y[0] {
+			return nil
+		}
+	}
+	return fmt.Errorf("ROC AUC is undefined when only one class is present in y")
+}
+
+// rankAUC returns the weighted ROC AUC of column c of proba against "y is c"
+// over the rows in idx (which it reorders), and the weight of those
+// positives. It is NaN when the rows hold no positive or no negative weight.
+func rankAUC(idx []int, y, proba []float64, k, c int, weights []float64) (auc, posWeight float64) {
+	slices.SortFunc(idx, func(a, b int) int { return cmp.Compare(proba[b*k+c], proba[a*k+c]) })
+	var fp, tp, prevFP, prevTP, area float64
+	for j, i := range idx {
+		w := weight(weights, i)
+		if int(y[i]) == c {
+			tp += w
+		} else {
+			fp += w
+		}
+		// Close a threshold after the last of a run of tied scores.
+		if j == len(idx)-1 || proba[idx[j+1]*k+c] != proba[i*k+c] {
+			area += (fp - prevFP) * (tp + prevTP) / 2
+			prevFP, prevTP = fp, tp
+		}
+	}
+	if fp == 0 || tp == 0 {
+		return math.NaN(), tp
+	}
+	return area / (fp * tp), tp
+}
