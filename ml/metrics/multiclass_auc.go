@@ -13,9 +13,9 @@ import (
 // the AUC of each class's column against "this class or not", averaged with
 // Macro or with Weighted (by the weight of each class's true samples).
 //
-// A class absent from y has no defined AUC: as in scikit-learn, the Macro
-// average is then NaN (with a nil error) while the Weighted average gives
-// that class weight 0. Rows must sum to 1 (numpy.allclose), and y must hold
+// A class absent from y (or whose samples all weigh 0) has no defined AUC:
+// as in scikit-learn, the Macro average is then NaN (with a nil error) while
+// the Weighted average gives that class weight 0. Rows must sum to 1 (numpy.allclose), and y must hold
 // at least two classes, else an error, as scikit-learn raises.
 // Ties are handled as one threshold; the cost is O(k·n log n).
 func ROCAUCOvR(y, proba []float64, k int, weights []float64, avg Average) (float64, error) {
@@ -23,12 +23,13 @@ func ROCAUCOvR(y, proba []float64, k int, weights []float64, avg Average) (float
 		return 0, err
 	}
 	idx := make([]int, len(y))
+	for i := range idx {
+		idx[i] = i
+	}
+	buf := make([]scored, len(y))
 	var sum, wsum float64
 	for c := 0; c < k; c++ {
-		for i := range idx {
-			idx[i] = i
-		}
-		auc, posWeight := rankAUC(idx, y, proba, k, c, weights)
+		auc, posWeight := rankAUC(idx, buf, y, proba, k, c, weights)
 		switch avg {
 		case Macro:
 			sum += auc
@@ -70,6 +71,7 @@ func ROCAUCOvO(y, proba []float64, k int, avg Average) (float64, error) {
 		next[int(c)]++
 	}
 	pair := make([]int, 0, len(y))
+	buf := make([]scored, len(y))
 	var sum, wsum float64
 	for a := 0; a < k; a++ {
 		for b := a + 1; b < k; b++ {
@@ -78,8 +80,8 @@ func ROCAUCOvO(y, proba []float64, k int, avg Average) (float64, error) {
 				continue
 			}
 			pair = append(append(pair[:0], ra...), rb...)
-			aucA, _ := rankAUC(pair, y, proba, k, a, nil)
-			aucB, _ := rankAUC(pair, y, proba, k, b, nil)
+			aucA, _ := rankAUC(pair, buf, y, proba, k, a, nil)
+			aucB, _ := rankAUC(pair, buf, y, proba, k, b, nil)
 			w := 1.0
 			if avg == Weighted {
 				w = float64(len(pair)) / float64(len(y))
@@ -110,21 +112,32 @@ func checkAUCInput(y, proba []float64, k int, weights []float64, avg Average) er
 	return fmt.Errorf("ROC AUC is undefined when only one class is present in y")
 }
 
+// scored is one row's score in a column, with the row's weight and whether
+// it is a positive, gathered so that sorting reads contiguous memory.
+type scored struct {
+	s, w float64
+	pos  bool
+}
+
 // rankAUC returns the weighted ROC AUC of column c of proba against "y is c"
-// over the rows in idx (which it reorders), and the weight of those
-// positives. It is NaN when the rows hold no positive or no negative weight.
-func rankAUC(idx []int, y, proba []float64, k, c int, weights []float64) (auc, posWeight float64) {
-	slices.SortFunc(idx, func(a, b int) int { return cmp.Compare(proba[b*k+c], proba[a*k+c]) })
-	var fp, tp, prevFP, prevTP, area float64
+// over the rows in idx, and the weight of those positives. buf is scratch
+// space of len(idx). It is NaN when the rows hold no positive or no negative
+// weight.
+func rankAUC(idx []int, buf []scored, y, proba []float64, k, c int, weights []float64) (auc, posWeight float64) {
+	buf = buf[:len(idx)]
 	for j, i := range idx {
-		w := weight(weights, i)
-		if int(y[i]) == c {
-			tp += w
+		buf[j] = scored{s: proba[i*k+c], w: weight(weights, i), pos: int(y[i]) == c}
+	}
+	slices.SortFunc(buf, func(a, b scored) int { return cmp.Compare(b.s, a.s) })
+	var fp, tp, prevFP, prevTP, area float64
+	for j, r := range buf {
+		if r.pos {
+			tp += r.w
 		} else {
-			fp += w
+			fp += r.w
 		}
 		// Close a threshold after the last of a run of tied scores.
-		if j == len(idx)-1 || proba[idx[j+1]*k+c] != proba[i*k+c] {
+		if j == len(buf)-1 || buf[j+1].s != r.s {
 			area += (fp - prevFP) * (tp + prevTP) / 2
 			prevFP, prevTP = fp, tp
 		}
