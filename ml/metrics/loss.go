@@ -10,9 +10,14 @@ import (
 const eps = 2.220446049250313e-16
 
 // LogLoss returns the weighted mean binary cross-entropy of probabilities p
-// for labels y, as scikit-learn's log_loss.
+// of class 1 for labels y, as scikit-learn's log_loss. Probabilities outside
+// [0, 1] are refused, as scikit-learn does; those in range are clipped to
+// [eps, 1−eps] so that 0 and 1 give a large finite loss.
 func LogLoss(y, p, weights []float64) (float64, error) {
 	if err := checkBinary(y, p, weights); err != nil {
+		return 0, err
+	}
+	if err := checkProbabilities(p); err != nil {
 		return 0, err
 	}
 	var sum, wsum float64
@@ -32,9 +37,13 @@ func LogLoss(y, p, weights []float64) (float64, error) {
 }
 
 // Brier returns the weighted mean squared difference between probabilities p
-// and labels y, as scikit-learn's brier_score_loss.
+// of class 1 and labels y, as scikit-learn's brier_score_loss. Probabilities
+// outside [0, 1] or NaN are refused, as scikit-learn does.
 func Brier(y, p, weights []float64) (float64, error) {
 	if err := checkBinary(y, p, weights); err != nil {
+		return 0, err
+	}
+	if err := checkProbabilities(p); err != nil {
 		return 0, err
 	}
 	var sum, wsum float64
@@ -62,8 +71,8 @@ func checkBinary(y, p, weights []float64) error {
 	if len(p) != len(y) {
 		return fmt.Errorf("y has %d values but predictions have %d", len(y), len(p))
 	}
-	if weights != nil && len(weights) != len(y) {
-		return fmt.Errorf("y has %d values but weights has %d", len(y), len(weights))
+	if err := checkWeights(weights, len(y)); err != nil {
+		return err
 	}
 	for i := range y {
 		if y[i] != 0 && y[i] != 1 {

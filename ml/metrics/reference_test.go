@@ -64,7 +64,7 @@ func near(t *testing.T, what string, got, want float64) {
 	if math.IsNaN(got) && math.IsNaN(want) {
 		return
 	}
-	if math.Abs(got-want) > tol {
+	if !(math.Abs(got-want) <= tol) { // a NaN got fails too
 		t.Errorf("%s = %.17g, want %.17g (scikit-learn)", what, got, want)
 	}
 }

@@ -37,11 +37,11 @@ func rocCounts(y, score, weights []float64) (fps, tps []float64, err error) {
 	if len(y) != len(score) {
 		return nil, nil, fmt.Errorf("y has %d values but score has %d", len(y), len(score))
 	}
-	if weights != nil && len(weights) != len(y) {
-		return nil, nil, fmt.Errorf("y has %d values but weights has %d", len(y), len(weights))
-	}
 	if len(y) == 0 {
 		return nil, nil, fmt.Errorf("y is empty")
+	}
+	if err := checkWeights(weights, len(y)); err != nil {
+		return nil, nil, err
 	}
 	order := make([]int, len(y))
 	for i := range order {
