@@ -27,9 +27,10 @@ func multiclass(o *mlmodel.Output) bool { return o.Task == ml.TaskMulticlass }
 
 // appendPredictions appends {"predictions": [...]} to b, each row written
 // as MLflow's scoring server writes what the flavor's pyfunc predict
-// returns: Weir's records ({"probability": p, "label": l}, a DataFrame of
-// two columns), a label, a probability (a row of K for multiclass) or a
-// value.
+// returns: Weir's records (a DataFrame's rows: {"probability": p, "label":
+// l} for a binary classifier, {"probabilities": [...], "label": l} for a
+// multiclass one, {"prediction": v} for a regressor), a label, a
+// probability (a row of K for multiclass) or a value.
 func appendPredictions(b []byte, o *mlmodel.Output, preds []Prediction) []byte {
 	b = slices.Grow(b, 32+len(preds)*64)
 	b = append(b, `{"predictions":[`...)
@@ -54,11 +55,7 @@ func appendAnswer(b []byte, o *mlmodel.Output, p *Prediction) []byte {
 	case mlmodel.PredictValue:
 		return appendFloat(b, p.Value)
 	}
-	b = append(b, `{"probability":`...)
-	b = appendFloat(b, p.Value)
-	b = append(b, `,"label":`...)
-	b = appendString(b, p.Label)
-	return append(b, '}')
+	return appendLogOutputs(b, o, p)
 }
 
 func appendFloats(b []byte, fs []float64) []byte {
@@ -72,10 +69,11 @@ func appendFloats(b []byte, fs []float64) []byte {
 	return append(b, ']')
 }
 
-// appendLogOutputs appends the "outputs" object of an inference-log record:
-// probability and label for Weir's records and every binary classifier
-// (what monitoring joins labels with), label and the K probabilities for a
-// multiclass classifier, prediction for a regressor.
+// appendLogOutputs appends one row as a record, the form of Weir's own
+// answers and of the "outputs" object of an inference-log record:
+// probability and label for a binary classifier (what monitoring joins
+// labels with), the K probabilities and the label for a multiclass
+// classifier, prediction for a regressor.
 func appendLogOutputs(b []byte, o *mlmodel.Output, p *Prediction) []byte {
 	switch {
 	case o.Task == ml.TaskRegression:
