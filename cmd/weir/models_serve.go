@@ -202,14 +202,21 @@ func (l *modelLoader) load(ctx context.Context, uri, name string) (*serve.Loaded
 	} else if p, ok := strings.CutPrefix(uri, "file://"); ok {
 		dir = p
 	}
-	mm, err := mlmodel.Load(dir)
-	if err != nil {
-		return nil, err
-	}
 	// Keep the reference profile for the drift gauges: downloaded files are
 	// removed once the model is in memory.
 	if b, err := os.ReadFile(filepath.Join(dir, mlmodel.ReferenceProfileFile)); err == nil {
 		l.reference = b
+	}
+	f, err := mlmodel.ReadMLmodel(dir)
+	if err != nil {
+		return nil, err
+	}
+	if _, ok := f.Flavors[mlmodel.FlavorName]; !ok {
+		return loadedForeign(dir, f, id.name, id.version)
+	}
+	mm, err := mlmodel.Load(dir)
+	if err != nil {
+		return nil, err
 	}
 	return loadedFrom(mm, id.name, id.version)
 }
