@@ -35,7 +35,7 @@ func runDeploy(ctx context.Context, r *Runner, dir string) (any, error) {
 			return nil, err
 		}
 		out = StepOutcome{Status: "done", Reference: r.Spec.Deploy.Image + " " + img.Reference, Digest: img.Digest}
-		if err := r.Backend.Tracking.SetTag(ctx, r.parentID, trackingTag("weir.image", r.Spec.Deploy.Image+"@"+img.Digest)); err != nil {
+		if err := r.setTag(ctx, "weir.image", r.Spec.Deploy.Image+"@"+img.Digest); err != nil {
 			return nil, err
 		}
 	} else if r.Spec.Deploy.Image == "" {

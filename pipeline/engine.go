@@ -59,10 +59,19 @@ type Runner struct {
 	Serve func(ctx context.Context, modelDir string) (Scorer, error)
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
+	// CacheEntries is how many results each step keeps, newest first
+	// (variants of a spec coexist up to it); 0 means DefaultCacheEntries.
+	CacheEntries int
 
 	st       *state
 	parentID string
+	// journal collects what the running step logs to the pipeline run, so
+	// that a later run replaying the step from the cache logs it too.
+	journal *journal
 }
+
+// DefaultCacheEntries is how many results each step keeps by default.
+const DefaultCacheEntries = 8
 
 // stepFunc runs a step, filling out (its cached result) and the state.
 type stepFunc func(ctx context.Context, r *Runner, dir string) (any, error)
@@ -90,6 +99,8 @@ type record struct {
 	Seconds  float64         `json:"seconds"`
 	Finished time.Time       `json:"finished"`
 	Result   json.RawMessage `json:"result"`
+	// Logged is what the step logged to its pipeline run.
+	Logged journal `json:"logged"`
 }
 
 // Run runs every step, replaying cached ones, and returns the summary. A
@@ -136,15 +147,24 @@ func (r *Runner) Run(ctx context.Context) (sum *Summary, err error) {
 		}
 		key := r.key(def, inputs)
 		keys[def.name] = key
-		dir := filepath.Join(r.StateDir, r.Spec.Name, def.name)
+		dir := r.entryDir(def.name, key)
 		t0 := r.Now()
 		// A cached result is trusted only while the run it logged to still
 		// exists: a wiped or different store needs the steps run again.
 		if rec, ok := r.cached(dir, key); ok && !forced && !rerun && r.runExists(ctx, rec.RunID) {
 			if err := def.load(r, rec.Result); err == nil {
+				if def.name == "register" {
+					if err := r.refreshAliases(ctx, &r.st.summary.Champion); err != nil {
+						return nil, &StepError{Step: def.name, Err: err}
+					}
+					loadServeCommand(r.st.summary)
+				}
+				if err := r.replay(ctx, def.name, rec); err != nil {
+					return nil, &StepError{Step: def.name, Err: fmt.Errorf("copying the cached step's record to run %s: %w", r.parentID, err)}
+				}
+				touch(dir)
 				r.st.summary.Steps = append(r.st.summary.Steps, StepResult{Name: def.name, Status: "cached", Seconds: rec.Seconds, RunID: rec.RunID})
 				fmt.Fprintf(r.Progress, "[%2d/%d] %-10s cached (%s)\n", i+1, len(stepDefs), def.name, short(key))
-				_ = r.Backend.Tracking.SetTag(ctx, r.parentID, tracking.Tag{Key: "weir.pipeline.step." + def.name, Value: "cached from run " + rec.RunID})
 				continue
 			}
 		}
@@ -155,7 +175,10 @@ func (r *Runner) Run(ctx context.Context) (sum *Summary, err error) {
 		if err := os.MkdirAll(dir, 0o755); err != nil {
 			return nil, err
 		}
+		r.journal = &journal{}
 		res, err := def.run(ctx, r, dir)
+		logged := *r.journal
+		r.journal = nil
 		secs := r.Now().Sub(t0).Seconds()
 		if err != nil {
 			fmt.Fprintf(r.Progress, "[%2d/%d] %-10s FAILED after %.1fs\n", i+1, len(stepDefs), def.name, secs)
@@ -165,7 +188,7 @@ func (r *Runner) Run(ctx context.Context) (sum *Summary, err error) {
 		if err != nil {
 			return nil, err
 		}
-		rec := record{Step: def.name, Key: key, RunID: r.parentID, Seconds: secs, Finished: r.Now().UTC(), Result: b}
+		rec := record{Step: def.name, Key: key, RunID: r.parentID, Seconds: secs, Finished: r.Now().UTC(), Result: b, Logged: logged}
 		if err := writeJSON(filepath.Join(dir, "result.json"), rec); err != nil {
 			return nil, err
 		}
@@ -173,6 +196,9 @@ func (r *Runner) Run(ctx context.Context) (sum *Summary, err error) {
 		r.st.summary.Steps = append(r.st.summary.Steps, StepResult{Name: def.name, Status: "ran", Seconds: secs, RunID: r.parentID})
 		_ = r.Backend.Tracking.SetTag(ctx, r.parentID, tracking.Tag{Key: "weir.pipeline.step." + def.name, Value: fmt.Sprintf("ran in %.1fs", secs)})
 		fmt.Fprintf(r.Progress, "[%2d/%d] %-10s done in %.1fs\n", i+1, len(stepDefs), def.name, secs)
+	}
+	if err := r.prune(keys); err != nil {
+		fmt.Fprintf(r.Progress, "warning: pruning the step cache: %v\n", err)
 	}
 	r.st.summary.Seconds = r.Now().Sub(start).Seconds()
 	r.st.summary.PipelineRunID = r.parentID
@@ -215,6 +241,12 @@ func (r *Runner) key(def stepDef, inputs []string) string {
 		}
 	}
 	return hex.EncodeToString(h.Sum(nil))
+}
+
+// entryDir is where a step's result for one key lives: results are
+// content-addressed, so variants of a spec keep their own.
+func (r *Runner) entryDir(step, key string) string {
+	return filepath.Join(r.StateDir, r.Spec.Name, step, key[:16])
 }
 
 func (r *Runner) cached(dir, key string) (record, bool) {

@@ -16,10 +16,7 @@ import (
 	"github.com/weir-ml/weir/ml/metrics"
 	"github.com/weir-ml/weir/mlmodel"
 	"github.com/weir-ml/weir/monitor"
-	"github.com/weir-ml/weir/tracking"
 )
-
-func trackingTag(k, v string) tracking.Tag { return tracking.Tag{Key: k, Value: v} }
 
 // predictionColumn names the model's score in monitored frames.
 const predictionColumn = "prediction"
@@ -181,7 +178,7 @@ func runMonitor(ctx context.Context, r *Runner, dir string) (any, error) {
 			return nil, err
 		}
 	}
-	if err := r.Backend.Tracking.SetTag(ctx, r.parentID, trackingTag("weir.monitoring.decision", out.Decision)); err != nil {
+	if err := r.setTag(ctx, "weir.monitoring.decision", out.Decision); err != nil {
 		return nil, err
 	}
 	return out, loadMonitor(r, mustJSON(out))

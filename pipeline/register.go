@@ -2,6 +2,8 @@ package pipeline
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"maps"
@@ -95,13 +97,6 @@ func runRegister(ctx context.Context, r *Runner, dir string) (any, error) {
 		return nil, err
 	}
 	b := r.Backend
-	lm, err := mlmodel.Log(ctx, modelDir, r.parentID, "model", mlmodel.Sinks{Runs: b.Tracking, LoggedModels: b.LoggedModels, Artifacts: b.Artifacts})
-	if err != nil {
-		return nil, fmt.Errorf("logging the model: %w", err)
-	}
-	if err := r.logFile(ctx, r.parentID, "reports", card); err != nil {
-		return nil, err
-	}
 	name := r.Spec.Registry.ModelName
 	if _, err := b.Registry.GetRegisteredModel(ctx, name); weir.ErrorCode(err) == weir.ErrResourceDoesNotExist {
 		if _, err := b.Registry.CreateRegisteredModel(ctx, name, r.Spec.Business.Question, nil); err != nil && weir.ErrorCode(err) != weir.ErrResourceAlreadyExists {
@@ -110,19 +105,41 @@ func runRegister(ctx context.Context, r *Runner, dir string) (any, error) {
 	} else if err != nil {
 		return nil, err
 	}
-	mv, err := b.Registry.CreateModelVersion(ctx, registry.VersionCreate{
-		Name: name, Source: "models:/" + lm.ModelID, RunID: r.parentID, ModelID: lm.ModelID,
-		Description: fmt.Sprintf("%s, holdout ROC AUC %.4f", win.Learner, s.Holdout[win.Learner]["roc_auc"]),
-		Tags:        []registry.Tag{{Key: "weir.dataset_digest", Value: s.Data.Digest}, {Key: "weir.learner", Value: win.Learner}},
-	})
+	digest, err := fileDigest(filepath.Join(modelDir, mlmodel.PredictorFile))
 	if err != nil {
-		return nil, fmt.Errorf("registering %s: %w", name, err)
+		return nil, err
+	}
+	// The same predictor bytes are the same model: an unchanged rerun
+	// finds its version instead of registering a copy.
+	mv, err := r.versionWithDigest(ctx, name, digest)
+	if err != nil {
+		return nil, err
+	}
+	if mv == nil {
+		lm, err := mlmodel.Log(ctx, modelDir, r.parentID, "model", mlmodel.Sinks{Runs: b.Tracking, LoggedModels: b.LoggedModels, Artifacts: b.Artifacts})
+		if err != nil {
+			return nil, fmt.Errorf("logging the model: %w", err)
+		}
+		mv, err = b.Registry.CreateModelVersion(ctx, registry.VersionCreate{
+			Name: name, Source: "models:/" + lm.ModelID, RunID: r.parentID, ModelID: lm.ModelID,
+			Description: fmt.Sprintf("%s, holdout ROC AUC %.4f", win.Learner, s.Holdout[win.Learner]["roc_auc"]),
+			Tags: []registry.Tag{{Key: "weir.dataset_digest", Value: s.Data.Digest}, {Key: "weir.learner", Value: win.Learner},
+				{Key: modelDigestTag, Value: digest}},
+		})
+		if err != nil {
+			return nil, fmt.Errorf("registering %s: %w", name, err)
+		}
+	} else {
+		fmt.Fprintf(r.Progress, "           the model is unchanged: version %s of %s already holds it\n", mv.Version, name)
+	}
+	if err := r.logFile(ctx, r.parentID, "reports", card); err != nil {
+		return nil, err
 	}
 	if err := b.Registry.SetRegisteredModelAlias(ctx, name, AliasChallenger, mv.Version); err != nil {
 		return nil, err
 	}
-	ch := ChampionSummary{Name: name, Version: mv.Version, ModelID: lm.ModelID, Aliases: []string{AliasChallenger}}
-	promote, reason, err := r.beatsChampion(ctx, s.Holdout[win.Learner]["roc_auc"])
+	ch := ChampionSummary{Name: name, Version: mv.Version, ModelID: mv.ModelID, Aliases: []string{AliasChallenger}}
+	promote, reason, err := r.beatsChampion(ctx, mv.Version, s.Holdout[win.Learner]["roc_auc"])
 	if err != nil {
 		return nil, err
 	}
@@ -134,13 +151,48 @@ func runRegister(ctx context.Context, r *Runner, dir string) (any, error) {
 		ch.Aliases, ch.Promoted = append(ch.Aliases, AliasChampion), true
 	}
 	ch.ModelURI = fmt.Sprintf("models:/%s/%s", name, mv.Version)
+	if err := r.refreshAliases(ctx, &ch); err != nil {
+		return nil, err
+	}
 	res := registerResult{Champion: ch, ModelDir: modelDir, ModelCard: card}
 	return res, loadRegister(r, mustJSON(res))
 }
 
+// modelDigestTag is the model-version tag holding the SHA-256 of the
+// version's predictor.json.
+const modelDigestTag = "weir.model_digest"
+
+// fileDigest returns the hex SHA-256 of a file.
+func fileDigest(path string) (string, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return "", err
+	}
+	sum := sha256.Sum256(b)
+	return hex.EncodeToString(sum[:]), nil
+}
+
+// versionWithDigest returns the newest version of the registered model
+// whose predictor has the given digest, or nil.
+func (r *Runner) versionWithDigest(ctx context.Context, name, digest string) (*registry.ModelVersion, error) {
+	vs, _, err := r.Backend.Registry.SearchModelVersions(ctx, registry.Search{
+		Filter:     fmt.Sprintf("name = '%s' AND tags.`%s` = '%s'", strings.ReplaceAll(name, "'", "\\'"), modelDigestTag, digest),
+		OrderBy:    []string{"version_number DESC"},
+		MaxResults: 1,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("looking for an unchanged model in %s: %w", name, err)
+	}
+	if len(vs) == 0 {
+		return nil, nil
+	}
+	return vs[0], nil
+}
+
 // beatsChampion scores the current champion on the same holdout and says
-// whether a challenger with the given AUC beats it by the margin.
-func (r *Runner) beatsChampion(ctx context.Context, auc float64) (bool, string, error) {
+// whether the challenger version, with the given AUC, beats it by the
+// margin.
+func (r *Runner) beatsChampion(ctx context.Context, version string, auc float64) (bool, string, error) {
 	b := r.Backend
 	name := r.Spec.Registry.ModelName
 	// The alias list says whether there is a champion; servers differ in
@@ -159,6 +211,9 @@ func (r *Runner) beatsChampion(ctx context.Context, auc float64) (bool, string, 
 	cur, err := b.Registry.GetModelVersionByAlias(ctx, name, AliasChampion)
 	if err != nil {
 		return false, "", err
+	}
+	if cur.Version == version {
+		return false, fmt.Sprintf("unchanged model: version %s is already the champion", version), nil
 	}
 	tmp, err := os.MkdirTemp("", "weir-champion-")
 	if err != nil {
@@ -198,6 +253,24 @@ func (r *Runner) beatsChampion(ctx context.Context, auc float64) (bool, string, 
 	return false, fmt.Sprintf("challenger AUC %.4f does not beat champion version %s (%.4f) by %g: champion kept", auc, cur.Version, champ, margin), nil
 }
 
+// refreshAliases sets the aliases of the registered version as the registry
+// holds them now (another run or a person may have moved them since the
+// version was registered).
+func (r *Runner) refreshAliases(ctx context.Context, ch *ChampionSummary) error {
+	rm, err := r.Backend.Registry.GetRegisteredModel(ctx, ch.Name)
+	if err != nil {
+		return fmt.Errorf("reading the aliases of %s: %w", ch.Name, err)
+	}
+	ch.Aliases = ch.Aliases[:0]
+	for _, a := range rm.Aliases {
+		if a.Version == ch.Version {
+			ch.Aliases = append(ch.Aliases, a.Alias)
+		}
+	}
+	slices.Sort(ch.Aliases)
+	return nil
+}
+
 func loadRegister(r *Runner, raw json.RawMessage) error {
 	var res registerResult
 	if err := json.Unmarshal(raw, &res); err != nil {
@@ -211,11 +284,17 @@ func loadRegister(r *Runner, raw json.RawMessage) error {
 	s.ModelDir = res.ModelDir
 	s.Champion = res.Champion
 	s.Reports["model_card"] = res.ModelCard
-	s.ServeCommand = fmt.Sprintf("weir models serve -m models:/%s@%s", res.Champion.Name, AliasChampion)
-	if !res.Champion.Promoted {
-		s.ServeCommand = fmt.Sprintf("weir models serve -m %s", res.Champion.ModelURI)
-	}
+	loadServeCommand(s)
 	return nil
+}
+
+// loadServeCommand sets the summary's serve command: the champion alias
+// when the registered version holds it, else the version itself.
+func loadServeCommand(s *Summary) {
+	s.ServeCommand = fmt.Sprintf("weir models serve -m models:/%s@%s", s.Champion.Name, AliasChampion)
+	if !slices.Contains(s.Champion.Aliases, AliasChampion) {
+		s.ServeCommand = fmt.Sprintf("weir models serve -m %s", s.Champion.ModelURI)
+	}
 }
 
 // modelCard writes the model card: intended use, data, metrics, limits and

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"maps"
 	"os"
 	"os/user"
 	"path/filepath"
@@ -40,17 +41,35 @@ func (r *Runner) startParent(ctx context.Context) error {
 	return nil
 }
 
+// finishParent ends the pipeline run as MLflow's client does: FINISHED,
+// KILLED when the run was interrupted (SIGINT, SIGTERM: its context was
+// cancelled), FAILED otherwise, with the error kept as a tag.
 func (r *Runner) finishParent(ctx context.Context, runErr error) {
 	if r.parentID == "" {
 		return
 	}
+	// A fresh context: a cancelled run must still be marked.
+	bg := context.WithoutCancel(ctx)
 	status := tracking.StatusFinished
-	if runErr != nil {
+	switch {
+	case runErr == nil:
+	case ctx.Err() != nil:
+		status = tracking.StatusKilled
+	default:
 		status = tracking.StatusFailed
+		_ = r.Backend.Tracking.SetTag(bg, r.parentID, tracking.Tag{Key: "weir.pipeline.error", Value: capTag(runErr.Error())})
 	}
 	end := r.Now().UnixMilli()
-	// A fresh context: a cancelled run must still be marked as failed.
-	_, _ = r.Backend.Tracking.UpdateRun(context.WithoutCancel(ctx), r.parentID, tracking.RunUpdate{Status: &status, EndTime: &end})
+	_, _ = r.Backend.Tracking.UpdateRun(bg, r.parentID, tracking.RunUpdate{Status: &status, EndTime: &end})
+}
+
+// capTag shortens a tag value to MLflow's limit of 8,000 characters.
+func capTag(s string) string {
+	const max = 8000
+	if len(s) <= max {
+		return s
+	}
+	return s[:max-3] + "..."
 }
 
 func (r *Runner) description() string {
@@ -88,6 +107,9 @@ func (r *Runner) endRun(ctx context.Context, runID string, failed bool) error {
 
 // logFile uploads a local file as an artifact of a run, under dir.
 func (r *Runner) logFile(ctx context.Context, runID, dir, path string) error {
+	if j := r.noting(runID); j != nil {
+		j.Files = append(j.Files, loggedFile{Dir: dir, Path: path})
+	}
 	run, err := r.Backend.Tracking.GetRun(ctx, runID)
 	if err != nil {
 		return err
@@ -105,6 +127,9 @@ func (r *Runner) logFile(ctx context.Context, runID, dir, path string) error {
 
 // logParams logs params in batches small enough for MLflow's limits.
 func (r *Runner) logParams(ctx context.Context, runID string, params []tracking.Param) error {
+	if j := r.noting(runID); j != nil {
+		j.Params = append(j.Params, params...)
+	}
 	for len(params) > 0 {
 		n := min(len(params), 100)
 		if err := r.Backend.Tracking.LogBatch(ctx, runID, nil, params[:n], nil); err != nil {
@@ -117,6 +142,12 @@ func (r *Runner) logParams(ctx context.Context, runID string, params []tracking.
 
 // logMetrics logs metrics at step 0, now.
 func (r *Runner) logMetrics(ctx context.Context, runID string, m map[string]float64) error {
+	if j := r.noting(runID); j != nil {
+		if j.Metrics == nil {
+			j.Metrics = map[string]float64{}
+		}
+		maps.Copy(j.Metrics, m)
+	}
 	var ms []tracking.Metric
 	now := r.Now().UnixMilli()
 	for k, v := range m {

@@ -6,9 +6,11 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"math"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"time"
 
@@ -19,6 +21,51 @@ import (
 // pipelineCmd is `weir pipeline`.
 type pipelineCmd struct {
 	RunCmd pipelineRunCmd `cmd:"" name:"run" help:"Run a pipeline YAML file step by step, replaying cached steps."`
+	GCCmd  pipelineGCCmd  `cmd:"" name:"gc" help:"Prune the step cache: keep each step's newest results, within a size cap."`
+}
+
+// pipelineGCCmd is `weir pipeline gc`.
+type pipelineGCCmd struct {
+	StateDir string `placeholder:"DIR" help:"The step cache to prune." default:".weir-pipeline"`
+	Keep     int    `help:"Results kept per step, newest first." default:"1"`
+	MaxSize  string `name:"max-size" placeholder:"SIZE" help:"Then remove the oldest results until the cache is at most this size (e.g. 500MB, 2GB)."`
+}
+
+// Run prunes the cache.
+func (c *pipelineGCCmd) Run(g *globals) error {
+	if c.Keep < 0 {
+		return usagef("--keep %d: want 0 or more", c.Keep)
+	}
+	var max int64
+	if c.MaxSize != "" {
+		n, err := parseSize(c.MaxSize)
+		if err != nil {
+			return usagef("--max-size %q: %v", c.MaxSize, err)
+		}
+		max = n
+	}
+	_, _, err := pipeline.GC(c.StateDir, c.Keep, max, g.stdout)
+	return err
+}
+
+// parseSize reads a size such as 500MB, 2GB, 1.5G or 4096.
+func parseSize(s string) (int64, error) {
+	t := strings.ToUpper(strings.TrimSpace(s))
+	mult := int64(1)
+	for _, u := range []struct {
+		suffix string
+		m      int64
+	}{{"TB", 1e12}, {"GB", 1e9}, {"MB", 1e6}, {"KB", 1e3}, {"T", 1e12}, {"G", 1e9}, {"M", 1e6}, {"K", 1e3}, {"B", 1}} {
+		if v, ok := strings.CutSuffix(t, u.suffix); ok {
+			t, mult = strings.TrimSpace(v), u.m
+			break
+		}
+	}
+	f, err := strconv.ParseFloat(t, 64)
+	if err != nil || f < 0 || math.IsInf(f, 0) {
+		return 0, fmt.Errorf("not a size: write a number with an optional unit (B, KB, MB, GB, TB)")
+	}
+	return int64(f * float64(mult)), nil
 }
 
 // pipelineFlags are shared by `weir pipeline run` and `weir demo`.
