@@ -151,8 +151,9 @@ func (m *LogisticRegression) NumClasses() int {
 	return 0
 }
 
-// numFeatures returns the number of features the fitted model scores.
-func (m *LogisticRegression) numFeatures() int {
+// NumFeatures returns the number of features the fitted model scores, 0
+// before Fit.
+func (m *LogisticRegression) NumFeatures() int {
 	if m.ClassCoef != nil {
 		return len(m.ClassCoef[0])
 	}
@@ -172,8 +173,8 @@ func (m *LogisticRegression) PredictProbaMulti(X *ml.Matrix) ([]float64, error) 
 	if err := X.Check(); err != nil {
 		return nil, err
 	}
-	if X.NumCols() != m.numFeatures() {
-		return nil, fmt.Errorf("logistic regression: X has %d columns, model has %d features", X.NumCols(), m.numFeatures())
+	if X.NumCols() != m.NumFeatures() {
+		return nil, fmt.Errorf("logistic regression: X has %d columns, model has %d features", X.NumCols(), m.NumFeatures())
 	}
 	out := make([]float64, X.Rows*k)
 	row := make([]float64, X.NumCols())
@@ -188,7 +189,7 @@ func (m *LogisticRegression) PredictProbaMulti(X *ml.Matrix) ([]float64, error) 
 // when the model is not fitted, the row is too short or out is not K long.
 func (m *LogisticRegression) PredictProbaRow(row []float64, out []float64) {
 	k := m.NumClasses()
-	if k == 0 || len(out) != k || len(row) < m.numFeatures() {
+	if k == 0 || len(out) != k || len(row) < m.NumFeatures() {
 		for c := range out {
 			out[c] = math.NaN()
 		}
