@@ -91,6 +91,11 @@ def multiclass():
              fit_intercept=False),
         dict(name="wine_C1", data="wine", C=1.0),
         dict(name="wine_C0.05_weighted", data="wine", C=0.05, weighted=True),
+        # L1 and elastic net: scikit-learn's saga, the one solver with an L1
+        # multinomial; Weir's OWL-QN minimises the same objective.
+        dict(name="wine_l1_C0.1", data="wine", C=0.1, penalty="l1", l1_ratio=1.0),
+        dict(name="wine_elasticnet_C0.5_weighted", data="wine", C=0.5, penalty="elasticnet", l1_ratio=0.5,
+             weighted=True),
     ]
     cases = []
     for s in specs:
@@ -98,6 +103,14 @@ def multiclass():
         sw = weights(len(y), 11) if s.get("weighted") else None
         kw = dict(C=s["C"], tol=1e-12, max_iter=100_000, fit_intercept=s.get("fit_intercept", True),
                   class_weight=s.get("class_weight"))
+        if "l1_ratio" in s:
+            model = LogisticRegression(solver="saga", l1_ratio=s["l1_ratio"], random_state=0,
+                                       **dict(kw, max_iter=1_000_000)).fit(X, y, sample_weight=sw)
+            rec = dict(s)
+            rec.update(coef=model.coef_, intercept=model.intercept_, proba=model.predict_proba(X),
+                       n_classes=len(model.classes_))
+            cases.append(rec)
+            continue
         # lbfgs and newton-cholesky minimise the same objective. lbfgs stops on
         # its f tolerance with a gradient near 1e-7, newton-cholesky goes on to
         # the rounding floor, so it is the reference; lbfgs must agree with it.
