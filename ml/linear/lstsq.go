@@ -10,9 +10,9 @@ import (
 //
 // It never forms AᵀA, whose condition number is the square of A's. When A
 // has more rows than columns, Householder QR first reduces the problem to
-// the p×p triangle R and Qᵀy; then a one-sided Jacobi SVD (Hestenes) of R,
-// or of A itself when it is wide, gives singular values σⱼ accurate to
-// rounding and right singular vectors vⱼ, and
+// the p×p triangle R and Qᵀy; then a one-sided Jacobi SVD (Hestenes) of R
+// gives singular values σⱼ accurate to rounding and right singular vectors
+// vⱼ, and
 //
 //	w = Σⱼ vⱼ · (bⱼ·c) / (σⱼ² + alpha)
 //
@@ -21,43 +21,87 @@ import (
 // minimum-norm solution that scipy.linalg.lstsq (used by scikit-learn's
 // LinearRegression) gives with cond = rcond, so collinear columns give
 // finite, unique coefficients and not NaN. rank is the number of singular
-// values kept. lstsq returns ctx.Err() if ctx is done part way.
+// values kept. A wide A (n ≤ p) goes to lstsqWide. lstsq returns ctx.Err()
+// if ctx is done part way.
 func lstsq(ctx context.Context, A [][]float64, y []float64, alpha, rcond float64) (w []float64, rank int, err error) {
-	p := len(A)
-	B, c := A, y
-	if len(y) > p {
-		if err := householderQR(ctx, A, y); err != nil {
-			return nil, 0, err
+	p, n := len(A), len(y)
+	if n <= p {
+		return lstsqWide(ctx, A, y, alpha, rcond)
+	}
+	if err := householderQR(ctx, A, y); err != nil {
+		return nil, 0, err
+	}
+	B := make([][]float64, p)
+	for j := range B {
+		B[j] = A[j][:p]
+		for i := j + 1; i < p; i++ {
+			B[j][i] = 0 // below the diagonal: Householder vectors' leftovers
 		}
-		B = make([][]float64, p)
-		for j := range B {
-			B[j] = A[j][:p]
-			for i := j + 1; i < p; i++ {
-				B[j][i] = 0 // below the diagonal: Householder vectors' leftovers
-			}
+	}
+	c := y[:p]
+	V, err := jacobiSVD(ctx, B)
+	if err != nil {
+		return nil, 0, err
+	}
+	w = make([]float64, p)
+	for j, s2 := range kept(B, alpha, rcond) {
+		if s2 > 0 {
+			rank++
+			axpy(dot(B[j], c)/(s2+alpha), V[j], w)
 		}
-		c = y[:p]
+	}
+	return w, rank, nil
+}
+
+// lstsqWide is lstsq for n ≤ p rows. Rotating A's p columns would cost p²
+// pairs a sweep, so it rotates the n rows instead: with Aᵀ·V = B (B's
+// columns bⱼ orthogonal, V orthogonal n×n), A = V·Bᵀ and
+//
+//	w = Σⱼ bⱼ · (vⱼ·y) / (σⱼ² + alpha),  σⱼ = ‖bⱼ‖,
+//
+// which lies in the row space of A: the minimum-norm solution.
+func lstsqWide(ctx context.Context, A [][]float64, y []float64, alpha, rcond float64) (w []float64, rank int, err error) {
+	p, n := len(A), len(y)
+	B := make([][]float64, n) // rows of A, then rotated
+	for i := range B {
+		B[i] = make([]float64, p)
+		for j, col := range A {
+			B[i][j] = col[i]
+		}
 	}
 	V, err := jacobiSVD(ctx, B)
 	if err != nil {
 		return nil, 0, err
 	}
-	sigma := make([]float64, p)
-	smax := 0.0
-	for j, b := range B {
-		sigma[j] = norm2(b)
-		smax = math.Max(smax, sigma[j])
-	}
 	w = make([]float64, p)
-	for j, b := range B {
-		s := sigma[j]
-		if s == 0 || (alpha == 0 && s <= rcond*smax) {
-			continue
+	for j, s2 := range kept(B, alpha, rcond) {
+		if s2 > 0 {
+			rank++
+			axpy(dot(V[j], y)/(s2+alpha), B[j], w)
 		}
-		rank++
-		axpy(dot(b, c)/(s*s+alpha), V[j], w)
 	}
 	return w, rank, nil
+}
+
+// kept returns σⱼ² for each orthogonalised column of B, or 0 for those the
+// solution skips: none with alpha > 0 (the penalty keeps them bounded), and
+// those with σⱼ ≤ rcond·max σ with alpha = 0.
+func kept(B [][]float64, alpha, rcond float64) []float64 {
+	s2 := make([]float64, len(B))
+	smax := 0.0
+	for j, b := range B {
+		s2[j] = dot(b, b)
+		smax = math.Max(smax, s2[j])
+	}
+	if alpha == 0 {
+		cut := rcond * rcond * smax
+		for j := range s2 {
+			if s2[j] <= cut {
+				s2[j] = 0
+			}
+		}
+	}
+	return s2
 }
 
 // householderQR overwrites the columns of A with R (on and above the
@@ -109,15 +153,23 @@ func jacobiSVD(ctx context.Context, B [][]float64) ([][]float64, error) {
 		V[j][j] = 1
 	}
 	const eps = 1e-15
+	norm := make([]float64, p) // squared column norms, updated by each rotation
 	for sweep := 0; sweep < 100; sweep++ {
 		if err := ctx.Err(); err != nil {
 			return nil, err
 		}
+		for j, b := range B {
+			norm[j] = dot(b, b) // afresh each sweep, so updates do not drift
+		}
 		rotated := false
 		for i := 0; i < p; i++ {
 			for j := i + 1; j < p; j++ {
-				a, b, g := dot(B[i], B[i]), dot(B[j], B[j]), dot(B[i], B[j])
-				if g == 0 || math.Abs(g) <= eps*math.Sqrt(a*b) {
+				a, b := norm[i], norm[j]
+				if a == 0 || b == 0 {
+					continue
+				}
+				g := dot(B[i], B[j])
+				if math.Abs(g) <= eps*math.Sqrt(a*b) {
 					continue
 				}
 				rotated = true
@@ -127,6 +179,7 @@ func jacobiSVD(ctx context.Context, B [][]float64) ([][]float64, error) {
 				sn := cs * t
 				rotate(B[i], B[j], cs, sn)
 				rotate(V[i], V[j], cs, sn)
+				norm[i], norm[j] = math.Max(a-t*g, 0), b+t*g
 			}
 		}
 		if !rotated {
