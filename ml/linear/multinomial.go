@@ -50,14 +50,16 @@ func (o *softmaxLoss) eval(x, grad []float64) float64 {
 			zmax = math.Max(zmax, z[i])
 		}
 		sum := 0.0
-		for _, z := range o.z {
-			sum += math.Exp(z[i] - zmax)
+		for c, z := range o.z {
+			e := math.Exp(z[i] - zmax)
+			o.r[c][i] = e
+			sum += e
 		}
 		s := o.sw[i] * o.scale
 		label := int(yi)
 		f += s * (zmax + math.Log(sum) - o.z[label][i])
-		for c, z := range o.z {
-			r := math.Exp(z[i]-zmax) / sum
+		for c := range o.r {
+			r := o.r[c][i] / sum
 			if c == label {
 				r--
 			}

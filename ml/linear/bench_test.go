@@ -33,3 +33,28 @@ func BenchmarkLinearRegressionFit(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkMultinomialFit fits a ten-class softmax model to 2000 rows of 64
+// features, the shape of scikit-learn's digits set.
+func BenchmarkMultinomialFit(b *testing.B) {
+	const n, p, k = 2000, 64, 10
+	rng := rand.New(rand.NewPCG(3, 4))
+	X := ml.NewMatrix(n, p)
+	y := make([]float64, n)
+	for i := range y {
+		y[i] = float64(rng.IntN(k))
+		for j, col := range X.Cols {
+			col[i] = rng.NormFloat64()
+			if j%k == int(y[i]) {
+				col[i] += 1
+			}
+		}
+	}
+	for b.Loop() {
+		m := NewLogisticRegression()
+		if err := m.Fit(context.Background(), X, y, nil); err != nil {
+			b.Fatal(err)
+		}
+		b.ReportMetric(float64(m.NIter), "iterations")
+	}
+}
