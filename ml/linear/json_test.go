@@ -173,3 +173,48 @@ func TestRegressionJSON(t *testing.T) {
 		})
 	}
 }
+
+// FuzzUnmarshal checks that no file, however damaged, makes loading or then
+// scoring panic: a file either fails to load or scores a row.
+func FuzzUnmarshal(f *testing.F) {
+	X, y := threeClassData()
+	m := NewLogisticRegression()
+	if err := m.Fit(context.Background(), X, y, nil); err != nil {
+		f.Fatal(err)
+	}
+	multi, _ := json.Marshal(m)
+	f.Add(multi)
+	Xb, yb := smallData()
+	if err := m.Fit(context.Background(), Xb, yb, nil); err != nil {
+		f.Fatal(err)
+	}
+	bin, _ := json.Marshal(m)
+	f.Add(bin)
+	for _, r := range []fittedLinear{NewLinearRegression(), NewRidge()} {
+		if err := r.Fit(context.Background(), Xb, yb, nil); err != nil {
+			f.Fatal(err)
+		}
+		data, _ := json.Marshal(r)
+		f.Add(data)
+	}
+	row := []float64{0.5, -0.5}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		var lr LogisticRegression
+		if json.Unmarshal(data, &lr) == nil {
+			out := make([]float64, lr.NumClasses())
+			lr.PredictProbaRow(row, out)
+			lr.PredictRow(row)
+			if _, err := lr.PredictProbaMulti(matrixFromRows([][]float64{row})); err != nil && lr.NumFeatures() == 2 {
+				t.Errorf("a loaded 2-feature model fails to score: %v", err)
+			}
+		}
+		var ols LinearRegression
+		if json.Unmarshal(data, &ols) == nil {
+			ols.PredictRow(row)
+		}
+		var rd Ridge
+		if json.Unmarshal(data, &rd) == nil {
+			rd.PredictRow(row)
+		}
+	})
+}
