@@ -90,6 +90,39 @@ func sampleWeights(X *ml.Matrix, y, weights []float64, classWeight map[int]float
 			return nil, fmt.Errorf("class %d of 0 to %d has no samples: every class needs one (set Classes to the true class count, or relabel)", c, k-1)
 		}
 	}
+	cw, err := classWeights(wc, classWeight, balanced)
+	if err != nil {
+		return nil, err
+	}
+	sw := make([]float64, len(y))
+	total := 0.0
+	for i, v := range y {
+		w := 1.0
+		if weights != nil {
+			w = weights[i]
+		}
+		sw[i] = w * cw[int(v)]
+		total += sw[i]
+	}
+	if total <= 0 {
+		return nil, fmt.Errorf("all sample weights are zero")
+	}
+	if k > 2 {
+		// A class of zero weight would send its intercept to -∞.
+		for c := range wc {
+			if wc[c]*cw[c] <= 0 {
+				return nil, fmt.Errorf("class %d has zero total weight: its intercept would have no finite optimum", c)
+			}
+		}
+	}
+	return sw, nil
+}
+
+// classWeights returns the weight of each class given the classes' total
+// sample weights wc: 1 by default, classWeight's where it has one, or
+// scikit-learn's "balanced" weights.
+func classWeights(wc []float64, classWeight map[int]float64, balanced bool) ([]float64, error) {
+	k := len(wc)
 	cw := make([]float64, k)
 	for c := range cw {
 		cw[c] = 1
@@ -119,26 +152,5 @@ func sampleWeights(X *ml.Matrix, y, weights []float64, classWeight map[int]float
 			cw[c] = w
 		}
 	}
-	sw := make([]float64, len(y))
-	total := 0.0
-	for i, v := range y {
-		w := 1.0
-		if weights != nil {
-			w = weights[i]
-		}
-		sw[i] = w * cw[int(v)]
-		total += sw[i]
-	}
-	if total <= 0 {
-		return nil, fmt.Errorf("all sample weights are zero")
-	}
-	if k > 2 {
-		// A class of zero weight would send its intercept to -∞.
-		for c := range wc {
-			if wc[c]*cw[c] <= 0 {
-				return nil, fmt.Errorf("class %d has zero total weight: its intercept would have no finite optimum", c)
-			}
-		}
-	}
-	return sw, nil
+	return cw, nil
 }
