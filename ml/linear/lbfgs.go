@@ -17,6 +17,9 @@ type minimizer struct {
 	maxIter int             // iterations (line searches) allowed
 	tol     float64         // stop when the largest |pseudo-gradient| entry is ≤ tol
 	done    <-chan struct{} // closed to stop early; may be nil
+	// progress, if not nil, is called after every iteration with the
+	// number of iterations done.
+	progress func(iter int)
 }
 
 // minResult reports how a minimisation ended.
@@ -109,6 +112,9 @@ func (m minimizer) run(fn objective, x, l1 []float64) minResult {
 		f = fNew
 		pseudoGradient(x, g, l1, pg)
 		res.gradNorm = maxAbs(pg)
+		if m.progress != nil {
+			m.progress(res.iter + 1)
+		}
 	}
 	res.converged = res.gradNorm <= m.tol
 	return res

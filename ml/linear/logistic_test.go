@@ -30,7 +30,7 @@ func TestLogisticFitErrors(t *testing.T) {
 		wantErr string
 	}{
 		{"nan feature", NewLogisticRegression, nan, []float64{0, 1}, nil, "impute"},
-		{"bad label", NewLogisticRegression, X, []float64{0, 1, 2, 0, 1, 0, 1, 0, 0, 0}, nil, "labels must be 0 or 1"},
+		{"bad label", func() *LogisticRegression { m := NewLogisticRegression(); m.Classes = 2; return m }, X, []float64{0, 1, 2, 0, 1, 0, 1, 0, 0, 0}, nil, "labels must be 0 or 1"},
 		{"one class", NewLogisticRegression, X, make([]float64, 10), nil, "only one class"},
 		{"short y", NewLogisticRegression, X, y[:3], nil, "y has 3 values"},
 		{"negative weight", NewLogisticRegression, X, y, []float64{1, 1, 1, -1, 1, 1, 1, 1, 1, 1}, "weights[3]"},

@@ -58,71 +58,41 @@ func (o *logLoss) eval(x, grad []float64) float64 {
 	return f
 }
 
-// sampleWeights checks X, y and weights and returns each sample's weight
-// times the weight of its class. It fails on missing or infinite features,
-// labels other than 0 and 1, a single class, and negative or non-finite
-// weights.
-func sampleWeights(X *ml.Matrix, y, weights []float64, classWeight map[int]float64, balanced bool) ([]float64, error) {
-	if X == nil {
-		return nil, fmt.Errorf("X is nil")
-	}
-	if err := X.Check(); err != nil {
+// sampleWeights checks X, y and weights for k classes and returns each
+// sample's weight times the weight of its class. It fails on missing or
+// infinite features, labels that are not class indices below k, a class
+// without samples, and negative or non-finite weights.
+func sampleWeights(X *ml.Matrix, y, weights []float64, classWeight map[int]float64, balanced bool, k int) ([]float64, error) {
+	if err := checkData(X, y, weights); err != nil {
 		return nil, err
 	}
-	if X.Rows == 0 || X.NumCols() == 0 {
-		return nil, fmt.Errorf("X is empty (%d rows, %d columns)", X.Rows, X.NumCols())
-	}
-	if len(y) != X.Rows {
-		return nil, fmt.Errorf("y has %d values, X has %d rows", len(y), X.Rows)
-	}
-	if weights != nil && len(weights) != X.Rows {
-		return nil, fmt.Errorf("weights has %d values, X has %d rows", len(weights), X.Rows)
-	}
-	for j, col := range X.Cols {
-		for i, v := range col {
-			if math.IsNaN(v) || math.IsInf(v, 0) {
-				return nil, fmt.Errorf("X[%d, %d] = %v: features must be finite (impute missing values first)", i, j, v)
-			}
-		}
-	}
-	var count [2]float64
+	count := make([]float64, k)
+	wc := make([]float64, k) // weighted class totals
 	for i, v := range y {
-		if v != 0 && v != 1 {
-			return nil, fmt.Errorf("y[%d] = %v: labels must be 0 or 1", i, v)
+		if v != math.Trunc(v) || v < 0 || v >= float64(k) {
+			if k == 2 {
+				return nil, fmt.Errorf("y[%d] = %v: labels must be 0 or 1", i, v)
+			}
+			return nil, fmt.Errorf("y[%d] = %v: labels must be class indices 0 to %d", i, v, k-1)
 		}
 		count[int(v)]++
+		if weights != nil {
+			wc[int(v)] += weights[i]
+		} else {
+			wc[int(v)]++
+		}
 	}
-	if count[0] == 0 || count[1] == 0 {
+	if k == 2 && (count[0] == 0 || count[1] == 0) {
 		return nil, fmt.Errorf("y has only one class; logistic regression needs both 0 and 1")
 	}
-	cw := [2]float64{1, 1}
-	switch {
-	case balanced:
-		// Weighted class totals, as scikit-learn ≥ 1.8 does when sample
-		// weights are given.
-		var wc [2]float64
-		for i, v := range y {
-			w := 1.0
-			if weights != nil {
-				w = weights[i]
-			}
-			wc[int(v)] += w
+	for c, n := range count {
+		if n == 0 {
+			return nil, fmt.Errorf("class %d of 0 to %d has no samples: every class needs one (set Classes to the true class count, or relabel)", c, k-1)
 		}
-		if wc[0] <= 0 || wc[1] <= 0 {
-			return nil, fmt.Errorf("balanced class weights need a positive total weight in both classes")
-		}
-		n := wc[0] + wc[1]
-		cw = [2]float64{n / (2 * wc[0]), n / (2 * wc[1])}
-	case classWeight != nil:
-		for k, w := range classWeight {
-			if k != 0 && k != 1 {
-				return nil, fmt.Errorf("class weight for class %d: classes are 0 and 1", k)
-			}
-			if !(w >= 0) || math.IsInf(w, 0) {
-				return nil, fmt.Errorf("class weight %v for class %d must be finite and not negative", w, k)
-			}
-			cw[k] = w
-		}
+	}
+	cw, err := classWeights(wc, classWeight, balanced)
+	if err != nil {
+		return nil, err
 	}
 	sw := make([]float64, len(y))
 	total := 0.0
@@ -130,9 +100,6 @@ func sampleWeights(X *ml.Matrix, y, weights []float64, classWeight map[int]float
 		w := 1.0
 		if weights != nil {
 			w = weights[i]
-			if !(w >= 0) || math.IsInf(w, 0) {
-				return nil, fmt.Errorf("weights[%d] = %v: weights must be finite and not negative", i, w)
-			}
 		}
 		sw[i] = w * cw[int(v)]
 		total += sw[i]
@@ -140,5 +107,50 @@ func sampleWeights(X *ml.Matrix, y, weights []float64, classWeight map[int]float
 	if total <= 0 {
 		return nil, fmt.Errorf("all sample weights are zero")
 	}
+	if k > 2 {
+		// A class of zero weight would send its intercept to -∞.
+		for c := range wc {
+			if wc[c]*cw[c] <= 0 {
+				return nil, fmt.Errorf("class %d has zero total weight: its intercept would have no finite optimum", c)
+			}
+		}
+	}
 	return sw, nil
+}
+
+// classWeights returns the weight of each class given the classes' total
+// sample weights wc: 1 by default, classWeight's where it has one, or
+// scikit-learn's "balanced" weights.
+func classWeights(wc []float64, classWeight map[int]float64, balanced bool) ([]float64, error) {
+	k := len(wc)
+	cw := make([]float64, k)
+	for c := range cw {
+		cw[c] = 1
+	}
+	switch {
+	case balanced:
+		// Class c weighs W / (k · W(c)) with W(c) its total sample weight,
+		// as scikit-learn ≥ 1.8 does when sample weights are given.
+		n := 0.0
+		for c, w := range wc {
+			if w <= 0 {
+				return nil, fmt.Errorf("balanced class weights need a positive total weight in every class; class %d has none", c)
+			}
+			n += w
+		}
+		for c, w := range wc {
+			cw[c] = n / (float64(k) * w)
+		}
+	case classWeight != nil:
+		for c, w := range classWeight {
+			if c < 0 || c >= k {
+				return nil, fmt.Errorf("class weight for class %d: classes are 0 to %d", c, k-1)
+			}
+			if !(w >= 0) || math.IsInf(w, 0) {
+				return nil, fmt.Errorf("class weight %v for class %d must be finite and not negative", w, c)
+			}
+			cw[c] = w
+		}
+	}
+	return cw, nil
 }
