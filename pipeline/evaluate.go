@@ -142,8 +142,17 @@ func runEvaluate(ctx context.Context, r *Runner, dir string) (any, error) {
 		logged["baseline."+k] = v
 	}
 	b := r.Spec.Business
+	oof, err := readOOF(r.st.oofPath)
+	if err != nil {
+		return nil, err
+	}
+	// The decision rule is chosen where the model's choice was made: on
+	// out-of-fold scores of the training period. The holdout only reports
+	// what that rule earns.
+	chosen := slices.MaxFunc(ProfitCurve(oof.Y, oof.Score, b.CostPerContact, b.ValuePerConversion), func(a, b ProfitPoint) int { return cmpFloat(a.Profit, b.Profit) })
 	curve := ProfitCurve(y, winnerProba, b.CostPerContact, b.ValuePerConversion)
-	best := slices.MaxFunc(curve, func(a, b ProfitPoint) int { return cmpFloat(a.Profit, b.Profit) })
+	at := profitAt(y, winnerProba, chosen.Threshold, b.CostPerContact, b.ValuePerConversion)
+	hind := slices.MaxFunc(curve, func(a, b ProfitPoint) int { return cmpFloat(a.Profit, b.Profit) })
 	all := curve[len(curve)-1]
 	gains, err := metrics.Gains(y, winnerProba, nil, 10)
 	if err != nil {
@@ -151,14 +160,21 @@ func runEvaluate(ctx context.Context, r *Runner, dir string) (any, error) {
 	}
 	bs := BusinessSummary{
 		CostPerContact: b.CostPerContact, ValuePerConversion: b.ValuePerConversion,
-		Threshold: best.Threshold, Contacted: best.Contacted, Conversions: best.Conversions, Profit: best.Profit,
+		Threshold: at.Threshold, ThresholdChosenOn: oof.From,
+		Contacted: at.Contacted, Conversions: at.Conversions, Profit: at.Profit,
 		ProfitContactAll: all.Profit, ConversionsAll: all.Conversions, LiftTopDecile: gains[0].Lift,
+		Hindsight: &Hindsight{Threshold: hind.Threshold, Contacted: hind.Contacted, Conversions: hind.Conversions, Profit: hind.Profit},
 	}
 	auc := res.Holdout[r.st.winner]["roc_auc"]
-	bs.SuccessCriterionMet = auc >= b.MinAUC && (!b.BeatContactEveryone || best.Profit > all.Profit)
-	bs.Criterion = fmt.Sprintf("holdout AUC %.4f >= %g and profit %.0f > contacting everyone %.0f", auc, b.MinAUC, best.Profit, all.Profit)
-	res.Business, res.Threshold = bs, best.Threshold
-	logged["business.threshold"], logged["business.profit"], logged["business.profit_contact_everyone"] = best.Threshold, best.Profit, all.Profit
+	bs.SuccessCriterionMet = auc >= b.MinAUC && (!b.BeatContactEveryone || at.Profit > all.Profit)
+	rel := ">"
+	if at.Profit <= all.Profit {
+		rel = "<="
+	}
+	bs.Criterion = fmt.Sprintf("holdout AUC %.4f >= %g and profit %.0f %s contacting everyone %.0f", auc, b.MinAUC, at.Profit, rel, all.Profit)
+	res.Business, res.Threshold = bs, at.Threshold
+	logged["business.threshold"], logged["business.profit"], logged["business.profit_contact_everyone"] = at.Threshold, at.Profit, all.Profit
+	logged["business.hindsight.threshold"], logged["business.hindsight.profit"] = hind.Threshold, hind.Profit
 	logged["business.lift_top_decile"] = gains[0].Lift
 
 	report := filepath.Join(dir, "evaluation.html")
@@ -173,6 +189,34 @@ func runEvaluate(ctx context.Context, r *Runner, dir string) (any, error) {
 	}
 	res.Report = report
 	return res, loadEvaluate(r, mustJSON(res))
+}
+
+// readOOF reads the winner's out-of-fold scores.
+func readOOF(path string) (oofScores, error) {
+	var o oofScores
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return o, fmt.Errorf("out-of-fold scores: %w", err)
+	}
+	if err := json.Unmarshal(b, &o); err != nil || len(o.Y) != len(o.Score) || len(o.Y) == 0 {
+		return o, fmt.Errorf("out-of-fold scores %s are damaged: run again with --force model", path)
+	}
+	return o, nil
+}
+
+// profitAt is the profit of contacting the rows whose score is above th.
+func profitAt(y, score []float64, th, cost, value float64) ProfitPoint {
+	p := ProfitPoint{Threshold: th}
+	for i, s := range score {
+		if s > th {
+			p.Contacted++
+			if y[i] == 1 {
+				p.Conversions++
+			}
+		}
+	}
+	p.Profit = value*float64(p.Conversions) - cost*float64(p.Contacted)
+	return p
 }
 
 func cmpFloat(a, b float64) int {
@@ -248,8 +292,11 @@ func writeEvaluation(path string, r *Runner, y, p []float64, res evaluateResult,
 	b.WriteString(lineChart("Expected profit", "fraction contacted", "profit", false, series{Name: "model", X: cx, Y: cy}))
 	b.WriteString("</div>")
 	bs := res.Business
-	fmt.Fprintf(&b, "<h2>Business result</h2><p>Contact when P(%s) &gt; %.4f: %d contacts, %d conversions, profit %.0f. Contacting everyone: %d conversions, profit %.0f. Top-decile lift %.2f.</p><p>Success criterion (%s): <b>%v</b>.</p>",
-		html.EscapeString(r.Spec.Data.Positive), bs.Threshold, bs.Contacted, bs.Conversions, bs.Profit, bs.ConversionsAll, bs.ProfitContactAll, bs.LiftTopDecile, html.EscapeString(bs.Criterion), bs.SuccessCriterionMet)
-	b.WriteString("<p>The threshold is chosen on the holdout itself, so its profit is the best this model could have done on that period: an upper bound for planning, not a forecast.</p>")
+	fmt.Fprintf(&b, "<h2>Business result</h2><p>Contact when P(%s) &gt; %.4f, the threshold that maximises profit on %s: %s contacts, %s conversions, profit %s. Contacting everyone: %s conversions, profit %s. Top-decile lift %.2f.</p><p>Success criterion (%s): <b>%s</b>.</p>",
+		html.EscapeString(r.Spec.Data.Positive), bs.Threshold, html.EscapeString(bs.ThresholdChosenOn), thousands(bs.Contacted), thousands(bs.Conversions), money(bs.Profit),
+		thousands(bs.ConversionsAll), money(bs.ProfitContactAll), bs.LiftTopDecile, html.EscapeString(bs.Criterion), metOrMissed(bs.SuccessCriterionMet))
+	if h := bs.Hindsight; h != nil {
+		fmt.Fprintf(&b, "<p><i>Hindsight:</i> the threshold that maximises profit on the holdout itself, %.4f, would have made %s. It is chosen with the answers, so it is an upper bound, not a result.</p>", h.Threshold, money(h.Profit))
+	}
 	return os.WriteFile(path, []byte(page("Evaluation", b.String())), 0o644)
 }

@@ -90,6 +90,39 @@ type candidateResult struct {
 type modelResult struct {
 	Candidates []candidateResult `json:"candidates"`
 	Winner     string            `json:"winner"`
+	// OOF is the file of the winner's out-of-fold scores on the training
+	// period (oofScores), on which the decision threshold is chosen.
+	OOF string `json:"oof"`
+}
+
+// oofScores are a learner's scores on training rows from models that did
+// not see them: each validation fold scored by a fit on the other rows.
+type oofScores struct {
+	Y     []float64 `json:"y"`
+	Score []float64 `json:"score"`
+	// From says how they were made, for reports.
+	From string `json:"from"`
+}
+
+// outOfFold scores every validation fold with the learner fitted, with
+// params, on the fold's fitting rows.
+func outOfFold(ctx context.Context, folds []trialFold, learner string, params map[string]any, seed uint64) (oofScores, error) {
+	var o oofScores
+	for _, fo := range folds {
+		m, err := newLearner(learner, params, seed)
+		if err != nil {
+			return o, err
+		}
+		if err := m.Fit(ctx, fo.xFit, fo.yFit, nil); err != nil {
+			return o, err
+		}
+		p, err := m.PredictProba(fo.xVal)
+		if err != nil {
+			return o, err
+		}
+		o.Y, o.Score = append(o.Y, fo.yVal...), append(o.Score, p...)
+	}
+	return o, nil
 }
 
 // trialFold is one way of scoring trials: fit on some training rows,
@@ -235,6 +268,16 @@ func runModel(ctx context.Context, r *Runner, dir string) (any, error) {
 		return 0
 	})
 	res.Winner = best.Learner
+	fmt.Fprintf(r.Progress, "           scoring %s out of fold for the decision threshold\n", best.Learner)
+	oof, err := outOfFold(ctx, folds, best.Learner, best.Params, r.Spec.Seed)
+	if err != nil {
+		return nil, fmt.Errorf("out-of-fold scores of %s: %w", best.Learner, err)
+	}
+	oof.From = "out-of-fold predictions of " + r.Spec.Model.validationText()
+	res.OOF = filepath.Join(dir, "oof.json")
+	if err := writeJSON(res.OOF, oof); err != nil {
+		return nil, err
+	}
 	if err := r.logParams(ctx, r.parentID, []tracking.Param{{Key: "model.winner", Value: best.Learner}}); err != nil {
 		return nil, err
 	}
@@ -322,7 +365,10 @@ func loadModel(r *Runner, raw json.RawMessage) error {
 			return err
 		}
 	}
-	r.st.candidates, r.st.winner = res.Candidates, res.Winner
+	if _, err := os.Stat(res.OOF); err != nil {
+		return err
+	}
+	r.st.candidates, r.st.winner, r.st.oofPath = res.Candidates, res.Winner, res.OOF
 	r.st.summary.Winner = res.Winner
 	return nil
 }

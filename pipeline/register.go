@@ -311,7 +311,7 @@ func (r *Runner) modelCard(win candidateResult, lineage map[string]any, schema f
 	p("\n## Intended use\n%s\n\n%s\n\nNot for decisions about individuals beyond whom to contact; not for periods or populations unlike the training data without monitoring.", r.Spec.Business.Question, r.Spec.Business.Decision)
 	p("\n## Model\n%s with params %v, chosen by validation ROC AUC %.4f on %s (%d trials).", win.Learner, win.Params, win.ValidAUC, r.Spec.Model.validationText(), win.Trials)
 	p("Signature: inputs %s; outputs probability (double), label (string).", strings.Join(inputs, ", "))
-	p("Decision threshold %.4f (maximises expected profit on the holdout).", math.Min(math.Max(r.st.threshold, 0), 1))
+	p("Decision threshold %.4f (maximises expected profit on %s).", math.Min(math.Max(r.st.threshold, 0), 1), s.Business.ThresholdChosenOn)
 	p("\n## Data\n%s (%s), digest %s, SHA-256 %s. Trained on years %v (%d rows), evaluated on the %d later rows.", s.Data.Name, s.Data.Source, s.Data.Digest, s.Data.SHA256, r.Spec.Data.TrainPeriods, s.Data.TrainRows, s.Data.HoldoutRows)
 	p("Excluded as leaking the target: %v.", r.Spec.Data.Leakage)
 	p("\n## Holdout metrics\n| model | ROC AUC | PR AUC | log loss | Brier |\n|---|---|---|---|---|")
@@ -322,7 +322,7 @@ func (r *Runner) modelCard(win candidateResult, lineage map[string]any, schema f
 	p("| baseline | %.4f | %.4f | %.4f | %.4f |", s.Baseline["roc_auc"], s.Baseline["pr_auc"], s.Baseline["log_loss"], s.Baseline["brier"])
 	bs := s.Business
 	p("\nBusiness: profit %.0f at the threshold vs %.0f contacting everyone; top-decile lift %.2f.", bs.Profit, bs.ProfitContactAll, bs.LiftTopDecile)
-	p("\n## Limits\n- The target rate drifts strongly between years; probabilities are calibrated to the training period and understate later rates.\n- The threshold is chosen on the holdout, so its profit is optimistic.\n- Monitor input drift and performance; retrain when the monitoring decision says so.")
+	p("\n## Limits\n- The target rate drifts strongly between years; probabilities are calibrated to the training period and understate later rates.\n- The threshold is chosen on the training period; when the later target rate differs, the profit it earns differs too (see the holdout figures above).\n- Monitor input drift and performance; retrain when the monitoring decision says so.")
 	p("\n## Lineage")
 	for _, k := range []string{"pipeline", "pipeline_run_id", "weir_version", "git_revision", "seed", "dataset", "dataset_digest", "dataset_sha256", "learner"} {
 		p("- %s: %v", k, lineage[k])

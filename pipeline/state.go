@@ -23,6 +23,7 @@ type state struct {
 	holdout  []int         // rows after them
 
 	modelPath  string // the winning predictor.json
+	oofPath    string // the winner's out-of-fold scores
 	candidates []candidateResult
 	winner     string
 	modelDir   string // the MLflow model directory of the winner

@@ -4,7 +4,9 @@ import (
 	"fmt"
 	"io"
 	"maps"
+	"math"
 	"slices"
+	"strconv"
 	"strings"
 )
 
@@ -55,11 +57,14 @@ type ChampionSummary struct {
 	Reason   string   `json:"reason"`
 }
 
-// BusinessSummary holds the money figures on the holdout.
+// BusinessSummary holds the money figures on the holdout, at the decision
+// threshold chosen on the training period.
 type BusinessSummary struct {
-	CostPerContact      float64 `json:"cost_per_contact"`
-	ValuePerConversion  float64 `json:"value_per_conversion"`
-	Threshold           float64 `json:"threshold"`
+	CostPerContact     float64 `json:"cost_per_contact"`
+	ValuePerConversion float64 `json:"value_per_conversion"`
+	Threshold          float64 `json:"threshold"`
+	// ThresholdChosenOn says what the threshold was chosen on.
+	ThresholdChosenOn   string  `json:"threshold_chosen_on"`
 	Contacted           int     `json:"contacted"`
 	Conversions         int     `json:"conversions"`
 	Profit              float64 `json:"profit"`
@@ -68,6 +73,18 @@ type BusinessSummary struct {
 	LiftTopDecile       float64 `json:"lift_top_decile"`
 	SuccessCriterionMet bool    `json:"success_criterion_met"`
 	Criterion           string  `json:"criterion"`
+	// Hindsight is the best the model could have done on the holdout,
+	// with a threshold chosen on the holdout's own answers.
+	Hindsight *Hindsight `json:"hindsight,omitempty"`
+}
+
+// Hindsight is a figure chosen with the answers: an upper bound, never the
+// reported result.
+type Hindsight struct {
+	Threshold   float64 `json:"threshold"`
+	Contacted   int     `json:"contacted"`
+	Conversions int     `json:"conversions"`
+	Profit      float64 `json:"profit"`
 }
 
 // StepOutcome is the result of a step that may be skipped.
@@ -133,9 +150,13 @@ func (s *Summary) WriteText(w io.Writer) {
 	p("Winner     %s, registered as %s version %s (aliases %s)", s.Winner, s.Champion.Name, s.Champion.Version, strings.Join(s.Champion.Aliases, ", "))
 	p("           %s", s.Champion.Reason)
 	b := s.Business
-	p("Business   call when P(yes) > %.3f: %d calls, %d subscriptions, profit %.0f", b.Threshold, b.Contacted, b.Conversions, b.Profit)
-	p("           vs calling everyone: profit %.0f (%d subscriptions); top-decile lift %.2f", b.ProfitContactAll, b.ConversionsAll, b.LiftTopDecile)
-	p("           success criterion (%s): %v", b.Criterion, b.SuccessCriterionMet)
+	p("Business   call when P(yes) > %.3f (chosen on %s):", b.Threshold, b.ThresholdChosenOn)
+	p("           %s calls, %s subscriptions, profit %s on the holdout", thousands(b.Contacted), thousands(b.Conversions), money(b.Profit))
+	p("           vs calling everyone: profit %s (%s subscriptions); top-decile lift %.2f", money(b.ProfitContactAll), thousands(b.ConversionsAll), b.LiftTopDecile)
+	if h := b.Hindsight; h != nil {
+		p("           hindsight (threshold %.3f chosen on the holdout itself, an upper bound): profit %s", h.Threshold, money(h.Profit))
+	}
+	p("           success criterion (%s): %s", b.Criterion, metOrMissed(b.SuccessCriterionMet))
 	p("Reports")
 	for _, k := range slices.Sorted(maps.Keys(s.Reports)) {
 		p("           %-16s %s", k, s.Reports[k])
@@ -160,6 +181,31 @@ func (s *Summary) WriteText(w io.Writer) {
 	p("Run        %s (%d of %d steps cached) in %.1fs", s.PipelineRunID, cached, len(s.Steps), s.Seconds)
 	p("Serve      %s", s.ServeCommand)
 }
+
+// metOrMissed says plainly whether a criterion held.
+func metOrMissed(ok bool) string {
+	if ok {
+		return "met"
+	}
+	return "MISSED"
+}
+
+// thousands writes n with thousands separators: 12,345.
+func thousands(n int) string {
+	s := strconv.Itoa(n)
+	neg := strings.HasPrefix(s, "-")
+	s = strings.TrimPrefix(s, "-")
+	for i := len(s) - 3; i > 0; i -= 3 {
+		s = s[:i] + "," + s[i:]
+	}
+	if neg {
+		return "-" + s
+	}
+	return s
+}
+
+// money writes an amount rounded to whole units with thousands separators.
+func money(v float64) string { return thousands(int(math.Round(v))) }
 
 func shortHash(h string) string {
 	if len(h) > 16 {

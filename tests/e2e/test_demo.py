@@ -52,8 +52,12 @@ def check_summary(s: dict, image: bool):
     assert s["champion"]["model_uri"] == f"models:/bank-marketing/{s['champion']['version']}"
     assert "challenger" in s["champion"]["aliases"]
     b = s["business"]
-    assert b["profit"] >= b["profit_contact_everyone"]
-    assert 0 <= b["threshold"] <= 1
+    # The threshold is chosen on out-of-fold scores of 2008; the holdout only
+    # reports what it earns. The holdout-tuned figure is labelled hindsight.
+    assert 0 <= b["threshold"] <= 1 and "out-of-fold" in b["threshold_chosen_on"]
+    h = b["hindsight"]
+    assert h["profit"] >= b["profit"] and h["profit"] >= b["profit_contact_everyone"]
+    assert b["success_criterion_met"] == (winner["roc_auc"] >= LIGHTGBM_DEFAULT_AUC and b["profit"] > b["profit_contact_everyone"])
     assert {"business", "eda", "evaluation", "model_card", "monitoring"} <= set(s["reports"])
     assert any("duration" in w for w in s["data"]["leakage_warnings"])
     assert s["data"]["train_rows"] == 27729 and s["data"]["holdout_rows"] == 45211 - 27729
