@@ -171,7 +171,10 @@ func runEvaluate(ctx context.Context, r *Runner, dir string) (any, error) {
 	if at.Profit <= all.Profit {
 		rel = "<="
 	}
-	bs.Criterion = fmt.Sprintf("holdout AUC %.4f >= %g and profit %.0f %s contacting everyone %.0f", auc, b.MinAUC, at.Profit, rel, all.Profit)
+	bs.Criterion = fmt.Sprintf("holdout AUC %.4f >= %g and profit %s %s contacting everyone %s", auc, b.MinAUC, money(at.Profit), rel, money(all.Profit))
+	if !bs.SuccessCriterionMet {
+		bs.Verdict = missedVerdict(auc, b.MinAUC, mean(oof.Y), mean(y))
+	}
 	res.Business, res.Threshold = bs, at.Threshold
 	logged["business.threshold"], logged["business.profit"], logged["business.profit_contact_everyone"] = at.Threshold, at.Profit, all.Profit
 	logged["business.hindsight.threshold"], logged["business.hindsight.profit"] = hind.Threshold, hind.Profit
@@ -189,6 +192,16 @@ func runEvaluate(ctx context.Context, r *Runner, dir string) (any, error) {
 	}
 	res.Report = report
 	return res, loadEvaluate(r, mustJSON(res))
+}
+
+// missedVerdict says in plain words why the success criterion was missed.
+func missedVerdict(auc, minAUC, trainRate, holdoutRate float64) string {
+	if auc < minAUC {
+		return fmt.Sprintf("The model ranks the holdout worse than required (ROC AUC %.4f < %g): it is not ready to decide whom to contact.", auc, minAUC)
+	}
+	return fmt.Sprintf("The model ranks well enough, but the rule learnt on the training period earns less than contacting everyone on the holdout: "+
+		"the positive rate moved from %.1f%% to %.1f%%, so a threshold set on the past misjudges the future. "+
+		"Monitoring shows the drift; retraining on recent data is the answer.", 100*trainRate, 100*holdoutRate)
 }
 
 // readOOF reads the winner's out-of-fold scores.
@@ -295,6 +308,9 @@ func writeEvaluation(path string, r *Runner, y, p []float64, res evaluateResult,
 	fmt.Fprintf(&b, "<h2>Business result</h2><p>Contact when P(%s) &gt; %.4f, the threshold that maximises profit on %s: %s contacts, %s conversions, profit %s. Contacting everyone: %s conversions, profit %s. Top-decile lift %.2f.</p><p>Success criterion (%s): <b>%s</b>.</p>",
 		html.EscapeString(r.Spec.Data.Positive), bs.Threshold, html.EscapeString(bs.ThresholdChosenOn), thousands(bs.Contacted), thousands(bs.Conversions), money(bs.Profit),
 		thousands(bs.ConversionsAll), money(bs.ProfitContactAll), bs.LiftTopDecile, html.EscapeString(bs.Criterion), metOrMissed(bs.SuccessCriterionMet))
+	if bs.Verdict != "" {
+		fmt.Fprintf(&b, "<p><b>%s</b></p>", html.EscapeString(bs.Verdict))
+	}
 	if h := bs.Hindsight; h != nil {
 		fmt.Fprintf(&b, "<p><i>Hindsight:</i> the threshold that maximises profit on the holdout itself, %.4f, would have made %s. It is chosen with the answers, so it is an upper bound, not a result.</p>", h.Threshold, money(h.Profit))
 	}

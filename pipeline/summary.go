@@ -73,6 +73,8 @@ type BusinessSummary struct {
 	LiftTopDecile       float64 `json:"lift_top_decile"`
 	SuccessCriterionMet bool    `json:"success_criterion_met"`
 	Criterion           string  `json:"criterion"`
+	// Verdict says in plain words why a missed criterion was missed.
+	Verdict string `json:"verdict,omitempty"`
 	// Hindsight is the best the model could have done on the holdout,
 	// with a threshold chosen on the holdout's own answers.
 	Hindsight *Hindsight `json:"hindsight,omitempty"`
@@ -157,6 +159,9 @@ func (s *Summary) WriteText(w io.Writer) {
 		p("           hindsight (threshold %.3f chosen on the holdout itself, an upper bound): profit %s", h.Threshold, money(h.Profit))
 	}
 	p("           success criterion (%s): %s", b.Criterion, metOrMissed(b.SuccessCriterionMet))
+	if b.Verdict != "" {
+		p("           %s", b.Verdict)
+	}
 	p("Reports")
 	for _, k := range slices.Sorted(maps.Keys(s.Reports)) {
 		p("           %-16s %s", k, s.Reports[k])
