@@ -22,6 +22,11 @@ type growConfig struct {
 	// distributions; 0 for binary classification and regression, whose
 	// nodes hold one value.
 	classes int
+	// midpoints places thresholds on quantile-binned features midway
+	// between the training values either side, as scikit-learn places
+	// them between neighbouring values in the node. Binary classifiers keep
+	// the bin edge, with which their published results were measured.
+	midpoints bool
 }
 
 // binStat accumulates the rows of one histogram bin.
@@ -369,10 +374,16 @@ func (b *builder) take(f, n, ln int, proxy float64, vals []uint8, t int, missing
 
 // threshold returns the raw-value threshold between bins lastLeft and
 // firstRight: the midpoint of the two values present in the node when the
-// feature is exact, the bin boundary otherwise.
+// feature is exact. Otherwise it is the midpoint of the largest training
+// value of bin lastLeft and the smallest of bin firstRight with
+// cfg.midpoints, the upper edge of bin lastLeft without; the two differ only
+// when the bins between are empty in the node.
 func (b *builder) threshold(f int, lastLeft, firstRight uint8) float64 {
 	if v := b.data.values[f]; v != nil {
 		return midpoint(v[lastLeft], v[firstRight])
+	}
+	if b.cfg.midpoints {
+		return midpoint(b.data.hi[f][lastLeft], b.data.lo[f][firstRight])
 	}
 	return b.data.upper[f][lastLeft]
 }

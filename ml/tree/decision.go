@@ -157,12 +157,9 @@ func fitTree(ctx context.Context, X *ml.Matrix, y, weights []float64, classifier
 	if err != nil {
 		return nil, nil, 0, err
 	}
-	cfg, err := pr.resolve(X.NumCols(), classifier, "all")
+	cfg, err := pr.resolve(X.NumCols(), k, "all")
 	if err != nil {
 		return nil, nil, 0, err
-	}
-	if k > 2 {
-		cfg.classes = k
 	}
 	data, err := binMatrix(X, 1)
 	if err != nil {

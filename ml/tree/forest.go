@@ -196,12 +196,9 @@ func (f *Forest) fit(ctx context.Context, X *ml.Matrix, y, weights []float64, cl
 	if err != nil {
 		return 0, err
 	}
-	cfg, err := f.Params.resolve(X.NumCols(), classifier, defaultMaxFeatures)
+	cfg, err := f.Params.resolve(X.NumCols(), k, defaultMaxFeatures)
 	if err != nil {
 		return 0, err
-	}
-	if k > 2 {
-		cfg.classes = k
 	}
 	if f.NEstimators == 0 {
 		f.NEstimators = 100

@@ -52,9 +52,14 @@ type Params struct {
 const maxClasses = 4096
 
 // resolve checks the parameters and returns the growth config for p
-// features.
-func (pr Params) resolve(p int, classifier bool, defaultMaxFeatures string) (growConfig, error) {
-	c := growConfig{crit: pr.Criterion, maxDepth: pr.MaxDepth, minSplit: pr.MinSamplesSplit, minLeaf: pr.MinSamplesLeaf}
+// features and k classes (0 for regression).
+func (pr Params) resolve(p, k int, defaultMaxFeatures string) (growConfig, error) {
+	classifier := k > 0
+	c := growConfig{crit: pr.Criterion, maxDepth: pr.MaxDepth, minSplit: pr.MinSamplesSplit, minLeaf: pr.MinSamplesLeaf,
+		midpoints: k != 2}
+	if k > 2 {
+		c.classes = k
+	}
 	switch {
 	case c.crit == "" && classifier:
 		c.crit = Gini
