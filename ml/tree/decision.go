@@ -17,7 +17,6 @@ type DecisionTreeClassifier struct {
 	Seed uint64 // decides the order features are examined in, so ties between equally good splits
 
 	Tree               *Tree
-	Classes            int // fitted number of classes K, 2 for a binary tree
 	NFeatures          int
 	FeatureNames       []string  // X.Names at Fit time, may be nil
 	FeatureImportances []float64 // normalised mean decrease in impurity
@@ -58,11 +57,11 @@ var (
 // Fit grows the tree on labels y (class indices 0..K-1) with optional
 // sample weights.
 func (m *DecisionTreeClassifier) Fit(ctx context.Context, X *ml.Matrix, y, weights []float64) error {
-	t, imp, k, err := fitTree(ctx, X, y, weights, true, m.Params, m.Seed)
+	t, imp, err := fitTree(ctx, X, y, weights, true, m.Params, m.Seed)
 	if err != nil {
 		return fmt.Errorf("decision tree classifier: %w", err)
 	}
-	m.Tree, m.Classes, m.FeatureImportances, m.NFeatures, m.FeatureNames = t, k, imp, X.NumCols(), cloneNames(X.Names)
+	m.Tree, m.FeatureImportances, m.NFeatures, m.FeatureNames = t, imp, X.NumCols(), cloneNames(X.Names)
 	return nil
 }
 
@@ -87,9 +86,14 @@ func (m *DecisionTreeClassifier) PredictRow(row []float64) float64 {
 	return m.Tree.PredictRow(row)
 }
 
-// NumClasses returns the number of classes of the fitted tree (0 before
-// Fit).
-func (m *DecisionTreeClassifier) NumClasses() int { return m.Classes }
+// NumClasses returns the number of classes K of the fitted tree: 2 for a
+// binary tree, 0 before Fit.
+func (m *DecisionTreeClassifier) NumClasses() int {
+	if m.Tree == nil {
+		return 0
+	}
+	return numClasses([]*Tree{m.Tree})
+}
 
 // PredictProbaMulti returns K probabilities per row of X, out[i*K+c] =
 // P(y=c): the leaf's class distribution, or (1-p, p) for a binary tree.
@@ -97,7 +101,7 @@ func (m *DecisionTreeClassifier) PredictProbaMulti(X *ml.Matrix) ([]float64, err
 	if m.Tree == nil {
 		return nil, fmt.Errorf("decision tree classifier: model is not fitted")
 	}
-	p, err := predictProbaMatrix([]*Tree{m.Tree}, m.NFeatures, m.Classes, X, 1)
+	p, err := predictProbaMatrix([]*Tree{m.Tree}, m.NFeatures, m.NumClasses(), X, 1)
 	if err != nil {
 		return nil, fmt.Errorf("decision tree classifier: %w", err)
 	}
@@ -108,7 +112,7 @@ func (m *DecisionTreeClassifier) PredictProbaMulti(X *ml.Matrix) ([]float64, err
 // allocating; it writes NaNs when the tree is not fitted, the row is too
 // short or len(out) is not K.
 func (m *DecisionTreeClassifier) PredictProbaRow(row []float64, out []float64) {
-	if m.Tree == nil || len(row) < m.NFeatures || len(out) != m.Classes {
+	if m.Tree == nil || len(row) < m.NFeatures || len(out) != m.NumClasses() {
 		fillNaN(out)
 		return
 	}
@@ -122,7 +126,7 @@ func (m *DecisionTreeClassifier) PredictProbaRow(row []float64, out []float64) {
 
 // Fit grows the tree on targets y with optional sample weights.
 func (m *DecisionTreeRegressor) Fit(ctx context.Context, X *ml.Matrix, y, weights []float64) error {
-	t, imp, _, err := fitTree(ctx, X, y, weights, false, m.Params, m.Seed)
+	t, imp, err := fitTree(ctx, X, y, weights, false, m.Params, m.Seed)
 	if err != nil {
 		return fmt.Errorf("decision tree regressor: %w", err)
 	}
@@ -147,29 +151,28 @@ func (m *DecisionTreeRegressor) PredictRow(row []float64) float64 {
 	return m.Tree.PredictRow(row)
 }
 
-// fitTree grows one tree and returns it with its normalised importances
-// and, for a classifier, its class count K.
-func fitTree(ctx context.Context, X *ml.Matrix, y, weights []float64, classifier bool, pr Params, seed uint64) (*Tree, []float64, int, error) {
+// fitTree grows one tree and returns it with its normalised importances.
+func fitTree(ctx context.Context, X *ml.Matrix, y, weights []float64, classifier bool, pr Params, seed uint64) (*Tree, []float64, error) {
 	if err := ctx.Err(); err != nil {
-		return nil, nil, 0, err
+		return nil, nil, err
 	}
 	w, k, err := checkXY(X, y, weights, classifier, pr, false)
 	if err != nil {
-		return nil, nil, 0, err
+		return nil, nil, err
 	}
 	cfg, err := pr.resolve(X.NumCols(), k, "all")
 	if err != nil {
-		return nil, nil, 0, err
+		return nil, nil, err
 	}
 	data, err := binMatrix(X, 1)
 	if err != nil {
-		return nil, nil, 0, err
+		return nil, nil, err
 	}
 	t := newBuilder(cfg, data).grow(y, w, seed)
 	imp := make([]float64, X.NumCols())
 	t.addImportances(imp)
 	normalize(imp)
-	return t, imp, k, nil
+	return t, imp, nil
 }
 
 func cloneNames(names []string) []string {

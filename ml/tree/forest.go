@@ -45,8 +45,6 @@ type Forest struct {
 // Params.NClasses when set, else the largest label plus one.
 type RandomForestClassifier struct {
 	Forest
-	// Classes is the fitted number of classes K: 2 for a binary forest.
-	Classes int
 	// OOBAccuracy and OOBAUC score OOBPrediction against y on the rows that
 	// have one (accuracy at P > 0.5, or of the most probable class, as
 	// scikit-learn's oob_score_). OOBAUC is NaN when those rows hold one
@@ -89,7 +87,6 @@ func (m *RandomForestClassifier) Fit(ctx context.Context, X *ml.Matrix, y, weigh
 	if err != nil {
 		return fmt.Errorf("random forest classifier: %w", err)
 	}
-	m.Classes = k
 	m.OOBAccuracy, m.OOBAUC = math.NaN(), math.NaN()
 	switch {
 	case m.OOBScore && k > 2:
@@ -110,9 +107,9 @@ func (m *RandomForestClassifier) PredictProba(X *ml.Matrix) ([]float64, error) {
 	return p, nil
 }
 
-// NumClasses returns the number of classes of the fitted forest (0 before
-// Fit).
-func (m *RandomForestClassifier) NumClasses() int { return m.Classes }
+// NumClasses returns the number of classes K of the fitted forest: 2 for a
+// binary forest, 0 before Fit.
+func (m *RandomForestClassifier) NumClasses() int { return numClasses(m.Trees) }
 
 // PredictProbaMulti returns K probabilities per row of X, out[i*K+c] =
 // P(y=c): the mean of the trees' leaf distributions, or (1-p, p) for a
@@ -121,7 +118,7 @@ func (m *RandomForestClassifier) PredictProbaMulti(X *ml.Matrix) ([]float64, err
 	if len(m.Trees) == 0 {
 		return nil, fmt.Errorf("random forest classifier: model is not fitted")
 	}
-	p, err := predictProbaMatrix(m.Trees, m.NFeatures, m.Classes, X, m.workers())
+	p, err := predictProbaMatrix(m.Trees, m.NFeatures, m.NumClasses(), X, m.workers())
 	if err != nil {
 		return nil, fmt.Errorf("random forest classifier: %w", err)
 	}
@@ -132,7 +129,7 @@ func (m *RandomForestClassifier) PredictProbaMulti(X *ml.Matrix) ([]float64, err
 // allocating; it writes NaNs when the forest is not fitted, the row is too
 // short or len(out) is not K.
 func (m *RandomForestClassifier) PredictProbaRow(row []float64, out []float64) {
-	if len(m.Trees) == 0 || len(row) < m.NFeatures || len(out) != m.Classes {
+	if len(m.Trees) == 0 || len(row) < m.NFeatures || len(out) != m.NumClasses() {
 		fillNaN(out)
 		return
 	}

@@ -246,14 +246,6 @@ func (s *modelJSON) checkClasses() error {
 	return nil
 }
 
-// classes returns the fitted class count of a stored classifier.
-func (s *modelJSON) classes() int {
-	if s.NClasses != 0 {
-		return s.NClasses
-	}
-	return 2
-}
-
 // version returns the format version to write for a model of k classes.
 func version(k int) int {
 	if k > 2 {
@@ -293,7 +285,7 @@ func (m *RandomForestClassifier) MarshalJSON() ([]byte, error) {
 		return nil, err
 	}
 	s.OOBAccuracy, s.OOBAUC = finite(m.OOBAccuracy), finite(m.OOBAUC)
-	s.FormatVersion, s.NClasses = version(m.Classes), multiclass(m.Classes)
+	s.FormatVersion, s.NClasses = version(m.NumClasses()), multiclass(m.NumClasses())
 	return json.Marshal(s)
 }
 
@@ -304,7 +296,6 @@ func (m *RandomForestClassifier) UnmarshalJSON(data []byte) error {
 		return err
 	}
 	m.fromJSON(s)
-	m.Classes = s.classes()
 	m.OOBAccuracy, m.OOBAUC = orNaN(s.OOBAccuracy), orNaN(s.OOBAUC)
 	return nil
 }
@@ -340,7 +331,7 @@ func treeToJSON(model string, pr Params, seed uint64, t *Tree, k, n int, names [
 
 // MarshalJSON writes the fitted tree with its format_version.
 func (m *DecisionTreeClassifier) MarshalJSON() ([]byte, error) {
-	return treeToJSON(modelTreeClassifier, m.Params, m.Seed, m.Tree, m.Classes, m.NFeatures, m.FeatureNames, m.FeatureImportances)
+	return treeToJSON(modelTreeClassifier, m.Params, m.Seed, m.Tree, m.NumClasses(), m.NFeatures, m.FeatureNames, m.FeatureImportances)
 }
 
 // UnmarshalJSON reads a tree written by MarshalJSON.
@@ -349,7 +340,7 @@ func (m *DecisionTreeClassifier) UnmarshalJSON(data []byte) error {
 	if err != nil {
 		return err
 	}
-	*m = DecisionTreeClassifier{Params: s.Params, Seed: s.Seed, Tree: s.Trees[0], Classes: s.classes(), NFeatures: s.NFeatures,
+	*m = DecisionTreeClassifier{Params: s.Params, Seed: s.Seed, Tree: s.Trees[0], NFeatures: s.NFeatures,
 		FeatureNames: s.FeatureNames, FeatureImportances: s.FeatureImportances}
 	return nil
 }

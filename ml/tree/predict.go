@@ -111,6 +111,18 @@ func meanProba(trees []*Tree, row, out []float64) {
 	}
 }
 
+// numClasses returns the class count K of a fitted classifier's trees: 2
+// when they hold P(y=1), 0 when there are none.
+func numClasses(trees []*Tree) int {
+	switch {
+	case len(trees) == 0:
+		return 0
+	case trees[0].Classes > 0:
+		return trees[0].Classes
+	}
+	return 2
+}
+
 // fillNaN sets every element of out to NaN: the answer of a row predictor
 // that cannot score.
 func fillNaN(out []float64) {
