@@ -89,6 +89,9 @@ def tree_small():
     for A in (Xm, Xtm):
         A[rng.random(len(A)) < 0.15, 1] = np.nan
         A[rng.random(len(A)) < 0.10, 3] = np.nan
+    # Depths stay at 6 or less: deeper, nodes of a few rows often have two
+    # features that split them equally well, and the trees then differ by
+    # their tie-breaking only (same training predictions, other importances).
     specs = [
         dict(name="gini_depth3", criterion="gini", max_depth=3),
         dict(name="gini_depth5_weighted", criterion="gini", max_depth=5, weighted=True),
@@ -113,6 +116,7 @@ def tree_small():
     iris = load_iris()
     Xi, yi = iris.data, iris.target.astype(float)
     iris_cases = []
+    # Iris has such ties from depth 4 (features 0 and 1 in one node).
     for c in [dict(name="iris_gini_depth3", criterion="gini", max_depth=3),
               dict(name="iris_entropy_depth3", criterion="entropy", max_depth=3)]:
         m = DecisionTreeClassifier(criterion=c["criterion"], max_depth=c["max_depth"], random_state=0).fit(Xi, yi)
