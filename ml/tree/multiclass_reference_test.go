@@ -11,18 +11,19 @@ import (
 // multiclassCase is one scikit-learn DecisionTreeClassifier of
 // tree_tasks_small.json.
 type multiclassCase struct {
-	Name               string      `json:"name"`
-	Criterion          Criterion   `json:"criterion"`
-	MaxDepth           int         `json:"max_depth"`
-	MinSamplesLeaf     int         `json:"min_samples_leaf"`
-	MinSamplesSplit    int         `json:"min_samples_split"`
-	Weighted           bool        `json:"weighted"`
-	Missing            bool        `json:"missing"`
-	ClassWeight        *string     `json:"class_weight"`
-	Proba              [][]float64 `json:"proba"`
-	ProbaTest          [][]float64 `json:"proba_test"`
-	NLeaves            int         `json:"n_leaves"`
-	FeatureImportances []float64   `json:"feature_importances"`
+	Name               string          `json:"name"`
+	Criterion          Criterion       `json:"criterion"`
+	MaxDepth           int             `json:"max_depth"`
+	MinSamplesLeaf     int             `json:"min_samples_leaf"`
+	MinSamplesSplit    int             `json:"min_samples_split"`
+	Weighted           bool            `json:"weighted"`
+	Missing            bool            `json:"missing"`
+	ClassWeight        *string         `json:"class_weight"`
+	ClassWeightMap     map[int]float64 `json:"class_weight_map"`
+	Proba              [][]float64     `json:"proba"`
+	ProbaTest          [][]float64     `json:"proba_test"`
+	NLeaves            int             `json:"n_leaves"`
+	FeatureImportances []float64       `json:"feature_importances"`
 }
 
 // TestMulticlassTreeMatchesScikitLearn grows single multiclass trees with no
@@ -41,7 +42,12 @@ func TestMulticlassTreeMatchesScikitLearn(t *testing.T) {
 		Weights      []float64        `json:"weights"`
 		NClasses     int              `json:"n_classes"`
 		Cases        []multiclassCase `json:"cases"`
-		Iris         struct {
+		Forest       struct {
+			NEstimators int         `json:"n_estimators"`
+			MaxDepth    int         `json:"max_depth"`
+			ProbaTest   [][]float64 `json:"proba_test"`
+		} `json:"forest"`
+		Iris struct {
 			X     [][]float64      `json:"X"`
 			Y     []float64        `json:"y"`
 			Cases []multiclassCase `json:"cases"`
@@ -69,13 +75,40 @@ func TestMulticlassTreeMatchesScikitLearn(t *testing.T) {
 			checkMulticlassTree(t, c, matrixFromRows(fx.Iris.X), fx.Iris.Y, nil, nil)
 		})
 	}
+	t.Run("forest_without_randomness", func(t *testing.T) {
+		m := NewRandomForestClassifier()
+		m.NEstimators, m.MaxDepth, m.Bootstrap, m.MaxFeatures = fx.Forest.NEstimators, fx.Forest.MaxDepth, false, "all"
+		if err := m.Fit(context.Background(), matrixFromRows(fx.X), fx.Y, fx.Weights); err != nil {
+			t.Fatal(err)
+		}
+		p, err := m.PredictProbaMulti(matrixFromRows(fx.XTest))
+		if err != nil {
+			t.Fatal(err)
+		}
+		k := m.NumClasses()
+		if len(fx.Forest.ProbaTest) == 0 || k != len(fx.Forest.ProbaTest[0]) {
+			t.Fatalf("NumClasses = %d, fixture has %d test rows", k, len(fx.Forest.ProbaTest))
+		}
+		for i, want := range fx.Forest.ProbaTest {
+			for c := range k {
+				if math.Abs(p[i*k+c]-want[c]) > 1e-9 {
+					t.Fatalf("new row %d: P(y=%d) = %v, want %v (scikit-learn)", i, c, p[i*k+c], want[c])
+				}
+			}
+		}
+		// Importances are not compared: at depth 4 some node has two
+		// features that split it equally well, and scikit-learn's five
+		// trees break that tie by their own feature orders (their
+		// importances differ from one another).
+	})
 }
 
 func checkMulticlassTree(t *testing.T, c multiclassCase, X *ml.Matrix, y, w []float64, XT *ml.Matrix) {
 	t.Helper()
 	m := NewDecisionTreeClassifier()
 	m.Params = Params{Criterion: c.Criterion, MaxDepth: c.MaxDepth, MinSamplesLeaf: c.MinSamplesLeaf,
-		MinSamplesSplit: c.MinSamplesSplit, BalancedClassWeight: c.ClassWeight != nil && *c.ClassWeight == "balanced"}
+		MinSamplesSplit: c.MinSamplesSplit, BalancedClassWeight: c.ClassWeight != nil && *c.ClassWeight == "balanced",
+		ClassWeight: c.ClassWeightMap}
 	if err := m.Fit(context.Background(), X, y, w); err != nil {
 		t.Fatal(err)
 	}

@@ -100,6 +100,8 @@ def tree_small():
              weighted=True, class_weight="balanced"),
         dict(name="gini_missing_weighted", criterion="gini", max_depth=5, min_samples_leaf=3, weighted=True,
              missing=True),
+        dict(name="entropy_classmap_depth4", criterion="entropy", max_depth=4,
+             class_weight={0: 1.0, 1: 2.5, 2: 0.5, 3: 1.5}),
     ]
     cases = []
     for c in specs:
@@ -110,9 +112,16 @@ def tree_small():
                                    class_weight=c.get("class_weight"), random_state=0)
         m.fit(Xc, y, sample_weight=sw if c.get("weighted") else None)
         rec = dict(c)
+        if isinstance(rec.get("class_weight"), dict):
+            rec["class_weight_map"] = {str(k): v for k, v in rec.pop("class_weight").items()}
         rec.update(proba=m.predict_proba(Xc), proba_test=m.predict_proba(Xtc), n_leaves=m.get_n_leaves(),
                    feature_importances=m.feature_importances_)
         cases.append(rec)
+    # A forest with no randomness left (every feature, no bootstrap) is its
+    # trees' average of identical trees, so its probabilities are exact too.
+    forest = RandomForestClassifier(n_estimators=5, bootstrap=False, max_features=None, max_depth=4,
+                                    random_state=0, n_jobs=1).fit(X, y, sample_weight=sw)
+    forest_case = dict(n_estimators=5, max_depth=4, proba_test=forest.predict_proba(Xt))
     iris = load_iris()
     Xi, yi = iris.data, iris.target.astype(float)
     iris_cases = []
@@ -124,7 +133,7 @@ def tree_small():
         rec.update(proba=m.predict_proba(Xi), n_leaves=m.get_n_leaves(), feature_importances=m.feature_importances_)
         iris_cases.append(rec)
     write("tree_tasks_small.json", dict(X=X, X_test=Xt, X_missing=nulls(Xm), X_test_missing=nulls(Xtm), y=y,
-                                        weights=sw, n_classes=k, cases=cases,
+                                        weights=sw, n_classes=k, cases=cases, forest=forest_case,
                                         iris=dict(X=Xi, y=yi, cases=iris_cases)))
 
 
