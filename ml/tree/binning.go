@@ -30,6 +30,10 @@ type binned struct {
 	values [][]float64
 	// missing[j] reports NaNs in feature j; their bin is len(upper[j]).
 	missing []bool
+	// lo[j][b] and hi[j][b] are the smallest and largest training values
+	// in bin b when feature j is binned by quantiles (nil otherwise), so a
+	// split can sit midway between the values either side of it.
+	lo, hi [][]float64
 }
 
 // binMatrix bins every column of X, in parallel over columns. It fails on
@@ -37,7 +41,7 @@ type binned struct {
 func binMatrix(X *ml.Matrix, workers int) (*binned, error) {
 	p := X.NumCols()
 	b := &binned{rows: X.Rows, bins: make([][]uint8, p), upper: make([][]float64, p),
-		values: make([][]float64, p), missing: make([]bool, p)}
+		values: make([][]float64, p), missing: make([]bool, p), lo: make([][]float64, p), hi: make([][]float64, p)}
 	errs := make([]error, p)
 	var wg sync.WaitGroup
 	next := make(chan int)
@@ -114,7 +118,9 @@ func (b *binned) binColumn(j int, col, scratch []float64) error {
 		up[len(up)-1] = math.Inf(1)
 		b.upper[j] = up
 	default:
-		b.upper[j] = quantileEdges(distinct, counts, len(col)-nNaN, limit)
+		up := quantileEdges(distinct, counts, len(col)-nNaN, limit)
+		b.upper[j] = up
+		b.lo[j], b.hi[j] = binRanges(distinct, up)
 	}
 	codes := make([]uint8, len(col))
 	up := b.upper[j]
@@ -128,6 +134,21 @@ func (b *binned) binColumn(j int, col, scratch []float64) error {
 	b.bins[j] = codes
 	b.missing[j] = nNaN > 0
 	return nil
+}
+
+// binRanges returns the smallest and largest of the sorted distinct values
+// that fall in each bin of upper bounds up (every bin holds one at least).
+func binRanges(distinct, up []float64) (lo, hi []float64) {
+	lo, hi = make([]float64, len(up)), make([]float64, len(up))
+	k := -1
+	for _, v := range distinct {
+		bin := sort.SearchFloat64s(up, v)
+		if bin != k {
+			lo[bin], k = v, bin
+		}
+		hi[bin] = v
+	}
+	return lo, hi
 }
 
 // fewDistinct returns the sorted distinct non-missing values of col and

@@ -18,6 +18,15 @@ type growConfig struct {
 	minSplit int
 	minLeaf  int
 	mtry     int // features examined per split (more when some are constant)
+	// classes is K for a multiclass tree, whose nodes hold class
+	// distributions; 0 for binary classification and regression, whose
+	// nodes hold one value.
+	classes int
+	// midpoints places thresholds on quantile-binned features midway
+	// between the training values either side, as scikit-learn places
+	// them between neighbouring values in the node. Binary classifiers keep
+	// the bin edge, with which their published results were measured.
+	midpoints bool
 }
 
 // binStat accumulates the rows of one histogram bin.
@@ -61,6 +70,12 @@ type builder struct {
 
 	nodeW, nodeWY float64 // totals of the node being split
 
+	// Multiclass trees only: each row's class travels with idx like w, and
+	// class histograms hold K weights per bin (see multiclass.go).
+	cls  []int32
+	mc   *classScratch
+	dist []float64
+
 	hist     [maxBins]binStat
 	touched  []uint8
 	features []int
@@ -70,11 +85,16 @@ type builder struct {
 
 func newBuilder(cfg growConfig, data *binned) *builder {
 	p := len(data.bins)
-	return &builder{cfg: cfg, data: data, touched: make([]uint8, 0, maxBins), features: make([]int, p)}
+	b := &builder{cfg: cfg, data: data, touched: make([]uint8, 0, maxBins), features: make([]int, p)}
+	if cfg.classes > 2 {
+		b.mc = newClassScratch(cfg.classes)
+	}
+	return b
 }
 
 // grow builds a tree on the rows with positive weight w[i]; y is the label
-// (0/1) or the regression target. seed decides the feature sampling.
+// (0/1, or 0..K-1 for a multiclass builder) or the regression target. seed
+// decides the feature sampling.
 func (b *builder) grow(y, w []float64, seed uint64) *Tree {
 	b.rng = rand.New(rand.NewPCG(seed, 0x5eed))
 	// The feature draws permute this slice; start every tree from the same
@@ -91,6 +111,13 @@ func (b *builder) grow(y, w []float64, seed uint64) *Tree {
 			b.wy = append(b.wy, wi*y[i])
 		}
 	}
+	if b.mc != nil {
+		b.cls = b.cls[:0]
+		for _, i := range b.idx {
+			b.cls = append(b.cls, int32(y[i]))
+		}
+		b.dist = b.dist[:0]
+	}
 	b.nodes = b.nodes[:0]
 	b.stack = append(b.stack[:0], stackItem{lo: 0, hi: len(b.idx), parent: -1})
 	for len(b.stack) > 0 {
@@ -98,12 +125,19 @@ func (b *builder) grow(y, w []float64, seed uint64) *Tree {
 		b.stack = b.stack[:len(b.stack)-1]
 		b.growNode(it)
 	}
+	if b.mc != nil {
+		return &Tree{Nodes: slices.Clone(b.nodes), Classes: b.cfg.classes, Dist: slices.Clone(b.dist)}
+	}
 	return &Tree{Nodes: slices.Clone(b.nodes)}
 }
 
 // growNode appends the node for it and, when it splits, queues its children
 // (left on top, so the left subtree is numbered first).
 func (b *builder) growNode(it stackItem) {
+	if b.mc != nil {
+		b.growClassNode(it)
+		return
+	}
 	n := it.hi - it.lo
 	var W, WY, WYY float64
 	for k := it.lo; k < it.hi; k++ {
@@ -120,8 +154,18 @@ func (b *builder) growNode(it stackItem) {
 		return
 	}
 	imp := impurity(b.cfg.crit, W, WY, WYY)
+	id := b.addNode(it, Node{Feature: -1, Value: WY / W, Impurity: imp, Weight: W, Samples: int32(n)})
+	if !b.splittable(it, imp) {
+		return
+	}
+	b.nodeW, b.nodeWY = W, WY
+	b.splitNode(it, id)
+}
+
+// addNode appends nd as the child of it's parent and returns its index.
+func (b *builder) addNode(it stackItem, nd Node) int32 {
 	id := int32(len(b.nodes))
-	b.nodes = append(b.nodes, Node{Feature: -1, Value: WY / W, Impurity: imp, Weight: W, Samples: int32(n)})
+	b.nodes = append(b.nodes, nd)
 	if it.parent >= 0 {
 		if it.left {
 			b.nodes[it.parent].Left = id
@@ -129,11 +173,19 @@ func (b *builder) growNode(it stackItem) {
 			b.nodes[it.parent].Right = id
 		}
 	}
-	c := b.cfg
-	if (c.maxDepth > 0 && it.depth >= c.maxDepth) || n < c.minSplit || n < 2*c.minLeaf || imp <= epsilon {
-		return
-	}
-	b.nodeW, b.nodeWY = W, WY
+	return id
+}
+
+// splittable reports whether the growth limits let node it, of impurity
+// imp, split.
+func (b *builder) splittable(it stackItem, imp float64) bool {
+	c, n := b.cfg, it.hi-it.lo
+	return !((c.maxDepth > 0 && it.depth >= c.maxDepth) || n < c.minSplit || n < 2*c.minLeaf || imp <= epsilon)
+}
+
+// splitNode looks for the best split of node id (rows of it) and, when
+// there is one, records it and queues the children.
+func (b *builder) splitNode(it stackItem, id int32) {
 	s, ok := b.findSplit(it.lo, it.hi)
 	if !ok {
 		return
@@ -176,8 +228,13 @@ func (b *builder) evalFeature(lo, hi, f int, best *split, found *bool) (constant
 		case 1:
 			return true
 		case 2:
-			return b.evalBinary(lo, hi, f, best, found)
+			if b.mc == nil {
+				return b.evalBinary(lo, hi, f, best, found)
+			}
 		}
+	}
+	if b.mc != nil {
+		return b.evalClasses(lo, hi, f, best, found)
 	}
 	return b.evalHistogram(lo, hi, f, best, found)
 }
@@ -291,7 +348,12 @@ func (b *builder) consider(f, n, ln int, lw, lwy, tw, twy float64, vals []uint8,
 	if ln < b.cfg.minLeaf || n-ln < b.cfg.minLeaf {
 		return
 	}
-	proxy := proxyGain(b.cfg.crit, lw, lwy, tw-lw, twy-lwy)
+	b.take(f, n, ln, proxyGain(b.cfg.crit, lw, lwy, tw-lw, twy-lwy), vals, t, missingLeft, hasMiss, best, found)
+}
+
+// take records the split with ln rows on the left, after value bin vals[t],
+// when its proxy beats best's.
+func (b *builder) take(f, n, ln int, proxy float64, vals []uint8, t int, missingLeft, hasMiss bool, best *split, found *bool) {
 	if proxy <= best.proxy {
 		return
 	}
@@ -312,10 +374,16 @@ func (b *builder) consider(f, n, ln int, lw, lwy, tw, twy float64, vals []uint8,
 
 // threshold returns the raw-value threshold between bins lastLeft and
 // firstRight: the midpoint of the two values present in the node when the
-// feature is exact, the bin boundary otherwise.
+// feature is exact. Otherwise it is the midpoint of the largest training
+// value of bin lastLeft and the smallest of bin firstRight with
+// cfg.midpoints, the upper edge of bin lastLeft without; the two differ only
+// when the bins between are empty in the node.
 func (b *builder) threshold(f int, lastLeft, firstRight uint8) float64 {
 	if v := b.data.values[f]; v != nil {
 		return midpoint(v[lastLeft], v[firstRight])
+	}
+	if b.cfg.midpoints {
+		return midpoint(b.data.hi[f][lastLeft], b.data.lo[f][firstRight])
 	}
 	return b.data.upper[f][lastLeft]
 }
@@ -371,6 +439,9 @@ func (b *builder) swap(i, j int) {
 	b.idx[i], b.idx[j] = b.idx[j], b.idx[i]
 	b.w[i], b.w[j] = b.w[j], b.w[i]
 	b.wy[i], b.wy[j] = b.wy[j], b.wy[i]
+	if b.mc != nil {
+		b.cls[i], b.cls[j] = b.cls[j], b.cls[i]
+	}
 }
 
 // impurity returns a node's impurity from its total weight W, weighted label

@@ -8,8 +8,10 @@ import (
 	"github.com/weir-ml/weir/ml"
 )
 
-// DecisionTreeClassifier is a CART classifier for 0/1 labels. Configure the
-// exported Params before Fit; Fit fills the fitted fields.
+// DecisionTreeClassifier is a CART classifier for labels 0..K-1: binary
+// (P(y=1) in each leaf) when K is 2, multiclass (a class distribution in
+// each node) when it is more. Configure the exported Params before Fit; Fit
+// fills the fitted fields.
 type DecisionTreeClassifier struct {
 	Params
 	Seed uint64 // decides the order features are examined in, so ties between equally good splits
@@ -44,13 +46,16 @@ func NewDecisionTreeRegressor() *DecisionTreeRegressor {
 }
 
 var (
-	_ ml.Classifier   = (*DecisionTreeClassifier)(nil)
-	_ ml.RowPredictor = (*DecisionTreeClassifier)(nil)
-	_ ml.Regressor    = (*DecisionTreeRegressor)(nil)
-	_ ml.RowPredictor = (*DecisionTreeRegressor)(nil)
+	_ ml.Classifier           = (*DecisionTreeClassifier)(nil)
+	_ ml.MulticlassClassifier = (*DecisionTreeClassifier)(nil)
+	_ ml.RowPredictor         = (*DecisionTreeClassifier)(nil)
+	_ ml.RowProbaPredictor    = (*DecisionTreeClassifier)(nil)
+	_ ml.Regressor            = (*DecisionTreeRegressor)(nil)
+	_ ml.RowPredictor         = (*DecisionTreeRegressor)(nil)
 )
 
-// Fit grows the tree on labels y (0 or 1) with optional sample weights.
+// Fit grows the tree on labels y (class indices 0..K-1) with optional
+// sample weights.
 func (m *DecisionTreeClassifier) Fit(ctx context.Context, X *ml.Matrix, y, weights []float64) error {
 	t, imp, err := fitTree(ctx, X, y, weights, true, m.Params, m.Seed)
 	if err != nil {
@@ -60,21 +65,63 @@ func (m *DecisionTreeClassifier) Fit(ctx context.Context, X *ml.Matrix, y, weigh
 	return nil
 }
 
-// PredictProba returns P(y=1) for each row of X.
+// PredictProba returns P(y=1) for each row of X; a multiclass tree refuses
+// it.
 func (m *DecisionTreeClassifier) PredictProba(X *ml.Matrix) ([]float64, error) {
 	if m.Tree == nil {
 		return nil, fmt.Errorf("decision tree classifier: model is not fitted")
+	}
+	if m.Tree.Classes != 0 {
+		return nil, fmt.Errorf("decision tree classifier: model has %d classes: PredictProba gives P(y=1) of binary models, PredictProbaMulti the probabilities of every class", m.Tree.Classes)
 	}
 	return predictMatrix([]*Tree{m.Tree}, m.NFeatures, X, 1)
 }
 
 // PredictRow returns P(y=1) for one row without allocating, or NaN when
-// the model is not fitted or the row is too short.
+// the model is not fitted, the row is too short or the tree is multiclass.
 func (m *DecisionTreeClassifier) PredictRow(row []float64) float64 {
-	if m.Tree == nil || len(row) < m.NFeatures {
+	if m.Tree == nil || len(row) < m.NFeatures || m.Tree.Classes != 0 {
 		return math.NaN()
 	}
 	return m.Tree.PredictRow(row)
+}
+
+// NumClasses returns the number of classes K of the fitted tree: 2 for a
+// binary tree, 0 before Fit.
+func (m *DecisionTreeClassifier) NumClasses() int {
+	if m.Tree == nil {
+		return 0
+	}
+	return numClasses([]*Tree{m.Tree})
+}
+
+// PredictProbaMulti returns K probabilities per row of X, out[i*K+c] =
+// P(y=c): the leaf's class distribution, or (1-p, p) for a binary tree.
+func (m *DecisionTreeClassifier) PredictProbaMulti(X *ml.Matrix) ([]float64, error) {
+	if m.Tree == nil {
+		return nil, fmt.Errorf("decision tree classifier: model is not fitted")
+	}
+	p, err := predictProbaMatrix([]*Tree{m.Tree}, m.NFeatures, m.NumClasses(), X, 1)
+	if err != nil {
+		return nil, fmt.Errorf("decision tree classifier: %w", err)
+	}
+	return p, nil
+}
+
+// PredictProbaRow writes one row's K class probabilities into out without
+// allocating; it writes NaNs when the tree is not fitted, the row is too
+// short or len(out) is not K.
+func (m *DecisionTreeClassifier) PredictProbaRow(row []float64, out []float64) {
+	if m.Tree == nil || len(row) < m.NFeatures || len(out) != m.NumClasses() {
+		fillNaN(out)
+		return
+	}
+	if m.Tree.Classes == 0 {
+		p := m.Tree.PredictRow(row)
+		out[0], out[1] = 1-p, p
+		return
+	}
+	copy(out, m.Tree.leafDist(row))
 }
 
 // Fit grows the tree on targets y with optional sample weights.
@@ -104,15 +151,16 @@ func (m *DecisionTreeRegressor) PredictRow(row []float64) float64 {
 	return m.Tree.PredictRow(row)
 }
 
+// fitTree grows one tree and returns it with its normalised importances.
 func fitTree(ctx context.Context, X *ml.Matrix, y, weights []float64, classifier bool, pr Params, seed uint64) (*Tree, []float64, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, nil, err
 	}
-	w, err := checkXY(X, y, weights, classifier, pr, false)
+	w, k, err := checkXY(X, y, weights, classifier, pr, false)
 	if err != nil {
 		return nil, nil, err
 	}
-	cfg, err := pr.resolve(X.NumCols(), classifier, "all")
+	cfg, err := pr.resolve(X.NumCols(), k, "all")
 	if err != nil {
 		return nil, nil, err
 	}

@@ -33,16 +33,22 @@ type Forest struct {
 	FeatureImportances []float64 // mean of the trees' normalised impurity decreases, normalised
 	// OOBPrediction is each training row's mean prediction over the trees
 	// that did not draw it, NaN when every tree drew it (OOBScore only).
+	// For a multiclass classifier it holds K probabilities per row:
+	// OOBPrediction[i*K+c].
 	OOBPrediction []float64
 }
 
-// RandomForestClassifier is a random forest of CART classifiers for 0/1
-// labels; PredictProba averages the trees' class-1 probabilities.
+// RandomForestClassifier is a random forest of CART classifiers for labels
+// 0..K-1. With two classes PredictProba averages the trees' class-1
+// probabilities; with more, PredictProbaMulti averages the trees' leaf class
+// distributions, as scikit-learn's predict_proba. The class count is
+// Params.NClasses when set, else the largest label plus one.
 type RandomForestClassifier struct {
 	Forest
 	// OOBAccuracy and OOBAUC score OOBPrediction against y on the rows that
-	// have one (accuracy at P > 0.5, as scikit-learn's oob_score_). OOBAUC
-	// is NaN when those rows hold one class only.
+	// have one (accuracy at P > 0.5, or of the most probable class, as
+	// scikit-learn's oob_score_). OOBAUC is NaN when those rows hold one
+	// class only, and for multiclass forests.
 	OOBAccuracy, OOBAUC float64
 }
 
@@ -66,25 +72,33 @@ func NewRandomForestRegressor() *RandomForestRegressor {
 }
 
 var (
-	_ ml.Classifier   = (*RandomForestClassifier)(nil)
-	_ ml.RowPredictor = (*RandomForestClassifier)(nil)
-	_ ml.Regressor    = (*RandomForestRegressor)(nil)
-	_ ml.RowPredictor = (*RandomForestRegressor)(nil)
+	_ ml.Classifier           = (*RandomForestClassifier)(nil)
+	_ ml.MulticlassClassifier = (*RandomForestClassifier)(nil)
+	_ ml.RowPredictor         = (*RandomForestClassifier)(nil)
+	_ ml.RowProbaPredictor    = (*RandomForestClassifier)(nil)
+	_ ml.Regressor            = (*RandomForestRegressor)(nil)
+	_ ml.RowPredictor         = (*RandomForestRegressor)(nil)
 )
 
-// Fit grows the forest on labels y (0 or 1) with optional sample weights.
+// Fit grows the forest on labels y (class indices 0..K-1) with optional
+// sample weights.
 func (m *RandomForestClassifier) Fit(ctx context.Context, X *ml.Matrix, y, weights []float64) error {
-	if err := m.fit(ctx, X, y, weights, true, "sqrt"); err != nil {
+	k, err := m.fit(ctx, X, y, weights, true, "sqrt")
+	if err != nil {
 		return fmt.Errorf("random forest classifier: %w", err)
 	}
 	m.OOBAccuracy, m.OOBAUC = math.NaN(), math.NaN()
-	if m.OOBScore {
+	switch {
+	case m.OOBScore && k > 2:
+		m.OOBAccuracy = oobMulticlassAccuracy(y, m.OOBPrediction, k)
+	case m.OOBScore:
 		m.OOBAccuracy, m.OOBAUC = oobClassification(y, m.OOBPrediction)
 	}
 	return nil
 }
 
-// PredictProba returns the mean over trees of P(y=1) for each row of X.
+// PredictProba returns the mean over trees of P(y=1) for each row of X; a
+// multiclass forest refuses it.
 func (m *RandomForestClassifier) PredictProba(X *ml.Matrix) ([]float64, error) {
 	p, err := m.predict(X)
 	if err != nil {
@@ -93,9 +107,38 @@ func (m *RandomForestClassifier) PredictProba(X *ml.Matrix) ([]float64, error) {
 	return p, nil
 }
 
+// NumClasses returns the number of classes K of the fitted forest: 2 for a
+// binary forest, 0 before Fit.
+func (m *RandomForestClassifier) NumClasses() int { return numClasses(m.Trees) }
+
+// PredictProbaMulti returns K probabilities per row of X, out[i*K+c] =
+// P(y=c): the mean of the trees' leaf distributions, or (1-p, p) for a
+// binary forest.
+func (m *RandomForestClassifier) PredictProbaMulti(X *ml.Matrix) ([]float64, error) {
+	if len(m.Trees) == 0 {
+		return nil, fmt.Errorf("random forest classifier: model is not fitted")
+	}
+	p, err := predictProbaMatrix(m.Trees, m.NFeatures, m.NumClasses(), X, m.workers())
+	if err != nil {
+		return nil, fmt.Errorf("random forest classifier: %w", err)
+	}
+	return p, nil
+}
+
+// PredictProbaRow writes one row's K class probabilities into out without
+// allocating; it writes NaNs when the forest is not fitted, the row is too
+// short or len(out) is not K.
+func (m *RandomForestClassifier) PredictProbaRow(row []float64, out []float64) {
+	if len(m.Trees) == 0 || len(row) < m.NFeatures || len(out) != m.NumClasses() {
+		fillNaN(out)
+		return
+	}
+	meanProba(m.Trees, row, out)
+}
+
 // Fit grows the forest on targets y with optional sample weights.
 func (m *RandomForestRegressor) Fit(ctx context.Context, X *ml.Matrix, y, weights []float64) error {
-	if err := m.fit(ctx, X, y, weights, false, "all"); err != nil {
+	if _, err := m.fit(ctx, X, y, weights, false, "all"); err != nil {
 		return fmt.Errorf("random forest regressor: %w", err)
 	}
 	m.OOBR2 = math.NaN()
@@ -115,9 +158,10 @@ func (m *RandomForestRegressor) Predict(X *ml.Matrix) ([]float64, error) {
 }
 
 // PredictRow returns the mean of the trees' predictions for one row without
-// allocating, or NaN when the forest is not fitted or the row is too short.
+// allocating, or NaN when the forest is not fitted, the row is too short or
+// the forest is multiclass (PredictProbaRow scores those).
 func (f *Forest) PredictRow(row []float64) float64 {
-	if len(f.Trees) == 0 || len(row) < f.NFeatures {
+	if len(f.Trees) == 0 || len(row) < f.NFeatures || f.Trees[0].Classes != 0 {
 		return math.NaN()
 	}
 	return meanPrediction(f.Trees, row)
@@ -126,6 +170,9 @@ func (f *Forest) PredictRow(row []float64) float64 {
 func (f *Forest) predict(X *ml.Matrix) ([]float64, error) {
 	if len(f.Trees) == 0 {
 		return nil, fmt.Errorf("model is not fitted")
+	}
+	if k := f.Trees[0].Classes; k != 0 {
+		return nil, fmt.Errorf("model has %d classes: PredictProba gives P(y=1) of binary models, PredictProbaMulti the probabilities of every class", k)
 	}
 	return predictMatrix(f.Trees, f.NFeatures, X, f.workers())
 }
@@ -137,38 +184,39 @@ func (f *Forest) workers() int {
 	return runtime.GOMAXPROCS(0)
 }
 
-func (f *Forest) fit(ctx context.Context, X *ml.Matrix, y, weights []float64, classifier bool, defaultMaxFeatures string) error {
+// fit grows the forest and returns the class count K (0 for regression).
+func (f *Forest) fit(ctx context.Context, X *ml.Matrix, y, weights []float64, classifier bool, defaultMaxFeatures string) (int, error) {
 	if err := ctx.Err(); err != nil {
-		return err
+		return 0, err
 	}
-	w, err := checkXY(X, y, weights, classifier, f.Params, true)
+	w, k, err := checkXY(X, y, weights, classifier, f.Params, true)
 	if err != nil {
-		return err
+		return 0, err
 	}
-	cfg, err := f.Params.resolve(X.NumCols(), classifier, defaultMaxFeatures)
+	cfg, err := f.Params.resolve(X.NumCols(), k, defaultMaxFeatures)
 	if err != nil {
-		return err
+		return 0, err
 	}
 	if f.NEstimators == 0 {
 		f.NEstimators = 100
 	}
 	if f.NEstimators < 0 {
-		return fmt.Errorf("NEstimators must be positive, got %d", f.NEstimators)
+		return 0, fmt.Errorf("NEstimators must be positive, got %d", f.NEstimators)
 	}
 	draws, err := f.draws(X.Rows)
 	if err != nil {
-		return err
+		return 0, err
 	}
 	if f.OOBScore && !f.Bootstrap {
-		return fmt.Errorf("OOBScore needs Bootstrap: without it no row is out of bag")
+		return 0, fmt.Errorf("OOBScore needs Bootstrap: without it no row is out of bag")
 	}
 	data, err := binMatrix(X, f.workers())
 	if err != nil {
-		return err
+		return 0, err
 	}
 	trees, inBag, err := f.growTrees(ctx, cfg, data, y, w, draws)
 	if err != nil {
-		return err
+		return 0, err
 	}
 	f.Trees, f.NFeatures, f.FeatureNames = trees, X.NumCols(), cloneNames(X.Names)
 	f.FeatureImportances = forestImportances(trees, X.NumCols())
@@ -176,7 +224,7 @@ func (f *Forest) fit(ctx context.Context, X *ml.Matrix, y, weights []float64, cl
 	if f.OOBScore {
 		f.OOBPrediction = oobPredictions(trees, inBag, data, f.workers())
 	}
-	return nil
+	return k, nil
 }
 
 // draws returns the number of bootstrap draws per tree.

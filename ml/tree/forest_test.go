@@ -159,7 +159,8 @@ func TestForestErrors(t *testing.T) {
 		y    []float64
 	}{
 		{"infinite feature", func(*RandomForestClassifier) {}, inf, []float64{0, 1}},
-		{"bad label", func(*RandomForestClassifier) {}, X, append(make([]float64, 49), 3)},
+		{"label above NClasses", func(m *RandomForestClassifier) { m.NClasses = 2 }, X, append(make([]float64, 49), 3)},
+		{"fractional label", func(*RandomForestClassifier) {}, X, append(make([]float64, 49), 0.5)},
 		{"bad max features", func(m *RandomForestClassifier) { m.MaxFeatures = "half" }, X, y},
 		{"zero fraction", func(m *RandomForestClassifier) { m.MaxFeatures = "0" }, X, y},
 		{"bad max samples", func(m *RandomForestClassifier) { m.MaxSamples = 2.5 }, X, y},

@@ -6,6 +6,11 @@ package tree
 // MissingLeft is set.
 type Tree struct {
 	Nodes []Node
+	// Classes is K for a multiclass tree and 0 otherwise. Dist then holds
+	// every node's class distribution: Dist[i*Classes+c] is the fraction of
+	// node i's training weight in class c, as scikit-learn's tree_.value.
+	Classes int
+	Dist    []float64
 }
 
 // Node is one node of a Tree. Leaves have Feature -1.
@@ -17,8 +22,9 @@ type Node struct {
 	// training, or, when the node saw no missing values, when the left child
 	// had more rows (scikit-learn's rule).
 	MissingLeft bool
-	// Value is the prediction: P(y=1) for a classifier, the mean target for
-	// a regressor (both weighted).
+	// Value is the prediction: P(y=1) for a binary classifier, the mean
+	// target for a regressor (both weighted), the majority class for a
+	// multiclass tree (whose probabilities are in Tree.Dist).
 	Value    float64
 	Impurity float64 // Gini, entropy (bits) or variance of the node's samples
 	Weight   float64 // total sample weight reaching the node in training
@@ -45,14 +51,43 @@ func (t *Tree) PredictRow(row []float64) float64 {
 	}
 }
 
-// predictBinned returns the leaf value for training row r of b.
-func (t *Tree) predictBinned(b *binned, r int) float64 {
+// leaf returns the index of the leaf row falls in.
+func (t *Tree) leaf(row []float64) int32 {
 	nodes := t.Nodes
 	i := int32(0)
 	for {
 		n := &nodes[i]
 		if n.Feature < 0 {
-			return n.Value
+			return i
+		}
+		if v := row[n.Feature]; v <= n.Threshold || (n.MissingLeft && v != v) {
+			i = n.Left
+		} else {
+			i = n.Right
+		}
+	}
+}
+
+// leafDist returns the class distribution of the leaf row falls in
+// (multiclass trees only).
+func (t *Tree) leafDist(row []float64) []float64 {
+	i := int(t.leaf(row)) * t.Classes
+	return t.Dist[i : i+t.Classes]
+}
+
+// predictBinned returns the leaf value for training row r of b.
+func (t *Tree) predictBinned(b *binned, r int) float64 {
+	return t.Nodes[t.leafBinned(b, r)].Value
+}
+
+// leafBinned returns the leaf index for training row r of b.
+func (t *Tree) leafBinned(b *binned, r int) int32 {
+	nodes := t.Nodes
+	i := int32(0)
+	for {
+		n := &nodes[i]
+		if n.Feature < 0 {
+			return i
 		}
 		if bin := b.bins[n.Feature][r]; bin <= n.bin || (n.MissingLeft && int(bin) == b.missingBin(int(n.Feature))) {
 			i = n.Left
