@@ -49,11 +49,15 @@ const (
 	// PredictRecords: Weir's own predictors, one record per row with the
 	// probability and the decided label.
 	PredictRecords = "records"
+	// PredictRaw: each row's answer is JSON that the model wrote itself (a
+	// pyfunc model scored by its own Python), passed through as is.
+	PredictRaw = "raw"
 )
 
 // Output describes a Scorer's answers.
 type Output struct {
-	// Task is ml.TaskBinary, ml.TaskMulticlass or ml.TaskRegression.
+	// Task is ml.TaskBinary, ml.TaskMulticlass or ml.TaskRegression; ""
+	// when unknown (only with PredictRaw).
 	Task string
 	// Classes are the class labels of a classifier, in the order of its
 	// probabilities, typed as the model holds them: string, int64, float64
@@ -76,6 +80,10 @@ type Scores struct {
 	// Label[i] is the index in Classes of the label the model's own
 	// predict gives row i (its own tie and threshold rules).
 	Label []int
+	// Raw[i] is row i's answer as JSON, for PredictRaw; when it is a
+	// number, Value[i] holds it too (so drift gauges can watch it), else
+	// Value[i] is NaN.
+	Raw [][]byte
 }
 
 // Resize makes s hold n rows of k classes (k = 0 for regression), reusing
@@ -89,6 +97,10 @@ func (s *Scores) Resize(n, k int) {
 	} else {
 		s.Proba, s.Label = s.Proba[:0], s.Label[:0]
 	}
+	if cap(s.Raw) < n {
+		s.Raw = make([][]byte, n)
+	}
+	s.Raw = s.Raw[:n]
 }
 
 func grow(b []float64, n int) []float64 {

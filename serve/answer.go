@@ -54,6 +54,8 @@ func appendAnswer(b []byte, o *mlmodel.Output, p *Prediction) []byte {
 		return appendFloat(b, p.Value)
 	case mlmodel.PredictValue:
 		return appendFloat(b, p.Value)
+	case mlmodel.PredictRaw:
+		return append(b, p.Raw...)
 	}
 	return appendLogOutputs(b, o, p)
 }
@@ -76,6 +78,9 @@ func appendFloats(b []byte, fs []float64) []byte {
 // classifier, prediction for a regressor.
 func appendLogOutputs(b []byte, o *mlmodel.Output, p *Prediction) []byte {
 	switch {
+	case o.Predict == mlmodel.PredictRaw:
+		b = append(b, `{"prediction":`...)
+		b = append(b, p.Raw...)
 	case o.Task == ml.TaskRegression:
 		b = append(b, `{"prediction":`...)
 		b = appendFloat(b, p.Value)
@@ -95,7 +100,7 @@ func appendLogOutputs(b []byte, o *mlmodel.Output, p *Prediction) []byte {
 
 // outputNames lists the Open Inference Protocol outputs of a model.
 func outputNames(o *mlmodel.Output) []string {
-	if o.Task == ml.TaskRegression {
+	if o.Task == ml.TaskRegression || o.Predict == mlmodel.PredictRaw {
 		return []string{outPrediction}
 	}
 	return []string{outProbability, outLabel}
@@ -103,6 +108,9 @@ func outputNames(o *mlmodel.Output) []string {
 
 // outputMetadata describes the outputs of a model to OIP clients.
 func outputMetadata(o *mlmodel.Output) []TensorMetadata {
+	if o.Predict == mlmodel.PredictRaw {
+		return []TensorMetadata{{Name: outPrediction, Datatype: "BYTES", Shape: []int64{-1}}}
+	}
 	if o.Task == ml.TaskRegression {
 		return []TensorMetadata{{Name: outPrediction, Datatype: "FP64", Shape: []int64{-1}}}
 	}

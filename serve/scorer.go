@@ -34,6 +34,10 @@ func NewScorerModel(s mlmodel.Scorer) (*ScorerModel, error) {
 		m.cols = append(m.cols, Column{Name: in.Name, Type: t, Required: in.Required})
 	}
 	switch m.out.Task {
+	case "":
+		if m.out.Predict != mlmodel.PredictRaw {
+			return nil, fmt.Errorf("serve: model has no task; only a model answering raw JSON may")
+		}
 	case ml.TaskRegression:
 	case ml.TaskBinary, ml.TaskMulticlass:
 		if len(m.out.Classes) < 2 {
@@ -55,9 +59,9 @@ func NewScorerModel(s mlmodel.Scorer) (*ScorerModel, error) {
 		if m.out.Task == ml.TaskRegression {
 			return nil, fmt.Errorf("serve: a regressor cannot predict %s", m.out.Predict)
 		}
-	case mlmodel.PredictValue:
+	case mlmodel.PredictValue, mlmodel.PredictRaw:
 	default:
-		return nil, fmt.Errorf("serve: model output %q is not label, proba or value", m.out.Predict)
+		return nil, fmt.Errorf("serve: model output %q is not label, proba, value or raw", m.out.Predict)
 	}
 	return m, nil
 }
@@ -87,8 +91,13 @@ func (m *ScorerModel) Predict(rows [][]any, out []Prediction) error {
 		proba = make([]float64, len(rows)*k)
 		copy(proba, sc.Proba)
 	}
+	raw := m.out.Predict == mlmodel.PredictRaw
 	for i := range rows {
 		p := Prediction{Value: sc.Value[i]}
+		if raw {
+			// The scorer's buffers are reused: the answer keeps a copy.
+			p.Raw = append([]byte(nil), sc.Raw[i]...)
+		}
 		if k > 0 {
 			c := sc.Label[i]
 			if c < 0 || c >= k {

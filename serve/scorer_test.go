@@ -31,6 +31,10 @@ func (f *fakeScorer) Score(rows [][]any, out *mlmodel.Scores) error {
 		if !ok {
 			return fmt.Errorf("row %d: x is %T", i, r[0])
 		}
+		if f.out.Predict == mlmodel.PredictRaw {
+			out.Raw[i] = fmt.Appendf(out.Raw[i][:0], `{"twice":%g}`, 2*x)
+			continue
+		}
 		if k == 0 {
 			out.Value[i] = 2 * x
 			continue
@@ -73,6 +77,10 @@ func TestScorerModelAnswers(t *testing.T) {
 		out:         mlmodel.Output{Task: ml.TaskMulticlass, Classes: []any{"a", "b", "c"}, Predict: mlmodel.PredictLabel},
 		invocations: `{"predictions":["b","c"]}`,
 		oip:         `"outputs":[{"name":"probability","datatype":"FP64","shape":[2,3],"data":[0.15,0.7,0.15,0.15,0.15,0.7]},{"name":"label","datatype":"BYTES","shape":[2],"data":["b","c"]}]}`,
+	}, {
+		name:        "raw JSON of a model's own",
+		out:         mlmodel.Output{Predict: mlmodel.PredictRaw},
+		invocations: `{"predictions":[{"twice":2},{"twice":5}]}`,
 	}, {
 		name:        "multiclass probabilities",
 		out:         mlmodel.Output{Task: ml.TaskMulticlass, Classes: []any{"a", "b", "c"}, Predict: mlmodel.PredictProba},

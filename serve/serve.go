@@ -9,6 +9,7 @@
 package serve
 
 import (
+	"encoding/json"
 	"fmt"
 	"math"
 
@@ -50,6 +51,8 @@ type Prediction struct {
 	Class int `json:"-"`
 	// Proba holds a multiclass classifier's K class probabilities.
 	Proba []float64 `json:"-"`
+	// Raw is the answer as JSON, for a model that writes its own.
+	Raw []byte `json:"-"`
 }
 
 // Model scores rows. Implementations must be safe for concurrent use.
@@ -117,6 +120,12 @@ func (l *Loaded) check() error {
 		return fmt.Errorf("serve: model %s %s fails on its input example: %w", l.Name, l.Version, err)
 	}
 	for i, p := range out {
+		if l.Output.Predict == mlmodel.PredictRaw {
+			if !json.Valid(p.Raw) {
+				return fmt.Errorf("serve: model %s %s answers input example row %d with invalid JSON", l.Name, l.Version, i)
+			}
+			continue
+		}
 		if l.Output.Task == ml.TaskRegression {
 			if math.IsNaN(p.Value) {
 				return fmt.Errorf("serve: model %s %s predicts NaN for input example row %d", l.Name, l.Version, i)
