@@ -31,9 +31,10 @@ type EDA struct {
 }
 
 // Understand writes the EDA report of f (target column target, positive
-// class pos, each row's year in years) as self-contained HTML to path.
-// Columns in declared are warned about as leaks whatever their AUC.
-func Understand(f *frame.Frame, target, pos string, years []int, declared []string, path string) (*EDA, error) {
+// class pos, each row's period in periods, which may be nil) as
+// self-contained HTML to path. Columns in declared are warned about as
+// leaks whatever their AUC.
+func Understand(f *frame.Frame, target, pos string, periods []string, declared []string, path string) (*EDA, error) {
 	tc, err := f.Column(target)
 	if err != nil {
 		return nil, err
@@ -86,7 +87,7 @@ func Understand(f *frame.Frame, target, pos string, years []int, declared []stri
 	}
 
 	schemaTable(&body, f, eda.ColumnAUC)
-	overTime(&body, y, years)
+	overTime(&body, y, periods)
 	body.WriteString(`<h2>Distributions and target rate by feature</h2><div class="grid">`)
 	for _, name := range f.Names() {
 		if name == target {
@@ -136,31 +137,51 @@ func schemaTable(b *strings.Builder, f *frame.Frame, auc map[string]float64) {
 	b.WriteString("</table>")
 }
 
-// overTime plots the target rate by year and by month in order.
-func overTime(b *strings.Builder, y []float64, years []int) {
-	if len(years) != len(y) {
+// overTime tabulates the target rate by period and plots it in blocks of
+// rows in file order.
+func overTime(b *strings.Builder, y []float64, periods []string) {
+	if len(periods) == len(y) {
+		b.WriteString("<h2>Target rate by period</h2><table><tr><th>period</th><th>rows</th><th>target rate</th></tr>")
+		byPeriod := map[string][2]float64{}
+		for i, p := range periods {
+			v := byPeriod[p]
+			byPeriod[p] = [2]float64{v[0] + 1, v[1] + y[i]}
+		}
+		for _, p := range sortPeriods(slices.Collect(maps.Keys(byPeriod))) {
+			v := byPeriod[p]
+			fmt.Fprintf(b, "<tr><td>%s</td><td>%s</td><td>%.3f</td></tr>", html.EscapeString(p), thousands(int(v[0])), v[1]/v[0])
+		}
+		b.WriteString("</table>")
+	}
+	// Blocks of 1,000 rows in file order show drift within periods too,
+	// when the rows are in time order.
+	const block = 1000
+	if len(y) < 2*block {
 		return
 	}
-	b.WriteString("<h2>Target rate over time</h2><table><tr><th>year</th><th>rows</th><th>target rate</th></tr>")
-	byYear := map[int][2]float64{}
-	for i, yr := range years {
-		v := byYear[yr]
-		byYear[yr] = [2]float64{v[0] + 1, v[1] + y[i]}
-	}
-	for _, yr := range slices.Sorted(maps.Keys(byYear)) {
-		v := byYear[yr]
-		fmt.Fprintf(b, "<tr><td>%d</td><td>%.0f</td><td>%.3f</td></tr>", yr, v[0], v[1]/v[0])
-	}
-	b.WriteString("</table>")
-	// Blocks of 1,000 rows in time order show the drift within years too.
-	const block = 1000
 	var xs, rates []float64
 	for s := 0; s < len(y); s += block {
 		e := min(s+block, len(y))
 		xs = append(xs, float64(s))
 		rates = append(rates, mean(y[s:e]))
 	}
-	b.WriteString(lineChart("Target rate per 1,000 rows, in time order", "row", "target rate", false, series{Name: "target rate", X: xs, Y: rates}))
+	b.WriteString(lineChart("Target rate per 1,000 rows, in file order", "row", "target rate", false, series{Name: "target rate", X: xs, Y: rates}))
+}
+
+// sortPeriods orders periods numerically when they are all numbers, else
+// as text (ISO dates sort correctly as text).
+func sortPeriods(ps []string) []string {
+	nums := make(map[string]float64, len(ps))
+	for _, p := range ps {
+		v, err := strconv.ParseFloat(p, 64)
+		if err != nil {
+			slices.Sort(ps)
+			return ps
+		}
+		nums[p] = v
+	}
+	slices.SortFunc(ps, func(a, b string) int { return cmpFloat(nums[a], nums[b]) })
+	return ps
 }
 
 func distribution(name string, c frame.Column) string {
@@ -341,7 +362,7 @@ func runUnderstand(ctx context.Context, r *Runner, dir string) (any, error) {
 		return nil, err
 	}
 	path := filepath.Join(dir, "eda.html")
-	eda, err := Understand(f, r.Spec.Data.Target, r.Spec.Data.Positive, r.st.years, r.Spec.Data.Leakage, path)
+	eda, err := Understand(f, r.Spec.Data.Target, r.Spec.Data.Positive, r.st.periods, r.Spec.Data.Leakage, path)
 	if err != nil {
 		return nil, err
 	}

@@ -22,7 +22,8 @@ name: small
 experiment: small
 seed: 7
 business: {question: "Who buys?", cost_per_contact: 1, value_per_conversion: 10, min_auc: 0.6, beat_contact_everyone: true}
-data: {name: small, path: PATH, target: y, positive: "yes", leakage: [after], month_column: month, start_year: 2020, train_periods: [2020]}
+data: {name: small, path: PATH, target: y, positive: "yes", leakage: [after], derived: [{type: year_from_month_sequence, name: year, column: month, start_year: 2020}]}
+split: {kind: time, column: year, cutoff: "2021"}
 validation:
   columns:
     - {name: age, kind: int, required: true, min: 18, max: 99}
@@ -37,7 +38,7 @@ model:
     - {learner: gbdt, search: random, trials: 2, params: {n_estimators: 20}, space: {num_leaves: {int: [3, 7]}}}
     - {learner: logistic_regression, search: grid, space: {c: {choice: [1.0]}}}
 registry: {model_name: small, promote_margin: 0.01}
-monitoring: {replay_periods: [2021], window_size: 200}
+monitoring: {replay_periods: ["2021"], window_size: 200}
 `
 
 // smallCSV writes 1,200 rows over two years in which y follows score.

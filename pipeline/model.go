@@ -30,8 +30,14 @@ func (r *Runner) features() (*frame.Frame, []string, error) {
 	if err != nil {
 		return nil, nil, err
 	}
+	// Derived columns serve the split and monitoring periods, not the
+	// model: they are dropped with the leaks.
 	var drop []string
-	for _, n := range append(slices.Clone(r.Spec.Prepare.Drop), r.Spec.Data.Leakage...) {
+	cols := append(slices.Clone(r.Spec.Prepare.Drop), r.Spec.Data.Leakage...)
+	for _, d := range r.Spec.Data.Derived {
+		cols = append(cols, d.Name)
+	}
+	for _, n := range cols {
 		if _, err := f.Column(n); err == nil && !slices.Contains(drop, n) {
 			drop = append(drop, n)
 		}
@@ -232,7 +238,7 @@ func runModel(ctx context.Context, r *Runner, dir string) (any, error) {
 		var logErr error
 		rep := selection.ReporterFunc(func(ctx context.Context, t selection.Trial) {
 			n := done.Add(1)
-			fmt.Fprintf(r.Progress, "         trial %d/%d %s valid AUC %.4f %v\n", n, total, c.Learner, t.Score, t.Params)
+			fmt.Fprintf(r.Progress, "         trial %d/%d %s valid AUC %.4f, %s\n", n, total, c.Learner, t.Score, paramsText(t.Params))
 			id, err := r.logTrial(ctx, c, t)
 			if err != nil && logErr == nil {
 				logErr = err

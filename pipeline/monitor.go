@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"path/filepath"
 	"slices"
@@ -12,6 +13,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/weir-ml/weir"
 	"github.com/weir-ml/weir/ml/frame"
 	"github.com/weir-ml/weir/ml/metrics"
 	"github.com/weir-ml/weir/mlmodel"
@@ -24,9 +26,9 @@ const predictionColumn = "prediction"
 func runMonitor(ctx context.Context, r *Runner, dir string) (any, error) {
 	ms := r.Spec.Monitoring
 	out := MonitoringSummary{Status: "done"}
-	if len(ms.ReplayPeriods) == 0 {
-		out.Status = "skipped: monitoring.replay_periods is empty"
-		return out, loadMonitor(r, mustJSON(out))
+	groups, err := r.replayGroups()
+	if err != nil {
+		return nil, err
 	}
 	// Replay through the registered model exactly as saved, the files the
 	// scoring server loads.
@@ -93,16 +95,8 @@ func runMonitor(ctx context.Context, r *Runner, dir string) (any, error) {
 		opts.DriftShare = ms.DriftShare
 	}
 	var lastDrift *monitor.DatasetDrift
-	for _, period := range ms.ReplayPeriods {
-		var pr []int
-		for i, y := range r.st.years {
-			if y == period {
-				pr = append(pr, i)
-			}
-		}
-		if len(pr) == 0 {
-			return nil, fmt.Errorf("monitoring: no rows in period %d", period)
-		}
+	for _, g := range groups {
+		pr := g.rows
 		cur, proba, y, err := scored(pr)
 		if err != nil {
 			return nil, err
@@ -113,18 +107,17 @@ func runMonitor(ctx context.Context, r *Runner, dir string) (any, error) {
 		}
 		lastDrift = d
 		auc, _ := metrics.ROCAUC(y, proba, nil)
-		pm := PeriodMonitor{Period: strconv.Itoa(period), Rows: len(pr), AUC: auc, PositiveRate: mean(y), MeanPrediction: mean(proba), DriftShare: d.Share}
+		pm := PeriodMonitor{Period: g.name, Rows: len(pr), AUC: auc, PositiveRate: mean(y), MeanPrediction: mean(proba), DriftShare: d.Share}
 		for _, c := range d.Columns {
 			if c.Drifted {
 				pm.DriftedColumns = append(pm.DriftedColumns, c.Column)
 			}
 		}
 		out.Periods = append(out.Periods, pm)
-		// The rows carry no timestamps; give each a time in its year so
-		// windows read in order.
-		base := time.Date(period, 1, 1, 0, 0, 0, 0, time.UTC)
+		// The rows may carry no timestamps; give each a time within its
+		// period so that windows read in order.
 		for k, i := range pr {
-			preds = append(preds, monitor.Prediction{Row: i, Time: base.Add(time.Duration(k) * time.Minute), Score: proba[k], Label: y[k], HasLabel: true})
+			preds = append(preds, monitor.Prediction{Row: i, Time: g.start.Add(time.Duration(k) * time.Minute), Score: proba[k], Label: y[k], HasLabel: true})
 		}
 		rows = append(rows, pr...)
 	}
@@ -160,9 +153,14 @@ func runMonitor(ctx context.Context, r *Runner, dir string) (any, error) {
 	} else {
 		out.Decision = "keep the model: no drift or performance rule fired"
 	}
+	var names []string
+	for _, g := range groups {
+		names = append(names, g.name)
+	}
 	rep := &monitor.Report{
-		Title: "Monitoring replay of " + fmt.Sprint(ms.ReplayPeriods), Model: r.st.summary.Champion.Name, Version: r.st.summary.Champion.Version,
-		Generated: r.Now().UTC(), Reference: fmt.Sprintf("training years %v", r.Spec.Data.TrainPeriods), Current: fmt.Sprintf("year %d", ms.ReplayPeriods[len(ms.ReplayPeriods)-1]),
+		Title: "Monitoring replay of " + listText(names), Model: r.st.summary.Champion.Name, Version: r.st.summary.Champion.Version,
+		Generated: r.Now().UTC(), Reference: fmt.Sprintf("the %s training rows", thousands(len(r.st.train))),
+		Current:             fmt.Sprintf("%s (%s rows; drift of the last)", listText(names), thousands(len(rows))),
 		ReferenceTargetRate: monitor.Number(r.st.rate(r.st.train)), CurrentTargetRate: monitor.Number(r.st.rate(rows)),
 		Drift: lastDrift, Windows: windows, Alerts: alerts,
 	}
@@ -182,6 +180,78 @@ func runMonitor(ctx context.Context, r *Runner, dir string) (any, error) {
 		return nil, err
 	}
 	return out, loadMonitor(r, mustJSON(out))
+}
+
+// replayGroup is a part of the holdout replayed through the model.
+type replayGroup struct {
+	name  string
+	rows  []int
+	start time.Time // when its first row is taken to arrive
+}
+
+// replayGroups cuts the holdout into what monitoring replays in order: its
+// periods (monitoring.replay_periods, else every period), or windows of
+// rows when the data has no period column.
+func (r *Runner) replayGroups() ([]replayGroup, error) {
+	ms := r.Spec.Monitoring
+	if r.st.periods == nil {
+		if len(ms.ReplayPeriods) > 0 {
+			return nil, weir.Errorf(weir.ErrInvalidParameterValue, "monitoring.replay_periods needs monitoring.period_column (or a time split)")
+		}
+		size := ms.WindowSize
+		if size <= 0 {
+			size = 2000
+		}
+		var out []replayGroup
+		base := time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC)
+		for lo := 0; lo < len(r.st.holdout); lo += size {
+			hi := min(lo+size, len(r.st.holdout))
+			out = append(out, replayGroup{name: fmt.Sprintf("holdout rows %s–%s", thousands(lo+1), thousands(hi)),
+				rows: r.st.holdout[lo:hi], start: base.Add(time.Duration(lo) * time.Minute)})
+		}
+		return out, nil
+	}
+	byPeriod := map[string][]int{}
+	for _, i := range r.st.holdout {
+		p := r.st.periods[i]
+		byPeriod[p] = append(byPeriod[p], i)
+	}
+	names := ms.ReplayPeriods
+	if len(names) == 0 {
+		names = sortPeriods(slices.Collect(maps.Keys(byPeriod)))
+	}
+	var out []replayGroup
+	for k, name := range names {
+		rows := byPeriod[name]
+		if len(rows) == 0 {
+			return nil, weir.Errorf(weir.ErrInvalidParameterValue, "monitoring: period %q has no holdout rows", name)
+		}
+		out = append(out, replayGroup{name: name, rows: rows, start: periodStart(name, k)})
+	}
+	return out, nil
+}
+
+// periodStart is when a period begins: a year's 1 January, a date or
+// datetime as written, else one day per period in order.
+func periodStart(name string, k int) time.Time {
+	if y, err := strconv.Atoi(name); err == nil && y >= 1000 && y <= 9999 {
+		return time.Date(y, 1, 1, 0, 0, 0, 0, time.UTC)
+	}
+	if v, err := parseTimeValue(name); err == nil && v > 1e8 {
+		return time.Unix(int64(v), 0).UTC()
+	}
+	return time.Date(2000, 1, 1+k, 0, 0, 0, 0, time.UTC)
+}
+
+// listText writes items as "a, b and c".
+func listText(items []string) string {
+	switch len(items) {
+	case 0:
+		return "nothing"
+	case 1:
+		return items[0]
+	}
+	return strings.Join(items[:len(items)-1], ", ") + " and " + items[len(items)-1]
 }
 
 func dedupe(s []string) []string {

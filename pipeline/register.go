@@ -11,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/weir-ml/weir"
@@ -253,6 +254,22 @@ func (r *Runner) beatsChampion(ctx context.Context, version string, auc float64)
 	return false, fmt.Sprintf("challenger AUC %.4f does not beat champion version %s (%.4f) by %g: champion kept", auc, cur.Version, champ, margin), nil
 }
 
+// paramsText writes learner parameters for people: "a = 1, b = 0.5".
+func paramsText(params map[string]any) string {
+	if len(params) == 0 {
+		return "its defaults"
+	}
+	var parts []string
+	for _, k := range slices.Sorted(maps.Keys(params)) {
+		v := params[k]
+		if f, ok := v.(float64); ok {
+			v = strconv.FormatFloat(f, 'g', 4, 64)
+		}
+		parts = append(parts, fmt.Sprintf("%s = %v", k, v))
+	}
+	return strings.Join(parts, ", ")
+}
+
 // refreshAliases sets the aliases of the registered version as the registry
 // holds them now (another run or a person may have moved them since the
 // version was registered).
@@ -309,11 +326,13 @@ func (r *Runner) modelCard(win candidateResult, lineage map[string]any, schema f
 	p := func(format string, args ...any) { fmt.Fprintf(&b, format+"\n", args...) }
 	p("# Model card: %s", r.Spec.Registry.ModelName)
 	p("\n## Intended use\n%s\n\n%s\n\nNot for decisions about individuals beyond whom to contact; not for periods or populations unlike the training data without monitoring.", r.Spec.Business.Question, r.Spec.Business.Decision)
-	p("\n## Model\n%s with params %v, chosen by validation ROC AUC %.4f on %s (%d trials).", win.Learner, win.Params, win.ValidAUC, r.Spec.Model.validationText(), win.Trials)
+	p("\n## Model\n%s with params %s, chosen by validation ROC AUC %.4f on %s (%d trials).", win.Learner, paramsText(win.Params), win.ValidAUC, r.Spec.Model.validationText(), win.Trials)
 	p("Signature: inputs %s; outputs probability (double), label (string).", strings.Join(inputs, ", "))
 	p("Decision threshold %.4f (maximises expected profit on %s).", math.Min(math.Max(r.st.threshold, 0), 1), s.Business.ThresholdChosenOn)
-	p("\n## Data\n%s (%s), digest %s, SHA-256 %s. Trained on years %v (%d rows), evaluated on the %d later rows.", s.Data.Name, s.Data.Source, s.Data.Digest, s.Data.SHA256, r.Spec.Data.TrainPeriods, s.Data.TrainRows, s.Data.HoldoutRows)
-	p("Excluded as leaking the target: %v.", r.Spec.Data.Leakage)
+	p("\n## Data\n%s (%s), digest %s, SHA-256 %s. Trained on %s rows, evaluated on %s holdout rows (split %s).", s.Data.Name, s.Data.Source, s.Data.Digest, s.Data.SHA256, thousands(s.Data.TrainRows), thousands(s.Data.HoldoutRows), r.Spec.Split.describe())
+	if len(r.Spec.Data.Leakage) > 0 {
+		p("Excluded as leaking the target: %s.", listText(r.Spec.Data.Leakage))
+	}
 	p("\n## Holdout metrics\n| model | ROC AUC | PR AUC | log loss | Brier |\n|---|---|---|---|---|")
 	for _, name := range slices.Sorted(maps.Keys(s.Holdout)) {
 		m := s.Holdout[name]

@@ -25,11 +25,15 @@ import (
 
 // Spec is a pipeline as declared in YAML.
 type Spec struct {
-	Name       string         `yaml:"name" json:"name"`
-	Experiment string         `yaml:"experiment" json:"experiment"`
-	Seed       uint64         `yaml:"seed" json:"seed"`
+	Name       string `yaml:"name" json:"name"`
+	Experiment string `yaml:"experiment" json:"experiment"`
+	Seed       uint64 `yaml:"seed" json:"seed"`
+	// Task is binary, multiclass or regression; empty means inferred from
+	// the target.
+	Task       string         `yaml:"task" json:"task,omitempty"`
 	Business   BusinessSpec   `yaml:"business" json:"business"`
 	Data       DataSpec       `yaml:"data" json:"data"`
+	Split      SplitSpec      `yaml:"split" json:"split"`
 	Validation ValidationSpec `yaml:"validation" json:"validation"`
 	Prepare    PrepareSpec    `yaml:"prepare" json:"prepare"`
 	Model      ModelSpec      `yaml:"model" json:"model"`
@@ -71,12 +75,9 @@ type DataSpec struct {
 	// Leakage lists columns known only after the outcome: reported, never
 	// used as features.
 	Leakage []string `yaml:"leakage" json:"leakage"`
-	// MonthColumn and StartYear derive each row's year from rows in time
-	// order: a month earlier than the previous row's starts a new year.
-	MonthColumn string `yaml:"month_column" json:"month_column"`
-	StartYear   int    `yaml:"start_year" json:"start_year"`
-	// TrainPeriods are the years trained on; later years are the holdout.
-	TrainPeriods []int `yaml:"train_periods" json:"train_periods"`
+	// Derived are columns computed as the data is read (such as a year
+	// from a sequence of month names), for the split and monitoring.
+	Derived []DerivedColumn `yaml:"derived" json:"derived,omitempty"`
 }
 
 // ValidationSpec declares expectations on the columns.
@@ -150,10 +151,15 @@ type DeploySpec struct {
 	Image string `yaml:"image" json:"image"`
 }
 
-// MonitoringSpec configures the replay of later periods.
+// MonitoringSpec configures the replay of the holdout through the model.
 type MonitoringSpec struct {
-	// ReplayPeriods are the years replayed through the model.
-	ReplayPeriods []int `yaml:"replay_periods" json:"replay_periods"`
+	// PeriodColumn names each row's period (a year, a month, a week); the
+	// holdout is replayed period by period. Default: the time split's
+	// column; without one, the holdout is replayed in windows of rows.
+	PeriodColumn string `yaml:"period_column" json:"period_column,omitempty"`
+	// ReplayPeriods, when set, are the periods replayed (values of
+	// PeriodColumn); default: every period of the holdout, in order.
+	ReplayPeriods []string `yaml:"replay_periods" json:"replay_periods,omitempty"`
 	// WindowSize is the number of predictions per performance window.
 	WindowSize int `yaml:"window_size" json:"window_size"`
 	// DriftShare is the share of drifted features that calls for
@@ -161,6 +167,17 @@ type MonitoringSpec struct {
 	// validation AUC that does.
 	DriftShare float64 `yaml:"drift_share" json:"drift_share"`
 	MaxAUCDrop float64 `yaml:"max_auc_drop" json:"max_auc_drop"`
+}
+
+// periodColumn is the column that names each row's period, if any.
+func (s *Spec) periodColumn() string {
+	if s.Monitoring.PeriodColumn != "" {
+		return s.Monitoring.PeriodColumn
+	}
+	if s.Split.Kind == SplitTime {
+		return s.Split.Column
+	}
+	return ""
 }
 
 // validationText says how trials are scored, for reports.
@@ -212,10 +229,8 @@ func (s *Spec) Check() error {
 		return bad("experiment is required")
 	case s.Data.Path == "" && s.Data.URL == "":
 		return bad("data needs a path or a url")
-	case s.Data.Target == "" || s.Data.Positive == "":
-		return bad("data.target and data.positive are required")
-	case s.Data.MonthColumn == "" || s.Data.StartYear == 0 || len(s.Data.TrainPeriods) == 0:
-		return bad("data.month_column, data.start_year and data.train_periods are required (the holdout is time-ordered)")
+	case s.Data.Target == "":
+		return bad("data.target is required")
 	case s.Business.CostPerContact < 0 || s.Business.ValuePerConversion <= 0:
 		return bad("business.cost_per_contact must be >= 0 and value_per_conversion > 0")
 	case len(s.Model.Candidates) == 0:
@@ -226,6 +241,14 @@ func (s *Spec) Check() error {
 		return bad("model.folds must be 2 to 10 (or 0 for a time-ordered validation)")
 	case !namePattern.MatchString(s.Registry.ModelName):
 		return bad("registry.model_name %q is not a valid name", s.Registry.ModelName)
+	}
+	if err := s.Split.check(); err != nil {
+		return bad("%v", err)
+	}
+	for _, d := range s.Data.Derived {
+		if err := d.check(); err != nil {
+			return bad("%v", err)
+		}
 	}
 	for _, c := range s.Model.Candidates {
 		if !slices.Contains(learners, c.Learner) {

@@ -2,7 +2,6 @@ package pipeline
 
 import (
 	"fmt"
-	"slices"
 
 	"github.com/weir-ml/weir"
 	"github.com/weir-ml/weir/ml/frame"
@@ -18,7 +17,9 @@ type state struct {
 	dataPath string
 	dataset  acquireResult // what acquire recorded, for lineage on every run
 	frame    *frame.Frame  // the whole dataset, leakage columns included
-	years    []int         // each row's year
+	periods  []string      // each row's period (monitoring.period_column), if any
+	digest   string        // frame.Digest of the data as read
+	rawCols  int           // columns of the data as read
 	train    []int         // rows of the training periods
 	holdout  []int         // rows after them
 
@@ -30,7 +31,8 @@ type state struct {
 	threshold  float64
 }
 
-// data loads the dataset once and derives each row's year.
+// data loads the dataset once, adds the declared derived columns and
+// splits the rows as the spec says.
 func (s *state) data() (*frame.Frame, error) {
 	if s.frame != nil {
 		return s.frame, nil
@@ -42,50 +44,52 @@ func (s *state) data() (*frame.Frame, error) {
 	if err != nil {
 		return nil, weir.Errorf(weir.ErrInvalidParameterValue, "data %s: %v", s.dataPath, err)
 	}
-	years, err := deriveYears(f, s.spec.Data.MonthColumn, s.spec.Data.StartYear)
-	if err != nil {
+	// The digest is of the data as read, before any derived column.
+	s.digest, s.rawCols = frame.Digest(f), f.NumCols()
+	if d := s.spec.Data.Digest; d != "" && s.digest != d {
+		return nil, weir.Errorf(weir.ErrInvalidParameterValue, "data %s: content digest %s, want %s: not the data the pipeline was written for", s.dataPath, s.digest, d)
+	}
+	if f, err = derive(f, s.spec.Data.Derived); err != nil {
 		return nil, err
 	}
-	s.frame, s.years = f, years
-	s.train, s.holdout = nil, nil
-	last := slices.Max(s.spec.Data.TrainPeriods)
-	for i, y := range years {
-		switch {
-		case slices.Contains(s.spec.Data.TrainPeriods, y):
-			s.train = append(s.train, i)
-		case y > last:
-			s.holdout = append(s.holdout, i)
-		}
+	s.frame = f
+	all := make([]int, f.NumRows())
+	for i := range all {
+		all[i] = i
 	}
-	if len(s.train) == 0 || len(s.holdout) == 0 {
-		return nil, weir.Errorf(weir.ErrInvalidParameterValue, "data: train periods %v leave %d training and %d holdout rows", s.spec.Data.TrainPeriods, len(s.train), len(s.holdout))
+	y, err := s.target(all)
+	if err != nil {
+		s.frame = nil
+		return nil, err
+	}
+	fo, err := splitRows(f, s.spec.Split, y, s.spec.Seed)
+	if err != nil {
+		s.frame = nil
+		return nil, err
+	}
+	s.train, s.holdout = fo.Train, fo.Test
+	if s.periods, err = periodsOf(f, s.spec.periodColumn()); err != nil {
+		s.frame = nil
+		return nil, err
 	}
 	return f, nil
 }
 
-var monthNumbers = map[string]int{"jan": 1, "feb": 2, "mar": 3, "apr": 4, "may": 5, "jun": 6, "jul": 7, "aug": 8, "sep": 9, "oct": 10, "nov": 11, "dec": 12}
-
-// deriveYears assigns years to rows in time order: a month earlier than the
-// previous row's starts a new year.
-func deriveYears(f *frame.Frame, col string, start int) ([]int, error) {
+// periodsOf returns each row's period, the text of the period column, or
+// nil when there is none.
+func periodsOf(f *frame.Frame, col string) ([]string, error) {
+	if col == "" {
+		return nil, nil
+	}
 	c, err := f.Column(col)
 	if err != nil {
-		return nil, weir.Errorf(weir.ErrInvalidParameterValue, "data.month_column: %v", err)
+		return nil, weir.Errorf(weir.ErrInvalidParameterValue, "monitoring.period_column: %v", err)
 	}
-	years := make([]int, c.Len())
-	year, prev := start, 0
-	for i := range years {
-		m, ok := monthNumbers[c.Text(i)]
-		if !ok {
-			return nil, weir.Errorf(weir.ErrInvalidParameterValue, "data: row %d: month %q is not jan..dec", i+1, c.Text(i))
-		}
-		if m < prev {
-			year++
-		}
-		prev = m
-		years[i] = year
+	out := make([]string, c.Len())
+	for i := range out {
+		out[i] = c.Text(i)
 	}
-	return years, nil
+	return out, nil
 }
 
 // target returns the 0/1 target of the given rows.

@@ -110,10 +110,7 @@ func runAcquire(ctx context.Context, r *Runner, dir string) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	digest := frame.Digest(f)
-	if d.Digest != "" && digest != d.Digest {
-		return nil, weir.Errorf(weir.ErrInvalidParameterValue, "data %s: content digest %s, want %s: not the data the pipeline was written for", path, digest, d.Digest)
-	}
+	digest := r.st.digest
 	if d.SHA256 != "" && d.Digest == "" && sum != d.SHA256 {
 		return nil, weir.Errorf(weir.ErrInvalidParameterValue, "data %s: SHA-256 %s, want %s", path, sum, d.SHA256)
 	}
@@ -122,7 +119,7 @@ func runAcquire(ctx context.Context, r *Runner, dir string) (any, error) {
 		abs, _ := filepath.Abs(d.Path)
 		source = "file://" + abs
 	}
-	res := acquireResult{Path: path, Source: source, SHA256: sum, Digest: digest, Rows: f.NumRows(), Cols: f.NumCols()}
+	res := acquireResult{Path: path, Source: source, SHA256: sum, Digest: digest, Rows: f.NumRows(), Cols: r.st.rawCols}
 	if err := r.logDataset(ctx, r.parentID, res, f, "training"); err != nil {
 		return nil, err
 	}
@@ -189,9 +186,12 @@ func loadAcquire(r *Runner, raw json.RawMessage) error {
 	d := &r.st.summary.Data
 	d.Name, d.Source, d.SHA256, d.Digest, d.Rows, d.Columns = r.Spec.Data.Name, res.Source, res.SHA256, res.Digest, res.Rows, res.Cols
 	d.TrainRows, d.HoldoutRows = len(r.st.train), len(r.st.holdout)
-	d.RowsByYear = map[string]int{}
-	for _, y := range r.st.years {
-		d.RowsByYear[strconv.Itoa(y)]++
+	d.Split = r.Spec.Split.describe()
+	if r.st.periods != nil {
+		d.RowsByPeriod = map[string]int{}
+		for _, p := range r.st.periods {
+			d.RowsByPeriod[p]++
+		}
 	}
 	return nil
 }

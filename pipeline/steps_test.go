@@ -79,7 +79,7 @@ func TestDeriveYears(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := []int{2008, 2008, 2008, 2008, 2009, 2009, 2010}
+	want := []int64{2008, 2008, 2008, 2008, 2009, 2009, 2010}
 	for i := range want {
 		if got[i] != want[i] {
 			t.Fatalf("years = %v, want %v", got, want)

@@ -34,16 +34,19 @@ type Summary struct {
 
 // DataSummary describes the dataset and the split.
 type DataSummary struct {
-	Name        string         `json:"name"`
-	Source      string         `json:"source"`
-	SHA256      string         `json:"sha256"`
-	Digest      string         `json:"digest"`
-	Rows        int            `json:"rows"`
-	Columns     int            `json:"columns"`
-	TrainRows   int            `json:"train_rows"`
-	HoldoutRows int            `json:"holdout_rows"`
-	RowsByYear  map[string]int `json:"rows_by_year"`
-	Leakage     []string       `json:"leakage_warnings"`
+	Name        string `json:"name"`
+	Source      string `json:"source"`
+	SHA256      string `json:"sha256"`
+	Digest      string `json:"digest"`
+	Rows        int    `json:"rows"`
+	Columns     int    `json:"columns"`
+	TrainRows   int    `json:"train_rows"`
+	HoldoutRows int    `json:"holdout_rows"`
+	// Split says how the holdout was set aside.
+	Split string `json:"split"`
+	// RowsByPeriod counts the rows of each period, when there are periods.
+	RowsByPeriod map[string]int `json:"rows_by_period,omitempty"`
+	Leakage      []string       `json:"leakage_warnings"`
 }
 
 // ChampionSummary is the registered winner.
@@ -139,7 +142,10 @@ func (s *Summary) WriteText(w io.Writer) {
 	p("")
 	p("Question   %s", s.Question)
 	p("Data       %s: %d rows × %d columns, sha256 %s", s.Data.Name, s.Data.Rows, s.Data.Columns, shortHash(s.Data.SHA256))
-	p("           train %d rows, holdout %d rows (time-ordered); leakage: %s", s.Data.TrainRows, s.Data.HoldoutRows, strings.Join(s.Data.Leakage, "; "))
+	p("           train %s rows, holdout %s rows (split %s)", thousands(s.Data.TrainRows), thousands(s.Data.HoldoutRows), s.Data.Split)
+	if len(s.Data.Leakage) > 0 {
+		p("           leakage: %s", strings.Join(s.Data.Leakage, "; "))
+	}
 	p("Models     holdout metrics (baseline AUC %.4f):", s.Baseline["roc_auc"])
 	for _, name := range slices.Sorted(maps.Keys(s.Holdout)) {
 		m := s.Holdout[name]
