@@ -81,8 +81,12 @@ func Fit(ctx context.Context, f *frame.Frame, target string, spec Spec) (*Predic
 	if err != nil {
 		return nil, fmt.Errorf("predictor: target %q: %w", target, err)
 	}
+	// Say that the model does not suit the task before fitting it.
 	if err := fitLearner(ctx, task, spec.Model, nil, y, nil); err != nil {
-		return nil, err // the model does not suit the task: say so before fitting
+		return nil, err
+	}
+	if _, err := learnerOf(task, spec.Model); err != nil {
+		return nil, err
 	}
 	X, err := f.Drop(target)
 	if err != nil {
