@@ -60,8 +60,11 @@ type Model struct {
 // own records (PredictRecords) for the predictor's task, with its class
 // labels as strings (none for regression). cmd/weir sets serve's
 // Loaded.Output from it.
-func (m *Model) Output() Output {
-	p := m.Predictor
+func (m *Model) Output() Output { return PredictorOutput(m.Predictor) }
+
+// PredictorOutput describes the answers of a Weir predictor (see
+// Model.Output).
+func PredictorOutput(p *predictor.Predictor) Output {
 	var classes []any
 	if len(p.Classes) > 0 {
 		classes = make([]any, len(p.Classes))
