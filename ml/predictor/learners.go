@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"reflect"
+	"slices"
+	"strconv"
 	"strings"
 	"sync"
 
@@ -58,7 +60,7 @@ var registry = struct {
 // Register adds a learner. It panics when l is incomplete or its task and
 // tag, or its task and model type, are already registered: registration
 // happens at init time, and a clash is a programming error. The built-in
-// learners are registered in this file:
+// learners are registered in init below:
 //
 //	binary:     logistic_regression (*linear.LogisticRegression),
 //	            random_forest (*tree.RandomForestClassifier),
@@ -66,10 +68,21 @@ var registry = struct {
 //	regression: random_forest_regressor (*tree.RandomForestRegressor),
 //	            gbdt (*gbdt.Model, objective regression)
 //
-// A learner added to ml/... gets its line in init below, for example
-// multinomial logistic regression under multiclass as
-// "logistic_regression", linear regression under regression as
-// "linear_regression", with docs/model-format.md listing the tag.
+// A new learner is one more call there, and a line in the table of
+// docs/model-format.md. For example, when gbdt gains a multiclass
+// objective and l1 and huber regression:
+//
+//	Register(Learner{Task: ml.TaskMulticlass, Tag: GBDT,
+//		New:         func() any { return &gbdt.Model{} },
+//		NumFeatures: gbdtFeatures(gbdt.Multiclass), Marshal: gbdtSave})
+//
+// with the regression entry's gbdtFeatures(gbdt.Regression) extended to
+// gbdtFeatures(gbdt.Regression, gbdt.RegressionL1, gbdt.Huber); a
+// multinomial logistic regression of another Go type is
+//
+//	Register(Learner{Task: ml.TaskMulticlass, Tag: LogisticRegression,
+//		New:         func() any { return &linear.MultinomialLogisticRegression{} },
+//		NumFeatures: func(m any) (int, error) { ... }})
 func Register(l Learner) {
 	if l.Tag == "" || l.New == nil || l.NumFeatures == nil || !knownTask(l.Task) {
 		panic(fmt.Sprintf("predictor: Register of an incomplete learner (task %q, tag %q)", l.Task, l.Tag))
@@ -171,14 +184,26 @@ func gbdtSave(m any) ([]byte, error) {
 	return buf.Bytes(), err
 }
 
-// gbdtFeatures checks a gbdt.Model's objective, since one Go type serves
-// every task.
-func gbdtFeatures(objective string) func(any) (int, error) {
+// gbdtFeatures checks that a gbdt.Model has one of the task's objectives,
+// since one Go type serves every task.
+func gbdtFeatures(objectives ...string) func(any) (int, error) {
 	return func(m any) (int, error) {
 		g := m.(*gbdt.Model)
-		if g.Objective != objective {
-			return 0, fmt.Errorf("predictor: gbdt model has objective %q, want %q", g.Objective, objective)
+		if !slices.Contains(objectives, g.Objective) {
+			return 0, fmt.Errorf("predictor: gbdt model has objective %q, want %s", g.Objective, quoteAll(objectives))
 		}
 		return g.NumFeatures, nil
 	}
+}
+
+// quoteAll lists quoted names: "a", "a" or "b", "a", "b" or "c".
+func quoteAll(names []string) string {
+	q := make([]string, len(names))
+	for i, n := range names {
+		q[i] = strconv.Quote(n)
+	}
+	if len(q) < 2 {
+		return strings.Join(q, "")
+	}
+	return strings.Join(q[:len(q)-1], ", ") + " or " + q[len(q)-1]
 }
