@@ -12,7 +12,7 @@ import (
 // Load reads the model directory at dir: its MLmodel file, weir flavor,
 // predictor and signature. A directory that is not an MLflow model, a model
 // without the weir flavor, an unknown flavor or predictor format version,
-// and a signature that disagrees with the predictor are *weir.Error values
+// and a signature whose inputs or outputs disagree with the predictor are *weir.Error values
 // that say which.
 func Load(dir string) (m *Model, err error) {
 	defer weir.Wrap(&err, "mlmodel: loading %s", dir)
@@ -38,7 +38,7 @@ func Load(dir string) (m *Model, err error) {
 	if err != nil {
 		return nil, weir.Errorf(weir.ErrInvalidParameterValue, "%s: %v", fl.Predictor, err)
 	}
-	sig, err := SignatureOf(p.InputSchema())
+	sig, err := SignatureFor(p)
 	if err != nil {
 		return nil, err
 	}
@@ -47,6 +47,9 @@ func Load(dir string) (m *Model, err error) {
 			return nil, err
 		}
 		if err := sig.checkInputs(p.InputSchema()); err != nil {
+			return nil, err
+		}
+		if err := sig.checkOutputs(p.Task); err != nil {
 			return nil, err
 		}
 	}

@@ -13,6 +13,7 @@ import (
 	"strings"
 
 	"github.com/weir-ml/weir"
+	"github.com/weir-ml/weir/ml"
 	"github.com/weir-ml/weir/tracking"
 )
 
@@ -168,14 +169,24 @@ func modelFiles(dir string) ([]string, error) {
 func predictorParams(m *Model) []tracking.Param {
 	p := m.Predictor
 	learner, _ := p.LearnerType()
-	return []tracking.Param{
+	params := []tracking.Param{
 		{Key: "weir.learner", Value: learner},
 		{Key: "weir.target", Value: p.Target},
-		{Key: "weir.positive_class", Value: p.Classes[1]},
-		{Key: "weir.threshold", Value: strconv.FormatFloat(p.Threshold, 'g', -1, 64)},
-		{Key: "weir.inputs", Value: capParam(strings.Join(p.InputSchema().Names(), ","))},
-		{Key: "weir.features", Value: strconv.Itoa(len(p.FeatureNames()))},
 	}
+	switch p.Task {
+	case ml.TaskMulticlass:
+		params = append(params, tracking.Param{Key: "weir.task", Value: p.Task},
+			tracking.Param{Key: "weir.classes", Value: capParam(strings.Join(p.Classes, ","))})
+	case ml.TaskRegression:
+		params = append(params, tracking.Param{Key: "weir.task", Value: p.Task})
+	default:
+		// Binary models keep the params they always had.
+		params = append(params, tracking.Param{Key: "weir.positive_class", Value: p.Classes[1]},
+			tracking.Param{Key: "weir.threshold", Value: strconv.FormatFloat(p.Threshold, 'g', -1, 64)})
+	}
+	return append(params,
+		tracking.Param{Key: "weir.inputs", Value: capParam(strings.Join(p.InputSchema().Names(), ","))},
+		tracking.Param{Key: "weir.features", Value: strconv.Itoa(len(p.FeatureNames()))})
 }
 
 // capParam shortens a param value to MLflow's length limit, marking the cut.

@@ -17,6 +17,7 @@
 package mlmodel
 
 import (
+	"github.com/weir-ml/weir/ml"
 	"github.com/weir-ml/weir/ml/predictor"
 )
 
@@ -53,4 +54,27 @@ type Model struct {
 	Signature Signature
 	// Predictor is the loaded, checked predictor.
 	Predictor *predictor.Predictor
+}
+
+// Output describes what the scoring server answers for the model: Weir's
+// own records (PredictRecords) for the predictor's task, with its class
+// labels as strings (none for regression). cmd/weir sets serve's
+// Loaded.Output from it.
+func (m *Model) Output() Output { return PredictorOutput(m.Predictor) }
+
+// PredictorOutput describes the answers of a Weir predictor (see
+// Model.Output).
+func PredictorOutput(p *predictor.Predictor) Output {
+	var classes []any
+	if len(p.Classes) > 0 {
+		classes = make([]any, len(p.Classes))
+		for i, c := range p.Classes {
+			classes[i] = c
+		}
+	}
+	task := p.Task
+	if task == "" {
+		task = ml.TaskBinary
+	}
+	return Output{Task: task, Classes: classes, Predict: PredictRecords}
 }

@@ -3,11 +3,14 @@ package mlmodel
 import (
 	"context"
 	"encoding/json"
+	"math"
 	"os"
 	"os/exec"
 	"reflect"
 	"strings"
 	"testing"
+
+	"github.com/weir-ml/weir/ml"
 )
 
 // loadWithMLflow is run by MLflow's Python package: it loads model
@@ -123,4 +126,165 @@ func TestMLflowLoadsOurModel(t *testing.T) {
 	if r, m := got[1].RunID, got[1].ModelID; r == nil || *r != "run1" || m == nil || *m != lm.ModelID {
 		t.Errorf("logged model has run_id %v model_id %v, want run1 and %s", r, m, lm.ModelID)
 	}
+}
+
+// enforceOutputs is run by MLflow's Python package on pairs of a model
+// directory and the JSON records Weir's server answers for its input
+// example: it enforces the input schema on the example and the output
+// schema on the records, and on a record with text in every output,
+// which must be refused.
+const enforceOutputs = `
+import json, sys
+import pandas as pd
+from mlflow.models import Model
+from mlflow.models.utils import _enforce_schema
+out = []
+for d, records in zip(sys.argv[1::2], sys.argv[2::2]):
+    m = Model.load(d)
+    ex = _enforce_schema(m.load_input_example(d), m.signature.inputs)
+    preds = _enforce_schema(pd.DataFrame(json.loads(records)), m.signature.outputs)
+    try:
+        _enforce_schema(pd.DataFrame([{c: "x" for c in preds.columns}]), m.signature.outputs)
+        refused = ""
+    except Exception as e:
+        refused = str(e)
+    out.append({
+        "outputs": m.signature.outputs.to_dict(),
+        "example_rows": len(ex),
+        "predictions": json.loads(preds.to_json(orient="records", double_precision=15)),
+        "refused": refused,
+    })
+print(json.dumps(out))
+`
+
+// TestMLflowEnforcesTaskOutputs checks multiclass and regression model
+// directories with MLflow's code: it reads their signatures, including the
+// array of doubles of multiclass probabilities, and enforces them on the
+// records Weir answers.
+func TestMLflowEnforcesTaskOutputs(t *testing.T) {
+	py := python(t)
+	var args []string
+	want := map[string][]map[string]any{}
+	for _, task := range []string{ml.TaskMulticlass, ml.TaskRegression} {
+		dir := mustSavedTask(t, task)
+		m, err := Load(dir)
+		if err != nil {
+			t.Fatal(err)
+		}
+		rows, err := m.InputExample()
+		if err != nil {
+			t.Fatal(err)
+		}
+		var records []map[string]any
+		for _, r := range rows {
+			if task == ml.TaskRegression {
+				v, err := m.Predictor.PredictValueRow(r)
+				if err != nil {
+					t.Fatal(err)
+				}
+				records = append(records, map[string]any{OutputPrediction: v})
+				continue
+			}
+			proba := make([]float64, m.Predictor.NumClasses())
+			k, err := m.Predictor.PredictProbaRow(r, proba)
+			if err != nil {
+				t.Fatal(err)
+			}
+			records = append(records, map[string]any{OutputProbabilities: proba, OutputLabel: m.Predictor.Classes[k]})
+		}
+		b, err := json.Marshal(records)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var generic []map[string]any // the records as JSON reads them back
+		if err := json.Unmarshal(b, &generic); err != nil {
+			t.Fatal(err)
+		}
+		want[task] = generic
+		args = append(args, dir, string(b))
+	}
+	out, err := exec.Command(py, append([]string{"-c", enforceOutputs}, args...)...).Output()
+	if err != nil {
+		if ee, ok := err.(*exec.ExitError); ok {
+			t.Fatalf("mlflow could not enforce the signatures: %v\n%s", err, ee.Stderr)
+		}
+		t.Fatal(err)
+	}
+	var got []struct {
+		Outputs     []map[string]any `json:"outputs"`
+		ExampleRows int              `json:"example_rows"`
+		Predictions []map[string]any `json:"predictions"`
+		Refused     string           `json:"refused"`
+	}
+	if err := json.Unmarshal(out, &got); err != nil || len(got) != 2 {
+		t.Fatalf("reading %s: %v", out, err)
+	}
+	wantOutputs := map[string][]map[string]any{
+		ml.TaskMulticlass: {
+			{"type": "array", "items": map[string]any{"type": "double"}, "name": "probabilities", "required": true},
+			{"type": "string", "name": "label", "required": true},
+		},
+		ml.TaskRegression: {{"type": "double", "name": "prediction", "required": true}},
+	}
+	wantRefusal := map[string]string{ml.TaskMulticlass: "Expected data to be list or numpy array", ml.TaskRegression: "convert str to float64"}
+	for i, task := range []string{ml.TaskMulticlass, ml.TaskRegression} {
+		g := got[i]
+		if !reflect.DeepEqual(g.Outputs, wantOutputs[task]) {
+			t.Errorf("%s: mlflow reads outputs %v, want %v", task, g.Outputs, wantOutputs[task])
+		}
+		if g.ExampleRows != 3 {
+			t.Errorf("%s: mlflow enforces the inputs on %d example rows, want 3", task, g.ExampleRows)
+		}
+		// pandas writes doubles with 15 significant digits.
+		if !closeRecords(g.Predictions, want[task], 1e-13) {
+			t.Errorf("%s: after mlflow's output enforcement the records are %v, want %v", task, g.Predictions, want[task])
+		}
+		if !strings.Contains(g.Refused, wantRefusal[task]) {
+			t.Errorf("%s: mlflow accepted text outputs (%q), want them refused", task, g.Refused)
+		}
+	}
+}
+
+// closeRecords compares JSON records, numbers within a relative tolerance.
+func closeRecords(got, want []map[string]any, tol float64) bool {
+	if len(got) != len(want) {
+		return false
+	}
+	var close func(a, b any) bool
+	close = func(a, b any) bool {
+		switch b := b.(type) {
+		case float64:
+			a, ok := a.(float64)
+			return ok && math.Abs(a-b) <= tol*math.Max(1, math.Abs(b))
+		case []any:
+			a, ok := a.([]any)
+			if !ok || len(a) != len(b) {
+				return false
+			}
+			for i := range b {
+				if !close(a[i], b[i]) {
+					return false
+				}
+			}
+			return true
+		case map[string]any:
+			a, ok := a.(map[string]any)
+			if !ok || len(a) != len(b) {
+				return false
+			}
+			for k := range b {
+				if !close(a[k], b[k]) {
+					return false
+				}
+			}
+			return true
+		}
+		return reflect.DeepEqual(a, b)
+	}
+	for i := range want {
+		if !close(got[i], want[i]) {
+			return false
+		}
+	}
+	return true
 }

@@ -52,7 +52,7 @@ func Save(dir string, p *predictor.Predictor, info Info) (err error) {
 	if err := p.Save(&pred); err != nil {
 		return err
 	}
-	sig, err := SignatureOf(p.InputSchema())
+	sig, err := SignatureFor(p)
 	if err != nil {
 		return err
 	}

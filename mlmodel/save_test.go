@@ -36,8 +36,8 @@ func TestSaveLoad(t *testing.T) {
 		t.Errorf("loaded run %q flavor %+v", m.MLmodel.RunID, m.Flavor)
 	}
 	wantSig := Signature{
-		Inputs:  []Column{{TypeLong, "age", true}, {TypeDouble, "balance", true}, {TypeBoolean, "member", true}, {TypeString, "job", true}},
-		Outputs: []Column{{TypeDouble, OutputProbability, true}, {TypeString, OutputLabel, true}},
+		Inputs:  []Column{{Type: TypeLong, Name: "age", Required: true}, {Type: TypeDouble, Name: "balance", Required: true}, {Type: TypeBoolean, Name: "member", Required: true}, {Type: TypeString, Name: "job", Required: true}},
+		Outputs: []Column{{Type: TypeDouble, Name: OutputProbability, Required: true}, {Type: TypeString, Name: OutputLabel, Required: true}},
 	}
 	if !reflect.DeepEqual(m.Signature, wantSig) {
 		t.Errorf("signature = %+v, want %+v", m.Signature, wantSig)

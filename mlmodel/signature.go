@@ -7,7 +7,9 @@ import (
 	"strings"
 
 	"github.com/weir-ml/weir"
+	"github.com/weir-ml/weir/ml"
 	"github.com/weir-ml/weir/ml/frame"
+	"github.com/weir-ml/weir/ml/predictor"
 )
 
 // MLflow column types used in signatures.
@@ -20,14 +22,22 @@ const (
 	TypeString   = "string"
 	TypeBinary   = "binary"
 	TypeDatetime = "datetime"
+	// TypeArray is MLflow's array type; Column.Items gives the element
+	// type.
+	TypeArray = "array"
 )
 
 // Column is one column spec of a signature schema, as MLflow writes it:
-// {"type": "long", "name": "age", "required": true}.
+// {"type": "long", "name": "age", "required": true}, or for an array
+// {"type": "array", "items": {"type": "double"}, "name": "probabilities",
+// "required": true}.
 type Column struct {
 	Type     string `json:"type"`
 	Name     string `json:"name,omitempty"`
 	Required bool   `json:"required"`
+	// Items is the element type of an array column (Type TypeArray); only
+	// its Type (and its own Items) are used.
+	Items *Column `json:"items,omitempty"`
 }
 
 // Signature is a model's input and output schemas.
@@ -36,11 +46,15 @@ type Signature struct {
 	Outputs []Column
 }
 
-// Output column names of every Weir predictor: the positive-class
-// probability and the decided label.
+// Output column names of Weir predictors: a binary classifier gives the
+// positive-class probability and the decided label, a multiclass one the
+// K class probabilities (an array) and the label, a regressor its
+// prediction.
 const (
-	OutputProbability = "probability"
-	OutputLabel       = "label"
+	OutputProbability   = "probability"
+	OutputProbabilities = "probabilities"
+	OutputLabel         = "label"
+	OutputPrediction    = "prediction"
 )
 
 // kindTypes maps a frame kind to its MLflow column type.
@@ -52,14 +66,41 @@ var kindTypes = map[frame.Kind]string{
 	frame.Time:        TypeDatetime,
 }
 
-// SignatureOf returns the signature of a predictor with the given input
-// schema: one required column per input, and the probability and label
-// outputs.
+// SignatureOf returns the signature of a binary predictor with the given
+// input schema: one required column per input, and the probability and
+// label outputs.
 func SignatureOf(s frame.Schema) (Signature, error) {
-	sig := Signature{Inputs: make([]Column, len(s.Fields)), Outputs: []Column{
+	return signatureOf(s, ml.TaskBinary)
+}
+
+// SignatureFor returns the signature of p: one required column per input,
+// and the outputs of p's task (see Outputs).
+func SignatureFor(p *predictor.Predictor) (Signature, error) {
+	return signatureOf(p.InputSchema(), p.Task)
+}
+
+// Outputs returns the output columns of a Weir predictor of the given
+// task, in the order of the members of its answer records: probability and
+// label (binary), probabilities (an array of doubles) and label
+// (multiclass), prediction (regression).
+func Outputs(task string) []Column {
+	switch task {
+	case ml.TaskMulticlass:
+		return []Column{
+			{Type: TypeArray, Items: &Column{Type: TypeDouble}, Name: OutputProbabilities, Required: true},
+			{Type: TypeString, Name: OutputLabel, Required: true},
+		}
+	case ml.TaskRegression:
+		return []Column{{Type: TypeDouble, Name: OutputPrediction, Required: true}}
+	}
+	return []Column{
 		{Type: TypeDouble, Name: OutputProbability, Required: true},
 		{Type: TypeString, Name: OutputLabel, Required: true},
-	}}
+	}
+}
+
+func signatureOf(s frame.Schema, task string) (Signature, error) {
+	sig := Signature{Inputs: make([]Column, len(s.Fields)), Outputs: Outputs(task)}
 	for i, f := range s.Fields {
 		t, ok := kindTypes[f.Kind]
 		if !ok {
@@ -118,8 +159,7 @@ func columnsJSON(cols []Column) string {
 		if i > 0 {
 			b.WriteString(", ")
 		}
-		b.WriteString(`{"type": `)
-		b.WriteString(quoteJSON(c.Type))
+		writeType(&b, c)
 		if c.Name != "" {
 			b.WriteString(`, "name": `)
 			b.WriteString(quoteJSON(c.Name))
@@ -132,14 +172,24 @@ func columnsJSON(cols []Column) string {
 	return b.String()
 }
 
+// writeType writes the opening of a column spec: {"type": ..., and an
+// array's "items": {...}, as MLflow's to_dict orders them.
+func writeType(b *strings.Builder, c Column) {
+	b.WriteString(`{"type": `)
+	b.WriteString(quoteJSON(c.Type))
+	if c.Items != nil {
+		b.WriteString(`, "items": `)
+		writeType(b, *c.Items)
+		b.WriteByte('}')
+	}
+}
+
 func quoteJSON(s string) string {
 	b, _ := json.Marshal(s) // a string always encodes
 	return string(b)
 }
 
-// parseSignature decodes the JSON strings of an MLmodel signature. Specs
-// other than plain columns (tensors, arrays, objects) are an error: a Weir
-// predictor reads named columns only.
+// parseSignature decodes the JSON strings of an MLmodel signature.
 func parseSignature(fs *FileSignature) (Signature, error) {
 	var s Signature
 	if fs == nil {
@@ -183,3 +233,23 @@ func (s Signature) checkInputs(want frame.Schema) error {
 // ParseSignature decodes the signature of an MLmodel file written by any
 // MLflow flavor. It is an error when the file has none.
 func (f *File) ParseSignature() (Signature, error) { return parseSignature(f.Signature) }
+
+// checkOutputs reports whether the signature's outputs, when it has any,
+// name the outputs of a predictor of the given task, in order.
+func (s Signature) checkOutputs(task string) error {
+	if len(s.Outputs) == 0 {
+		return nil
+	}
+	want := Outputs(task)
+	names := func(cols []Column) string {
+		n := make([]string, len(cols))
+		for i, c := range cols {
+			n[i] = c.Name
+		}
+		return strings.Join(n, ", ")
+	}
+	if got, want := names(s.Outputs), names(want); got != want {
+		return weir.Errorf(weir.ErrInvalidParameterValue, "MLmodel signature outputs are %s but a %s predictor gives %s", got, task, want)
+	}
+	return nil
+}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"slices"
 	"testing"
 
 	"github.com/weir-ml/weir/ml"
@@ -79,7 +80,7 @@ func TestBankRoundTrip(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if p.Classes != [2]string{"no", "yes"} {
+			if !slices.Equal(p.Classes, []string{"no", "yes"}) {
 				t.Fatalf("classes = %q", p.Classes)
 			}
 			proba, _, err := p.PredictFrame(train)

@@ -1,6 +1,7 @@
 package predictor
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"slices"
@@ -13,27 +14,45 @@ import (
 
 // Spec says what Fit builds.
 type Spec struct {
+	// Task is ml.TaskBinary, ml.TaskMulticlass or ml.TaskRegression; empty
+	// means binary.
+	Task string
 	// Preprocessor is the unfitted configuration; nil means DefaultPreprocessor
 	// of the frame's columns. Fit fits it in place, and the Predictor keeps it.
 	Preprocessor *transform.Preprocessor
-	// Model is the configured, unfitted learner (see Predictor.Model); Fit
-	// fits it in place, and the Predictor keeps it.
-	Model ml.Classifier
-	// Positive names the positive class (y = 1). Empty means the last of the
-	// target's two values in sorted order, as scikit-learn's classes_[1]:
-	// "yes" of "no"/"yes", "true" of a bool, 1 of 0/1.
+	// Model is the configured, unfitted learner, one registered for Task
+	// (see Predictor.Model); Fit fits it in place, and the Predictor keeps
+	// it.
+	Model any
+	// Positive names a binary predictor's positive class (y = 1). Empty
+	// means the last of the target's two values in sorted order, as
+	// scikit-learn's classes_[1]: "yes" of "no"/"yes", "true" of a bool, 1
+	// of 0/1.
 	Positive string
-	// Threshold is the decision threshold; 0 means 0.5. Set
-	// Predictor.Threshold after Fit for a threshold of exactly 0.
+	// Threshold is a binary predictor's decision threshold; 0 means 0.5.
+	// Set Predictor.Threshold after Fit for a threshold of exactly 0.
 	Threshold float64
+	// CostMatrix is a multiclass predictor's optional cost matrix (see
+	// Predictor.CostMatrix), over the classes in sorted order.
+	CostMatrix [][]float64
 	// Weights are optional per-row sample weights.
 	Weights []float64
 }
 
 // Fit fits spec's preprocessor and learner on f to predict the column
-// target, which must hold exactly two distinct values and no missing one.
-// Every other column of f is available to the preprocessor.
+// target, which must hold no missing value and, for binary, exactly two
+// distinct values; for multiclass, three or more (in sorted order, as
+// scikit-learn's classes_, they are the predictor's Classes); for
+// regression, numbers. Every other column of f is available to the
+// preprocessor.
 func Fit(ctx context.Context, f *frame.Frame, target string, spec Spec) (*Predictor, error) {
+	task := spec.Task
+	if task == "" {
+		task = ml.TaskBinary
+	}
+	if !knownTask(task) {
+		return nil, fmt.Errorf("predictor: unknown task %q (want %s, %s or %s)", task, ml.TaskBinary, ml.TaskMulticlass, ml.TaskRegression)
+	}
 	if spec.Model == nil {
 		return nil, fmt.Errorf("predictor: spec has no model")
 	}
@@ -44,9 +63,30 @@ func Fit(ctx context.Context, f *frame.Frame, target string, spec Spec) (*Predic
 	if err != nil {
 		return nil, fmt.Errorf("predictor: target: %w", err)
 	}
-	classes, y, err := encodeTarget(col, spec.Positive)
+	p := &Predictor{Task: task, Model: spec.Model, Target: target, CostMatrix: spec.CostMatrix}
+	var y []float64
+	switch task {
+	case ml.TaskBinary:
+		var classes [2]string
+		classes, y, err = encodeTarget(col, spec.Positive)
+		p.Classes, p.Threshold = classes[:], spec.Threshold
+		if p.Threshold == 0 {
+			p.Threshold = 0.5
+		}
+	case ml.TaskMulticlass:
+		p.Classes, y, err = encodeClasses(col)
+	case ml.TaskRegression:
+		y, err = numericTarget(col)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("predictor: target %q: %w", target, err)
+	}
+	// Say that the model does not suit the task before fitting it.
+	if err := fitLearner(ctx, task, spec.Model, nil, y, nil); err != nil {
+		return nil, err
+	}
+	if _, err := learnerOf(task, spec.Model); err != nil {
+		return nil, err
 	}
 	X, err := f.Drop(target)
 	if err != nil {
@@ -60,17 +100,44 @@ func Fit(ctx context.Context, f *frame.Frame, target string, spec Spec) (*Predic
 	if err != nil {
 		return nil, fmt.Errorf("predictor: %w", err)
 	}
-	if err := spec.Model.Fit(ctx, m, y, spec.Weights); err != nil {
-		return nil, fmt.Errorf("predictor: fitting %T: %w", spec.Model, err)
+	if err := fitLearner(ctx, task, spec.Model, m, y, spec.Weights); err != nil {
+		return nil, err
 	}
-	p := &Predictor{Preprocessor: pre, Model: spec.Model, Target: target, Classes: classes, Threshold: spec.Threshold}
-	if p.Threshold == 0 {
-		p.Threshold = 0.5
-	}
+	p.Preprocessor = pre
 	if err := p.Check(); err != nil {
 		return nil, err
 	}
 	return p, nil
+}
+
+// fitLearner fits model through the task's interface; with a nil X it
+// only checks that model has that interface.
+func fitLearner(ctx context.Context, task string, model any, X *ml.Matrix, y, w []float64) error {
+	var fit func(context.Context, *ml.Matrix, []float64, []float64) error
+	switch task {
+	case ml.TaskBinary:
+		if m, ok := model.(ml.Classifier); ok {
+			fit = m.Fit
+		}
+	case ml.TaskMulticlass:
+		if m, ok := model.(ml.MulticlassClassifier); ok {
+			fit = m.Fit
+		}
+	case ml.TaskRegression:
+		if m, ok := model.(ml.Regressor); ok {
+			fit = m.Fit
+		}
+	}
+	if fit == nil {
+		return fmt.Errorf("predictor: learner %T cannot fit a %s predictor", model, task)
+	}
+	if X == nil {
+		return nil
+	}
+	if err := fit(ctx, X, y, w); err != nil {
+		return fmt.Errorf("predictor: fitting %T: %w", model, err)
+	}
+	return nil
 }
 
 // encodeTarget returns the two class labels of a target column and its 0/1
@@ -109,15 +176,54 @@ func encodeTarget(c frame.Column, positive string) ([2]string, []float64, error)
 	return classes, y, nil
 }
 
-// sortLabels orders two labels as scikit-learn orders classes: numbers by
+// encodeClasses returns the sorted distinct labels of a multiclass target
+// column and each row's label index.
+func encodeClasses(c frame.Column) ([]string, []float64, error) {
+	n := c.Len()
+	var seen []string
+	for i := 0; i < n; i++ {
+		if c.IsMissing(i) {
+			return nil, nil, fmt.Errorf("row %d is missing", i)
+		}
+		if s := c.Text(i); !slices.Contains(seen, s) {
+			seen = append(seen, s)
+		}
+	}
+	if len(seen) < 3 {
+		return nil, nil, fmt.Errorf("has %d distinct values, want at least 3 for a multiclass predictor", len(seen))
+	}
+	sortLabels(seen, c.Kind())
+	y := make([]float64, n)
+	for i := range y {
+		y[i] = float64(slices.Index(seen, c.Text(i)))
+	}
+	return seen, y, nil
+}
+
+// numericTarget returns a regression target column's values.
+func numericTarget(c frame.Column) ([]float64, error) {
+	if k := c.Kind(); k != frame.Float && k != frame.Int && k != frame.Bool {
+		return nil, fmt.Errorf("is %v, want numbers for a regression predictor", k)
+	}
+	y := make([]float64, c.Len())
+	for i := range y {
+		if c.IsMissing(i) {
+			return nil, fmt.Errorf("row %d is missing", i)
+		}
+		y[i] = c.Float(i)
+	}
+	return y, nil
+}
+
+// sortLabels orders labels as scikit-learn orders classes: numbers by
 // value, everything else as text ("false" < "true" holds for bools too).
 func sortLabels(s []string, k frame.Kind) {
 	if k == frame.Float || k == frame.Int {
-		a, _ := strconv.ParseFloat(s[0], 64) // Text of a number always parses
-		b, _ := strconv.ParseFloat(s[1], 64)
-		if a > b {
-			s[0], s[1] = s[1], s[0]
-		}
+		slices.SortFunc(s, func(a, b string) int {
+			x, _ := strconv.ParseFloat(a, 64) // Text of a number always parses
+			y, _ := strconv.ParseFloat(b, 64)
+			return cmp.Compare(x, y)
+		})
 		return
 	}
 	slices.Sort(s)

@@ -9,27 +9,47 @@ import (
 
 	"github.com/weir-ml/weir/ml"
 	"github.com/weir-ml/weir/ml/frame"
-	"github.com/weir-ml/weir/ml/gbdt"
-	"github.com/weir-ml/weir/ml/linear"
 	"github.com/weir-ml/weir/ml/transform"
-	"github.com/weir-ml/weir/ml/tree"
 )
 
-// FormatVersion is the version of the JSON form Save writes. Load refuses
-// any other version rather than guess at its meaning; a change to the
-// meaning of any member bumps it. docs/model-format.md describes the form.
-const FormatVersion = 1
+// Format versions of the JSON form. Load refuses any other version rather
+// than guess at its meaning; a change to the meaning of any member bumps
+// it. docs/model-format.md describes the form.
+const (
+	// FormatVersion is the version Save writes for a binary predictor
+	// (kept as it was so that caches keyed on the bytes stay valid).
+	FormatVersion = 1
+	// FormatVersionTasks is the version Save writes for multiclass and
+	// regression predictors: it adds task and cost_matrix and drops the
+	// threshold.
+	FormatVersionTasks = 2
+)
 
-// document is the saved form. Inputs and Features repeat what the
-// preprocessor holds so that a reader (a UI, a scoring server in another
-// language) learns the schema without decoding transforms; Load checks that
-// the copies agree.
+// document is the saved form of a binary predictor (version 1). Inputs and
+// Features repeat what the preprocessor holds so that a reader (a UI, a
+// scoring server in another language) learns the schema without decoding
+// transforms; Load checks that the copies agree.
 type document struct {
 	FormatVersion int             `json:"format_version"`
 	Learner       string          `json:"learner"`
 	Target        string          `json:"target"`
 	Classes       []string        `json:"classes"`
 	Threshold     float64         `json:"threshold"`
+	Inputs        []frame.Field   `json:"inputs"`
+	Features      []string        `json:"features"`
+	Preprocessor  json.RawMessage `json:"preprocessor"`
+	Model         json.RawMessage `json:"model"`
+}
+
+// taskDocument is the saved form of a multiclass or regression predictor
+// (version 2).
+type taskDocument struct {
+	FormatVersion int             `json:"format_version"`
+	Task          string          `json:"task"`
+	Learner       string          `json:"learner"`
+	Target        string          `json:"target"`
+	Classes       []string        `json:"classes,omitempty"`
+	CostMatrix    [][]float64     `json:"cost_matrix,omitempty"`
 	Inputs        []frame.Field   `json:"inputs"`
 	Features      []string        `json:"features"`
 	Preprocessor  json.RawMessage `json:"preprocessor"`
@@ -52,39 +72,39 @@ func (p *Predictor) MarshalJSON() ([]byte, error) {
 	if err := p.validate(); err != nil {
 		return nil, err
 	}
-	learner, _ := p.LearnerType() // validate vetted it
+	l, _ := learnerOf(p.task(), p.Model) // validate vetted it
+	learner := l.Tag
 	pre, err := json.Marshal(p.Preprocessor)
 	if err != nil {
 		return nil, fmt.Errorf("predictor: encoding preprocessor: %w", err)
 	}
-	model, err := marshalModel(p.Model)
+	model, err := l.marshal(p.Model)
 	if err != nil {
 		return nil, fmt.Errorf("predictor: encoding %s: %w", learner, err)
+	}
+	var doc any
+	if task := p.task(); task == ml.TaskBinary {
+		doc = document{
+			FormatVersion: FormatVersion, Learner: learner, Target: p.Target, Classes: p.Classes,
+			Threshold: p.Threshold, Inputs: p.Preprocessor.Inputs, Features: p.Preprocessor.Features,
+			Preprocessor: pre, Model: model,
+		}
+	} else {
+		doc = taskDocument{
+			FormatVersion: FormatVersionTasks, Task: task, Learner: learner, Target: p.Target,
+			Classes: p.Classes, CostMatrix: p.CostMatrix,
+			Inputs: p.Preprocessor.Inputs, Features: p.Preprocessor.Features,
+			Preprocessor: pre, Model: model,
+		}
 	}
 	// Without HTML escaping, names such as "<infrequent>" read as written.
 	var buf bytes.Buffer
 	enc := json.NewEncoder(&buf)
 	enc.SetEscapeHTML(false)
-	err = enc.Encode(document{
-		FormatVersion: FormatVersion, Learner: learner, Target: p.Target, Classes: p.Classes[:],
-		Threshold: p.Threshold, Inputs: p.Preprocessor.Inputs, Features: p.Preprocessor.Features,
-		Preprocessor: pre, Model: model,
-	})
-	if err != nil {
+	if err := enc.Encode(doc); err != nil {
 		return nil, fmt.Errorf("predictor: %w", err)
 	}
 	return bytes.TrimSuffix(buf.Bytes(), []byte("\n")), nil
-}
-
-func marshalModel(m ml.Classifier) ([]byte, error) {
-	if g, ok := m.(*gbdt.Model); ok { // gbdt saves through a writer
-		var buf bytes.Buffer
-		if err := g.Save(&buf); err != nil {
-			return nil, err
-		}
-		return buf.Bytes(), nil
-	}
-	return json.Marshal(m)
 }
 
 // Load reads a predictor that Save wrote and checks it whole, so a damaged
@@ -101,6 +121,21 @@ func Load(r io.Reader) (*Predictor, error) {
 	return p, nil
 }
 
+// anyDocument holds the members of every version, to check which are
+// present.
+type anyDocument struct {
+	Task         *string         `json:"task"`
+	Learner      string          `json:"learner"`
+	Target       string          `json:"target"`
+	Classes      []string        `json:"classes"`
+	Threshold    *float64        `json:"threshold"`
+	CostMatrix   [][]float64     `json:"cost_matrix"`
+	Inputs       []frame.Field   `json:"inputs"`
+	Features     []string        `json:"features"`
+	Preprocessor json.RawMessage `json:"preprocessor"`
+	Model        json.RawMessage `json:"model"`
+}
+
 // UnmarshalJSON reads the saved form (see Load).
 func (p *Predictor) UnmarshalJSON(b []byte) error {
 	var head struct {
@@ -112,15 +147,34 @@ func (p *Predictor) UnmarshalJSON(b []byte) error {
 	if head.FormatVersion == nil {
 		return fmt.Errorf("predictor: not a predictor file: no format_version")
 	}
-	if *head.FormatVersion != FormatVersion {
-		return fmt.Errorf("predictor: format_version %d is not supported (this build reads %d)", *head.FormatVersion, FormatVersion)
+	v := *head.FormatVersion
+	if v != FormatVersion && v != FormatVersionTasks {
+		return fmt.Errorf("predictor: format_version %d is not supported (this build reads %d and %d)", v, FormatVersion, FormatVersionTasks)
 	}
-	var doc document
+	var doc anyDocument
 	if err := json.Unmarshal(b, &doc); err != nil {
 		return fmt.Errorf("predictor: %w", err)
 	}
-	if len(doc.Classes) != 2 {
-		return fmt.Errorf("predictor: %d classes, want 2", len(doc.Classes))
+	q := Predictor{Target: doc.Target, Classes: doc.Classes, CostMatrix: doc.CostMatrix}
+	if v == FormatVersion {
+		if doc.Task != nil || doc.CostMatrix != nil {
+			return fmt.Errorf("predictor: format_version 1 is binary and has no task or cost_matrix member")
+		}
+		q.Task = ml.TaskBinary
+		if doc.Threshold != nil {
+			q.Threshold = *doc.Threshold
+		}
+	} else {
+		if doc.Task == nil || (*doc.Task != ml.TaskMulticlass && *doc.Task != ml.TaskRegression) {
+			return fmt.Errorf("predictor: format_version 2 needs a task of %s or %s", ml.TaskMulticlass, ml.TaskRegression)
+		}
+		if doc.Threshold != nil {
+			return fmt.Errorf("predictor: a %s predictor has no threshold member", *doc.Task)
+		}
+		q.Task = *doc.Task
+	}
+	if q.Task == ml.TaskBinary && len(q.Classes) != 2 {
+		return fmt.Errorf("predictor: %d classes, want 2", len(q.Classes))
 	}
 	pre, err := transform.Load(bytes.NewReader(doc.Preprocessor))
 	if err != nil {
@@ -129,36 +183,26 @@ func (p *Predictor) UnmarshalJSON(b []byte) error {
 	if !slices.Equal(pre.Inputs, doc.Inputs) || !slices.Equal(pre.Features, doc.Features) {
 		return fmt.Errorf("predictor: inputs or features differ from the preprocessor's")
 	}
-	model, err := unmarshalModel(doc.Learner, doc.Model)
-	if err != nil {
+	q.Preprocessor = pre
+	if q.Model, err = unmarshalModel(q.Task, doc.Learner, doc.Model); err != nil {
 		return err
 	}
-	*p = Predictor{Preprocessor: pre, Model: model, Target: doc.Target,
-		Classes: [2]string{doc.Classes[0], doc.Classes[1]}, Threshold: doc.Threshold}
+	*p = Predictor{Task: q.Task, Preprocessor: q.Preprocessor, Model: q.Model, Target: q.Target,
+		Classes: q.Classes, Threshold: q.Threshold, CostMatrix: q.CostMatrix}
 	return p.Check()
 }
 
-func unmarshalModel(learner string, raw json.RawMessage) (ml.Classifier, error) {
-	if len(raw) == 0 {
+func unmarshalModel(task, tag string, raw json.RawMessage) (any, error) {
+	if len(raw) == 0 || bytes.Equal(raw, []byte("null")) {
 		return nil, fmt.Errorf("predictor: no model")
 	}
-	var m ml.Classifier
-	var err error
-	switch learner {
-	case LogisticRegression:
-		lr := &linear.LogisticRegression{}
-		m, err = lr, json.Unmarshal(raw, lr)
-	case RandomForest:
-		rf := &tree.RandomForestClassifier{}
-		m, err = rf, json.Unmarshal(raw, rf)
-	case GBDT:
-		g := &gbdt.Model{}
-		m, err = g, g.Load(bytes.NewReader(raw))
-	default:
-		return nil, fmt.Errorf("predictor: unknown learner %q (want %s, %s or %s)", learner, LogisticRegression, RandomForest, GBDT)
-	}
+	l, err := learnerByTag(task, tag)
 	if err != nil {
-		return nil, fmt.Errorf("predictor: %s: %w", learner, err)
+		return nil, err
+	}
+	m := l.New()
+	if err := json.Unmarshal(raw, m); err != nil {
+		return nil, fmt.Errorf("predictor: %s: %w", tag, err)
 	}
 	return m, nil
 }

@@ -1,11 +1,12 @@
-// Package predictor holds the saved form of a fitted binary classifier: the
-// fitted preprocessing (transform.Preprocessor) that turns raw columns into
-// features, one fitted learner (logistic regression, random forest or
-// gradient-boosted trees) and what a scorer needs to speak in the data's own
-// terms: the input schema, the target's name, its two class labels and the
-// decision threshold. The scoring server, the pipeline and the model
-// directory format (mlmodel) all load this one type. It imports only the
-// standard library and Weir's ml packages.
+// Package predictor holds Weir's saved model: the fitted preprocessing
+// (transform.Preprocessor) that turns raw columns into features, one fitted
+// learner and what a scorer needs to speak in the data's own terms: the
+// task (binary, multiclass or regression), the input schema, the target's
+// name, its class labels and the rule that decides a label (a threshold
+// for binary, argmax or an optional cost matrix for multiclass). Learners
+// are found through a registry (see Register). The scoring server, the
+// pipeline and the model directory format (mlmodel) all load this one
+// type. It imports only the standard library and Weir's ml packages.
 package predictor
 
 import (
@@ -15,101 +16,118 @@ import (
 
 	"github.com/weir-ml/weir/ml"
 	"github.com/weir-ml/weir/ml/frame"
-	"github.com/weir-ml/weir/ml/gbdt"
-	"github.com/weir-ml/weir/ml/linear"
 	"github.com/weir-ml/weir/ml/transform"
-	"github.com/weir-ml/weir/ml/tree"
 )
 
-// Learner type tags, as written in the "learner" member of the saved JSON.
-const (
-	LogisticRegression = "logistic_regression"
-	RandomForest       = "random_forest"
-	GBDT               = "gbdt"
-)
-
-// Predictor is a fitted binary classifier over raw frame columns. Build one
-// with Fit or Load, or by filling the fields with an already fitted
-// preprocessor and learner and calling Check. A checked Predictor is safe for
-// concurrent use; it must not be copied or modified afterwards.
+// Predictor is a fitted model over raw frame columns. Build one with Fit or
+// Load, or by filling the fields with an already fitted preprocessor and
+// learner and calling Check. A checked Predictor is safe for concurrent
+// use; it must not be copied or modified afterwards.
 type Predictor struct {
+	// Task is ml.TaskBinary, ml.TaskMulticlass or ml.TaskRegression; empty
+	// means binary.
+	Task string
 	// Preprocessor is fitted; its Inputs are the model's input schema and its
 	// Features the learner's columns.
 	Preprocessor *transform.Preprocessor
-	// Model is the fitted learner: *linear.LogisticRegression,
-	// *tree.RandomForestClassifier or *gbdt.Model (binary objective).
-	Model ml.Classifier
+	// Model is the fitted learner, one registered for Task (see Register):
+	// an ml.Classifier (binary: *linear.LogisticRegression,
+	// *tree.RandomForestClassifier, *gbdt.Model), an ml.MulticlassClassifier
+	// or an ml.Regressor (*tree.RandomForestRegressor, *gbdt.Model).
+	Model any
 	// Target names the column the model predicts.
 	Target string
-	// Classes are the target's labels: Classes[0] for y = 0, Classes[1]
-	// (the positive class, whose probability the model gives) for y = 1.
-	Classes [2]string
-	// Threshold decides the label: Classes[1] when the probability is
+	// Classes are the target's labels in the order of the model's
+	// probabilities. Binary: Classes[0] for y = 0 and Classes[1] (the
+	// positive class, whose probability the model gives) for y = 1.
+	// Multiclass: K ≥ 3 labels, Classes[k] for y = k. Regression: none.
+	Classes []string
+	// Threshold decides a binary label: Classes[1] when the probability is
 	// strictly greater than Threshold, as scikit-learn's predict at 0.5.
+	// Other tasks leave it 0.
 	Threshold float64
+	// CostMatrix optionally decides a multiclass label: CostMatrix[i][j] is
+	// the cost of predicting Classes[j] when the truth is Classes[i], and
+	// the label is the class of least expected cost Σᵢ P(i)·CostMatrix[i][j]
+	// (the first on ties). Nil means the most probable class (the first on
+	// ties), as scikit-learn's predict. Other tasks leave it nil.
+	CostMatrix [][]float64
 
-	row  ml.RowPredictor // Model, for one-row scoring
-	bufs sync.Pool       // *[]float64 feature rows for PredictRow
+	rowBinary ml.RowPredictor      // Model, binary and regression
+	rowProba  ml.RowProbaPredictor // Model, multiclass
+	bufs      sync.Pool            // *[]float64 feature rows for one-row scoring
 }
 
-// LearnerType returns the type tag of Model (LogisticRegression,
-// RandomForest or GBDT), or an error for any other learner.
+// task returns Task with the empty default resolved.
+func (p *Predictor) task() string {
+	if p.Task == "" {
+		return ml.TaskBinary
+	}
+	return p.Task
+}
+
+// LearnerType returns the registered tag of Model for Task, such as
+// LogisticRegression or GBDT, or an error for an unregistered learner or
+// one that does not suit the task.
 func (p *Predictor) LearnerType() (string, error) {
-	switch m := p.Model.(type) {
-	case *linear.LogisticRegression:
-		return LogisticRegression, nil
-	case *tree.RandomForestClassifier:
-		return RandomForest, nil
-	case *gbdt.Model:
-		if m.Objective != gbdt.Binary {
-			return "", fmt.Errorf("predictor: gbdt model has objective %q, want %q", m.Objective, gbdt.Binary)
-		}
-		return GBDT, nil
-	case nil:
-		return "", fmt.Errorf("predictor: no model")
+	l, err := learnerOf(p.task(), p.Model)
+	if err != nil {
+		return "", err
 	}
-	return "", fmt.Errorf("predictor: unsupported learner %T (want logistic regression, random forest or gbdt)", p.Model)
+	if _, err := l.NumFeatures(p.Model); err != nil {
+		return "", err
+	}
+	return l.Tag, nil
 }
 
-// numFeatures returns how many columns the fitted learner reads.
-func numFeatures(m ml.Classifier) int {
-	switch m := m.(type) {
-	case *linear.LogisticRegression:
-		return len(m.Coef)
-	case *tree.RandomForestClassifier:
-		return m.NFeatures
-	case *gbdt.Model:
-		return m.NumFeatures
-	}
-	return -1
-}
+// NumClasses returns the number of classes: 2 for binary, K for
+// multiclass, 0 for regression.
+func (p *Predictor) NumClasses() int { return len(p.Classes) }
 
-// Check validates that the fields fit together (fitted preprocessor and
-// learner of matching width, two distinct class labels, a threshold in
-// [0, 1]) and prepares one-row scoring. Fit and Load call it.
+// Check validates that the fields fit together (a known task, a
+// registered learner that satisfies the task's interfaces and reads as
+// many features as the fitted preprocessor writes, class labels, threshold
+// or cost matrix as the task needs) and prepares one-row scoring. Fit and
+// Load call it.
 func (p *Predictor) Check() error {
 	if err := p.validate(); err != nil {
 		return err
 	}
-	rp, ok := p.Model.(ml.RowPredictor)
-	if !ok {
-		return fmt.Errorf("predictor: learner %T cannot score single rows", p.Model)
+	if p.Task == "" {
+		p.Task = ml.TaskBinary
 	}
-	p.row = rp
+	switch p.Task {
+	case ml.TaskMulticlass:
+		p.rowProba = p.Model.(ml.RowProbaPredictor) // validate vetted it
+	default:
+		p.rowBinary = p.Model.(ml.RowPredictor)
+	}
 	return nil
 }
 
 // validate is Check without the preparation, so that Save, which may run
 // while other goroutines score, writes nothing.
 func (p *Predictor) validate() error {
-	if _, err := p.LearnerType(); err != nil {
+	task := p.task()
+	if !knownTask(task) {
+		return fmt.Errorf("predictor: unknown task %q (want %s, %s or %s)", task, ml.TaskBinary, ml.TaskMulticlass, ml.TaskRegression)
+	}
+	l, err := learnerOf(task, p.Model)
+	if err != nil {
+		return err
+	}
+	if err := checkInterfaces(task, p.Model); err != nil {
+		return err
+	}
+	n, err := l.NumFeatures(p.Model)
+	if err != nil {
 		return err
 	}
 	if p.Preprocessor == nil || p.Preprocessor.Inputs == nil {
 		return fmt.Errorf("predictor: preprocessor is missing or not fitted")
 	}
-	if got, want := numFeatures(p.Model), p.Preprocessor.NumFeatures(); got != want {
-		return fmt.Errorf("predictor: learner reads %d features but the preprocessor writes %d", got, want)
+	if want := p.Preprocessor.NumFeatures(); n != want {
+		return fmt.Errorf("predictor: learner reads %d features but the preprocessor writes %d", n, want)
 	}
 	if p.Target == "" {
 		return fmt.Errorf("predictor: no target name")
@@ -119,11 +137,97 @@ func (p *Predictor) validate() error {
 			return fmt.Errorf("predictor: target %q is also an input", p.Target)
 		}
 	}
+	switch task {
+	case ml.TaskBinary:
+		return p.validateBinary()
+	case ml.TaskMulticlass:
+		return p.validateMulticlass()
+	}
+	return p.validateRegression()
+}
+
+// checkInterfaces reports whether model satisfies the task's interfaces.
+func checkInterfaces(task string, model any) error {
+	ok := false
+	switch task {
+	case ml.TaskBinary:
+		_, c := model.(ml.Classifier)
+		_, r := model.(ml.RowPredictor)
+		ok = c && r
+	case ml.TaskMulticlass:
+		_, c := model.(ml.MulticlassClassifier)
+		_, r := model.(ml.RowProbaPredictor)
+		ok = c && r
+	case ml.TaskRegression:
+		_, c := model.(ml.Regressor)
+		_, r := model.(ml.RowPredictor)
+		ok = c && r
+	}
+	if !ok {
+		return fmt.Errorf("predictor: learner %T cannot score %s rows one by one", model, task)
+	}
+	return nil
+}
+
+func (p *Predictor) validateBinary() error {
+	if len(p.Classes) != 2 {
+		return fmt.Errorf("predictor: %d classes, want 2", len(p.Classes))
+	}
 	if p.Classes[0] == p.Classes[1] {
 		return fmt.Errorf("predictor: class labels must differ, got %q twice", p.Classes[0])
 	}
 	if math.IsNaN(p.Threshold) || p.Threshold < 0 || p.Threshold > 1 {
 		return fmt.Errorf("predictor: threshold %v is outside [0, 1]", p.Threshold)
+	}
+	if p.CostMatrix != nil {
+		return fmt.Errorf("predictor: a binary predictor decides by threshold and takes no cost matrix")
+	}
+	return nil
+}
+
+func (p *Predictor) validateMulticlass() error {
+	k := len(p.Classes)
+	if k < 3 {
+		return fmt.Errorf("predictor: multiclass predictor has %d classes, want at least 3", k)
+	}
+	seen := make(map[string]bool, k)
+	for _, c := range p.Classes {
+		if seen[c] {
+			return fmt.Errorf("predictor: class labels must differ, got %q twice", c)
+		}
+		seen[c] = true
+	}
+	if got := p.Model.(ml.MulticlassClassifier).NumClasses(); got != k {
+		return fmt.Errorf("predictor: learner has %d classes but the predictor names %d", got, k)
+	}
+	if p.Threshold != 0 {
+		return fmt.Errorf("predictor: a multiclass predictor takes no threshold (got %v)", p.Threshold)
+	}
+	if p.CostMatrix == nil {
+		return nil
+	}
+	if len(p.CostMatrix) != k {
+		return fmt.Errorf("predictor: cost matrix has %d rows for %d classes", len(p.CostMatrix), k)
+	}
+	for i, row := range p.CostMatrix {
+		if len(row) != k {
+			return fmt.Errorf("predictor: cost matrix row %d has %d costs for %d classes", i, len(row), k)
+		}
+		for j, c := range row {
+			if math.IsNaN(c) || math.IsInf(c, 0) {
+				return fmt.Errorf("predictor: cost matrix entry [%d][%d] is %v, want a finite number", i, j, c)
+			}
+		}
+	}
+	return nil
+}
+
+func (p *Predictor) validateRegression() error {
+	if len(p.Classes) != 0 {
+		return fmt.Errorf("predictor: a regression predictor has no classes (got %d)", len(p.Classes))
+	}
+	if p.Threshold != 0 || p.CostMatrix != nil {
+		return fmt.Errorf("predictor: a regression predictor takes no threshold or cost matrix")
 	}
 	return nil
 }
@@ -138,7 +242,8 @@ func (p *Predictor) InputSchema() frame.Schema {
 // "job=admin.". The caller must not modify it.
 func (p *Predictor) FeatureNames() []string { return p.Preprocessor.Features }
 
-// Label returns the class label for a positive-class probability.
+// Label returns a binary predictor's class label for a positive-class
+// probability.
 func (p *Predictor) Label(proba float64) string {
 	if proba > p.Threshold {
 		return p.Classes[1]
@@ -146,63 +251,35 @@ func (p *Predictor) Label(proba float64) string {
 	return p.Classes[0]
 }
 
-// PredictFrame scores every row of f, which needs the input columns (others,
-// such as the target, are ignored). It returns the positive-class
-// probability and the label of each row.
-func (p *Predictor) PredictFrame(f *frame.Frame) (proba []float64, labels []string, err error) {
-	if p.row == nil {
-		return nil, nil, fmt.Errorf("predictor: not checked (use Fit, Load or Check)")
+// Decide returns the index in Classes of the label for one row's class
+// probabilities (len(proba) == NumClasses()): for binary, 1 when proba[1]
+// is above Threshold; for multiclass, the class of least expected cost when
+// CostMatrix is set, else the most probable class, the first on ties.
+func (p *Predictor) Decide(proba []float64) int {
+	if len(proba) == 2 && p.task() == ml.TaskBinary {
+		if proba[1] > p.Threshold {
+			return 1
+		}
+		return 0
 	}
-	X, err := p.Preprocessor.Transform(f)
-	if err != nil {
-		return nil, nil, fmt.Errorf("predictor: %w", err)
+	if p.CostMatrix == nil {
+		best := 0
+		for k, x := range proba {
+			if x > proba[best] {
+				best = k
+			}
+		}
+		return best
 	}
-	proba, err = p.Model.PredictProba(X)
-	if err != nil {
-		return nil, nil, fmt.Errorf("predictor: %w", err)
+	best, bestCost := 0, math.Inf(1)
+	for j := range proba {
+		cost := 0.0
+		for i, x := range proba {
+			cost += x * p.CostMatrix[i][j]
+		}
+		if cost < bestCost {
+			best, bestCost = j, cost
+		}
 	}
-	labels = make([]string, len(proba))
-	for i, x := range proba {
-		labels[i] = p.Label(x)
-	}
-	return proba, labels, nil
-}
-
-// PredictRow scores one row given as the input values in InputSchema order
-// (see transform.Preprocessor.TransformRow for the Go types accepted). It
-// allocates nothing once warm beyond what the conversion of values needs.
-func (p *Predictor) PredictRow(values []any) (proba float64, label string, err error) {
-	if p.row == nil {
-		return 0, "", fmt.Errorf("predictor: not checked (use Fit, Load or Check)")
-	}
-	buf := p.buffer()
-	defer p.bufs.Put(buf)
-	if *buf, err = p.Preprocessor.TransformRow(values, *buf); err != nil {
-		return 0, "", fmt.Errorf("predictor: %w", err)
-	}
-	proba = p.row.PredictRow(*buf)
-	return proba, p.Label(proba), nil
-}
-
-// PredictMap is PredictRow with the inputs looked up by column name; a
-// missing input column is an error, extra keys are ignored.
-func (p *Predictor) PredictMap(values map[string]any) (proba float64, label string, err error) {
-	if p.row == nil {
-		return 0, "", fmt.Errorf("predictor: not checked (use Fit, Load or Check)")
-	}
-	buf := p.buffer()
-	defer p.bufs.Put(buf)
-	if *buf, err = p.Preprocessor.TransformMap(values, *buf); err != nil {
-		return 0, "", fmt.Errorf("predictor: %w", err)
-	}
-	proba = p.row.PredictRow(*buf)
-	return proba, p.Label(proba), nil
-}
-
-func (p *Predictor) buffer() *[]float64 {
-	if b, ok := p.bufs.Get().(*[]float64); ok {
-		return b
-	}
-	b := make([]float64, p.Preprocessor.NumFeatures())
-	return &b
+	return best
 }

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
+	"slices"
 	"strings"
 	"testing"
 
@@ -82,7 +83,7 @@ func TestRoundTripSmall(t *testing.T) {
 	for name, mk := range learners() {
 		t.Run(name, func(t *testing.T) {
 			p := mustFit(t, f, mk())
-			if got, want := p.Classes, [2]string{"no", "yes"}; got != want {
+			if got, want := p.Classes, []string{"no", "yes"}; !slices.Equal(got, want) {
 				t.Errorf("classes = %q, want %q", got, want)
 			}
 			checkRoundTrip(t, p, f)
@@ -178,7 +179,7 @@ func TestPredictRowAllocs(t *testing.T) {
 }
 
 func TestThresholdAndLabel(t *testing.T) {
-	p := &Predictor{Classes: [2]string{"no", "yes"}, Threshold: 0.3}
+	p := &Predictor{Classes: []string{"no", "yes"}, Threshold: 0.3}
 	for _, tc := range []struct {
 		proba float64
 		want  string
@@ -192,7 +193,7 @@ func TestThresholdAndLabel(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if q.Threshold != 0.9 || q.Classes != [2]string{"yes", "no"} {
+	if q.Threshold != 0.9 || !slices.Equal(q.Classes, []string{"yes", "no"}) {
 		t.Errorf("threshold %v classes %q, want 0.9 and [yes no]", q.Threshold, q.Classes)
 	}
 }
@@ -277,7 +278,7 @@ func TestLoadErrors(t *testing.T) {
 		{"empty", "", "not a predictor file"},
 		{"not json", "MLmodel", "not a predictor file"},
 		{"no version", `{"learner":"gbdt"}`, "no format_version"},
-		{"future version", edit(func(d map[string]any) { d["format_version"] = 2 }), "format_version 2 is not supported"},
+		{"future version", edit(func(d map[string]any) { d["format_version"] = 3 }), "format_version 3 is not supported"},
 		{"unknown learner", edit(func(d map[string]any) { d["learner"] = "svm" }), `unknown learner "svm"`},
 		{"learner mismatch", edit(func(d map[string]any) { d["learner"] = GBDT }), "gbdt"},
 		{"one class", edit(func(d map[string]any) { d["classes"] = []string{"no"} }), "1 classes"},
