@@ -242,7 +242,7 @@ func loadedFrom(mm *mlmodel.Model, name, version string) (*serve.Loaded, error) 
 	if err != nil {
 		return nil, err
 	}
-	return &serve.Loaded{Model: pm, Name: name, Version: version, Example: example}, nil
+	return &serve.Loaded{Model: pm, Name: name, Version: version, Example: example, Output: mm.Output()}, nil
 }
 
 // modelID is what a URI says about the model it names.

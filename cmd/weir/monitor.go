@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/weir-ml/weir"
+	"github.com/weir-ml/weir/ml"
 	"github.com/weir-ml/weir/ml/frame"
 	"github.com/weir-ml/weir/mlmodel"
 	"github.com/weir-ml/weir/monitor"
@@ -74,6 +75,12 @@ func loadMonitoredModel(ctx context.Context, ld *modelLoader, uri string) (*moni
 	if err != nil {
 		cleanup()
 		return nil, err
+	}
+	// Performance windows, labels and retraining join 0/1 outcomes with
+	// probabilities: they need a binary classifier.
+	if t := m.Output().Task; t != ml.TaskBinary {
+		cleanup()
+		return nil, usagef("%s is a %s model: weir monitor scores performance and retrains binary classifiers only so far (drift of its inputs: weir models serve --inference-log and its drift gauges)", uri, t)
 	}
 	return &monitoredModel{id: id, model: m, close: cleanup}, nil
 }

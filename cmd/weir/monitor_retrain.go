@@ -94,7 +94,7 @@ func (c *monitorRetrainCmd) Run(g *globals) error {
 	if err != nil {
 		return err
 	}
-	train, eval, err := c.split(champ.model.Predictor.Classes)
+	train, eval, err := c.split([2]string(champ.model.Predictor.Classes))
 	if err != nil {
 		return err
 	}

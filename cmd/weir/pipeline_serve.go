@@ -54,7 +54,7 @@ func (p *pipelineServer) start(ctx context.Context, modelDir string) (pipeline.S
 	s := serve.NewServer()
 	s.Addr = p.addr
 	s.Logger = p.g.logger
-	s.Model = &serve.Loaded{Model: pm, Name: p.name, Example: example}
+	s.Model = &serve.Loaded{Model: pm, Name: p.name, Example: example, Output: m.Output()}
 	if err := s.Open(); err != nil {
 		return nil, err
 	}

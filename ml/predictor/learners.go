@@ -24,6 +24,8 @@ const (
 	RandomForest          = "random_forest"
 	GBDT                  = "gbdt"
 	RandomForestRegressor = "random_forest_regressor"
+	LinearRegression      = "linear_regression"
+	Ridge                 = "ridge"
 )
 
 // Learner describes one learner a predictor can hold for one task. The
@@ -65,8 +67,12 @@ var registry = struct {
 //	binary:     logistic_regression (*linear.LogisticRegression),
 //	            random_forest (*tree.RandomForestClassifier),
 //	            gbdt (*gbdt.Model, objective binary)
+//	multiclass: logistic_regression (*linear.LogisticRegression, K > 2),
+//	            random_forest (*tree.RandomForestClassifier, K > 2)
 //	regression: random_forest_regressor (*tree.RandomForestRegressor),
-//	            gbdt (*gbdt.Model, objective regression)
+//	            gbdt (*gbdt.Model, objective regression),
+//	            linear_regression (*linear.LinearRegression),
+//	            ridge (*linear.Ridge)
 //
 // A new learner is one more call there, and a line in the table of
 // docs/model-format.md. For example, when gbdt gains a multiclass
@@ -173,6 +179,26 @@ func init() {
 		}})
 	Register(Learner{Task: ml.TaskRegression, Tag: GBDT,
 		New: func() any { return &gbdt.Model{} }, NumFeatures: gbdtFeatures(gbdt.Regression), Marshal: gbdtSave})
+	Register(Learner{Task: ml.TaskMulticlass, Tag: LogisticRegression,
+		New: func() any { return &linear.LogisticRegression{} },
+		NumFeatures: func(m any) (int, error) {
+			return m.(*linear.LogisticRegression).NumFeatures(), nil
+		}})
+	Register(Learner{Task: ml.TaskMulticlass, Tag: RandomForest,
+		New: func() any { return &tree.RandomForestClassifier{} },
+		NumFeatures: func(m any) (int, error) {
+			return m.(*tree.RandomForestClassifier).NFeatures, nil
+		}})
+	Register(Learner{Task: ml.TaskRegression, Tag: LinearRegression,
+		New: func() any { return &linear.LinearRegression{} },
+		NumFeatures: func(m any) (int, error) {
+			return len(m.(*linear.LinearRegression).Coef), nil
+		}})
+	Register(Learner{Task: ml.TaskRegression, Tag: Ridge,
+		New: func() any { return &linear.Ridge{} },
+		NumFeatures: func(m any) (int, error) {
+			return len(m.(*linear.Ridge).Coef), nil
+		}})
 }
 
 // gbdtSave writes a gbdt.Model as its Save does: json.Marshal would

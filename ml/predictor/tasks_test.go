@@ -374,7 +374,7 @@ func TestFitTaskErrors(t *testing.T) {
 	}{
 		{"unknown task", "species", flowers, predictor.Spec{Task: "ranking", Model: &predictortest.NearestCentroid{}}, `unknown task "ranking"`},
 		{"two classes", "member", reg, predictor.Spec{Task: ml.TaskMulticlass, Model: &predictortest.NearestCentroid{}}, "2 distinct values, want at least 3"},
-		{"binary learner for multiclass", "species", flowers, predictor.Spec{Task: ml.TaskMulticlass, Model: linear.NewLogisticRegression()}, "cannot fit a multiclass predictor"},
+		{"regressor for multiclass", "species", flowers, predictor.Spec{Task: ml.TaskMulticlass, Model: tree.NewRandomForestRegressor()}, "cannot fit a multiclass predictor"},
 		{"text target", "job", reg, predictor.Spec{Task: ml.TaskRegression, Model: gbdt.NewRegressor()}, "want numbers"},
 		{"missing target", "balance", reg, predictor.Spec{Task: ml.TaskRegression, Model: gbdt.NewRegressor()}, "row 2 is missing"},
 		{"classifier for regression", "age", reg, predictor.Spec{Task: ml.TaskRegression, Model: tree.NewRandomForestClassifier()}, "cannot fit a regression predictor"},
@@ -419,7 +419,7 @@ func TestLoadTaskErrors(t *testing.T) {
 		{"more classes than the learner", mc(func(d map[string]any) { d["classes"] = []string{"a", "b", "c", "d"} }), "learner has 3 classes but the predictor names 4"},
 		{"same classes", mc(func(d map[string]any) { d["classes"] = []string{"a", "b", "a"} }), `"a" twice`},
 		{"cost row", mc(func(d map[string]any) { d["cost_matrix"] = [][]float64{{0, 1, 1}, {1, 0}, {1, 1, 0}} }), "row 1 has 2 costs"},
-		{"learner of another task", mc(func(d map[string]any) { d["learner"] = predictor.LogisticRegression }), `unknown learner "logistic_regression" for a multiclass predictor`},
+		{"learner of another task", mc(func(d map[string]any) { d["learner"] = predictor.RandomForestRegressor }), `unknown learner "random_forest_regressor" for a multiclass predictor`},
 		{"regression classes", reg(func(d map[string]any) { d["classes"] = []string{"a", "b"} }), "has no classes"},
 		{"regression cost", reg(func(d map[string]any) { d["cost_matrix"] = [][]float64{{0}} }), "no threshold or cost matrix"},
 		{"regression as multiclass", reg(func(d map[string]any) { d["task"] = ml.TaskMulticlass }), "unknown learner"},
@@ -457,7 +457,7 @@ func TestRegisterRefusesClashes(t *testing.T) {
 	for _, l := range predictor.Learners(ml.TaskRegression) {
 		tags = append(tags, l.Tag)
 	}
-	if want := []string{predictor.RandomForestRegressor, predictor.GBDT}; !slices.Equal(tags, want) {
+	if want := []string{predictor.RandomForestRegressor, predictor.GBDT, predictor.LinearRegression, predictor.Ridge}; !slices.Equal(tags, want) {
 		t.Errorf("regression learners = %q, want %q", tags, want)
 	}
 }
