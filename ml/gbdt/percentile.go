@@ -1,0 +1,97 @@
+package gbdt
+
+import (
+	"slices"
+	"sort"
+)
+
+// The L1 objective starts from the labels' median and sets each leaf to
+// the median of its rows' residuals, as LightGBM does. These functions
+// reproduce LightGBM's interpolation between the two middle values, and,
+// with weights, its weighted cumulative-distribution rule, so that leaf
+// values agree with it.
+
+// median returns the median of vals (not empty), reordering them: the
+// mean of the two middle values when there is an even number, computed as
+// hi - (hi-lo)/2.
+func median(vals []float64) float64 {
+	n := len(vals)
+	if n == 1 {
+		return vals[0]
+	}
+	slices.Sort(vals)
+	// LightGBM counts positions from the largest value down.
+	pos := (n-1)/2 + 1
+	bias := float64(n-1)*0.5 - float64(pos-1)
+	hi, lo := vals[n-pos], vals[n-pos-1]
+	return hi - (hi-lo)*bias
+}
+
+// weightedMedian returns the value where the weights' cumulative sum, in
+// ascending order of values, crosses half the total, interpolating only
+// when the next value carries a weight of at least 1, as LightGBM does.
+// It reorders vals and w together.
+func weightedMedian(vals, w []float64) float64 {
+	n := len(vals)
+	if n == 1 {
+		return vals[0]
+	}
+	sort.Stable(byValue{vals, w})
+	cdf := make([]float64, n)
+	cdf[0] = w[0]
+	for i := 1; i < n; i++ {
+		cdf[i] = cdf[i-1] + w[i]
+	}
+	threshold := cdf[n-1] * 0.5
+	pos, _ := slices.BinarySearchFunc(cdf, threshold, func(c, t float64) int {
+		if c <= t {
+			return -1
+		}
+		return 1
+	})
+	pos = min(pos, n-1)
+	if pos == 0 || pos == n-1 {
+		return vals[pos]
+	}
+	v1, v2 := vals[pos-1], vals[pos]
+	if step := cdf[pos+1] - cdf[pos]; step >= 1 {
+		return (threshold-cdf[pos])/step*(v2-v1) + v1
+	}
+	return v2
+}
+
+// byValue sorts values and their weights together.
+type byValue struct{ v, w []float64 }
+
+func (b byValue) Len() int           { return len(b.v) }
+func (b byValue) Less(i, j int) bool { return b.v[i] < b.v[j] }
+func (b byValue) Swap(i, j int) {
+	b.v[i], b.v[j] = b.v[j], b.v[i]
+	b.w[i], b.w[j] = b.w[j], b.w[i]
+}
+
+// labelMedian is the L1 objective's starting score. LightGBM stores labels
+// and weights as float32 and computes this median in float32 too, so the
+// labels are rounded first and the result after.
+func labelMedian(y, w []float64) float64 {
+	vals := make([]float64, len(y))
+	for i, v := range y {
+		vals[i] = float64(float32(v))
+	}
+	if w == nil {
+		n := len(vals)
+		if n == 1 {
+			return vals[0]
+		}
+		slices.Sort(vals)
+		pos := (n-1)/2 + 1
+		bias := float64(n-1)*0.5 - float64(pos-1)
+		hi, lo := vals[n-pos], vals[n-pos-1]
+		return float64(float32(hi - float64(float32(hi-lo))*bias))
+	}
+	ws := make([]float64, len(w))
+	for i, v := range w {
+		ws[i] = float64(float32(v))
+	}
+	return float64(float32(weightedMedian(vals, ws)))
+}
