@@ -28,9 +28,11 @@ func median(vals []float64) float64 {
 }
 
 // weightedMedian returns the value where the weights' cumulative sum, in
-// ascending order of values, crosses half the total, interpolating only
-// when the next value carries a weight of at least 1, as LightGBM does.
-// It reorders vals and w together.
+// ascending order of values, crosses half the total: interpolated between
+// the values on either side when the one above carries a weight of at
+// least 1, else the one below, as LightGBM 4.7 computes it (earlier
+// versions interpolated on the next segment up). It reorders vals and w
+// together.
 func weightedMedian(vals, w []float64) float64 {
 	n := len(vals)
 	if n == 1 {
@@ -54,10 +56,10 @@ func weightedMedian(vals, w []float64) float64 {
 		return vals[pos]
 	}
 	v1, v2 := vals[pos-1], vals[pos]
-	if step := cdf[pos+1] - cdf[pos]; step >= 1 {
-		return (threshold-cdf[pos])/step*(v2-v1) + v1
+	if step := cdf[pos] - cdf[pos-1]; step >= 1 {
+		return (threshold-cdf[pos-1])/step*(v2-v1) + v1
 	}
-	return v2
+	return v1
 }
 
 // byValue sorts values and their weights together.

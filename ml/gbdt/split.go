@@ -324,13 +324,27 @@ func (s splitter) numericExact(f int, hist []histBin, m *binMapper, tot histBin,
 			finish(bestGain, bestG, bestH, bestBin, true)
 		}
 	}
-	if m.nanBin >= 0 && valueBins > 1 { // left to right: missing values go right
+	if m.nanBin >= 0 && valueBins > 1 {
+		// Left to right: missing values go right. Thresholds run up to
+		// the last value bin (every present value left). When bin 0 is
+		// the most frequent, LightGBM starts the left side as the total
+		// minus every other bin rather than as bin 0.
 		lg, lh, ln := 0.0, kEpsilon, 0
+		if m.freqBin0 {
+			lg, lh, ln = tot.g, sumH-kEpsilon, s.n
+			for _, b := range hist[1:] {
+				lg -= b.g
+				lh -= b.h
+				ln -= s.count(b)
+			}
+		}
 		bestGain, bestG, bestH, bestBin := math.Inf(-1), 0.0, 0.0, -1
-		for t := 0; t < valueBins-1; t++ {
-			lg += hist[t].g
-			lh += hist[t].h
-			ln += s.count(hist[t])
+		for t := 0; t < valueBins; t++ {
+			if t > 0 || !m.freqBin0 {
+				lg += hist[t].g
+				lh += hist[t].h
+				ln += s.count(hist[t])
+			}
 			if !ok(lh, ln) {
 				continue
 			}

@@ -11,7 +11,8 @@ and the generated set of gen_gbdt.py (7 columns, one with 20% missing
 values, one categorical; rebuilt in Go from the same LCG), with classes cut
 at the target's quartiles and labels rounded to float32, the precision
 LightGBM keeps labels in. Test rows are every fifth row of the small sets
-and rows 4000-4299 of the generated one.
+and rows 4000-4299 of the generated one. Cases marked "weighted" weight
+the training rows 0.5, 1.5, 2.5 in turn.
 
 Usage: python tests/reference/gen_gbdt_tasks.py
 """
@@ -41,6 +42,7 @@ MULTICLASS_CASES = [
                                         "n_estimators": 50}),
     ("generated_regularised", "generated", {"lambda_l1": 0.5, "lambda_l2": 2.0, "max_depth": 4,
                                             "n_estimators": 50, "learning_rate": 0.2}),
+    ("generated_weighted", "generated", {"n_estimators": 40, "weighted": True}),
 ]
 
 REGRESSION_CASES = [
@@ -50,6 +52,8 @@ REGRESSION_CASES = [
                                  "bagging_freq": 2, "seed": 3, "n_estimators": 50}),
     ("huber", "generated", {"objective": "huber"}),
     ("huber_alpha2", "generated", {"objective": "huber", "alpha": 2.0, "num_leaves": 15}),
+    ("l1_weighted", "generated", {"objective": "regression_l1", "n_estimators": 40, "weighted": True}),
+    ("huber_weighted", "generated", {"objective": "huber", "n_estimators": 40, "weighted": True}),
     ("diabetes_l2", "diabetes", {"objective": "regression", "min_data_in_leaf": 10}),
     ("diabetes_l1", "diabetes", {"objective": "regression_l1", "min_data_in_leaf": 10}),
     ("diabetes_huber", "diabetes", {"objective": "huber", "alpha": 30.0, "min_data_in_leaf": 10}),
@@ -73,6 +77,11 @@ def generated():
     return X, y, classes
 
 
+def weights(n):
+    """Row weights 0.5, 1.5, 2.5, 0.5, ... for the cases marked "weighted"."""
+    return 0.5 + np.arange(n) % 3
+
+
 def split(n):
     test = np.arange(n) % 5 == 0
     return ~test, test
@@ -80,7 +89,8 @@ def split(n):
 
 def train(params, X, y, cat):
     p = dict(COMMON, **params)
-    return lgb.train(p, lgb.Dataset(X, label=y, categorical_feature=cat, free_raw_data=False))
+    w = weights(len(y)) if p.pop("weighted", False) else None
+    return lgb.train(p, lgb.Dataset(X, label=y, weight=w, categorical_feature=cat, free_raw_data=False))
 
 
 def scores(model, X):
