@@ -167,8 +167,9 @@ func (m *Model) PredictProbaRows(rows [][]float64, out []float64) error {
 	if m.Objective == Binary {
 		p := out[len(rows) : 2*len(rows)]
 		m.PredictRows(rows, p)
-		// Spread backwards: row i's pair lands at or after where p[i] was read.
-		for i := len(rows) - 1; i >= 0; i-- {
+		// Spread forwards: row i's pair, out[2i:2i+2], lies at or before
+		// p[i] = out[n+i], over entries of p already read.
+		for i := range rows {
 			v := p[i]
 			out[2*i], out[2*i+1] = 1-v, v
 		}
