@@ -253,29 +253,30 @@ func (t *trainer) growClass(ctx context.Context, c, it int, feats []int) (*Tree,
 
 // renewL1 sets each leaf to the median residual (label minus score) of
 // its rows, the exact minimiser of absolute error that the Newton step on
-// sign gradients only approximates; LightGBM does the same.
+// sign gradients only approximates; LightGBM does the same. Leaves are
+// independent, so they are refitted in parallel.
 func (t *trainer) renewL1(tree *Tree, score []float64) {
-	var vals, ws []float64
-	for i, lf := range t.l.leaves {
+	_ = parallelFor(context.Background(), len(t.l.leaves), t.p.threads(), func(i int) {
+		lf := t.l.leaves[i]
 		rows := t.l.idx[lf.start : lf.start+lf.n]
 		if len(rows) == 0 {
 			tree.leafValue[i] = 0
-			continue
+			return
 		}
-		vals = vals[:0]
-		ws = ws[:0]
-		for _, r := range rows {
-			vals = append(vals, t.obj.y[r]-score[r])
-			if t.obj.w != nil {
-				ws = append(ws, float64(float32(t.obj.w[r])))
-			}
+		vals := make([]float64, len(rows))
+		for k, r := range rows {
+			vals[k] = t.obj.y[r] - score[r]
 		}
 		if t.obj.w == nil {
 			tree.leafValue[i] = median(vals)
-		} else {
-			tree.leafValue[i] = weightedMedian(vals, ws)
+			return
 		}
-	}
+		ws := make([]float64, len(rows))
+		for k, r := range rows {
+			ws[k] = float64(float32(t.obj.w[r]))
+		}
+		tree.leafValue[i] = weightedMedian(vals, ws)
+	})
 }
 
 func fill(s []float64, v float64) {

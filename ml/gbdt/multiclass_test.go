@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"math"
+	"slices"
 	"strings"
 	"testing"
 
@@ -375,6 +376,36 @@ func TestMedians(t *testing.T) {
 		}
 		if got != c.want {
 			t.Errorf("median of %v weighted %v = %v, want %v", c.vals, c.w, got, c.want)
+		}
+	}
+}
+
+func TestSelectKthMatchesSort(t *testing.T) {
+	s := lcg(3)
+	for _, n := range []int{1, 2, 3, 17, 18, 100, 1001} {
+		for _, distinct := range []float64{3, 1e9} {
+			vals := make([]float64, n)
+			for i := range vals {
+				vals[i] = math.Floor(s.next() * distinct)
+			}
+			sorted := append([]float64(nil), vals...)
+			slices.Sort(sorted)
+			for k := 0; k < n; k += 1 + n/7 {
+				work := append([]float64(nil), vals...)
+				if got, want := selectKth(work, k), sorted[k]; got != want {
+					t.Fatalf("n %d k %d: selectKth = %v, want %v", n, k, got, want)
+				}
+				if k > 0 && slices.Max(work[:k]) > work[k] {
+					t.Fatalf("n %d k %d: a larger value before k", n, k)
+				}
+			}
+			if n > 1 {
+				work := append([]float64(nil), vals...)
+				m := (sorted[(n-1)/2] + sorted[n/2]) / 2
+				if got := median(work); math.Abs(got-m) > 1e-9*math.Abs(m) {
+					t.Fatalf("n %d: median = %v, want %v", n, got, m)
+				}
+			}
 		}
 	}
 }

@@ -11,20 +11,65 @@ import (
 // with weights, its weighted cumulative-distribution rule, so that leaf
 // values agree with it.
 
-// median returns the median of vals (not empty), reordering them: the
-// mean of the two middle values when there is an even number, computed as
-// hi - (hi-lo)/2.
+// median returns the median of vals (not empty, no NaN), reordering them:
+// the mean of the two middle values when there is an even number, computed
+// as hi - (hi-lo)/2. It selects rather than sorts, in linear time.
 func median(vals []float64) float64 {
 	n := len(vals)
 	if n == 1 {
 		return vals[0]
 	}
-	slices.Sort(vals)
 	// LightGBM counts positions from the largest value down.
 	pos := (n-1)/2 + 1
 	bias := float64(n-1)*0.5 - float64(pos-1)
-	hi, lo := vals[n-pos], vals[n-pos-1]
+	k := n - pos
+	hi := selectKth(vals, k)
+	lo := slices.Max(vals[:k])
 	return hi - (hi-lo)*bias
+}
+
+// selectKth reorders vals so that vals[k] is the value a sort would put
+// there, with no larger value before it, and returns it (Hoare's
+// selection with a median-of-three pivot).
+func selectKth(vals []float64, k int) float64 {
+	lo, hi := 0, len(vals)-1
+	for hi-lo > 16 {
+		mid := lo + (hi-lo)/2
+		if vals[mid] < vals[lo] {
+			vals[mid], vals[lo] = vals[lo], vals[mid]
+		}
+		if vals[hi] < vals[lo] {
+			vals[hi], vals[lo] = vals[lo], vals[hi]
+		}
+		if vals[hi] < vals[mid] {
+			vals[hi], vals[mid] = vals[mid], vals[hi]
+		}
+		pivot := vals[mid]
+		i, j := lo, hi
+		for i <= j {
+			for vals[i] < pivot {
+				i++
+			}
+			for vals[j] > pivot {
+				j--
+			}
+			if i <= j {
+				vals[i], vals[j] = vals[j], vals[i]
+				i++
+				j--
+			}
+		}
+		switch {
+		case k <= j:
+			hi = j
+		case k >= i:
+			lo = i
+		default:
+			return vals[k]
+		}
+	}
+	slices.Sort(vals[lo : hi+1])
+	return vals[k]
 }
 
 // weightedMedian returns the value where the weights' cumulative sum, in
