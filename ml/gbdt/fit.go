@@ -169,9 +169,17 @@ func (t *trainer) run(ctx context.Context) ([]*Tree, error) {
 					break
 				}
 				// LightGBM keeps a class that cannot split as a constant
-				// tree, carrying its starting score in the first iteration.
+				// tree, carrying its starting score in the first iteration;
+				// without boost_from_average it gives the class its
+				// starting score there all the same.
 				tree = &Tree{leafValue: []float64{0}, leafCount: []int{n}}
 				if it == 0 {
+					if !p.BoostFromAverage {
+						t.inits[c] = t.obj.classInit(c)
+						for i := range n {
+							t.score[c*n+i] += t.inits[c]
+						}
+					}
 					tree.leafValue[0] = t.inits[c]
 				}
 			} else {

@@ -35,6 +35,9 @@ GEN_TRAIN, GEN_TEST = 4000, 300
 MULTICLASS_CASES = [
     ("iris", "iris", {}),
     ("wine", "wine", {"num_leaves": 7, "min_data_in_leaf": 5}),
+    ("iris_empty_class", "iris", {"num_class": 4, "n_estimators": 20}),
+    ("iris_empty_class_no_average", "iris", {"num_class": 4, "n_estimators": 20,
+                                             "boost_from_average": False}),
     ("digits600", "digits", {"n_estimators": 30, "min_data_in_leaf": 10}),
     ("generated", "generated", {}),
     ("generated_bagging", "generated", {"bagging_fraction": 0.8, "bagging_freq": 1,
@@ -114,7 +117,7 @@ def main():
             raw = scores(model, gX[gte])
         else:
             X, y = sets[data]
-            k = int(y.max()) + 1
+            k = params.get("num_class", int(y.max()) + 1)
             tr, te = split(len(y))
             model = train(dict(params, objective="multiclass", num_class=k), X[tr], y[tr], [])
             raw = scores(model, X[te])
