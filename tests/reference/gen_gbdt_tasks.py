@@ -72,6 +72,11 @@ def small_sets():
     return {name: (np.asarray(X, dtype=float), np.asarray(y, dtype=float)) for name, (X, y) in sets.items()}
 
 
+def compact(a):
+    """A list for JSON, whole numbers written without a fraction."""
+    return a.astype(int).tolist() if np.all(a == np.round(a)) else a.tolist()
+
+
 def generated():
     X, y = regression_data(GEN_TRAIN + GEN_TEST)
     y = y.astype(np.float32).astype(float)
@@ -108,7 +113,7 @@ def main():
     gtr, gte = slice(0, GEN_TRAIN), slice(GEN_TRAIN, GEN_TRAIN + GEN_TEST)
     out = {"lightgbm_version": lgb.__version__, "generated_train": GEN_TRAIN, "generated_test": GEN_TEST,
            "generated_classes": [int(c) for c in gclasses],
-           "data": {name: {"X": X.tolist(), "y": y.tolist()} for name, (X, y) in sets.items()},
+           "data": {name: {"X": compact(X), "y": compact(y)} for name, (X, y) in sets.items()},
            "multiclass": [], "regression": []}
     for name, data, params in MULTICLASS_CASES:
         if data == "generated":
