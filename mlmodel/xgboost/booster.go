@@ -58,26 +58,41 @@ type Booster struct {
 	version [3]int
 }
 
-// tree is one regression tree, its nodes in XGBoost's order (root 0).
+// tree is one regression tree, laid out for scoring: nodes in breadth-first
+// order from the root at 0, the two children of a split side by side.
 type tree struct {
 	nodes []node
-	// catBits holds the category sets of categorical splits; a node's set
-	// is catBits[catBeg:catEnd], bit c set when category c goes right.
+	// values[i] is leaf i's value.
+	values []float32
+	// depth is the number of steps from the root to the deepest leaf.
+	depth int
+	// cats[i] is split i's category set, catBits[beg:end] with bit c set
+	// when category c goes right; nil when the tree has no categorical
+	// split.
+	cats    []catRange
 	catBits []uint64
 }
 
-// node is one tree node. A leaf has left == -1 and its value in value; a
-// split sends a row left when its feature, as float32, is < value
-// (numerical) or not in the node's category set (categorical), and to
-// defaultChild when the feature is missing.
+// node is one tree node, 16 bytes. A split reads feature f = feature
+// (numerical) or ^feature (categorical, feature < 0) and sends a row to
+// left when the value, as float32, is < the threshold (numerical) or not
+// in the node's category set (categorical); otherwise to left+1; and to
+// defaultChild when the value is missing. For a numerical split thr is the
+// threshold's order key (see key32), so that the comparison is an integer
+// one.
+//
+// A leaf k is a split that always goes to itself: it reads the row's
+// extra slot (feature = the number of features, whose key is always 0)
+// against thr = MinInt32 and goes right, to left+1 = k. So a batch of rows
+// walks a tree in lockstep, depth steps each, with no test for leaves.
 type node struct {
-	value        float32
+	thr          int32
 	feature      int32
-	left, right  int32
+	left         int32
 	defaultChild int32
-	catBeg       int32 // -1 for a numerical split
-	catEnd       int32
 }
+
+type catRange struct{ beg, end int32 }
 
 // Parse reads an XGBoost model saved by Booster.save_model or
 // save_raw, in format "json" or "ubj" (Universal Binary JSON, XGBoost's

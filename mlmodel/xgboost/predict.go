@@ -84,17 +84,38 @@ func (b *Booster) Slice(n int) *Booster {
 	return &c
 }
 
-// rowBuf pools float32 rows and margin scratch, so that scoring allocates
-// nothing once warm.
-var rowBuf = sync.Pool{New: func() any { return new([]float32) }}
+// blockRows is how many rows walk a tree together. Their walks are
+// independent, so the processor overlaps their memory loads; one row alone
+// waits on each node in turn.
+const blockRows = 16
 
-func getBuf(n int) *[]float32 {
-	p := rowBuf.Get().(*[]float32)
-	if cap(*p) < n {
-		*p = make([]float32, n)
+// scratch is one scoring call's working memory: a block of rows as order
+// keys, each with the extra always-0 slot leaves read (see node), and
+// their margins. Pooled, so that scoring allocates nothing once warm.
+type scratch struct {
+	x []int32
+	m []float32
+}
+
+var scratchPool = sync.Pool{New: func() any { return new(scratch) }}
+
+func (b *Booster) getScratch() *scratch {
+	s := scratchPool.Get().(*scratch)
+	nx, nm := blockRows*(b.numFeature+1), blockRows*b.numGroup
+	if cap(s.x) < nx {
+		s.x = make([]int32, nx)
 	}
-	*p = (*p)[:n]
-	return p
+	if cap(s.m) < nm {
+		s.m = make([]float32, nm)
+	}
+	s.x, s.m = s.x[:nx], s.m[:nm]
+	return s
+}
+
+// row returns row r of the block, with its extra slot.
+func (b *Booster) row(s *scratch, r int) []int32 {
+	w := b.numFeature + 1
+	return s.x[r*w : (r+1)*w]
 }
 
 // MarginRow writes the raw margins of one row into out, which must hold
@@ -109,15 +130,9 @@ func (b *Booster) Margin(rows [][]float64, out []float32) error {
 	if err := b.checkOut(len(rows), b.numGroup, len(out)); err != nil {
 		return err
 	}
-	p := getBuf(b.numFeature)
-	defer rowBuf.Put(p)
-	for i, row := range rows {
-		if err := b.toFloat32(i, row, *p); err != nil {
-			return err
-		}
-		b.margin(*p, out[i*b.numGroup:(i+1)*b.numGroup])
-	}
-	return nil
+	return b.batch(rows, func(lo, n int, m []float32) {
+		copy(out[lo*b.numGroup:], m[:n*b.numGroup])
+	})
 }
 
 // PredictRow writes one row's prediction into out, which must hold
@@ -135,15 +150,28 @@ func (b *Booster) Predict(rows [][]float64, out []float32) error {
 	if err := b.checkOut(len(rows), w, len(out)); err != nil {
 		return err
 	}
-	p := getBuf(b.numFeature + b.numGroup)
-	defer rowBuf.Put(p)
-	x, m := (*p)[:b.numFeature], (*p)[b.numFeature:]
-	for i, row := range rows {
-		if err := b.toFloat32(i, row, x); err != nil {
-			return err
+	g := b.numGroup
+	return b.batch(rows, func(lo, n int, m []float32) {
+		for r := 0; r < n; r++ {
+			b.transform(m[r*g:(r+1)*g], out[(lo+r)*w:(lo+r+1)*w])
 		}
-		b.margin(x, m)
-		b.transform(m, out[i*w:(i+1)*w])
+	})
+}
+
+// batch computes the margins of rows block by block and hands each block's
+// margins to done (rows lo to lo+n, NumGroup margins each).
+func (b *Booster) batch(rows [][]float64, done func(lo, n int, m []float32)) error {
+	s := b.getScratch()
+	defer scratchPool.Put(s)
+	for lo := 0; lo < len(rows); lo += blockRows {
+		n := min(blockRows, len(rows)-lo)
+		for r := 0; r < n; r++ {
+			if err := b.toKeys(lo+r, rows[lo+r], b.row(s, r)); err != nil {
+				return err
+			}
+		}
+		b.margins(s, n)
+		done(lo, n, s.m)
 	}
 	return nil
 }
@@ -155,15 +183,40 @@ func (b *Booster) checkOut(rows, width, have int) error {
 	return nil
 }
 
-// toFloat32 converts a row to float32, as XGBoost's DMatrix does.
-func (b *Booster) toFloat32(i int, row []float64, x []float32) error {
+// toKeys converts a row to float32, as XGBoost's DMatrix does, and then to
+// order keys in x, which has one slot more than the row.
+func (b *Booster) toKeys(i int, row []float64, x []int32) error {
 	if len(row) != b.numFeature {
 		return fmt.Errorf("xgboost: row %d has %d features, want %d", i, len(row), b.numFeature)
 	}
 	for j, v := range row {
-		x[j] = float32(v)
+		x[j] = key32(float32(v))
 	}
+	x[len(row)] = 0
 	return nil
+}
+
+// missingKey is the key of a missing value (any NaN).
+const missingKey = math.MaxInt32
+
+// key32 maps a float32 to an int32 whose integer order is the float order:
+// the bits, with the magnitude bits flipped for negative numbers. -0 maps
+// to +0's key, as the two compare equal; NaN maps to missingKey, above
+// every other key (+Inf's is 0x7f800000).
+func key32(f float32) int32 {
+	if f != f {
+		return missingKey
+	}
+	s := int32(math.Float32bits(f))
+	if s == math.MinInt32 { // -0
+		return 0
+	}
+	return s ^ (s >> 31 & math.MaxInt32)
+}
+
+// keyFloat inverts key32.
+func keyFloat(k int32) float32 {
+	return math.Float32frombits(uint32(k ^ (k >> 31 & math.MaxInt32)))
 }
 
 // transform turns margins m into predictions out (OutputWidth values); m
@@ -184,66 +237,85 @@ func (b *Booster) transform(m, out []float32) {
 	}
 }
 
-// margin sums the trees for one row x (float32 features, NaN missing) into
-// m, NumGroup values. This is XGBoost's CPU predictor: each output starts
-// at its base margin, and the trees' leaf values are added in tree order,
-// each sum rounded to float32; dart multiplies each leaf value by its tree
-// weight, rounded to float32, before adding it.
-func (b *Booster) margin(x, m []float32) {
-	copy(m, b.base)
-	if b.numGroup == 1 && b.weight == nil {
-		acc := m[0]
-		for t := range b.trees {
-			acc += b.trees[t].leaf(x)
-		}
-		m[0] = acc
-		return
+// margins sums the trees for the first n rows of the block s (features as
+// order keys) into s.m, NumGroup values per row. This is XGBoost's CPU
+// predictor: each output starts at its base margin, and the trees' leaf
+// values are added in tree order, each sum rounded to float32; dart
+// multiplies each leaf value by its tree weight, rounded to float32, before
+// adding it.
+func (b *Booster) margins(s *scratch, n int) {
+	g := b.numGroup
+	for r := 0; r < n; r++ {
+		copy(s.m[r*g:(r+1)*g], b.base)
 	}
+	var leaf [blockRows]int32
+	w := b.numFeature + 1
+	x := s.x[:n*w]
 	for t := range b.trees {
-		v := b.trees[t].leaf(x)
+		tr := &b.trees[t]
+		tr.walk(x, w, leaf[:n])
+		grp := int(b.group[t])
 		if b.weight != nil {
-			v = float32(v * b.weight[t])
-		}
-		m[b.group[t]] += v
-	}
-}
-
-// leaf returns the value of the leaf row x reaches.
-func (t *tree) leaf(x []float32) float32 {
-	nodes := t.nodes
-	i := int32(0)
-	for {
-		nd := &nodes[i]
-		if nd.left < 0 {
-			return nd.value
-		}
-		f := x[nd.feature]
-		switch {
-		case f != f:
-			i = nd.defaultChild
-		case nd.catBeg < 0:
-			if f < nd.value {
-				i = nd.left
-			} else {
-				i = nd.right
+			wt := b.weight[t]
+			for r, k := range leaf[:n] {
+				s.m[r*g+grp] += float32(tr.values[k] * wt)
 			}
-		case t.inSet(nd, f):
-			i = nd.right
-		default:
-			i = nd.left
+			continue
+		}
+		for r, k := range leaf[:n] {
+			s.m[r*g+grp] += tr.values[k]
 		}
 	}
 }
 
-// inSet reports whether category f is in the node's set. As in XGBoost, a
+// walk sets leaf[r] to the leaf that row r of x (stride w) reaches. All
+// rows take depth steps together; a row at a leaf stays there.
+func (t *tree) walk(x []int32, w int, leaf []int32) {
+	for r := range leaf {
+		leaf[r] = 0
+	}
+	nodes := t.nodes
+	for d := 0; d < t.depth; d++ {
+		for r, i := range leaf {
+			nd := &nodes[i]
+			f := nd.feature
+			if f < 0 {
+				leaf[r] = t.catChild(i, nd, x[r*w+int(^f)])
+				continue
+			}
+			k := x[r*w+int(f)]
+			if k == missingKey { // rare, so well predicted
+				leaf[r] = nd.defaultChild
+				continue
+			}
+			// left+1 when k >= thr, else left: the sign of the 64-bit
+			// difference, without a branch that real data would
+			// mispredict often.
+			leaf[r] = nd.left + 1 + int32((int64(k)-int64(nd.thr))>>63)
+		}
+	}
+}
+
+// catChild returns the child a categorical split sends key k to.
+func (t *tree) catChild(i int32, nd *node, k int32) int32 {
+	switch {
+	case k == missingKey:
+		return nd.defaultChild
+	case t.inSet(t.cats[i], keyFloat(k)):
+		return nd.left + 1
+	}
+	return nd.left
+}
+
+// inSet reports whether category f is in the set r. As in XGBoost, a
 // negative or too large value, or one past the set's largest category, is
 // not; a fractional value is truncated toward zero.
-func (t *tree) inSet(nd *node, f float32) bool {
+func (t *tree) inSet(r catRange, f float32) bool {
 	if f < 0 || f >= maxCategory {
 		return false
 	}
 	c := int64(f)
-	bits := t.catBits[nd.catBeg:nd.catEnd]
+	bits := t.catBits[r.beg:r.end]
 	w := c / 64
 	return w < int64(len(bits)) && bits[w]&(1<<(c%64)) != 0
 }

@@ -222,15 +222,14 @@ func compare(t *testing.T, what string, got, want []float64, exact bool) {
 func checkMargins(t *testing.T, s *Scorer, rows [][]any, want []float64) {
 	t.Helper()
 	b := s.bst
-	x := make([]float32, b.numFeature)
-	m := make([]float32, b.numGroup)
+	sc := b.getScratch()
 	var got []float64
 	for i, row := range rows {
-		if err := s.features(i, row, x); err != nil {
+		if err := s.features(i, row, b.row(sc, 0)); err != nil {
 			t.Fatal(err)
 		}
-		b.margin(x, m)
-		for _, v := range m {
+		b.margins(sc, 1)
+		for _, v := range sc.m[:b.numGroup] {
 			got = append(got, float64(v))
 		}
 	}

@@ -267,15 +267,20 @@ func (s *Scorer) Score(rows [][]any, out *mlmodel.Scores) error {
 	if len(out.Value) < len(rows) || len(out.Proba) < len(rows)*k || (k > 0 && len(out.Label) < len(rows)) {
 		return fmt.Errorf("xgboost: scores sized for %d rows, want %d rows of %d classes", len(out.Value), len(rows), k)
 	}
-	p := getBuf(b.numFeature + b.numGroup)
-	defer rowBuf.Put(p)
-	x, m := (*p)[:b.numFeature], (*p)[b.numFeature:]
-	for i, row := range rows {
-		if err := s.features(i, row, x); err != nil {
-			return err
+	sc := b.getScratch()
+	defer scratchPool.Put(sc)
+	g := b.numGroup
+	for lo := 0; lo < len(rows); lo += blockRows {
+		n := min(blockRows, len(rows)-lo)
+		for r := 0; r < n; r++ {
+			if err := s.features(lo+r, rows[lo+r], b.row(sc, r)); err != nil {
+				return err
+			}
 		}
-		b.margin(x, m)
-		s.answer(i, m, out)
+		b.margins(sc, n)
+		for r := 0; r < n; r++ {
+			s.answer(lo+r, sc.m[r*g:(r+1)*g], out)
+		}
 	}
 	return nil
 }
@@ -317,12 +322,13 @@ func (s *Scorer) answer(i int, m []float32, out *mlmodel.Scores) {
 	}
 }
 
-// features reads row i into x as float32, NaN for missing, re-coding
+// features reads row i into x, which has one slot more than the model has
+// features, as float32 order keys (key32), re-coding
 // categories to the codes the model was trained with. A category not seen
 // in training is an error, as in XGBoost >= 3.3 (3.2.0 raises only for
 // one past the largest training category and gives an in-range one the
 // code of the next larger category, a bug fixed by dmlc/xgboost#12193).
-func (s *Scorer) features(i int, row []any, x []float32) error {
+func (s *Scorer) features(i int, row []any, x []int32) error {
 	if len(row) != len(s.inputs) {
 		return weir.Errorf(weir.ErrBadRequest, "row %d has %d values, want %d", i, len(row), len(s.inputs))
 	}
@@ -332,8 +338,9 @@ func (s *Scorer) features(i int, row []any, x []float32) error {
 		if err != nil {
 			return weir.Errorf(weir.ErrBadRequest, "row %d column %q: %v", i, s.inputs[k].Name, err)
 		}
-		x[j] = f
+		x[j] = key32(f)
 	}
+	x[len(x)-1] = 0 // the slot leaves read
 	return nil
 }
 
