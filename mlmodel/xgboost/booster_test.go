@@ -229,3 +229,56 @@ func TestCategoricalDecision(t *testing.T) {
 		}
 	}
 }
+
+// TestParseOlderLayouts reads a 3.2 model rewritten the way older XGBoost
+// versions wrote it (a scalar base_score, no iteration_indptr, no cats,
+// no split_type, default_left as booleans) and requires the same margins.
+func TestParseOlderLayouts(t *testing.T) {
+	for _, name := range []string{"binary_booster_json", "dart_regression_json"} {
+		t.Run(name, func(t *testing.T) {
+			want := mustParse(t, filepath.Join(fixtureDir, name, "model.json"), "json")
+			doc := loadDoc(t, name)
+			p := at(doc, "learner", "learner_model_param").(map[string]any)
+			p["base_score"] = strings.Trim(p["base_score"].(string), "[]")
+			gb := at(doc, "learner", "gradient_booster").(map[string]any)
+			if gb["name"] == "dart" {
+				gb = gb["gbtree"].(map[string]any)
+			}
+			model := gb["model"].(map[string]any)
+			delete(model, "iteration_indptr")
+			delete(model, "cats")
+			for _, tr := range model["trees"].([]any) {
+				tm := tr.(map[string]any)
+				delete(tm, "split_type")
+				for i, v := range tm["default_left"].([]any) {
+					tm["default_left"].([]any)[i] = v.(float64) != 0
+				}
+			}
+			b, err := json.Marshal(doc)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got, err := Parse(bytes.NewReader(b), "json")
+			if err != nil {
+				t.Fatal(err)
+			}
+			rows := [][]float64{make([]float64, want.NumFeature()), make([]float64, want.NumFeature())}
+			for j := range rows[0] {
+				rows[0][j], rows[1][j] = float64(j)/10-0.3, math.NaN()
+			}
+			mg, mw := make([]float32, 2), make([]float32, 2)
+			if err := got.Margin(rows, mg); err != nil {
+				t.Fatal(err)
+			}
+			if err := want.Margin(rows, mw); err != nil {
+				t.Fatal(err)
+			}
+			if mg[0] != mw[0] || mg[1] != mw[1] {
+				t.Errorf("margins: got %v, want %v", mg, mw)
+			}
+			if got.NumIterations() != want.NumIterations() {
+				t.Errorf("iterations: got %d, want %d", got.NumIterations(), want.NumIterations())
+			}
+		})
+	}
+}

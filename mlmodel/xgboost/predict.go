@@ -87,7 +87,7 @@ func (b *Booster) Slice(n int) *Booster {
 // blockRows is how many rows walk a tree together. Their walks are
 // independent, so the processor overlaps their memory loads; one row alone
 // waits on each node in turn.
-const blockRows = 16
+const blockRows = 32
 
 // scratch is one scoring call's working memory: a block of rows as order
 // keys, each with the extra always-0 slot leaves read (see node), and
