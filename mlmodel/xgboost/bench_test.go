@@ -124,3 +124,25 @@ func TestScoreAllocates(t *testing.T) {
 		t.Errorf("Margin: %v allocations per batch, want 0", n)
 	}
 }
+
+// TestBlocks scores a model with many features, which walks few rows at a
+// time, and requires each row's margin to be the one it gets alone.
+func TestBlocks(t *testing.T) {
+	for _, nFeat := range []int{5, 5000, 100000} {
+		s := synthetic(5, 4, nFeat)
+		_, rows := syntheticRows(40, nFeat)
+		all := make([]float32, len(rows))
+		if err := s.bst.Margin(rows, all); err != nil {
+			t.Fatal(err)
+		}
+		one := make([]float32, 1)
+		for i, row := range rows {
+			if err := s.bst.MarginRow(row, one); err != nil {
+				t.Fatal(err)
+			}
+			if one[0] != all[i] {
+				t.Errorf("%d features, row %d: batch margin %v, alone %v", nFeat, i, all[i], one[0])
+			}
+		}
+	}
+}

@@ -19,7 +19,7 @@ const MaxModelBytes = 1 << 30
 // them.
 const (
 	maxClasses  = 1 << 16
-	maxFeatures = 1 << 24
+	maxFeatures = 1 << 20
 	// maxCategory is XGBoost's own bound: category codes are held in
 	// float32, which is exact below 2^24.
 	maxCategory = 1 << 24

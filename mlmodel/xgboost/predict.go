@@ -89,6 +89,15 @@ func (b *Booster) Slice(n int) *Booster {
 // waits on each node in turn.
 const blockRows = 32
 
+// blockKeys bounds a block's keys (256 KiB), so that a model with very
+// many features walks fewer rows at a time.
+const blockKeys = 1 << 16
+
+// block returns how many rows the model walks together.
+func (b *Booster) block() int {
+	return max(1, min(blockRows, blockKeys/(b.numFeature+1)))
+}
+
 // scratch is one scoring call's working memory: a block of rows as order
 // keys, each with the extra always-0 slot leaves read (see node), and
 // their margins. Pooled, so that scoring allocates nothing once warm.
@@ -101,7 +110,7 @@ var scratchPool = sync.Pool{New: func() any { return new(scratch) }}
 
 func (b *Booster) getScratch() *scratch {
 	s := scratchPool.Get().(*scratch)
-	nx, nm := blockRows*(b.numFeature+1), blockRows*b.numGroup
+	nx, nm := b.block()*(b.numFeature+1), b.block()*b.numGroup
 	if cap(s.x) < nx {
 		s.x = make([]int32, nx)
 	}
@@ -163,8 +172,8 @@ func (b *Booster) Predict(rows [][]float64, out []float32) error {
 func (b *Booster) batch(rows [][]float64, done func(lo, n int, m []float32)) error {
 	s := b.getScratch()
 	defer scratchPool.Put(s)
-	for lo := 0; lo < len(rows); lo += blockRows {
-		n := min(blockRows, len(rows)-lo)
+	for lo := 0; lo < len(rows); lo += b.block() {
+		n := min(b.block(), len(rows)-lo)
 		for r := 0; r < n; r++ {
 			if err := b.toKeys(lo+r, rows[lo+r], b.row(s, r)); err != nil {
 				return err

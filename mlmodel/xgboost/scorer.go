@@ -270,8 +270,8 @@ func (s *Scorer) Score(rows [][]any, out *mlmodel.Scores) error {
 	sc := b.getScratch()
 	defer scratchPool.Put(sc)
 	g := b.numGroup
-	for lo := 0; lo < len(rows); lo += blockRows {
-		n := min(blockRows, len(rows)-lo)
+	for lo := 0; lo < len(rows); lo += b.block() {
+		n := min(b.block(), len(rows)-lo)
 		for r := 0; r < n; r++ {
 			if err := s.features(lo+r, rows[lo+r], b.row(sc, r)); err != nil {
 				return err
