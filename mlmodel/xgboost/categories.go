@@ -8,12 +8,11 @@ import (
 // categories are the categories of one feature as XGBoost >= 3.1 stores
 // them when trained on a DataFrame: the training categories in their
 // pandas order, so that category i has code i. XGBoost re-codes a
-// DataFrame's categories by value at predict time; a value not seen in
-// training is missing.
+// DataFrame's categories by value at predict time.
 type categories struct {
-	names   []string // string categories, or nil
-	numbers []float64
-	// code maps a category, as formatted by key, to its code.
+	names   []string  // string categories, or nil
+	numbers []float64 // numeric categories, or nil
+	// strCode and numCode map a category to its code.
 	strCode map[string]int32
 	numCode map[float64]int32
 }

@@ -248,6 +248,11 @@ def regression_cases():
     assert reg.best_iteration < reg.get_booster().num_boosted_rounds() - 1
     save_case("regression_early_stopping", reg, train, edge_rows(test, reg.get_booster(), True), "regressor")
 
+    # A random forest: several parallel trees in one boosting round.
+    rf = xgb.XGBRFRegressor(n_estimators=3, max_depth=3, n_jobs=1, random_state=0)
+    rf.fit(train, y[:350])
+    save_case("rf_regressor", rf, train, edge_rows(test, rf.get_booster(), True), "regressor")
+
 
 def dart_cases():
     data = load_diabetes()
