@@ -110,7 +110,7 @@ func Parse(r io.Reader, format string) (*Booster, error) {
 	var v any
 	switch format {
 	case "json":
-		dec := json.NewDecoder(bytes.NewReader(b))
+		dec := json.NewDecoder(bytes.NewReader(quoteNonFinite(b)))
 		dec.UseNumber()
 		if err := dec.Decode(&v); err != nil {
 			return nil, weir.Errorf(weir.ErrInvalidParameterValue, "xgboost: model is not valid JSON: %v", err)

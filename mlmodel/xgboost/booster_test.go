@@ -282,3 +282,32 @@ func TestParseOlderLayouts(t *testing.T) {
 		})
 	}
 }
+
+// TestParseNonFiniteJSON reads the bare NaN and ±Infinity XGBoost's JSON
+// writer emits, in fields it ignores and in leaf values, and leaves the
+// words alone inside strings.
+func TestParseNonFiniteJSON(t *testing.T) {
+	b, err := os.ReadFile(filepath.Join(fixtureDir, "binary_booster_json", "model.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := string(b)
+	// The first tree's first loss change and first sum_hessian.
+	s = strings.Replace(s, `"loss_changes":[`, `"loss_changes":[NaN,`, 1)
+	s = strings.Replace(s, `"sum_hessian":[`, `"sum_hessian":[-Infinity,Infinity,`, 1)
+	s = strings.Replace(s, `"feature_names":["`, `"feature_names":["NaN\"Infinity`, 1)
+	bst, err := Parse(strings.NewReader(s), "json")
+	if err != nil {
+		t.Fatalf("Parse: %v", err)
+	}
+	if got := bst.FeatureNames()[0]; !strings.HasPrefix(got, `NaN"Infinity`) {
+		t.Errorf("feature name: got %q, want the words kept", got)
+	}
+	got, ok := float32Of("-Infinity")
+	if !ok || !math.IsInf(float64(got), -1) {
+		t.Errorf(`float32Of("-Infinity"): got %v, %v`, got, ok)
+	}
+	if got := string(quoteNonFinite([]byte(`[NaN,-Infinity,"NaN",Infinity]`))); got != `["NaN","-Infinity","NaN","Infinity"]` {
+		t.Errorf("quoteNonFinite: got %s", got)
+	}
+}

@@ -1,6 +1,7 @@
 package xgboost
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"math"
@@ -184,12 +185,63 @@ func floats32(m map[string]any, key, what string, optional bool) ([]float32, err
 // float32Of reads one number as float32. A JSON number is parsed straight
 // to float32, as XGBoost's own reader does, not through float64.
 func float32Of(v any) (float32, bool) {
-	if n, ok := v.(json.Number); ok {
-		f, err := strconv.ParseFloat(string(n), 32)
+	switch x := v.(type) {
+	case json.Number:
+		f, err := strconv.ParseFloat(string(x), 32)
 		return float32(f), err == nil
+	case string:
+		f, ok := nonFinite[x]
+		return float32(f), ok
 	}
 	f, ok := number(v)
 	return float32(f), ok
+}
+
+// nonFinite holds the words XGBoost's JSON writer uses for numbers JSON
+// cannot spell; quoteNonFinite turns them into these strings.
+var nonFinite = map[string]float64{"NaN": math.NaN(), "Infinity": math.Inf(1), "-Infinity": math.Inf(-1)}
+
+// quoteNonFinite quotes the bare words NaN, Infinity and -Infinity that
+// XGBoost writes for non-finite numbers (in gains and hessians, say), so
+// that encoding/json reads the document. Words inside strings are left
+// alone.
+func quoteNonFinite(b []byte) []byte {
+	if !bytes.Contains(b, []byte("NaN")) && !bytes.Contains(b, []byte("Infinity")) {
+		return b
+	}
+	out := make([]byte, 0, len(b)+64)
+	inString, escaped := false, false
+	for i := 0; i < len(b); i++ {
+		c := b[i]
+		if inString {
+			switch {
+			case escaped:
+				escaped = false
+			case c == '\\':
+				escaped = true
+			case c == '"':
+				inString = false
+			}
+			out = append(out, c)
+			continue
+		}
+		if c == '"' {
+			inString = true
+		}
+		word := ""
+		for w := range nonFinite {
+			if bytes.HasPrefix(b[i:], []byte(w)) && (w != "Infinity" || i == 0 || b[i-1] != '-') {
+				word = w
+			}
+		}
+		if word == "" {
+			out = append(out, c)
+			continue
+		}
+		out = append(append(append(out, '"'), word...), '"')
+		i += len(word) - 1
+	}
+	return out
 }
 
 // strings reads an array of strings; a missing key gives nil.
