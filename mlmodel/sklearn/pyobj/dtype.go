@@ -246,15 +246,14 @@ func decodeArray(d *dtype, shape []int, fortran bool, data []byte) (*Array, erro
 	if d.kind == 'O' {
 		return nil, fmt.Errorf("object arrays cannot be read from raw bytes (they hold pickles)")
 	}
-	limit := len(data)
-	if d.size > 0 {
-		limit = len(data) / d.size
-	} else {
-		limit = 1 << 40
-	}
-	n, err := elements(shape, limit)
+	// The limit only keeps n*d.size from overflowing; the size check below
+	// compares with the data.
+	n, err := elements(shape, (1<<50)/max(d.size, 1))
 	if err != nil {
 		return nil, fmt.Errorf("shape %s of %s: %w", shapeString(shape), d, err)
+	}
+	if d.size == 0 && n > 0 {
+		return nil, fmt.Errorf("%s elements of zero bytes are not read", d)
 	}
 	if n*d.size > len(data) {
 		return nil, fmt.Errorf("shape %s of %s needs %d bytes, the data has %d", shapeString(shape), d, n*d.size, len(data))
@@ -287,6 +286,9 @@ func shapeString(shape []int) string {
 	parts := make([]string, len(shape))
 	for i, d := range shape {
 		parts[i] = strconv.Itoa(d)
+	}
+	if len(parts) == 1 {
+		return "(" + parts[0] + ",)"
 	}
 	return "(" + strings.Join(parts, ", ") + ")"
 }
