@@ -14,9 +14,8 @@ import (
 // maxPickle bounds the size of a pickle that ReadPickle reads.
 const maxPickle = 4 << 30
 
-// ReadPickle reads a pickle (protocols 2 to 5, as pickle, cloudpickle and
-// joblib-free MLflow write model.pkl) into plain Go values, calling
-// nothing. A global on the allow-list becomes a *Type; REDUCE or NEWOBJ of
+// ReadPickle reads a pickle of protocol 2 to 5 (MLflow's model.pkl, written
+// with pickle or cloudpickle) into plain Go values, calling nothing. A global on the allow-list becomes a *Type; REDUCE or NEWOBJ of
 // an allowed class an *Object with the arguments in Args, and BUILD sets
 // its State (a dict is merged; any other state is kept under the key
 // "__setstate__"). Items appended to a list subclass go to Args, items set
@@ -25,7 +24,9 @@ const maxPickle = 4 << 30
 // string]) and float64/int64/bool/string values; dicts, OrderedDicts and
 // defaultdicts become map[string]any with keys written as Python's str()
 // would; sets, lists and tuples []any; bytes are held as strings. Python
-// integers wider than 64 bits are read as float64.
+// integers wider than 64 bits are read as float64. NumPy random states
+// read as numpy.random.mtrand.RandomState objects with the state skops
+// keeps too.
 func ReadPickle(r io.Reader, allow Allow) (any, error) {
 	data, err := io.ReadAll(io.LimitReader(r, maxPickle+1))
 	if err != nil {
@@ -657,6 +658,11 @@ func (u *unpickler) reduce(fn, argv any) (any, error) {
 			l.items = append(l.items, items...)
 		}
 		return l, nil
+	case full == "numpy.random._pickle.__randomstate_ctor":
+		// The state (what skops saves too) comes with BUILD.
+		return &Object{Module: "numpy.random.mtrand", Class: "RandomState", State: map[string]any{}}, nil
+	case full == "numpy.random._pickle.__generator_ctor":
+		return &Object{Module: "numpy.random._generator", Class: "Generator", Args: args, State: map[string]any{}}, nil
 	case full == "copyreg._reconstructor":
 		if len(args) < 1 {
 			return nil, fmt.Errorf("copyreg._reconstructor without a class")
@@ -672,9 +678,7 @@ func (u *unpickler) reduce(fn, argv any) (any, error) {
 			return nil, fmt.Errorf("%s of %s, not a class", full, Describe(args[0]))
 		}
 		o := &Object{Module: cls.Module, Class: cls.Name, State: map[string]any{}}
-		if args[2] != nil {
-			o.State["__setstate__"] = args[2]
-		}
+		setState(o, args[2])
 		return o, nil
 	}
 	return &Object{Module: t.Module, Class: t.Name, Args: args, State: map[string]any{}}, nil

@@ -357,9 +357,12 @@ func (s *skops) remember(id string, v any) {
 }
 
 // setState sets o's state from what its __setstate__ (or __dict__) would
-// receive: a dict is merged into State, anything else is kept under
-// "__setstate__".
+// receive: a dict is merged into State, None and () are no state, and
+// anything else is kept under "__setstate__".
 func setState(o *Object, st any) {
+	if l, ok := st.([]any); ok && len(l) == 0 {
+		st = nil // an empty tuple, as Cython classes without state give
+	}
 	switch st := st.(type) {
 	case nil:
 	case map[string]any:
