@@ -331,3 +331,45 @@ func stringsOf(v any) ([]string, error) {
 	}
 	return out, nil
 }
+
+// Objects returns the attribute key, a list or object array (in C order)
+// of objects, such as a forest's estimators_ or gradient boosting's 2-D
+// estimators_.
+func (o *Object) Objects(key string) ([]*Object, error) {
+	v, err := o.attr(key)
+	if err != nil {
+		return nil, err
+	}
+	out, err := objectsOf(v)
+	if err != nil {
+		return nil, o.errorf(key, "%v", err)
+	}
+	return out, nil
+}
+
+// Objects returns an object array's elements, each an object.
+func (a *Array) Objects() ([]*Object, error) { return objectsOf(a) }
+
+func objectsOf(v any) ([]*Object, error) {
+	var items []any
+	switch x := v.(type) {
+	case *Array:
+		if x != nil {
+			items, _ = x.Data.([]any)
+		}
+	case []any:
+		items = x
+	}
+	if items == nil {
+		return nil, fmt.Errorf("want a list of objects, got %s", Describe(v))
+	}
+	out := make([]*Object, len(items))
+	for i, it := range items {
+		o, ok := it.(*Object)
+		if !ok || o == nil {
+			return nil, fmt.Errorf("want objects, got %s at index %d", Describe(it), i)
+		}
+		out[i] = o
+	}
+	return out, nil
+}

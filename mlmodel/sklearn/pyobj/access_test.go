@@ -7,10 +7,12 @@ import (
 
 func TestAccessors(t *testing.T) {
 	o := &Object{Module: "sklearn.linear_model._logistic", Class: "LogisticRegression", State: map[string]any{
-		"coef_":      &Array{DType: "<f8", Shape: []int{1, 2}, Data: []float64{0.5, -1}},
-		"classes_":   &Array{DType: "object", Shape: []int{2}, Data: []any{"no", "yes"}},
-		"n_iter_":    &Array{DType: "<i4", Shape: []int{1}, Data: []int64{7}},
-		"steps":      []any{},
+		"coef_":    &Array{DType: "<f8", Shape: []int{1, 2}, Data: []float64{0.5, -1}},
+		"classes_": &Array{DType: "object", Shape: []int{2}, Data: []any{"no", "yes"}},
+		"n_iter_":  &Array{DType: "<i4", Shape: []int{1}, Data: []int64{7}},
+		"steps":    []any{},
+		"estimators_": &Array{DType: "object", Shape: []int{1, 1}, Data: []any{
+			&Object{Module: "sklearn.tree._classes", Class: "DecisionTreeRegressor"}}},
 		"max_iter":   int64(100),
 		"C":          1.0,
 		"fitted":     true,
@@ -32,6 +34,14 @@ func TestAccessors(t *testing.T) {
 		{"bool", func() (any, error) { return o.Bool("fitted") }, "true"},
 		{"string", func() (any, error) { return o.String("penalty") }, "l2"},
 		{"list", func() (any, error) { return o.List("steps") }, "[]"},
+		{"objects", func() (any, error) {
+			l, err := o.Objects("estimators_")
+			if err != nil {
+				return nil, err
+			}
+			return l[0].Class, nil
+		}, "DecisionTreeRegressor"},
+		{"floats not objects", func() (any, error) { return o.Objects("coef_") }, "LogisticRegression.coef_: want a list of objects, got float array"},
 		{"list not floats", func() (any, error) { return o.Float64s("steps") }, "LogisticRegression.steps: want a float array, got list"},
 		{"None not array", func() (any, error) { return o.Array("intercept_") }, "LogisticRegression.intercept_: want an array, got None"},
 		{"missing", func() (any, error) { return o.Float64s("nope_") }, "LogisticRegression.nope_: missing (is the estimator fitted, and of a supported version?)"},
