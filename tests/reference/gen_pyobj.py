@@ -96,6 +96,7 @@ def datasets():
         "diabetes": (diab.data[::4], diab.target[::4]),
         "frame": (frame, yframe),
         "labels": (iris.target_names[iris.target[::10]], None),
+        "categories": (frame.astype({"colour": "category", "size": "category"}), yframe),
     }
 
 
@@ -132,6 +133,9 @@ def models():
          HistGradientBoostingClassifier(max_iter=3, max_leaf_nodes=4, random_state=0), "cancer"),
         ("hist_gradient_boosting_regressor",
          HistGradientBoostingRegressor(max_iter=3, max_leaf_nodes=4, random_state=0), "diabetes"),
+        ("hist_gradient_boosting_categories",
+         HistGradientBoostingClassifier(max_iter=2, max_leaf_nodes=4, random_state=0,
+                                        categorical_features="from_dtype"), "categories"),
         ("lgbm_classifier", lgb.LGBMClassifier(n_estimators=3, num_leaves=4, n_jobs=1,
                                                deterministic=True, verbose=-1), "iris"),
         ("lgbm_regressor", lgb.LGBMRegressor(n_estimators=3, num_leaves=4, n_jobs=1,

@@ -75,7 +75,10 @@ func (a Allow) check(module, name string) error {
 // (pipelines, column transformers, scalers, encoders, the imputer, linear
 // models, trees, forests, gradient boosting and histogram gradient boosting
 // with their losses, links, predictors and bin mappers) and LightGBM's
-// sklearn wrappers. FunctionTransformer is not on it: it holds code.
+// sklearn wrappers. FunctionTransformer is on it but no function to run
+// in it is, except scikit-learn's check_array (and a functools.partial of
+// it), which HistGradientBoosting's categorical preprocessing holds: a
+// FunctionTransformer of any other function is refused, naming it.
 func DefaultAllow() Allow {
 	a := NewAllow()
 	for _, n := range defaultNames {
@@ -92,6 +95,7 @@ var defaultNames = []string{
 	"builtins.slice", "builtins.object", "builtins.str", "builtins.int", "builtins.float",
 	"builtins.bool", "builtins.bytes", "builtins.bytearray", "builtins.complex", "builtins.NoneType",
 	"collections.OrderedDict", "collections.defaultdict", "copyreg._reconstructor",
+	"functools.partial", "sklearn.utils.validation.check_array",
 
 	"numpy.ndarray", "numpy.dtype", "numpy.float64", "numpy.float32", "numpy.float16",
 	"numpy.int64", "numpy.int32", "numpy.int16", "numpy.int8", "numpy.intp",
@@ -116,6 +120,7 @@ var defaultNames = []string{
 var sklearnClasses = []string{
 	"Pipeline", "ColumnTransformer", "StandardScaler", "MinMaxScaler", "RobustScaler",
 	"MaxAbsScaler", "OneHotEncoder", "OrdinalEncoder", "SimpleImputer", "LabelEncoder",
+	"FunctionTransformer",
 	"LogisticRegression", "LinearRegression", "Ridge", "Lasso", "ElasticNet",
 	"DecisionTreeClassifier", "DecisionTreeRegressor", "ExtraTreeClassifier", "ExtraTreeRegressor",
 	"RandomForestClassifier", "RandomForestRegressor", "ExtraTreesClassifier", "ExtraTreesRegressor",

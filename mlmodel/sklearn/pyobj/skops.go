@@ -333,11 +333,29 @@ func (s *skops) build(m map[string]any, loader, module, class string, depth int,
 			return nil, fmt.Errorf("%s: dtype content is not an array", where)
 		}
 		return dtypeObject(a.DType), nil
-	case "MethodNode", "PartialNode", "OperatorFuncNode", "MaskedArrayNode", "SparseMatrixNode":
+	case "PartialNode":
+		// As pickle has it: partial(func) with the state
+		// (func, args, keywords, namespace) that __setstate__ takes.
+		if err := s.allow.check("functools", "partial"); err != nil {
+			return nil, err
+		}
+		cm, ok := content.(map[string]any)
+		if !ok {
+			return nil, fmt.Errorf("%s: PartialNode content is not an object", where)
+		}
+		state := make([]any, 4)
+		for i, k := range []string{"func", "args", "kwds", "namespace"} {
+			v, err := child(cm[k], k)
+			if err != nil {
+				return nil, err
+			}
+			state[i] = v
+		}
+		return &Object{Module: "functools", Class: "partial", Args: []any{state[0]},
+			State: map[string]any{"__setstate__": state}}, nil
+	case "MethodNode", "OperatorFuncNode", "MaskedArrayNode", "SparseMatrixNode":
 		name := module + "." + class
 		switch loader {
-		case "PartialNode":
-			name = "functools.partial"
 		case "OperatorFuncNode":
 			name = "operator." + class
 		case "MethodNode":
