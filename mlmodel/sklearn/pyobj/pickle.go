@@ -37,7 +37,7 @@ func ReadPickle(r io.Reader, allow Allow) (any, error) {
 	}
 	u := &unpickler{
 		data: data, allow: allow, memo: map[int]any{}, dtypes: map[*Object]*dtype{},
-		pending: map[*Array]bool{},
+		pending: map[*Array]bool{}, budget: 2*len(data) + 1<<20,
 	}
 	v, err := u.run()
 	if err != nil {
@@ -66,6 +66,19 @@ type unpickler struct {
 	dtypes map[*Object]*dtype
 	// pending holds arrays made by _reconstruct that BUILD has not filled.
 	pending map[*Array]bool
+	// budget is how many more bytes of array data may be decoded: a pickle
+	// holds each array's bytes once, and a hostile one that names the same
+	// buffer many times must not make memory grow with every name.
+	budget int
+}
+
+// spend takes n bytes of array data from the budget.
+func (u *unpickler) spend(n int) error {
+	if n > u.budget {
+		return fmt.Errorf("the arrays' data adds up to more than the pickle holds")
+	}
+	u.budget -= n
+	return nil
 }
 
 func (u *unpickler) read(n int) ([]byte, error) {
@@ -844,6 +857,9 @@ func (u *unpickler) buildArray(a *Array, state any) error {
 	var built *Array
 	switch raw := st[3].(type) {
 	case string:
+		if err := u.spend(len(raw)); err != nil {
+			return err
+		}
 		built, err = decodeArray(d, shape, fortran, []byte(raw))
 	case *pyList, []any:
 		items, _ := tuple(raw, "")
@@ -887,6 +903,9 @@ func (u *unpickler) frombuffer(args []any) (any, error) {
 		return nil, err
 	}
 	order, _ := args[3].(string)
+	if err := u.spend(len(buf)); err != nil {
+		return nil, err
+	}
 	return decodeArray(d, shape, order == "F", []byte(buf))
 }
 
@@ -911,6 +930,9 @@ func (u *unpickler) scalar(args []any) (any, error) {
 	raw, ok := args[1].(string)
 	if !ok {
 		return nil, fmt.Errorf("numpy scalar data is %s", Describe(args[1]))
+	}
+	if err := u.spend(len(raw)); err != nil {
+		return nil, err
 	}
 	a, err := decodeArray(d, nil, false, []byte(raw))
 	if err != nil {

@@ -116,6 +116,36 @@ func TestReadPickleHostile(t *testing.T) {
 	}
 }
 
+// A pickle that names one buffer many times is refused once the decoded
+// data outgrows the file, instead of decoding the buffer again each time.
+func TestReadPickleRepeatedBuffer(t *testing.T) {
+	var b strings.Builder
+	b.WriteString("\x80\x05")
+	b.WriteString("\x8c\x13numpy._core.numeric\x8c\x0b_frombuffer\x93\x94") // memo 0
+	b.WriteString("\x8e\x00\x00\x01\x00\x00\x00\x00\x00" + strings.Repeat("\x00", 1<<16) + "\x94")
+	b.WriteString("\x8c\x05numpy\x8c\x05dtype\x93\x8c\x02f8\x89\x88\x87R\x94") // memo 2
+	b.WriteString("M\x00\x20\x85\x94")                                         // (8192,), memo 3
+	b.WriteString("\x8c\x01C\x94")                                             // memo 4
+	b.WriteString("](")
+	for i := 0; i < 1000; i++ {
+		b.WriteString("h\x00(h\x01h\x02h\x03h\x04tR")
+	}
+	b.WriteString("e.")
+	_, err := ReadPickle(strings.NewReader(b.String()), DefaultAllow())
+	if err == nil || !strings.Contains(err.Error(), "more than the pickle holds") {
+		t.Errorf("got error %v, want the repeated buffer refused", err)
+	}
+	// Once is fine.
+	one := strings.Replace(b.String(), strings.Repeat("h\x00(h\x01h\x02h\x03h\x04tR", 1000), "h\x00(h\x01h\x02h\x03h\x04tR", 1)
+	v, err := ReadPickle(strings.NewReader(one), DefaultAllow())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if a := v.([]any)[0].(*Array); a.Len() != 8192 || a.DType != "<f8" {
+		t.Errorf("got %s %v, want <f8 [8192]", a.DType, a.Shape)
+	}
+}
+
 // An allow-list can be widened for a class a deployment trusts.
 func TestAllowWith(t *testing.T) {
 	p := "\x80\x04\x8c\x05mylib\x8c\x05Model\x93)\x81}\x8c\x01a\x8c\x01bsb."

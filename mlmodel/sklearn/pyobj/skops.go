@@ -32,7 +32,8 @@ func ReadSkops(r io.ReaderAt, size int64, allow Allow) (any, error) {
 	if err != nil {
 		return nil, fmt.Errorf("skops: not a zip file: %w", err)
 	}
-	s := &skops{allow: allow, files: map[string]*zip.File{}, memo: map[string]any{}}
+	s := &skops{allow: allow, files: map[string]*zip.File{}, memo: map[string]any{},
+		arrays: map[string]*Array{}, bytes: map[string]string{}}
 	for _, f := range zr.File {
 		if _, dup := s.files[f.Name]; dup {
 			return nil, fmt.Errorf("skops: the zip holds %q twice", f.Name)
@@ -66,6 +67,9 @@ type skops struct {
 	files map[string]*zip.File
 	memo  map[string]any
 	total int64
+	// arrays and bytes are the members already read, by name.
+	arrays map[string]*Array
+	bytes  map[string]string
 }
 
 // member reads one zip member, checking its declared size first.
@@ -216,10 +220,15 @@ func (s *skops) build(m map[string]any, loader, module, class string, depth int,
 		}
 		return out, nil
 	case "BytesNode", "BytearrayNode":
-		b, err := s.member(str(m, "file"))
+		name := str(m, "file")
+		if b, ok := s.bytes[name]; ok {
+			return b, nil
+		}
+		b, err := s.member(name)
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", where, err)
 		}
+		s.bytes[name] = string(b)
 		return string(b), nil
 	case "SliceNode":
 		cm, ok := content.(map[string]any)
@@ -412,13 +421,20 @@ func (s *skops) ndarray(m map[string]any, module, class string, depth int, where
 	}
 	switch str(m, "type") {
 	case "numpy":
-		b, err := s.member(str(m, "file"))
-		if err != nil {
-			return nil, fmt.Errorf("%s: %w", where, err)
-		}
-		a, err := ReadNpy(b)
-		if err != nil {
-			return nil, fmt.Errorf("%s: %s: %w", where, str(m, "file"), err)
+		// skops names a member after the object it holds, so one member is
+		// one array however many nodes name it; decoding it once also keeps
+		// a schema that names a member many times from multiplying it.
+		name := str(m, "file")
+		a, ok := s.arrays[name]
+		if !ok {
+			b, err := s.member(name)
+			if err != nil {
+				return nil, fmt.Errorf("%s: %w", where, err)
+			}
+			if a, err = ReadNpy(b); err != nil {
+				return nil, fmt.Errorf("%s: %s: %w", where, name, err)
+			}
+			s.arrays[name] = a
 		}
 		if full == "numpy.ndarray" {
 			return a, nil

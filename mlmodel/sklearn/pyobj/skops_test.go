@@ -4,6 +4,7 @@ import (
 	"archive/zip"
 	"bytes"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -60,6 +61,23 @@ func TestReadSkopsSharedReference(t *testing.T) {
 	s, _ := o.Array("scale_")
 	if m == nil || m != s {
 		t.Errorf("got mean_ %p and scale_ %p, want one array", m, s)
+	}
+}
+
+// Nodes that name one member are one array, even under different ids, so
+// a schema naming a member many times does not multiply it.
+func TestReadSkopsMemberOnce(t *testing.T) {
+	node := func(id int) string {
+		return fmt.Sprintf(`{"__class__": "ndarray", "__module__": "numpy", "__loader__": "NdArrayNode", "type": "numpy", "file": "a.npy", "__id__": %d}`, id)
+	}
+	schema := `{"__class__": "list", "__module__": "builtins", "__loader__": "ListNode", "protocol": 2, "content": [` + node(1) + `, ` + node(2) + `]}`
+	v, err := readSkopsBytes(skopsZip(t, schema, map[string][]byte{"a.npy": npyFile("'<f8'", false, "(1,)", le64(0))}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	l := v.([]any)
+	if l[0] != l[1] {
+		t.Error("got two arrays, want one")
 	}
 }
 
