@@ -37,7 +37,7 @@ func ReadPickle(r io.Reader, allow Allow) (any, error) {
 	}
 	u := &unpickler{
 		data: data, allow: allow, memo: map[int]any{}, dtypes: map[*Object]*dtype{},
-		pending: map[*Array]bool{}, budget: 2*len(data) + 1<<20,
+		pending: map[*Array]bool{}, budget: 2*len(data) + 1<<20, copies: len(data) + 1<<16,
 	}
 	v, err := u.run()
 	if err != nil {
@@ -70,6 +70,20 @@ type unpickler struct {
 	// holds each array's bytes once, and a hostile one that names the same
 	// buffer many times must not make memory grow with every name.
 	budget int
+	// copies is how many more items may be copied from one container into
+	// another (dict items, state merged into an object): each is copied
+	// once in a real pickle, but a hostile one could name a large container
+	// again and again.
+	copies int
+}
+
+// copied takes n items from the copy budget.
+func (u *unpickler) copied(n int) error {
+	if n > u.copies {
+		return fmt.Errorf("the pickle copies its containers more often than it could hold them")
+	}
+	u.copies -= n
+	return nil
 }
 
 // spend takes n bytes of array data from the budget.
@@ -650,6 +664,9 @@ func (u *unpickler) reduce(fn, argv any) (any, error) {
 			if err != nil {
 				return nil, err
 			}
+			if err := u.copied(len(pairs)); err != nil {
+				return nil, err
+			}
 			for _, p := range pairs {
 				kv, err := tuple(p, full+" item")
 				if err != nil || len(kv) != 2 {
@@ -668,7 +685,8 @@ func (u *unpickler) reduce(fn, argv any) (any, error) {
 			if err != nil {
 				return nil, err
 			}
-			l.items = append(l.items, items...)
+			// Shared, not copied; a later append reallocates.
+			l.items = items[:len(items):len(items)]
 		}
 		return l, nil
 	case full == "numpy.random._pickle.__randomstate_ctor":
@@ -714,6 +732,9 @@ func (u *unpickler) newobj(clsv, argv, kwargs any) (any, error) {
 	}
 	o := &Object{Module: cls.Module, Class: cls.Name, Args: args, State: map[string]any{}}
 	if kw, ok := kwargs.(map[string]any); ok {
+		if err := u.copied(len(kw)); err != nil {
+			return nil, err
+		}
 		for k, v := range kw {
 			o.State[k] = v
 		}
@@ -742,15 +763,26 @@ func (u *unpickler) build(obj, state any) error {
 			d1, ok1 := st[0].(map[string]any)
 			d2, ok2 := st[1].(map[string]any)
 			if (ok1 || st[0] == nil) && (ok2 || st[1] == nil) {
+				if err := u.copied(len(d1) + len(d2)); err != nil {
+					return err
+				}
 				setState(o, d1)
 				setState(o, d2)
 				return nil
+			}
+		}
+		if st, ok := state.(map[string]any); ok && len(o.State) > 0 {
+			if err := u.copied(len(st)); err != nil {
+				return err
 			}
 		}
 		setState(o, state)
 		return nil
 	case map[string]any:
 		if st, ok := state.(map[string]any); ok {
+			if err := u.copied(len(st)); err != nil {
+				return err
+			}
 			for k, v := range st {
 				o[k] = v
 			}
@@ -870,7 +902,7 @@ func (u *unpickler) buildArray(a *Array, state any) error {
 		if fortran && len(shape) > 1 {
 			return fmt.Errorf("Fortran-ordered object arrays are not read")
 		}
-		built = &Array{DType: "object", Shape: shape, Data: append([]any(nil), items...)}
+		built = &Array{DType: "object", Shape: shape, Data: items[:n:n]}
 	default:
 		return fmt.Errorf("ndarray data is %s", Describe(st[3]))
 	}

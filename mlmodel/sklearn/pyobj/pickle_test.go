@@ -146,6 +146,28 @@ func TestReadPickleRepeatedBuffer(t *testing.T) {
 	}
 }
 
+// A pickle that merges one large dict into many objects is refused once
+// the copies outgrow the file.
+func TestReadPickleRepeatedState(t *testing.T) {
+	var b strings.Builder
+	b.WriteString("\x80\x04}\x94(") // memo 0: a dict of 5000 items
+	for i := 0; i < 5000; i++ {
+		b.WriteString("M" + string([]byte{byte(i), byte(i >> 8)}) + "N")
+	}
+	b.WriteString("u0")
+	b.WriteString("\x8c\x10sklearn.pipeline\x8c\x08Pipeline\x93\x94") // memo 1
+	b.WriteString("](")
+	for i := 0; i < 2000; i++ {
+		// Pipeline.__new__ with (state, slot state) both the big dict.
+		b.WriteString("h\x01)\x81h\x00h\x00\x86b")
+	}
+	b.WriteString("e.")
+	_, err := ReadPickle(strings.NewReader(b.String()), DefaultAllow())
+	if err == nil || !strings.Contains(err.Error(), "copies its containers") {
+		t.Errorf("got error %v, want the repeated copies refused", err)
+	}
+}
+
 // An allow-list can be widened for a class a deployment trusts.
 func TestAllowWith(t *testing.T) {
 	p := "\x80\x04\x8c\x05mylib\x8c\x05Model\x93)\x81}\x8c\x01a\x8c\x01bsb."

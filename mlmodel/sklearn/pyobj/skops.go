@@ -393,8 +393,11 @@ func setState(o *Object, st any) {
 	switch st := st.(type) {
 	case nil:
 	case map[string]any:
-		if o.State == nil {
-			o.State = map[string]any{}
+		if len(o.State) == 0 {
+			// Taken, not copied: a file that gives many objects one state
+			// must not make memory grow with each.
+			o.State = st
+			return
 		}
 		for k, v := range st {
 			o.State[k] = v
