@@ -172,6 +172,8 @@ def entry(path, value):
     if isinstance(value, np.ndarray) and value.dtype != object:
         return {"path": path, "dtype": value.dtype.str if not value.dtype.names else "record",
                 "shape": list(value.shape), "head": head(value)}
+    if isinstance(value, np.ndarray) and all(isinstance(v, str) for v in value.ravel()):
+        return {"path": path, "dtype": "object", "shape": list(value.shape), "head": head(value)}
     if isinstance(value, (np.floating, float)):
         return {"path": path, "float": float(value)}
     if isinstance(value, (bool, np.bool_)):
@@ -216,6 +218,9 @@ def describe(obj, path, out, depth=0):
         e = entry(path + [k], v)
         if e is not None:
             out.append(e)
+        elif isinstance(v, list) and v and all(isinstance(x, np.ndarray) for x in v):
+            # such as OneHotEncoder's categories_
+            out.extend(entry(path + [k, i], x) for i, x in enumerate(v[:3]))
         elif k in ("steps", "transformers_", "transformers"):
             for i, step in enumerate(v):
                 describe(step[1], path + [k, i, 1], out, depth + 1)

@@ -180,6 +180,10 @@ func checkHead(t *testing.T, where string, arr *Array, head json.RawMessage) {
 		t.Errorf("%s: %v", where, err)
 		return
 	}
+	if len(want) > arr.Len() {
+		t.Errorf("%s: got %d elements, want at least %d", where, arr.Len(), len(want))
+		return
+	}
 	for i, w := range want {
 		var got any
 		switch d := arr.Data.(type) {
@@ -191,6 +195,8 @@ func checkHead(t *testing.T, where string, arr *Array, head json.RawMessage) {
 		case []int64:
 			got = float64(d[i])
 		case []string:
+			got = d[i]
+		case []any:
 			got = d[i]
 		}
 		if got != w {
