@@ -245,6 +245,13 @@ func (s *skops) build(m map[string]any, loader, module, class string, depth int,
 		}
 		return &Object{Module: "builtins", Class: "slice", Args: args}, nil
 	case "TypeNode", "FunctionNode":
+		if cm, ok := content.(map[string]any); ok && loader == "FunctionNode" {
+			// Protocol 0 named the function in its content, and that is
+			// what it imported.
+			if mp, fn := str(cm, "module_path"), str(cm, "function"); mp != "" || fn != "" {
+				module, class = mp, fn
+			}
+		}
 		if err := s.allow.check(module, class); err != nil {
 			return nil, err
 		}
@@ -323,6 +330,9 @@ func (s *skops) build(m map[string]any, loader, module, class string, depth int,
 		}
 		o := &Object{Module: module, Class: class, State: map[string]any{}}
 		for _, k := range []string{"bit_generator", "seed_seq"} {
+			if _, ok := cm[k]; !ok && k == "seed_seq" {
+				continue // older protocols keep no seed sequence
+			}
 			v, err := child(cm[k], k)
 			if err != nil {
 				return nil, err

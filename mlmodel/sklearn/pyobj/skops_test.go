@@ -107,6 +107,7 @@ func TestReadSkopsHostile(t *testing.T) {
 		{"subprocess.Popen", skopsZip(t, obj("subprocess", "Popen", ""), nil), "", "subprocess.Popen"},
 		{"user class", skopsZip(t, obj("__main__", "MyTransformer", ""), nil), "", "__main__.MyTransformer"},
 		{"partial of eval", skopsZip(t, `{"__class__": "partial", "__module__": "functools", "__loader__": "PartialNode", "protocol": 2, "content": {"func": {"__class__": "eval", "__module__": "builtins", "__loader__": "FunctionNode"}}}`, nil), "", "builtins.eval"},
+		{"protocol 0 function", skopsZip(t, `{"__class__": "function", "__module__": "builtins", "__loader__": "FunctionNode", "protocol": 0, "content": {"module_path": "os", "function": "system"}}`, nil), "", "os.system"},
 		{"method", skopsZip(t, `{"__class__": "Popen", "__module__": "subprocess", "__loader__": "MethodNode", "protocol": 2, "content": {"func": "kill"}}`, nil), "", "subprocess.Popen.kill"},
 		{"unknown loader", skopsZip(t, `{"__class__": "x", "__module__": "y", "__loader__": "EvilNode", "protocol": 2}`, nil), "unknown skops node loader", ""},
 		{"deep nesting", skopsZip(t, `{"protocol": 2, "__class__": "list", "__module__": "builtins", "__loader__": "ListNode", "content": [`+deep+`]}`, nil), "nested more than", ""},
