@@ -235,14 +235,14 @@ func (p *litParser) value(depth int) (any, error) {
 		for j < len(p.s) && p.s[j] >= '0' && p.s[j] <= '9' {
 			j++
 		}
-		if j < len(p.s) && p.s[j] == 'L' { // Python 2 long
-			defer func() { p.i++ }()
-		}
 		n, err := strconv.ParseInt(p.s[p.i:j], 10, 64)
 		if err != nil {
 			return nil, fmt.Errorf("bad integer %q", p.s[p.i:j])
 		}
 		p.i = j
+		if p.i < len(p.s) && p.s[p.i] == 'L' { // Python 2's long suffix
+			p.i++
+		}
 		return n, nil
 	}
 	for word, v := range map[string]any{"True": true, "False": false, "None": nil} {
