@@ -4,6 +4,7 @@ import (
 	"fmt"
 )
 
+// dtypeOf returns the dtype a numpy.dtype object of this pickle stands for.
 func (u *unpickler) dtypeOf(v any) (*dtype, error) {
 	o, ok := v.(*Object)
 	if ok {

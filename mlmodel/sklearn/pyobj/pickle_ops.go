@@ -8,6 +8,7 @@ import (
 	"strings"
 )
 
+// step runs one opcode.
 func (u *unpickler) step(op byte) error {
 	switch op {
 	case 0x80: // PROTO

@@ -5,6 +5,9 @@ import (
 	"strings"
 )
 
+// reduce is REDUCE: what calling fn with argv would build, made without
+// calling it. NumPy's and Python's own reconstructors are understood;
+// any other allowed callable gives an *Object holding its arguments.
 func (u *unpickler) reduce(fn, argv any) (any, error) {
 	t, ok := fn.(*Type)
 	if !ok {
@@ -97,6 +100,7 @@ func (u *unpickler) reduce(fn, argv any) (any, error) {
 	return &Object{Module: t.Module, Class: t.Name, Args: args, State: map[string]any{}}, nil
 }
 
+// newobj is NEWOBJ: cls.__new__(cls, *args) as an *Object.
 func (u *unpickler) newobj(clsv, argv, kwargs any) (any, error) {
 	cls, ok := clsv.(*Type)
 	if !ok {
@@ -124,6 +128,7 @@ func (u *unpickler) newobj(clsv, argv, kwargs any) (any, error) {
 	return o, nil
 }
 
+// build is BUILD: obj.__setstate__(state), or its dict update.
 func (u *unpickler) build(obj, state any) error {
 	switch o := obj.(type) {
 	case *Array:

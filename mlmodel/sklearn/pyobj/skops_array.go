@@ -6,6 +6,8 @@ import (
 	"strings"
 )
 
+// ndarray reads an NdArrayNode: a .npy member, or an object array kept as
+// a list of nodes; a NumPy scalar class gives the one value.
 func (s *skops) ndarray(m map[string]any, module, class string, depth int, where string) (any, error) {
 	full := module + "." + class
 	if full != "numpy.ndarray" {

@@ -9,6 +9,7 @@ import (
 	"strings"
 )
 
+// jsonText quotes a short JSON value for an error message.
 func jsonText(v any) string {
 	b, err := json.Marshal(v)
 	if err != nil || len(b) > 40 {
