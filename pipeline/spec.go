@@ -111,7 +111,11 @@ type ModelSpec struct {
 	// Folds, when set, scores trials by stratified k-fold cross-validation
 	// over the training period instead (shuffled by the seed): steadier when
 	// the end of the training period is unlike the rest of it.
-	Folds      int             `yaml:"folds" json:"folds"`
+	Folds int `yaml:"folds" json:"folds"`
+	// CV is how the Folds are cut: stratified, kfold, forward (over the
+	// time split's column) or group (over the group split's column);
+	// empty follows the split kind.
+	CV         string          `yaml:"cv" json:"cv,omitempty"`
 	Candidates []CandidateSpec `yaml:"candidates" json:"candidates"`
 }
 
@@ -180,14 +184,6 @@ func (s *Spec) periodColumn() string {
 	return ""
 }
 
-// validationText says how trials are scored, for reports.
-func (m ModelSpec) validationText() string {
-	if m.Folds > 0 {
-		return fmt.Sprintf("%d-fold stratified cross-validation within the training period", m.Folds)
-	}
-	return fmt.Sprintf("the latest %.0f%% of the training period", 100*m.ValidationFraction)
-}
-
 var namePattern = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_.-]*$`)
 
 // ParseSpec reads a pipeline from YAML and checks it.
@@ -244,6 +240,17 @@ func (s *Spec) Check() error {
 	}
 	if err := s.Split.check(); err != nil {
 		return bad("%v", err)
+	}
+	switch cv := s.Model.CV; {
+	case cv != "" && !slices.Contains(cvKinds, cv):
+		return bad("model.cv %q must be one of %s", cv, listText(cvKinds))
+	case cv == cvForward && s.Split.Kind != SplitTime:
+		return bad("model.cv forward needs a time split (it chains over the split's time column)")
+	case cv == cvGroup && s.Split.Kind != SplitGroup:
+		return bad("model.cv group needs a group split (it keeps the split's groups whole)")
+	}
+	if s.Task != "" && !slices.Contains(tasks, s.Task) {
+		return bad("task %q must be one of %s", s.Task, listText(tasks))
 	}
 	for _, d := range s.Data.Derived {
 		if err := d.check(); err != nil {
