@@ -70,7 +70,9 @@ func TestRunMulticlassAndRegression(t *testing.T) {
 		{"multiclass", `    - {learner: gbdt, search: grid, params: {n_estimators: 20, num_leaves: 7, min_data_in_leaf: 5}}
     - {learner: logistic_regression, search: grid, space: {c: {choice: [0.1, 1.0]}}}
     - {learner: random_forest, search: grid, params: {n_estimators: 20}}`, "accuracy",
-			func(m, base map[string]float64) bool { return m["accuracy"] > base["accuracy"]+0.2 && m["roc_auc_ovr"] > 0.85 }},
+			func(m, base map[string]float64) bool {
+				return m["accuracy"] > base["accuracy"]+0.2 && m["roc_auc_ovr"] > 0.85
+			}},
 		{"regression", `    - {learner: gbdt, search: grid, params: {n_estimators: 50, min_data_in_leaf: 5}}
     - {learner: ridge, search: grid, space: {alpha: {choice: [0.1, 10]}}}
     - {learner: linear_regression, search: grid}
