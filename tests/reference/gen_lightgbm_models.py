@@ -9,7 +9,8 @@ and writes to fixtures/lightgbm/<case>/:
   model.lgb      LightGBM's text model, as mlflow saved it
   expected.json  test rows and LightGBM's predictions on them: "raw"
                  (predict(raw_score=True)) and "predict" (predict()), one
-                 list per row, computed in-process on the training Booster
+                 list per row, computed in-process on the training Booster;
+                 numbers as in the rows, non-finite ones as strings
 
 Test rows carry edge cases: NaN and None, values exactly on split
 thresholds, zeros and values within LightGBM's zero threshold, +-inf,
@@ -62,14 +63,18 @@ def cell(x):
 
 
 def floats(a):
-    return [float(v) for v in np.atleast_1d(a)]
+    return [cell(v) for v in np.atleast_1d(a)]
 
 
 def normalise_mlmodel(path):
     doc = yaml.safe_load(path.read_text())
     for k in VOLATILE:
         doc.pop(k, None)
-    doc.get("flavors", {}).get("python_function", {}).pop("python_version", None)
+    flavors = doc.get("flavors", {})
+    flavors.get("python_function", {}).pop("python_version", None)
+    lgb_flavor = flavors.get("lightgbm", {})
+    if "skops_trusted_types" in lgb_flavor:  # mlflow lists them from a set
+        lgb_flavor["skops_trusted_types"] = sorted(lgb_flavor["skops_trusted_types"])
     path.write_text(yaml.safe_dump(doc, default_flow_style=False, sort_keys=True))
 
 
