@@ -169,7 +169,17 @@ func (b *Booster) batchRaw(x []float64, n int, out []float64) {
 	for t := range b.trees {
 		tr := &b.trees[t]
 		c := t % k
-		for r := range n {
+		r := 0
+		if tr.walk != nil && !tr.linear {
+			for ; r+4 <= n; r += 4 {
+				l0, l1, l2, l3 := tr.leaves4(x[r*nf:], nf)
+				out[r*k+c] += tr.leafValue[l0]
+				out[(r+1)*k+c] += tr.leafValue[l1]
+				out[(r+2)*k+c] += tr.leafValue[l2]
+				out[(r+3)*k+c] += tr.leafValue[l3]
+			}
+		}
+		for ; r < n; r++ {
 			out[r*k+c] += tr.predict(x[r*nf : (r+1)*nf])
 		}
 	}

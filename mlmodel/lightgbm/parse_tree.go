@@ -130,7 +130,48 @@ func parseTree(l *lines, b *Booster) (tree, error) {
 			return t, fmt.Errorf("node %d has missing type %d, not one of 0 (none), 1 (zero), 2 (NaN)", i, missing)
 		}
 	}
-	return t, t.check(b.NumFeatures())
+	if err := t.check(b.NumFeatures()); err != nil {
+		return t, err
+	}
+	t.buildWalk()
+	return t, nil
+}
+
+// buildWalk sets t.walk and t.depth when every node is a plain numerical
+// split. It runs on a checked tree: children come after their parents.
+func (t *tree) buildWalk() {
+	for i := range t.nodes {
+		if t.nodes[i].op > opNaNMissing {
+			return
+		}
+	}
+	n := int32(len(t.nodes))
+	walk := make([]walkNode, int(n)+len(t.leafValue))
+	depth := make([]int, n)
+	at := func(c int32, d int) int32 {
+		if c < 0 {
+			t.depth = max(t.depth, d)
+			return n + ^c
+		}
+		depth[c] = d
+		return c
+	}
+	for i, nd := range t.nodes {
+		w := &walk[i]
+		w.feature = nd.feature
+		w.key = orderKey(math.Float64bits(nd.threshold + 0)) // + 0 turns -0 into 0
+		if math.IsNaN(nd.threshold) {
+			w.key = math.MinInt64 // no number is <= NaN
+		}
+		d := depth[i] + 1
+		w.next = [4]int32{at(nd.left, d), at(nd.right, d), at(nd.nan, d), at(nd.nan, d)}
+	}
+	for l := range t.leafValue {
+		i := n + int32(l)
+		// Every number's key is <= MaxInt64: a leaf leads to itself.
+		walk[i] = walkNode{key: math.MaxInt64, next: [4]int32{i, i, i, i}}
+	}
+	t.walk = walk
 }
 
 // parseLinear reads the leaf models of a linear tree.

@@ -34,7 +34,7 @@ type column struct {
 	boolCat map[bool]float64
 }
 
-// scratch is one Score call's feature row and outputs.
+// scratch holds one Score call's feature rows and raw outputs.
 type scratch struct{ x, o []float64 }
 
 // NewScorer wraps b as an mlmodel.Scorer reading the given input columns,
@@ -74,8 +74,7 @@ func NewScorer(b *Booster, inputs []mlmodel.Input, out mlmodel.Output) (mlmodel.
 		return nil, fmt.Errorf("lightgbm: %w", err)
 	}
 	s.cols = cols
-	nf, k := b.NumFeatures(), b.NumOutputs()
-	s.pool.New = func() any { return &scratch{x: make([]float64, nf), o: make([]float64, k)} }
+	s.pool.New = func() any { return new(scratch) }
 	return s, nil
 }
 
@@ -97,7 +96,8 @@ func (s *scorer) Score(rows [][]any, out *mlmodel.Scores) error {
 	}
 	sc := s.pool.Get().(*scratch)
 	defer s.pool.Put(sc)
-	x, o := sc.x, sc.o
+	nf, k := s.b.NumFeatures(), s.b.NumOutputs()
+	x, o := grow(&sc.x, n*nf), grow(&sc.o, n*k)
 	for i, row := range rows {
 		if len(row) != len(s.cols) {
 			return fmt.Errorf("lightgbm: row %d has %d values, want %d", i, len(row), len(s.cols))
@@ -107,33 +107,50 @@ func (s *scorer) Score(rows [][]any, out *mlmodel.Scores) error {
 			if err != nil {
 				return fmt.Errorf("lightgbm: row %d, column %q: %w", i, s.cols[j].name, err)
 			}
-			x[j] = f
-		}
-		s.b.predict(x, o)
-		switch s.k {
-		case 0:
-			out.Value[i] = o[0]
-		case 2:
-			p := o[0]
-			q := 1 - p
-			out.Value[i] = p
-			out.Proba[2*i], out.Proba[2*i+1] = q, p
-			out.Label[i] = 0
-			if p > q {
-				out.Label[i] = 1
-			}
-		default:
-			copy(out.Proba[i*s.k:(i+1)*s.k], o)
-			best := 0
-			for c, p := range o {
-				if p > o[best] {
-					best = c
-				}
-			}
-			out.Label[i] = best
+			x[i*nf+j] = f
 		}
 	}
+	s.b.batchRaw(x, n, o)
+	for i := range n {
+		oi := o[i*k : (i+1)*k]
+		s.b.finish(oi)
+		s.write(i, oi, out)
+	}
 	return nil
+}
+
+// write stores row i's predictions o in out.
+func (s *scorer) write(i int, o []float64, out *mlmodel.Scores) {
+	switch s.k {
+	case 0:
+		out.Value[i] = o[0]
+	case 2:
+		p := o[0]
+		q := 1 - p
+		out.Value[i] = p
+		out.Proba[2*i], out.Proba[2*i+1] = q, p
+		out.Label[i] = 0
+		if p > q {
+			out.Label[i] = 1
+		}
+	default:
+		copy(out.Proba[i*s.k:(i+1)*s.k], o)
+		best := 0
+		for c, p := range o {
+			if p > o[best] {
+				best = c
+			}
+		}
+		out.Label[i] = best
+	}
+}
+
+// grow returns (*b)[:n], growing *b when it is too short.
+func grow(b *[]float64, n int) []float64 {
+	if cap(*b) < n {
+		*b = make([]float64, n)
+	}
+	return (*b)[:n]
 }
 
 // value reads one cell as a feature value: NaN for missing, the category

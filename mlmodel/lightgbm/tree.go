@@ -3,6 +3,7 @@ package lightgbm
 import (
 	"fmt"
 	"math"
+	"math/bits"
 )
 
 // Bits of a node's decision_type, as LightGBM writes them.
@@ -43,6 +44,16 @@ type node struct {
 	defaultLeft bool
 }
 
+// walkNode is a plain numerical node as step reads it.
+type walkNode struct {
+	// key is orderKey(threshold): comparing keys compares the numbers.
+	key int64
+	// next holds the left child, the right child, and the child NaN goes
+	// to, twice; children are indices in tree.walk.
+	next    [4]int32
+	feature int32
+}
+
 // catRange bounds a categorical node's bitset in tree.catBits.
 type catRange struct{ start, end int32 }
 
@@ -55,7 +66,13 @@ type tree struct {
 	catBits []uint32
 	// linear leaves (is_linear=1): leafConst[l] plus the sum of
 	// coeff[k]*x[feat[k]] for k in [linStart[l], linStart[l+1]).
-	linear    bool
+	linear bool
+	// walk is set for trees whose nodes are all plain numerical splits
+	// (opNumber, opNaNMissing): their nodes, then one node per leaf that
+	// leads back to itself, so that depth steps of step take any row from
+	// the root to its leaf with no branch to mispredict.
+	walk      []walkNode
+	depth     int
 	leafConst []float64
 	linStart  []int32
 	linFeat   []int32
@@ -132,6 +149,44 @@ func (t *tree) leaf(x []float64) int32 {
 		}
 	}
 	return ^i
+}
+
+// step moves from simple node i to the child the row x goes to. It
+// compiles to conditional moves: a walk's cost is then the chain of loads,
+// not mispredicted branches.
+func step(nodes []walkNode, i int32, x []float64) int32 {
+	n := &nodes[i]
+	v := math.Float64bits(x[n.feature])
+	// right is 1 when key < orderKey(v), the signed keys compared as
+	// unsigned with their sign bits flipped; nan is 1 for NaN.
+	_, right := bits.Sub64(uint64(n.key)^1<<63, uint64(orderKey(v))^1<<63, 0)
+	_, nan := bits.Sub64(0x7ff0000000000000, v&(1<<63-1), 0)
+	return n.next[(right|nan<<1)&3]
+}
+
+// orderKey maps the bits of a number other than NaN to an integer of the
+// same order, so that comparing numbers takes no branch. It puts -0 just
+// below 0, which orders it right against thresholds, none of which is -0.
+func orderKey(bits uint64) int64 {
+	k := int64(bits)
+	return k ^ (k>>63)&math.MaxInt64
+}
+
+// leaves4 walks four rows of nf features, starting at x[0], x[nf],
+// x[2*nf] and x[3*nf], through t.walk side by side, so that the four
+// chains of loads overlap, and returns their leaves.
+func (t *tree) leaves4(x []float64, nf int) (int32, int32, int32, int32) {
+	nodes := t.walk
+	x0, x1, x2, x3 := x[:nf], x[nf:2*nf], x[2*nf:3*nf], x[3*nf:4*nf]
+	var i0, i1, i2, i3 int32
+	for range t.depth {
+		i0 = step(nodes, i0, x0)
+		i1 = step(nodes, i1, x1)
+		i2 = step(nodes, i2, x2)
+		i3 = step(nodes, i3, x3)
+	}
+	first := int32(len(t.nodes))
+	return i0 - first, i1 - first, i2 - first, i3 - first
 }
 
 // predict returns the tree's output for the row x, which holds at least
