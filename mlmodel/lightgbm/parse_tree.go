@@ -3,6 +3,7 @@ package lightgbm
 import (
 	"fmt"
 	"math"
+	"math/bits"
 	"strconv"
 	"strings"
 )
@@ -172,6 +173,11 @@ func (t *tree) buildWalk() {
 		walk[i] = walkNode{key: math.MaxInt64, next: [4]int32{i, i, i, i}}
 	}
 	t.walk = walk
+	// A lopsided tree makes every row take its longest path: walk it
+	// with branches instead.
+	if t.depth > 2*bits.Len(uint(len(t.leafValue)))+2 {
+		t.walk, t.depth = nil, 0
+	}
 }
 
 // parseLinear reads the leaf models of a linear tree.
