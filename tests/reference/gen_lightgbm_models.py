@@ -12,6 +12,10 @@ and writes to fixtures/lightgbm/<case>/:
                  list per row, computed in-process on the training Booster;
                  numbers as in the rows, non-finite ones as strings
 
+For LightGBM's scikit-learn classifiers (sklearn_*) it writes model.txt,
+the Booster text their skops files hold, and in expected.json the
+wrapper's labels and probabilities.
+
 Test rows carry edge cases: NaN and None, values exactly on split
 thresholds, zeros and values within LightGBM's zero threshold, +-inf,
 unseen and missing categories. In expected.json a numeric cell is a number,
@@ -286,6 +290,47 @@ def linear_tree():
     save("linear_tree", b, df, edge_rows(b, df), note="linear_tree=True")
 
 
+def sklearn_api():
+    """LightGBM's scikit-learn classifiers, whose skops files keep the
+    Booster as model_to_string(num_iteration=-1) text beside classes_ and
+    best_iteration_. Writes that text as model.txt and the wrapper's
+    predict (labels) and predict_proba on the test rows."""
+    iris = load_iris(as_frame=True)
+    X = iris.data.copy()
+    X.columns = ["sepal_length", "sepal_width", "petal_length", "petal_width"]
+    y = iris.target_names[iris.target]
+    clf = lgb.LGBMClassifier(n_estimators=5, num_leaves=4, **COMMON).fit(X, y)
+    write_sklearn("sklearn_multiclass", clf, edge_rows(clf.booster_, X))
+
+    data = load_breast_cancer(as_frame=True)
+    X = data.data.iloc[:, :6].copy()
+    X.columns = [c.replace(" ", "_") for c in X.columns]
+    y = data.target
+    clf = lgb.LGBMClassifier(n_estimators=60, num_leaves=8, learning_rate=0.3, **COMMON)
+    clf.fit(X[:350], y[:350], eval_set=[(X[350:], y[350:])], callbacks=[lgb.early_stopping(3, verbose=False)])
+    assert 0 < clf.best_iteration_ <= clf.booster_.current_iteration()
+    write_sklearn("sklearn_binary", clf, edge_rows(clf.booster_, X))
+
+
+def write_sklearn(name, clf, test):
+    d = OUT / name
+    if d.exists():
+        shutil.rmtree(d)
+    d.mkdir(parents=True)
+    (d / "model.txt").write_text(clf.booster_.model_to_string(num_iteration=-1))
+    n = len(test)
+    expected = {
+        "note": f"{type(clf).__name__}, best_iteration_ {clf.best_iteration_}",
+        "best_iteration": int(clf.best_iteration_ or 0),
+        "classes": [c.item() if hasattr(c, "item") else c for c in clf.classes_],
+        "columns": [str(c) for c in test.columns],
+        "rows": [[cell(v) for v in test.iloc[i].tolist()] for i in range(n)],
+        "labels": [c.item() if hasattr(c, "item") else c for c in clf.predict(test)],
+        "proba": [floats(r) for r in clf.predict_proba(test)],
+    }
+    (d / "expected.json").write_text(json.dumps(expected, indent=1, sort_keys=True) + "\n")
+
+
 def main():
     OUT.mkdir(parents=True, exist_ok=True)
     binary()
@@ -296,6 +341,7 @@ def main():
     integer_categorical()
     early_stopped()
     linear_tree()
+    sklearn_api()
 
 
 if __name__ == "__main__":
