@@ -124,6 +124,14 @@ func requestCell(tb testing.TB, v any, k frame.Kind) any {
 	return cellFloat(tb, v)
 }
 
+// diff is |got - want|, 0 when both are NaN or the same infinity.
+func diff(got, want float64) float64 {
+	if got == want || math.IsNaN(got) && math.IsNaN(want) {
+		return 0
+	}
+	return math.Abs(got - want)
+}
+
 func near(got, want float64) bool {
 	if math.IsNaN(want) {
 		return math.IsNaN(got)
@@ -160,6 +168,8 @@ func TestBoosterMatchesLightGBM(t *testing.T) {
 			wantRaw, wantPred := wantFloats(t, e.Raw), wantFloats(t, e.Predict)
 			raw := make([]float64, b.NumOutputs())
 			pred := make([]float64, b.NumOutputs())
+			worst := 0.0
+			defer func() { t.Logf("largest difference from LightGBM: %g", worst) }()
 			for i, r := range e.Rows {
 				x := make([]float64, len(r))
 				for j, v := range r {
@@ -172,6 +182,7 @@ func TestBoosterMatchesLightGBM(t *testing.T) {
 					t.Fatal(err)
 				}
 				for k := range raw {
+					worst = max(worst, diff(raw[k], wantRaw[i][k]), diff(pred[k], wantPred[i][k]))
 					if !near(raw[k], wantRaw[i][k]) {
 						t.Errorf("row %d output %d: raw got %.17g, want %.17g", i, k, raw[k], wantRaw[i][k])
 					}
@@ -228,6 +239,43 @@ func TestScorerMatchesLightGBM(t *testing.T) {
 						t.Errorf("row %d: got %.17g, want %.17g", i, got, want[0])
 					}
 				}
+			}
+		})
+	}
+}
+
+// TestFixturesCoverDecisions guards the reference tests themselves: the
+// fixtures must hold the kinds of split they are meant to check.
+func TestFixturesCoverDecisions(t *testing.T) {
+	tests := []struct {
+		fixture string
+		ops     []uint8
+		linear  bool
+	}{
+		{"missing_nan", []uint8{opNumber, opNaNMissing}, false},
+		{"zero_as_missing", []uint8{opZeroMissing}, false},
+		{"integer_categorical", []uint8{opCategory}, false},
+		{"pandas_categorical", []uint8{opCategory}, false},
+		{"linear_tree", nil, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.fixture, func(t *testing.T) {
+			b := mustParse(t, filepath.Join(fixtures, tt.fixture, "model.lgb"))
+			seen := map[uint8]bool{}
+			coeffs := 0
+			for _, tr := range b.trees {
+				for _, n := range tr.nodes {
+					seen[n.op] = true
+				}
+				coeffs += len(tr.linCoeff)
+			}
+			for _, op := range tt.ops {
+				if !seen[op] {
+					t.Errorf("no node of kind %d", op)
+				}
+			}
+			if tt.linear && coeffs == 0 {
+				t.Error("no linear leaf has coefficients")
 			}
 		})
 	}

@@ -307,7 +307,7 @@ def sklearn_api():
     X.columns = [c.replace(" ", "_") for c in X.columns]
     y = data.target
     clf = lgb.LGBMClassifier(n_estimators=60, num_leaves=8, learning_rate=0.3, **COMMON)
-    clf.fit(X[:350], y[:350], eval_set=[(X[350:], y[350:])], callbacks=[lgb.early_stopping(3, verbose=False)])
+    clf.fit(X[:350], y[:350], eval_X=X[350:], eval_y=y[350:], callbacks=[lgb.early_stopping(3, verbose=False)])
     assert 0 < clf.best_iteration_ <= clf.booster_.current_iteration()
     write_sklearn("sklearn_binary", clf, edge_rows(clf.booster_, X))
 
