@@ -37,11 +37,11 @@ func Open(dir string, f *mlmodel.File) (_ mlmodel.Scorer, err error) {
 	if err != nil {
 		return nil, err
 	}
-	inputs, err := modelInputs(b, f)
+	inputs, float32s, err := modelInputs(b, f)
 	if err != nil {
 		return nil, err
 	}
-	s, err := NewScorer(b, inputs, boosterOutput(b))
+	s, err := newScorer(b, inputs, boosterOutput(b), float32s)
 	if err != nil {
 		return nil, weir.Errorf(weir.ErrInvalidParameterValue, "%v", err)
 	}
@@ -78,25 +78,28 @@ func readBooster(dir, data string) (*Booster, error) {
 
 // modelInputs reads the inputs from the signature, or else from the
 // model: its feature names, strings for pandas columns of string
-// categories, numbers otherwise.
-func modelInputs(b *Booster, f *mlmodel.File) ([]mlmodel.Input, error) {
+// categories, numbers otherwise. It also says which inputs the signature
+// types "float" (float32).
+func modelInputs(b *Booster, f *mlmodel.File) ([]mlmodel.Input, []bool, error) {
 	if f.Signature != nil {
 		sig, err := f.ParseSignature()
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		inputs := make([]mlmodel.Input, len(sig.Inputs))
+		float32s := make([]bool, len(sig.Inputs))
 		for i, c := range sig.Inputs {
 			k, err := mlmodel.Kind(c.Type)
 			if err != nil {
-				return nil, weir.Errorf(weir.ErrInvalidParameterValue, "signature input %d (%s): %v", i, quoteShort(c.Name), err)
+				return nil, nil, weir.Errorf(weir.ErrInvalidParameterValue, "signature input %d (%s): %v", i, quoteShort(c.Name), err)
 			}
 			inputs[i] = mlmodel.Input{Name: c.Name, Kind: k, Required: c.Required}
+			float32s[i] = c.Type == mlmodel.TypeFloat
 		}
 		if len(inputs) != b.NumFeatures() {
-			return nil, weir.Errorf(weir.ErrInvalidParameterValue, "signature has %d inputs but the model reads %d features", len(inputs), b.NumFeatures())
+			return nil, nil, weir.Errorf(weir.ErrInvalidParameterValue, "signature has %d inputs but the model reads %d features", len(inputs), b.NumFeatures())
 		}
-		return inputs, nil
+		return inputs, float32s, nil
 	}
 	inputs := make([]mlmodel.Input, b.NumFeatures())
 	for j, name := range b.featureNames {
@@ -113,7 +116,7 @@ func modelInputs(b *Booster, f *mlmodel.File) ([]mlmodel.Input, error) {
 			}
 		}
 	}
-	return inputs, nil
+	return inputs, nil, nil
 }
 
 // boosterOutput is what pyfunc's predict gives for a Booster: LightGBM's

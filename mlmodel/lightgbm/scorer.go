@@ -32,6 +32,9 @@ type column struct {
 	strCats map[string]float64
 	numCats map[float64]float64
 	boolCat map[bool]float64
+	// float32 rounds values to float32, as pyfunc feeds a "float"
+	// column.
+	float32 bool
 }
 
 // scratch holds one Score call's feature rows and raw outputs.
@@ -46,6 +49,13 @@ type scratch struct{ x, o []float64 }
 // trained on a DataFrame with category columns, their string (or number)
 // values are mapped to codes as LightGBM's Python package maps them.
 func NewScorer(b *Booster, inputs []mlmodel.Input, out mlmodel.Output) (mlmodel.Scorer, error) {
+	return newScorer(b, inputs, out, nil)
+}
+
+// newScorer is NewScorer with the columns whose values are rounded to
+// float32 first: those an MLflow signature types "float", which pyfunc
+// hands to LightGBM as float32.
+func newScorer(b *Booster, inputs []mlmodel.Input, out mlmodel.Output, float32s []bool) (mlmodel.Scorer, error) {
 	if len(inputs) != b.NumFeatures() {
 		return nil, fmt.Errorf("lightgbm: %d input columns for a model of %d features", len(inputs), b.NumFeatures())
 	}
@@ -72,6 +82,9 @@ func NewScorer(b *Booster, inputs []mlmodel.Input, out mlmodel.Output) (mlmodel.
 	cols, err := columns(b, inputs)
 	if err != nil {
 		return nil, fmt.Errorf("lightgbm: %w", err)
+	}
+	for j := range float32s {
+		cols[j].float32 = float32s[j]
 	}
 	s.cols = cols
 	s.pool.New = func() any { return new(scratch) }
@@ -159,6 +172,14 @@ func (c *column) value(v any) (float64, error) {
 	if c.pandas {
 		return c.code(v), nil
 	}
+	x, err := c.number(v)
+	if c.float32 {
+		x = float64(float32(x))
+	}
+	return x, err
+}
+
+func (c *column) number(v any) (float64, error) {
 	switch v := v.(type) {
 	case nil:
 		return math.NaN(), nil

@@ -290,6 +290,30 @@ def linear_tree():
     save("linear_tree", b, df, edge_rows(b, df), note="linear_tree=True")
 
 
+def float32_inputs():
+    """A model trained on float32 columns, whose signature types them
+    "float": pyfunc hands LightGBM float32 values, so a request's doubles
+    just either side of a threshold score as their float32 roundings do.
+    The rows hold the doubles; predictions are on the float32 frame."""
+    data = load_diabetes(as_frame=True)
+    X = data.data.iloc[:, :4].astype(np.float32)
+    b = train({"objective": "regression", "num_leaves": 5}, X, data.target, 6)
+    rows = []
+    base = X.iloc[0].astype(float).tolist()
+    for j in range(X.shape[1]):
+        for t in thresholds(b, j)[:3]:
+            for v in (t * (1 + 1e-12), t * (1 - 1e-12), t):
+                r = list(base)
+                r[j] = v
+                rows.append(r)
+    test = pd.DataFrame(rows, columns=X.columns)
+    save("float32_inputs", b, X, test.astype(np.float32), note="float32 columns, signature type float")
+    path = OUT / "float32_inputs" / "expected.json"
+    doc = json.loads(path.read_text())
+    doc["rows"] = [[cell(v) for v in r] for r in rows]
+    path.write_text(json.dumps(doc, indent=1, sort_keys=True) + "\n")
+
+
 def sklearn_api():
     """LightGBM's scikit-learn classifiers, whose skops files keep the
     Booster as model_to_string(num_iteration=-1) text beside classes_ and
@@ -341,6 +365,7 @@ def main():
     integer_categorical()
     early_stopped()
     linear_tree()
+    float32_inputs()
     sklearn_api()
 
 
