@@ -162,6 +162,16 @@ def binary():
     save("binary", b, X, edge_rows(b, X), note="breast_cancer, 8 features, 12 trees")
 
 
+def random_forest():
+    """boosting=rf averages its trees (average_output) before the sigmoid."""
+    data = load_breast_cancer(as_frame=True)
+    X = data.data.iloc[:, :8].copy()
+    X.columns = [c.replace(" ", "_") for c in X.columns]
+    b = train({"objective": "binary", "boosting": "rf", "num_leaves": 6, "bagging_fraction": 0.7,
+               "bagging_freq": 1, "feature_fraction": 0.8}, X, data.target, 8)
+    save("random_forest", b, X, edge_rows(b, X), note="breast_cancer, boosting=rf, 8 trees")
+
+
 def multiclass():
     data = load_iris(as_frame=True)
     X = data.data.copy()
@@ -358,6 +368,7 @@ def write_sklearn(name, clf, test):
 def main():
     OUT.mkdir(parents=True, exist_ok=True)
     binary()
+    random_forest()
     multiclass()
     regressions()
     missing()
