@@ -41,11 +41,7 @@ func Open(dir string, f *mlmodel.File) (_ mlmodel.Scorer, err error) {
 	if err != nil {
 		return nil, err
 	}
-	s, err := newScorer(b, inputs, boosterOutput(b), float32s)
-	if err != nil {
-		return nil, weir.Errorf(weir.ErrInvalidParameterValue, "%v", err)
-	}
-	return s, nil
+	return newScorer(b, inputs, boosterOutput(b), float32s)
 }
 
 // readBooster parses the regular file data inside dir.

@@ -7,6 +7,8 @@ import (
 	"io"
 	"strconv"
 	"strings"
+
+	"github.com/weir-ml/weir"
 )
 
 // MaxModelBytes caps the size of a text model Parse reads.
@@ -21,16 +23,22 @@ const (
 
 // Parse reads a LightGBM text model, as Booster.save_model and
 // model_to_string write it. Every index in the file is checked, so the
-// Booster never reads out of range when it predicts.
+// Booster never reads out of range when it predicts. A model Parse refuses
+// gets a *weir.Error with code INVALID_PARAMETER_VALUE naming what is
+// wrong and where.
 func Parse(r io.Reader) (*Booster, error) {
 	data, err := io.ReadAll(io.LimitReader(r, MaxModelBytes+1))
 	if err != nil {
 		return nil, fmt.Errorf("lightgbm: reading model: %w", err)
 	}
 	if len(data) > MaxModelBytes {
-		return nil, fmt.Errorf("lightgbm: model is larger than %d bytes", MaxModelBytes)
+		return nil, weir.Errorf(weir.ErrInvalidParameterValue, "lightgbm: model is larger than %d bytes", MaxModelBytes)
 	}
-	return parse(data)
+	b, err := parse(data)
+	if err != nil {
+		return nil, weir.Errorf(weir.ErrInvalidParameterValue, "%v", err)
+	}
+	return b, nil
 }
 
 // lines splits the model into lines without their line ends.

@@ -6,6 +6,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/weir-ml/weir"
 	"github.com/weir-ml/weir/ml"
 	"github.com/weir-ml/weir/ml/frame"
 	"github.com/weir-ml/weir/mlmodel"
@@ -57,31 +58,31 @@ func NewScorer(b *Booster, inputs []mlmodel.Input, out mlmodel.Output) (mlmodel.
 // hands to LightGBM as float32.
 func newScorer(b *Booster, inputs []mlmodel.Input, out mlmodel.Output, float32s []bool) (mlmodel.Scorer, error) {
 	if len(inputs) != b.NumFeatures() {
-		return nil, fmt.Errorf("lightgbm: %d input columns for a model of %d features", len(inputs), b.NumFeatures())
+		return nil, weir.Errorf(weir.ErrInvalidParameterValue, "LightGBM scorer: %d input columns for a model of %d features", len(inputs), b.NumFeatures())
 	}
 	s := &scorer{b: b, inputs: append([]mlmodel.Input(nil), inputs...), out: out}
 	s.out.Classes = append([]any(nil), out.Classes...)
 	switch out.Task {
 	case ml.TaskRegression:
 		if b.NumOutputs() != 1 {
-			return nil, fmt.Errorf("lightgbm: a regression scorer needs one output per row, the model writes %d", b.NumOutputs())
+			return nil, weir.Errorf(weir.ErrInvalidParameterValue, "LightGBM scorer: a regression scorer needs one output per row, the model writes %d", b.NumOutputs())
 		}
 	case ml.TaskBinary:
 		if b.NumOutputs() != 1 || len(out.Classes) != 2 {
-			return nil, fmt.Errorf("lightgbm: a binary scorer needs two classes and one model output, got %d classes and %d outputs", len(out.Classes), b.NumOutputs())
+			return nil, weir.Errorf(weir.ErrInvalidParameterValue, "LightGBM scorer: a binary scorer needs two classes and one model output, got %d classes and %d outputs", len(out.Classes), b.NumOutputs())
 		}
 		s.k = 2
 	case ml.TaskMulticlass:
 		if b.NumOutputs() < 2 || len(out.Classes) != b.NumOutputs() {
-			return nil, fmt.Errorf("lightgbm: a multiclass scorer needs one class per model output, got %d classes and %d outputs", len(out.Classes), b.NumOutputs())
+			return nil, weir.Errorf(weir.ErrInvalidParameterValue, "LightGBM scorer: a multiclass scorer needs one class per model output, got %d classes and %d outputs", len(out.Classes), b.NumOutputs())
 		}
 		s.k = b.NumOutputs()
 	default:
-		return nil, fmt.Errorf("lightgbm: task %q is not binary, multiclass or regression", out.Task)
+		return nil, weir.Errorf(weir.ErrInvalidParameterValue, "LightGBM scorer: task %q is not binary, multiclass or regression", out.Task)
 	}
 	cols, err := columns(b, inputs)
 	if err != nil {
-		return nil, fmt.Errorf("lightgbm: %w", err)
+		return nil, weir.Errorf(weir.ErrInvalidParameterValue, "LightGBM scorer: %v", err)
 	}
 	for j := range float32s {
 		cols[j].float32 = float32s[j]
@@ -113,12 +114,12 @@ func (s *scorer) Score(rows [][]any, out *mlmodel.Scores) error {
 	x, o := grow(&sc.x, n*nf), grow(&sc.o, n*k)
 	for i, row := range rows {
 		if len(row) != len(s.cols) {
-			return fmt.Errorf("lightgbm: row %d has %d values, want %d", i, len(row), len(s.cols))
+			return weir.Errorf(weir.ErrBadRequest, "row %d has %d values, want %d", i, len(row), len(s.cols))
 		}
 		for j, v := range row {
 			f, err := s.cols[j].value(v)
 			if err != nil {
-				return fmt.Errorf("lightgbm: row %d, column %q: %w", i, s.cols[j].name, err)
+				return weir.Errorf(weir.ErrBadRequest, "row %d, column %q: %v", i, s.cols[j].name, err)
 			}
 			x[i*nf+j] = f
 		}

@@ -64,15 +64,15 @@ type tree struct {
 	// cats[i] is node i's category bitset (categorical trees only).
 	cats    []catRange
 	catBits []uint32
-	// linear leaves (is_linear=1): leafConst[l] plus the sum of
-	// coeff[k]*x[feat[k]] for k in [linStart[l], linStart[l+1]).
-	linear bool
 	// walk is set for trees whose nodes are all plain numerical splits
 	// (opNumber, opNaNMissing): their nodes, then one node per leaf that
 	// leads back to itself, so that depth steps of step take any row from
 	// the root to its leaf with no branch to mispredict.
-	walk      []walkNode
-	depth     int
+	walk  []walkNode
+	depth int
+	// linear leaves (is_linear=1): leafConst[l] plus the sum of
+	// coeff[k]*x[feat[k]] for k in [linStart[l], linStart[l+1]).
+	linear    bool
 	leafConst []float64
 	linStart  []int32
 	linFeat   []int32
