@@ -2,6 +2,7 @@ package lightgbm
 
 import (
 	"fmt"
+	"sync"
 )
 
 // Booster is a LightGBM model read from its text format. It is immutable
@@ -17,6 +18,8 @@ type Booster struct {
 	trees        []tree
 	categorical  []bool // per feature: the model splits it by category
 	pandas       [][]any
+	// keys holds *[]int64 scratch for batchRaw's row keys.
+	keys *sync.Pool
 }
 
 // NumClass returns the number of classes of a classifier: the objective's
@@ -166,13 +169,20 @@ func (b *Booster) predictRaw(row, out []float64) {
 func (b *Booster) batchRaw(x []float64, n int, out []float64) {
 	nf, k := b.NumFeatures(), b.treesPerIter
 	clear(out[:n*k])
+	kp := b.keys.Get().(*[]int64)
+	defer b.keys.Put(kp)
+	if cap(*kp) < n*nf {
+		*kp = make([]int64, n*nf)
+	}
+	keys := (*kp)[:n*nf]
+	rowKeys(x[:n*nf], keys)
 	for t := range b.trees {
 		tr := &b.trees[t]
 		c := t % k
 		r := 0
 		if tr.walk != nil && !tr.linear {
 			for ; r+4 <= n; r += 4 {
-				l0, l1, l2, l3 := tr.leaves4(x[r*nf:], nf)
+				l0, l1, l2, l3 := tr.leaves4(keys[r*nf:], nf)
 				out[r*k+c] += tr.leafValue[l0]
 				out[(r+1)*k+c] += tr.leafValue[l1]
 				out[(r+2)*k+c] += tr.leafValue[l2]

@@ -7,6 +7,7 @@ import (
 	"io"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/weir-ml/weir"
 )
@@ -129,7 +130,7 @@ func quoteShort(s string) string {
 }
 
 func parseHeader(h map[string]string) (*Booster, error) {
-	b := &Booster{}
+	b := &Booster{keys: &sync.Pool{New: func() any { return new([]int64) }}}
 	switch v, ok := h["version"]; {
 	case !ok:
 		return nil, fmt.Errorf("no version line")

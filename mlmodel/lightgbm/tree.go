@@ -154,14 +154,31 @@ func (t *tree) leaf(x []float64) int32 {
 // step moves from simple node i to the child the row x goes to. It
 // compiles to conditional moves: a walk's cost is then the chain of loads,
 // not mispredicted branches.
-func step(nodes []walkNode, i int32, x []float64) int32 {
+func step(nodes []walkNode, i int32, k []int64) int32 {
 	n := &nodes[i]
-	v := math.Float64bits(x[n.feature])
-	// right is 1 when key < orderKey(v), the signed keys compared as
-	// unsigned with their sign bits flipped; nan is 1 for NaN.
-	_, right := bits.Sub64(uint64(n.key)^1<<63, uint64(orderKey(v))^1<<63, 0)
-	_, nan := bits.Sub64(0x7ff0000000000000, v&(1<<63-1), 0)
+	v := k[n.feature]
+	// right is 1 when key < v, the signed keys compared as unsigned with
+	// their sign bits flipped; nan is 1 for NaN's key, above +Inf's.
+	_, right := bits.Sub64(uint64(n.key)^1<<63, uint64(v)^1<<63, 0)
+	_, nan := bits.Sub64(uint64(infKey)^1<<63, uint64(v)^1<<63, 0)
 	return n.next[(right|nan<<1)&3]
+}
+
+// infKey is orderKey of +Inf; nanKey, above it, stands for NaN.
+const (
+	infKey = 0x7ff0000000000000
+	nanKey = math.MaxInt64
+)
+
+// rowKeys writes the keys of the row x into k.
+func rowKeys(x []float64, k []int64) {
+	for j, v := range x {
+		if v != v {
+			k[j] = nanKey
+		} else {
+			k[j] = orderKey(math.Float64bits(v))
+		}
+	}
 }
 
 // orderKey maps the bits of a number other than NaN to an integer of the
@@ -175,7 +192,7 @@ func orderKey(bits uint64) int64 {
 // leaves4 walks four rows of nf features, starting at x[0], x[nf],
 // x[2*nf] and x[3*nf], through t.walk side by side, so that the four
 // chains of loads overlap, and returns their leaves.
-func (t *tree) leaves4(x []float64, nf int) (int32, int32, int32, int32) {
+func (t *tree) leaves4(x []int64, nf int) (int32, int32, int32, int32) {
 	nodes := t.walk
 	x0, x1, x2, x3 := x[:nf], x[nf:2*nf], x[2*nf:3*nf], x[3*nf:4*nf]
 	var i0, i1, i2, i3 int32
