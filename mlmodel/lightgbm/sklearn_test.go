@@ -2,6 +2,7 @@ package lightgbm
 
 import (
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"testing"
@@ -125,5 +126,47 @@ func TestScoreReportsBadCells(t *testing.T) {
 	sc.Resize(3, 2)
 	if err := s.Score([][]any{{true, int64(1)}, {nil, nil}, {false, 3.0}}, &sc); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestScoreConcurrently scores from several goroutines at once, which
+// the scoring server does; run with -race.
+func TestScoreConcurrently(t *testing.T) {
+	dir := filepath.Join(fixtures, "pandas_categorical")
+	s := mustOpen(t, dir)
+	e := mustExpected(t, dir)
+	inputs := s.Inputs()
+	rows := make([][]any, len(e.Rows))
+	for i, r := range e.Rows {
+		rows[i] = make([]any, len(r))
+		for j, v := range r {
+			rows[i][j] = requestCell(t, v, inputs[j].Kind)
+		}
+	}
+	want := wantFloats(t, e.Predict)
+	errs := make(chan error, 4)
+	for range 4 {
+		go func() {
+			var sc mlmodel.Scores
+			for range 50 {
+				sc.Resize(len(rows), 2)
+				if err := s.Score(rows, &sc); err != nil {
+					errs <- err
+					return
+				}
+				for i := range rows {
+					if !near(sc.Value[i], want[i][0]) {
+						errs <- fmt.Errorf("row %d: got %v, want %v", i, sc.Value[i], want[i][0])
+						return
+					}
+				}
+			}
+			errs <- nil
+		}()
+	}
+	for range 4 {
+		if err := <-errs; err != nil {
+			t.Error(err)
+		}
 	}
 }
