@@ -82,6 +82,11 @@ func modelInputs(b *Booster, f *mlmodel.File) ([]mlmodel.Input, []bool, error) {
 		if err != nil {
 			return nil, nil, err
 		}
+		if len(sig.Inputs) == 1 && sig.Inputs[0].Type == "tensor" {
+			// Logged with a numpy input example: the signature names no
+			// columns, so the model's feature names serve.
+			return featureInputs(b), nil, nil
+		}
 		inputs := make([]mlmodel.Input, len(sig.Inputs))
 		float32s := make([]bool, len(sig.Inputs))
 		for i, c := range sig.Inputs {
@@ -97,6 +102,12 @@ func modelInputs(b *Booster, f *mlmodel.File) ([]mlmodel.Input, []bool, error) {
 		}
 		return inputs, float32s, nil
 	}
+	return featureInputs(b), nil, nil
+}
+
+// featureInputs are the model's features as inputs: numbers, but strings
+// for the pandas columns of string categories.
+func featureInputs(b *Booster) []mlmodel.Input {
 	inputs := make([]mlmodel.Input, b.NumFeatures())
 	for j, name := range b.featureNames {
 		inputs[j] = mlmodel.Input{Name: name, Kind: frame.Float, Required: true}
@@ -112,7 +123,7 @@ func modelInputs(b *Booster, f *mlmodel.File) ([]mlmodel.Input, []bool, error) {
 			}
 		}
 	}
-	return inputs, nil, nil
+	return inputs
 }
 
 // boosterOutput is what pyfunc's predict gives for a Booster: LightGBM's

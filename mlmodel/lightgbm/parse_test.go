@@ -305,3 +305,28 @@ func TestOpenRefuses(t *testing.T) {
 		})
 	}
 }
+
+// TestOpenTensorSignature opens a model logged with a numpy input
+// example, whose signature is one tensor: the inputs are then the model's
+// feature names.
+func TestOpenTensorSignature(t *testing.T) {
+	dir, f := writeModelDir(t, "flavors:\n  lightgbm:\n    data: model.lgb\n    model_class: lightgbm.basic.Booster\n"+
+		"signature:\n  inputs: '[{\"type\": \"tensor\", \"tensor-spec\": {\"dtype\": \"float64\", \"shape\": [-1, 2]}}]'\n",
+		map[string]string{"model.lgb": small})
+	s, err := Open(dir, f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	in := s.Inputs()
+	if len(in) != 2 || in[0].Name != "a" || in[1].Name != "b" {
+		t.Errorf("Inputs() = %+v, want a and b", in)
+	}
+	var sc mlmodel.Scores
+	sc.Resize(1, 2)
+	if err := s.Score([][]any{{0.6, 1.0}}, &sc); err != nil {
+		t.Fatal(err)
+	}
+	if want := 1 / (1 + math.Exp(-2*(-0.375))); sc.Value[0] != want {
+		t.Errorf("Score = %v, want %v", sc.Value[0], want)
+	}
+}
