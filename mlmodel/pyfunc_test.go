@@ -1,0 +1,509 @@
+package mlmodel
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"reflect"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/weir-ml/weir/ml"
+	"github.com/weir-ml/weir/ml/frame"
+	"github.com/weir-ml/weir/ml/gbdt"
+	"github.com/weir-ml/weir/ml/linear"
+	"github.com/weir-ml/weir/ml/predictor"
+	"github.com/weir-ml/weir/ml/transform"
+	"github.com/weir-ml/weir/ml/tree"
+)
+
+// pyfuncTolerance bounds the difference between the Python loader's
+// probabilities and the Go scorer's. Both sum in the same order; what is
+// left is NumPy's exp against Go's, a few ulps apart.
+const pyfuncTolerance = 1e-9
+
+func TestWritePyfunc(t *testing.T) {
+	dir := t.TempDir()
+	fl, err := WritePyfunc(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]any{
+		"code": "code", "data": "predictor.json",
+		"env":           map[string]any{"conda": "conda.yaml", "virtualenv": "python_env.yaml"},
+		"loader_module": "weir_pyfunc", "python_version": "3.11", "streamable": false,
+	}
+	if !reflect.DeepEqual(fl, want) {
+		t.Errorf("flavor = %v, want %v", fl, want)
+	}
+	for name, b := range PyfuncFiles() {
+		got, err := os.ReadFile(filepath.Join(dir, filepath.FromSlash(name)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !bytes.Equal(got, b) {
+			t.Errorf("%s holds other bytes than PyfuncFiles gives", name)
+		}
+	}
+	tests := []struct {
+		file, want string
+	}{
+		{RequirementsFile, "mlflow==3.17.2\nnumpy\npandas\n"},
+		{PythonEnvFile, "python: 3.11\nbuild_dependencies:\n- pip\n- setuptools\n- wheel\ndependencies:\n- -r requirements.txt\n"},
+		{"code/weir_pyfunc.py", "def _load_pyfunc(path):"},
+	}
+	for _, tt := range tests {
+		b, _ := os.ReadFile(filepath.Join(dir, tt.file))
+		if !strings.Contains(string(b), tt.want) {
+			t.Errorf("%s = %q, want it to hold %q", tt.file, b, tt.want)
+		}
+	}
+	again := t.TempDir()
+	if _, err := WritePyfunc(again); err != nil {
+		t.Fatal(err)
+	}
+	for name := range PyfuncFiles() {
+		a, _ := os.ReadFile(filepath.Join(dir, name))
+		b, _ := os.ReadFile(filepath.Join(again, name))
+		if !bytes.Equal(a, b) {
+			t.Errorf("%s differs between two writes", name)
+		}
+	}
+}
+
+// TestPyfuncKeepsWeirLoading checks that a directory with the
+// python_function flavor patched in still loads in Go and keeps its
+// MLmodel keys in MLflow's order.
+func TestPyfuncKeepsWeirLoading(t *testing.T) {
+	dir := mustPyfuncSaved(t, mustPredictor(t, mustSmall(t)), nil)
+	m, err := Load(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := m.MLmodel.Flavors[PyfuncFlavorName]; !ok {
+		t.Errorf("flavors lack %s after the patch", PyfuncFlavorName)
+	}
+	b, _ := os.ReadFile(filepath.Join(dir, MLmodelFile))
+	want := "  python_function:\n    code: code\n    data: predictor.json\n    env:\n      conda: conda.yaml\n" +
+		"      virtualenv: python_env.yaml\n    loader_module: weir_pyfunc\n    python_version: \"3.11\"\n" +
+		"    streamable: false\n  weir:\n"
+	if !strings.Contains(string(b), want) {
+		t.Errorf("MLmodel =\n%s\nwant it to hold\n%s", b, want)
+	}
+}
+
+// mustPyfuncSaved saves p with Save, adds the python_function flavor as
+// Save will, and returns the directory.
+func mustPyfuncSaved(tb testing.TB, p *predictor.Predictor, example *frame.Frame) string {
+	tb.Helper()
+	dir := filepath.Join(tb.TempDir(), "model")
+	if err := Save(dir, p, Info{Example: example}); err != nil {
+		tb.Fatal(err)
+	}
+	fl, err := WritePyfunc(dir)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	f, err := readFile(dir)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	f.Flavors[PyfuncFlavorName] = fl
+	b, err := f.Marshal()
+	if err != nil {
+		tb.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, MLmodelFile), b, 0o644); err != nil {
+		tb.Fatal(err)
+	}
+	return dir
+}
+
+// scoreWithPyfunc is run by the venv's Python: it builds a DataFrame from
+// the columns in argv[2] (typed by their Weir kinds), scores it with
+// mlflow.pyfunc.load_model(argv[1]), scores the model's input example, and
+// writes what it got to argv[3]. Numbers travel as repr strings, exactly.
+const scoreWithPyfunc = `
+import json, sys, time
+import numpy as np, pandas as pd
+import mlflow.pyfunc
+from mlflow.models import Model
+
+d, inp, out = sys.argv[1:4]
+spec = json.load(open(inp))
+dtypes = {"float": "float64", "int": "int64", "categorical": object, "bool": "bool"}
+def value(v, kind):
+    if kind == "float":
+        return np.nan if v is None else float(v)  # infinities come as text
+    return v
+df = pd.DataFrame({c["name"]: pd.Series([value(v, c["kind"]) for v in c["values"]], dtype=dtypes[c["kind"]])
+                   for c in spec["columns"]})
+meta = Model.load(d)
+model = mlflow.pyfunc.load_model(d)
+model.predict(df.head(2))  # warm up
+start = time.perf_counter()
+pred = model.predict(df)
+seconds = time.perf_counter() - start
+example = model.predict(meta.load_input_example(d))
+res = {
+    "columns": list(pred.columns),
+    "probability": [repr(float(x)) for x in pred["probability"]],
+    "label": [str(x) for x in pred["label"]],
+    "seconds": seconds,
+    "example_probability": [repr(float(x)) for x in example["probability"]],
+    "example_label": [str(x) for x in example["label"]],
+}
+json.dump(res, open(out, "w"))
+`
+
+type pyfuncResult struct {
+	Columns            []string `json:"columns"`
+	Probability        []string `json:"probability"`
+	Label              []string `json:"label"`
+	Seconds            float64  `json:"seconds"`
+	ExampleProbability []string `json:"example_probability"`
+	ExampleLabel       []string `json:"example_label"`
+}
+
+// runPyfunc scores f with the model in dir through mlflow.pyfunc.
+func runPyfunc(tb testing.TB, py, dir string, f *frame.Frame) pyfuncResult {
+	tb.Helper()
+	type column struct {
+		Name   string `json:"name"`
+		Kind   string `json:"kind"`
+		Values []any  `json:"values"`
+	}
+	var spec struct {
+		Columns []column `json:"columns"`
+	}
+	for _, fl := range f.Schema().Fields {
+		c, _ := f.Column(fl.Name)
+		col := column{Name: fl.Name, Kind: fl.Kind.String(), Values: make([]any, f.NumRows())}
+		for i := range col.Values {
+			col.Values[i] = c.Value(i)
+			if x, ok := col.Values[i].(float64); ok && math.IsInf(x, 0) {
+				col.Values[i] = strconv.FormatFloat(x, 'g', -1, 64) // JSON has no infinity
+			}
+		}
+		spec.Columns = append(spec.Columns, col)
+	}
+	tmp := tb.TempDir()
+	in, out := filepath.Join(tmp, "in.json"), filepath.Join(tmp, "out.json")
+	b, err := json.Marshal(spec)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	if err := os.WriteFile(in, b, 0o644); err != nil {
+		tb.Fatal(err)
+	}
+	cmd := exec.Command(py, "-c", scoreWithPyfunc, dir, in, out)
+	if msg, err := cmd.CombinedOutput(); err != nil {
+		tb.Fatalf("mlflow.pyfunc could not score the model: %v\n%s", err, msg)
+	}
+	var res pyfuncResult
+	b, _ = os.ReadFile(out)
+	if err := json.Unmarshal(b, &res); err != nil {
+		tb.Fatalf("reading the scores: %v", err)
+	}
+	return res
+}
+
+// comparePyfunc checks Python's probabilities and labels against Go's.
+func comparePyfunc(tb testing.TB, what string, gotProba, gotLabels []string, want []float64, wantLabels []string) {
+	tb.Helper()
+	if len(gotProba) != len(want) || len(gotLabels) != len(wantLabels) {
+		tb.Fatalf("%s: Python scored %d rows, Go %d", what, len(gotProba), len(want))
+	}
+	bad := 0
+	for i, s := range gotProba {
+		got, err := strconv.ParseFloat(s, 64)
+		if err != nil {
+			tb.Fatalf("%s row %d: probability %q: %v", what, i, s, err)
+		}
+		same := math.Abs(got-want[i]) <= pyfuncTolerance || (math.IsNaN(got) && math.IsNaN(want[i]))
+		if (!same || gotLabels[i] != wantLabels[i]) && bad < 5 {
+			tb.Errorf("%s row %d: Python gives %v %q, Go %v %q", what, i, got, gotLabels[i], want[i], wantLabels[i])
+		}
+		if !same || gotLabels[i] != wantLabels[i] {
+			bad++
+		}
+	}
+	if bad > 0 {
+		tb.Errorf("%s: %d of %d rows differ by more than %g", what, bad, len(want), pyfuncTolerance)
+	}
+}
+
+func pyfuncPython(tb testing.TB) string {
+	tb.Helper()
+	py := os.Getenv("WEIR_PYTHON")
+	if py == "" {
+		tb.Skip("WEIR_PYTHON is not set: set it to a Python with mlflow 3.17.2 to run the python_function loader")
+	}
+	return py
+}
+
+// checkPyfunc saves p with an input example, scores f with mlflow.pyfunc
+// and with p, and compares them; it returns Python's scoring time.
+func checkPyfunc(tb testing.TB, py string, p *predictor.Predictor, f *frame.Frame) float64 {
+	tb.Helper()
+	ex, err := f.Slice(0, 5)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	dir := mustPyfuncSaved(tb, p, ex)
+	res := runPyfunc(tb, py, dir, f)
+	if !slices.Equal(res.Columns, []string{"probability", "label"}) {
+		tb.Errorf("pyfunc output columns = %q, want probability and label", res.Columns)
+	}
+	want, wantLabels, err := p.PredictFrame(f)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	comparePyfunc(tb, "frame", res.Probability, res.Label, want, wantLabels)
+	comparePyfunc(tb, "input example", res.ExampleProbability, res.ExampleLabel, want[:5], wantLabels[:5])
+	return res.Seconds
+}
+
+// syntheticCSV returns n rows with every column kind a preprocessor reads
+// as input (time excepted), missing values in the float and categorical
+// columns, rare categories and a binary target that depends on them.
+func syntheticCSV(n int, seed uint64) string {
+	r := rand.New(rand.NewPCG(seed, 7))
+	jobs := []string{"admin", "manager", "student", "worker", "retired", "unknown", "artist", "pilot"}
+	edus := []string{"primary", "secondary", "tertiary"}
+	regions := []string{"north", "south", "east", "west"}
+	contacts := []string{"cell", "phone"}
+	var b strings.Builder
+	b.WriteString("age,balance,score,pdays,day,month,member,job,edu,city,region,contact,y\n")
+	for i := 0; i < n; i++ {
+		age := 18 + r.IntN(60)
+		balance := fmt.Sprint(math.Round(r.NormFloat64()*1500+800) / 4)
+		if r.Float64() < 0.1 {
+			balance = ""
+		}
+		score := fmt.Sprint(r.ExpFloat64() * 3)
+		if r.Float64() < 0.15 {
+			score = ""
+		}
+		pdays := -1
+		if r.Float64() < 0.3 {
+			pdays = r.IntN(400)
+		}
+		job := jobs[min(r.IntN(len(jobs)+2), len(jobs)-1)]
+		if job == "pilot" && r.Float64() < 0.7 {
+			job = "admin" // pilots stay rare: an infrequent one-hot category
+		}
+		if r.Float64() < 0.05 {
+			job = ""
+		}
+		edu := edus[r.IntN(len(edus))]
+		if r.Float64() < 0.05 {
+			edu = ""
+		}
+		city := fmt.Sprintf("c%02d", r.IntN(40))
+		if r.Float64() < 0.05 {
+			city = ""
+		}
+		contact := contacts[r.IntN(2)]
+		if r.Float64() < 0.1 {
+			contact = ""
+		}
+		member := r.Float64() < 0.4
+		z := -1 + 0.02*float64(age-40) + 0.3*float64(len(job)%3) - 0.5*float64(len(city)%2)
+		if member {
+			z += 0.8
+		}
+		if pdays >= 0 {
+			z += 1
+		}
+		z += r.NormFloat64()
+		y := "no"
+		if z > 0 {
+			y = "yes"
+		}
+		fmt.Fprintf(&b, "%d,%s,%s,%d,%d,%d,%t,%s,%s,%s,%s,%s,%s\n", age, balance, score, pdays, 1+r.IntN(31),
+			1+r.IntN(12), member, job, edu, city, regions[r.IntN(len(regions))], contact, y)
+	}
+	return b.String()
+}
+
+// oddRows are rows no training row looks like: unseen categories and
+// numbers, missing values everywhere they may be, numbers out of range.
+const oddRows = `30,,,-1,0,13,false,astronaut,phd,atlantis,nowhere,pigeon,no
+99,1e9,1e9,1000,32,0,true,,,,,,yes
+18,-1e9,0,-1,1,1,false,pilot,primary,c00,north,,no
+45,0,,0,31,12,true,unknown,,c39,west,cell,yes
+`
+
+var syntheticKinds = map[string]frame.Kind{
+	"age": frame.Int, "balance": frame.Float, "score": frame.Float, "pdays": frame.Int, "day": frame.Int,
+	"month": frame.Int, "member": frame.Bool, "job": frame.Categorical, "edu": frame.Categorical,
+	"city": frame.Categorical, "region": frame.Categorical, "contact": frame.Categorical, "y": frame.Categorical,
+}
+
+func mustSynthetic(tb testing.TB, csv string) *frame.Frame {
+	tb.Helper()
+	f, err := frame.ReadCSV(strings.NewReader(csv), frame.CSVOptions{Kinds: syntheticKinds})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return f
+}
+
+// everyTransform uses every derivation and transform type of ml/transform.
+func everyTransform() *transform.Preprocessor {
+	return &transform.Preprocessor{
+		Derived: []transform.Derivation{
+			&transform.Ratio{Name: "balance_per_age", Numerator: "balance", Denominator: "pdays"},
+			&transform.Flag{Name: "never", Column: "pdays", Value: "-1"},
+			&transform.Flag{Name: "is_student", Column: "job", Value: "student"},
+			&transform.ReplaceWithNaN{Column: "pdays", Values: []string{"-1"}},
+			&transform.ReplaceWithNaN{Name: "job_known", Column: "job", Values: []string{"unknown"}},
+		},
+		Steps: []transform.Step{
+			{Name: "numeric", Columns: []string{"age", "balance"}, Transforms: []transform.Transformer{
+				&transform.Imputer{Strategy: transform.Median}, &transform.StandardScaler{}}},
+			{Name: "robust", Columns: []string{"score", "balance_per_age"}, Transforms: []transform.Transformer{
+				&transform.Imputer{Strategy: transform.Mean}, &transform.RobustScaler{}}},
+			{Name: "pdays", Columns: []string{"pdays"}, Transforms: []transform.Transformer{
+				&transform.Imputer{Strategy: transform.Constant, FillValue: 999}, &transform.QuantileBins{Bins: 3}}},
+			{Name: "day", Columns: []string{"day"}, Transforms: []transform.Transformer{&transform.QuantileBins{Bins: 4}}},
+			{Name: "flags", Columns: []string{"never", "is_student", "member"}, Transforms: []transform.Transformer{
+				&transform.Imputer{Strategy: transform.MostFrequent}}},
+			{Name: "month", Columns: []string{"month"}, Transforms: []transform.Transformer{&transform.OneHot{}}},
+			{Name: "job", Columns: []string{"job_known"}, Transforms: []transform.Transformer{
+				&transform.Imputer{Strategy: transform.MostFrequent}, &transform.OneHot{MinFrequency: 40}}},
+			{Name: "edu", Columns: []string{"edu"}, Transforms: []transform.Transformer{
+				&transform.Imputer{Strategy: transform.Constant}, &transform.Ordinal{Unknown: transform.Fixed(-1)}}},
+			{Name: "city", Columns: []string{"city"}, Transforms: []transform.Transformer{&transform.TargetEncoder{Seed: 1}}},
+			{Name: "region", Columns: []string{"region"}, Transforms: []transform.Transformer{
+				&transform.TargetEncoder{Seed: 2, Smooth: transform.Fixed(10)}}},
+			{Name: "contact", Columns: []string{"contact"}, Transforms: []transform.Transformer{&transform.OneHot{}}},
+		},
+	}
+}
+
+// treeInputs keeps raw numbers (missing ones included) as features, so that
+// scoring rows can hold a split's threshold exactly; job, edu and city are
+// ordinal codes, which gbdt reads as categorical features 0, 1 and 2.
+func treeInputs() *transform.Preprocessor {
+	return &transform.Preprocessor{
+		Steps: []transform.Step{
+			{Name: "codes", Columns: []string{"job", "edu", "city"}, Transforms: []transform.Transformer{&transform.Ordinal{}}},
+			{Name: "numbers", Columns: []string{"balance", "score", "age", "pdays", "day", "member"}},
+			{Name: "contact", Columns: []string{"contact"}, Transforms: []transform.Transformer{&transform.OneHot{}}},
+		},
+	}
+}
+
+// thresholdRows returns copies of f's first row with balance (feature 3
+// of treeInputs) set to each threshold on it in the model's JSON, and to
+// its float64 neighbours.
+func thresholdRows(tb testing.TB, m ml.Classifier, f *frame.Frame) *frame.Frame {
+	tb.Helper()
+	b, err := json.Marshal(m)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	var doc struct {
+		Trees []struct {
+			Feature      []int     `json:"feature"`
+			SplitFeature []int     `json:"split_feature"`
+			Threshold    []float64 `json:"threshold"`
+			Categories   [][]int   `json:"categories"`
+		} `json:"trees"`
+	}
+	if err := json.Unmarshal(b, &doc); err != nil {
+		tb.Fatal(err)
+	}
+	var values []float64
+	for _, t := range doc.Trees {
+		feat := t.Feature
+		if feat == nil {
+			feat = t.SplitFeature
+		}
+		for i, j := range feat {
+			if j == 3 && (t.Categories == nil || t.Categories[i] == nil) && len(values) < 60 {
+				x := t.Threshold[i]
+				values = append(values, x, math.Nextafter(x, math.Inf(-1)), math.Nextafter(x, math.Inf(1)))
+			}
+		}
+	}
+	if len(values) == 0 {
+		tb.Fatal("the model has no split on balance")
+	}
+	rows := make([]int, len(values))
+	g, err := f.Take(rows)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	g, err = g.With("balance", &frame.FloatColumn{Values: values})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return g
+}
+
+func TestPyfuncMatchesGo(t *testing.T) {
+	py := pyfuncPython(t)
+	train := mustSynthetic(t, syntheticCSV(1500, 1))
+	tests := []struct {
+		name  string
+		pre   func() *transform.Preprocessor
+		model func() ml.Classifier
+	}{
+		{"logistic regression, every transform", everyTransform, func() ml.Classifier { return linear.NewLogisticRegression() }},
+		{"random forest, every transform", everyTransform, func() ml.Classifier {
+			rf := tree.NewRandomForestClassifier()
+			rf.NEstimators, rf.Seed, rf.Workers = 15, 1, 1
+			return rf
+		}},
+		{"random forest, missing values", treeInputs, func() ml.Classifier {
+			rf := tree.NewRandomForestClassifier()
+			rf.NEstimators, rf.Seed, rf.Workers = 25, 2, 1
+			return rf
+		}},
+		{"gbdt, categorical and missing values", treeInputs, func() ml.Classifier {
+			g := gbdt.NewClassifier()
+			g.NEstimators, g.NumThreads, g.MinDataPerGroup, g.CategoricalFeatures = 60, 1, 10, []int{0, 1, 2}
+			return g
+		}},
+		{"gbdt, missing read as zero", treeInputs, func() ml.Classifier {
+			g := gbdt.NewClassifier()
+			g.NEstimators, g.NumThreads, g.UseMissing = 40, 1, false
+			return g
+		}},
+		{"gbdt, every transform", everyTransform, func() ml.Classifier {
+			g := gbdt.NewClassifier()
+			g.NEstimators, g.NumThreads = 40, 1
+			return g
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			p, err := predictor.Fit(context.Background(), train, "y", predictor.Spec{Preprocessor: tt.pre(), Model: tt.model()})
+			if err != nil {
+				t.Fatal(err)
+			}
+			score := mustSynthetic(t, syntheticCSV(300, 2)+oddRows)
+			if _, ok := p.Model.(*linear.LogisticRegression); !ok {
+				if slices.Contains(p.FeatureNames(), "balance") && p.FeatureNames()[3] == "balance" {
+					whole, err := frame.Concat(score, thresholdRows(t, p.Model, score))
+					if err != nil {
+						t.Fatal(err)
+					}
+					score = whole
+				}
+			}
+			checkPyfunc(t, py, p, score)
+		})
+	}
+}
