@@ -129,8 +129,9 @@ func mustPyfuncSaved(tb testing.TB, p *predictor.Predictor, example *frame.Frame
 
 // scoreWithPyfunc is run by the venv's Python: it builds a DataFrame from
 // the columns in argv[2] (typed by their Weir kinds), scores it with
-// mlflow.pyfunc.load_model(argv[1]), scores the model's input example, and
-// writes what it got to argv[3]. Numbers travel as repr strings, exactly.
+// mlflow.pyfunc.load_model(argv[1]) and, when the model has one, scores its
+// input example, and writes the output columns to argv[3]. Numbers travel
+// as repr strings, so exactly.
 const scoreWithPyfunc = `
 import json, sys, time
 import numpy as np, pandas as pd
@@ -146,31 +147,61 @@ def value(v, kind):
     return v
 df = pd.DataFrame({c["name"]: pd.Series([value(v, c["kind"]) for v in c["values"]], dtype=dtypes[c["kind"]])
                    for c in spec["columns"]})
+def columns(pred):
+    def enc(v):
+        if isinstance(v, str):
+            return v
+        if isinstance(v, list):
+            return [repr(float(x)) for x in v]
+        return repr(float(v))
+    return {"columns": list(pred.columns), "values": {c: [enc(v) for v in pred[c]] for c in pred.columns}}
 meta = Model.load(d)
 model = mlflow.pyfunc.load_model(d)
 model.predict(df.head(2))  # warm up
 start = time.perf_counter()
 pred = model.predict(df)
-seconds = time.perf_counter() - start
-example = model.predict(meta.load_input_example(d))
-res = {
-    "columns": list(pred.columns),
-    "probability": [repr(float(x)) for x in pred["probability"]],
-    "label": [str(x) for x in pred["label"]],
-    "seconds": seconds,
-    "example_probability": [repr(float(x)) for x in example["probability"]],
-    "example_label": [str(x) for x in example["label"]],
-}
+res = {"seconds": time.perf_counter() - start, "frame": columns(pred)}
+if meta.saved_input_example_info:
+    res["example"] = columns(model.predict(meta.load_input_example(d)))
 json.dump(res, open(out, "w"))
 `
 
+// pyfuncOutput is one DataFrame that the loader returned.
+type pyfuncOutput struct {
+	Columns []string `json:"columns"`
+	// Values holds each column: labels as text, numbers as Python reprs,
+	// lists of probabilities as lists of reprs.
+	Values map[string][]any `json:"values"`
+}
+
 type pyfuncResult struct {
-	Columns            []string `json:"columns"`
-	Probability        []string `json:"probability"`
-	Label              []string `json:"label"`
-	Seconds            float64  `json:"seconds"`
-	ExampleProbability []string `json:"example_probability"`
-	ExampleLabel       []string `json:"example_label"`
+	Seconds float64      `json:"seconds"`
+	Frame   pyfuncOutput `json:"frame"`
+	Example pyfuncOutput `json:"example"`
+}
+
+// floats returns column name of o as numbers.
+func (o pyfuncOutput) floats(tb testing.TB, name string) []float64 {
+	tb.Helper()
+	out := make([]float64, len(o.Values[name]))
+	for i, v := range o.Values[name] {
+		s, _ := v.(string)
+		x, err := strconv.ParseFloat(s, 64)
+		if err != nil {
+			tb.Fatalf("column %s row %d: %v is not a number", name, i, v)
+		}
+		out[i] = x
+	}
+	return out
+}
+
+// strings returns column name of o as text.
+func (o pyfuncOutput) strings(name string) []string {
+	out := make([]string, len(o.Values[name]))
+	for i, v := range o.Values[name] {
+		out[i], _ = v.(string)
+	}
+	return out
 }
 
 // runPyfunc scores f with the model in dir through mlflow.pyfunc.
@@ -217,17 +248,13 @@ func runPyfunc(tb testing.TB, py, dir string, f *frame.Frame) pyfuncResult {
 }
 
 // comparePyfunc checks Python's probabilities and labels against Go's.
-func comparePyfunc(tb testing.TB, what string, gotProba, gotLabels []string, want []float64, wantLabels []string) {
+func comparePyfunc(tb testing.TB, what string, gotProba []float64, gotLabels []string, want []float64, wantLabels []string) {
 	tb.Helper()
 	if len(gotProba) != len(want) || len(gotLabels) != len(wantLabels) {
 		tb.Fatalf("%s: Python scored %d rows, Go %d", what, len(gotProba), len(want))
 	}
 	bad := 0
-	for i, s := range gotProba {
-		got, err := strconv.ParseFloat(s, 64)
-		if err != nil {
-			tb.Fatalf("%s row %d: probability %q: %v", what, i, s, err)
-		}
+	for i, got := range gotProba {
 		same := math.Abs(got-want[i]) <= pyfuncTolerance || (math.IsNaN(got) && math.IsNaN(want[i]))
 		if (!same || gotLabels[i] != wantLabels[i]) && bad < 5 {
 			tb.Errorf("%s row %d: Python gives %v %q, Go %v %q", what, i, got, gotLabels[i], want[i], wantLabels[i])
@@ -260,15 +287,15 @@ func checkPyfunc(tb testing.TB, py string, p *predictor.Predictor, f *frame.Fram
 	}
 	dir := mustPyfuncSaved(tb, p, ex)
 	res := runPyfunc(tb, py, dir, f)
-	if !slices.Equal(res.Columns, []string{"probability", "label"}) {
-		tb.Errorf("pyfunc output columns = %q, want probability and label", res.Columns)
+	if !slices.Equal(res.Frame.Columns, []string{"probability", "label"}) {
+		tb.Fatalf("pyfunc output columns = %q, want probability and label", res.Frame.Columns)
 	}
 	want, wantLabels, err := p.PredictFrame(f)
 	if err != nil {
 		tb.Fatal(err)
 	}
-	comparePyfunc(tb, "frame", res.Probability, res.Label, want, wantLabels)
-	comparePyfunc(tb, "input example", res.ExampleProbability, res.ExampleLabel, want[:5], wantLabels[:5])
+	comparePyfunc(tb, "frame", res.Frame.floats(tb, "probability"), res.Frame.strings("label"), want, wantLabels)
+	comparePyfunc(tb, "input example", res.Example.floats(tb, "probability"), res.Example.strings("label"), want[:5], wantLabels[:5])
 	return res.Seconds
 }
 
@@ -409,21 +436,7 @@ func treeInputs() *transform.Preprocessor {
 // its float64 neighbours.
 func thresholdRows(tb testing.TB, m ml.Classifier, f *frame.Frame) *frame.Frame {
 	tb.Helper()
-	b, err := json.Marshal(m)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	var doc struct {
-		Trees []struct {
-			Feature      []int     `json:"feature"`
-			SplitFeature []int     `json:"split_feature"`
-			Threshold    []float64 `json:"threshold"`
-			Categories   [][]int   `json:"categories"`
-		} `json:"trees"`
-	}
-	if err := json.Unmarshal(b, &doc); err != nil {
-		tb.Fatal(err)
-	}
+	doc := mustTrees(tb, m)
 	var values []float64
 	for _, t := range doc.Trees {
 		feat := t.Feature
@@ -452,6 +465,54 @@ func thresholdRows(tb testing.TB, m ml.Classifier, f *frame.Frame) *frame.Frame 
 	return g
 }
 
+// treeJSON is the part of ml/tree's and ml/gbdt's JSON that tests read.
+type treeJSON struct {
+	Trees []struct {
+		Feature      []int     `json:"feature"`       // ml/tree
+		MissingLeft  []bool    `json:"missing_left"`  // ml/tree
+		SplitFeature []int     `json:"split_feature"` // ml/gbdt
+		Threshold    []float64 `json:"threshold"`
+		Categories   [][]int   `json:"categories"`
+		DefaultLeft  []bool    `json:"default_left"`
+		MissingZero  []bool    `json:"missing_as_zero"`
+	} `json:"trees"`
+}
+
+func mustTrees(tb testing.TB, m ml.Classifier) treeJSON {
+	tb.Helper()
+	b, err := json.Marshal(m)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	var doc treeJSON
+	if err := json.Unmarshal(b, &doc); err != nil {
+		tb.Fatal(err)
+	}
+	return doc
+}
+
+// splitKinds counts a tree model's categorical splits and its numeric
+// splits that send a missing value left.
+func splitKinds(tb testing.TB, m ml.Classifier) (categorical, missingLeft int) {
+	tb.Helper()
+	if _, ok := m.(*linear.LogisticRegression); ok {
+		return 0, 0
+	}
+	for _, t := range mustTrees(tb, m).Trees {
+		for i := range t.Threshold {
+			switch {
+			case t.Categories != nil && t.Categories[i] != nil:
+				categorical++
+			case t.MissingLeft != nil && t.MissingLeft[i],
+				t.DefaultLeft != nil && t.DefaultLeft[i],
+				t.MissingZero != nil && t.MissingZero[i] && t.Threshold[i] >= 0:
+				missingLeft++
+			}
+		}
+	}
+	return categorical, missingLeft
+}
+
 func TestPyfuncMatchesGo(t *testing.T) {
 	py := pyfuncPython(t)
 	train := mustSynthetic(t, syntheticCSV(1500, 1))
@@ -459,39 +520,46 @@ func TestPyfuncMatchesGo(t *testing.T) {
 		name  string
 		pre   func() *transform.Preprocessor
 		model func() ml.Classifier
+		// The model must hold categorical splits, or splits that send
+		// missing values left, for the case to test them.
+		categorical, missingLeft bool
 	}{
-		{"logistic regression, every transform", everyTransform, func() ml.Classifier { return linear.NewLogisticRegression() }},
+		{"logistic regression, every transform", everyTransform, func() ml.Classifier { return linear.NewLogisticRegression() }, false, false},
 		{"random forest, every transform", everyTransform, func() ml.Classifier {
 			rf := tree.NewRandomForestClassifier()
 			rf.NEstimators, rf.Seed, rf.Workers = 15, 1, 1
 			return rf
-		}},
+		}, false, false},
 		{"random forest, missing values", treeInputs, func() ml.Classifier {
 			rf := tree.NewRandomForestClassifier()
 			rf.NEstimators, rf.Seed, rf.Workers = 25, 2, 1
 			return rf
-		}},
+		}, false, true},
 		{"gbdt, categorical and missing values", treeInputs, func() ml.Classifier {
 			g := gbdt.NewClassifier()
 			g.NEstimators, g.NumThreads, g.MinDataPerGroup, g.CategoricalFeatures = 60, 1, 10, []int{0, 1, 2}
 			return g
-		}},
+		}, true, true},
 		{"gbdt, missing read as zero", treeInputs, func() ml.Classifier {
 			g := gbdt.NewClassifier()
 			g.NEstimators, g.NumThreads, g.UseMissing = 40, 1, false
 			return g
-		}},
+		}, false, true},
 		{"gbdt, every transform", everyTransform, func() ml.Classifier {
 			g := gbdt.NewClassifier()
 			g.NEstimators, g.NumThreads = 40, 1
 			return g
-		}},
+		}, false, false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			p, err := predictor.Fit(context.Background(), train, "y", predictor.Spec{Preprocessor: tt.pre(), Model: tt.model()})
 			if err != nil {
 				t.Fatal(err)
+			}
+			cat, left := splitKinds(t, p.Model)
+			if (tt.categorical && cat == 0) || (tt.missingLeft && left == 0) {
+				t.Fatalf("the model has %d categorical splits and %d sending missing values left: it tests too little", cat, left)
 			}
 			score := mustSynthetic(t, syntheticCSV(300, 2)+oddRows)
 			if _, ok := p.Model.(*linear.LogisticRegression); !ok {
