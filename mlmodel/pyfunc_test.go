@@ -575,3 +575,251 @@ func TestPyfuncMatchesGo(t *testing.T) {
 		})
 	}
 }
+
+// mustTaskDir writes a model directory holding only predictor.json in
+// version 2's form (ml/predictor's task documents) and the python_function
+// flavor, for the tasks whose predictors are not in ml/predictor yet.
+func mustTaskDir(tb testing.TB, task string, classes []string, pre *transform.Preprocessor, model any) string {
+	tb.Helper()
+	doc := map[string]any{
+		"format_version": 2, "task": task, "learner": "test", "target": "t",
+		"inputs": pre.Inputs, "features": pre.Features, "preprocessor": pre, "model": model,
+	}
+	if classes != nil {
+		doc["classes"] = classes
+	}
+	b, err := json.Marshal(doc)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	dir := tb.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, PredictorFile), b, 0o644); err != nil {
+		tb.Fatal(err)
+	}
+	fl, err := WritePyfunc(dir)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	mf := &File{Flavors: map[string]map[string]any{PyfuncFlavorName: fl}}
+	if b, err = mf.Marshal(); err != nil {
+		tb.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, MLmodelFile), b, 0o644); err != nil {
+		tb.Fatal(err)
+	}
+	return dir
+}
+
+// TestPyfuncTasks scores multiclass and regression learners that ml/linear
+// has, through predictor.json version 2.
+func TestPyfuncTasks(t *testing.T) {
+	py := pyfuncPython(t)
+	train := mustSynthetic(t, syntheticCSV(800, 3))
+	score := mustSynthetic(t, syntheticCSV(200, 4)+oddRows)
+	fitPre := func(t *testing.T, target string, y []float64) (*transform.Preprocessor, *ml.Matrix, *ml.Matrix) {
+		X, err := train.Drop(target, "y")
+		if err != nil {
+			t.Fatal(err)
+		}
+		pre := predictor.DefaultPreprocessor(X.Schema())
+		m, err := pre.FitTransform(X, y)
+		if err != nil {
+			t.Fatal(err)
+		}
+		S, err := pre.Transform(score)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return pre, m, S
+	}
+
+	t.Run("multinomial logistic regression", func(t *testing.T) {
+		regions := []string{"east", "north", "south", "west"}
+		c, _ := train.Column("region")
+		y := make([]float64, train.NumRows())
+		for i := range y {
+			y[i] = float64(slices.Index(regions, c.Text(i)))
+		}
+		pre, X, S := fitPre(t, "region", y)
+		lr := linear.NewLogisticRegression()
+		if err := lr.Fit(context.Background(), X, y, nil); err != nil {
+			t.Fatal(err)
+		}
+		want, err := lr.PredictProbaMulti(S)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res := runPyfunc(t, py, mustTaskDir(t, ml.TaskMulticlass, regions, pre, lr), score)
+		if !slices.Equal(res.Frame.Columns, []string{"label", "probabilities"}) {
+			t.Fatalf("output columns = %q, want label and probabilities", res.Frame.Columns)
+		}
+		labels := res.Frame.strings("label")
+		for i, row := range res.Frame.Values["probabilities"] {
+			ps, _ := row.([]any)
+			best := 0
+			for k := range regions {
+				s, _ := ps[k].(string)
+				got, _ := strconv.ParseFloat(s, 64)
+				if w := want[i*len(regions)+k]; math.Abs(got-w) > pyfuncTolerance {
+					t.Fatalf("row %d class %d: Python gives %v, Go %v", i, k, got, w)
+				}
+				if want[i*len(regions)+k] > want[i*len(regions)+best] {
+					best = k
+				}
+			}
+			if labels[i] != regions[best] {
+				t.Errorf("row %d: label %q, want %q", i, labels[i], regions[best])
+			}
+		}
+	})
+
+	regressors := []struct {
+		name string
+		m    interface {
+			ml.Regressor
+			json.Marshaler
+		}
+	}{
+		{"linear regression", linear.NewLinearRegression()},
+		{"ridge", linear.NewRidge()},
+	}
+	for _, tt := range regressors {
+		t.Run(tt.name, func(t *testing.T) {
+			c, _ := train.Column("age")
+			y := make([]float64, train.NumRows())
+			for i := range y {
+				y[i] = c.Float(i)
+			}
+			pre, X, S := fitPre(t, "age", y)
+			if err := tt.m.Fit(context.Background(), X, y, nil); err != nil {
+				t.Fatal(err)
+			}
+			want, err := tt.m.Predict(S)
+			if err != nil {
+				t.Fatal(err)
+			}
+			res := runPyfunc(t, py, mustTaskDir(t, ml.TaskRegression, nil, pre, tt.m), score)
+			if !slices.Equal(res.Frame.Columns, []string{"prediction"}) {
+				t.Fatalf("output columns = %q, want prediction", res.Frame.Columns)
+			}
+			for i, got := range res.Frame.floats(t, "prediction") {
+				if math.Abs(got-want[i]) > pyfuncTolerance {
+					t.Errorf("row %d: Python predicts %v, Go %v", i, got, want[i])
+				}
+			}
+		})
+	}
+}
+
+// loadErrors is run by the venv's Python: it loads each model directory
+// with mlflow.pyfunc and prints the error of each, "" when it loaded.
+const loadErrors = `
+import json, sys
+import mlflow.pyfunc
+out = []
+for d in sys.argv[1:]:
+    try:
+        mlflow.pyfunc.load_model(d)
+        out.append("")
+    except Exception as e:
+        out.append(str(e))
+print(json.dumps(out))
+`
+
+// TestPyfuncRefusesUnknownVersions checks that the loader names a
+// format_version it does not read rather than guess at its meaning.
+func TestPyfuncRefusesUnknownVersions(t *testing.T) {
+	py := pyfuncPython(t)
+	p := mustPredictor(t, mustSmall(t))
+	tests := []struct {
+		name, old, new, want string
+	}{
+		{"predictor", `{"format_version":1,`, `{"format_version":99,`, "predictor.json format_version 99 is not supported"},
+		{"preprocessor", `"preprocessor":{"format_version":1,`, `"preprocessor":{"format_version":7,`, "preprocessor format_version 7"},
+		{"learner", `"model":{"format_version":1,`, `"model":{"format_version":3,`, "logistic regression format_version 3"},
+		{"task", `{"format_version":1,`, `{"format_version":2,"task":"ranking",`, "task 'ranking'"},
+		{"unchanged", "", "", ""},
+	}
+	var dirs []string
+	for _, tt := range tests {
+		dir := mustPyfuncSaved(t, p, nil)
+		file := filepath.Join(dir, PredictorFile)
+		b, err := os.ReadFile(file)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if tt.old != "" {
+			if !bytes.Contains(b, []byte(tt.old)) {
+				t.Fatalf("%s: predictor.json lacks %s", tt.name, tt.old)
+			}
+			b = bytes.Replace(b, []byte(tt.old), []byte(tt.new), 1)
+		}
+		if err := os.WriteFile(file, b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		dirs = append(dirs, dir)
+	}
+	out, err := exec.Command(py, append([]string{"-c", loadErrors}, dirs...)...).Output()
+	if err != nil {
+		t.Fatalf("running mlflow: %v", err)
+	}
+	var got []string
+	if err := json.Unmarshal(out, &got); err != nil || len(got) != len(tests) {
+		t.Fatalf("reading %s: %v", out, err)
+	}
+	for i, tt := range tests {
+		if (tt.want == "") != (got[i] == "") || !strings.Contains(got[i], tt.want) {
+			t.Errorf("%s: load_model says %q, want %q", tt.name, got[i], tt.want)
+		}
+	}
+}
+
+// formatNumbers is run by the venv's Python: it writes each number of
+// argv[2] (given as Go's text) as the loader names a number category.
+const formatNumbers = `
+import json, sys
+sys.path.insert(0, sys.argv[1])
+import weir_pyfunc
+xs = json.loads(sys.argv[2])
+print(json.dumps([weir_pyfunc.go_format_float(weir_pyfunc.go_parse_float(x)) for x in xs]))
+`
+
+// TestPyfuncNamesNumbersAsGo checks the loader's copy of
+// strconv.FormatFloat(x, 'g', -1, 64), which names the category of a
+// number fed to an encoder, and its copy of strconv.ParseFloat.
+func TestPyfuncNamesNumbersAsGo(t *testing.T) {
+	py := pyfuncPython(t)
+	xs := []float64{0, math.Copysign(0, -1), 1, -1, 31, 0.1, 1.5, 100, 123456, 999999, 1e6, 1234567, 1e21,
+		0.0001, 0.00001, 1.25e-5, -2.5e-7, 123456789012, 3.0000000000000004, 5e-324, math.MaxFloat64,
+		math.Inf(1), math.Inf(-1), math.NaN(), 2.5e100, 1.0 / 3}
+	r := rand.New(rand.NewPCG(5, 5))
+	for range 200 {
+		xs = append(xs, math.Float64frombits(r.Uint64()), math.Round(r.NormFloat64()*1e4), r.Float64()*math.Pow(10, float64(r.IntN(40)-20)))
+	}
+	in := make([]string, len(xs))
+	want := make([]string, len(xs))
+	for i, x := range xs {
+		want[i] = frame.FormatFloat(x)
+		in[i] = want[i]
+	}
+	in = append(in, "0x1p-2", "1e3", "+Inf", "-0.5", ".5")
+	want = append(want, "0.25", "1000", "+Inf", "-0.5", "0.5")
+	arg, _ := json.Marshal(in)
+	dir := t.TempDir()
+	if _, err := WritePyfunc(dir); err != nil {
+		t.Fatal(err)
+	}
+	out, err := exec.Command(py, "-c", formatNumbers, filepath.Join(dir, CodeDir), string(arg)).CombinedOutput()
+	if err != nil {
+		t.Fatalf("running Python: %v\n%s", err, out)
+	}
+	var got []string
+	if err := json.Unmarshal(out, &got); err != nil {
+		t.Fatalf("reading %s: %v", out, err)
+	}
+	for i := range want {
+		if got[i] != want[i] {
+			t.Errorf("%s: Python names it %q, Go %q", in[i], got[i], want[i])
+		}
+	}
+}
