@@ -823,3 +823,63 @@ func TestPyfuncNamesNumbersAsGo(t *testing.T) {
 		}
 	}
 }
+
+// bankTrainRows is the number of 2008 rows at the top of the bank data.
+const bankTrainRows = 27729
+
+// TestPyfuncBank fits bank-like models on the 2008 rows and checks that
+// mlflow.pyfunc scores every 2009–2010 row as Weir does.
+func TestPyfuncBank(t *testing.T) {
+	if testing.Short() {
+		t.Skip("fits models on the bank data")
+	}
+	py := pyfuncPython(t)
+	f := readBank(t, 1)
+	train, err := f.Slice(0, bankTrainRows)
+	if err != nil {
+		t.Fatal(err)
+	}
+	test, err := f.Slice(bankTrainRows, f.NumRows())
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name string
+		spec predictor.Spec
+	}{
+		{"gbdt", predictor.Spec{Preprocessor: bankPreprocessor(), Model: gbdt.NewClassifier()}},
+		{"logistic regression", predictor.Spec{Model: linear.NewLogisticRegression()}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			p, err := predictor.Fit(context.Background(), train, "y", tt.spec)
+			if err != nil {
+				t.Fatal(err)
+			}
+			seconds := checkPyfunc(t, py, p, test)
+			t.Logf("mlflow.pyfunc scored %d rows in %.3f s (%.3f s per 10,000)", test.NumRows(), seconds,
+				seconds*1e4/float64(test.NumRows()))
+		})
+	}
+}
+
+// bankPreprocessor is ml/predictor's bank preprocessor: derivations, median
+// imputation, quantile bins, one-hot with infrequent categories and a
+// target encoder.
+func bankPreprocessor() *transform.Preprocessor {
+	return &transform.Preprocessor{
+		Derived: []transform.Derivation{
+			&transform.Flag{Name: "never_contacted", Column: "pdays", Value: "-1"},
+			&transform.ReplaceWithNaN{Column: "pdays", Values: []string{"-1"}},
+		},
+		Steps: []transform.Step{
+			{Name: "numeric", Columns: []string{"age", "balance", "campaign", "pdays", "previous"},
+				Transforms: []transform.Transformer{&transform.Imputer{Strategy: transform.Median}}},
+			{Name: "flags", Columns: []string{"never_contacted"}},
+			{Name: "day", Columns: []string{"day"}, Transforms: []transform.Transformer{&transform.QuantileBins{Bins: 4}}},
+			{Name: "categories", Columns: []string{"job", "marital", "education", "default", "housing", "loan", "contact", "poutcome"},
+				Transforms: []transform.Transformer{&transform.OneHot{MinFrequency: 200}}},
+			{Name: "month", Columns: []string{"month"}, Transforms: []transform.Transformer{&transform.TargetEncoder{Seed: 1}}},
+		},
+	}
+}
