@@ -783,6 +783,10 @@ class FlatTree:
         self.nan_left = np.asarray(nan_left, dtype=bool)
         self.value = np.asarray(value, dtype=np.float64)
         self.is_leaf = self.feature < 0
+        # child[2i] is node i's right child, child[2i+1] its left one.
+        self.child = np.empty(2 * len(self.feature), dtype=np.intp)
+        self.child[0::2], self.child[1::2] = self.right, self.left
+        self.any_nan_left = bool(self.nan_left.any())
         self.cat_index = None
         if cat_sets:  # {node: codes}: a table of membership per categorical node
             top = max((max(c) for c in cat_sets.values() if c), default=0)
@@ -793,23 +797,32 @@ class FlatTree:
                 self.cat_table[r, codes] = True
 
     def predict(self, Xflat, p, n):
-        node = np.zeros(n, dtype=np.intp)
+        """The leaf value of each row of the n by p matrix flattened in Xflat."""
         if self.is_leaf[0]:
-            return self.value[node]
+            return np.full(n, self.value[0])
+        out = np.empty(n)
         rows = np.arange(n, dtype=np.intp)
+        base = rows * p
+        nd = np.zeros(n, dtype=np.intp)
+        # Rows still at a split node, with the node they are at; a row that
+        # reaches a leaf writes its value and leaves the walk.
         while rows.size:
-            nd = node[rows]
-            v = Xflat[rows * p + self.feature[nd]]
-            go = (v <= self.threshold[nd]) | (np.isnan(v) & self.nan_left[nd])
+            v = Xflat[base + self.feature[nd]]
+            go = v <= self.threshold[nd]
+            if self.any_nan_left:
+                go |= np.isnan(v) & self.nan_left[nd]
             if self.cat_index is not None:
                 ci = self.cat_index[nd]
                 cat = ci >= 0
                 if cat.any():
                     go[cat] = self._member(ci[cat], v[cat])
-            nxt = np.where(go, self.left[nd], self.right[nd])
-            node[rows] = nxt
-            rows = rows[~self.is_leaf[nxt]]
-        return self.value[node]
+            nd = self.child[2 * nd + go]
+            leaf = self.is_leaf[nd]
+            if leaf.any():
+                out[rows[leaf]] = self.value[nd[leaf]]
+                more = ~leaf
+                rows, base, nd = rows[more], base[more], nd[more]
+        return out
 
     def _member(self, ci, v):
         # gbdt's catCode: NaN, negative and codes of 2^24 or more are missing
@@ -843,18 +856,23 @@ class Forest:
         self.trees = [self._tree(t, k, name) for k, t in enumerate(trees)]
 
     def _tree(self, t, k, name):
-        feature = t.get("feature") or []
-        n = len(feature)
-        arrays = [t.get(key) or [] for key in ("left", "right", "threshold", "value")]
-        ml = t.get("missing_left") or [False] * n
-        if n == 0 or any(len(a) != n for a in arrays) or len(ml) != n:
+        try:
+            feature, left, right = (np.asarray(t.get(key) or [], dtype=np.intp) for key in ("feature", "left", "right"))
+            threshold, value = (np.asarray(t.get(key) or [], dtype=np.float64) for key in ("threshold", "value"))
+            n = len(feature)
+            ml = np.asarray(t.get("missing_left") or np.zeros(n, dtype=bool), dtype=bool)
+        except (TypeError, ValueError) as e:
+            raise WeirFormatError(f"{name} tree {k}: {e}") from None
+        if n == 0 or any(len(a) != n for a in (left, right, threshold, value, ml)):
             raise WeirFormatError(f"{name} tree {k}: node arrays are empty or differ in length")
-        left, right, threshold, value = arrays
-        for i, f in enumerate(feature):
-            if f >= 0 and (f >= self.num_features or not (i < left[i] < n and i < right[i] < n)):
-                raise WeirFormatError(f"{name} tree {k}: node {i} has a bad feature or children")
+        # Children come after their parent, so every walk ends at a leaf.
+        ids = np.arange(n)
+        split = feature >= 0
+        bad = split & ((feature >= self.num_features) | (left <= ids) | (right <= ids) | (left >= n) | (right >= n))
+        if bad.any():
+            raise WeirFormatError(f"{name} tree {k}: node {int(np.argmax(bad))} has a bad feature or children")
         # JSON has no infinity: the largest float64 stands for +Inf.
-        threshold = [math.inf if x == _MAX_FLOAT64 else x for x in threshold]
+        threshold[threshold == _MAX_FLOAT64] = np.inf
         return FlatTree(feature, threshold, left, right, ml, value)
 
     def predict(self, X):
