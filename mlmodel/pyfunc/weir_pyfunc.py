@@ -265,37 +265,67 @@ def _category(v, name):
     return go_format_float(_number(v, name))
 
 
+class Categories:
+    """A categorical column: codes into levels, -1 for missing.
+
+    Levels are the text of the categories; two levels may hold the same
+    text (1 and "1" in an object column), since only the text matters.
+    """
+
+    __slots__ = ("codes", "levels")
+
+    def __init__(self, codes, levels):
+        self.codes = np.asarray(codes, dtype=np.intp)
+        self.levels = np.asarray(levels, dtype=object).reshape(-1)
+
+    def missing(self):
+        return self.codes < 0
+
+    def level_mask(self, per_level):
+        """Rows whose level satisfies per_level (a bool per level); missing rows are False."""
+        per_level = np.append(np.asarray(per_level, dtype=bool).reshape(-1), False)
+        return per_level[self.codes]  # code -1 picks the appended False
+
+
 def categories_of_numbers(x):
-    """Numbers as the categories their text names (cell.asCategory); None for NaN."""
-    out = np.full(len(x), None, dtype=object)
+    """Numbers as the categories their text names (cell.asCategory)."""
+    codes = np.full(len(x), -1, dtype=np.intp)
     present = ~np.isnan(x)
+    levels = []
     if present.any():
         uniq, inv = np.unique(x[present], return_inverse=True)
-        names = np.array([go_format_float(u) for u in uniq.tolist()], dtype=object)
-        vals = names[inv.reshape(-1)]
-        # np.unique merges 0 and -0, which Go names differently.
-        zero = x[present] == 0
-        if zero.any():
-            vals[zero] = np.where(np.signbit(x[present][zero]), "-0", "0")
-        out[present] = vals
-    return out
+        levels = [go_format_float(u + 0.0) for u in uniq.tolist()]  # + 0.0: np.unique may keep -0
+        codes[present] = inv.reshape(-1)
+        neg_zero = (x == 0) & np.signbit(x)
+        if neg_zero.any():  # Go names -0 apart from 0
+            codes[neg_zero] = len(levels)
+            levels.append("-0")
+    return Categories(codes, levels)
+
+
+def _factorized(values):
+    codes, uniques = pd.factorize(values, use_na_sentinel=True)
+    return Categories(codes, np.asarray(uniques, dtype=object))
 
 
 def categorical_slot(s, name):
-    """A categorical input column as an object array of str, None for missing."""
+    """A categorical input column as Categories (transform.toCell)."""
     dt = s.dtype
     if pd.api.types.is_bool_dtype(dt):
-        return np.array([None if _is_missing(v) else ("true" if v else "false")
-                         for v in s.to_numpy(dtype=object)], dtype=object)
+        arr = s.to_numpy(dtype=object)
+        return _factorized(np.array([None if _is_missing(v) else ("true" if v else "false") for v in arr],
+                                    dtype=object))
     if pd.api.types.is_numeric_dtype(dt):
         return categories_of_numbers(s.to_numpy(dtype=np.float64, na_value=np.nan))
     if pd.api.types.is_datetime64_any_dtype(dt):
         return categories_of_numbers(_seconds_array(s))
+    if pd.api.types.is_string_dtype(dt) and pd.api.types.infer_dtype(s, skipna=True) in ("string", "empty"):
+        return _factorized(s)  # text and missing values only: no conversion
     arr = s.to_numpy(dtype=object)
     out = np.empty(len(arr), dtype=object)
     for i, v in enumerate(arr):
         out[i] = v if type(v) is str else _category(v, name)
-    return out
+    return _factorized(out)
 
 
 # ---------------------------------------------------------------------------
@@ -312,6 +342,7 @@ class Slot:
 
     def as_categories(self):
         return self.values if self.cat else categories_of_numbers(self.values)
+
 
 
 class Preprocessor:
@@ -418,8 +449,8 @@ class Flag:
     def eval(self, slots):
         v = slots[self.column].values
         if self.on_cat:
-            out = (v == self.value).astype(np.float64)
-            out[pd.isna(v)] = np.nan
+            out = v.level_mask(v.levels == self.value).astype(np.float64)
+            out[v.missing()] = np.nan
         else:
             out = (v == self.num).astype(np.float64)
             out[np.isnan(v)] = np.nan
@@ -442,11 +473,12 @@ class ReplaceWithNaN:
                 raise WeirFormatError(f"replace_with_nan: {e} but column {self.column!r} is numeric") from None
 
     def eval(self, slots):
-        v = slots[self.column].values.copy()
+        v = slots[self.column].values
         if self.cat:
-            hit = pd.Index(self.values, dtype=object).get_indexer(v) >= 0
-            v[hit] = None
+            hit = v.level_mask(_lookup(self.values, v.levels) >= 0)
+            v = Categories(np.where(hit, -1, v.codes), v.levels)
         else:
+            v = v.copy()
             for x in self.nums:
                 v[v == x] = np.nan
         return Slot(self.cat, v)
@@ -522,12 +554,13 @@ class Imputer:
 
     def apply(self, j, s):
         f = self.fill[j]
-        v = s.values.copy()
+        v = s.values
         if s.cat:
-            v[pd.isna(v)] = f.get("text", "")
-        else:
-            v[np.isnan(v)] = float(f.get("number", 0.0))
-        return Slot(s.cat, v)
+            levels = np.append(v.levels, f.get("text", ""))
+            return Slot(True, Categories(np.where(v.missing(), len(levels) - 1, v.codes), levels))
+        v = v.copy()
+        v[np.isnan(v)] = float(f.get("number", 0.0))
+        return Slot(False, v)
 
 
 class StandardScaler:
@@ -582,6 +615,11 @@ def _lookup(keys, values):
     return pd.Index(keys, dtype=object).get_indexer(values)
 
 
+def _key_index(keys, v):
+    """The index among keys of each row's category, -1 for missing or unknown."""
+    return np.append(_lookup(keys, v.levels), -1)[v.codes]
+
+
 class OneHot:
     def __init__(self, td, ncols, where):
         self.columns = _per_column(td, "columns", ncols, where)
@@ -603,12 +641,12 @@ class OneHot:
         c = self.columns[j]
         cats, inf = list(c.get("categories") or []), list(c.get("infrequent") or [])
         pos = np.array(list(range(len(cats))) + [dst.shape[1] - 1] * len(inf), dtype=np.intp)
-        k = _lookup(cats + inf, v)
+        k = _key_index(cats + inf, v)
         dst[:] = 0.0
         rows = np.nonzero(k >= 0)[0]
         dst[rows, pos[k[rows]]] = 1.0
         if c.get("missing"):
-            dst[pd.isna(v), len(cats)] = 1.0
+            dst[v.missing(), len(cats)] = 1.0
 
 
 class Ordinal:
@@ -624,9 +662,9 @@ class Ordinal:
         return [col]
 
     def encode(self, j, v, dst):
-        k = _lookup(list(self.categories[j]), v)
+        k = _key_index(list(self.categories[j]), v)
         out = np.where(k >= 0, k.astype(np.float64), self.unknown)
-        out[pd.isna(v)] = np.nan
+        out[v.missing()] = np.nan
         dst[:, 0] = out
 
 
@@ -647,11 +685,11 @@ class TargetEncoder:
     def encode(self, j, v, dst):
         c = self.columns[j]
         enc = np.asarray(c.get("encodings") or [], dtype=np.float64)
-        k = _lookup(list(c.get("categories") or []), v)
-        out = np.full(len(v), self.target_mean)
+        k = _key_index(list(c.get("categories") or []), v)
+        out = np.full(len(k), self.target_mean)
         out[k >= 0] = enc[k[k >= 0]]
         if c.get("missing"):
-            out[pd.isna(v)] = float(c.get("missing_encoding", 0.0))
+            out[v.missing()] = float(c.get("missing_encoding", 0.0))
         dst[:, 0] = out
 
 
