@@ -145,8 +145,11 @@ def value(v, kind):
     if kind == "float":
         return np.nan if v is None else float(v)  # infinities come as text
     return v
-df = pd.DataFrame({c["name"]: pd.Series([value(v, c["kind"]) for v in c["values"]], dtype=dtypes[c["kind"]])
-                   for c in spec["columns"]})
+if spec.get("raw"):  # values as JSON gave them, scored without mlflow's schema enforcement
+    df = pd.DataFrame({c["name"]: pd.Series(c["values"], dtype=object) for c in spec["columns"]})
+else:
+    df = pd.DataFrame({c["name"]: pd.Series([value(v, c["kind"]) for v in c["values"]], dtype=dtypes[c["kind"]])
+                       for c in spec["columns"]})
 def columns(pred):
     def enc(v):
         if isinstance(v, str):
@@ -157,10 +160,14 @@ def columns(pred):
     return {"columns": list(pred.columns), "values": {c: [enc(v) for v in pred[c]] for c in pred.columns}}
 meta = Model.load(d)
 model = mlflow.pyfunc.load_model(d)
-model.predict(df.head(2))  # warm up
+predict = model._model_impl.predict if spec.get("raw") else model.predict
+predict(df.head(2))  # warm up
 start = time.perf_counter()
-pred = model.predict(df)
+pred = predict(df)
 res = {"seconds": time.perf_counter() - start, "frame": columns(pred)}
+if spec.get("raw"):
+    X = model._model_impl.preprocessor.transform(df)
+    res["features"] = [[repr(x) for x in row] for row in X.tolist()]
 if meta.saved_input_example_info:
     res["example"] = columns(model.predict(meta.load_input_example(d)))
 json.dump(res, open(out, "w"))
@@ -175,9 +182,11 @@ type pyfuncOutput struct {
 }
 
 type pyfuncResult struct {
-	Seconds float64      `json:"seconds"`
-	Frame   pyfuncOutput `json:"frame"`
-	Example pyfuncOutput `json:"example"`
+	// Features holds the preprocessor's output of a raw spec, as reprs.
+	Features [][]string   `json:"features"`
+	Seconds  float64      `json:"seconds"`
+	Frame    pyfuncOutput `json:"frame"`
+	Example  pyfuncOutput `json:"example"`
 }
 
 // floats returns column name of o as numbers.
@@ -207,25 +216,44 @@ func (o pyfuncOutput) strings(name string) []string {
 // runPyfunc scores f with the model in dir through mlflow.pyfunc.
 func runPyfunc(tb testing.TB, py, dir string, f *frame.Frame) pyfuncResult {
 	tb.Helper()
-	type column struct {
-		Name   string `json:"name"`
-		Kind   string `json:"kind"`
-		Values []any  `json:"values"`
-	}
-	var spec struct {
-		Columns []column `json:"columns"`
-	}
+	spec := pyfuncSpec{Columns: columnsOf(f)}
+	return runPyfuncSpec(tb, py, dir, spec)
+}
+
+// pyfuncColumn is one input column as the scoring script reads it.
+type pyfuncColumn struct {
+	Name   string `json:"name"`
+	Kind   string `json:"kind"`
+	Values []any  `json:"values"`
+}
+
+// pyfuncSpec is the scoring script's input: columns, and whether to give
+// their values to the loader as they are, in object columns.
+type pyfuncSpec struct {
+	Columns []pyfuncColumn `json:"columns"`
+	Raw     bool           `json:"raw"`
+}
+
+// columnsOf returns f's columns, infinities written as text.
+func columnsOf(f *frame.Frame) []pyfuncColumn {
+	var cols []pyfuncColumn
 	for _, fl := range f.Schema().Fields {
 		c, _ := f.Column(fl.Name)
-		col := column{Name: fl.Name, Kind: fl.Kind.String(), Values: make([]any, f.NumRows())}
+		col := pyfuncColumn{Name: fl.Name, Kind: fl.Kind.String(), Values: make([]any, f.NumRows())}
 		for i := range col.Values {
 			col.Values[i] = c.Value(i)
 			if x, ok := col.Values[i].(float64); ok && math.IsInf(x, 0) {
 				col.Values[i] = strconv.FormatFloat(x, 'g', -1, 64) // JSON has no infinity
 			}
 		}
-		spec.Columns = append(spec.Columns, col)
+		cols = append(cols, col)
 	}
+	return cols
+}
+
+// runPyfuncSpec scores the columns of spec with the model in dir.
+func runPyfuncSpec(tb testing.TB, py, dir string, spec pyfuncSpec) pyfuncResult {
+	tb.Helper()
 	tmp := tb.TempDir()
 	in, out := filepath.Join(tmp, "in.json"), filepath.Join(tmp, "out.json")
 	b, err := json.Marshal(spec)
@@ -882,4 +910,78 @@ func bankPreprocessor() *transform.Preprocessor {
 			{Name: "month", Columns: []string{"month"}, Transforms: []transform.Transformer{&transform.TargetEncoder{Seed: 1}}},
 		},
 	}
+}
+
+// TestPyfuncMixedValues gives the loader values of other types than the
+// column's, as a caller that skips mlflow's schema enforcement may, and
+// checks them against Predictor.PredictRow, which takes the same: numbers
+// and bools for categories, text and bools for numbers, missing values in
+// every column.
+func TestPyfuncMixedValues(t *testing.T) {
+	py := pyfuncPython(t)
+	train := mustSynthetic(t, syntheticCSV(1500, 1))
+	// Flags on the text of categories, so that the names the loader gives
+	// bools and numbers show in the features.
+	pre := everyTransform()
+	pre.Derived = append(pre.Derived,
+		&transform.Flag{Name: "job_true", Column: "job", Value: "true"},
+		&transform.Flag{Name: "city_big", Column: "city", Value: "1e+21"},
+		&transform.Flag{Name: "city_12", Column: "city", Value: "12"},
+		&transform.Flag{Name: "contact_empty", Column: "contact", Value: ""})
+	pre.Steps = append(pre.Steps, transform.Step{Name: "text flags",
+		Columns:    []string{"job_true", "city_big", "city_12", "contact_empty"},
+		Transforms: []transform.Transformer{&transform.Imputer{Strategy: transform.Constant, FillValue: -1}}})
+	p, err := predictor.Fit(context.Background(), train, "y", predictor.Spec{Preprocessor: pre,
+		Model: linear.NewLogisticRegression()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Rows by column name; each column's values in row order.
+	values := map[string][]any{
+		"age":     {30, 40.5, "51", true, nil, ""},
+		"balance": {"12.5", "", nil, false, 1e6, -3},
+		"score":   {1, "2.5e0", nil, 0.25, "", 3},
+		"pdays":   {-1, "-1", 7.0, nil, "0x1p3", 12},
+		"day":     {1, 15.0, "31", nil, 2, 3},
+		"month":   {1, 12.0, "7", 1e6, nil, 13},
+		"member":  {true, false, 1, 0, nil, "1"},
+		"job":     {"student", 7, true, 2.5, nil, "unknown"},
+		"edu":     {"primary", 1, nil, false, "phd", "tertiary"},
+		"city":    {"c01", 1e21, nil, -0.0, "c39", 12},
+		"region":  {"north", "south", nil, 3, true, "west"},
+		"contact": {"cell", nil, "phone", 1.5, "", "pigeon"},
+	}
+	var spec pyfuncSpec
+	spec.Raw = true
+	for _, in := range p.InputSchema().Fields {
+		spec.Columns = append(spec.Columns, pyfuncColumn{Name: in.Name, Kind: in.Kind.String(), Values: values[in.Name]})
+	}
+	n := len(values["age"])
+	want, wantLabels, features := make([]float64, n), make([]string, n), make([][]float64, n)
+	for i := range want {
+		row := make([]any, len(spec.Columns))
+		for k, c := range spec.Columns {
+			row[k] = c.Values[i]
+		}
+		if want[i], wantLabels[i], err = p.PredictRow(row); err != nil {
+			t.Fatalf("row %d: %v", i, err)
+		}
+		features[i], err = p.Preprocessor.TransformRow(row, nil)
+		if err != nil {
+			t.Fatalf("row %d: %v", i, err)
+		}
+	}
+	res := runPyfuncSpec(t, py, mustPyfuncSaved(t, p, nil), spec)
+	if len(res.Features) != n {
+		t.Fatalf("Python transformed %d rows, want %d", len(res.Features), n)
+	}
+	for i, row := range res.Features {
+		for j, s := range row {
+			got, err := strconv.ParseFloat(s, 64)
+			if w := features[i][j]; err != nil || (got != w && !(math.IsNaN(got) && math.IsNaN(w))) {
+				t.Errorf("row %d feature %s: Python gives %s, Go %v", i, p.FeatureNames()[j], s, w)
+			}
+		}
+	}
+	comparePyfunc(t, "mixed values", res.Frame.floats(t, "probability"), res.Frame.strings("label"), want, wantLabels)
 }
