@@ -344,7 +344,6 @@ class Slot:
         return self.values if self.cat else categories_of_numbers(self.values)
 
 
-
 class Preprocessor:
     """transform.Preprocessor: derived columns, then steps of transforms."""
 
@@ -826,13 +825,17 @@ class FlatTree:
         self.child[0::2], self.child[1::2] = self.right, self.left
         self.any_nan_left = bool(self.nan_left.any())
         self.cat_index = None
-        if cat_sets:  # {node: codes}: a table of membership per categorical node
+        if cat_sets:  # {node: codes}: the set of each categorical node
             top = max((max(c) for c in cat_sets.values() if c), default=0)
             self.cat_index = np.full(len(self.feature), -1, dtype=np.intp)
-            self.cat_table = np.zeros((len(cat_sets), top + 1), dtype=bool)
+            self.cat_codes = []
+            # Small codes (ordinal encodings) get a table of membership.
+            self.cat_table = np.zeros((len(cat_sets), top + 1), dtype=bool) if top < 1 << 16 else None
             for r, (node, codes) in enumerate(sorted(cat_sets.items())):
                 self.cat_index[node] = r
-                self.cat_table[r, codes] = True
+                self.cat_codes.append(np.asarray(codes, dtype=np.int64))
+                if self.cat_table is not None:
+                    self.cat_table[r, codes] = True
 
     def predict(self, Xflat, p, n):
         """The leaf value of each row of the n by p matrix flattened in Xflat."""
@@ -868,6 +871,12 @@ class FlatTree:
         with np.errstate(invalid="ignore"):
             ok = (v >= 0) & (v < 16777216)
         code = np.where(ok, v, 0).astype(np.int64)
+        if self.cat_table is None:
+            member = np.zeros(len(code), dtype=bool)
+            for r in np.unique(ci).tolist():
+                at = ci == r
+                member[at] = np.isin(code[at], self.cat_codes[r])
+            return ok & member
         top = self.cat_table.shape[1]
         ok &= code < top
         return ok & self.cat_table[ci, np.minimum(code, top - 1)]
@@ -958,6 +967,8 @@ class GBDT:
                 raise WeirFormatError(f"gbdt tree {k}: node {i} has a bad feature or children")
             if cats[i] is not None:
                 cat_sets[i] = [int(c) for c in cats[i]]
+                if any(not 0 <= c < 1 << 24 for c in cat_sets[i]):
+                    raise WeirFormatError(f"gbdt tree {k}: node {i} has a category code outside 0 to 2^24")
                 threshold.append(np.nan)
                 nan_left.append(False)
             else:
