@@ -472,7 +472,7 @@ func treeInputs() *transform.Preprocessor {
 // thresholdRows returns copies of f's first row with balance (feature 3
 // of treeInputs) set to each threshold on it in the model's JSON, and to
 // its float64 neighbours.
-func thresholdRows(tb testing.TB, m ml.Classifier, f *frame.Frame) *frame.Frame {
+func thresholdRows(tb testing.TB, m any, f *frame.Frame) *frame.Frame {
 	tb.Helper()
 	doc := mustTrees(tb, m)
 	var values []float64
@@ -516,7 +516,7 @@ type treeJSON struct {
 	} `json:"trees"`
 }
 
-func mustTrees(tb testing.TB, m ml.Classifier) treeJSON {
+func mustTrees(tb testing.TB, m any) treeJSON {
 	tb.Helper()
 	b, err := json.Marshal(m)
 	if err != nil {
@@ -531,7 +531,7 @@ func mustTrees(tb testing.TB, m ml.Classifier) treeJSON {
 
 // splitKinds counts a tree model's categorical splits and its numeric
 // splits that send a missing value left.
-func splitKinds(tb testing.TB, m ml.Classifier) (categorical, missingLeft int) {
+func splitKinds(tb testing.TB, m any) (categorical, missingLeft int) {
 	tb.Helper()
 	if _, ok := m.(*linear.LogisticRegression); ok {
 		return 0, 0
