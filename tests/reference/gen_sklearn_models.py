@@ -237,6 +237,49 @@ def test_rows(X, rng, n):
     return X.iloc[np.sort(idx)].reset_index(drop=True)
 
 
+def split_points(est):
+    """Returns (feature, threshold) of the first tree's splits."""
+    if hasattr(est, "_predictors"):
+        nodes = est._predictors[0][0].nodes
+        inner = nodes[nodes["is_leaf"] == 0]
+        return list(zip(inner["feature_idx"], inner["num_threshold"]))
+    if hasattr(est, "estimators_"):
+        first = est.estimators_
+        first = first[0, 0] if isinstance(first, np.ndarray) else first[0]
+        t = first.tree_
+    else:
+        t = est.tree_
+    inner = t.children_left >= 0
+    return list(zip(t.feature[inner], t.threshold[inner]))
+
+
+def with_split_rows(est, X, tests, infinities=False):
+    """Adds rows whose value sits exactly on a split threshold, on the
+    float32 values either side of it (trees compare X cast to float32),
+    and, for models that accept them, infinities."""
+    base = X.median().to_numpy()
+    extra = []
+    for f, thr in split_points(est)[:6]:
+        below = float(np.nextafter(np.float32(thr), np.float32(-np.inf)))
+        above = float(np.nextafter(np.float32(thr), np.float32(np.inf)))
+        for v in (float(thr), float(np.float32(thr)), below, above, float(np.nextafter(thr, np.inf))):
+            row = base.copy()
+            row[f] = v
+            extra.append(row)
+    if infinities:
+        for v in (np.inf, -np.inf):
+            row = base.copy()
+            row[0] = v
+            extra.append(row)
+    extra = pd.DataFrame(extra, columns=X.columns)
+    return pd.concat([tests, extra], ignore_index=True)
+
+
+def fit_write(name, est, X, y, tests, note="", infinities=False):
+    est.fit(X, y)
+    write(name, est, with_split_rows(est, X, tests, infinities), note)
+
+
 def plain_sets():
     rng = np.random.RandomState(0)
     iris = load_iris()
@@ -244,11 +287,12 @@ def plain_sets():
     ti = test_rows(Xi, rng, 30)
     yi = iris.target
     write("iris_logreg", LogisticRegression(max_iter=500).fit(Xi, yi), ti)
-    write("iris_tree", DecisionTreeClassifier(max_depth=4, random_state=0).fit(Xi, yi), ti)
+    fit_write("iris_tree", DecisionTreeClassifier(max_depth=4, random_state=0), Xi, yi, ti)
     write("iris_forest", RandomForestClassifier(n_estimators=8, max_depth=4, random_state=0).fit(Xi, yi), ti)
     write("iris_extra", ExtraTreesClassifier(n_estimators=8, max_depth=4, random_state=0).fit(Xi, yi), ti)
-    write("iris_gb", GradientBoostingClassifier(n_estimators=5, max_depth=2, random_state=0).fit(Xi, yi), ti)
-    write("iris_hgb", HistGradientBoostingClassifier(max_bins=32, max_iter=5, max_depth=3, random_state=0).fit(Xi, yi), ti)
+    fit_write("iris_gb", GradientBoostingClassifier(n_estimators=5, max_depth=2, random_state=0), Xi, yi, ti)
+    fit_write("iris_hgb", HistGradientBoostingClassifier(max_bins=32, max_iter=5, max_depth=3, random_state=0),
+              Xi, yi, ti, infinities=True)
     # String labels, numpy input (no feature names: columns by position).
     names = np.array(["setosa", "versicolor", "virginica"])[yi]
     m = DecisionTreeClassifier(max_depth=3, random_state=0).fit(iris.data, names)
@@ -282,11 +326,12 @@ def plain_sets():
     write("diabetes_ridge", make_pipeline(RobustScaler(), Ridge(alpha=0.7)).fit(Xd, yd), td)
     write("diabetes_lasso", Lasso(alpha=0.05).fit(Xd, yd), td)
     write("diabetes_enet", ElasticNet(alpha=0.01, l1_ratio=0.3).fit(Xd, yd), td)
-    write("diabetes_tree", DecisionTreeRegressor(max_depth=4, random_state=0).fit(Xd, yd), td)
-    write("diabetes_forest", RandomForestRegressor(n_estimators=6, max_depth=4, random_state=0).fit(Xd, yd), td)
+    fit_write("diabetes_tree", DecisionTreeRegressor(max_depth=4, random_state=0), Xd, yd, td)
+    fit_write("diabetes_forest", RandomForestRegressor(n_estimators=6, max_depth=4, random_state=0), Xd, yd, td)
     write("diabetes_extra", ExtraTreesRegressor(n_estimators=6, max_depth=4, random_state=0).fit(Xd, yd), td)
-    write("diabetes_gb", GradientBoostingRegressor(n_estimators=5, max_depth=2, random_state=0).fit(Xd, yd), td)
-    write("diabetes_hgb", HistGradientBoostingRegressor(max_bins=32, max_iter=5, max_depth=3, random_state=0).fit(Xd, yd), td)
+    fit_write("diabetes_gb", GradientBoostingRegressor(n_estimators=5, max_depth=2, random_state=0), Xd, yd, td)
+    fit_write("diabetes_hgb", HistGradientBoostingRegressor(max_bins=32, max_iter=5, max_depth=3, random_state=0),
+              Xd, yd, td, infinities=True)
     pois = HistGradientBoostingRegressor(loss="poisson", max_bins=32, max_iter=5, max_depth=3, random_state=0).fit(Xd, yd)
     write("diabetes_hgb_poisson", pois, td, "log link")
 
