@@ -177,6 +177,7 @@ func (l link) link(y float64) float64 {
 
 // raw adds the stages to the init score, as predict_stages does.
 func (m *gbModel) raw(x, out []float64) {
+	toFloat32(x)
 	copy(out, m.init)
 	for i, t := range m.trees {
 		out[i%m.k] += m.lr * t.value[t.leafNoNaN(x)]

@@ -214,6 +214,9 @@ func (s *scorer) score(i int, row []any, src, buf []value, x []float64, out *mlm
 		if err != nil {
 			return fmt.Errorf("column %q: %w", s.inputs[c].Name, err)
 		}
+		if k := s.inputs[c].Kind; v.isStr && (k == frame.Float || k == frame.Int || k == frame.Bool) {
+			return fmt.Errorf("column %q: the string %q is not a number", s.inputs[c].Name, v.s)
+		}
 		src[j] = v
 	}
 	cur := src

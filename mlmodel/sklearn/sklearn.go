@@ -57,13 +57,15 @@ type classifier interface {
 	// classes returns classes_, typed as the model holds them.
 	classes() []any
 	// proba writes P(class k) of row x into p and returns the index of
-	// the class that the estimator's own predict gives.
+	// the class that the estimator's own predict gives. It may overwrite
+	// x, the scorer's scratch row.
 	proba(x, p []float64) int
 }
 
 // regressor is a final estimator that gives one number per row.
 type regressor interface {
 	Estimator
+	// predict may overwrite x, the scorer's scratch row.
 	predict(x []float64) float64
 }
 

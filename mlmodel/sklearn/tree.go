@@ -24,9 +24,16 @@ type tree struct {
 	width int
 }
 
-// leaf returns the leaf row x falls in. Like scikit-learn, it compares
-// the feature cast to float32 with the float64 threshold, and sends NaN
-// to the side the node learnt for missing values.
+// toFloat32 rounds a row to float32 in place: scikit-learn's trees read X
+// as float32 and compare it with their float64 thresholds.
+func toFloat32(x []float64) {
+	for j, v := range x {
+		x[j] = float64(float32(v))
+	}
+}
+
+// leaf returns the leaf row x (rounded by toFloat32) falls in, sending
+// NaN to the side the node learnt for missing values.
 func (t *tree) leaf(x []float64) int {
 	i := 0
 	for {
@@ -34,15 +41,11 @@ func (t *tree) leaf(x []float64) int {
 		if n.left < 0 {
 			return i
 		}
-		v := float64(float32(x[n.feature]))
+		v := x[n.feature]
 		switch {
-		case math.IsNaN(v):
-			if n.missingLeft {
-				i = int(n.left)
-			} else {
-				i = int(n.right)
-			}
 		case v <= n.threshold:
+			i = int(n.left)
+		case math.IsNaN(v) && n.missingLeft:
 			i = int(n.left)
 		default:
 			i = int(n.right)
@@ -59,7 +62,7 @@ func (t *tree) leafNoNaN(x []float64) int {
 		if n.left < 0 {
 			return i
 		}
-		if float64(float32(x[n.feature])) <= n.threshold {
+		if x[n.feature] <= n.threshold {
 			i = int(n.left)
 		} else {
 			i = int(n.right)
@@ -219,6 +222,7 @@ func (m *treeClassifier) classes() []any { return m.labels }
 // proba writes the leaf's class weights normalised to sum to one, as
 // DecisionTreeClassifier.predict_proba does.
 func (m *treeClassifier) proba(x, p []float64) int {
+	toFloat32(x)
 	v := m.t.values(m.t.leaf(x))
 	normalize(p, v)
 	return argmax(v)
@@ -261,7 +265,10 @@ func buildTreeRegressor(o obj) (Estimator, error) {
 	return m, nil
 }
 
-func (m *treeRegressor) predict(x []float64) float64 { return m.t.value[m.t.leaf(x)] }
+func (m *treeRegressor) predict(x []float64) float64 {
+	toFloat32(x)
+	return m.t.value[m.t.leaf(x)]
+}
 
 // estimatorList reads estimators_, a list of fitted estimators.
 func estimatorList(o obj) ([]Estimator, error) {
@@ -319,6 +326,7 @@ func buildForestClassifier(o obj) (Estimator, error) {
 func (m *forestClassifier) classes() []any { return m.labels }
 
 func (m *forestClassifier) proba(x, p []float64) int {
+	toFloat32(x)
 	for k := range p {
 		p[k] = 0
 	}
@@ -373,6 +381,7 @@ func buildForestRegressor(o obj) (Estimator, error) {
 }
 
 func (m *forestRegressor) predict(x []float64) float64 {
+	toFloat32(x)
 	s := 0.0
 	for _, t := range m.trees {
 		s += t.value[t.leaf(x)]
