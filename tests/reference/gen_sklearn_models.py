@@ -476,6 +476,11 @@ def mixed_sets():
     write("nan_tree", DecisionTreeClassifier(max_depth=4, random_state=0).fit(df[num], y_bin), tests[num], "missing values")
     write("nan_forest", RandomForestRegressor(n_estimators=4, max_depth=4, random_state=0).fit(df[num], y_reg), tests[num], "missing values")
     write("nan_hgb", HistGradientBoostingClassifier(max_bins=32, max_iter=5, max_depth=3, random_state=0).fit(df[num], y_bin), tests[num], "missing values")
+    # Categorical features taken from pandas category dtypes: the model
+    # fits its own OrdinalEncoder preprocessor.
+    cats = {"city": "category", "plan": "category"}
+    hgb = HistGradientBoostingClassifier(max_bins=32, max_iter=5, max_depth=3, random_state=0)
+    write("hgb_from_dtype", hgb.fit(df.astype(cats), y_bin), tests.astype(cats), "categories from dtypes")
     # Numeric categories for the one-hot encoder, and a plain scaler chain.
     ct = ColumnTransformer([("v", OneHotEncoder(handle_unknown="ignore"), ["visits"]),
                             ("s", RobustScaler(), ["income"])])
