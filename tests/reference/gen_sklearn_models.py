@@ -194,7 +194,8 @@ def labels(y):
 OLDER = {"iris_logreg", "iris_gb", "iris_hgb", "cancer_gb", "cancer_hgb", "diabetes_ridge",
          "diabetes_lasso", "diabetes_enet", "iris_forest", "diabetes_extra", "diabetes_gb",
          "mixed_tree", "mixedreg_linear", "variant_onehot", "variant_ordinal",
-         "variant_hgb_categorical", "nan_tree", "nan_hgb", "mixed3_gb"}
+         "variant_hgb_categorical", "nan_tree", "nan_hgb", "mixed3_gb", "nan_forest",
+         "diabetes_hgb", "iris_extra", "hgb_from_dtype"}
 NEWEST = "1.9"
 
 
@@ -219,11 +220,16 @@ def write(name, est, X, note=""):
     save_dir = os.environ.get("WEIR_SKLEARN_SAVE_DIR")
     if save_dir:
         import mlflow.sklearn
+        import skops.io
 
         path = os.path.join(save_dir, MINOR, name)
         if not os.path.exists(path):
             mlflow.sklearn.save_model(est, path, serialization_format="pickle")
-            mlflow.sklearn.save_model(est, path + "_skops", serialization_format="skops")
+            # We made these models, so their types are trusted.
+            trusted = skops.io.get_untrusted_types(data=skops.io.dumps(est))
+            mlflow.sklearn.save_model(
+                est, path + "_skops", serialization_format="skops", skops_trusted_types=trusted
+            )
 
 
 def frame(X, names):
