@@ -55,6 +55,10 @@ func (o obj) boolean(key string, def bool) (bool, error) {
 		return v, nil
 	case int64:
 		return v != 0, nil
+	case *pyobj.Array: // a NumPy bool scalar
+		if d, ok := v.Data.([]int64); ok && len(d) == 1 && len(v.Shape) == 0 {
+			return d[0] != 0, nil
+		}
 	}
 	return false, o.errorf("%s is a %s, want a bool", key, typeName(v))
 }
