@@ -15,13 +15,16 @@ import (
 type scorer struct {
 	inputs []mlmodel.Input
 	out    mlmodel.Output
-	cols   []int     // input position of each feature the estimator reads
-	pre    *pipeline // nil when the estimator is a bare model
-	cls    classifier
-	reg    regressor
-	nIn    int
-	nModel int // features the final model reads
-	k      int
+	cols   []int // input position of each feature the estimator reads
+	// numeric marks the features whose input column is numeric and read:
+	// a string there is an error that names the column.
+	numeric []bool
+	pre     *pipeline // nil when the estimator is a bare model
+	cls     classifier
+	reg     regressor
+	nIn     int
+	nModel  int // features the final model reads
+	k       int
 }
 
 // Predict functions, as the pyfunc flavor's predict_fn names them.
@@ -75,6 +78,12 @@ func NewScorer(est Estimator, inputs []mlmodel.Input, predictFn string) (mlmodel
 	s.inputs = inputs
 	if err := s.mapColumns(est); err != nil {
 		return nil, err
+	}
+	s.numeric = make([]bool, len(s.cols))
+	skip := unread(est)
+	for j, c := range s.cols {
+		k := inputs[c].Kind
+		s.numeric[j] = !skip[j] && (k == frame.Float || k == frame.Int || k == frame.Bool)
 	}
 	return s, nil
 }
@@ -130,12 +139,12 @@ func defaultInputs(est Estimator) []mlmodel.Input {
 // categories, possibly through an imputer.
 func inputKinds(est Estimator) map[int]bool {
 	out := map[int]bool{}
-	first := est
-	if p, ok := est.(*pipeline); ok && len(p.steps) > 0 {
-		first = p.steps[0]
-	}
-	ct, ok := first.(*columnTransformer)
-	if !ok {
+	ct := firstColumnTransformer(est)
+	if ct == nil {
+		first := est
+		if p, ok := est.(*pipeline); ok && len(p.steps) > 0 {
+			first = p.steps[0]
+		}
 		if stringEncoder(first) {
 			for j := range first.NFeatures() {
 				out[j] = true
@@ -148,6 +157,35 @@ func inputKinds(est Estimator) map[int]bool {
 			for _, c := range part.cols {
 				out[c] = true
 			}
+		}
+	}
+	return out
+}
+
+// firstColumnTransformer returns the estimator's ColumnTransformer when
+// it is the first thing the input meets, else nil.
+func firstColumnTransformer(est Estimator) *columnTransformer {
+	if p, ok := est.(*pipeline); ok && len(p.steps) > 0 {
+		est = p.steps[0]
+	}
+	ct, _ := est.(*columnTransformer)
+	return ct
+}
+
+// unread marks the input columns that a first ColumnTransformer drops:
+// any value is accepted there, as scikit-learn never looks at it.
+func unread(est Estimator) map[int]bool {
+	ct := firstColumnTransformer(est)
+	if ct == nil {
+		return nil
+	}
+	out := make(map[int]bool, ct.nIn)
+	for j := range ct.nIn {
+		out[j] = true
+	}
+	for _, part := range ct.parts {
+		for _, c := range part.cols {
+			delete(out, c)
 		}
 	}
 	return out
@@ -214,7 +252,7 @@ func (s *scorer) score(i int, row []any, src, buf []value, x []float64, out *mlm
 		if err != nil {
 			return fmt.Errorf("column %q: %w", s.inputs[c].Name, err)
 		}
-		if k := s.inputs[c].Kind; v.isStr && (k == frame.Float || k == frame.Int || k == frame.Bool) {
+		if v.isStr && s.numeric[j] {
 			return fmt.Errorf("column %q: the string %q is not a number", s.inputs[c].Name, v.s)
 		}
 		src[j] = v

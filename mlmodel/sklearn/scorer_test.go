@@ -93,6 +93,7 @@ func TestScoreErrors(t *testing.T) {
 		{"mixed_logreg", row(time.Unix(0, 0), "paris"), `row 0: column "age": a time value`},
 		{"mixed_logreg", []any{1.0}, "row 0: has 1 values for 5 columns"},
 		{"mixed_logreg", row(30.0, []int{1}), `column "city": a []int value`},
+		{"variant_numeric_categories", row("unread", "x"), ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.want, func(t *testing.T) {
