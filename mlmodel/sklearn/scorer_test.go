@@ -9,6 +9,7 @@ import (
 	"github.com/weir-ml/weir/ml"
 	"github.com/weir-ml/weir/ml/frame"
 	"github.com/weir-ml/weir/mlmodel"
+	"github.com/weir-ml/weir/mlmodel/sklearn/pyobj"
 )
 
 func buildFixture(t testing.TB, name string) Estimator {
@@ -237,5 +238,46 @@ func BenchmarkScore100Trees(b *testing.B) {
 		if err := s.Score(rows, &out); err != nil {
 			b.Fatal(err)
 		}
+	}
+}
+
+// TestUnknownCategoryError sets handle_unknown='error' on the encoders of
+// fitted pipelines: an unseen category is then an error, as in
+// scikit-learn, naming the encoder and the value.
+func TestUnknownCategoryError(t *testing.T) {
+	tests := []struct {
+		fixture, want string
+	}{
+		{"mixed_logreg", `OneHotEncoder: feature 0 has the category "oslo", unknown when fitted`},
+		{"variant_ordinal", `OrdinalEncoder: feature 0 has the category "oslo", unknown when fitted`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.fixture, func(t *testing.T) {
+			_, root := decodeFixture(t, tt.fixture)
+			ct := root.State["steps"].([]any)[0].([]any)[1].(*pyobj.Object)
+			for _, part := range ct.State["transformers_"].([]any) {
+				if enc, ok := part.([]any)[1].(*pyobj.Object); ok && strings.HasSuffix(enc.Class, "Encoder") {
+					enc.State["handle_unknown"] = "error"
+				}
+			}
+			est, err := Build(root)
+			if err != nil {
+				t.Fatal(err)
+			}
+			s, err := NewScorer(est, nil, PredictFn)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var out mlmodel.Scores
+			out.Resize(2, len(s.Output().Classes))
+			rows := [][]any{
+				{30.0, 1000.0, int64(2), "paris", "pro"},
+				{30.0, 1000.0, int64(2), "oslo", "pro"},
+			}
+			err = s.Score(rows, &out)
+			if err == nil || !strings.Contains(err.Error(), "row 1: "+tt.want) {
+				t.Fatalf("Score error = %v, want one containing %q", err, "row 1: "+tt.want)
+			}
+		})
 	}
 }
