@@ -1,4 +1,3 @@
-//go:build pyobjreaders
 
 // This test opens the models that gen_sklearn_models.py saved with
 // mlflow.sklearn.save_model (pickle and skops) through the pyobj readers

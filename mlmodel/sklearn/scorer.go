@@ -68,7 +68,7 @@ func NewScorer(est Estimator, inputs []mlmodel.Input, predictFn string) (mlmodel
 		if s.cls == nil {
 			return nil, fmt.Errorf("sklearn: predict_fn is predict_proba but %s is a regressor", final.Class())
 		}
-		s.out.Predict = mlmodel.PredictProba
+		s.out.Predict, s.out.AllClasses = mlmodel.PredictProba, true
 	default:
 		return nil, fmt.Errorf("sklearn: predict_fn %q is not supported: want predict or predict_proba", predictFn)
 	}

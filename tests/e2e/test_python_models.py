@@ -70,6 +70,9 @@ class Scorer:
 def tracking(weir_bin, tmp_path):
     server = start_server("weir", weir_bin, tmp_path)
     mlflow.set_tracking_uri(server.url)
+    # Each test has a fresh server: the client must forget the last one's
+    # experiment.
+    mlflow.set_experiment("python-models")
     yield server
     server.stop()
 
@@ -102,7 +105,6 @@ def test_sklearn_pipeline_autolog(weir_bin, tracking, tmp_path):
         ])),
         ("clf", LogisticRegression(max_iter=2000)),
     ])
-    mlflow.set_experiment("python-models")
     mlflow.sklearn.autolog(log_input_examples=True, log_model_signatures=True)
     try:
         with mlflow.start_run():
@@ -122,7 +124,8 @@ def test_sklearn_forest_probabilities(weir_bin, tracking, tmp_path):
     X_train, X_test, y_train, _ = train_test_split(X, y, test_size=0.3, random_state=1)
     model = RandomForestClassifier(n_estimators=30, max_depth=6, random_state=0).fit(X_train, y_train)
     with mlflow.start_run():
-        info = mlflow.sklearn.log_model(model, name="model", input_example=X_train.head(3), pyfunc_predict_fn="predict_proba")
+        info = mlflow.sklearn.log_model(model, name="model", input_example=X_train.head(3), pyfunc_predict_fn="predict_proba",
+                                        skops_trusted_types=["sklearn.tree._tree.Tree"])
     uri = register_champion(info, "cancer-forest")
     got = np.array(served(weir_bin, tmp_path, uri, tracking.url, X_test))
     want = model.predict_proba(X_test)
@@ -160,5 +163,16 @@ def test_xgboost_classifier(weir_bin, tracking, tmp_path):
     with mlflow.start_run():
         info = mlflow.xgboost.log_model(model, name="model", input_example=X_train.head(3))
     uri = register_champion(info, "wine-xgb")
+    got = served(weir_bin, tmp_path, uri, tracking.url, X_test)
+    assert list(got) == [int(v) for v in model.predict(X_test)]
+
+
+def test_lightgbm_sklearn_api(weir_bin, tracking, tmp_path):
+    X, y = load_wine(return_X_y=True, as_frame=True)
+    X_train, X_test, y_train, _ = train_test_split(X, y, test_size=0.3, random_state=4)
+    model = lgb.LGBMClassifier(n_estimators=25, num_leaves=7, verbose=-1, random_state=0).fit(X_train, y_train)
+    with mlflow.start_run():
+        info = mlflow.lightgbm.log_model(model, name="model", input_example=X_train.head(3))
+    uri = register_champion(info, "wine-lgbm")
     got = served(weir_bin, tmp_path, uri, tracking.url, X_test)
     assert list(got) == [int(v) for v in model.predict(X_test)]
