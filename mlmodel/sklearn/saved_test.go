@@ -1,4 +1,3 @@
-
 // This test opens the models that gen_sklearn_models.py saved with
 // mlflow.sklearn.save_model (pickle and skops) through the pyobj readers
 // and compares with the fixtures. It is built only with the tag
