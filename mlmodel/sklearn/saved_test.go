@@ -1,11 +1,10 @@
 // This test opens the models that gen_sklearn_models.py saved with
 // mlflow.sklearn.save_model (pickle and skops) through the pyobj readers
-// and compares with the fixtures. It is built only with the tag
-// pyobjreaders until those readers are merged, and skips unless
-// WEIR_SKLEARN_SAVE_DIR names the folder the generator saved into:
+// and compares with the fixtures. It skips unless WEIR_SKLEARN_SAVE_DIR
+// names the folder the generator saved into:
 //
-//	WEIR_SKLEARN_SAVE_DIR=/tmp/sksave /work/main/.venv/bin/python tests/reference/gen_sklearn_models.py
-//	WEIR_SKLEARN_SAVE_DIR=/tmp/sksave go test -tags pyobjreaders -run TestSaved ./mlmodel/sklearn/
+//	WEIR_SKLEARN_SAVE_DIR=/tmp/sksave .venv/bin/python tests/reference/gen_sklearn_models.py
+//	WEIR_SKLEARN_SAVE_DIR=/tmp/sksave go test -run TestSaved ./mlmodel/sklearn/
 
 package sklearn
 
