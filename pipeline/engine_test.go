@@ -3,6 +3,8 @@ package pipeline
 import (
 	"bytes"
 	"context"
+	"encoding/json"
+	"math"
 	"errors"
 	"fmt"
 	"math/rand/v2"
@@ -242,5 +244,28 @@ func TestRunRejectsUnknownForce(t *testing.T) {
 	r.Force = "modle"
 	if _, err := r.Run(context.Background()); err == nil || !strings.Contains(err.Error(), `--force "modle" is not a step`) {
 		t.Errorf("Run error = %v", err)
+	}
+}
+
+// When contacting (nearly) everyone pays best, the chosen thresholds are
+// probabilities (the profit curve's "everyone" point is -Inf) and the
+// summary encodes as JSON.
+func TestRunThresholdContactEveryone(t *testing.T) {
+	dir := t.TempDir()
+	r := newTestRunner(t, dir, smallCSV(t, dir, false))
+	r.Spec.Business.CostPerContact, r.Spec.Business.ValuePerConversion = 0, 1000
+	s, err := r.Run(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := s.Business
+	if b.Threshold < 0 || b.Threshold > 1 || b.Hindsight == nil || b.Hindsight.Threshold < 0 || b.Hindsight.Threshold > 1 {
+		t.Errorf("thresholds %v and %+v, want probabilities", b.Threshold, b.Hindsight)
+	}
+	if _, err := json.Marshal(s); err != nil {
+		t.Errorf("summary does not encode: %v", err)
+	}
+	if probability(math.Inf(-1)) != 0 || probability(math.Inf(1)) != 1 {
+		t.Error("probability does not clamp the curve's infinite thresholds")
 	}
 }

@@ -155,8 +155,11 @@ func runEvaluate(ctx context.Context, r *Runner, dir string) (any, error) {
 	// what that rule earns.
 	chosen := slices.MaxFunc(ProfitCurve(oof.Y, oof.Score, b.CostPerContact, b.ValuePerConversion), func(a, b ProfitPoint) int { return cmpFloat(a.Profit, b.Profit) })
 	curve := ProfitCurve(y, winnerProba, b.CostPerContact, b.ValuePerConversion)
-	at := profitAt(y, winnerProba, chosen.Threshold, b.CostPerContact, b.ValuePerConversion)
+	// A threshold is a probability the predictor compares with: "contact
+	// everyone" (-Inf) is 0, "contact nobody" (+Inf) is 1.
+	at := profitAt(y, winnerProba, probability(chosen.Threshold), b.CostPerContact, b.ValuePerConversion)
 	hind := slices.MaxFunc(curve, func(a, b ProfitPoint) int { return cmpFloat(a.Profit, b.Profit) })
+	hind.Threshold = probability(hind.Threshold)
 	all := curve[len(curve)-1]
 	gains, err := metrics.Gains(y, winnerProba, nil, 10)
 	if err != nil {
@@ -203,9 +206,12 @@ func missedVerdict(auc, minAUC, trainRate, holdoutRate float64) string {
 	if auc < minAUC {
 		return fmt.Sprintf("The model ranks the holdout worse than required (ROC AUC %.4f < %g): it is not ready to decide whom to contact.", auc, minAUC)
 	}
-	return fmt.Sprintf("The model ranks well enough, but the rule learnt on the training period earns less than contacting everyone on the holdout: "+
-		"the positive rate moved from %.1f%% to %.1f%%, so a threshold set on the past misjudges the future. "+
-		"Monitoring shows the drift; retraining on recent data is the answer.", 100*trainRate, 100*holdoutRate)
+	if r := holdoutRate / trainRate; r > 1.25 || r < 0.8 {
+		return fmt.Sprintf("The model ranks well enough, but the rule learnt on the training rows earns less than contacting everyone on the holdout: "+
+			"the positive rate moved from %.1f%% to %.1f%%, so a threshold set on the past misjudges the future. "+
+			"Monitoring shows the drift; retraining on recent data is the answer.", 100*trainRate, 100*holdoutRate)
+	}
+	return "The model ranks well enough, but at these costs the rule learnt on the training rows earns less than contacting everyone on the holdout: a conversion is worth so much more than a contact that contacting everyone is the better decision."
 }
 
 // readOOF reads the winner's out-of-fold scores.
@@ -220,6 +226,9 @@ func readOOF(path string) (oofScores, error) {
 	}
 	return o, nil
 }
+
+// probability clamps a threshold to [0, 1].
+func probability(th float64) float64 { return math.Min(math.Max(th, 0), 1) }
 
 // profitAt is the profit of contacting the rows whose score is above th.
 func profitAt(y, score []float64, th, cost, value float64) ProfitPoint {
