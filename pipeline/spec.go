@@ -642,33 +642,48 @@ func (d *specDoc) typedEntry(path string, m map[string]any, types []string, what
 }
 
 // jsonFields lists the JSON names of a struct's fields (through pointers
-// and embedded structs).
+// and embedded structs), leaving out fitted state.
 func jsonFields(t reflect.Type) []string {
+	var out []string
+	for _, f := range jsonFieldTypes(t) {
+		out = append(out, f.Name)
+	}
+	return out
+}
+
+// jsonField is a field's JSON name and Go type.
+type jsonField struct {
+	Name string
+	Type reflect.Type
+}
+
+func jsonFieldTypes(t reflect.Type) []jsonField {
 	for t.Kind() == reflect.Pointer {
 		t = t.Elem()
 	}
 	if t.Kind() != reflect.Struct {
 		return nil
 	}
-	var out []string
+	var out []jsonField
 	for i := 0; i < t.NumField(); i++ {
 		f := t.Field(i)
 		name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
 		switch {
 		case f.Anonymous && name == "":
-			out = append(out, jsonFields(f.Type)...)
-		case name == "-" || !f.IsExported() || isFittedState(f.Type):
+			out = append(out, jsonFieldTypes(f.Type)...)
+		case name == "-" || !f.IsExported() || isFittedState(f):
 		case name == "":
-			out = append(out, f.Name)
+			out = append(out, jsonField{f.Name, f.Type})
 		default:
-			out = append(out, name)
+			out = append(out, jsonField{name, f.Type})
 		}
 	}
 	return out
 }
 
-// isFittedState reports a field that holds what fitting learnt (a list of
-// per-column records), which a spec does not write.
-func isFittedState(t reflect.Type) bool {
-	return t.Kind() == reflect.Slice && t.Elem().Kind() == reflect.Struct
+// isFittedState reports a field that holds what fitting learnt (lists
+// written only once fitted, a target mean), which a spec does not write.
+func isFittedState(f reflect.StructField) bool {
+	tag := f.Tag.Get("json")
+	return (f.Type.Kind() == reflect.Slice && strings.Contains(tag, ",omitempty")) || strings.HasPrefix(tag, "target_mean")
 }
