@@ -13,6 +13,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/weir-ml/weir/ml"
 	"github.com/weir-ml/weir/ml/frame"
 	"github.com/weir-ml/weir/ml/metrics"
 )
@@ -39,20 +40,27 @@ func Understand(f *frame.Frame, target, pos string, periods []string, declared [
 	if err != nil {
 		return nil, err
 	}
-	y := make([]float64, f.NumRows())
-	for i := range y {
-		if tc.Text(i) == pos {
-			y[i] = 1
-		}
-	}
+	// A binary target (pos names its positive class) is read as 0/1 for
+	// the leakage scan and the rates; other targets are described only.
+	var y []float64
 	eda := &EDA{ColumnAUC: map[string]float64{}}
 	var body strings.Builder
-	fmt.Fprintf(&body, "<p>%d rows, %d columns; target <b>%s</b> = %q in %.1f%% of rows.</p>", f.NumRows(), f.NumCols(), html.EscapeString(target), pos, 100*mean(y))
+	if pos != "" {
+		y = make([]float64, f.NumRows())
+		for i := range y {
+			if tc.Text(i) == pos {
+				y[i] = 1
+			}
+		}
+		fmt.Fprintf(&body, "<p>%s rows, %d columns; target <b>%s</b> = %q in %.1f%% of rows.</p>", thousands(f.NumRows()), f.NumCols(), html.EscapeString(target), pos, 100*mean(y))
+	} else {
+		fmt.Fprintf(&body, "<p>%s rows, %d columns; target <b>%s</b> (%s).</p>", thousands(f.NumRows()), f.NumCols(), html.EscapeString(target), tc.Kind())
+	}
 
 	// Leakage first: it is what a reader must not miss.
 	for _, name := range f.Names() {
 		c, _ := f.Column(name)
-		if name == target || !c.Kind().Numeric() {
+		if y == nil || name == target || !c.Kind().Numeric() {
 			continue
 		}
 		score := make([]float64, c.Len())
@@ -87,7 +95,9 @@ func Understand(f *frame.Frame, target, pos string, periods []string, declared [
 	}
 
 	schemaTable(&body, f, eda.ColumnAUC)
-	overTime(&body, y, periods)
+	if y != nil {
+		overTime(&body, y, periods)
+	}
 	body.WriteString(`<h2>Distributions and target rate by feature</h2><div class="grid">`)
 	for _, name := range f.Names() {
 		if name == target {
@@ -95,7 +105,9 @@ func Understand(f *frame.Frame, target, pos string, periods []string, declared [
 		}
 		c, _ := f.Column(name)
 		body.WriteString(distribution(name, c))
-		body.WriteString(rateBy(name, c, y))
+		if y != nil {
+			body.WriteString(rateBy(name, c, y))
+		}
 	}
 	body.WriteString("</div>")
 	correlations(&body, f, target)
@@ -362,7 +374,11 @@ func runUnderstand(ctx context.Context, r *Runner, dir string) (any, error) {
 		return nil, err
 	}
 	path := filepath.Join(dir, "eda.html")
-	eda, err := Understand(f, r.Spec.Data.Target, r.Spec.Data.Positive, r.st.periods, r.Spec.Data.Leakage, path)
+	pos := ""
+	if r.st.info.Task == ml.TaskBinary {
+		pos = r.st.info.Classes[1]
+	}
+	eda, err := Understand(f, r.Spec.Data.Target, pos, r.st.periods, r.Spec.Data.Leakage, path)
 	if err != nil {
 		return nil, err
 	}

@@ -34,6 +34,7 @@ prepare:
     - {name: categories, columns: [job], transforms: [{type: one_hot}]}
 model:
   folds: 2
+  cv: stratified
   candidates:
     - {learner: gbdt, search: random, trials: 2, params: {n_estimators: 20}, space: {num_leaves: {int: [3, 7]}}}
     - {learner: logistic_regression, search: grid, space: {c: {choice: [1.0]}}}

@@ -13,6 +13,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/weir-ml/weir/ml"
 	"github.com/weir-ml/weir/ml/metrics"
 )
 
@@ -87,6 +88,9 @@ type evaluateResult struct {
 }
 
 func runEvaluate(ctx context.Context, r *Runner, dir string) (any, error) {
+	if r.st.info.Task != ml.TaskBinary {
+		return evaluateTask(ctx, r, dir)
+	}
 	f, _, err := r.features()
 	if err != nil {
 		return nil, err
@@ -257,7 +261,7 @@ func loadEvaluate(r *Runner, raw json.RawMessage) error {
 func writeEvaluation(path string, r *Runner, y, p []float64, res evaluateResult, curve []ProfitPoint) error {
 	var b strings.Builder
 	fmt.Fprintf(&b, "<p>Trained on %s rows, evaluated on %s holdout rows (split %s). Winner (chosen by %s, never on the holdout): <b>%s</b>.</p>",
-		thousands(len(r.st.train)), thousands(len(y)), html.EscapeString(r.Spec.Split.describe()), html.EscapeString(r.Spec.Model.validationText()), html.EscapeString(r.st.winner))
+		thousands(len(r.st.train)), thousands(len(y)), html.EscapeString(r.Spec.Split.describe()), html.EscapeString(r.validationText()), html.EscapeString(r.st.winner))
 	b.WriteString("<h2>Holdout metrics</h2><table><tr><th>model</th><th>ROC AUC</th><th>PR AUC</th><th>log loss</th><th>Brier</th><th>KS</th></tr>")
 	rows := maps.Clone(res.Holdout)
 	rows["baseline (training rate)"] = res.Baseline

@@ -16,38 +16,82 @@ import (
 	"github.com/weir-ml/weir/ml/tree"
 )
 
-// learners are the learner names a candidate may use: the predictor's tags.
-var learners = []string{predictor.GBDT, predictor.LogisticRegression, predictor.RandomForest}
+// learnersFor lists the learner names a candidate may use for a task.
+func learnersFor(task string) []string {
+	switch task {
+	case ml.TaskRegression:
+		return []string{predictor.GBDT, predictor.RandomForest, predictor.LinearRegression, predictor.Ridge}
+	case ml.TaskMulticlass:
+		return []string{predictor.GBDT, predictor.LogisticRegression, predictor.RandomForest}
+	}
+	return []string{predictor.GBDT, predictor.LogisticRegression, predictor.RandomForest}
+}
 
-// newLearner builds an unfitted learner from its params, spelled as the
-// learner's JSON names (LightGBM's for gbdt). Unknown names are an error,
-// so that a typo in the YAML does not silently train the default.
-func newLearner(name string, params map[string]any, seed uint64) (ml.Classifier, error) {
+// learners are every learner name of any task.
+var learners = []string{predictor.GBDT, predictor.LogisticRegression, predictor.RandomForest, predictor.LinearRegression, predictor.Ridge}
+
+// newLearner builds an unfitted learner for a task ("" is binary) from its
+// params, spelled as the learner's JSON names (LightGBM's for gbdt), with
+// classes the number of classes of a multiclass task. Unknown names are an
+// error, so that a typo in the YAML does not silently train the default.
+func newLearner(task, name string, params map[string]any, seed uint64, classes int) (any, error) {
+	if task == "" {
+		task = ml.TaskBinary
+	}
+	if !slices.Contains(learnersFor(task), name) {
+		return nil, fmt.Errorf("learner %q cannot fit a %s task; use %s", name, task, listText(learnersFor(task)))
+	}
 	b, err := json.Marshal(params)
 	if err != nil {
 		return nil, err
 	}
 	switch name {
 	case predictor.GBDT:
-		m := gbdt.NewClassifier()
+		var m *gbdt.Model
+		switch task {
+		case ml.TaskRegression:
+			m = gbdt.NewRegressor()
+		case ml.TaskMulticlass:
+			m = gbdt.NewClassifier()
+			m.Params = gbdt.DefaultParams(gbdt.Multiclass)
+			m.NumClass = classes
+		default:
+			m = gbdt.NewClassifier()
+		}
 		m.Seed = int64(seed)
 		if err := strictUnmarshal(b, &m.Params); err != nil {
 			return nil, fmt.Errorf("gbdt params: %w", err)
 		}
+		if task == ml.TaskMulticlass {
+			m.Objective, m.NumClass = gbdt.Multiclass, classes
+		}
 		return m, nil
 	case predictor.RandomForest:
-		m := tree.NewRandomForestClassifier()
-		m.Seed = seed
 		var p struct {
 			tree.Params
 			NEstimators int     `json:"n_estimators"`
 			MaxSamples  float64 `json:"max_samples"`
 		}
+		if task == ml.TaskRegression {
+			m := tree.NewRandomForestRegressor()
+			m.Seed = seed
+			p.Params, p.NEstimators, p.MaxSamples = m.Params, m.NEstimators, m.MaxSamples
+			if err := strictUnmarshal(b, &p); err != nil {
+				return nil, fmt.Errorf("random_forest params: %w", err)
+			}
+			m.Params, m.NEstimators, m.MaxSamples = p.Params, p.NEstimators, p.MaxSamples
+			return m, nil
+		}
+		m := tree.NewRandomForestClassifier()
+		m.Seed = seed
 		p.Params, p.NEstimators, p.MaxSamples = m.Params, m.NEstimators, m.MaxSamples
 		if err := strictUnmarshal(b, &p); err != nil {
 			return nil, fmt.Errorf("random_forest params: %w", err)
 		}
 		m.Params, m.NEstimators, m.MaxSamples = p.Params, p.NEstimators, p.MaxSamples
+		if task == ml.TaskMulticlass {
+			m.NClasses = classes
+		}
 		return m, nil
 	case predictor.LogisticRegression:
 		m := linear.NewLogisticRegression()
@@ -66,6 +110,37 @@ func newLearner(name string, params map[string]any, seed uint64) (ml.Classifier,
 			m.MaxIter = p.MaxIter
 		}
 		m.BalancedClassWeight = p.Balanced
+		if task == ml.TaskMulticlass {
+			m.Classes = classes
+		}
+		return m, nil
+	case predictor.LinearRegression:
+		m := linear.NewLinearRegression()
+		var p struct {
+			FitIntercept *bool `json:"fit_intercept"`
+		}
+		if err := strictUnmarshal(b, &p); err != nil {
+			return nil, fmt.Errorf("linear_regression params: %w", err)
+		}
+		if p.FitIntercept != nil {
+			m.FitIntercept = *p.FitIntercept
+		}
+		return m, nil
+	case predictor.Ridge:
+		m := linear.NewRidge()
+		var p struct {
+			Alpha        *float64 `json:"alpha"`
+			FitIntercept *bool    `json:"fit_intercept"`
+		}
+		if err := strictUnmarshal(b, &p); err != nil {
+			return nil, fmt.Errorf("ridge params: %w", err)
+		}
+		if p.Alpha != nil {
+			m.Alpha = *p.Alpha
+		}
+		if p.FitIntercept != nil {
+			m.FitIntercept = *p.FitIntercept
+		}
 		return m, nil
 	}
 	return nil, fmt.Errorf("unknown learner %q", name)

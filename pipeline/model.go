@@ -12,7 +12,6 @@ import (
 
 	"github.com/weir-ml/weir/ml"
 	"github.com/weir-ml/weir/ml/frame"
-	"github.com/weir-ml/weir/ml/metrics"
 	"github.com/weir-ml/weir/ml/predictor"
 	"github.com/weir-ml/weir/ml/selection"
 	"github.com/weir-ml/weir/tracking"
@@ -85,12 +84,14 @@ func loadPrepare(r *Runner, raw json.RawMessage) error { return nil }
 // candidateResult is the best trial of one learner, refitted on all the
 // training rows.
 type candidateResult struct {
-	Learner    string         `json:"learner"`
-	Params     map[string]any `json:"params"`
-	ValidAUC   float64        `json:"valid_auc"`
-	Trials     int            `json:"trials"`
-	Model      string         `json:"model"` // predictor.json path
-	TrialRunID string         `json:"trial_run_id"`
+	Learner string         `json:"learner"`
+	Params  map[string]any `json:"params"`
+	// ValidScore is the best trial's validation score: the task's
+	// selection metric (selectionMetric), higher is better.
+	ValidScore float64 `json:"valid_score"`
+	Trials     int     `json:"trials"`
+	Model      string  `json:"model"` // predictor.json path
+	TrialRunID string  `json:"trial_run_id"`
 }
 
 type modelResult struct {
@@ -115,14 +116,11 @@ type oofScores struct {
 func outOfFold(ctx context.Context, folds []trialFold, learner string, params map[string]any, seed uint64) (oofScores, error) {
 	var o oofScores
 	for _, fo := range folds {
-		m, err := newLearner(learner, params, seed)
+		m, err := newLearner(ml.TaskBinary, learner, params, seed, 2)
 		if err != nil {
 			return o, err
 		}
-		if err := m.Fit(ctx, fo.xFit, fo.yFit, nil); err != nil {
-			return o, err
-		}
-		p, err := m.PredictProba(fo.xVal)
+		p, err := fitPredict(ctx, ml.TaskBinary, m, fo)
 		if err != nil {
 			return o, err
 		}
@@ -138,9 +136,9 @@ type trialFold struct {
 	yFit, yVal []float64
 }
 
-// trialFolds cuts the training period for scoring trials: its latest
-// ValidationFraction (time-ordered), or Folds stratified folds. Neither ever
-// sees the holdout.
+// trialFolds cuts the training rows for scoring trials (cvFolds), each
+// fold with its own preprocessor fitted on its fitting rows. None ever sees
+// the holdout.
 func (r *Runner) trialFolds() ([]trialFold, error) {
 	f, _, err := r.features()
 	if err != nil {
@@ -151,18 +149,9 @@ func (r *Runner) trialFolds() ([]trialFold, error) {
 	if err != nil {
 		return nil, err
 	}
-	var folds []selection.Fold
-	if k := r.Spec.Model.Folds; k > 0 {
-		if folds, err = selection.StratifiedKFold(y, k, true, r.Spec.Seed); err != nil {
-			return nil, err
-		}
-	} else {
-		cut := len(train) - int(float64(len(train))*r.Spec.Model.ValidationFraction)
-		fold, err := selection.TimeSplit(len(train), cut)
-		if err != nil {
-			return nil, err
-		}
-		folds = []selection.Fold{fold}
+	folds, err := r.cvFolds(train, y)
+	if err != nil {
+		return nil, fmt.Errorf("cross-validation (%s): %w", r.validationText(), err)
 	}
 	var out []trialFold
 	for _, fo := range folds {
@@ -209,36 +198,35 @@ func runModel(ctx context.Context, r *Runner, dir string) (any, error) {
 	}
 	var done atomic.Int64
 	var res modelResult
+	task, k := r.st.info.Task, len(r.st.info.Classes)
 	for _, c := range r.Spec.Model.Candidates {
 		space, _ := c.space()
 		obj := func(ctx context.Context, p selection.Params, _ int) (float64, map[string]float64, error) {
-			var aucs, lls []float64
+			sum := map[string]float64{}
 			for _, fo := range folds {
-				m, err := newLearner(c.Learner, merged(c.Params, p), r.Spec.Seed)
+				m, err := newLearner(task, c.Learner, merged(c.Params, p), r.Spec.Seed, k)
 				if err != nil {
 					return 0, nil, err
 				}
-				if err := m.Fit(ctx, fo.xFit, fo.yFit, nil); err != nil {
-					return 0, nil, err
-				}
-				proba, err := m.PredictProba(fo.xVal)
+				pred, err := fitPredict(ctx, task, m, fo)
 				if err != nil {
 					return 0, nil, err
 				}
-				auc, err := metrics.ROCAUC(fo.yVal, proba, nil)
+				ms, err := validMetrics(task, fo.yVal, pred, k)
 				if err != nil {
 					return 0, nil, err
 				}
-				ll, _ := metrics.LogLoss(fo.yVal, proba, nil)
-				aucs, lls = append(aucs, auc), append(lls, ll)
+				for name, v := range ms {
+					sum[name] += v / float64(len(folds))
+				}
 			}
-			return mean(aucs), map[string]float64{"valid_roc_auc": mean(aucs), "valid_log_loss": mean(lls)}, nil
+			return score(task, sum), sum, nil
 		}
 		runIDs := map[int]string{}
 		var logErr error
 		rep := selection.ReporterFunc(func(ctx context.Context, t selection.Trial) {
 			n := done.Add(1)
-			fmt.Fprintf(r.Progress, "         trial %d/%d %s valid AUC %.4f, %s\n", n, total, c.Learner, t.Score, paramsText(t.Params))
+			fmt.Fprintf(r.Progress, "         trial %d/%d %s valid %s %.4f, %s\n", n, total, c.Learner, selectionMetric(task), scoreValue(task, t.Score), paramsText(t.Params))
 			id, err := r.logTrial(ctx, c, t)
 			if err != nil && logErr == nil {
 				logErr = err
@@ -262,27 +250,29 @@ func runModel(ctx context.Context, r *Runner, dir string) (any, error) {
 		if err := r.refit(ctx, c.Learner, params, path); err != nil {
 			return nil, err
 		}
-		res.Candidates = append(res.Candidates, candidateResult{Learner: c.Learner, Params: params, ValidAUC: out.Best.Score, Trials: len(out.Trials), Model: path, TrialRunID: runIDs[out.Best.Number]})
+		res.Candidates = append(res.Candidates, candidateResult{Learner: c.Learner, Params: params, ValidScore: out.Best.Score, Trials: len(out.Trials), Model: path, TrialRunID: runIDs[out.Best.Number]})
 	}
 	best := slices.MaxFunc(res.Candidates, func(a, b candidateResult) int {
 		switch {
-		case a.ValidAUC < b.ValidAUC:
+		case a.ValidScore < b.ValidScore:
 			return -1
-		case a.ValidAUC > b.ValidAUC:
+		case a.ValidScore > b.ValidScore:
 			return 1
 		}
 		return 0
 	})
 	res.Winner = best.Learner
-	fmt.Fprintf(r.Progress, "           scoring %s out of fold for the decision threshold\n", best.Learner)
-	oof, err := outOfFold(ctx, folds, best.Learner, best.Params, r.Spec.Seed)
-	if err != nil {
-		return nil, fmt.Errorf("out-of-fold scores of %s: %w", best.Learner, err)
-	}
-	oof.From = "out-of-fold predictions of " + r.Spec.Model.validationText()
-	res.OOF = filepath.Join(dir, "oof.json")
-	if err := writeJSON(res.OOF, oof); err != nil {
-		return nil, err
+	if task == ml.TaskBinary {
+		fmt.Fprintf(r.Progress, "           scoring %s out of fold for the decision threshold\n", best.Learner)
+		oof, err := outOfFold(ctx, folds, best.Learner, best.Params, r.Spec.Seed)
+		if err != nil {
+			return nil, fmt.Errorf("out-of-fold scores of %s: %w", best.Learner, err)
+		}
+		oof.From = "out-of-fold predictions of " + r.validationText()
+		res.OOF = filepath.Join(dir, "oof.json")
+		if err := writeJSON(res.OOF, oof); err != nil {
+			return nil, err
+		}
 	}
 	if err := r.logParams(ctx, r.parentID, []tracking.Param{{Key: "model.winner", Value: best.Learner}}); err != nil {
 		return nil, err
@@ -342,11 +332,16 @@ func (r *Runner) refit(ctx context.Context, learner string, params map[string]an
 	if err != nil {
 		return err
 	}
-	m, err := newLearner(learner, params, r.Spec.Seed)
+	info := r.st.info
+	m, err := newLearner(info.Task, learner, params, r.Spec.Seed, len(info.Classes))
 	if err != nil {
 		return err
 	}
-	p, err := predictor.Fit(ctx, train, r.Spec.Data.Target, predictor.Spec{Preprocessor: pp, Model: m, Positive: r.Spec.Data.Positive})
+	spec := predictor.Spec{Task: info.Task, Preprocessor: pp, Model: m}
+	if info.Task == ml.TaskBinary {
+		spec.Positive = info.Classes[1]
+	}
+	p, err := predictor.Fit(ctx, train, r.Spec.Data.Target, spec)
 	if err != nil {
 		return fmt.Errorf("refitting %s: %w", learner, err)
 	}
@@ -371,8 +366,10 @@ func loadModel(r *Runner, raw json.RawMessage) error {
 			return err
 		}
 	}
-	if _, err := os.Stat(res.OOF); err != nil {
-		return err
+	if res.OOF != "" {
+		if _, err := os.Stat(res.OOF); err != nil {
+			return err
+		}
 	}
 	r.st.candidates, r.st.winner, r.st.oofPath = res.Candidates, res.Winner, res.OOF
 	r.st.summary.Winner = res.Winner

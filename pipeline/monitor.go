@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/weir-ml/weir"
+	"github.com/weir-ml/weir/ml"
 	"github.com/weir-ml/weir/ml/frame"
 	"github.com/weir-ml/weir/ml/metrics"
 	"github.com/weir-ml/weir/mlmodel"
@@ -35,6 +36,9 @@ func runMonitor(ctx context.Context, r *Runner, dir string) (any, error) {
 	m, err := mlmodel.Load(r.st.modelDir)
 	if err != nil {
 		return nil, err
+	}
+	if r.st.info.Task != ml.TaskBinary {
+		return r.monitorTask(ctx, dir, m.Predictor, groups)
 	}
 	f, _, err := r.features()
 	if err != nil {
@@ -73,7 +77,7 @@ func runMonitor(ctx context.Context, r *Runner, dir string) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	prof, err := monitor.NewProfile(ref, monitor.ProfileOptions{Target: r.Spec.Data.Target, Prediction: predictionColumn, PositiveLabel: r.Spec.Data.Positive})
+	prof, err := monitor.NewProfile(ref, r.profileOptions())
 	if err != nil {
 		return nil, err
 	}
@@ -86,7 +90,7 @@ func runMonitor(ctx context.Context, r *Runner, dir string) (any, error) {
 	var validAUC float64
 	for _, c := range r.st.candidates {
 		if c.Learner == r.st.winner {
-			validAUC = c.ValidAUC
+			validAUC = c.ValidScore
 		}
 	}
 	opts := monitor.NewDriftOptions()
@@ -164,22 +168,28 @@ func runMonitor(ctx context.Context, r *Runner, dir string) (any, error) {
 		ReferenceTargetRate: monitor.Number(r.st.rate(r.st.train)), CurrentTargetRate: monitor.Number(r.st.rate(rows)),
 		Drift: lastDrift, Windows: windows, Alerts: alerts,
 	}
-	html := filepath.Join(dir, "monitoring.html")
-	if err := writeWith(html, rep.WriteHTML); err != nil {
-		return nil, err
-	}
-	if err := writeWith(filepath.Join(dir, "monitoring.json"), rep.WriteJSON); err != nil {
-		return nil, err
-	}
-	for _, p := range []string{html, filepath.Join(dir, "monitoring.json"), out.ReferenceProfile} {
-		if err := r.logFile(ctx, r.parentID, "monitoring", p); err != nil {
-			return nil, err
-		}
-	}
-	if err := r.setTag(ctx, "weir.monitoring.decision", out.Decision); err != nil {
+	if err := r.writeMonitoring(ctx, dir, rep, out); err != nil {
 		return nil, err
 	}
 	return out, loadMonitor(r, mustJSON(out))
+}
+
+// writeMonitoring writes the monitoring report as HTML and JSON, logs them
+// and the reference profile, and tags the run with the decision.
+func (r *Runner) writeMonitoring(ctx context.Context, dir string, rep *monitor.Report, out MonitoringSummary) error {
+	html := filepath.Join(dir, "monitoring.html")
+	if err := writeWith(html, rep.WriteHTML); err != nil {
+		return err
+	}
+	if err := writeWith(filepath.Join(dir, "monitoring.json"), rep.WriteJSON); err != nil {
+		return err
+	}
+	for _, p := range []string{html, filepath.Join(dir, "monitoring.json"), out.ReferenceProfile} {
+		if err := r.logFile(ctx, r.parentID, "monitoring", p); err != nil {
+			return err
+		}
+	}
+	return r.setTag(ctx, "weir.monitoring.decision", out.Decision)
 }
 
 // replayGroup is a part of the holdout replayed through the model.

@@ -4,6 +4,7 @@ import (
 	"os"
 	"path/filepath"
 
+	"github.com/weir-ml/weir/ml"
 	"github.com/weir-ml/weir/ml/frame"
 	"github.com/weir-ml/weir/ml/predictor"
 	"github.com/weir-ml/weir/mlmodel"
@@ -17,7 +18,36 @@ func (r *Runner) referenceProfile(p *predictor.Predictor) (*monitor.Profile, err
 	if err != nil {
 		return nil, err
 	}
-	return monitor.NewProfile(ref, monitor.ProfileOptions{Target: r.Spec.Data.Target, Prediction: predictionColumn, PositiveLabel: r.Spec.Data.Positive})
+	return monitor.NewProfile(ref, r.profileOptions())
+}
+
+// profileOptions name the target and prediction columns of profiles; a
+// binary target's positive class makes its rate.
+func (r *Runner) profileOptions() monitor.ProfileOptions {
+	o := monitor.ProfileOptions{Target: r.Spec.Data.Target, Prediction: predictionColumn}
+	if r.st.info.Task == ml.TaskBinary {
+		o.PositiveLabel = r.st.info.Classes[1]
+	}
+	return o
+}
+
+// predictionOf is the column a model's predictions make in monitored
+// frames: P(positive) for binary, the label for multiclass, the value for
+// regression.
+func predictionOf(p *predictor.Predictor, g *frame.Frame) (frame.Column, error) {
+	switch p.Task {
+	case ml.TaskRegression:
+		v, err := p.PredictValueFrame(g)
+		return &frame.FloatColumn{Values: v}, err
+	case ml.TaskMulticlass:
+		_, labels, err := p.PredictProbaFrame(g)
+		if err != nil {
+			return nil, err
+		}
+		return categorical(labels), nil
+	}
+	proba, _, err := p.PredictFrame(g)
+	return &frame.FloatColumn{Values: proba}, err
 }
 
 // scoredTraining returns the training rows with p's score as a column.
@@ -30,11 +60,11 @@ func (r *Runner) scoredTraining(p *predictor.Predictor) (*frame.Frame, error) {
 	if err != nil {
 		return nil, err
 	}
-	proba, _, err := p.PredictFrame(g)
+	c, err := predictionOf(p, g)
 	if err != nil {
 		return nil, err
 	}
-	return g.With(predictionColumn, &frame.FloatColumn{Values: proba})
+	return g.With(predictionColumn, c)
 }
 
 // hasReferenceProfile says whether a model directory carries its profile;
@@ -42,4 +72,20 @@ func (r *Runner) scoredTraining(p *predictor.Predictor) (*frame.Frame, error) {
 func hasReferenceProfile(modelDir string) bool {
 	_, err := os.Stat(filepath.Join(modelDir, mlmodel.ReferenceProfileFile))
 	return err == nil
+}
+
+// categorical dictionary-encodes labels, levels in order of appearance.
+func categorical(labels []string) *frame.CategoricalColumn {
+	c := &frame.CategoricalColumn{Codes: make([]int32, len(labels))}
+	code := map[string]int32{}
+	for i, l := range labels {
+		k, ok := code[l]
+		if !ok {
+			k = int32(len(c.Levels))
+			code[l] = k
+			c.Levels = append(c.Levels, l)
+		}
+		c.Codes[i] = k
+	}
+	return c
 }

@@ -15,6 +15,7 @@ import (
 	"strings"
 
 	"github.com/weir-ml/weir"
+	"github.com/weir-ml/weir/ml"
 	"github.com/weir-ml/weir/ml/frame"
 	"github.com/weir-ml/weir/ml/metrics"
 	"github.com/weir-ml/weir/ml/predictor"
@@ -62,7 +63,13 @@ func runRegister(ctx context.Context, r *Runner, dir string) (any, error) {
 			win = c
 		}
 	}
-	p, err := withThreshold(win.Model, r.st.threshold)
+	var p *predictor.Predictor
+	var err error
+	if r.st.info.Task == ml.TaskBinary {
+		p, err = withThreshold(win.Model, r.st.threshold)
+	} else {
+		p, err = loadPredictor(win.Model)
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -123,7 +130,7 @@ func runRegister(ctx context.Context, r *Runner, dir string) (any, error) {
 		}
 		mv, err = b.Registry.CreateModelVersion(ctx, registry.VersionCreate{
 			Name: name, Source: "models:/" + lm.ModelID, RunID: r.parentID, ModelID: lm.ModelID,
-			Description: fmt.Sprintf("%s, holdout ROC AUC %.4f", win.Learner, s.Holdout[win.Learner]["roc_auc"]),
+			Description: fmt.Sprintf("%s, holdout %s %.4f", win.Learner, selectionMetric(r.st.info.Task), s.Holdout[win.Learner][selectionMetric(r.st.info.Task)]),
 			Tags: []registry.Tag{{Key: "weir.dataset_digest", Value: s.Data.Digest}, {Key: "weir.learner", Value: win.Learner},
 				{Key: modelDigestTag, Value: digest}},
 		})
@@ -140,7 +147,7 @@ func runRegister(ctx context.Context, r *Runner, dir string) (any, error) {
 		return nil, err
 	}
 	ch := ChampionSummary{Name: name, Version: mv.Version, ModelID: mv.ModelID, Aliases: []string{AliasChallenger}}
-	promote, reason, err := r.beatsChampion(ctx, mv.Version, s.Holdout[win.Learner]["roc_auc"])
+	promote, reason, err := r.beatsChampion(ctx, mv.Version, s.Holdout[win.Learner][selectionMetric(r.st.info.Task)])
 	if err != nil {
 		return nil, err
 	}
@@ -235,23 +242,43 @@ func (r *Runner) beatsChampion(ctx context.Context, version string, auc float64)
 	if err != nil {
 		return false, "", err
 	}
-	proba, _, err := m.Predictor.PredictFrame(hold)
-	if err != nil {
-		return false, "", fmt.Errorf("scoring champion version %s on the holdout: %w", cur.Version, err)
+	task := r.st.info.Task
+	if m.Predictor.Task != task {
+		return true, fmt.Sprintf("the champion, version %s, is a %s model: the %s challenger replaces it", cur.Version, m.Predictor.Task, task), nil
 	}
 	y, err := r.st.target(r.st.holdout)
 	if err != nil {
 		return false, "", err
 	}
-	champ, err := metrics.ROCAUC(y, proba, nil)
-	if err != nil {
-		return false, "", err
+	var champ float64
+	if task == ml.TaskBinary {
+		proba, _, err := m.Predictor.PredictFrame(hold)
+		if err != nil {
+			return false, "", fmt.Errorf("scoring champion version %s on the holdout: %w", cur.Version, err)
+		}
+		if champ, err = metrics.ROCAUC(y, proba, nil); err != nil {
+			return false, "", err
+		}
+	} else {
+		pred, err := predictHoldout(m.Predictor, hold)
+		if err != nil {
+			return false, "", fmt.Errorf("scoring champion version %s on the holdout: %w", cur.Version, err)
+		}
+		ms, err := taskMetrics(task, y, pred, len(r.st.info.Classes))
+		if err != nil {
+			return false, "", fmt.Errorf("champion version %s on the holdout: %w", cur.Version, err)
+		}
+		champ = ms[selectionMetric(task)]
 	}
-	margin := r.Spec.Registry.PromoteMargin
-	if auc >= champ+margin {
-		return true, fmt.Sprintf("challenger AUC %.4f beats champion version %s (%.4f) by at least %g: promoted", auc, cur.Version, champ, margin), nil
+	margin, name := r.Spec.Registry.PromoteMargin, selectionMetric(task)
+	gain := auc - champ // how much better the challenger is
+	if lowerIsBetter(task) {
+		gain = champ - auc
 	}
-	return false, fmt.Sprintf("challenger AUC %.4f does not beat champion version %s (%.4f) by %g: champion kept", auc, cur.Version, champ, margin), nil
+	if gain >= margin {
+		return true, fmt.Sprintf("challenger %s %.4f beats champion version %s (%.4f) by at least %g: promoted", name, auc, cur.Version, champ, margin), nil
+	}
+	return false, fmt.Sprintf("challenger %s %.4f does not beat champion version %s (%.4f) by %g: champion kept", name, auc, cur.Version, champ, margin), nil
 }
 
 // paramsText writes learner parameters for people: "a = 1, b = 0.5".
@@ -326,22 +353,42 @@ func (r *Runner) modelCard(win candidateResult, lineage map[string]any, schema f
 	p := func(format string, args ...any) { fmt.Fprintf(&b, format+"\n", args...) }
 	p("# Model card: %s", r.Spec.Registry.ModelName)
 	p("\n## Intended use\n%s\n\n%s\n\nNot for decisions about individuals beyond whom to contact; not for periods or populations unlike the training data without monitoring.", r.Spec.Business.Question, r.Spec.Business.Decision)
-	p("\n## Model\n%s with params %s, chosen by validation ROC AUC %.4f on %s (%d trials).", win.Learner, paramsText(win.Params), win.ValidAUC, r.Spec.Model.validationText(), win.Trials)
-	p("Signature: inputs %s; outputs probability (double), label (string).", strings.Join(inputs, ", "))
-	p("Decision threshold %.4f (maximises expected profit on %s).", math.Min(math.Max(r.st.threshold, 0), 1), s.Business.ThresholdChosenOn)
+	task := r.st.info.Task
+	p("\n## Model\n%s %s with params %s, chosen by validation %s %.4f on %s (%d trials).", task, win.Learner, paramsText(win.Params), selectionMetric(task), scoreValue(task, win.ValidScore), r.validationText(), win.Trials)
+	outputs := map[string]string{ml.TaskBinary: "probability (double), label (string)", ml.TaskMulticlass: "probabilities (array of double, in class order " + quoteList(r.st.info.Classes) + "), label (string)", ml.TaskRegression: "prediction (double)"}[task]
+	p("Signature: inputs %s; outputs %s.", strings.Join(inputs, ", "), outputs)
+	if task == ml.TaskBinary {
+		p("Decision threshold %.4f (maximises expected profit on %s).", math.Min(math.Max(r.st.threshold, 0), 1), s.Business.ThresholdChosenOn)
+	}
 	p("\n## Data\n%s (%s), digest %s, SHA-256 %s. Trained on %s rows, evaluated on %s holdout rows (split %s).", s.Data.Name, s.Data.Source, s.Data.Digest, s.Data.SHA256, thousands(s.Data.TrainRows), thousands(s.Data.HoldoutRows), r.Spec.Split.describe())
 	if len(r.Spec.Data.Leakage) > 0 {
 		p("Excluded as leaking the target: %s.", listText(r.Spec.Data.Leakage))
 	}
-	p("\n## Holdout metrics\n| model | ROC AUC | PR AUC | log loss | Brier |\n|---|---|---|---|---|")
-	for _, name := range slices.Sorted(maps.Keys(s.Holdout)) {
-		m := s.Holdout[name]
-		p("| %s | %.4f | %.4f | %.4f | %.4f |", name, m["roc_auc"], m["pr_auc"], m["log_loss"], m["brier"])
+	cols := []string{"roc_auc", "pr_auc", "log_loss", "brier"}
+	if task != ml.TaskBinary {
+		cols = metricOrder(task)
 	}
-	p("| baseline | %.4f | %.4f | %.4f | %.4f |", s.Baseline["roc_auc"], s.Baseline["pr_auc"], s.Baseline["log_loss"], s.Baseline["brier"])
+	p("\n## Holdout metrics\n| model | %s |\n|---%s|", strings.ReplaceAll(strings.Join(cols, " | "), "_", " "), strings.Repeat("|---", len(cols)))
+	rows := maps.Clone(s.Holdout)
+	rows["baseline"] = s.Baseline
+	for _, name := range slices.Sorted(maps.Keys(rows)) {
+		cells := make([]string, len(cols))
+		for i, c := range cols {
+			cells[i] = "–"
+			if v, ok := rows[name][c]; ok {
+				cells[i] = fmt.Sprintf("%.4f", v)
+			}
+		}
+		p("| %s | %s |", name, strings.Join(cells, " | "))
+	}
 	bs := s.Business
-	p("\nBusiness: profit %.0f at the threshold vs %.0f contacting everyone; top-decile lift %.2f.", bs.Profit, bs.ProfitContactAll, bs.LiftTopDecile)
-	p("\n## Limits\n- The target rate drifts strongly between years; probabilities are calibrated to the training period and understate later rates.\n- The threshold is chosen on the training period; when the later target rate differs, the profit it earns differs too (see the holdout figures above).\n- Monitor input drift and performance; retrain when the monitoring decision says so.")
+	if task == ml.TaskBinary {
+		p("\nBusiness: profit %s at the threshold vs %s contacting everyone; top-decile lift %.2f.", money(bs.Profit), money(bs.ProfitContactAll), bs.LiftTopDecile)
+		p("\n## Limits\n- Probabilities are calibrated to the training rows; when the later target rate differs they understate or overstate it.\n- The threshold is chosen on the training rows; when the later target rate differs, the profit it earns differs too (see the holdout figures above).\n- Monitor input drift and performance; retrain when the monitoring decision says so.")
+	} else {
+		p("\nSuccess criterion (%s): %s.", bs.Criterion, metOrMissed(bs.SuccessCriterionMet))
+		p("\n## Limits\n- The model is as good as the holdout figures above, on data like the training rows.\n- Monitor input drift; retrain when the monitoring decision says so.")
+	}
 	p("\n## Lineage")
 	for _, k := range []string{"pipeline", "pipeline_run_id", "weir_version", "git_revision", "seed", "dataset", "dataset_digest", "dataset_sha256", "learner"} {
 		p("- %s: %v", k, lineage[k])

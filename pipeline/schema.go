@@ -212,6 +212,7 @@ var fieldNotes = map[string]fieldNote{
 	"model":                     {desc: "Modeling: the candidate learners, their search spaces and how trials are scored."},
 	"model.validation_fraction": {desc: "Scores trials on the latest share of the training period (0 to 0.5), when folds is 0."},
 	"model.folds":               {desc: "Scores trials by k-fold cross-validation (2 to 10) within the training period instead.", def: 0},
+	"model.cv":                  {desc: "How the folds are cut: stratified, kfold, forward (over the time split's column) or group (over the group split's column). Empty follows the split kind.", enum: cvKinds},
 	"model.candidates":          {desc: "The learners tried, each with fixed params and a search space.", required: true},
 	"model.candidates[].learner": {desc: "gbdt, random_forest, logistic_regression (classification); gbdt, random_forest, ridge, linear_regression (regression).",
 		enum: knownLearners, required: true},

@@ -116,7 +116,11 @@ type ModelSpec struct {
 	// Folds, when set, scores trials by stratified k-fold cross-validation
 	// over the training period instead (shuffled by the seed): steadier when
 	// the end of the training period is unlike the rest of it.
-	Folds      int             `yaml:"folds" json:"folds"`
+	Folds int `yaml:"folds" json:"folds"`
+	// CV is how the Folds are cut: stratified, kfold, forward (over the
+	// time split's column) or group (over the group split's column);
+	// empty follows the split kind.
+	CV         string          `yaml:"cv" json:"cv,omitempty"`
 	Candidates []CandidateSpec `yaml:"candidates" json:"candidates"`
 }
 
@@ -185,14 +189,6 @@ func (s *Spec) periodColumn() string {
 	return ""
 }
 
-// validationText says how trials are scored, for reports.
-func (m ModelSpec) validationText() string {
-	if m.Folds > 0 {
-		return fmt.Sprintf("%d-fold stratified cross-validation within the training period", m.Folds)
-	}
-	return fmt.Sprintf("the latest %.0f%% of the training period", 100*m.ValidationFraction)
-}
-
 var namePattern = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_.-]*$`)
 
 // ParseSpec reads a pipeline from YAML and checks it. Its error is a
@@ -231,8 +227,9 @@ func (s *Spec) Check() error {
 	return d.err("")
 }
 
-// Tasks a spec may name; empty means inferred from the target.
-var specTasks = []string{ml.TaskBinary, ml.TaskMulticlass, ml.TaskRegression}
+// specTasks are the tasks a spec may name; empty means inferred from the
+// target.
+var specTasks = tasks
 
 // check records what in s cannot run, at the place d knows for it.
 func (s *Spec) check(d *specDoc) {
@@ -268,6 +265,7 @@ func (s *Spec) check(d *specDoc) {
 	}
 	s.Prepare.check(d)
 	s.Model.check(d, s.Task)
+	s.checkCV(d)
 	if s.Evaluation.CalibrationBins < 0 {
 		d.at("evaluation.calibration_bins", false, "want 0 (the default) or more, got %d", s.Evaluation.CalibrationBins)
 	}
@@ -352,6 +350,18 @@ func (s *Spec) checkSplit(d *specDoc) {
 	}
 	if err := s.Split.check(); err != nil {
 		d.at("split", false, "%v", err)
+	}
+}
+
+// checkCV checks model.cv against the split it folds over.
+func (s *Spec) checkCV(d *specDoc) {
+	switch cv := s.Model.CV; {
+	case cv == "":
+	case !d.enum("model.cv", cv, cvKinds, "cross-validation kind"):
+	case cv == cvForward && s.Split.Kind != SplitTime:
+		d.at("model.cv", false, "forward needs a time split (it chains over the split's time column), not %s", s.Split.Kind)
+	case cv == cvGroup && s.Split.Kind != SplitGroup:
+		d.at("model.cv", false, "group needs a group split (it keeps the split's groups whole), not %s", s.Split.Kind)
 	}
 }
 
@@ -489,8 +499,7 @@ func checkTasks(task string) []string {
 func tryLearner(task, name string, params map[string]any) error {
 	var first error
 	for _, t := range checkTasks(task) {
-		_ = t
-		_, err := newLearner(name, params, 1) // TODO(merge): newLearner(t, name, params, 1, 3)
+		_, err := newLearner(t, name, params, 1, 3)
 		if err == nil {
 			return nil
 		}

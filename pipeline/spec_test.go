@@ -3,6 +3,7 @@ package pipeline
 import (
 	"os"
 
+	"github.com/weir-ml/weir/ml"
 	"github.com/weir-ml/weir/ml/gbdt"
 	"strings"
 	"testing"
@@ -54,12 +55,17 @@ func TestParseSpecErrors(t *testing.T) {
 }
 
 func TestNewLearnerRejectsUnknownParams(t *testing.T) {
-	for _, l := range learners {
-		if _, err := newLearner(l, map[string]any{"no_such_param": 1}, 1); err == nil {
-			t.Errorf("newLearner(%s) accepted an unknown param", l)
+	for _, task := range tasks {
+		for _, l := range learnersFor(task) {
+			if _, err := newLearner(task, l, map[string]any{"no_such_param": 1}, 1, 3); err == nil {
+				t.Errorf("newLearner(%s, %s) accepted an unknown param", task, l)
+			}
 		}
 	}
-	m, err := newLearner("gbdt", map[string]any{"num_leaves": 7, "learning_rate": 0.05}, 3)
+	if _, err := newLearner(ml.TaskRegression, "logistic_regression", nil, 1, 0); err == nil || !strings.Contains(err.Error(), "cannot fit a regression task") {
+		t.Errorf("newLearner(regression, logistic_regression) error = %v", err)
+	}
+	m, err := newLearner("", "gbdt", map[string]any{"num_leaves": 7, "learning_rate": 0.05}, 3, 2)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,9 +1,8 @@
 package pipeline
 
 import (
-	"fmt"
-
 	"github.com/weir-ml/weir"
+	"github.com/weir-ml/weir/ml"
 	"github.com/weir-ml/weir/ml/frame"
 )
 
@@ -18,6 +17,7 @@ type state struct {
 	dataset  acquireResult // what acquire recorded, for lineage on every run
 	frame    *frame.Frame  // the whole dataset, leakage columns included
 	periods  []string      // each row's period (monitoring.period_column), if any
+	info     targetInfo    // the task and the classes
 	digest   string        // frame.Digest of the data as read
 	rawCols  int           // columns of the data as read
 	train    []int         // rows of the training periods
@@ -52,6 +52,9 @@ func (s *state) data() (*frame.Frame, error) {
 	if f, err = derive(f, s.spec.Data.Derived); err != nil {
 		return nil, err
 	}
+	if s.info, err = inferTarget(f, s.spec.Data, s.spec.Task); err != nil {
+		return nil, err
+	}
 	s.frame = f
 	all := make([]int, f.NumRows())
 	for i := range all {
@@ -62,12 +65,19 @@ func (s *state) data() (*frame.Frame, error) {
 		s.frame = nil
 		return nil, err
 	}
+	if s.info.Task == ml.TaskRegression {
+		y = nil // nothing to stratify
+	}
 	fo, err := splitRows(f, s.spec.Split, y, s.spec.Seed)
 	if err != nil {
 		s.frame = nil
 		return nil, err
 	}
 	s.train, s.holdout = fo.Train, fo.Test
+	if err := s.checkHoldoutClasses(y); err != nil {
+		s.frame = nil
+		return nil, err
+	}
 	if s.periods, err = periodsOf(f, s.spec.periodColumn()); err != nil {
 		s.frame = nil
 		return nil, err
@@ -92,20 +102,39 @@ func periodsOf(f *frame.Frame, col string) ([]string, error) {
 	return out, nil
 }
 
-// target returns the 0/1 target of the given rows.
+// target returns the target of the given rows as learners read it: 0/1
+// for binary, the class index for multiclass, the value for regression.
 func (s *state) target(rows []int) ([]float64, error) {
 	c, err := s.frame.Column(s.spec.Data.Target)
 	if err != nil {
 		return nil, err
 	}
-	y := make([]float64, len(rows))
-	for k, i := range rows {
-		if c.IsMissing(i) {
-			return nil, fmt.Errorf("target %s is missing in row %d", s.spec.Data.Target, i+1)
-		}
-		if c.Text(i) == s.spec.Data.Positive {
-			y[k] = 1
-		}
+	y, err := s.info.encode(c, rows)
+	if err != nil {
+		return nil, weir.Errorf(weir.ErrInvalidParameterValue, "target %s: %v", s.spec.Data.Target, err)
 	}
 	return y, nil
+}
+
+// checkHoldoutClasses refuses a split whose holdout has a class the
+// training rows lack: no model fitted on them could predict it.
+func (s *state) checkHoldoutClasses(y []float64) error {
+	if s.info.Task == ml.TaskRegression {
+		return nil
+	}
+	inTrain := make([]bool, len(s.info.Classes))
+	for _, i := range s.train {
+		inTrain[int(y[i])] = true
+	}
+	missing := map[int]int{}
+	for _, i := range s.holdout {
+		if c := int(y[i]); !inTrain[c] {
+			missing[c]++
+		}
+	}
+	for c, n := range missing {
+		return weir.Errorf(weir.ErrInvalidParameterValue, "class %q appears only in the holdout (%s rows): no model trained on the training rows can predict it; drop those rows or change the split",
+			s.info.Classes[c], thousands(n))
+	}
+	return nil
 }

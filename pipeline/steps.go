@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/weir-ml/weir"
+	"github.com/weir-ml/weir/ml"
 	"github.com/weir-ml/weir/ml/frame"
 	"github.com/weir-ml/weir/tracking"
 )
@@ -187,6 +188,11 @@ func loadAcquire(r *Runner, raw json.RawMessage) error {
 	d.Name, d.Source, d.SHA256, d.Digest, d.Rows, d.Columns = r.Spec.Data.Name, res.Source, res.SHA256, res.Digest, res.Rows, res.Cols
 	d.TrainRows, d.HoldoutRows = len(r.st.train), len(r.st.holdout)
 	d.Split = r.Spec.Split.describe()
+	s := r.st.summary
+	s.Task, s.TaskWhy = r.st.info.Task, r.st.info.Why
+	if s.Task == ml.TaskBinary {
+		s.Positive = r.st.info.Classes[1]
+	}
 	if r.st.periods != nil {
 		d.RowsByPeriod = map[string]int{}
 		for _, p := range r.st.periods {

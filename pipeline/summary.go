@@ -3,6 +3,8 @@ package pipeline
 import (
 	"fmt"
 	"io"
+
+	"github.com/weir-ml/weir/ml"
 	"maps"
 	"math"
 	"slices"
@@ -12,6 +14,11 @@ import (
 
 // Summary is what a pipeline run ends with; its JSON keys are stable.
 type Summary struct {
+	// Task is binary, multiclass or regression; TaskWhy says how it was
+	// chosen. Positive is a binary task's positive class.
+	Task          string                        `json:"task"`
+	TaskWhy       string                        `json:"task_why"`
+	Positive      string                        `json:"positive,omitempty"`
 	Pipeline      string                        `json:"pipeline"`
 	Question      string                        `json:"question"`
 	Data          DataSummary                   `json:"data"`
@@ -111,9 +118,13 @@ type MonitoringSummary struct {
 
 // PeriodMonitor is what monitoring saw in one replayed period.
 type PeriodMonitor struct {
-	Period         string   `json:"period"`
-	Rows           int      `json:"rows"`
-	AUC            float64  `json:"auc"`
+	Period string  `json:"period"`
+	Rows   int     `json:"rows"`
+	AUC    float64 `json:"auc,omitempty"`
+	// Metric and Score are the task's metric in the period, for multiclass
+	// (accuracy) and regression (rmse) tasks.
+	Metric         string   `json:"metric,omitempty"`
+	Score          float64  `json:"score,omitempty"`
 	PositiveRate   float64  `json:"positive_rate"`
 	MeanPrediction float64  `json:"mean_prediction"`
 	DriftedColumns []string `json:"drifted_columns"`
@@ -146,27 +157,39 @@ func (s *Summary) WriteText(w io.Writer) {
 	if len(s.Data.Leakage) > 0 {
 		p("           leakage: %s", strings.Join(s.Data.Leakage, "; "))
 	}
-	p("Models     holdout metrics (baseline AUC %.4f):", s.Baseline["roc_auc"])
+	if s.TaskWhy != "" {
+		p("Task       %s", s.TaskWhy)
+	}
+	cols := []struct{ key, label string }{{"roc_auc", "AUC"}, {"pr_auc", "PR-AUC"}, {"log_loss", "log-loss"}, {"brier", "Brier"}}
+	switch s.Task {
+	case ml.TaskMulticlass:
+		cols = []struct{ key, label string }{{"roc_auc_ovr", "AUC (OvR)"}, {"accuracy", "accuracy"}, {"f1_macro", "F1 (macro)"}, {"log_loss", "log-loss"}}
+	case ml.TaskRegression:
+		cols = []struct{ key, label string }{{"rmse", "RMSE"}, {"mae", "MAE"}, {"r2", "R²"}}
+	}
+	p("Models     holdout metrics (baseline %s %.4f):", cols[0].label, s.Baseline[cols[0].key])
 	for _, name := range slices.Sorted(maps.Keys(s.Holdout)) {
 		m := s.Holdout[name]
 		mark := " "
 		if name == s.Winner {
 			mark = "*"
 		}
-		p("         %s %-20s AUC %.4f  PR-AUC %.4f  log-loss %.4f  Brier %.4f", mark, name, m["roc_auc"], m["pr_auc"], m["log_loss"], m["brier"])
+		line := fmt.Sprintf("         %s %-20s", mark, name)
+		for _, c := range cols {
+			line += fmt.Sprintf(" %s %.4f ", c.label, m[c.key])
+		}
+		p("%s", strings.TrimRight(line, " "))
 	}
 	p("Winner     %s, registered as %s version %s (aliases %s)", s.Winner, s.Champion.Name, s.Champion.Version, strings.Join(s.Champion.Aliases, ", "))
 	p("           %s", s.Champion.Reason)
 	b := s.Business
-	p("Business   call when P(yes) > %.3f (chosen on %s):", b.Threshold, b.ThresholdChosenOn)
-	p("           %s calls, %s subscriptions, profit %s on the holdout", thousands(b.Contacted), thousands(b.Conversions), money(b.Profit))
-	p("           vs calling everyone: profit %s (%s subscriptions); top-decile lift %.2f", money(b.ProfitContactAll), thousands(b.ConversionsAll), b.LiftTopDecile)
-	if h := b.Hindsight; h != nil {
-		p("           hindsight (threshold %.3f chosen on the holdout itself, an upper bound): profit %s", h.Threshold, money(h.Profit))
-	}
-	p("           success criterion (%s): %s", b.Criterion, metOrMissed(b.SuccessCriterionMet))
-	if b.Verdict != "" {
-		p("           %s", b.Verdict)
+	if s.Task != "" && s.Task != ml.TaskBinary {
+		p("Result     success criterion (%s): %s", b.Criterion, metOrMissed(b.SuccessCriterionMet))
+		if b.Verdict != "" {
+			p("           %s", b.Verdict)
+		}
+	} else {
+		s.writeBusiness(p)
 	}
 	p("Reports")
 	for _, k := range slices.Sorted(maps.Keys(s.Reports)) {
@@ -178,7 +201,11 @@ func (s *Summary) WriteText(w io.Writer) {
 		p("           replayed through %s", s.Monitoring.ReplayedThrough)
 	}
 	for _, m := range s.Monitoring.Periods {
-		p("           %s: %d rows, AUC %.4f, positive rate %.3f, mean prediction %.3f, drifted %d columns (%s)", m.Period, m.Rows, m.AUC, m.PositiveRate, m.MeanPrediction, len(m.DriftedColumns), strings.Join(m.DriftedColumns, ", "))
+		if m.Metric != "" {
+			p("           %s: %s rows, %s %.4f, drifted %d columns (%s)", m.Period, thousands(m.Rows), m.Metric, m.Score, len(m.DriftedColumns), strings.Join(m.DriftedColumns, ", "))
+			continue
+		}
+		p("           %s: %s rows, AUC %.4f, positive rate %.3f, mean prediction %.3f, drifted %d columns (%s)", m.Period, thousands(m.Rows), m.AUC, m.PositiveRate, m.MeanPrediction, len(m.DriftedColumns), strings.Join(m.DriftedColumns, ", "))
 	}
 	if s.Monitoring.Decision != "" {
 		p("           retraining decision: %s", s.Monitoring.Decision)
@@ -217,6 +244,21 @@ func thousands(n int) string {
 
 // money writes an amount rounded to whole units with thousands separators.
 func money(v float64) string { return thousands(int(math.Round(v))) }
+
+// writeBusiness writes a binary task's business figures.
+func (s *Summary) writeBusiness(p func(format string, args ...any)) {
+	b := s.Business
+	p("Business   call when P(%s) > %.3f (chosen on %s):", s.Positive, b.Threshold, b.ThresholdChosenOn)
+	p("           %s contacts, %s conversions, profit %s on the holdout", thousands(b.Contacted), thousands(b.Conversions), money(b.Profit))
+	p("           vs contacting everyone: profit %s (%s conversions); top-decile lift %.2f", money(b.ProfitContactAll), thousands(b.ConversionsAll), b.LiftTopDecile)
+	if h := b.Hindsight; h != nil {
+		p("           hindsight (threshold %.3f chosen on the holdout itself, an upper bound): profit %s", h.Threshold, money(h.Profit))
+	}
+	p("           success criterion (%s): %s", b.Criterion, metOrMissed(b.SuccessCriterionMet))
+	if b.Verdict != "" {
+		p("           %s", b.Verdict)
+	}
+}
 
 func shortHash(h string) string {
 	if len(h) > 16 {

@@ -6,6 +6,8 @@ import (
 
 	"github.com/weir-ml/weir"
 	"github.com/weir-ml/weir/mlmodel"
+	"github.com/weir-ml/weir/mlmodel/lightgbm"
+	"github.com/weir-ml/weir/mlmodel/xgboost"
 	"github.com/weir-ml/weir/serve"
 )
 
@@ -18,7 +20,10 @@ type flavorOpener struct {
 
 // flavorOpeners are the MLmodel flavors Weir scores natively besides its
 // own, most specific first: a model with several is opened by the first.
-var flavorOpeners []flavorOpener
+var flavorOpeners = []flavorOpener{
+	{lightgbm.FlavorName, lightgbm.Open},
+	{xgboost.FlavorName, xgboost.Open},
+}
 
 // nativeFlavors names every flavor Weir scores natively, for messages.
 func nativeFlavors() string {

@@ -23,6 +23,11 @@ type binMapper struct {
 	catBin      map[int]int // categorical: code -> bin
 	numBins     int
 	constant    bool // every sample value fell in one bin
+	// freqBin0 is set when LightGBM takes bin 0 as the feature's most
+	// frequent bin: its histograms then leave bin 0 out and derive it from
+	// the leaf's totals, which changes how a split that sends missing
+	// values right sums its left side (see numericExact).
+	freqBin0 bool
 }
 
 // trivial reports whether the feature has a single bin, so no split on it is
@@ -133,7 +138,36 @@ func newBinMapper(vals []float64, categorical bool, p *Params) *binMapper {
 		b.numBins++
 	}
 	b.constant = len(distinct)+min(nan, 1) <= 1
+	b.freqBin0 = b.mostFrequentBin(distinct, counts, nan, len(vals)) == 0
 	return b
+}
+
+// sparseShare is LightGBM's kSparseThreshold: a most frequent bin holding
+// less of the sample than this gives way to the bin of zero.
+const sparseShare = 0.7
+
+// mostFrequentBin returns the bin LightGBM treats as most frequent: the
+// first bin with the most sample values, unless it holds less than
+// sparseShare of the total sample and is not the bin of zero, in which
+// case the bin of zero.
+func (b *binMapper) mostFrequentBin(distinct []float64, counts []int, nan, total int) int {
+	cnt := make([]int, b.numBins)
+	for i, v := range distinct {
+		cnt[b.bin(v)] += counts[i]
+	}
+	if b.nanBin >= 0 {
+		cnt[b.nanBin] = nan
+	}
+	top := 0
+	for i, c := range cnt {
+		if c > cnt[top] {
+			top = i
+		}
+	}
+	if zero := b.bin(0); top != zero && float64(cnt[top]) < sparseShare*float64(total) {
+		top = zero
+	}
+	return top
 }
 
 // boundsAroundZero splits the distinct values into negatives, zero and

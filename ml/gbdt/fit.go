@@ -33,6 +33,9 @@ func (m *Model) Fit(ctx context.Context, X *ml.Matrix, y, weights []float64) err
 		return err
 	}
 	m.InitScore = obj.initial
+	if p.Objective == Multiclass {
+		m.NumClass = obj.k
+	}
 	m.Trees = trees
 	m.NumFeatures = X.NumCols()
 	m.FeatureNames = slices.Clone(X.Names)
@@ -77,7 +80,8 @@ func (m *Model) checkFitInput(X *ml.Matrix, y, w []float64, p *Params) error {
 		return fmt.Errorf("gbdt: validation labels or weights do not match its %d rows", m.ValidX.Rows)
 	}
 	for i, v := range m.ValidY {
-		if math.IsNaN(v) || (p.Objective == Binary && v != 0 && v != 1) {
+		if math.IsNaN(v) || (p.Objective == Binary && v != 0 && v != 1) ||
+			(p.Objective == Multiclass && (v < 0 || v != math.Trunc(v) || v >= maxClasses)) {
 			return fmt.Errorf("gbdt: validation label %d is %v", i, v)
 		}
 	}
@@ -96,22 +100,38 @@ type trainer struct {
 	score, g, h []float64
 	bag, oob    []int32
 
+	inits      []float64 // starting score of each class
 	validScore []float64
 	history    []float64
 	best       int
 }
 
 func (t *trainer) run(ctx context.Context) ([]*Tree, error) {
-	p, n := t.p, t.X.Rows
-	t.score = make([]float64, n)
-	for i := range t.score {
-		t.score[i] = t.obj.initial
-	}
-	t.g, t.h = make([]float64, n), make([]float64, n)
+	p, n, k := t.p, t.X.Rows, t.obj.k
+	t.score = make([]float64, n*k)
+	t.g, t.h = make([]float64, n*k), make([]float64, n*k)
+	var nv int
 	if t.m.ValidX != nil {
-		t.validScore = make([]float64, t.m.ValidX.Rows)
-		for i := range t.validScore {
-			t.validScore[i] = t.obj.initial
+		nv = t.m.ValidX.Rows
+		t.validScore = make([]float64, nv*k)
+	}
+	// A multiclass model folds each class's starting score into its first
+	// tree, as LightGBM does, so its validation scores start from 0.
+	t.inits = make([]float64, k)
+	for c := range k {
+		init := t.obj.initial
+		if k > 1 {
+			init = 0
+			if p.BoostFromAverage {
+				if init = t.obj.classInit(c); math.Abs(init) <= kEpsilon {
+					init = 0
+				}
+			}
+		}
+		t.inits[c] = init
+		fill(t.score[c*n:(c+1)*n], init)
+		if k == 1 {
+			fill(t.validScore, init)
 		}
 	}
 	sd := streamSeeds(p.Seed)
@@ -134,28 +154,54 @@ func (t *trainer) run(ctx context.Context) ([]*Tree, error) {
 		if bags != nil && it%p.BaggingFreq == 0 {
 			t.bag, t.oob = bags.draw(n, t.bag, t.oob)
 		}
-		feats := t.d.used
-		if featSampler != nil {
-			feats = featSampler.next(t.d.used)
+		grown := false
+		for c := range k {
+			feats := t.d.used
+			if featSampler != nil {
+				feats = featSampler.next(t.d.used)
+			}
+			tree, err := t.growClass(ctx, c, it, feats)
+			if err != nil {
+				return nil, err
+			}
+			if tree == nil {
+				if k == 1 {
+					break
+				}
+				// LightGBM keeps a class that cannot split as a constant
+				// tree, carrying its starting score in the first iteration;
+				// without boost_from_average it gives the class its
+				// starting score there all the same.
+				tree = &Tree{leafValue: []float64{0}, leafCount: []int{n}}
+				if it == 0 {
+					if !p.BoostFromAverage {
+						t.inits[c] = t.obj.classInit(c)
+						for i := range n {
+							t.score[c*n+i] += t.inits[c]
+						}
+					}
+					tree.leafValue[0] = t.inits[c]
+				}
+			} else {
+				grown = true
+			}
+			trees = append(trees, tree)
+			if t.validScore != nil {
+				t.addValid(tree, t.validScore[c*nv:(c+1)*nv], threads)
+			}
 		}
-		tree, err := t.l.grow(ctx, t.g, t.h, t.bag, feats)
-		if err != nil {
-			return nil, err
+		if !grown {
+			// No leaf can be split any more: further trees would be
+			// identical. Like LightGBM, keep a multiclass model's first
+			// constant trees, which hold the starting scores.
+			if it > 0 {
+				trees = trees[:it*k]
+			}
+			break
 		}
-		if len(tree.nodes) == 0 {
-			break // no leaf can be split any more: further trees would be identical
-		}
-		for i := range tree.leafValue {
-			tree.leafValue[i] *= p.LearningRate
-		}
-		if !tree.finite() {
-			return nil, errors.New("gbdt: training diverged (non-finite leaf value)")
-		}
-		t.addTree(tree)
-		trees = append(trees, tree)
 		stop := false
 		if t.validScore != nil {
-			v, higher := t.evalValid(tree, threads)
+			v, higher := evalMetric(p, k, t.validScore, t.m.ValidY, t.m.ValidWeights)
 			t.history = append(t.history, v)
 			if bestIter < 0 || (higher && v > bestValue) || (!higher && v < bestValue) {
 				bestValue, bestIter = v, it
@@ -172,37 +218,106 @@ func (t *trainer) run(ctx context.Context) ([]*Tree, error) {
 	if p.EarlyStoppingRounds > 0 && bestIter >= 0 {
 		// Keep the trees up to the best validation score, as LightGBM's
 		// best_iteration does, whether or not training stopped early.
-		trees = trees[:bestIter+1]
+		trees = trees[:(bestIter+1)*k]
 		t.best = bestIter + 1
 	}
 	return trees, nil
 }
 
-// addTree adds the new tree's output to the training scores: rows it was
-// grown on take their leaf from the learner's partition, rows left out by
-// bagging are run through the tree.
-func (t *trainer) addTree(tree *Tree) {
+// growClass grows iteration it's tree for class c (the only class unless
+// multiclass) and adds it to the training scores. It returns nil when the
+// class gets no split this iteration.
+func (t *trainer) growClass(ctx context.Context, c, it int, feats []int) (*Tree, error) {
+	n := t.X.Rows
+	if t.obj.k > 1 && !t.obj.classNeedsTrees(c) {
+		return nil, nil
+	}
+	g, h := t.g[c*n:(c+1)*n], t.h[c*n:(c+1)*n]
+	tree, err := t.l.grow(ctx, g, h, t.bag, feats)
+	if err != nil {
+		return nil, err
+	}
+	if len(tree.nodes) == 0 {
+		return nil, nil
+	}
+	score := t.score[c*n : (c+1)*n]
+	if t.p.Objective == RegressionL1 {
+		t.renewL1(tree, score)
+	}
+	for i := range tree.leafValue {
+		tree.leafValue[i] *= t.p.LearningRate
+	}
+	if !tree.finite() {
+		return nil, errors.New("gbdt: training diverged (non-finite leaf value)")
+	}
+	t.addTree(tree, score)
+	if t.obj.k > 1 && it == 0 && t.inits[c] != 0 {
+		for i := range tree.leafValue {
+			tree.leafValue[i] += t.inits[c]
+		}
+	}
+	return tree, nil
+}
+
+// renewL1 sets each leaf to the median residual (label minus score) of
+// its rows, the exact minimiser of absolute error that the Newton step on
+// sign gradients only approximates; LightGBM does the same. Leaves are
+// independent, so they are refitted in parallel.
+func (t *trainer) renewL1(tree *Tree, score []float64) {
+	_ = parallelFor(context.Background(), len(t.l.leaves), t.p.threads(), func(i int) {
+		lf := t.l.leaves[i]
+		rows := t.l.idx[lf.start : lf.start+lf.n]
+		if len(rows) == 0 {
+			tree.leafValue[i] = 0
+			return
+		}
+		vals := make([]float64, len(rows))
+		for k, r := range rows {
+			vals[k] = t.obj.y[r] - score[r]
+		}
+		if t.obj.w == nil {
+			tree.leafValue[i] = median(vals)
+			return
+		}
+		ws := make([]float64, len(rows))
+		for k, r := range rows {
+			ws[k] = float64(float32(t.obj.w[r]))
+		}
+		tree.leafValue[i] = weightedMedian(vals, ws)
+	})
+}
+
+func fill(s []float64, v float64) {
+	for i := range s {
+		s[i] = v
+	}
+}
+
+// addTree adds the new tree's output to the training scores of its class:
+// rows it was grown on take their leaf from the learner's partition, rows
+// left out by bagging are run through the tree.
+func (t *trainer) addTree(tree *Tree, score []float64) {
 	for i, lf := range t.l.leaves {
 		v := tree.leafValue[i]
 		for _, r := range t.l.idx[lf.start : lf.start+lf.n] {
-			t.score[r] += v
+			score[r] += v
 		}
 	}
 	if t.bag != nil {
 		for _, r := range t.oob {
-			t.score[r] += tree.leafValue[tree.leafOfCol(t.X.Cols, int(r))]
+			score[r] += tree.leafValue[tree.leafOfCol(t.X.Cols, int(r))]
 		}
 	}
 }
 
-func (t *trainer) evalValid(tree *Tree, threads int) (float64, bool) {
+// addValid adds a tree's output to validation scores of its class.
+func (t *trainer) addValid(tree *Tree, score []float64, threads int) {
 	V := t.m.ValidX
 	forBlocks(V.Rows, threads, func(lo, hi int) {
 		for r := lo; r < hi; r++ {
-			t.validScore[r] += tree.leafValue[tree.leafOfCol(V.Cols, r)]
+			score[r] += tree.leafValue[tree.leafOfCol(V.Cols, r)]
 		}
 	})
-	return evalMetric(t.p.metric(), t.validScore, t.m.ValidY, t.m.ValidWeights)
 }
 
 // forBlocks runs f over [0, n) cut into fixed blocks on up to threads

@@ -2,6 +2,7 @@ package gbdt
 
 import (
 	"context"
+	"math"
 	"slices"
 )
 
@@ -153,7 +154,10 @@ func (l *learner) split(ctx context.Context, t *Tree, li int, g, h []float64) er
 		nd.threshold = float64(len(t.catSets))
 		t.catSets = append(t.catSets, catBitset(codes))
 	} else {
-		nd.threshold = m.upper[s.bin]
+		// Only the last value bin has an infinite bound, when a split sends
+		// every present value left and missing ones right; JSON cannot hold
+		// +Inf, and the largest float splits the same finite values.
+		nd.threshold = min(m.upper[s.bin], math.MaxFloat64)
 		switch {
 		case m.nanBin < 0:
 			nd.flags |= flagMissingZero

@@ -113,8 +113,12 @@ func (m *Model) Load(r io.Reader) error {
 	if in.NumFeatures < 1 {
 		return fmt.Errorf("gbdt: model has %d features", in.NumFeatures)
 	}
-	if in.Params.Objective != Binary && in.Params.Objective != Regression {
-		return fmt.Errorf("gbdt: model has unknown objective %q", in.Params.Objective)
+	if err := in.Params.validateObjective(); err != nil {
+		return fmt.Errorf("gbdt: cannot score this model: %w", err)
+	}
+	if in.Params.Objective == Multiclass && (in.Params.NumClass == 0 || len(in.Trees)%in.Params.NumClass != 0) {
+		return fmt.Errorf("gbdt: multiclass model has %d trees for num_class %d, want a multiple of it",
+			len(in.Trees), in.Params.NumClass)
 	}
 	if in.FeatureNames != nil && len(in.FeatureNames) != in.NumFeatures {
 		return fmt.Errorf("gbdt: model has %d feature names for %d features", len(in.FeatureNames), in.NumFeatures)

@@ -5,10 +5,27 @@ import (
 	"slices"
 )
 
-// evalMetric returns the named validation metric of raw scores and whether
-// a higher value is better.
-func evalMetric(name string, raw, y, w []float64) (value float64, higherBetter bool) {
-	switch name {
+// evalMetric returns the validation metric p names (or the objective's
+// own) of raw scores and whether a higher value is better. A multiclass
+// model's raw scores hold k classes of len(y) rows each.
+func evalMetric(p *Params, k int, raw, y, w []float64) (value float64, higherBetter bool) {
+	switch name := p.metric(); name {
+	case MetricMultiLogLoss, MetricMultiError:
+		return multiMetric(name, k, raw, y, w), false
+	case MetricL1, MetricHuber:
+		var sum, sumW float64
+		for i, s := range raw {
+			wi := weightAt(w, i)
+			d := math.Abs(s - y[i])
+			if name == MetricHuber && d > p.Alpha {
+				d = p.Alpha * (d - 0.5*p.Alpha)
+			} else if name == MetricHuber {
+				d = 0.5 * d * d
+			}
+			sum += wi * d
+			sumW += wi
+		}
+		return sum / sumW, false
 	case MetricAUC:
 		return auc(raw, y, w), true
 	case MetricLogLoss:
@@ -34,6 +51,47 @@ func evalMetric(name string, raw, y, w []float64) (value float64, higherBetter b
 		}
 		return sum / sumW, false
 	}
+}
+
+// multiMetric is LightGBM's multi_logloss (minus the log of the label's
+// probability, capped at -log(1e-15)) or multi_error (the share of rows
+// where another class scores at least as high as the label's).
+func multiMetric(name string, k int, raw, y, w []float64) float64 {
+	n := len(y)
+	p := make([]float64, k)
+	var sum, sumW float64
+	for i, v := range y {
+		for c := range p {
+			p[c] = raw[c*n+i]
+		}
+		label := int(v)
+		var loss float64
+		switch {
+		case label >= k: // a class the model does not have is always wrong
+			loss = 1
+			if name == MetricMultiLogLoss {
+				loss = -math.Log(kEpsilon)
+			}
+		case name == MetricMultiError:
+			for c := range p {
+				if c != label && p[c] >= p[label] {
+					loss = 1
+					break
+				}
+			}
+		default:
+			softmax(p)
+			if p[label] > kEpsilon {
+				loss = -math.Log(p[label])
+			} else {
+				loss = -math.Log(kEpsilon)
+			}
+		}
+		wi := weightAt(w, i)
+		sum += wi * loss
+		sumW += wi
+	}
+	return sum / sumW
 }
 
 func weightAt(w []float64, i int) float64 {

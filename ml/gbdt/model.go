@@ -55,7 +55,8 @@ var (
 // NewClassifier returns a binary log-loss model with LightGBM's defaults.
 func NewClassifier() *Model { return &Model{Params: DefaultParams(Binary)} }
 
-// NewRegressor returns an L2 regression model with LightGBM's defaults.
+// NewRegressor returns an L2 regression model with LightGBM's defaults;
+// NewModel(RegressionL1) and NewModel(Huber) give the other losses.
 func NewRegressor() *Model { return &Model{Params: DefaultParams(Regression)} }
 
 var errNotFitted = errors.New("gbdt: model is not fitted")
@@ -81,10 +82,14 @@ func (m *Model) checkX(X *ml.Matrix) error {
 }
 
 // PredictRaw returns the raw score of each row of X: the log-odds for a
-// classifier, the prediction for a regressor. Rows are scored in parallel.
+// binary classifier, the prediction for a regressor. Rows are scored in
+// parallel. A multiclass model has K scores per row: see PredictRawMulti.
 func (m *Model) PredictRaw(X *ml.Matrix) ([]float64, error) {
 	if err := m.checkX(X); err != nil {
 		return nil, err
+	}
+	if m.Objective == Multiclass {
+		return nil, errors.New("gbdt: a multiclass model has one raw score per class: use PredictRawMulti")
 	}
 	out := make([]float64, X.Rows)
 	forBlocks(X.Rows, m.threads(), func(lo, hi int) {
@@ -112,8 +117,21 @@ func (m *Model) PredictProba(X *ml.Matrix) ([]float64, error) {
 }
 
 // Predict returns the predicted value of each row: the probability of
-// class 1 for a classifier, the regression value otherwise.
+// class 1 for a binary classifier, the most probable class for a
+// multiclass one, the regression value otherwise.
 func (m *Model) Predict(X *ml.Matrix) ([]float64, error) {
+	if m.Objective == Multiclass && m.fitted() {
+		raw, err := m.PredictRawMulti(X)
+		if err != nil {
+			return nil, err
+		}
+		k := m.NumClass
+		out := make([]float64, len(raw)/k)
+		for i := range out {
+			out[i] = float64(argmax(raw[i*k : (i+1)*k]))
+		}
+		return out, nil
+	}
 	out, err := m.PredictRaw(X)
 	if m.Objective == Binary {
 		for i, s := range out {
@@ -124,9 +142,10 @@ func (m *Model) Predict(X *ml.Matrix) ([]float64, error) {
 }
 
 // PredictRawRow returns the raw score of one row of NumFeatures values,
-// without allocating. A short row, or an unfitted model, gives NaN.
+// without allocating. A short row, an unfitted model, or a multiclass one
+// (K scores: see PredictProbaRow) gives NaN.
 func (m *Model) PredictRawRow(row []float64) float64 {
-	if !m.fitted() || len(row) < m.NumFeatures {
+	if !m.fitted() || len(row) < m.NumFeatures || m.Objective == Multiclass {
 		return math.NaN()
 	}
 	s := m.InitScore
@@ -137,9 +156,12 @@ func (m *Model) PredictRawRow(row []float64) float64 {
 }
 
 // PredictRow returns the prediction for one row (a probability for a
-// classifier) without allocating. A short row, or an unfitted model,
-// gives NaN.
+// binary classifier, the most probable class for a multiclass one)
+// without allocating. A short row, or an unfitted model, gives NaN.
 func (m *Model) PredictRow(row []float64) float64 {
+	if m.Objective == Multiclass && m.fitted() && len(row) >= m.NumFeatures {
+		return m.predictedClass(row)
+	}
 	s := m.PredictRawRow(row)
 	if m.Objective == Binary {
 		return sigmoid(s)

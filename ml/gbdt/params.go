@@ -6,24 +6,39 @@ import (
 	"runtime"
 )
 
-// Objectives a Model can train for.
+// Objectives a Model can train for, named as LightGBM names them.
 const (
-	Binary     = "binary"     // binary log-loss; predictions are probabilities
-	Regression = "regression" // squared error (L2)
+	Binary       = "binary"        // binary log-loss; predictions are probabilities
+	Multiclass   = "multiclass"    // softmax over NumClass classes, one tree per class per iteration
+	Regression   = "regression"    // squared error (L2)
+	RegressionL1 = "regression_l1" // absolute error; leaves are refitted to the residuals' median
+	Huber        = "huber"         // squared error within Alpha of the target, absolute beyond
 )
 
 // Validation metrics for early stopping.
 const (
-	MetricLogLoss = "binary_logloss"
-	MetricAUC     = "auc"
-	MetricL2      = "l2"
+	MetricLogLoss      = "binary_logloss"
+	MetricAUC          = "auc"
+	MetricL2           = "l2"
+	MetricL1           = "l1"
+	MetricHuber        = "huber"
+	MetricMultiLogLoss = "multi_logloss"
+	MetricMultiError   = "multi_error"
 )
 
 // Params holds the training settings. Names and defaults follow LightGBM's
 // so that a configuration reads the same in both; the JSON names are
 // LightGBM's parameter names.
 type Params struct {
-	Objective    string  `json:"objective"`
+	Objective string `json:"objective"`
+	// NumClass is the number of classes of a multiclass model (at least 3);
+	// 0 takes the largest label plus one. Other objectives leave it 0.
+	NumClass int `json:"num_class,omitempty"`
+	// Alpha is the huber objective's threshold between squared and
+	// absolute error (LightGBM's alpha, default 0.9); other objectives
+	// ignore it.
+	Alpha float64 `json:"alpha,omitempty"`
+
 	NEstimators  int     `json:"n_estimators"`
 	LearningRate float64 `json:"learning_rate"`
 	NumLeaves    int     `json:"num_leaves"`
@@ -74,7 +89,12 @@ type Params struct {
 
 // DefaultParams returns LightGBM's defaults for the given objective.
 func DefaultParams(objective string) Params {
+	alpha := 0.0
+	if objective == Huber {
+		alpha = 0.9
+	}
 	return Params{
+		Alpha:               alpha,
 		Objective:           objective,
 		NEstimators:         100,
 		LearningRate:        0.1,
@@ -102,9 +122,10 @@ func DefaultParams(objective string) Params {
 // validate reports the first setting that cannot be trained with.
 func (p *Params) validate(numCols int) error {
 	bad := func(name string, v any) error { return fmt.Errorf("gbdt: invalid %s: %v", name, v) }
+	if err := p.validateObjective(); err != nil {
+		return err
+	}
 	switch {
-	case p.Objective != Binary && p.Objective != Regression:
-		return fmt.Errorf("gbdt: unknown objective %q (want %q or %q)", p.Objective, Binary, Regression)
 	case p.NEstimators < 1:
 		return bad("n_estimators", p.NEstimators)
 	case !(p.LearningRate > 0) || math.IsInf(p.LearningRate, 0):
@@ -143,11 +164,20 @@ func (p *Params) validate(numCols int) error {
 	case p.EarlyStoppingRounds < 0:
 		return bad("early_stopping_round", p.EarlyStoppingRounds)
 	}
+	multi := p.Objective == Multiclass
 	switch p.Metric {
-	case "", MetricL2:
+	case "":
+	case MetricL2, MetricL1, MetricHuber:
+		if multi {
+			return fmt.Errorf("gbdt: metric %q cannot score a %q model", p.Metric, Multiclass)
+		}
 	case MetricLogLoss, MetricAUC:
 		if p.Objective != Binary {
 			return fmt.Errorf("gbdt: metric %q needs the binary objective", p.Metric)
+		}
+	case MetricMultiLogLoss, MetricMultiError:
+		if !multi {
+			return fmt.Errorf("gbdt: metric %q needs the multiclass objective", p.Metric)
 		}
 	default:
 		return fmt.Errorf("gbdt: unknown metric %q", p.Metric)
@@ -165,15 +195,62 @@ func (p *Params) validate(numCols int) error {
 	return nil
 }
 
-// metric returns the validation metric in use.
+// validateObjective checks the objective and the settings only some
+// objectives read.
+func (p *Params) validateObjective() error {
+	switch p.Objective {
+	case Binary, Regression, RegressionL1, Huber:
+		if p.NumClass > 1 {
+			return fmt.Errorf("gbdt: num_class %d needs the %q objective, not %q", p.NumClass, Multiclass, p.Objective)
+		}
+	case Multiclass:
+		if p.NumClass != 0 && (p.NumClass < 3 || p.NumClass > maxClasses) {
+			return fmt.Errorf("gbdt: invalid num_class %d for %q (want 3..%d, or 0 to count the labels)",
+				p.NumClass, Multiclass, maxClasses)
+		}
+	default:
+		return fmt.Errorf("gbdt: unknown objective %q (want %q, %q, %q, %q or %q)",
+			p.Objective, Binary, Multiclass, Regression, RegressionL1, Huber)
+	}
+	if p.NumClass < 0 {
+		return fmt.Errorf("gbdt: invalid num_class %d", p.NumClass)
+	}
+	if p.Objective == Huber && (!(p.Alpha > 0) || math.IsInf(p.Alpha, 0)) {
+		return fmt.Errorf("gbdt: invalid alpha %v for %q (want a finite number > 0)", p.Alpha, Huber)
+	}
+	return nil
+}
+
+// maxClasses bounds num_class, so a hostile file or label cannot make
+// training allocate without limit.
+const maxClasses = 1 << 16
+
+// metric returns the validation metric in use: LightGBM's default for the
+// objective unless one is set.
 func (p *Params) metric() string {
 	if p.Metric != "" {
 		return p.Metric
 	}
-	if p.Objective == Binary {
+	switch p.Objective {
+	case Binary:
 		return MetricLogLoss
+	case Multiclass:
+		return MetricMultiLogLoss
+	case RegressionL1:
+		return MetricL1
+	case Huber:
+		return MetricHuber
 	}
 	return MetricL2
+}
+
+// classes returns the number of trees per iteration: NumClass for a
+// multiclass model, else 1.
+func (p *Params) classes() int {
+	if p.Objective == Multiclass {
+		return p.NumClass
+	}
+	return 1
 }
 
 func (p *Params) threads() int {

@@ -18,7 +18,9 @@ const (
 )
 
 // PredictRows sets out[i] to PredictRow(rows[i]) for every row (NaN for a
-// row shorter than NumFeatures or an unfitted model). It scores with the
+// row shorter than NumFeatures or an unfitted model); for a multiclass
+// model that is the most probable class (PredictProbaRows gives the
+// probabilities). It scores with the
 // per-feature tables Fit and Load build (see tableScorer), or, for models
 // they do not suit, tree by tree over the batch, so a tree's nodes stay in
 // cache while every row passes through it. It splits batches of more than
@@ -63,6 +65,10 @@ func (m *Model) PredictRows(rows [][]float64, out []float64) {
 
 // scoreRows is PredictRows on one goroutine.
 func (m *Model) scoreRows(rows [][]float64, out []float64) {
+	if m.Objective == Multiclass {
+		m.classRows(rows, out)
+		return
+	}
 	if m.fast.usable(m) {
 		// Score each run of full rows in one call; a short row is NaN.
 		lo := 0
@@ -102,5 +108,26 @@ func (m *Model) walkRows(rows [][]float64, out []float64) {
 				out[i] += t.leafValue[t.leaf(r)]
 			}
 		}
+	}
+}
+
+// classRows sets out to the most probable class of each row of a
+// multiclass model (NaN for a short row).
+func (m *Model) classRows(rows [][]float64, out []float64) {
+	k := m.NumClass
+	raw := make([]float64, len(rows)*k)
+	if m.fast.usable(m) {
+		m.fast.rawRowsMulti(m.InitScore, k, rows, m.NumFeatures, raw)
+	}
+	for i, r := range rows {
+		if len(r) < m.NumFeatures {
+			out[i] = math.NaN()
+			continue
+		}
+		s := raw[i*k : (i+1)*k]
+		if !m.fast.usable(m) {
+			m.rawRowMulti(r, s)
+		}
+		out[i] = float64(argmax(s))
 	}
 }

@@ -65,14 +65,28 @@ type splitter struct {
 	p  *Params
 	n  int     // rows in the leaf being split
 	cf float64 // its rows per unit of hessian
+	// exact follows LightGBM's floating-point steps too (see numericExact).
+	exact bool
 }
 
 func newSplitter(p *Params, sum histBin, n int) splitter {
-	s := splitter{p: p, n: n}
+	s := splitter{p: p, n: n, exact: p.exactSplits()}
+	h := sum.h
+	if s.exact {
+		h += 2 * kEpsilon
+	}
 	if sum.h > 0 { // all-zero weights leave no hessian: every count reads 0
-		s.cf = float64(n) / sum.h
+		s.cf = float64(n) / h
 	}
 	return s
+}
+
+// exactSplits reports whether split finding reproduces LightGBM's
+// floating-point steps as well as its rules. The objectives added with
+// multiclass do; binary and L2 keep the arithmetic their saved models were
+// trained with.
+func (p *Params) exactSplits() bool {
+	return p.Objective == Multiclass || p.Objective == RegressionL1 || p.Objective == Huber
 }
 
 // count estimates the rows of a bin from its hessian.
@@ -89,6 +103,10 @@ func (s splitter) ok(b histBin, n int) bool {
 // scans twice, sending the missing values left and then right, and keeps
 // the better; a NaN bin is the last bin.
 func (s splitter) numeric(f int, hist []histBin, m *binMapper, tot histBin, best *split) {
+	if s.exact {
+		s.numericExact(f, hist, m, tot, best)
+		return
+	}
 	l1, l2 := s.p.LambdaL1, s.p.LambdaL2
 	shift := leafGain(tot.g, tot.h, l1, l2) + s.p.MinGainToSplit
 	valueBins := len(hist)
@@ -247,5 +265,107 @@ func (s splitter) categorical(f int, hist []histBin, tot histBin, best *split) {
 		if cand.better(best) {
 			*best = cand
 		}
+	}
+}
+
+// numericExact is numeric following LightGBM's arithmetic step by step, so
+// that splits whose gains tie in exact arithmetic (common in a multiclass
+// model's first iterations, where all rows of a class share one gradient)
+// go the same way: the leaf's hessian carries 2·kEpsilon and each scan
+// starts its side at kEpsilon; a scan keeps its first best raw gain; the
+// second scan must beat the first's gain as stored (minus the shift) plus
+// the shift; the children's sums drop the epsilons again.
+func (s splitter) numericExact(f int, hist []histBin, m *binMapper, tot histBin, best *split) {
+	p := s.p
+	l1, l2 := p.LambdaL1, p.LambdaL2
+	sumH := tot.h + 2*kEpsilon
+	shift := leafGain(tot.g, sumH, l1, l2) + p.MinGainToSplit
+	valueBins := len(hist)
+	if m.nanBin >= 0 {
+		valueBins--
+	}
+	cand := split{feature: -1}
+	ok := func(h float64, n int) bool { return n >= p.MinDataInLeaf && h >= p.MinSumHessianInLeaf }
+	finish := func(bestGain, leftG, leftH float64, bin int, defaultLeft bool) {
+		if cand.feature >= 0 && !(bestGain > cand.gain+shift) {
+			return
+		}
+		rightG, rightH := tot.g-leftG, sumH-leftH
+		cand = split{feature: f, gain: bestGain - shift, bin: bin, defaultLeft: defaultLeft,
+			left:     histBin{leftG, leftH - kEpsilon},
+			right:    histBin{rightG, rightH - kEpsilon},
+			leftOut:  leafOutput(leftG, leftH, l1, l2),
+			rightOut: leafOutput(rightG, rightH, l1, l2)}
+	}
+	{ // right to left: missing values stay on the left
+		rg, rh, rn := 0.0, kEpsilon, 0
+		bestGain, bestG, bestH, bestBin := math.Inf(-1), 0.0, 0.0, -1
+		for t := valueBins - 1; t >= 1; t-- {
+			rg += hist[t].g
+			rh += hist[t].h
+			rn += s.count(hist[t])
+			if !ok(rh, rn) {
+				continue
+			}
+			lh := sumH - rh
+			if !ok(lh, s.n-rn) {
+				break
+			}
+			lg := tot.g - rg
+			gain := leafGain(lg, lh, l1, l2) + leafGain(rg, rh, l1, l2)
+			if gain <= shift {
+				continue
+			}
+			if gain > bestGain {
+				bestGain, bestG, bestH, bestBin = gain, lg, lh, t-1
+			}
+		}
+		if bestBin >= 0 {
+			finish(bestGain, bestG, bestH, bestBin, true)
+		}
+	}
+	if m.nanBin >= 0 && valueBins > 1 {
+		// Left to right: missing values go right. Thresholds run up to
+		// the last value bin (every present value left). When bin 0 is
+		// the most frequent, LightGBM starts the left side as the total
+		// minus every other bin rather than as bin 0.
+		lg, lh, ln := 0.0, kEpsilon, 0
+		if m.freqBin0 {
+			lg, lh, ln = tot.g, sumH-kEpsilon, s.n
+			for _, b := range hist[1:] {
+				lg -= b.g
+				lh -= b.h
+				ln -= s.count(b)
+			}
+		}
+		bestGain, bestG, bestH, bestBin := math.Inf(-1), 0.0, 0.0, -1
+		for t := 0; t < valueBins; t++ {
+			if t > 0 || !m.freqBin0 {
+				lg += hist[t].g
+				lh += hist[t].h
+				ln += s.count(hist[t])
+			}
+			if !ok(lh, ln) {
+				continue
+			}
+			rh := sumH - lh
+			if !ok(rh, s.n-ln) {
+				break
+			}
+			rg := tot.g - lg
+			gain := leafGain(lg, lh, l1, l2) + leafGain(rg, rh, l1, l2)
+			if gain <= shift {
+				continue
+			}
+			if gain > bestGain {
+				bestGain, bestG, bestH, bestBin = gain, lg, lh, t
+			}
+		}
+		if bestBin >= 0 {
+			finish(bestGain, bestG, bestH, bestBin, false)
+		}
+	}
+	if cand.feature >= 0 && cand.better(best) {
+		*best = cand
 	}
 }

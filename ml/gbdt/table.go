@@ -124,6 +124,42 @@ func (sc *tableScorer) rawRows(init float64, rows [][]float64, out []float64) {
 	}
 }
 
+// rawRowsMulti sets out[i*k:(i+1)*k] to the k class scores of each row
+// at least numFeatures long (Trees[t] is class t%k's), leaving the others
+// alone. Each class sums its trees in tree order, as rawRowMulti does.
+func (sc *tableScorer) rawRowsMulti(init float64, k int, rows [][]float64, numFeatures int, out []float64) {
+	v := make([]uint64, sc.words)
+	padded := (sc.dense + 3) &^ 3
+	kills := make([][]uint64, padded+len(sc.feats)-sc.dense)
+	for i := sc.dense; i < padded; i++ {
+		kills[i] = sc.none
+	}
+	shift, lane, width := uint(sc.laneShift), 1<<sc.laneShift-1, uint(sc.laneBits)
+	for i, row := range rows {
+		if len(row) < numFeatures {
+			continue
+		}
+		sc.exits(row, v, kills)
+		s := out[i*k : (i+1)*k]
+		for c := range s {
+			s[c] = init
+		}
+		c := 0
+		for t, o := range sc.leafOff {
+			if sc.walk != nil && sc.walk[t] {
+				tr := sc.trees[t]
+				s[c] += tr.leafValue[tr.leaf(row)]
+			} else {
+				x := v[t>>shift] >> (uint(t&lane) * width)
+				s[c] += sc.leafVal[int(o)+bits.TrailingZeros64(x)]
+			}
+			if c++; c == k {
+				c = 0
+			}
+		}
+	}
+}
+
 // exits sets v (sc.words long) to the exit leaves of row, which has at
 // least the model's number of features: the lowest set bit of each tree's
 // lane. kills is scratch, as rawRows makes it.

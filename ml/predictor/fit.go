@@ -217,6 +217,11 @@ func numericTarget(c frame.Column) ([]float64, error) {
 
 // sortLabels orders labels as scikit-learn orders classes: numbers by
 // value, everything else as text ("false" < "true" holds for bools too).
+// SortLabels sorts class labels as a predictor orders its Classes:
+// numerically for a numeric column, else as text (scikit-learn's classes_
+// order).
+func SortLabels(s []string, k frame.Kind) { sortLabels(s, k) }
+
 func sortLabels(s []string, k frame.Kind) {
 	if k == frame.Float || k == frame.Int {
 		slices.SortFunc(s, func(a, b string) int {

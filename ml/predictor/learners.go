@@ -67,28 +67,16 @@ var registry = struct {
 //	binary:     logistic_regression (*linear.LogisticRegression),
 //	            random_forest (*tree.RandomForestClassifier),
 //	            gbdt (*gbdt.Model, objective binary)
-//	multiclass: logistic_regression (*linear.LogisticRegression, K > 2),
+//	multiclass: gbdt (*gbdt.Model, objective multiclass),
+//	            logistic_regression (*linear.LogisticRegression, K > 2),
 //	            random_forest (*tree.RandomForestClassifier, K > 2)
 //	regression: random_forest_regressor (*tree.RandomForestRegressor),
-//	            gbdt (*gbdt.Model, objective regression),
+//	            gbdt (*gbdt.Model, objective regression, regression_l1 or huber),
 //	            linear_regression (*linear.LinearRegression),
 //	            ridge (*linear.Ridge)
 //
 // A new learner is one more call there, and a line in the table of
-// docs/model-format.md. For example, when gbdt gains a multiclass
-// objective and l1 and huber regression:
-//
-//	Register(Learner{Task: ml.TaskMulticlass, Tag: GBDT,
-//		New:         func() any { return &gbdt.Model{} },
-//		NumFeatures: gbdtFeatures(gbdt.Multiclass), Marshal: gbdtSave})
-//
-// with the regression entry's gbdtFeatures(gbdt.Regression) extended to
-// gbdtFeatures(gbdt.Regression, gbdt.RegressionL1, gbdt.Huber); a
-// multinomial logistic regression of another Go type is
-//
-//	Register(Learner{Task: ml.TaskMulticlass, Tag: LogisticRegression,
-//		New:         func() any { return &linear.MultinomialLogisticRegression{} },
-//		NumFeatures: func(m any) (int, error) { ... }})
+// docs/model-format.md.
 func Register(l Learner) {
 	if l.Tag == "" || l.New == nil || l.NumFeatures == nil || !knownTask(l.Task) {
 		panic(fmt.Sprintf("predictor: Register of an incomplete learner (task %q, tag %q)", l.Task, l.Tag))
@@ -178,7 +166,9 @@ func init() {
 			return m.(*tree.RandomForestRegressor).NFeatures, nil
 		}})
 	Register(Learner{Task: ml.TaskRegression, Tag: GBDT,
-		New: func() any { return &gbdt.Model{} }, NumFeatures: gbdtFeatures(gbdt.Regression), Marshal: gbdtSave})
+		New: func() any { return &gbdt.Model{} }, NumFeatures: gbdtFeatures(gbdt.Regression, gbdt.RegressionL1, gbdt.Huber), Marshal: gbdtSave})
+	Register(Learner{Task: ml.TaskMulticlass, Tag: GBDT,
+		New: func() any { return &gbdt.Model{} }, NumFeatures: gbdtFeatures(gbdt.Multiclass), Marshal: gbdtSave})
 	Register(Learner{Task: ml.TaskMulticlass, Tag: LogisticRegression,
 		New: func() any { return &linear.LogisticRegression{} },
 		NumFeatures: func(m any) (int, error) {

@@ -422,7 +422,7 @@ func TestLoadTaskErrors(t *testing.T) {
 		{"learner of another task", mc(func(d map[string]any) { d["learner"] = predictor.RandomForestRegressor }), `unknown learner "random_forest_regressor" for a multiclass predictor`},
 		{"regression classes", reg(func(d map[string]any) { d["classes"] = []string{"a", "b"} }), "has no classes"},
 		{"regression cost", reg(func(d map[string]any) { d["cost_matrix"] = [][]float64{{0}} }), "no threshold or cost matrix"},
-		{"regression as multiclass", reg(func(d map[string]any) { d["task"] = ml.TaskMulticlass }), "unknown learner"},
+		{"regression as multiclass", reg(func(d map[string]any) { d["task"] = ml.TaskMulticlass }), `objective "regression", want "multiclass"`},
 		{"regression gbdt as binary", reg(func(d map[string]any) { d["format_version"] = 1; delete(d, "task"); d["classes"] = []string{"a", "b"} }), "objective"},
 		{"no model", reg(func(d map[string]any) { d["model"] = nil }), "no model"},
 	} {

@@ -209,10 +209,14 @@ type Result struct {
 	Best   Trial
 }
 
-// Grid evaluates every combination of the space's grid values.
+// Grid evaluates every combination of the space's grid values; an empty
+// space is the one point of no parameters (a candidate with fixed
+// parameters only).
 func Grid(ctx context.Context, space Space, obj Objective, rep Reporter) (Result, error) {
-	if err := space.Validate(); err != nil {
-		return Result{}, err
+	if len(space) > 0 {
+		if err := space.Validate(); err != nil {
+			return Result{}, err
+		}
 	}
 	names := space.names()
 	points := []Params{{}}

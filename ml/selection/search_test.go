@@ -89,7 +89,15 @@ func TestSearchErrors(t *testing.T) {
 	if _, err := Random(ctx, Space{"x": Choice{1}}, 3, 1, fail, nil); err == nil {
 		t.Error("all trials failing gave no error")
 	}
-	for _, s := range []Space{{}, {"x": Choice{}}, {"x": IntRange{Lo: 3, Hi: 1}}, {"x": Uniform{Lo: 0, Hi: 1, Log: true}}} {
+	if res, err := Grid(ctx, Space{}, func(ctx context.Context, p Params, r int) (float64, map[string]float64, error) {
+		return 1, nil, nil
+	}, nil); err != nil || len(res.Trials) != 1 || len(res.Best.Params) != 0 {
+		t.Errorf("an empty grid: %d trials, err %v; want the one point of no parameters", len(res.Trials), err)
+	}
+	if _, err := Random(ctx, Space{}, 3, 1, quadratic, nil); err == nil {
+		t.Error("random search of an empty space accepted")
+	}
+	for _, s := range []Space{{"x": Choice{}}, {"x": IntRange{Lo: 3, Hi: 1}}, {"x": Uniform{Lo: 0, Hi: 1, Log: true}}} {
 		if _, err := Grid(ctx, s, quadratic, nil); err == nil {
 			t.Errorf("space %v accepted", s)
 		}

@@ -5,6 +5,13 @@
 //	gbdt bank path/to/bank-full.csv
 //	gbdt synthetic DIR   (train_X.npy etc. from gbdt_data.py)
 //
+// For the other objectives (bench/train/gbdt/tasks.sh runs them beside
+// LightGBM) it prints test accuracy (multiclass) or RMSE as "score" and
+// writes the test rows' raw scores, little-endian float64, to PREDICTIONS:
+//
+//	gbdt multiclass|regression|regression_l1|huber DIR PREDICTIONS
+//	                     (train_X.npy etc. from tasks_data.py)
+//
 // Threads come from BENCH_THREADS (default 2); BENCH_CPUPROFILE names a
 // file to write a CPU profile of Fit to.
 package main
@@ -39,6 +46,13 @@ func main() {
 }
 
 func run(args []string) error {
+	if len(args) == 0 {
+		return fmt.Errorf("usage: gbdt bank CSV | gbdt synthetic DIR | gbdt OBJECTIVE DIR PREDICTIONS")
+	}
+	switch args[0] {
+	case gbdt.Multiclass, gbdt.Regression, gbdt.RegressionL1, gbdt.Huber:
+		return runTask(args)
+	}
 	if len(args) != 2 {
 		return fmt.Errorf("usage: gbdt bank CSV | gbdt synthetic DIR")
 	}
@@ -61,28 +75,10 @@ func run(args []string) error {
 	}
 	m := gbdt.NewClassifier()
 	m.CategoricalFeatures = cat
-	m.NumThreads = 2
-	if s := os.Getenv("BENCH_THREADS"); s != "" {
-		if m.NumThreads, err = strconv.Atoi(s); err != nil {
-			return fmt.Errorf("BENCH_THREADS: %w", err)
-		}
-	}
-	if path := os.Getenv("BENCH_CPUPROFILE"); path != "" {
-		f, err := os.Create(path)
-		if err != nil {
-			return err
-		}
-		defer f.Close()
-		if err := pprof.StartCPUProfile(f); err != nil {
-			return err
-		}
-		defer pprof.StopCPUProfile()
-	}
-	start := time.Now()
-	if err := m.Fit(context.Background(), Xtr, ytr, nil); err != nil {
+	seconds, err := fit(m, Xtr, ytr)
+	if err != nil {
 		return err
 	}
-	seconds := time.Since(start).Seconds()
 	p, err := m.PredictProba(Xte)
 	if err != nil {
 		return err
@@ -93,6 +89,93 @@ func run(args []string) error {
 	}
 	return json.NewEncoder(os.Stdout).Encode(map[string]any{
 		"impl": "weir", "data": args[0], "train_seconds": seconds, "auc": auc})
+}
+
+// fit trains m with the benchmark's threads (BENCH_THREADS, default 2),
+// under a CPU profile when BENCH_CPUPROFILE names a file, and returns the
+// seconds Fit took.
+func fit(m *gbdt.Model, X *ml.Matrix, y []float64) (float64, error) {
+	m.NumThreads = 2
+	if s := os.Getenv("BENCH_THREADS"); s != "" {
+		n, err := strconv.Atoi(s)
+		if err != nil {
+			return 0, fmt.Errorf("BENCH_THREADS: %w", err)
+		}
+		m.NumThreads = n
+	}
+	if path := os.Getenv("BENCH_CPUPROFILE"); path != "" {
+		f, err := os.Create(path)
+		if err != nil {
+			return 0, err
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return 0, err
+		}
+		defer pprof.StopCPUProfile()
+	}
+	start := time.Now()
+	err := m.Fit(context.Background(), X, y, nil)
+	return time.Since(start).Seconds(), err
+}
+
+// runTask trains one of the multiclass and regression objectives with
+// LightGBM's defaults (100 iterations) on tasks_data.py's files.
+func runTask(args []string) error {
+	if len(args) != 3 {
+		return fmt.Errorf("usage: gbdt %s DIR PREDICTIONS", args[0])
+	}
+	objective, dir := args[0], args[1]
+	label := "target"
+	if objective == gbdt.Multiclass {
+		label = "class"
+	}
+	var mats [4]*ml.Matrix
+	for i, name := range []string{"train_X", "train_" + label, "test_X", "test_" + label} {
+		var err error
+		if mats[i], err = readNpy(dir + "/" + name + ".npy"); err != nil {
+			return err
+		}
+	}
+	Xtr, ytr, Xte, yte := mats[0], mats[1].Cols[0], mats[2], mats[3].Cols[0]
+	m := gbdt.NewModel(objective)
+	seconds, err := fit(m, Xtr, ytr)
+	if err != nil {
+		return err
+	}
+	raw, err := m.PredictRawMulti(Xte)
+	if err != nil {
+		return err
+	}
+	var score float64
+	if k := m.NumClasses(); objective == gbdt.Multiclass {
+		for i, y := range yte {
+			best := 0
+			for c := 1; c < k; c++ {
+				if raw[i*k+c] > raw[i*k+best] {
+					best = c
+				}
+			}
+			if float64(best) == y {
+				score++
+			}
+		}
+		score /= float64(len(yte))
+	} else {
+		for i, y := range yte {
+			score += (raw[i] - y) * (raw[i] - y)
+		}
+		score = math.Sqrt(score / float64(len(yte)))
+	}
+	buf := make([]byte, 8*len(raw))
+	for i, v := range raw {
+		binary.LittleEndian.PutUint64(buf[8*i:], math.Float64bits(v))
+	}
+	if err := os.WriteFile(args[2], buf, 0o644); err != nil {
+		return err
+	}
+	return json.NewEncoder(os.Stdout).Encode(map[string]any{
+		"impl": "weir", "data": objective, "train_seconds": seconds, "score": score})
 }
 
 // bankTrainRows is the number of 2008 rows, the training period.
