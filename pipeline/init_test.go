@@ -62,7 +62,9 @@ func TestInitInfersAndPasses(t *testing.T) {
 			[]string{`positive class "churned" (the minority class`, "column id left out: every value is distinct", "column const left out: constant", "split: random, 25% held out, stratified"}},
 		{"binary by name", func(r *rand.Rand, s float64) string { return map[bool]string{true: "no", false: "yes"}[s > -1] }, false, InitOptions{},
 			[]string{`positive: "yes"`}, []string{`positive class "yes" (its name says so`}},
-		{"multiclass text", func(r *rand.Rand, s float64) string { return []string{"low", "mid", "high"}[min(2, max(0, int(s+1.5)))] }, true, InitOptions{},
+		{"multiclass text", func(r *rand.Rand, s float64) string {
+			return []string{"low", "mid", "high"}[min(2, max(0, int(s+1.5)))]
+		}, true, InitOptions{},
 			[]string{"task: multiclass", "kind: time", "column: day", "learner: random_forest"},
 			[]string{"task: multiclass, since target y holds text with 3 classes", "split: time on day"}},
 		{"regression", func(r *rand.Rand, s float64) string { return fmt.Sprintf("%.2f", 3*s+r.NormFloat64()) }, false, InitOptions{},
