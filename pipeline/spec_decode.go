@@ -263,10 +263,7 @@ func (d *specDoc) decode(n *yaml.Node, v reflect.Value, path string) {
 // index records the nodes under n, which was decoded as a whole (free-form
 // params, prepare steps), so that later checks can point into it.
 func (d *specDoc) index(n *yaml.Node, path string) {
-	for n.Kind == yaml.AliasNode && n.Alias != nil {
-		n = n.Alias
-	}
-	d.values[path] = n
+	d.values[path] = n // aliases are not followed: they could repeat a node exponentially
 	switch n.Kind {
 	case yaml.MappingNode:
 		for i := 0; i+1 < len(n.Content); i += 2 {

@@ -2,10 +2,12 @@ package pipeline
 
 import (
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/weir-ml/weir"
 )
@@ -195,6 +197,30 @@ func TestSpecOddInputs(t *testing.T) {
 		if _, err := ParseSpec([]byte(src)); err == nil {
 			t.Errorf("ParseSpec(%q) = nil error", src)
 		}
+	}
+}
+
+// TestSpecAliasBomb feeds a spec whose params expand to billions of
+// values through aliases: it must fail quickly, not hang.
+func TestSpecAliasBomb(t *testing.T) {
+	var b strings.Builder
+	b.WriteString("a0: &a0 [x, x, x, x, x, x, x, x, x, x]\n")
+	for i := 1; i < 9; i++ {
+		fmt.Fprintf(&b, "a%d: &a%d [*a%d, *a%d, *a%d, *a%d, *a%d, *a%d, *a%d, *a%d, *a%d, *a%d]\n", i, i, i-1, i-1, i-1, i-1, i-1, i-1, i-1, i-1, i-1, i-1)
+	}
+	src := strings.Replace(locatedSpec, "num_leaves: {int: [4, 31]}", "num_leaves: {choice: *a8}", 1)
+	src = strings.Replace(src, "params: {n_estimators: 200}", "params: {n_estimators: 200, x: *a8}", 1)
+	src = strings.Replace(src, "leakage: [duration]", "leakage: *a8", 1)
+	src = b.String() + src
+	done := make(chan error, 1)
+	go func() { _, err := ParseSpec([]byte(src)); done <- err }()
+	select {
+	case err := <-done:
+		if err == nil {
+			t.Error("ParseSpec accepted the alias bomb")
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("ParseSpec still busy after 10s")
 	}
 }
 
