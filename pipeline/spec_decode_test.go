@@ -261,3 +261,19 @@ func TestPrepareTypeListsAreTrue(t *testing.T) {
 		}
 	}
 }
+
+// FuzzParseSpec checks that no input makes ParseSpec panic, and that every
+// failure is a *SpecError.
+func FuzzParseSpec(f *testing.F) {
+	f.Add(locatedSpec)
+	f.Add(string(BankMarketing))
+	f.Add("model: {candidates: [{learner: gbdt, search: grid, space: {num_leaves: {int: [1]}}}]}")
+	f.Add("prepare: {steps: [{columns: [a], transforms: [{type: one_hot, min_frequency: [1]}]}]}")
+	f.Fuzz(func(t *testing.T, src string) {
+		_, err := ParseSpec([]byte(src))
+		var se *SpecError
+		if err != nil && !errors.As(err, &se) {
+			t.Fatalf("ParseSpec error %T: %v", err, err)
+		}
+	})
+}
