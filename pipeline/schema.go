@@ -87,7 +87,7 @@ func learnerParamList(task, learner string) []paramDoc {
 		for i := 0; i < t.NumField(); i++ {
 			f := t.Field(i)
 			name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
-			if name == "" || name == "-" || name == "objective" || name == "seed" || name == "n_classes" {
+			if name == "" || name == "-" || name == "objective" || name == "seed" || name == "n_classes" || name == "num_class" {
 				continue
 			}
 			add(paramDoc{Name: name, Type: jsonType(f.Type)})

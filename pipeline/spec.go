@@ -362,6 +362,8 @@ func (s *Spec) checkCV(d *specDoc) {
 		d.at("model.cv", false, "forward needs a time split (it chains over the split's time column), not %s", s.Split.Kind)
 	case cv == cvGroup && s.Split.Kind != SplitGroup:
 		d.at("model.cv", false, "group needs a group split (it keeps the split's groups whole), not %s", s.Split.Kind)
+	case cv == cvStratified && s.Task == ml.TaskRegression:
+		d.at("model.cv", false, "stratified folds need classes: use kfold for a regression")
 	}
 }
 
