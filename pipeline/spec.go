@@ -349,8 +349,20 @@ func (s *Spec) checkSplit(d *specDoc) {
 		}
 	}
 	if err := s.Split.check(); err != nil {
-		d.at("split", false, "%v", err)
+		d.atNamed("split", err.Error())
 	}
+}
+
+var fieldInMessage = regexp.MustCompile(`^(\w+(?:\.\w+)+) `)
+
+// atNamed records msg at the field it starts with ("split.column is
+// required ...") when the spec has it, else at path.
+func (d *specDoc) atNamed(path, msg string) {
+	if m := fieldInMessage.FindStringSubmatch(msg); m != nil && d.values[m[1]] != nil {
+		d.at(m[1], false, "%s", strings.TrimPrefix(msg, m[0]))
+		return
+	}
+	d.at(path, false, "%s", msg)
 }
 
 // checkCV checks model.cv against the split it folds over.
