@@ -1,6 +1,7 @@
 package mlmodel
 
 import (
+	"bytes"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -35,5 +36,44 @@ func ReadInputExample(dir string, f *File, inputs []Input) ([][]any, error) {
 	for i, in := range inputs {
 		s.Fields[i] = frame.Field{Name: in.Name, Kind: in.Kind}
 	}
-	return parseExample(b, s)
+	return parseExample(pythonJSON(b), s)
+}
+
+// pythonJSON rewrites the non-standard numbers Python's json module writes
+// (NaN, Infinity, -Infinity) outside strings as null, the missing value
+// they stand for in an input example.
+func pythonJSON(b []byte) []byte {
+	out := make([]byte, 0, len(b))
+	inString := false
+	for i := 0; i < len(b); i++ {
+		c := b[i]
+		if inString {
+			out = append(out, c)
+			switch c {
+			case '\\':
+				if i+1 < len(b) {
+					i++
+					out = append(out, b[i])
+				}
+			case '"':
+				inString = false
+			}
+			continue
+		}
+		switch {
+		case c == '"':
+			inString = true
+		case bytes.HasPrefix(b[i:], []byte("NaN")):
+			out, i = append(out, "null"...), i+2
+			continue
+		case bytes.HasPrefix(b[i:], []byte("-Infinity")):
+			out, i = append(out, "null"...), i+8
+			continue
+		case bytes.HasPrefix(b[i:], []byte("Infinity")):
+			out, i = append(out, "null"...), i+7
+			continue
+		}
+		out = append(out, c)
+	}
+	return out
 }

@@ -48,8 +48,11 @@ func TestLog(t *testing.T) {
 	wantCalls := []string{
 		"GetRun run1",
 		"CreateLoggedModel 1 churn run1 [{C 1.0}] [{mlflow.user ana} {mlflow.source.name weir}]",
+		"Upload code/weir_pyfunc.py",
+		"Upload conda.yaml",
 		"Upload input_example.json",
 		"Upload predictor.json",
+		"Upload python_env.yaml",
 		"Upload requirements.txt",
 		"Upload serving_input_example.json",
 		"Upload MLmodel",

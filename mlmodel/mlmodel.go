@@ -6,11 +6,12 @@
 // directory as an MLflow 3 logged model, so that MLflow's own client sees it
 // as it sees a Python-logged model.
 //
-// The directory has no python_function flavor: no Python loader for Weir's
-// predictor exists, and a python_function entry that cannot load would make
-// mlflow.pyfunc.load_model fail later and more confusingly than its plain
-// "no python_function flavor" error does. docs/model-format.md has the
-// layout.
+// The directory also has a python_function flavor whose loader, written in
+// plain Python and NumPy, ships in it (code/weir_pyfunc.py), so that
+// mlflow.pyfunc.load_model scores a Weir model as Weir does. Models that
+// other libraries saved are read by the adapter packages under mlmodel/
+// (lightgbm, xgboost, sklearn) into the same Scorer. docs/model-format.md
+// has the layout.
 //
 // The package imports the standard library, Weir's domain packages and a
 // YAML library.

@@ -60,7 +60,11 @@ func Save(dir string, p *predictor.Predictor, info Info) (err error) {
 	if err != nil {
 		return err
 	}
-	files := map[string][]byte{PredictorFile: pred.Bytes(), RequirementsFile: nil}
+	// The python_function flavor's loader and environment travel with
+	// the model, so mlflow.pyfunc loads it with only mlflow installed.
+	files := PyfuncFiles()
+	files[PredictorFile] = pred.Bytes()
+	f.Flavors[PyfuncFlavorName] = PyfuncFlavor()
 	if info.Example != nil {
 		in, serving, err := exampleFiles(info.Example, p.InputSchema())
 		if err != nil {
@@ -79,6 +83,9 @@ func Save(dir string, p *predictor.Predictor, info Info) (err error) {
 		return err
 	}
 	for name, b := range files {
+		if err := os.MkdirAll(filepath.Dir(filepath.Join(dir, name)), 0o755); err != nil {
+			return err
+		}
 		if err := os.WriteFile(filepath.Join(dir, name), b, 0o644); err != nil {
 			return err
 		}

@@ -63,9 +63,13 @@ type Output struct {
 	// probabilities, typed as the model holds them: string, int64, float64
 	// or bool. Empty for regression.
 	Classes []any
-	// Predict is PredictLabel, PredictProba, PredictValue or
-	// PredictRecords.
+	// Predict is PredictLabel, PredictProba, PredictValue, PredictRecords
+	// or PredictRaw.
 	Predict string
+	// AllClasses, with PredictProba, says that a binary classifier's
+	// answer is both classes' probabilities per row (scikit-learn's
+	// predict_proba), not the positive class's alone (a Booster's).
+	AllClasses bool
 }
 
 // Scores holds the answers for a batch of rows.

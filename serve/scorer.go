@@ -87,7 +87,7 @@ func (m *ScorerModel) Predict(rows [][]any, out []Prediction) error {
 		return err
 	}
 	var proba []float64
-	if m.out.Task == ml.TaskMulticlass {
+	if m.out.Task == ml.TaskMulticlass || m.out.AllClasses {
 		proba = make([]float64, len(rows)*k)
 		copy(proba, sc.Proba)
 	}
@@ -106,7 +106,9 @@ func (m *ScorerModel) Predict(rows [][]any, out []Prediction) error {
 			p.Class, p.Label = c, m.labels[c]
 			if proba != nil {
 				p.Proba = proba[i*k : (i+1)*k : (i+1)*k]
-				p.Value = p.Proba[c]
+				if m.out.Task == ml.TaskMulticlass {
+					p.Value = p.Proba[c]
+				}
 			}
 		}
 		out[i] = p

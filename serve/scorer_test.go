@@ -78,6 +78,10 @@ func TestScorerModelAnswers(t *testing.T) {
 		invocations: `{"predictions":["b","c"]}`,
 		oip:         `"outputs":[{"name":"probability","datatype":"FP64","shape":[2,3],"data":[0.15,0.7,0.15,0.15,0.15,0.7]},{"name":"label","datatype":"BYTES","shape":[2],"data":["b","c"]}]}`,
 	}, {
+		name:        "binary probabilities of both classes (predict_proba)",
+		out:         mlmodel.Output{Task: ml.TaskBinary, Classes: []any{"no", "yes"}, Predict: mlmodel.PredictProba, AllClasses: true},
+		invocations: `{"predictions":[[0.3,0.7],[0.7,0.3]]}`,
+	}, {
 		name:        "raw JSON of a model's own",
 		out:         mlmodel.Output{Predict: mlmodel.PredictRaw},
 		invocations: `{"predictions":[{"twice":2},{"twice":5}]}`,
