@@ -1,8 +1,10 @@
 package pipeline
 
 import (
+	"cmp"
 	"fmt"
 	"reflect"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -149,11 +151,19 @@ func parentPath(p string) string {
 	return p[:i]
 }
 
+// err returns the problems in the order of the file, or nil.
 func (d *specDoc) err(file string) error {
 	if len(d.problems) == 0 {
 		return nil
 	}
-	return &SpecError{File: file, Problems: d.problems, More: d.more}
+	ps := slices.Clone(d.problems)
+	slices.SortStableFunc(ps, func(a, b Problem) int {
+		if a.Line != b.Line {
+			return cmp.Compare(a.Line, b.Line)
+		}
+		return cmp.Compare(a.Column, b.Column)
+	})
+	return &SpecError{File: file, Problems: ps, More: d.more}
 }
 
 // decodeSpec reads YAML into a Spec, strictly: unknown keys, wrong types
