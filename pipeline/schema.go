@@ -253,7 +253,6 @@ var fieldNotes = map[string]fieldNote{
 func Schema() map[string]any {
 	s := schemaOf(reflect.TypeFor[Spec](), "")
 	s["$schema"] = SchemaURI
-	s["$id"] = "https://weir.dev/schema/pipeline.json"
 	s["title"] = "Weir pipeline spec"
 	s["description"] = "A CRISP-DM pipeline run by `weir pipeline run`; see docs/pipeline.md."
 	return s
