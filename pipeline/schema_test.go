@@ -4,6 +4,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
+	"os"
+	"path/filepath"
 	"reflect"
 	"slices"
 	"strings"
@@ -201,7 +203,19 @@ func yamlValue(t *testing.T, src string) any {
 
 func TestSchemaAcceptsTheExamples(t *testing.T) {
 	s := schemaRoundTrip(t)
-	for name, src := range map[string]string{"bank": string(BankMarketing), "small": smallSpec} {
+	specs := map[string]string{"bank": string(BankMarketing), "small": smallSpec}
+	files, _ := filepath.Glob("../examples/*/pipeline.yaml")
+	for _, f := range files {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		specs[f] = string(b)
+		if _, err := ParseSpec(b); err != nil {
+			t.Errorf("%s fails the check: %v", f, err)
+		}
+	}
+	for name, src := range specs {
 		if errs := validate(s, yamlValue(t, src), "$"); len(errs) > 0 {
 			t.Errorf("%s spec fails the schema:\n%s", name, strings.Join(errs, "\n"))
 		}
