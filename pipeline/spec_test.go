@@ -31,13 +31,13 @@ func TestParseSpecErrors(t *testing.T) {
 	tests := []struct {
 		name, old, new, want string
 	}{
-		{"unknown key", "seed: 42", "seeds: 42", "field seeds not found"},
-		{"bad learner", "learner: logistic_regression", "learner: svm", `learner "svm"`},
-		{"bad search", "search: grid", "search: bayes", `search "bayes"`},
-		{"bad transform", "type: one_hot", "type: one_cold", `unknown type "one_cold"`},
+		{"unknown key", "seed: 42", "seeds: 42", `7:1: seeds: unknown key "seeds"; did you mean "seed"?`},
+		{"bad learner", "learner: logistic_regression", "learner: svm", `model.candidates[1].learner: "svm" is not a learner`},
+		{"bad search", "search: grid", "search: bayes", `search: "bayes" is not a search`},
+		{"bad transform", "type: one_hot", "type: one_cold", `"one_cold" is not a transform type`},
 		{"bad space", "c: {choice: [0.01, 0.1, 1.0]}", "c: {int: [3, 1]}", "int needs [lo, hi]"},
 		{"no target", "target: y", "target: ''", "data.target"},
-		{"bad name", "name: bank-marketing", "name: 'bank marketing'", "name \"bank marketing\""},
+		{"bad name", "name: bank-marketing", "name: 'bank marketing'", `name: "bank marketing" must be`},
 		{"folds", "folds: 3", "folds: 1", "model.folds"},
 	}
 	for _, tt := range tests {

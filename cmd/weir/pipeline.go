@@ -5,6 +5,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"math"
 	"os"
@@ -20,8 +21,105 @@ import (
 
 // pipelineCmd is `weir pipeline`.
 type pipelineCmd struct {
-	RunCmd pipelineRunCmd `cmd:"" name:"run" help:"Run a pipeline YAML file step by step, replaying cached steps."`
-	GCCmd  pipelineGCCmd  `cmd:"" name:"gc" help:"Prune the step cache: keep each step's newest results, within a size cap."`
+	RunCmd    pipelineRunCmd    `cmd:"" name:"run" help:"Run a pipeline YAML file step by step, replaying cached steps."`
+	CheckCmd  pipelineCheckCmd  `cmd:"" name:"check" help:"Check a pipeline YAML file without running it: every problem with its line and column."`
+	InitCmd   pipelineInitCmd   `cmd:"" name:"init" help:"Write a starter pipeline for a CSV file, inferring the task and the split."`
+	SchemaCmd pipelineSchemaCmd `cmd:"" name:"schema" help:"Print the JSON Schema of pipeline files, for editors."`
+	GCCmd     pipelineGCCmd     `cmd:"" name:"gc" help:"Prune the step cache: keep each step's newest results, within a size cap."`
+}
+
+// pipelineCheckCmd is `weir pipeline check`.
+type pipelineCheckCmd struct {
+	Spec string `arg:"" help:"Pipeline YAML file." type:"existingfile"`
+}
+
+// Run checks the file and says what it holds.
+func (c *pipelineCheckCmd) Run(g *globals) error {
+	spec, err := readSpec(g, c.Spec)
+	if err != nil {
+		return err
+	}
+	task := spec.Task
+	if task == "" {
+		task = "from the target"
+	}
+	n := len(spec.Model.Candidates)
+	fmt.Fprintf(g.stdout, "ok: %s, %d %s, task %s, split %s\n", spec.Name, n, plural(n, "candidate", "candidates"), task, spec.Split.Kind)
+	return nil
+}
+
+// readSpec reads a pipeline file; when it has several problems, they are
+// printed one per line and the error counts them (main prints only an
+// error's first line).
+func readSpec(g *globals, path string) (*pipeline.Spec, error) {
+	spec, err := pipeline.ReadSpec(path)
+	var se *pipeline.SpecError
+	if !errors.As(err, &se) {
+		return spec, err
+	}
+	lines := se.Lines()
+	if len(lines) == 1 {
+		return nil, usagef("%s", lines[0])
+	}
+	for _, l := range lines {
+		fmt.Fprintln(g.stderr, l)
+	}
+	n := len(se.Problems) + se.More
+	return nil, usagef("%s: %d problems in the pipeline spec", path, n)
+}
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
+}
+
+// pipelineInitCmd is `weir pipeline init`.
+type pipelineInitCmd struct {
+	Data   string `required:"" placeholder:"FILE" help:"The CSV file." type:"existingfile"`
+	Target string `required:"" placeholder:"COLUMN" help:"The column to predict."`
+	Task   string `placeholder:"TASK" help:"binary, multiclass or regression (default: inferred from the target)."`
+	Split  string `placeholder:"KIND" help:"time, random or group (default: time on the first date column, else random)."`
+	Output string `short:"o" placeholder:"FILE" help:"Write the spec here instead of to standard output (never over an existing file)."`
+}
+
+// Run writes the starter spec; what it inferred goes to standard error.
+func (c *pipelineInitCmd) Run(g *globals) error {
+	b, err := pipeline.Init(pipeline.InitOptions{Data: c.Data, Target: c.Target, Task: c.Task, Split: c.Split}, g.stderr)
+	if err != nil {
+		return err
+	}
+	if c.Output == "" {
+		_, err := g.stdout.Write(b)
+		return err
+	}
+	f, err := os.OpenFile(c.Output, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
+	if err != nil {
+		if errors.Is(err, os.ErrExist) {
+			return usagef("-o %s: the file exists; remove it or pick another name", c.Output)
+		}
+		return err
+	}
+	if _, err := f.Write(b); err != nil {
+		f.Close()
+		return err
+	}
+	if err := f.Close(); err != nil {
+		return err
+	}
+	fmt.Fprintf(g.stderr, "wrote %s: check it with `weir pipeline check %s`\n", c.Output, c.Output)
+	return nil
+}
+
+// pipelineSchemaCmd is `weir pipeline schema`.
+type pipelineSchemaCmd struct{}
+
+// Run prints the schema.
+func (c *pipelineSchemaCmd) Run(g *globals) error {
+	enc := json.NewEncoder(g.stdout)
+	enc.SetIndent("", "  ")
+	return enc.Encode(pipeline.Schema())
 }
 
 // pipelineGCCmd is `weir pipeline gc`.
@@ -89,7 +187,7 @@ type pipelineRunCmd struct {
 
 // Run runs the pipeline file.
 func (c *pipelineRunCmd) Run(g *globals) error {
-	spec, err := pipeline.ReadSpec(c.Spec)
+	spec, err := readSpec(g, c.Spec)
 	if err != nil {
 		return err
 	}
