@@ -341,7 +341,7 @@ func (s splitter) numericExact(f int, hist []histBin, m *binMapper, tot histBin,
 		// the most frequent, LightGBM starts the left side as the total
 		// minus every other bin rather than as bin 0.
 		lg, lh, ln := 0.0, kEpsilon, 0
-		if m.freqBin0 {
+		if m.freqBin0() {
 			lg, lh, ln = tot.g, sumH-kEpsilon, s.n
 			for _, b := range hist[1:] {
 				lg -= b.g
@@ -351,7 +351,7 @@ func (s splitter) numericExact(f int, hist []histBin, m *binMapper, tot histBin,
 		}
 		bestGain, bestG, bestH, bestBin := math.Inf(-1), 0.0, 0.0, -1
 		for t := 0; t < valueBins; t++ {
-			if t > 0 || !m.freqBin0 {
+			if t > 0 || !m.freqBin0() {
 				lg += hist[t].g
 				lh += hist[t].h
 				ln += s.count(hist[t])
