@@ -23,11 +23,40 @@ type binMapper struct {
 	catBin      map[int]int // categorical: code -> bin
 	numBins     int
 	constant    bool // every sample value fell in one bin
-	// freqBin0 is set when LightGBM takes bin 0 as the feature's most
-	// frequent bin: its histograms then leave bin 0 out and derive it from
-	// the leaf's totals, which changes how a split that sends missing
-	// values right sums its left side (see numericExact).
-	freqBin0 bool
+	// mostFreq is the bin LightGBM takes as the feature's most frequent.
+	// Its histograms leave that bin out and derive it from the leaf's
+	// totals, which exact mode reproduces (see fixHistogram and
+	// numericExact).
+	mostFreq int
+}
+
+// freqBin0 reports whether LightGBM's most frequent bin is its bin 0
+// (for a categorical feature, LightGBM's bin 0 is our last).
+func (b *binMapper) freqBin0() bool {
+	if b.categorical {
+		return b.mostFreq == b.numBins-1
+	}
+	return b.mostFreq == 0
+}
+
+// fixHistogram sets the most frequent bin of one feature's histogram to
+// the leaf's sums minus every other bin, subtracting in LightGBM's bin
+// order, as LightGBM's FixHistogram does unless that bin is its bin 0.
+func (b *binMapper) fixHistogram(seg []histBin, sum histBin) {
+	if b.freqBin0() {
+		return
+	}
+	f := &seg[b.mostFreq]
+	*f = sum
+	if b.categorical { // LightGBM's bin 0 (missing and other codes) first
+		f.sub(seg[len(seg)-1])
+		seg = seg[:len(seg)-1]
+	}
+	for i := range seg {
+		if i != b.mostFreq {
+			f.sub(seg[i])
+		}
+	}
 }
 
 // trivial reports whether the feature has a single bin, so no split on it is
@@ -138,7 +167,7 @@ func newBinMapper(vals []float64, categorical bool, p *Params) *binMapper {
 		b.numBins++
 	}
 	b.constant = len(distinct)+min(nan, 1) <= 1
-	b.freqBin0 = b.mostFrequentBin(distinct, counts, nan, len(vals)) == 0
+	b.mostFreq = b.mostFrequentBin(distinct, counts, nan, len(vals))
 	return b
 }
 
@@ -317,5 +346,29 @@ func newCatMapper(vals []float64, maxBin, minDataInBin int) *binMapper {
 	}
 	b.numBins = len(cats) + 1
 	b.constant = len(cats) == 0 || (len(cats) == 1 && other == 0)
+	b.mostFreq = catMostFrequent(cats, count, other, len(vals), b.catBin)
 	return b
+}
+
+// catMostFrequent returns the bin LightGBM takes as a categorical
+// feature's most frequent: the first in its order (other codes, then the
+// categories as binned) with the most sample values, unless that holds
+// less than sparseShare of the sample and is not the bin of code 0, in
+// which case the bin of code 0 (the other bin when 0 has none).
+func catMostFrequent(cats []int, count map[int]int, other, total int, catBin map[int]int) int {
+	last := len(cats)
+	top, topCount := last, other
+	for i, c := range cats {
+		if count[c] > topCount {
+			top, topCount = i, count[c]
+		}
+	}
+	zero, ok := catBin[0]
+	if !ok {
+		zero = last
+	}
+	if top != zero && float64(topCount) < sparseShare*float64(total) {
+		top = zero
+	}
+	return top
 }

@@ -224,6 +224,7 @@ func (l *learner) build(ctx context.Context, small, large *leafState, g, h []flo
 		}
 	}
 	findSmall := l.splittable(small)
+	exact := l.p.exactSplits()
 	findLarge := large != nil && l.splittable(large)
 	threads := l.threads
 	if small.n*len(l.feats) < 1<<15 {
@@ -262,6 +263,9 @@ func (l *learner) build(ctx context.Context, small, large *leafState, g, h []flo
 			}
 		}
 		seg := small.hist[off : off+nb]
+		if exact {
+			l.d.mappers[f].fixHistogram(seg, small.sum)
+		}
 		if findSmall {
 			l.findSplit(spSmall, f, seg, small.sum, &l.small[k])
 			small.useful[k] = l.small[k].feature >= 0

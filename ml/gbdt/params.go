@@ -32,11 +32,12 @@ const (
 type Params struct {
 	Objective string `json:"objective"`
 	// NumClass is the number of classes of a multiclass model (at least 3);
-	// 0 takes the largest label plus one. Other objectives leave it 0.
+	// 0 takes the largest label plus one, and Fit then sets it. Other
+	// objectives leave it 0.
 	NumClass int `json:"num_class,omitempty"`
 	// Alpha is the huber objective's threshold between squared and
-	// absolute error (LightGBM's alpha, default 0.9); other objectives
-	// ignore it.
+	// absolute error (LightGBM's alpha; DefaultParams(Huber) sets its
+	// default, 0.9); other objectives ignore it.
 	Alpha float64 `json:"alpha,omitempty"`
 
 	NEstimators  int     `json:"n_estimators"`

@@ -168,30 +168,38 @@ func (s splitter) numeric(f int, hist []histBin, m *binMapper, tot histBin, best
 // tried one against the rest; many are ordered by their smoothed mean
 // gradient and the best prefix from either end of that order is taken,
 // which finds the best partition in one pass as for a binary target. The
-// last bin (missing and unseen codes) always goes right.
+// last bin (missing and unseen codes) always goes right. In exact mode the
+// hessians carry LightGBM's epsilons as numericExact's do; otherwise eps
+// is 0 and every sum below is what it was without them.
 func (s splitter) categorical(f int, hist []histBin, tot histBin, best *split) {
 	p := s.p
 	l1, l2 := p.LambdaL1, p.LambdaL2
-	shift := leafGain(tot.g, tot.h, l1, l2) + p.MinGainToSplit
+	eps := 0.0
+	if s.exact {
+		eps = kEpsilon
+	}
+	sumH := tot.h + 2*eps
+	shift := leafGain(tot.g, sumH, l1, l2) + p.MinGainToSplit
 	ncat := len(hist) - 1
-	cand := split{feature: -1}
-	var candGain float64
+	found := false
+	var bestGain, bestG, bestH float64
+	var catLeft []int
 	// LightGBM counts its missing bin too when comparing with max_cat_to_onehot.
 	if ncat+1 <= p.MaxCatToOnehot {
 		for t := 0; t < ncat; t++ {
 			left := hist[t]
-			right := tot
-			right.sub(left)
+			right := histBin{tot.g - left.g, sumH - left.h - eps}
 			ln := s.count(left)
 			if !s.ok(left, ln) || !s.ok(right, s.n-ln) {
 				continue
 			}
-			gain := leafGain(left.g, left.h, l1, l2) + leafGain(right.g, right.h, l1, l2)
-			if gain <= shift || (cand.feature >= 0 && gain <= candGain) {
+			lh := left.h + eps
+			gain := leafGain(left.g, lh, l1, l2) + leafGain(right.g, right.h, l1, l2)
+			if gain <= shift || (found && gain <= bestGain) {
 				continue
 			}
-			candGain = gain
-			cand = split{feature: f, gain: gain - shift, catLeft: []int{t}, left: left, right: right}
+			found, bestGain, bestG, bestH = true, gain, left.g, lh
+			catLeft = []int{t}
 		}
 	} else {
 		l2 += p.CatL2
@@ -215,7 +223,7 @@ func (s splitter) categorical(f int, hist []histBin, tot histBin, best *split) {
 		maxCats := min(p.MaxCatThreshold, (len(order)+1)/2)
 		bestDir, bestLen := 0, 0
 		for _, dir := range []int{1, -1} {
-			var left histBin
+			left := histBin{0, eps}
 			group, ln := 0, 0
 			for i := 0; i < len(order) && i < maxCats; i++ {
 				t := order[i]
@@ -229,8 +237,7 @@ func (s splitter) categorical(f int, hist []histBin, tot histBin, best *split) {
 				if !s.ok(left, ln) {
 					continue
 				}
-				right := tot
-				right.sub(left)
+				right := histBin{tot.g - left.g, sumH - left.h}
 				if !s.ok(right, s.n-ln) || s.n-ln < p.MinDataPerGroup {
 					break
 				}
@@ -239,32 +246,36 @@ func (s splitter) categorical(f int, hist []histBin, tot histBin, best *split) {
 				}
 				group = 0
 				gain := leafGain(left.g, left.h, l1, l2) + leafGain(right.g, right.h, l1, l2)
-				if gain <= shift || (cand.feature >= 0 && gain <= candGain) {
+				if gain <= shift || (found && gain <= bestGain) {
 					continue
 				}
-				candGain = gain
-				cand = split{feature: f, gain: gain - shift, left: left, right: right}
+				found, bestGain, bestG, bestH = true, gain, left.g, left.h
 				bestDir, bestLen = dir, i+1
 			}
 		}
-		if cand.feature >= 0 {
-			cand.catLeft = make([]int, bestLen)
-			for i := range cand.catLeft {
+		if found {
+			catLeft = make([]int, bestLen)
+			for i := range catLeft {
 				if bestDir > 0 {
-					cand.catLeft[i] = order[i]
+					catLeft[i] = order[i]
 				} else {
-					cand.catLeft[i] = order[len(order)-1-i]
+					catLeft[i] = order[len(order)-1-i]
 				}
 			}
-			slices.Sort(cand.catLeft)
+			slices.Sort(catLeft)
 		}
 	}
-	if cand.feature >= 0 {
-		cand.leftOut = leafOutput(cand.left.g, cand.left.h, l1, l2)
-		cand.rightOut = leafOutput(cand.right.g, cand.right.h, l1, l2)
-		if cand.better(best) {
-			*best = cand
-		}
+	if !found {
+		return
+	}
+	rightG, rightH := tot.g-bestG, sumH-bestH
+	cand := split{feature: f, gain: bestGain - shift, catLeft: catLeft,
+		left:     histBin{bestG, bestH - eps},
+		right:    histBin{rightG, rightH - eps},
+		leftOut:  leafOutput(bestG, bestH, l1, l2),
+		rightOut: leafOutput(rightG, rightH, l1, l2)}
+	if cand.better(best) {
+		*best = cand
 	}
 }
 
@@ -330,7 +341,7 @@ func (s splitter) numericExact(f int, hist []histBin, m *binMapper, tot histBin,
 		// the most frequent, LightGBM starts the left side as the total
 		// minus every other bin rather than as bin 0.
 		lg, lh, ln := 0.0, kEpsilon, 0
-		if m.freqBin0 {
+		if m.freqBin0() {
 			lg, lh, ln = tot.g, sumH-kEpsilon, s.n
 			for _, b := range hist[1:] {
 				lg -= b.g
@@ -340,7 +351,7 @@ func (s splitter) numericExact(f int, hist []histBin, m *binMapper, tot histBin,
 		}
 		bestGain, bestG, bestH, bestBin := math.Inf(-1), 0.0, 0.0, -1
 		for t := 0; t < valueBins; t++ {
-			if t > 0 || !m.freqBin0 {
+			if t > 0 || !m.freqBin0() {
 				lg += hist[t].g
 				lh += hist[t].h
 				ln += s.count(hist[t])

@@ -14,16 +14,23 @@ LightGBM keeps labels in. Test rows are every fifth row of the small sets
 and rows 4000-4299 of the generated one. Cases marked "weighted" weight
 the training rows 0.5, 1.5, 2.5 in turn.
 
+Binary cases on the generated set (the top two classes against the rest)
+and, when the bank-marketing CSV is found (as for gen_gbdt.py), the bank
+settings of gen_gbdt.py scored on the first 2,000 test rows
+(fixtures/gbdt_tasks_bank.json) record where the binary objective stands.
+
 Usage: python tests/reference/gen_gbdt_tasks.py
 """
 
 import json
 import pathlib
+import sys
 
 import lightgbm as lgb
 import numpy as np
 from sklearn.datasets import load_diabetes, load_digits, load_iris, load_wine
 
+import gen_gbdt
 from gen_gbdt import COMMON, regression_data
 
 HERE = pathlib.Path(__file__).resolve().parent
@@ -47,6 +54,16 @@ MULTICLASS_CASES = [
                                             "n_estimators": 50, "learning_rate": 0.2}),
     ("generated_weighted", "generated", {"n_estimators": 40, "weighted": True}),
 ]
+
+BINARY_CASES = [
+    ("defaults", {}),
+    ("bagging", {"bagging_fraction": 0.8, "bagging_freq": 1, "feature_fraction": 0.7, "seed": 7}),
+    ("unbalanced_regularised", {"is_unbalance": True, "lambda_l1": 0.5, "lambda_l2": 2.0,
+                                "max_depth": 5, "n_estimators": 60}),
+]
+
+# Bank cases as in gen_gbdt.py, scored on the first BANK_TEST test rows.
+BANK_TEST = 2000
 
 REGRESSION_CASES = [
     ("l2", "generated", {"objective": "regression"}),
@@ -139,8 +156,32 @@ def main():
             raw = scores(model, X[te])
         out["regression"].append({"name": name, "data": data, "params": params,
                                   "trees": model.num_trees(), "raw": raw})
-    path = FIXTURES / "gbdt_tasks.json"
-    path.write_text(json.dumps(out, sort_keys=True) + "\n")
+    out["binary"] = []
+    gbinary = (gclasses >= 2).astype(float)
+    for name, params in BINARY_CASES:
+        model = train(dict(params, objective="binary"), gX[gtr], gbinary[gtr], [6])
+        out["binary"].append({"name": name, "data": "generated", "params": params,
+                              "trees": model.num_trees(), "raw": scores(model, gX[gte])})
+    write("gbdt_tasks.json", out)
+
+    path = gen_gbdt.bank_path()
+    if not path.exists():
+        print(f"bank data not found at {path}: gbdt_tasks_bank.json not regenerated", file=sys.stderr)
+        return
+    X, y, cat = gen_gbdt.load_bank(path)
+    n = gen_gbdt.BANK_TRAIN_ROWS
+    cases = []
+    for name, params in gen_gbdt.BANK_CASES:
+        model = train(dict(params, objective="binary"), X[:n], y[:n], cat)
+        cases.append({"name": name, "params": params, "trees": model.num_trees(),
+                      "raw": scores(model, X[n:n + BANK_TEST])})
+    write("gbdt_tasks_bank.json", {"lightgbm_version": lgb.__version__, "train_rows": n,
+                                   "test_rows": BANK_TEST, "binary": cases})
+
+
+def write(name, obj):
+    path = FIXTURES / name
+    path.write_text(json.dumps(obj, sort_keys=True) + "\n")
     print("wrote", path.relative_to(ROOT))
 
 
