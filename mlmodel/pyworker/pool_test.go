@@ -417,3 +417,18 @@ func children(tb testing.TB) []int {
 	}
 	return out
 }
+
+// Missing values take MLflow's own cast: a missing double is NaN, a
+// missing long fails the request as MLflow's server fails it.
+func TestMissingValues(t *testing.T) {
+	p := mustOpen(t, "frame", Options{})
+	got, _, err := score(t, p, [][]any{{nil, int64(1), "a"}})
+	if err != nil || got != `{"predictions": [{"doubled": NaN, "tag": "a:1"}]}` {
+		t.Errorf("missing double: got %s, %v", got, err)
+	}
+	_, _, err = score(t, p, [][]any{{1.0, nil, "a"}})
+	var we *weir.Error
+	if !errors.As(err, &we) || !strings.Contains(we.Message, "Failed to convert column n") {
+		t.Errorf("missing long: err = %v, want MLflow's failed conversion of column n", err)
+	}
+}
