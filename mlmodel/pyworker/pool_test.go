@@ -336,8 +336,8 @@ func TestOpenFails(t *testing.T) {
 	}
 	os.WriteFile(filepath.Join(broken, "python_model.pkl"), []byte("not a pickle"), 0o644)
 	_, err := Open(context.Background(), broken, f, Options{})
-	if err == nil || !strings.Contains(err.Error(), "load_model failed") {
-		t.Fatalf("err = %v, want load_model failed", err)
+	if err == nil || !strings.Contains(err.Error(), "load_model failed") || !strings.Contains(err.Error(), "its stderr ends:\nTraceback") {
+		t.Fatalf("err = %v, want load_model failed with the traceback", err)
 	}
 	if kids := children(t); len(kids) > 0 {
 		t.Errorf("children %v left after a failed Open", kids)
@@ -430,5 +430,40 @@ func TestMissingValues(t *testing.T) {
 	var we *weir.Error
 	if !errors.As(err, &we) || !strings.Contains(we.Message, "Failed to convert column n") {
 		t.Errorf("missing long: err = %v, want MLflow's failed conversion of column n", err)
+	}
+}
+
+// A model that does not load within LoadTimeout fails Open with the end of
+// its stderr, and leaves no process.
+func TestLoadTimeout(t *testing.T) {
+	dir, f := mustModel(t, "slowload")
+	start := time.Now()
+	_, err := Open(context.Background(), dir, f, Options{LoadTimeout: 10 * time.Second})
+	if err == nil || !strings.Contains(err.Error(), "did not load within 10s") || !strings.Contains(err.Error(), "slowload: loading takes a minute") {
+		t.Fatalf("err = %v, want a load timeout with the model's stderr", err)
+	}
+	if d := time.Since(start); d > 15*time.Second {
+		t.Errorf("Open gave up after %v, want about 10s", d)
+	}
+	if kids := children(t); len(kids) > 0 {
+		t.Errorf("children %v left after the timeout", kids)
+	}
+}
+
+// Cancelling Open's context stops the start at once.
+func TestOpenCancelled(t *testing.T) {
+	dir, f := mustModel(t, "slowload")
+	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+	defer cancel()
+	start := time.Now()
+	_, err := Open(ctx, dir, f, Options{Workers: 2})
+	if !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("err = %v, want the context's deadline", err)
+	}
+	if d := time.Since(start); d > 4*time.Second {
+		t.Errorf("Open returned %v after its context ended", d)
+	}
+	if kids := children(t); len(kids) > 0 {
+		t.Errorf("children %v left after the cancel", kids)
 	}
 }

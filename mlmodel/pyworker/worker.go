@@ -19,6 +19,13 @@ import (
 //go:embed worker.py
 var script string
 
+// scriptEnv is the environment variable that hands the worker its script;
+// bootstrap runs it.
+const (
+	scriptEnv = "WEIR_PYWORKER_SCRIPT"
+	bootstrap = "import os; exec(compile(os.environ.pop('" + scriptEnv + "'), 'weir-pyworker.py', 'exec'))"
+)
+
 // worker is one Python process serving the model.
 type worker struct {
 	slot   int
@@ -56,8 +63,10 @@ func startWorker(s *spec, slot int, timeout time.Duration, cancel <-chan struct{
 	w := &worker{slot: slot, stdin: inW, stdout: outR, exited: make(chan struct{}),
 		stderr: &tail{prefix: fmt.Sprintf("python worker %d: ", slot), log: s.log}}
 	w.rd = bufio.NewReaderSize(outR, 64<<10)
-	cmd := exec.Command(s.python, "-c", script, s.dir, s.columns)
-	cmd.Env = s.env
+	// The script travels in the environment, which the bootstrap empties,
+	// so that ps shows a short command line.
+	cmd := exec.Command(s.python, "-c", bootstrap, s.dir, s.columns)
+	cmd.Env = append(s.env[:len(s.env):len(s.env)], scriptEnv+"="+script)
 	cmd.Stdin, cmd.Stdout, cmd.Stderr = inR, outW, w.stderr
 	cmd.SysProcAttr = sysProcAttr()
 	cmd.WaitDelay = time.Second

@@ -1,6 +1,7 @@
 """Weir's Python worker: loads one MLflow model and scores batches for Weir.
 
-Started as `python -c <this script> MODEL_DIR COLUMNS_JSON`. It speaks
+Started as `python -c BOOTSTRAP MODEL_DIR COLUMNS_JSON`, the bootstrap running
+this script from the environment variable WEIR_PYWORKER_SCRIPT. It speaks
 length-prefixed frames on the stdout it inherited (4-byte big-endian length,
 then the payload), reading requests from stdin:
 

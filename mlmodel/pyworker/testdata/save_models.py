@@ -53,6 +53,19 @@ class Behave(mlflow.pyfunc.PythonModel):
         return xs * 2
 
 
+class SlowLoad(mlflow.pyfunc.PythonModel):
+    """Takes a minute to load, saying so on stderr first."""
+
+    def load_context(self, context):
+        if os.environ.get("WEIR_TEST_SAVING"):  # mlflow loads it to save it
+            return
+        print("slowload: loading takes a minute", file=sys.stderr, flush=True)
+        time.sleep(60)
+
+    def predict(self, context, model_input, params=None):
+        return model_input["x"].to_numpy()
+
+
 def save(out, name, model, rows, example):
     df = pd.DataFrame(rows)
     for c, t in example.dtypes.items():
@@ -61,6 +74,8 @@ def save(out, name, model, rows, example):
     sig = infer_signature(example, model.predict(None, example))
     path = os.path.join(out, name)
     mlflow.pyfunc.save_model(path, python_model=model, signature=sig)
+    if isinstance(model, SlowLoad):
+        return
     loaded = mlflow.pyfunc.load_model(path)
     buf = io.StringIO()
     predictions_to_json(loaded.predict(df), buf)
@@ -70,12 +85,14 @@ def save(out, name, model, rows, example):
 
 def main():
     out = sys.argv[1]
+    os.environ["WEIR_TEST_SAVING"] = "1"
     example = pd.DataFrame({"x": [1.5, 2.0], "n": [1, 2], "s": ["a", "b"]})
     rows = {"x": [0.5, 2.0, -0.0, 1e300, 3.25], "n": [1, -7, 0, 2**40, 5],
             "s": ["a", "ü \"quoted\"", "", "tab\there", "b"]}
     save(out, "frame", Frame(), rows, example)
     save(out, "strings", Strings(), rows, example)
     save(out, "behave", Behave(), {"x": [1.0, 2.5]}, example[["x"]])
+    save(out, "slowload", SlowLoad(), {"x": [1.0]}, example[["x"]])
 
 
 if __name__ == "__main__":
