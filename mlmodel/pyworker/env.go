@@ -126,7 +126,7 @@ func buildEnv(ctx context.Context, dir string, o *Options) (string, error) {
 			return "", weir.Errorf(weir.ErrInvalidParameterValue,
 				"--env-manager uv needs the uv tool on PATH, and there is none: install it (https://docs.astral.sh/uv/) or use --env-manager virtualenv")
 		}
-		create := []string{uv, "venv", "--seed"}
+		create := []string{uv, "venv"}
 		if penv.Python != "" {
 			create = append(create, "--python", penv.Python)
 		}

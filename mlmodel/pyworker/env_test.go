@@ -6,6 +6,7 @@ import (
 	"bytes"
 	"context"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -92,5 +93,32 @@ func TestEnvErrors(t *testing.T) {
 	os.Symlink("/etc/passwd", filepath.Join(link, "requirements.txt"))
 	if _, err := environment(context.Background(), link, &o); err == nil || !strings.Contains(err.Error(), "not a regular file") {
 		t.Errorf("err = %v, want a symlinked requirements.txt refused", err)
+	}
+}
+
+// --env-manager uv builds the environment with uv venv and uv pip install,
+// when uv is on PATH.
+func TestUV(t *testing.T) {
+	if _, err := exec.LookPath("uv"); err != nil {
+		t.Skip("no uv on PATH to build an environment with")
+	}
+	dir, cache := envModel(t), t.TempDir()
+	var log bytes.Buffer
+	o := Options{EnvManager: EnvUV, CacheDir: cache, Log: &log}
+	got, err := environment(context.Background(), dir, &o)
+	if err != nil {
+		t.Fatalf("%v\n%s", err, log.String())
+	}
+	if !strings.HasPrefix(got, cache+"/uv-") {
+		t.Errorf("python = %s, want one in %s", got, cache)
+	}
+	out, err := exec.Command(got, "-c", "import sys; print(sys.version.split()[0])").Output()
+	if err != nil || strings.TrimSpace(string(out)) != "3.11.7" {
+		t.Errorf("the environment's Python is %q (%v), want the 3.11.7 python_env.yaml asks for", out, err)
+	}
+	for _, want := range []string{"uv venv --python 3.11.7", "uv pip install --python"} {
+		if !strings.Contains(log.String(), want) {
+			t.Errorf("progress lacks %q:\n%s", want, log.String())
+		}
 	}
 }
