@@ -58,6 +58,10 @@ func classify(err error) (f failure, internal bool) {
 	}
 	var we *weir.Error
 	if errors.As(err, &we) {
+		if we.Code == weir.ErrTemporarilyUnavailable {
+			// A model's worker process died or timed out: retry later.
+			return failure{http.StatusServiceUnavailable, we.Code, we.Message}, false
+		}
 		return failure{http.StatusBadRequest, we.Code, msgModelFail + " " + we.Message}, false
 	}
 	return failure{http.StatusBadRequest, weir.ErrBadRequest, msgModelFail}, true

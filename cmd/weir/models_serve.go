@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"os"
 	"path/filepath"
@@ -46,6 +47,10 @@ type modelsServeCmd struct {
 	InferenceLogMaxFiles int    `help:"Keep only this many inference log files (0: all)." default:"0"`
 	InferenceLogQueue    int    `help:"Rows the inference log may hold in memory; more are dropped and counted." default:"100000"`
 
+	EnvManager string `name:"env-manager" help:"Serve the model with its own Python, as mlflow models serve does: local (a Python with mlflow: --python, WEIR_PYTHON or python3), virtualenv or uv (an environment built from the model's python_env.yaml and requirements.txt, cached by their hash). A model that no native adapter reads is served with local without this flag." enum:",local,virtualenv,uv" default:""`
+	Python     string `help:"The Python of --env-manager local, or the one that creates --env-manager virtualenv environments (default: WEIR_PYTHON, else python3)."`
+	Workers    int    `short:"w" help:"Python worker processes, for a model served through its own Python." default:"1" env:"MLFLOW_MODELS_WORKERS"`
+
 	driftFlags
 }
 
@@ -69,7 +74,8 @@ func (c *modelsServeCmd) Run(g *globals) error {
 	if c.WatchAlias && alias == "" {
 		return usagef("--watch-alias needs a models:/NAME@ALIAS URI, got %q", c.ModelURI)
 	}
-	ld := &modelLoader{flags: trackingFlags{TrackingURI: c.TrackingURI, ArtifactsDestination: c.ArtifactsDestination}}
+	ld := &modelLoader{flags: trackingFlags{TrackingURI: c.TrackingURI, ArtifactsDestination: c.ArtifactsDestination},
+		envManager: c.EnvManager, python: c.Python, workers: c.Workers}
 	defer ld.close()
 	m, err := ld.load(g.ctx, c.ModelURI, c.Name)
 	if err != nil {
@@ -152,9 +158,22 @@ type modelLoader struct {
 	flags     trackingFlags
 	b         *backend
 	reference []byte // the last loaded model's reference_profile.json, if any
+
+	// Models served through their own Python: how, and what to stop and
+	// remove at the end (their workers restart from the model directory).
+	envManager, python string
+	workers            int
+	closers            []io.Closer
+	dirs               []string
 }
 
 func (l *modelLoader) close() {
+	for _, c := range l.closers {
+		c.Close()
+	}
+	for _, d := range l.dirs {
+		os.RemoveAll(d)
+	}
 	if l.b != nil {
 		l.b.close()
 	}
@@ -181,7 +200,7 @@ func (l *modelLoader) load(ctx context.Context, uri, name string) (*serve.Loaded
 	if name != "" {
 		id.name = name
 	}
-	dir := uri
+	dir, keepDir := uri, false
 	if id.remote {
 		b, err := l.backend(ctx)
 		if err != nil {
@@ -191,8 +210,15 @@ func (l *modelLoader) load(ctx context.Context, uri, name string) (*serve.Loaded
 		if err != nil {
 			return nil, err
 		}
-		// The model lives in memory once loaded; its files are not needed.
-		defer os.RemoveAll(tmp)
+		// The model lives in memory once loaded; its files are not needed,
+		// unless Python workers serve it.
+		defer func() {
+			if keepDir {
+				l.dirs = append(l.dirs, tmp)
+			} else {
+				os.RemoveAll(tmp)
+			}
+		}()
 		dir, err = mlmodel.Resolve(ctx, id.uri, mlmodel.Sources{
 			Runs: b.tracking, LoggedModels: b.loggedModels, Registry: b.registry, Artifacts: b.artifacts, DownloadDir: tmp,
 		})
@@ -210,6 +236,18 @@ func (l *modelLoader) load(ctx context.Context, uri, name string) (*serve.Loaded
 	f, err := mlmodel.ReadMLmodel(dir)
 	if err != nil {
 		return nil, err
+	}
+	if servesWithPython(f, l.envManager) {
+		m, closer, err := loadedPython(ctx, dir, f, id.name, id.version, l.envManager, l.python, l.workers)
+		if err != nil {
+			return nil, err
+		}
+		keepDir = true
+		l.closers = append(l.closers, closer)
+		return m, nil
+	}
+	if l.envManager != "" {
+		return nil, usagef("--env-manager %s: the model has no python_function flavor, so mlflow.pyfunc cannot load it", l.envManager)
 	}
 	if _, ok := f.Flavors[mlmodel.FlavorName]; !ok {
 		return loadedForeign(dir, f, id.name, id.version)
