@@ -365,6 +365,19 @@ func encodeOIP(m *Loaded, id string, preds []Prediction, want [2]bool) []byte {
 	b = appendString(b, id)
 	b = append(b, `,"outputs":[`...)
 	names, n := outputNames(&m.Output), strconv.Itoa(len(preds))
+	if m.Output.Predict == mlmodel.PredictRaw {
+		// A model's own JSON answer travels as text, one per row.
+		b = append(b, `{"name":"prediction","datatype":"BYTES","shape":[`...)
+		b = append(b, n...)
+		b = append(b, `],"data":[`...)
+		for i, p := range preds {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = appendString(b, string(p.Raw))
+		}
+		return append(b, "]}]}"...)
+	}
 	if want[0] {
 		k := 1
 		shape := "[" + n + "]"

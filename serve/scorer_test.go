@@ -85,6 +85,7 @@ func TestScorerModelAnswers(t *testing.T) {
 		name:        "raw JSON of a model's own",
 		out:         mlmodel.Output{Predict: mlmodel.PredictRaw},
 		invocations: `{"predictions":[{"twice":2},{"twice":5}]}`,
+		oip:         `"outputs":[{"name":"prediction","datatype":"BYTES","shape":[2],"data":["{\"twice\":2}","{\"twice\":5}"]}]}`,
 	}, {
 		name:        "multiclass probabilities",
 		out:         mlmodel.Output{Task: ml.TaskMulticlass, Classes: []any{"a", "b", "c"}, Predict: mlmodel.PredictProba},
