@@ -72,7 +72,7 @@ func inferTarget(f *frame.Frame, d DataSpec, task string) (targetInfo, error) {
 		info.Task = ml.TaskMulticlass
 		info.Why = fmt.Sprintf("multiclass: target %s has %d classes (%s)", d.Target, len(labels), shortList(labels, 6))
 	}
-	if info.Task != ml.TaskRegression && task == "" {
+	if info.Task != ml.TaskRegression && task == "" && numeric {
 		info.Why += "; set task: regression to predict it as a number"
 	}
 	switch info.Task {
