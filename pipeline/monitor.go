@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"maps"
+	"math"
 	"os"
 	"path/filepath"
 	"slices"
@@ -147,31 +148,43 @@ func runMonitor(ctx context.Context, r *Runner, dir string) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	out.Retrain = len(alerts) > 0
-	if out.Retrain {
-		var why []string
-		for _, a := range alerts {
-			why = append(why, a.Message)
-		}
-		out.Decision = "retrain: " + strings.Join(dedupe(why), "; ")
-	} else {
-		out.Decision = "keep the model: no drift or performance rule fired"
-	}
-	var names []string
-	for _, g := range groups {
-		names = append(names, g.name)
-	}
-	rep := &monitor.Report{
-		Title: "Monitoring replay of " + listText(names), Model: r.st.summary.Champion.Name, Version: r.st.summary.Champion.Version,
-		Generated: r.Now().UTC(), Reference: fmt.Sprintf("the %s training rows", thousands(len(r.st.train))),
-		Current:             fmt.Sprintf("%s (%s rows; drift of the last)", listText(names), thousands(len(rows))),
-		ReferenceTargetRate: monitor.Number(r.st.rate(r.st.train)), CurrentTargetRate: monitor.Number(r.st.rate(rows)),
-		Drift: lastDrift, Windows: windows, Alerts: alerts,
-	}
+	out.Retrain, out.Decision = decide(alerts, "no drift or performance rule fired")
+	rep := r.replayReport(groups, len(rows), lastDrift, alerts)
+	rep.ReferenceTargetRate, rep.CurrentTargetRate = monitor.Number(r.st.rate(r.st.train)), monitor.Number(r.st.rate(rows))
+	rep.Windows = windows
 	if err := r.writeMonitoring(ctx, dir, rep, out); err != nil {
 		return nil, err
 	}
 	return out, loadMonitor(r, mustJSON(out))
+}
+
+// decide turns fired alerts into the retraining decision.
+func decide(alerts []monitor.Alert, quiet string) (retrain bool, decision string) {
+	if len(alerts) == 0 {
+		return false, "keep the model: " + quiet
+	}
+	var why []string
+	for _, a := range alerts {
+		why = append(why, a.Message)
+	}
+	return true, "retrain: " + strings.Join(dedupe(why), "; ")
+}
+
+// replayReport is the monitoring report of a replay: the groups replayed,
+// how many rows, the last group's drift and the alerts. Target rates are
+// unknown (NaN) until the caller sets them.
+func (r *Runner) replayReport(groups []replayGroup, rows int, drift *monitor.DatasetDrift, alerts []monitor.Alert) *monitor.Report {
+	var names []string
+	for _, g := range groups {
+		names = append(names, g.name)
+	}
+	return &monitor.Report{
+		Title: "Monitoring replay of " + listText(names), Model: r.st.summary.Champion.Name, Version: r.st.summary.Champion.Version,
+		Generated: r.Now().UTC(), Reference: fmt.Sprintf("the %s training rows", thousands(len(r.st.train))),
+		Current:             fmt.Sprintf("%s (%s rows; drift of the last)", listText(names), thousands(rows)),
+		ReferenceTargetRate: monitor.Number(math.NaN()), CurrentTargetRate: monitor.Number(math.NaN()),
+		Drift: drift, Alerts: alerts,
+	}
 }
 
 // writeMonitoring writes the monitoring report as HTML and JSON, logs them

@@ -3,9 +3,7 @@ package pipeline
 import (
 	"context"
 	"fmt"
-	"math"
 	"path/filepath"
-	"strings"
 
 	"github.com/weir-ml/weir/ml"
 	"github.com/weir-ml/weir/ml/predictor"
@@ -96,27 +94,8 @@ func (r *Runner) monitorTask(ctx context.Context, dir string, p *predictor.Predi
 	if err != nil {
 		return nil, err
 	}
-	out.Retrain = len(alerts) > 0
-	if out.Retrain {
-		var why []string
-		for _, a := range alerts {
-			why = append(why, a.Message)
-		}
-		out.Decision = "retrain: " + strings.Join(dedupe(why), "; ")
-	} else {
-		out.Decision = "keep the model: no drift rule fired"
-	}
-	var names []string
-	for _, g := range groups {
-		names = append(names, g.name)
-	}
-	rep := &monitor.Report{
-		Title: "Monitoring replay of " + listText(names), Model: r.st.summary.Champion.Name, Version: r.st.summary.Champion.Version,
-		Generated: r.Now().UTC(), Reference: fmt.Sprintf("the %s training rows", thousands(len(r.st.train))),
-		Current:             fmt.Sprintf("%s (%s rows; drift of the last)", listText(names), thousands(rows)),
-		ReferenceTargetRate: monitor.Number(math.NaN()), CurrentTargetRate: monitor.Number(math.NaN()),
-		Drift: last, Alerts: alerts,
-	}
+	out.Retrain, out.Decision = decide(alerts, "no drift rule fired")
+	rep := r.replayReport(groups, rows, last, alerts)
 	if err := r.writeMonitoring(ctx, dir, rep, out); err != nil {
 		return nil, err
 	}
