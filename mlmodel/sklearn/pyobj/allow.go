@@ -114,6 +114,15 @@ var defaultNames = []string{
 
 	"lightgbm.sklearn.LGBMClassifier", "lightgbm.sklearn.LGBMRegressor",
 	"lightgbm.sklearn.LGBMModel", "lightgbm.basic.Booster",
+
+	// scikit-learn 1.8's Cython losses name their module "_loss" rather
+	// than sklearn._loss._loss in pickles; they hold parameters only.
+	"_loss.CyHalfSquaredError", "_loss.CyAbsoluteError", "_loss.CyPinballLoss", "_loss.CyHuberLoss",
+	"_loss.CyHalfPoissonLoss", "_loss.CyHalfGammaLoss", "_loss.CyHalfTweedieLoss",
+	"_loss.CyHalfTweedieLossIdentity", "_loss.CyHalfBinomialLoss", "_loss.CyExponentialLoss",
+	"_loss.CyHalfMultinomialLoss", "_loss.__pyx_unpickle_CyHalfMultinomialLoss",
+	"_loss.__pyx_unpickle_CyPinballLoss", "_loss.__pyx_unpickle_CyHuberLoss",
+	"_loss.__pyx_unpickle_CyHalfTweedieLoss", "_loss.__pyx_unpickle_CyHalfTweedieLossIdentity",
 }
 
 // sklearnClasses are allowed under any sklearn.* module.
