@@ -44,6 +44,9 @@ func (s *state) data() (*frame.Frame, error) {
 	if err != nil {
 		return nil, weir.Errorf(weir.ErrInvalidParameterValue, "data %s: %v", s.dataPath, err)
 	}
+	if f.NumRows() == 0 {
+		return nil, weir.Errorf(weir.ErrInvalidParameterValue, "data %s has a header but no rows", s.dataPath)
+	}
 	// The digest is of the data as read, before any derived column.
 	s.digest, s.rawCols = frame.Digest(f), f.NumCols()
 	if d := s.spec.Data.Digest; d != "" && s.digest != d {
