@@ -187,8 +187,8 @@ func loadAcquire(r *Runner, raw json.RawMessage) error {
 	d := &r.st.summary.Data
 	d.Name, d.Source, d.SHA256, d.Digest, d.Rows, d.Columns = r.Spec.Data.Name, res.Source, res.SHA256, res.Digest, res.Rows, res.Cols
 	d.TrainRows, d.HoldoutRows = len(r.st.train), len(r.st.holdout)
-	d.Split = r.Spec.Split.describe()
 	s := r.st.summary
+	s.Split = r.Spec.Split.describe()
 	s.Task, s.TaskWhy = r.st.info.Task, r.st.info.Why
 	if s.Task == ml.TaskBinary {
 		s.Positive = r.st.info.Classes[1]

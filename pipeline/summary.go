@@ -16,9 +16,11 @@ import (
 type Summary struct {
 	// Task is binary, multiclass or regression; TaskWhy says how it was
 	// chosen. Positive is a binary task's positive class.
-	Task          string                        `json:"task"`
-	TaskWhy       string                        `json:"task_why"`
-	Positive      string                        `json:"positive,omitempty"`
+	Task     string `json:"task"`
+	TaskWhy  string `json:"task_why"`
+	Positive string `json:"positive,omitempty"`
+	// Split says how the holdout was set aside.
+	Split         string                        `json:"split"`
 	Pipeline      string                        `json:"pipeline"`
 	Question      string                        `json:"question"`
 	Data          DataSummary                   `json:"data"`
@@ -49,8 +51,6 @@ type DataSummary struct {
 	Columns     int    `json:"columns"`
 	TrainRows   int    `json:"train_rows"`
 	HoldoutRows int    `json:"holdout_rows"`
-	// Split says how the holdout was set aside.
-	Split string `json:"split"`
 	// RowsByPeriod counts the rows of each period, when there are periods.
 	RowsByPeriod map[string]int `json:"rows_by_period,omitempty"`
 	Leakage      []string       `json:"leakage_warnings"`
@@ -153,7 +153,7 @@ func (s *Summary) WriteText(w io.Writer) {
 	p("")
 	p("Question   %s", s.Question)
 	p("Data       %s: %d rows × %d columns, sha256 %s", s.Data.Name, s.Data.Rows, s.Data.Columns, shortHash(s.Data.SHA256))
-	p("           train %s rows, holdout %s rows (split %s)", thousands(s.Data.TrainRows), thousands(s.Data.HoldoutRows), s.Data.Split)
+	p("           train %s rows, holdout %s rows (split %s)", thousands(s.Data.TrainRows), thousands(s.Data.HoldoutRows), s.Split)
 	if len(s.Data.Leakage) > 0 {
 		p("           leakage: %s", strings.Join(s.Data.Leakage, "; "))
 	}
