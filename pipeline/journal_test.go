@@ -211,3 +211,31 @@ func mustTime(t *testing.T, i int) time.Time {
 	t.Helper()
 	return time.Date(2026, 1, 1+i, 0, 0, 0, 0, time.UTC)
 }
+
+// Trial runs log their validation metrics as valid_<metric>, as MLflow
+// users search them.
+func TestTrialsLogValidMetrics(t *testing.T) {
+	dir := t.TempDir()
+	r := newTestRunner(t, dir, smallCSV(t, dir, false))
+	s, err := r.Run(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	runs, _, err := r.Backend.Tracking.SearchRuns(context.Background(), tracking.RunSearch{
+		ExperimentIDs: []string{r.st.experimentID}, Filter: "tags.mlflow.parentRunId = '" + s.PipelineRunID + "'", MaxResults: 100})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(runs) == 0 {
+		t.Fatal("no trial runs")
+	}
+	for _, run := range runs {
+		keys := map[string]bool{}
+		for _, m := range run.Data.Metrics {
+			keys[m.Key] = true
+		}
+		if !keys["valid_roc_auc"] || !keys["valid_log_loss"] {
+			t.Errorf("trial %s logs metrics %v, want valid_roc_auc and valid_log_loss", run.Info.RunID, keys)
+		}
+	}
+}

@@ -220,7 +220,11 @@ func runModel(ctx context.Context, r *Runner, dir string) (any, error) {
 					sum[name] += v / float64(len(folds))
 				}
 			}
-			return score(task, sum), sum, nil
+			logged := make(map[string]float64, len(sum))
+			for name, v := range sum {
+				logged["valid_"+name] = v
+			}
+			return score(task, sum), logged, nil
 		}
 		runIDs := map[int]string{}
 		var logErr error
