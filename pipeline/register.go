@@ -123,6 +123,7 @@ func runRegister(ctx context.Context, r *Runner, dir string) (any, error) {
 	if err != nil {
 		return nil, err
 	}
+	var modelID string // the logged model the version holds
 	if mv == nil {
 		lm, err := mlmodel.Log(ctx, modelDir, r.parentID, "model", mlmodel.Sinks{Runs: b.Tracking, LoggedModels: b.LoggedModels, Artifacts: b.Artifacts})
 		if err != nil {
@@ -137,7 +138,14 @@ func runRegister(ctx context.Context, r *Runner, dir string) (any, error) {
 		if err != nil {
 			return nil, fmt.Errorf("registering %s: %w", name, err)
 		}
+		modelID = lm.ModelID
 	} else {
+		// Servers differ in whether a version answers its model_id; its
+		// source names the logged model either way.
+		modelID = mv.ModelID
+		if modelID == "" {
+			modelID = strings.TrimPrefix(mv.Source, "models:/")
+		}
 		fmt.Fprintf(r.Progress, "           the model is unchanged: version %s of %s already holds it\n", mv.Version, name)
 	}
 	if err := r.logFile(ctx, r.parentID, "reports", card); err != nil {
@@ -146,7 +154,7 @@ func runRegister(ctx context.Context, r *Runner, dir string) (any, error) {
 	if err := b.Registry.SetRegisteredModelAlias(ctx, name, AliasChallenger, mv.Version); err != nil {
 		return nil, err
 	}
-	ch := ChampionSummary{Name: name, Version: mv.Version, ModelID: mv.ModelID, Aliases: []string{AliasChallenger}}
+	ch := ChampionSummary{Name: name, Version: mv.Version, ModelID: modelID, Aliases: []string{AliasChallenger}}
 	promote, reason, err := r.beatsChampion(ctx, mv.Version, s.Holdout[win.Learner][selectionMetric(r.st.info.Task)])
 	if err != nil {
 		return nil, err
