@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"html"
 	"maps"
+	"math"
 	"os"
 	"path/filepath"
 	"slices"
@@ -108,6 +109,30 @@ func evaluateTask(ctx context.Context, r *Runner, dir string) (any, error) {
 	rel := map[bool]string{true: "better than", false: "no better than"}[met]
 	res.Business = BusinessSummary{SuccessCriterionMet: met,
 		Criterion: fmt.Sprintf("holdout %s %.4f %s the baseline's %.4f", metric, got, rel, want)}
+	costs, err := costMatrix(r.Spec.Business, r.st.info.Classes)
+	if err != nil {
+		return nil, err
+	}
+	if task == ml.TaskMulticlass && costs != nil {
+		// The decision rule is fixed by the costs, so nothing is tuned on
+		// the holdout: each row gets its class of least expected cost.
+		p, err := loadPredictor(winnerModel(r))
+		if err != nil {
+			return nil, err
+		}
+		decided := make([]float64, len(y))
+		for i := range decided {
+			decided[i] = float64(p.Decide(winnerPred[i*k : (i+1)*k]))
+		}
+		bs := &res.Business
+		bs.CostPerRow = costPerRow(costs, y, decided)
+		bs.BaselineCostPerRow = costPerRow(costs, y, constantDecision(costs, yTrain, k, len(y)))
+		cheaper := bs.CostPerRow < bs.BaselineCostPerRow
+		bs.SuccessCriterionMet = met && cheaper
+		bs.Criterion += fmt.Sprintf(", and a cost per row of %.4f %s the best constant guess's %.4f", bs.CostPerRow,
+			map[bool]string{true: "below", false: "not below"}[cheaper], bs.BaselineCostPerRow)
+		logged["business.cost_per_row"], logged["business.baseline_cost_per_row"] = bs.CostPerRow, bs.BaselineCostPerRow
+	}
 	if !met {
 		res.Business.Verdict = fmt.Sprintf("The winner does not beat predicting %s: it has learnt nothing that holds on the holdout.", baselineText(task))
 	}
@@ -123,6 +148,40 @@ func evaluateTask(ctx context.Context, r *Runner, dir string) (any, error) {
 	}
 	res.Report = report
 	return res, loadEvaluate(r, mustJSON(res))
+}
+
+// winnerModel is the winning candidate's predictor file.
+func winnerModel(r *Runner) string {
+	for _, c := range r.st.candidates {
+		if c.Learner == r.st.winner {
+			return c.Model
+		}
+	}
+	return ""
+}
+
+// constantDecision decides every row the class of least expected cost
+// under the training class shares: the best guess without a model.
+func constantDecision(costs [][]float64, yTrain []float64, k, n int) []float64 {
+	share := make([]float64, k)
+	for _, v := range yTrain {
+		share[int(v)]++
+	}
+	best, bestCost := 0, math.Inf(1)
+	for j := 0; j < k; j++ {
+		c := 0.0
+		for i := 0; i < k; i++ {
+			c += share[i] * costs[i][j]
+		}
+		if c < bestCost {
+			best, bestCost = j, c
+		}
+	}
+	out := make([]float64, n)
+	for i := range out {
+		out[i] = float64(best)
+	}
+	return out
 }
 
 func baselineText(task string) string {

@@ -73,6 +73,9 @@ func TestExamplesReachScikitLearnDefaults(t *testing.T) {
 					t.Errorf("winner %s holdout %s %.4f, scikit-learn's default %s %.4f", s.Winner, metric, got, name, want)
 				}
 			}
+			if tc.example == "wine" && (s.Business.CostPerRow >= s.Business.BaselineCostPerRow || s.Business.BaselineCostPerRow == 0) {
+				t.Errorf("wine: cost per row %.4f, best constant guess %.4f: want a cheaper model", s.Business.CostPerRow, s.Business.BaselineCostPerRow)
+			}
 			if !s.Business.SuccessCriterionMet {
 				t.Errorf("success criterion missed: %s", s.Business.Criterion)
 			}

@@ -341,7 +341,14 @@ func (r *Runner) refit(ctx context.Context, learner string, params map[string]an
 	if err != nil {
 		return err
 	}
+	costs, err := costMatrix(r.Spec.Business, info.Classes)
+	if err != nil {
+		return err
+	}
 	spec := predictor.Spec{Task: info.Task, Preprocessor: pp, Model: m}
+	if info.Task == ml.TaskMulticlass {
+		spec.CostMatrix = costs
+	}
 	if info.Task == ml.TaskBinary {
 		spec.Positive = info.Classes[1]
 	}

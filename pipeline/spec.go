@@ -59,6 +59,19 @@ type BusinessSpec struct {
 	MinAUC               float64 `yaml:"min_auc" json:"min_auc"`
 	BeatContactEveryone  bool    `yaml:"beat_contact_everyone" json:"beat_contact_everyone"`
 	SuccessCriterionText string  `yaml:"success_criterion" json:"success_criterion"`
+	// Costs (multiclass) price mistakes: predicting Predicted for a row
+	// of class Actual costs Cost. Correct predictions cost nothing and an
+	// unlisted mistake costs MisclassificationCost (default 1). With
+	// costs, the model decides each row's class of least expected cost.
+	Costs                 []MisclassCost `yaml:"costs" json:"costs,omitempty"`
+	MisclassificationCost float64        `yaml:"misclassification_cost" json:"misclassification_cost,omitempty"`
+}
+
+// MisclassCost is the cost of one kind of mistake.
+type MisclassCost struct {
+	Actual    string  `yaml:"actual" json:"actual"`
+	Predicted string  `yaml:"predicted" json:"predicted"`
+	Cost      float64 `yaml:"cost" json:"cost"`
 }
 
 // DataSpec says where the data comes from and how its rows map to time.

@@ -85,6 +85,11 @@ type BusinessSummary struct {
 	Criterion           string  `json:"criterion"`
 	// Verdict says in plain words why a missed criterion was missed.
 	Verdict string `json:"verdict,omitempty"`
+	// CostPerRow (multiclass with business.costs) is the holdout's mean
+	// cost of the model's decisions; BaselineCostPerRow that of the best
+	// constant guess on the training class shares.
+	CostPerRow         float64 `json:"cost_per_row,omitempty"`
+	BaselineCostPerRow float64 `json:"baseline_cost_per_row,omitempty"`
 	// Hindsight is the best the model could have done on the holdout,
 	// with a threshold chosen on the holdout's own answers.
 	Hindsight *Hindsight `json:"hindsight,omitempty"`
@@ -184,6 +189,9 @@ func (s *Summary) WriteText(w io.Writer) {
 	p("           %s", s.Champion.Reason)
 	b := s.Business
 	if s.Task != "" && s.Task != ml.TaskBinary {
+		if b.CostPerRow != 0 || b.BaselineCostPerRow != 0 {
+			p("Business   decisions of least expected cost: %.4f per row on the holdout vs %.4f for the best constant guess", b.CostPerRow, b.BaselineCostPerRow)
+		}
 		p("Result     success criterion (%s): %s", b.Criterion, metOrMissed(b.SuccessCriterionMet))
 		if b.Verdict != "" {
 			p("           %s", b.Verdict)

@@ -164,3 +164,47 @@ func countText(n, max int) string {
 	}
 	return thousands(n)
 }
+
+// costMatrix builds a multiclass task's cost matrix from business.costs in
+// the order of classes: [i][j] is the cost of predicting classes[j] for a
+// row of classes[i]. It is nil when the spec prices no mistake.
+func costMatrix(b BusinessSpec, classes []string) ([][]float64, error) {
+	if len(b.Costs) == 0 {
+		return nil, nil
+	}
+	other := b.MisclassificationCost
+	if other == 0 {
+		other = 1
+	}
+	m := make([][]float64, len(classes))
+	for i := range m {
+		m[i] = make([]float64, len(classes))
+		for j := range m[i] {
+			if i != j {
+				m[i][j] = other
+			}
+		}
+	}
+	for k, c := range b.Costs {
+		i, j := slices.Index(classes, c.Actual), slices.Index(classes, c.Predicted)
+		switch {
+		case i < 0 || j < 0:
+			return nil, weir.Errorf(weir.ErrInvalidParameterValue, "business.costs[%d]: %q and %q must both be classes of the target (%s)", k, c.Actual, c.Predicted, shortList(classes, 10))
+		case i == j:
+			return nil, weir.Errorf(weir.ErrInvalidParameterValue, "business.costs[%d]: predicting %q for %q is not a mistake", k, c.Predicted, c.Actual)
+		case c.Cost < 0 || math.IsNaN(c.Cost) || math.IsInf(c.Cost, 0):
+			return nil, weir.Errorf(weir.ErrInvalidParameterValue, "business.costs[%d]: cost %v must be 0 or more", k, c.Cost)
+		}
+		m[i][j] = c.Cost
+	}
+	return m, nil
+}
+
+// costPerRow is the mean cost of decisions against the truth.
+func costPerRow(m [][]float64, y, decided []float64) float64 {
+	total := 0.0
+	for i := range y {
+		total += m[int(y[i])][int(decided[i])]
+	}
+	return total / float64(len(y))
+}

@@ -120,3 +120,40 @@ func TestRunMulticlassAndRegression(t *testing.T) {
 		})
 	}
 }
+
+func TestCostMatrix(t *testing.T) {
+	classes := []string{"a", "b", "c"}
+	m, err := costMatrix(BusinessSpec{Costs: []MisclassCost{{Actual: "a", Predicted: "c", Cost: 9}}, MisclassificationCost: 2}, classes)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := [][]float64{{0, 2, 9}, {2, 0, 2}, {2, 2, 0}}
+	for i := range want {
+		for j := range want[i] {
+			if m[i][j] != want[i][j] {
+				t.Fatalf("cost matrix %v, want %v", m, want)
+			}
+		}
+	}
+	if got := costPerRow(m, []float64{0, 1, 2}, []float64{2, 1, 0}); got != (9+0+2)/3.0 {
+		t.Errorf("cost per row %v", got)
+	}
+	if d := constantDecision(m, []float64{0, 0, 0, 1}, 3, 2); d[0] != 0 {
+		t.Errorf("the best constant guess for a mostly-a training set is %v, want a", d[0])
+	}
+	for _, tc := range []struct {
+		costs []MisclassCost
+		want  string
+	}{
+		{[]MisclassCost{{Actual: "a", Predicted: "z", Cost: 1}}, `"a" and "z" must both be classes`},
+		{[]MisclassCost{{Actual: "a", Predicted: "a", Cost: 1}}, "is not a mistake"},
+		{[]MisclassCost{{Actual: "a", Predicted: "b", Cost: -1}}, "must be 0 or more"},
+	} {
+		if _, err := costMatrix(BusinessSpec{Costs: tc.costs}, classes); err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("costs %+v: error %v, want %q", tc.costs, err, tc.want)
+		}
+	}
+	if m, err := costMatrix(BusinessSpec{}, classes); m != nil || err != nil {
+		t.Errorf("no costs: %v, %v; want no matrix", m, err)
+	}
+}
