@@ -157,22 +157,27 @@ func (o *objective) gradients(score, g, h []float64, lo, hi int) {
 		o.robustGradients(score, g, h, lo, hi)
 		return
 	}
+	// LightGBM's binary and L2 gradients, in its arithmetic: the binary
+	// response from labels of ±1, both rounded to float32 (its score_t).
 	for i := lo; i < hi; i++ {
 		w := 1.0
 		if o.w != nil {
-			w = o.w[i]
+			w = float64(float32(o.w[i]))
 		}
 		if o.kind == Binary {
-			p := sigmoid(score[i])
+			label, lw := -1.0, o.negW
 			if o.y[i] == 1 {
-				w *= o.posW
-			} else {
-				w *= o.negW
+				label, lw = 1, o.posW
 			}
-			g[i] = (p - o.y[i]) * w
-			h[i] = p * (1 - p) * w
+			r := -label / (1 + math.Exp(label*score[i]))
+			a := math.Abs(r)
+			g[i] = float64(float32(r * lw * w))
+			h[i] = float64(float32(a * (1 - a) * lw * w))
+		} else if o.w == nil {
+			g[i] = float64(float32(score[i] - o.y[i]))
+			h[i] = 1
 		} else {
-			g[i] = (score[i] - o.y[i]) * w
+			g[i] = float64(float32(float64(float32(score[i]-o.y[i])) * w))
 			h[i] = w
 		}
 	}

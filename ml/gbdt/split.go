@@ -82,12 +82,8 @@ func newSplitter(p *Params, sum histBin, n int) splitter {
 }
 
 // exactSplits reports whether split finding reproduces LightGBM's
-// floating-point steps as well as its rules. The objectives added with
-// multiclass do; binary and L2 keep the arithmetic their saved models were
-// trained with.
-func (p *Params) exactSplits() bool {
-	return p.Objective == Multiclass || p.Objective == RegressionL1 || p.Objective == Huber
-}
+// floating-point steps as well as its rules: it does for every objective.
+func (p *Params) exactSplits() bool { return true }
 
 // count estimates the rows of a bin from its hessian.
 func (s splitter) count(b histBin) int { return int(math.Floor(b.h*s.cf + 0.5)) }
