@@ -57,6 +57,12 @@ registry: {model_name: bad}
 			}
 			return "2,b,train"
 		}), "{kind: column, column: part}", `class "c" appears only in the holdout (4 rows)`},
+		{"a numeric step on a column of mixed types", rows(40, func(i int) string {
+			if i == 5 {
+				return "n/a," + []string{"no", "yes"}[i%2] + ",train"
+			}
+			return "1," + []string{"no", "yes"}[i%2] + ",train"
+		}), random, "imputer strategy median needs numeric columns"},
 		{"time split on text", rows(40, func(i int) string { return "1," + []string{"no", "yes"}[i%2] + ",train" }), "{kind: time, column: part, holdout_fraction: 0.2}", `"train" is not a date, datetime or number`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
