@@ -736,13 +736,29 @@ func TestPyfuncTasks(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			res := runPyfunc(t, py, mustTaskDir(t, ml.TaskRegression, nil, pre, tt.m), score)
+			dir := mustTaskDir(t, ml.TaskRegression, nil, pre, tt.m)
+			res := runPyfunc(t, py, dir, score)
 			if !slices.Equal(res.Frame.Columns, []string{"prediction"}) {
 				t.Fatalf("output columns = %q, want prediction", res.Frame.Columns)
 			}
 			for i, got := range res.Frame.floats(t, "prediction") {
 				if math.Abs(got-want[i]) > pyfuncTolerance {
 					t.Errorf("row %d: Python predicts %v, Go %v", i, got, want[i])
+				}
+			}
+			// A predictor shifted to its value of least expected cost.
+			path := filepath.Join(dir, PredictorFile)
+			b, err := os.ReadFile(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := os.WriteFile(path, []byte(strings.Replace(string(b), `"format_version":2`, `"format_version":2,"offset":1.25`, 1)), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			res = runPyfunc(t, py, dir, score)
+			for i, got := range res.Frame.floats(t, "prediction") {
+				if math.Abs(got-(want[i]+1.25)) > pyfuncTolerance {
+					t.Errorf("row %d with offset 1.25: Python predicts %v, Go %v", i, got, want[i]+1.25)
 				}
 			}
 		})

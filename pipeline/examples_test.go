@@ -73,6 +73,19 @@ func TestExamplesReachScikitLearnDefaults(t *testing.T) {
 					t.Errorf("winner %s holdout %s %.4f, scikit-learn's default %s %.4f", s.Winner, metric, got, name, want)
 				}
 			}
+			if tc.example == "diabetes" {
+				b := s.Business
+				if b.CostPerRow >= b.BaselineCostPerRow || r.st.offset <= 0 {
+					t.Errorf("diabetes: cost per row %.4f, best constant guess %.4f, offset %v: want a cheaper model shifted up (short costs more)", b.CostPerRow, b.BaselineCostPerRow, r.st.offset)
+				}
+				m, err := loadPredictor(filepath.Join(s.ModelDir, "predictor.json"))
+				if err != nil {
+					t.Fatal(err)
+				}
+				if m.Offset != r.st.offset {
+					t.Errorf("registered predictor offset %v, want the chosen %v", m.Offset, r.st.offset)
+				}
+			}
 			if tc.example == "wine" && (s.Business.CostPerRow >= s.Business.BaselineCostPerRow || s.Business.BaselineCostPerRow == 0) {
 				t.Errorf("wine: cost per row %.4f, best constant guess %.4f: want a cheaper model", s.Business.CostPerRow, s.Business.BaselineCostPerRow)
 			}

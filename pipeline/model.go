@@ -100,6 +100,9 @@ type modelResult struct {
 	// OOF is the file of the winner's out-of-fold scores on the training
 	// period (oofScores), on which the decision threshold is chosen.
 	OOF string `json:"oof"`
+	// Offset is a regression winner's shift to its value of least expected
+	// cost (business.under_cost and over_cost), from its out-of-fold errors.
+	Offset float64 `json:"offset,omitempty"`
 }
 
 // oofScores are a learner's scores on training rows from models that did
@@ -113,14 +116,14 @@ type oofScores struct {
 
 // outOfFold scores every validation fold with the learner fitted, with
 // params, on the fold's fitting rows.
-func outOfFold(ctx context.Context, folds []trialFold, learner string, params map[string]any, seed uint64) (oofScores, error) {
+func outOfFold(ctx context.Context, folds []trialFold, task, learner string, params map[string]any, seed uint64) (oofScores, error) {
 	var o oofScores
 	for _, fo := range folds {
-		m, err := newLearner(ml.TaskBinary, learner, params, seed, 2)
+		m, err := newLearner(task, learner, params, seed, 2)
 		if err != nil {
 			return o, err
 		}
-		p, err := fitPredict(ctx, ml.TaskBinary, m, fo)
+		p, err := fitPredict(ctx, task, m, fo)
 		if err != nil {
 			return o, err
 		}
@@ -266,9 +269,17 @@ func runModel(ctx context.Context, r *Runner, dir string) (any, error) {
 		return 0
 	})
 	res.Winner = best.Learner
+	if b := r.Spec.Business; task == ml.TaskRegression && b.UnderCost > 0 && b.OverCost > 0 {
+		fmt.Fprintf(r.Progress, "           scoring %s out of fold for the value of least expected cost\n", best.Learner)
+		oof, err := outOfFold(ctx, folds, task, best.Learner, best.Params, r.Spec.Seed)
+		if err != nil {
+			return nil, fmt.Errorf("out-of-fold predictions of %s: %w", best.Learner, err)
+		}
+		res.Offset = leastCostOffset(oof.Y, oof.Score, b.UnderCost, b.OverCost)
+	}
 	if task == ml.TaskBinary {
 		fmt.Fprintf(r.Progress, "           scoring %s out of fold for the decision threshold\n", best.Learner)
-		oof, err := outOfFold(ctx, folds, best.Learner, best.Params, r.Spec.Seed)
+		oof, err := outOfFold(ctx, folds, ml.TaskBinary, best.Learner, best.Params, r.Spec.Seed)
 		if err != nil {
 			return nil, fmt.Errorf("out-of-fold scores of %s: %w", best.Learner, err)
 		}
@@ -382,7 +393,7 @@ func loadModel(r *Runner, raw json.RawMessage) error {
 			return err
 		}
 	}
-	r.st.candidates, r.st.winner, r.st.oofPath = res.Candidates, res.Winner, res.OOF
+	r.st.candidates, r.st.winner, r.st.oofPath, r.st.offset = res.Candidates, res.Winner, res.OOF, res.Offset
 	r.st.summary.Winner = res.Winner
 	return nil
 }

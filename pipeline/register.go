@@ -56,6 +56,28 @@ func withThreshold(path string, th float64) (*predictor.Predictor, error) {
 	return p, p.UnmarshalJSON(b)
 }
 
+// withOffset returns the regression predictor saved at path shifted by
+// offset (none when 0), edited in its saved form as withThreshold does.
+func withOffset(path string, offset float64) (*predictor.Predictor, error) {
+	if offset == 0 {
+		return loadPredictor(path)
+	}
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	var doc map[string]json.RawMessage
+	if err := json.Unmarshal(b, &doc); err != nil {
+		return nil, err
+	}
+	doc["offset"] = mustJSON(offset)
+	if b, err = json.Marshal(doc); err != nil {
+		return nil, err
+	}
+	p := &predictor.Predictor{}
+	return p, p.UnmarshalJSON(b)
+}
+
 func runRegister(ctx context.Context, r *Runner, dir string) (any, error) {
 	var win candidateResult
 	for _, c := range r.st.candidates {
@@ -68,7 +90,7 @@ func runRegister(ctx context.Context, r *Runner, dir string) (any, error) {
 	if r.st.info.Task == ml.TaskBinary {
 		p, err = withThreshold(win.Model, r.st.threshold)
 	} else {
-		p, err = loadPredictor(win.Model)
+		p, err = withOffset(win.Model, r.st.offset)
 	}
 	if err != nil {
 		return nil, err

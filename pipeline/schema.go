@@ -175,6 +175,8 @@ var fieldNotes = map[string]fieldNote{
 	"business.costs[].predicted":      {desc: "The class predicted for it (another class)."},
 	"business.costs[].cost":           {desc: "The cost of that mistake (0 or more)."},
 	"business.misclassification_cost": {desc: "Multiclass tasks with costs: the cost of a mistake that costs does not list.", def: 1},
+	"business.under_cost":             {desc: "Regression: the cost of each unit a prediction falls short of the truth. With over_cost, the model answers the value of least expected cost (its prediction shifted by the matching quantile of its out-of-fold errors)."},
+	"business.over_cost":              {desc: "Regression: the cost of each unit a prediction overshoots the truth (see under_cost)."},
 
 	"data":          {desc: "Where the data comes from and what it holds."},
 	"data.name":     {desc: "The dataset's name, as logged to tracking."},

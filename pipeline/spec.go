@@ -65,6 +65,13 @@ type BusinessSpec struct {
 	// costs, the model decides each row's class of least expected cost.
 	Costs                 []MisclassCost `yaml:"costs" json:"costs,omitempty"`
 	MisclassificationCost float64        `yaml:"misclassification_cost" json:"misclassification_cost,omitempty"`
+	// UnderCost and OverCost (regression) are the costs of each unit a
+	// prediction falls short of the truth and overshoots it. With both
+	// set, the model answers the value of least expected cost: its
+	// prediction shifted by the matching quantile of its out-of-fold
+	// errors on the training rows.
+	UnderCost float64 `yaml:"under_cost" json:"under_cost,omitempty"`
+	OverCost  float64 `yaml:"over_cost" json:"over_cost,omitempty"`
 }
 
 // MisclassCost is the cost of one kind of mistake.

@@ -23,8 +23,9 @@ type state struct {
 	train    []int         // rows of the training periods
 	holdout  []int         // rows after them
 
-	modelPath  string // the winning predictor.json
-	oofPath    string // the winner's out-of-fold scores
+	modelPath  string  // the winning predictor.json
+	oofPath    string  // the winner's out-of-fold scores
+	offset     float64 // a regression winner's shift to its value of least expected cost
 	candidates []candidateResult
 	winner     string
 	modelDir   string // the MLflow model directory of the winner

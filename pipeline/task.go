@@ -208,3 +208,33 @@ func costPerRow(m [][]float64, y, decided []float64) float64 {
 	}
 	return total / float64(len(y))
 }
+
+// leastCostOffset is the shift that turns predictions into the value of
+// least expected cost when each unit short costs under and each unit over
+// costs over: the under/(under+over) quantile of the errors y - pred.
+func leastCostOffset(y, pred []float64, under, over float64) float64 {
+	errs := make([]float64, len(y))
+	for i := range y {
+		errs[i] = y[i] - pred[i]
+	}
+	if len(errs) == 0 {
+		return 0
+	}
+	slices.Sort(errs)
+	tau := under / (under + over)
+	i := int(math.Ceil(tau*float64(len(errs)))) - 1
+	return errs[max(0, min(i, len(errs)-1))]
+}
+
+// asymmetricCost is the mean cost of decisions d against truths y.
+func asymmetricCost(y, d []float64, under, over float64) float64 {
+	total := 0.0
+	for i := range y {
+		if e := y[i] - d[i]; e > 0 {
+			total += under * e
+		} else {
+			total -= over * e
+		}
+	}
+	return total / float64(len(y))
+}

@@ -157,3 +157,26 @@ func TestCostMatrix(t *testing.T) {
 		t.Errorf("no costs: %v, %v; want no matrix", m, err)
 	}
 }
+
+func TestLeastCostOffset(t *testing.T) {
+	y := []float64{1, 2, 3, 4, 5, 6, 7, 8, 9, 10}
+	pred := make([]float64, len(y))
+	// Short costs 3, over costs 1: the 0.75 quantile of the errors.
+	if got := leastCostOffset(y, pred, 3, 1); got != 8 {
+		t.Errorf("offset %v, want 8 (the 0.75 quantile)", got)
+	}
+	if got := leastCostOffset(y, pred, 1, 1); got != 5 {
+		t.Errorf("symmetric offset %v, want the median 5", got)
+	}
+	// At the chosen offset the cost is no higher than one step either side.
+	c := func(o float64) float64 {
+		d := make([]float64, len(y))
+		for i := range d {
+			d[i] = o
+		}
+		return asymmetricCost(y, d, 3, 1)
+	}
+	if c(8) > c(7) || c(8) > c(9) {
+		t.Errorf("cost at 8 = %v, at 7 = %v, at 9 = %v: the offset is not the least", c(8), c(7), c(9))
+	}
+}

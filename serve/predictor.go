@@ -168,7 +168,7 @@ func (m *PredictorModel) predictValues(rows [][]any, out []Prediction) error {
 			return fmt.Errorf("row %d: predictor: %w", i, err)
 		}
 		*buf = x
-		out[i] = Prediction{Value: m.row.PredictRow(x)}
+		out[i] = Prediction{Value: m.row.PredictRow(x) + m.P.Offset}
 	}
 	return nil
 }
@@ -228,7 +228,7 @@ func (m *PredictorModel) predictBatch(rows [][]any, out []Prediction) error {
 	m.batch.PredictRows(b.rows, b.scores)
 	if m.regression {
 		for i, p := range b.scores {
-			out[i] = Prediction{Value: p}
+			out[i] = Prediction{Value: p + m.P.Offset}
 		}
 		return nil
 	}

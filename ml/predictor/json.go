@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"math"
 	"slices"
 
 	"github.com/weir-ml/weir/ml"
@@ -50,6 +51,7 @@ type taskDocument struct {
 	Target        string          `json:"target"`
 	Classes       []string        `json:"classes,omitempty"`
 	CostMatrix    [][]float64     `json:"cost_matrix,omitempty"`
+	Offset        float64         `json:"offset,omitempty"`
 	Inputs        []frame.Field   `json:"inputs"`
 	Features      []string        `json:"features"`
 	Preprocessor  json.RawMessage `json:"preprocessor"`
@@ -92,7 +94,7 @@ func (p *Predictor) MarshalJSON() ([]byte, error) {
 	} else {
 		doc = taskDocument{
 			FormatVersion: FormatVersionTasks, Task: task, Learner: learner, Target: p.Target,
-			Classes: p.Classes, CostMatrix: p.CostMatrix,
+			Classes: p.Classes, CostMatrix: p.CostMatrix, Offset: p.Offset,
 			Inputs: p.Preprocessor.Inputs, Features: p.Preprocessor.Features,
 			Preprocessor: pre, Model: model,
 		}
@@ -130,6 +132,7 @@ type anyDocument struct {
 	Classes      []string        `json:"classes"`
 	Threshold    *float64        `json:"threshold"`
 	CostMatrix   [][]float64     `json:"cost_matrix"`
+	Offset       *float64        `json:"offset"`
 	Inputs       []frame.Field   `json:"inputs"`
 	Features     []string        `json:"features"`
 	Preprocessor json.RawMessage `json:"preprocessor"`
@@ -172,6 +175,12 @@ func (p *Predictor) UnmarshalJSON(b []byte) error {
 			return fmt.Errorf("predictor: a %s predictor has no threshold member", *doc.Task)
 		}
 		q.Task = *doc.Task
+		if doc.Offset != nil {
+			if q.Task != ml.TaskRegression || math.IsNaN(*doc.Offset) || math.IsInf(*doc.Offset, 0) {
+				return fmt.Errorf("predictor: offset must be a finite number, and only a regression predictor has one")
+			}
+			q.Offset = *doc.Offset
+		}
 	}
 	if q.Task == ml.TaskBinary && len(q.Classes) != 2 {
 		return fmt.Errorf("predictor: %d classes, want 2", len(q.Classes))
@@ -188,7 +197,7 @@ func (p *Predictor) UnmarshalJSON(b []byte) error {
 		return err
 	}
 	*p = Predictor{Task: q.Task, Preprocessor: q.Preprocessor, Model: q.Model, Target: q.Target,
-		Classes: q.Classes, Threshold: q.Threshold, CostMatrix: q.CostMatrix}
+		Classes: q.Classes, Threshold: q.Threshold, CostMatrix: q.CostMatrix, Offset: q.Offset}
 	return p.Check()
 }
 

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"math"
+	"strings"
 	"testing"
 
 	"github.com/weir-ml/weir/ml"
@@ -66,5 +67,44 @@ func TestRegisteredLearnersRoundTrip(t *testing.T) {
 				t.Fatalf("%s %T: score %d = %v after a round trip, want %v", tc.task, tc.model(), i, got[i], want[i])
 			}
 		}
+	}
+}
+
+func TestRegressionOffset(t *testing.T) {
+	f := mustFrame(t, regressionCSV)
+	p, err := predictor.Fit(context.Background(), f, "age", predictor.Spec{Task: ml.TaskRegression, Model: linear.NewRidge()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	base, err := p.PredictValueFrame(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var buf bytes.Buffer
+	if err := p.Save(&buf); err != nil {
+		t.Fatal(err)
+	}
+	shifted := strings.Replace(buf.String(), `"task":"regression"`, `"task":"regression","offset":2.5`, 1)
+	q, err := predictor.Load(strings.NewReader(shifted))
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := q.PredictValueFrame(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range got {
+		if got[i] != base[i]+2.5 {
+			t.Fatalf("row %d: %v, want %v + 2.5", i, got[i], base[i])
+		}
+	}
+	var again bytes.Buffer
+	if err := q.Save(&again); err != nil || !strings.Contains(again.String(), `"offset":2.5`) {
+		t.Errorf("saved again without its offset: %v", err)
+	}
+	mc := save(t, mustMulticlass(t, nil))
+	bad := strings.Replace(string(mc), `"task":"multiclass"`, `"task":"multiclass","offset":1`, 1)
+	if _, err := predictor.Load(strings.NewReader(bad)); err == nil || !strings.Contains(err.Error(), "only a regression predictor") {
+		t.Errorf("a multiclass predictor with an offset: %v", err)
 	}
 }

@@ -52,6 +52,10 @@ type Predictor struct {
 	// (the first on ties). Nil means the most probable class (the first on
 	// ties), as scikit-learn's predict. Other tasks leave it nil.
 	CostMatrix [][]float64
+	// Offset is added to a regression predictor's predictions: the shift
+	// that makes them the value of least expected cost when falling short
+	// and overshooting cost differently (0: none).
+	Offset float64
 
 	rowBinary ml.RowPredictor      // Model, binary and regression
 	rowProba  ml.RowProbaPredictor // Model, multiclass

@@ -96,6 +96,11 @@ func (p *Predictor) PredictValueFrame(f *frame.Frame) ([]float64, error) {
 	if err != nil {
 		return nil, fmt.Errorf("predictor: %w", err)
 	}
+	if p.Offset != 0 {
+		for i := range v {
+			v[i] += p.Offset
+		}
+	}
 	return v, nil
 }
 
@@ -170,7 +175,7 @@ func (p *Predictor) PredictValueRow(values []any) (float64, error) {
 	if *buf, err = p.Preprocessor.TransformRow(values, *buf); err != nil {
 		return 0, fmt.Errorf("predictor: %w", err)
 	}
-	return p.rowBinary.PredictRow(*buf), nil
+	return p.rowBinary.PredictRow(*buf) + p.Offset, nil
 }
 
 func (p *Predictor) buffer() *[]float64 {

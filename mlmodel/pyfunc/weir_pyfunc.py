@@ -81,6 +81,8 @@ class WeirModel:
         self.classes = [str(c) for c in doc.get("classes") or []]
         self.threshold = float(doc.get("threshold", 0.5))
         self.cost_matrix = doc.get("cost_matrix")
+        # A regression predictor's shift to its value of least expected cost.
+        self.offset = float(doc.get("offset", 0.0))
         self.preprocessor = Preprocessor(doc.get("preprocessor"))
         self.inputs = self.preprocessor.inputs
         if [i["name"] for i in doc.get("inputs") or []] != [i["name"] for i in self.inputs]:
@@ -127,7 +129,7 @@ class WeirModel:
             labels = np.asarray(self.classes, dtype=object)[best]
             return pd.DataFrame({"label": labels, "probabilities": [list(r) for r in P.tolist()]},
                                 index=df.index)
-        return pd.DataFrame({"prediction": self.model.predict(X)}, index=df.index)
+        return pd.DataFrame({"prediction": self.model.predict(X) + self.offset}, index=df.index)
 
     def _decide(self, P):
         # As Predictor.Decide: the most probable class, the first on ties, or
