@@ -212,3 +212,67 @@ func TestGeneratedDockerfileBuilds(t *testing.T) {
 		t.Errorf("tiny binary printed %q", ls)
 	}
 }
+
+// TestPythonModelImageInDocker builds the image of a LightGBM model that
+// Python saved (pandas category columns included), runs it in dockerd and
+// checks its answers against LightGBM's own predictions.
+func TestPythonModelImageInDocker(t *testing.T) {
+	d := needDocker(t)
+	bin := mustServeBuild(t)
+	model := filepath.Join("..", "..", "tests", "reference", "fixtures", "lightgbm", "pandas_categorical")
+	var want struct {
+		Columns []string    `json:"columns"`
+		Rows    [][]any     `json:"rows"`
+		Predict [][]float64 `json:"predict"`
+	}
+	b, err := os.ReadFile(filepath.Join(model, "expected.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(b, &want); err != nil {
+		t.Fatal(err)
+	}
+	tag := fmt.Sprintf("weir-test/lightgbm:%d", time.Now().UnixNano())
+	tar := filepath.Join(t.TempDir(), "image.tar")
+	if _, stderr, err := runImageCmd(t, context.Background(), nil, "build-image", "-m", model, "-t", tag, "--tar", tar, "--weir-binary", bin); err != nil {
+		t.Fatalf("build-image: %v\n%s", err, stderr)
+	}
+	d.must("load", "-i", tar)
+	t.Cleanup(func() { d.run("image", "rm", "-f", tag) })
+	port := freePort(t)
+	id := d.must("run", "-d", "-p", "127.0.0.1:"+strconv.Itoa(port)+":8080", tag)
+	t.Cleanup(func() { d.run("rm", "-f", id) })
+	url := "http://127.0.0.1:" + strconv.Itoa(port)
+	waitContainer(t, d, id, url+"/ping")
+	// The fixture writes a missing number as "NaN"; a request sends null.
+	for _, r := range want.Rows {
+		for j, v := range r {
+			if v == "NaN" {
+				r[j] = nil
+			}
+		}
+	}
+	body, err := json.Marshal(map[string]any{"dataframe_split": map[string]any{"columns": want.Columns, "data": want.Rows}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp, err := http.Post(url+"/invocations", "application/json", bytes.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var got struct {
+		Predictions []float64 `json:"predictions"`
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&got); err != nil || resp.StatusCode != http.StatusOK {
+		t.Fatalf("POST /invocations: HTTP %d, %v", resp.StatusCode, err)
+	}
+	if len(got.Predictions) != len(want.Predict) {
+		t.Fatalf("%d predictions, want %d", len(got.Predictions), len(want.Predict))
+	}
+	for i, p := range got.Predictions {
+		if diff := p - want.Predict[i][0]; diff > 1e-9 || diff < -1e-9 {
+			t.Errorf("row %d: the container answers %v, LightGBM %v", i, p, want.Predict[i][0])
+		}
+	}
+}
