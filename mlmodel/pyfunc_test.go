@@ -671,6 +671,36 @@ func TestPyfuncTasks(t *testing.T) {
 		return pre, m, S
 	}
 
+	t.Run("multiclass gbdt", func(t *testing.T) {
+		regions := []string{"east", "north", "south", "west"}
+		c, _ := train.Column("region")
+		y := make([]float64, train.NumRows())
+		for i := range y {
+			y[i] = float64(slices.Index(regions, c.Text(i)))
+		}
+		pre, X, S := fitPre(t, "region", y)
+		g := gbdt.NewMulticlassClassifier(len(regions))
+		g.NEstimators, g.MinDataInLeaf, g.NumThreads = 15, 3, 1
+		if err := g.Fit(context.Background(), X, y, nil); err != nil {
+			t.Fatal(err)
+		}
+		want, err := g.PredictProbaMulti(S)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res := runPyfunc(t, py, mustTaskDir(t, ml.TaskMulticlass, regions, pre, g), score)
+		for i, row := range res.Frame.Values["probabilities"] {
+			ps, _ := row.([]any)
+			for k := range regions {
+				s, _ := ps[k].(string)
+				got, _ := strconv.ParseFloat(s, 64)
+				if w := want[i*len(regions)+k]; math.Abs(got-w) > pyfuncTolerance {
+					t.Fatalf("row %d class %d: Python gives %v, Go %v", i, k, got, w)
+				}
+			}
+		}
+	})
+
 	t.Run("multinomial logistic regression", func(t *testing.T) {
 		regions := []string{"east", "north", "south", "west"}
 		c, _ := train.Column("region")

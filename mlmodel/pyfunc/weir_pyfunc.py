@@ -940,10 +940,15 @@ class GBDT:
         _version(doc, GBDT_VERSION, "gbdt")
         params = doc.get("params") or {}
         self.objective = params.get("objective")
+        self.num_classes = 0
         if self.objective == "binary":
             self.output = "proba"
         elif self.objective in ("regression", "regression_l1", "huber"):
             self.output = "value"
+        elif self.objective == "multiclass":
+            # K trees per iteration: tree t adds to class t mod K.
+            self.output = "multi"
+            self.num_classes = int(params.get("num_class") or 0)
         else:
             raise WeirFormatError(f"gbdt objective {self.objective!r} is not one this loader scores")
         self.num_features = int(doc.get("num_features", 0))
@@ -951,6 +956,8 @@ class GBDT:
         if self.num_features < 1:
             raise WeirFormatError("gbdt model has no features")
         self.trees = [self._tree(t, k) for k, t in enumerate(doc.get("trees") or [])]
+        if self.output == "multi" and (self.num_classes < 3 or len(self.trees) % self.num_classes):
+            raise WeirFormatError(f"multiclass gbdt has {len(self.trees)} trees for {self.num_classes} classes")
 
     def _tree(self, t, k):
         sf = t.get("split_feature") or []
@@ -988,6 +995,18 @@ class GBDT:
     def predict(self, X):
         n, p = X.shape
         flat = X.ravel()
+        if self.output == "multi":
+            k = self.num_classes
+            S = np.full((n, k), self.init_score)
+            for t, tree in enumerate(self.trees):
+                S[:, t % k] += tree.predict(flat, p, n)
+            # Softmax as Go computes it: shifted by the row's largest score,
+            # summed in class order.
+            E = np.exp(S - S.max(axis=1, keepdims=True))
+            total = np.zeros(n)
+            for c in range(k):
+                total += E[:, c]
+            return E / total[:, None]
         s = np.full(n, self.init_score)
         for t in self.trees:
             s += t.predict(flat, p, n)
