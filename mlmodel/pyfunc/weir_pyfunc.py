@@ -30,6 +30,7 @@ PREDICTOR_VERSIONS = (1, 2)
 PREPROCESSOR_VERSION = 1
 LINEAR_VERSION = 1
 TREE_VERSION = 1
+TREE_VERSION_CLASSES = 2  # multiclass trees with class distributions
 GBDT_VERSION = 1
 
 BINARY, MULTICLASS, REGRESSION = "binary", "multiclass", "regression"
@@ -893,16 +894,20 @@ class Forest:
     def __init__(self, doc):
         name = doc.get("model")
         v = doc.get("format_version")
-        if v != TREE_VERSION:
-            extra = " (version 2 holds multiclass forests, which this loader does not score yet)" if v == 2 else ""
+        if v not in (TREE_VERSION, TREE_VERSION_CLASSES):
             raise WeirFormatError(f"{name} format_version {v!r} is not supported "
-                                  f"(this loader reads {TREE_VERSION}){extra}")
+                                  f"(this loader reads {TREE_VERSION} and {TREE_VERSION_CLASSES})")
         self.output = "value" if name.endswith("regressor") else "proba"
+        self.num_classes = 0
         self.num_features = int(doc.get("n_features", 0))
         trees = doc.get("trees") or []
         if self.num_features <= 0 or not trees:
             raise WeirFormatError(f"{name} has no features or no trees")
-        self.trees = [self._tree(t, k, name) for k, t in enumerate(trees)]
+        k = int(trees[0].get("n_classes") or 0)
+        if k > 0:
+            # Multiclass trees: each leaf holds its class distribution.
+            self.output, self.num_classes = "multi", k
+        self.trees = [self._tree(t, j, name) for j, t in enumerate(trees)]
 
     def _tree(self, t, k, name):
         try:
@@ -922,11 +927,24 @@ class Forest:
             raise WeirFormatError(f"{name} tree {k}: node {int(np.argmax(bad))} has a bad feature or children")
         # JSON has no infinity: the largest float64 stands for +Inf.
         threshold[threshold == _MAX_FLOAT64] = np.inf
+        if self.num_classes:
+            dist = np.asarray(t.get("class_dist") or [], dtype=np.float64)
+            if int(t.get("n_classes") or 0) != self.num_classes or dist.size != n * self.num_classes:
+                raise WeirFormatError(f"{name} tree {k}: class distributions do not match its {n} nodes")
+            # The walk answers the leaf's node number, which picks its row.
+            tree = FlatTree(feature, threshold, left, right, ml, np.arange(n, dtype=np.float64))
+            tree.dist = dist.reshape(n, self.num_classes)
+            return tree
         return FlatTree(feature, threshold, left, right, ml, value)
 
     def predict(self, X):
         n, p = X.shape
         flat = X.ravel()
+        if self.num_classes:
+            P = np.zeros((n, self.num_classes))
+            for t in self.trees:
+                P += t.dist[t.predict(flat, p, n).astype(np.intp)]
+            return P / len(self.trees)
         s = np.zeros(n)
         for t in self.trees:
             s += t.predict(flat, p, n)
