@@ -671,69 +671,55 @@ func TestPyfuncTasks(t *testing.T) {
 		return pre, m, S
 	}
 
-	t.Run("multiclass gbdt", func(t *testing.T) {
-		regions := []string{"east", "north", "south", "west"}
-		c, _ := train.Column("region")
-		y := make([]float64, train.NumRows())
-		for i := range y {
-			y[i] = float64(slices.Index(regions, c.Text(i)))
-		}
-		pre, X, S := fitPre(t, "region", y)
-		g := gbdt.NewMulticlassClassifier(len(regions))
-		g.NEstimators, g.MinDataInLeaf, g.NumThreads = 15, 3, 1
-		if err := g.Fit(context.Background(), X, y, nil); err != nil {
-			t.Fatal(err)
-		}
-		want, err := g.PredictProbaMulti(S)
-		if err != nil {
-			t.Fatal(err)
-		}
-		res := runPyfunc(t, py, mustTaskDir(t, ml.TaskMulticlass, regions, pre, g), score)
-		for i, row := range res.Frame.Values["probabilities"] {
-			ps, _ := row.([]any)
-			for k := range regions {
-				s, _ := ps[k].(string)
-				got, _ := strconv.ParseFloat(s, 64)
-				if w := want[i*len(regions)+k]; math.Abs(got-w) > pyfuncTolerance {
-					t.Fatalf("row %d class %d: Python gives %v, Go %v", i, k, got, w)
+	// Multiclass tree learners: Python's probabilities equal Go's.
+	regions := []string{"east", "north", "south", "west"}
+	for _, tt := range []struct {
+		name  string
+		model func() ml.MulticlassClassifier
+	}{
+		{"multiclass gbdt", func() ml.MulticlassClassifier {
+			g := gbdt.NewMulticlassClassifier(len(regions))
+			g.NEstimators, g.MinDataInLeaf, g.NumThreads = 15, 3, 1
+			return g
+		}},
+		{"multiclass forest", func() ml.MulticlassClassifier {
+			rf := tree.NewRandomForestClassifier()
+			rf.NEstimators, rf.Seed, rf.Workers, rf.NClasses = 12, 3, 1, len(regions)
+			return rf
+		}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			c, _ := train.Column("region")
+			y := make([]float64, train.NumRows())
+			for i := range y {
+				y[i] = float64(slices.Index(regions, c.Text(i)))
+			}
+			pre, X, S := fitPre(t, "region", y)
+			m := tt.model()
+			if err := m.Fit(context.Background(), X, y, nil); err != nil {
+				t.Fatal(err)
+			}
+			want, err := m.PredictProbaMulti(S)
+			if err != nil {
+				t.Fatal(err)
+			}
+			res := runPyfunc(t, py, mustTaskDir(t, ml.TaskMulticlass, regions, pre, m), score)
+			rows := res.Frame.Values["probabilities"]
+			if len(rows) == 0 {
+				t.Fatal("no rows scored")
+			}
+			for i, row := range rows {
+				ps, _ := row.([]any)
+				for k := range regions {
+					s, _ := ps[k].(string)
+					got, _ := strconv.ParseFloat(s, 64)
+					if w := want[i*len(regions)+k]; math.Abs(got-w) > pyfuncTolerance {
+						t.Fatalf("row %d class %d: Python gives %v, Go %v", i, k, got, w)
+					}
 				}
 			}
-		}
-	})
-
-	t.Run("multiclass forest", func(t *testing.T) {
-		regions := []string{"east", "north", "south", "west"}
-		c, _ := train.Column("region")
-		y := make([]float64, train.NumRows())
-		for i := range y {
-			y[i] = float64(slices.Index(regions, c.Text(i)))
-		}
-		pre, X, S := fitPre(t, "region", y)
-		rf := tree.NewRandomForestClassifier()
-		rf.NEstimators, rf.Seed, rf.Workers, rf.NClasses = 12, 3, 1, len(regions)
-		if err := rf.Fit(context.Background(), X, y, nil); err != nil {
-			t.Fatal(err)
-		}
-		want, err := rf.PredictProbaMulti(S)
-		if err != nil {
-			t.Fatal(err)
-		}
-		res := runPyfunc(t, py, mustTaskDir(t, ml.TaskMulticlass, regions, pre, rf), score)
-		rows := res.Frame.Values["probabilities"]
-		if len(rows) == 0 {
-			t.Fatal("no rows scored")
-		}
-		for i, row := range rows {
-			ps, _ := row.([]any)
-			for k := range regions {
-				s, _ := ps[k].(string)
-				got, _ := strconv.ParseFloat(s, 64)
-				if w := want[i*len(regions)+k]; math.Abs(got-w) > pyfuncTolerance {
-					t.Fatalf("row %d class %d: Python gives %v, Go %v", i, k, got, w)
-				}
-			}
-		}
-	})
+		})
+	}
 
 	t.Run("multinomial logistic regression", func(t *testing.T) {
 		regions := []string{"east", "north", "south", "west"}
