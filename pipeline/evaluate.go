@@ -14,6 +14,7 @@ import (
 	"strings"
 
 	"github.com/weir-ml/weir/ml"
+	"github.com/weir-ml/weir/ml/frame"
 	"github.com/weir-ml/weir/ml/metrics"
 )
 
@@ -87,23 +88,28 @@ type evaluateResult struct {
 	Threshold float64                       `json:"threshold"`
 }
 
+// evaluationData returns the holdout rows' features and targets, and the
+// training rows' targets.
+func (r *Runner) evaluationData() (hold *frame.Frame, y, yTrain []float64, err error) {
+	f, _, err := r.features()
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	if hold, err = f.Take(r.st.holdout); err != nil {
+		return nil, nil, nil, err
+	}
+	if y, err = r.st.target(r.st.holdout); err != nil {
+		return nil, nil, nil, err
+	}
+	yTrain, err = r.st.target(r.st.train)
+	return hold, y, yTrain, err
+}
+
 func runEvaluate(ctx context.Context, r *Runner, dir string) (any, error) {
 	if r.st.info.Task != ml.TaskBinary {
 		return evaluateTask(ctx, r, dir)
 	}
-	f, _, err := r.features()
-	if err != nil {
-		return nil, err
-	}
-	hold, err := f.Take(r.st.holdout)
-	if err != nil {
-		return nil, err
-	}
-	y, err := r.st.target(r.st.holdout)
-	if err != nil {
-		return nil, err
-	}
-	yTrain, err := r.st.target(r.st.train)
+	hold, y, yTrain, err := r.evaluationData()
 	if err != nil {
 		return nil, err
 	}

@@ -42,19 +42,7 @@ func taskMetrics(task string, y, pred []float64, k int) (map[string]float64, err
 // beats the baseline on the selection metric) and a report.
 func evaluateTask(ctx context.Context, r *Runner, dir string) (any, error) {
 	task, k := r.st.info.Task, len(r.st.info.Classes)
-	f, _, err := r.features()
-	if err != nil {
-		return nil, err
-	}
-	hold, err := f.Take(r.st.holdout)
-	if err != nil {
-		return nil, err
-	}
-	y, err := r.st.target(r.st.holdout)
-	if err != nil {
-		return nil, err
-	}
-	yTrain, err := r.st.target(r.st.train)
+	hold, y, yTrain, err := r.evaluationData()
 	if err != nil {
 		return nil, err
 	}
