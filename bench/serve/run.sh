@@ -7,6 +7,10 @@
 # requests; plus start-up time from launch to the first 200 on /ping.
 #
 # Usage: bench/serve/run.sh      (env: DUR=5s CONCS="1 8 64" SERVERS="weir weir-nopoll mlflow" STARTS=3 REPS=3)
+# Python-trained models served by both (issue 13's bar): "weir-lgb" is Weir
+# serving the very LightGBM model mlflow serves (mlflow.lightgbm, skops);
+# "weir-rf" and "mlflow-rf" serve a scikit-learn random forest saved by
+# mlflow.sklearn. SERVERS="weir-lgb mlflow weir-rf mlflow-rf" runs those.
 # Weir runs its serving build (go build -tags weir_serve), the binary images
 # carry: "weir" with its defaults, "weir-nopoll" with busy polling off
 # (--busy-poll 0), to show what the polling gives.
@@ -45,8 +49,11 @@ CGO_ENABLED=0 go build -trimpath -tags weir_serve -ldflags "-s -w" -o "$WORK/wei
 echo "weir serving build: $(stat -c %s "$WORK/weir") bytes" >&2
 
 [ -f "$WORK/weir-model/MLmodel" ] || go run ./bench/serve/train "$DATA" "$WORK/weir-model"
-case " $SERVERS " in *" mlflow "*)
+case " $SERVERS " in *" mlflow "*|*" weir-lgb "*)
   [ -f "$WORK/mlflow-model/MLmodel" ] || "$PY" bench/serve/train_lightgbm.py "$DATA" "$WORK/mlflow-model" 2>/dev/null ;;
+esac
+case " $SERVERS " in *"-rf "*)
+  [ -f "$WORK/sklearn-model/MLmodel" ] || "$PY" bench/serve/train_sklearn.py "$DATA" "$WORK/sklearn-model" 2>/dev/null ;;
 esac
 
 # Request bodies: rows of 2009, the year after training.
@@ -73,8 +80,12 @@ launch() {
   case $1 in
     weir) setsid "${server_pin[@]}" "$WORK/weir" models serve -m "$WORK/weir-model" --port "$2" >"$WORK/$1.log" 2>&1 & ;;
     weir-nopoll) setsid "${server_pin[@]}" "$WORK/weir" models serve -m "$WORK/weir-model" --port "$2" --busy-poll 0 >"$WORK/$1.log" 2>&1 & ;;
+    weir-lgb) setsid "${server_pin[@]}" "$WORK/weir" models serve -m "$WORK/mlflow-model" --port "$2" >"$WORK/$1.log" 2>&1 & ;;
+    weir-rf) setsid "${server_pin[@]}" "$WORK/weir" models serve -m "$WORK/sklearn-model" --port "$2" >"$WORK/$1.log" 2>&1 & ;;
     # mlflow runs uvicorn from PATH, so the virtualenv's bin goes first.
     mlflow) PATH="$(dirname "$PY"):$PATH" setsid "${server_pin[@]}" "$(dirname "$PY")/mlflow" models serve -m "$WORK/mlflow-model" -p "$2" -h 127.0.0.1 \
+              --env-manager local >"$WORK/$1.log" 2>&1 & ;;
+    mlflow-rf) PATH="$(dirname "$PY"):$PATH" setsid "${server_pin[@]}" "$(dirname "$PY")/mlflow" models serve -m "$WORK/sklearn-model" -p "$2" -h 127.0.0.1 \
               --env-manager local >"$WORK/$1.log" 2>&1 & ;;
   esac
   pid=$!
@@ -132,7 +143,9 @@ done
 "$PY" - "$OUT" <<'PYEOF'
 import json, sys, os
 out = sys.argv[1]
-servers = [s for s in ("weir", "weir-nopoll", "mlflow") if os.path.exists(os.path.join(out, f"{s}.jsonl"))]
+servers = [s for s in ("weir", "weir-nopoll", "weir-lgb", "mlflow", "weir-rf", "mlflow-rf") if os.path.exists(os.path.join(out, f"{s}.jsonl"))]
+# Each Weir server is compared with the mlflow server of the same model.
+baseline = {"weir": "mlflow", "weir-nopoll": "mlflow", "weir-lgb": "mlflow", "weir-rf": "mlflow-rf"}
 runs = {}
 startup = {}
 for s in servers:
@@ -148,10 +161,10 @@ def median(xs):
 rows = {k: {"rps": median([r["rps"] for r in v]), "p50_ms": median([r["p50_ms"] for r in v]),
             "p99_ms": median([r["p99_ms"] for r in v]), "errors": sum(r["errors"] for r in v), "n": len(v)}
         for k, v in runs.items()}
-ours = [s for s in servers if s != "mlflow"]
-ratios = [s for s in ours if "mlflow" in servers]
+ours = [s for s in servers if s in baseline]
+ratios = [s for s in ours if baseline[s] in servers]
 head = "| rows/request | clients | " + " | ".join(f"{s} req/s | {s} p50 ms | {s} p99 ms" for s in servers)
-head += "".join(f" | {s} req/s ratio | {s} p99 ratio" for s in ratios) + " |"
+head += "".join(f" | {s}/{baseline[s]} req/s | {s}/{baseline[s]} p99" for s in ratios) + " |"
 lines = [head, "|---|---|" + "---|---|---|" * len(servers) + "---|---|" * len(ratios)]
 for n in sorted({k[1] for k in rows}):
     for c in sorted({k[2] for k in rows}):
@@ -160,7 +173,7 @@ for n in sorted({k[1] for k in rows}):
             r = rows.get((s, n, c))
             cells.append("n/a | n/a | n/a" if r is None else f"{r['rps']:.0f} | {r['p50_ms']:.2f} | {r['p99_ms']:.2f}" + (f" ({r['errors']} errors)" if r["errors"] else ""))
         for s in ratios:
-            a, m = rows.get((s, n, c)), rows.get(("mlflow", n, c))
+            a, m = rows.get((s, n, c)), rows.get((baseline[s], n, c))
             if a and m and m["rps"] and a["p99_ms"] and not a["errors"] and not m["errors"]:
                 cells.append(f"{a['rps'] / m['rps']:.1f}x | {m['p99_ms'] / a['p99_ms']:.1f}x")
             else:

@@ -41,9 +41,13 @@ const (
 // monitoredModel is a model resolved for monitoring; its files stay on disk
 // until close, since the reference profile is read from them.
 type monitoredModel struct {
-	id    modelID
-	model *mlmodel.Model
-	close func()
+	id  modelID
+	dir string
+	// model is a Weir model; nil for a model another library saved, which
+	// scorer scores.
+	model  *mlmodel.Model
+	scorer mlmodel.Scorer
+	close  func()
 }
 
 // loadMonitoredModel resolves and loads uri through ld's backend.
@@ -71,23 +75,77 @@ func loadMonitoredModel(ctx context.Context, ld *modelLoader, uri string) (*moni
 			return nil, err
 		}
 	}
-	m, err := mlmodel.Load(dir)
+	mm := &monitoredModel{id: id, dir: dir, close: cleanup}
+	f, err := mlmodel.ReadMLmodel(dir)
 	if err != nil {
 		cleanup()
 		return nil, err
 	}
+	var task string
+	if _, ok := f.Flavors[mlmodel.FlavorName]; ok {
+		if mm.model, err = mlmodel.Load(dir); err != nil {
+			cleanup()
+			return nil, err
+		}
+		task = mm.model.Output().Task
+	} else {
+		if mm.scorer, err = openScorer(dir, f); err != nil {
+			cleanup()
+			return nil, err
+		}
+		task = mm.scorer.Output().Task
+	}
 	// Performance windows, labels and retraining join 0/1 outcomes with
 	// probabilities: they need a binary classifier.
-	if t := m.Output().Task; t != ml.TaskBinary {
+	if task != ml.TaskBinary {
 		cleanup()
-		return nil, usagef("%s is a %s model: weir monitor scores performance and retrains binary classifiers only so far (drift of its inputs: weir models serve --inference-log and its drift gauges)", uri, t)
+		return nil, usagef("%s is a %s model: weir monitor scores performance and retrains binary classifiers only so far (drift of its inputs: weir models serve --inference-log and its drift gauges)", uri, task)
 	}
-	return &monitoredModel{id: id, model: m, close: cleanup}, nil
+	return mm, nil
+}
+
+// score returns P(positive class) of every row of f: Weir's predictor, or
+// the model's own scorer reading the columns its inputs name.
+func (m *monitoredModel) score(f *frame.Frame) ([]float64, error) {
+	if m.model != nil {
+		proba, _, err := m.model.Predictor.PredictFrame(f)
+		return proba, err
+	}
+	ins := m.scorer.Inputs()
+	cols := make([]frame.Column, len(ins))
+	for j, in := range ins {
+		c, err := f.Column(in.Name)
+		if err != nil && in.Required {
+			return nil, fmt.Errorf("the model reads column %s, which the data lacks", in.Name)
+		}
+		cols[j] = c
+	}
+	rows := make([][]any, f.NumRows())
+	for i := range rows {
+		rows[i] = make([]any, len(cols))
+		for j, c := range cols {
+			if c != nil && !c.IsMissing(i) {
+				rows[i][j] = cellAs(c, i, ins[j].Kind)
+			}
+		}
+	}
+	var s mlmodel.Scores
+	s.Resize(len(rows), 2)
+	if err := m.scorer.Score(rows, &s); err != nil {
+		return nil, err
+	}
+	return s.Value, nil
 }
 
 // inputs returns the model's input column names.
 func (m *monitoredModel) inputs() []string {
 	var names []string
+	if m.model == nil {
+		for _, in := range m.scorer.Inputs() {
+			names = append(names, in.Name)
+		}
+		return names
+	}
 	for _, c := range m.model.Signature.Inputs {
 		names = append(names, c.Name)
 	}
@@ -198,7 +256,7 @@ func (d *dataFlags) scoreCSV(path string, m *monitoredModel) (*labelled, error) 
 	if m == nil {
 		return nil, usagef("%s: a CSV needs a model to score it", path)
 	}
-	proba, _, err := m.model.Predictor.PredictFrame(f)
+	proba, err := m.score(f)
 	if err != nil {
 		return nil, usagef("scoring %s: %v", path, err)
 	}
@@ -394,4 +452,24 @@ func (p *period) UnmarshalText(b []byte) error {
 	}
 	*p = period{duration: d}
 	return nil
+}
+
+// cellAs reads row i of c as a value of the kind a model's input has, as
+// the scoring server converts a request's values: numbers of either kind to
+// the input's, anything to text for a string input.
+func cellAs(c frame.Column, i int, k frame.Kind) any {
+	v := c.Value(i)
+	switch k {
+	case frame.Float:
+		if n, ok := v.(int64); ok {
+			return float64(n)
+		}
+	case frame.Int:
+		if x, ok := v.(float64); ok && x == math.Trunc(x) {
+			return int64(x)
+		}
+	case frame.Categorical:
+		return c.Text(i)
+	}
+	return v
 }

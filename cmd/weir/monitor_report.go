@@ -198,7 +198,7 @@ func (c *monitorReportCmd) referenceProfile(m *monitoredModel) (p *monitor.Profi
 	case path != "" && !strings.HasSuffix(path, ".json"):
 		return nil, false, nil
 	case path == "":
-		path = filepath.Join(m.model.Dir, mlmodel.ReferenceProfileFile)
+		path = filepath.Join(m.dir, mlmodel.ReferenceProfileFile)
 		if _, err := os.Stat(path); err != nil {
 			return nil, false, usagef("model %s has no %s: give --reference", m.id.name, mlmodel.ReferenceProfileFile)
 		}

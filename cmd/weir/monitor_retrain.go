@@ -94,6 +94,9 @@ func (c *monitorRetrainCmd) Run(g *globals) error {
 	if err != nil {
 		return err
 	}
+	if champ.model == nil {
+		return usagef("%s was saved by another library: weir monitor retrain trains a Weir challenger against a Weir champion only so far (weir monitor report works on it)", c.ModelURI)
+	}
 	train, eval, err := c.split([2]string(champ.model.Predictor.Classes))
 	if err != nil {
 		return err

@@ -13,6 +13,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -434,5 +435,72 @@ func TestMonitorReportProfileReference(t *testing.T) {
 	}
 	if rep.Drift.Prediction != nil {
 		t.Error("prediction drift without a reference prediction profile")
+	}
+}
+
+// TestMonitorReportPythonModel monitors a LightGBM model that Python saved:
+// its scorer scores the CSV, whose labels are the model's own decisions, so
+// the report's ROC AUC must be 1.
+func TestMonitorReportPythonModel(t *testing.T) {
+	fixture := filepath.Join("..", "..", "tests", "reference", "fixtures", "lightgbm", "binary")
+	var want struct {
+		Columns []string    `json:"columns"`
+		Rows    [][]any     `json:"rows"`
+		Predict [][]float64 `json:"predict"`
+	}
+	b, err := os.ReadFile(filepath.Join(fixture, "expected.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(b, &want); err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	var csv strings.Builder
+	csv.WriteString(strings.Join(want.Columns, ",") + ",y\n")
+	for rep := 0; rep < 10; rep++ {
+		for i, r := range want.Rows {
+			cells := make([]string, len(r))
+			skip := false
+			for j, v := range r {
+				x, ok := v.(float64)
+				skip = skip || !ok
+				cells[j] = strconv.FormatFloat(x, 'g', -1, 64)
+			}
+			if skip {
+				continue // the fixture's NaN and infinity rows
+			}
+			label := "0"
+			if want.Predict[i][0] > 0.5 {
+				label = "1"
+			}
+			csv.WriteString(strings.Join(cells, ",") + "," + label + "\n")
+		}
+	}
+	cur := filepath.Join(dir, "current.csv")
+	if err := os.WriteFile(cur, []byte(csv.String()), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out := filepath.Join(dir, "out")
+	_, err = runMain(t, context.Background(), "monitor", "report", "-m", fixture, "--current", cur, "--reference", cur, "--out", out,
+		"--tracking-uri", "sqlite:///"+filepath.Join(dir, "weir.db"), "--artifacts-destination", filepath.Join(dir, "artifacts"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err = os.ReadFile(filepath.Join(out, "report.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var rep monitor.Report
+	if err := json.Unmarshal(b, &rep); err != nil {
+		t.Fatal(err)
+	}
+	if rep.Drift == nil || rep.Drift.Prediction == nil || len(rep.Windows) == 0 {
+		t.Fatalf("report has no prediction drift or windows: %s", b)
+	}
+	for _, w := range rep.Windows {
+		if auc := float64(w.ROCAUC); auc < 0.999 {
+			t.Errorf("window ROC AUC %v, want 1: the model's own decisions are the labels", auc)
+		}
 	}
 }
