@@ -15,7 +15,7 @@ import (
 func Build(root any) (Estimator, error) {
 	o, ok := root.(*pyobj.Object)
 	if !ok {
-		return nil, fmt.Errorf("sklearn: the file holds a %s, not a scikit-learn estimator", typeName(root))
+		return nil, fmt.Errorf("sklearn: the file holds a %s, not a scikit-learn estimator", pyobj.Describe(root))
 	}
 	return build(obj{o: o, path: o.Class})
 }
@@ -78,7 +78,7 @@ func unsupported(o obj) error {
 func child(v any, path string) (Estimator, error) {
 	o, ok := v.(*pyobj.Object)
 	if !ok {
-		return nil, fmt.Errorf("sklearn: %s is a %s, not an estimator", path, typeName(v))
+		return nil, fmt.Errorf("sklearn: %s is a %s, not an estimator", path, pyobj.Describe(v))
 	}
 	return build(obj{o: o, path: path})
 }
@@ -94,7 +94,7 @@ func newBase(o obj) (base, error) {
 	if v, ok := o.get("feature_names_in_"); ok && v != nil {
 		names, ok := stringList(v)
 		if !ok {
-			return base{}, o.errorf("feature_names_in_ is a %s, want strings", typeName(v))
+			return base{}, o.errorf("feature_names_in_ is a %s, want strings", pyobj.Describe(v))
 		}
 		if len(names) != n {
 			return base{}, o.errorf("feature_names_in_ has %d names for %d features", len(names), n)

@@ -143,7 +143,7 @@ func TestBuildRefuses(t *testing.T) {
 func TestBuildNotAnEstimator(t *testing.T) {
 	for _, v := range []any{nil, "x", []any{}, &pyobj.Array{}} {
 		if _, err := Build(v); err == nil || !strings.Contains(err.Error(), "not a scikit-learn estimator") {
-			t.Errorf("Build(%s) error = %v", typeName(v), err)
+			t.Errorf("Build(%s) error = %v", pyobj.Describe(v), err)
 		}
 	}
 }

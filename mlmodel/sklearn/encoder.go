@@ -76,13 +76,13 @@ func readCategories(o obj, n int) ([]categories, error) {
 	}
 	list, ok := raw.([]any)
 	if !ok || len(list) != n {
-		return nil, o.errorf("categories_ is a %s, want a list of %d arrays", typeName(raw), n)
+		return nil, o.errorf("categories_ is a %s, want a list of %d arrays", pyobj.Describe(raw), n)
 	}
 	out := make([]categories, n)
 	for j, x := range list {
 		a, ok := x.(*pyobj.Array)
 		if !ok {
-			return nil, o.errorf("categories_[%d] is a %s, want an array", j, typeName(x))
+			return nil, o.errorf("categories_[%d] is a %s, want an array", j, pyobj.Describe(x))
 		}
 		if err := checkArray(a); err != nil {
 			return nil, o.errorf("categories_[%d]: %v", j, err)
@@ -114,7 +114,7 @@ func perFeature(o obj, key string, n int) ([][]int, error) {
 		}
 		items = vals
 	default:
-		return nil, o.errorf("%s is a %s, want a list", key, typeName(raw))
+		return nil, o.errorf("%s is a %s, want a list", key, pyobj.Describe(raw))
 	}
 	if len(items) != n {
 		return nil, o.errorf("%s has %d entries for %d features", key, len(items), n)
@@ -137,7 +137,7 @@ func perFeature(o obj, key string, n int) ([][]int, error) {
 				out[j][i] = int(v)
 			}
 		default:
-			return nil, o.errorf("%s[%d] is a %s", key, j, typeName(x))
+			return nil, o.errorf("%s[%d] is a %s", key, j, pyobj.Describe(x))
 		}
 	}
 	return out, nil
@@ -303,7 +303,7 @@ func buildOrdinalEncoder(o obj) (Estimator, error) {
 	if v, ok := o.get("encoded_missing_value"); ok && v != nil {
 		f, ok := asFloat(v)
 		if !ok {
-			return nil, o.errorf("encoded_missing_value is a %s, want a number", typeName(v))
+			return nil, o.errorf("encoded_missing_value is a %s, want a number", pyobj.Describe(v))
 		}
 		t.missingValue = f
 	}

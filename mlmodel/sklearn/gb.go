@@ -116,7 +116,7 @@ func gbInit(o obj, m *gbModel, classify bool) ([]float64, error) {
 	}
 	io, ok := v.(*pyobj.Object)
 	if !ok {
-		return nil, o.errorf("init_ is a %s, want \"zero\" or a dummy estimator", typeName(v))
+		return nil, o.errorf("init_ is a %s, want \"zero\" or a dummy estimator", pyobj.Describe(v))
 	}
 	init := obj{o: io, path: o.path + ".init_"}
 	if err := checkVersion(init); err != nil {

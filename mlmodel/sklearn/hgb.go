@@ -80,7 +80,7 @@ func buildHGB(o obj, classify bool) (Estimator, error) {
 	}
 	iters, ok := raw.([]any)
 	if !ok {
-		return nil, o.errorf("_predictors is a %s, want a list", typeName(raw))
+		return nil, o.errorf("_predictors is a %s, want a list", pyobj.Describe(raw))
 	}
 	for i, it := range iters {
 		preds, ok := it.([]any)
@@ -135,7 +135,7 @@ func (m *hgbModel) readBinMapper(o obj) error {
 	}
 	bo, ok := v.(*pyobj.Object)
 	if !ok {
-		return o.errorf("_bin_mapper is a %s, want a _BinMapper", typeName(v))
+		return o.errorf("_bin_mapper is a %s, want a _BinMapper", pyobj.Describe(v))
 	}
 	bm := obj{o: bo, path: o.path + "._bin_mapper"}
 	m.catIndex = make([]int, m.nIn)
@@ -162,7 +162,7 @@ func (m *hgbModel) readBinMapper(o obj) error {
 		var set [8]uint32
 		a, ok := thresholds[j].(*pyobj.Array)
 		if !ok {
-			return bm.errorf("bin_thresholds_[%d] is a %s, want an array", j, typeName(thresholds[j]))
+			return bm.errorf("bin_thresholds_[%d] is a %s, want an array", j, pyobj.Describe(thresholds[j]))
 		}
 		cats, ok := floatData(a)
 		if !ok {
@@ -183,7 +183,7 @@ func (m *hgbModel) readBinMapper(o obj) error {
 func (m *hgbModel) readPredictor(v any, path string) (hgbTree, error) {
 	po, ok := v.(*pyobj.Object)
 	if !ok || po.Class != "TreePredictor" {
-		return hgbTree{}, fmt.Errorf("sklearn: %s is a %s, want a TreePredictor", path, typeName(v))
+		return hgbTree{}, fmt.Errorf("sklearn: %s is a %s, want a TreePredictor", path, pyobj.Describe(v))
 	}
 	o := obj{o: po, path: path}
 	na, err := o.array("nodes")

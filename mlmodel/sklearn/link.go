@@ -28,7 +28,7 @@ func readLink(o obj) (link, error) {
 	}
 	loss, ok := v.(*pyobj.Object)
 	if !ok {
-		return 0, o.errorf("_loss is a %s, want a loss object", typeName(v))
+		return 0, o.errorf("_loss is a %s, want a loss object", pyobj.Describe(v))
 	}
 	if l, ok := loss.State["link"].(*pyobj.Object); ok {
 		switch l.Class {

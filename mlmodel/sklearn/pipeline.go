@@ -24,7 +24,7 @@ func buildPipeline(o obj) (Estimator, error) {
 	}
 	list, ok := raw.([]any)
 	if !ok || len(list) == 0 {
-		return nil, o.errorf("steps is a %s, want a non-empty list of (name, estimator)", typeName(raw))
+		return nil, o.errorf("steps is a %s, want a non-empty list of (name, estimator)", pyobj.Describe(raw))
 	}
 	var ests []Estimator
 	for i, s := range list {
@@ -182,7 +182,7 @@ type identity struct {
 func buildFunctionTransformer(o obj) (Estimator, error) {
 	f, _ := o.get("func")
 	if f != nil && !isCheckArray(f) {
-		return nil, o.errorf("FunctionTransformer with a function (%s) runs Python code: serve the model with Python (weir models serve --env-manager local)", typeName(f))
+		return nil, o.errorf("FunctionTransformer with a function (%s) runs Python code: serve the model with Python (weir models serve --env-manager local)", pyobj.Describe(f))
 	}
 	id := &identity{base: base{class: o.o.Class}}
 	if n, ok := asInt(o.o.State["n_features_in_"]); ok {
@@ -245,7 +245,7 @@ func buildColumnTransformer(o obj) (Estimator, error) {
 	}
 	list, ok := raw.([]any)
 	if !ok {
-		return nil, o.errorf("transformers_ is a %s, want a list", typeName(raw))
+		return nil, o.errorf("transformers_ is a %s, want a list", pyobj.Describe(raw))
 	}
 	indices, _ := o.get("_transformer_to_input_indices")
 	ct := &columnTransformer{base: b}
@@ -358,13 +358,13 @@ func (ct *columnTransformer) checkColumns(o obj, name string, v any) ([]int, err
 		}
 		items = vals
 	default:
-		return nil, o.errorf("transformer %q selects columns with a %s", name, typeName(v))
+		return nil, o.errorf("transformer %q selects columns with a %s", name, pyobj.Describe(v))
 	}
 	cols := make([]int, len(items))
 	for i, x := range items {
 		j, ok := x.(int64)
 		if !ok {
-			return nil, o.errorf("transformer %q column %d is a %s, want an index", name, i, typeName(x))
+			return nil, o.errorf("transformer %q column %d is a %s, want an index", name, i, pyobj.Describe(x))
 		}
 		if j < 0 {
 			j += int64(ct.nIn)

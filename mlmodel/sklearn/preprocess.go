@@ -133,7 +133,7 @@ func buildMinMaxScaler(o obj) (Estimator, error) {
 		fr, _ := o.get("feature_range")
 		r, ok := fr.([]any)
 		if !ok || len(r) != 2 {
-			return nil, o.errorf("feature_range is a %s, want a pair of numbers", typeName(fr))
+			return nil, o.errorf("feature_range is a %s, want a pair of numbers", pyobj.Describe(fr))
 		}
 		lo, ok1 := asFloat(r[0])
 		hi, ok2 := asFloat(r[1])
@@ -191,11 +191,11 @@ func buildSimpleImputer(o obj) (Estimator, error) {
 	case string:
 		t.mvNaN, t.mvStr, t.mvIsStr = false, mv, true
 	case *pyobj.Object, *pyobj.Type: // pandas.NA
-		if c := typeName(mv); c != "NAType" && c != "type NAType" {
+		if c := pyobj.Describe(mv); c != "NAType" && c != "type NAType" {
 			return nil, o.errorf("missing_values is a %s", c)
 		}
 	default:
-		return nil, o.errorf("missing_values is a %s", typeName(mv))
+		return nil, o.errorf("missing_values is a %s", pyobj.Describe(mv))
 	}
 	strategy, _ := o.o.State["strategy"].(string)
 	keepEmpty, err := o.boolean("keep_empty_features", false)

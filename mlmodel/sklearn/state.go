@@ -40,7 +40,7 @@ func (o obj) str(key string) (string, error) {
 	}
 	s, ok := v.(string)
 	if !ok {
-		return "", o.errorf("%s is a %s, want a string", key, typeName(v))
+		return "", o.errorf("%s is a %s, want a string", key, pyobj.Describe(v))
 	}
 	return s, nil
 }
@@ -60,7 +60,7 @@ func (o obj) boolean(key string, def bool) (bool, error) {
 			return d[0] != 0, nil
 		}
 	}
-	return false, o.errorf("%s is a %s, want a bool", key, typeName(v))
+	return false, o.errorf("%s is a %s, want a bool", key, pyobj.Describe(v))
 }
 
 func (o obj) integer(key string) (int, error) {
@@ -70,7 +70,7 @@ func (o obj) integer(key string) (int, error) {
 	}
 	n, ok := asInt(v)
 	if !ok {
-		return 0, o.errorf("%s is a %s, want an integer", key, typeName(v))
+		return 0, o.errorf("%s is a %s, want an integer", key, pyobj.Describe(v))
 	}
 	return n, nil
 }
@@ -123,7 +123,7 @@ func (o obj) float(key string) (float64, error) {
 	}
 	f, ok := asFloat(v)
 	if !ok {
-		return 0, o.errorf("%s is a %s, want a number", key, typeName(v))
+		return 0, o.errorf("%s is a %s, want a number", key, pyobj.Describe(v))
 	}
 	return f, nil
 }
@@ -135,7 +135,7 @@ func (o obj) array(key string) (*pyobj.Array, error) {
 	}
 	a, ok := v.(*pyobj.Array)
 	if !ok {
-		return nil, o.errorf("%s is a %s, want an array", key, typeName(v))
+		return nil, o.errorf("%s is a %s, want an array", key, pyobj.Describe(v))
 	}
 	if err := checkArray(a); err != nil {
 		return nil, o.errorf("%s: %v", key, err)
@@ -295,7 +295,7 @@ func values(a *pyobj.Array) ([]any, error) {
 			case nil, bool, int64, float64, string:
 				out[i] = x
 			default:
-				return nil, fmt.Errorf("element %d is a %s", i, typeName(x))
+				return nil, fmt.Errorf("element %d is a %s", i, pyobj.Describe(x))
 			}
 		}
 	default:
@@ -331,30 +331,4 @@ func stringList(v any) ([]string, bool) {
 		out[i] = s
 	}
 	return out, true
-}
-
-func typeName(v any) string {
-	switch v := v.(type) {
-	case nil:
-		return "None"
-	case bool:
-		return "bool"
-	case int64:
-		return "int"
-	case float64:
-		return "float"
-	case string:
-		return "str"
-	case []any:
-		return "list"
-	case map[string]any:
-		return "dict"
-	case *pyobj.Object:
-		return v.Class
-	case *pyobj.Array:
-		return "array of " + v.DType
-	case *pyobj.Type:
-		return "type " + v.Name
-	}
-	return fmt.Sprintf("%T", v)
 }

@@ -77,7 +77,7 @@ func (t *tree) values(leaf int) []float64 { return t.value[leaf*t.width : (leaf+
 func readTree(v any, path string, nFeatures int) (*tree, error) {
 	o, ok := v.(*pyobj.Object)
 	if !ok || o.Class != "Tree" {
-		return nil, fmt.Errorf("sklearn: %s is a %s, want a Tree", path, typeName(v))
+		return nil, fmt.Errorf("sklearn: %s is a %s, want a Tree", path, pyobj.Describe(v))
 	}
 	to := obj{o: o, path: path}
 	if len(o.Args) == 3 {
@@ -278,7 +278,7 @@ func estimatorList(o obj) ([]Estimator, error) {
 	}
 	list, ok := raw.([]any)
 	if !ok || len(list) == 0 {
-		return nil, o.errorf("estimators_ is a %s, want a non-empty list", typeName(raw))
+		return nil, o.errorf("estimators_ is a %s, want a non-empty list", pyobj.Describe(raw))
 	}
 	out := make([]Estimator, len(list))
 	for i, v := range list {

@@ -2,6 +2,8 @@ package sklearn
 
 import (
 	"strings"
+
+	"github.com/weir-ml/weir/mlmodel/sklearn/pyobj"
 )
 
 // Supported lists the scikit-learn minor versions whose saved estimators
@@ -19,7 +21,7 @@ func checkVersion(o obj) error {
 	}
 	s, ok := v.(string)
 	if !ok {
-		return o.errorf("_sklearn_version is a %s, want a string", typeName(v))
+		return o.errorf("_sklearn_version is a %s, want a string", pyobj.Describe(v))
 	}
 	if supported(s) {
 		return nil
