@@ -31,11 +31,8 @@ func buildGB(o obj, classify bool) (Estimator, error) {
 	}
 	m := &gbModel{base: b, k: 1}
 	if classify {
-		if m.labels, err = readClasses(o); err != nil {
+		if m.labels, err = readLabels(o); err != nil {
 			return nil, err
-		}
-		if len(m.labels) < 2 {
-			return nil, o.errorf("classes_ holds %d class, want at least 2", len(m.labels))
 		}
 		if len(m.labels) > 2 {
 			m.k = len(m.labels)

@@ -30,17 +30,24 @@ func readClasses(o obj) ([]any, error) {
 	return c, nil
 }
 
+// readLabels is readClasses for the estimators that need two classes or
+// more (a tree may hold one).
+func readLabels(o obj) ([]any, error) {
+	c, err := readClasses(o)
+	if err == nil && len(c) < 2 {
+		err = o.errorf("classes_ holds %d class, want at least 2", len(c))
+	}
+	return c, err
+}
+
 func buildLogisticRegression(o obj) (Estimator, error) {
 	b, err := newBase(o)
 	if err != nil {
 		return nil, err
 	}
 	t := &linearClassifier{base: b}
-	if t.labels, err = readClasses(o); err != nil {
+	if t.labels, err = readLabels(o); err != nil {
 		return nil, err
-	}
-	if len(t.labels) < 2 {
-		return nil, o.errorf("classes_ holds %d class, want at least 2", len(t.labels))
 	}
 	t.k = len(t.labels)
 	if t.k == 2 {
