@@ -102,7 +102,7 @@ func (r *Runner) prune(keys map[string]string) error {
 type cacheEntry struct {
 	dir   string
 	used  time.Time
-	bytes int64
+	bytes int64 // filled when needed: walking every entry costs
 }
 
 // entries lists a step directory's results, newest first; anything else in
@@ -118,7 +118,6 @@ func entries(stepDir string) (live, stale []cacheEntry, err error) {
 	}
 	for _, de := range des {
 		e := cacheEntry{dir: filepath.Join(stepDir, de.Name())}
-		e.bytes = du(e.dir)
 		info, err := os.Stat(filepath.Join(e.dir, "result.json"))
 		if !de.IsDir() || len(de.Name()) != 16 || err != nil {
 			stale = append(stale, e)
@@ -149,6 +148,7 @@ func pruneStep(stepDir string, keep int, used string) (removed int, freed int64,
 	}
 	var errs []error
 	for _, e := range append(stale, drop...) {
+		e.bytes = du(e.dir) // sized only when removed: runs prune every time
 		if err := os.RemoveAll(e.dir); err != nil {
 			errs = append(errs, err)
 			continue
@@ -207,8 +207,9 @@ func GC(stateDir string, keep int, maxBytes int64, w io.Writer) (removed int, fr
 	if maxBytes > 0 {
 		slices.SortFunc(all, func(a, b cacheEntry) int { return b.used.Compare(a.used) })
 		var total int64
-		for _, e := range all {
-			total += e.bytes
+		for i := range all {
+			all[i].bytes = du(all[i].dir)
+			total += all[i].bytes
 		}
 		for i := len(all) - 1; i >= 0 && total > maxBytes; i-- {
 			if err := os.RemoveAll(all[i].dir); err != nil {
