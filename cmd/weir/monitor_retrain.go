@@ -40,7 +40,7 @@ type monitorRetrainCmd struct {
 	ValueFP   float64 `name:"value-fp" help:"Business value of a false positive (usually a negative cost)." default:"0"`
 	Alias     string  `help:"Alias the winner takes." default:"champion"`
 	Window    period  `help:"Performance window of a joined .jsonl --data, for the rules." default:"1w"`
-	Spec      string  `help:"Learner and params of the challenger, JSON or YAML {learner, params, seed, threshold} (default: the champion's own)."`
+	Spec      string  `help:"Learner and params of the challenger, JSON or YAML {learner, params, seed, threshold} (default: the champion's own; gbdt with default params for a model another library saved)."`
 }
 
 // retrainOutcome is what the command prints as JSON and posts to the webhook.
@@ -94,10 +94,11 @@ func (c *monitorRetrainCmd) Run(g *globals) error {
 	if err != nil {
 		return err
 	}
-	if champ.model == nil {
-		return usagef("%s was saved by another library: weir monitor retrain trains a Weir challenger against a Weir champion only so far (weir monitor report works on it)", c.ModelURI)
+	ch, err := championFor(champ)
+	if err != nil {
+		return err
 	}
-	train, eval, err := c.split([2]string(champ.model.Predictor.Classes))
+	train, eval, err := c.split(ch.classes)
 	if err != nil {
 		return err
 	}
@@ -115,7 +116,7 @@ func (c *monitorRetrainCmd) Run(g *globals) error {
 	}
 	out.RunID = run.Info.RunID
 	if c.Force || len(out.Alerts) > 0 {
-		if err := c.retrain(g.ctx, b, champ, name, run, train, eval, &out); err != nil {
+		if err := c.retrain(g.ctx, b, champ, ch, name, run, train, eval, &out); err != nil {
 			status := tracking.StatusFailed
 			b.tracking.UpdateRun(context.WithoutCancel(g.ctx), run.Info.RunID, tracking.RunUpdate{Status: &status})
 			return err
@@ -196,7 +197,7 @@ func (c *monitorRetrainCmd) split(classes [2]string) (train, eval *frame.Frame, 
 // retrain fits the challenger with the champion's configuration, scores both
 // on the comparison window, registers the challenger and moves the alias when
 // it wins.
-func (c *monitorRetrainCmd) retrain(ctx context.Context, b *backend, champ *monitoredModel, name string, run *tracking.Run,
+func (c *monitorRetrainCmd) retrain(ctx context.Context, b *backend, champ *monitoredModel, ch retrainChampion, name string, run *tracking.Run,
 	train, eval *frame.Frame, out *retrainOutcome) error {
 	var spec predictor.Spec
 	if c.Spec != "" {
@@ -204,13 +205,13 @@ func (c *monitorRetrainCmd) retrain(ctx context.Context, b *backend, champ *moni
 		if err != nil {
 			return err
 		}
-		spec, err = rs.spec(champ.model.Predictor)
+		spec, err = rs.spec(ch.classes[1], ch.threshold)
 		if err != nil {
 			return err
 		}
 	} else {
 		var err error
-		if spec, err = championSpec(champ.model.Predictor); err != nil {
+		if spec, err = ch.spec(); err != nil {
 			return err
 		}
 	}
@@ -227,16 +228,16 @@ func (c *monitorRetrainCmd) retrain(ctx context.Context, b *backend, champ *moni
 	if err != nil {
 		return err
 	}
-	y, err := binaryLabels(ycol, champ.model.Predictor.Classes[1])
+	y, err := binaryLabels(ycol, ch.classes[1])
 	if err != nil {
 		return usagef("--eval labels: %v", err)
 	}
-	ps, err := scoreBoth(eval, y, champ.model.Predictor, chall)
+	ps, err := scoreBoth(eval, y, champ, chall)
 	if err != nil {
 		return err
 	}
 	d, err := monitor.Challenge(ps.y, ps.champ, ps.chall, monitor.ChallengeOptions{
-		Metric: c.Metric, Margin: c.Margin, ChampionThreshold: champ.model.Predictor.Threshold, ChallengerThreshold: chall.Threshold,
+		Metric: c.Metric, Margin: c.Margin, ChampionThreshold: ch.threshold, ChallengerThreshold: chall.Threshold,
 		Value: monitor.Value{TP: c.ValueTP, FP: c.ValueFP},
 	})
 	if err != nil {
@@ -294,8 +295,8 @@ func championSpec(p *predictor.Predictor) (predictor.Spec, error) {
 // pairedScores are both models' scores on the labelled rows of a window.
 type pairedScores struct{ y, champ, chall []float64 }
 
-func scoreBoth(f *frame.Frame, y []float64, champ, chall *predictor.Predictor) (pairedScores, error) {
-	a, _, err := champ.PredictFrame(f)
+func scoreBoth(f *frame.Frame, y []float64, champ *monitoredModel, chall *predictor.Predictor) (pairedScores, error) {
+	a, err := champ.score(f)
 	if err != nil {
 		return pairedScores{}, usagef("scoring the champion on the comparison window: %v", err)
 	}

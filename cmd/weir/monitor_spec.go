@@ -105,17 +105,17 @@ func (s *retrainSpec) learner() (ml.Classifier, error) {
 
 // spec returns the predictor spec, keeping the champion's positive class
 // and, unless the file sets one, its threshold.
-func (s *retrainSpec) spec(champ *predictor.Predictor) (predictor.Spec, error) {
+func (s *retrainSpec) spec(positive string, threshold float64) (predictor.Spec, error) {
 	m, err := s.learner()
 	if err != nil {
 		return predictor.Spec{}, err
 	}
 	th := s.Threshold
 	if th == 0 {
-		th = champ.Threshold
+		th = threshold
 	}
 	if th < 0 || th >= 1 {
 		return predictor.Spec{}, usagef("--spec threshold %v must be in [0, 1)", th)
 	}
-	return predictor.Spec{Model: m, Positive: champ.Classes[1], Threshold: th}, nil
+	return predictor.Spec{Model: m, Positive: positive, Threshold: th}, nil
 }
