@@ -14,6 +14,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/weir-ml/weir/mlmodel"
 	"github.com/weir-ml/weir/registry"
@@ -123,9 +124,13 @@ func writeLabelledCSV(t *testing.T, path string, cols []string, rows [][]float64
 // saved (a LightGBM Booster): the champion is scored by its own native
 // scorer, the challenger is Weir's gradient-boosted trees, and the alias
 // moves only when the challenger wins.
-func TestMonitorRetrainPythonChampion(t *testing.T) {
-	ctx := context.Background()
-	cols, rows := fixtureRows(t, 1200, 5)
+// fixtureConcepts draws rows for the LightGBM fixture and labels them two
+// ways: own, the champion's own decisions, which it cannot lose on, and
+// moved, a concept it never saw (mean_smoothness above its midpoint, 5%
+// noise).
+func fixtureConcepts(t *testing.T) (cols []string, rows [][]float64, own, moved []int) {
+	t.Helper()
+	cols, rows = fixtureRows(t, 1200, 5)
 	f, err := mlmodel.ReadMLmodel(lightgbmFixture)
 	if err != nil {
 		t.Fatal(err)
@@ -146,9 +151,7 @@ func TestMonitorRetrainPythonChampion(t *testing.T) {
 	if err := sc.Score(anyRows, &s); err != nil {
 		t.Fatal(err)
 	}
-	// own: the champion's own decisions, which it cannot lose on; moved: a
-	// concept it never saw (mean_smoothness above its midpoint, 5% noise).
-	own, moved := make([]int, len(rows)), make([]int, len(rows))
+	own, moved = make([]int, len(rows)), make([]int, len(rows))
 	smooth := -1
 	for j, c := range cols {
 		if c == "mean_smoothness" {
@@ -175,6 +178,12 @@ func TestMonitorRetrainPythonChampion(t *testing.T) {
 		}
 	}
 
+	return cols, rows, own, moved
+}
+
+func TestMonitorRetrainPythonChampion(t *testing.T) {
+	ctx := context.Background()
+	cols, rows, own, moved := fixtureConcepts(t)
 	tests := []struct {
 		name    string
 		labels  []int
@@ -244,5 +253,51 @@ func TestMonitorRetrainPythonMulticlass(t *testing.T) {
 	var ue *usageError
 	if !errors.As(err, &ue) || !strings.Contains(err.Error(), "multiclass") {
 		t.Fatalf("err = %v, want a usage error naming the multiclass task", err)
+	}
+}
+
+// TestMonitorRetrainPythonChampionServed serves a Python-saved champion
+// with --watch-alias; when retraining promotes a Weir challenger, the
+// server swaps it in without a restart.
+func TestMonitorRetrainPythonChampionServed(t *testing.T) {
+	ctx := context.Background()
+	cols, rows, _, moved := fixtureConcepts(t)
+	dir := t.TempDir()
+	flags := trackingFlags{TrackingURI: "sqlite:///" + filepath.Join(dir, "weir.db"), ArtifactsDestination: filepath.Join(dir, "artifacts")}
+	registerFolder(t, flags, lightgbmFixture, "lgb")
+	url, logs := startServe(t, "-m", "models:/lgb@champion", "--watch-alias", "--watch-interval", "20ms",
+		"--tracking-uri", flags.TrackingURI, "--artifacts-destination", flags.ArtifactsDestination)
+	var in []string
+	for j, c := range cols {
+		in = append(in, fmt.Sprintf(`{"name": %q, "shape": [1], "datatype": "FP64", "data": [%g]}`, c, rows[0][j]))
+	}
+	req := `{"inputs": [` + strings.Join(in, ", ") + `]}`
+	if code, body := postJSON(t, url+"/v2/models/lgb/infer", req); code != 200 || !strings.Contains(body, `"model_version":"1"`) {
+		t.Fatalf("the Python champion's answer: %d %s", code, body)
+	}
+	data := filepath.Join(dir, "data.csv")
+	writeLabelledCSV(t, data, cols, rows, moved)
+	out, err := runMain(t, ctx, "monitor", "retrain", "-m", "models:/lgb@champion", "--data", data, "--force",
+		"--tracking-uri", flags.TrackingURI, "--artifacts-destination", flags.ArtifactsDestination)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var o retrainOutcome
+	if err := json.Unmarshal([]byte(out), &o); err != nil || o.Decision == nil || !o.Decision.Promote {
+		t.Fatalf("retrain on the moved concept did not promote: %v %s", err, out)
+	}
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		code, body := postJSON(t, url+"/v2/models/lgb/infer", req)
+		if code != 200 {
+			t.Fatalf("during the swap: %d %s", code, body)
+		}
+		if strings.Contains(body, `"model_version":"`+o.ChallengerVersion+`"`) {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the alias move to the Weir challenger was not picked up:\n%s", logs)
+		}
+		time.Sleep(20 * time.Millisecond)
 	}
 }
