@@ -83,7 +83,7 @@ func TestOTLPBadInput(t *testing.T) {
 	}
 	tests := []struct {
 		name, body, want string
-		proto          bool
+		proto            bool
 	}{
 		{"declared length past the end", "\x0a\xff\x01", "declares", true},
 		{"bad wire type", "\x0b", "wire type", true},
