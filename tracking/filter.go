@@ -15,6 +15,10 @@ const (
 	EntityParam     Entity = "param"
 	EntityTag       Entity = "tag"
 	EntityDataset   Entity = "dataset"
+	// EntityMetadata and EntitySpan are a trace's metadata and its spans'
+	// name, type and status (search_traces only).
+	EntityMetadata Entity = "metadata"
+	EntitySpan     Entity = "span"
 )
 
 // ValueKind says which field of a Value is set.

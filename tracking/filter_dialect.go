@@ -160,6 +160,44 @@ var modelVersionDialect = &dialect{
 	ops:        map[Entity]opSet{EntityTag: stringOps},
 }
 
+// traceDialect is search_traces. Times are milliseconds; name is the
+// trace's mlflow.traceName tag, run_id its mlflow.sourceRun metadata or a
+// run it is linked to.
+var traceDialect = &dialect{
+	name: "traces",
+	prefixes: map[string]Entity{
+		"attribute": EntityAttribute, "attributes": EntityAttribute, "trace": EntityAttribute,
+		"tag": EntityTag, "tags": EntityTag,
+		"metadata": EntityMetadata, "request_metadata": EntityMetadata,
+		"span": EntitySpan,
+	},
+	attrs: map[string]*attrSpec{
+		"request_id":        {canonical: "request_id", ops: stringListOps},
+		"timestamp":         {canonical: "timestamp_ms", numeric: true, integer: true, ops: numericOps},
+		"timestamp_ms":      {canonical: "timestamp_ms", numeric: true, integer: true, ops: numericOps},
+		"execution_time":    {canonical: "execution_time_ms", numeric: true, integer: true, ops: numericOps},
+		"execution_time_ms": {canonical: "execution_time_ms", numeric: true, integer: true, ops: numericOps},
+		"end_time":          {canonical: "end_time_ms", numeric: true, integer: true, ops: numericOps},
+		"end_time_ms":       {canonical: "end_time_ms", numeric: true, integer: true, ops: numericOps},
+		"status":            {canonical: "status", ops: stringListOps},
+		"client_request_id": {canonical: "client_request_id", ops: stringListOps},
+		"name":              {canonical: "name", ops: stringListOps},
+		"run_id":            {canonical: "run_id", ops: stringListOps},
+	},
+	orderAttrs: canon("experiment_id", "experiment_id", "timestamp", "timestamp_ms", "timestamp_ms", "timestamp_ms",
+		"execution_time", "execution_time_ms", "execution_time_ms", "execution_time_ms", "end_time", "end_time_ms",
+		"end_time_ms", "end_time_ms", "status", "status", "request_id", "request_id", "name", "name", "run_id", "run_id"),
+	ops: map[Entity]opSet{
+		EntityTag:      nullableOps,
+		EntityMetadata: nullableOps,
+		EntitySpan:     stringListOps,
+	},
+	orderEntities: map[Entity]bool{},
+}
+
+// spanKeys are the keys of span.<key> in trace filters.
+var spanKeys = map[string]bool{"name": true, "type": true, "status": true}
+
 // canon builds an order_by attribute table from alias, canonical pairs.
 func canon(pairs ...string) map[string]*attrSpec {
 	m := make(map[string]*attrSpec, len(pairs)/2)

@@ -27,6 +27,14 @@ func ParseModelVersionFilter(filter string) ([]Comparison, error) {
 	return modelVersionDialect.parseFilter(filter)
 }
 
+// ParseTraceFilter parses a search_traces filter: trace attributes
+// (request_id, timestamp_ms, execution_time_ms, end_time_ms, status,
+// client_request_id, name, run_id), tags, metadata and span name, type and
+// status.
+func ParseTraceFilter(filter string) ([]Comparison, error) {
+	return traceDialect.parseFilter(filter)
+}
+
 // parseFilter parses clause (AND clause)*. Unlike MLflow, which leans on a
 // general SQL tokenizer and silently skips stray ANDs and missing ones, it
 // rejects anything that is not exactly that shape.
@@ -213,6 +221,10 @@ func (d *dialect) resolve(s *scanner, id ident, attrs map[string]*attrSpec) (Ent
 			return "", nil, "", s.errorf(id.pos, "Invalid attribute key '%s' specified. Valid keys are %s", id.key, pyList(attrs))
 		}
 		return entity, a, a.canonical, nil
+	case EntitySpan:
+		if !spanKeys[id.key] {
+			return "", nil, "", s.errorf(id.pos, "Invalid span attribute '%s'. Supported attributes: %s", id.key, pyList(spanKeys))
+		}
 	case EntityDataset:
 		if !datasetKeys[id.key] {
 			return "", nil, "", s.errorf(id.pos, "Invalid dataset key '%s' specified. Valid keys are %s", id.key, pyList(datasetKeys))

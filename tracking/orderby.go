@@ -29,6 +29,13 @@ func ParseModelVersionOrderBy(orderBy []string) ([]OrderKey, error) {
 	return modelVersionDialect.parseOrderBy(orderBy)
 }
 
+// ParseTraceOrderBy parses search_traces order_by entries: experiment_id,
+// timestamp_ms, execution_time_ms, end_time_ms, status, request_id, name and
+// run_id.
+func ParseTraceOrderBy(orderBy []string) ([]OrderKey, error) {
+	return traceDialect.parseOrderBy(orderBy)
+}
+
 func (d *dialect) parseOrderBy(orderBy []string) ([]OrderKey, error) {
 	if len(orderBy) == 0 {
 		return nil, nil
