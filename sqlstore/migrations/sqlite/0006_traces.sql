@@ -1,0 +1,54 @@
+-- MLflow 3 traces: a trace's info, tags and metadata, its spans (kept as the
+-- JSON MLflow's server answers with, plus the columns searches compare) and
+-- its links to runs. Deleting a trace deletes all of it.
+
+CREATE TABLE traces (
+    trace_id          TEXT    NOT NULL PRIMARY KEY,
+    experiment_id     INTEGER NOT NULL REFERENCES experiments (experiment_id) ON DELETE CASCADE,
+    client_request_id TEXT    NOT NULL DEFAULT '',
+    timestamp_ms      INTEGER NOT NULL,
+    execution_time_ms INTEGER NOT NULL DEFAULT 0,
+    status            TEXT    NOT NULL CHECK (status IN ('STATE_UNSPECIFIED', 'OK', 'ERROR', 'IN_PROGRESS')),
+    request_preview   TEXT    NOT NULL DEFAULT '',
+    response_preview  TEXT    NOT NULL DEFAULT '',
+    name              TEXT    NOT NULL DEFAULT '',
+    finalized         INTEGER NOT NULL DEFAULT 0
+);
+-- The default search order is newest first within experiments.
+CREATE INDEX traces_experiment ON traces (experiment_id, timestamp_ms DESC, trace_id);
+
+CREATE TABLE trace_tags (
+    trace_id TEXT NOT NULL REFERENCES traces (trace_id) ON DELETE CASCADE,
+    key      TEXT NOT NULL,
+    value    TEXT NOT NULL,
+    PRIMARY KEY (trace_id, key)
+) WITHOUT ROWID;
+CREATE INDEX trace_tags_key ON trace_tags (key, value);
+
+CREATE TABLE trace_metadata (
+    trace_id TEXT NOT NULL REFERENCES traces (trace_id) ON DELETE CASCADE,
+    key      TEXT NOT NULL,
+    value    TEXT NOT NULL,
+    PRIMARY KEY (trace_id, key)
+) WITHOUT ROWID;
+CREATE INDEX trace_metadata_key ON trace_metadata (key, value);
+
+CREATE TABLE trace_spans (
+    trace_id       TEXT    NOT NULL REFERENCES traces (trace_id) ON DELETE CASCADE,
+    span_id        TEXT    NOT NULL,
+    parent_span_id TEXT    NOT NULL DEFAULT '',
+    name           TEXT    NOT NULL,
+    type           TEXT    NOT NULL DEFAULT '',
+    status         TEXT    NOT NULL,
+    start_time_ns  INTEGER NOT NULL,
+    end_time_ns    INTEGER NOT NULL,
+    content        TEXT    NOT NULL,
+    PRIMARY KEY (trace_id, span_id)
+) WITHOUT ROWID;
+
+CREATE TABLE trace_runs (
+    trace_id TEXT NOT NULL REFERENCES traces (trace_id) ON DELETE CASCADE,
+    run_id   TEXT NOT NULL,
+    PRIMARY KEY (trace_id, run_id)
+) WITHOUT ROWID;
+CREATE INDEX trace_runs_run ON trace_runs (run_id);
