@@ -142,6 +142,13 @@ func (s *Server) routes() http.Handler {
 		handle(rt.method, "/api/2.0"+rt.path, h)
 		handle(rt.method, "/ajax-api/2.0"+rt.path, h)
 	}
+	for _, rt := range s.traceRoutes() { // traces.go
+		h := s.api(rt.handler)
+		for _, prefix := range tracePrefixes {
+			handle(rt.method, prefix+rt.path, h)
+		}
+	}
+	handle("POST", "/v1/traces", s.api(s.otlpTraces)) // otlp.go
 	handle("GET", "/ajax-api/2.0/mlflow/logged-models/{model_id}/artifacts/files", http.HandlerFunc(s.getLoggedModelArtifact))
 	handle("GET", "/get-artifact", http.HandlerFunc(s.getArtifact))
 	// The UI's model-version downloads and uploads (artifacts_*.go).

@@ -15,6 +15,7 @@ import (
 
 	"github.com/weir-ml/weir/artifact"
 	"github.com/weir-ml/weir/registry"
+	"github.com/weir-ml/weir/tracing"
 	"github.com/weir-ml/weir/tracking"
 	"github.com/weir-ml/weir/webhook"
 )
@@ -43,6 +44,9 @@ type Server struct {
 	// LoggedModels stores MLflow 3 logged models. Nil leaves their
 	// endpoints answering 404 ENDPOINT_NOT_FOUND.
 	LoggedModels tracking.LoggedModelService
+	// Traces stores MLflow 3 traces. Nil leaves the trace endpoints and
+	// OpenTelemetry's /v1/traces answering 404 ENDPOINT_NOT_FOUND.
+	Traces tracing.Service
 	// Deliveries posts registry events to webhooks. Open opens it when
 	// Webhooks is set (with Logger when it has none) and Close drains it.
 	Deliveries *webhook.Dispatcher

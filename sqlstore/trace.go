@@ -57,10 +57,6 @@ func (s *TraceService) StartTrace(ctx context.Context, in tracing.Info) (info *t
 		if err := sameExperiment(ctx, tx, in.TraceID, eid); err != nil {
 			return err
 		}
-		var location string
-		if err := tx.scanOne(ctx, `SELECT artifact_location FROM experiments WHERE experiment_id = ?`, []any{eid}, &location); err != nil {
-			return err
-		}
 		if _, err := tx.exec(ctx, `INSERT INTO traces (trace_id, experiment_id, client_request_id, timestamp_ms, execution_time_ms,
 				status, request_preview, response_preview, name, finalized)
 			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 1)
@@ -72,13 +68,10 @@ func (s *TraceService) StartTrace(ctx context.Context, in tracing.Info) (info *t
 			in.RequestPreview, in.ResponsePreview, in.Tags[tracing.TagTraceName]); err != nil {
 			return err
 		}
-		tags := map[string]string{}
-		for k, v := range in.Tags {
-			tags[k] = v
+		if err := putTraceKV(ctx, tx, "trace_tags", in.TraceID, in.Tags); err != nil {
+			return err
 		}
-		tags[tracing.TagArtifactLocation] = joinURI(joinURI(joinURI(location, "traces"), in.TraceID), "artifacts")
-		tags[tracing.TagSpansLocation] = tracing.SpansInTrackingStore
-		if err := putTraceKV(ctx, tx, "trace_tags", in.TraceID, tags); err != nil {
+		if err := putServerTraceTags(ctx, tx, eid, in.TraceID); err != nil {
 			return err
 		}
 		meta := map[string]string{}
@@ -93,6 +86,20 @@ func (s *TraceService) StartTrace(ctx context.Context, in tracing.Info) (info *t
 		return err
 	})
 	return info, err
+}
+
+// putServerTraceTags sets the tags the server owns, as MLflow's does: the
+// trace's artifact folder, and that its spans are kept in the store (so
+// clients read them from here rather than from an artifact).
+func putServerTraceTags(ctx context.Context, tx *txn, eid int64, traceID string) error {
+	var location string
+	if err := tx.scanOne(ctx, `SELECT artifact_location FROM experiments WHERE experiment_id = ?`, []any{eid}, &location); err != nil {
+		return err
+	}
+	return putTraceKV(ctx, tx, "trace_tags", traceID, map[string]string{
+		tracing.TagArtifactLocation: joinURI(joinURI(joinURI(location, "traces"), traceID), "artifacts"),
+		tracing.TagSpansLocation:    tracing.SpansInTrackingStore,
+	})
 }
 
 // sameExperiment refuses to move an existing trace to another experiment.
@@ -175,9 +182,19 @@ func logTraceSpans(ctx context.Context, tx *txn, eid int64, traceID string, span
 			root = sp
 		}
 	}
-	if _, err := tx.exec(ctx, `INSERT INTO traces (trace_id, experiment_id, timestamp_ms, status)
-		VALUES (?, ?, ?, ?) ON CONFLICT (trace_id) DO NOTHING`, traceID, eid, start, tracing.StateInProgress); err != nil {
+	res, err := tx.exec(ctx, `INSERT INTO traces (trace_id, experiment_id, timestamp_ms, status)
+		VALUES (?, ?, ?, ?) ON CONFLICT (trace_id) DO NOTHING`, traceID, eid, start, tracing.StateInProgress)
+	if err != nil {
 		return err
+	}
+	if n, err := res.RowsAffected(); err != nil {
+		return err
+	} else if n == 1 {
+		// A trace that only OpenTelemetry spans made (no MLflow client
+		// behind them) still tells clients its spans are here.
+		if err := putServerTraceTags(ctx, tx, eid, traceID); err != nil {
+			return err
+		}
 	}
 	if root != nil {
 		state := tracing.StateOK

@@ -55,7 +55,7 @@ func TestOTLP(t *testing.T) {
 		t.Errorf("MLflow trace id %q, want %q", got, want)
 	}
 	if got, want := bin[1].MLflowTraceID(), "tr-0102030405060708090a0b0c0d0e0f10"; got != want {
-		t.Errorf("trace id of a span without the attribute %q, want %q", got, want)
+		t.Errorf("trace id of a span without the attribute %q, want %q (from OpenTelemetry's trace id)", got, want)
 	}
 	if got, want := bin[1].Type(), "TOOL"; got != want {
 		t.Errorf("span type %q, want %q", got, want)

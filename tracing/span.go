@@ -87,14 +87,11 @@ func (s *Span) Attr(key string) (Value, bool) {
 	return Value{}, false
 }
 
-// MLflowTraceID returns the MLflow trace id a span belongs to: its
-// mlflow.traceRequestId attribute, which MLflow's client sets, else
-// "tr-" and the hex of OpenTelemetry's trace id, as MLflow's server names
-// traces that plain OpenTelemetry exporters send.
+// MLflowTraceID returns the MLflow trace id a span belongs to: "tr-" and
+// the hex of OpenTelemetry's trace id. MLflow's server derives it so rather
+// than trust the mlflow.traceRequestId attribute a client sends (its own
+// client sets that attribute to the same value).
 func (s *Span) MLflowTraceID() string {
-	if v, ok := s.Attr(AttrTraceRequestID); ok && v.Kind == String && v.Str != "" {
-		return unquote(v.Str)
-	}
 	return "tr-" + hex.EncodeToString(s.TraceID)
 }
 

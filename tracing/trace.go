@@ -52,11 +52,16 @@ type Info struct {
 	Tags              map[string]string
 }
 
-// Trace is a trace's info and its spans, in start order.
+// Trace is a trace's info and its spans, in start order, each as the JSON
+// Span.AppendJSON writes (stores keep them in that form and hand them back
+// without decoding).
 type Trace struct {
 	Info  Info
-	Spans []Span
+	Spans []RawSpan
 }
+
+// RawSpan is a span in the JSON form Span.AppendJSON writes.
+type RawSpan []byte
 
 // SearchRequest is a search of trace infos.
 type SearchRequest struct {

@@ -71,6 +71,7 @@ func (s *serverCmd) Run(g *globals) error {
 	srv.Registry = reg
 	srv.Webhooks = reg
 	srv.LoggedModels = sqlstore.NewLoggedModelService(db)
+	srv.Traces = sqlstore.NewTraceService(db)
 	// Set even without --serve-artifacts: the proxy endpoints then answer
 	// 503 as MLflow's do, and listings of runs under the destination work.
 	srv.Artifacts = store
