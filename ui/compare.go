@@ -75,6 +75,11 @@ func (h *Handler) comparePage(w http.ResponseWriter, r *http.Request) (*view, er
 	}
 	init := chartInit{Runs: ids, Keys: append([]string{}, metricKeys...), Show: []string{}}
 	init.Show = longestHistory(d.Runs)
+	if !anyHistory(d.Runs) { // values logged once: the key metric's bars say most
+		if k := keyMetrics(nil, d.Runs, 1); len(k) > 0 {
+			init.Show = k
+		}
+	}
 	d.Chart = jsonJS(init)
 	d.Table = jsonJS(points)
 	return &view{Template: "compare", Title: "Compare runs", Data: d,
@@ -108,4 +113,17 @@ func longestHistory(runs []*tracking.Run) []string {
 		return []string{}
 	}
 	return []string{best.Key}
+}
+
+// anyHistory reports whether some run logged a metric past step 0, the
+// mark of a history worth a line.
+func anyHistory(runs []*tracking.Run) bool {
+	for _, run := range runs {
+		for _, m := range run.Data.Metrics {
+			if m.Step > 0 {
+				return true
+			}
+		}
+	}
+	return false
 }
