@@ -1,8 +1,10 @@
 package ui
 
 import (
+	"context"
 	"html/template"
 	"net/http"
+	"sort"
 
 	"github.com/weir-ml/weir"
 	"github.com/weir-ml/weir/tracking"
@@ -74,12 +76,7 @@ func (h *Handler) comparePage(w http.ResponseWriter, r *http.Request) (*view, er
 		d.Metrics = append(d.Metrics, compareValues(k, d.Runs, column{Kind: "metric", Key: k}))
 	}
 	init := chartInit{Runs: ids, Keys: append([]string{}, metricKeys...), Show: []string{}}
-	init.Show = longestHistory(d.Runs)
-	if !anyHistory(d.Runs) { // values logged once: the key metric's bars say most
-		if k := keyMetrics(nil, d.Runs, 1); len(k) > 0 {
-			init.Show = k
-		}
-	}
+	init.Show = h.firstHistory(r.Context(), d.Runs)
 	d.Chart = jsonJS(init)
 	d.Table = jsonJS(points)
 	return &view{Template: "compare", Title: "Compare runs", Data: d,
@@ -115,15 +112,40 @@ func longestHistory(runs []*tracking.Run) []string {
 	return []string{best.Key}
 }
 
-// anyHistory reports whether some run logged a metric past step 0, the
-// mark of a history worth a line.
-func anyHistory(runs []*tracking.Run) bool {
+// firstHistory names the metric to draw first when comparing: the one
+// logged at the highest step that has a history, else (every metric was
+// logged once: bars) the runs' key metric.
+func (h *Handler) firstHistory(ctx context.Context, runs []*tracking.Run) []string {
+	type cand struct {
+		m   tracking.Metric
+		run string
+	}
+	best := map[string]cand{}
 	for _, run := range runs {
 		for _, m := range run.Data.Metrics {
-			if m.Step > 0 {
-				return true
+			if b, ok := best[m.Key]; !ok || m.Step > b.m.Step {
+				best[m.Key] = cand{m, run.Info.RunID}
 			}
 		}
 	}
-	return false
+	cands := make([]cand, 0, len(best))
+	for _, c := range best {
+		cands = append(cands, c)
+	}
+	sort.Slice(cands, func(i, j int) bool {
+		a, b := cands[i].m, cands[j].m
+		return a.Step > b.Step || (a.Step == b.Step && a.Key < b.Key)
+	})
+	for i, c := range cands {
+		if i == 20 { // enough reads: the rest are shorter anyway
+			break
+		}
+		if h.hasHistory(ctx, c.run, c.m, 0) {
+			return []string{c.m.Key}
+		}
+	}
+	if k := keyMetrics(nil, runs, 1); len(k) > 0 {
+		return k
+	}
+	return []string{}
 }

@@ -371,11 +371,11 @@
     return s;
   }
 
-  function scatter(box, runs) {
+  function scatter(box, runs, key) {
     const cols = compareColumns(runs).filter((c) => numeric(runs, c));
     if (cols.length < 2) { box.textContent = "A scatter needs two numeric columns."; return; }
     const byId = new Map(cols.map((c) => [c.id, c]));
-    const firstMetric = cols.find((c) => c.kind === "metric") || cols[1];
+    const firstMetric = cols.find((c) => c.id === "metric:" + key) || cols.find((c) => c.kind === "metric") || cols[1];
     let cx = (cols.find((c) => c.kind === "param") || cols[0]).id, cy = firstMetric.id;
     if (cx === cy) cx = cols.find((c) => c.id !== cy).id;
     const ctl = html("div", { class: "chart-controls" }, box);
@@ -394,14 +394,14 @@
   // ones most runs have first) and the chosen metric last. A run without a
   // value on an axis crosses it at "none" below the values, so that every
   // run is a whole line: runs of different learners share few params.
-  function parallel(box, runs) {
+  function parallel(box, runs, key) {
     const all = compareColumns(runs);
     const metrics = all.filter((c) => c.kind === "metric");
     const have = (c) => runs.filter((r) => value(r, c) !== undefined).length;
     const params = all.filter((c) => c.kind === "param" && new Set(runs.map((r) => value(r, c))).size > 1)
       .sort((a, b) => have(b) - have(a)).slice(0, 8);
     if (!metrics.length || !params.length) { box.textContent = "Parallel coordinates need params that differ and a metric."; return; }
-    let metric = metrics[0].id;
+    let metric = (metrics.find((c) => c.key === key) || metrics[0]).id;
     const ctl = html("div", { class: "chart-controls" }, box);
     const plot = html("div", {}, box);
     selectOf(ctl, "Metric", metrics, metric, (v) => { metric = v; draw(); });
@@ -497,8 +497,11 @@
     if (cmp) {
       const runs = JSON.parse(cmp.textContent);
       const sc = document.getElementById("scatter"), pc = document.getElementById("parallel");
-      if (sc) scatter(sc, runs);
-      if (pc) parallel(pc, runs);
+      // The plots open on the metric the history chart shows first: the key one.
+      const init = document.querySelector("[data-chart] .chart-init");
+      const key = init ? JSON.parse(init.textContent).show[0] : undefined;
+      if (sc) scatter(sc, runs, key);
+      if (pc) parallel(pc, runs, key);
     }
     const tr = document.getElementById("trend-data");
     if (tr) {
