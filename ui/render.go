@@ -36,7 +36,7 @@ type crumb struct {
 type pageFunc func(w http.ResponseWriter, r *http.Request) (*view, error)
 
 // pageNames are the templates in templates/ that are whole pages.
-var pageNames = []string{"experiments", "runs", "run", "artifacts", "compare", "models", "model", "version", "monitoring", "error"}
+var pageNames = []string{"experiments", "runs", "run", "artifacts", "compare", "models", "model", "monitoring", "error"}
 
 func mustParsePages() map[string]*pageTemplate {
 	pages := map[string]*pageTemplate{}

@@ -14,6 +14,10 @@ import (
 	"github.com/weir-ml/weir/tracking"
 )
 
+// The version page's template joins the list here rather than in
+// render.go, so that pages added at the same time elsewhere merge cleanly.
+func init() { pageNames = append(pageNames, "version") }
+
 // versionData is the page of one model version: what it is, where it came
 // from and how to serve it.
 type versionData struct {

@@ -262,7 +262,8 @@ test("monitoring trends link to the reports", async (t) => {
 
 test("keyboard and labels: skip link, every control named", async (t) => {
   const page = await open(t);
-  for (const url of ["/", `/experiments/${ids.experiment}`, `/runs/${ids.long}`, `/model?name=${ids.model}`]) {
+  for (const url of ["/", `/experiments/${ids.experiment}`, `/runs/${ids.long}`, `/model?name=${ids.model}`,
+    `/experiments/${ids.pipeline_experiment}`, `/runs/${ids.pipeline_run}`, `/model/version?name=${ids.model}&version=1`]) {
     await go(page, url);
     await page.keyboard.press("Tab");
     assert.equal(await page.evaluate(() => document.activeElement.textContent), "Skip to content");
@@ -283,6 +284,10 @@ test("dark theme follows the system setting", async (t) => {
   await shot(page, "14-run-dark");
   await go(page, `/experiments/${ids.experiment}`);
   await shot(page, "15-runs-dark");
+  await go(page, "/compare?" + ids.trials.map((r) => "run=" + r).join("&"));
+  await page.locator("[data-chart] svg.bars rect.bar").first().waitFor();
+  await page.locator("#parallel svg path.pc-line").first().waitFor();
+  await shot(page, "23-compare-dark");
 });
 
 // headers reads the runs table's column names (kind and key), in order.
