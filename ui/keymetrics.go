@@ -22,9 +22,10 @@ var pipelineSelection = []string{"roc_auc_ovr", "roc_auc", "rmse"}
 
 // keyMetrics chooses up to n metric columns for a runs table that the URL
 // says nothing about: the selection metric first (as logged, and its
-// holdout_ and valid_ variants), then the other metrics of the most common
-// variant's family (holdout_pr_auc after holdout_roc_auc), then the metrics
-// most runs on the page have (ties by name). A table that opened on the
+// holdout_ and valid_ variants), then the other metrics of each variant's
+// family, the most common family first (holdout_pr_auc after
+// holdout_roc_auc), then the metrics most runs on the page have (ties by
+// name). A table that opened on the
 // first keys alphabetically showed baseline.* and hid holdout_roc_auc.
 func keyMetrics(exp *tracking.Experiment, runs []*tracking.Run, n int) []string {
 	count := map[string]int{}
@@ -39,17 +40,17 @@ func keyMetrics(exp *tracking.Experiment, runs []*tracking.Run, n int) []string 
 			out = append(out, k)
 		}
 	}
-	family, most := "", 0
+	families := map[string]int{} // prefix of a selection variant present -> its count
 	for _, sel := range selectionMetrics(exp, runs, count) {
 		for _, prefix := range []string{"", "holdout_", "valid_"} {
 			add(prefix + sel)
-			if c := count[prefix+sel]; c > most {
-				family, most = prefix, c
+			if c := count[prefix+sel]; c > 0 && prefix != "" {
+				families[prefix] = max(families[prefix], c)
 			}
 		}
 	}
 	all := byCount(count)
-	if family != "" {
+	for _, family := range byCount(families) {
 		for _, k := range all {
 			if strings.HasPrefix(k, family) {
 				add(k)

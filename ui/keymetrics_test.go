@@ -30,6 +30,10 @@ func TestKeyMetrics(t *testing.T) {
 			"holdout_roc_auc holdout_log_loss holdout_pr_auc baseline.log_loss"},
 		{"pipeline run and trials", nil, []*tracking.Run{pipelineParent, trial, trial},
 			"holdout_roc_auc valid_roc_auc valid_log_loss valid_pr_auc"},
+		// The demo's trials log two valid_ metrics: the rest of the holdout_
+		// family comes before the baseline.
+		{"trials with fewer metrics", nil, []*tracking.Run{pipelineParent, metricsRun("valid_roc_auc valid_log_loss"), metricsRun("valid_roc_auc valid_log_loss")},
+			"holdout_roc_auc valid_roc_auc valid_log_loss holdout_log_loss"},
 		{"regression pipeline", nil, []*tracking.Run{metricsRun("baseline.rmse holdout_mae holdout_rmse")},
 			"holdout_rmse holdout_mae baseline.rmse"},
 		{"tagged runs name the metric", nil, []*tracking.Run{metricsRun("a holdout_pr_auc z", sel), metricsRun("a")},
