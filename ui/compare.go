@@ -1,8 +1,10 @@
 package ui
 
 import (
+	"context"
 	"html/template"
 	"net/http"
+	"sort"
 
 	"github.com/weir-ml/weir"
 	"github.com/weir-ml/weir/tracking"
@@ -74,7 +76,7 @@ func (h *Handler) comparePage(w http.ResponseWriter, r *http.Request) (*view, er
 		d.Metrics = append(d.Metrics, compareValues(k, d.Runs, column{Kind: "metric", Key: k}))
 	}
 	init := chartInit{Runs: ids, Keys: append([]string{}, metricKeys...), Show: []string{}}
-	init.Show = longestHistory(d.Runs)
+	init.Show = h.firstHistory(r.Context(), d.Runs)
 	d.Chart = jsonJS(init)
 	d.Table = jsonJS(points)
 	return &view{Template: "compare", Title: "Compare runs", Data: d,
@@ -108,4 +110,42 @@ func longestHistory(runs []*tracking.Run) []string {
 		return []string{}
 	}
 	return []string{best.Key}
+}
+
+// firstHistory names the metric to draw first when comparing: the one
+// logged at the highest step that has a history, else (every metric was
+// logged once: bars) the runs' key metric.
+func (h *Handler) firstHistory(ctx context.Context, runs []*tracking.Run) []string {
+	type cand struct {
+		m   tracking.Metric
+		run string
+	}
+	best := map[string]cand{}
+	for _, run := range runs {
+		for _, m := range run.Data.Metrics {
+			if b, ok := best[m.Key]; !ok || m.Step > b.m.Step {
+				best[m.Key] = cand{m, run.Info.RunID}
+			}
+		}
+	}
+	cands := make([]cand, 0, len(best))
+	for _, c := range best {
+		cands = append(cands, c)
+	}
+	sort.Slice(cands, func(i, j int) bool {
+		a, b := cands[i].m, cands[j].m
+		return a.Step > b.Step || (a.Step == b.Step && a.Key < b.Key)
+	})
+	for i, c := range cands {
+		if i == 20 { // enough reads: the rest are shorter anyway
+			break
+		}
+		if h.hasHistory(ctx, c.run, c.m, 0) {
+			return []string{c.m.Key}
+		}
+	}
+	if k := keyMetrics(nil, runs, 1); len(k) > 0 {
+		return k
+	}
+	return []string{}
 }

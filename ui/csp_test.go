@@ -44,7 +44,8 @@ func FuzzRunsPage(f *testing.F) {
 	f.Add("tags.`a` = 'b' AND", "attributes.`start_time` ASC", "100000", "3", "<script>")
 	h, _, _ := newSample(f)
 	f.Fuzz(func(t *testing.T, filter, order, n, page, metric string) {
-		q := url.Values{"filter": {filter}, "order": {order}, "n": {n}, "page": {page}, "m": {metric}}
+		q := url.Values{"filter": {filter}, "order": {order}, "n": {n}, "page": {page}, "m": {metric},
+			"pin": {"m:" + metric, metric, "p:" + page}}
 		rec := httptest.NewRecorder()
 		h.ServeHTTP(rec, httptest.NewRequest("GET", "/experiments/1?"+q.Encode(), nil))
 		if rec.Code != 200 {

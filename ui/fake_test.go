@@ -268,3 +268,12 @@ func (f *fakeRegistry) DeleteRegisteredModelAlias(ctx context.Context, name, ali
 	m.Aliases = kept
 	return nil
 }
+
+func (f *fakeRegistry) GetModelVersion(ctx context.Context, name, version string) (*registry.ModelVersion, error) {
+	for _, v := range f.versions {
+		if v.Name == name && v.Version == version {
+			return v, nil
+		}
+	}
+	return nil, weir.Errorf(weir.ErrResourceDoesNotExist, "Model Version (name=%s, version=%s) not found", name, version)
+}

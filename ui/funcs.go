@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 )
 
 // funcs are the helpers templates may call.
@@ -84,4 +85,28 @@ func shortID(id string) string {
 func init() {
 	funcs["base"] = func(p string) string { return p[strings.LastIndexByte(p, '/')+1:] }
 	funcs["inc"] = func(n int) int { return n + 1 }
+	funcs["versionURL"] = versionURL
+	funcs["modelStatus"] = func(s string) string { return strings.TrimPrefix(s, "LOGGED_MODEL_") }
+	funcs["long"] = isLong
+	funcs["clip"] = clip
+}
+
+// longValue is where a param or tag value stops being shown whole: longer
+// ones (or several lines) show their start and open on demand.
+const longValue = 160
+
+func isLong(s string) bool { return len(s) > longValue || strings.Contains(s, "\n") }
+
+// clip keeps the first line of s, cut to about longValue/2 bytes on a
+// character boundary, for the summary of a long value.
+func clip(s string) string {
+	s, _, _ = strings.Cut(s, "\n")
+	if len(s) <= longValue/2 {
+		return s
+	}
+	n := longValue / 2
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return s[:n]
 }

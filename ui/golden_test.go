@@ -37,6 +37,9 @@ func TestGoldenPages(t *testing.T) {
 		{"compare", "/compare?run=aaaa000000000002&run=aaaa000000000003&run=aaaa000000000004", 200},
 		{"models", "/models", 200},
 		{"model", "/model?name=bank", 200},
+		{"version", "/model/version?name=bank&version=1", 200},
+		{"version_missing", "/model/version?name=bank&version=9", 404},
+		{"runs_pinned", "/experiments/1?m=auc&p=model&p=max_depth&pin=p:max_depth", 200},
 		{"monitoring", "/model/monitoring?name=bank", 200},
 		{"not_found", "/runs/nope", 404},
 	}

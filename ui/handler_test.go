@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/weir-ml/weir"
+	"github.com/weir-ml/weir/registry"
 	"github.com/weir-ml/weir/tracking"
 )
 
@@ -284,6 +285,7 @@ func TestModelCardOfLoggedModel(t *testing.T) {
 	h, _, reg := newSample(t)
 	reg.versions[0].Version, reg.versions[0].Source, reg.versions[0].ModelID = "3", "models:/m-abc", "m-abc"
 	reg.versions[0], reg.versions[1] = reg.versions[1], reg.versions[0] // newest first
+	reg.models[0].Aliases = []registry.Alias{{Alias: "champion", Version: "3"}}
 	err := h.Artifacts.Put(context.Background(), "1/models/m-abc/artifacts/README.md", strings.NewReader("Logged model card"))
 	if err != nil {
 		t.Fatal(err)

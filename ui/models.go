@@ -54,10 +54,14 @@ type modelData struct {
 	Versions []*registry.ModelVersion
 	Target   string // models:/ URI of the champion alias or newest version
 	ImageTag string
-	Card     string // the model card's Markdown source, shown as text
-	CardFrom string
-	Stages   []string
-	Files    map[string]string // version -> link to its files in the run's artifact browser
+	Card     string // the served version's model card, Markdown shown as text
+	CardFrom string // the card's file name
+	// CardVersion and CardAlias name the version the card and the commands
+	// are about: the champion when there is one.
+	CardVersion string
+	CardAlias   string
+	Stages      []string
+	Files       map[string]string // version -> link to its files in the run's artifact browser
 }
 
 func (h *Handler) modelPage(w http.ResponseWriter, r *http.Request) (*view, error) {
@@ -77,19 +81,18 @@ func (h *Handler) modelPage(w http.ResponseWriter, r *http.Request) (*view, erro
 	}
 	d := &modelData{Model: m, Versions: versions, Stages: []string{registry.StageNone, registry.StageStaging, registry.StageProduction, registry.StageArchived}}
 	sort.Slice(m.Aliases, func(i, j int) bool { return m.Aliases[i].Alias < m.Aliases[j].Alias })
-	ref := ""
-	switch {
-	case len(m.Aliases) > 0:
-		ref = "@" + m.Aliases[0].Alias
-	case len(versions) > 0:
-		ref = "/" + versions[0].Version
-	}
+	ref, served := servedVersion(m, versions)
 	if ref != "" {
 		d.Target = "models:/" + name + ref
 		d.ImageTag = imageName(name) + ":" + strings.TrimLeft(ref, "@/")
 	}
-	if len(versions) > 0 {
-		d.Card, d.CardFrom = h.modelCard(ctx, versions[0])
+	if served != nil {
+		d.CardVersion = served.Version
+		d.CardAlias = strings.TrimPrefix(ref, "@")
+		if d.CardAlias == ref {
+			d.CardAlias = ""
+		}
+		d.Card, d.CardFrom = h.modelCard(ctx, served)
 	}
 	d.Files = map[string]string{}
 	for _, v := range versions {
@@ -98,6 +101,44 @@ func (h *Handler) modelPage(w http.ResponseWriter, r *http.Request) (*view, erro
 		}
 	}
 	return &view{Template: "model", Title: name, Data: d, Crumbs: []crumb{{"Models", "/models"}}}, nil
+}
+
+// championAlias is the alias Weir's pipeline promotes a model to, and the
+// one the model page serves when the model has it.
+const championAlias = "champion"
+
+// servedVersion chooses what the model page's commands and card are about:
+// the champion alias, else the only alias, else the newest version. It
+// returns the models:/ reference's tail ("@champion" or "/3") and the
+// version, nil when the model has none. Aliases sorted by name put
+// "challenger" before "champion": the first alias is not the champion.
+func servedVersion(m *registry.RegisteredModel, versions []*registry.ModelVersion) (string, *registry.ModelVersion) {
+	alias := ""
+	for _, a := range m.Aliases {
+		if a.Alias == championAlias {
+			alias = a.Alias
+		}
+	}
+	if alias == "" && len(m.Aliases) == 1 {
+		alias = m.Aliases[0].Alias
+	}
+	if alias != "" {
+		for _, a := range m.Aliases {
+			if a.Alias != alias {
+				continue
+			}
+			for _, v := range versions {
+				if v.Version == a.Version {
+					return "@" + alias, v
+				}
+			}
+			return "@" + alias, nil
+		}
+	}
+	if len(versions) > 0 {
+		return "/" + versions[0].Version, versions[0]
+	}
+	return "", nil
 }
 
 // versionRoot finds where a version's files are in Artifacts: its source

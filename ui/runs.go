@@ -35,7 +35,15 @@ type column struct {
 	Key     string
 	SortURL string
 	Sort    string // "ascending", "descending" or "" (aria-sort)
+	Pinned  bool   // shown first and kept in view when the table scrolls sideways
+	PinURL  string // the page with this column pinned, or unpinned when it is
 }
+
+// ID names the column in the URL's pin= list: "m:auc", "p:depth", "t:team".
+func (c column) ID() string { return kindLetter[c.Kind] + ":" + c.Key }
+
+// kindLetter is the URL parameter of each kind of column.
+var kindLetter = map[string]string{"param": "p", "metric": "m", "tag": "t"}
 
 // runRow is one row of the runs table.
 type runRow struct {
@@ -69,6 +77,7 @@ type runsData struct {
 	PrevURL     string
 	FirstURL    string
 	Hidden      url.Values // the query to keep in the column chooser form
+	Pins        []string   // the pinned columns' IDs, in the URL's order
 	chosen      bool       // the URL chose the columns, possibly none
 }
 
@@ -113,7 +122,8 @@ func (h *Handler) runsPage(w http.ResponseWriter, r *http.Request) (*view, error
 }
 
 // chooseColumns takes the columns named in the URL (p=, m=, t=) or, when
-// none is named, the first few params and metrics seen on this page. Only
+// none is named, the experiment's key metrics (keyMetrics) and the params
+// most runs on the page have. Pinned columns (pin=m:auc) come first. Only
 // keys present on the page are offered, so 500 distinct metrics across
 // 10,000 runs never have to be loaded to draw one page.
 func (d *runsData) chooseColumns(q url.Values, runs []*tracking.Run) {
@@ -134,16 +144,37 @@ func (d *runsData) chooseColumns(q url.Values, runs []*tracking.Run) {
 	chosen := map[string][]string{"param": nonEmpty(q["p"]), "metric": nonEmpty(q["m"]), "tag": nonEmpty(q["t"])}
 	d.chosen = len(q["p"])+len(q["m"])+len(q["t"]) > 0 || q.Get("cols") != ""
 	if !d.chosen {
-		chosen["param"] = firstKeys(params, defaultColumns)
-		chosen["metric"] = firstKeys(metrics, defaultColumns)
+		chosen["param"] = commonParams(runs, defaultColumns)
+		chosen["metric"] = keyMetrics(d.Exp, runs, defaultColumns)
+	}
+	d.Pins = nonEmpty(q["pin"])
+	var pinned, rest []column
+	for _, id := range d.Pins {
+		letter, key, _ := strings.Cut(id, ":")
+		for kind, l := range kindLetter {
+			if l == letter && key != "" {
+				pinned = append(pinned, column{Kind: kind, Key: key, Pinned: true})
+			}
+		}
 	}
 	for _, kind := range []string{"metric", "param", "tag"} {
 		for _, k := range chosen[kind] {
-			d.Columns = append(d.Columns, column{Kind: kind, Key: k})
+			c := column{Kind: kind, Key: k}
+			if !slices.ContainsFunc(pinned, func(p column) bool { return p.ID() == c.ID() }) {
+				rest = append(rest, c)
+			}
 		}
 	}
+	d.Pins = d.Pins[:0]
+	for _, c := range pinned {
+		d.Pins = append(d.Pins, c.ID())
+		chosen[c.Kind] = append(chosen[c.Kind], c.Key)
+	}
+	d.Columns = append(pinned, rest...)
 	for i, c := range d.Columns { // after all columns are known: links keep them
 		d.Columns[i] = d.sortable(c.Kind, c.Key)
+		d.Columns[i].Pinned = c.Pinned
+		d.Columns[i].PinURL = d.pinURL(c)
 	}
 	d.Attr = map[string]column{}
 	for _, k := range []string{"run_name", "start_time", "status"} {
@@ -152,6 +183,24 @@ func (d *runsData) chooseColumns(q url.Values, runs []*tracking.Run) {
 	d.Params = choices(params, chosen["param"])
 	d.Metrics = choices(metrics, chosen["metric"])
 	d.Tags = choices(tags, chosen["tag"])
+}
+
+// pinURL is the page with c pinned (or unpinned when it is), which keeps
+// every column shown, so the URL remembers the whole choice.
+func (d *runsData) pinURL(c column) string {
+	var pins []string
+	for _, id := range d.Pins {
+		if id != c.ID() {
+			pins = append(pins, id)
+		}
+	}
+	if !c.Pinned {
+		pins = append(pins, c.ID())
+	}
+	if pins == nil {
+		pins = []string{}
+	}
+	return "?" + d.query(map[string][]string{"pin": pins, "page": nil, "hist": nil})
 }
 
 // sortable makes a column whose header link sorts by it, toggling the
@@ -169,14 +218,6 @@ func (d *runsData) sortable(kind, key string) column {
 	}
 	c.SortURL = "?" + d.query(map[string][]string{"order": {order}, "page": nil, "hist": nil})
 	return c
-}
-
-func firstKeys(set map[string]bool, n int) []string {
-	keys := sortedKeys(set)
-	if len(keys) > n {
-		keys = keys[:n]
-	}
-	return keys
 }
 
 func sortedKeys(set map[string]bool) []string {
@@ -301,6 +342,9 @@ func (d *runsData) pageLinks(u *url.URL, next string) {
 			d.Hidden.Set(k, v)
 		}
 	}
+	for _, id := range d.Pins {
+		d.Hidden.Add("pin", id)
+	}
 }
 
 // query renders the page's current state with some keys replaced.
@@ -316,7 +360,10 @@ func (d *runsData) query(set map[string][]string) string {
 		v.Set("n", strconv.Itoa(d.PageSize))
 	}
 	for _, c := range d.Columns {
-		v.Add(map[string]string{"param": "p", "metric": "m", "tag": "t"}[c.Kind], c.Key)
+		v.Add(kindLetter[c.Kind], c.Key)
+	}
+	for _, id := range d.Pins {
+		v.Add("pin", id)
 	}
 	if d.chosen && len(d.Columns) == 0 {
 		v.Set("cols", "none")

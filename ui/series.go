@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"math"
 	"net/http"
+	"slices"
 	"sort"
 	"strconv"
 
@@ -79,7 +80,7 @@ func (h *Handler) buildSeries(r *http.Request, x string, runIDs, keys []string) 
 			if err != nil {
 				return nil, err
 			}
-			xs, ys := axisValues(hist, xAxis(x), run.Info.StartTime, lo, hi)
+			xs, ys := axisValues(distinctPoints(hist), xAxis(x), run.Info.StartTime, lo, hi)
 			n := len(xs)
 			xs, ys = lttb(xs, ys, points)
 			out = append(out, seriesJSON{Run: id, RunName: runName(run), Key: key, Points: n, X: xs, Y: ys})
@@ -117,6 +118,33 @@ func axisValues(hist []tracking.Metric, x string, start int64, lo, hi float64) (
 		xs[i], ys[i] = p.x, p.y
 	}
 	return xs, ys
+}
+
+// distinctPoints drops points that repeat the step, time and value of
+// another point at that step and time. MLflow 3's log_model logs a run's
+// metrics again with the new model's model_id, so a value logged once comes
+// back twice: drawn as a line, the pair is a line of length zero and the
+// chart looks empty. Stores return histories ordered by step and time, so
+// repeats are neighbours and one pass finds them without a map.
+func distinctPoints(hist []tracking.Metric) []tracking.Metric {
+	var out []tracking.Metric // nil until the first repeat: most histories have none
+	group := 0                // where the current step and time start in hist
+	for i, m := range hist {
+		if i == 0 || m.Step != hist[i-1].Step || m.Timestamp != hist[i-1].Timestamp {
+			group = i
+		}
+		repeat := slices.ContainsFunc(hist[group:i], func(o tracking.Metric) bool { return o.Value == m.Value })
+		switch {
+		case repeat && out == nil:
+			out = append(make([]tracking.Metric, 0, len(hist)), hist[:i]...)
+		case !repeat && out != nil:
+			out = append(out, m)
+		}
+	}
+	if out == nil {
+		return hist
+	}
+	return out
 }
 
 func writeJSONError(w http.ResponseWriter, err error) {

@@ -95,6 +95,7 @@ func (h *Handler) routes() *http.ServeMux {
 	mux.HandleFunc("GET /model", h.page(h.modelPage))
 	mux.HandleFunc("POST /model/description", h.action(h.setModelDescription))
 	mux.HandleFunc("POST /model/alias", h.action(h.setModelAlias))
+	mux.HandleFunc("GET /model/version", h.page(h.versionPage))
 	mux.HandleFunc("GET /model/monitoring", h.page(h.monitoringPage))
 	mux.HandleFunc("/", h.page(h.notFound))
 	return mux

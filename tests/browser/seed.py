@@ -62,6 +62,78 @@ def log_files(client, run_id, files):
                 client.log_artifact(run_id, full)
 
 
+def seed_pipeline(c):
+    """An experiment shaped like Weir's pipeline logs it: a parent run with
+    values logged once (baseline.*, holdout.*, holdout_roc_auc), trial runs
+    of two learners whose params differ, and valid_* metrics that differ
+    only in the fourth decimal (the scatter's ticks must stay distinct)."""
+    exp = c.create_experiment("bank-pipeline")
+    start = T0 + 90 * 3_600_000
+    parent = c.create_run(exp, run_name="bank-20260104-180000", start_time=start, tags={
+        "weir.pipeline": "bank", "mlflow.source.name": "weir pipeline bank",
+        "weir.pipeline.step.model": "ran in 33.0s",
+        # One value long enough to wrap: a tag MLflow clients write as JSON.
+        "weir.data.summary": json.dumps({"columns": [f"feature_{i:02d}" for i in range(40)], "rows": 45211}),
+    })
+    pid = parent.info.run_id
+    metrics = {"baseline.log_loss": 0.3597, "baseline.pr_auc": 0.117, "baseline.roc_auc": 0.5,
+               "holdout.gbdt.roc_auc": 0.9353, "holdout.logistic.roc_auc": 0.9071,
+               "holdout_roc_auc": 0.9353, "holdout_pr_auc": 0.6112, "holdout_log_loss": 0.2011,
+               "business.profit": 118250.0}
+    params = {f"prepare.{k}": v for k, v in {
+        "dropped": "duration", "features": "16", "impute": "median", "encode": "one-hot", "scale": "standard",
+        "rare_categories": "0.01", "outliers": "clip", "target": "y", "positive": "yes"}.items()}
+    params.update({"seed": "42", "model.winner": "gbdt", "split.kind": "time", "split.cutoff": "2009-01-01"})
+    c.log_batch(pid, metrics=[Metric(k, v, start + 1000, 0) for k, v in metrics.items()],
+                params=[Param(k, v) for k, v in params.items()])
+    trials = []
+    for j in range(6):
+        learner = "gbdt" if j < 4 else "logistic"
+        t0 = start + 5_000 + j * 6_000
+        r = c.create_run(exp, run_name=f"{learner}-trial-{j}", start_time=t0,
+                         tags={"mlflow.parentRunId": pid, "weir.learner": learner})
+        ps = {"learner": learner, "seed": "42"}
+        if learner == "gbdt":
+            ps.update({"num_leaves": str(15 + 16 * j), "learning_rate": str([0.05, 0.1][j % 2]),
+                       "feature_fraction": str(round(0.5 + 0.1 * j, 2))})
+        else:
+            ps.update({"C": str([0.1, 1.0][j % 2])})
+        auc = 0.93521 + 0.00003 * j if learner == "gbdt" else 0.9071 + 0.00002 * j
+        c.log_batch(r.info.run_id, params=[Param(k, v) for k, v in ps.items()], metrics=[
+            Metric("valid_roc_auc", auc, t0 + 5_500, 0), Metric("valid_pr_auc", 0.6 + j / 100, t0 + 5_500, 0),
+            Metric("valid_log_loss", 0.21 - j / 1000, t0 + 5_500, 0)])
+        c.set_terminated(r.info.run_id, end_time=t0 + 5_500)
+        trials.append(r.info.run_id)
+    c.set_terminated(pid, end_time=start + 60_000)
+    return {"pipeline_experiment": exp, "pipeline_run": pid, "trials": trials}
+
+
+def seed_python(url, c):
+    """A run logged as a Python user does: log_metric, then log_model, whose
+    copy of the metric carries the model's model_id; registered as a model
+    whose champion is that version."""
+    import mlflow
+    import numpy as np
+    from sklearn.datasets import load_iris
+    from sklearn.linear_model import LogisticRegression
+
+    mlflow.set_tracking_uri(url)
+    mlflow.set_registry_uri(url)
+    exp = mlflow.set_experiment("python-logged")
+    X, y = load_iris(return_X_y=True, as_frame=True)
+    model = LogisticRegression(max_iter=500).fit(X, y)
+    with mlflow.start_run(run_name="sklearn-logreg") as run:
+        mlflow.log_param("max_iter", 500)
+        mlflow.log_metric("accuracy", float(np.mean(model.predict(X) == y)))
+        for step in range(5):
+            mlflow.log_metric("loss", 1.0 / (step + 1), step=step)
+        info = mlflow.sklearn.log_model(model, name="model", input_example=X.iloc[:2])
+    mv = mlflow.register_model(f"models:/{info.model_id}", "iris-classifier")
+    c.set_registered_model_alias("iris-classifier", "champion", mv.version)
+    return {"python_experiment": exp.experiment_id, "python_run": run.info.run_id,
+            "python_model": "iris-classifier", "python_model_id": info.model_id, "python_version": mv.version}
+
+
 def main(url, out):
     rng = random.Random(7)
     c = MlflowClient(tracking_uri=url, registry_uri=url)
@@ -147,6 +219,10 @@ def main(url, out):
         c.log_batch(r.info.run_id, metrics=ms)
         log_files(c, r.info.run_id, {"drift_report.html": f"<!doctype html><title>Window {w + 1}</title><h1>Window {w + 1}</h1>"})
         c.set_terminated(r.info.run_id, end_time=start + 60_000)
+
+    ids.update(seed_pipeline(c))
+    ids.update(seed_python(url, c))
+    c.set_registered_model_alias("bank-classifier", "challenger", "2")
 
     c.create_experiment("churn-baseline")
     gone = c.create_experiment("scratch")

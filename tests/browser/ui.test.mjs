@@ -66,7 +66,7 @@ async function go(page, url) {
 // cellValues reads a runs-table column as numbers (blank cells dropped).
 async function cellValues(page, header) {
   const idx = await page.locator("table.runs thead th").evaluateAll(
-    (ths, h) => ths.findIndex((th) => th.textContent.replace(/\s+/g, " ").trim().endsWith(h)), header);
+    (ths, h) => ths.findIndex((th) => (th.querySelector("a")?.textContent || "").replace(/\s+/g, " ").trim().endsWith(" " + h)), header);
   assert.ok(idx >= 0, `no column ${header}`);
   const texts = await page.locator(`table.runs tbody tr td:nth-child(${idx + 1})`).allTextContents();
   return texts.map((s) => s.trim()).filter((s) => s !== "").map(Number);
@@ -122,7 +122,7 @@ test("runs: filter, invalid filter, sort, page, nested runs", async (t) => {
   await shot(page, "04-runs-invalid-filter");
 
   await go(page, exp + "?n=25");
-  await page.locator("table.runs thead th", { hasText: "auc" }).getByRole("link").click();
+  await page.getByRole("link", { name: "metric auc", exact: true }).click();
   await page.waitForURL(/order=metrics/);
   const sorted = await cellValues(page, "auc");
   assert.deepEqual(sorted, [...sorted].sort((a, b) => b - a), "auc is not in descending order");
@@ -192,9 +192,10 @@ test("run page: overview and a downsampled, zoomable chart", async (t) => {
   await page.waitForFunction(() => /zoomed to/.test(document.querySelector(".chart-status").textContent));
   await page.getByRole("button", { name: "Reset zoom" }).click();
   await page.waitForFunction(() => !/zoomed to/.test(document.querySelector(".chart-status").textContent));
-  await page.getByRole("checkbox", { name: "auc" }).check();
-  await page.waitForFunction(() => document.querySelectorAll("[data-chart] svg path.line").length === 2);
   await shot(page, "07-run-chart-log-rel");
+  // auc was logged once: a row of the value table, not a line to choose.
+  assert.equal(await page.getByRole("checkbox", { name: "auc" }).count(), 0);
+  assert.match(await page.locator("table.values").textContent(), /auc\s*0\.91/);
 });
 
 test("artifact previews", async (t) => {
@@ -230,16 +231,20 @@ test("models: list, model page, set an alias", async (t) => {
   await go(page, "/models");
   await page.getByRole("link", { name: ids.model }).click();
   await page.locator("h1", { hasText: ids.model }).waitFor();
+  // seed.py points @challenger at the newest version: the page still serves
+  // and describes the champion.
+  assert.match(await page.locator("#v2").textContent(), /@challenger/);
   assert.match(await page.locator("#cmd-serve").inputValue(), /^weir models serve -m models:\/bank-classifier@champion/);
   assert.match(await page.locator(".card").textContent(), /Predicts term-deposit subscription/);
-  await page.getByRole("textbox", { name: "Alias" }).fill("challenger");
+  assert.match(await page.locator("#card-h + p").textContent(), /version 1 \(@champion\)/);
+  await page.getByRole("textbox", { name: "Alias" }).fill("staging");
   await page.getByRole("combobox", { name: "Version" }).selectOption("2");
   await page.getByRole("button", { name: "Set alias" }).click();
-  await page.locator("ul.plain li", { hasText: "@challenger" }).waitFor();
-  assert.match(await page.locator("#v2").textContent(), /@challenger/);
+  await page.locator("ul.plain li", { hasText: "@staging" }).waitFor();
+  assert.match(await page.locator("#v2").textContent(), /@staging/);
   await shot(page, "11-model");
   await go(page, "/models");
-  assert.match(await page.locator("table").textContent(), /@challenger → v2/);
+  assert.match(await page.locator("table").textContent(), /@staging → v2/);
   await shot(page, "12-models");
 });
 
@@ -257,7 +262,8 @@ test("monitoring trends link to the reports", async (t) => {
 
 test("keyboard and labels: skip link, every control named", async (t) => {
   const page = await open(t);
-  for (const url of ["/", `/experiments/${ids.experiment}`, `/runs/${ids.long}`, `/model?name=${ids.model}`]) {
+  for (const url of ["/", `/experiments/${ids.experiment}`, `/runs/${ids.long}`, `/model?name=${ids.model}`,
+    `/experiments/${ids.pipeline_experiment}`, `/runs/${ids.pipeline_run}`, `/model/version?name=${ids.model}&version=1`]) {
     await go(page, url);
     await page.keyboard.press("Tab");
     assert.equal(await page.evaluate(() => document.activeElement.textContent), "Skip to content");
@@ -278,4 +284,136 @@ test("dark theme follows the system setting", async (t) => {
   await shot(page, "14-run-dark");
   await go(page, `/experiments/${ids.experiment}`);
   await shot(page, "15-runs-dark");
+  await go(page, "/compare?" + ids.trials.map((r) => "run=" + r).join("&"));
+  await page.locator("[data-chart] svg.bars rect.bar").first().waitFor();
+  await page.locator("#parallel svg path.pc-line").first().waitFor();
+  await shot(page, "23-compare-dark");
+});
+
+// headers reads the runs table's column names (kind and key), in order.
+async function headers(page) {
+  return (await page.locator("table.runs thead th").evaluateAll((ths) =>
+    ths.map((th) => (th.querySelector("a")?.textContent || th.textContent).replace(/\s+/g, " ").trim())));
+}
+
+test("pipeline runs: key metrics first, pinned columns, the name in view, the view remembered", async (t) => {
+  const page = await open(t);
+  await page.setViewportSize({ width: 800, height: 800 });
+  const exp = `/experiments/${ids.pipeline_experiment}`;
+  await go(page, exp);
+  const cols = await headers(page);
+  // The selection metric first, not baseline.* (the first keys by name).
+  assert.equal(cols[5], "metric holdout_roc_auc", `columns: ${cols.join(", ")}`);
+  assert.ok(cols.includes("metric valid_roc_auc"), `columns: ${cols.join(", ")}`);
+  assert.ok(!cols.some((c) => c.startsWith("metric baseline.")), `columns: ${cols.join(", ")}`);
+  await shot(page, "16-pipeline-runs");
+
+  await page.getByRole("link", { name: "Pin param learner" }).click();
+  await page.waitForURL(/pin=p%3Alearner/);
+  assert.equal((await headers(page))[2], "param learner", "the pinned column is not first");
+  const table = page.locator("div.scroll").first();
+  const name = page.locator("table.runs tbody td.name").first();
+  const pinned = page.locator("table.runs tbody td.pinned").first();
+  const before = await name.boundingBox();
+  await table.evaluate((el) => { el.scrollLeft = el.scrollWidth; });
+  assert.ok(await table.evaluate((el) => el.scrollLeft > 0), "the table does not scroll sideways");
+  const after = await name.boundingBox(), pin = await pinned.boundingBox();
+  assert.equal(Math.round(after.x), Math.round(before.x), "the run name scrolled away");
+  assert.ok(pin.x >= after.x + after.width - 1, "the pinned column is not beside the name");
+  await shot(page, "17-pipeline-runs-pinned-scrolled");
+
+  // The choice is in the URL, and links back to the experiment keep it.
+  await page.locator("table.runs tbody td.name a").first().click();
+  await page.waitForURL(/\/runs\//);
+  await page.locator("nav.crumbs a", { hasText: "bank-pipeline" }).click();
+  await page.waitForURL(/pin=p%3Alearner/);
+  assert.equal((await headers(page))[2], "param learner");
+  await page.getByRole("link", { name: "Unpin param learner" }).click();
+  await page.waitForURL((u) => !u.searchParams.has("pin"));
+});
+
+test("pipeline run: values logged once are a table, trials compare as bars", async (t) => {
+  const page = await open(t);
+  await go(page, `/runs/${ids.pipeline_run}`);
+  assert.equal(await page.locator("[data-chart]").count(), 0, "a chart of single values");
+  const values = page.locator("table.values");
+  assert.match(await values.textContent(), /holdout_roc_auc\s*0\.9353/);
+  assert.ok(await values.locator("meter").count() >= 5, "no bars beside the values");
+  // A long tag value wraps behind a summary and opens on demand.
+  const long = page.locator("details.long", { hasText: "feature_00" });
+  assert.equal(await long.locator("pre").isVisible(), false);
+  await long.locator("summary").click();
+  assert.match(await long.locator("pre").textContent(), /feature_39/);
+  const box = await long.boundingBox(), section = await page.locator("#tags-h").locator("..").boundingBox();
+  assert.ok(box.x + box.width <= section.x + section.width + 1, "the long value overflows its column");
+  await shot(page, "18-pipeline-run");
+
+  const runs = ids.trials.map((r) => "run=" + r).join("&");
+  await go(page, "/compare?" + runs);
+  await page.locator("[data-chart] svg.bars rect.bar").first().waitFor();
+  assert.equal(await page.locator("[data-chart] svg.bars rect.bar").count(), ids.trials.length, "one bar per run");
+  assert.equal(await page.locator("[data-chart] svg path.line").count(), 0);
+  // Parallel coordinates: one whole line per run, though learners share few params.
+  const lines = page.locator("#parallel svg path.pc-line");
+  assert.equal(await lines.count(), ids.trials.length);
+  for (const d of await lines.evaluateAll((ps) => ps.map((p) => p.getAttribute("d")))) {
+    assert.ok(!/\dM/.test(d.slice(1)), `a broken line: ${d}`);
+  }
+  const names = await page.locator("#parallel svg text.name").evaluateAll((ts) => ts.map((t) => t.getBBox()).map((b) => [b.x, b.y, b.width]));
+  for (let i = 0; i < names.length; i++) for (let j = i + 1; j < names.length; j++) {
+    const [a, b] = [names[i], names[j]];
+    const apart = a[1] !== b[1] || a[0] + a[2] <= b[0] || b[0] + b[2] <= a[0];
+    assert.ok(apart, `axis names ${i} and ${j} overlap`);
+  }
+  // Scatter of valid_roc_auc (differing in the fourth decimal): distinct ticks.
+  await page.locator("#scatter select").nth(1).selectOption({ label: "metric valid_roc_auc" });
+  const ticks = await page.locator("#scatter svg g.axis text[text-anchor=end]").allTextContents();
+  const y = ticks.filter((s) => /^\d/.test(s));
+  assert.ok(y.length >= 3, `too few y ticks: ${y}`);
+  assert.equal(new Set(y).size, y.length, `repeated y ticks: ${y}`);
+  await page.locator("#parallel").scrollIntoViewIfNeeded();
+  await shot(page, "19-compare-trials");
+});
+
+test("a Python-logged run: values and history, its logged model, the version page", async (t) => {
+  const page = await open(t);
+  await go(page, `/runs/${ids.python_run}`);
+  // loss has a history (5 steps) and accuracy one value, which log_model
+  // logged again with the model's model_id.
+  await page.locator("[data-chart] svg path.line").waitFor();
+  await page.waitForFunction(() => /5 of 5 points drawn/.test(document.querySelector(".chart-status").textContent));
+  assert.match(await page.locator("table.values").textContent(), /accuracy/);
+  const series = await page.request.get(`${base}/ui-data/series?run=${ids.python_run}&key=accuracy`);
+  assert.equal((await series.json()).series[0].points, 1, "the model_id copy of accuracy is drawn as a second point");
+  const models = page.locator("section", { has: page.locator("#models-h") });
+  assert.match(await models.textContent(), new RegExp(ids.python_model_id));
+  await shot(page, "20-python-run");
+  await models.getByRole("link", { name: `${ids.python_model} v${ids.python_version}` }).click();
+  await page.waitForURL(/\/model\/version\?/);
+  assert.equal(await page.locator("h1").textContent(), `${ids.python_model} version ${ids.python_version}`);
+  assert.equal(await page.locator("#cmd-serve").inputValue(),
+    `weir models serve -m models:/${ids.python_model}/${ids.python_version} --port 8080`);
+  const main = await page.locator("main").textContent();
+  for (const fact of ["@champion", "sklearn-logreg", ids.python_model_id, "sepal length (cm)", "python-logged"]) {
+    assert.ok(main.includes(fact), `the version page lacks ${fact}`);
+  }
+  await shot(page, "21-version");
+});
+
+test("MLflow's client URLs open the matching pages", async (t) => {
+  const page = await open(t);
+  const cases = [
+    [`/#/experiments/${ids.experiment}`, new RegExp(`/experiments/${ids.experiment}$`)],
+    [`/#/experiments/${ids.experiment}/runs/${ids.long}`, new RegExp(`/runs/${ids.long}$`)],
+    [`/#/experiments/${ids.experiment}/runs/${ids.long}/artifacts/model/MLmodel`, /\/artifacts\?path=model%2FMLmodel$/],
+    [`/#/models/${ids.model}`, new RegExp(`/model\\?name=${ids.model}$`)],
+    [`/#/models/${ids.model}/versions/2`, new RegExp(`/model/version\\?name=${ids.model}&version=2$`)],
+    [`/#/compare-runs?runs=${encodeURIComponent(JSON.stringify(ids.runs.slice(0, 2)))}&experiments=["${ids.experiment}"]`, /\/compare\?run=/],
+  ];
+  for (const [from, to] of cases) {
+    await page.goto(base + from);
+    await page.waitForURL(to);
+    assert.notEqual(await page.locator("h1").textContent(), "Experiments", `${from} stayed on the list`);
+  }
+  await shot(page, "22-mlflow-url-version");
 });

@@ -27,11 +27,20 @@
     return e;
   }
 
-  function fmt(v) {
+  function fmt(v, digits = 4) {
     if (!isFinite(v)) return String(v);
     const a = Math.abs(v);
-    if (a !== 0 && (a >= 1e6 || a < 1e-3)) return v.toExponential(2);
-    return String(Number(v.toPrecision(4)));
+    if (a !== 0 && (a >= 1e6 || a < 1e-3)) return v.toExponential(Math.max(2, digits - 2));
+    return String(Number(v.toPrecision(digits)));
+  }
+  // fmtAll formats tick values with the fewest digits that keep every
+  // label distinct: ticks 0.19352 and 0.19354 must not both read 0.1935.
+  function fmtAll(vals, f = fmt) {
+    for (let d = 4; d <= 15; d++) {
+      const out = vals.map((v) => f(v, d));
+      if (new Set(out).size === out.length) return out;
+    }
+    return vals.map((v) => f(v, 15));
   }
   function fmtX(v, axis) {
     if (axis === "time") return new Date(v).toISOString().slice(5, 16).replace("T", " ");
@@ -80,9 +89,13 @@
     if (axis === "rel") { // round numbers of the unit the labels use
       const span = Math.max(Math.abs(lo), Math.abs(hi));
       const [unit, name] = span >= 7200 ? [3600, " h"] : span >= 120 ? [60, " min"] : [1, " s"];
-      return ticks(lo / unit, hi / unit, n).map((v) => [v * unit, fmt(v) + name]);
+      const vs = ticks(lo / unit, hi / unit, n);
+      const labels = fmtAll(vs);
+      return vs.map((v, i) => [v * unit, labels[i] + name]);
     }
-    return ticks(lo, hi, n).map((v) => [v, fmtX(v, axis)]);
+    const vs = ticks(lo, hi, n);
+    const labels = axis === "time" ? vs.map((v) => fmtX(v, axis)) : fmtAll(vs);
+    return vs.map((v, i) => [v, labels[i]]);
   }
 
   // plotLines draws series [{label, x, y}] and returns the svg. opts:
@@ -113,13 +126,16 @@
     const sx = (x) => M.l + ((x - xlo) / (xhi - xlo)) * (W - M.l - M.r);
     const sy = (y) => H - M.b - ((ty(y) - tlo + pad) / (thi - tlo + 2 * pad)) * (H - M.t - M.b);
     const axis = el("g", { class: "axis" }, svg);
-    const yt = opts.log ? logTicks(ylo, yhi) : ticks(ylo, yhi, 5);
-    for (const v of yt) {
+    const yt = (opts.log ? logTicks(ylo, yhi) : ticks(ylo, yhi, 5)).filter((v) => {
       const y = sy(v);
-      if (y < M.t - 1 || y > H - M.b + 1) continue;
+      return y >= M.t - 1 && y <= H - M.b + 1;
+    });
+    const ylabels = fmtAll(yt);
+    yt.forEach((v, i) => {
+      const y = sy(v);
       el("line", { x1: M.l, x2: W - M.r, y1: y, y2: y, class: "grid-line" }, axis);
-      el("text", { x: M.l - 6, y: y + 4, "text-anchor": "end" }, axis).textContent = fmt(v);
-    }
+      el("text", { x: M.l - 6, y: y + 4, "text-anchor": "end" }, axis).textContent = ylabels[i];
+    });
     for (const [v, label] of xTicks(xlo, xhi, opts.xAxis)) {
       const x = sx(v);
       el("line", { x1: x, x2: x, y1: H - M.b, y2: H - M.b + 4 }, axis);
@@ -148,6 +164,47 @@
     const legend = html("div", { class: "legend" }, box);
     series.forEach((s, i) => html("span", { class: "k" + ((i % COLORS) + 1) }, legend, s.label));
     if (opts.onZoom) dragZoom(svg, (px) => xlo + ((px - M.l) / (W - M.l - M.r)) * (xhi - xlo), opts.onZoom);
+    return svg;
+  }
+
+  // plotBars draws single values as horizontal bars, one group per metric
+  // with its own scale (metrics differ in range), one bar per run:
+  // bars [{group, label, value, k}] where k picks the colour.
+  function plotBars(box, bars, opts) {
+    box.replaceChildren();
+    fit(box);
+    const groups = [...new Set(bars.map((b) => b.group))];
+    const rowH = 22, headH = groups.length > 1 || opts.groupTitles ? 22 : 0, top = 6;
+    const height = top + groups.length * headH + bars.length * rowH + 8;
+    const svg = el("svg", { viewBox: `0 0 ${W} ${height}`, class: "chart bars", role: "img", "aria-label": opts.title }, box);
+    const longest = Math.max(...bars.map((b) => b.label.length));
+    const L = Math.min(Math.floor(W * 0.35), 14 + longest * 6.6), R = 70; // room for names and values
+    const clip = (t) => (t.length * 6.6 > L - 14 ? t.slice(0, Math.max(4, Math.floor((L - 14) / 6.6) - 1)) + "…" : t);
+    let y = top;
+    for (const g of groups) {
+      const rows = bars.filter((b) => b.group === g);
+      const vals = rows.map((b) => b.value);
+      let lo = Math.min(0, ...vals), hi = Math.max(0, ...vals);
+      if (lo === hi) hi = 1;
+      const sx = (v) => L + ((v - lo) / (hi - lo)) * (W - L - R);
+      if (headH) {
+        el("text", { x: 4, y: y + 15, class: "group" }, svg).textContent = g;
+        y += headH;
+      }
+      const zero = el("line", { x1: sx(0), x2: sx(0), y1: y, y2: y + rows.length * rowH, class: "zero" }, svg);
+      zero.setAttribute("aria-hidden", "true");
+      const labels = fmtAll(vals, (v, d) => fmt(v, Math.max(d, 6)));
+      rows.forEach((b, i) => {
+        const x0 = sx(Math.min(0, b.value)), x1 = sx(Math.max(0, b.value));
+        const name = el("text", { x: L - 8, y: y + 15, "text-anchor": "end" }, svg);
+        name.textContent = clip(b.label);
+        el("title", {}, name).textContent = b.label;
+        const r = el("rect", { x: x0, y: y + 4, width: Math.max(1, x1 - x0), height: rowH - 8, class: "bar k" + b.k }, svg);
+        el("title", {}, r).textContent = `${b.label}: ${labels[i]}`;
+        el("text", { x: x1 + 5, y: y + 15, class: "value" }, svg).textContent = labels[i];
+        y += rowH;
+      });
+    }
     return svg;
   }
 
@@ -216,16 +273,17 @@
     const xs = html("select", { id: id + "x" }, xl);
     for (const [v, t] of [["step", "Step"], ["time", "Wall time"], ["rel", "Relative time"]]) html("option", { value: v }, xs, t);
     xs.addEventListener("change", () => { st.x = xs.value; st.from = st.to = null; load(); });
-    const sl = html("label", { for: id + "s" }, ctl, "Smoothing ");
+    const lineCtl = html("span", { class: "line-controls" }, ctl); // what only lines need
+    const sl = html("label", { for: id + "s" }, lineCtl, "Smoothing ");
     const sm = html("input", { id: id + "s", type: "range", min: "0", max: "0.98", step: "0.02", value: "0" }, sl);
     const smv = html("output", { for: id + "s" }, sl, "0");
     sm.addEventListener("input", () => { st.smooth = Number(sm.value); smv.textContent = sm.value; draw(); });
-    const ll = html("label", {}, ctl);
+    const ll = html("label", {}, lineCtl);
     const lg = html("input", { type: "checkbox" }, ll);
     ll.append(" Log scale");
     lg.addEventListener("change", () => { st.log = lg.checked; draw(); });
-    const zin = html("button", { type: "button" }, ctl, "Zoom in");
-    const reset = html("button", { type: "button" }, ctl, "Reset zoom");
+    const zin = html("button", { type: "button" }, lineCtl, "Zoom in");
+    const reset = html("button", { type: "button" }, lineCtl, "Reset zoom");
     zin.addEventListener("click", () => {
       const s = st.data && st.data.series.find((s) => s.x.length);
       if (!s) return;
@@ -257,6 +315,18 @@
     function draw() {
       if (!st.data) return;
       const many = init.runs.length > 1;
+      // Values logged once are bars: a line of one point is a lone dot.
+      if (st.from === null && st.data.series.every((s) => s.x.length <= 1) && st.data.series.some((s) => s.x.length)) {
+        const order = new Map(init.runs.map((r, i) => [r, i]));
+        const bars = st.data.series.filter((s) => s.x.length).map((s) => ({
+          group: s.key, label: many ? s.runName : s.key, value: s.y[0], k: ((order.get(s.run) ?? 0) % COLORS) + 1,
+        }));
+        status.textContent = "Each metric was logged once: its values are bars.";
+        lineCtl.hidden = true;
+        plotBars(plot, bars, { title: "Values of " + [...st.show].join(", "), groupTitles: many });
+        return;
+      }
+      lineCtl.hidden = false;
       const series = st.data.series.map((s) => ({
         label: many ? `${s.runName} · ${s.key}` : s.key, x: s.x, y: ema(s.y, st.smooth),
       }));
@@ -301,11 +371,11 @@
     return s;
   }
 
-  function scatter(box, runs) {
+  function scatter(box, runs, key) {
     const cols = compareColumns(runs).filter((c) => numeric(runs, c));
     if (cols.length < 2) { box.textContent = "A scatter needs two numeric columns."; return; }
     const byId = new Map(cols.map((c) => [c.id, c]));
-    const firstMetric = cols.find((c) => c.kind === "metric") || cols[1];
+    const firstMetric = cols.find((c) => c.id === "metric:" + key) || cols.find((c) => c.kind === "metric") || cols[1];
     let cx = (cols.find((c) => c.kind === "param") || cols[0]).id, cy = firstMetric.id;
     if (cx === cy) cx = cols.find((c) => c.id !== cy).id;
     const ctl = html("div", { class: "chart-controls" }, box);
@@ -320,12 +390,18 @@
     draw();
   }
 
-  function parallel(box, runs) {
+  // parallel draws one axis per param that differs between the runs (the
+  // ones most runs have first) and the chosen metric last. A run without a
+  // value on an axis crosses it at "none" below the values, so that every
+  // run is a whole line: runs of different learners share few params.
+  function parallel(box, runs, key) {
     const all = compareColumns(runs);
     const metrics = all.filter((c) => c.kind === "metric");
-    const params = all.filter((c) => c.kind === "param" && new Set(runs.map((r) => value(r, c))).size > 1).slice(0, 8);
+    const have = (c) => runs.filter((r) => value(r, c) !== undefined).length;
+    const params = all.filter((c) => c.kind === "param" && new Set(runs.map((r) => value(r, c))).size > 1)
+      .sort((a, b) => have(b) - have(a)).slice(0, 8);
     if (!metrics.length || !params.length) { box.textContent = "Parallel coordinates need params that differ and a metric."; return; }
-    let metric = metrics[0].id;
+    let metric = (metrics.find((c) => c.key === key) || metrics[0]).id;
     const ctl = html("div", { class: "chart-controls" }, box);
     const plot = html("div", {}, box);
     selectOf(ctl, "Metric", metrics, metric, (v) => { metric = v; draw(); });
@@ -333,37 +409,67 @@
       plot.replaceChildren();
       fit(plot);
       const axes = [...params, all.find((c) => c.id === metric)];
-      const svg = el("svg", { viewBox: `0 0 ${W} ${H}`, class: "chart", role: "img",
+      const T = 44, B = 30, L = 84, R = 64; // names above, "none" below, tick labels left
+      const svg = el("svg", { viewBox: `0 0 ${W} ${H}`, class: "chart parallel", role: "img",
         "aria-label": "Parallel coordinates of " + axes.map((a) => a.key).join(", ") }, plot);
-      const gx = (i) => 40 + (i * (W - 40 - 90)) / (axes.length - 1); // room for the last axis' labels
+      const gap = (W - L - R) / Math.max(1, axes.length - 1);
+      const gx = (i) => L + i * gap;
+      const bottom = H - B, none = H - 10;
       const scales = axes.map((a) => {
         const vals = runs.map((r) => value(r, a)).filter((v) => v !== undefined);
+        const missing = vals.length < runs.length;
         if (numeric(runs, a)) {
           const nums = vals.map(Number);
           let lo = Math.min(...nums), hi = Math.max(...nums);
           if (lo === hi) { lo -= 1; hi += 1; }
-          return { f: (v) => H - M.b - ((Number(v) - lo) / (hi - lo)) * (H - M.t - M.b), lo: fmt(lo), hi: fmt(hi) };
+          const f = (v) => bottom - ((Number(v) - lo) / (hi - lo)) * (bottom - T);
+          const tv = ticks(lo, hi, 4).filter((v) => v >= lo && v <= hi);
+          const tl = fmtAll(tv);
+          return { f, missing, ticks: tv.map((v, i) => [f(v), tl[i]]) };
         }
         const cats = [...new Set(vals.map(String))].sort();
-        return { f: (v) => H - M.b - ((cats.indexOf(String(v)) + 0.5) / cats.length) * (H - M.t - M.b), lo: cats[0], hi: cats[cats.length - 1] };
-      });
-      axes.forEach((a, i) => {
-        const g = el("g", { class: "axis" }, svg);
-        el("line", { x1: gx(i), x2: gx(i), y1: M.t, y2: H - M.b }, g);
-        el("text", { x: gx(i), y: H - 8, "text-anchor": "middle" }, g).textContent = a.key;
-        el("text", { x: gx(i) + 4, y: M.t + 8 }, g).textContent = scales[i].hi;
-        el("text", { x: gx(i) + 4, y: H - M.b - 4 }, g).textContent = scales[i].lo;
+        const f = (v) => bottom - ((cats.indexOf(String(v)) + 0.5) / cats.length) * (bottom - T);
+        const every = Math.ceil(cats.length / 8); // at most 8 names on an axis
+        return { f, missing, ticks: cats.filter((_, i) => i % every === 0).map((c) => [f(c), c]) };
       });
       runs.forEach((r, j) => {
-        let d = "", pen = "M";
+        let d = "";
         axes.forEach((a, i) => {
           const v = value(r, a);
-          if (v === undefined) { pen = "M"; return; }
-          d += `${pen}${gx(i).toFixed(1)} ${scales[i].f(v).toFixed(1)}`;
-          pen = "L";
+          const y = v === undefined ? none : scales[i].f(v);
+          d += `${i ? "L" : "M"}${gx(i).toFixed(1)} ${y.toFixed(1)}`;
         });
         const p = el("path", { d, class: "pc-line k" + ((j % COLORS) + 1) }, svg);
         el("title", {}, p).textContent = r.name;
+      });
+      // Names sit above the axes; when one is wider than the gap between
+      // axes, every other name moves down a row so neighbours never touch.
+      const CW = 6.6; // width of a character of the 11px labels, generously
+      const stagger = axes.length > 2 && axes.some((a) => a.key.length * CW > gap - 8);
+      const half = (stagger ? gap : gap / 2) - 4;
+      axes.forEach((a, i) => {
+        const g = el("g", { class: "axis" }, svg);
+        const x = gx(i);
+        el("line", { x1: x, x2: x, y1: T, y2: bottom }, g);
+        const lo = i === 0 ? 2 : x - half, hi = i === axes.length - 1 ? W - 2 : x + half;
+        const max = Math.max(3, Math.floor((hi - lo) / CW));
+        const text = a.key.length > max ? a.key.slice(0, max - 1) + "…" : a.key;
+        const w = text.length * CW;
+        const cx = Math.min(Math.max(x, lo + w / 2), hi - w / 2);
+        const row = stagger && i % 2 ? 1 : 0;
+        const name = el("text", { x: cx.toFixed(1), y: T - 24 + row * 13, "text-anchor": "middle", class: "name" }, g);
+        name.textContent = text;
+        el("title", {}, name).textContent = `${a.kind} ${a.key}`;
+        for (const [y, label] of scales[i].ticks) {
+          el("line", { x1: x - 3, x2: x, y1: y, y2: y }, g);
+          const t = el("text", { x: x - 5, y: y + 4, "text-anchor": "end", class: "halo" }, g);
+          const fits = Math.max(4, Math.min(12, Math.floor((i ? gap - 12 : L - 8) / CW)));
+          t.textContent = label.length > fits ? label.slice(0, fits - 1) + "…" : label;
+          if (label.length > fits) el("title", {}, t).textContent = label;
+        }
+        if (scales[i].missing) {
+          el("text", { x: x - 5, y: none + 4, "text-anchor": "end", class: "halo none" }, g).textContent = "none";
+        }
       });
       const legend = html("div", { class: "legend" }, plot);
       runs.forEach((r, j) => html("span", { class: "k" + ((j % COLORS) + 1) }, legend, r.name));
@@ -391,8 +497,11 @@
     if (cmp) {
       const runs = JSON.parse(cmp.textContent);
       const sc = document.getElementById("scatter"), pc = document.getElementById("parallel");
-      if (sc) scatter(sc, runs);
-      if (pc) parallel(pc, runs);
+      // The plots open on the metric the history chart shows first: the key one.
+      const init = document.querySelector("[data-chart] .chart-init");
+      const key = init ? JSON.parse(init.textContent).show[0] : undefined;
+      if (sc) scatter(sc, runs, key);
+      if (pc) parallel(pc, runs, key);
     }
     const tr = document.getElementById("trend-data");
     if (tr) {
