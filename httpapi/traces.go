@@ -30,6 +30,10 @@ func (s *Server) traceRoutes() []route {
 		{"GET", "/mlflow/traces/{trace_id}", t(s.getTraceInfoV3)},
 		{"PATCH", "/mlflow/traces/{trace_id}/tags", t(s.setTraceTag)},
 		{"DELETE", "/mlflow/traces/{trace_id}/tags", t(s.deleteTraceTag)},
+		{"POST", "/mlflow/traces/{trace_id}/assessments", t(s.createAssessment)}, // assessments.go
+		{"GET", "/mlflow/traces/{trace_id}/assessments/{assessment_id}", t(s.getAssessment)},
+		{"PATCH", "/mlflow/traces/{trace_id}/assessments/{assessment_id}", t(s.updateAssessment)},
+		{"DELETE", "/mlflow/traces/{trace_id}/assessments/{assessment_id}", t(s.deleteAssessment)},
 	}
 }
 
@@ -163,6 +167,15 @@ func writeTraceInfoBody(w *jsonWriter, in *tracing.Info) {
 	w.stringField("execution_duration", protoDuration(in.ExecutionDuration))
 	w.stringField("state", in.State)
 	writeStringMap(w, "trace_metadata", in.Metadata)
+	if len(in.Assessments) > 0 {
+		w.arrayField("assessments")
+		for i := range in.Assessments {
+			w.comma()
+			w.first = true
+			writeAssessment(w, &in.Assessments[i])
+		}
+		w.closeArray()
+	}
 	writeStringMap(w, "tags", in.Tags)
 }
 

@@ -312,6 +312,9 @@ func queryTraceInfos(ctx context.Context, tx *txn, tail string, args ...any) ([]
 			return nil, err
 		}
 	}
+	if err := loadAssessments(ctx, tx, infos, ids); err != nil {
+		return nil, err
+	}
 	return infos, nil
 }
 

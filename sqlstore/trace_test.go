@@ -29,6 +29,7 @@ func traceSuite(t *testing.T, open func(testing.TB) *DB) {
 		{"DeleteAndTags", testDeleteTraces},
 		{"BadInput", testTraceBadInput},
 		{"ConcurrentSpans", testConcurrentSpans},
+		{"Assessments", testAssessments},
 	} {
 		t.Run(tt.name, func(t *testing.T) { tt.fn(t, open(t)) })
 	}
@@ -352,5 +353,105 @@ func testConcurrentSpans(t *testing.T, db *DB) {
 	id, _ := traceID(1)
 	if traces := mustTraces(t, svc, id); len(traces) != 1 || len(traces[0].Spans) != 16 {
 		t.Fatalf("after 16 concurrent writers: %d traces, want 1 with 16 spans", len(traces))
+	}
+}
+
+func testAssessments(t *testing.T, db *DB) {
+	ctx := context.Background()
+	exp := mustCreateExperiment(t, NewTrackingService(db), "traces")
+	svc := NewTraceService(db)
+	id, _ := traceID(1)
+	if _, err := svc.StartTrace(ctx, tracing.Info{TraceID: id, ExperimentID: exp, State: tracing.StateOK}); err != nil {
+		t.Fatal(err)
+	}
+	fb, err := svc.CreateAssessment(ctx, tracing.Assessment{TraceID: id, Name: "relevance", Feedback: json.RawMessage(`{"value": 0.8}`),
+		SourceType: "LLM_JUDGE", SourceID: "judge", Metadata: map[string]string{"k": "v"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasPrefix(fb.ID, "a-") || len(fb.ID) != 34 || fb.Valid == nil || !*fb.Valid || fb.CreateTime == 0 {
+		t.Errorf("new feedback %+v: want an a-<32 hex> id, valid, a creation time", fb)
+	}
+	ex, err := svc.CreateAssessment(ctx, tracing.Assessment{TraceID: id, Name: "expected", Expectation: json.RawMessage(`{"value": {"answer": 2}}`)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ex.Valid != nil || ex.SourceType != "HUMAN" {
+		t.Errorf("new expectation %+v: want no validity and a HUMAN source", ex)
+	}
+	up, err := svc.UpdateAssessment(ctx, tracing.Assessment{TraceID: id, ID: fb.ID, Feedback: json.RawMessage(`{"value": 0.9}`)}, []string{tracing.MaskFeedback})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if string(up.Feedback) != `{"value": 0.9}` || up.Rationale != "" || up.Metadata["k"] != "v" {
+		t.Errorf("updated %+v: want only the feedback changed", up)
+	}
+	if _, err := svc.UpdateAssessment(ctx, tracing.Assessment{TraceID: id, ID: ex.ID, Feedback: json.RawMessage(`{"value": 1}`)}, []string{tracing.MaskFeedback}); !isCode(err, weir.ErrInvalidParameterValue) {
+		t.Errorf("feedback on an expectation: %v, want INVALID_PARAMETER_VALUE", err)
+	}
+	over, err := svc.CreateAssessment(ctx, tracing.Assessment{TraceID: id, Name: "relevance", Feedback: json.RawMessage(`{"value": 0.1}`), Overrides: fb.ID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	valid := func(aid string) *bool {
+		t.Helper()
+		in, err := svc.GetTraceInfo(ctx, id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, a := range in.Assessments {
+			if a.ID == aid {
+				return a.Valid
+			}
+		}
+		t.Fatalf("assessment %s not in the trace's info", aid)
+		return nil
+	}
+	if v := valid(fb.ID); v == nil || *v {
+		t.Errorf("overridden feedback valid = %v, want false", v)
+	}
+	if err := svc.DeleteAssessment(ctx, id, over.ID); err != nil {
+		t.Fatal(err)
+	}
+	if v := valid(fb.ID); v == nil || !*v {
+		t.Errorf("feedback valid = %v after its override was deleted, want true", v)
+	}
+	for _, tt := range []struct {
+		name string
+		err  error
+		code string
+	}{
+		{"both kinds", func() error {
+			_, err := svc.CreateAssessment(ctx, tracing.Assessment{TraceID: id, Name: "x", Feedback: json.RawMessage(`{}`), Expectation: json.RawMessage(`{}`)})
+			return err
+		}(), weir.ErrInvalidParameterValue},
+		{"no name", func() error {
+			_, err := svc.CreateAssessment(ctx, tracing.Assessment{TraceID: id, Feedback: json.RawMessage(`{}`)})
+			return err
+		}(), weir.ErrInvalidParameterValue},
+		{"missing trace", func() error {
+			_, err := svc.CreateAssessment(ctx, tracing.Assessment{TraceID: "tr-nope", Name: "x", Feedback: json.RawMessage(`{}`)})
+			return err
+		}(), weir.ErrResourceDoesNotExist},
+		{"overrides a missing one", func() error {
+			_, err := svc.CreateAssessment(ctx, tracing.Assessment{TraceID: id, Name: "x", Feedback: json.RawMessage(`{}`), Overrides: "a-nope"})
+			return err
+		}(), weir.ErrResourceDoesNotExist},
+		{"get missing", func() error { _, err := svc.GetAssessment(ctx, id, "a-nope"); return err }(), weir.ErrResourceDoesNotExist},
+		{"delete missing", svc.DeleteAssessment(ctx, id, "a-nope"), weir.ErrResourceDoesNotExist},
+	} {
+		if !isCode(tt.err, tt.code) {
+			t.Errorf("%s: %v, want %s", tt.name, tt.err, tt.code)
+		}
+	}
+	// Deleting the trace deletes its assessments.
+	if _, err := svc.DeleteTraces(ctx, tracing.DeleteRequest{ExperimentID: exp, TraceIDs: []string{id}}); err != nil {
+		t.Fatal(err)
+	}
+	var n int
+	if err := db.readTx(ctx, func(tx *txn) error {
+		return tx.scanOne(ctx, `SELECT COUNT(*) FROM trace_assessments`, nil, &n)
+	}); err != nil || n != 0 {
+		t.Errorf("assessments left after the trace was deleted: %d, %v", n, err)
 	}
 }

@@ -50,6 +50,8 @@ type Info struct {
 	ResponsePreview   string
 	Metadata          map[string]string
 	Tags              map[string]string
+	// Assessments are the trace's feedback and expectations, oldest first.
+	Assessments []Assessment
 }
 
 // Trace is a trace's info and its spans, in start order, each as the JSON

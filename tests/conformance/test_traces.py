@@ -168,3 +168,28 @@ def test_otlp_needs_experiment_header(exp_id):
     body = json.dumps(_otlp_json("6bf92f3577b34da6a3ce929d0e0e4736")).encode()
     resp = requests.post(base_url() + "/v1/traces", data=body, headers={"Content-Type": "application/json"}, timeout=30)
     assert resp.status_code >= 400
+
+
+def test_assessments(client, exp_id):
+    from mlflow.entities import AssessmentSource, AssessmentSourceType, Feedback
+
+    (tid,) = _run_traced(exp_id, (4, False))
+    _wait_spans(client, tid, 2)
+    judge = AssessmentSource(source_type=AssessmentSourceType.LLM_JUDGE, source_id="judge-1")
+    fb = mlflow.log_feedback(trace_id=tid, name="relevance", value=0.8, rationale="close", source=judge, metadata={"k": "v"})
+    ex = mlflow.log_expectation(trace_id=tid, name="expected", value={"answer": 9})
+    assert fb.assessment_id.startswith("a-") and fb.assessment_id != ex.assessment_id
+    got = mlflow.get_assessment(tid, fb.assessment_id)
+    assert (got.name, got.value, got.rationale, got.source.source_id, got.metadata) == ("relevance", 0.8, "close", "judge-1", {"k": "v"})
+    upd = mlflow.update_assessment(trace_id=tid, assessment_id=fb.assessment_id, assessment=Feedback(name="relevance", value=0.9))
+    assert upd.value == 0.9 and upd.rationale == "close"
+    over = mlflow.override_feedback(trace_id=tid, assessment_id=fb.assessment_id, value=0.1, rationale="a person disagrees")
+    seen = {(a.assessment_id, a.name): a for a in client.get_trace(tid).info.assessments}
+    assert seen[(fb.assessment_id, "relevance")].valid is False
+    assert seen[(over.assessment_id, "relevance")].valid is True
+    assert seen[(ex.assessment_id, "expected")].value == {"answer": 9}
+    mlflow.delete_assessment(trace_id=tid, assessment_id=ex.assessment_id)
+    left = {a.assessment_id for a in client.get_trace(tid).info.assessments}
+    assert left == {fb.assessment_id, over.assessment_id}
+    with raises_code("RESOURCE_DOES_NOT_EXIST"):
+        mlflow.get_assessment(tid, ex.assessment_id)

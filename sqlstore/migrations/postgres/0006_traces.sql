@@ -52,3 +52,14 @@ CREATE TABLE trace_runs (
     PRIMARY KEY (trace_id, run_id)
 );
 CREATE INDEX trace_runs_run ON trace_runs (run_id);
+
+-- Assessments (feedback and expectations) of a trace: the columns lookups
+-- and overrides need, and the whole assessment as the client's JSON.
+CREATE TABLE trace_assessments (
+    assessment_id     TEXT COLLATE "C" NOT NULL PRIMARY KEY,
+    trace_id          TEXT COLLATE "C" NOT NULL REFERENCES traces (trace_id) ON DELETE CASCADE,
+    create_time_ms    BIGINT NOT NULL,
+    overrides         TEXT COLLATE "C" NOT NULL DEFAULT '',
+    content           TEXT COLLATE "C" NOT NULL
+);
+CREATE INDEX trace_assessments_trace ON trace_assessments (trace_id, create_time_ms, assessment_id);

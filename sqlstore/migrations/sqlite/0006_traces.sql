@@ -52,3 +52,14 @@ CREATE TABLE trace_runs (
     PRIMARY KEY (trace_id, run_id)
 ) WITHOUT ROWID;
 CREATE INDEX trace_runs_run ON trace_runs (run_id);
+
+-- Assessments (feedback and expectations) of a trace: the columns lookups
+-- and overrides need, and the whole assessment as the client's JSON.
+CREATE TABLE trace_assessments (
+    assessment_id     TEXT    NOT NULL PRIMARY KEY,
+    trace_id          TEXT    NOT NULL REFERENCES traces (trace_id) ON DELETE CASCADE,
+    create_time_ms    INTEGER NOT NULL,
+    overrides         TEXT    NOT NULL DEFAULT '',
+    content           TEXT    NOT NULL
+);
+CREATE INDEX trace_assessments_trace ON trace_assessments (trace_id, create_time_ms, assessment_id);
