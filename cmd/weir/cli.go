@@ -2,8 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
-	"fmt"
 	"io"
 	"log/slog"
 	"os"
@@ -28,12 +26,6 @@ func NewMain() *Main {
 	return &Main{Stdout: os.Stdout, Stderr: os.Stderr, Getenv: os.Getenv}
 }
 
-// usageError marks errors caused by the caller's input: exit code 2.
-type usageError struct{ err error }
-
-func (e *usageError) Error() string { return e.err.Error() }
-func (e *usageError) Unwrap() error { return e.err }
-
 // globals are passed to every command's Run.
 type globals struct {
 	ctx    context.Context
@@ -44,7 +36,8 @@ type globals struct {
 }
 
 // Run parses args and runs the chosen command until it finishes or ctx is
-// cancelled.
+// cancelled. Its error decides the exit code (exitCode): a usage error for
+// bad input, anything else a runtime failure.
 func (m *Main) Run(ctx context.Context, args []string) error {
 	var c cli
 	exited := false
@@ -64,7 +57,7 @@ func (m *Main) Run(ctx context.Context, args []string) error {
 		return nil // --help or --version printed
 	}
 	if err != nil {
-		return &usageError{err}
+		return &usageError{err: err}
 	}
 	g := &globals{
 		ctx:    ctx,
@@ -73,23 +66,7 @@ func (m *Main) Run(ctx context.Context, args []string) error {
 		logger: newLogger(m.Stderr, c.LogLevel),
 		getenv: m.Getenv,
 	}
-	err = kctx.Run(g)
-	var we *weir.Error
-	if errors.As(err, &we) && isCallerError(we.Code) {
-		return &usageError{errors.New(we.Message)}
-	}
-	return err
-}
-
-// isCallerError reports whether an error code means the input was wrong, so
-// the CLI exits with code 2.
-func isCallerError(code string) bool {
-	switch code {
-	case weir.ErrInvalidParameterValue, weir.ErrResourceDoesNotExist, weir.ErrResourceAlreadyExists,
-		weir.ErrBadRequest, weir.ErrInvalidState:
-		return true
-	}
-	return false
+	return classify(kctx.Run(g))
 }
 
 func newLogger(w io.Writer, level string) *slog.Logger {
@@ -105,8 +82,4 @@ func firstLine(s string) string {
 		return s[:i]
 	}
 	return s
-}
-
-func usagef(format string, args ...any) error {
-	return &usageError{fmt.Errorf(format, args...)}
 }

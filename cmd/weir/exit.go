@@ -1,0 +1,161 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/url"
+	"syscall"
+
+	"github.com/weir-ml/weir"
+)
+
+// Exit codes. Every command follows one rule, so a script can tell a
+// mistake in its own call from a failure it may retry.
+const (
+	// exitFailure: the call was well formed but the work failed at run
+	// time (a server unreachable, a disk full, a port in use, a failed
+	// pipeline step, an alert that fired).
+	exitFailure = 1
+	// exitUsage: the call or its input is wrong (an unknown command or
+	// flag, a bad value, a missing or malformed file, a name that does not
+	// exist); running it again unchanged fails the same way.
+	exitUsage = 2
+)
+
+// usageError marks errors caused by the caller's input: exit code 2.
+// causes are the errors formatted into its message, kept so that
+// errors.Is and errors.As still see them (a port in use reported through
+// usagef is a runtime failure all the same).
+type usageError struct {
+	err    error
+	causes []error
+}
+
+func (e *usageError) Error() string { return e.err.Error() }
+
+// Unwrap returns the message's error and the errors formatted into it.
+func (e *usageError) Unwrap() []error { return append([]error{e.err}, e.causes...) }
+
+// usagef returns a usage error (exit code 2) with a formatted message.
+func usagef(format string, args ...any) error {
+	e := &usageError{err: fmt.Errorf(format, args...)}
+	for _, a := range args {
+		if err, ok := a.(error); ok {
+			e.causes = append(e.causes, err)
+		}
+	}
+	return e
+}
+
+// portInUseError is a listen that failed because something else holds the
+// address: a runtime failure whose message names the address and the flag
+// that changes it, once.
+type portInUseError struct {
+	addr string
+	flag string // "--port", "--serve-addr"
+	err  error
+}
+
+func (e *portInUseError) Error() string {
+	return fmt.Sprintf("address %s is already in use: stop what listens there, or pick another with %s", e.addr, e.flag)
+}
+
+func (e *portInUseError) Unwrap() error { return e.err }
+
+// listenError returns err as a portInUseError naming flag when the address
+// was in use, and err unchanged otherwise.
+func listenError(addr, flag string, err error) error {
+	if err == nil || !errors.Is(err, syscall.EADDRINUSE) {
+		return err
+	}
+	return &portInUseError{addr: addr, flag: flag, err: err}
+}
+
+// unreachableError is a server that refused the connection: a runtime
+// failure, said once with the URL to check instead of the client's
+// method, URL and dial error in turn.
+type unreachableError struct {
+	url string
+	err error
+}
+
+func (e *unreachableError) Error() string {
+	return fmt.Sprintf("nothing answers at %s (connection refused): start the server there or check --tracking-uri", e.url)
+}
+
+func (e *unreachableError) Unwrap() error { return e.err }
+
+// classify turns what a command returned into the error main reports:
+// a port in use (however deep, and even inside a usage error) becomes a
+// portInUseError, a refused connection an unreachableError, and a weir.Error whose code means the caller's input was
+// wrong becomes a usage error carrying only its message.
+func classify(err error) error {
+	if err == nil {
+		return nil
+	}
+	var pe *portInUseError
+	if errors.As(err, &pe) {
+		return pe
+	}
+	if errors.Is(err, syscall.EADDRINUSE) {
+		addr := "the address"
+		var oe *net.OpError
+		if errors.As(err, &oe) && oe.Addr != nil {
+			addr = oe.Addr.String()
+		}
+		return &portInUseError{addr: addr, flag: "--port", err: err}
+	}
+	var ue *usageError
+	if errors.As(err, &ue) {
+		return ue
+	}
+	var urlErr *url.Error
+	if errors.Is(err, syscall.ECONNREFUSED) && errors.As(err, &urlErr) {
+		where := urlErr.URL
+		if u, perr := url.Parse(urlErr.URL); perr == nil && u.Host != "" {
+			where = u.Scheme + "://" + u.Host
+		}
+		return &unreachableError{url: where, err: err}
+	}
+	var we *weir.Error
+	if errors.As(err, &we) && isCallerError(we.Code) {
+		return &usageError{err: errors.New(we.Message), causes: []error{err}}
+	}
+	return err
+}
+
+// isCallerError reports whether an error code means the input was wrong, so
+// the CLI exits with code 2.
+func isCallerError(code string) bool {
+	switch code {
+	case weir.ErrInvalidParameterValue, weir.ErrResourceDoesNotExist, weir.ErrResourceAlreadyExists,
+		weir.ErrBadRequest, weir.ErrInvalidState:
+		return true
+	}
+	return false
+}
+
+// exitCode returns the process exit code of an error Main.Run returned.
+func exitCode(err error) int {
+	var ue *usageError
+	var pe *portInUseError
+	switch {
+	case err == nil:
+		return 0
+	case errors.As(err, &pe):
+		return exitFailure
+	case errors.As(err, &ue):
+		return exitUsage
+	}
+	return exitFailure
+}
+
+// errorMessage returns the one line main prints for err.
+func errorMessage(err error) string {
+	if errors.Is(err, context.Canceled) {
+		return "interrupted: " + firstLine(err.Error())
+	}
+	return firstLine(err.Error())
+}
