@@ -11,6 +11,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -196,6 +197,9 @@ func (c *pipelineRunCmd) Run(g *globals) error {
 
 // run runs spec against the tracking backend and prints the summary.
 func (c *pipelineFlags) run(g *globals, spec *pipeline.Spec) error {
+	if c.Force != "" && !slices.Contains(pipeline.Steps, c.Force) {
+		return usagef("--force %q is not a step: the steps are %s", c.Force, strings.Join(pipeline.Steps, ", "))
+	}
 	if c.Data != "" {
 		spec.Data.Path = c.Data
 	}
@@ -229,7 +233,13 @@ func (c *pipelineFlags) run(g *globals, spec *pipeline.Spec) error {
 	if err != nil {
 		return err
 	}
-	sum.WriteText(g.stdout)
+	if c.Output == "json" {
+		if err := writeJSON(g.stdout, sum); err != nil {
+			return err
+		}
+	} else {
+		sum.WriteText(g.stdout)
+	}
 	if c.SummaryJSON != "" {
 		if err := writeSummary(c.SummaryJSON, sum); err != nil {
 			return err
