@@ -137,6 +137,17 @@ func isCallerError(code string) bool {
 	return false
 }
 
+// safeMessage is err's text, or only the message of a *weir.Error in it:
+// without the package prefixes and the MLflow error code that wrap it on
+// the way up.
+func safeMessage(err error) string {
+	var we *weir.Error
+	if errors.As(err, &we) {
+		return we.Message
+	}
+	return err.Error()
+}
+
 // exitCode returns the process exit code of an error Main.Run returned.
 func exitCode(err error) int {
 	var ue *usageError

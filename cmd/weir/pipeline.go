@@ -175,7 +175,7 @@ type pipelineFlags struct {
 	StateDir    string `placeholder:"DIR" help:"Where step results and reports are kept." default:".weir-pipeline"`
 	SummaryJSON string `name:"summary-json" placeholder:"FILE" help:"Also write the summary as JSON."`
 	NoImage     bool   `name:"no-image" help:"Skip building the container image."`
-	WeirBinary  string `name:"weir-binary" placeholder:"PATH" help:"Static Linux weir binary for the image (default: build it from the source tree, else this weir)."`
+	WeirBinary  string `name:"weir-binary" placeholder:"PATH" help:"Static Linux weir binary for the image (default: the serving build of the source tree, compiled once and cached; without a source tree, this weir when static, else the serving build from the Go module cache)."`
 	Serve       bool   `help:"Serve the registered model when the pipeline ends (until Ctrl-C); the monitoring replay goes through this server."`
 	ServeAddr   string `name:"serve-addr" placeholder:"HOST:PORT" help:"Where --serve listens." default:"127.0.0.1:5001"`
 }
@@ -291,15 +291,15 @@ type imageDeployer struct {
 // BuildImage writes the image of modelDir into outDir/image.
 func (d *imageDeployer) BuildImage(ctx context.Context, modelDir, tag, outDir string) (pipeline.Image, error) {
 	p := oci.DefaultPlatform
-	tmp, err := os.MkdirTemp("", "weir-image-")
-	if err != nil {
-		return pipeline.Image{}, err
-	}
-	defer os.RemoveAll(tmp)
-	f := imageFlags{WeirBinary: d.binary}
-	bin, err := f.binary(d.g, p, tmp)
-	if err != nil {
-		return pipeline.Image{}, err
+	bin := d.binary
+	if bin != "" {
+		fmt.Fprintf(d.g.stderr, "weir binary: %s (--weir-binary)\n", bin)
+		noteFullBinary(d.g, bin)
+	} else {
+		var err error
+		if bin, err = newServeBuilder(d.g).binary(ctx, p); err != nil {
+			return pipeline.Image{}, err
+		}
 	}
 	created, err := oci.SourceDateEpoch(d.g.getenv("SOURCE_DATE_EPOCH"))
 	if err != nil {

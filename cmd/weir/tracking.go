@@ -4,7 +4,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"io"
 	"net/url"
 	"path"
@@ -24,7 +23,7 @@ func (f *trackingFlags) openStore(ctx context.Context) (*backend, error) {
 	db := sqlstore.NewDB(uri)
 	db.DefaultArtifactRoot = "mlflow-artifacts:/"
 	if err := db.Open(ctx); err != nil {
-		return nil, usagef("--tracking-uri %q: %s", sqlstore.RedactURI(uri), storeMessage(err))
+		return nil, usagef("--tracking-uri %q: %s", sqlstore.RedactURI(uri), safeMessage(err))
 	}
 	return &backend{
 		tracking:     sqlstore.NewTrackingService(db),
@@ -79,14 +78,4 @@ func (l localArtifacts) ListArtifacts(ctx context.Context, uri, dir string) ([]a
 		files[i].Path = strings.TrimPrefix(strings.TrimPrefix(files[i].Path, root), "/")
 	}
 	return files, nil
-}
-
-// storeMessage is what a store that would not open says, without the
-// package prefix and error code that wrap it on the way up.
-func storeMessage(err error) string {
-	var we *weir.Error
-	if errors.As(err, &we) {
-		return we.Message
-	}
-	return err.Error()
 }
