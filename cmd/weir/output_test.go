@@ -13,6 +13,8 @@ import (
 	"testing"
 
 	"github.com/alecthomas/kong"
+
+	"github.com/weir-ml/weir/tracking"
 )
 
 // jsonElsewhere are the commands with -o whose JSON is tested in their own
@@ -170,5 +172,23 @@ func TestRunsListEveryExperiment(t *testing.T) {
 	}
 	if lines := strings.Split(strings.TrimSpace(out), "\n"); len(lines) != 1 {
 		t.Errorf("runs list -x 0 printed %d lines, want only the header (experiment 0 has no runs)", len(lines))
+	}
+}
+
+func TestMetricSummary(t *testing.T) {
+	ms := []tracking.Metric{
+		{Key: "baseline.brier", Value: 0.2}, {Key: "holdout.gbdt.roc_auc", Value: 0.64},
+		{Key: "holdout_roc_auc", Value: 0.63036427}, {Key: "holdout_brier", Value: 0.19},
+	}
+	for _, tt := range []struct {
+		n    int
+		want string
+	}{
+		{2, "holdout_brier=0.19 holdout_roc_auc=0.630364 (+2)"},
+		{4, "holdout_brier=0.19 holdout_roc_auc=0.630364 holdout.gbdt.roc_auc=0.64 baseline.brier=0.2"},
+	} {
+		if got := metricSummary(ms, tt.n); got != tt.want {
+			t.Errorf("metricSummary(n=%d) = %q, want %q", tt.n, got, tt.want)
+		}
 	}
 }

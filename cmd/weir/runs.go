@@ -168,9 +168,26 @@ func (c *runsDeleteCmd) Run(g *globals) error {
 	return nil
 }
 
+// metricSummary shows the first n metrics: plain names (holdout_roc_auc,
+// valid_roc_auc) before grouped ones (holdout.gbdt.roc_auc), and the
+// baseline's last, so a pipeline run does not open with baseline.brier.
 func metricSummary(ms []tracking.Metric, n int) string {
+	rank := func(key string) int {
+		switch {
+		case strings.HasPrefix(key, "baseline."):
+			return 2
+		case strings.Contains(key, "."):
+			return 1
+		}
+		return 0
+	}
 	sorted := append([]tracking.Metric(nil), ms...)
-	sort.Slice(sorted, func(i, j int) bool { return sorted[i].Key < sorted[j].Key })
+	sort.Slice(sorted, func(i, j int) bool {
+		if ri, rj := rank(sorted[i].Key), rank(sorted[j].Key); ri != rj {
+			return ri < rj
+		}
+		return sorted[i].Key < sorted[j].Key
+	})
 	var parts []string
 	for i, m := range sorted {
 		if i == n {

@@ -207,20 +207,43 @@ func (b *serveBuilder) build(ctx context.Context, src, what string, pkgs int, p 
 	start := time.Now()
 	done := make(chan error, 1)
 	go func() { done <- oci.BuildBinary(ctx, b.goTool, src, p, out) }()
-	tick := time.NewTicker(b.every)
+	// On a terminal one line counts the seconds; in a log, a line every
+	// few seconds.
+	every, end := b.every, "\n"
+	if isTerminal(b.log) {
+		every, end = time.Second, ""
+	}
+	tick := time.NewTicker(every)
 	defer tick.Stop()
 	for {
 		select {
 		case err := <-done:
+			if end == "" {
+				fmt.Fprintln(b.log)
+			}
 			if err != nil {
 				return err
 			}
 			fmt.Fprintf(b.log, "weir binary: compiled in %s\n", time.Since(start).Round(100*time.Millisecond))
 			return nil
 		case <-tick.C:
-			fmt.Fprintf(b.log, "weir binary: compiling the serving build, %s elapsed\n", time.Since(start).Round(time.Second))
+			if end == "" {
+				fmt.Fprint(b.log, "\r")
+			}
+			fmt.Fprintf(b.log, "weir binary: compiling the serving build, %s elapsed%s", time.Since(start).Round(time.Second), end)
 		}
 	}
+}
+
+// isTerminal reports whether w is a terminal, where a line can be
+// rewritten in place.
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	if !ok {
+		return false
+	}
+	st, err := f.Stat()
+	return err == nil && st.Mode()&os.ModeCharDevice != 0
 }
 
 // sourceKey hashes what the serving build of src for p is made of: the Go
