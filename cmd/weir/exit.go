@@ -163,9 +163,22 @@ func exitCode(err error) int {
 	return exitFailure
 }
 
+// interruptedError is a command stopped by Ctrl-C or SIGTERM before it
+// finished; what says what was cut short and how to carry on.
+type interruptedError struct{ what string }
+
+func (e *interruptedError) Error() string { return "interrupted " + e.what }
+
+// Is makes an interruptedError a context.Canceled, which it stands for.
+func (e *interruptedError) Is(target error) bool { return target == context.Canceled }
+
 // errorMessage returns the one line main prints for err.
 func errorMessage(err error) string {
-	if errors.Is(err, context.Canceled) {
+	var ie *interruptedError
+	switch {
+	case errors.As(err, &ie):
+		return ie.Error()
+	case errors.Is(err, context.Canceled):
 		return "interrupted: " + firstLine(err.Error())
 	}
 	return firstLine(err.Error())

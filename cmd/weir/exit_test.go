@@ -143,3 +143,39 @@ func TestExitCodes(t *testing.T) {
 		})
 	}
 }
+
+// cancelOn cancels a context once the text it watches for is written.
+type cancelOn struct {
+	text   string
+	cancel context.CancelFunc
+	seen   strings.Builder
+}
+
+func (c *cancelOn) Write(p []byte) (int, error) {
+	c.seen.Write(p)
+	if strings.Contains(c.seen.String(), c.text) {
+		c.cancel()
+	}
+	return len(p), nil
+}
+
+// TestInterruptedPipeline: Ctrl-C during a step is a runtime failure that
+// says which step was cut short and that running again resumes there.
+func TestInterruptedPipeline(t *testing.T) {
+	dir := t.TempDir()
+	csv := filepath.Join(dir, "table.csv")
+	mustPipelineCSV(t, csv)
+	spec := mustPipelineSpec(t, dir, csv, "seed: 42", "seed: 42")
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	var out bytes.Buffer
+	m := &Main{Stdout: &out, Stderr: &cancelOn{text: "model      ...", cancel: cancel}, Getenv: func(string) string { return "" }}
+	err := m.Run(ctx, []string{"pipeline", "run", spec, "--no-image", "--state-dir", filepath.Join(dir, "state"),
+		"--tracking-uri", "sqlite:///" + filepath.Join(dir, "weir.db"), "--artifacts-destination", filepath.Join(dir, "artifacts")})
+	if got := exitCode(err); got != 1 {
+		t.Errorf("exit %d (%v), want 1", got, err)
+	}
+	if got, want := errorMessage(err), "interrupted during step model; the steps before it are cached"; !strings.Contains(got, want) {
+		t.Errorf("message %q, want %q in it", got, want)
+	}
+}

@@ -230,6 +230,10 @@ func (c *pipelineFlags) run(g *globals, spec *pipeline.Spec) error {
 	}
 	fmt.Fprintf(g.stderr, "pipeline %s → %s\n", spec.Name, c.TrackingURI)
 	sum, err := r.Run(g.ctx)
+	var se *pipeline.StepError
+	if g.ctx.Err() != nil && errors.As(err, &se) {
+		return &interruptedError{what: "during step " + se.Step + "; the steps before it are cached, so the same command again resumes there"}
+	}
 	if err != nil {
 		return err
 	}
