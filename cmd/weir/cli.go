@@ -2,7 +2,10 @@ package main
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"io"
+	"io/fs"
 	"log/slog"
 	"os"
 	"strings"
@@ -57,7 +60,7 @@ func (m *Main) Run(ctx context.Context, args []string) error {
 		return nil // --help or --version printed
 	}
 	if err != nil {
-		return &usageError{err: err}
+		return parseError(err)
 	}
 	g := &globals{
 		ctx:    ctx,
@@ -82,4 +85,17 @@ func firstLine(s string) string {
 		return s[:i]
 	}
 	return s
+}
+
+// parseError is a usage error for what the command line parser rejected,
+// with a missing file said plainly ("<spec> p.yaml: no such file" rather
+// than "<spec>: stat p.yaml: no such file or directory").
+func parseError(err error) error {
+	var pe *fs.PathError
+	if errors.As(err, &pe) && errors.Is(err, fs.ErrNotExist) {
+		if arg, _, ok := strings.Cut(err.Error(), ": "); ok && !strings.Contains(arg, " ") {
+			return &usageError{err: fmt.Errorf("%s %s: no such file", arg, pe.Path), causes: []error{err}}
+		}
+	}
+	return &usageError{err: err}
 }

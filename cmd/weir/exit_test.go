@@ -108,7 +108,8 @@ func TestExitCodes(t *testing.T) {
 		{"bad number", []string{"server", "--port", "abc"}, 2, []string{"--port", "abc"}},
 		{"port out of range", []string{"server", "--port", "70000"}, 2, []string{"--port 70000", "0..65535"}},
 		{"bad store URI", []string{"server", "--port", "0", "--backend-store-uri", "mysql://h/db"}, 2, []string{"--backend-store-uri"}},
-		{"missing spec file", []string{"pipeline", "check", filepath.Join(dir, "nope.yaml")}, 2, []string{"nope.yaml"}},
+		{"missing spec file", []string{"pipeline", "check", filepath.Join(dir, "nope.yaml")}, 2, []string{"<spec> " + filepath.Join(dir, "nope.yaml") + ": no such file"}},
+		{"missing data file", []string{"pipeline", "init", "--data", filepath.Join(dir, "nope.csv"), "--target", "y"}, 2, []string{"--data " + filepath.Join(dir, "nope.csv") + ": no such file"}},
 		{"malformed spec", []string{"pipeline", "check", malformed}, 2, []string{filepath.Base(malformed) + ":", "folds"}},
 		{"target typo in init", []string{"pipeline", "init", "--data", csv, "--target", "yy"}, 2, []string{`no column "yy"`, `did you mean "y"`}},
 		{"target typo in spec", append([]string{"pipeline", "run", typo, "--no-image", "--state-dir", filepath.Join(dir, "state")}, local...), 2, []string{`"yz"`}},
@@ -125,7 +126,6 @@ func TestExitCodes(t *testing.T) {
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			code, msg, _ := runExit(t, context.Background(), tt.args...)
-			t.Logf("exit %d: %s", code, msg)
 			if code != tt.code {
 				t.Errorf("weir %s: exit %d, want %d (message %q)", strings.Join(tt.args, " "), code, tt.code, msg)
 			}
