@@ -80,13 +80,6 @@ func newLogger(w io.Writer, level string) *slog.Logger {
 	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: l}))
 }
 
-func firstLine(s string) string {
-	if i := strings.IndexByte(s, '\n'); i >= 0 {
-		return s[:i]
-	}
-	return s
-}
-
 // parseError is a usage error for what the command line parser rejected,
 // with a missing file said plainly ("<spec> p.yaml: no such file" rather
 // than "<spec>: stat p.yaml: no such file or directory").

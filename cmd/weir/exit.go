@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net"
 	"net/url"
+	"strings"
 	"syscall"
 
 	"github.com/weir-ml/weir"
@@ -73,23 +74,33 @@ func listenError(addr, flag string, err error) error {
 	return &portInUseError{addr: addr, flag: flag, err: err}
 }
 
-// unreachableError is a server that refused the connection: a runtime
+// unreachableError is a server that could not be reached: a runtime
 // failure, said once with the URL to check instead of the client's
 // method, URL and dial error in turn.
 type unreachableError struct {
-	url string
-	err error
+	url   string
+	cause string // "connection refused", "no such host", ...
+	err   error
 }
 
 func (e *unreachableError) Error() string {
-	return fmt.Sprintf("nothing answers at %s (connection refused): start the server there or check --tracking-uri", e.url)
+	return fmt.Sprintf("cannot reach %s (%s): start the server there or check --tracking-uri", e.url, e.cause)
 }
 
 func (e *unreachableError) Unwrap() error { return e.err }
 
+// networkError is a failure of the network under a usage error (a store
+// URI that is well formed, but whose database does not answer): a runtime
+// failure all the same.
+type networkError struct{ err error }
+
+func (e *networkError) Error() string { return e.err.Error() }
+func (e *networkError) Unwrap() error { return e.err }
+
 // classify turns what a command returned into the error main reports:
 // a port in use (however deep, and even inside a usage error) becomes a
-// portInUseError, a refused connection an unreachableError, and a weir.Error whose code means the caller's input was
+// portInUseError, a server that cannot be reached an unreachableError or a
+// networkError, and a weir.Error whose code means the caller's input was
 // wrong becomes a usage error carrying only its message.
 func classify(err error) error {
 	if err == nil {
@@ -107,23 +118,45 @@ func classify(err error) error {
 		}
 		return &portInUseError{addr: addr, flag: "--port", err: err}
 	}
+	if cause := networkCause(err); cause != "" {
+		var urlErr *url.Error
+		if errors.As(err, &urlErr) {
+			where := urlErr.URL
+			if u, perr := url.Parse(urlErr.URL); perr == nil && u.Host != "" {
+				where = u.Scheme + "://" + u.Host
+			}
+			return &unreachableError{url: where, cause: cause, err: err}
+		}
+		return &networkError{err: err}
+	}
 	var ue *usageError
 	if errors.As(err, &ue) {
 		return ue
-	}
-	var urlErr *url.Error
-	if errors.Is(err, syscall.ECONNREFUSED) && errors.As(err, &urlErr) {
-		where := urlErr.URL
-		if u, perr := url.Parse(urlErr.URL); perr == nil && u.Host != "" {
-			where = u.Scheme + "://" + u.Host
-		}
-		return &unreachableError{url: where, err: err}
 	}
 	var we *weir.Error
 	if errors.As(err, &we) && isCallerError(we.Code) {
 		return &usageError{err: errors.New(we.Message), causes: []error{err}}
 	}
 	return err
+}
+
+// networkCause says in a few words why a connection failed, or returns ""
+// when err is not a failure to connect.
+func networkCause(err error) string {
+	var dnsErr *net.DNSError
+	var opErr *net.OpError
+	switch {
+	case errors.As(err, &dnsErr):
+		return "no such host " + dnsErr.Name
+	case errors.Is(err, syscall.ECONNREFUSED):
+		return "connection refused"
+	case errors.As(err, &opErr) && opErr.Op == "dial":
+		if opErr.Timeout() {
+			return "timed out"
+		}
+		return opErr.Err.Error()
+	}
+	return ""
 }
 
 // isCallerError reports whether an error code means the input was wrong, so
@@ -152,10 +185,11 @@ func safeMessage(err error) string {
 func exitCode(err error) int {
 	var ue *usageError
 	var pe *portInUseError
+	var ne *networkError
 	switch {
 	case err == nil:
 		return 0
-	case errors.As(err, &pe):
+	case errors.As(err, &pe), errors.As(err, &ne):
 		return exitFailure
 	case errors.As(err, &ue):
 		return exitUsage
@@ -182,4 +216,19 @@ func errorMessage(err error) string {
 		return "interrupted: " + firstLine(err.Error())
 	}
 	return firstLine(err.Error())
+}
+
+// firstLine returns the first line of s, joined with the next one when it
+// ends in a colon (a database driver's "failed to connect to ...:" puts
+// the reason on the line after).
+func firstLine(s string) string {
+	first, rest, ok := strings.Cut(s, "\n")
+	if !ok {
+		return s
+	}
+	if strings.HasSuffix(first, ":") {
+		next, _, _ := strings.Cut(rest, "\n")
+		return first + " " + strings.TrimSpace(next)
+	}
+	return first
 }

@@ -122,7 +122,9 @@ func TestExitCodes(t *testing.T) {
 			[]string{"address 127.0.0.1:" + held + " is already in use", "--port"}},
 		{"models serve port in use", []string{"models", "serve", "-m", model, "--port", held}, 1,
 			[]string{"address 127.0.0.1:" + held + " is already in use", "--port"}},
-		{"server unreachable", []string{"runs", "list", "--tracking-uri", "http://127.0.0.1:" + strconv.Itoa(closed)}, 1, []string{"nothing answers at http://127.0.0.1:" + strconv.Itoa(closed) + " ", "--tracking-uri"}},
+		{"server unreachable", []string{"runs", "list", "--tracking-uri", "http://127.0.0.1:" + strconv.Itoa(closed)}, 1, []string{"cannot reach http://127.0.0.1:" + strconv.Itoa(closed) + " (connection refused)", "--tracking-uri"}},
+		{"server name unknown", []string{"runs", "list", "--tracking-uri", "http://no-such-host.invalid:5000"}, 1, []string{"cannot reach http://no-such-host.invalid:5000 (no such host", "--tracking-uri"}},
+		{"database unreachable", []string{"runs", "list", "--tracking-uri", "postgresql://u:secret@127.0.0.1:" + strconv.Itoa(closed) + "/db"}, 1, []string{"--tracking-uri", "connection refused"}},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			code, msg, _ := runExit(t, context.Background(), tt.args...)
@@ -133,6 +135,9 @@ func TestExitCodes(t *testing.T) {
 				if !strings.Contains(msg, w) {
 					t.Errorf("message %q, want it to contain %q", msg, w)
 				}
+			}
+			if strings.Contains(msg, "secret") {
+				t.Errorf("message %q shows a password", msg)
 			}
 			if strings.Contains(msg, "\n") {
 				t.Errorf("message %q, want one line", msg)
