@@ -82,13 +82,26 @@ func newLogger(w io.Writer, level string) *slog.Logger {
 
 // parseError is a usage error for what the command line parser rejected,
 // with a missing file said plainly ("<spec> p.yaml: no such file" rather
-// than "<spec>: stat p.yaml: no such file or directory").
+// than "<spec>: stat p.yaml: no such file or directory"), and the help to
+// read: "unknown flag --bogus (weir runs list --help)".
 func parseError(err error) error {
+	msg := err.Error()
 	var pe *fs.PathError
 	if errors.As(err, &pe) && errors.Is(err, fs.ErrNotExist) {
-		if arg, _, ok := strings.Cut(err.Error(), ": "); ok && !strings.Contains(arg, " ") {
-			return &usageError{err: fmt.Errorf("%s %s: no such file", arg, pe.Path), causes: []error{err}}
+		if arg, _, ok := strings.Cut(msg, ": "); ok && !strings.Contains(arg, " ") {
+			msg = arg + " " + pe.Path + ": no such file"
 		}
 	}
-	return &usageError{err: err}
+	help := "weir --help"
+	var ke *kong.ParseError
+	if errors.As(err, &ke) && ke.Context != nil {
+		var cmd []string
+		for _, p := range ke.Context.Path {
+			if p.Command != nil {
+				cmd = append(cmd, p.Command.Name)
+			}
+		}
+		help = strings.Join(append(append([]string{"weir"}, cmd...), "--help"), " ")
+	}
+	return &usageError{err: fmt.Errorf("%s (%s)", msg, help), causes: []error{err}}
 }

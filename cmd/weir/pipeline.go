@@ -16,6 +16,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/weir-ml/weir"
 	"github.com/weir-ml/weir/oci"
 	"github.com/weir-ml/weir/pipeline"
 )
@@ -192,11 +193,12 @@ func (c *pipelineRunCmd) Run(g *globals) error {
 	if err != nil {
 		return err
 	}
-	return c.run(g, spec)
+	return c.run(g, spec, c.Spec)
 }
 
-// run runs spec against the tracking backend and prints the summary.
-func (c *pipelineFlags) run(g *globals, spec *pipeline.Spec) error {
+// run runs spec, read from source, against the tracking backend and prints
+// the summary.
+func (c *pipelineFlags) run(g *globals, spec *pipeline.Spec, source string) error {
 	if c.Force != "" && !slices.Contains(pipeline.Steps, c.Force) {
 		return usagef("--force %q is not a step: the steps are %s", c.Force, strings.Join(pipeline.Steps, ", "))
 	}
@@ -233,6 +235,12 @@ func (c *pipelineFlags) run(g *globals, spec *pipeline.Spec) error {
 	var se *pipeline.StepError
 	if g.ctx.Err() != nil && errors.As(err, &se) {
 		return &interruptedError{what: "during step " + se.Step + "; the steps before it are cached, so the same command again resumes there"}
+	}
+	// A step that finds the spec wrong ("data.target: no column ...")
+	// names the file the key is in.
+	var we *weir.Error
+	if errors.As(err, &se) && errors.As(err, &we) && isCallerError(we.Code) {
+		return &usageError{err: fmt.Errorf("%s: %s", source, we.Message), causes: []error{err}}
 	}
 	if err != nil {
 		return err
