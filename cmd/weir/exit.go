@@ -186,10 +186,11 @@ func exitCode(err error) int {
 	var ue *usageError
 	var pe *portInUseError
 	var ne *networkError
+	var re *unreachableError
 	switch {
 	case err == nil:
 		return 0
-	case errors.As(err, &pe), errors.As(err, &ne):
+	case errors.As(err, &pe), errors.As(err, &ne), errors.As(err, &re):
 		return exitFailure
 	case errors.As(err, &ue):
 		return exitUsage
