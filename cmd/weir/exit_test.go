@@ -122,6 +122,8 @@ func TestExitCodes(t *testing.T) {
 			[]string{"address 127.0.0.1:" + held + " is already in use", "--port"}},
 		{"models serve port in use", []string{"models", "serve", "-m", model, "--port", held}, 1,
 			[]string{"address 127.0.0.1:" + held + " is already in use", "--port"}},
+		{"pipeline --serve port in use", append([]string{"pipeline", "run", good, "--no-image", "--serve", "--serve-addr", "127.0.0.1:" + held, "--state-dir", filepath.Join(dir, "serve-state")}, local...), 1,
+			[]string{"address 127.0.0.1:" + held + " is already in use", "--serve-addr"}},
 		{"server unreachable", []string{"runs", "list", "--tracking-uri", "http://127.0.0.1:" + strconv.Itoa(closed)}, 1, []string{"cannot reach http://127.0.0.1:" + strconv.Itoa(closed) + " (connection refused)", "--tracking-uri"}},
 		{"server name unknown", []string{"runs", "list", "--tracking-uri", "http://no-such-host.invalid:5000"}, 1, []string{"cannot reach http://no-such-host.invalid:5000 (no such host", "--tracking-uri"}},
 		{"database unreachable", []string{"runs", "list", "--tracking-uri", "postgresql://u:secret@127.0.0.1:" + strconv.Itoa(closed) + "/db"}, 1, []string{"--tracking-uri", "connection refused"}},
