@@ -69,6 +69,7 @@ func (c *artifactsUploadCmd) Run(g *globals) error {
 		return err
 	}
 	defer b.close()
+	var uploaded []any
 	for _, name := range c.Files {
 		f, err := os.Open(name)
 		if err != nil {
@@ -84,6 +85,10 @@ func (c *artifactsUploadCmd) Run(g *globals) error {
 			return err
 		}
 		fmt.Fprintf(g.stderr, "uploaded %s → %s/%s\n", name, uri, dest)
+		uploaded = append(uploaded, map[string]any{"file": name, "path": dest})
+	}
+	if c.Output == "json" {
+		return writeJSON(g.stdout, map[string]any{"root_uri": uri, "uploaded": uploaded})
 	}
 	return nil
 }
@@ -112,6 +117,9 @@ func (c *artifactsDownloadCmd) Run(g *globals) error {
 		return err
 	}
 	fmt.Fprintf(g.stderr, "downloaded %s into %s\n", uri, c.Dest)
+	if c.Output == "json" {
+		return writeJSON(g.stdout, map[string]any{"uri": uri, "dir": c.Dest})
+	}
 	return nil
 }
 
@@ -167,5 +175,8 @@ func (c *modelsDownloadCmd) Run(g *globals) error {
 		return err
 	}
 	fmt.Fprintf(g.stderr, "downloaded %s into %s\n", c.URI, c.Dest)
+	if c.Output == "json" {
+		return writeJSON(g.stdout, map[string]any{"uri": c.URI, "dir": c.Dest})
+	}
 	return nil
 }

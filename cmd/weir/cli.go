@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"log/slog"
 	"os"
 	"strings"
@@ -28,12 +29,6 @@ func NewMain() *Main {
 	return &Main{Stdout: os.Stdout, Stderr: os.Stderr, Getenv: os.Getenv}
 }
 
-// usageError marks errors caused by the caller's input: exit code 2.
-type usageError struct{ err error }
-
-func (e *usageError) Error() string { return e.err.Error() }
-func (e *usageError) Unwrap() error { return e.err }
-
 // globals are passed to every command's Run.
 type globals struct {
 	ctx    context.Context
@@ -44,7 +39,8 @@ type globals struct {
 }
 
 // Run parses args and runs the chosen command until it finishes or ctx is
-// cancelled.
+// cancelled. Its error decides the exit code (exitCode): a usage error for
+// bad input, anything else a runtime failure.
 func (m *Main) Run(ctx context.Context, args []string) error {
 	var c cli
 	exited := false
@@ -64,7 +60,7 @@ func (m *Main) Run(ctx context.Context, args []string) error {
 		return nil // --help or --version printed
 	}
 	if err != nil {
-		return &usageError{err}
+		return parseError(err)
 	}
 	g := &globals{
 		ctx:    ctx,
@@ -73,23 +69,7 @@ func (m *Main) Run(ctx context.Context, args []string) error {
 		logger: newLogger(m.Stderr, c.LogLevel),
 		getenv: m.Getenv,
 	}
-	err = kctx.Run(g)
-	var we *weir.Error
-	if errors.As(err, &we) && isCallerError(we.Code) {
-		return &usageError{errors.New(we.Message)}
-	}
-	return err
-}
-
-// isCallerError reports whether an error code means the input was wrong, so
-// the CLI exits with code 2.
-func isCallerError(code string) bool {
-	switch code {
-	case weir.ErrInvalidParameterValue, weir.ErrResourceDoesNotExist, weir.ErrResourceAlreadyExists,
-		weir.ErrBadRequest, weir.ErrInvalidState:
-		return true
-	}
-	return false
+	return classify(kctx.Run(g))
 }
 
 func newLogger(w io.Writer, level string) *slog.Logger {
@@ -100,13 +80,28 @@ func newLogger(w io.Writer, level string) *slog.Logger {
 	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: l}))
 }
 
-func firstLine(s string) string {
-	if i := strings.IndexByte(s, '\n'); i >= 0 {
-		return s[:i]
+// parseError is a usage error for what the command line parser rejected,
+// with a missing file said plainly ("<spec> p.yaml: no such file" rather
+// than "<spec>: stat p.yaml: no such file or directory"), and the help to
+// read: "unknown flag --bogus (weir runs list --help)".
+func parseError(err error) error {
+	msg := err.Error()
+	var pe *fs.PathError
+	if errors.As(err, &pe) && errors.Is(err, fs.ErrNotExist) {
+		if arg, _, ok := strings.Cut(msg, ": "); ok && !strings.Contains(arg, " ") {
+			msg = arg + " " + pe.Path + ": no such file"
+		}
 	}
-	return s
-}
-
-func usagef(format string, args ...any) error {
-	return &usageError{fmt.Errorf(format, args...)}
+	help := "weir --help"
+	var ke *kong.ParseError
+	if errors.As(err, &ke) && ke.Context != nil {
+		var cmd []string
+		for _, p := range ke.Context.Path {
+			if p.Command != nil {
+				cmd = append(cmd, p.Command.Name)
+			}
+		}
+		help = strings.Join(append(append([]string{"weir"}, cmd...), "--help"), " ")
+	}
+	return &usageError{err: fmt.Errorf("%s (%s)", msg, help), causes: []error{err}}
 }

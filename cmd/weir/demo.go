@@ -18,5 +18,5 @@ func (c *demoCmd) Run(g *globals) error {
 	if err != nil {
 		return err
 	}
-	return c.run(g, spec)
+	return c.run(g, spec, "weir demo (examples/bank-marketing/pipeline.yaml)")
 }

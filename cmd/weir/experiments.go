@@ -84,7 +84,13 @@ func (c *experimentsDeleteCmd) Run(g *globals) error {
 		return err
 	}
 	defer done()
-	return svc.DeleteExperiment(g.ctx, c.ID)
+	if err := svc.DeleteExperiment(g.ctx, c.ID); err != nil {
+		return err
+	}
+	if c.Output == "json" {
+		return writeJSON(g.stdout, map[string]any{"experiment_id": c.ID, "lifecycle_stage": "deleted"})
+	}
+	return nil
 }
 
 func viewType(s string) tracking.ViewType {

@@ -5,7 +5,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"os"
 	"os/signal"
@@ -15,15 +14,19 @@ import (
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	stopWithParent()
+	// The first SIGINT or SIGTERM cancels ctx and servers drain; once it
+	// has, the signals get their default action back, so a second Ctrl-C
+	// stops a shutdown that hangs.
+	go func() {
+		<-ctx.Done()
+		stop()
+	}()
 	m := NewMain()
 	err := m.Run(ctx, os.Args[1:])
 	if err == nil {
 		return
 	}
-	fmt.Fprintln(os.Stderr, "weir:", firstLine(err.Error()))
-	var ue *usageError
-	if errors.As(err, &ue) {
-		os.Exit(2)
-	}
-	os.Exit(1)
+	fmt.Fprintln(os.Stderr, "weir:", errorMessage(err))
+	os.Exit(exitCode(err))
 }

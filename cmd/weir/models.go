@@ -114,7 +114,13 @@ func (c *modelsAliasSetCmd) Run(g *globals) error {
 		return err
 	}
 	defer b.close()
-	return b.registry.SetRegisteredModelAlias(g.ctx, c.Name, c.Alias, c.Version)
+	if err := b.registry.SetRegisteredModelAlias(g.ctx, c.Name, c.Alias, c.Version); err != nil {
+		return err
+	}
+	if c.Output == "json" {
+		return writeJSON(g.stdout, map[string]any{"name": c.Name, "alias": c.Alias, "version": c.Version})
+	}
+	return nil
 }
 
 type modelsAliasDeleteCmd struct {
@@ -129,7 +135,13 @@ func (c *modelsAliasDeleteCmd) Run(g *globals) error {
 		return err
 	}
 	defer b.close()
-	return b.registry.DeleteRegisteredModelAlias(g.ctx, c.Name, c.Alias)
+	if err := b.registry.DeleteRegisteredModelAlias(g.ctx, c.Name, c.Alias); err != nil {
+		return err
+	}
+	if c.Output == "json" {
+		return writeJSON(g.stdout, map[string]any{"name": c.Name, "alias": c.Alias, "deleted": true})
+	}
+	return nil
 }
 
 func registeredModelJSON(m *registry.RegisteredModel) map[string]any {

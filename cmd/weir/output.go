@@ -52,3 +52,13 @@ func formatFloat(v float64) string {
 	}
 	return strconv.FormatFloat(v, 'g', -1, 64)
 }
+
+// formatShort writes v with at most six significant digits, for tables
+// where full precision (0.24991111111111092) only takes room; -o json
+// keeps every digit.
+func formatShort(v float64) string {
+	if math.IsNaN(v) || math.IsInf(v, 0) {
+		return formatFloat(v)
+	}
+	return strconv.FormatFloat(v, 'g', 6, 64)
+}

@@ -11,10 +11,12 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
 
+	"github.com/weir-ml/weir"
 	"github.com/weir-ml/weir/oci"
 	"github.com/weir-ml/weir/pipeline"
 )
@@ -174,7 +176,7 @@ type pipelineFlags struct {
 	StateDir    string `placeholder:"DIR" help:"Where step results and reports are kept." default:".weir-pipeline"`
 	SummaryJSON string `name:"summary-json" placeholder:"FILE" help:"Also write the summary as JSON."`
 	NoImage     bool   `name:"no-image" help:"Skip building the container image."`
-	WeirBinary  string `name:"weir-binary" placeholder:"PATH" help:"Static Linux weir binary for the image (default: build it from the source tree, else this weir)."`
+	WeirBinary  string `name:"weir-binary" placeholder:"PATH" help:"Static Linux weir binary for the image (default: the serving build of the source tree, compiled once and cached; without a source tree, this weir when static, else the serving build from the Go module cache)."`
 	Serve       bool   `help:"Serve the registered model when the pipeline ends (until Ctrl-C); the monitoring replay goes through this server."`
 	ServeAddr   string `name:"serve-addr" placeholder:"HOST:PORT" help:"Where --serve listens." default:"127.0.0.1:5001"`
 }
@@ -191,11 +193,15 @@ func (c *pipelineRunCmd) Run(g *globals) error {
 	if err != nil {
 		return err
 	}
-	return c.run(g, spec)
+	return c.run(g, spec, c.Spec)
 }
 
-// run runs spec against the tracking backend and prints the summary.
-func (c *pipelineFlags) run(g *globals, spec *pipeline.Spec) error {
+// run runs spec, read from source, against the tracking backend and prints
+// the summary.
+func (c *pipelineFlags) run(g *globals, spec *pipeline.Spec, source string) error {
+	if c.Force != "" && !slices.Contains(pipeline.Steps, c.Force) {
+		return usagef("--force %q is not a step: the steps are %s", c.Force, strings.Join(pipeline.Steps, ", "))
+	}
 	if c.Data != "" {
 		spec.Data.Path = c.Data
 	}
@@ -226,10 +232,26 @@ func (c *pipelineFlags) run(g *globals, spec *pipeline.Spec) error {
 	}
 	fmt.Fprintf(g.stderr, "pipeline %s → %s\n", spec.Name, c.TrackingURI)
 	sum, err := r.Run(g.ctx)
+	var se *pipeline.StepError
+	if g.ctx.Err() != nil && errors.As(err, &se) {
+		return &interruptedError{what: "during step " + se.Step + "; the steps before it are cached, so the same command again resumes there"}
+	}
+	// A step that finds the spec wrong ("data.target: no column ...")
+	// names the file the key is in.
+	var we *weir.Error
+	if errors.As(err, &se) && errors.As(err, &we) && isCallerError(we.Code) {
+		return &usageError{err: fmt.Errorf("%s: %s", source, we.Message), causes: []error{err}}
+	}
 	if err != nil {
 		return err
 	}
-	sum.WriteText(g.stdout)
+	if c.Output == "json" {
+		if err := writeJSON(g.stdout, sum); err != nil {
+			return err
+		}
+	} else {
+		sum.WriteText(g.stdout)
+	}
 	if c.SummaryJSON != "" {
 		if err := writeSummary(c.SummaryJSON, sum); err != nil {
 			return err
@@ -281,15 +303,15 @@ type imageDeployer struct {
 // BuildImage writes the image of modelDir into outDir/image.
 func (d *imageDeployer) BuildImage(ctx context.Context, modelDir, tag, outDir string) (pipeline.Image, error) {
 	p := oci.DefaultPlatform
-	tmp, err := os.MkdirTemp("", "weir-image-")
-	if err != nil {
-		return pipeline.Image{}, err
-	}
-	defer os.RemoveAll(tmp)
-	f := imageFlags{WeirBinary: d.binary}
-	bin, err := f.binary(d.g, p, tmp)
-	if err != nil {
-		return pipeline.Image{}, err
+	bin := d.binary
+	if bin != "" {
+		fmt.Fprintf(d.g.stderr, "weir binary: %s (--weir-binary)\n", bin)
+		noteFullBinary(d.g, bin)
+	} else {
+		var err error
+		if bin, err = newServeBuilder(d.g).binary(ctx, p); err != nil {
+			return pipeline.Image{}, err
+		}
 	}
 	created, err := oci.SourceDateEpoch(d.g.getenv("SOURCE_DATE_EPOCH"))
 	if err != nil {

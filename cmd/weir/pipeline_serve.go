@@ -56,7 +56,7 @@ func (p *pipelineServer) start(ctx context.Context, modelDir string) (pipeline.S
 	s.Logger = p.g.logger
 	s.Model = &serve.Loaded{Model: pm, Name: p.name, Example: example, Output: m.Output()}
 	if err := s.Open(); err != nil {
-		return nil, err
+		return nil, listenError(p.addr, "--serve-addr", err)
 	}
 	p.server = s
 	fmt.Fprintf(p.g.stderr, "scoring server: %s/invocations\n", s.URL())

@@ -3,6 +3,7 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"math"
 	"sort"
@@ -12,14 +13,14 @@ import (
 )
 
 type runsCmd struct {
-	List   runsListCmd   `cmd:"" help:"List the runs of experiments."`
+	List   runsListCmd   `cmd:"" help:"List runs, newest first: of every experiment, or of those given with -x."`
 	Get    runsGetCmd    `cmd:"" help:"Show one run with its params, metrics and tags."`
 	Delete runsDeleteCmd `cmd:"" help:"Delete a run (soft delete)."`
 }
 
 type runsListCmd struct {
 	trackingFlags
-	ExperimentID []string `name:"experiment-id" short:"x" help:"Experiment IDs (repeatable)." default:"0"`
+	ExperimentID []string `name:"experiment-id" short:"x" help:"Only the runs of this experiment (repeatable; default: every active experiment)."`
 	Filter       string   `help:"MLflow search filter, e.g. \"metrics.auc > 0.7 and params.model = 'gbdt'\"."`
 	OrderBy      []string `help:"Ordering, e.g. \"metrics.auc DESC\" (repeatable)."`
 	View         string   `help:"Which runs: active, deleted or all." default:"active" enum:"active,deleted,all"`
@@ -32,14 +33,28 @@ func (c *runsListCmd) Run(g *globals) error {
 		return err
 	}
 	defer done()
+	ids := c.ExperimentID
+	if len(ids) == 0 {
+		if ids, err = allExperimentIDs(g.ctx, svc, viewType(c.View)); err != nil {
+			return err
+		}
+	}
+	if len(ids) == 0 {
+		return writeRuns(g, c.Output, nil)
+	}
 	runs, _, err := svc.SearchRuns(g.ctx, tracking.RunSearch{
-		ExperimentIDs: c.ExperimentID, Filter: c.Filter, OrderBy: c.OrderBy,
+		ExperimentIDs: ids, Filter: c.Filter, OrderBy: c.OrderBy,
 		ViewType: viewType(c.View), MaxResults: c.Max,
 	})
 	if err != nil {
 		return err
 	}
-	if c.Output == "json" {
+	return writeRuns(g, c.Output, runs)
+}
+
+// writeRuns prints runs as a table or as {"runs": [...]}.
+func writeRuns(g *globals, format string, runs []*tracking.Run) error {
+	if format == "json" {
 		out := make([]any, len(runs))
 		for i, r := range runs {
 			out[i] = runJSON(r)
@@ -52,6 +67,31 @@ func (c *runsListCmd) Run(g *globals) error {
 			formatMillis(r.Info.StartTime), metricSummary(r.Data.Metrics, 3))
 	}
 	return t.flush()
+}
+
+// allExperimentIDs returns the IDs of every experiment that can hold runs
+// of the view, page by page: runs list searches them all when no -x is
+// given, as the demo logs to an experiment of its own and a default of 0
+// would show nothing. Deleted runs may sit in deleted experiments.
+func allExperimentIDs(ctx context.Context, svc tracking.Service, view tracking.ViewType) ([]string, error) {
+	if view != tracking.ActiveOnly {
+		view = tracking.AllViews
+	}
+	var ids []string
+	token := ""
+	for {
+		exps, next, err := svc.SearchExperiments(ctx, tracking.ExperimentSearch{ViewType: view, MaxResults: 1000, PageToken: token})
+		if err != nil {
+			return nil, err
+		}
+		for _, e := range exps {
+			ids = append(ids, e.ID)
+		}
+		if next == "" || len(exps) == 0 {
+			return ids, nil
+		}
+		token = next
+	}
 }
 
 type runsGetCmd struct {
@@ -119,19 +159,42 @@ func (c *runsDeleteCmd) Run(g *globals) error {
 		return err
 	}
 	defer done()
-	return svc.DeleteRun(g.ctx, c.RunID)
+	if err := svc.DeleteRun(g.ctx, c.RunID); err != nil {
+		return err
+	}
+	if c.Output == "json" {
+		return writeJSON(g.stdout, map[string]any{"run_id": c.RunID, "lifecycle_stage": "deleted"})
+	}
+	return nil
 }
 
+// metricSummary shows the first n metrics: plain names (holdout_roc_auc,
+// valid_roc_auc) before grouped ones (holdout.gbdt.roc_auc), and the
+// baseline's last, so a pipeline run does not open with baseline.brier.
 func metricSummary(ms []tracking.Metric, n int) string {
+	rank := func(key string) int {
+		switch {
+		case strings.HasPrefix(key, "baseline."):
+			return 2
+		case strings.Contains(key, "."):
+			return 1
+		}
+		return 0
+	}
 	sorted := append([]tracking.Metric(nil), ms...)
-	sort.Slice(sorted, func(i, j int) bool { return sorted[i].Key < sorted[j].Key })
+	sort.Slice(sorted, func(i, j int) bool {
+		if ri, rj := rank(sorted[i].Key), rank(sorted[j].Key); ri != rj {
+			return ri < rj
+		}
+		return sorted[i].Key < sorted[j].Key
+	})
 	var parts []string
 	for i, m := range sorted {
 		if i == n {
 			parts = append(parts, fmt.Sprintf("(+%d)", len(sorted)-n))
 			break
 		}
-		parts = append(parts, m.Key+"="+formatFloat(m.Value))
+		parts = append(parts, m.Key+"="+formatShort(m.Value))
 	}
 	return strings.Join(parts, " ")
 }

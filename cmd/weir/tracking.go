@@ -4,6 +4,7 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"net/url"
 	"path"
@@ -23,7 +24,7 @@ func (f *trackingFlags) openStore(ctx context.Context) (*backend, error) {
 	db := sqlstore.NewDB(uri)
 	db.DefaultArtifactRoot = "mlflow-artifacts:/"
 	if err := db.Open(ctx); err != nil {
-		return nil, usagef("--tracking-uri %q: %v", sqlstore.RedactURI(uri), err)
+		return nil, &usageError{err: fmt.Errorf("--tracking-uri %q: %s", sqlstore.RedactURI(uri), safeMessage(err)), causes: []error{err}}
 	}
 	return &backend{
 		tracking:     sqlstore.NewTrackingService(db),
