@@ -69,6 +69,12 @@ func (c *client) exchange(ctx context.Context, method, path string, body []byte)
 	if body != nil {
 		req.Header.Set("Content-Type", "application/json")
 	}
+	return c.do(req, method, path)
+}
+
+// do sends a built request and reads the whole answer, timed as exchange
+// says.
+func (c *client) do(req *http.Request, method, path string) (data []byte, elapsed time.Duration, err error) {
 	start := time.Now()
 	resp, err := c.hc.Do(req)
 	if err != nil {
