@@ -50,9 +50,11 @@ func (p *preparedModel) close() {
 	}
 }
 
-// prepare resolves the model and finds or builds the binary. The caller
-// must call close on the result, even with an error.
-func (f *imageFlags) prepare(g *globals) (*preparedModel, error) {
+// prepare resolves the model and finds or builds the binary, calling
+// check (when not nil) in between, so that a model the command cannot
+// build is refused before a binary is compiled. The caller must call close
+// on the result, even with an error.
+func (f *imageFlags) prepare(g *globals, check func(*preparedModel) error) (*preparedModel, error) {
 	p := &preparedModel{}
 	platform, err := oci.ParsePlatform(f.Platform)
 	if err != nil {
@@ -72,6 +74,11 @@ func (f *imageFlags) prepare(g *globals) (*preparedModel, error) {
 		return p, err
 	}
 	p.python = servesWithPython(p.file, "")
+	if check != nil {
+		if err := check(p); err != nil {
+			return p, err
+		}
+	}
 	p.binary, err = f.binary(g, platform, tmp)
 	return p, err
 }
@@ -236,7 +243,7 @@ func (c *modelsBuildImageCmd) Run(g *globals) error {
 		return usagef("say where the image goes: --oci-layout DIR, --tar FILE and/or --push")
 	}
 	start := time.Now()
-	p, err := c.prepare(g)
+	p, err := c.prepare(g, c.checkPython)
 	defer p.close()
 	if err != nil {
 		return err
@@ -248,9 +255,6 @@ func (c *modelsBuildImageCmd) Run(g *globals) error {
 	reg := oci.Registry{Insecure: c.InsecureRegistry}
 	spec := oci.Spec{Binary: p.binary, ModelDir: p.dir, Platform: p.platform, Model: p.info, Labels: c.Label, Created: created,
 		Python: p.python, PythonPackages: c.PythonPackages}
-	if err := c.checkPython(p); err != nil {
-		return err
-	}
 	if c.Base != "" {
 		if oci.IsLocalBase(c.Base) {
 			spec.Base, err = oci.ReadBase(c.Base, p.platform, p.tmp)
@@ -369,7 +373,7 @@ type modelsGenerateDockerfileCmd struct {
 
 // Run writes the build context.
 func (c *modelsGenerateDockerfileCmd) Run(g *globals) error {
-	p, err := c.prepare(g)
+	p, err := c.prepare(g, nil)
 	defer p.close()
 	if err != nil {
 		return err

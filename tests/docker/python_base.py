@@ -102,18 +102,10 @@ def main():
                 paths.add(os.path.normpath(lib))
 
     with tarfile.open(out, "w", format=tarfile.PAX_FORMAT) as tar:
-        dirs = set()
+        w = Writer(tar)
         for p in sorted(paths):
-            if not os.path.lexists(p):
-                continue
-            add(tar, p, dirs)
-            # A symlink's target goes in too, and a library's real file.
-            seen = 0
-            while os.path.islink(p) and seen < 10:
-                seen += 1
-                p = os.path.join(os.path.dirname(p), os.readlink(p))
-                if os.path.lexists(p):
-                    add(tar, os.path.normpath(p), dirs)
+            if os.path.lexists(p):
+                w.add(p)
         tmp = tarfile.TarInfo("tmp")
         tmp.type, tmp.mode = tarfile.DIRTYPE, 0o1777
         tar.addfile(tmp)
@@ -121,31 +113,58 @@ def main():
     print(json.dumps({"path": path, "python": exe}))
 
 
-def add(tar, p, dirs):
-    parent = os.path.dirname(p)
-    chain = []
-    while parent not in dirs and parent != "/":
-        chain.append(parent)
-        parent = os.path.dirname(parent)
-    for d in reversed(chain):
-        dirs.add(d)
-        info = tarfile.TarInfo(d.lstrip("/"))
-        info.type, info.mode = tarfile.DIRTYPE, 0o755
-        if os.path.islink(d):  # a merged /usr: /lib -> usr/lib
-            info.type, info.linkname = tarfile.SYMTYPE, os.readlink(d)
-        tar.addfile(info)
-    if p in dirs:
-        return
-    dirs.add(p)
-    info = tar.gettarinfo(p, arcname=p.lstrip("/"))
-    info.uid = info.gid = 0
-    info.uname = info.gname = ""
-    info.mode |= 0o444 if not info.isdir() else 0o555
-    if info.isreg():
-        with open(p, "rb") as f:
-            tar.addfile(info, f)
-    else:
-        tar.addfile(info)
+class Writer:
+    """Adds paths to a tar so that no entry lies below a symbolic link: a
+    directory that is a link on this machine (a merged /usr's /lib) goes in
+    as that link, and what lies under it goes in at its real path, since
+    docker refuses to unpack through links."""
+
+    def __init__(self, tar):
+        self.tar = tar
+        self.added = set()
+
+    def real_dir(self, d):
+        """Adds the directories and links leading to d; returns d's real path."""
+        real = "/"
+        for comp in d.strip("/").split("/"):
+            if not comp:
+                continue
+            nxt = os.path.join(real, comp)
+            if os.path.islink(nxt):
+                if nxt not in self.added:
+                    self.added.add(nxt)
+                    self.entry(nxt, tarfile.SYMTYPE, 0o777, os.readlink(nxt))
+                real = self.real_dir(os.path.realpath(nxt))
+            else:
+                if nxt not in self.added:
+                    self.added.add(nxt)
+                    self.entry(nxt, tarfile.DIRTYPE, 0o755)
+                real = nxt
+        return real
+
+    def entry(self, p, typ, mode, link=""):
+        info = tarfile.TarInfo(p.lstrip("/"))
+        info.type, info.mode, info.linkname = typ, mode, link
+        self.tar.addfile(info)
+
+    def add(self, p, depth=0):
+        q = os.path.join(self.real_dir(os.path.dirname(p)), os.path.basename(p))
+        if q in self.added:
+            return
+        self.added.add(q)
+        info = self.tar.gettarinfo(q, arcname=q.lstrip("/"))
+        info.uid = info.gid = 0
+        info.uname = info.gname = ""
+        if info.isreg():
+            info.mode |= 0o444
+            with open(q, "rb") as f:
+                self.tar.addfile(info, f)
+            return
+        self.tar.addfile(info)
+        if info.issym() and depth < 10:  # the file the link names goes in too
+            target = os.path.normpath(os.path.join(os.path.dirname(q), os.readlink(q)))
+            if os.path.lexists(target):
+                self.add(target, depth + 1)
 
 
 if __name__ == "__main__":
