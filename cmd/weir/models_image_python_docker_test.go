@@ -14,17 +14,22 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/go-containerregistry/pkg/name"
+	"github.com/google/go-containerregistry/pkg/v1/layout"
 	"github.com/google/go-containerregistry/pkg/v1/tarball"
 )
 
 // TestPyfuncModelImageInDocker builds a Python base image from this
 // machine's Python (tests/docker/python_base.py: the interpreter, its
-// standard library, the packages loading the model imports and the
-// libraries they link to, about 300 MB), builds a pyfunc model's image on
-// it with build-image --base, runs it in dockerd and checks that
-// /invocations answers mlflow.pyfunc's predictions. Nothing is pulled.
-// It needs dockerd (WEIR_TEST_DOCKER_HOST) and WEIR_PYTHON, takes about a
-// minute and a half and 700 MB of disk for a while; -short skips it.
+// standard library, the packages loading the model imports, pip, a shell
+// and the libraries they link to, about 300 MB), then a pyfunc model's
+// image on it twice, with build-image --base and with docker build of
+// what generate-dockerfile writes (--base-image: pip finds the
+// requirements satisfied, so nothing is downloaded), runs each in dockerd
+// and checks that /invocations answers mlflow.pyfunc's predictions.
+// Nothing is pulled. It needs dockerd (WEIR_TEST_DOCKER_HOST) and
+// WEIR_PYTHON, takes about two minutes and 1 GB of disk for a while;
+// -short skips it.
 func TestPyfuncModelImageInDocker(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds a 300 MB Python base image and runs it in dockerd")
@@ -59,28 +64,73 @@ func TestPyfuncModelImageInDocker(t *testing.T) {
 	os.Remove(rootfs)
 	step("python base written")
 
-	tag := fmt.Sprintf("weir-test/pyfunc:%d", time.Now().UnixNano())
+	id := time.Now().UnixNano()
+	tag := fmt.Sprintf("weir-test/pyfunc:%d", id)
 	image := filepath.Join(work, "image.tar")
 	if _, stderr, err := runImageCmd(t, context.Background(), nil, "build-image", "-m", model, "-t", tag,
 		"--weir-binary", bin, "--base", base, "--tar", image); err != nil {
 		t.Fatalf("build-image: %v\n%s", err, stderr)
 	}
-	os.RemoveAll(base)
 	step("image built")
 	d.must("load", "-i", image)
 	os.Remove(image)
 	t.Cleanup(func() { d.run("image", "rm", "-f", tag) })
 	step("image loaded")
+	runPyfuncContainer(t, d, tag, want)
+	step("build-image's image answers and is healthy")
 
+	// The base as a docker image, FROM which the generated Dockerfile builds.
+	baseTag := fmt.Sprintf("weir-test/pybase:%d", id)
+	baseTar := filepath.Join(work, "base.tar")
+	ref, err := name.NewTag(baseTag)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := tarball.WriteToFile(baseTar, ref, mustLayoutImage(t, base, mustOnlyDigest(t, base))); err != nil {
+		t.Fatal(err)
+	}
+	os.RemoveAll(base)
+	d.must("load", "-i", baseTar)
+	os.Remove(baseTar)
+	t.Cleanup(func() { d.run("image", "rm", "-f", baseTag) })
+	ctxDir := filepath.Join(work, "ctx")
+	if _, stderr, err := runImageCmd(t, context.Background(), nil, "generate-dockerfile", "-m", model, "-d", ctxDir,
+		"--weir-binary", bin, "--base-image", baseTag); err != nil {
+		t.Fatalf("generate-dockerfile: %v\n%s", err, stderr)
+	}
+	built := fmt.Sprintf("weir-test/pyfunc-dockerfile:%d", id)
+	d.must("build", "-q", "-t", built, ctxDir)
+	t.Cleanup(func() { d.run("image", "rm", "-f", built) })
+	step("generated Dockerfile built")
+	runPyfuncContainer(t, d, built, want)
+	step("the Dockerfile's image answers and is healthy")
+}
+
+// runPyfuncContainer runs image, waits for it to answer, checks its
+// predictions and waits for docker to call it healthy.
+func runPyfuncContainer(t *testing.T, d *dockerCLI, image string, want pyfuncExpected) {
+	t.Helper()
 	port := freePort(t)
-	id := d.must("run", "-d", "-p", "127.0.0.1:"+strconv.Itoa(port)+":8080", tag)
-	t.Cleanup(func() { d.run("rm", "-f", id) })
+	id := d.must("run", "-d", "-p", "127.0.0.1:"+strconv.Itoa(port)+":8080", image)
+	defer d.run("rm", "-f", id)
 	url := "http://127.0.0.1:" + strconv.Itoa(port)
 	waitContainer(t, d, id, url+"/ping")
-	step("container answers")
 	checkPyfuncAnswers(t, url, want)
 	waitContainerHealthy(t, d, id)
-	step("container healthy")
+}
+
+// mustOnlyDigest returns the digest of the one image in an OCI layout.
+func mustOnlyDigest(t *testing.T, dir string) string {
+	t.Helper()
+	idx, err := layout.ImageIndexFromPath(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := idx.IndexManifest()
+	if err != nil || len(m.Manifests) != 1 {
+		t.Fatalf("layout %s: %v, %d manifests, want 1", dir, err, len(m.Manifests))
+	}
+	return m.Manifests[0].Digest.String()
 }
 
 // stderrOf returns the standard error an *exec.ExitError carries.

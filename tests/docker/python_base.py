@@ -8,8 +8,9 @@ mlflow.pyfunc and predicts its input example, as Weir's worker does, then
 writes OUT.tar holding, at their paths on this machine: the interpreter, its
 standard library (without tests and GUI modules), the virtual environment's
 pyvenv.cfg, the installed packages that the load and predict imported (with
-every distribution's metadata, so requirement checks see versions), and the
-shared libraries all of it links to (ldd). It prints a JSON object with the
+every distribution's metadata, so requirement checks see versions), pip, a
+shell and rm (what a Dockerfile's RUN pip install needs), and the shared
+libraries all of it links to (ldd). It prints a JSON object with the
 PATH the image must have ({"path": ...}) so that python3 is this Python.
 """
 import json
@@ -69,6 +70,8 @@ def main():
                 if f.startswith(s + os.sep):
                     tops.add(os.path.join(s, f[len(s) + 1:].split(os.sep)[0]))
     for s in sites:
+        if os.path.isdir(os.path.join(s, "pip")):
+            tops.add(os.path.join(s, "pip"))
         for name in os.listdir(s):
             p = os.path.join(s, name)
             stem = name.split(".")[0].split("-")[0]
@@ -82,6 +85,7 @@ def main():
         else:
             paths.add(t)
 
+    paths.update(p for p in ("/bin/sh", "/bin/dash", "/bin/rm") if os.path.exists(p))
     exe = sys.executable
     paths.add(exe)
     for name in ("python", "python3", "python3.11"):
@@ -90,7 +94,8 @@ def main():
     if sys.prefix != sys.base_prefix:
         paths.add(os.path.join(sys.prefix, "pyvenv.cfg"))
 
-    elfs = [p for p in paths if p.endswith(".so") or ".so." in os.path.basename(p) or p == os.path.realpath(exe)]
+    elfs = [p for p in paths if p.endswith(".so") or ".so." in os.path.basename(p)
+            or p in (os.path.realpath(exe), "/bin/dash", "/bin/rm")]
     for i in range(0, len(elfs), 200):
         r = subprocess.run(["ldd"] + elfs[i:i + 200], capture_output=True, text=True)
         for line in r.stdout.splitlines():
