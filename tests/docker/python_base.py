@@ -4,7 +4,7 @@ pulling anything.
 
 Usage: python python_base.py MODEL_DIR OUT.tar. Run it with the Python (a
 virtual environment or not) that has mlflow. It loads MODEL_DIR with
-mlflow.pyfunc and predicts its input example, as Weir's worker does, then
+mlflow.pyfunc and predicts its input example (if it has one), as Weir's worker does, then
 writes OUT.tar holding, at their paths on this machine: the interpreter, its
 standard library (without tests and GUI modules), the virtual environment's
 pyvenv.cfg, the installed packages that the load and predict imported (with
@@ -49,7 +49,9 @@ SKIP_STDLIB = {"test", "idlelib", "tkinter", "turtledemo", "ensurepip", "lib2to3
 def main():
     model_dir, out = sys.argv[1], sys.argv[2]
     m = mlflow.pyfunc.load_model(model_dir)
-    m.predict(Model.load(model_dir).load_input_example(model_dir))
+    example = Model.load(model_dir).load_input_example(model_dir)
+    if example is not None:
+        m.predict(example)
 
     paths = set()  # files and symlinks to add, absolute
     stdlib = sysconfig.get_paths()["stdlib"]
