@@ -40,6 +40,7 @@ func (c *modelsBuildImageCmd) checkPython(p *preparedModel) error {
 // that the base (with --python-packages) lacks or pins differently are
 // reported on stderr, since the model may load without them.
 func (c *modelsBuildImageCmd) inspectPythonBase(g *globals, p *preparedModel, base v1.Image) error {
+	fmt.Fprintf(g.stderr, "python: reading the base's layers for python3, mlflow and the model's requirements\n")
 	pb, err := oci.InspectPython(g.ctx, base)
 	if err != nil {
 		return err
