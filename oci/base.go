@@ -164,7 +164,7 @@ func readLayout(dir string, p Platform) (v1.Image, error) {
 	var found []candidate
 	var seen []string
 	if err := collectImages(idx, p, "", 0, &found, &seen); err != nil {
-		return nil, err
+		return nil, weir.Errorf(weir.ErrInvalidParameterValue, "%s is not a readable OCI image layout: %v", dir, err)
 	}
 	found = uniqueCandidates(found)
 	switch len(found) {

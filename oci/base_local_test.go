@@ -160,6 +160,12 @@ func TestReadBaseErrors(t *testing.T) {
 		{"a tar of something else", mustTarDir(t, mustWriteDir(t, map[string]string{"a.txt": "a"})), "neither manifest.json"},
 		{"a directory that is no layout", emptyDir, "no index.json"},
 		{"two images for the platform", mustLayoutDir(t, map[string]v1.Image{"a:1": base, "b:1": other}), "holds 2 images for linux/amd64 (a:1 sha256:"},
+		{"index.json is not JSON", mustWriteDir(t, map[string]string{"oci-layout": `{"imageLayoutVersion": "1.0.0"}`, "index.json": "{not json"}),
+			"not a readable OCI image layout"},
+		{"a manifest that is not there", mustWriteDir(t, map[string]string{"oci-layout": `{"imageLayoutVersion": "1.0.0"}`,
+			"index.json": `{"schemaVersion": 2, "manifests": [{"mediaType": "application/vnd.oci.image.manifest.v1+json", "size": 10, "digest": "sha256:` + strings.Repeat("ab", 32) + `"}]}`}),
+			"image sha256:abab"},
+		{"manifest.json is not JSON", mustTarDir(t, mustWriteDir(t, map[string]string{"manifest.json": "[{"})), "not a readable docker save tarball"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -200,5 +206,23 @@ func TestIsLocalBase(t *testing.T) {
 		if got := IsLocalBase(tc.ref); got != tc.want {
 			t.Errorf("IsLocalBase(%q): got %v, want %v", tc.ref, got, tc.want)
 		}
+	}
+}
+
+// TestInspectCorruptLayer reads a base whose layer blob is neither gzip
+// nor tar: an error naming the layers, not a panic.
+func TestInspectCorruptLayer(t *testing.T) {
+	base := mustFSImage(t, nil, pythonFS)
+	dir := mustLayoutDir(t, map[string]v1.Image{"a:1": base})
+	l := mustLayerDigests(t, base)[0]
+	if err := os.WriteFile(filepath.Join(dir, "blobs", l.Algorithm, l.Hex), bytes.Repeat([]byte("not gzip, not tar "), 100), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	img, err := ReadBase(dir, DefaultPlatform, t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := InspectPython(t.Context(), img); err == nil || !strings.Contains(err.Error(), "reading the layers") {
+		t.Errorf("got %v, want an error reading the layers", err)
 	}
 }

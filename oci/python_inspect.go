@@ -73,6 +73,11 @@ func InspectPython(ctx context.Context, img v1.Image) (pb *PythonBase, err error
 		}
 		h, err := tr.Next()
 		if errors.Is(err, io.EOF) {
+			// Extract writes the end of the archive even when a layer
+			// fails, then reports the failure: read on to see it.
+			if _, err := io.Copy(io.Discard, rc); err != nil {
+				return nil, fmt.Errorf("reading the layers: %w", err)
+			}
 			break
 		}
 		if err != nil {
