@@ -368,7 +368,7 @@ func describe(img *oci.Image) (*imageResult, error) {
 type modelsGenerateDockerfileCmd struct {
 	imageFlags
 	Dir  string `short:"d" required:"" placeholder:"DIR" help:"Directory to write the build context into (must be empty or new)."`
-	Base string `placeholder:"IMAGE" aliases:"base-image" help:"FROM image. Default: scratch, or for a model served through its own Python python:<the model's Python version>-slim, with the model's requirements installed by pip."`
+	Base string `placeholder:"IMAGE" aliases:"base-image" help:"FROM image (also --base-image). Default: scratch, or for a model served through its own Python python:<the model's Python version>-slim, with the model's requirements installed by pip."`
 }
 
 // Run writes the build context.
