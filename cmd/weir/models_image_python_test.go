@@ -22,10 +22,12 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/go-containerregistry/pkg/name"
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/google/go-containerregistry/pkg/v1/empty"
 	"github.com/google/go-containerregistry/pkg/v1/layout"
 	"github.com/google/go-containerregistry/pkg/v1/mutate"
+	"github.com/google/go-containerregistry/pkg/v1/remote"
 	"github.com/google/go-containerregistry/pkg/v1/tarball"
 
 	"github.com/weir-ml/weir/oci"
@@ -187,11 +189,24 @@ func TestBuildImagePythonModel(t *testing.T) {
 	}
 }
 
+// mustLayoutImage returns the image with digest in the OCI layout at dir;
+// with digest "", the layout's first image.
 func mustLayoutImage(t *testing.T, dir, digest string) v1.Image {
 	t.Helper()
 	p, err := layout.FromPath(dir)
 	if err != nil {
 		t.Fatal(err)
+	}
+	if digest == "" {
+		idx, err := p.ImageIndex()
+		if err != nil {
+			t.Fatal(err)
+		}
+		m, err := idx.IndexManifest()
+		if err != nil || len(m.Manifests) == 0 {
+			t.Fatalf("layout %s: %v, no images", dir, err)
+		}
+		digest = m.Manifests[0].Digest.String()
 	}
 	h, err := v1.NewHash(digest)
 	if err != nil {
@@ -469,5 +484,52 @@ func mustExtract(t *testing.T, img v1.Image, root string, paths ...string) {
 			}
 			f.Close()
 		}
+	}
+}
+
+// TestBuildImagePythonOnRegistryBase pulls the Python base from the
+// loopback registry that tests/docker/registry.sh started, checks it as a
+// local base is checked, and pushes the image beside it.
+func TestBuildImagePythonOnRegistryBase(t *testing.T) {
+	host := os.Getenv("WEIR_TEST_REGISTRY")
+	if host == "" {
+		t.Skip("WEIR_TEST_REGISTRY is not set: start a registry with tests/docker/registry.sh start DIR PORT (CI does)")
+	}
+	ctx := context.Background()
+	base := mustLayoutImage(t, mustBaseLayout(t, "/usr/local/bin", fakePython("/usr/local/bin")...), "")
+	n := strconv.FormatInt(time.Now().UnixNano(), 10)
+	baseRef, err := name.NewTag(host+"/weir-cli-test/pybase:"+n, name.Insecure)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := remote.Write(baseRef, base, remote.WithContext(ctx)); err != nil {
+		t.Fatal(err)
+	}
+	model := mustFiles(t, filepath.Join(t.TempDir(), "scorecard"), pyfuncModelFiles)
+	ref := host + "/weir-cli-test/scorecard:" + n
+	_, stderr, err := runImageCmd(t, ctx, nil, "build-image", "-m", model, "-t", ref, "--weir-binary", mustTinyStatic(t),
+		"--base", baseRef.String(), "--push", "--insecure-registry")
+	if err != nil {
+		t.Fatalf("build-image: %v\n%s", err, stderr)
+	}
+	if !strings.Contains(stderr, "python: /usr/local/bin/python3.11 in the base") {
+		t.Errorf("stderr does not report the base's Python:\n%s", stderr)
+	}
+	img, err := oci.Registry{Insecure: true}.Pull(ctx, ref, oci.DefaultPlatform)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := img.ConfigFile()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(cfg.Config.Entrypoint, oci.PythonEntrypoint) {
+		t.Errorf("entrypoint: got %q, want %q", cfg.Config.Entrypoint, oci.PythonEntrypoint)
+	}
+	baseLayers, _ := base.Layers()
+	layers, _ := img.Layers()
+	bd, _ := baseLayers[0].Digest()
+	if ld, _ := layers[0].Digest(); len(layers) != 3 || ld != bd {
+		t.Errorf("layers: got %d starting with %s, want 3 starting with the base's %s", len(layers), ld, bd)
 	}
 }
