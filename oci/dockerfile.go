@@ -97,15 +97,14 @@ func GenerateDockerfile(dir string, spec DockerfileSpec) (err error) {
 	}
 	labels := computeLabels(spec.Model, Revision(bi), bi.Main.Version, time.Unix(0, 0).UTC())
 	delete(labels, LabelCreated) // docker build records its own time
+	if spec.Python {
+		labels[LabelRuntime] = RuntimePython
+	}
 	for k, v := range spec.Labels {
 		labels[k] = v
 	}
 	var text string
 	if spec.Python {
-		labels[LabelRuntime] = RuntimePython
-		for k, v := range spec.Labels {
-			labels[k] = v
-		}
 		text, err = pythonDockerfile(spec, labels)
 	} else {
 		text, err = dockerfile(spec.Base, scratch, labels)
