@@ -22,8 +22,20 @@ type DockerfileSpec struct {
 	Platform Platform
 	Model    ModelInfo
 	Labels   map[string]string
-	// Base is the FROM image; "" means scratch.
+	// Base is the FROM image; "" means scratch, or for Python
+	// DefaultPythonBase(PythonVersion).
 	Base string
+	// Python says the model is served through its own Python: the image
+	// is built on a Python base, installs the model's requirements.txt
+	// with pip, and runs PythonEntrypoint.
+	Python bool
+	// PythonVersion is the model's Python version (major.minor, from its
+	// python_env.yaml), which picks the default base; "" means
+	// DefaultPythonVersion.
+	PythonVersion string
+	// MLflowVersion is the mlflow version that saved the model, installed
+	// when the model has no requirements.txt; "" means the latest.
+	MLflowVersion string
 }
 
 // GenerateDockerfile writes a Docker build context into dir for teams that
@@ -60,7 +72,10 @@ func GenerateDockerfile(dir string, spec DockerfileSpec) (err error) {
 	if err := copyTree(filepath.Join(dir, "model"), spec.ModelDir); err != nil {
 		return err
 	}
-	scratch := spec.Base == "" || spec.Base == "scratch"
+	if spec.Python && spec.Base == "scratch" {
+		return weir.Errorf(weir.ErrInvalidParameterValue, "a model served through its own Python cannot be built FROM scratch: give a Python base image")
+	}
+	scratch := !spec.Python && (spec.Base == "" || spec.Base == "scratch")
 	if scratch {
 		for name, data := range rootFiles {
 			path := filepath.Join(dir, "rootfs", filepath.FromSlash(name))
@@ -82,10 +97,18 @@ func GenerateDockerfile(dir string, spec DockerfileSpec) (err error) {
 	}
 	labels := computeLabels(spec.Model, Revision(bi), bi.Main.Version, time.Unix(0, 0).UTC())
 	delete(labels, LabelCreated) // docker build records its own time
+	if spec.Python {
+		labels[LabelRuntime] = RuntimePython
+	}
 	for k, v := range spec.Labels {
 		labels[k] = v
 	}
-	text, err := dockerfile(spec.Base, scratch, labels)
+	var text string
+	if spec.Python {
+		text, err = pythonDockerfile(spec, labels)
+	} else {
+		text, err = dockerfile(spec.Base, scratch, labels)
+	}
 	if err != nil {
 		return err
 	}
@@ -102,8 +125,8 @@ func dockerfile(base string, scratch bool, labels map[string]string) (string, er
 		b.WriteString("FROM scratch\n")
 		b.WriteString("COPY rootfs/ /\n")
 	} else {
-		if strings.ContainsAny(base, " \t\n\"'$") {
-			return "", weir.Errorf(weir.ErrInvalidParameterValue, "base image %q has characters an image reference cannot have", base)
+		if err := checkBaseName(base); err != nil {
+			return "", err
 		}
 		fmt.Fprintf(&b, "FROM %s\n", base)
 	}
@@ -117,6 +140,23 @@ func dockerfile(base string, scratch bool, labels map[string]string) (string, er
 	fmt.Fprintf(&b, "EXPOSE %d/tcp\n", Port)
 	fmt.Fprintf(&b, "HEALTHCHECK --interval=%s --timeout=%s --start-period=%s --retries=%d CMD %s\n",
 		HealthInterval, HealthTimeout, HealthStartPeriod, HealthRetries, jsonArray(HealthcheckCommand[1:]))
+	if err := writeLabels(&b, labels); err != nil {
+		return "", err
+	}
+	fmt.Fprintf(&b, "ENTRYPOINT %s\n", jsonArray(Entrypoint))
+	return b.String(), nil
+}
+
+// checkBaseName refuses a FROM image that would break the Dockerfile.
+func checkBaseName(base string) error {
+	if base == "" || strings.ContainsAny(base, " \t\n\r\"'$\\") {
+		return weir.Errorf(weir.ErrInvalidParameterValue, "base image %q has characters an image reference cannot have", base)
+	}
+	return nil
+}
+
+// writeLabels writes one LABEL instruction per label, sorted by key.
+func writeLabels(b *strings.Builder, labels map[string]string) error {
 	keys := make([]string, 0, len(labels))
 	for k := range labels {
 		keys = append(keys, k)
@@ -125,16 +165,15 @@ func dockerfile(base string, scratch bool, labels map[string]string) (string, er
 	for _, k := range keys {
 		qk, err := dockerQuote(k)
 		if err != nil {
-			return "", err
+			return err
 		}
 		qv, err := dockerQuote(labels[k])
 		if err != nil {
-			return "", err
+			return err
 		}
-		fmt.Fprintf(&b, "LABEL %s=%s\n", qk, qv)
+		fmt.Fprintf(b, "LABEL %s=%s\n", qk, qv)
 	}
-	fmt.Fprintf(&b, "ENTRYPOINT %s\n", jsonArray(Entrypoint))
-	return b.String(), nil
+	return nil
 }
 
 // jsonArray writes args in the exec form of ENTRYPOINT and HEALTHCHECK

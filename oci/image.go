@@ -41,6 +41,15 @@ type Spec struct {
 	// every file's mtime; zero means the Unix epoch. Pass
 	// SourceDateEpoch's result to honour SOURCE_DATE_EPOCH.
 	Created time.Time
+	// Python says the model is served through its own Python (a pyfunc
+	// model no native adapter reads): the image runs PythonEntrypoint, and
+	// Base, which must be set, provides the interpreter, mlflow and the
+	// model's packages (see InspectPython).
+	Python bool
+	// PythonPackages is an optional local directory of installed Python
+	// packages (pip install --target DIR) added as its own layer at
+	// PythonPackagesPath and put on PYTHONPATH; only with Python.
+	PythonPackages string
 }
 
 // ModelInfo identifies the model an image serves. Empty fields are left
@@ -118,7 +127,13 @@ func Build(ctx context.Context, spec Spec) (img *Image, err error) {
 	base := spec.Base
 	scratch := base == nil
 	if scratch {
+		if spec.Python {
+			return nil, weir.Errorf(weir.ErrInvalidParameterValue, "a model served through its own Python needs a base image with Python and mlflow")
+		}
 		base = empty.Image
+	}
+	if spec.PythonPackages != "" && !spec.Python {
+		return nil, weir.Errorf(weir.ErrInvalidParameterValue, "Python packages given for a model Weir scores natively")
 	}
 	mt, err := base.MediaType()
 	if err != nil {
@@ -138,6 +153,9 @@ func Build(ctx context.Context, spec Spec) (img *Image, err error) {
 		return nil, err
 	}
 	labels := computeLabels(spec.Model, Revision(bi), bi.Main.Version, created)
+	if spec.Python {
+		labels[LabelRuntime] = RuntimePython
+	}
 	maps.Copy(labels, spec.Labels)
 	cfg, err := out.ConfigFile()
 	if err != nil {
@@ -145,6 +163,9 @@ func Build(ctx context.Context, spec Spec) (img *Image, err error) {
 	}
 	if err := configure(cfg, p, created, labels, scratch); err != nil {
 		return nil, err
+	}
+	if spec.Python {
+		configurePython(cfg, spec.PythonPackages != "")
 	}
 	if out, err = mutate.ConfigFile(out, cfg); err != nil {
 		return nil, err
@@ -208,6 +229,15 @@ func layers(spec Spec, scratch bool, created time.Time, mt types.MediaType) ([]m
 	bin.addFile(BinaryPath, 0o555, spec.Binary)
 	if err := add(bin, "weir binary"); err != nil {
 		return nil, err
+	}
+	if spec.PythonPackages != "" {
+		pkgs := newLayerBuilder(created)
+		if err := pkgs.addTree(PythonPackagesPath, spec.PythonPackages); err != nil {
+			return nil, err
+		}
+		if err := add(pkgs, "Python packages"); err != nil {
+			return nil, err
+		}
 	}
 	model := newLayerBuilder(created)
 	if err := model.addTree(ModelPath, spec.ModelDir); err != nil {

@@ -33,10 +33,15 @@ type imageFlags struct {
 // to remove afterwards.
 type preparedModel struct {
 	dir      string
+	file     *mlmodel.File
 	binary   string
 	platform oci.Platform
 	info     oci.ModelInfo
-	cleanup  []string
+	// python says the model is served through its own Python: no native
+	// adapter reads it, and mlflow.pyfunc can load it.
+	python  bool
+	tmp     string
+	cleanup []string
 }
 
 func (p *preparedModel) close() {
@@ -45,9 +50,11 @@ func (p *preparedModel) close() {
 	}
 }
 
-// prepare resolves the model and finds or builds the binary. The caller
-// must call close on the result, even with an error.
-func (f *imageFlags) prepare(g *globals) (*preparedModel, error) {
+// prepare resolves the model and finds or builds the binary, calling
+// check (when not nil) in between, so that a model the command cannot
+// build is refused before a binary is compiled. The caller must call close
+// on the result, even with an error.
+func (f *imageFlags) prepare(g *globals, check func(*preparedModel) error) (*preparedModel, error) {
 	p := &preparedModel{}
 	platform, err := oci.ParsePlatform(f.Platform)
 	if err != nil {
@@ -59,8 +66,18 @@ func (f *imageFlags) prepare(g *globals) (*preparedModel, error) {
 		return p, err
 	}
 	p.cleanup = append(p.cleanup, tmp)
+	p.tmp = tmp
 	if p.dir, p.info, err = f.resolveModel(g.ctx, tmp); err != nil {
 		return p, err
+	}
+	if p.file, err = mlmodel.ReadMLmodel(p.dir); err != nil {
+		return p, err
+	}
+	p.python = servesWithPython(p.file, "")
+	if check != nil {
+		if err := check(p); err != nil {
+			return p, err
+		}
 	}
 	p.binary, err = f.binary(g, platform, tmp)
 	return p, err
@@ -215,7 +232,8 @@ type modelsBuildImageCmd struct {
 	Tar              string `placeholder:"FILE" help:"Write the image as a tarball that docker load reads."`
 	Push             bool   `help:"Push the image and its SBOM to the registry named in --tag."`
 	InsecureRegistry bool   `name:"insecure-registry" help:"Allow plain HTTP and unverified TLS for --push and --base."`
-	Base             string `placeholder:"IMAGE" help:"Base image in a registry. Default: none (an empty base)."`
+	Base             string `placeholder:"IMAGE|PATH" help:"Base image: an OCI image layout directory, a docker save tarball or an OCI archive on disk, or an image in a registry. Default: none (an empty base). Required for a model served through its own Python: the base must hold python3 on PATH with mlflow and the model's requirements installed."`
+	PythonPackages   string `name:"python-packages" placeholder:"DIR" help:"For a model served through its own Python: a directory of installed packages (pip install --target DIR -r requirements.txt, for the base's Python and platform) added as a layer at /opt/weir/python and put on PYTHONPATH."`
 	SBOM             string `name:"sbom" placeholder:"FILE" help:"Also write the SPDX SBOM to this file."`
 }
 
@@ -225,7 +243,7 @@ func (c *modelsBuildImageCmd) Run(g *globals) error {
 		return usagef("say where the image goes: --oci-layout DIR, --tar FILE and/or --push")
 	}
 	start := time.Now()
-	p, err := c.prepare(g)
+	p, err := c.prepare(g, c.checkPython)
 	defer p.close()
 	if err != nil {
 		return err
@@ -235,9 +253,20 @@ func (c *modelsBuildImageCmd) Run(g *globals) error {
 		return usagef("%v", err)
 	}
 	reg := oci.Registry{Insecure: c.InsecureRegistry}
-	spec := oci.Spec{Binary: p.binary, ModelDir: p.dir, Platform: p.platform, Model: p.info, Labels: c.Label, Created: created}
+	spec := oci.Spec{Binary: p.binary, ModelDir: p.dir, Platform: p.platform, Model: p.info, Labels: c.Label, Created: created,
+		Python: p.python, PythonPackages: c.PythonPackages}
 	if c.Base != "" {
-		if spec.Base, err = reg.Pull(g.ctx, c.Base, p.platform); err != nil {
+		if oci.IsLocalBase(c.Base) {
+			spec.Base, err = oci.ReadBase(c.Base, p.platform, p.tmp)
+		} else {
+			spec.Base, err = reg.Pull(g.ctx, c.Base, p.platform)
+		}
+		if err != nil {
+			return err
+		}
+	}
+	if p.python {
+		if err := c.inspectPythonBase(g, p, spec.Base); err != nil {
 			return err
 		}
 	}
@@ -339,19 +368,23 @@ func describe(img *oci.Image) (*imageResult, error) {
 type modelsGenerateDockerfileCmd struct {
 	imageFlags
 	Dir  string `short:"d" required:"" placeholder:"DIR" help:"Directory to write the build context into (must be empty or new)."`
-	Base string `placeholder:"IMAGE" help:"FROM image. Default: scratch."`
+	Base string `placeholder:"IMAGE" aliases:"base-image" help:"FROM image (also --base-image). Default: scratch, or for a model served through its own Python python:<the model's Python version>-slim, with the model's requirements installed by pip."`
 }
 
 // Run writes the build context.
 func (c *modelsGenerateDockerfileCmd) Run(g *globals) error {
-	p, err := c.prepare(g)
+	p, err := c.prepare(g, nil)
 	defer p.close()
 	if err != nil {
 		return err
 	}
-	err = oci.GenerateDockerfile(c.Dir, oci.DockerfileSpec{
+	spec := oci.DockerfileSpec{
 		Binary: p.binary, ModelDir: p.dir, Platform: p.platform, Model: p.info, Labels: c.Label, Base: c.Base,
-	})
+	}
+	if p.python {
+		spec.Python, spec.PythonVersion, spec.MLflowVersion = true, modelPythonVersion(p.dir), p.file.MLflowVersion
+	}
+	err = oci.GenerateDockerfile(c.Dir, spec)
 	if err != nil {
 		return err
 	}
