@@ -18,5 +18,10 @@ func (c *demoCmd) Run(g *globals) error {
 	if err != nil {
 		return err
 	}
+	// WEIR_BANK_DATA names a local copy of the bank data for the demo
+	// only: a user's own pipeline must never have its data swapped for it.
+	if c.Data == "" {
+		c.Data = g.getenv("WEIR_BANK_DATA")
+	}
 	return c.run(g, spec, "weir demo (examples/bank-marketing/pipeline.yaml)")
 }

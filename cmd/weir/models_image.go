@@ -183,30 +183,14 @@ func (f *imageFlags) binary(g *globals, p oci.Platform, tmp string) (string, err
 		noteFullBinary(g, f.WeirBinary)
 		return f.WeirBinary, nil
 	}
-	wd, _ := os.Getwd()
-	src := oci.FindSource(wd)
-	if src != "" {
-		if goTool, err := lookPath("go"); err == nil {
-			out := filepath.Join(tmp, "weir")
-			fmt.Fprintf(g.stderr, "weir binary: building %s/cmd/weir for %s (CGO_ENABLED=0 -trimpath -tags %s -ldflags \"-s -w\")\n", src, p, oci.ServeTag)
-			start := time.Now()
-			if err := oci.BuildBinary(g.ctx, goTool, src, p, out); err != nil {
-				return "", err
-			}
-			fmt.Fprintf(g.stderr, "weir binary: built in %s\n", time.Since(start).Round(100*time.Millisecond))
-			return out, nil
-		}
-	}
-	exe, err := os.Executable()
+	// The same builder as the demo's deploy step: progress while it
+	// compiles, a cached build across runs, and without a source tree the
+	// module cache or this weir itself when it is static (servebin.go).
+	bin, err := newServeBuilder(g).binary(g.ctx, p)
 	if err != nil {
-		return "", err
+		return "", usagef("%v", err)
 	}
-	if _, err := oci.CheckBinary(exe, p); err != nil {
-		return "", usagef("no weir binary for %s: no Go toolchain and source tree to build one, and this weir cannot go in the image (%v); pass --weir-binary", p, err)
-	}
-	fmt.Fprintf(g.stderr, "weir binary: %s (the running executable)\n", exe)
-	noteFullBinary(g, exe)
-	return exe, nil
+	return bin, nil
 }
 
 // noteFullBinary says on stderr when a binary for the image is a full weir

@@ -171,7 +171,7 @@ func parseSize(s string) (int64, error) {
 // pipelineFlags are shared by `weir pipeline run` and `weir demo`.
 type pipelineFlags struct {
 	trackingFlags
-	Data        string `placeholder:"PATH" help:"Local copy of the data; skips the download." env:"WEIR_BANK_DATA"`
+	Data        string `placeholder:"PATH" help:"Local copy of the data; skips the download (weir demo: default $WEIR_BANK_DATA)."`
 	Force       string `placeholder:"STEP" help:"Rerun this step and every later one, even when cached."`
 	StateDir    string `placeholder:"DIR" help:"Where step results and reports are kept." default:".weir-pipeline"`
 	SummaryJSON string `name:"summary-json" placeholder:"FILE" help:"Also write the summary as JSON."`
