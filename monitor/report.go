@@ -23,6 +23,9 @@ type Report struct {
 	// Reference and Current describe the two datasets (a period, a file).
 	Reference string `json:"reference,omitempty"`
 	Current   string `json:"current,omitempty"`
+	// Performance says which rows the performance windows cover, when they
+	// are not Current's (a replay whose drift is of its last period).
+	Performance string `json:"performance,omitempty"`
 	// ReferenceTargetRate and CurrentTargetRate are the positive rates of
 	// the label, NaN when unknown.
 	ReferenceTargetRate Number              `json:"reference_target_rate"`
@@ -52,6 +55,8 @@ var reportTemplate = template.Must(template.New("report.html").Funcs(template.Fu
 	"perf":     perfSVG,
 	"estimate": estimateSVG,
 	"time":     func(t time.Time) string { return t.UTC().Format("2006-01-02 15:04 UTC") },
+	"count":    Thousands,
+	"window":   windowName,
 }).ParseFS(reportFS, "report.html"))
 
 // WriteHTML renders the report as one HTML page with inline SVG plots and
@@ -63,7 +68,8 @@ func (r *Report) WriteHTML(w io.Writer) error {
 	return nil
 }
 
-// fmtNum writes a number with four significant digits, "–" when undefined.
+// fmtNum writes a number for people: four significant digits, whole
+// numbers from 1,000 on with thousands separators, "–" when undefined.
 func fmtNum(v any) string {
 	var f float64
 	switch x := v.(type) {
@@ -72,12 +78,15 @@ func fmtNum(v any) string {
 	case float64:
 		f = x
 	case int:
-		return strconv.Itoa(x)
+		return Thousands(x)
 	default:
 		return "?"
 	}
 	if math.IsNaN(f) || math.IsInf(f, 0) {
 		return "–"
+	}
+	if math.Abs(f) >= 1000 && math.Abs(f) < 1e15 {
+		return Thousands(int(math.Round(f)))
 	}
 	return strconv.FormatFloat(f, 'g', 4, 64)
 }
@@ -85,7 +94,7 @@ func fmtNum(v any) string {
 func windowLabels(ws []WindowPerformance) []string {
 	out := make([]string, len(ws))
 	for i, w := range ws {
-		out[i] = w.Start.UTC().Format("2006-01-02 15:04")
+		out[i] = windowName(w)
 	}
 	return out
 }

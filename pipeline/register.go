@@ -110,7 +110,13 @@ func runRegister(ctx context.Context, r *Runner, dir string) (any, error) {
 		"git_revision": r.GitRevision, "seed": r.Spec.Seed, "dataset": r.Spec.Data.Name,
 		"dataset_digest": s.Data.Digest, "dataset_sha256": s.Data.SHA256, "learner": win.Learner,
 	}
-	if err := mlmodel.Save(modelDir, p, mlmodel.Info{Example: example, Metadata: lineage}); err != nil {
+	meta := maps.Clone(lineage)
+	if b := r.Spec.Business; r.st.info.Task == ml.TaskBinary && (b.CostPerContact != 0 || b.ValuePerConversion != 0) {
+		// weir monitor report prices the model's decisions with these, as
+		// the pipeline's own replay does.
+		meta["business"] = map[string]any{"value_tp": b.ValuePerConversion - b.CostPerContact, "value_fp": -b.CostPerContact}
+	}
+	if err := mlmodel.Save(modelDir, p, mlmodel.Info{Example: example, Metadata: meta}); err != nil {
 		return nil, err
 	}
 	card := filepath.Join(modelDir, "model_card.md")
