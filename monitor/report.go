@@ -56,6 +56,7 @@ var reportTemplate = template.Must(template.New("report.html").Funcs(template.Fu
 	"estimate": estimateSVG,
 	"time":     func(t time.Time) string { return t.UTC().Format("2006-01-02 15:04 UTC") },
 	"count":    Thousands,
+	"known":    func(n Number) bool { return !math.IsNaN(float64(n)) },
 	"window":   windowName,
 }).ParseFS(reportFS, "report.html"))
 

@@ -317,7 +317,7 @@ func (r *Runner) beatsChampion(ctx context.Context, version string, auc float64)
 	return false, fmt.Sprintf("challenger %s %.4f does not beat champion version %s (%.4f) by %g: champion kept", name, auc, cur.Version, champ, margin), nil
 }
 
-// paramsText writes learner parameters for people: "a = 1, b = 0.5".
+// paramsText writes learner parameters for people: "a=1, b=0.5".
 func paramsText(params map[string]any) string {
 	if len(params) == 0 {
 		return "its defaults"
@@ -325,12 +325,37 @@ func paramsText(params map[string]any) string {
 	var parts []string
 	for _, k := range slices.Sorted(maps.Keys(params)) {
 		v := params[k]
-		if f, ok := v.(float64); ok {
-			v = strconv.FormatFloat(f, 'g', 4, 64)
-		}
-		parts = append(parts, fmt.Sprintf("%s = %v", k, v))
+		parts = append(parts, k+"="+paramValue(v))
 	}
 	return strings.Join(parts, ", ")
+}
+
+// paramValue writes one parameter value: numbers to four significant
+// digits, text as it is, lists joined with commas.
+func paramValue(v any) string {
+	switch x := v.(type) {
+	case float64:
+		return strconv.FormatFloat(x, 'g', 4, 64)
+	case int:
+		return strconv.Itoa(x)
+	case string:
+		return x
+	case bool:
+		return strconv.FormatBool(x)
+	case []any:
+		parts := make([]string, len(x))
+		for i, e := range x {
+			parts[i] = paramValue(e)
+		}
+		return "[" + strings.Join(parts, ", ") + "]"
+	case nil:
+		return "none"
+	}
+	b, err := json.Marshal(v)
+	if err != nil {
+		return "?"
+	}
+	return string(b)
 }
 
 // refreshAliases sets the aliases of the registered version as the registry
@@ -427,7 +452,11 @@ func (r *Runner) modelCard(win candidateResult, lineage map[string]any, schema f
 	}
 	p("\n## Lineage")
 	for _, k := range []string{"pipeline", "pipeline_run_id", "weir_version", "git_revision", "seed", "dataset", "dataset_digest", "dataset_sha256", "learner"} {
-		p("- %s: %v", k, lineage[k])
+		v := paramValue(lineage[k])
+		if v == "" {
+			v = "(unknown)"
+		}
+		p("- %s: %s", k, v)
 	}
 	return b.String()
 }

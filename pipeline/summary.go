@@ -157,7 +157,7 @@ func (s *Summary) WriteText(w io.Writer) {
 	p := func(format string, args ...any) { fmt.Fprintf(w, format+"\n", args...) }
 	p("")
 	p("Question   %s", s.Question)
-	p("Data       %s: %d rows × %d columns, sha256 %s", s.Data.Name, s.Data.Rows, s.Data.Columns, shortHash(s.Data.SHA256))
+	p("Data       %s: %s rows × %s columns, sha256 %s", s.Data.Name, thousands(s.Data.Rows), thousands(s.Data.Columns), shortHash(s.Data.SHA256))
 	p("           train %s rows, holdout %s rows (split %s)", thousands(s.Data.TrainRows), thousands(s.Data.HoldoutRows), s.Split)
 	if len(s.Data.Leakage) > 0 {
 		p("           leakage: %s", strings.Join(s.Data.Leakage, "; "))
@@ -203,7 +203,7 @@ func (s *Summary) WriteText(w io.Writer) {
 	for _, k := range slices.Sorted(maps.Keys(s.Reports)) {
 		p("           %-16s %s", k, s.Reports[k])
 	}
-	p("Image      %s %s", s.Image.Status, s.Image.Reference)
+	p("%s", strings.TrimRight("Image      "+s.Image.Status+" "+s.Image.Reference, " "))
 	p("Monitoring %s", s.Monitoring.Status)
 	if s.Monitoring.ReplayedThrough != "" {
 		p("           replayed through %s", s.Monitoring.ReplayedThrough)
