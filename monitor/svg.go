@@ -56,12 +56,12 @@ func overlaySVG(d *Distribution) template.HTML {
 				esc(label), []string{"reference", "current"}[k], strconv.FormatFloat(v, 'g', 4, 64))
 		}
 		if d.Labels != nil && n <= 8 {
-			fmt.Fprintf(&b, `<text x="%s" y="%s" font-size="8" text-anchor="middle">%s</text>`, f2(x+slot/2), f2(h-pad+10), esc(shorten(label, 10)))
+			fmt.Fprintf(&b, `<text x="%s" y="%s" font-size="10" text-anchor="middle">%s</text>`, f2(x+slot/2), f2(h-pad+10), esc(shorten(label, 10)))
 		}
 	}
 	if d.Edges != nil {
-		fmt.Fprintf(&b, `<text x="%v" y="%v" font-size="9">%s</text>`, pad, h-4, esc(strconv.FormatFloat(d.Edges[0], 'g', 4, 64)))
-		fmt.Fprintf(&b, `<text x="%v" y="%v" font-size="9" text-anchor="end">%s</text>`, w-pad, h-4, esc(strconv.FormatFloat(d.Edges[len(d.Edges)-1], 'g', 4, 64)))
+		fmt.Fprintf(&b, `<text x="%v" y="%v" font-size="10">%s</text>`, pad, h-4, esc(fmtNum(d.Edges[0])))
+		fmt.Fprintf(&b, `<text x="%v" y="%v" font-size="10" text-anchor="end">%s</text>`, w-pad, h-4, esc(fmtNum(d.Edges[len(d.Edges)-1])))
 	}
 	fmt.Fprintf(&b, `<line x1="%v" y1="%v" x2="%v" y2="%v" stroke="#999"/>`, pad, h-pad, w-pad, h-pad)
 	b.WriteString(`</svg>`)
@@ -122,10 +122,10 @@ func scoresSVG(cols []ColumnDrift) template.HTML {
 		fmt.Fprintf(&b, `<rect x="%v" y="%s" width="%s" height="%v" fill="%s"><title>%s %s = %s (threshold %s)</title></rect>`,
 			left, f2(y+2), f2(s*scale), row-4, colour, esc(c.Column), esc(string(c.Method)),
 			strconv.FormatFloat(float64(c.Score), 'g', 4, 64), strconv.FormatFloat(c.Threshold, 'g', 4, 64))
-		fmt.Fprintf(&b, `<text x="%s" y="%s" font-size="9">%s</text>`, f2(left+s*scale+3), f2(y+11), esc(strconv.FormatFloat(float64(c.Score), 'g', 3, 64)))
+		fmt.Fprintf(&b, `<text x="%s" y="%s" font-size="10">%s</text>`, f2(left+s*scale+3), f2(y+11), esc(strconv.FormatFloat(float64(c.Score), 'g', 3, 64)))
 	}
 	fmt.Fprintf(&b, `<line x1="%s" y1="0" x2="%s" y2="%v" stroke="#333" stroke-dasharray="3 2"/>`, f2(left+scale), f2(left+scale), h-18)
-	fmt.Fprintf(&b, `<text x="%s" y="%v" font-size="9" text-anchor="middle">threshold</text>`, f2(left+scale), h-6)
+	fmt.Fprintf(&b, `<text x="%s" y="%v" font-size="10" text-anchor="middle">threshold</text>`, f2(left+scale), h-6)
 	b.WriteString(`</svg>`)
 	return template.HTML(b.String())
 }
@@ -166,7 +166,7 @@ func linesSVG(ss []series, labels []string) template.HTML {
 	y := func(v float64) float64 { return h - pad - (v-lo)/(hi-lo)*(h-2*pad) }
 	var b strings.Builder
 	fmt.Fprintf(&b, `<svg class="plot" viewBox="0 0 %v %v" width="%v" height="%v" role="img">`, w, h, w, h)
-	fmt.Fprintf(&b, `<text x="2" y="%s" font-size="9">%s</text><text x="2" y="%s" font-size="9">%s</text>`,
+	fmt.Fprintf(&b, `<text x="2" y="%s" font-size="10">%s</text><text x="2" y="%s" font-size="10">%s</text>`,
 		f2(y(hi)+3), esc(strconv.FormatFloat(hi, 'g', 3, 64)), f2(y(lo)+3), esc(strconv.FormatFloat(lo, 'g', 3, 64)))
 	for k, s := range ss {
 		var path strings.Builder
@@ -189,8 +189,8 @@ func linesSVG(ss []series, labels []string) template.HTML {
 		fmt.Fprintf(&b, `<text x="%v" y="%v" font-size="10" fill="%s">%s</text>`, pad+float64(k)*140, 12, s.colour, esc(s.name))
 	}
 	if len(labels) > 0 {
-		fmt.Fprintf(&b, `<text x="%s" y="%v" font-size="9">%s</text>`, f2(x(0)), h-6, esc(labels[0]))
-		fmt.Fprintf(&b, `<text x="%s" y="%v" font-size="9" text-anchor="end">%s</text>`, f2(x(n-1)), h-6, esc(labels[len(labels)-1]))
+		fmt.Fprintf(&b, `<text x="%s" y="%v" font-size="10">%s</text>`, f2(x(0)), h-6, esc(labels[0]))
+		fmt.Fprintf(&b, `<text x="%s" y="%v" font-size="10" text-anchor="end">%s</text>`, f2(x(n-1)), h-6, esc(labels[len(labels)-1]))
 	}
 	b.WriteString(`</svg>`)
 	return template.HTML(b.String())

@@ -445,9 +445,13 @@ func (r *Runner) modelCard(win candidateResult, lineage map[string]any, schema f
 	bs := s.Business
 	if task == ml.TaskBinary {
 		p("\nBusiness: profit %s at the threshold vs %s contacting everyone; top-decile lift %.2f.", money(bs.Profit), money(bs.ProfitContactAll), bs.LiftTopDecile)
-		p("\n## Limits\n- Probabilities are calibrated to the training rows; when the later target rate differs they understate or overstate it.\n- The threshold is chosen on the training rows; when the later target rate differs, the profit it earns differs too (see the holdout figures above).\n- Monitor input drift and performance; retrain when the monitoring decision says so.")
 	} else {
 		p("\nSuccess criterion (%s): %s.", bs.Criterion, metOrMissed(bs.SuccessCriterionMet))
+	}
+	r.st.inspection.writeMarkdown(p)
+	if task == ml.TaskBinary {
+		p("\n## Limits\n- Probabilities are calibrated to the training rows; when the later target rate differs they understate or overstate it.\n- The threshold is chosen on the training rows; when the later target rate differs, the profit it earns differs too (see the holdout figures above).\n- Monitor input drift and performance; retrain when the monitoring decision says so.")
+	} else {
 		p("\n## Limits\n- The model is as good as the holdout figures above, on data like the training rows.\n- Monitor input drift; retrain when the monitoring decision says so.")
 	}
 	p("\n## Lineage")

@@ -94,6 +94,7 @@ func TestReportsReadForPeople(t *testing.T) {
 			s.WriteText(&text)
 			checkForPeople(t, "the summary", text.String())
 			checkForPeople(t, "the progress lines", progress.String())
+			checkInspection(t, r, s, map[string]string{"binary": "score", "multiclass": "x1", "regression": "x1"}[task])
 			for _, name := range slices.Sorted(mapKeys(s.Reports)) {
 				path := s.Reports[name]
 				if strings.HasSuffix(path, ".json") {
@@ -127,6 +128,45 @@ func mapKeys[V any](m map[string]V) func(func(string) bool) {
 			if !yield(k) {
 				return
 			}
+		}
+	}
+}
+
+// checkInspection checks that the evaluation report and the model card show
+// the winner's confusion matrix (for classes) and permutation importance,
+// and that the column the target was drawn from ranks first.
+func checkInspection(t *testing.T, r *Runner, s *Summary, top string) {
+	t.Helper()
+	in := r.st.inspection
+	if in == nil || len(in.Importance) == 0 {
+		t.Fatal("no inspection of the winner")
+	}
+	if got := in.Importance[0].Column; got != top {
+		t.Errorf("most important column %s (%.4f), want %s", got, in.Importance[0].Mean, top)
+	}
+	classes := s.Task != "regression"
+	if got := in.Confusion != nil; got != classes {
+		t.Errorf("confusion matrix present %v, want %v", got, classes)
+	}
+	total := 0.0
+	for _, row := range in.Confusion {
+		for _, v := range row {
+			total += v
+		}
+	}
+	if classes && int(total) != s.Data.HoldoutRows {
+		t.Errorf("confusion matrix counts %v rows, want the %d holdout rows", total, s.Data.HoldoutRows)
+	}
+	for _, report := range []string{"evaluation", "model_card"} {
+		b, err := os.ReadFile(s.Reports[report])
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(string(b), "ermutation importance") {
+			t.Errorf("%s has no permutation importance", report)
+		}
+		if strings.Contains(string(b), "onfusion matrix") != classes {
+			t.Errorf("%s: confusion matrix shown %v, want %v", report, !classes, classes)
 		}
 	}
 }
