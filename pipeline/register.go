@@ -413,9 +413,11 @@ func (r *Runner) modelCard(win candidateResult, lineage map[string]any, schema f
 	var b strings.Builder
 	p := func(format string, args ...any) { fmt.Fprintf(&b, format+"\n", args...) }
 	p("# Model card: %s", r.Spec.Registry.ModelName)
-	p("\n## Intended use\n%s\n\n%s\n\nNot for decisions about individuals beyond whom to contact; not for periods or populations unlike the training data without monitoring.", r.Spec.Business.Question, r.Spec.Business.Decision)
+	use := []string{r.Spec.Business.Question, r.Spec.Business.Decision,
+		"Not for decisions about individuals beyond whom to contact; not for periods or populations unlike the training data without monitoring."}
+	p("\n## Intended use\n%s", strings.Join(slices.DeleteFunc(use, func(s string) bool { return strings.TrimSpace(s) == "" }), "\n\n"))
 	task := r.st.info.Task
-	p("\n## Model\n%s %s with params %s, chosen by validation %s %.4f on %s (%d trials).", task, win.Learner, paramsText(win.Params), selectionMetric(task), scoreValue(task, win.ValidScore), r.validationText(), win.Trials)
+	p("\n## Model\n%s %s with params %s, chosen by validation %s %.4f on %s (%s).", task, win.Learner, paramsText(win.Params), metricLabel(selectionMetric(task)), scoreValue(task, win.ValidScore), r.validationText(), countOf(win.Trials, "trial", "trials"))
 	outputs := map[string]string{ml.TaskBinary: "probability (double), label (string)", ml.TaskMulticlass: "probabilities (array of double, in class order " + quoteList(r.st.info.Classes) + "), label (string)", ml.TaskRegression: "prediction (double)"}[task]
 	p("Signature: inputs %s; outputs %s.", strings.Join(inputs, ", "), outputs)
 	if task == ml.TaskBinary {
@@ -429,7 +431,11 @@ func (r *Runner) modelCard(win candidateResult, lineage map[string]any, schema f
 	if task != ml.TaskBinary {
 		cols = metricOrder(task)
 	}
-	p("\n## Holdout metrics\n| model | %s |\n|---%s|", strings.ReplaceAll(strings.Join(cols, " | "), "_", " "), strings.Repeat("|---", len(cols)))
+	labels := make([]string, len(cols))
+	for i, c := range cols {
+		labels[i] = metricLabel(c)
+	}
+	p("\n## Holdout metrics\n| model | %s |\n|---%s|", strings.Join(labels, " | "), strings.Repeat("|---", len(cols)))
 	rows := maps.Clone(s.Holdout)
 	rows["baseline"] = s.Baseline
 	for _, name := range slices.Sorted(maps.Keys(rows)) {
@@ -463,4 +469,25 @@ func (r *Runner) modelCard(win candidateResult, lineage map[string]any, schema f
 		p("- %s: %s", k, v)
 	}
 	return b.String()
+}
+
+// metricLabel names a metric for people: roc_auc is "ROC AUC".
+func metricLabel(m string) string {
+	if l, ok := map[string]string{
+		"roc_auc": "ROC AUC", "pr_auc": "PR AUC", "log_loss": "log-loss", "brier": "Brier", "ks": "KS",
+		"accuracy": "accuracy", "balanced_accuracy": "balanced accuracy", "f1_macro": "F1 (macro)", "f1_weighted": "F1 (weighted)",
+		"roc_auc_ovr": "ROC AUC (one vs rest)", "roc_auc_ovo": "ROC AUC (one vs one)", "rmse": "RMSE", "mae": "MAE", "r2": "R²",
+		"mape": "MAPE", "explained_variance": "explained variance", "median_ae": "median absolute error",
+	}[m]; ok {
+		return l
+	}
+	return strings.ReplaceAll(m, "_", " ")
+}
+
+// countOf writes n with the singular or plural noun: "1 trial", "2 trials".
+func countOf(n int, one, many string) string {
+	if n == 1 {
+		return "1 " + one
+	}
+	return thousands(n) + " " + many
 }

@@ -65,7 +65,12 @@ func runBusiness(ctx context.Context, r *Runner, dir string) (any, error) {
 func businessText(s *Spec) string {
 	b := s.Business
 	var w strings.Builder
-	fmt.Fprintf(&w, "# %s\n\n## Question\n%s\n\n## Objective\n%s\n\n## Decision\n%s\n", s.Name, b.Question, b.Objective, b.Decision)
+	fmt.Fprintf(&w, "# %s\n", s.Name)
+	for _, sec := range []struct{ title, text string }{{"Question", b.Question}, {"Objective", b.Objective}, {"Decision", b.Decision}} {
+		if strings.TrimSpace(sec.text) != "" {
+			fmt.Fprintf(&w, "\n## %s\n%s\n", sec.title, sec.text)
+		}
+	}
 	if b.CostPerContact != 0 || b.ValuePerConversion != 0 {
 		fmt.Fprintf(&w, "\n## Business metric\nExpected profit of a contact list: each contact costs %s, each conversion brings %s.\n", number(b.CostPerContact), number(b.ValuePerConversion))
 		fmt.Fprintf(&w, "Profit = %s × conversions − %s × contacts. The decision threshold is the one that maximises it on out-of-fold predictions of the training rows; the holdout only reports what that threshold earns.\n",
@@ -81,7 +86,7 @@ func businessText(s *Spec) string {
 	crit := strings.TrimSuffix(strings.TrimSpace(b.SuccessCriterionText), ".")
 	switch {
 	case crit != "" && len(parts) > 0:
-		crit += ": " + listText(parts)
+		crit += " (in figures: " + listText(parts) + ")"
 	case len(parts) > 0:
 		crit = listText(parts)
 		crit = strings.ToUpper(crit[:1]) + crit[1:]

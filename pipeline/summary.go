@@ -201,7 +201,7 @@ func (s *Summary) WriteText(w io.Writer) {
 	}
 	p("Reports")
 	for _, k := range slices.Sorted(maps.Keys(s.Reports)) {
-		p("           %-16s %s", k, s.Reports[k])
+		p("           %-18s %s", k, s.Reports[k])
 	}
 	p("%s", strings.TrimRight("Image      "+s.Image.Status+" "+s.Image.Reference, " "))
 	p("Monitoring %s", s.Monitoring.Status)
@@ -210,10 +210,10 @@ func (s *Summary) WriteText(w io.Writer) {
 	}
 	for _, m := range s.Monitoring.Periods {
 		if m.Metric != "" {
-			p("           %s: %s rows, %s %.4f, drifted %d columns (%s)", m.Period, thousands(m.Rows), m.Metric, m.Score, len(m.DriftedColumns), strings.Join(m.DriftedColumns, ", "))
+			p("           %s: %s rows, %s %.4f, %s", m.Period, thousands(m.Rows), metricLabel(m.Metric), m.Score, driftedText(m.DriftedColumns))
 			continue
 		}
-		p("           %s: %s rows, AUC %.4f, positive rate %.3f, mean prediction %.3f, drifted %d columns (%s)", m.Period, thousands(m.Rows), m.AUC, m.PositiveRate, m.MeanPrediction, len(m.DriftedColumns), strings.Join(m.DriftedColumns, ", "))
+		p("           %s: %s rows, AUC %.4f, positive rate %.3f, mean prediction %.3f, %s", m.Period, thousands(m.Rows), m.AUC, m.PositiveRate, m.MeanPrediction, driftedText(m.DriftedColumns))
 	}
 	if s.Monitoring.Decision != "" {
 		p("           retraining decision: %s", s.Monitoring.Decision)
@@ -226,6 +226,15 @@ func (s *Summary) WriteText(w io.Writer) {
 	}
 	p("Run        %s (%d of %d steps cached) in %.1fs", s.PipelineRunID, cached, len(s.Steps), s.Seconds)
 	p("Serve      %s", s.ServeCommand)
+}
+
+// driftedText says which columns drifted: "no column drifted", "drifted 2
+// columns (age, job)".
+func driftedText(cols []string) string {
+	if len(cols) == 0 {
+		return "no column drifted"
+	}
+	return fmt.Sprintf("drifted %s (%s)", countOf(len(cols), "column", "columns"), strings.Join(cols, ", "))
 }
 
 // metOrMissed says plainly whether a criterion held.
