@@ -7,6 +7,7 @@ import (
 	"io"
 	"math"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/weir-ml/weir"
@@ -86,8 +87,22 @@ func fmtNum(v any) string {
 	if math.IsNaN(f) || math.IsInf(f, 0) {
 		return "–"
 	}
-	if math.Abs(f) >= 1000 && math.Abs(f) < 1e15 {
+	a := math.Abs(f)
+	switch {
+	case a >= 1000 && a < 1e15:
 		return Thousands(int(math.Round(f)))
+	case a >= 1e15:
+		return strconv.FormatFloat(f, 'g', 4, 64)
+	case f == 0:
+		return "0"
+	case a < 1e-6:
+		// p-values of strong drift: their digits say nothing more.
+		if f < 0 {
+			return "> -0.000001"
+		}
+		return "< 0.000001"
+	case a < 1e-4:
+		return strings.TrimRight(strconv.FormatFloat(f, 'f', 3-int(math.Floor(math.Log10(a))), 64), "0")
 	}
 	return strconv.FormatFloat(f, 'g', 4, 64)
 }

@@ -53,7 +53,7 @@ func overlaySVG(d *Distribution) template.HTML {
 			}
 			fmt.Fprintf(&b, `<rect x="%s" y="%s" width="%s" height="%s" fill="%s" opacity="0.8"><title>%s: %s %s</title></rect>`,
 				f2(x+float64(k)*slot/2), f2(h-pad-bh), f2(max(slot/2-0.5, 0.5)), f2(bh), colour,
-				esc(label), []string{"reference", "current"}[k], strconv.FormatFloat(v, 'g', 4, 64))
+				esc(label), []string{"reference", "current"}[k], fmtNum(v))
 		}
 		if d.Labels != nil && n <= 8 {
 			fmt.Fprintf(&b, `<text x="%s" y="%s" font-size="10" text-anchor="middle">%s</text>`, f2(x+slot/2), f2(h-pad+10), esc(shorten(label, 10)))
@@ -72,7 +72,7 @@ func binLabel(d *Distribution, i int) string {
 	if d.Labels != nil {
 		return d.Labels[i]
 	}
-	return "[" + strconv.FormatFloat(d.Edges[i], 'g', 4, 64) + ", " + strconv.FormatFloat(d.Edges[i+1], 'g', 4, 64) + ")"
+	return "[" + fmtNum(d.Edges[i]) + ", " + fmtNum(d.Edges[i+1]) + ")"
 }
 
 func shorten(s string, n int) string {
@@ -121,8 +121,8 @@ func scoresSVG(cols []ColumnDrift) template.HTML {
 		fmt.Fprintf(&b, `<text x="%v" y="%s" font-size="10" text-anchor="end">%s</text>`, left-4, f2(y+11), esc(shorten(c.Column, 20)))
 		fmt.Fprintf(&b, `<rect x="%v" y="%s" width="%s" height="%v" fill="%s"><title>%s %s = %s (threshold %s)</title></rect>`,
 			left, f2(y+2), f2(s*scale), row-4, colour, esc(c.Column), esc(string(c.Method)),
-			strconv.FormatFloat(float64(c.Score), 'g', 4, 64), strconv.FormatFloat(c.Threshold, 'g', 4, 64))
-		fmt.Fprintf(&b, `<text x="%s" y="%s" font-size="10">%s</text>`, f2(left+s*scale+3), f2(y+11), esc(strconv.FormatFloat(float64(c.Score), 'g', 3, 64)))
+			fmtNum(float64(c.Score)), fmtNum(c.Threshold))
+		fmt.Fprintf(&b, `<text x="%s" y="%s" font-size="10">%s</text>`, f2(left+s*scale+3), f2(y+11), esc(fmtNum(float64(c.Score))))
 	}
 	fmt.Fprintf(&b, `<line x1="%s" y1="0" x2="%s" y2="%v" stroke="#333" stroke-dasharray="3 2"/>`, f2(left+scale), f2(left+scale), h-18)
 	fmt.Fprintf(&b, `<text x="%s" y="%v" font-size="10" text-anchor="middle">threshold</text>`, f2(left+scale), h-6)
@@ -167,7 +167,7 @@ func linesSVG(ss []series, labels []string) template.HTML {
 	var b strings.Builder
 	fmt.Fprintf(&b, `<svg class="plot" viewBox="0 0 %v %v" width="%v" height="%v" role="img">`, w, h, w, h)
 	fmt.Fprintf(&b, `<text x="2" y="%s" font-size="10">%s</text><text x="2" y="%s" font-size="10">%s</text>`,
-		f2(y(hi)+3), esc(strconv.FormatFloat(hi, 'g', 3, 64)), f2(y(lo)+3), esc(strconv.FormatFloat(lo, 'g', 3, 64)))
+		f2(y(hi)+3), esc(fmtNum(hi)), f2(y(lo)+3), esc(fmtNum(lo)))
 	for k, s := range ss {
 		var path strings.Builder
 		pen := "M"
@@ -179,7 +179,7 @@ func linesSVG(ss []series, labels []string) template.HTML {
 			fmt.Fprintf(&path, "%s%s %s ", pen, f2(x(i)), f2(y(v)))
 			pen = "L"
 			fmt.Fprintf(&b, `<circle cx="%s" cy="%s" r="2" fill="%s"><title>%s: %s</title></circle>`, f2(x(i)), f2(y(v)), s.colour,
-				esc(s.name), strconv.FormatFloat(v, 'g', 4, 64))
+				esc(s.name), fmtNum(v))
 		}
 		dash := ""
 		if s.dashed {

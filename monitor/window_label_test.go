@@ -2,6 +2,7 @@ package monitor
 
 import (
 	"encoding/json"
+	"math"
 	"slices"
 	"strings"
 	"testing"
@@ -77,6 +78,20 @@ func TestThousands(t *testing.T) {
 	}{{0, "0"}, {999, "999"}, {1000, "1,000"}, {-1234567, "-1,234,567"}, {27729, "27,729"}} {
 		if got := Thousands(tc.n); got != tc.want {
 			t.Errorf("Thousands(%d) = %q, want %q", tc.n, got, tc.want)
+		}
+	}
+}
+
+func TestFmtNum(t *testing.T) {
+	for _, tc := range []struct {
+		v    any
+		want string
+	}{
+		{Number(0.5), "0.5"}, {0.123456, "0.1235"}, {7810.0, "7,810"}, {98420.4, "98,420"}, {-8019.0, "-8,019"},
+		{0.00001234, "0.00001234"}, {1e-300, "< 0.000001"}, {0.0, "0"}, {27729, "27,729"}, {Number(math.NaN()), "–"},
+	} {
+		if got := fmtNum(tc.v); got != tc.want {
+			t.Errorf("fmtNum(%v) = %q, want %q", tc.v, got, tc.want)
 		}
 	}
 }
