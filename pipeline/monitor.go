@@ -136,6 +136,8 @@ func runMonitor(ctx context.Context, r *Runner, dir string) (any, error) {
 	if err != nil {
 		return nil, err
 	}
+	// Named before the rules run, so that an alert names its window so.
+	windows = nameWindows(windows, groups)
 	share, drop := opts.DriftShare, ms.MaxAUCDrop
 	if drop <= 0 {
 		drop = 0.05
@@ -153,7 +155,7 @@ func runMonitor(ctx context.Context, r *Runner, dir string) (any, error) {
 	// The target rate is the drift's: of the last group, as the header says.
 	last := groups[len(groups)-1].rows
 	rep.ReferenceTargetRate, rep.CurrentTargetRate = monitor.Number(r.st.rate(r.st.train)), monitor.Number(r.st.rate(last))
-	rep.Windows = nameWindows(windows, groups)
+	rep.Windows = windows
 	rep.Performance = fmt.Sprintf("%s (%s rows), in windows of %s rows", listText(groupNames(groups)), thousands(len(rows)), thousands(size))
 	if err := r.writeMonitoring(ctx, dir, rep, out); err != nil {
 		return nil, err

@@ -336,7 +336,7 @@ func checkQuarters(t *testing.T, ws []monitor.WindowPerformance, html string, ro
 		if w.Label != quarter {
 			t.Errorf("window from %s is labelled %q, want %q", w.Start, w.Label, quarter)
 		}
-		row := fmt.Sprintf("<tr><td>%s</td><td class=\"n\">%s</td><td class=\"n\">%s</td><td class=\"n\">%s</td>",
+		row := fmt.Sprintf("<tr><td class=\"w\">%s</td><td class=\"n\">%s</td><td class=\"n\">%s</td><td class=\"n\">%s</td>",
 			quarter, monitor.Thousands(w.Rows), monitor.Thousands(w.Labelled), strconv.FormatFloat(auc, 'g', 4, 64))
 		if !strings.Contains(html, row) {
 			t.Errorf("report.html lacks the row %s", row)
