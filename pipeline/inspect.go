@@ -166,8 +166,15 @@ func (r *Runner) inspectWinner(ctx context.Context, hold *frame.Frame, y, decide
 			return nil, fmt.Errorf("confusion matrix: %w", err)
 		}
 	}
+	// Importance explains the model; a holdout it cannot be computed on
+	// (one class only, say) leaves the reports without it, not the run
+	// without an evaluation.
 	if in.Score, in.Rows, in.Importance, err = importance(ctx, p, task, k, hold, y, r.Spec.Seed); err != nil {
-		return nil, err
+		if ctx.Err() != nil {
+			return nil, ctx.Err()
+		}
+		fmt.Fprintf(r.Progress, "           warning: no permutation importance: %v\n", err)
+		in.Importance = nil
 	}
 	return in, nil
 }

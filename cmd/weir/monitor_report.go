@@ -148,7 +148,7 @@ func (c *monitorReportCmd) report(ctx context.Context, m *monitoredModel, cur *l
 	}
 	rep := &monitor.Report{
 		Title: "Monitoring " + m.id.name, Model: m.id.name, Version: m.id.version, Generated: time.Now().UTC(),
-		Current: cur.source, CurrentTargetRate: monitor.Number(targetRate(cur.preds)), ReferenceTargetRate: monitor.Number(math.NaN()),
+		Current: fmt.Sprintf("%s (%s rows)", cur.source, monitor.Thousands(len(cur.preds))), CurrentTargetRate: monitor.Number(targetRate(cur.preds)), ReferenceTargetRate: monitor.Number(math.NaN()),
 	}
 	var err error
 	if prof, ok, perr := c.referenceProfile(m); perr != nil {
