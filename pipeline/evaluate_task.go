@@ -96,7 +96,7 @@ func evaluateTask(ctx context.Context, r *Runner, dir string) (any, error) {
 	}
 	rel := map[bool]string{true: "better than", false: "no better than"}[met]
 	res.Business = BusinessSummary{SuccessCriterionMet: met,
-		Criterion: fmt.Sprintf("holdout %s %.4f %s the baseline's %.4f", metric, got, rel, want)}
+		Criterion: fmt.Sprintf("holdout %s %.4f %s the baseline's %.4f", metricLabel(metric), got, rel, want)}
 	costs, err := costMatrix(r.Spec.Business, r.st.info.Classes)
 	if err != nil {
 		return nil, err
@@ -231,11 +231,11 @@ func writeTaskEvaluation(path string, r *Runner, y, pred []float64, res evaluate
 	task := r.st.info.Task
 	var b strings.Builder
 	fmt.Fprintf(&b, "<p>A %s task. Trained on %s rows, evaluated on %s holdout rows (split %s). Winner (chosen by %s on %s, never on the holdout): <b>%s</b>.</p>",
-		task, thousands(len(r.st.train)), thousands(len(y)), html.EscapeString(r.Spec.Split.describe()), selectionMetric(task), html.EscapeString(r.validationText()), html.EscapeString(r.st.winner))
+		task, thousands(len(r.st.train)), thousands(len(y)), html.EscapeString(r.Spec.Split.describe()), html.EscapeString(metricLabel(selectionMetric(task))), html.EscapeString(r.validationText()), html.EscapeString(r.st.winner))
 	cols := metricOrder(task)
 	b.WriteString("<h2>Holdout metrics</h2><table><tr><th>model</th>")
 	for _, c := range cols {
-		fmt.Fprintf(&b, "<th>%s</th>", strings.ReplaceAll(c, "_", " "))
+		fmt.Fprintf(&b, "<th>%s</th>", html.EscapeString(metricLabel(c)))
 	}
 	b.WriteString("</tr>")
 	rows := maps.Clone(res.Holdout)
@@ -244,7 +244,7 @@ func writeTaskEvaluation(path string, r *Runner, y, pred []float64, res evaluate
 		fmt.Fprintf(&b, "<tr><td>%s</td>", html.EscapeString(name))
 		for _, c := range cols {
 			if v, ok := rows[name][c]; ok {
-				fmt.Fprintf(&b, "<td>%.4f</td>", v)
+				fmt.Fprintf(&b, "<td>%s</td>", four(v))
 			} else {
 				b.WriteString("<td>–</td>")
 			}

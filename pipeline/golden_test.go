@@ -108,38 +108,53 @@ func TestGoldenBusiness(t *testing.T) {
 	checkGolden(t, "bank/business.md", businessText(spec))
 }
 
-// TestGoldenReports runs the small binary pipeline and compares what its
-// reports say, with run ids, paths and times written as placeholders.
+// TestGoldenReports runs a small pipeline of each task and compares what
+// its reports say, with run ids, paths and times written as placeholders.
 func TestGoldenReports(t *testing.T) {
-	dir := t.TempDir()
-	r := newTestRunner(t, dir, smallCSV(t, dir, false))
-	r.GitRevision = "0123abc"
-	s, err := r.Run(context.Background())
-	if err != nil {
-		t.Fatal(err)
+	for _, task := range []string{"binary", "multiclass", "regression"} {
+		t.Run(task, func(t *testing.T) {
+			dir := t.TempDir()
+			var r *Runner
+			if task == "binary" {
+				r = newTestRunner(t, dir, smallCSV(t, dir, false))
+			} else {
+				data := taskCSV(t, dir, task)
+				r = newTestRunner(t, dir, data)
+				spec, err := ParseSpec([]byte(strings.NewReplacer("PATH", data, "CANDIDATES", taskCandidates[task]).Replace(taskSpec)))
+				if err != nil {
+					t.Fatal(err)
+				}
+				r.Spec = spec
+			}
+			r.GitRevision = "0123abc"
+			s, err := r.Run(context.Background())
+			if err != nil {
+				t.Fatal(err)
+			}
+			norm := strings.NewReplacer(dir, "DIR", s.PipelineRunID, "RUNID").Replace
+			generated := regexp.MustCompile(`generated \d{4}-\d\d-\d\d \d\d:\d\d UTC`)
+			version := regexp.MustCompile(`weir_version: \S+`)
+			for _, g := range []struct{ report, golden string }{
+				{"eda", "eda.txt"}, {"evaluation", "evaluation.txt"}, {"model_card", "model_card.md"},
+				{"business", "business.md"}, {"monitoring", "monitoring.txt"},
+			} {
+				b, err := os.ReadFile(s.Reports[g.report])
+				if err != nil {
+					t.Fatal(err)
+				}
+				text := string(b)
+				if strings.HasSuffix(s.Reports[g.report], ".html") {
+					text = pageText(text)
+				}
+				text = version.ReplaceAllString(generated.ReplaceAllString(norm(text), "generated TIME"), "weir_version: VERSION")
+				checkGolden(t, task+"/"+g.golden, text)
+			}
+			var b strings.Builder
+			s.WriteText(&b)
+			text := regexp.MustCompile(`in \d+\.\ds`).ReplaceAllString(norm(b.String()), "in N s")
+			text = regexp.MustCompile(`/[0-9a-f]{16}/`).ReplaceAllString(text, "/KEY/") // step cache keys hold the data's path
+			text = regexp.MustCompile(`\(\d+ of (\d+) steps cached\)`).ReplaceAllString(text, "(N of $1 steps cached)")
+			checkGolden(t, task+"/summary.txt", text)
+		})
 	}
-	norm := strings.NewReplacer(dir, "DIR", s.PipelineRunID, "RUNID").Replace
-	generated := regexp.MustCompile(`generated \d{4}-\d\d-\d\d \d\d:\d\d UTC`)
-	version := regexp.MustCompile(`weir_version: \S+`)
-	for _, g := range []struct{ report, golden string }{
-		{"eda", "small/eda.txt"}, {"evaluation", "small/evaluation.txt"}, {"model_card", "small/model_card.md"},
-		{"business", "small/business.md"}, {"monitoring", "small/monitoring.txt"},
-	} {
-		b, err := os.ReadFile(s.Reports[g.report])
-		if err != nil {
-			t.Fatal(err)
-		}
-		text := string(b)
-		if strings.HasSuffix(s.Reports[g.report], ".html") {
-			text = pageText(text)
-		}
-		text = version.ReplaceAllString(generated.ReplaceAllString(norm(text), "generated TIME"), "weir_version: VERSION")
-		checkGolden(t, g.golden, text)
-	}
-	var b strings.Builder
-	s.WriteText(&b)
-	text := regexp.MustCompile(`in \d+\.\ds`).ReplaceAllString(norm(b.String()), "in N s")
-	text = regexp.MustCompile(`/[0-9a-f]{16}/`).ReplaceAllString(text, "/KEY/") // step cache keys hold the data's path
-	text = regexp.MustCompile(`\(\d+ of (\d+) steps cached\)`).ReplaceAllString(text, "(N of $1 steps cached)")
-	checkGolden(t, "small/summary.txt", text)
 }

@@ -255,7 +255,11 @@ func (in *Inspection) writeHTML(b *strings.Builder) {
 	for i, fi := range shown {
 		labels[i], values[i] = fi.Column, fi.Mean
 	}
-	b.WriteString(hbarChart("Permutation importance ("+scoreName(in.Score)+" drop)", labels, values))
+	change := " drop"
+	if in.Score != "roc_auc" {
+		change = " rise"
+	}
+	b.WriteString(hbarChart("Permutation importance ("+scoreName(in.Score)+change+")", labels, values))
 	b.WriteString("<table><tr><th>column</th><th>importance</th><th>std</th></tr>")
 	for _, fi := range shown {
 		fmt.Fprintf(b, "<tr><td>%s</td><td>%.4f</td><td>%.4f</td></tr>", html.EscapeString(fi.Column), fi.Mean, fi.Std)

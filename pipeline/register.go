@@ -443,7 +443,7 @@ func (r *Runner) modelCard(win candidateResult, lineage map[string]any, schema f
 		for i, c := range cols {
 			cells[i] = "–"
 			if v, ok := rows[name][c]; ok {
-				cells[i] = fmt.Sprintf("%.4f", v)
+				cells[i] = four(v)
 			}
 		}
 		p("| %s | %s |", name, strings.Join(cells, " | "))

@@ -283,3 +283,13 @@ func shortHash(h string) string {
 	}
 	return h
 }
+
+// four writes a metric to four decimals, without the minus sign of a value
+// that rounds to zero.
+func four(v float64) string {
+	s := strconv.FormatFloat(v, 'f', 4, 64)
+	if s == "-0.0000" {
+		return "0.0000"
+	}
+	return s
+}

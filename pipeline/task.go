@@ -59,7 +59,7 @@ func inferTarget(f *frame.Frame, d DataSpec, task string) (targetInfo, error) {
 	case len(labels) < 2:
 		return targetInfo{}, weir.Errorf(weir.ErrInvalidParameterValue, "target %s has a single value (%q) in all %d rows: there is nothing to predict", d.Target, first(labels), c.Len())
 	case task != "":
-		info.Why = "task " + task + " as the spec says"
+		info.Why = task + ", as the spec says"
 	case d.Positive != "" || len(labels) == 2:
 		info.Task = ml.TaskBinary
 		info.Why = fmt.Sprintf("binary: the target column %s has two values, %s", d.Target, quoteList(labels))
