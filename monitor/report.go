@@ -27,6 +27,9 @@ type Report struct {
 	// Performance says which rows the performance windows cover, when they
 	// are not Current's (a replay whose drift is of its last period).
 	Performance string `json:"performance,omitempty"`
+	// Decision says how the windows' precision, recall and business value
+	// decide and price a row (DecisionText writes it).
+	Decision string `json:"decision,omitempty"`
 	// ReferenceTargetRate and CurrentTargetRate are the positive rates of
 	// the label, NaN when unknown.
 	ReferenceTargetRate Number              `json:"reference_target_rate"`
@@ -140,4 +143,31 @@ func estimateSVG(ws []WindowPerformance) template.HTML {
 		{name: "mean score", colour: curColour, values: column(ws, func(w WindowPerformance) Number { return w.MeanScore })},
 		{name: "positive rate", colour: badColour, values: column(ws, func(w WindowPerformance) Number { return w.PositiveRate })},
 	}, windowLabels(ws))
+}
+
+// DecisionText says how windows decide and price rows: "a row is decided
+// positive when its score reaches 0.1277; business value 40 a true
+// positive, -10 a false positive".
+func DecisionText(o WindowOptions) string {
+	th := o.Threshold
+	if th == 0 {
+		th = 0.5
+	}
+	s := "a row is decided positive when its score reaches " + strconv.FormatFloat(th, 'f', -1, 64)
+	if len(s) > 60 {
+		s = "a row is decided positive when its score reaches " + strconv.FormatFloat(th, 'f', 4, 64)
+	}
+	if o.Value == (Value{}) {
+		return s + "; no business value without prices"
+	}
+	var parts []string
+	for _, p := range []struct {
+		v    float64
+		what string
+	}{{o.Value.TP, "a true positive"}, {o.Value.FP, "a false positive"}, {o.Value.FN, "a false negative"}, {o.Value.TN, "a true negative"}} {
+		if p.v != 0 {
+			parts = append(parts, fmtNum(p.v)+" "+p.what)
+		}
+	}
+	return s + "; business value " + strings.Join(parts, ", ")
 }

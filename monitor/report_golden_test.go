@@ -57,7 +57,8 @@ func TestReportGolden(t *testing.T) {
 	for i := range preds {
 		preds[i].Time = time.Time{} // rows of a CSV: no times
 	}
-	ws, err := Windows(preds, WindowOptions{Size: 1000, Threshold: 0.3, Value: Value{TP: 40, FP: -10}})
+	wo := WindowOptions{Size: 1000, Threshold: 0.3, Value: Value{TP: 40, FP: -10}}
+	ws, err := Windows(preds, wo)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -68,7 +69,7 @@ func TestReportGolden(t *testing.T) {
 	}
 	r := &Report{Title: "Monitoring bank", Model: "bank", Version: "3", Generated: time.Date(2026, 11, 26, 12, 0, 0, 0, time.UTC),
 		Reference: "the model's reference profile", Current: "bank-2010.csv (2,000 rows)", Drift: d, Windows: ws, Alerts: alerts,
-		ReferenceTargetRate: 0.0505, CurrentTargetRate: 0.516}
+		ReferenceTargetRate: 0.0505, CurrentTargetRate: 0.516, Decision: DecisionText(wo)}
 	var b bytes.Buffer
 	if err := r.WriteHTML(&b); err != nil {
 		t.Fatal(err)

@@ -131,8 +131,9 @@ func runMonitor(ctx context.Context, r *Runner, dir string) (any, error) {
 		size = 2000
 	}
 	b := r.Spec.Business
-	windows, err := monitor.Windows(preds, monitor.WindowOptions{Size: size, Threshold: r.st.threshold,
-		Value: monitor.Value{TP: b.ValuePerConversion - b.CostPerContact, FP: -b.CostPerContact}})
+	wo := monitor.WindowOptions{Size: size, Threshold: r.st.threshold,
+		Value: monitor.Value{TP: b.ValuePerConversion - b.CostPerContact, FP: -b.CostPerContact}}
+	windows, err := monitor.Windows(preds, wo)
 	if err != nil {
 		return nil, err
 	}
@@ -155,7 +156,7 @@ func runMonitor(ctx context.Context, r *Runner, dir string) (any, error) {
 	// The target rate is the drift's: of the last group, as the header says.
 	last := groups[len(groups)-1].rows
 	rep.ReferenceTargetRate, rep.CurrentTargetRate = monitor.Number(r.st.rate(r.st.train)), monitor.Number(r.st.rate(last))
-	rep.Windows = windows
+	rep.Windows, rep.Decision = windows, monitor.DecisionText(wo)
 	rep.Performance = fmt.Sprintf("%s (%s rows), in windows of %s rows", listText(groupNames(groups)), thousands(len(rows)), thousands(size))
 	if err := r.writeMonitoring(ctx, dir, rep, out); err != nil {
 		return nil, err

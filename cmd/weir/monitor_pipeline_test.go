@@ -137,6 +137,9 @@ func TestMonitorReportAgreesWithPipeline(t *testing.T) {
 			}
 			var got monitor.Report
 			mustReadJSON(t, filepath.Join(out, "report.json"), &got)
+			if got.Decision != want.Decision {
+				t.Errorf("monitor report decides %q, the pipeline %q", got.Decision, want.Decision)
+			}
 			if len(got.Windows) != len(want.Windows) {
 				t.Fatalf("monitor report has %d windows, the pipeline's %d", len(got.Windows), len(want.Windows))
 			}

@@ -195,6 +195,7 @@ func (c *monitorReportCmd) report(ctx context.Context, m *monitoredModel, cur *l
 	if rep.Windows, err = monitor.Windows(cur.preds, wo); err != nil {
 		return nil, usagef("windows: %v", err)
 	}
+	rep.Decision = monitor.DecisionText(wo)
 	return rep, nil
 }
 
