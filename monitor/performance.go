@@ -235,8 +235,9 @@ func calibrationError(y, s []float64, bins int) float64 {
 }
 
 // windowLabel names a window for people: its rows for windows of a size,
-// its calendar period for windows of months, its start for windows of a
-// duration (the date alone when the window starts at midnight).
+// its calendar period for windows of months, its first and last day for
+// windows of several days, its start for shorter ones (the date alone when
+// the window starts at midnight).
 func windowLabel(w WindowPerformance, o WindowOptions) string {
 	start := w.Start.UTC()
 	switch {
@@ -250,6 +251,9 @@ func windowLabel(w WindowPerformance, o WindowOptions) string {
 		return start.Format("Jan 2006")
 	case o.Months > 1:
 		return start.Format("Jan 2006") + " – " + w.End.UTC().AddDate(0, 0, -1).Format("Jan 2006")
+	case o.Period > 24*time.Hour && o.Period%(24*time.Hour) == 0:
+		// Windows of whole days, as weeks: their first and last day.
+		return start.Format("2006-01-02") + " – " + w.End.UTC().Add(-24*time.Hour).Format("2006-01-02")
 	case start.Hour() == 0 && start.Minute() == 0 && start.Second() == 0:
 		return start.Format("2006-01-02")
 	}

@@ -38,6 +38,7 @@ func TestWindowLabels(t *testing.T) {
 		{"years", timed, WindowOptions{Months: 12}, []string{"2009"}, [][2]int{{1, 3}}},
 		{"half years", timed, WindowOptions{Months: 6}, []string{"Jan 2009 – Jun 2009"}, [][2]int{{1, 3}}},
 		{"days", timed[:1], WindowOptions{Period: 24 * time.Hour}, []string{"2009-01-05"}, [][2]int{{1, 1}}},
+		{"weeks", timed[:1], WindowOptions{Period: 7 * 24 * time.Hour}, []string{"2009-01-05 – 2009-01-11"}, [][2]int{{1, 1}}},
 		{"hours", afternoon, WindowOptions{Period: time.Minute}, []string{"2009-01-05 15:04 UTC"}, [][2]int{{1, 1}}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
