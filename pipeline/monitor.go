@@ -10,9 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
-	"strconv"
 	"strings"
-	"time"
 
 	"github.com/weir-ml/weir"
 	"github.com/weir-ml/weir/ml"
@@ -242,9 +240,8 @@ func (r *Runner) writeMonitoring(ctx context.Context, dir string, rep *monitor.R
 
 // replayGroup is a part of the holdout replayed through the model.
 type replayGroup struct {
-	name  string
-	rows  []int
-	start time.Time // when its first row is taken to arrive
+	name string
+	rows []int
 }
 
 // replayGroups cuts the holdout into what monitoring replays in order: its
@@ -261,11 +258,10 @@ func (r *Runner) replayGroups() ([]replayGroup, error) {
 			size = 2000
 		}
 		var out []replayGroup
-		base := time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC)
 		for lo := 0; lo < len(r.st.holdout); lo += size {
 			hi := min(lo+size, len(r.st.holdout))
 			out = append(out, replayGroup{name: fmt.Sprintf("holdout rows %s–%s", thousands(lo+1), thousands(hi)),
-				rows: r.st.holdout[lo:hi], start: base.Add(time.Duration(lo) * time.Minute)})
+				rows: r.st.holdout[lo:hi]})
 		}
 		return out, nil
 	}
@@ -279,26 +275,14 @@ func (r *Runner) replayGroups() ([]replayGroup, error) {
 		names = sortPeriods(slices.Collect(maps.Keys(byPeriod)))
 	}
 	var out []replayGroup
-	for k, name := range names {
+	for _, name := range names {
 		rows := byPeriod[name]
 		if len(rows) == 0 {
 			return nil, weir.Errorf(weir.ErrInvalidParameterValue, "monitoring: period %q has no holdout rows", name)
 		}
-		out = append(out, replayGroup{name: name, rows: rows, start: periodStart(name, k)})
+		out = append(out, replayGroup{name: name, rows: rows})
 	}
 	return out, nil
-}
-
-// periodStart is when a period begins: a year's 1 January, a date or
-// datetime as written, else one day per period in order.
-func periodStart(name string, k int) time.Time {
-	if y, err := strconv.Atoi(name); err == nil && y >= 1000 && y <= 9999 {
-		return time.Date(y, 1, 1, 0, 0, 0, 0, time.UTC)
-	}
-	if v, err := parseTimeValue(name); err == nil && v > 1e8 {
-		return time.Unix(int64(v), 0).UTC()
-	}
-	return time.Date(2000, 1, 1+k, 0, 0, 0, 0, time.UTC)
 }
 
 // listText writes items as "a, b and c".
