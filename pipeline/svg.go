@@ -66,6 +66,10 @@ func niceTicks(lo, hi float64, n int) ([]float64, float64) {
 	for v := math.Ceil(lo/step-1e-9) * step; v <= hi+step*1e-9; v += step {
 		out = append(out, v)
 	}
+	// A last tick at or above hi, so that the top of the plot is labelled.
+	if len(out) == 0 || out[len(out)-1] < hi-step*1e-9 {
+		out = append(out, math.Ceil(hi/step-1e-9)*step)
+	}
 	return out, step
 }
 
@@ -140,6 +144,9 @@ func axes(b *strings.Builder, a plotArea, yticks []float64, ystep float64, xlabe
 func xTicks(b *strings.Builder, a plotArea) {
 	ticks, step := niceTicks(a.xmin, a.xmax, 6)
 	for _, t := range ticks {
+		if t > a.xmax+step*1e-9 {
+			continue // the axis ends at the data
+		}
 		x := a.sx(t)
 		fmt.Fprintf(b, `<line x1="%.1f" y1="%.1f" x2="%.1f" y2="%.1f" stroke="#999"/>`, x, a.bottom, x, a.bottom+4)
 		fmt.Fprintf(b, `<text x="%.1f" y="%.1f" font-size="%d" text-anchor="middle" fill="#444">%s</text>`, x, a.bottom+16, fontTick, tickText(t, step))
