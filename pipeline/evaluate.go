@@ -284,6 +284,9 @@ func loadEvaluate(r *Runner, raw json.RawMessage) error {
 	s.Reports["evaluation"] = res.Report
 	r.st.threshold = res.Threshold
 	r.st.inspection = res.Inspection
+	if in := res.Inspection; in != nil {
+		s.Importance, s.ImportanceScore = in.Importance, in.Score
+	}
 	return nil
 }
 

@@ -27,6 +27,10 @@ type Summary struct {
 	Holdout       map[string]map[string]float64 `json:"holdout"`
 	Baseline      map[string]float64            `json:"baseline"`
 	Winner        string                        `json:"winner"`
+	// Importance is the winner's permutation importance on the holdout,
+	// most important first; ImportanceScore the score it is the change of.
+	Importance      []Importance `json:"importance,omitempty"`
+	ImportanceScore string       `json:"importance_score,omitempty"`
 	Champion      ChampionSummary               `json:"champion"`
 	Business      BusinessSummary               `json:"business"`
 	Reports       map[string]string             `json:"reports"`
@@ -187,6 +191,9 @@ func (s *Summary) WriteText(w io.Writer) {
 	}
 	p("Winner     %s, registered as %s version %s (aliases %s)", s.Winner, s.Champion.Name, s.Champion.Version, strings.Join(s.Champion.Aliases, ", "))
 	p("           %s", s.Champion.Reason)
+	if line := s.leansOn(3); line != "" {
+		p("           %s", line)
+	}
 	b := s.Business
 	if s.Task != "" && s.Task != ml.TaskBinary {
 		if b.CostPerRow != 0 || b.BaselineCostPerRow != 0 {
@@ -292,4 +299,30 @@ func four(v float64) string {
 		return "0.0000"
 	}
 	return s
+}
+
+// leansOn names the n most important columns of the winner and what
+// shuffling each costs, of those whose shuffling costs anything: "most
+// important: month, poutcome and balance (the holdout ROC AUC drops by
+// 0.0551, 0.0262 and 0.0232 when one is shuffled)".
+func (s *Summary) leansOn(n int) string {
+	var cols, costs []string
+	for _, fi := range s.Importance {
+		if len(cols) == n || fi.Mean <= 0 {
+			break
+		}
+		cols, costs = append(cols, fi.Column), append(costs, fmt.Sprintf("%.4f", fi.Mean))
+	}
+	if len(cols) == 0 {
+		return ""
+	}
+	change := "rises"
+	if s.ImportanceScore == "roc_auc" {
+		change = "drops"
+	}
+	which := "one"
+	if len(cols) == 1 {
+		which = "it"
+	}
+	return fmt.Sprintf("most important: %s (the holdout %s %s by %s when %s is shuffled)", listText(cols), scoreName(s.ImportanceScore), change, listText(costs), which)
 }
