@@ -20,29 +20,29 @@ type Summary struct {
 	TaskWhy  string `json:"task_why"`
 	Positive string `json:"positive,omitempty"`
 	// Split says how the holdout was set aside.
-	Split    string                        `json:"split"`
-	Pipeline string                        `json:"pipeline"`
-	Question string                        `json:"question"`
-	Data     DataSummary                   `json:"data"`
-	Holdout  map[string]map[string]float64 `json:"holdout"`
-	Baseline map[string]float64            `json:"baseline"`
-	Winner   string                        `json:"winner"`
-	// Importance is the winner's permutation importance on the holdout,
-	// most important first; ImportanceScore the score it is the change of.
-	Importance      []Importance      `json:"importance,omitempty"`
-	ImportanceScore string            `json:"importance_score,omitempty"`
-	Champion        ChampionSummary   `json:"champion"`
-	Business        BusinessSummary   `json:"business"`
-	Reports         map[string]string `json:"reports"`
-	Image           StepOutcome       `json:"image"`
-	Monitoring      MonitoringSummary `json:"monitoring"`
-	Steps           []StepResult      `json:"steps"`
-	PipelineRunID   string            `json:"pipeline_run_id"`
-	TrackingURI     string            `json:"tracking_uri"`
-	ServeCommand    string            `json:"serve_command"`
+	Split         string                        `json:"split"`
+	Pipeline      string                        `json:"pipeline"`
+	Question      string                        `json:"question"`
+	Data          DataSummary                   `json:"data"`
+	Holdout       map[string]map[string]float64 `json:"holdout"`
+	Baseline      map[string]float64            `json:"baseline"`
+	Winner        string                        `json:"winner"`
+	Champion      ChampionSummary               `json:"champion"`
+	Business      BusinessSummary               `json:"business"`
+	Reports       map[string]string             `json:"reports"`
+	Image         StepOutcome                   `json:"image"`
+	Monitoring    MonitoringSummary             `json:"monitoring"`
+	Steps         []StepResult                  `json:"steps"`
+	PipelineRunID string                        `json:"pipeline_run_id"`
+	TrackingURI   string                        `json:"tracking_uri"`
+	ServeCommand  string                        `json:"serve_command"`
 	// ModelDir is the local copy of the registered model directory.
 	ModelDir string  `json:"model_dir"`
 	Seconds  float64 `json:"seconds"`
+	// Importance is the winner's permutation importance on the holdout,
+	// most important first; ImportanceScore the score it is the change of.
+	Importance      []Importance `json:"importance,omitempty"`
+	ImportanceScore string       `json:"importance_score,omitempty"`
 }
 
 // DataSummary describes the dataset and the split.
