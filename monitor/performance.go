@@ -241,6 +241,8 @@ func calibrationError(y, s []float64, bins int) float64 {
 func windowLabel(w WindowPerformance, o WindowOptions) string {
 	start := w.Start.UTC()
 	switch {
+	case o.Size > 0 && w.FirstRow == w.LastRow:
+		return "row " + Thousands(w.FirstRow)
 	case o.Size > 0:
 		return "rows " + Thousands(w.FirstRow) + "–" + Thousands(w.LastRow)
 	case o.Months == 12:

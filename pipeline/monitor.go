@@ -135,8 +135,11 @@ func runMonitor(ctx context.Context, r *Runner, dir string) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	// Named before the rules run, so that an alert names its window so.
-	windows = nameWindows(windows, groups)
+	// Named with their periods before the rules run, so that an alert
+	// names its window so; without periods the groups are rows already.
+	if r.st.periods != nil {
+		windows = nameWindows(windows, groups)
+	}
 	share, drop := opts.DriftShare, ms.MaxAUCDrop
 	if drop <= 0 {
 		drop = 0.05
