@@ -44,7 +44,7 @@ type Importance struct {
 // Bounds of the permutation importance: enough rows and shuffles to rank
 // the columns, few enough to keep the evaluate step quick.
 const (
-	importanceRows    = 5000
+	importanceRows    = 3000
 	importanceRepeats = 5
 )
 
