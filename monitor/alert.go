@@ -188,8 +188,16 @@ func (r Rule) metricDrop(windows []WindowPerformance, fire func(float64, string,
 	worst := slices.Index(vals, slices.Min(vals))
 	if drop := base - vals[worst]; drop > r.MaxDrop {
 		w := windows[idx[worst]]
-		return fire(vals[worst], "%s fell to %.4g in the window from %s (baseline %.4g, drop %.4g > %.4g)",
-			r.Metric, vals[worst], w.Start.Format("2006-01-02T15:04Z07:00"), base, drop, r.MaxDrop)
+		return fire(vals[worst], "%s fell to %.4g in window %s (baseline %.4g, drop %.4g > %.4g)",
+			r.Metric, vals[worst], windowName(w), base, drop, r.MaxDrop)
 	}
 	return nil
+}
+
+// windowName is a window's label, or its start when it has none.
+func windowName(w WindowPerformance) string {
+	if w.Label != "" {
+		return w.Label
+	}
+	return w.Start.UTC().Format("2006-01-02 15:04 UTC")
 }

@@ -5,6 +5,7 @@ import (
 	"math"
 	"runtime"
 	"slices"
+	"strings"
 	"sync"
 
 	"github.com/weir-ml/weir"
@@ -60,7 +61,7 @@ func (c *Collector) Add(f *frame.Frame) error {
 		return weir.Errorf(weir.ErrInvalidParameterValue, "collector: more than %d rows in one dataset; test shorter windows", maxSampleRows)
 	}
 	if !slices.Equal(f.Names(), c.names) {
-		return weir.Errorf(weir.ErrInvalidParameterValue, "collector: batch has columns %v, want %v", f.Names(), c.names)
+		return weir.Errorf(weir.ErrInvalidParameterValue, "collector: batch has columns %s, want %s", strings.Join(f.Names(), ", "), strings.Join(c.names, ", "))
 	}
 	for j := range c.names {
 		if kindOfFrame(f.ColumnAt(j)) != c.kinds[j] {
@@ -112,7 +113,7 @@ func kindOfFrame(c frame.Column) Kind {
 func (c *Collector) sample(name string, opts DriftOptions) (*sample, error) {
 	j := slices.Index(c.names, name)
 	if j < 0 {
-		return nil, weir.Errorf(weir.ErrInvalidParameterValue, "no column %q (columns: %v)", name, c.names)
+		return nil, weir.Errorf(weir.ErrInvalidParameterValue, "no column %q (columns: %s)", name, strings.Join(c.names, ", "))
 	}
 	col := c.cols[j]
 	s := &sample{kind: c.kinds[j], n: col.present, rows: c.rows, counts: col.counts}

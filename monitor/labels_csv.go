@@ -42,7 +42,7 @@ func ReadLabelEventsCSV(r io.Reader) (labels map[LabelKey]float64, times map[Lab
 		times = map[LabelKey]time.Time{}
 	}
 	if !okID || !okLab {
-		return nil, nil, weir.Errorf(weir.ErrInvalidParameterValue, "labels: header %v lacks request_id or label", head)
+		return nil, nil, weir.Errorf(weir.ErrInvalidParameterValue, "labels: header %q lacks request_id or label", strings.Join(head, ","))
 	}
 	out := map[LabelKey]float64{}
 	for line := 2; ; line++ {
@@ -81,4 +81,23 @@ func parseEventTime(s string) (time.Time, error) {
 		return t, nil
 	}
 	return time.Parse(time.DateOnly, s)
+}
+
+// ParseTime reads an event time as people write it in a table: RFC 3339, a
+// date and time (2006-01-02 15:04:05 or 2006-01-02T15:04), a date, or a
+// year, read as its first moment in UTC.
+func ParseTime(s string) (time.Time, error) {
+	s = strings.TrimSpace(s)
+	if t, err := parseEventTime(s); err == nil {
+		return t, nil
+	}
+	for _, layout := range []string{time.DateTime, "2006-01-02T15:04:05", "2006-01-02 15:04", "2006-01-02T15:04", "2006-01"} {
+		if t, err := time.Parse(layout, s); err == nil {
+			return t, nil
+		}
+	}
+	if y, err := strconv.Atoi(s); err == nil && y >= 1000 && y <= 9999 {
+		return time.Date(y, 1, 1, 0, 0, 0, 0, time.UTC), nil
+	}
+	return time.Time{}, weir.Errorf(weir.ErrInvalidParameterValue, "%q is not a time: want RFC 3339, a date 2006-01-02 or a year", s)
 }

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"slices"
+	"strings"
 )
 
 // Method names a drift test. The names are Evidently's, so a configuration
@@ -61,7 +62,11 @@ func ParseMethod(s string) (Method, error) {
 	if slices.Contains(Methods, Method(s)) {
 		return Method(s), nil
 	}
-	return "", fmt.Errorf("unknown drift method %q (known: %v)", s, Methods)
+	known := make([]string, len(Methods))
+	for i, m := range Methods {
+		known[i] = string(m)
+	}
+	return "", fmt.Errorf("unknown drift method %q (known: %s)", s, strings.Join(known, ", "))
 }
 
 // DefaultMethod is the test Evidently picks for a column: with up to 1000

@@ -1,8 +1,11 @@
 package monitor
 
 import (
+	"fmt"
 	"math"
 	"slices"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/weir-ml/weir"
@@ -30,7 +33,8 @@ type WindowOptions struct {
 	// Threshold turns scores into decisions (score ≥ Threshold is
 	// positive); 0 means 0.5.
 	Threshold float64
-	// Value prices decisions for the business metric.
+	// Value prices decisions for the business metric; without prices (the
+	// zero Value) the business value is NaN.
 	Value Value
 	// CalibrationBins is the number of equal-width bins of the expected
 	// calibration error; 0 means 10.
@@ -44,11 +48,20 @@ type WindowOptions struct {
 // positive, p true positives and 1-p false positives). Metrics that cannot
 // be computed (no labels, one class) are NaN, written as null.
 type WindowPerformance struct {
-	Start     time.Time `json:"start"`
-	End       time.Time `json:"end"`
-	Rows      int       `json:"rows"`
-	Labelled  int       `json:"labelled"`
-	MeanScore Number    `json:"mean_score"`
+	// Label names the window for people: "rows 1–2,000" for windows of a
+	// number of rows, the calendar period or start time for windows of time.
+	Label string `json:"label"`
+	// Start and End bound a window of time; rows without times leave them
+	// zero, and the JSON leaves them out.
+	Start time.Time `json:"start,omitzero"`
+	End   time.Time `json:"end,omitzero"`
+	// FirstRow and LastRow number the window's first and last prediction
+	// from 1, in time order (file order for rows without times).
+	FirstRow  int    `json:"first_row"`
+	LastRow   int    `json:"last_row"`
+	Rows      int    `json:"rows"`
+	Labelled  int    `json:"labelled"`
+	MeanScore Number `json:"mean_score"`
 
 	ROCAUC       Number `json:"roc_auc"`
 	Precision    Number `json:"precision"`
@@ -91,6 +104,7 @@ func Windows(preds []Prediction, opts WindowOptions) (out []WindowPerformance, e
 	}
 	sorted := slices.Clone(preds)
 	slices.SortStableFunc(sorted, func(a, b Prediction) int { return a.Time.Compare(b.Time) })
+	first := 1
 	for len(sorted) > 0 {
 		n := len(sorted)
 		var start, end time.Time
@@ -111,8 +125,10 @@ func Windows(preds []Prediction, opts WindowOptions) (out []WindowPerformance, e
 		}
 		w := score(sorted[:n], opts)
 		w.Start, w.End = start, end
+		w.FirstRow, w.LastRow = first, first+n-1
+		w.Label = windowLabel(w, opts)
 		out = append(out, w)
-		sorted = sorted[n:]
+		sorted, first = sorted[n:], first+n
 	}
 	return out, nil
 }
@@ -147,7 +163,12 @@ func score(ps []Prediction, o WindowOptions) WindowPerformance {
 	w.MeanScore = ratio(sumScore, float64(len(ps)))
 	w.EstPrecision = ratio(est.TP, est.TP+est.FP)
 	w.EstRecall = ratio(est.TP, est.TP+est.FN)
-	w.EstBusiness = Number(o.Value.of(est))
+	// Without prices there is no business value, rather than a value of 0.
+	priced := o.Value != (Value{})
+	w.EstBusiness = Number(nan)
+	if priced {
+		w.EstBusiness = Number(o.Value.of(est))
+	}
 	w.EstROCAUC = auc(ey, es, ew)
 	na := Number(nan)
 	w.ROCAUC, w.Precision, w.Recall, w.Brier, w.Calibration, w.PositiveRate, w.Business = na, na, na, na, na, na, na
@@ -158,7 +179,9 @@ func score(ps []Prediction, o WindowOptions) WindowPerformance {
 	if err == nil {
 		w.Precision = ratio(c.TP, c.TP+c.FP)
 		w.Recall = ratio(c.TP, c.TP+c.FN)
-		w.Business = Number(o.Value.of(c))
+		if priced {
+			w.Business = Number(o.Value.of(c))
+		}
 	}
 	w.ROCAUC = auc(y, s, nil)
 	if b, err := metrics.Brier(y, s, nil); err == nil {
@@ -209,6 +232,48 @@ func calibrationError(y, s []float64, bins int) float64 {
 		}
 	}
 	return e
+}
+
+// windowLabel names a window for people: its rows for windows of a size,
+// its calendar period for windows of months, its first and last day for
+// windows of several days, its start for shorter ones (the date alone when
+// the window starts at midnight).
+func windowLabel(w WindowPerformance, o WindowOptions) string {
+	start := w.Start.UTC()
+	switch {
+	case o.Size > 0 && w.FirstRow == w.LastRow:
+		return "row " + Thousands(w.FirstRow)
+	case o.Size > 0:
+		return "rows " + Thousands(w.FirstRow) + "–" + Thousands(w.LastRow)
+	case o.Months == 12:
+		return start.Format("2006")
+	case o.Months == 3:
+		return fmt.Sprintf("%d Q%d", start.Year(), (int(start.Month())+2)/3)
+	case o.Months == 1:
+		return start.Format("Jan 2006")
+	case o.Months > 1:
+		return start.Format("Jan 2006") + " – " + w.End.UTC().AddDate(0, 0, -1).Format("Jan 2006")
+	case o.Period > 24*time.Hour && o.Period%(24*time.Hour) == 0:
+		// Windows of whole days, as weeks: their first and last day.
+		return start.Format("2006-01-02") + " – " + w.End.UTC().Add(-24*time.Hour).Format("2006-01-02")
+	case start.Hour() == 0 && start.Minute() == 0 && start.Second() == 0:
+		return start.Format("2006-01-02")
+	}
+	return start.Format("2006-01-02 15:04 UTC")
+}
+
+// Thousands writes n with thousands separators: 12,345.
+func Thousands(n int) string {
+	s := strconv.Itoa(n)
+	neg := strings.HasPrefix(s, "-")
+	s = strings.TrimPrefix(s, "-")
+	for i := len(s) - 3; i > 0; i -= 3 {
+		s = s[:i] + "," + s[i:]
+	}
+	if neg {
+		return "-" + s
+	}
+	return s
 }
 
 // monthWindow returns the calendar window of the given months (in UTC,

@@ -7,6 +7,7 @@ import (
 	"io"
 	"math"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/weir-ml/weir"
@@ -23,6 +24,12 @@ type Report struct {
 	// Reference and Current describe the two datasets (a period, a file).
 	Reference string `json:"reference,omitempty"`
 	Current   string `json:"current,omitempty"`
+	// Performance says which rows the performance windows cover, when they
+	// are not Current's (a replay whose drift is of its last period).
+	Performance string `json:"performance,omitempty"`
+	// Decision says how the windows' precision, recall and business value
+	// decide and price a row (DecisionText writes it).
+	Decision string `json:"decision,omitempty"`
 	// ReferenceTargetRate and CurrentTargetRate are the positive rates of
 	// the label, NaN when unknown.
 	ReferenceTargetRate Number              `json:"reference_target_rate"`
@@ -52,6 +59,9 @@ var reportTemplate = template.Must(template.New("report.html").Funcs(template.Fu
 	"perf":     perfSVG,
 	"estimate": estimateSVG,
 	"time":     func(t time.Time) string { return t.UTC().Format("2006-01-02 15:04 UTC") },
+	"count":    Thousands,
+	"known":    func(n Number) bool { return !math.IsNaN(float64(n)) },
+	"window":   windowName,
 }).ParseFS(reportFS, "report.html"))
 
 // WriteHTML renders the report as one HTML page with inline SVG plots and
@@ -63,7 +73,8 @@ func (r *Report) WriteHTML(w io.Writer) error {
 	return nil
 }
 
-// fmtNum writes a number with four significant digits, "–" when undefined.
+// fmtNum writes a number for people: four significant digits, whole
+// numbers from 1,000 on with thousands separators, "–" when undefined.
 func fmtNum(v any) string {
 	var f float64
 	switch x := v.(type) {
@@ -72,12 +83,29 @@ func fmtNum(v any) string {
 	case float64:
 		f = x
 	case int:
-		return strconv.Itoa(x)
+		return Thousands(x)
 	default:
 		return "?"
 	}
 	if math.IsNaN(f) || math.IsInf(f, 0) {
 		return "–"
+	}
+	a := math.Abs(f)
+	switch {
+	case a >= 1000 && a < 1e15:
+		return Thousands(int(math.Round(f)))
+	case a >= 1e15:
+		return strconv.FormatFloat(f, 'g', 4, 64)
+	case f == 0:
+		return "0"
+	case a < 1e-6:
+		// p-values of strong drift: their digits say nothing more.
+		if f < 0 {
+			return "> -0.000001"
+		}
+		return "< 0.000001"
+	case a < 1e-4:
+		return strings.TrimRight(strconv.FormatFloat(f, 'f', 3-int(math.Floor(math.Log10(a))), 64), "0")
 	}
 	return strconv.FormatFloat(f, 'g', 4, 64)
 }
@@ -85,7 +113,7 @@ func fmtNum(v any) string {
 func windowLabels(ws []WindowPerformance) []string {
 	out := make([]string, len(ws))
 	for i, w := range ws {
-		out[i] = w.Start.UTC().Format("2006-01-02 15:04")
+		out[i] = windowName(w)
 	}
 	return out
 }
@@ -115,4 +143,31 @@ func estimateSVG(ws []WindowPerformance) template.HTML {
 		{name: "mean score", colour: curColour, values: column(ws, func(w WindowPerformance) Number { return w.MeanScore })},
 		{name: "positive rate", colour: badColour, values: column(ws, func(w WindowPerformance) Number { return w.PositiveRate })},
 	}, windowLabels(ws))
+}
+
+// DecisionText says how windows decide and price rows: "a row is decided
+// positive when its score reaches 0.1277; business value 40 a true
+// positive, -10 a false positive".
+func DecisionText(o WindowOptions) string {
+	th := o.Threshold
+	if th == 0 {
+		th = 0.5
+	}
+	s := "a row is decided positive when its score reaches " + strconv.FormatFloat(th, 'f', -1, 64)
+	if len(s) > 60 {
+		s = "a row is decided positive when its score reaches " + strconv.FormatFloat(th, 'f', 4, 64)
+	}
+	if o.Value == (Value{}) {
+		return s + "; no business value without prices"
+	}
+	var parts []string
+	for _, p := range []struct {
+		v    float64
+		what string
+	}{{o.Value.TP, "a true positive"}, {o.Value.FP, "a false positive"}, {o.Value.FN, "a false negative"}, {o.Value.TN, "a true negative"}} {
+		if p.v != 0 {
+			parts = append(parts, fmtNum(p.v)+" "+p.what)
+		}
+	}
+	return s + "; business value " + strings.Join(parts, ", ")
 }

@@ -30,7 +30,7 @@ func overlaySVG(d *Distribution) template.HTML {
 	if d == nil || len(d.Reference) == 0 {
 		return ""
 	}
-	const w, h, pad = 360.0, 150.0, 22.0
+	const w, h, pad = 360.0, 170.0, 24.0
 	n := len(d.Reference)
 	top := 0.0
 	for i := range n {
@@ -53,15 +53,15 @@ func overlaySVG(d *Distribution) template.HTML {
 			}
 			fmt.Fprintf(&b, `<rect x="%s" y="%s" width="%s" height="%s" fill="%s" opacity="0.8"><title>%s: %s %s</title></rect>`,
 				f2(x+float64(k)*slot/2), f2(h-pad-bh), f2(max(slot/2-0.5, 0.5)), f2(bh), colour,
-				esc(label), []string{"reference", "current"}[k], strconv.FormatFloat(v, 'g', 4, 64))
+				esc(label), []string{"reference", "current"}[k], fmtNum(v))
 		}
-		if d.Labels != nil && n <= 8 {
-			fmt.Fprintf(&b, `<text x="%s" y="%s" font-size="8" text-anchor="middle">%s</text>`, f2(x+slot/2), f2(h-pad+10), esc(shorten(label, 10)))
+		if d.Labels != nil && n <= 12 {
+			fmt.Fprintf(&b, `<text x="%s" y="%s" font-size="10" text-anchor="middle">%s</text>`, f2(x+slot/2), f2(h-pad+12), esc(shorten(label, int(max(3, slot/6)))))
 		}
 	}
 	if d.Edges != nil {
-		fmt.Fprintf(&b, `<text x="%v" y="%v" font-size="9">%s</text>`, pad, h-4, esc(strconv.FormatFloat(d.Edges[0], 'g', 4, 64)))
-		fmt.Fprintf(&b, `<text x="%v" y="%v" font-size="9" text-anchor="end">%s</text>`, w-pad, h-4, esc(strconv.FormatFloat(d.Edges[len(d.Edges)-1], 'g', 4, 64)))
+		fmt.Fprintf(&b, `<text x="%v" y="%v" font-size="10">%s</text>`, pad, h-4, esc(fmtNum(d.Edges[0])))
+		fmt.Fprintf(&b, `<text x="%v" y="%v" font-size="10" text-anchor="end">%s</text>`, w-pad, h-4, esc(fmtNum(d.Edges[len(d.Edges)-1])))
 	}
 	fmt.Fprintf(&b, `<line x1="%v" y1="%v" x2="%v" y2="%v" stroke="#999"/>`, pad, h-pad, w-pad, h-pad)
 	b.WriteString(`</svg>`)
@@ -72,7 +72,7 @@ func binLabel(d *Distribution, i int) string {
 	if d.Labels != nil {
 		return d.Labels[i]
 	}
-	return "[" + strconv.FormatFloat(d.Edges[i], 'g', 4, 64) + ", " + strconv.FormatFloat(d.Edges[i+1], 'g', 4, 64) + ")"
+	return "[" + fmtNum(d.Edges[i]) + ", " + fmtNum(d.Edges[i+1]) + ")"
 }
 
 func shorten(s string, n int) string {
@@ -121,11 +121,11 @@ func scoresSVG(cols []ColumnDrift) template.HTML {
 		fmt.Fprintf(&b, `<text x="%v" y="%s" font-size="10" text-anchor="end">%s</text>`, left-4, f2(y+11), esc(shorten(c.Column, 20)))
 		fmt.Fprintf(&b, `<rect x="%v" y="%s" width="%s" height="%v" fill="%s"><title>%s %s = %s (threshold %s)</title></rect>`,
 			left, f2(y+2), f2(s*scale), row-4, colour, esc(c.Column), esc(string(c.Method)),
-			strconv.FormatFloat(float64(c.Score), 'g', 4, 64), strconv.FormatFloat(c.Threshold, 'g', 4, 64))
-		fmt.Fprintf(&b, `<text x="%s" y="%s" font-size="9">%s</text>`, f2(left+s*scale+3), f2(y+11), esc(strconv.FormatFloat(float64(c.Score), 'g', 3, 64)))
+			fmtNum(float64(c.Score)), fmtNum(c.Threshold))
+		fmt.Fprintf(&b, `<text x="%s" y="%s" font-size="10">%s</text>`, f2(left+s*scale+3), f2(y+11), esc(fmtNum(float64(c.Score))))
 	}
 	fmt.Fprintf(&b, `<line x1="%s" y1="0" x2="%s" y2="%v" stroke="#333" stroke-dasharray="3 2"/>`, f2(left+scale), f2(left+scale), h-18)
-	fmt.Fprintf(&b, `<text x="%s" y="%v" font-size="9" text-anchor="middle">threshold</text>`, f2(left+scale), h-6)
+	fmt.Fprintf(&b, `<text x="%s" y="%v" font-size="10" text-anchor="middle">threshold</text>`, f2(left+scale), h-6)
 	b.WriteString(`</svg>`)
 	return template.HTML(b.String())
 }
@@ -138,7 +138,9 @@ type series struct {
 	values []float64
 }
 
-// linesSVG draws series over the window index.
+// linesSVG draws series over the windows: a y grid at round values, every
+// window named under the axis (turned when the names do not fit), a legend
+// above.
 func linesSVG(ss []series, labels []string) template.HTML {
 	n := 0
 	lo, hi := math.Inf(1), math.Inf(-1)
@@ -153,22 +155,64 @@ func linesSVG(ss []series, labels []string) template.HTML {
 	if n == 0 || lo > hi {
 		return ""
 	}
+	// Rates and scores read best on [0, 1] when they lie in it.
+	if lo >= 0 && hi <= 1 {
+		lo, hi = 0, 1
+	}
 	if lo == hi {
 		lo, hi = lo-0.5, hi+0.5
 	}
-	const w, h, pad = 560.0, 180.0, 30.0
+	ticks, step := roundTicks(lo, hi, 5)
+	lo, hi = min(lo, ticks[0]), max(hi, ticks[len(ticks)-1])
+	// Name every window when there are few, else every k-th; names that
+	// do not fit their slot are turned 35°.
+	const w, top, right = 720.0, 30.0, 24.0
+	left := 52.0
+	every := max(1, (n+11)/12)
+	widest := 0.0
+	for i, l := range labels {
+		if i%every == 0 {
+			widest = max(widest, float64(len([]rune(l)))*11*0.58)
+		}
+	}
+	slot := (w - left - right) / float64(max(n-1, 1)) * float64(every)
+	turn := widest > slot-6
+	below := 24.0
+	if turn {
+		// A turned name runs down and left from its window: the first one
+		// needs room on the left as well as below.
+		below = widest*math.Sin(35*math.Pi/180) + 22
+		left = max(left, widest*math.Cos(35*math.Pi/180)+4)
+	}
+	const plotH = 200.0
+	h := top + plotH + below
 	x := func(i int) float64 {
 		if n == 1 {
-			return w / 2
+			return (left + w - right) / 2
 		}
-		return pad + float64(i)*(w-2*pad)/float64(n-1)
+		return left + float64(i)*(w-left-right)/float64(n-1)
 	}
-	y := func(v float64) float64 { return h - pad - (v-lo)/(hi-lo)*(h-2*pad) }
+	y := func(v float64) float64 { return top + plotH - (v-lo)/(hi-lo)*plotH }
 	var b strings.Builder
-	fmt.Fprintf(&b, `<svg class="plot" viewBox="0 0 %v %v" width="%v" height="%v" role="img">`, w, h, w, h)
-	fmt.Fprintf(&b, `<text x="2" y="%s" font-size="9">%s</text><text x="2" y="%s" font-size="9">%s</text>`,
-		f2(y(hi)+3), esc(strconv.FormatFloat(hi, 'g', 3, 64)), f2(y(lo)+3), esc(strconv.FormatFloat(lo, 'g', 3, 64)))
-	for k, s := range ss {
+	fmt.Fprintf(&b, `<svg class="plot" viewBox="0 0 %v %s" width="%v" height="%s" role="img" font-family="sans-serif">`, w, f2(h), w, f2(h))
+	for _, t := range ticks {
+		fmt.Fprintf(&b, `<line x1="%v" y1="%s" x2="%v" y2="%s" stroke="#e4e4e4"/>`, left, f2(y(t)), w-right, f2(y(t)))
+		fmt.Fprintf(&b, `<text x="%v" y="%s" font-size="11" text-anchor="end" fill="#444">%s</text>`, left-6, f2(y(t)+4), esc(tickNum(t, step)))
+	}
+	fmt.Fprintf(&b, `<line x1="%v" y1="%s" x2="%v" y2="%s" stroke="#999"/>`, left, f2(top+plotH), w-right, f2(top+plotH))
+	for i, l := range labels {
+		if i%every != 0 || i >= n {
+			continue
+		}
+		if turn {
+			fmt.Fprintf(&b, `<text x="%s" y="%s" font-size="11" text-anchor="end" transform="rotate(-35 %s %s)">%s</text>`,
+				f2(x(i)+4), f2(top+plotH+14), f2(x(i)+4), f2(top+plotH+14), esc(l))
+		} else {
+			fmt.Fprintf(&b, `<text x="%s" y="%s" font-size="11" text-anchor="middle">%s</text>`, f2(x(i)), f2(top+plotH+16), esc(l))
+		}
+	}
+	lx := 8.0 // the legend's next entry
+	for _, s := range ss {
 		var path strings.Builder
 		pen := "M"
 		for i, v := range s.values {
@@ -178,20 +222,62 @@ func linesSVG(ss []series, labels []string) template.HTML {
 			}
 			fmt.Fprintf(&path, "%s%s %s ", pen, f2(x(i)), f2(y(v)))
 			pen = "L"
-			fmt.Fprintf(&b, `<circle cx="%s" cy="%s" r="2" fill="%s"><title>%s: %s</title></circle>`, f2(x(i)), f2(y(v)), s.colour,
-				esc(s.name), strconv.FormatFloat(v, 'g', 4, 64))
+			fmt.Fprintf(&b, `<circle cx="%s" cy="%s" r="3" fill="%s"><title>%s, %s: %s</title></circle>`, f2(x(i)), f2(y(v)), s.colour,
+				esc(s.name), esc(labelAt(labels, i)), fmtNum(v))
 		}
 		dash := ""
 		if s.dashed {
-			dash = ` stroke-dasharray="4 3"`
+			dash = ` stroke-dasharray="5 3"`
 		}
-		fmt.Fprintf(&b, `<path d="%s" fill="none" stroke="%s"%s/>`, strings.TrimSpace(path.String()), s.colour, dash)
-		fmt.Fprintf(&b, `<text x="%v" y="%v" font-size="10" fill="%s">%s</text>`, pad+float64(k)*140, 12, s.colour, esc(s.name))
-	}
-	if len(labels) > 0 {
-		fmt.Fprintf(&b, `<text x="%s" y="%v" font-size="9">%s</text>`, f2(x(0)), h-6, esc(labels[0]))
-		fmt.Fprintf(&b, `<text x="%s" y="%v" font-size="9" text-anchor="end">%s</text>`, f2(x(n-1)), h-6, esc(labels[len(labels)-1]))
+		fmt.Fprintf(&b, `<path d="%s" fill="none" stroke="%s" stroke-width="2"%s/>`, strings.TrimSpace(path.String()), s.colour, dash)
+		fmt.Fprintf(&b, `<line x1="%s" y1="12" x2="%s" y2="12" stroke="%s" stroke-width="2"%s/>`, f2(lx), f2(lx+18), s.colour, dash)
+		fmt.Fprintf(&b, `<text x="%s" y="16" font-size="12" fill="#333">%s</text>`, f2(lx+22), esc(s.name))
+		lx += 22 + float64(len([]rune(s.name)))*12*0.58 + 24
 	}
 	b.WriteString(`</svg>`)
 	return template.HTML(b.String())
+}
+
+func labelAt(labels []string, i int) string {
+	if i < len(labels) {
+		return labels[i]
+	}
+	return ""
+}
+
+// roundTicks returns about n round values (1, 2, 2.5 or 5 times a power of
+// ten apart) covering [lo, hi], and their step.
+func roundTicks(lo, hi float64, n int) ([]float64, float64) {
+	raw := (hi - lo) / float64(n)
+	mag := math.Pow(10, math.Floor(math.Log10(raw)))
+	step := 10 * mag
+	for _, m := range []float64{1, 2, 2.5, 5} {
+		if raw <= m*mag {
+			step = m * mag
+			break
+		}
+	}
+	var out []float64
+	for v := math.Floor(lo/step+1e-9) * step; v <= hi+step*1e-9; v += step {
+		out = append(out, v)
+	}
+	if out[len(out)-1] < hi {
+		out = append(out, out[len(out)-1]+step)
+	}
+	return out, step
+}
+
+// tickNum writes a tick with the decimals its step needs.
+func tickNum(v, step float64) string {
+	if math.Abs(v) >= 1000 {
+		return fmtNum(v)
+	}
+	dec := 0
+	for p := step; p < 1 && dec < 6; p *= 10 {
+		dec++
+	}
+	if math.Abs(v) < step*1e-9 {
+		v = 0
+	}
+	return strconv.FormatFloat(v, 'f', dec, 64)
 }

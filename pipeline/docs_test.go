@@ -12,7 +12,7 @@ import (
 	"testing"
 )
 
-var update = flag.Bool("update", false, "rewrite the generated sections of docs/pipeline.md")
+var update = flag.Bool("update", false, "rewrite the generated sections of docs/pipeline.md and the golden reports in testdata")
 
 const docsPath = "../docs/pipeline.md"
 

@@ -138,13 +138,21 @@ func schemaTable(b *strings.Builder, f *frame.Frame, auc map[string]float64) {
 		}
 		stats := "<td></td><td></td><td></td>"
 		if n > 0 {
-			stats = fmt.Sprintf("<td>%.4g</td><td>%.4g</td><td>%.4g</td>", lo, sum/float64(n), hi)
+			f := figureText
+			if lo >= 1000 && hi < 3000 && lo == math.Trunc(lo) && hi == math.Trunc(hi) {
+				f = yearText // 2008, not 2,008
+			}
+			stats = fmt.Sprintf("<td>%s</td><td>%s</td><td>%s</td>", f(lo), f(sum/float64(n)), f(hi))
 		}
 		a := ""
 		if v, ok := auc[name]; ok {
 			a = fmt.Sprintf("%.3f", v)
 		}
-		fmt.Fprintf(b, "<tr><td>%s</td><td>%s</td><td>%d</td><td>%d</td>%s<td>%s</td></tr>", html.EscapeString(name), c.Kind(), miss, len(seen), stats, a)
+		distinct := thousands(len(seen))
+		if len(seen) > 1000 {
+			distinct = "over 1,000"
+		}
+		fmt.Fprintf(b, "<tr><td>%s</td><td>%s</td><td>%s</td><td>%s</td>%s<td>%s</td></tr>", html.EscapeString(name), c.Kind(), thousands(miss), distinct, stats, a)
 	}
 	b.WriteString("</table>")
 }
@@ -177,7 +185,15 @@ func overTime(b *strings.Builder, y []float64, periods []string) {
 		xs = append(xs, float64(s))
 		rates = append(rates, mean(y[s:e]))
 	}
-	b.WriteString(lineChart("Target rate per 1,000 rows, in file order", "row", "target rate", false, series{Name: "target rate", X: xs, Y: rates}))
+	b.WriteString(lineChart("Target rate per 1,000 rows, in file order", "row of the file", "target rate", false, series{Name: "target rate", X: xs, Y: rates}))
+}
+
+// yearText writes a column of years: whole years without separators.
+func yearText(v float64) string {
+	if v == math.Trunc(v) {
+		return strconv.Itoa(int(v))
+	}
+	return strconv.FormatFloat(v, 'f', 1, 64)
 }
 
 // sortPeriods orders periods numerically when they are all numbers, else
@@ -210,7 +226,7 @@ func distribution(name string, c frame.Column) string {
 		lo, hi := slices.Min(xs), slices.Max(xs)
 		const bins = 20
 		counts := make([]float64, bins)
-		labels := make([]string, bins)
+		edges := make([]float64, bins+1)
 		for _, x := range xs {
 			k := 0
 			if hi > lo {
@@ -218,10 +234,13 @@ func distribution(name string, c frame.Column) string {
 			}
 			counts[k]++
 		}
-		for k := range labels {
-			labels[k] = strconv.FormatFloat(lo+(hi-lo)*float64(k)/bins, 'g', 4, 64)
+		for k := range edges {
+			edges[k] = lo + (hi-lo)*float64(k)/bins
 		}
-		return barChart(name+": distribution", "rows", labels, counts)
+		if hi == lo {
+			edges[bins] = lo + 1
+		}
+		return histogram(name+": distribution", name, "rows", edges, counts)
 	}
 	labels, counts := levelCounts(c, nil)
 	return barChart(name+": distribution", "rows", labels, counts)

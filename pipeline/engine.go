@@ -111,7 +111,7 @@ func (r *Runner) Run(ctx context.Context) (sum *Summary, err error) {
 		return nil, weir.Errorf(weir.ErrInvalidParameterValue, "pipeline: no spec")
 	}
 	if r.Force != "" && !slices.Contains(Steps, r.Force) {
-		return nil, weir.Errorf(weir.ErrInvalidParameterValue, "--force %q is not a step; steps are %v", r.Force, Steps)
+		return nil, weir.Errorf(weir.ErrInvalidParameterValue, "--force %q is not a step; steps are %s", r.Force, listText(Steps))
 	}
 	if r.StateDir == "" {
 		r.StateDir = ".weir-pipeline"

@@ -86,6 +86,8 @@ type evaluateResult struct {
 	Business  BusinessSummary               `json:"business"`
 	Report    string                        `json:"report"`
 	Threshold float64                       `json:"threshold"`
+	// Inspection is the winner's confusion matrix and importance.
+	Inspection *Inspection `json:"inspection,omitempty"`
 }
 
 // evaluationData returns the holdout rows' features and targets, and the
@@ -193,6 +195,17 @@ func runEvaluate(ctx context.Context, r *Runner, dir string) (any, error) {
 	logged["business.hindsight.threshold"], logged["business.hindsight.profit"] = hind.Threshold, hind.Profit
 	logged["business.lift_top_decile"] = gains[0].Lift
 
+	decided := make([]float64, len(y))
+	for i, v := range winnerProba {
+		if v > at.Threshold {
+			decided[i] = 1
+		}
+	}
+	pos := r.st.info.Classes[1]
+	decision := fmt.Sprintf("a row is decided %s when P(%s) > %.4f, the decision threshold", pos, pos, at.Threshold)
+	if res.Inspection, err = r.inspectWinner(ctx, hold, y, decided, decision); err != nil {
+		return nil, err
+	}
 	report := filepath.Join(dir, "evaluation.html")
 	if err := writeEvaluation(report, r, y, winnerProba, res, curve); err != nil {
 		return nil, err
@@ -270,6 +283,10 @@ func loadEvaluate(r *Runner, raw json.RawMessage) error {
 	s.Holdout, s.Baseline, s.Business = res.Holdout, res.Baseline, res.Business
 	s.Reports["evaluation"] = res.Report
 	r.st.threshold = res.Threshold
+	r.st.inspection = res.Inspection
+	if in := res.Inspection; in != nil {
+		s.Importance, s.ImportanceScore = in.Importance, in.Score
+	}
 	return nil
 }
 
@@ -333,5 +350,6 @@ func writeEvaluation(path string, r *Runner, y, p []float64, res evaluateResult,
 	if h := bs.Hindsight; h != nil {
 		fmt.Fprintf(&b, "<p><i>Hindsight:</i> the threshold that maximises profit on the holdout itself, %.4f, would have made %s. It is chosen with the answers, so it is an upper bound, not a result.</p>", h.Threshold, money(h.Profit))
 	}
+	res.Inspection.writeHTML(&b)
 	return os.WriteFile(path, []byte(page("Evaluation", b.String())), 0o644)
 }

@@ -96,7 +96,7 @@ func evaluateTask(ctx context.Context, r *Runner, dir string) (any, error) {
 	}
 	rel := map[bool]string{true: "better than", false: "no better than"}[met]
 	res.Business = BusinessSummary{SuccessCriterionMet: met,
-		Criterion: fmt.Sprintf("holdout %s %.4f %s the baseline's %.4f", metric, got, rel, want)}
+		Criterion: fmt.Sprintf("holdout %s %.4f %s the baseline's %.4f", metricLabel(metric), got, rel, want)}
 	costs, err := costMatrix(r.Spec.Business, r.st.info.Classes)
 	if err != nil {
 		return nil, err
@@ -144,6 +144,25 @@ func evaluateTask(ctx context.Context, r *Runner, dir string) (any, error) {
 	}
 	if !met {
 		res.Business.Verdict = fmt.Sprintf("The winner does not beat predicting %s: it has learnt nothing that holds on the holdout.", baselineText(task))
+	}
+	var decided []float64
+	decision := ""
+	if task == ml.TaskMulticlass {
+		p, err := loadPredictor(winnerModel(r))
+		if err != nil {
+			return nil, err
+		}
+		decided = make([]float64, len(y))
+		for i := range decided {
+			decided[i] = float64(p.Decide(winnerPred[i*k : (i+1)*k]))
+		}
+		decision = "each row is decided its most probable class"
+		if p.CostMatrix != nil {
+			decision = "each row is decided its class of least expected cost (business.costs)"
+		}
+	}
+	if res.Inspection, err = r.inspectWinner(ctx, hold, y, decided, decision); err != nil {
+		return nil, err
 	}
 	report := filepath.Join(dir, "evaluation.html")
 	if err := writeTaskEvaluation(report, r, y, winnerPred, res); err != nil {
@@ -209,14 +228,14 @@ func metricOrder(task string) []string {
 }
 
 func writeTaskEvaluation(path string, r *Runner, y, pred []float64, res evaluateResult) error {
-	task, classes := r.st.info.Task, r.st.info.Classes
+	task := r.st.info.Task
 	var b strings.Builder
 	fmt.Fprintf(&b, "<p>A %s task. Trained on %s rows, evaluated on %s holdout rows (split %s). Winner (chosen by %s on %s, never on the holdout): <b>%s</b>.</p>",
-		task, thousands(len(r.st.train)), thousands(len(y)), html.EscapeString(r.Spec.Split.describe()), selectionMetric(task), html.EscapeString(r.validationText()), html.EscapeString(r.st.winner))
+		task, thousands(len(r.st.train)), thousands(len(y)), html.EscapeString(r.Spec.Split.describe()), html.EscapeString(metricLabel(selectionMetric(task))), html.EscapeString(r.validationText()), html.EscapeString(r.st.winner))
 	cols := metricOrder(task)
 	b.WriteString("<h2>Holdout metrics</h2><table><tr><th>model</th>")
 	for _, c := range cols {
-		fmt.Fprintf(&b, "<th>%s</th>", strings.ReplaceAll(c, "_", " "))
+		fmt.Fprintf(&b, "<th>%s</th>", html.EscapeString(metricLabel(c)))
 	}
 	b.WriteString("</tr>")
 	rows := maps.Clone(res.Holdout)
@@ -225,7 +244,7 @@ func writeTaskEvaluation(path string, r *Runner, y, pred []float64, res evaluate
 		fmt.Fprintf(&b, "<tr><td>%s</td>", html.EscapeString(name))
 		for _, c := range cols {
 			if v, ok := rows[name][c]; ok {
-				fmt.Fprintf(&b, "<td>%.4f</td>", v)
+				fmt.Fprintf(&b, "<td>%s</td>", four(v))
 			} else {
 				b.WriteString("<td>–</td>")
 			}
@@ -233,29 +252,7 @@ func writeTaskEvaluation(path string, r *Runner, y, pred []float64, res evaluate
 		b.WriteString("</tr>")
 	}
 	b.WriteString("</table>")
-	if task == ml.TaskMulticlass {
-		labels, err := metrics.PredictedClasses(pred, len(classes))
-		if err != nil {
-			return err
-		}
-		cm, err := metrics.NewConfusionMatrix(y, labels, len(classes), nil)
-		if err != nil {
-			return err
-		}
-		b.WriteString("<h2>Confusion matrix of the winner</h2><table><tr><th>true \\ predicted</th>")
-		for _, c := range classes {
-			fmt.Fprintf(&b, "<th>%s</th>", html.EscapeString(c))
-		}
-		b.WriteString("<th>recall</th></tr>")
-		for t, c := range classes {
-			fmt.Fprintf(&b, "<tr><th>%s</th>", html.EscapeString(c))
-			for p := range classes {
-				fmt.Fprintf(&b, "<td>%s</td>", thousands(int(cm.At(t, p))))
-			}
-			fmt.Fprintf(&b, "<td>%.3f</td></tr>", cm.Recall(t))
-		}
-		b.WriteString("</table>")
-	} else {
+	if task != ml.TaskMulticlass {
 		// Predicted against actual, by deciles of the prediction.
 		idx := make([]int, len(pred))
 		for i := range idx {
@@ -282,5 +279,6 @@ func writeTaskEvaluation(path string, r *Runner, y, pred []float64, res evaluate
 	if bs.Verdict != "" {
 		fmt.Fprintf(&b, "<p><b>%s</b></p>", html.EscapeString(bs.Verdict))
 	}
+	res.Inspection.writeHTML(&b)
 	return os.WriteFile(path, []byte(page("Evaluation", b.String())), 0o644)
 }

@@ -146,13 +146,13 @@ func (g *initSpec) inferTask() error {
 		g.taskWhy = fmt.Sprintf("target %s has two values, %s", t, quoteValues(values))
 	case numeric && (!integral || len(values) > initMaxIntClasses):
 		task = ml.TaskRegression
-		g.taskWhy = fmt.Sprintf("target %s holds numbers with %d distinct values", t, len(values))
+		g.taskWhy = fmt.Sprintf("the target column %s holds numbers with %d distinct values", t, len(values))
 	case numeric:
 		task = ml.TaskMulticlass
-		g.taskWhy = fmt.Sprintf("target %s holds %d distinct whole numbers (at most %d are read as classes; pass --task regression to predict a quantity)", t, len(values), initMaxIntClasses)
+		g.taskWhy = fmt.Sprintf("the target column %s holds %d distinct whole numbers (at most %d are read as classes; pass --task regression to predict a quantity)", t, len(values), initMaxIntClasses)
 	case len(values) <= initMaxTextClasses:
 		task = ml.TaskMulticlass
-		g.taskWhy = fmt.Sprintf("target %s holds text with %d classes", t, len(values))
+		g.taskWhy = fmt.Sprintf("the target column %s holds text with %d classes", t, len(values))
 	default:
 		return weir.Errorf(weir.ErrInvalidParameterValue, "target %s holds text with %d distinct values, more than %d classes: it looks like an ID or free text; pass --task to say otherwise", t, len(values), initMaxTextClasses)
 	}

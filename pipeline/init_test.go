@@ -66,10 +66,10 @@ func TestInitInfersAndPasses(t *testing.T) {
 			return []string{"low", "mid", "high"}[min(2, max(0, int(s+1.5)))]
 		}, true, InitOptions{},
 			[]string{"task: multiclass", "kind: time", "column: day", "learner: random_forest"},
-			[]string{"task: multiclass, since target y holds text with 3 classes", "split: time on day"}},
+			[]string{"task: multiclass, since the target column y holds text with 3 classes", "split: time on day"}},
 		{"regression", func(r *rand.Rand, s float64) string { return fmt.Sprintf("%.2f", 3*s+r.NormFloat64()) }, false, InitOptions{},
 			[]string{"task: regression", "learner: ridge", "kind: random"},
-			[]string{"task: regression, since target y holds numbers with"}},
+			[]string{"task: regression, since the target column y holds numbers with"}},
 		{"group split", binaryTarget, false, InitOptions{Split: SplitGroup},
 			[]string{"kind: group", "column: plan"}, []string{"split: group on plan"}},
 		{"task given", binaryTarget, false, InitOptions{Task: "multiclass"}, nil, nil},

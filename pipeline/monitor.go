@@ -10,9 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
-	"strconv"
 	"strings"
-	"time"
 
 	"github.com/weir-ml/weir"
 	"github.com/weir-ml/weir/ml"
@@ -119,10 +117,10 @@ func runMonitor(ctx context.Context, r *Runner, dir string) (any, error) {
 			}
 		}
 		out.Periods = append(out.Periods, pm)
-		// The rows may carry no timestamps; give each a time within its
-		// period so that windows read in order.
+		// The rows carry no times: windows cut them in replay order and
+		// are named by their rows, as weir monitor report names a CSV's.
 		for k, i := range pr {
-			preds = append(preds, monitor.Prediction{Row: i, Time: g.start.Add(time.Duration(k) * time.Minute), Score: proba[k], Label: y[k], HasLabel: true})
+			preds = append(preds, monitor.Prediction{Row: i, Score: proba[k], Label: y[k], HasLabel: true})
 		}
 		rows = append(rows, pr...)
 	}
@@ -131,10 +129,16 @@ func runMonitor(ctx context.Context, r *Runner, dir string) (any, error) {
 		size = 2000
 	}
 	b := r.Spec.Business
-	windows, err := monitor.Windows(preds, monitor.WindowOptions{Size: size, Threshold: r.st.threshold,
-		Value: monitor.Value{TP: b.ValuePerConversion - b.CostPerContact, FP: -b.CostPerContact}})
+	wo := monitor.WindowOptions{Size: size, Threshold: r.st.threshold,
+		Value: monitor.Value{TP: b.ValuePerConversion - b.CostPerContact, FP: -b.CostPerContact}}
+	windows, err := monitor.Windows(preds, wo)
 	if err != nil {
 		return nil, err
+	}
+	// Named with their periods before the rules run, so that an alert
+	// names its window so; without periods the groups are rows already.
+	if r.st.periods != nil {
+		windows = nameWindows(windows, groups)
 	}
 	share, drop := opts.DriftShare, ms.MaxAUCDrop
 	if drop <= 0 {
@@ -149,9 +153,12 @@ func runMonitor(ctx context.Context, r *Runner, dir string) (any, error) {
 		return nil, err
 	}
 	out.Retrain, out.Decision = decide(alerts, "no drift or performance rule fired")
-	rep := r.replayReport(groups, len(rows), lastDrift, alerts)
-	rep.ReferenceTargetRate, rep.CurrentTargetRate = monitor.Number(r.st.rate(r.st.train)), monitor.Number(r.st.rate(rows))
-	rep.Windows = windows
+	rep := r.replayReport(groups, lastDrift, alerts)
+	// The target rate is the drift's: of the last group, as the header says.
+	last := groups[len(groups)-1].rows
+	rep.ReferenceTargetRate, rep.CurrentTargetRate = monitor.Number(r.st.rate(r.st.train)), monitor.Number(r.st.rate(last))
+	rep.Windows, rep.Decision = windows, monitor.DecisionText(wo)
+	rep.Performance = fmt.Sprintf("%s (%s rows), in windows of %s rows", listText(groupNames(groups)), thousands(len(rows)), thousands(size))
 	if err := r.writeMonitoring(ctx, dir, rep, out); err != nil {
 		return nil, err
 	}
@@ -171,20 +178,49 @@ func decide(alerts []monitor.Alert, quiet string) (retrain bool, decision string
 }
 
 // replayReport is the monitoring report of a replay: the groups replayed,
-// how many rows, the last group's drift and the alerts. Target rates are
+// the last group's drift and the alerts. The current data is that last
+// group, which the drift compares with the training rows; target rates are
 // unknown (NaN) until the caller sets them.
-func (r *Runner) replayReport(groups []replayGroup, rows int, drift *monitor.DatasetDrift, alerts []monitor.Alert) *monitor.Report {
+func (r *Runner) replayReport(groups []replayGroup, drift *monitor.DatasetDrift, alerts []monitor.Alert) *monitor.Report {
+	last := groups[len(groups)-1]
+	return &monitor.Report{
+		Title: "Monitoring replay of " + listText(groupNames(groups)), Model: r.st.summary.Champion.Name, Version: r.st.summary.Champion.Version,
+		Generated: r.Now().UTC(), Reference: fmt.Sprintf("the %s training rows", thousands(len(r.st.train))),
+		Current:             fmt.Sprintf("%s (%s rows)", last.name, thousands(len(last.rows))),
+		ReferenceTargetRate: monitor.Number(math.NaN()), CurrentTargetRate: monitor.Number(math.NaN()),
+		Drift: drift, Alerts: alerts,
+	}
+}
+
+func groupNames(groups []replayGroup) []string {
 	var names []string
 	for _, g := range groups {
 		names = append(names, g.name)
 	}
-	return &monitor.Report{
-		Title: "Monitoring replay of " + listText(names), Model: r.st.summary.Champion.Name, Version: r.st.summary.Champion.Version,
-		Generated: r.Now().UTC(), Reference: fmt.Sprintf("the %s training rows", thousands(len(r.st.train))),
-		Current:             fmt.Sprintf("%s (%s rows; drift of the last)", listText(names), thousands(rows)),
-		ReferenceTargetRate: monitor.Number(math.NaN()), CurrentTargetRate: monitor.Number(math.NaN()),
-		Drift: drift, Alerts: alerts,
+	return names
+}
+
+// nameWindows adds to each window's rows the groups they fall in:
+// "rows 14,001–16,000 (2009 and 2010)".
+func nameWindows(ws []monitor.WindowPerformance, groups []replayGroup) []monitor.WindowPerformance {
+	// ends[k] is the replay position of group k's last row, from 1.
+	ends, n := make([]int, len(groups)), 0
+	for k, g := range groups {
+		n += len(g.rows)
+		ends[k] = n
 	}
+	for i, w := range ws {
+		var in []string
+		start := 1
+		for k, end := range ends {
+			if w.FirstRow <= end && w.LastRow >= start {
+				in = append(in, groups[k].name)
+			}
+			start = end + 1
+		}
+		ws[i].Label = fmt.Sprintf("%s (%s)", w.Label, listText(in))
+	}
+	return ws
 }
 
 // writeMonitoring writes the monitoring report as HTML and JSON, logs them
@@ -207,9 +243,8 @@ func (r *Runner) writeMonitoring(ctx context.Context, dir string, rep *monitor.R
 
 // replayGroup is a part of the holdout replayed through the model.
 type replayGroup struct {
-	name  string
-	rows  []int
-	start time.Time // when its first row is taken to arrive
+	name string
+	rows []int
 }
 
 // replayGroups cuts the holdout into what monitoring replays in order: its
@@ -226,11 +261,10 @@ func (r *Runner) replayGroups() ([]replayGroup, error) {
 			size = 2000
 		}
 		var out []replayGroup
-		base := time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC)
 		for lo := 0; lo < len(r.st.holdout); lo += size {
 			hi := min(lo+size, len(r.st.holdout))
 			out = append(out, replayGroup{name: fmt.Sprintf("holdout rows %s–%s", thousands(lo+1), thousands(hi)),
-				rows: r.st.holdout[lo:hi], start: base.Add(time.Duration(lo) * time.Minute)})
+				rows: r.st.holdout[lo:hi]})
 		}
 		return out, nil
 	}
@@ -244,26 +278,14 @@ func (r *Runner) replayGroups() ([]replayGroup, error) {
 		names = sortPeriods(slices.Collect(maps.Keys(byPeriod)))
 	}
 	var out []replayGroup
-	for k, name := range names {
+	for _, name := range names {
 		rows := byPeriod[name]
 		if len(rows) == 0 {
 			return nil, weir.Errorf(weir.ErrInvalidParameterValue, "monitoring: period %q has no holdout rows", name)
 		}
-		out = append(out, replayGroup{name: name, rows: rows, start: periodStart(name, k)})
+		out = append(out, replayGroup{name: name, rows: rows})
 	}
 	return out, nil
-}
-
-// periodStart is when a period begins: a year's 1 January, a date or
-// datetime as written, else one day per period in order.
-func periodStart(name string, k int) time.Time {
-	if y, err := strconv.Atoi(name); err == nil && y >= 1000 && y <= 9999 {
-		return time.Date(y, 1, 1, 0, 0, 0, 0, time.UTC)
-	}
-	if v, err := parseTimeValue(name); err == nil && v > 1e8 {
-		return time.Unix(int64(v), 0).UTC()
-	}
-	return time.Date(2000, 1, 1+k, 0, 0, 0, 0, time.UTC)
 }
 
 // listText writes items as "a, b and c".

@@ -95,7 +95,7 @@ func (r *Runner) monitorTask(ctx context.Context, dir string, p *predictor.Predi
 		return nil, err
 	}
 	out.Retrain, out.Decision = decide(alerts, "no drift rule fired")
-	rep := r.replayReport(groups, rows, last, alerts)
+	rep := r.replayReport(groups, last, alerts)
 	if err := r.writeMonitoring(ctx, dir, rep, out); err != nil {
 		return nil, err
 	}

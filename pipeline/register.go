@@ -110,7 +110,13 @@ func runRegister(ctx context.Context, r *Runner, dir string) (any, error) {
 		"git_revision": r.GitRevision, "seed": r.Spec.Seed, "dataset": r.Spec.Data.Name,
 		"dataset_digest": s.Data.Digest, "dataset_sha256": s.Data.SHA256, "learner": win.Learner,
 	}
-	if err := mlmodel.Save(modelDir, p, mlmodel.Info{Example: example, Metadata: lineage}); err != nil {
+	meta := maps.Clone(lineage)
+	if b := r.Spec.Business; r.st.info.Task == ml.TaskBinary && (b.CostPerContact != 0 || b.ValuePerConversion != 0) {
+		// weir monitor report prices the model's decisions with these, as
+		// the pipeline's own replay does.
+		meta["business"] = map[string]any{"value_tp": b.ValuePerConversion - b.CostPerContact, "value_fp": -b.CostPerContact}
+	}
+	if err := mlmodel.Save(modelDir, p, mlmodel.Info{Example: example, Metadata: meta}); err != nil {
 		return nil, err
 	}
 	card := filepath.Join(modelDir, "model_card.md")
@@ -311,7 +317,7 @@ func (r *Runner) beatsChampion(ctx context.Context, version string, auc float64)
 	return false, fmt.Sprintf("challenger %s %.4f does not beat champion version %s (%.4f) by %g: champion kept", name, auc, cur.Version, champ, margin), nil
 }
 
-// paramsText writes learner parameters for people: "a = 1, b = 0.5".
+// paramsText writes learner parameters for people: "a=1, b=0.5".
 func paramsText(params map[string]any) string {
 	if len(params) == 0 {
 		return "its defaults"
@@ -319,12 +325,37 @@ func paramsText(params map[string]any) string {
 	var parts []string
 	for _, k := range slices.Sorted(maps.Keys(params)) {
 		v := params[k]
-		if f, ok := v.(float64); ok {
-			v = strconv.FormatFloat(f, 'g', 4, 64)
-		}
-		parts = append(parts, fmt.Sprintf("%s = %v", k, v))
+		parts = append(parts, k+"="+paramValue(v))
 	}
 	return strings.Join(parts, ", ")
+}
+
+// paramValue writes one parameter value: numbers to four significant
+// digits, text as it is, lists joined with commas.
+func paramValue(v any) string {
+	switch x := v.(type) {
+	case float64:
+		return strconv.FormatFloat(x, 'g', 4, 64)
+	case int:
+		return strconv.Itoa(x)
+	case string:
+		return x
+	case bool:
+		return strconv.FormatBool(x)
+	case []any:
+		parts := make([]string, len(x))
+		for i, e := range x {
+			parts[i] = paramValue(e)
+		}
+		return "[" + strings.Join(parts, ", ") + "]"
+	case nil:
+		return "none"
+	}
+	b, err := json.Marshal(v)
+	if err != nil {
+		return "?"
+	}
+	return string(b)
 }
 
 // refreshAliases sets the aliases of the registered version as the registry
@@ -382,9 +413,11 @@ func (r *Runner) modelCard(win candidateResult, lineage map[string]any, schema f
 	var b strings.Builder
 	p := func(format string, args ...any) { fmt.Fprintf(&b, format+"\n", args...) }
 	p("# Model card: %s", r.Spec.Registry.ModelName)
-	p("\n## Intended use\n%s\n\n%s\n\nNot for decisions about individuals beyond whom to contact; not for periods or populations unlike the training data without monitoring.", r.Spec.Business.Question, r.Spec.Business.Decision)
+	use := []string{r.Spec.Business.Question, r.Spec.Business.Decision,
+		"Not for decisions about individuals beyond whom to contact; not for periods or populations unlike the training data without monitoring."}
+	p("\n## Intended use\n%s", strings.Join(slices.DeleteFunc(use, func(s string) bool { return strings.TrimSpace(s) == "" }), "\n\n"))
 	task := r.st.info.Task
-	p("\n## Model\n%s %s with params %s, chosen by validation %s %.4f on %s (%d trials).", task, win.Learner, paramsText(win.Params), selectionMetric(task), scoreValue(task, win.ValidScore), r.validationText(), win.Trials)
+	p("\n## Model\n%s %s with params %s, chosen by validation %s %.4f on %s (%s).", task, win.Learner, paramsText(win.Params), metricLabel(selectionMetric(task)), scoreValue(task, win.ValidScore), r.validationText(), countOf(win.Trials, "trial", "trials"))
 	outputs := map[string]string{ml.TaskBinary: "probability (double), label (string)", ml.TaskMulticlass: "probabilities (array of double, in class order " + quoteList(r.st.info.Classes) + "), label (string)", ml.TaskRegression: "prediction (double)"}[task]
 	p("Signature: inputs %s; outputs %s.", strings.Join(inputs, ", "), outputs)
 	if task == ml.TaskBinary {
@@ -398,7 +431,11 @@ func (r *Runner) modelCard(win candidateResult, lineage map[string]any, schema f
 	if task != ml.TaskBinary {
 		cols = metricOrder(task)
 	}
-	p("\n## Holdout metrics\n| model | %s |\n|---%s|", strings.ReplaceAll(strings.Join(cols, " | "), "_", " "), strings.Repeat("|---", len(cols)))
+	labels := make([]string, len(cols))
+	for i, c := range cols {
+		labels[i] = metricLabel(c)
+	}
+	p("\n## Holdout metrics\n| model | %s |\n|---%s|", strings.Join(labels, " | "), strings.Repeat("|---", len(cols)))
 	rows := maps.Clone(s.Holdout)
 	rows["baseline"] = s.Baseline
 	for _, name := range slices.Sorted(maps.Keys(rows)) {
@@ -406,7 +443,7 @@ func (r *Runner) modelCard(win candidateResult, lineage map[string]any, schema f
 		for i, c := range cols {
 			cells[i] = "–"
 			if v, ok := rows[name][c]; ok {
-				cells[i] = fmt.Sprintf("%.4f", v)
+				cells[i] = four(v)
 			}
 		}
 		p("| %s | %s |", name, strings.Join(cells, " | "))
@@ -414,14 +451,43 @@ func (r *Runner) modelCard(win candidateResult, lineage map[string]any, schema f
 	bs := s.Business
 	if task == ml.TaskBinary {
 		p("\nBusiness: profit %s at the threshold vs %s contacting everyone; top-decile lift %.2f.", money(bs.Profit), money(bs.ProfitContactAll), bs.LiftTopDecile)
-		p("\n## Limits\n- Probabilities are calibrated to the training rows; when the later target rate differs they understate or overstate it.\n- The threshold is chosen on the training rows; when the later target rate differs, the profit it earns differs too (see the holdout figures above).\n- Monitor input drift and performance; retrain when the monitoring decision says so.")
 	} else {
 		p("\nSuccess criterion (%s): %s.", bs.Criterion, metOrMissed(bs.SuccessCriterionMet))
+	}
+	r.st.inspection.writeMarkdown(p)
+	if task == ml.TaskBinary {
+		p("\n## Limits\n- Probabilities are calibrated to the training rows; when the later target rate differs they understate or overstate it.\n- The threshold is chosen on the training rows; when the later target rate differs, the profit it earns differs too (see the holdout figures above).\n- Monitor input drift and performance; retrain when the monitoring decision says so.")
+	} else {
 		p("\n## Limits\n- The model is as good as the holdout figures above, on data like the training rows.\n- Monitor input drift; retrain when the monitoring decision says so.")
 	}
 	p("\n## Lineage")
 	for _, k := range []string{"pipeline", "pipeline_run_id", "weir_version", "git_revision", "seed", "dataset", "dataset_digest", "dataset_sha256", "learner"} {
-		p("- %s: %v", k, lineage[k])
+		v := paramValue(lineage[k])
+		if v == "" {
+			v = "(unknown)"
+		}
+		p("- %s: %s", k, v)
 	}
 	return b.String()
+}
+
+// metricLabel names a metric for people: roc_auc is "ROC AUC".
+func metricLabel(m string) string {
+	if l, ok := map[string]string{
+		"roc_auc": "ROC AUC", "pr_auc": "PR AUC", "log_loss": "log-loss", "brier": "Brier", "ks": "KS",
+		"accuracy": "accuracy", "balanced_accuracy": "balanced accuracy", "f1_macro": "F1 (macro)", "f1_weighted": "F1 (weighted)",
+		"roc_auc_ovr": "ROC AUC (one vs rest)", "roc_auc_ovo": "ROC AUC (one vs one)", "rmse": "RMSE", "mae": "MAE", "r2": "R²",
+		"mape": "MAPE", "explained_variance": "explained variance", "median_ae": "median absolute error",
+	}[m]; ok {
+		return l
+	}
+	return strings.ReplaceAll(m, "_", " ")
+}
+
+// countOf writes n with the singular or plural noun: "1 trial", "2 trials".
+func countOf(n int, one, many string) string {
+	if n == 1 {
+		return "1 " + one
+	}
+	return thousands(n) + " " + many
 }

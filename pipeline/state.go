@@ -30,6 +30,7 @@ type state struct {
 	winner     string
 	modelDir   string // the MLflow model directory of the winner
 	threshold  float64
+	inspection *Inspection // the winner's confusion matrix and importance
 }
 
 // data loads the dataset once, adds the declared derived columns and

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"math"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -39,25 +40,7 @@ type businessResult struct {
 
 func runBusiness(ctx context.Context, r *Runner, dir string) (any, error) {
 	b := r.Spec.Business
-	md := fmt.Sprintf(`# %s
-
-## Question
-%s
-
-## Objective
-%s
-
-## Decision
-%s
-
-## Business metric
-Expected profit of a contact list: each contact costs %g, each conversion brings %g.
-Profit = %g × conversions − %g × contacts. The model's decision threshold is the one that maximises it on the holdout.
-
-## Success criterion
-%s (holdout ROC AUC at least %g; profit above contacting everyone: %v).
-`, r.Spec.Name, b.Question, b.Objective, b.Decision, b.CostPerContact, b.ValuePerConversion,
-		b.ValuePerConversion, b.CostPerContact, b.SuccessCriterionText, b.MinAUC, b.BeatContactEveryone)
+	md := businessText(r.Spec)
 	path := filepath.Join(dir, "business.md")
 	if err := os.WriteFile(path, []byte(md), 0o644); err != nil {
 		return nil, err
@@ -75,6 +58,51 @@ Profit = %g × conversions − %g × contacts. The model's decision threshold is
 		return nil, err
 	}
 	return businessResult{Report: path}, loadBusiness(r, mustJSON(businessResult{Report: path}))
+}
+
+// businessText is the business step's page: the question, the decision,
+// how it is priced and what counts as success, in words.
+func businessText(s *Spec) string {
+	b := s.Business
+	var w strings.Builder
+	fmt.Fprintf(&w, "# %s\n", s.Name)
+	for _, sec := range []struct{ title, text string }{{"Question", b.Question}, {"Objective", b.Objective}, {"Decision", b.Decision}} {
+		if strings.TrimSpace(sec.text) != "" {
+			fmt.Fprintf(&w, "\n## %s\n%s\n", sec.title, sec.text)
+		}
+	}
+	if b.CostPerContact != 0 || b.ValuePerConversion != 0 {
+		fmt.Fprintf(&w, "\n## Business metric\nExpected profit of a contact list: each contact costs %s, each conversion brings %s.\n", number(b.CostPerContact), number(b.ValuePerConversion))
+		fmt.Fprintf(&w, "Profit = %s × conversions − %s × contacts. The decision threshold is the one that maximises it on out-of-fold predictions of the training rows; the holdout only reports what that threshold earns.\n",
+			number(b.ValuePerConversion), number(b.CostPerContact))
+	}
+	var parts []string
+	if b.MinAUC > 0 {
+		parts = append(parts, "holdout ROC AUC at least "+number(b.MinAUC))
+	}
+	if b.BeatContactEveryone {
+		parts = append(parts, "more profit than contacting everyone")
+	}
+	crit := strings.TrimSuffix(strings.TrimSpace(b.SuccessCriterionText), ".")
+	switch {
+	case crit != "" && len(parts) > 0:
+		crit += " (in figures: " + listText(parts) + ")"
+	case len(parts) > 0:
+		crit = listText(parts)
+		crit = strings.ToUpper(crit[:1]) + crit[1:]
+	}
+	if crit != "" {
+		fmt.Fprintf(&w, "\n## Success criterion\n%s.\n", crit)
+	}
+	return w.String()
+}
+
+// number writes a figure of the spec for people: 0.5706, 10, 12,500.
+func number(v float64) string {
+	if v == math.Trunc(v) && math.Abs(v) < 1e15 {
+		return thousands(int(v))
+	}
+	return strconv.FormatFloat(v, 'g', -1, 64)
 }
 
 func loadBusiness(r *Runner, raw json.RawMessage) error {

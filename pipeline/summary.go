@@ -39,6 +39,10 @@ type Summary struct {
 	// ModelDir is the local copy of the registered model directory.
 	ModelDir string  `json:"model_dir"`
 	Seconds  float64 `json:"seconds"`
+	// Importance is the winner's permutation importance on the holdout,
+	// most important first; ImportanceScore the score it is the change of.
+	Importance      []Importance `json:"importance,omitempty"`
+	ImportanceScore string       `json:"importance_score,omitempty"`
 }
 
 // DataSummary describes the dataset and the split.
@@ -157,7 +161,7 @@ func (s *Summary) WriteText(w io.Writer) {
 	p := func(format string, args ...any) { fmt.Fprintf(w, format+"\n", args...) }
 	p("")
 	p("Question   %s", s.Question)
-	p("Data       %s: %d rows × %d columns, sha256 %s", s.Data.Name, s.Data.Rows, s.Data.Columns, shortHash(s.Data.SHA256))
+	p("Data       %s: %s rows × %s columns, sha256 %s", s.Data.Name, thousands(s.Data.Rows), thousands(s.Data.Columns), shortHash(s.Data.SHA256))
 	p("           train %s rows, holdout %s rows (split %s)", thousands(s.Data.TrainRows), thousands(s.Data.HoldoutRows), s.Split)
 	if len(s.Data.Leakage) > 0 {
 		p("           leakage: %s", strings.Join(s.Data.Leakage, "; "))
@@ -187,6 +191,9 @@ func (s *Summary) WriteText(w io.Writer) {
 	}
 	p("Winner     %s, registered as %s version %s (aliases %s)", s.Winner, s.Champion.Name, s.Champion.Version, strings.Join(s.Champion.Aliases, ", "))
 	p("           %s", s.Champion.Reason)
+	if line := s.leansOn(3); line != "" {
+		p("           %s", line)
+	}
 	b := s.Business
 	if s.Task != "" && s.Task != ml.TaskBinary {
 		if b.CostPerRow != 0 || b.BaselineCostPerRow != 0 {
@@ -201,19 +208,19 @@ func (s *Summary) WriteText(w io.Writer) {
 	}
 	p("Reports")
 	for _, k := range slices.Sorted(maps.Keys(s.Reports)) {
-		p("           %-16s %s", k, s.Reports[k])
+		p("           %-18s %s", k, s.Reports[k])
 	}
-	p("Image      %s %s", s.Image.Status, s.Image.Reference)
+	p("%s", strings.TrimRight("Image      "+s.Image.Status+" "+s.Image.Reference, " "))
 	p("Monitoring %s", s.Monitoring.Status)
 	if s.Monitoring.ReplayedThrough != "" {
 		p("           replayed through %s", s.Monitoring.ReplayedThrough)
 	}
 	for _, m := range s.Monitoring.Periods {
 		if m.Metric != "" {
-			p("           %s: %s rows, %s %.4f, drifted %d columns (%s)", m.Period, thousands(m.Rows), m.Metric, m.Score, len(m.DriftedColumns), strings.Join(m.DriftedColumns, ", "))
+			p("           %s: %s rows, %s %.4f, %s", m.Period, thousands(m.Rows), metricLabel(m.Metric), m.Score, driftedText(m.DriftedColumns))
 			continue
 		}
-		p("           %s: %s rows, AUC %.4f, positive rate %.3f, mean prediction %.3f, drifted %d columns (%s)", m.Period, thousands(m.Rows), m.AUC, m.PositiveRate, m.MeanPrediction, len(m.DriftedColumns), strings.Join(m.DriftedColumns, ", "))
+		p("           %s: %s rows, AUC %.4f, positive rate %.3f, mean prediction %.3f, %s", m.Period, thousands(m.Rows), m.AUC, m.PositiveRate, m.MeanPrediction, driftedText(m.DriftedColumns))
 	}
 	if s.Monitoring.Decision != "" {
 		p("           retraining decision: %s", s.Monitoring.Decision)
@@ -226,6 +233,15 @@ func (s *Summary) WriteText(w io.Writer) {
 	}
 	p("Run        %s (%d of %d steps cached) in %.1fs", s.PipelineRunID, cached, len(s.Steps), s.Seconds)
 	p("Serve      %s", s.ServeCommand)
+}
+
+// driftedText says which columns drifted: "no column drifted", "drifted 2
+// columns (age, job)".
+func driftedText(cols []string) string {
+	if len(cols) == 0 {
+		return "no column drifted"
+	}
+	return fmt.Sprintf("drifted %s (%s)", countOf(len(cols), "column", "columns"), strings.Join(cols, ", "))
 }
 
 // metOrMissed says plainly whether a criterion held.
@@ -273,4 +289,40 @@ func shortHash(h string) string {
 		return h[:16] + "…"
 	}
 	return h
+}
+
+// four writes a metric to four decimals, without the minus sign of a value
+// that rounds to zero.
+func four(v float64) string {
+	s := strconv.FormatFloat(v, 'f', 4, 64)
+	if s == "-0.0000" {
+		return "0.0000"
+	}
+	return s
+}
+
+// leansOn names the n most important columns of the winner and what
+// shuffling each costs, of those whose shuffling costs anything: "most
+// important: month, poutcome and balance (the holdout ROC AUC drops by
+// 0.0551, 0.0262 and 0.0232 when one is shuffled)".
+func (s *Summary) leansOn(n int) string {
+	var cols, costs []string
+	for _, fi := range s.Importance {
+		if len(cols) == n || fi.Mean <= 0 {
+			break
+		}
+		cols, costs = append(cols, fi.Column), append(costs, fmt.Sprintf("%.4f", fi.Mean))
+	}
+	if len(cols) == 0 {
+		return ""
+	}
+	change := "rises"
+	if s.ImportanceScore == "roc_auc" {
+		change = "drops"
+	}
+	which := "one"
+	if len(cols) == 1 {
+		which = "it"
+	}
+	return fmt.Sprintf("most important: %s (the holdout %s %s by %s when %s is shuffled)", listText(cols), scoreName(s.ImportanceScore), change, listText(costs), which)
 }

@@ -59,18 +59,18 @@ func inferTarget(f *frame.Frame, d DataSpec, task string) (targetInfo, error) {
 	case len(labels) < 2:
 		return targetInfo{}, weir.Errorf(weir.ErrInvalidParameterValue, "target %s has a single value (%q) in all %d rows: there is nothing to predict", d.Target, first(labels), c.Len())
 	case task != "":
-		info.Why = "task " + task + " as the spec says"
+		info.Why = task + ", as the spec says"
 	case d.Positive != "" || len(labels) == 2:
 		info.Task = ml.TaskBinary
-		info.Why = fmt.Sprintf("binary: target %s has two values, %s", d.Target, quoteList(labels))
+		info.Why = fmt.Sprintf("binary: the target column %s has two values, %s", d.Target, quoteList(labels))
 	case numeric && (!integral || len(labels) > maxInferredClasses):
 		info.Task = ml.TaskRegression
-		info.Why = fmt.Sprintf("regression: target %s holds numbers with %s distinct values", d.Target, countText(len(labels), 1000))
+		info.Why = fmt.Sprintf("regression: the target column %s holds numbers with %s distinct values", d.Target, countText(len(labels), 1000))
 	case len(labels) > 1000:
 		return targetInfo{}, weir.Errorf(weir.ErrInvalidParameterValue, "target %s has more than 1,000 distinct text values: it looks like an ID, not a class (set task: to say otherwise)", d.Target)
 	default:
 		info.Task = ml.TaskMulticlass
-		info.Why = fmt.Sprintf("multiclass: target %s has %d classes (%s)", d.Target, len(labels), shortList(labels, 6))
+		info.Why = fmt.Sprintf("multiclass: the target column %s has %d classes (%s)", d.Target, len(labels), shortList(labels, 6))
 	}
 	if info.Task != ml.TaskRegression && task == "" && numeric {
 		info.Why += "; set task: regression to predict it as a number"

@@ -21,7 +21,7 @@ func Validate(f *frame.Frame, rules []ColumnRule) error {
 	for _, rule := range rules {
 		c, err := f.Column(rule.Name)
 		if err != nil {
-			return weir.Errorf(weir.ErrInvalidParameterValue, "validation: column %s: rule \"exists\" fails: the data has columns %v", rule.Name, f.Names())
+			return weir.Errorf(weir.ErrInvalidParameterValue, "validation: column %s: rule \"exists\" fails: the data has columns %s", rule.Name, strings.Join(f.Names(), ", "))
 		}
 		if rule.Kind != "" {
 			want, err := frame.ParseKind(rule.Kind)

@@ -137,6 +137,39 @@ func (m *monitoredModel) score(f *frame.Frame) ([]float64, error) {
 	return s.Value, nil
 }
 
+// threshold is the probability above which the model decides positive:
+// a Weir model's own, else 0.5, as other libraries' classifiers decide.
+func (m *monitoredModel) threshold() float64 {
+	if m.model != nil && m.model.Predictor.Threshold > 0 {
+		return m.model.Predictor.Threshold
+	}
+	return 0.5
+}
+
+// businessValue is the value of the model's decisions that weir pipeline
+// records in the model's metadata (business.value_tp and value_fp), zero
+// when it has none.
+func (m *monitoredModel) businessValue() monitor.Value {
+	if m.model == nil || m.model.MLmodel == nil {
+		return monitor.Value{}
+	}
+	b, _ := m.model.MLmodel.Metadata["business"].(map[string]any)
+	return monitor.Value{TP: metaNumber(b["value_tp"]), FP: metaNumber(b["value_fp"])}
+}
+
+// metaNumber reads a number of YAML metadata, 0 when it is none.
+func metaNumber(v any) float64 {
+	switch x := v.(type) {
+	case int:
+		return float64(x)
+	case int64:
+		return float64(x)
+	case float64:
+		return x
+	}
+	return 0
+}
+
 // inputs returns the model's input column names.
 func (m *monitoredModel) inputs() []string {
 	var names []string

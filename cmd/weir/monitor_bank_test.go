@@ -136,7 +136,7 @@ func TestBankScenario(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if want := fmt.Sprintf("%d of %d predictions labelled", y2009.NumRows()+y2010.NumRows(), y2009.NumRows()+y2010.NumRows()); !strings.Contains(out, want) {
+	if want := fmt.Sprintf("%s of %[1]s predictions labelled", monitor.Thousands(y2009.NumRows()+y2010.NumRows())); !strings.Contains(out, want) {
 		t.Errorf("labels output %q, want %q", out, want)
 	}
 
@@ -332,8 +332,12 @@ func checkQuarters(t *testing.T, ws []monitor.WindowPerformance, html string, ro
 		if !w.End.Equal(w.Start.AddDate(0, 3, 0)) {
 			t.Errorf("window %s..%s is not a quarter", w.Start, w.End)
 		}
-		row := fmt.Sprintf("<tr><td>%s</td><td class=\"n\">%d</td><td class=\"n\">%d</td><td class=\"n\">%s</td>",
-			w.Start.Format("2006-01-02 15:04 UTC"), w.Rows, w.Labelled, strconv.FormatFloat(auc, 'g', 4, 64))
+		quarter := fmt.Sprintf("%d Q%d", w.Start.Year(), (int(w.Start.Month())+2)/3)
+		if w.Label != quarter {
+			t.Errorf("window from %s is labelled %q, want %q", w.Start, w.Label, quarter)
+		}
+		row := fmt.Sprintf("<tr><td class=\"w\">%s</td><td class=\"n\">%s</td><td class=\"n\">%s</td><td class=\"n\">%s</td>",
+			quarter, monitor.Thousands(w.Rows), monitor.Thousands(w.Labelled), strconv.FormatFloat(auc, 'g', 4, 64))
 		if !strings.Contains(html, row) {
 			t.Errorf("report.html lacks the row %s", row)
 		}

@@ -52,11 +52,11 @@ func (c *monitorLabelsCmd) Run(g *globals) error {
 		enc.SetIndent("", "  ")
 		return enc.Encode(map[string]any{"predictions": len(preds), "labelled": n, "labels": len(labels), "windows": ws})
 	}
-	fmt.Fprintf(g.stdout, "%d of %d predictions labelled (%d labels read)\n", n, len(preds), len(labels))
+	fmt.Fprintf(g.stdout, "%s of %s predictions labelled (%s labels read)\n", monitor.Thousands(n), monitor.Thousands(len(preds)), monitor.Thousands(len(labels)))
 	tw := tabwriter.NewWriter(g.stdout, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "WINDOW START\tROWS\tLABELLED\tROC AUC\tPRECISION\tRECALL\tPOSITIVE RATE\tEST. ROC AUC")
+	fmt.Fprintln(tw, "WINDOW\tROWS\tLABELLED\tROC AUC\tPRECISION\tRECALL\tPOSITIVE RATE\tEST. ROC AUC")
 	for _, w := range ws {
-		fmt.Fprintf(tw, "%s\t%d\t%d\t%s\t%s\t%s\t%s\t%s\n", w.Start.Format(time.RFC3339), w.Rows, w.Labelled,
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", w.Label, monitor.Thousands(w.Rows), monitor.Thousands(w.Labelled),
 			num(w.ROCAUC), num(w.Precision), num(w.Recall), num(w.PositiveRate), num(w.EstROCAUC))
 	}
 	return tw.Flush()

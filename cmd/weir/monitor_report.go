@@ -30,7 +30,10 @@ type monitorReportCmd struct {
 	Current    string  `required:"" help:"Current data: an inference log directory or .jsonl file, or a CSV the model scores."`
 	Reference  string  `help:"Reference data instead of the model's reference_profile.json: a CSV (scored by the model) or a profile JSON."`
 	Window     period  `help:"Performance window of logged traffic: a duration (36h), days (7d), weeks (1w) or calendar months (month, quarter, year); rows are placed by their event time when the labels give one." default:"1w"`
-	WindowRows int     `help:"Performance window of CSV rows, which carry no time." default:"2000"`
+	WindowRows int     `help:"Performance window of CSV rows without --time-column: this many rows, labelled by their row numbers." default:"2000"`
+	TimeColumn string  `name:"time-column" placeholder:"COLUMN" help:"CSV column of each row's event time (RFC 3339, a date 2006-01-02 or a year): CSV windows then follow --window."`
+	ValueTP    float64 `name:"value-tp" help:"Business value of a true positive, e.g. a conversion's value minus a contact's cost (default: the value the pipeline recorded with the model)."`
+	ValueFP    float64 `name:"value-fp" help:"Business value of a false positive, usually minus a contact's cost (default: the value the pipeline recorded with the model)."`
 	Rules      string  `help:"Alert rules file, YAML or JSON ({\"rules\": [...]}); exit code 1 when one fires."`
 	Out        string  `help:"Directory for report.html and report.json." default:"."`
 	DriftShare float64 `help:"Share of drifted features that makes the dataset drifted." default:"0.5"`
@@ -61,7 +64,7 @@ func (c *monitorReportCmd) Run(g *globals) error {
 		return err
 	}
 	defer m.close()
-	cur, err := c.readLabelled(c.Current, m)
+	cur, err := c.readCurrent(m)
 	if err != nil {
 		return err
 	}
@@ -145,7 +148,7 @@ func (c *monitorReportCmd) report(ctx context.Context, m *monitoredModel, cur *l
 	}
 	rep := &monitor.Report{
 		Title: "Monitoring " + m.id.name, Model: m.id.name, Version: m.id.version, Generated: time.Now().UTC(),
-		Current: cur.source, CurrentTargetRate: monitor.Number(targetRate(cur.preds)), ReferenceTargetRate: monitor.Number(math.NaN()),
+		Current: fmt.Sprintf("%s (%s rows)", cur.source, monitor.Thousands(len(cur.preds))), CurrentTargetRate: monitor.Number(targetRate(cur.preds)), ReferenceTargetRate: monitor.Number(math.NaN()),
 	}
 	var err error
 	if prof, ok, perr := c.referenceProfile(m); perr != nil {
@@ -182,10 +185,50 @@ func (c *monitorReportCmd) report(ctx context.Context, m *monitoredModel, cur *l
 	if !cur.timed {
 		wo = monitor.WindowOptions{Size: c.WindowRows}
 	}
+	// Decisions and their value are the model's own, as the pipeline's
+	// replay scores them: its decision threshold and its business prices.
+	wo.Threshold = m.threshold()
+	wo.Value = monitor.Value{TP: c.ValueTP, FP: c.ValueFP}
+	if wo.Value == (monitor.Value{}) {
+		wo.Value = m.businessValue()
+	}
 	if rep.Windows, err = monitor.Windows(cur.preds, wo); err != nil {
 		return nil, usagef("windows: %v", err)
 	}
+	rep.Decision = monitor.DecisionText(wo)
 	return rep, nil
+}
+
+// readCurrent reads --current; a CSV's rows take their event times from
+// --time-column when it is given.
+func (c *monitorReportCmd) readCurrent(m *monitoredModel) (*labelled, error) {
+	cur, err := c.readLabelled(c.Current, m)
+	if err != nil || c.TimeColumn == "" {
+		return cur, err
+	}
+	if cur.timed {
+		return nil, usagef("--time-column %s: %s is an inference log, whose rows carry their own times (give event times with --labels)", c.TimeColumn, c.Current)
+	}
+	f, err := frame.ReadCSVFile(c.Current, frame.CSVOptions{})
+	if err != nil {
+		return nil, usagef("%s: %v", c.Current, err)
+	}
+	col, err := f.Column(c.TimeColumn)
+	if err != nil {
+		return nil, usagef("--time-column: %s has no column %q", c.Current, c.TimeColumn)
+	}
+	for i := range cur.preds {
+		if col.IsMissing(i) {
+			return nil, usagef("--time-column: %s row %d has no %s", c.Current, i+1, c.TimeColumn)
+		}
+		t, err := monitor.ParseTime(col.Text(i))
+		if err != nil {
+			return nil, usagef("--time-column: %s row %d: %s %q is not a time (RFC 3339, a date 2006-01-02 or a year)", c.Current, i+1, c.TimeColumn, col.Text(i))
+		}
+		cur.preds[i].Time = t
+	}
+	cur.timed = true
+	return cur, nil
 }
 
 // referenceProfile reads --reference when it is a profile JSON, else the

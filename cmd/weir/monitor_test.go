@@ -149,6 +149,8 @@ func TestMonitorReportBadInput(t *testing.T) {
 		{"unknown test", []string{"--current", cur, "--reference", cur, "--stattest", "age=t_test"}},
 		{"test of no column", []string{"--current", cur, "--reference", cur, "--stattest", "agee=psi"}},
 		{"bad threshold", []string{"--current", cur, "--reference", cur, "--stattest-threshold", "age=-1"}},
+		{"no time column", []string{"--current", cur, "--reference", cur, "--time-column", "when"}},
+		{"time column not times", []string{"--current", cur, "--reference", cur, "--time-column", "job"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
