@@ -22,10 +22,18 @@ const formatHelp = "The input must be a JSON dictionary with exactly one of the 
 
 // decodeJSON reads an MLflow /invocations JSON body into rows in schema
 // order: through decodeSplit when it takes the body (in rb's memory, when
-// rb is not nil), else decodeTree.
-func (s *schema) decodeJSON(body []byte, strict bool, rb *rowsBuf) ([][]any, error) {
+// rb is not nil), else decodeTree. It takes each path's cost from res
+// before it runs.
+func (s *schema) decodeJSON(body []byte, strict bool, rb *rowsBuf, res *reservation) ([][]any, error) {
+	n := valueBound(body, false)
+	if err := res.take(n * costSplit); err != nil {
+		return nil, err
+	}
 	if rows, ok := s.decodeSplit(body, strict, rb); ok {
 		return rows, nil
+	}
+	if err := res.take(n * (costTree - costSplit)); err != nil {
+		return nil, err
 	}
 	return s.decodeTree(body, strict)
 }

@@ -92,6 +92,17 @@ type Metrics struct {
 	logWriteErrors atomic.Uint64
 	pollHits       atomic.Uint64
 	pollMisses     atomic.Uint64
+	refusedHost    atomic.Uint64
+	refusedToken   atomic.Uint64
+}
+
+// refused counts a request the guard turned away: "host" or "token".
+func (m *Metrics) refused(why string) {
+	if why == "host" {
+		m.refusedHost.Add(1)
+	} else {
+		m.refusedToken.Add(1)
+	}
 }
 
 type routeCode struct {
@@ -217,6 +228,9 @@ func (m *Metrics) Write(w io.Writer) {
 	help(w, "weir_serve_busy_polls_total", "counter", "Connection reads that busy-polled (--busy-poll), by whether data came within the window (hit) or the connection went to sleep (miss).")
 	fmt.Fprintf(w, "weir_serve_busy_polls_total{result=\"hit\"} %d\n", m.pollHits.Load())
 	fmt.Fprintf(w, "weir_serve_busy_polls_total{result=\"miss\"} %d\n", m.pollMisses.Load())
+	help(w, "weir_serve_refused_total", "counter", "Requests refused before any handler: a Host header outside --allowed-hosts (host) or a missing or wrong bearer token (token).")
+	fmt.Fprintf(w, "weir_serve_refused_total{reason=\"host\"} %d\n", m.refusedHost.Load())
+	fmt.Fprintf(w, "weir_serve_refused_total{reason=\"token\"} %d\n", m.refusedToken.Load())
 }
 
 func help(w io.Writer, name, typ, text string) {

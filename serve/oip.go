@@ -142,8 +142,11 @@ func (s *Server) oipInfer(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	strict := s.StrictColumns
-	s.score(w, r, true, func(m *served, body []byte, id string, _ []byte) ([]byte, error) {
+	s.score(w, r, true, func(m *served, body []byte, id string, _ []byte, res *reservation) ([]byte, error) {
 		start := time.Now()
+		if err := res.take(valueBound(body, false) * costOIP); err != nil {
+			return nil, err
+		}
 		req, err := parseOIPRequest(body)
 		if err != nil {
 			return nil, err

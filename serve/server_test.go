@@ -36,6 +36,7 @@ type response struct {
 func do(tb testing.TB, h http.Handler, method, path, contentType, body string) response {
 	tb.Helper()
 	r := httptest.NewRequest(method, path, strings.NewReader(body))
+	r.Host = "localhost:8080" // a local client: the default host allowlist answers it
 	if contentType != "" {
 		r.Header.Set("Content-Type", contentType)
 	}
@@ -185,6 +186,7 @@ func TestBodyTooLarge(t *testing.T) {
 	}
 	// Without Content-Length the limit is found while reading.
 	r := httptest.NewRequest("POST", "/invocations", io.MultiReader(strings.NewReader(body)))
+	r.Host = "localhost:8080" // a local client: the default host allowlist answers it
 	r.ContentLength = -1
 	r.Header.Set("Content-Type", "application/json")
 	w := httptest.NewRecorder()
