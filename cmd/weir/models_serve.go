@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"net"
 	"os"
 	"path/filepath"
@@ -304,8 +305,10 @@ func (l *modelLoader) load(ctx context.Context, uri, name string) (*serve.Loaded
 	}
 	// Keep the reference profile for the drift gauges: downloaded files are
 	// removed once the model is in memory.
-	if b, err := os.ReadFile(filepath.Join(dir, mlmodel.ReferenceProfileFile)); err == nil {
+	if b, err := mlmodel.ReadModelFile(dir, mlmodel.ReferenceProfileFile, mlmodel.MaxMetaBytes); err == nil {
 		l.reference = b
+	} else if !errors.Is(err, fs.ErrNotExist) {
+		return nil, weir.Errorf(weir.ErrInvalidParameterValue, "%s", mlmodel.FileProblem(err))
 	}
 	f, err := mlmodel.ReadMLmodel(dir)
 	if err != nil {
