@@ -243,7 +243,7 @@ func (s *schema) fromList(list []any, strict bool) ([][]any, error) {
 			cells = []any{r}
 		}
 		if len(cells) != len(s.cols) {
-			return nil, inputErrorf("row %d has %d values but the model has %d input columns %v; name the columns (dataframe_split or records) or give them in signature order", i, len(cells), len(s.cols), s.names())
+			return nil, inputErrorf("row %d has %d values but the model has %d input columns %s; name the columns (dataframe_split or records) or give them in signature order", i, len(cells), len(s.cols), quotedList(s.names()))
 		}
 		if err := s.fill(rows[i], pos, cells); err != nil {
 			return nil, err
