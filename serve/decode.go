@@ -88,6 +88,22 @@ func (s *schema) decodeTree(body []byte, strict bool) ([][]any, error) {
 	if !ok {
 		return nil, inputErrorf("'%s' must be a list of rows or a dictionary of columns, got %s", key, describe(v))
 	}
+	return s.fromNamedList(key, list, strict)
+}
+
+// fromNamedList reads the list of instances or inputs: records, matched to
+// the signature by name, or for a one-column model bare values. Rows of
+// values are refused rather than matched by position: a client's column
+// order (a CSV's) is rarely the signature's, and a row whose types happen
+// to fit would be scored wrong without a word.
+func (s *schema) fromNamedList(key string, list []any, strict bool) ([][]any, error) {
+	if len(list) > 0 && len(s.cols) > 1 {
+		if _, ok := list[0].([]any); ok {
+			return nil, inputErrorf("'%s' row 0 is a list of values, which are not matched to the model's %d input columns by position; "+
+				"name them: records ({%q: ..., ...}), a dictionary of columns ({%q: [...], ...}) under 'inputs', or dataframe_split with 'columns'",
+				key, len(s.cols), s.cols[0].Name, s.cols[0].Name)
+		}
+	}
 	return s.fromList(list, strict)
 }
 
