@@ -234,6 +234,9 @@ func (s *Server) predict(m *served, rows [][]any, requestID string) ([]Predictio
 
 // predictInto is predict with the predictions written to out, one per row.
 func (s *Server) predictInto(m *served, rows [][]any, requestID string, out []Prediction) ([]Prediction, error) {
+	if err := s.audit(m, rows, s.StrictCategories); err != nil {
+		return nil, err
+	}
 	start := time.Now()
 	if len(rows) > 0 {
 		var err error
@@ -253,7 +256,7 @@ func (s *Server) predictInto(m *served, rows [][]any, requestID string, out []Pr
 	}
 	if s.InferenceLog != nil && len(rows) > 0 {
 		s.InferenceLog.offer(&logEntry{requestID: requestID, time: start, model: m.Name, version: m.Version,
-			cols: m.schema.cols, rows: rows, preds: out, output: m.Output})
+			cols: m.schema.cols, known: m.known, rows: rows, preds: out, output: m.Output})
 	}
 	return out, nil
 }

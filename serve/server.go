@@ -36,6 +36,11 @@ type Server struct {
 	// StrictColumns refuses request columns that are not in the model
 	// signature; by default they are ignored, as MLflow does.
 	StrictColumns bool
+	// StrictCategories refuses (400) a request with a category that the
+	// model was not fitted with, naming the column and the value; by
+	// default such values are scored (as the model's encoders treat an
+	// unseen category) and counted.
+	StrictCategories bool
 	// MaxBatchSize > 1 turns on micro-batching: rows of concurrent
 	// requests are scored together, up to MaxBatchSize rows or after
 	// MaxBatchWait. Off by default: tree models gain little from it and
@@ -108,6 +113,10 @@ const DefaultBusyPoll = 200 * time.Microsecond
 type served struct {
 	*Loaded
 	schema *schema
+	// known holds each column's fitted categories (nil: not checked) and
+	// tally its counters in Metrics.
+	known []map[string]struct{}
+	tally []*columnCount
 }
 
 // DefaultMemoryBudget is the default MemoryBudget: with the Go runtime's
@@ -317,6 +326,8 @@ func (s *Server) Swap(m *Loaded) error {
 }
 
 func (s *Server) install(m *Loaded) {
-	s.current.Store(&served{Loaded: m, schema: newSchema(m.Model.Inputs())})
+	cols := m.Model.Inputs()
+	known := knownCategories(m.Model, cols)
+	s.current.Store(&served{Loaded: m, schema: newSchema(cols), known: known, tally: s.Metrics.columns(cols, known)})
 	s.Metrics.setModel(m.Name, m.Version)
 }

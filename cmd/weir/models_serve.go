@@ -30,15 +30,16 @@ type modelsServeCmd struct {
 	TrackingURI          string `help:"Tracking server URL (http://host:port) or local store URI (sqlite:///weir.db), for runs:/ and models:/ URIs." default:"sqlite:///weir.db" env:"MLFLOW_TRACKING_URI"`
 	ArtifactsDestination string `help:"With a local store URI: the directory holding its artifacts." default:"./weir-artifacts" env:"WEIR_ARTIFACTS_DESTINATION"`
 
-	RequestTimeout  time.Duration `help:"Answer 504 to scoring requests not done within this time." default:"60s"`
-	MaxBodyBytes    int64         `help:"Largest request body accepted; larger gets 413." default:"104857600"`
-	MaxConcurrency  int           `help:"Scoring requests processed at once (0: 64 per CPU)." default:"0"`
-	MaxQueue        int           `help:"Scoring requests that may wait for a free slot; beyond that 503 at once (-1: as many as --max-concurrency)." default:"-1"`
-	StrictColumns   bool          `help:"Refuse request columns that are not in the model signature (default: ignore them)."`
-	MaxBatchSize    int           `help:"Micro-batching: score concurrent requests together, up to this many rows (0: off)." default:"0"`
-	MaxBatchWait    time.Duration `help:"Micro-batching: longest wait for a batch to fill." default:"2ms"`
-	ShutdownTimeout time.Duration `help:"On SIGINT/SIGTERM, how long to let in-flight requests finish." default:"30s"`
-	BusyPoll        time.Duration `help:"After answering, a connection may poll for its next request for up to this long before sleeping (Linux; one connection at a time; the window adapts and falls to nothing for sparse traffic): lower latency for clients that send requests back to back (0: off)." default:"200us" env:"WEIR_SERVE_BUSY_POLL"`
+	RequestTimeout   time.Duration `help:"Answer 504 to scoring requests not done within this time." default:"60s"`
+	MaxBodyBytes     int64         `help:"Largest request body accepted; larger gets 413." default:"104857600"`
+	MaxConcurrency   int           `help:"Scoring requests processed at once (0: 64 per CPU)." default:"0"`
+	MaxQueue         int           `help:"Scoring requests that may wait for a free slot; beyond that 503 at once (-1: as many as --max-concurrency)." default:"-1"`
+	StrictColumns    bool          `help:"Refuse request columns that are not in the model signature (default: ignore them)."`
+	StrictCategories bool          `help:"Refuse (400) values of a categorical column that the model was not fitted with, naming the column and the value (default: score them as the model's encoders treat an unseen category, and count them in weir_serve_unknown_category_total)."`
+	MaxBatchSize     int           `help:"Micro-batching: score concurrent requests together, up to this many rows (0: off)." default:"0"`
+	MaxBatchWait     time.Duration `help:"Micro-batching: longest wait for a batch to fill." default:"2ms"`
+	ShutdownTimeout  time.Duration `help:"On SIGINT/SIGTERM, how long to let in-flight requests finish." default:"30s"`
+	BusyPoll         time.Duration `help:"After answering, a connection may poll for its next request for up to this long before sleeping (Linux; one connection at a time; the window adapts and falls to nothing for sparse traffic): lower latency for clients that send requests back to back (0: off)." default:"200us" env:"WEIR_SERVE_BUSY_POLL"`
 
 	AllowedHosts      []string      `help:"Host headers the server answers, against DNS rebinding, as mlflow server --allowed-hosts: names or addresses, optionally with :port, * as a wildcard (*.example.com, 192.168.*), * alone for all. Default: localhost names, loopback and private addresses, and --host. Probes (/ping, /health, /v2/health/*) answer any Host." env:"WEIR_SERVE_ALLOWED_HOSTS"`
 	AuthTokenFile     string        `help:"File holding a bearer token that every request but the probes must carry (Authorization: Bearer <token>)." env:"WEIR_SERVE_AUTH_TOKEN_FILE"`
@@ -110,6 +111,7 @@ func (c *modelsServeCmd) Run(g *globals) error {
 		srv.MaxQueue = c.MaxQueue
 	}
 	srv.StrictColumns = c.StrictColumns
+	srv.StrictCategories = c.StrictCategories
 	srv.MaxBatchSize = c.MaxBatchSize
 	srv.MaxBatchWait = c.MaxBatchWait
 	srv.ShutdownTimeout = c.ShutdownTimeout
