@@ -21,10 +21,11 @@ import (
 //	other JSON (tree)          109-122 B/value     -> 192
 //	Open Inference Protocol    210 B/value         -> 288
 const (
-	costSplit = 96
-	costCSV   = 112
-	costTree  = 192
-	costOIP   = 288
+	labelsCost = 8 // per byte of a POST /labels body: the body and its map
+	costSplit  = 96
+	costCSV    = 112
+	costTree   = 192
+	costOIP    = 288
 )
 
 // memBudget bounds the memory that requests in flight may hold, summed

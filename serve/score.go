@@ -261,15 +261,21 @@ func (s *Server) predictInto(m *served, rows [][]any, requestID string, out []Pr
 	return out, nil
 }
 
-// budgetReader takes twice what it reads from a reservation.
+// budgetReader takes factor times what it reads from a reservation
+// (2 when 0: a buffer that doubles as it grows).
 type budgetReader struct {
-	r   io.Reader
-	res *reservation
+	r      io.Reader
+	res    *reservation
+	factor int64
 }
 
 func (b *budgetReader) Read(p []byte) (int, error) {
 	n, err := b.r.Read(p)
-	if terr := b.res.take(2 * int64(n)); terr != nil {
+	f := b.factor
+	if f == 0 {
+		f = 2
+	}
+	if terr := b.res.take(f * int64(n)); terr != nil {
 		return n, terr
 	}
 	return n, err

@@ -239,8 +239,11 @@ func (s *Server) Open() error {
 	s.http = &http.Server{
 		Handler:           s.handler,
 		ReadHeaderTimeout: s.ReadHeaderTimeout,
-		IdleTimeout:       s.IdleTimeout,
-		ErrorLog:          slog.NewLogLogger(s.Logger.Handler(), slog.LevelWarn),
+		// Bounds every body, /labels' included; scoring sets its own
+		// deadline, the same RequestTimeout from its start.
+		ReadTimeout: s.ReadHeaderTimeout + s.RequestTimeout,
+		IdleTimeout: s.IdleTimeout,
+		ErrorLog:    slog.NewLogLogger(s.Logger.Handler(), slog.LevelWarn),
 	}
 	serveFn := func() error { return s.http.Serve(s.ln) }
 	if s.TLSCertFile != "" {
