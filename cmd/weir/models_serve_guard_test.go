@@ -3,12 +3,16 @@
 package main
 
 import (
+	"context"
+	"io"
+	"log/slog"
 	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
 	"syscall"
 	"testing"
+	"time"
 )
 
 func TestReadTokenFile(t *testing.T) {
@@ -93,5 +97,50 @@ func TestModelsServeTokenAndHosts(t *testing.T) {
 	}
 	if resp, err := http.Get(url + "/ping"); err != nil || resp.StatusCode != 200 {
 		t.Errorf("GET /ping without a token: %v %v, want 200", resp, err)
+	}
+}
+
+// TestModelsServeHostileModelDir: a model directory whose files are a
+// FIFO or a symbolic link to a secret is refused at start, at once, with
+// an error that names the file and shows none of the secret.
+func TestModelsServeHostileModelDir(t *testing.T) {
+	secret := filepath.Join(t.TempDir(), "secret")
+	if err := os.WriteFile(secret, []byte("TOPSECRET=hunter2-hunter2\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name, file, wantErr string
+		plant               func(path string) error
+	}{
+		{"FIFO MLmodel", "MLmodel", "named pipe", func(p string) error { return syscall.Mkfifo(p, 0o600) }},
+		{"FIFO predictor", "predictor.json", "named pipe", func(p string) error { return syscall.Mkfifo(p, 0o600) }},
+		{"predictor linked to a secret", "predictor.json", "symbolic link", func(p string) error { return os.Symlink(secret, p) }},
+		{"FIFO reference profile", "reference_profile.json", "named pipe", func(p string) error { return syscall.Mkfifo(p, 0o600) }},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			dir := filepath.Join(t.TempDir(), "bank-model")
+			mustSaveModel(t, dir, 3)
+			p := filepath.Join(dir, tt.file)
+			os.Remove(p)
+			if err := tt.plant(p); err != nil {
+				t.Fatal(err)
+			}
+			g := &globals{ctx: context.Background(), stderr: io.Discard, logger: slog.New(slog.NewTextHandler(io.Discard, nil))}
+			c := modelsServeCmd{ModelURI: dir, Port: 0, RequestTimeout: time.Second, MaxBodyBytes: 1 << 20}
+			done := make(chan error, 1)
+			go func() { done <- c.Run(g) }()
+			select {
+			case err := <-done:
+				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+					t.Errorf("Run = %v, want an error with %q", err, tt.wantErr)
+				}
+				if err != nil && strings.Contains(err.Error(), "TOPSECRET") {
+					t.Errorf("error %q shows the secret", err)
+				}
+			case <-time.After(10 * time.Second):
+				t.Fatal("models serve hangs on the model directory")
+			}
+		})
 	}
 }
