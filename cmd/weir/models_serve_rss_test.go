@@ -35,18 +35,23 @@ func TestModelsServePeakRSS(t *testing.T) {
 	mustSaveModel(t, dir, 10)
 	for _, tc := range []struct {
 		name      string
+		path      string
+		body      func(n int) []byte
 		bodyBytes int
 		wantOK    bool // some requests must be scored
 	}{
-		{"maximum-size bodies", 100 << 20, false},
-		{"74 MiB bodies", 74 << 20, false},
-		{"bodies of which one fits the budget", 20 << 20, true},
-		{"bodies that fit the budget", 3 << 20, true},
+		{"maximum-size bodies", "/invocations", bankSplitBody, 100 << 20, false},
+		{"74 MiB bodies", "/invocations", bankSplitBody, 74 << 20, false},
+		{"bodies of which one fits the budget", "/invocations", bankSplitBody, 20 << 20, true},
+		{"bodies that fit the budget", "/invocations", bankSplitBody, 3 << 20, true},
+		{"maximum-size records", "/invocations", bankRecordsBody, 100 << 20, false},
+		{"records that fit the budget", "/invocations", bankRecordsBody, 3 << 20, true},
+		{"Open Inference Protocol bodies", "/v2/models/bank-model/infer", bankOIPBody, 3 << 20, true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			url, pid := startServePID(t, bin, "models", "serve", "-m", dir, "--port", "0")
-			body := bankSplitBody(tc.bodyBytes)
-			codes := postConcurrently(t, url+"/invocations", body, 8)
+			body := tc.body(tc.bodyBytes)
+			codes := postConcurrently(t, url+tc.path, body, 8)
 			hwm := peakRSS(t, pid)
 			t.Logf("8 x %.1f MiB: answers %s; peak RSS %.0f MiB", float64(len(body))/(1<<20), codes, float64(hwm)/(1<<20))
 			if hwm >= rssBar {
@@ -80,6 +85,42 @@ func bankSplitBody(n int) []byte {
 	return b.Bytes()
 }
 
+// bankRecordsBody is a dataframe_records body of about n bytes: the
+// general JSON path, which builds a tree of the body first.
+func bankRecordsBody(n int) []byte {
+	const rec = `{"age":47,"job":"manager","balance":1200},`
+	var b bytes.Buffer
+	b.Grow(n + 128)
+	b.WriteString(`{"dataframe_records":[`)
+	for b.Len()+2*len(rec)+8 < n {
+		b.WriteString(rec)
+	}
+	b.WriteString(`{"age":47,"job":"manager","balance":1200}]}`)
+	return b.Bytes()
+}
+
+// bankOIPBody is an Open Inference Protocol body of about n bytes: one
+// tensor per column.
+func bankOIPBody(n int) []byte {
+	rows := n / 24
+	var b bytes.Buffer
+	b.Grow(n + 256)
+	col := func(name, datatype, v string, last bool) {
+		fmt.Fprintf(&b, `{"name":%q,"datatype":%q,"shape":[%d],"data":[`, name, datatype, rows)
+		b.WriteString(strings.Repeat(v+",", rows-1))
+		b.WriteString(v + "]}")
+		if !last {
+			b.WriteByte(',')
+		}
+	}
+	b.WriteString(`{"inputs":[`)
+	col("age", "INT64", "47", false)
+	col("job", "BYTES", `"manager"`, false)
+	col("balance", "INT64", "1200", true)
+	b.WriteString(`]}`)
+	return b.Bytes()
+}
+
 // postConcurrently posts body k times at once and returns the status codes
 // (or "closed" when the server answered before reading it all and closed
 // the connection), sorted.
@@ -91,6 +132,10 @@ func postConcurrently(t *testing.T, url string, body []byte, k int) string {
 		go func() {
 			defer wg.Done()
 			resp, err := http.Post(url, "application/json", bytes.NewReader(body))
+			if err == nil && resp.StatusCode == 400 {
+				msg, _ := io.ReadAll(resp.Body)
+				t.Errorf("400: %s", msg)
+			}
 			if err != nil {
 				out[i] = "closed"
 				return
