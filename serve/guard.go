@@ -6,7 +6,6 @@ import (
 	"net"
 	"net/http"
 	"net/netip"
-	"path"
 	"strings"
 
 	"github.com/weir-ml/weir"
@@ -91,12 +90,35 @@ func (a *HostAllowlist) Allows(hostport string) bool {
 	}
 	for _, p := range a.patterns {
 		for _, candidate := range []string{host, hostport, "[" + host + "]"} {
-			if ok, _ := path.Match(p, candidate); ok {
+			if globMatch(p, candidate) {
 				return true
 			}
 		}
 	}
 	return false
+}
+
+// globMatch reports whether s matches pattern, in which only * is special
+// (any run of characters, dots included), so that IPv6 brackets are plain
+// text.
+func globMatch(pattern, s string) bool {
+	parts := strings.Split(pattern, "*")
+	if len(parts) == 1 {
+		return pattern == s
+	}
+	if !strings.HasPrefix(s, parts[0]) {
+		return false
+	}
+	s = s[len(parts[0]):]
+	last := parts[len(parts)-1]
+	for _, mid := range parts[1 : len(parts)-1] {
+		i := strings.Index(s, mid)
+		if i < 0 {
+			return false
+		}
+		s = s[i+len(mid):]
+	}
+	return len(s) >= len(last) && strings.HasSuffix(s, last)
 }
 
 // tokenHash is the SHA-256 of a bearer token: comparing hashes in constant

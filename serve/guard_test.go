@@ -48,6 +48,11 @@ func TestHostAllowlist(t *testing.T) {
 		{"wildcard subdomain", []string{"*.example.com"}, "0.0.0.0:8080", "a.example.com", true},
 		{"wildcard prefix", []string{"192.168.*"}, "0.0.0.0:8080", "192.168.1.100:8080", true},
 		{"star", []string{"*"}, "0.0.0.0:8080", "anything.example:1", true},
+		{"IPv6 literal with brackets", []string{"[2001:db8::1]"}, "0.0.0.0:8080", "[2001:db8::1]:8080", true},
+		{"IPv6 literal with port", []string{"[2001:db8::1]:8080"}, "0.0.0.0:8080", "[2001:db8::1]:8080", true},
+		{"no character classes", []string{"a?c"}, "0.0.0.0:8080", "abc", false},
+		{"star in the middle", []string{"api-*.example.com"}, "0.0.0.0:8080", "api-eu.example.com", true},
+		{"star in the middle refuses", []string{"api-*.example.com"}, "0.0.0.0:8080", "api-eu.example.org", false},
 		{"case and trailing dot", []string{"Scorer.Example.com"}, "0.0.0.0:8080", "SCORER.example.com.", true},
 	}
 	for _, tt := range tests {
