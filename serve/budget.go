@@ -20,6 +20,9 @@ import (
 //	text/csv                   ~30 B/value         -> 112
 //	other JSON (tree)          109-122 B/value     -> 192
 //	Open Inference Protocol    210 B/value         -> 288
+//
+// plus the body's size once more for the text of its strings, which
+// decoding copies out of it.
 const (
 	labelsCost = 8 // per byte of a POST /labels body: the body and its map
 	costSplit  = 96

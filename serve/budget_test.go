@@ -104,3 +104,26 @@ func TestMemoryBudgetChunkedBody(t *testing.T) {
 		t.Errorf("chunked body over the budget = %d %s, want 413", w.Code, w.Body.String())
 	}
 }
+
+// TestLongStringsAreNotKept: the strings a column keeps between requests
+// (to decode categories without allocating) are short, so a client
+// sending long strings leaves nothing behind.
+func TestLongStringsAreNotKept(t *testing.T) {
+	s := mustServer(t, loadedFake(newFakeModel(), "1"), nil)
+	long := strings.Repeat("x", 4096)
+	for i := range 20 {
+		body := `{"dataframe_split": {"columns": ["age", "job"], "data": [[30, "` + long + strings.Repeat("y", i) + `"], [31, "admin."]]}}`
+		if got := do(t, s.Handler(), "POST", "/invocations", "application/json", body); got.code != 200 {
+			t.Fatalf("long string = %d %s", got.code, got.body)
+		}
+	}
+	tab := s.current.Load().schema.strs[1].Load()
+	if tab == nil || len(*tab) != 1 {
+		t.Fatalf("job's kept strings: %d, want 1 (admin.)", lenOf(tab))
+	}
+	for k := range *tab {
+		if len(k) > maxInternedLen {
+			t.Errorf("a string of %d bytes is kept", len(k))
+		}
+	}
+}

@@ -26,7 +26,8 @@ const formatHelp = "The input must be a JSON dictionary with exactly one of the 
 // before it runs.
 func (s *schema) decodeJSON(body []byte, strict bool, rb *rowsBuf, res *reservation) ([][]any, error) {
 	n := valueBound(body, false)
-	if err := res.take(n * costSplit); err != nil {
+	// The text of strings is copied out of the body: its size once more.
+	if err := res.take(n*costSplit + int64(len(body))); err != nil {
 		return nil, err
 	}
 	if rows, ok := s.decodeSplit(body, strict, rb); ok {

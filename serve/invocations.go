@@ -56,7 +56,7 @@ func (s *Server) invocations(w http.ResponseWriter, r *http.Request) {
 		var rows [][]any
 		var err error
 		if kind == "csv" {
-			if err = res.take(valueBound(body, true) * costCSV); err == nil {
+			if err = res.take(valueBound(body, true)*costCSV + int64(len(body))); err == nil {
 				rows, err = m.schema.decodeCSV(body, strict)
 			}
 		} else {

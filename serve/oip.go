@@ -144,7 +144,7 @@ func (s *Server) oipInfer(w http.ResponseWriter, r *http.Request) {
 	strict := s.StrictColumns
 	s.score(w, r, true, func(m *served, body []byte, id string, _ []byte, res *reservation) ([]byte, error) {
 		start := time.Now()
-		if err := res.take(valueBound(body, false) * costOIP); err != nil {
+		if err := res.take(valueBound(body, false)*costOIP + int64(len(body))); err != nil {
 			return nil, err
 		}
 		req, err := parseOIPRequest(body)
