@@ -19,6 +19,12 @@ type CategoryModel interface {
 	Categories() map[string][]string
 }
 
+// categorySource tells fitted categories by column name: a CategoryModel,
+// or an mlmodel.Scorer that has the method.
+type categorySource interface {
+	Categories() map[string][]string
+}
+
 // Categories returns the categories of the predictor's encoders (one-hot,
 // with its infrequent ones; ordinal; target) by input column.
 func (m *PredictorModel) Categories() map[string][]string {
@@ -53,11 +59,18 @@ func (m *PredictorModel) Categories() map[string][]string {
 // knownCategories returns, per input column of m, the set of its fitted
 // categories, or nil where m does not say (or the column is not a string).
 func knownCategories(m Model, cols []Column) []map[string]struct{} {
-	cm, ok := m.(CategoryModel)
-	if !ok {
+	var src categorySource
+	if cm, ok := m.(CategoryModel); ok {
+		src = cm
+	} else if sm, ok := m.(*ScorerModel); ok {
+		// A foreign model's scorer may tell its categories (LightGBM's
+		// pandas categories, a scikit-learn encoder's categories_).
+		src, _ = sm.S.(categorySource)
+	}
+	if src == nil {
 		return make([]map[string]struct{}, len(cols))
 	}
-	cats := cm.Categories()
+	cats := src.Categories()
 	known := make([]map[string]struct{}, len(cols))
 	for j, c := range cols {
 		list, ok := cats[c.Name]

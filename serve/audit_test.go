@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/weir-ml/weir/ml"
+	"github.com/weir-ml/weir/mlmodel"
 )
 
 // catModel is the fake model with fitted categories for job.
@@ -111,5 +112,29 @@ func TestPredictorModelCategories(t *testing.T) {
 	}
 	if _, ok := cats["balance"]; ok {
 		t.Error("a numeric column has categories")
+	}
+}
+
+// catScorer is the fake scorer with categories, as a foreign model's
+// adapter may tell them.
+type catScorer struct{ fakeScorer }
+
+func (catScorer) Categories() map[string][]string { return map[string][]string{"x": {"a"}} }
+
+func TestScorerModelCategories(t *testing.T) {
+	m, err := NewScorerModel(&catScorer{fakeScorer{out: mlmodel.Output{Task: ml.TaskRegression, Predict: mlmodel.PredictValue}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cols := []Column{{Name: "x", Type: TypeString}}
+	if known := knownCategories(m, cols); known[0] == nil {
+		t.Error("the scorer's categories are not used")
+	}
+	plain, err := NewScorerModel(&fakeScorer{out: mlmodel.Output{Task: ml.TaskRegression, Predict: mlmodel.PredictValue}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if known := knownCategories(plain, cols); known[0] != nil {
+		t.Error("a scorer without categories has some")
 	}
 }
