@@ -17,9 +17,9 @@ import (
 // that the memory budget holds whatever the body looks like:
 //
 //	dataframe_split fast path  23 B/value decoded  -> 96
-//	text/csv                   ~30 B/value         -> 112
+//	text/csv                   65 B/value          -> 112
 //	other JSON (tree)          109-122 B/value     -> 192
-//	Open Inference Protocol    210 B/value         -> 288
+//	Open Inference Protocol    130 B/value         -> 192
 //
 // plus the body's size once more for the text of its strings, which
 // decoding copies out of it.
@@ -28,7 +28,7 @@ const (
 	costSplit  = 96
 	costCSV    = 112
 	costTree   = 192
-	costOIP    = 288
+	costOIP    = 192
 )
 
 // memBudget bounds the memory that requests in flight may hold, summed

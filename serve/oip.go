@@ -386,11 +386,28 @@ func describeOrNull(v any) string {
 	return describe(v)
 }
 
-// flatten appends the leaves of nested arrays in row-major order.
+// flatten appends the leaves of nested arrays in row-major order. A flat
+// list is returned as it is, without a copy.
 func flatten(v any, dst []any) []any {
+	if a, ok := v.([]any); ok && dst == nil && isFlat(a) {
+		return a
+	}
+	return flattenInto(v, dst)
+}
+
+func isFlat(a []any) bool {
+	for _, x := range a {
+		if _, ok := x.([]any); ok {
+			return false
+		}
+	}
+	return true
+}
+
+func flattenInto(v any, dst []any) []any {
 	if a, ok := v.([]any); ok {
 		for _, x := range a {
-			dst = flatten(x, dst)
+			dst = flattenInto(x, dst)
 		}
 		return dst
 	}
