@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
-	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -88,7 +87,7 @@ func (m *Model) InputExample() ([][]any, error) {
 	if !filepath.IsLocal(info.ArtifactPath) {
 		return nil, weir.Errorf(weir.ErrInvalidParameterValue, "input example path %q is outside the model directory", info.ArtifactPath)
 	}
-	b, err := os.ReadFile(filepath.Join(m.Dir, info.ArtifactPath))
+	b, err := ReadModelFile(m.Dir, info.ArtifactPath, MaxMetaBytes)
 	if err != nil {
 		return nil, fmt.Errorf("mlmodel: input example: %w", err)
 	}
@@ -101,7 +100,7 @@ func parseExample(b []byte, s frame.Schema) ([][]any, error) {
 		Data    [][]json.RawMessage `json:"data"`
 	}
 	if err := json.Unmarshal(b, &sf); err != nil {
-		return nil, weir.Errorf(weir.ErrInvalidParameterValue, "input example is not split-oriented JSON: %v", err)
+		return nil, weir.Errorf(weir.ErrInvalidParameterValue, "input example is not split-oriented JSON: %s", safeProblem(err))
 	}
 	pos := make([]int, len(s.Fields)) // example column of each input
 	for k, f := range s.Fields {

@@ -2,9 +2,10 @@ package mlmodel
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
+	"io/fs"
 	"os"
-	"path/filepath"
 	"sort"
 	"strings"
 
@@ -64,7 +65,7 @@ type Flavor struct {
 func ParseFile(b []byte) (*File, error) {
 	var f File
 	if err := yaml.Unmarshal(b, &f); err != nil {
-		return nil, weir.Errorf(weir.ErrInvalidParameterValue, "MLmodel is not valid YAML: %v", err)
+		return nil, weir.Errorf(weir.ErrInvalidParameterValue, "MLmodel is not valid YAML: %s", safeProblem(err))
 	}
 	return &f, nil
 }
@@ -85,8 +86,8 @@ func (f *File) Marshal() ([]byte, error) {
 
 // readFile reads dir/MLmodel.
 func readFile(dir string) (*File, error) {
-	b, err := os.ReadFile(filepath.Join(dir, MLmodelFile))
-	if os.IsNotExist(err) {
+	b, err := ReadModelFile(dir, MLmodelFile, MaxMetaBytes)
+	if errors.Is(err, fs.ErrNotExist) {
 		if _, serr := os.Stat(dir); serr != nil {
 			return nil, weir.Errorf(weir.ErrResourceDoesNotExist, "model directory %s does not exist", dir)
 		}

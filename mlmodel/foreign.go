@@ -3,7 +3,6 @@ package mlmodel
 import (
 	"bytes"
 	"fmt"
-	"os"
 	"path/filepath"
 
 	"github.com/weir-ml/weir"
@@ -28,7 +27,7 @@ func ReadInputExample(dir string, f *File, inputs []Input) ([][]any, error) {
 	if !filepath.IsLocal(info.ArtifactPath) {
 		return nil, weir.Errorf(weir.ErrInvalidParameterValue, "input example path %q is outside the model directory", info.ArtifactPath)
 	}
-	b, err := os.ReadFile(filepath.Join(dir, info.ArtifactPath))
+	b, err := ReadModelFile(dir, info.ArtifactPath, MaxMetaBytes)
 	if err != nil {
 		return nil, fmt.Errorf("mlmodel: input example: %w", err)
 	}

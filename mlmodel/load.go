@@ -2,7 +2,8 @@ package mlmodel
 
 import (
 	"bytes"
-	"os"
+	"errors"
+	"io/fs"
 	"path/filepath"
 
 	"github.com/weir-ml/weir"
@@ -27,8 +28,8 @@ func Load(dir string) (m *Model, err error) {
 	if !filepath.IsLocal(fl.Predictor) {
 		return nil, weir.Errorf(weir.ErrInvalidParameterValue, "weir flavor names predictor file %q outside the model directory", fl.Predictor)
 	}
-	b, err := os.ReadFile(filepath.Join(dir, fl.Predictor))
-	if os.IsNotExist(err) {
+	b, err := ReadModelFile(dir, fl.Predictor, MaxPredictorBytes)
+	if errors.Is(err, fs.ErrNotExist) {
 		return nil, weir.Errorf(weir.ErrResourceDoesNotExist, "model has no predictor file %s", fl.Predictor)
 	}
 	if err != nil {
@@ -36,7 +37,7 @@ func Load(dir string) (m *Model, err error) {
 	}
 	p, err := predictor.Load(bytes.NewReader(b))
 	if err != nil {
-		return nil, weir.Errorf(weir.ErrInvalidParameterValue, "%s: %v", fl.Predictor, err)
+		return nil, weir.Errorf(weir.ErrInvalidParameterValue, "%s: %s", fl.Predictor, safeProblem(err))
 	}
 	sig, err := SignatureFor(p)
 	if err != nil {

@@ -80,7 +80,7 @@ func appendLogOutputs(b []byte, o *mlmodel.Output, p *Prediction) []byte {
 	switch {
 	case o.Predict == mlmodel.PredictRaw:
 		b = append(b, `{"prediction":`...)
-		b = append(b, p.Raw...)
+		b = append(b, jsonSafe(p.Raw)...)
 	case o.Task == ml.TaskRegression:
 		b = append(b, `{"prediction":`...)
 		b = appendFloat(b, p.Value)

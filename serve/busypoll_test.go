@@ -91,7 +91,7 @@ func TestBusyPollAnswers(t *testing.T) {
 		}
 		defer conn.Close()
 		b := body(64)
-		req := fmt.Sprintf("POST /invocations HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n%s", len(b), b)
+		req := fmt.Sprintf("POST /invocations HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n%s", len(b), b)
 		// Split in the headers: the body is read by the handler, with the
 		// request in flight, when no connection polls.
 		half := strings.Index(req, "Content-Type")
@@ -125,7 +125,7 @@ func TestBusyPollAnswers(t *testing.T) {
 			t.Fatal(err)
 		}
 		b := body(10)
-		fmt.Fprintf(conn, "POST /invocations HTTP/1.1\r\nHost: x\r\nContent-Length: %d\r\nContent-Type: application/json\r\n\r\n%s", len(b), b)
+		fmt.Fprintf(conn, "POST /invocations HTTP/1.1\r\nHost: localhost\r\nContent-Length: %d\r\nContent-Type: application/json\r\n\r\n%s", len(b), b)
 		resp, err := http.ReadResponse(bufio.NewReader(conn), nil)
 		if err != nil {
 			t.Fatal(err)

@@ -22,10 +22,19 @@ const formatHelp = "The input must be a JSON dictionary with exactly one of the 
 
 // decodeJSON reads an MLflow /invocations JSON body into rows in schema
 // order: through decodeSplit when it takes the body (in rb's memory, when
-// rb is not nil), else decodeTree.
-func (s *schema) decodeJSON(body []byte, strict bool, rb *rowsBuf) ([][]any, error) {
+// rb is not nil), else decodeTree. It takes each path's cost from res
+// before it runs.
+func (s *schema) decodeJSON(body []byte, strict bool, rb *rowsBuf, res *reservation) ([][]any, error) {
+	n := valueBound(body, false)
+	// The text of strings is copied out of the body: its size once more.
+	if err := res.take(n*costSplit + int64(len(body))); err != nil {
+		return nil, err
+	}
 	if rows, ok := s.decodeSplit(body, strict, rb); ok {
 		return rows, nil
+	}
+	if err := res.take(n * (costTree - costSplit)); err != nil {
+		return nil, err
 	}
 	return s.decodeTree(body, strict)
 }
@@ -79,6 +88,22 @@ func (s *schema) decodeTree(body []byte, strict bool) ([][]any, error) {
 	list, ok := v.([]any)
 	if !ok {
 		return nil, inputErrorf("'%s' must be a list of rows or a dictionary of columns, got %s", key, describe(v))
+	}
+	return s.fromNamedList(key, list, strict)
+}
+
+// fromNamedList reads the list of instances or inputs: records, matched to
+// the signature by name, or for a one-column model bare values. Rows of
+// values are refused rather than matched by position: a client's column
+// order (a CSV's) is rarely the signature's, and a row whose types happen
+// to fit would be scored wrong without a word.
+func (s *schema) fromNamedList(key string, list []any, strict bool) ([][]any, error) {
+	if len(list) > 0 && len(s.cols) > 1 {
+		if _, ok := list[0].([]any); ok {
+			return nil, inputErrorf("'%s' row 0 is a list of values, which are not matched to the model's %d input columns by position; "+
+				"name them: records ({%q: ..., ...}), a dictionary of columns ({%q: [...], ...}) under 'inputs', or dataframe_split with 'columns'",
+				key, len(s.cols), s.cols[0].Name, s.cols[0].Name)
+		}
 	}
 	return s.fromList(list, strict)
 }
@@ -235,7 +260,7 @@ func (s *schema) fromList(list []any, strict bool) ([][]any, error) {
 			cells = []any{r}
 		}
 		if len(cells) != len(s.cols) {
-			return nil, inputErrorf("row %d has %d values but the model has %d input columns %v; name the columns (dataframe_split or records) or give them in signature order", i, len(cells), len(s.cols), s.names())
+			return nil, inputErrorf("row %d has %d values but the model has %d input columns %s; name the columns (dataframe_split or records) or give them in signature order", i, len(cells), len(s.cols), quotedList(s.names()))
 		}
 		if err := s.fill(rows[i], pos, cells); err != nil {
 			return nil, err

@@ -38,7 +38,20 @@ func (s *Server) postLabels(w http.ResponseWriter, r *http.Request) {
 		writeMLflowError(w, http.StatusNotFound, weir.ErrEndpointNotFound, "POST /labels needs drift monitoring: serve the model with a reference profile")
 		return
 	}
-	raw, err := io.ReadAll(http.MaxBytesReader(w, r.Body, s.MaxBodyBytes))
+	// Labels count against the memory budget too: their body, and the map
+	// it becomes (a few times its size).
+	res := &reservation{b: s.budget}
+	defer res.release()
+	raw, err := io.ReadAll(&budgetReader{r: http.MaxBytesReader(w, r.Body, s.MaxBodyBytes), res: res, factor: labelsCost})
+	var be *budgetError
+	if errors.As(err, &be) {
+		f := budgetFailure(be)
+		if f.status == http.StatusTooManyRequests {
+			w.Header().Set("Retry-After", "1")
+		}
+		writeMLflowError(w, f.status, f.code, f.msg)
+		return
+	}
 	if tooBig := (*http.MaxBytesError)(nil); errors.As(err, &tooBig) {
 		writeMLflowError(w, http.StatusRequestEntityTooLarge, weir.ErrInvalidParameterValue, "labels body larger than the server accepts")
 		return

@@ -27,6 +27,7 @@ func TestPostLabels(t *testing.T) {
 		}
 	}
 	r := httptest.NewRequest("POST", "/invocations", strings.NewReader(body.String()))
+	r.Host = "localhost:8080" // a local client: the default host allowlist answers it
 	r.Header.Set("Content-Type", "text/csv")
 	r.Header.Set("X-Request-Id", "req-1")
 	w := httptest.NewRecorder()

@@ -52,6 +52,10 @@ const (
 // message; a model's *weir.Error is its safe message; anything else is
 // logged by the caller and answered with a generic message.
 func classify(err error) (f failure, internal bool) {
+	var be *budgetError
+	if errors.As(err, &be) {
+		return budgetFailure(be), false
+	}
 	var ie *inputError
 	if errors.As(err, &ie) {
 		return failure{http.StatusBadRequest, ie.code, ie.msg}, false

@@ -58,6 +58,7 @@ type logEntry struct {
 	model     string
 	version   string
 	cols      []Column
+	known     []map[string]struct{}
 	rows      [][]any
 	preds     []Prediction
 	output    mlmodel.Output
@@ -175,7 +176,16 @@ func (l *InferenceLog) write(e *logEntry) {
 			b = append(b, ':')
 			b = appendValue(b, row[j])
 		}
-		b = append(b, `},"outputs":`...)
+		b = append(b, '}')
+		if imputed, unknown := rowAudit(row, e.cols, e.known); imputed != nil || unknown != nil {
+			if imputed != nil {
+				b = appendNames(append(b, `,"imputed":`...), imputed)
+			}
+			if unknown != nil {
+				b = appendNames(append(b, `,"unknown_categories":`...), unknown)
+			}
+		}
+		b = append(b, `,"outputs":`...)
 		b = appendLogOutputs(b, &e.output, &e.preds[i])
 		b = append(b, "}\n"...)
 		l.buf = b
@@ -246,6 +256,18 @@ func (l *InferenceLog) prune() {
 			l.fail("prune", err)
 		}
 	}
+}
+
+// appendNames writes a JSON list of strings.
+func appendNames(b []byte, names []string) []byte {
+	b = append(b, '[')
+	for i, n := range names {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = appendString(b, n)
+	}
+	return append(b, ']')
 }
 
 // appendValue writes one input value as JSON: missing values (nil, NaN) as

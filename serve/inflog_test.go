@@ -172,7 +172,7 @@ func TestInferenceLogDropsWhenFull(t *testing.T) {
 func TestMetricsExposition(t *testing.T) {
 	s := mustServer(t, loadedFake(newFakeModel(), "1"), nil)
 	for range 3 {
-		do(t, s.Handler(), "POST", "/invocations", "application/json", `{"instances": [[30, "x", 1], [40, "y", 2]]}`)
+		do(t, s.Handler(), "POST", "/invocations", "application/json", `{"dataframe_split": {"columns": ["age", "job", "balance"], "data": [[30, "x", 1], [40, "y", 2]]}}`)
 	}
 	do(t, s.Handler(), "POST", "/invocations", "application/json", `[]`)
 	do(t, s.Handler(), "GET", "/no/such/path/123", "", "")

@@ -43,7 +43,7 @@ func (s *Server) invocations(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	strict := s.StrictColumns
-	s.score(w, r, false, func(m *served, body []byte, id string, out []byte) ([]byte, error) {
+	s.score(w, r, false, func(m *served, body []byte, id string, out []byte, res *reservation) ([]byte, error) {
 		start := time.Now()
 		// The rows and predictions are garbage once answered unless the
 		// inference log or the drift monitor keeps them, or a Model other
@@ -56,9 +56,11 @@ func (s *Server) invocations(w http.ResponseWriter, r *http.Request) {
 		var rows [][]any
 		var err error
 		if kind == "csv" {
-			rows, err = m.schema.decodeCSV(body, strict)
+			if err = res.take(valueBound(body, true)*costCSV + int64(len(body))); err == nil {
+				rows, err = m.schema.decodeCSV(body, strict)
+			}
 		} else {
-			rows, err = m.schema.decodeJSON(body, strict, rb)
+			rows, err = m.schema.decodeJSON(body, strict, rb, res)
 		}
 		s.Metrics.stage(stageDecode, time.Since(start))
 		if err != nil {

@@ -13,7 +13,7 @@ import (
 	"time"
 )
 
-const oneRow = `{"instances": [[30, "x", 1]]}`
+const oneRow = `{"instances": [{"age": 30, "job": "x", "balance": 1}]}`
 
 // gatedModel blocks every Predict until release is closed, and reports each
 // arrival on entered.
@@ -310,7 +310,7 @@ func TestMicroBatching(t *testing.T) {
 		go func() {
 			defer wg.Done()
 			age := 10 + i
-			got := do(t, s.Handler(), "POST", "/invocations", "application/json", fmt.Sprintf(`{"instances": [[%d, "x", 1], [%d, "y", 2]]}`, age, age+50))
+			got := do(t, s.Handler(), "POST", "/invocations", "application/json", fmt.Sprintf(`{"instances": [{"age": %d, "job": "x", "balance": 1}, {"age": %d, "job": "y", "balance": 2}]}`, age, age+50))
 			want := fmt.Sprintf(`{"predictions":[{"probability":%g,"label":"no"},{"probability":%g,"label":"yes"}]}`, float64(age)/100, float64(age+50)/100)
 			if got.body != want {
 				errs <- fmt.Sprintf("age %d: got %s, want %s", age, got.body, want)

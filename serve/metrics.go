@@ -92,6 +92,64 @@ type Metrics struct {
 	logWriteErrors atomic.Uint64
 	pollHits       atomic.Uint64
 	pollMisses     atomic.Uint64
+	refusedHost    atomic.Uint64
+	refusedToken   atomic.Uint64
+
+	cols map[string]*columnCount // by input column name, under mu
+}
+
+// columns returns the counters of the columns of a model being installed,
+// creating those not seen before; a column keeps its counters across
+// model swaps.
+func (m *Metrics) columns(cols []Column, known []map[string]struct{}) []*columnCount {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.cols == nil {
+		m.cols = map[string]*columnCount{}
+	}
+	out := make([]*columnCount, len(cols))
+	for j, c := range cols {
+		cc := m.cols[c.Name]
+		if cc == nil {
+			cc = &columnCount{}
+			m.cols[c.Name] = cc
+		}
+		if known[j] != nil {
+			cc.categorical = true
+		}
+		out[j] = cc
+	}
+	return out
+}
+
+// Imputed returns how many missing values column has had scored.
+func (m *Metrics) Imputed(column string) uint64 {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if cc := m.cols[column]; cc != nil {
+		return cc.imputed.Load()
+	}
+	return 0
+}
+
+// UnknownCategories returns how many values of column were categories the
+// model was not fitted with.
+func (m *Metrics) UnknownCategories(column string) uint64 {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if cc := m.cols[column]; cc != nil {
+		return cc.unknown.Load()
+	}
+	return 0
+}
+
+// refused counts a request the guard turned away: "host" or "token".
+func (m *Metrics) refused(why string) {
+	if why == "host" {
+		m.refusedHost.Add(1)
+	} else {
+		m.refusedToken.Add(1)
+	}
 }
 
 type routeCode struct {
@@ -180,6 +238,15 @@ func (m *Metrics) Write(w io.Writer) {
 		hists[i] = m.latency[r]
 	}
 	models := slices.Clone(m.models)
+	colNames := make([]string, 0, len(m.cols))
+	for n := range m.cols {
+		colNames = append(colNames, n)
+	}
+	slices.Sort(colNames)
+	colCounts := make([]*columnCount, len(colNames))
+	for i, n := range colNames {
+		colCounts[i] = m.cols[n]
+	}
 	m.mu.Unlock()
 
 	help(w, "weir_serve_requests_total", "counter", "HTTP requests by route and status code.")
@@ -217,6 +284,19 @@ func (m *Metrics) Write(w io.Writer) {
 	help(w, "weir_serve_busy_polls_total", "counter", "Connection reads that busy-polled (--busy-poll), by whether data came within the window (hit) or the connection went to sleep (miss).")
 	fmt.Fprintf(w, "weir_serve_busy_polls_total{result=\"hit\"} %d\n", m.pollHits.Load())
 	fmt.Fprintf(w, "weir_serve_busy_polls_total{result=\"miss\"} %d\n", m.pollMisses.Load())
+	help(w, "weir_serve_imputed_total", "counter", "Missing values (null, absent or NaN) scored, by input column: the model imputes them or routes them by its missing-value rule.")
+	for i, n := range colNames {
+		fmt.Fprintf(w, "weir_serve_imputed_total{column=\"%s\"} %d\n", label(n), colCounts[i].imputed.Load())
+	}
+	help(w, "weir_serve_unknown_category_total", "counter", "Values of a categorical input column that the model was not fitted with, by column (scored as the model's encoders treat an unseen category; refused with --strict-categories).")
+	for i, n := range colNames {
+		if colCounts[i].categorical {
+			fmt.Fprintf(w, "weir_serve_unknown_category_total{column=\"%s\"} %d\n", label(n), colCounts[i].unknown.Load())
+		}
+	}
+	help(w, "weir_serve_refused_total", "counter", "Requests refused before any handler: a Host header outside --allowed-hosts (host) or a missing or wrong bearer token (token).")
+	fmt.Fprintf(w, "weir_serve_refused_total{reason=\"host\"} %d\n", m.refusedHost.Load())
+	fmt.Fprintf(w, "weir_serve_refused_total{reason=\"token\"} %d\n", m.refusedToken.Load())
 }
 
 func help(w io.Writer, name, typ, text string) {

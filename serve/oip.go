@@ -142,8 +142,11 @@ func (s *Server) oipInfer(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	strict := s.StrictColumns
-	s.score(w, r, true, func(m *served, body []byte, id string, _ []byte) ([]byte, error) {
+	s.score(w, r, true, func(m *served, body []byte, id string, _ []byte, res *reservation) ([]byte, error) {
 		start := time.Now()
+		if err := res.take(valueBound(body, false)*costOIP + int64(len(body))); err != nil {
+			return nil, err
+		}
 		req, err := parseOIPRequest(body)
 		if err != nil {
 			return nil, err
@@ -276,15 +279,18 @@ func (s *schema) decodeOIP(req *oipRequest, strict bool) ([][]any, error) {
 		n := int64(1)
 		for _, d := range t.Shape {
 			if d < 0 || d > 1<<31 {
-				return nil, inputErrorf("input %q: shape %v has a dimension out of range", t.Name, t.Shape)
+				return nil, inputErrorf("input %q: shape %s has a dimension out of range", t.Name, shapeText(t.Shape))
 			}
 			if n *= d; n > 1<<40 {
-				return nil, inputErrorf("input %q: shape %v is too large", t.Name, t.Shape)
+				return nil, inputErrorf("input %q: shape %s is too large", t.Name, shapeText(t.Shape))
 			}
+		}
+		if _, ok := t.Data.([]any); !ok {
+			return nil, inputErrorf("input %q: 'data' must be a list of values, got %s", t.Name, describeOrNull(t.Data))
 		}
 		flat[k] = flatten(t.Data, nil)
 		if len(t.Shape) == 0 || int64(len(flat[k])) != n {
-			return nil, inputErrorf("input %q: shape %v needs %d values, got %d", t.Name, t.Shape, n, len(flat[k]))
+			return nil, inputErrorf("input %q: shape %s needs %d values, got %d", t.Name, shapeText(t.Shape), n, len(flat[k]))
 		}
 	}
 	if t := &req.Inputs[0]; len(req.Inputs) == 1 && len(t.Shape) == 2 && t.Shape[1] > 1 {
@@ -295,7 +301,7 @@ func (s *schema) decodeOIP(req *oipRequest, strict bool) ([][]any, error) {
 	for k, t := range req.Inputs {
 		names[k] = t.Name
 		if len(t.Shape) > 2 || (len(t.Shape) == 2 && t.Shape[1] != 1) {
-			return nil, inputErrorf("input %q: a column input has shape [N] or [N, 1], got %v", t.Name, t.Shape)
+			return nil, inputErrorf("input %q: a column input has shape [N] or [N, 1], got %s", t.Name, shapeText(t.Shape))
 		}
 		if n >= 0 && t.Shape[0] != n {
 			return nil, inputErrorf("input %q has %d rows, others have %d", t.Name, t.Shape[0], n)
@@ -312,8 +318,15 @@ func (s *schema) decodeOIP(req *oipRequest, strict bool) ([][]any, error) {
 		if j < 0 {
 			continue
 		}
+		t, col := &req.Inputs[k], &s.cols[j]
+		if !oipAccepts(col.Type, t.Datatype) {
+			return nil, schemaErrorf("input %q: datatype %s does not fit column type %s (want %s)", t.Name, t.Datatype, col.Type, oipDatatypeOf(col.Type))
+		}
 		for i, v := range flat[k] {
-			c, err := coerce(&s.cols[j], v)
+			if err := checkOIPValue(t, i, v, col); err != nil {
+				return nil, err
+			}
+			c, err := coerce(col, v)
 			if err != nil {
 				return nil, err
 			}
@@ -326,11 +339,19 @@ func (s *schema) decodeOIP(req *oipRequest, strict bool) ([][]any, error) {
 func (s *schema) fromTensor(t *oipTensor, data []any) ([][]any, error) {
 	f := int(t.Shape[1])
 	if f != len(s.cols) {
-		return nil, schemaErrorf("input %q has %d columns but the model has %d input columns %v", t.Name, f, len(s.cols), s.names())
+		return nil, schemaErrorf("input %q has %d columns but the model has %d input columns %s", t.Name, f, len(s.cols), quotedList(s.names()))
+	}
+	for j := range f {
+		if c := &s.cols[j]; !oipAccepts(c.Type, t.Datatype) {
+			return nil, schemaErrorf("input %q: datatype %s does not fit column %q of type %s (want %s)", t.Name, t.Datatype, c.Name, c.Type, oipDatatypeOf(c.Type))
+		}
 	}
 	rows := s.alloc(int(t.Shape[0]))
 	for i := range rows {
 		for j := range f {
+			if err := checkOIPValue(t, i*f+j, data[i*f+j], &s.cols[j]); err != nil {
+				return nil, err
+			}
 			c, err := coerce(&s.cols[j], data[i*f+j])
 			if err != nil {
 				return nil, err
@@ -341,11 +362,52 @@ func (s *schema) fromTensor(t *oipTensor, data []any) ([][]any, error) {
 	return rows, nil
 }
 
-// flatten appends the leaves of nested arrays in row-major order.
+// shapeText writes a shape as [2, 3].
+func shapeText(shape []int64) string {
+	parts := make([]string, len(shape))
+	for i, d := range shape {
+		parts[i] = strconv.FormatInt(d, 10)
+	}
+	return "[" + strings.Join(parts, ", ") + "]"
+}
+
+// oipDatatypeOf names the datatype of a column type, for messages.
+func oipDatatypeOf(colType string) string {
+	if dt, ok := oipDatatype[colType]; ok {
+		return dt
+	}
+	return "BYTES"
+}
+
+func describeOrNull(v any) string {
+	if v == nil {
+		return "null"
+	}
+	return describe(v)
+}
+
+// flatten appends the leaves of nested arrays in row-major order. A flat
+// list is returned as it is, without a copy.
 func flatten(v any, dst []any) []any {
+	if a, ok := v.([]any); ok && dst == nil && isFlat(a) {
+		return a
+	}
+	return flattenInto(v, dst)
+}
+
+func isFlat(a []any) bool {
+	for _, x := range a {
+		if _, ok := x.([]any); ok {
+			return false
+		}
+	}
+	return true
+}
+
+func flattenInto(v any, dst []any) []any {
 	if a, ok := v.([]any); ok {
 		for _, x := range a {
-			dst = flatten(x, dst)
+			dst = flattenInto(x, dst)
 		}
 		return dst
 	}
@@ -366,17 +428,8 @@ func encodeOIP(m *Loaded, id string, preds []Prediction, want [2]bool) []byte {
 	b = append(b, `,"outputs":[`...)
 	names, n := outputNames(&m.Output), strconv.Itoa(len(preds))
 	if m.Output.Predict == mlmodel.PredictRaw {
-		// A model's own JSON answer travels as text, one per row.
-		b = append(b, `{"name":"prediction","datatype":"BYTES","shape":[`...)
-		b = append(b, n...)
-		b = append(b, `],"data":[`...)
-		for i, p := range preds {
-			if i > 0 {
-				b = append(b, ',')
-			}
-			b = appendString(b, string(p.Raw))
-		}
-		return append(b, "]}]}"...)
+		b = appendRawOutput(b, preds)
+		return append(b, "]}"...)
 	}
 	if want[0] {
 		k := 1

@@ -98,12 +98,16 @@ func TestOIPInfer(t *testing.T) {
 			`{"id": "r2", "parameters": {"content_type": "pd"}, "inputs": [{"name": "job", "shape": [2, 1], "datatype": "BYTES", "data": [["a"], ["b"]]}, {"name": "age", "shape": [2, 1], "datatype": "FP64", "data": [[30.0], [60.0]]}]}`,
 			`{"model_name":"bank","model_version":"3","id":"r2","outputs":[{"name":"probability","datatype":"FP64","shape":[2],"data":[0.3,0.6]},{"name":"label","datatype":"BYTES","shape":[2],"data":["no","yes"]}]}`},
 		{"one [N,F] tensor, one output", "/v2/models/bank/infer",
-			`{"id": "r3", "inputs": [{"name": "x", "shape": [2, 3], "datatype": "BYTES", "data": [30, "a", 1.5, 60, "b", null]}], "outputs": [{"name": "label"}]}`,
+			`{"id": "r3", "inputs": [{"name": "x", "shape": [2, 3], "datatype": "FP64", "data": [30, 2, 1.5, 60, 3, null]}], "outputs": [{"name": "label"}]}`,
 			`{"model_name":"bank","model_version":"3","id":"r3","outputs":[{"name":"label","datatype":"BYTES","shape":[2],"data":["no","yes"]}]}`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			s := mustServer(t, loadedFake(newFakeModel(), "3"), nil)
+			m := newFakeModel()
+			if strings.Contains(tt.name, "[N,F]") {
+				m.cols[1] = Column{Name: "day", Type: TypeLong, Required: true}
+			}
+			s := mustServer(t, &Loaded{Model: m, Name: "bank", Version: "3"}, nil)
 			got := do(t, s.Handler(), "POST", tt.path, "application/json", tt.body)
 			if got.code != 200 || got.body != tt.want {
 				t.Errorf("got %d %s\nwant 200 %s", got.code, got.body, tt.want)
@@ -127,7 +131,21 @@ func TestOIPInferErrors(t *testing.T) {
 		{"bad datatype", "/v2/models/bank/infer", `{"inputs": [{"name": "age", "shape": [1], "datatype": "INT65", "data": [1]}]}`, 400, "unknown datatype"},
 		{"row counts differ", "/v2/models/bank/infer", `{"inputs": [{"name": "age", "shape": [2], "datatype": "INT64", "data": [1, 2]}, {"name": "job", "shape": [1], "datatype": "BYTES", "data": ["a"]}]}`, 400, "has 1 rows, others have 2"},
 		{"wrong width", "/v2/models/bank/infer", `{"inputs": [{"name": "x", "shape": [1, 2], "datatype": "FP64", "data": [1, 2]}]}`, 400, "has 2 columns but the model has 3"},
-		{"wrong value type", "/v2/models/bank/infer", `{"inputs": [{"name": "age", "shape": [1], "datatype": "BYTES", "data": ["a"]}, {"name": "job", "shape": [1], "datatype": "BYTES", "data": ["a"]}]}`, 400, `column \"age\": expected long`},
+		{"wrong value type", "/v2/models/bank/infer", `{"inputs": [{"name": "age", "shape": [1], "datatype": "BYTES", "data": ["a"]}, {"name": "job", "shape": [1], "datatype": "BYTES", "data": ["a"]}]}`, 400, `input \"age\": datatype BYTES does not fit column type long (want INT64)`},
+		{"INT8 out of range", "/v2/models/bank/infer", `{"inputs": [{"name": "age", "shape": [2], "datatype": "INT8", "data": [30, 300]}, {"name": "job", "shape": [2], "datatype": "BYTES", "data": ["a", "b"]}]}`, 400, `input \"age\": value 1 (300) is not an integer in the range of INT8 (-128 to 127)`},
+		{"UINT64 negative", "/v2/models/bank/infer", `{"inputs": [{"name": "age", "shape": [1], "datatype": "UINT64", "data": [-1]}, {"name": "job", "shape": [1], "datatype": "BYTES", "data": ["a"]}]}`, 400, `input \"age\": value 0 (-1) is not an integer in the range of UINT64`},
+		{"UINT8 fraction", "/v2/models/bank/infer", `{"inputs": [{"name": "age", "shape": [1], "datatype": "UINT8", "data": [3.5]}, {"name": "job", "shape": [1], "datatype": "BYTES", "data": ["a"]}]}`, 400, `value 0 (3.5) is not an integer in the range of UINT8`},
+		{"FP16 overflow", "/v2/models/bank/infer", `{"inputs": [{"name": "age", "shape": [1], "datatype": "INT64", "data": [3]}, {"name": "job", "shape": [1], "datatype": "BYTES", "data": ["a"]}, {"name": "balance", "shape": [1], "datatype": "FP16", "data": [70000]}]}`, 400, `input \"balance\": value 0 (70000) is out of the range of FP16`},
+		{"string in an INT64 tensor", "/v2/models/bank/infer", `{"inputs": [{"name": "age", "shape": [1], "datatype": "INT64", "data": ["30"]}, {"name": "job", "shape": [1], "datatype": "BYTES", "data": ["a"]}]}`, 400, `input \"age\": value 0 is string \"30\", not a number of datatype INT64`},
+		{"number in a BYTES tensor", "/v2/models/bank/infer", `{"inputs": [{"name": "age", "shape": [1], "datatype": "INT64", "data": [30]}, {"name": "job", "shape": [1], "datatype": "BYTES", "data": [7]}]}`, 400, `input \"job\": value 0 is number 7, not BYTES`},
+		{"BOOL for a number column", "/v2/models/bank/infer", `{"inputs": [{"name": "age", "shape": [1], "datatype": "BOOL", "data": [true]}, {"name": "job", "shape": [1], "datatype": "BYTES", "data": ["a"]}]}`, 400, `datatype BOOL does not fit column type long`},
+		{"FP64 for a string column", "/v2/models/bank/infer", `{"inputs": [{"name": "age", "shape": [1], "datatype": "INT64", "data": [30]}, {"name": "job", "shape": [1], "datatype": "FP64", "data": [1]}]}`, 400, `input \"job\": datatype FP64 does not fit column type string (want BYTES)`},
+		{"[N,F] tensor of the wrong datatype", "/v2/models/bank/infer", `{"inputs": [{"name": "x", "shape": [1, 3], "datatype": "FP64", "data": [30, 1, 2]}]}`, 400, `input \"x\": datatype FP64 does not fit column \"job\" of type string`},
+		{"data null", "/v2/models/bank/infer", `{"inputs": [{"name": "age", "shape": [1], "datatype": "INT64", "data": null}, {"name": "job", "shape": [1], "datatype": "BYTES", "data": ["a"]}]}`, 400, `input \"age\": 'data' must be a list of values, got null`},
+		{"data missing", "/v2/models/bank/infer", `{"inputs": [{"name": "age", "shape": [1], "datatype": "INT64"}, {"name": "job", "shape": [1], "datatype": "BYTES", "data": ["a"]}]}`, 400, `input \"age\": 'data' must be a list of values, got null`},
+		{"data a scalar", "/v2/models/bank/infer", `{"inputs": [{"name": "age", "shape": [1], "datatype": "INT64", "data": 30}, {"name": "job", "shape": [1], "datatype": "BYTES", "data": ["a"]}]}`, 400, `'data' must be a list of values, got number 30`},
+		{"null in a required column", "/v2/models/bank/infer", `{"inputs": [{"name": "age", "shape": [2], "datatype": "INT64", "data": [30, null]}, {"name": "job", "shape": [2], "datatype": "BYTES", "data": ["a", "b"]}]}`, 400, `input \"age\": value 1 is null, but column \"age\" is required`},
+		{"shape longer than data", "/v2/models/bank/infer", `{"inputs": [{"name": "age", "shape": [2, 1], "datatype": "INT64", "data": [[30]]}, {"name": "job", "shape": [2, 1], "datatype": "BYTES", "data": [["a"], ["b"]]}]}`, 400, `input \"age\": shape [2, 1] needs 2 values, got 1`},
 		{"unknown output", "/v2/models/bank/infer", `{"inputs": [{"name": "age", "shape": [1], "datatype": "INT64", "data": [1]}, {"name": "job", "shape": [1], "datatype": "BYTES", "data": ["a"]}], "outputs": [{"name": "logits"}]}`, 400, "unknown output"},
 		{"huge shape", "/v2/models/bank/infer", `{"inputs": [{"name": "age", "shape": [2147483648, 2147483648, 4], "datatype": "INT64", "data": []}]}`, 400, "too large"},
 		{"not an object", "/v2/models/bank/infer", `[1]`, 400, "want a JSON object"},

@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"errors"
+	"io"
 	"net/http"
 	"strconv"
 	"sync"
@@ -15,8 +16,9 @@ import (
 )
 
 // work turns a request body into a response body with model m, appending
-// it to out (an empty buffer kept from earlier requests) when it can.
-type work func(m *served, body []byte, requestID string, out []byte) ([]byte, error)
+// it to out (an empty buffer kept from earlier requests) when it can. It
+// takes what decoding and scoring will cost from res before it decodes.
+type work func(m *served, body []byte, requestID string, out []byte, res *reservation) ([]byte, error)
 
 var bodyPool = sync.Pool{New: func() any { return new(bytes.Buffer) }}
 
@@ -58,10 +60,15 @@ func (s *Server) score(w http.ResponseWriter, r *http.Request, oip bool, fn work
 	id := requestID(r)
 	w.Header().Set("X-Request-Id", id)
 	deadline := start.Add(s.RequestTimeout)
+	res := &reservation{b: s.budget}
+	defer res.release()
 	buf := bodyPool.Get().(*bytes.Buffer)
 	buf.Reset()
-	if f, ok := s.readBody(w, r, buf, deadline); !ok {
-		bodyPool.Put(buf)
+	if f, ok := s.readBody(w, r, buf, deadline, res); !ok {
+		putBody(buf)
+		if f.status == http.StatusTooManyRequests {
+			w.Header().Set("Retry-After", "1")
+		}
 		fail(f)
 		return
 	}
@@ -82,8 +89,8 @@ func (s *Server) score(w http.ResponseWriter, r *http.Request, oip bool, fn work
 		}
 	})
 	rb := respPool.Get().(*respBuf)
-	b, err := fn(m, buf.Bytes(), id, rb.b[:0])
-	bodyPool.Put(buf)
+	b, err := fn(m, buf.Bytes(), id, rb.b[:0], res)
+	putBody(buf)
 	timer.Stop()
 	if !g.claim() {
 		g.wait() // the 504 is being written; w must outlive it
@@ -91,6 +98,9 @@ func (s *Server) score(w http.ResponseWriter, r *http.Request, oip bool, fn work
 	}
 	if err != nil {
 		f, internal := classify(err)
+		if f.status == http.StatusTooManyRequests {
+			w.Header().Set("Retry-After", "1")
+		}
 		if internal {
 			s.Logger.Error("scoring failed", "request_id", id, "model", m.Name, "version", m.Version, "err", err)
 		}
@@ -165,9 +175,21 @@ func (s *Server) acquire(r *http.Request, start time.Time) (failure, bool) {
 	}
 }
 
-// readBody reads the whole body into buf within the deadline and the body
-// limit.
-func (s *Server) readBody(w http.ResponseWriter, r *http.Request, buf *bytes.Buffer, deadline time.Time) (failure, bool) {
+// maxKeptBody bounds the body buffers kept for later requests, so that a
+// large body's memory goes back to the heap with the request.
+const maxKeptBody = 1 << 20
+
+func putBody(buf *bytes.Buffer) {
+	if buf.Cap() <= maxKeptBody {
+		bodyPool.Put(buf)
+	}
+}
+
+// readBody reads the whole body into buf within the deadline, the body
+// limit and the memory budget: a body of known length is reserved before
+// it is read, one of unknown length as it grows (twice its size, since
+// its buffer doubles).
+func (s *Server) readBody(w http.ResponseWriter, r *http.Request, buf *bytes.Buffer, deadline time.Time, res *reservation) (failure, bool) {
 	tooLarge := failure{http.StatusRequestEntityTooLarge, weir.ErrInvalidParameterValue,
 		"Request body is larger than the server's limit of " + strconv.FormatInt(s.MaxBodyBytes, 10) + " bytes"}
 	if r.ContentLength > s.MaxBodyBytes {
@@ -176,16 +198,25 @@ func (s *Server) readBody(w http.ResponseWriter, r *http.Request, buf *bytes.Buf
 	// Not every ResponseWriter supports deadlines (httptest's does not);
 	// the timer in score still bounds the answer.
 	_ = http.NewResponseController(w).SetReadDeadline(deadline)
+	var body io.Reader = http.MaxBytesReader(w, r.Body, s.MaxBodyBytes)
 	if r.ContentLength > 0 {
+		if err := res.take(r.ContentLength + bytes.MinRead); err != nil {
+			return budgetFailure(err.(*budgetError)), false
+		}
 		// ReadFrom wants MinRead bytes free to see the end of the body;
 		// without them a body that fills buf exactly makes it double.
 		buf.Grow(int(r.ContentLength) + bytes.MinRead)
+	} else {
+		body = &budgetReader{r: body, res: res}
 	}
-	_, err := buf.ReadFrom(http.MaxBytesReader(w, r.Body, s.MaxBodyBytes))
+	_, err := buf.ReadFrom(body)
 	var mbe *http.MaxBytesError
+	var be *budgetError
 	switch {
 	case err == nil:
 		return failure{}, true
+	case errors.As(err, &be):
+		return budgetFailure(be), false
 	case errors.As(err, &mbe):
 		return tooLarge, false
 	case time.Now().After(deadline):
@@ -203,6 +234,9 @@ func (s *Server) predict(m *served, rows [][]any, requestID string) ([]Predictio
 
 // predictInto is predict with the predictions written to out, one per row.
 func (s *Server) predictInto(m *served, rows [][]any, requestID string, out []Prediction) ([]Prediction, error) {
+	if err := s.audit(m, rows, s.StrictCategories); err != nil {
+		return nil, err
+	}
 	start := time.Now()
 	if len(rows) > 0 {
 		var err error
@@ -222,9 +256,29 @@ func (s *Server) predictInto(m *served, rows [][]any, requestID string, out []Pr
 	}
 	if s.InferenceLog != nil && len(rows) > 0 {
 		s.InferenceLog.offer(&logEntry{requestID: requestID, time: start, model: m.Name, version: m.Version,
-			cols: m.schema.cols, rows: rows, preds: out, output: m.Output})
+			cols: m.schema.cols, known: m.known, rows: rows, preds: out, output: m.Output})
 	}
 	return out, nil
+}
+
+// budgetReader takes factor times what it reads from a reservation
+// (2 when 0: a buffer that doubles as it grows).
+type budgetReader struct {
+	r      io.Reader
+	res    *reservation
+	factor int64
+}
+
+func (b *budgetReader) Read(p []byte) (int, error) {
+	n, err := b.r.Read(p)
+	f := b.factor
+	if f == 0 {
+		f = 2
+	}
+	if terr := b.res.take(f * int64(n)); terr != nil {
+		return n, terr
+	}
+	return n, err
 }
 
 var (

@@ -2,6 +2,8 @@ package serve
 
 import (
 	"context"
+	"crypto/sha256"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -34,6 +36,11 @@ type Server struct {
 	// StrictColumns refuses request columns that are not in the model
 	// signature; by default they are ignored, as MLflow does.
 	StrictColumns bool
+	// StrictCategories refuses (400) a request with a category that the
+	// model was not fitted with, naming the column and the value; by
+	// default such values are scored (as the model's encoders treat an
+	// unseen category) and counted.
+	StrictCategories bool
 	// MaxBatchSize > 1 turns on micro-batching: rows of concurrent
 	// requests are scored together, up to MaxBatchSize rows or after
 	// MaxBatchWait. Off by default: tree models gain little from it and
@@ -60,7 +67,33 @@ type Server struct {
 	// pays. 0 turns it off.
 	BusyPoll time.Duration
 
+	// AllowedHosts are the Host header patterns the server answers (see
+	// HostAllowlist); empty means the default: localhost names, loopback
+	// and private addresses, and the address in Addr. Probes (/ping,
+	// /health, /v2/health/*) answer any Host.
+	AllowedHosts []string
+	// AuthToken, when not empty, is the bearer token every request but the
+	// probes must carry (Authorization: Bearer <token>).
+	AuthToken string
+	// TLSCertFile and TLSKeyFile, set together, serve HTTPS (and HTTP/2
+	// where the client offers it).
+	TLSCertFile, TLSKeyFile string
+	// MemoryBudget bounds the memory that scoring requests in flight may
+	// hold together, estimated from their bodies before they are decoded:
+	// a request that would exceed it waits for nothing and gets 429 with
+	// Retry-After, one that could never fit gets 413.
+	MemoryBudget int64
+	// ReadHeaderTimeout bounds reading a request's headers, IdleTimeout
+	// how long a keep-alive connection may wait for its next request. A
+	// body must arrive within RequestTimeout.
+	ReadHeaderTimeout time.Duration
+	IdleTimeout       time.Duration
+
 	current atomic.Pointer[served]
+	hosts   *HostAllowlist
+	token   *tokenHash
+	budget  *memBudget
+	routed  http.Handler
 	slots   chan struct{}
 	waiting atomic.Int64
 	batch   *batcher
@@ -80,12 +113,23 @@ const DefaultBusyPoll = 200 * time.Microsecond
 type served struct {
 	*Loaded
 	schema *schema
+	// known holds each column's fitted categories (nil: not checked) and
+	// tally its counters in Metrics.
+	known []map[string]struct{}
+	tally []*columnCount
 }
+
+// DefaultMemoryBudget is the default MemoryBudget: with the Go runtime's
+// own overhead it keeps a server under attack by many large bodies at
+// once under 1 GB of resident memory.
+const DefaultMemoryBudget = 512 << 20
 
 // NewServer returns a Server with defaults: Addr 127.0.0.1:8080, 60 s
 // request timeout, 100 MiB bodies (as MLflow's nginx), 64 × GOMAXPROCS
-// concurrent scoring requests with as many queued, no batching, busy
-// polling up to DefaultBusyPoll, 30 s drain.
+// concurrent scoring requests with as many queued, a DefaultMemoryBudget
+// for the requests in flight, no batching, busy polling up to
+// DefaultBusyPoll, 10 s to read headers, 2 min idle connections, 30 s
+// drain, the default host allowlist and no bearer token.
 func NewServer() *Server {
 	s := &Server{
 		Addr:            "127.0.0.1:8080",
@@ -98,8 +142,12 @@ func NewServer() *Server {
 		Logger:          slog.Default(),
 		ShutdownTimeout: 30 * time.Second,
 		BusyPoll:        DefaultBusyPoll,
+
+		MemoryBudget:      DefaultMemoryBudget,
+		ReadHeaderTimeout: 10 * time.Second,
+		IdleTimeout:       2 * time.Minute,
 	}
-	s.handler = s.routes()
+	s.routed = s.routes()
 	return s
 }
 
@@ -118,6 +166,20 @@ func (s *Server) Init() error {
 	if s.BusyPoll < 0 {
 		return fmt.Errorf("serve: BusyPoll must not be negative, got %v", s.BusyPoll)
 	}
+	if s.MemoryBudget <= 0 || s.ReadHeaderTimeout <= 0 || s.IdleTimeout <= 0 {
+		return fmt.Errorf("serve: MemoryBudget (%d), ReadHeaderTimeout (%v) and IdleTimeout (%v) must be positive", s.MemoryBudget, s.ReadHeaderTimeout, s.IdleTimeout)
+	}
+	if (s.TLSCertFile == "") != (s.TLSKeyFile == "") {
+		return fmt.Errorf("serve: TLS needs both a certificate file and a key file")
+	}
+	s.budget = &memBudget{limit: s.MemoryBudget}
+	s.hosts = NewHostAllowlist(s.AllowedHosts, s.Addr)
+	s.token = nil
+	if s.AuthToken != "" {
+		h := tokenHash(sha256.Sum256([]byte(s.AuthToken)))
+		s.token = &h
+	}
+	s.handler = s.guard(s.routed)
 	if s.MaxBatchSize > 1 && s.MaxBatchWait <= 0 {
 		return fmt.Errorf("serve: micro-batching needs a positive MaxBatchWait, got %v", s.MaxBatchWait)
 	}
@@ -176,12 +238,27 @@ func (s *Server) Open() error {
 	}
 	s.http = &http.Server{
 		Handler:           s.handler,
-		ReadHeaderTimeout: 10 * time.Second,
-		IdleTimeout:       2 * time.Minute,
-		ErrorLog:          slog.NewLogLogger(s.Logger.Handler(), slog.LevelWarn),
+		ReadHeaderTimeout: s.ReadHeaderTimeout,
+		// Bounds every body, /labels' included; scoring sets its own
+		// deadline, the same RequestTimeout from its start.
+		ReadTimeout: s.ReadHeaderTimeout + s.RequestTimeout,
+		IdleTimeout: s.IdleTimeout,
+		ErrorLog:    slog.NewLogLogger(s.Logger.Handler(), slog.LevelWarn),
+	}
+	serveFn := func() error { return s.http.Serve(s.ln) }
+	if s.TLSCertFile != "" {
+		// Loaded here so that a bad pair fails Open, not the first request.
+		cert, err := tls.LoadX509KeyPair(s.TLSCertFile, s.TLSKeyFile)
+		if err != nil {
+			s.ln.Close()
+			s.stopWorkers()
+			return fmt.Errorf("serve: TLS certificate and key: %w", err)
+		}
+		s.http.TLSConfig = &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}
+		serveFn = func() error { return s.http.ServeTLS(s.ln, "", "") }
 	}
 	s.done = make(chan error, 1)
-	go func() { s.done <- s.http.Serve(s.ln) }()
+	go func() { s.done <- serveFn() }()
 	return nil
 }
 
@@ -190,6 +267,9 @@ func (s *Server) Open() error {
 func (s *Server) URL() string {
 	if s.ln == nil {
 		return ""
+	}
+	if s.TLSCertFile != "" {
+		return "https://" + s.ln.Addr().String()
 	}
 	return "http://" + s.ln.Addr().String()
 }
@@ -249,6 +329,8 @@ func (s *Server) Swap(m *Loaded) error {
 }
 
 func (s *Server) install(m *Loaded) {
-	s.current.Store(&served{Loaded: m, schema: newSchema(m.Model.Inputs())})
+	cols := m.Model.Inputs()
+	known := knownCategories(m.Model, cols)
+	s.current.Store(&served{Loaded: m, schema: newSchema(cols), known: known, tally: s.Metrics.columns(cols, known)})
 	s.Metrics.setModel(m.Name, m.Version)
 }

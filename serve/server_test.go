@@ -36,6 +36,7 @@ type response struct {
 func do(tb testing.TB, h http.Handler, method, path, contentType, body string) response {
 	tb.Helper()
 	r := httptest.NewRequest(method, path, strings.NewReader(body))
+	r.Host = "localhost:8080" // a local client: the default host allowlist answers it
 	if contentType != "" {
 		r.Header.Set("Content-Type", contentType)
 	}
@@ -76,8 +77,8 @@ func TestInvocationsFormats(t *testing.T) {
 			`{"dataframe_records": [{"age": 30, "job": "admin.", "balance": 1.5}, {"age": 60, "job": "retired"}]}`},
 		{"instances as records", "application/json",
 			`{"instances": [{"age": 30, "job": "admin."}, {"age": 60, "job": "retired", "balance": 2}]}`},
-		{"instances as rows", "application/json",
-			`{"instances": [[30, "admin.", 1.5], [60, "retired", null]]}`},
+		{"inputs as columns", "application/json",
+			`{"inputs": {"job": ["admin.", "retired"], "age": [30, 60], "balance": [1.5, null]}}`},
 		{"inputs as columns", "application/json",
 			`{"inputs": {"age": [30, 60], "job": ["admin.", "retired"]}}`},
 		{"inputs as records with params", "application/json",
@@ -139,10 +140,12 @@ func TestInvocationsErrors(t *testing.T) {
 		{"missing column", "application/json", `{"dataframe_records": [{"job": "x"}]}`, 400, "application/json", []string{"INVALID_PARAMETER_VALUE", `missing inputs [\"age\"]`}},
 		{"wrong type", "application/json", `{"dataframe_records": [{"age": "old", "job": "x"}]}`, 400, "application/json", []string{"INVALID_PARAMETER_VALUE", `column \"age\": expected long, got string`}},
 		{"fraction in long", "application/json", `{"dataframe_records": [{"age": 30.5, "job": "x"}]}`, 400, "application/json", []string{"INVALID_PARAMETER_VALUE", `column \"age\"`, "integer"}},
-		{"number for string", "application/json", `{"instances": [[30, 7, 1]]}`, 400, "application/json", []string{`column \"job\": expected string, got number 7`}},
-		{"row too short", "application/json", `{"instances": [[30, "x"]]}`, 400, "application/json", []string{"row 0 has 2 values"}},
+		{"number for string", "application/json", `{"instances": [{"age": 30, "job": 7}]}`, 400, "application/json", []string{`column \"job\": expected string, got number 7`}},
+		{"row too short", "application/json", `{"dataframe_split": {"data": [[30, "x"]]}}`, 400, "application/json", []string{"row 0 has 2 values"}},
+		{"instances as rows of values", "application/json", `{"instances": [[30, "admin.", 1.5]]}`, 400, "application/json", []string{`'instances' row 0 is a list of values, which are not matched to the model's 3 input columns by position`, `{\"age\": ...`}},
+		{"inputs as rows of values", "application/json", `{"inputs": [["admin.", 30, 1.5]]}`, 400, "application/json", []string{`'inputs' row 0 is a list of values`}},
 		{"split row length", "application/json", `{"dataframe_split": {"columns": ["age", "job"], "data": [[30]]}}`, 400, "application/json", []string{"row 0"}},
-		{"params not an object", "application/json", `{"instances": [[30, "x", 1]], "params": [1]}`, 400, "application/json", []string{"'params'"}},
+		{"params not an object", "application/json", `{"instances": [{"age": 30, "job": "x"}], "params": [1]}`, 400, "application/json", []string{"'params'"}},
 		{"unequal columns", "application/json", `{"inputs": {"age": [1, 2], "job": ["x"]}}`, 400, "application/json", []string{"has 1 values, others have 2"}},
 		{"csv missing column", "text/csv", "job\nx\n", 400, "application/json", []string{`missing inputs [\"age\"]`}},
 		{"csv bad number", "text/csv", "age,job\nold,x\n", 400, "application/json", []string{"CSV line 2", `column \"age\"`}},
@@ -185,6 +188,7 @@ func TestBodyTooLarge(t *testing.T) {
 	}
 	// Without Content-Length the limit is found while reading.
 	r := httptest.NewRequest("POST", "/invocations", io.MultiReader(strings.NewReader(body)))
+	r.Host = "localhost:8080" // a local client: the default host allowlist answers it
 	r.ContentLength = -1
 	r.Header.Set("Content-Type", "application/json")
 	w := httptest.NewRecorder()
@@ -206,7 +210,7 @@ func TestTimeout(t *testing.T) {
 	s := mustOpen(t, &Loaded{Model: m, Name: "bank", Version: "1"}, func(s *Server) { s.RequestTimeout = 50 * time.Millisecond })
 	defer s.Close()
 	defer close(release)
-	code, body, err := post(s.URL(), `{"instances": [[30, "x", 1]]}`)
+	code, body, err := post(s.URL(), `{"instances": [{"age": 30, "job": "x", "balance": 1}]}`)
 	if err != nil || code != 504 || !strings.Contains(body, "Request processing time exceeded limit") || !strings.Contains(body, "DEADLINE_EXCEEDED") {
 		t.Errorf("got %d %s %v, want 504", code, body, err)
 	}
@@ -229,7 +233,7 @@ func TestModelError(t *testing.T) {
 	m := newFakeModel()
 	m.predict = func([][]any, []Prediction) error { return io.ErrUnexpectedEOF }
 	s := mustServer(t, &Loaded{Model: m, Name: "bank", Version: "1"}, nil)
-	got := do(t, s.Handler(), "POST", "/invocations", "application/json", `{"instances": [[30, "x", 1]]}`)
+	got := do(t, s.Handler(), "POST", "/invocations", "application/json", `{"instances": [{"age": 30, "job": "x", "balance": 1}]}`)
 	if got.code != 400 || !strings.Contains(got.body, "unexpected error while evaluating the model") || strings.Contains(got.body, "EOF") {
 		t.Errorf("got %d %s, want 400 with a generic message and no internal detail", got.code, got.body)
 	}

@@ -418,6 +418,11 @@ func (p *splitParser) integer(c *Column) (any, bool) {
 // few, and a column of free text must not grow the table without end.
 const maxInterned = 256
 
+// maxInternedLen bounds the length of a string kept: a category is a short
+// word, and the table lives as long as the model, so a client sending long
+// strings must not fill it with them.
+const maxInternedLen = 128
+
 // intern returns column j's string s as an interface value, shared between
 // requests for the strings seen before, so a category costs no allocation.
 // The table is copied on write and swapped atomically; readers never lock.
@@ -430,7 +435,7 @@ func (s *schema) intern(j int, b []byte) any {
 	}
 	str := string(b)
 	v := any(str)
-	if t == nil || len(*t) < maxInterned {
+	if len(b) <= maxInternedLen && (t == nil || len(*t) < maxInterned) {
 		next := make(map[string]any, 1+lenOf(t))
 		if t != nil {
 			for k, x := range *t {

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"net"
 	"os"
 	"path/filepath"
@@ -29,15 +30,24 @@ type modelsServeCmd struct {
 	TrackingURI          string `help:"Tracking server URL (http://host:port) or local store URI (sqlite:///weir.db), for runs:/ and models:/ URIs." default:"sqlite:///weir.db" env:"MLFLOW_TRACKING_URI"`
 	ArtifactsDestination string `help:"With a local store URI: the directory holding its artifacts." default:"./weir-artifacts" env:"WEIR_ARTIFACTS_DESTINATION"`
 
-	RequestTimeout  time.Duration `help:"Answer 504 to scoring requests not done within this time." default:"60s"`
-	MaxBodyBytes    int64         `help:"Largest request body accepted; larger gets 413." default:"104857600"`
-	MaxConcurrency  int           `help:"Scoring requests processed at once (0: 64 per CPU)." default:"0"`
-	MaxQueue        int           `help:"Scoring requests that may wait for a free slot; beyond that 503 at once (-1: as many as --max-concurrency)." default:"-1"`
-	StrictColumns   bool          `help:"Refuse request columns that are not in the model signature (default: ignore them)."`
-	MaxBatchSize    int           `help:"Micro-batching: score concurrent requests together, up to this many rows (0: off)." default:"0"`
-	MaxBatchWait    time.Duration `help:"Micro-batching: longest wait for a batch to fill." default:"2ms"`
-	ShutdownTimeout time.Duration `help:"On SIGINT/SIGTERM, how long to let in-flight requests finish." default:"30s"`
-	BusyPoll        time.Duration `help:"After answering, a connection may poll for its next request for up to this long before sleeping (Linux; one connection at a time; the window adapts and falls to nothing for sparse traffic): lower latency for clients that send requests back to back (0: off)." default:"200us" env:"WEIR_SERVE_BUSY_POLL"`
+	RequestTimeout   time.Duration `help:"Answer 504 to scoring requests not done within this time." default:"60s"`
+	MaxBodyBytes     int64         `help:"Largest request body accepted; larger gets 413." default:"104857600"`
+	MaxConcurrency   int           `help:"Scoring requests processed at once (0: 64 per CPU)." default:"0"`
+	MaxQueue         int           `help:"Scoring requests that may wait for a free slot; beyond that 503 at once (-1: as many as --max-concurrency)." default:"-1"`
+	StrictColumns    bool          `help:"Refuse request columns that are not in the model signature (default: ignore them)."`
+	StrictCategories bool          `help:"Refuse (400) values of a categorical column that the model was not fitted with, naming the column and the value (default: score them as the model's encoders treat an unseen category, and count them in weir_serve_unknown_category_total)."`
+	MaxBatchSize     int           `help:"Micro-batching: score concurrent requests together, up to this many rows (0: off)." default:"0"`
+	MaxBatchWait     time.Duration `help:"Micro-batching: longest wait for a batch to fill." default:"2ms"`
+	ShutdownTimeout  time.Duration `help:"On SIGINT/SIGTERM, how long to let in-flight requests finish." default:"30s"`
+	BusyPoll         time.Duration `help:"After answering, a connection may poll for its next request for up to this long before sleeping (Linux; one connection at a time; the window adapts and falls to nothing for sparse traffic): lower latency for clients that send requests back to back (0: off)." default:"200us" env:"WEIR_SERVE_BUSY_POLL"`
+
+	AllowedHosts      []string      `help:"Host headers the server answers, against DNS rebinding, as mlflow server --allowed-hosts: names or addresses, optionally with :port, * as a wildcard (*.example.com, 192.168.*), * alone for all. Default: localhost names, loopback and private addresses, and --host. Probes (/ping, /health, /v2/health/*) answer any Host." env:"WEIR_SERVE_ALLOWED_HOSTS"`
+	AuthTokenFile     string        `help:"File holding a bearer token that every request but the probes must carry (Authorization: Bearer <token>)." env:"WEIR_SERVE_AUTH_TOKEN_FILE"`
+	TLSCertFile       string        `name:"tls-cert-file" help:"Serve HTTPS with this PEM certificate (with --tls-key-file)."`
+	TLSKeyFile        string        `name:"tls-key-file" help:"The PEM private key of --tls-cert-file."`
+	MemoryBudget      int64         `help:"Bytes that scoring requests in flight may hold together, estimated from their bodies before decoding: over it 429, a request that could never fit 413." default:"536870912" env:"WEIR_SERVE_MEMORY_BUDGET"`
+	ReadHeaderTimeout time.Duration `help:"Close connections whose request headers take longer than this." default:"10s"`
+	IdleTimeout       time.Duration `help:"Close keep-alive connections idle for longer than this." default:"2m"`
 
 	WatchAlias    bool          `help:"With models:/NAME@ALIAS: poll the registry and swap in the version the alias moves to, once it scores its input example."`
 	WatchInterval time.Duration `help:"How often --watch-alias polls." default:"30s"`
@@ -70,6 +80,12 @@ func (c *modelsServeCmd) Run(g *globals) error {
 	if c.BusyPoll < 0 {
 		return usagef("--busy-poll %v is negative (0 turns busy polling off)", c.BusyPoll)
 	}
+	if c.MemoryBudget < 0 || c.ReadHeaderTimeout < 0 || c.IdleTimeout < 0 {
+		return usagef("--memory-budget, --read-header-timeout and --idle-timeout must not be negative (0: the default)")
+	}
+	if (c.TLSCertFile == "") != (c.TLSKeyFile == "") {
+		return usagef("--tls-cert-file and --tls-key-file go together")
+	}
 	alias, aliasName := aliasOf(c.ModelURI)
 	if c.WatchAlias && alias == "" {
 		return usagef("--watch-alias needs a models:/NAME@ALIAS URI, got %q", c.ModelURI)
@@ -95,10 +111,33 @@ func (c *modelsServeCmd) Run(g *globals) error {
 		srv.MaxQueue = c.MaxQueue
 	}
 	srv.StrictColumns = c.StrictColumns
+	srv.StrictCategories = c.StrictCategories
 	srv.MaxBatchSize = c.MaxBatchSize
 	srv.MaxBatchWait = c.MaxBatchWait
 	srv.ShutdownTimeout = c.ShutdownTimeout
 	srv.BusyPoll = c.BusyPoll
+	srv.AllowedHosts = c.AllowedHosts
+	srv.TLSCertFile, srv.TLSKeyFile = c.TLSCertFile, c.TLSKeyFile
+	if c.MemoryBudget > 0 {
+		srv.MemoryBudget = c.MemoryBudget
+	}
+	if c.ReadHeaderTimeout > 0 {
+		srv.ReadHeaderTimeout = c.ReadHeaderTimeout
+	}
+	if c.IdleTimeout > 0 {
+		srv.IdleTimeout = c.IdleTimeout
+	}
+	if c.AuthTokenFile != "" {
+		if srv.AuthToken, err = readTokenFile(c.AuthTokenFile); err != nil {
+			return err
+		}
+	}
+	if os.Getenv("GOMEMLIMIT") == "" {
+		// The budget bounds what requests hold; the limit makes the
+		// collector return their garbage before the heap grows by GOGC
+		// (400 above) over it. GOMEMLIMIT in the environment still wins.
+		debug.SetMemoryLimit(srv.MemoryBudget + serveHeapOverhead)
+	}
 	srv.Logger = g.logger
 	drift, err := c.driftMonitorFrom(ld.reference)
 	if err != nil {
@@ -114,6 +153,9 @@ func (c *modelsServeCmd) Run(g *globals) error {
 	}
 	if err := srv.Open(); err != nil {
 		return usagef("serve %s: %v", c.ModelURI, err)
+	}
+	if ip := net.ParseIP(c.Host); (c.Host == "" || (ip != nil && ip.IsUnspecified())) && len(c.AllowedHosts) == 0 {
+		g.logger.Info("listening on every address: answering Host headers of localhost names and loopback and private addresses only; name the others with --allowed-hosts (probes answer any Host)")
 	}
 	g.logger.Info("weir models serve ready", "url", srv.URL(), "model", m.Name, "version", m.Version,
 		"uri", c.ModelURI, "startup", time.Since(started).Round(time.Microsecond))
@@ -136,6 +178,41 @@ func (c *modelsServeCmd) Run(g *globals) error {
 	}
 	g.logger.Info("stopped")
 	return nil
+}
+
+// serveHeapOverhead is what the server holds besides its requests: the
+// model, its pools and the runtime, for the soft memory limit.
+const serveHeapOverhead = 256 << 20
+
+// maxTokenFile bounds a token file: a token is a line, not a document.
+const maxTokenFile = 4096
+
+// readTokenFile reads the bearer token of --auth-token-file: a regular file
+// whose first line, trimmed, is the token. Errors never show its content.
+func readTokenFile(path string) (string, error) {
+	fi, err := os.Stat(path)
+	if err != nil {
+		return "", usagef("--auth-token-file: %v", err)
+	}
+	if !fi.Mode().IsRegular() {
+		return "", usagef("--auth-token-file %s is not a regular file", path)
+	}
+	if fi.Size() > maxTokenFile {
+		return "", usagef("--auth-token-file %s has %d bytes; a token file holds one line of at most %d", path, fi.Size(), maxTokenFile)
+	}
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return "", usagef("--auth-token-file: %v", err)
+	}
+	tok, _, _ := strings.Cut(string(b), "\n")
+	tok = strings.TrimSpace(tok)
+	if tok == "" {
+		return "", usagef("--auth-token-file %s holds no token on its first line", path)
+	}
+	if len(tok) < 16 {
+		return "", usagef("--auth-token-file %s holds a token of %d characters; use at least 16 (openssl rand -hex 32)", path, len(tok))
+	}
+	return tok, nil
 }
 
 // aliasOf returns the alias and model name of a models:/NAME@ALIAS URI.
@@ -230,8 +307,10 @@ func (l *modelLoader) load(ctx context.Context, uri, name string) (*serve.Loaded
 	}
 	// Keep the reference profile for the drift gauges: downloaded files are
 	// removed once the model is in memory.
-	if b, err := os.ReadFile(filepath.Join(dir, mlmodel.ReferenceProfileFile)); err == nil {
+	if b, err := mlmodel.ReadModelFile(dir, mlmodel.ReferenceProfileFile, mlmodel.MaxMetaBytes); err == nil {
 		l.reference = b
+	} else if !errors.Is(err, fs.ErrNotExist) {
+		return nil, weir.Errorf(weir.ErrInvalidParameterValue, "%s", mlmodel.FileProblem(err))
 	}
 	f, err := mlmodel.ReadMLmodel(dir)
 	if err != nil {

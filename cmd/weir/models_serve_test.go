@@ -215,7 +215,7 @@ func TestModelsServeWatchAlias(t *testing.T) {
 
 	url, logs := startServe(t, "-m", "models:/bank@champion", "--watch-alias", "--watch-interval", "20ms",
 		"--tracking-uri", dbURI, "--artifacts-destination", dest)
-	if _, body := postJSON(t, url+"/v2/models/bank/versions/1/infer", `{"inputs": [{"name": "x", "shape": [1, 3], "datatype": "BYTES", "data": [47, 1200, "manager"]}]}`); !strings.Contains(body, `"model_version":"1"`) {
+	if _, body := postJSON(t, url+"/v2/models/bank/versions/1/infer", `{"inputs": [{"name": "age", "shape": [1], "datatype": "INT64", "data": [47]}, {"name": "job", "shape": [1], "datatype": "BYTES", "data": ["manager"]}, {"name": "balance", "shape": [1], "datatype": "INT64", "data": [1200]}]}`); !strings.Contains(body, `"model_version":"1"`) {
 		t.Fatalf("version 1 answer: %s", body)
 	}
 	if err := reg.SetRegisteredModelAlias(ctx, "bank", "champion", "2"); err != nil {

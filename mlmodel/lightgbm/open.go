@@ -1,7 +1,6 @@
 package lightgbm
 
 import (
-	"os"
 	"path/filepath"
 
 	"github.com/weir-ml/weir"
@@ -49,22 +48,15 @@ func readBooster(dir, data string) (*Booster, error) {
 	if data == "" || !filepath.IsLocal(data) {
 		return nil, weir.Errorf(weir.ErrInvalidParameterValue, "flavor data %s is not a file inside the model directory", quoteShort(data))
 	}
-	path := filepath.Join(dir, data)
-	fi, err := os.Lstat(path)
+	// Regular files only, and no symbolic link out of dir.
+	r, fi, err := mlmodel.OpenModelFile(dir, data)
 	if err != nil {
-		return nil, weir.Errorf(weir.ErrInvalidParameterValue, "model file %s: %v", quoteShort(data), err)
+		return nil, weir.Errorf(weir.ErrInvalidParameterValue, "%s", mlmodel.FileProblem(err))
 	}
-	if !fi.Mode().IsRegular() {
-		return nil, weir.Errorf(weir.ErrInvalidParameterValue, "model file %s is not a regular file", quoteShort(data))
-	}
+	defer r.Close()
 	if fi.Size() > MaxModelBytes {
 		return nil, weir.Errorf(weir.ErrInvalidParameterValue, "model file %s has %d bytes, more than %d", quoteShort(data), fi.Size(), MaxModelBytes)
 	}
-	r, err := os.Open(path)
-	if err != nil {
-		return nil, err
-	}
-	defer r.Close()
 	b, err := Parse(r)
 	if err != nil {
 		return nil, weir.Errorf(weir.ErrInvalidParameterValue, "%s: %v", data, err)

@@ -3,7 +3,6 @@ package xgboost
 import (
 	"fmt"
 	"math"
-	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -112,22 +111,15 @@ func readModel(dir, data, format string) (*Booster, error) {
 	default:
 		return nil, weir.Errorf(weir.ErrInvalidParameterValue, "xgboost model_format %q is not supported (want ubj or json)", format)
 	}
-	path := filepath.Join(dir, data)
-	fi, err := os.Lstat(path)
+	// Regular files only, and no symbolic link out of dir.
+	r, fi, err := mlmodel.OpenModelFile(dir, data)
 	if err != nil {
-		return nil, weir.Errorf(weir.ErrInvalidParameterValue, "xgboost model file %s: %v", data, err)
+		return nil, weir.Errorf(weir.ErrInvalidParameterValue, "xgboost model file %s: %s", data, mlmodel.FileProblem(err))
 	}
-	if !fi.Mode().IsRegular() {
-		return nil, weir.Errorf(weir.ErrInvalidParameterValue, "xgboost model file %s is not a regular file", data)
-	}
+	defer r.Close()
 	if fi.Size() > MaxModelBytes {
 		return nil, weir.Errorf(weir.ErrInvalidParameterValue, "xgboost model file %s has %d bytes, more than the %d Weir reads", data, fi.Size(), MaxModelBytes)
 	}
-	r, err := os.Open(path)
-	if err != nil {
-		return nil, weir.Errorf(weir.ErrInvalidParameterValue, "xgboost model file %s: %v", data, err)
-	}
-	defer r.Close()
 	bst, err := Parse(r, format)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", data, err)
