@@ -71,6 +71,11 @@ func (b *budget) give(n int64) {
 // it outgrows its reservation.
 const budgetStep = 256 << 10
 
+// memPerByte is what a body byte held in memory is charged to the budget:
+// the buffer it is read into, and what JSON decoding makes of it (a string
+// field is copied at least twice on its way to the handler).
+const memPerByte = 4
+
 // errBusy is the answer when the memory budget is spent: MLflow's clients
 // retry 503 with backoff.
 var errBusy = weir.Errorf(weir.ErrTemporarilyUnavailable,
@@ -100,8 +105,8 @@ func (b *limitedBody) Read(p []byte) (int, error) {
 	}
 	n, err := b.rc.Read(p)
 	b.read += int64(n)
-	if b.budget != nil && b.read > b.charged {
-		more := max(b.read-b.charged, budgetStep)
+	if b.budget != nil && b.read*memPerByte > b.charged {
+		more := max(b.read*memPerByte-b.charged, budgetStep)
 		if !b.budget.take(more) {
 			return n, errBusy
 		}
@@ -138,12 +143,12 @@ func (s *Server) limitBody(w http.ResponseWriter, r *http.Request) (done func(),
 			return nil, false
 		}
 		if r.ContentLength > 0 {
-			if !b.budget.take(r.ContentLength) {
+			if !b.budget.take(r.ContentLength * memPerByte) {
 				w.Header().Set("Retry-After", "1")
 				s.writeError(w, r, errBusy)
 				return nil, false
 			}
-			b.charged = r.ContentLength
+			b.charged = r.ContentLength * memPerByte
 		}
 	}
 	if b.timeout > 0 {

@@ -66,9 +66,11 @@ type Server struct {
 	CORSAllowedOrigins []string
 	// TLSCertFile and TLSKeyFile, both set, serve HTTPS (and HTTP/2).
 	TLSCertFile, TLSKeyFile string
-	// MaxInFlightBytes bounds the request body bytes held in memory at
-	// once, server-wide; past it requests get 503 TEMPORARILY_UNAVAILABLE.
-	// 0 means no bound.
+	// MaxInFlightBytes bounds the memory that request bodies take at
+	// once, server-wide, counted as 4 bytes per body byte held (the body
+	// and what it decodes into); past it requests get 503
+	// TEMPORARILY_UNAVAILABLE. It must exceed 4 × MaxBodyBytes for the
+	// largest bodies to pass. 0 means no bound.
 	MaxInFlightBytes int64
 	// ReadHeaderTimeout bounds reading a request's headers,
 	// BodyReadTimeout each wait for more of its body, IdleTimeout a
@@ -89,7 +91,7 @@ type Server struct {
 }
 
 // NewServer returns a Server with defaults: Addr 127.0.0.1:5000, artifacts
-// served, a 64 MiB body limit, 256 MiB of bodies in memory at once, 10 s to
+// served, a 64 MiB body limit, 384 MiB of memory for bodies at once, 10 s to
 // read headers, 30 s for a body to make progress, 2 min idle connections
 // and a 10 s shutdown drain.
 func NewServer() *Server {
@@ -98,7 +100,7 @@ func NewServer() *Server {
 		ServeArtifacts:    true,
 		Logger:            slog.Default(),
 		MaxBodyBytes:      64 << 20,
-		MaxInFlightBytes:  256 << 20,
+		MaxInFlightBytes:  384 << 20,
 		ReadHeaderTimeout: 10 * time.Second,
 		BodyReadTimeout:   30 * time.Second,
 		IdleTimeout:       2 * time.Minute,

@@ -37,7 +37,7 @@ type serverCmd struct {
 	CORSAllowedOrigins []string `name:"cors-allowed-origins" sep:"," help:"Origins of web pages allowed to call the API from a browser, comma-separated, such as https://app.example.com or https://*.example.com; '*' allows any (default: none)." env:"WEIR_CORS_ALLOWED_ORIGINS"`
 	TLSCertFile        string   `name:"tls-cert-file" help:"PEM certificate (chain) to serve HTTPS with; needs --tls-key-file." type:"existingfile" env:"WEIR_TLS_CERT_FILE"`
 	TLSKeyFile         string   `name:"tls-key-file" help:"PEM private key of --tls-cert-file." type:"existingfile" env:"WEIR_TLS_KEY_FILE"`
-	MaxInflightBytes   int64    `name:"max-inflight-bytes" help:"Request body bytes held in memory at once, server-wide; past it requests get 503 and MLflow's clients retry." default:"268435456" env:"WEIR_MAX_INFLIGHT_BYTES"`
+	MaxInflightBytes   int64    `name:"max-inflight-bytes" help:"Memory that request bodies may take at once, server-wide, counted as 4 bytes per body byte; past it requests get 503 and MLflow's clients retry." default:"402653184" env:"WEIR_MAX_INFLIGHT_BYTES"`
 }
 
 func (s *serverCmd) Run(g *globals) error {
