@@ -215,6 +215,16 @@ func TestTLS(t *testing.T) {
 	if resp.StatusCode != 200 || resp.Proto != "HTTP/2.0" {
 		t.Errorf("health over TLS: got %d %s, want 200 HTTP/2.0", resp.StatusCode, resp.Proto)
 	}
+	// A body read over HTTP/2 passes through the read deadline too.
+	resp, err = client.Post(srv.URL()+"/api/2.0/mlflow/runs/log-batch", "application/json", strings.NewReader(`{"metrics":[]}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	msg, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != 400 || !strings.Contains(string(msg), "run_id") {
+		t.Errorf("log-batch without run_id over HTTP/2: got %d %s, want 400 naming run_id", resp.StatusCode, msg)
+	}
 	h1 := &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool}}}
 	h1.Transport.(*http.Transport).TLSNextProto = map[string]func(string, *tls.Conn) http.RoundTripper{}
 	if resp, err := h1.Get(srv.URL() + "/health"); err != nil || resp.Proto != "HTTP/1.1" {
