@@ -1,7 +1,6 @@
 package httpapi
 
 import (
-	"encoding/json"
 	"errors"
 	"io"
 	"net/http"
@@ -88,8 +87,9 @@ type limitedBody struct {
 	rc      io.ReadCloser
 	ctl     *http.ResponseController
 	timeout time.Duration
-	armed   time.Time // when the read deadline was last pushed back
-	budget  *budget   // nil for bodies not held in memory
+	armed   time.Time     // when the read deadline was last pushed back
+	budget  *budget       // nil for bodies not held in memory
+	values  *valueCounter // nil for bodies that are not JSON
 	read    int64
 	charged int64
 }
@@ -105,6 +105,11 @@ func (b *limitedBody) Read(p []byte) (int, error) {
 	}
 	n, err := b.rc.Read(p)
 	b.read += int64(n)
+	if b.values != nil {
+		if b.values.feed(p[:n]); b.values.n > maxJSONValues {
+			return n, errTooManyValues
+		}
+	}
 	if b.budget != nil && b.read*memPerByte > b.charged {
 		more := max(b.read*memPerByte-b.charged, budgetStep)
 		if !b.budget.take(more) {
@@ -134,6 +139,11 @@ func (s *Server) limitBody(w http.ResponseWriter, r *http.Request) (done func(),
 	}
 	limit := s.bodyCap(r)
 	b := &limitedBody{limit: limit, rc: r.Body, ctl: http.NewResponseController(w), timeout: s.BodyReadTimeout}
+	if countsJSON(r) && (r.ContentLength < 0 || r.ContentLength >= countAbove) {
+		// Declared smaller bodies cannot hold enough values to matter,
+		// and a 1000-metric batch is not worth the scan.
+		b.values = new(valueCounter)
+	}
 	if limit > 0 {
 		b.budget = s.budget
 		b.rc = http.MaxBytesReader(w, r.Body, limit)
@@ -189,63 +199,4 @@ func bodyError(err error) error {
 		return err
 	}
 	return weir.Errorf(weir.ErrBadRequest, "Could not read the request body.")
-}
-
-// maxJSONValues bounds the values (objects, arrays and their elements) of a
-// JSON body: decoded, each costs far more than its few bytes of text, so a
-// body of many tiny values would take many times its size in memory.
-// MLflow's largest requests (a full log-batch) hold some thousands.
-const maxJSONValues = 100_000
-
-// countAbove is the size from which bodies are counted: smaller ones cannot
-// hold enough values to matter.
-const countAbove = 256 << 10
-
-// checkJSONValues refuses a large body with more than maxJSONValues values,
-// counted on the raw text before anything is decoded. A body that is a JSON
-// string holding JSON, which old clients send, is counted inside.
-func checkJSONValues(b []byte) error {
-	if len(b) < countAbove {
-		return nil
-	}
-	n := 0
-	for i := 0; i < len(b); i++ {
-		switch b[i] {
-		case '"':
-			if n == 0 && i == firstNonSpace(b) {
-				// The whole body may be a string holding JSON: escaped
-				// quotes inside make it one string to this scan.
-				var inner string
-				if json.Unmarshal(b[i:lastNonSpace(b)], &inner) == nil {
-					return checkJSONValues([]byte(inner))
-				}
-			}
-			i = scanString(b, i) - 1
-		case '{', '[', ',':
-			n++
-		}
-	}
-	if n > maxJSONValues {
-		return weir.Errorf(weir.ErrInvalidParameterValue,
-			"Request body holds more than %d JSON values: split it into smaller requests.", maxJSONValues)
-	}
-	return nil
-}
-
-func firstNonSpace(b []byte) int {
-	for i, c := range b {
-		if c != ' ' && c != '\t' && c != '\r' && c != '\n' {
-			return i
-		}
-	}
-	return len(b)
-}
-
-func lastNonSpace(b []byte) int {
-	for i := len(b); i > 0; i-- {
-		if c := b[i-1]; c != ' ' && c != '\t' && c != '\r' && c != '\n' {
-			return i
-		}
-	}
-	return 0
 }

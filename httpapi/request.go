@@ -43,7 +43,7 @@ func decodeWith(r *http.Request, f func(body []byte) error) error {
 	if _, err := buf.ReadFrom(r.Body); err != nil {
 		return bodyError(err) // limits_body.go
 	}
-	if err := checkJSONValues(buf.Bytes()); err != nil {
+	if err := checkJSONString(buf.Bytes()); err != nil { // limits_json.go
 		return err
 	}
 	return f(buf.Bytes())
