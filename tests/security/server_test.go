@@ -7,6 +7,7 @@ package security
 import (
 	"bufio"
 	"bytes"
+	"crypto/tls"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -15,6 +16,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -56,7 +58,7 @@ type server struct {
 
 // startServer runs weir server on a free loopback port with its store and
 // artifacts in dir (a new temporary directory when ""), and waits until it
-// answers /health.
+// answers /health (over HTTPS when args hold --tls-cert-file).
 func startServer(t *testing.T, dir string, args ...string) *server {
 	t.Helper()
 	if dir == "" {
@@ -71,6 +73,11 @@ func startServer(t *testing.T, dir string, args ...string) *server {
 	s := &server{dir: dir, artifacts: filepath.Join(dir, "artifacts"), log: new(bytes.Buffer)}
 	s.host = "127.0.0.1:" + strconv.Itoa(port)
 	s.url = "http://" + s.host
+	health := http.DefaultClient
+	if slices.Contains(args, "--tls-cert-file") {
+		s.url = "https://" + s.host
+		health = &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{InsecureSkipVerify: true}}}
+	}
 	s.cmd = exec.Command(weirBin, append([]string{"server", "--host", "127.0.0.1", "--port", strconv.Itoa(port),
 		"--backend-store-uri", "sqlite:///" + filepath.Join(dir, "weir.db"),
 		"--artifacts-destination", s.artifacts}, args...)...)
@@ -80,7 +87,7 @@ func startServer(t *testing.T, dir string, args ...string) *server {
 	}
 	t.Cleanup(func() { s.stop(t) })
 	for range 200 {
-		if resp, err := http.Get(s.url + "/health"); err == nil {
+		if resp, err := health.Get(s.url + "/health"); err == nil {
 			resp.Body.Close()
 			if resp.StatusCode == 200 {
 				return s
