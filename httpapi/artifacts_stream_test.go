@@ -118,7 +118,7 @@ func TestUploadInterruptedKeepsOld(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	fmt.Fprintf(conn, "PUT %s HTTP/1.1\r\nHost: weir\r\nContent-Length: %d\r\n\r\n", path, 1<<20)
+	fmt.Fprintf(conn, "PUT %s HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: %d\r\n\r\n", path, 1<<20)
 	conn.Write(bytes.Repeat([]byte("new"), 100<<10))
 	conn.Close()
 

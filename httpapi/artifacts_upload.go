@@ -13,6 +13,8 @@ import (
 // maxUIUpload is the largest file the web UI may upload, as in MLflow.
 const maxUIUpload = 10 << 20
 
+var errUIUploadTooLarge = weir.Errorf(weir.ErrInvalidParameterValue, "Artifact size is too large. Max size is 10MB.")
+
 // uploadRunArtifact serves the web UI's POST
 // /ajax-api/2.0/mlflow/upload-artifact?run_uuid=...&path=...: the raw body
 // is a file of at most 10 MB, stored at path under the run's artifact root.
@@ -32,7 +34,7 @@ func (s *Server) uploadRunArtifact(w *jsonWriter, r *http.Request) error {
 	if rel == "" {
 		return weir.Errorf(weir.ErrInvalidParameterValue, "Invalid path: an upload needs a file path.")
 	}
-	tooLarge := weir.Errorf(weir.ErrInvalidParameterValue, "Artifact size is too large. Max size is 10MB.")
+	tooLarge := errUIUploadTooLarge
 	if r.ContentLength > maxUIUpload {
 		return tooLarge
 	}

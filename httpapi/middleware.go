@@ -12,16 +12,23 @@ import (
 	"github.com/weir-ml/weir"
 )
 
-// middleware wraps every request: it bounds the body, turns panics into a
-// 500 JSON error and writes a debug-level access log line.
+// middleware wraps every request: it refuses foreign hosts and cross-site
+// writes, bounds the body, turns panics into a 500 JSON error and writes a
+// debug-level access log line.
 func (s *Server) middleware(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
 		rec := &statusRecorder{ResponseWriter: w}
-		if s.MaxBodyBytes > 0 && r.Body != nil && !isArtifactUpload(r) {
-			r.Body = http.MaxBytesReader(rec, r.Body, s.MaxBodyBytes)
+		// Host, CORS and cross-site checks, then the body's size, memory
+		// and time limits (security_*.go, limits_body.go).
+		done, ok := func() {}, s.guard(rec, r)
+		if ok {
+			done, ok = s.limitBody(rec, r)
 		}
 		defer func() {
+			if done != nil {
+				done()
+			}
 			if p := recover(); p != nil {
 				if p == http.ErrAbortHandler {
 					panic(p)
@@ -39,7 +46,9 @@ func (s *Server) middleware(next http.Handler) http.Handler {
 					slog.Duration("duration", time.Since(start)))
 			}
 		}()
-		next.ServeHTTP(rec, r)
+		if ok {
+			next.ServeHTTP(rec, r)
+		}
 	})
 }
 

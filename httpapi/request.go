@@ -37,12 +37,14 @@ func decodeWith(r *http.Request, f func(body []byte) error) error {
 	buf := bodyPool.Get().(*bytes.Buffer)
 	defer putBody(buf)
 	buf.Reset()
+	if n := sizeHint(r); n > 0 {
+		buf.Grow(n + 1) // once, rather than doubling as it reads
+	}
 	if _, err := buf.ReadFrom(r.Body); err != nil {
-		var tooBig *http.MaxBytesError
-		if errors.As(err, &tooBig) {
-			return weir.Errorf(weir.ErrBadRequest, "Request body is larger than the limit of %d bytes.", tooBig.Limit)
-		}
-		return weir.Errorf(weir.ErrBadRequest, "Could not read the request body.")
+		return bodyError(err) // limits_body.go
+	}
+	if err := checkJSONString(buf.Bytes()); err != nil { // limits_json.go
+		return err
 	}
 	return f(buf.Bytes())
 }

@@ -56,9 +56,37 @@ type Server struct {
 	// Logger receives errors (Info and above) and access logs (Debug).
 	Logger *slog.Logger
 	// MaxBodyBytes bounds request bodies; larger ones get a clear 400.
+	// Some endpoints take less (limits_body.go); artifact uploads, which
+	// stream to their store, are not bounded.
 	MaxBodyBytes int64
 	// ShutdownTimeout bounds how long Close waits for in-flight requests.
 	ShutdownTimeout time.Duration
+
+	// AllowedHosts lists the Host headers served (security_hosts.go);
+	// empty means DefaultAllowedHosts for Addr, ["*"] any host.
+	AllowedHosts []string
+	// CORSAllowedOrigins lists the origins (https://app.example, with '*'
+	// wildcards, or "*") whose pages may call the API from a browser.
+	CORSAllowedOrigins []string
+	// TLSCertFile and TLSKeyFile, both set, serve HTTPS (and HTTP/2).
+	TLSCertFile, TLSKeyFile string
+	// MaxInFlightBytes bounds the memory that request bodies take at
+	// once, server-wide, counted as 4 bytes per body byte held (the body
+	// and what it decodes into); past it requests get 503
+	// TEMPORARILY_UNAVAILABLE. It must exceed 4 × MaxBodyBytes for the
+	// largest bodies to pass. 0 means no bound.
+	MaxInFlightBytes int64
+	// ReadHeaderTimeout bounds reading a request's headers,
+	// BodyReadTimeout each wait for more of its body, IdleTimeout a
+	// kept-alive connection between requests.
+	ReadHeaderTimeout, BodyReadTimeout, IdleTimeout time.Duration
+
+	hosts       hostList
+	hostsOn     bool
+	listedHosts []hostPattern
+	origins     originList
+	budget      *budget
+	tls         bool
 
 	handler http.Handler
 	ln      net.Listener
@@ -67,15 +95,21 @@ type Server struct {
 }
 
 // NewServer returns a Server with defaults: Addr 127.0.0.1:5000, artifacts
-// served, a 64 MiB body limit and a 10 s shutdown drain.
+// served, a 64 MiB body limit, 384 MiB of memory for bodies at once, 10 s to
+// read headers, 30 s for a body to make progress, 2 min idle connections
+// and a 10 s shutdown drain.
 func NewServer() *Server {
 	s := &Server{
-		Addr:            "127.0.0.1:5000",
-		ServeArtifacts:  true,
-		Logger:          slog.Default(),
-		MaxBodyBytes:    64 << 20,
-		ShutdownTimeout: 10 * time.Second,
-		Deliveries:      webhook.NewDispatcher(),
+		Addr:              "127.0.0.1:5000",
+		ServeArtifacts:    true,
+		Logger:            slog.Default(),
+		MaxBodyBytes:      64 << 20,
+		MaxInFlightBytes:  384 << 20,
+		ReadHeaderTimeout: 10 * time.Second,
+		BodyReadTimeout:   30 * time.Second,
+		IdleTimeout:       2 * time.Minute,
+		ShutdownTimeout:   10 * time.Second,
+		Deliveries:        webhook.NewDispatcher(),
 	}
 	s.handler = s.middleware(s.routes())
 	return s
@@ -101,6 +135,11 @@ func (s *Server) Open() error {
 	if err != nil {
 		return fmt.Errorf("httpapi: listen on %s: %w", s.Addr, err)
 	}
+	tlsConfig, err := s.openSecurity(ln) // security_open.go
+	if err != nil {
+		ln.Close()
+		return err
+	}
 	if err := s.openDeliveries(); err != nil {
 		ln.Close()
 		return err
@@ -108,21 +147,26 @@ func (s *Server) Open() error {
 	s.ln = ln
 	s.http = &http.Server{
 		Handler:           s.handler,
-		ReadHeaderTimeout: 30 * time.Second,
+		ReadHeaderTimeout: s.ReadHeaderTimeout,
 		// Clients keep connections alive between calls; drop idle ones
 		// so that many short-lived clients do not pile up sockets.
-		IdleTimeout: 2 * time.Minute,
+		IdleTimeout: s.IdleTimeout,
+		TLSConfig:   tlsConfig,
 		ErrorLog:    slog.NewLogLogger(s.Logger.Handler(), slog.LevelWarn),
 	}
 	s.done = make(chan error, 1)
-	go func() { s.done <- s.http.Serve(ln) }()
+	if s.tls = tlsConfig != nil; s.tls {
+		go func() { s.done <- s.http.ServeTLS(ln, "", "") }()
+	} else {
+		go func() { s.done <- s.http.Serve(ln) }()
+	}
 	s.Logger.Info("tracking server listening", "url", s.URL(),
 		"serve_artifacts", s.ServeArtifacts, "artifacts_destination", s.ArtifactsDestination)
 	return nil
 }
 
 // URL returns the base URL the server listens on, such as
-// "http://127.0.0.1:5000", or "" before Open.
+// "http://127.0.0.1:5000" (https with TLS), or "" before Open.
 func (s *Server) URL() string {
 	if s.ln == nil {
 		return ""
@@ -132,7 +176,11 @@ func (s *Server) URL() string {
 	if addr.IP.IsUnspecified() {
 		host = "127.0.0.1"
 	}
-	return "http://" + net.JoinHostPort(host, fmt.Sprint(addr.Port))
+	scheme := "http://"
+	if s.tls {
+		scheme = "https://"
+	}
+	return scheme + net.JoinHostPort(host, fmt.Sprint(addr.Port))
 }
 
 // Close stops accepting connections and waits up to ShutdownTimeout for

@@ -141,7 +141,11 @@ type actionFunc func(r *http.Request) (redirect string, err error)
 // redirects so that reloading the page does not repeat the change.
 func (h *Handler) action(fn actionFunc) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		if !sameOrigin(r) {
+		same := sameOrigin
+		if h.SameOrigin != nil {
+			same = h.SameOrigin
+		}
+		if !same(r) {
 			h.render(w, r, h.errorView(r, weir.Errorf(weir.ErrPermissionDenied, "Cross-site form posts are refused.")))
 			return
 		}

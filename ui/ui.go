@@ -41,6 +41,11 @@ type Handler struct {
 	PageSize int
 	// ChartPoints is how many points a chart series is downsampled to.
 	ChartPoints int
+	// SameOrigin decides whether a form post comes from a page of this
+	// server; the tracking server sets its own check (httpapi.Server's
+	// SameOrigin, which knows the allowed hosts). Nil compares the Origin
+	// with the Host header.
+	SameOrigin func(r *http.Request) bool
 
 	mux       *http.ServeMux
 	pages     map[string]*pageTemplate

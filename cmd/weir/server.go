@@ -5,7 +5,9 @@ package main
 import (
 	"fmt"
 	"net"
+	"os"
 	"path/filepath"
+	"runtime/debug"
 	"strconv"
 	"strings"
 
@@ -31,11 +33,21 @@ type serverCmd struct {
 	// Webhook receivers on private networks are refused by default, as in
 	// MLflow, so a registry user cannot make the server probe the LAN.
 	WebhookAllowPrivateNetworks bool `help:"Allow registry webhooks to deliver to loopback and private-network addresses." env:"WEIR_WEBHOOK_ALLOW_PRIVATE_NETWORKS"`
+	// Safe defaults (docs/security.md): a foreign Host header is refused,
+	// as is a state change from another site's page.
+	AllowedHosts       []string `name:"allowed-hosts" sep:"," help:"Host headers to serve, comma-separated; '*' is a wildcard (*.example.com, 192.168.*), a name without a port matches any port, '*' alone allows any host (default: localhost names and the --host address; with --host 0.0.0.0 also the private address ranges)." env:"WEIR_ALLOWED_HOSTS,MLFLOW_SERVER_ALLOWED_HOSTS"`
+	CORSAllowedOrigins []string `name:"cors-allowed-origins" sep:"," help:"Origins of web pages allowed to call the API from a browser, comma-separated, such as https://app.example.com or https://*.example.com; '*' allows any (default: none)." env:"WEIR_CORS_ALLOWED_ORIGINS,MLFLOW_SERVER_CORS_ALLOWED_ORIGINS"`
+	TLSCertFile        string   `name:"tls-cert-file" help:"PEM certificate (chain) to serve HTTPS with; needs --tls-key-file." type:"existingfile" env:"WEIR_TLS_CERT_FILE"`
+	TLSKeyFile         string   `name:"tls-key-file" help:"PEM private key of --tls-cert-file." type:"existingfile" env:"WEIR_TLS_KEY_FILE"`
+	MaxInflightBytes   int64    `name:"max-inflight-bytes" help:"Memory that request bodies may take at once, server-wide, counted as 4 bytes per body byte; past it requests get 503 and MLflow's clients retry." default:"402653184" env:"WEIR_MAX_INFLIGHT_BYTES"`
 }
 
 func (s *serverCmd) Run(g *globals) error {
 	if s.Port < 0 || s.Port > 65535 {
 		return usagef("--port %d is out of range 0..65535", s.Port)
+	}
+	if (s.TLSCertFile == "") != (s.TLSKeyFile == "") {
+		return usagef("--tls-cert-file and --tls-key-file go together")
 	}
 	store, err := s.openArtifacts(g)
 	if err != nil {
@@ -83,6 +95,11 @@ func (s *serverCmd) Run(g *globals) error {
 	page.Logger = g.logger
 	srv.UI = page
 	srv.Deliveries.AllowPrivateNetworks = s.WebhookAllowPrivateNetworks
+	srv.AllowedHosts, srv.CORSAllowedOrigins = s.AllowedHosts, s.CORSAllowedOrigins
+	srv.TLSCertFile, srv.TLSKeyFile = s.TLSCertFile, s.TLSKeyFile
+	srv.MaxInFlightBytes = s.MaxInflightBytes
+	setMemoryLimit(s.MaxInflightBytes)
+	page.SameOrigin = srv.SameOrigin
 	if err := srv.Open(); err != nil {
 		return fmt.Errorf("listen on %s: %w", srv.Addr, err)
 	}
@@ -117,4 +134,21 @@ func (s *serverCmd) openArtifacts(g *globals) (artifact.Store, error) {
 		return nil, usagef("--artifacts-destination %q: only local directories and s3:// are supported", dest)
 	}
 	return &artifact.Dir{Root: dest, Sync: s.ArtifactsFsync}, nil
+}
+
+// memoryHeadroom is what the server may use beyond the memory of request
+// bodies (--max-inflight-bytes) before the Go runtime collects garbage
+// eagerly: an idle server holds about 30 MB.
+const memoryHeadroom = 384 << 20
+
+// setMemoryLimit sets the Go runtime's soft memory limit to the body budget
+// plus memoryHeadroom, unless GOMEMLIMIT says otherwise. Without it the
+// heap of a server decoding large bodies one after another grows to twice
+// what is live before a collection, and the garbage of the bodies already
+// answered adds to the peak.
+func setMemoryLimit(inflight int64) {
+	if inflight <= 0 || os.Getenv("GOMEMLIMIT") != "" {
+		return
+	}
+	debug.SetMemoryLimit(inflight + memoryHeadroom)
 }
