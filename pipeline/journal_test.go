@@ -217,6 +217,9 @@ func mustTime(t *testing.T, i int) time.Time {
 func TestTrialsLogValidMetrics(t *testing.T) {
 	dir := t.TempDir()
 	r := newTestRunner(t, dir, smallCSV(t, dir, false))
+	// A clock that moves a second at every reading tells the moments apart.
+	var tick int64
+	r.Now = func() time.Time { tick++; return time.Unix(1_800_000_000+tick, 0) }
 	s, err := r.Run(context.Background())
 	if err != nil {
 		t.Fatal(err)
@@ -236,6 +239,21 @@ func TestTrialsLogValidMetrics(t *testing.T) {
 		}
 		if !keys["valid_roc_auc"] || !keys["valid_log_loss"] {
 			t.Errorf("trial %s logs metrics %v, want valid_roc_auc and valid_log_loss", run.Info.RunID, keys)
+		}
+		// The run spans the trial itself, which ended before its metrics
+		// were logged: not the moment of logging (durations of 0-5 ms).
+		if end := run.Info.EndTime; end == nil || *end <= run.Info.StartTime || *end > run.Data.Metrics[0].Timestamp {
+			t.Errorf("trial %s ran from %d to %v with metrics logged at %d: want the trial's own start and end, before the logging",
+				run.Info.RunID, run.Info.StartTime, end, run.Data.Metrics[0].Timestamp)
+		}
+		selection := ""
+		for _, tag := range run.Data.Tags {
+			if tag.Key == "weir.selection_metric" {
+				selection = tag.Value
+			}
+		}
+		if selection != "roc_auc" {
+			t.Errorf("trial %s weir.selection_metric = %q, want roc_auc", run.Info.RunID, selection)
 		}
 	}
 }

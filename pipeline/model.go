@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"slices"
 	"sync/atomic"
+	"time"
 
 	"github.com/weir-ml/weir/ml"
 	"github.com/weir-ml/weir/ml/frame"
@@ -204,7 +205,13 @@ func runModel(ctx context.Context, r *Runner, dir string) (any, error) {
 	task, k := r.st.info.Task, len(r.st.info.Classes)
 	for _, c := range r.Spec.Model.Candidates {
 		space, _ := c.space()
+		// Trials run one at a time and each is reported as soon as it ends,
+		// so the run logged for it can carry when it really started and
+		// ended (logging happens after the fact).
+		var trialStart, trialEnd time.Time
 		obj := func(ctx context.Context, p selection.Params, _ int) (float64, map[string]float64, error) {
+			trialStart = r.Now()
+			defer func() { trialEnd = r.Now() }()
 			sum := map[string]float64{}
 			for _, fo := range folds {
 				m, err := newLearner(task, c.Learner, merged(c.Params, p), r.Spec.Seed, k)
@@ -234,7 +241,7 @@ func runModel(ctx context.Context, r *Runner, dir string) (any, error) {
 		rep := selection.ReporterFunc(func(ctx context.Context, t selection.Trial) {
 			n := done.Add(1)
 			fmt.Fprintf(r.Progress, "         trial %d/%d %s valid %s %.4f, %s\n", n, total, c.Learner, selectionMetric(task), scoreValue(task, t.Score), paramsText(t.Params))
-			id, err := r.logTrial(ctx, c, t)
+			id, err := r.logTrial(ctx, c, t, trialStart, trialEnd)
 			if err != nil && logErr == nil {
 				logErr = err
 			}
@@ -308,8 +315,10 @@ func trialCount(c CandidateSpec) int {
 }
 
 // logTrial records a trial as a run nested under the pipeline run.
-func (r *Runner) logTrial(ctx context.Context, c CandidateSpec, t selection.Trial) (string, error) {
-	id, err := r.childRun(ctx, fmt.Sprintf("%s-trial-%d", c.Learner, t.Number), tracking.Tag{Key: "weir.learner", Value: c.Learner})
+func (r *Runner) logTrial(ctx context.Context, c CandidateSpec, t selection.Trial, start, end time.Time) (string, error) {
+	id, err := r.childRun(ctx, fmt.Sprintf("%s-trial-%d", c.Learner, t.Number), start, tracking.Tag{Key: "weir.learner", Value: c.Learner},
+		// The web UI opens the runs table on the metric trials are judged by.
+		tracking.Tag{Key: "weir.selection_metric", Value: selectionMetric(r.st.info.Task)})
 	if err != nil {
 		return "", err
 	}
@@ -329,7 +338,7 @@ func (r *Runner) logTrial(ctx context.Context, c CandidateSpec, t selection.Tria
 	if err := r.logDataset(ctx, id, r.st.dataset, r.st.frame, "training"); err != nil {
 		return id, err
 	}
-	return id, r.endRun(ctx, id, t.Err != nil)
+	return id, r.endRun(ctx, id, t.Err != nil, end)
 }
 
 // refit fits the learner with params and a fresh preprocessor on every

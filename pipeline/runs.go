@@ -9,6 +9,7 @@ import (
 	"os/user"
 	"path/filepath"
 	"strconv"
+	"time"
 
 	"github.com/weir-ml/weir"
 	"github.com/weir-ml/weir/tracking"
@@ -78,7 +79,7 @@ func (r *Runner) description() string {
 }
 
 // childRun creates a run nested under the pipeline run.
-func (r *Runner) childRun(ctx context.Context, name string, tags ...tracking.Tag) (string, error) {
+func (r *Runner) childRun(ctx context.Context, name string, start time.Time, tags ...tracking.Tag) (string, error) {
 	tags = append(tags,
 		tracking.Tag{Key: "mlflow.runName", Value: name},
 		tracking.Tag{Key: "mlflow.parentRunId", Value: r.parentID},
@@ -88,19 +89,19 @@ func (r *Runner) childRun(ctx context.Context, name string, tags ...tracking.Tag
 	if r.GitRevision != "" {
 		tags = append(tags, tracking.Tag{Key: "mlflow.source.git.commit", Value: r.GitRevision})
 	}
-	run, err := r.Backend.Tracking.CreateRun(ctx, tracking.RunCreate{ExperimentID: r.st.experimentID, UserID: "weir", StartTime: r.Now().UnixMilli(), Tags: tags})
+	run, err := r.Backend.Tracking.CreateRun(ctx, tracking.RunCreate{ExperimentID: r.st.experimentID, UserID: "weir", StartTime: start.UnixMilli(), Tags: tags})
 	if err != nil {
 		return "", err
 	}
 	return run.Info.RunID, nil
 }
 
-func (r *Runner) endRun(ctx context.Context, runID string, failed bool) error {
+func (r *Runner) endRun(ctx context.Context, runID string, failed bool, at time.Time) error {
 	status := tracking.StatusFinished
 	if failed {
 		status = tracking.StatusFailed
 	}
-	end := r.Now().UnixMilli()
+	end := at.UnixMilli()
 	_, err := r.Backend.Tracking.UpdateRun(ctx, runID, tracking.RunUpdate{Status: &status, EndTime: &end})
 	return err
 }
