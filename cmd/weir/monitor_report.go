@@ -40,6 +40,19 @@ type monitorReportCmd struct {
 	NoLog      bool    `help:"Do not log the figures as a run in the weir-monitoring/<model> experiment."`
 }
 
+// reportOutcome is what monitor report prints with -o json.
+type reportOutcome struct {
+	RunID      string          `json:"run_id,omitempty"`
+	Experiment string          `json:"experiment,omitempty"`
+	Report     string          `json:"report"`
+	JSON       string          `json:"report_json"`
+	DriftShare float64         `json:"drift_share"`
+	Drifted    int             `json:"drifted_features"`
+	Tested     int             `json:"tested_features"`
+	Windows    int             `json:"windows"`
+	Alerts     []monitor.Alert `json:"alerts"`
+}
+
 // alertsFired is returned when rules fire: exit code 1 with a one-line
 // summary, for cron and CI.
 type alertsFired struct{ alerts []monitor.Alert }
@@ -79,18 +92,35 @@ func (c *monitorReportCmd) Run(g *globals) error {
 	if err != nil {
 		return err
 	}
+	share := rep.Drift.Share
+	if math.IsNaN(share) { // no feature could be tested
+		share = 0
+	}
+	out := reportOutcome{Report: html, JSON: js, DriftShare: share, Drifted: rep.Drift.Drifted,
+		Tested: rep.Drift.Tested, Windows: len(rep.Windows), Alerts: rep.Alerts}
+	if out.Alerts == nil {
+		out.Alerts = []monitor.Alert{}
+	}
 	if !c.NoLog {
 		b, err := ld.backend(g.ctx)
 		if err != nil {
 			return err
 		}
-		runID, err := logReport(g.ctx, b, m, rep, html, js)
-		if err != nil {
+		if out.RunID, err = logReport(g.ctx, b, m, rep, html, js); err != nil {
 			return fmt.Errorf("logging the report: %w", err)
 		}
-		fmt.Fprintf(g.stdout, "run %s in experiment %s%s\n", runID, monitoringPrefix, m.id.name)
+		out.Experiment = monitoringPrefix + m.id.name
 	}
-	fmt.Fprintf(g.stdout, "drift share %.3f (%d of %d features), report %s\n", rep.Drift.Share, rep.Drift.Drifted, rep.Drift.Tested, html)
+	if c.Output == "json" {
+		if err := writeJSON(g.stdout, out); err != nil {
+			return err
+		}
+	} else {
+		if out.RunID != "" {
+			fmt.Fprintf(g.stdout, "run %s in experiment %s\n", out.RunID, out.Experiment)
+		}
+		fmt.Fprintf(g.stdout, "drift share %.3f (%d of %d features), report %s\n", rep.Drift.Share, rep.Drift.Drifted, rep.Drift.Tested, html)
+	}
 	if len(rep.Alerts) == 0 {
 		return nil
 	}

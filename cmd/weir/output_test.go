@@ -25,7 +25,6 @@ var jsonElsewhere = map[string]string{
 	"models generate-dockerfile": "models_image_test.go",
 	"monitor labels":             "monitor_test.go",
 	"monitor retrain":            "prints JSON whatever -o says (monitor_retrain_test.go)",
-	"monitor report":             "prints two lines of text under -o json: the monitor owner's to fix",
 }
 
 // mustPipelineStore runs a small pipeline into a fresh SQLite store and
@@ -93,6 +92,7 @@ func TestJSONOutput(t *testing.T) {
 		{"artifacts upload", []string{"artifacts", "upload", "--run-id", runID, "--artifact-path", "notes", upload}, "uploaded"},
 		{"artifacts list", []string{"artifacts", "list", "--run-id", runID, "--path", "notes"}, "files"},
 		{"artifacts download", []string{"artifacts", "download", "--run-id", runID, "--path", "notes", "-d", filepath.Join(dir, "dl")}, "dir"},
+		{"monitor report", []string{"monitor", "report", "-m", "models:/table@champion", "--current", filepath.Join(dir, "table.csv"), "--out", filepath.Join(dir, "report")}, "drift_share"},
 		{"runs delete", []string{"runs", "delete", runID}, "run_id"},
 	} {
 		tested[tt.cmd] = true
