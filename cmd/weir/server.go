@@ -31,6 +31,7 @@ type serverCmd struct {
 	// Webhook receivers on private networks are refused by default, as in
 	// MLflow, so a registry user cannot make the server probe the LAN.
 	WebhookAllowPrivateNetworks bool `help:"Allow registry webhooks to deliver to loopback and private-network addresses." env:"WEIR_WEBHOOK_ALLOW_PRIVATE_NETWORKS"`
+	serverAuthFlags
 }
 
 func (s *serverCmd) Run(g *globals) error {
@@ -64,6 +65,11 @@ func (s *serverCmd) Run(g *globals) error {
 	}
 	defer db.Close()
 
+	a, err := s.openAuth(g, db)
+	if err != nil {
+		return err
+	}
+
 	srv := httpapi.NewServer()
 	srv.Addr = net.JoinHostPort(s.Host, strconv.Itoa(s.Port))
 	srv.Tracking = sqlstore.NewTrackingService(db)
@@ -77,7 +83,12 @@ func (s *serverCmd) Run(g *globals) error {
 	srv.ArtifactsDestination = s.ArtifactsDestination
 	srv.ServeArtifacts = s.ServeArtifacts
 	srv.Logger = g.logger
-	page := ui.NewHandler(srv.Tracking, reg, srv.Artifacts)
+	if a != nil {
+		// Before the UI gets the services: it then sees only what its
+		// user may read.
+		srv.EnableAuth(a)
+	}
+	page := ui.NewHandler(srv.Tracking, srv.Registry, srv.Artifacts)
 	page.LoggedModels = srv.LoggedModels
 	page.Logger = g.logger
 	srv.UI = page
@@ -87,7 +98,7 @@ func (s *serverCmd) Run(g *globals) error {
 	}
 	g.logger.Info("weir server ready", "version", weir.Version,
 		"backend_store_uri", sqlstore.RedactURI(s.BackendStoreURI), "default_artifact_root", root,
-		"artifacts_destination", s.ArtifactsDestination)
+		"artifacts_destination", s.ArtifactsDestination, "auth", a != nil)
 
 	<-g.ctx.Done()
 	g.logger.Info("shutting down: draining in-flight requests")
