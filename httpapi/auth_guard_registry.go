@@ -73,7 +73,9 @@ func (r *guardedRegistry) SearchRegisteredModels(ctx context.Context, s registry
 			s.MaxResults, s.PageToken = max, token
 			return r.inner.SearchRegisteredModels(ctx, s)
 		},
-		func(m *registry.RegisteredModel) (bool, error) { return r.g.readable(ctx, auth.RegisteredModel, m.Name) })
+		func(m *registry.RegisteredModel) (bool, error) {
+			return r.g.readable(ctx, auth.RegisteredModel, m.Name)
+		})
 }
 
 func (r *guardedRegistry) GetLatestVersions(ctx context.Context, name string, stages []string) ([]*registry.ModelVersion, error) {

@@ -165,7 +165,7 @@ func (s *Server) routes() http.Handler {
 	unknown := s.unknownRoute(known)
 	mux.Handle("/api/", unknown)
 	mux.Handle("/ajax-api/", unknown)
-	s.authRoutes(handle) // auth_users.go
+	s.authRoutes(handle)                         // auth_users.go
 	return s.authGuard(s.artifactPathGuard(mux)) // auth.go, artifacts_guard.go
 }
 

@@ -61,7 +61,7 @@ type Server struct {
 	// without --app-name basic-auth.
 	Auth *auth.Service
 
-	guard   *guard
+	guard *guard
 
 	handler http.Handler
 	ln      net.Listener
