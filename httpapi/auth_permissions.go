@@ -30,12 +30,9 @@ type permissionRequest struct {
 
 // readPermissionRequest reads the request of a permission call and checks
 // that the caller may manage the resource (MANAGE, or admin).
-func (s *Server) readPermissionRequest(r *http.Request, typ, idParam string, wantPerm bool) (*permissionRequest, error) {
-	p, err := readAuthParams(r)
-	if err != nil {
-		return nil, err
-	}
+func (s *Server) readPermissionRequest(r *http.Request, p authParams, typ, idParam string, wantPerm bool) (*permissionRequest, error) {
 	var req permissionRequest
+	var err error
 	if req.id, err = p.str(idParam); err != nil {
 		return nil, err
 	}
@@ -57,6 +54,15 @@ func (s *Server) readPermissionRequest(r *http.Request, typ, idParam string, wan
 	return &req, nil
 }
 
+// permissionRequest reads the parameters and then the permission request.
+func (s *Server) permissionRequest(r *http.Request, typ, idParam string, wantPerm bool) (*permissionRequest, error) {
+	p, err := readAuthParams(r)
+	if err != nil {
+		return nil, err
+	}
+	return s.readPermissionRequest(r, p, typ, idParam, wantPerm)
+}
+
 func (k resourceKind) write(w *jsonWriter, g *auth.Grant) {
 	w.openObject()
 	w.objectField(k.object)
@@ -73,7 +79,7 @@ func (k resourceKind) write(w *jsonWriter, g *auth.Grant) {
 
 func (s *Server) createPermission(k resourceKind) apiFunc {
 	return func(w *jsonWriter, r *http.Request) error {
-		req, err := s.readPermissionRequest(r, k.typ, k.param, true)
+		req, err := s.permissionRequest(r, k.typ, k.param, true)
 		if err != nil {
 			return err
 		}
@@ -91,7 +97,7 @@ func (s *Server) createPermission(k resourceKind) apiFunc {
 
 func (s *Server) getPermission(k resourceKind) apiFunc {
 	return func(w *jsonWriter, r *http.Request) error {
-		req, err := s.readPermissionRequest(r, k.typ, k.param, false)
+		req, err := s.permissionRequest(r, k.typ, k.param, false)
 		if err != nil {
 			return err
 		}
@@ -106,7 +112,7 @@ func (s *Server) getPermission(k resourceKind) apiFunc {
 
 func (s *Server) updatePermission(k resourceKind) apiFunc {
 	return func(w *jsonWriter, r *http.Request) error {
-		req, err := s.readPermissionRequest(r, k.typ, k.param, true)
+		req, err := s.permissionRequest(r, k.typ, k.param, true)
 		if err != nil {
 			return err
 		}
@@ -116,7 +122,7 @@ func (s *Server) updatePermission(k resourceKind) apiFunc {
 
 func (s *Server) deletePermission(k resourceKind) apiFunc {
 	return func(w *jsonWriter, r *http.Request) error {
-		req, err := s.readPermissionRequest(r, k.typ, k.param, false)
+		req, err := s.permissionRequest(r, k.typ, k.param, false)
 		if err != nil {
 			return err
 		}
@@ -126,11 +132,7 @@ func (s *Server) deletePermission(k resourceKind) apiFunc {
 
 // resourceType reads and checks the resource_type parameter of MLflow 3's
 // unified permission calls.
-func resourceType(r *http.Request) (string, error) {
-	p, err := readAuthParams(r)
-	if err != nil {
-		return "", err
-	}
+func resourceType(p authParams) (string, error) {
 	raw, err := p.str("resource_type")
 	if err != nil {
 		return "", err
@@ -141,11 +143,15 @@ func resourceType(r *http.Request) (string, error) {
 // grantPermission is MLflow 3's users/permissions/grant: it adds a grant,
 // refusing one that exists, for callers who may manage the resource.
 func (s *Server) grantPermission(w *jsonWriter, r *http.Request) error {
-	typ, err := resourceType(r)
+	p, err := readAuthParams(r)
 	if err != nil {
 		return err
 	}
-	req, err := s.readPermissionRequest(r, typ, "resource_id", true)
+	typ, err := resourceType(p)
+	if err != nil {
+		return err
+	}
+	req, err := s.readPermissionRequest(r, p, typ, "resource_id", true)
 	if err != nil {
 		return err
 	}
@@ -154,11 +160,15 @@ func (s *Server) grantPermission(w *jsonWriter, r *http.Request) error {
 
 // revokePermission is MLflow 3's users/permissions/revoke.
 func (s *Server) revokePermission(w *jsonWriter, r *http.Request) error {
-	typ, err := resourceType(r)
+	p, err := readAuthParams(r)
 	if err != nil {
 		return err
 	}
-	req, err := s.readPermissionRequest(r, typ, "resource_id", false)
+	typ, err := resourceType(p)
+	if err != nil {
+		return err
+	}
+	req, err := s.readPermissionRequest(r, p, typ, "resource_id", false)
 	if err != nil {
 		return err
 	}
@@ -169,11 +179,11 @@ func (s *Server) revokePermission(w *jsonWriter, r *http.Request) error {
 // effective permission on a resource (its grant or the default), for the
 // user or an admin. allowed is true from USE up, as in MLflow.
 func (s *Server) getUserPermission(w *jsonWriter, r *http.Request) error {
-	typ, err := resourceType(r)
+	p, err := readAuthParams(r)
 	if err != nil {
 		return err
 	}
-	p, err := readAuthParams(r)
+	typ, err := resourceType(p)
 	if err != nil {
 		return err
 	}
