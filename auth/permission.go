@@ -14,8 +14,11 @@ import (
 type Permission string
 
 // The permissions, weakest first. USE exists in MLflow 3's newer servers;
-// here it reads like READ.
+// here it reads like READ. DENY, also MLflow 3's, is an explicit refusal:
+// it allows nothing, like NO_PERMISSIONS, and is what MLflow 3's grant API
+// takes where the older APIs took NO_PERMISSIONS.
 const (
+	Deny          Permission = "DENY"
 	NoPermissions Permission = "NO_PERMISSIONS"
 	Read          Permission = "READ"
 	Use           Permission = "USE"
@@ -24,14 +27,26 @@ const (
 )
 
 // rank orders permissions; an unknown one ranks below NoPermissions.
-var rank = map[Permission]int{NoPermissions: 1, Read: 2, Use: 3, Edit: 4, Manage: 5}
+var rank = map[Permission]int{Deny: 1, NoPermissions: 1, Read: 2, Use: 3, Edit: 4, Manage: 5}
 
 // ParsePermission checks that s names a permission.
 func ParsePermission(s string) (Permission, error) {
 	p := Permission(s)
 	if rank[p] == 0 {
 		return "", weir.Errorf(weir.ErrInvalidParameterValue,
-			"Invalid permission '%s'. Valid permissions are: READ, USE, EDIT, MANAGE, NO_PERMISSIONS.", s)
+			"Invalid permission '%s'. Valid permissions are: READ, USE, EDIT, MANAGE, NO_PERMISSIONS, DENY.", s)
+	}
+	return p, nil
+}
+
+// ParseGrantable checks a permission given to MLflow 3's grant API, which
+// refuses NO_PERMISSIONS (no grant already means the default) and takes
+// DENY instead.
+func ParseGrantable(s, resourceType string) (Permission, error) {
+	p := Permission(s)
+	if p == NoPermissions || rank[p] == 0 {
+		return "", weir.Errorf(weir.ErrInvalidParameterValue,
+			"Invalid permission '%s' for resource_type='%s'. Resource-level grants accept only: DENY, EDIT, MANAGE, READ, USE.", s, resourceType)
 	}
 	return p, nil
 }

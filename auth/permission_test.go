@@ -12,6 +12,7 @@ func TestAllows(t *testing.T) {
 		read, update, delete, manage bool
 	}{
 		{NoPermissions, false, false, false, false},
+		{Deny, false, false, false, false},
 		{Read, true, false, false, false},
 		{Use, true, false, false, false},
 		{Edit, true, true, false, false},

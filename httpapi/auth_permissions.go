@@ -31,6 +31,10 @@ type permissionRequest struct {
 // readPermissionRequest reads the request of a permission call and checks
 // that the caller may manage the resource (MANAGE, or admin).
 func (s *Server) readPermissionRequest(r *http.Request, p authParams, typ, idParam string, wantPerm bool) (*permissionRequest, error) {
+	parse := auth.ParsePermission
+	if idParam == "resource_id" {
+		parse = func(s string) (auth.Permission, error) { return auth.ParseGrantable(s, typ) }
+	}
 	var req permissionRequest
 	var err error
 	if req.id, err = p.str(idParam); err != nil {
@@ -44,7 +48,7 @@ func (s *Server) readPermissionRequest(r *http.Request, p authParams, typ, idPar
 		if err != nil {
 			return nil, err
 		}
-		if req.perm, err = auth.ParsePermission(raw); err != nil {
+		if req.perm, err = parse(raw); err != nil {
 			return nil, err
 		}
 	}
