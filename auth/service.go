@@ -34,8 +34,15 @@ type Service struct {
 	limiter limiter
 
 	mu     sync.Mutex
-	creds  map[[32]byte]credEntry // sha256(username, password) -> user
-	grants map[int64]grantEntry   // user ID -> grants
+	creds  map[[32]byte]credEntry  // sha256(username, password) -> user
+	tokens map[[32]byte]tokenEntry // sha256(secret) -> token and user
+	grants map[int64]grantEntry    // user ID -> grants
+}
+
+type tokenEntry struct {
+	user    *User
+	token   *Token
+	expires time.Time
 }
 
 type credEntry struct {
@@ -137,7 +144,16 @@ func (s *Service) Authenticate(ctx context.Context, username, password, client s
 // AuthenticateToken checks a token secret and returns the token and its
 // user. It returns ErrBadCredentials for unknown and expired tokens.
 func (s *Service) AuthenticateToken(ctx context.Context, secret string) (*User, *Token, error) {
-	t, err := s.Store.TokenByHash(ctx, HashToken(secret))
+	var key [32]byte
+	copy(key[:], HashToken(secret))
+	now := s.now()
+	s.mu.Lock()
+	e, ok := s.tokens[key]
+	s.mu.Unlock()
+	if ok && now.Before(e.expires) && !e.token.Expired(now) {
+		return e.user, e.token, nil
+	}
+	t, err := s.Store.TokenByHash(ctx, key[:])
 	if weir.ErrorCode(err) == weir.ErrResourceDoesNotExist {
 		return nil, nil, ErrBadCredentials
 	}
@@ -154,6 +170,12 @@ func (s *Service) AuthenticateToken(ctx context.Context, secret string) (*User, 
 	if err != nil {
 		return nil, nil, err
 	}
+	s.mu.Lock()
+	if s.tokens == nil || len(s.tokens) >= cacheCap {
+		s.tokens = map[[32]byte]tokenEntry{}
+	}
+	s.tokens[key] = tokenEntry{user: u, token: t, expires: now.Add(s.CacheTTL)}
+	s.mu.Unlock()
 	return u, t, nil
 }
 
@@ -167,4 +189,9 @@ func (s *Service) forget(username string, id int64) {
 		}
 	}
 	delete(s.grants, id)
+	for k, e := range s.tokens {
+		if e.user.ID == id {
+			delete(s.tokens, k)
+		}
+	}
 }

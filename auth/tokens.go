@@ -28,3 +28,9 @@ func (s *Service) CreateToken(ctx context.Context, u *User, name string, scopes 
 	}
 	return secret, t, nil
 }
+
+// RevokeToken deletes one of a user's tokens; it stops working at once.
+func (s *Service) RevokeToken(ctx context.Context, u *User, id int64) error {
+	defer s.forget(u.Username, u.ID)
+	return s.Store.DeleteToken(ctx, u.ID, id)
+}

@@ -106,5 +106,5 @@ func (s *Server) deleteToken(w *jsonWriter, r *http.Request) error {
 	if err != nil {
 		return weir.Errorf(weir.ErrInvalidParameterValue, "Parameter 'id' must be a token id.")
 	}
-	return s.Auth.Store.DeleteToken(r.Context(), principalFrom(r.Context()).User.ID, id)
+	return s.Auth.RevokeToken(r.Context(), principalFrom(r.Context()).User, id)
 }
