@@ -77,9 +77,6 @@ func IsAdminFrom(ctx context.Context) bool {
 	return p != nil && p.User.IsAdmin
 }
 
-// sessionCookie names the browser session cookie set by the login page.
-const sessionCookie = "weir_session"
-
 // publicPath reports whether a path is served without credentials: what
 // MLflow leaves open (health, static files, server-info) and the login page.
 func publicPath(p string) bool {
@@ -88,7 +85,8 @@ func publicPath(p string) bool {
 		"/api/3.0/mlflow/server-info", "/ajax-api/3.0/mlflow/server-info":
 		return true
 	}
-	return strings.HasPrefix(p, "/static/") || strings.HasPrefix(p, "/static-files/")
+	// /assets/ are the UI's CSS and scripts, which the login page needs.
+	return strings.HasPrefix(p, "/static/") || strings.HasPrefix(p, "/static-files/") || strings.HasPrefix(p, "/assets/")
 }
 
 // authGuard authenticates every request when auth is on, refuses
@@ -117,7 +115,7 @@ func (s *Server) authGuard(next http.Handler) http.Handler {
 			s.writeError(w, r, weir.Errorf(weir.ErrPermissionDenied, "Cross-site request refused."))
 			return
 		}
-		ctx := withPrincipal(r.Context(), p)
+		ctx := auth.WithUser(withPrincipal(r.Context(), p), p.User)
 		r = r.WithContext(ctx)
 		if err := s.authorizeRoute(r, p); err != nil {
 			s.writeError(w, r, err)
@@ -150,7 +148,7 @@ func (s *Server) authenticate(r *http.Request) (*principal, error) {
 		}
 		return &principal{User: u, Token: t}, nil
 	}
-	if c, err := r.Cookie(sessionCookie); err == nil && c.Value != "" {
+	if c, err := r.Cookie(auth.SessionCookie); err == nil && c.Value != "" {
 		u, t, err := s.Auth.AuthenticateToken(ctx, c.Value)
 		if err != nil {
 			return nil, err

@@ -16,6 +16,7 @@ import (
 	"github.com/weir-ml/weir/auth"
 	"github.com/weir-ml/weir/httpapi"
 	"github.com/weir-ml/weir/sqlstore"
+	"github.com/weir-ml/weir/ui"
 )
 
 const adminPassword = "admin-password-1"
@@ -55,6 +56,11 @@ func MustOpenAuthServer(tb testing.TB, uri string, def auth.Permission) *authSer
 	srv.Artifacts = artifact.NewDir(filepath.Join(dir, "artifacts"))
 	srv.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
 	srv.EnableAuth(a)
+	page := ui.NewHandler(srv.Tracking, srv.Registry, srv.Artifacts)
+	page.LoggedModels = srv.LoggedModels
+	page.Auth = a
+	page.Logger = srv.Logger
+	srv.UI = page
 	if err := srv.Open(); err != nil {
 		tb.Fatal(err)
 	}

@@ -12,6 +12,7 @@ import (
 	"net/http"
 
 	"github.com/weir-ml/weir/artifact"
+	"github.com/weir-ml/weir/auth"
 	"github.com/weir-ml/weir/registry"
 	"github.com/weir-ml/weir/tracking"
 )
@@ -41,6 +42,9 @@ type Handler struct {
 	PageSize int
 	// ChartPoints is how many points a chart series is downsampled to.
 	ChartPoints int
+	// Auth, when the server requires users, serves the login page and
+	// the admin page (login.go, admin.go). Nil leaves them answering 404.
+	Auth *auth.Service
 
 	mux       *http.ServeMux
 	pages     map[string]*pageTemplate
@@ -96,6 +100,14 @@ func (h *Handler) routes() *http.ServeMux {
 	mux.HandleFunc("POST /model/description", h.action(h.setModelDescription))
 	mux.HandleFunc("POST /model/alias", h.action(h.setModelAlias))
 	mux.HandleFunc("GET /model/monitoring", h.page(h.monitoringPage))
+	mux.HandleFunc("GET /login", h.page(h.loginPage))
+	mux.HandleFunc("POST /login", h.login)
+	mux.HandleFunc("POST /logout", h.logoutAction)
+	mux.HandleFunc("GET /admin", h.page(h.adminPage))
+	mux.HandleFunc("POST /admin/users", h.action(h.adminCreateUser))
+	mux.HandleFunc("POST /admin/users/{name}/admin", h.action(h.adminSetAdmin))
+	mux.HandleFunc("POST /admin/users/{name}/delete", h.action(h.adminDeleteUser))
+	mux.HandleFunc("POST /admin/grants", h.action(h.adminGrant))
 	mux.HandleFunc("/", h.page(h.notFound))
 	return mux
 }
