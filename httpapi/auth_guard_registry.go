@@ -2,6 +2,7 @@ package httpapi
 
 import (
 	"context"
+	"strings"
 
 	"github.com/weir-ml/weir/auth"
 	"github.com/weir-ml/weir/registry"
@@ -99,11 +100,43 @@ func (r *guardedRegistry) DeleteRegisteredModelTag(ctx context.Context, name, ke
 	return r.inner.DeleteRegisteredModelTag(ctx, name, key)
 }
 
+// CreateModelVersion needs EDIT on the model and READ on what the version
+// points at (its run, or the experiment of an mlflow-artifacts: source):
+// otherwise a version could expose, through the model, files its creator
+// may not read.
 func (r *guardedRegistry) CreateModelVersion(ctx context.Context, c registry.VersionCreate) (*registry.ModelVersion, error) {
 	if err := r.model(ctx, c.Name, auth.ActionUpdate); err != nil {
 		return nil, err
 	}
+	if err := r.checkSource(ctx, c); err != nil {
+		return nil, err
+	}
 	return r.inner.CreateModelVersion(ctx, c)
+}
+
+func (r *guardedRegistry) checkSource(ctx context.Context, c registry.VersionCreate) error {
+	if c.RunID != "" {
+		if err := r.g.checkRun(ctx, c.RunID, auth.ActionRead); err != nil {
+			return err
+		}
+	}
+	if rest, ok := strings.CutPrefix(c.Source, "runs:/"); ok {
+		runID, _, _ := strings.Cut(strings.TrimLeft(rest, "/"), "/")
+		if runID != "" {
+			return r.g.checkRun(ctx, runID, auth.ActionRead)
+		}
+	}
+	if rest, ok := strings.CutPrefix(c.Source, "mlflow-artifacts:"); ok {
+		exp, _, _ := strings.Cut(strings.TrimLeft(rest, "/"), "/")
+		if !isExperimentID(exp) {
+			if p := principalFrom(ctx); p == nil || !p.User.IsAdmin {
+				return errDenied // not an experiment's artifacts: admins only
+			}
+			return nil
+		}
+		return r.g.check(ctx, auth.Experiment, exp, auth.ActionRead)
+	}
+	return nil
 }
 
 func (r *guardedRegistry) GetModelVersion(ctx context.Context, name, version string) (*registry.ModelVersion, error) {

@@ -272,3 +272,22 @@ func TestUsersAPI(t *testing.T) {
 		t.Errorf("creator's permission = %v, want MANAGE, allowed", perm)
 	}
 }
+
+// TestModelVersionSource checks that a user who may edit a model cannot
+// register, as a version of it, a run or artifacts it may not read.
+func TestModelVersionSource(t *testing.T) {
+	s := MustOpenAuthServer(t, "", auth.NoPermissions)
+	owner, mallory := s.mustUser("owner"), s.mustUser("mallory")
+	f := s.mustFixture(owner, 0)
+	s.must(mallory, "POST", "/api/2.0/mlflow/registered-models/create", map[string]any{"name": "mallorys"})
+	for _, body := range []map[string]any{
+		{"name": "mallorys", "source": "runs:/" + f.run + "/model"},
+		{"name": "mallorys", "source": "s3://elsewhere/model", "run_id": f.run},
+		{"name": "mallorys", "source": "mlflow-artifacts:/" + f.exp + "/" + f.run + "/artifacts/model"},
+		{"name": "mallorys", "source": "mlflow-artifacts:/somewhere/else"},
+	} {
+		if code, b := s.do(mallory, "POST", "/api/2.0/mlflow/model-versions/create", body); code != http.StatusForbidden {
+			t.Errorf("version of %v: status %d, want 403 (%s)", body["source"], code, b)
+		}
+	}
+}
