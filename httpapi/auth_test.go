@@ -271,6 +271,12 @@ func TestUsersAPI(t *testing.T) {
 	if perm["permission"] != "MANAGE" || perm["allowed"] != true {
 		t.Errorf("creator's permission = %v, want MANAGE, allowed", perm)
 	}
+	// users/get lists the user's grants, as MLflow before 3.17 did.
+	u := s.must(alice, "GET", "/api/2.0/mlflow/users/get?username=alice", nil)["user"].(map[string]any)
+	grants, _ := u["experiment_permissions"].([]any)
+	if len(grants) != 1 || grants[0].(map[string]any)["experiment_id"] != id || grants[0].(map[string]any)["permission"] != "MANAGE" {
+		t.Errorf("users/get experiment_permissions = %v, want MANAGE on %s", grants, id)
+	}
 }
 
 // TestModelVersionSource checks that a user who may edit a model cannot

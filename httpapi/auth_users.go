@@ -63,6 +63,46 @@ func writeUser(w *jsonWriter, key string, u *auth.User) {
 	w.closeObject()
 }
 
+// writeUserWithGrants writes a user with its grants, as MLflow releases
+// before 3.17 did and their clients expect (User.from_json reads
+// experiment_permissions and registered_model_permissions).
+func (s *Server) writeUserWithGrants(w *jsonWriter, r *http.Request, u *auth.User) error {
+	exps, err := s.Auth.Store.ListGrants(r.Context(), u.ID, auth.Experiment)
+	if err != nil {
+		return err
+	}
+	models, err := s.Auth.Store.ListGrants(r.Context(), u.ID, auth.RegisteredModel)
+	if err != nil {
+		return err
+	}
+	w.openObject()
+	w.objectField("user")
+	w.intField("id", u.ID)
+	w.stringField("username", u.Username)
+	w.boolField("is_admin", u.IsAdmin)
+	w.arrayField("experiment_permissions")
+	for _, g := range exps {
+		w.element()
+		w.stringField("experiment_id", g.ResourceID)
+		w.intField("user_id", g.UserID)
+		w.stringField("permission", string(g.Permission))
+		w.closeObject()
+	}
+	w.closeArray()
+	w.arrayField("registered_model_permissions")
+	for _, g := range models {
+		w.element()
+		w.stringField("name", g.ResourceID)
+		w.intField("user_id", g.UserID)
+		w.stringField("permission", string(g.Permission))
+		w.closeObject()
+	}
+	w.closeArray()
+	w.closeObject()
+	w.closeObject()
+	return nil
+}
+
 func (s *Server) createUser(w *jsonWriter, r *http.Request) error {
 	if err := adminOnly(r); err != nil {
 		return err
@@ -79,10 +119,7 @@ func (s *Server) createUser(w *jsonWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	w.openObject()
-	writeUser(w, "user", u)
-	w.closeObject()
-	return nil
+	return s.writeUserWithGrants(w, r, u)
 }
 
 func (s *Server) getUser(w *jsonWriter, r *http.Request) error {
@@ -101,10 +138,7 @@ func (s *Server) getUser(w *jsonWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	w.openObject()
-	writeUser(w, "user", u)
-	w.closeObject()
-	return nil
+	return s.writeUserWithGrants(w, r, u)
 }
 
 func (s *Server) currentUser(w *jsonWriter, r *http.Request) error {

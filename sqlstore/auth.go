@@ -157,9 +157,15 @@ func tokenMillis(t time.Time) int64 {
 	return t.UnixMilli()
 }
 
-// CreateToken stores a token and sets its ID.
+// CreateToken stores a token and sets its ID. The user's expired tokens
+// (ended login sessions, mostly) go at the same time, so they do not pile
+// up.
 func (s *AuthStore) CreateToken(ctx context.Context, t *auth.Token) error {
 	return s.db.writeTx(ctx, func(tx *txn) error {
+		if _, err := tx.exec(ctx, `DELETE FROM auth_tokens WHERE user_id = ? AND expires_at > 0 AND expires_at <= ?`,
+			t.UserID, tokenMillis(t.CreatedAt)); err != nil {
+			return err
+		}
 		return tx.scanOne(ctx, `INSERT INTO auth_tokens (user_id, name, scopes, hash, created_at, expires_at)
 			VALUES (?, ?, ?, ?, ?, ?) RETURNING id`,
 			[]any{t.UserID, t.Name, strings.Join(t.Scopes, " "), t.Hash, tokenMillis(t.CreatedAt), tokenMillis(t.ExpiresAt)}, &t.ID)

@@ -110,6 +110,21 @@ func testAuthStore(t *testing.T, db *DB) {
 	}
 	_, err = s.TokenByHash(ctx, auth.HashToken("s2"))
 	wantAuthCode(t, "TokenByHash(unknown)", err, weir.ErrResourceDoesNotExist)
+	// A new token clears the user's expired ones.
+	later := &auth.Token{UserID: alice.ID, Scopes: []string{auth.ScopeSession}, Hash: auth.HashToken("s3"),
+		CreatedAt: time.UnixMilli(6000), ExpiresAt: time.UnixMilli(9000)}
+	if err := s.CreateToken(ctx, later); err != nil {
+		t.Fatal(err)
+	}
+	if ts, err := s.ListTokens(ctx, alice.ID); err != nil || len(ts) != 1 || ts[0].ID != later.ID {
+		t.Errorf("after a new token, ListTokens = %d tokens (err %v), want only the new one", len(ts), err)
+	}
+	if err := s.DeleteToken(ctx, alice.ID, later.ID); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.CreateToken(ctx, tok); err != nil {
+		t.Fatal(err)
+	}
 
 	if err := s.DeleteUser(ctx, "alice"); err != nil {
 		t.Fatal(err)

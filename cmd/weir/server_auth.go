@@ -37,7 +37,7 @@ func (s *serverCmd) openAuth(g *globals, db *sqlstore.DB) (*auth.Service, error)
 	a := auth.NewService(sqlstore.NewAuthStore(db))
 	a.DefaultPermission = perm
 	a.MaxFailures = s.AuthMaxFailedLogins
-	password, err := s.adminPassword()
+	password, err := s.adminPassword(g.getenv)
 	if err != nil {
 		return nil, err
 	}
@@ -49,7 +49,7 @@ func (s *serverCmd) openAuth(g *globals, db *sqlstore.DB) (*auth.Service, error)
 
 // adminPassword reads the admin's first password from the file flag or
 // the environment; "" when none is set.
-func (s *serverCmd) adminPassword() (string, error) {
+func (s *serverCmd) adminPassword(getenv func(string) string) (string, error) {
 	if s.AuthAdminPasswordFile != "" {
 		b, err := os.ReadFile(s.AuthAdminPasswordFile)
 		if err != nil {
@@ -58,7 +58,7 @@ func (s *serverCmd) adminPassword() (string, error) {
 		return strings.TrimRight(string(b), "\r\n"), nil
 	}
 	for _, env := range []string{"WEIR_AUTH_ADMIN_PASSWORD", "MLFLOW_AUTH_ADMIN_PASSWORD"} {
-		if v := os.Getenv(env); v != "" {
+		if v := getenv(env); v != "" {
 			return v, nil
 		}
 	}
