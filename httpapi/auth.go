@@ -7,6 +7,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"path"
 	"strings"
 
 	"github.com/weir-ml/weir"
@@ -78,10 +79,14 @@ func IsAdminFrom(ctx context.Context) bool {
 }
 
 // publicPath reports whether a path is served without credentials: what
-// MLflow leaves open (health, static files, server-info) and the login page.
+// MLflow leaves open (health, static files, server-info; not /version) and
+// the login page with its styles.
 func publicPath(p string) bool {
+	if path.Clean(p) != p {
+		return false // the mux would serve the cleaned path, which may not be public
+	}
 	switch p {
-	case "/health", "/version", "/favicon.ico", "/login",
+	case "/health", "/favicon.ico", "/login",
 		"/api/3.0/mlflow/server-info", "/ajax-api/3.0/mlflow/server-info":
 		return true
 	}

@@ -143,9 +143,16 @@ func TestAuthentication(t *testing.T) {
 			t.Errorf("credentials %q: WWW-Authenticate %q, want %q", c.user+c.token, got, want)
 		}
 	}
-	for _, p := range []string{"/health", "/version", "/api/3.0/mlflow/server-info"} {
+	for _, p := range []string{"/health", "/api/3.0/mlflow/server-info", "/ajax-api/3.0/mlflow/server-info", "/login", "/assets/ui.css"} {
 		if code, _ := s.do(cred{}, "GET", p, nil); code != http.StatusOK {
 			t.Errorf("GET %s without credentials: status %d, want 200", p, code)
+		}
+	}
+	// MLflow's app asks for credentials on /version, and on paths that
+	// merely look like public ones.
+	for _, p := range []string{"/version", "/healthz", "/assets/../api/2.0/mlflow/experiments/search", "/login/../api/2.0/mlflow/users/list"} {
+		if code, _ := s.do(cred{}, "GET", p, nil); code != http.StatusUnauthorized {
+			t.Errorf("GET %s without credentials: status %d, want 401", p, code)
 		}
 	}
 
