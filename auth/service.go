@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"errors"
+	"runtime"
 	"sync"
 	"time"
 
@@ -32,6 +33,11 @@ type Service struct {
 	FailureWindow time.Duration
 
 	limiter limiter
+	// hashing bounds the bcrypt checks running at once to half the
+	// cores, so a flood of wrong passwords for made-up users (which the
+	// per-user lockout does not stop) cannot take every core from the
+	// requests of logged-in users, whose checks are cached.
+	hashing chan struct{}
 
 	mu     sync.Mutex
 	creds  map[[32]byte]credEntry  // sha256(username, password) -> user
@@ -119,6 +125,10 @@ func (s *Service) Authenticate(ctx context.Context, username, password, client s
 	if s.limiter.blocked(lk, now) {
 		return nil, ErrTooManyAttempts
 	}
+	if err := s.acquireHashing(ctx); err != nil {
+		return nil, err
+	}
+	defer func() { <-s.hashing }()
 	u, err := s.Store.GetUser(ctx, username)
 	switch {
 	case weir.ErrorCode(err) == weir.ErrResourceDoesNotExist:
@@ -139,6 +149,21 @@ func (s *Service) Authenticate(ctx context.Context, username, password, client s
 	s.creds[key] = credEntry{user: u, expires: now.Add(s.CacheTTL)}
 	s.mu.Unlock()
 	return u, nil
+}
+
+func (s *Service) acquireHashing(ctx context.Context) error {
+	s.mu.Lock()
+	if s.hashing == nil {
+		s.hashing = make(chan struct{}, max(1, runtime.NumCPU()/2))
+	}
+	ch := s.hashing
+	s.mu.Unlock()
+	select {
+	case ch <- struct{}{}:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
 }
 
 // AuthenticateToken checks a token secret and returns the token and its
