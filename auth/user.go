@@ -24,14 +24,13 @@ type Grant struct {
 // Token is a credential for machines (MLFLOW_TRACKING_TOKEN) or a browser
 // session. Only the SHA-256 of its secret is stored.
 type Token struct {
-	ID         int64
-	UserID     int64
-	Name       string
-	Scopes     []string // ScopeRead, ScopeWrite, ScopeSession
-	Hash       []byte   // SHA-256 of the secret
-	CreatedAt  time.Time
-	ExpiresAt  time.Time // zero: never
-	LastUsedAt time.Time
+	ID        int64
+	UserID    int64
+	Name      string
+	Scopes    []string // ScopeRead, ScopeWrite, ScopeSession
+	Hash      []byte   // SHA-256 of the secret
+	CreatedAt time.Time
+	ExpiresAt time.Time // zero: never
 }
 
 // Store keeps users, grants and tokens. Missing users, grants and tokens are
