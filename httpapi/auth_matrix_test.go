@@ -8,6 +8,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"net/url"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -82,7 +83,10 @@ var adminCred = cred{user: "admin", password: adminPassword}
 func (s *authServer) do(c cred, method, path string, body any) (int, []byte) {
 	s.tb.Helper()
 	var rd io.Reader
-	if body != nil {
+	contentType := "application/json"
+	if form, ok := body.(url.Values); ok {
+		rd, contentType = strings.NewReader(form.Encode()), "application/x-www-form-urlencoded"
+	} else if body != nil {
 		b, err := json.Marshal(body)
 		if err != nil {
 			s.tb.Fatal(err)
@@ -94,7 +98,7 @@ func (s *authServer) do(c cred, method, path string, body any) (int, []byte) {
 		s.tb.Fatal(err)
 	}
 	if body != nil {
-		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("Content-Type", contentType)
 	}
 	switch {
 	case c.token != "":
@@ -102,7 +106,7 @@ func (s *authServer) do(c cred, method, path string, body any) (int, []byte) {
 	case c.user != "":
 		req.SetBasicAuth(c.user, c.password)
 	}
-	resp, err := http.DefaultClient.Do(req)
+	resp, err := noRedirects.Do(req)
 	if err != nil {
 		s.tb.Fatal(err)
 	}
@@ -110,6 +114,9 @@ func (s *authServer) do(c cred, method, path string, body any) (int, []byte) {
 	b, _ := io.ReadAll(resp.Body)
 	return resp.StatusCode, b
 }
+
+// noRedirects shows redirects (the UI's answer to a form) as they are.
+var noRedirects = &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 
 // must sends a request that must succeed and decodes its answer.
 func (s *authServer) must(c cred, method, path string, body any) map[string]any {
@@ -193,6 +200,7 @@ type endpoint struct {
 	action auth.Action // 0: any user; -1: admins only
 	prep   func(s *authServer, f fixture)
 	call   func(f fixture) (method, path string, body any)
+	ok     int // the status of success; 0 means 200
 }
 
 const adminOnlyAction auth.Action = -1
@@ -399,6 +407,38 @@ var endpoints = []endpoint{
 		return "POST", "/api/2.0/mlflow/registered-models/create", map[string]any{"name": f.model + "-new"}
 	}},
 	{name: "webhooks list", action: adminOnlyAction, call: get("/api/2.0/mlflow/webhooks")},
+
+	// The web UI's pages and forms, held to the same permissions.
+	{name: "ui experiment page", action: auth.ActionRead, call: func(f fixture) (string, string, any) {
+		return "GET", "/experiments/" + f.exp, nil
+	}},
+	{name: "ui run page", action: auth.ActionRead, call: func(f fixture) (string, string, any) {
+		return "GET", "/runs/" + f.run, nil
+	}},
+	{name: "ui artifacts page", action: auth.ActionRead, call: func(f fixture) (string, string, any) {
+		return "GET", "/runs/" + f.run + "/artifacts", nil
+	}},
+	{name: "ui artifact download", action: auth.ActionRead, call: func(f fixture) (string, string, any) {
+		return "GET", "/runs/" + f.run + "/download?path=f.txt", nil
+	}},
+	{name: "ui chart series", action: auth.ActionRead, call: func(f fixture) (string, string, any) {
+		return "GET", "/ui-data/series?run=" + f.run + "&key=m", nil
+	}},
+	{name: "ui model page", action: auth.ActionRead, call: func(f fixture) (string, string, any) {
+		return "GET", "/model?name=" + f.model, nil
+	}},
+	{name: "ui rename experiment", action: auth.ActionUpdate, ok: http.StatusSeeOther, call: func(f fixture) (string, string, any) {
+		return "POST", "/experiments/" + f.exp + "/rename", url.Values{"name": {f.expName + "-ui"}}
+	}},
+	{name: "ui delete experiment", action: auth.ActionDelete, ok: http.StatusSeeOther, call: func(f fixture) (string, string, any) {
+		return "POST", "/experiments/" + f.exp + "/delete", url.Values{}
+	}},
+	{name: "ui model description", action: auth.ActionUpdate, ok: http.StatusSeeOther, call: func(f fixture) (string, string, any) {
+		return "POST", "/model/description", url.Values{"name": {f.model}, "description": {"ui"}}
+	}},
+	{name: "ui model alias", action: auth.ActionUpdate, ok: http.StatusSeeOther, call: func(f fixture) (string, string, any) {
+		return "POST", "/model/alias", url.Values{"name": {f.model}, "alias": {"ui"}, "version": {"1"}}
+	}},
 	{name: "users/create", action: adminOnlyAction, call: func(f fixture) (string, string, any) {
 		return "POST", "/api/2.0/mlflow/users/create", map[string]any{"username": "x" + f.exp, "password": "a-long-password"}
 	}},
@@ -503,15 +543,19 @@ func testPermissionMatrix(t *testing.T, uri func(testing.TB) string) {
 				code, got := s.do(caller, method, path, body)
 				if l.allowed(ep.action) {
 					served++
-					if code != http.StatusOK {
-						t.Errorf("%s %s: status %d, want 200; body %s", method, path, code, got)
+					want := ep.ok
+					if want == 0 {
+						want = http.StatusOK
+					}
+					if code != want {
+						t.Errorf("%s %s: status %d, want %d; body %.300s", method, path, code, want, got)
 					}
 					return
 				}
 				refused++
 				if code != http.StatusForbidden {
 					unauthorized++
-					t.Errorf("%s %s: status %d, want 403; body %s", method, path, code, got)
+					t.Errorf("%s %s: status %d, want 403; body %.300s", method, path, code, got)
 				}
 				if after := s.snapshot(f); after != before {
 					unauthorized++
