@@ -172,7 +172,8 @@ func (s *Server) routes() http.Handler {
 	unknown := s.unknownRoute(known)
 	mux.Handle("/api/", unknown)
 	mux.Handle("/ajax-api/", unknown)
-	return s.artifactPathGuard(mux) // artifacts_guard.go
+	s.authRoutes(handle)                         // auth_users.go
+	return s.authGuard(s.artifactPathGuard(mux)) // auth.go, artifacts_guard.go
 }
 
 // unknownRoute answers API paths no route matched: 405 when the path exists

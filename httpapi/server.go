@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/weir-ml/weir/artifact"
+	"github.com/weir-ml/weir/auth"
 	"github.com/weir-ml/weir/registry"
 	"github.com/weir-ml/weir/tracing"
 	"github.com/weir-ml/weir/tracking"
@@ -61,6 +62,12 @@ type Server struct {
 	MaxBodyBytes int64
 	// ShutdownTimeout bounds how long Close waits for in-flight requests.
 	ShutdownTimeout time.Duration
+	// Auth, set by EnableAuth, requires a user on every request and checks
+	// permissions (auth*.go). Nil serves everyone, as mlflow server does
+	// without --app-name basic-auth.
+	Auth *auth.Service
+
+	permGuard *guard
 
 	// AllowedHosts lists the Host headers served (security_hosts.go);
 	// empty means DefaultAllowedHosts for Addr, ["*"] any host.

@@ -10,6 +10,7 @@ import (
 	"sync"
 
 	"github.com/weir-ml/weir"
+	"github.com/weir-ml/weir/auth"
 )
 
 // pageTemplate is the layout parsed together with one page's template.
@@ -23,6 +24,9 @@ type view struct {
 	Data     any
 	Status   int // 0 means 200
 	Scripts  []string
+	// User is the logged-in user when the server requires one (set by
+	// render), for the header's name, admin link and logout button.
+	User *auth.User
 }
 
 // crumb is one link of the breadcrumb trail.
@@ -36,7 +40,7 @@ type crumb struct {
 type pageFunc func(w http.ResponseWriter, r *http.Request) (*view, error)
 
 // pageNames are the templates in templates/ that are whole pages.
-var pageNames = []string{"experiments", "runs", "run", "artifacts", "compare", "models", "model", "monitoring", "error"}
+var pageNames = []string{"experiments", "runs", "run", "artifacts", "compare", "models", "model", "monitoring", "error", "login", "admin"}
 
 func mustParsePages() map[string]*pageTemplate {
 	pages := map[string]*pageTemplate{}
@@ -76,6 +80,7 @@ func (h *Handler) render(w http.ResponseWriter, r *http.Request, v *view) {
 	buf := bufPool.Get().(*bytes.Buffer)
 	buf.Reset()
 	defer bufPool.Put(buf)
+	v.User = auth.UserFrom(r.Context())
 	if err := t.Execute(buf, v); err != nil {
 		h.Logger.Error("ui: render", "template", v.Template, "path", r.URL.Path, "err", err)
 		http.Error(w, "Internal error.", http.StatusInternalServerError)

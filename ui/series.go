@@ -154,6 +154,8 @@ func writeJSONError(w http.ResponseWriter, err error) {
 		status = http.StatusNotFound
 	case weir.ErrInvalidParameterValue, weir.ErrBadRequest:
 		status = http.StatusBadRequest
+	case weir.ErrPermissionDenied:
+		status = http.StatusForbidden
 	}
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(status)

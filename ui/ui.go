@@ -12,6 +12,7 @@ import (
 	"net/http"
 
 	"github.com/weir-ml/weir/artifact"
+	"github.com/weir-ml/weir/auth"
 	"github.com/weir-ml/weir/registry"
 	"github.com/weir-ml/weir/tracking"
 )
@@ -46,6 +47,9 @@ type Handler struct {
 	// SameOrigin, which knows the allowed hosts). Nil compares the Origin
 	// with the Host header.
 	SameOrigin func(r *http.Request) bool
+	// Auth, when the server requires users, serves the login page and
+	// the admin page (login.go, admin.go). Nil leaves them answering 404.
+	Auth *auth.Service
 
 	mux       *http.ServeMux
 	pages     map[string]*pageTemplate
@@ -102,6 +106,14 @@ func (h *Handler) routes() *http.ServeMux {
 	mux.HandleFunc("POST /model/alias", h.action(h.setModelAlias))
 	mux.HandleFunc("GET /model/version", h.page(h.versionPage))
 	mux.HandleFunc("GET /model/monitoring", h.page(h.monitoringPage))
+	mux.HandleFunc("GET /login", h.page(h.loginPage))
+	mux.HandleFunc("POST /login", h.login)
+	mux.HandleFunc("POST /logout", h.logoutAction)
+	mux.HandleFunc("GET /admin", h.page(h.adminPage))
+	mux.HandleFunc("POST /admin/users", h.action(h.adminCreateUser))
+	mux.HandleFunc("POST /admin/users/{name}/admin", h.action(h.adminSetAdmin))
+	mux.HandleFunc("POST /admin/users/{name}/delete", h.action(h.adminDeleteUser))
+	mux.HandleFunc("POST /admin/grants", h.action(h.adminGrant))
 	mux.HandleFunc("/", h.page(h.notFound))
 	return mux
 }

@@ -40,6 +40,7 @@ type serverCmd struct {
 	TLSCertFile        string   `name:"tls-cert-file" help:"PEM certificate (chain) to serve HTTPS with; needs --tls-key-file." type:"existingfile" env:"WEIR_TLS_CERT_FILE"`
 	TLSKeyFile         string   `name:"tls-key-file" help:"PEM private key of --tls-cert-file." type:"existingfile" env:"WEIR_TLS_KEY_FILE"`
 	MaxInflightBytes   int64    `name:"max-inflight-bytes" help:"Memory that request bodies may take at once, server-wide, counted as 4 bytes per body byte; past it requests get 503 and MLflow's clients retry." default:"402653184" env:"WEIR_MAX_INFLIGHT_BYTES"`
+	serverAuthFlags
 }
 
 func (s *serverCmd) Run(g *globals) error {
@@ -76,6 +77,11 @@ func (s *serverCmd) Run(g *globals) error {
 	}
 	defer db.Close()
 
+	a, err := s.openAuth(g, db)
+	if err != nil {
+		return err
+	}
+
 	srv := httpapi.NewServer()
 	srv.Addr = net.JoinHostPort(s.Host, strconv.Itoa(s.Port))
 	srv.Tracking = sqlstore.NewTrackingService(db)
@@ -90,8 +96,14 @@ func (s *serverCmd) Run(g *globals) error {
 	srv.ArtifactsDestination = s.ArtifactsDestination
 	srv.ServeArtifacts = s.ServeArtifacts
 	srv.Logger = g.logger
-	page := ui.NewHandler(srv.Tracking, reg, srv.Artifacts)
+	if a != nil {
+		// Before the UI gets the services: it then sees only what its
+		// user may read.
+		srv.EnableAuth(a)
+	}
+	page := ui.NewHandler(srv.Tracking, srv.Registry, srv.Artifacts)
 	page.LoggedModels = srv.LoggedModels
+	page.Auth = a
 	page.Logger = g.logger
 	srv.UI = page
 	srv.Deliveries.AllowPrivateNetworks = s.WebhookAllowPrivateNetworks
@@ -105,7 +117,7 @@ func (s *serverCmd) Run(g *globals) error {
 	}
 	g.logger.Info("weir server ready", "version", weir.Version,
 		"backend_store_uri", sqlstore.RedactURI(s.BackendStoreURI), "default_artifact_root", root,
-		"artifacts_destination", s.ArtifactsDestination)
+		"artifacts_destination", s.ArtifactsDestination, "auth", a != nil)
 
 	<-g.ctx.Done()
 	g.logger.Info("shutting down: draining in-flight requests")
