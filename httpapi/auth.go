@@ -17,7 +17,7 @@ import (
 // EnableAuth turns on MLflow's basic-auth app: every request but the public
 // ones (health, version, server-info, static files, the login page) needs a
 // user, by HTTP Basic, a bearer token or a login cookie, and the tracking,
-// registry and logged-model services are wrapped so that each call checks
+// registry, logged-model and trace services are wrapped so that each call checks
 // the caller's permission. Call it after setting those services and before
 // handing them to anything else (the UI), and before Open.
 func (s *Server) EnableAuth(a *auth.Service) {
@@ -31,6 +31,9 @@ func (s *Server) EnableAuth(a *auth.Service) {
 	}
 	if s.LoggedModels != nil {
 		s.LoggedModels = &guardedLoggedModels{inner: s.LoggedModels, g: g}
+	}
+	if s.Traces != nil {
+		s.Traces = &guardedTraces{inner: s.Traces, g: g} // auth_guard_traces.go
 	}
 	s.permGuard = g
 }

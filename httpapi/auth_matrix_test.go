@@ -54,6 +54,7 @@ func MustOpenAuthServer(tb testing.TB, uri string, def auth.Permission) *authSer
 	reg := sqlstore.NewRegistryService(db)
 	srv.Registry, srv.Webhooks = reg, reg
 	srv.LoggedModels = sqlstore.NewLoggedModelService(db)
+	srv.Traces = sqlstore.NewTraceService(db)
 	srv.Artifacts = artifact.NewDir(filepath.Join(dir, "artifacts"))
 	srv.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
 	srv.EnableAuth(a)
@@ -144,7 +145,15 @@ func (s *authServer) mustUser(name string) cred {
 // with a run (a tag, a metric, an artifact), a registered model with
 // version 1 (a tag, an alias) and a logged model.
 type fixture struct {
-	exp, expName, run, model, loggedModel string
+	exp, expName, run, model, loggedModel, trace string
+}
+
+// startTraceBody is a StartTraceV3 request for trace id in experiment exp.
+func startTraceBody(id, exp string) map[string]any {
+	return map[string]any{"trace": map[string]any{"trace_info": map[string]any{
+		"trace_id": id, "trace_location": map[string]any{"type": "MLFLOW_EXPERIMENT", "mlflow_experiment": map[string]any{"experiment_id": exp}},
+		"request_time": "2026-01-02T03:04:05.678Z", "execution_duration": "0.020s", "state": "OK",
+		"tags": map[string]any{"t": "v"}}}}
 }
 
 func (s *authServer) mustFixture(owner cred, n int) fixture {
@@ -167,6 +176,8 @@ func (s *authServer) mustFixture(owner cred, n int) fixture {
 	lm := s.must(owner, "POST", "/api/2.0/mlflow/logged-models", map[string]any{"experiment_id": f.exp, "name": "lm"})
 	f.loggedModel = lm["model"].(map[string]any)["info"].(map[string]any)["model_id"].(string)
 	s.must(owner, "PATCH", "/api/2.0/mlflow/logged-models/"+f.loggedModel+"/tags", map[string]any{"tags": []any{map[string]any{"key": "t", "value": "v"}}})
+	f.trace = fmt.Sprintf("tr-%016x%016x", n, len(owner.user))
+	s.must(owner, "POST", "/api/3.0/mlflow/traces", startTraceBody(f.trace, f.exp))
 	return f
 }
 
@@ -187,6 +198,7 @@ func (s *authServer) snapshot(f fixture) string {
 		"/api/2.0/mlflow-artifacts/artifacts?path=" + f.exp + "/" + f.run + "/artifacts",
 		"/api/2.0/mlflow-artifacts/artifacts/" + f.artifact(),
 		"/api/2.0/mlflow/experiments/permissions/get?experiment_id=" + f.exp + "&username=third",
+		"/api/3.0/mlflow/traces/get?trace_id=" + f.trace,
 	} {
 		code, body := s.do(adminCred, "GET", p, nil)
 		fmt.Fprintf(&b, "%s %d %s\n", p, code, body)
@@ -398,6 +410,37 @@ var endpoints = []endpoint{
 	}},
 	{name: "logged-models params", action: auth.ActionUpdate, call: func(f fixture) (string, string, any) {
 		return "POST", "/api/2.0/mlflow/logged-models/" + f.loggedModel + "/params", map[string]any{"params": []any{map[string]any{"key": "p", "value": "1"}}}
+	}},
+
+	// MLflow 3 traces and their assessments, on the experiment's permissions.
+	{name: "traces get info", action: auth.ActionRead, call: func(f fixture) (string, string, any) {
+		return "GET", "/api/3.0/mlflow/traces/" + f.trace, nil
+	}},
+	{name: "traces get", action: auth.ActionRead, call: func(f fixture) (string, string, any) {
+		return "GET", "/api/3.0/mlflow/traces/get?trace_id=" + f.trace, nil
+	}},
+	{name: "traces search", action: auth.ActionRead, call: func(f fixture) (string, string, any) {
+		return "POST", "/api/3.0/mlflow/traces/search", map[string]any{"locations": []any{map[string]any{
+			"type": "MLFLOW_EXPERIMENT", "mlflow_experiment": map[string]any{"experiment_id": f.exp}}}}
+	}},
+	{name: "traces start", action: auth.ActionUpdate, call: func(f fixture) (string, string, any) {
+		return "POST", "/api/3.0/mlflow/traces", startTraceBody(f.trace[:len(f.trace)-1]+"f", f.exp)
+	}},
+	{name: "traces set tag", action: auth.ActionUpdate, call: func(f fixture) (string, string, any) {
+		return "PATCH", "/api/3.0/mlflow/traces/" + f.trace + "/tags", map[string]any{"key": "k", "value": "v"}
+	}},
+	{name: "traces delete tag", action: auth.ActionUpdate, call: func(f fixture) (string, string, any) {
+		return "DELETE", "/api/3.0/mlflow/traces/" + f.trace + "/tags?key=t", nil
+	}},
+	{name: "traces link to run", action: auth.ActionUpdate, call: func(f fixture) (string, string, any) {
+		return "POST", "/api/2.0/mlflow/traces/link-to-run", map[string]any{"trace_ids": []any{f.trace}, "run_id": f.run}
+	}},
+	{name: "traces assessment", action: auth.ActionUpdate, call: func(f fixture) (string, string, any) {
+		return "POST", "/api/3.0/mlflow/traces/" + f.trace + "/assessments", map[string]any{"assessment": map[string]any{
+			"assessment_name": "ok", "feedback": map[string]any{"value": 1}}}
+	}},
+	{name: "traces delete", action: auth.ActionDelete, call: func(f fixture) (string, string, any) {
+		return "POST", "/api/2.0/mlflow/traces/delete-traces", map[string]any{"experiment_id": f.exp, "request_ids": []any{f.trace}}
 	}},
 
 	{name: "experiments/create", action: 0, call: func(f fixture) (string, string, any) {

@@ -115,7 +115,9 @@ func readRequest(r *http.Request) bool {
 	case strings.HasSuffix(r.URL.Path, "/mlflow/experiments/search"),
 		strings.HasSuffix(r.URL.Path, "/mlflow/runs/search"),
 		strings.HasSuffix(r.URL.Path, "/mlflow/logged-models/search"),
-		strings.HasSuffix(r.URL.Path, "/mlflow/registered-models/get-latest-versions"):
+		strings.HasSuffix(r.URL.Path, "/mlflow/registered-models/get-latest-versions"),
+		strings.HasSuffix(r.URL.Path, "/mlflow/traces/search"),
+		strings.HasSuffix(r.URL.Path, "/mlflow/traces/batchGetInfos"):
 		return true
 	}
 	return false

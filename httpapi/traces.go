@@ -232,6 +232,11 @@ func (s *Server) getTrace(w *jsonWriter, r *http.Request) error {
 	if id == "" {
 		return weir.Errorf(weir.ErrInvalidParameterValue, "Missing value for required parameter 'trace_id'.")
 	}
+	// The info first: a trace the caller may not read is then refused
+	// (403), not hidden as missing.
+	if _, err := s.Traces.GetTraceInfo(r.Context(), id); err != nil {
+		return err
+	}
 	traces, err := s.Traces.GetTraces(r.Context(), []string{id})
 	if err != nil {
 		return err
