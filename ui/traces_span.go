@@ -50,13 +50,13 @@ type wireAttr struct {
 // span follows its parent, siblings in start order.
 type spanNode struct {
 	*wireSpan
-	ID     string // hex, as URLs carry it
-	Parent string // hex; "" for a root
-	Type   string // MLflow's span type (LLM, TOOL, ...), "" when unset
+	ID         string // hex, as URLs carry it
+	Parent     string // hex; "" for a root
+	Type       string // MLflow's span type (LLM, TOOL, ...), "" when unset
 	StatusName string // OK, ERROR or UNSET
-	Depth  int
-	Desc   int  // spans under this one: the rows that follow it in the tree
-	Orphan bool // names a parent the trace does not hold
+	Depth      int
+	Desc       int  // spans under this one: the rows that follow it in the tree
+	Orphan     bool // names a parent the trace does not hold
 	// Offset and Width place the span's bar on the timeline, in
 	// thousandths of the trace's whole span of time.
 	Offset, Width int
