@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"html/template"
 	"net/http"
 	"net/url"
 	"slices"
@@ -211,6 +212,7 @@ type traceData struct {
 	Info     *tracing.Info
 	Name     string
 	Tree     *spanTree
+	Rows     template.HTML // the tree's rows (spanRows)
 	Pane     *spanPane
 	Missing  string // a span asked for that the trace does not hold
 	Errors   int    // spans whose status is ERROR
@@ -270,6 +272,7 @@ func (h *Handler) tracePage(w http.ResponseWriter, r *http.Request) (*view, erro
 	}
 	if i >= 0 {
 		d.Pane = newSpanPane(tr.Info.TraceID, d.Tree, &d.Tree.Nodes[i])
+		d.Rows = spanRows(d.Tree, d.Tree.Nodes[i].ID)
 	}
 	crumbs := []crumb{{"Experiments", "/experiments"}}
 	if exp, err := h.Tracking.GetExperiment(ctx, tr.Info.ExperimentID); err == nil {

@@ -59,7 +59,8 @@ func newSpanPane(traceID string, t *spanTree, n *spanNode) *spanPane {
 	if n.Start >= t.Start && t.Start > 0 {
 		p.At = "+" + fmtNanos(n.Start-t.Start)
 	}
-	for _, a := range n.Attributes {
+	body := n.body()
+	for _, a := range body.Attributes {
 		switch a.Key {
 		case attrSpanInputs:
 			p.Inputs = newPaneValue(anyValueText(a.Value))
@@ -70,7 +71,7 @@ func newSpanPane(traceID string, t *spanTree, n *spanNode) *spanPane {
 			p.Attrs = append(p.Attrs, paneAttr{a.Key, newPaneValue(anyValueText(a.Value))})
 		}
 	}
-	for _, e := range n.Events {
+	for _, e := range body.Events {
 		ev := paneEvent{Name: e.Name, Exception: e.Name == "exception"}
 		if e.Time >= n.Start && n.Start > 0 {
 			ev.At = "+" + fmtNanos(e.Time-n.Start)

@@ -19,24 +19,37 @@ const (
 )
 
 // wireSpan is a stored span (tracing.RawSpan) as far as the tree needs
-// it. Attribute values stay raw: only the selected span's are formatted.
+// it. The attributes and events are read only for the chosen span
+// (wireBody): a trace can hold megabytes of inputs and outputs.
 type wireSpan struct {
-	SpanID       string     `json:"span_id"`
-	ParentSpanID string     `json:"parent_span_id"`
-	Name         string     `json:"name"`
-	Kind         string     `json:"kind"`
-	Start        uint64     `json:"start_time_unix_nano"`
-	End          uint64     `json:"end_time_unix_nano"`
-	Attributes   []wireAttr `json:"attributes"`
-	Events       []struct {
+	SpanID       string `json:"span_id"`
+	ParentSpanID string `json:"parent_span_id"`
+	Name         string `json:"name"`
+	Kind         string `json:"kind"`
+	Start        uint64 `json:"start_time_unix_nano"`
+	End          uint64 `json:"end_time_unix_nano"`
+	Status       struct {
+		Code    string `json:"code"`
+		Message string `json:"message"`
+	} `json:"status"`
+	raw tracing.RawSpan
+}
+
+// wireBody is the rest of a stored span.
+type wireBody struct {
+	Attributes []wireAttr `json:"attributes"`
+	Events     []struct {
 		Time       uint64     `json:"time_unix_nano"`
 		Name       string     `json:"name"`
 		Attributes []wireAttr `json:"attributes"`
 	} `json:"events"`
-	Status struct {
-		Code    string `json:"code"`
-		Message string `json:"message"`
-	} `json:"status"`
+}
+
+// body decodes the span's attributes and events.
+func (s *wireSpan) body() *wireBody {
+	var b wireBody
+	json.Unmarshal(s.raw, &b) // the head decoded, so the JSON is valid
+	return &b
 }
 
 // wireAttr is an attribute whose value is an OpenTelemetry AnyValue in
@@ -76,7 +89,7 @@ func buildSpanTree(raw []tracing.RawSpan) *spanTree {
 	t := &spanTree{}
 	spans := make([]wireSpan, 0, len(raw))
 	for _, r := range raw {
-		var s wireSpan
+		s := wireSpan{raw: r}
 		if err := json.Unmarshal(r, &s); err != nil {
 			t.Unreadable++
 			continue
@@ -200,15 +213,46 @@ func hexID(b64 string) string {
 	return hex.EncodeToString(b)
 }
 
+// spanTypeKey is how Span.AppendJSON writes the span type attribute.
+var spanTypeKey = []byte(`{"key":"` + tracing.AttrSpanType + `","value":{"string_value":`)
+
 // spanType reads MLflow's span type, which its client writes as a JSON
-// string ("\"LLM\"").
+// string ("\"LLM\""). It finds the attribute in the stored JSON without
+// decoding the others, falling back to decoding them all for JSON written
+// some other way.
 func spanType(s *wireSpan) string {
-	for _, a := range s.Attributes {
+	if i := bytes.Index(s.raw, spanTypeKey); i >= 0 {
+		if str, ok := jsonStringAt(s.raw, i+len(spanTypeKey)); ok {
+			return unquoteJSON(str)
+		}
+	}
+	if !bytes.Contains(s.raw, []byte(tracing.AttrSpanType)) {
+		return ""
+	}
+	for _, a := range s.body().Attributes {
 		if a.Key == tracing.AttrSpanType {
 			return unquoteJSON(anyValueText(a.Value))
 		}
 	}
 	return ""
+}
+
+// jsonStringAt decodes the JSON string that starts at b[i].
+func jsonStringAt(b []byte, i int) (string, bool) {
+	if i >= len(b) || b[i] != '"' {
+		return "", false
+	}
+	for k := i + 1; k < len(b); k++ {
+		switch b[k] {
+		case '\\':
+			k++
+		case '"':
+			var s string
+			err := json.Unmarshal(b[i:k+1], &s)
+			return s, err == nil
+		}
+	}
+	return "", false
 }
 
 // unquoteJSON returns the string a JSON string literal holds, or s.

@@ -80,6 +80,7 @@ func (s *serverCmd) Run(g *globals) error {
 	srv.Logger = g.logger
 	page := ui.NewHandler(srv.Tracking, reg, srv.Artifacts)
 	page.LoggedModels = srv.LoggedModels
+	page.Traces = srv.Traces
 	page.Logger = g.logger
 	srv.UI = page
 	srv.Deliveries.AllowPrivateNetworks = s.WebhookAllowPrivateNetworks
