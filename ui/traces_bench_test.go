@@ -113,7 +113,9 @@ func BenchmarkTracePage2000(b *testing.B) {
 // BenchmarkSpanPane2000 is the detail pane the page fetches when a span of
 // that trace is chosen.
 func BenchmarkSpanPane2000(b *testing.B) {
-	benchTraceURL(b, func(id string) string { return "/ui-data/span?trace=" + id + "&span=" + hex.EncodeToString(spanID(1500)) })
+	benchTraceURL(b, func(id string) string {
+		return "/ui-data/span?trace=" + id + "&span=" + hex.EncodeToString(spanID(1500))
+	})
 }
 
 var _ = os.Getenv
