@@ -28,7 +28,7 @@ func init() {
 		}
 		return time.Unix(0, int64(ns)).UTC().Format("2006-01-02 15:04:05.000")
 	}
-	funcs["millis"] = func(ms int64) string { return fmtNanos(uint64(max(ms, 0)) * 1e6) }
+	funcs["millis"] = fmtMillis
 }
 
 // maxIndent is the deepest level the span tree indents (traces.css has a
@@ -259,8 +259,9 @@ func (h *Handler) tracePage(w http.ResponseWriter, r *http.Request) (*view, erro
 		}
 	}
 	total := d.Tree.End - d.Tree.Start
-	for k := range 5 {
-		d.Ticks = append(d.Ticks, fmtNanos(total*uint64(k)/4))
+	d.Ticks = append(d.Ticks, "0")
+	for k := range uint64(4) {
+		d.Ticks = append(d.Ticks, fmtNanos(total*(k+1)/4))
 	}
 	sel := r.URL.Query().Get("span")
 	i := d.Tree.find(sel)
@@ -332,6 +333,18 @@ func (h *Handler) trace(ctx context.Context, id string) (*tracing.Trace, error) 
 		return nil, weir.Errorf(weir.ErrResourceDoesNotExist, "Trace %s not found.", id)
 	}
 	return &traces[0], nil
+}
+
+// fmtMillis shows a trace's latency, which MLflow keeps in whole
+// milliseconds.
+func fmtMillis(ms int64) string {
+	switch {
+	case ms < 1:
+		return "< 1 ms"
+	case ms < 1000:
+		return strconv.FormatInt(ms, 10) + " ms"
+	}
+	return fmtNanos(uint64(ms) * 1e6)
 }
 
 // sortedTags lists a map of tags or metadata by key.

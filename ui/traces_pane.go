@@ -56,7 +56,7 @@ type paneEvent struct {
 // newSpanPane formats span n of tree t for the detail pane.
 func newSpanPane(traceID string, t *spanTree, n *spanNode) *spanPane {
 	p := &spanPane{TraceID: traceID, Span: n, Duration: spanDuration(n)}
-	if n.Start >= t.Start && t.Start > 0 {
+	if n.Start > t.Start && t.Start > 0 {
 		p.At = "+" + fmtNanos(n.Start-t.Start)
 	}
 	body := n.body()

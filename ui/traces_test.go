@@ -230,3 +230,15 @@ func FuzzSpanTree(f *testing.F) {
 }
 
 var _ = httptest.NewRecorder
+
+func TestFmtMillis(t *testing.T) {
+	cases := []struct {
+		ms   int64
+		want string
+	}{{0, "< 1 ms"}, {-3, "< 1 ms"}, {5, "5 ms"}, {999, "999 ms"}, {1250, "1.25 s"}, {184_000, "3 min 4 s"}}
+	for _, c := range cases {
+		if got := fmtMillis(c.ms); got != c.want {
+			t.Errorf("fmtMillis(%d) = %q, want %q", c.ms, got, c.want)
+		}
+	}
+}
