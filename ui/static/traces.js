@@ -47,6 +47,7 @@
   async function choose(id, focusPane) {
     const link = rows.querySelector(`a.nm[data-span="${CSS.escape(id)}"]`);
     if (!link) return false;
+    performance.mark("weir-span-asked");
     const row = link.closest(".sp");
     for (const r of rows.querySelectorAll(".sp.sel")) {
       r.classList.remove("sel");
