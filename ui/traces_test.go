@@ -3,6 +3,7 @@ package ui
 import (
 	"fmt"
 	"net/http/httptest"
+	"net/url"
 	"strings"
 	"testing"
 
@@ -241,4 +242,23 @@ func TestFmtMillis(t *testing.T) {
 			t.Errorf("fmtMillis(%d) = %q, want %q", c.ms, got, c.want)
 		}
 	}
+}
+
+// FuzzTracesPage throws arbitrary choices at the traces tab and span ids
+// at the trace page: bad input is a page that says so, never a panic or
+// a 500.
+func FuzzTracesPage(f *testing.F) {
+	f.Add("OK", "ans", "span.type = 'LLM'", "25", "", "0000000000000003")
+	f.Add("nope", `'"`, "trace.status = ", "-1", "zz", "<script>")
+	f.Add("", "%", "tags.`a` = 'b' AND", "100000", "3", "%zz")
+	h := newTraceSample(f)
+	f.Fuzz(func(t *testing.T, status, name, filter, n, page, span string) {
+		q := url.Values{"status": {status}, "name": {name}, "filter": {filter}, "n": {n}, "page": {page}, "hist": {page}}
+		if rec := get(t, h, "/experiments/1/traces?"+q.Encode()); rec.Code != 200 {
+			t.Fatalf("traces tab: status %d for %v:\n%s", rec.Code, q, rec.Body)
+		}
+		if rec := get(t, h, traceOK+"?"+url.Values{"span": {span}}.Encode()); rec.Code != 200 {
+			t.Fatalf("trace page: status %d for span %q", rec.Code, span)
+		}
+	})
 }
