@@ -48,8 +48,8 @@ func spanRows(t *spanTree, sel string) template.HTML {
 		if isErr {
 			b.WriteString(`<span class="st">error</span>`)
 		}
-		b.WriteString(`</span><span class="du">` + n.Duration() + `</span><span class="wf"><i data-o="` +
-			strconv.Itoa(n.Offset) + `" data-w="` + strconv.Itoa(n.Width) + `"></i></span></div>` + "\n")
+		b.WriteString(`</span><span class="du">` + n.Duration() + `</span><i class="bar" data-o="` +
+			strconv.Itoa(n.Offset) + `" data-w="` + strconv.Itoa(n.Width) + `"></i></div>` + "\n")
 	}
 	return template.HTML(b.String())
 }

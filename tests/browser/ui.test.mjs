@@ -460,7 +460,7 @@ test("traces: the tab, its filters, a trace's spans and a failed call", async (t
   await go(page, `/traces/${ids.traces[0]}`);
   assert.deepEqual(await rowNames(page), ["answer", "retrieve", "lookup_order", "chat"]);
   assert.equal(await page.locator("#span-pane h2").textContent(), "answer");
-  const bar = await page.locator("#sp-rows .sp").first().locator(".wf i").evaluate((e) => e.style.width);
+  const bar = await page.locator("#sp-rows .sp").first().locator("i.bar").evaluate((e) => e.style.width);
   assert.equal(bar, "100%", "the root's bar does not span the timeline");
   await page.locator("a.nm", { hasText: "chat" }).click();
   await page.locator("#span-pane h2", { hasText: "chat" }).waitFor();
@@ -509,7 +509,7 @@ test("a 2,000-span trace: every span in the tree, its timing logged", async (t) 
     }))));
     timings.push({ theme, ...ms });
     assert.equal(await page.locator("#sp-rows .sp").count(), 2000);
-    assert.ok(await page.locator("#sp-rows .wf i").last().evaluate((e) => e.style.width !== ""), "the last bar is not placed");
+    assert.ok(await page.locator("#sp-rows i.bar").last().evaluate((e) => e.style.width !== ""), "the last bar is not placed");
     await shot(page, name);
   }
   await page.emulateMedia({ colorScheme: "light" });
@@ -520,6 +520,14 @@ test("a 2,000-span trace: every span in the tree, its timing logged", async (t) 
     performance.measure("pane", "weir-span-asked", "weir-span-shown").duration) });
   await page.getByRole("button", { name: "Collapse all" }).click();
   assert.deepEqual(await rowNames(page), ["agent_run"]);
+  await page.getByLabel("Find spans by name").fill("step_07");
+  await page.locator("#sp-found", { hasText: "1 span" }).waitFor();
+  await page.getByLabel("Find spans by name").press("Enter");
+  await page.locator("#span-pane h2", { hasText: "step_07" }).waitFor();
+  const shown = await rowNames(page);
+  assert.ok(shown.includes("step_07") && shown.every((n) => n === "agent_run" || n.startsWith("step_")),
+    "unfolding down to the found span showed more or less than the steps");
+  await shot(page, "36-trace-2000-find");
   await page.getByRole("button", { name: "Expand all" }).click();
   assert.equal((await rowNames(page)).length, 2000);
   t.diagnostic("trace page timing (ms from navigation start): " + JSON.stringify(timings));

@@ -13,8 +13,8 @@
   const all = rows.children; // the rows, in tree order
 
   // Bars: every write before any read, so the browser lays out once.
-  for (const bar of rows.querySelectorAll(".wf i")) {
-    bar.style.left = bar.dataset.o / 10 + "%";
+  for (const bar of rows.querySelectorAll("i.bar")) {
+    bar.style.marginLeft = bar.dataset.o / 10 + "%";
     bar.style.width = bar.dataset.w / 10 + "%";
   }
 
@@ -133,6 +133,35 @@
     expand.addEventListener("click", () => foldAll(true));
     collapse.addEventListener("click", () => foldAll(false));
   }
+  // Find: spans whose name holds the text are marked; Enter shows the
+  // next one, unfolding the tree down to it.
+  const findBox = document.getElementById("sp-find-box"), find = document.getElementById("sp-find");
+  const found = document.getElementById("sp-found");
+  let hits = [], timer = 0;
+  findBox.hidden = false;
+  find.addEventListener("input", () => {
+    clearTimeout(timer);
+    timer = setTimeout(() => {
+      const text = find.value.trim().toLowerCase();
+      hits = [];
+      for (const r of all) {
+        const hit = text !== "" && r.querySelector("a.nm").textContent.toLowerCase().includes(text);
+        r.classList.toggle("hit", hit);
+        if (hit) hits.push(r);
+      }
+      found.textContent = text === "" ? "" : hits.length === 1 ? "1 span" : hits.length + " spans";
+    }, 120);
+  });
+  find.addEventListener("keydown", (e) => {
+    if (e.key !== "Enter" || !hits.length) return;
+    e.preventDefault();
+    const cur = indexOf(rows.querySelector(".sp.sel"));
+    const next = hits.find((r) => indexOf(r) > cur) || hits[0];
+    const link = next.querySelector("a.nm");
+    choose(link.dataset.span, false);
+    link.scrollIntoView({ block: "nearest" });
+  });
+
   const sel = rows.querySelector(".sp.sel");
   if (sel && sel !== all[0]) sel.scrollIntoView({ block: "nearest" });
   performance.mark("weir-trace-ready");
