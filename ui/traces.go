@@ -41,6 +41,12 @@ const metaTokenUsage = "mlflow.trace.tokenUsage"
 // traceStates are the states the traces tab filters on.
 var traceStates = []string{tracing.StateOK, tracing.StateError, tracing.StateInProgress}
 
+// traceOrders are the orders the traces tab's headers offer, by the
+// value of its order= parameter.
+var traceOrders = map[string]string{
+	"oldest": "timestamp_ms ASC", "slowest": "execution_time_ms DESC", "fastest": "execution_time_ms ASC",
+}
+
 // tracePageSizes are the page sizes the traces tab offers.
 var tracePageSizes = []int{25, 50, 100, 250}
 
@@ -51,6 +57,7 @@ type tracesData struct {
 	Name        string
 	Filter      string
 	FilterError string
+	Order       string // a key of traceOrders; "" is newest first
 	PageSize    int
 	States      []string
 	PageSizes   []int
@@ -103,6 +110,9 @@ func (h *Handler) tracesPage(w http.ResponseWriter, r *http.Request) (*view, err
 	q := r.URL.Query()
 	d := &tracesData{Exp: exp, Status: q.Get("status"), Name: strings.TrimSpace(q.Get("name")),
 		Filter: strings.TrimSpace(q.Get("filter")), PageSize: 50, States: traceStates, PageSizes: tracePageSizes}
+	if _, ok := traceOrders[q.Get("order")]; ok {
+		d.Order = q.Get("order")
+	}
 	if n, err := strconv.Atoi(q.Get("n")); err == nil && n > 0 {
 		d.PageSize = min(n, maxPageSize)
 	}
@@ -120,8 +130,11 @@ func (h *Handler) tracesPage(w http.ResponseWriter, r *http.Request) (*view, err
 		d.FilterError = problem
 		return v, nil
 	}
-	infos, next, err := h.Traces.SearchTraces(ctx, tracing.SearchRequest{ExperimentIDs: []string{exp.ID},
-		Filter: filter, MaxResults: d.PageSize, PageToken: q.Get("page")})
+	req := tracing.SearchRequest{ExperimentIDs: []string{exp.ID}, Filter: filter, MaxResults: d.PageSize, PageToken: q.Get("page")}
+	if d.Order != "" {
+		req.OrderBy = []string{traceOrders[d.Order]}
+	}
+	infos, next, err := h.Traces.SearchTraces(ctx, req)
 	if err != nil {
 		if weir.ErrorCode(err) != weir.ErrInvalidParameterValue {
 			return nil, err
@@ -191,10 +204,33 @@ func (d *tracesData) pageLinks(q url.Values, next string) {
 	}
 }
 
+// SortURL is the tab in the order a header offers: its first order, or
+// its second when the first is the current one.
+func (d *tracesData) SortURL(first, second string) string {
+	o := *d
+	o.Order = first
+	if d.Order == first {
+		o.Order = second
+	}
+	return "?" + o.query("", nil)
+}
+
+// Sort is a header's aria-sort: the direction when the tab is in one of
+// the orders the header offers.
+func (d *tracesData) Sort(desc, asc string) string {
+	switch d.Order {
+	case desc:
+		return "descending"
+	case asc:
+		return "ascending"
+	}
+	return ""
+}
+
 // query renders the tab's choices with the page token and history given.
 func (d *tracesData) query(page string, hist []string) string {
 	v := url.Values{}
-	for k, s := range map[string]string{"status": d.Status, "name": d.Name, "filter": d.Filter, "page": page} {
+	for k, s := range map[string]string{"status": d.Status, "name": d.Name, "filter": d.Filter, "order": d.Order, "page": page} {
 		if s != "" {
 			v.Set(k, s)
 		}

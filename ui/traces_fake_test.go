@@ -33,6 +33,19 @@ func (f *fakeTraces) SearchTraces(ctx context.Context, req tracing.SearchRequest
 		}
 	}
 	sort.SliceStable(hits, func(i, j int) bool { return hits[i].RequestTime > hits[j].RequestTime })
+	for _, o := range req.OrderBy {
+		key := map[string]func(in tracing.Info) int64{
+			"timestamp_ms": func(in tracing.Info) int64 { return in.RequestTime },
+			"execution_time_ms": func(in tracing.Info) int64 { return in.ExecutionDuration },
+		}[strings.Fields(o)[0]]
+		desc := strings.HasSuffix(o, " DESC")
+		sort.SliceStable(hits, func(i, j int) bool {
+			if desc {
+				return key(hits[i]) > key(hits[j])
+			}
+			return key(hits[i]) < key(hits[j])
+		})
+	}
 	off, _ := strconv.Atoi(req.PageToken)
 	off = min(off, len(hits))
 	end := min(off+req.MaxResults, len(hits))

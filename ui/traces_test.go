@@ -31,6 +31,7 @@ func TestGoldenTracePages(t *testing.T) {
 	}{
 		{"traces", "/experiments/1/traces", 200},
 		{"traces_failed", "/experiments/1/traces?status=ERROR", 200},
+		{"traces_slowest", "/experiments/1/traces?order=slowest", 200},
 		{"traces_named_paged", "/experiments/1/traces?name=a&n=1&page=1&hist=", 200},
 		{"traces_filter_error", "/experiments/1/traces?filter=span.colour+%3D+%27red%27", 200},
 		{"trace", traceOK, 200},
@@ -65,6 +66,10 @@ func TestTracesTabFilters(t *testing.T) {
 		{"status", "status=OK", []string{"answer_question"}, ""},
 		{"name", "name=DIV", []string{"divide"}, ""},
 		{"status and name", "status=OK&name=div", nil, ""},
+		{"oldest first", "order=oldest", []string{"answer_question", "divide", "tr-00000000000000000000000000000003"}, `aria-sort="ascending"><a href="?n=50">Started`},
+		{"slowest first", "order=slowest", []string{"answer_question", "divide", "tr-00000000000000000000000000000003"}, `aria-sort="descending"><a href="?n=50&amp;order=fastest">Latency`},
+		{"fastest first", "order=fastest&status=OK", []string{"answer_question"}, `<input type="hidden" name="order" value="fastest">`},
+		{"unknown order", "order=x", []string{"tr-00000000000000000000000000000003", "divide", "answer_question"}, `aria-sort="descending"><a href="?n=50&amp;order=oldest">Started`},
 		{"unknown status", "status=DONE", nil, "Status &#39;DONE&#39; is not one of OK, ERROR, IN_PROGRESS."},
 		{"bad filter", "filter=trace.status+%3D", nil, "role=\"alert\""},
 		{"both quotes in a name", "name=%27%22", nil, "cannot hold both"},
