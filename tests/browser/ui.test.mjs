@@ -436,6 +436,13 @@ test("traces: the tab, its filters, a trace's spans and a failed call", async (t
   assert.equal(first, `/traces/${ids.traces.at(-1)}`, "the newest trace is not first");
   assert.match(await rows.first().textContent(), /110/, "the token usage MLflow summed is not shown");
   await shot(page, "30-traces");
+  await page.getByRole("link", { name: "Latency", exact: true }).click();
+  await page.waitForURL(/order=slowest/);
+  assert.equal(await rows.first().locator("td.name a").first().getAttribute("href"), `/traces/${ids.big_trace}`,
+    "the 10-second trace is not the slowest");
+  assert.equal(await page.locator("th[aria-sort=descending]").textContent(), "Latency");
+  await page.getByRole("link", { name: "Started", exact: true }).click();
+  await page.waitForURL((u) => !u.searchParams.get("order"));
 
   await page.getByLabel("Status").selectOption("ERROR");
   await page.getByRole("button", { name: "Apply" }).click();
