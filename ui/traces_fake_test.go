@@ -35,7 +35,7 @@ func (f *fakeTraces) SearchTraces(ctx context.Context, req tracing.SearchRequest
 	sort.SliceStable(hits, func(i, j int) bool { return hits[i].RequestTime > hits[j].RequestTime })
 	for _, o := range req.OrderBy {
 		key := map[string]func(in tracing.Info) int64{
-			"timestamp_ms": func(in tracing.Info) int64 { return in.RequestTime },
+			"timestamp_ms":      func(in tracing.Info) int64 { return in.RequestTime },
 			"execution_time_ms": func(in tracing.Info) int64 { return in.ExecutionDuration },
 		}[strings.Fields(o)[0]]
 		desc := strings.HasSuffix(o, " DESC")
@@ -57,12 +57,16 @@ func (f *fakeTraces) SearchTraces(ctx context.Context, req tracing.SearchRequest
 }
 
 // traceMatches evaluates the clauses the traces tab writes: state
-// equality and a name that contains some text.
+// equality, a name that contains some text, and the run.
 func traceMatches(tr *tracing.Trace, conds []tracking.Comparison) bool {
 	for _, c := range conds {
 		switch {
 		case c.Key == "status":
 			if tr.Info.State != c.Value.Str {
+				return false
+			}
+		case c.Key == "run_id":
+			if tr.Info.Metadata[tracing.MetaSourceRun] != c.Value.Str {
 				return false
 			}
 		case c.Key == "name":

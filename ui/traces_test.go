@@ -66,6 +66,7 @@ func TestTracesTabFilters(t *testing.T) {
 		{"status", "status=OK", []string{"answer_question"}, ""},
 		{"name", "name=DIV", []string{"divide"}, ""},
 		{"status and name", "status=OK&name=div", nil, ""},
+		{"a run's traces", "filter=run_id+%3D+%27aaaa000000000003%27", []string{"answer_question"}, ""},
 		{"oldest first", "order=oldest", []string{"answer_question", "divide", "tr-00000000000000000000000000000003"}, `aria-sort="ascending"><a href="?n=50">Started`},
 		{"slowest first", "order=slowest", []string{"answer_question", "divide", "tr-00000000000000000000000000000003"}, `aria-sort="descending"><a href="?n=50&amp;order=fastest">Latency`},
 		{"fastest first", "order=fastest&status=OK", []string{"answer_question"}, `<input type="hidden" name="order" value="fastest">`},
@@ -94,6 +95,19 @@ func TestTracesTabFilters(t *testing.T) {
 				t.Errorf("the page does not explain the problem with %q", c.problem)
 			}
 		})
+	}
+}
+
+// TestRunLinksToItsTraces follows the run page's link to the traces tab.
+func TestRunLinksToItsTraces(t *testing.T) {
+	h := newTraceSample(t)
+	body := get(t, h, "/runs/aaaa000000000003").Body.String()
+	const link = `<a href="/experiments/1/traces?filter=run_id+%3D+%27aaaa000000000003%27">Traces</a>`
+	if !strings.Contains(body, link) {
+		t.Fatalf("the run page has no link to its traces")
+	}
+	if body := get(t, h, "/experiments/1/traces?filter=run_id+%3D+%27aaaa000000000003%27").Body.String(); !strings.Contains(body, ">answer_question</a>") {
+		t.Errorf("the run's traces are not listed")
 	}
 }
 
