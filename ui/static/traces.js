@@ -93,7 +93,9 @@
     const a = e.target.closest("a[data-span]");
     if (!a || e.button !== 0 || e.ctrlKey || e.metaKey || e.shiftKey) return;
     e.preventDefault();
-    choose(a.dataset.span, !rows.contains(a));
+    choose(a.dataset.span, !rows.contains(a)).then((ok) => {
+      if (!ok) location.href = a.href; // a parent the trace does not hold: the page says so
+    });
   });
 
   // Arrow keys move between visible spans; left and right fold and unfold.
