@@ -14,6 +14,7 @@ import (
 	"github.com/weir-ml/weir/artifact"
 	"github.com/weir-ml/weir/auth"
 	"github.com/weir-ml/weir/registry"
+	"github.com/weir-ml/weir/tracing"
 	"github.com/weir-ml/weir/tracking"
 )
 
@@ -36,6 +37,8 @@ type Handler struct {
 	// LoggedModels resolves models:/m-... version sources (MLflow 3 logged
 	// models) to their artifacts, for model cards and file links. May be nil.
 	LoggedModels tracking.LoggedModelService
+	// Traces stores MLflow 3 traces. Nil hides the traces tab's table.
+	Traces tracing.Service
 	// Logger receives internal errors, which pages never show.
 	Logger *slog.Logger
 	// PageSize is the default number of runs per page of the runs table.
@@ -114,6 +117,11 @@ func (h *Handler) routes() *http.ServeMux {
 	mux.HandleFunc("POST /admin/users/{name}/admin", h.action(h.adminSetAdmin))
 	mux.HandleFunc("POST /admin/users/{name}/delete", h.action(h.adminDeleteUser))
 	mux.HandleFunc("POST /admin/grants", h.action(h.adminGrant))
+
+	mux.HandleFunc("GET /experiments/{id}/traces", h.page(h.tracesPage))
+	mux.HandleFunc("GET /traces/{id}", h.page(h.tracePage))
+	mux.HandleFunc("GET /ui-data/span", h.spanFragment)
+
 	mux.HandleFunc("/", h.page(h.notFound))
 	return mux
 }

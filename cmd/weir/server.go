@@ -104,6 +104,7 @@ func (s *serverCmd) Run(g *globals) error {
 	page := ui.NewHandler(srv.Tracking, srv.Registry, srv.Artifacts)
 	page.LoggedModels = srv.LoggedModels
 	page.Auth = a
+	page.Traces = srv.Traces
 	page.Logger = g.logger
 	srv.UI = page
 	srv.Deliveries.AllowPrivateNetworks = s.WebhookAllowPrivateNetworks

@@ -4,7 +4,8 @@ Usage: python seed.py TRACKING_URL OUT.json
 
 Creates experiments with plain, nested and long-history runs, artifacts of
 every previewed kind, a registered model with versions and an alias, and
-monitoring windows; writes the IDs the browser test needs to OUT.json.
+monitoring windows, traces (@mlflow.trace and a 2,000-span OTLP trace);
+writes the IDs the browser test needs to OUT.json.
 """
 import json
 import math
@@ -134,6 +135,103 @@ def seed_python(url, c):
             "python_model": "iris-classifier", "python_model_id": info.model_id, "python_version": mv.version}
 
 
+def seed_traces(url):
+    """Traces as an application makes them with @mlflow.trace: a support
+    agent that retrieves documents, looks an order up and asks a chat model
+    (whose token usage MLflow sums into the trace), one call failing in its
+    tool; and one trace of 2,000 spans sent as an OpenTelemetry exporter
+    sends it (OTLP/JSON to /v1/traces), for the page's speed."""
+    import mlflow
+    import requests
+    from mlflow.entities import SpanType
+    from mlflow.tracing.constant import SpanAttributeKey
+
+    mlflow.set_tracking_uri(url)
+    exp = mlflow.set_experiment("support-agent")
+
+    @mlflow.trace(span_type=SpanType.RETRIEVER)
+    def retrieve(question):
+        return [{"page_content": "Orders ship within 3 days.", "metadata": {"doc_uri": "faq/shipping.md"}},
+                {"page_content": "Refunds take 5 days.", "metadata": {"doc_uri": "faq/refunds.md"}}]
+
+    @mlflow.trace(span_type=SpanType.TOOL)
+    def lookup_order(order_id):
+        if order_id < 0:
+            raise ValueError(f"order {order_id} does not exist")
+        return {"order_id": order_id, "status": "shipped"}
+
+    @mlflow.trace(span_type=SpanType.CHAT_MODEL)
+    def chat(messages):
+        mlflow.get_current_active_span().set_attribute(
+            SpanAttributeKey.CHAT_USAGE, {"input_tokens": 50 + 10 * len(messages), "output_tokens": 20, "total_tokens": 70 + 10 * len(messages)})
+        return "Your order has shipped and should arrive within 3 days."
+
+    @mlflow.trace(span_type=SpanType.CHAIN)
+    def answer(question, order_id):
+        mlflow.update_current_trace(tags={"channel": "web" if order_id % 2 else "email"})
+        docs = retrieve(question)
+        order = lookup_order(order_id)
+        return chat([{"role": "system", "content": d["page_content"]} for d in docs]
+                    + [{"role": "user", "content": question}, {"role": "tool", "content": json.dumps(order)}])
+
+    questions = ["Where is my order?", "When will it arrive?", "Can I get a refund?", "Has order 3 shipped?",
+                 "What about order -1?", "Thanks!"]
+    ids = []
+    for i, q in enumerate(questions):
+        try:
+            answer(q, -1 if i == 4 else i + 1)
+        except ValueError:
+            pass
+        ids.append(mlflow.get_last_active_trace_id())
+    mlflow.flush_trace_async_logging()
+
+    trace_hex = "0a1b2c3d4e5f60718293a4b5c6d7e8f9"
+    requests.post(url + "/v1/traces", json=big_trace(trace_hex), timeout=60,
+                  headers={"X-MLflow-Experiment-Id": exp.experiment_id}).raise_for_status()
+    return {"trace_experiment": exp.experiment_id, "traces": ids, "failed_trace": ids[4], "big_trace": "tr-" + trace_hex}
+
+
+def big_trace(trace_hex, n=2000):
+    """An agent's trace of n spans in OTLP/JSON: a root, steps of 48 calls
+    each (LLM, retriever, tool...), every eighth call with an inner call."""
+    import time
+    types = ["LLM", "RETRIEVER", "TOOL", "CHAIN", "EMBEDDING", "PARSER"]
+    start = time.time_ns() - 60 * 1_000_000_000
+    ms = 1_000_000
+    spans = []
+
+    def add(parent, name, typ, at, dur):
+        sid = f"{len(spans) + 1:016x}"
+        span = {"traceId": trace_hex, "spanId": sid, "name": name, "kind": 1,
+                "startTimeUnixNano": str(start + at), "endTimeUnixNano": str(start + at + dur),
+                "attributes": [{"key": "mlflow.spanType", "value": {"stringValue": json.dumps(typ)}},
+                               {"key": "mlflow.spanInputs", "value": {"stringValue": json.dumps({"step": len(spans), "query": "look up the customer's last orders"})}},
+                               {"key": "mlflow.spanOutputs", "value": {"stringValue": json.dumps({"rows": len(spans) % 17})}}],
+                "status": {"code": 1}}
+        if parent:
+            span["parentSpanId"] = parent
+        if len(spans) % 97 == 5:
+            span["status"] = {"code": 2, "message": "TimeoutError: the tool did not answer"}
+        spans.append(span)
+        return sid
+
+    root = add(None, "agent_run", "AGENT", 0, 42 * 250 * ms)
+    step = 0
+    while len(spans) < n:
+        at = step * 250 * ms
+        s = add(root, f"step_{step:02d}", "CHAIN", at, 240 * ms)
+        for j in range(48):
+            if len(spans) >= n:
+                break
+            typ = types[j % len(types)]
+            c = add(s, f"{typ.lower()}_{j}", typ, at + j * 4 * ms, 3 * ms)
+            if j % 8 == 0 and len(spans) < n:
+                add(c, "inner_call", "TOOL", at + j * 4 * ms + ms, ms)
+        step += 1
+    return {"resourceSpans": [{"resource": {"attributes": [{"key": "service.name", "value": {"stringValue": "agent"}}]},
+                               "scopeSpans": [{"scope": {"name": "seed"}, "spans": spans}]}]}
+
+
 def main(url, out):
     rng = random.Random(7)
     c = MlflowClient(tracking_uri=url, registry_uri=url)
@@ -222,6 +320,7 @@ def main(url, out):
 
     ids.update(seed_pipeline(c))
     ids.update(seed_python(url, c))
+    ids.update(seed_traces(url))
     c.set_registered_model_alias("bank-classifier", "challenger", "2")
 
     c.create_experiment("churn-baseline")

@@ -263,7 +263,8 @@ test("monitoring trends link to the reports", async (t) => {
 test("keyboard and labels: skip link, every control named", async (t) => {
   const page = await open(t);
   for (const url of ["/", `/experiments/${ids.experiment}`, `/runs/${ids.long}`, `/model?name=${ids.model}`,
-    `/experiments/${ids.pipeline_experiment}`, `/runs/${ids.pipeline_run}`, `/model/version?name=${ids.model}&version=1`]) {
+    `/experiments/${ids.pipeline_experiment}`, `/runs/${ids.pipeline_run}`, `/model/version?name=${ids.model}&version=1`,
+    `/experiments/${ids.trace_experiment}/traces`, `/traces/${ids.traces[0]}`]) {
     await go(page, url);
     await page.keyboard.press("Tab");
     assert.equal(await page.evaluate(() => document.activeElement.textContent), "Skip to content");
@@ -405,6 +406,7 @@ test("MLflow's client URLs open the matching pages", async (t) => {
   const cases = [
     [`/#/experiments/${ids.experiment}`, new RegExp(`/experiments/${ids.experiment}$`)],
     [`/#/experiments/${ids.experiment}/runs/${ids.long}`, new RegExp(`/runs/${ids.long}$`)],
+    [`/#/experiments/${ids.trace_experiment}/traces`, new RegExp(`/experiments/${ids.trace_experiment}/traces$`)],
     [`/#/experiments/${ids.experiment}/runs/${ids.long}/artifacts/model/MLmodel`, /\/artifacts\?path=model%2FMLmodel$/],
     [`/#/models/${ids.model}`, new RegExp(`/model\\?name=${ids.model}$`)],
     [`/#/models/${ids.model}/versions/2`, new RegExp(`/model/version\\?name=${ids.model}&version=2$`)],
@@ -416,4 +418,125 @@ test("MLflow's client URLs open the matching pages", async (t) => {
     assert.notEqual(await page.locator("h1").textContent(), "Experiments", `${from} stayed on the list`);
   }
   await shot(page, "22-mlflow-url-version");
+});
+
+// rowNames reads the trace tree's span names, visible rows only.
+async function rowNames(page) {
+  return page.locator("#sp-rows .sp:not([hidden]) a.nm").allTextContents();
+}
+
+test("traces: the tab, its filters, a trace's spans and a failed call", async (t) => {
+  const page = await open(t);
+  await go(page, `/experiments/${ids.trace_experiment}`);
+  await page.getByRole("link", { name: "Traces", exact: true }).click();
+  await page.waitForURL(/\/traces$/);
+  const rows = page.locator("table.traces tbody tr");
+  assert.equal(await rows.count(), ids.traces.length + 1, "the six @mlflow.trace traces and the OTLP one");
+  const first = await rows.first().locator("td.name a").first().getAttribute("href");
+  assert.equal(first, `/traces/${ids.traces.at(-1)}`, "the newest trace is not first");
+  assert.match(await rows.first().textContent(), /110/, "the token usage MLflow summed is not shown");
+  await shot(page, "30-traces");
+  await page.getByRole("link", { name: "Latency", exact: true }).click();
+  await page.waitForURL(/order=slowest/);
+  assert.equal(await rows.first().locator("td.name a").first().getAttribute("href"), `/traces/${ids.big_trace}`,
+    "the 10-second trace is not the slowest");
+  assert.equal(await page.locator("th[aria-sort=descending]").textContent(), "Latency");
+  await page.getByRole("link", { name: "Started", exact: true }).click();
+  await page.waitForURL((u) => !u.searchParams.get("order"));
+
+  await page.getByLabel("Status").selectOption("ERROR");
+  await page.getByRole("button", { name: "Apply" }).click();
+  await page.waitForURL(/status=ERROR/);
+  assert.equal(await rows.count(), 1);
+  assert.equal(await rows.first().locator("td.name a").first().getAttribute("href"), `/traces/${ids.failed_trace}`);
+
+  await page.getByLabel("Status").selectOption("");
+  await page.getByLabel("Filter traces").fill("span.colour = 'red'");
+  await page.getByRole("button", { name: "Apply" }).click();
+  const alert = page.getByRole("alert");
+  await alert.waitFor();
+  assert.match(await alert.textContent(), /colour/);
+  assert.equal(await page.getByLabel("Filter traces").getAttribute("aria-invalid"), "true");
+  await shot(page, "31-traces-invalid-filter");
+  await page.getByLabel("Filter traces").fill("span.type = 'CHAT_MODEL' AND trace.status = 'OK'");
+  await page.getByRole("button", { name: "Apply" }).click();
+  await page.waitForURL(/filter=/);
+  assert.equal(await rows.count(), ids.traces.length - 1, "the five answered traces");
+
+  // A trace: the tree, choosing a span, folding, the keyboard.
+  await go(page, `/traces/${ids.traces[0]}`);
+  assert.deepEqual(await rowNames(page), ["answer", "retrieve", "lookup_order", "chat"]);
+  assert.equal(await page.locator("#span-pane h2").textContent(), "answer");
+  const bar = await page.locator("#sp-rows .sp").first().locator("i.bar").evaluate((e) => e.style.width);
+  assert.equal(bar, "100%", "the root's bar does not span the timeline");
+  await page.locator("a.nm", { hasText: "chat" }).click();
+  await page.locator("#span-pane h2", { hasText: "chat" }).waitFor();
+  assert.match(page.url(), /span=[0-9a-f]{16}$/);
+  const pane = await page.locator("#span-pane").textContent();
+  assert.ok(pane.includes("CHAT_MODEL") && pane.includes("mlflow.chat.tokenUsage"), "the chat span's details are missing");
+  assert.match(await page.locator("#span-pane pre.val").first().textContent(), /"role": "user"/);
+  await shot(page, "32-trace");
+  await page.reload(); // the URL keeps the chosen span
+  assert.equal(await page.locator("#span-pane h2").textContent(), "chat");
+
+  await page.getByRole("button", { name: "Fold answer" }).click();
+  assert.deepEqual(await rowNames(page), ["answer"]);
+  await page.getByRole("button", { name: "Fold answer" }).click();
+  assert.equal((await rowNames(page)).length, 4);
+  await page.locator("a.nm", { hasText: "retrieve" }).focus();
+  await page.keyboard.press("ArrowDown");
+  await page.locator("#span-pane h2", { hasText: "lookup_order" }).waitFor();
+  assert.equal(await page.evaluate(() => document.activeElement.textContent), "lookup_order");
+
+  // The failed call: its exception, its stack trace.
+  await go(page, `/traces/${ids.failed_trace}`);
+  await page.locator("a.nm", { hasText: "lookup_order" }).click();
+  const exc = page.locator("#span-pane .event.exc");
+  await exc.waitFor();
+  assert.match(await exc.textContent(), /ValueError: order -1 does not exist/);
+  await exc.getByText("Stack trace").click();
+  assert.match(await exc.locator("pre").textContent(), /Traceback/);
+  await shot(page, "33-trace-failed");
+});
+
+test("a 2,000-span trace: every span in the tree, its timing logged", async (t) => {
+  const page = await open(t);
+  const timings = [];
+  for (const [theme, name] of [["light", "34-trace-2000"], ["dark", "35-trace-2000-dark"]]) {
+    await page.emulateMedia({ colorScheme: theme });
+    await go(page, `/traces/${ids.big_trace}`);
+    await page.waitForFunction(() => performance.getEntriesByName("weir-trace-ready").length > 0);
+    // Two frames after the script ran: the first paint of the laid-out tree.
+    const ms = await page.evaluate(() => new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(() => {
+      const nav = performance.getEntriesByType("navigation")[0];
+      const ready = performance.getEntriesByName("weir-trace-ready")[0].startTime;
+      done({ responseStart: nav.responseStart, responseEnd: nav.responseEnd, domContentLoaded: nav.domContentLoadedEventEnd,
+        scriptDone: ready, firstContentfulPaint: performance.getEntriesByName("first-contentful-paint")[0]?.startTime,
+        painted: performance.now(), bytes: nav.transferSize });
+    }))));
+    timings.push({ theme, ...ms });
+    assert.equal(await page.locator("#sp-rows .sp").count(), 2000);
+    assert.ok(await page.locator("#sp-rows i.bar").last().evaluate((e) => e.style.width !== ""), "the last bar is not placed");
+    await shot(page, name);
+  }
+  await page.emulateMedia({ colorScheme: "light" });
+  // Choosing a span deep in the tree fetches only its pane.
+  await page.locator("a.nm").nth(1500).click();
+  await page.waitForFunction(() => performance.getEntriesByName("weir-span-shown").length > 0);
+  timings.push({ spanPane: await page.evaluate(() =>
+    performance.measure("pane", "weir-span-asked", "weir-span-shown").duration) });
+  await page.getByRole("button", { name: "Collapse all" }).click();
+  assert.deepEqual(await rowNames(page), ["agent_run"]);
+  await page.getByLabel("Find spans by name").fill("step_07");
+  await page.locator("#sp-found", { hasText: "1 span" }).waitFor();
+  await page.getByLabel("Find spans by name").press("Enter");
+  await page.locator("#span-pane h2", { hasText: "step_07" }).waitFor();
+  const shown = await rowNames(page);
+  assert.ok(shown.includes("step_07") && shown.every((n) => n === "agent_run" || n.startsWith("step_")),
+    "unfolding down to the found span showed more or less than the steps");
+  await shot(page, "36-trace-2000-find");
+  await page.getByRole("button", { name: "Expand all" }).click();
+  assert.equal((await rowNames(page)).length, 2000);
+  t.diagnostic("trace page timing (ms from navigation start): " + JSON.stringify(timings));
+  fs.writeFileSync(path.join(out, "trace-timing.json"), JSON.stringify(timings, null, 1) + "\n");
 });

@@ -20,6 +20,7 @@ function mlflowRoute(hash) {
       }
       return "/runs/" + enc(p[3]);
     }
+    if (p[2] === "traces") return `/experiments/${enc(p[1])}/traces`;
     return "/experiments/" + enc(p[1]);
   }
   if (p[0] === "models" && p[1]) {

@@ -47,14 +47,16 @@ func run(addr, uri, dest string) error {
 	api := httpapi.NewServer()
 	api.Tracking, api.Registry, api.Artifacts = tracking, reg, store
 	api.LoggedModels = sqlstore.NewLoggedModelService(db)
+	api.Traces = sqlstore.NewTraceService(db)
 	api.ArtifactsDestination = dest
 	api.Logger = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
 	page := ui.NewHandler(tracking, reg, store)
 	page.LoggedModels = api.LoggedModels
+	page.Traces = api.Traces
 	page.Logger = api.Logger
 
 	mux := http.NewServeMux()
-	for _, p := range []string{"/api/", "/ajax-api/", "/get-artifact", "/model-versions/get-artifact", "/health", "/version"} {
+	for _, p := range []string{"/api/", "/ajax-api/", "/get-artifact", "/model-versions/get-artifact", "/health", "/version", "/v1/traces"} {
 		mux.Handle(p, api.Handler())
 	}
 	mux.Handle("/", page)
