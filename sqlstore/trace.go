@@ -248,17 +248,20 @@ func (s *TraceService) GetTraceInfo(ctx context.Context, traceID string) (info *
 }
 
 const traceColumns = `t.trace_id, t.experiment_id, t.client_request_id, t.timestamp_ms, t.execution_time_ms, t.status,
-	t.request_preview, t.response_preview`
+	t.request_preview, t.response_preview, t.name`
 
-func scanTraceInfo(rows interface{ Scan(...any) error }) (*tracing.Info, error) {
+// scanTraceInfo reads a row of traceColumns, and the trace's name, which
+// a trace that only OpenTelemetry spans made has from its root span.
+func scanTraceInfo(rows interface{ Scan(...any) error }) (*tracing.Info, string, error) {
 	var in tracing.Info
 	var eid int64
+	var name string
 	if err := rows.Scan(&in.TraceID, &eid, &in.ClientRequestID, &in.RequestTime, &in.ExecutionDuration, &in.State,
-		&in.RequestPreview, &in.ResponsePreview); err != nil {
-		return nil, err
+		&in.RequestPreview, &in.ResponsePreview, &name); err != nil {
+		return nil, "", err
 	}
 	in.ExperimentID = strconv.FormatInt(eid, 10)
-	return &in, nil
+	return &in, name, nil
 }
 
 func getTraceInfo(ctx context.Context, tx *txn, traceID string) (*tracing.Info, error) {
@@ -277,11 +280,13 @@ func getTraceInfo(ctx context.Context, tx *txn, traceID string) (*tracing.Info, 
 func queryTraceInfos(ctx context.Context, tx *txn, tail string, args ...any) ([]*tracing.Info, error) {
 	var infos []*tracing.Info
 	byID := map[string]*tracing.Info{}
+	names := map[string]string{}
 	err := tx.each(ctx, `SELECT `+traceColumns+` FROM traces t `+tail, args, func(rows *sql.Rows) error {
-		in, err := scanTraceInfo(rows)
+		in, name, err := scanTraceInfo(rows)
 		if err != nil {
 			return err
 		}
+		names[in.TraceID] = name
 		in.Tags, in.Metadata = map[string]string{}, map[string]string{}
 		infos = append(infos, in)
 		byID[in.TraceID] = in
@@ -314,6 +319,11 @@ func queryTraceInfos(ctx context.Context, tx *txn, tail string, args ...any) ([]
 	}
 	if err := loadAssessments(ctx, tx, infos, ids); err != nil {
 		return nil, err
+	}
+	for _, in := range infos {
+		if _, ok := in.Tags[tracing.TagTraceName]; !ok && names[in.TraceID] != "" {
+			in.Tags[tracing.TagTraceName] = names[in.TraceID]
+		}
 	}
 	return infos, nil
 }

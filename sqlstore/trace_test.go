@@ -76,6 +76,9 @@ func testSpansThenInfo(t *testing.T, db *DB) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	if _, named := in.Tags[tracing.TagTraceName]; named {
+		t.Errorf("a trace with no root span yet is named %q", in.Tags[tracing.TagTraceName])
+	}
 	if in.State != tracing.StateInProgress || in.ExperimentID != exp {
 		t.Errorf("info after a child span: %+v, want an in-progress trace of experiment %s", in, exp)
 	}
@@ -83,8 +86,8 @@ func testSpansThenInfo(t *testing.T, db *DB) {
 		t.Fatal(err)
 	}
 	in, _ = svc.GetTraceInfo(ctx, id)
-	if in.State != tracing.StateError || in.RequestTime != 1000 || in.ExecutionDuration != 20 {
-		t.Errorf("info after the root span: %+v, want ERROR at 1000 ms for 20 ms", in)
+	if in.State != tracing.StateError || in.RequestTime != 1000 || in.ExecutionDuration != 20 || in.Tags[tracing.TagTraceName] != "span-0" {
+		t.Errorf("info after the root span: %+v, want ERROR at 1000 ms for 20 ms, named after the root span", in)
 	}
 	got, err := svc.StartTrace(ctx, tracing.Info{TraceID: id, ExperimentID: exp, RequestTime: 999, ExecutionDuration: 25,
 		State: tracing.StateOK, RequestPreview: `{"x": 3}`, ResponsePreview: "7",
