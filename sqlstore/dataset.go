@@ -130,20 +130,24 @@ func queryDatasets(ctx context.Context, tx *txn, q string, args ...any) ([]evald
 		return out, err
 	}
 	byID := make(map[string]*evaldata.Dataset, len(out))
-	ids := make([]any, len(out))
+	ids := make([]string, len(out))
 	for i := range out {
 		byID[out[i].ID] = &out[i]
 		ids[i] = out[i].ID
 	}
-	err = tx.each(ctx, `SELECT dataset_id, key, value FROM eval_dataset_tags WHERE dataset_id IN (`+placeholders(len(ids))+`)`,
-		ids, func(rows *sql.Rows) error {
-			var id, k, v string
-			if err := rows.Scan(&id, &k, &v); err != nil {
-				return err
-			}
-			byID[id].Tags[k] = v
-			return nil
-		})
+	// In chunks: a page can hold more datasets than SQLite takes
+	// placeholders.
+	err = forChunks(ids, func(chunk []any) error {
+		return tx.each(ctx, `SELECT dataset_id, key, value FROM eval_dataset_tags WHERE dataset_id IN (`+placeholders(len(chunk))+`)`,
+			chunk, func(rows *sql.Rows) error {
+				var id, k, v string
+				if err := rows.Scan(&id, &k, &v); err != nil {
+					return err
+				}
+				byID[id].Tags[k] = v
+				return nil
+			})
+	})
 	return out, err
 }
 

@@ -206,16 +206,19 @@ func (s *DatasetService) DeleteRecords(ctx context.Context, id string, recordIDs
 		return 0, nil
 	}
 	err = s.db.writeTx(ctx, func(tx *txn) error {
-		args := append([]any{id}, anySlice(recordIDs)...)
-		res, err := tx.exec(ctx, `DELETE FROM eval_dataset_records WHERE dataset_id = ? AND record_id IN (`+placeholders(len(recordIDs))+`)`, args...)
-		if err != nil {
+		err := forChunks(recordIDs, func(chunk []any) error {
+			res, err := tx.exec(ctx, `DELETE FROM eval_dataset_records WHERE dataset_id = ? AND record_id IN (`+
+				placeholders(len(chunk))+`)`, append([]any{id}, chunk...)...)
+			if err != nil {
+				return err
+			}
+			deleted, err := res.RowsAffected()
+			n += int(deleted)
+			return err
+		})
+		if err != nil || n == 0 {
 			return err
 		}
-		deleted, err := res.RowsAffected()
-		if err != nil || deleted == 0 {
-			return err
-		}
-		n = int(deleted)
 		var left int
 		if err := tx.scanOne(ctx, `SELECT COUNT(*) FROM eval_dataset_records WHERE dataset_id = ?`, []any{id}, &left); err != nil {
 			return err
