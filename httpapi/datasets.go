@@ -20,6 +20,7 @@ func (s *Server) datasetRoutes() []route {
 	return []route{
 		{"POST", "/mlflow/datasets/create", d(s.createDataset)},
 		{"POST", "/mlflow/datasets/search", d(s.searchEvalDatasets)},
+		{"GET", "/mlflow/datasets/search", d(s.searchEvalDatasets)},
 		{"GET", "/mlflow/datasets/{dataset_id}", d(s.getDataset)},
 		{"DELETE", "/mlflow/datasets/{dataset_id}", d(s.deleteDataset)},
 		{"PATCH", "/mlflow/datasets/{dataset_id}/tags", d(s.setDatasetTags)},
@@ -168,7 +169,18 @@ func (s *Server) searchEvalDatasets(w *jsonWriter, r *http.Request) error {
 		OrderBy       []string `json:"order_by"`
 		PageToken     string   `json:"page_token"`
 	}
-	if err := decodeJSON(r, &req); err != nil {
+	if r.Method == http.MethodGet {
+		q := r.URL.Query()
+		req.ExperimentIDs, req.Filter, req.OrderBy, req.PageToken = q["experiment_ids"], q.Get("filter_string"), q["order_by"], q.Get("page_token")
+		if q.Get("max_results") != "" {
+			n, err := queryInt(r, "max_results")
+			if err != nil {
+				return err
+			}
+			max := int64(n)
+			req.MaxResults = &max
+		}
+	} else if err := decodeJSON(r, &req); err != nil {
 		return err
 	}
 	sr := evaldata.SearchRequest{ExperimentIDs: req.ExperimentIDs, Filter: req.Filter, OrderBy: req.OrderBy, PageToken: req.PageToken}

@@ -90,6 +90,10 @@ func TestDatasetEndpoints(t *testing.T) {
 	if len(found["datasets"].([]any)) != 1 {
 		t.Errorf("search %v, want one dataset", found)
 	}
+	found = answer(t, serve(h, "GET", ds+"/search?experiment_ids="+exp+"&filter_string=name+LIKE+%27q%25%27&max_results=1", ""), 200)
+	if len(found["datasets"].([]any)) != 1 {
+		t.Errorf("search by GET %v, want one dataset", found)
+	}
 	answer(t, serve(h, "DELETE", ds+"/"+id+"/tags/team", ""), 200)
 	answer(t, serve(h, "DELETE", ds+"/"+id, ""), 200)
 	answer(t, serve(h, "GET", ds+"/"+id, ""), 404)
