@@ -71,38 +71,46 @@ func (s *DatasetService) UpsertRecords(ctx context.Context, id string, records [
 }
 
 // upsertRecord inserts one record or merges it into the stored one with the
-// same inputs; it says whether it inserted.
+// same inputs; it says whether it inserted. The insert goes first and
+// yields on conflict, so a new record costs one statement; writers are
+// serialized (writeTx), so the merge reads what the last writer left.
 func upsertRecord(ctx context.Context, tx *txn, datasetID string, in evaldata.RecordInput, now int64) (bool, error) {
 	hash, err := evaldata.InputHash(in.Inputs)
 	if err != nil {
 		return false, err
+	}
+	id, err := newPrefixedID("dr-")
+	if err != nil {
+		return false, err
+	}
+	r := evaldata.NewRecord(in, now)
+	tags, _ := json.Marshal(r.Tags)
+	res, err := tx.exec(ctx, `INSERT INTO eval_dataset_records (record_id, dataset_id, input_hash, inputs, outputs,
+			expectations, tags, source, source_id, source_type, created_time, last_update_time, created_by, last_updated_by)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (dataset_id, input_hash) DO NOTHING`,
+		id, datasetID, hash, string(r.Inputs), nullJSON(r.Outputs), nullJSON(r.Expectations), string(tags),
+		nullJSON(r.Source), r.SourceID, r.SourceType, now, now, r.CreatedBy, r.LastUpdatedBy)
+	if err != nil {
+		return false, err
+	}
+	if n, err := res.RowsAffected(); err != nil || n == 1 {
+		return n == 1, err
 	}
 	recs, err := queryRecords(ctx, tx, `WHERE dataset_id = ? AND input_hash = ?`, datasetID, hash)
 	if err != nil {
 		return false, err
 	}
 	if len(recs) == 0 {
-		id, err := newPrefixedID("dr-")
-		if err != nil {
-			return false, err
-		}
-		r := evaldata.NewRecord(in, now)
-		tags, _ := json.Marshal(r.Tags)
-		_, err = tx.exec(ctx, `INSERT INTO eval_dataset_records (record_id, dataset_id, input_hash, inputs, outputs,
-				expectations, tags, source, source_id, source_type, created_time, last_update_time, created_by, last_updated_by)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-			id, datasetID, hash, string(r.Inputs), nullJSON(r.Outputs), nullJSON(r.Expectations), string(tags),
-			nullJSON(r.Source), r.SourceID, r.SourceType, now, now, r.CreatedBy, r.LastUpdatedBy)
-		return true, err
+		return false, errors.New("record with inputs hash " + hash + " conflicted but is not there")
 	}
-	r := recs[0]
-	if err := r.Merge(in, now); err != nil {
+	old := recs[0]
+	if err := old.Merge(in, now); err != nil {
 		return false, err
 	}
-	tags, _ := json.Marshal(r.Tags)
+	tags, _ = json.Marshal(old.Tags)
 	_, err = tx.exec(ctx, `UPDATE eval_dataset_records SET outputs = ?, expectations = ?, tags = ?, last_update_time = ?,
 		last_updated_by = ? WHERE record_id = ?`,
-		nullJSON(r.Outputs), nullJSON(r.Expectations), string(tags), r.LastUpdateTime, r.LastUpdatedBy, r.ID)
+		nullJSON(old.Outputs), nullJSON(old.Expectations), string(tags), old.LastUpdateTime, old.LastUpdatedBy, old.ID)
 	return false, err
 }
 

@@ -28,6 +28,7 @@ func datasetSuite(t *testing.T, open func(testing.TB) *DB) {
 		{"Experiments", testDatasetExperiments},
 		{"Scorers", testScorers},
 		{"BadInput", testDatasetBadInput},
+		{"ConcurrentUpserts", testConcurrentUpserts},
 	} {
 		t.Run(tt.name, func(t *testing.T) { tt.fn(t, open(t)) })
 	}
@@ -353,3 +354,49 @@ func testDatasetBadInput(t *testing.T, db *DB) {
 func second[T any](_ T, err error) error { return err }
 
 func third[T, U any](_ T, _ U, err error) error { return err }
+
+// Writers upserting the same inputs at once end with one record holding
+// every writer's expectations, and counts that add up.
+func testConcurrentUpserts(t *testing.T, db *DB) {
+	ctx := context.Background()
+	svc := NewDatasetService(db)
+	ds, err := svc.CreateDataset(ctx, "race", nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	const writers = 8
+	results := make(chan evaldata.UpsertResult, writers)
+	errs := make(chan error, writers)
+	for w := 0; w < writers; w++ {
+		go func(w int) {
+			recs, err := evaldata.ParseRecords(fmt.Sprintf(`[{"inputs": {"q": "same"}, "expectations": {"e%d": %d}}]`, w, w))
+			if err != nil {
+				errs <- err
+				return
+			}
+			res, err := svc.UpsertRecords(ctx, ds.ID, recs)
+			errs <- err
+			results <- res
+		}(w)
+	}
+	var total evaldata.UpsertResult
+	for w := 0; w < writers; w++ {
+		if err := <-errs; err != nil {
+			t.Fatalf("writer: %v", err)
+		}
+		r := <-results
+		total.Inserted += r.Inserted
+		total.Updated += r.Updated
+	}
+	if total != (evaldata.UpsertResult{Inserted: 1, Updated: writers - 1}) {
+		t.Errorf("counts %+v, want 1 inserted and %d updated", total, writers-1)
+	}
+	recs, _, err := svc.GetRecords(ctx, ds.ID, 0, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var exp map[string]int
+	if len(recs) != 1 || json.Unmarshal(recs[0].Expectations, &exp) != nil || len(exp) != writers {
+		t.Errorf("records %d, expectations %s; want one record with %d expectations", len(recs), recs[0].Expectations, writers)
+	}
+}
