@@ -186,3 +186,28 @@ def test_scorer_errors(exp_id):
     mlflow.set_experiment(experiment_id=exp_id)
     with raises_code("INVALID_PARAMETER_VALUE"):
         shout.register(name="shout")
+
+
+def test_genai_evaluate_on_a_dataset(client, exp_id):
+    """The everyday flow: a dataset feeds mlflow.genai.evaluate, whose run records it as an input."""
+    from mlflow.genai.scorers import scorer
+
+    mlflow.set_experiment(experiment_id=exp_id)
+    ds = create_dataset(name="evalqa", experiment_id=[exp_id])
+    ds.merge_records([
+        {"inputs": {"q": "hello"}, "expectations": {"expected_response": "HELLO"}},
+        {"inputs": {"q": "abc"}, "expectations": {"expected_response": "abd"}},
+    ])
+
+    @scorer
+    def exact(outputs, expectations) -> bool:
+        return outputs == expectations["expected_response"]
+
+    def shout(q):
+        return q.upper()
+
+    fresh = get_dataset(dataset_id=ds.dataset_id)  # the digest changed with the records
+    result = mlflow.genai.evaluate(data=fresh, predict_fn=shout, scorers=[exact])
+    assert result.metrics["exact/mean"] == pytest.approx(0.5)
+    run = client.get_run(result.run_id)
+    assert [(d.dataset.name, d.dataset.digest) for d in run.inputs.dataset_inputs] == [("evalqa", fresh.digest)]
