@@ -148,6 +148,12 @@ func (s *Server) routes() http.Handler {
 			handle(rt.method, prefix+rt.path, h)
 		}
 	}
+	for _, rt := range s.datasetRoutes() { // datasets.go, scorers.go
+		h := s.api(rt.handler)
+		for _, prefix := range datasetPrefixes {
+			handle(rt.method, prefix+rt.path, h)
+		}
+	}
 	handle("POST", "/v1/traces", s.api(s.otlpTraces)) // otlp.go
 	handle("GET", "/ajax-api/2.0/mlflow/logged-models/{model_id}/artifacts/files", http.HandlerFunc(s.getLoggedModelArtifact))
 	handle("GET", "/get-artifact", http.HandlerFunc(s.getArtifact))

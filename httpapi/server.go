@@ -15,6 +15,7 @@ import (
 
 	"github.com/weir-ml/weir/artifact"
 	"github.com/weir-ml/weir/auth"
+	"github.com/weir-ml/weir/evaldata"
 	"github.com/weir-ml/weir/registry"
 	"github.com/weir-ml/weir/tracing"
 	"github.com/weir-ml/weir/tracking"
@@ -48,6 +49,10 @@ type Server struct {
 	// Traces stores MLflow 3 traces. Nil leaves the trace endpoints and
 	// OpenTelemetry's /v1/traces answering 404 ENDPOINT_NOT_FOUND.
 	Traces tracing.Service
+	// Datasets stores MLflow 3 evaluation datasets, and registered
+	// scorers when it is also an evaldata.ScorerService. Nil leaves their
+	// endpoints answering 404 ENDPOINT_NOT_FOUND.
+	Datasets evaldata.Service
 	// Deliveries posts registry events to webhooks. Open opens it when
 	// Webhooks is set (with Logger when it has none) and Close drains it.
 	Deliveries *webhook.Dispatcher

@@ -90,6 +90,7 @@ func (s *serverCmd) Run(g *globals) error {
 	srv.Webhooks = reg
 	srv.LoggedModels = sqlstore.NewLoggedModelService(db)
 	srv.Traces = sqlstore.NewTraceService(db)
+	srv.Datasets = sqlstore.NewDatasetService(db)
 	// Set even without --serve-artifacts: the proxy endpoints then answer
 	// 503 as MLflow's do, and listings of runs under the destination work.
 	srv.Artifacts = store
