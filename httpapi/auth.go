@@ -17,7 +17,7 @@ import (
 // EnableAuth turns on MLflow's basic-auth app: every request but the public
 // ones (health, version, server-info, static files, the login page) needs a
 // user, by HTTP Basic, a bearer token or a login cookie, and the tracking,
-// registry, logged-model and trace services are wrapped so that each call checks
+// registry, logged-model, trace and dataset services are wrapped so that each call checks
 // the caller's permission. Call it after setting those services and before
 // handing them to anything else (the UI), and before Open.
 func (s *Server) EnableAuth(a *auth.Service) {
@@ -34,6 +34,9 @@ func (s *Server) EnableAuth(a *auth.Service) {
 	}
 	if s.Traces != nil {
 		s.Traces = &guardedTraces{inner: s.Traces, g: g} // auth_guard_traces.go
+	}
+	if s.Datasets != nil {
+		s.Datasets = guardDatasets(s.Datasets, g) // auth_guard_datasets.go
 	}
 	s.permGuard = g
 }

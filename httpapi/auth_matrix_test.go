@@ -55,6 +55,7 @@ func MustOpenAuthServer(tb testing.TB, uri string, def auth.Permission) *authSer
 	srv.Registry, srv.Webhooks = reg, reg
 	srv.LoggedModels = sqlstore.NewLoggedModelService(db)
 	srv.Traces = sqlstore.NewTraceService(db)
+	srv.Datasets = sqlstore.NewDatasetService(db)
 	srv.Artifacts = artifact.NewDir(filepath.Join(dir, "artifacts"))
 	srv.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
 	srv.EnableAuth(a)
@@ -145,7 +146,7 @@ func (s *authServer) mustUser(name string) cred {
 // with a run (a tag, a metric, an artifact), a registered model with
 // version 1 (a tag, an alias) and a logged model.
 type fixture struct {
-	exp, expName, run, model, loggedModel, trace string
+	exp, expName, run, model, loggedModel, trace, dataset string
 }
 
 // startTraceBody is a StartTraceV3 request for trace id in experiment exp.
@@ -178,6 +179,9 @@ func (s *authServer) mustFixture(owner cred, n int) fixture {
 	s.must(owner, "PATCH", "/api/2.0/mlflow/logged-models/"+f.loggedModel+"/tags", map[string]any{"tags": []any{map[string]any{"key": "t", "value": "v"}}})
 	f.trace = fmt.Sprintf("tr-%016x%016x", n, len(owner.user))
 	s.must(owner, "POST", "/api/3.0/mlflow/traces", startTraceBody(f.trace, f.exp))
+	ds := s.must(owner, "POST", "/api/3.0/mlflow/datasets/create", map[string]any{"name": "ds", "experiment_ids": []any{f.exp}})
+	f.dataset = ds["dataset"].(map[string]any)["dataset_id"].(string)
+	s.must(owner, "POST", "/api/3.0/mlflow/datasets/"+f.dataset+"/records", map[string]any{"records": `[{"inputs": {"q": "1+1"}, "expectations": {"a": "2"}}]`})
 	return f
 }
 
@@ -199,6 +203,8 @@ func (s *authServer) snapshot(f fixture) string {
 		"/api/2.0/mlflow-artifacts/artifacts/" + f.artifact(),
 		"/api/2.0/mlflow/experiments/permissions/get?experiment_id=" + f.exp + "&username=third",
 		"/api/3.0/mlflow/traces/get?trace_id=" + f.trace,
+		"/api/3.0/mlflow/datasets/" + f.dataset,
+		"/api/3.0/mlflow/datasets/" + f.dataset + "/records",
 	} {
 		code, body := s.do(adminCred, "GET", p, nil)
 		fmt.Fprintf(&b, "%s %d %s\n", p, code, body)
@@ -441,6 +447,29 @@ var endpoints = []endpoint{
 	}},
 	{name: "traces delete", action: auth.ActionDelete, call: func(f fixture) (string, string, any) {
 		return "POST", "/api/2.0/mlflow/traces/delete-traces", map[string]any{"experiment_id": f.exp, "request_ids": []any{f.trace}}
+	}},
+
+	// GenAI evaluation datasets, on the permissions of their experiments.
+	{name: "datasets get", action: auth.ActionRead, call: func(f fixture) (string, string, any) {
+		return "GET", "/api/3.0/mlflow/datasets/" + f.dataset, nil
+	}},
+	{name: "datasets records", action: auth.ActionRead, call: func(f fixture) (string, string, any) {
+		return "GET", "/api/3.0/mlflow/datasets/" + f.dataset + "/records", nil
+	}},
+	{name: "datasets search", action: auth.ActionRead, call: func(f fixture) (string, string, any) {
+		return "POST", "/api/3.0/mlflow/datasets/search", map[string]any{"experiment_ids": []any{f.exp}}
+	}},
+	{name: "datasets create", action: auth.ActionUpdate, call: func(f fixture) (string, string, any) {
+		return "POST", "/api/3.0/mlflow/datasets/create", map[string]any{"name": "ds2", "experiment_ids": []any{f.exp}}
+	}},
+	{name: "datasets upsert", action: auth.ActionUpdate, call: func(f fixture) (string, string, any) {
+		return "POST", "/api/3.0/mlflow/datasets/" + f.dataset + "/records", map[string]any{"records": `[{"inputs": {"q": "2+2"}}]`}
+	}},
+	{name: "datasets tags", action: auth.ActionUpdate, call: func(f fixture) (string, string, any) {
+		return "PATCH", "/api/3.0/mlflow/datasets/" + f.dataset + "/tags", map[string]any{"tags": `{"k": "v"}`}
+	}},
+	{name: "datasets delete", action: auth.ActionDelete, call: func(f fixture) (string, string, any) {
+		return "DELETE", "/api/3.0/mlflow/datasets/" + f.dataset, nil
 	}},
 
 	{name: "experiments/create", action: 0, call: func(f fixture) (string, string, any) {

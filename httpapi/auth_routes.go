@@ -117,7 +117,8 @@ func readRequest(r *http.Request) bool {
 		strings.HasSuffix(r.URL.Path, "/mlflow/logged-models/search"),
 		strings.HasSuffix(r.URL.Path, "/mlflow/registered-models/get-latest-versions"),
 		strings.HasSuffix(r.URL.Path, "/mlflow/traces/search"),
-		strings.HasSuffix(r.URL.Path, "/mlflow/traces/batchGetInfos"):
+		strings.HasSuffix(r.URL.Path, "/mlflow/traces/batchGetInfos"),
+		strings.HasSuffix(r.URL.Path, "/mlflow/datasets/search"):
 		return true
 	}
 	return false
