@@ -18,6 +18,11 @@ type trackingFlags struct {
 	Output      string `short:"o" help:"Output format: table or json." default:"table" enum:"table,json"`
 	// Only for a local store URI: where its proxied (mlflow-artifacts:) files are.
 	ArtifactsDestination string `help:"With a local store URI: the directory holding its artifacts." default:"./weir-artifacts" env:"WEIR_ARTIFACTS_DESTINATION"`
+	// Credentials for a server with authentication on, read from MLflow's
+	// own environment variables as its client reads them (docs/auth.md).
+	TrackingUsername string `name:"tracking-username" hidden:"" env:"MLFLOW_TRACKING_USERNAME"`
+	TrackingPassword string `name:"tracking-password" hidden:"" env:"MLFLOW_TRACKING_PASSWORD"`
+	TrackingToken    string `name:"tracking-token" hidden:"" env:"MLFLOW_TRACKING_TOKEN"`
 }
 
 // artifactMover moves files under artifact URIs, through a server's proxy or
@@ -43,6 +48,7 @@ func (f *trackingFlags) openBackend(ctx context.Context) (*backend, error) {
 	uri := f.TrackingURI
 	if strings.HasPrefix(uri, "http://") || strings.HasPrefix(uri, "https://") {
 		c := httpapi.NewClient(uri)
+		c.Username, c.Password, c.Token = f.TrackingUsername, f.TrackingPassword, f.TrackingToken
 		return &backend{tracking: c, registry: c, loggedModels: c, artifacts: c, close: func() {}}, nil
 	}
 	return f.openStore(ctx)

@@ -56,6 +56,16 @@ func TestServerAuth(t *testing.T) {
 	if _, err := c.CreateExperiment(ctx, "as-admin", "", nil); err != nil {
 		t.Errorf("create as the admin: %v", err)
 	}
+
+	// weir's own client commands take MLflow's credential variables.
+	if code, msg, _ := runExit(t, ctx, "experiments", "list", "--tracking-uri", url); code != 1 || !strings.Contains(msg, "401") && !strings.Contains(strings.ToLower(msg), "unauthenticated") {
+		t.Errorf("experiments list without credentials: exit %d %q, want 1 and the server's refusal", code, msg)
+	}
+	t.Setenv("MLFLOW_TRACKING_USERNAME", "admin")
+	t.Setenv("MLFLOW_TRACKING_PASSWORD", "the-admin-password")
+	if code, msg, out := runExit(t, ctx, "experiments", "list", "--tracking-uri", url); code != 0 || !strings.Contains(out, "as-admin") {
+		t.Errorf("experiments list with MLFLOW_TRACKING_USERNAME/PASSWORD: exit %d %q, output %q", code, msg, out)
+	}
 }
 
 // TestServerAuthNeedsAdminPassword checks that auth does not start without
