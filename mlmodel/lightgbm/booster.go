@@ -20,6 +20,10 @@ type Booster struct {
 	pandas       [][]any
 	// keys holds *[]int64 scratch for batchRaw's row keys.
 	keys *sync.Pool
+	// table finds the trees' leaves for batchRaw (nil: it walks them);
+	// words holds *[]uint64 scratch for it, one word per tree.
+	table *leafTable
+	words *sync.Pool
 }
 
 // NumClass returns the number of classes of a classifier: the objective's
@@ -72,6 +76,7 @@ func (b *Booster) Iterations(n int) *Booster {
 	}
 	c := *b
 	c.trees = b.trees[: n*b.treesPerIter : n*b.treesPerIter]
+	c.buildTable()
 	return &c
 }
 
@@ -167,6 +172,10 @@ func (b *Booster) predictRaw(row, out []float64) {
 // a tree's nodes stay in cache across the rows, and each row's sum still
 // adds the trees in file order, so it equals predictRaw's bit for bit.
 func (b *Booster) batchRaw(x []float64, n int, out []float64) {
+	if b.table != nil {
+		b.tableRaw(x, n, out)
+		return
+	}
 	nf, k := b.NumFeatures(), b.treesPerIter
 	clear(out[:n*k])
 	kp := b.keys.Get().(*[]int64)
@@ -192,6 +201,27 @@ func (b *Booster) batchRaw(x []float64, n int, out []float64) {
 		for ; r < n; r++ {
 			out[r*k+c] += tr.predict(x[r*nf : (r+1)*nf])
 		}
+	}
+}
+
+// buildTable sets b's leaf table for its trees.
+func (b *Booster) buildTable() {
+	b.table = newLeafTable(b.trees, b.NumFeatures())
+	b.words = &sync.Pool{New: func() any { return new([]uint64) }}
+}
+
+// tableRaw is batchRaw through the leaf table, row by row.
+func (b *Booster) tableRaw(x []float64, n int, out []float64) {
+	nf, k := b.NumFeatures(), b.treesPerIter
+	clear(out[:n*k])
+	wp := b.words.Get().(*[]uint64)
+	defer b.words.Put(wp)
+	if cap(*wp) < len(b.trees) {
+		*wp = make([]uint64, len(b.trees))
+	}
+	v := (*wp)[:len(b.trees)]
+	for r := range n {
+		b.table.rowRaw(b.trees, x[r*nf:(r+1)*nf], v, out[r*k:(r+1)*k])
 	}
 }
 

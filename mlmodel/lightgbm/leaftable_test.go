@@ -1,0 +1,86 @@
+package lightgbm
+
+import (
+	"math"
+	"path/filepath"
+	"testing"
+)
+
+// edgeRows returns rows of nf features that probe every decision of m:
+// each threshold, the numbers just either side of it, the edges of the
+// zero band, NaN, infinities, signed zeros and category boundaries, mixed
+// with plain values.
+func edgeRows(m *Booster, n int) []float64 {
+	nf := m.NumFeatures()
+	probes := make([][]float64, nf)
+	common := []float64{math.NaN(), math.Inf(1), math.Inf(-1), 0, math.Copysign(0, -1),
+		zeroThreshold, -zeroThreshold, math.Nextafter(zeroThreshold, 1), math.Nextafter(-zeroThreshold, -1),
+		1e-320, -1e-320, -1, -0.5, 0.5, 1, 1.5, 2, 31, 32, 33.7, 1 << 31, 1e300, -1e300}
+	for j := range probes {
+		probes[j] = append(probes[j], common...)
+	}
+	for _, t := range m.trees {
+		for _, nd := range t.nodes {
+			x := nd.threshold
+			probes[nd.feature] = append(probes[nd.feature], x, math.Nextafter(x, math.Inf(1)), math.Nextafter(x, math.Inf(-1)))
+		}
+	}
+	rng := lcg(7)
+	x := make([]float64, n*nf)
+	for i := range x {
+		p := probes[i%nf]
+		x[i] = p[int(rng.next()*float64(len(p)))]
+	}
+	return x
+}
+
+// tableModels are the models the table is checked on: every fixture, and
+// the benchmarks' synthetic ones.
+func tableModels(t *testing.T) map[string]*Booster {
+	models := map[string]*Booster{
+		"depth5":   mustParseString(t, syntheticModel(20, 5)),
+		"leafwise": mustParseString(t, leafwiseModel(30, []int{31}, bankLike)),
+		// Trees of more than 64 leaves are walked, the others not.
+		"wide": mustParseString(t, leafwiseModel(12, []int{64, 65, 2, 100}, bankLike)),
+		"small":    mustParseString(t, small),
+	}
+	for _, dir := range fixtureDirs(t) {
+		models[filepath.Base(dir)] = mustParse(t, filepath.Join(dir, "model.lgb"))
+	}
+	return models
+}
+
+// TestTableEqualsWalk checks that the leaf table gives the tree walk's raw
+// scores bit for bit, on rows that hit every threshold and edge value.
+func TestTableEqualsWalk(t *testing.T) {
+	for name, m := range tableModels(t) {
+		t.Run(name, func(t *testing.T) {
+			if m.table == nil {
+				if name != "linear_tree" {
+					t.Fatal("the model has no leaf table")
+				}
+				t.Skip("linear trees are walked")
+			}
+			const n = 2000
+			nf, k := m.NumFeatures(), m.NumOutputs()
+			x := edgeRows(m, n)
+			batch := make([]float64, n*k)
+			if err := m.PredictRawBatch(x, batch); err != nil {
+				t.Fatal(err)
+			}
+			one := make([]float64, k)
+			bad := 0
+			for i := range n {
+				if err := m.PredictRaw(x[i*nf:(i+1)*nf], one); err != nil {
+					t.Fatal(err)
+				}
+				for c := range k {
+					if got, want := batch[i*k+c], one[c]; math.Float64bits(got) != math.Float64bits(want) && bad < 5 {
+						bad++
+						t.Errorf("row %d output %d: table %v, walk %v (row %v)", i, c, got, want, x[i*nf:(i+1)*nf])
+					}
+				}
+			}
+		})
+	}
+}
