@@ -207,21 +207,29 @@ func (b *Booster) batchRaw(x []float64, n int, out []float64) {
 // buildTable sets b's leaf table for its trees.
 func (b *Booster) buildTable() {
 	b.table = newLeafTable(b.trees, b.NumFeatures())
+	if b.table != nil && !b.table.faster() {
+		b.table = nil
+	}
 	b.words = &sync.Pool{New: func() any { return new([]uint64) }}
 }
 
-// tableRaw is batchRaw through the leaf table, row by row.
+// tableRaw is batchRaw through the leaf table, tableBlock rows at a time.
 func (b *Booster) tableRaw(x []float64, n int, out []float64) {
 	nf, k := b.NumFeatures(), b.treesPerIter
 	clear(out[:n*k])
+	kp := b.keys.Get().(*[]int64)
+	defer b.keys.Put(kp)
+	if cap(*kp) < tableBlock*nf {
+		*kp = make([]int64, tableBlock*nf)
+	}
 	wp := b.words.Get().(*[]uint64)
 	defer b.words.Put(wp)
-	if cap(*wp) < len(b.trees) {
-		*wp = make([]uint64, len(b.trees))
+	if nw := tableBlock * b.table.words; cap(*wp) < nw {
+		*wp = make([]uint64, nw)
 	}
-	v := (*wp)[:len(b.trees)]
-	for r := range n {
-		b.table.rowRaw(b.trees, x[r*nf:(r+1)*nf], v, out[r*k:(r+1)*k])
+	for r := 0; r < n; r += tableBlock {
+		e := min(r+tableBlock, n)
+		b.table.blockRaw(b.trees, x[r*nf:e*nf], nf, *kp, *wp, out[r*k:e*k])
 	}
 }
 
