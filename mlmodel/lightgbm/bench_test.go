@@ -268,14 +268,15 @@ func leafwiseRows(n int, cards []int, seed lcg) []float64 {
 // columns, roughly: age, balance, day, campaign, pdays, previous.
 var bankLike = []int{45, 5000, 31, 30, 200, 15}
 
-// BenchmarkLightGBM100Rows scores 100 rows at a time with the leaf table
-// and with the tree walk it replaces, on a model shaped like the serving
-// benchmark's (100 trees of 31 leaves grown leaf-wise, six integer
+// BenchmarkLightGBMRows scores 100 rows at a time, and one, with the leaf
+// table and with the tree walk it replaces, on a model shaped like the
+// serving benchmark's (100 trees of 31 leaves grown leaf-wise, six integer
 // features), on the full depth-5 trees of 20 features of
 // BenchmarkPredictBatch, and, when bench/serve/run.sh has left it in
 // WEIR_SERVE_BENCH_DIR (default /tmp/weir-serve-bench), on the serving
-// benchmark's own LightGBM model and request rows.
-func BenchmarkLightGBM100Rows(b *testing.B) {
+// benchmark's own LightGBM model and request rows. cpu-ns/row is the
+// figure to read on a shared machine.
+func BenchmarkLightGBMRows(b *testing.B) {
 	type model struct {
 		name string
 		m    *Booster
@@ -297,19 +298,21 @@ func BenchmarkLightGBM100Rows(b *testing.B) {
 			name string
 			m    *Booster
 		}{{"table", md.m}, {"walk", &walk}} {
-			b.Run(md.name+"/"+v.name, func(b *testing.B) {
-				n := len(md.x) / md.m.NumFeatures()
-				out := make([]float64, n)
-				b.ReportAllocs()
-				cpu := processCPU()
-				for b.Loop() {
-					if err := v.m.PredictBatch(md.x, out); err != nil {
-						b.Fatal(err)
+			for _, n := range []int{100, 1} {
+				b.Run(fmt.Sprintf("%s/%s/%d", md.name, v.name, n), func(b *testing.B) {
+					x := md.x[:n*md.m.NumFeatures()]
+					out := make([]float64, n)
+					b.ReportAllocs()
+					cpu := processCPU()
+					for b.Loop() {
+						if err := v.m.PredictBatch(x, out); err != nil {
+							b.Fatal(err)
+						}
 					}
-				}
-				b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*n), "ns/row")
-				b.ReportMetric(float64(processCPU()-cpu)/float64(b.N*n), "cpu-ns/row")
-			})
+					b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*n), "ns/row")
+					b.ReportMetric(float64(processCPU()-cpu)/float64(b.N*n), "cpu-ns/row")
+				})
+			}
 		}
 	}
 }

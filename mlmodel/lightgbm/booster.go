@@ -206,10 +206,7 @@ func (b *Booster) batchRaw(x []float64, n int, out []float64) {
 
 // buildTable sets b's leaf table for its trees.
 func (b *Booster) buildTable() {
-	b.table = newLeafTable(b.trees, b.NumFeatures())
-	if b.table != nil && !b.table.faster() {
-		b.table = nil
-	}
+	b.table = newLeafTable(b.trees, b.NumFeatures(), false)
 	b.words = &sync.Pool{New: func() any { return new([]uint64) }}
 }
 

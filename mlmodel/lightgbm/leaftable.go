@@ -82,6 +82,10 @@ const (
 	// maxTableBytes bounds the masks of a table; a model that needs more
 	// is walked.
 	maxTableBytes = 64 << 20
+	// maxTableWork bounds the decisions of nodes evaluated to fill the
+	// masks (each node on a feature at each of its intervals), which is
+	// the time a table takes to build.
+	maxTableWork = 1 << 27
 	// maxTableCategories bounds the categories of a categorical node the
 	// table cuts into intervals, one per category.
 	maxTableCategories = 4096
@@ -91,8 +95,9 @@ const (
 )
 
 // newLeafTable builds the table for trees over nf features, or returns nil
-// when no tree can use one or it would be too large.
-func newLeafTable(trees []tree, nf int) *leafTable {
+// when no tree can use one, it would be too large or take too long to
+// fill, or (unless always) a walk would be faster.
+func newLeafTable(trees []tree, nf int, always bool) *leafTable {
 	lt := &leafTable{places: make([]treePlace, len(trees))}
 	left := make([][]uint64, len(trees)) // per tree and node: the bits of its left subtree, in place
 	walkCost := 0
@@ -135,7 +140,7 @@ func newLeafTable(trees []tree, nf int) *leafTable {
 			nodes[n.feature] = append(nodes[n.feature], treeNode{int32(t), int32(i)})
 		}
 	}
-	size, tableCost := 0, 0
+	size, tableCost, work := 0, 0, 0
 	var featCuts [][]float64
 	for f, ns := range nodes {
 		if len(ns) == 0 {
@@ -163,13 +168,17 @@ func newLeafTable(trees []tree, nf int) *leafTable {
 		n := lt.nwords(&tf)
 		size += (len(cuts) + 2) * n * 8
 		tableCost += n + 2*bits.Len(uint(len(cuts)))
-		if size > maxTableBytes {
+		work += (len(cuts) + 2) * len(ns)
+		if size > maxTableBytes || work > maxTableWork {
 			return nil
 		}
 		lt.feats = append(lt.feats, tf)
 		featCuts = append(featCuts, cuts)
 	}
 	lt.cost, lt.walkCost = tableCost, walkCost
+	if !always && !lt.faster() {
+		return nil
+	}
 	// The features every word reads come first.
 	order := make([]int, len(lt.feats))
 	for i := range order {

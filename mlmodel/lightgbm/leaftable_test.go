@@ -3,6 +3,7 @@ package lightgbm
 import (
 	"math"
 	"path/filepath"
+	"strings"
 	"testing"
 )
 
@@ -43,6 +44,7 @@ func tableModels(t *testing.T) map[string]*Booster {
 		// Trees of more than 64 leaves are walked, the others not.
 		"wide":  mustParseString(t, leafwiseModel(12, []int{64, 65, 2, 100}, bankLike)),
 		"small": mustParseString(t, small),
+		"dag":   mustParseString(t, dag),
 	}
 	for _, dir := range fixtureDirs(t) {
 		models[filepath.Base(dir)] = mustParse(t, filepath.Join(dir, "model.lgb"))
@@ -51,16 +53,25 @@ func tableModels(t *testing.T) map[string]*Booster {
 }
 
 // TestTableEqualsWalk checks that the leaf table gives the tree walk's raw
-// scores bit for bit, on rows that hit every threshold and edge value.
+// scores bit for bit, on rows that hit every threshold and edge value,
+// with all the trees and with the first half of the iterations (which
+// has a table of its own).
 func TestTableEqualsWalk(t *testing.T) {
+	models := map[string]*Booster{}
 	for name, m := range tableModels(t) {
+		models[name] = m
+		if n := m.NumIterations() / 2; n > 0 {
+			models[name+"/half"] = m.Iterations(n)
+		}
+	}
+	for name, m := range models {
 		t.Run(name, func(t *testing.T) {
 			if m.table == nil {
 				// Checked even where a walk is faster.
-				m.table = newLeafTable(m.trees, m.NumFeatures())
+				m.table = newLeafTable(m.trees, m.NumFeatures(), true)
 			}
 			if m.table == nil {
-				if name != "linear_tree" {
+				if !strings.HasPrefix(name, "linear_tree") {
 					t.Fatal("the model has no leaf table")
 				}
 				t.Skip("linear trees are walked")
@@ -83,6 +94,78 @@ func TestTableEqualsWalk(t *testing.T) {
 						bad++
 						t.Errorf("row %d output %d: table %v, walk %v (row %v)", i, c, got, want, x[i*nf:(i+1)*nf])
 					}
+				}
+			}
+		})
+	}
+}
+
+// dag is a damaged model whose node 2 is the child of nodes 0 and 1, and
+// whose categorical node's set spans more categories than a table takes:
+// the table must still agree with the walk, or leave the tree to it.
+const dag = `tree
+version=v4
+num_class=1
+num_tree_per_iteration=1
+label_index=0
+max_feature_idx=1
+objective=regression
+feature_names=a b
+feature_infos=[0:1] [0:1]
+
+Tree=0
+num_leaves=4
+num_cat=0
+split_feature=0 1 0
+threshold=0.5 0.25 0.75
+decision_type=2 8 0
+left_child=1 2 -2
+right_child=2 -1 -3
+leaf_value=1 2 4 8
+is_linear=0
+shrinkage=1
+
+
+Tree=1
+num_leaves=3
+num_cat=1
+split_feature=1 0
+threshold=0 0.5
+decision_type=1 4
+left_child=-1 -2
+right_child=1 -3
+leaf_value=16 32 64
+cat_boundaries=0 130
+cat_threshold=1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 3
+is_linear=0
+shrinkage=1
+
+
+end of trees
+`
+
+// TestTableCoverage checks which trees the table takes and which it leaves
+// to the walk.
+func TestTableCoverage(t *testing.T) {
+	tests := []struct {
+		name  string
+		model string
+		want  []bool // per tree: in the table
+	}{
+		{"dag", dag, []bool{true, false}},
+		{"wide", leafwiseModel(4, []int{64, 65, 2, 100}, bankLike), []bool{true, false, true, false}},
+		{"small", small, []bool{true, true}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			m := mustParseString(t, tt.model)
+			lt := newLeafTable(m.trees, m.NumFeatures(), true)
+			if lt == nil {
+				t.Fatal("no table")
+			}
+			for i, want := range tt.want {
+				if got := lt.places[i].word >= 0; got != want {
+					t.Errorf("tree %d: in the table %v, want %v", i, got, want)
 				}
 			}
 		})
