@@ -168,9 +168,10 @@ func (b *Booster) predictRaw(row, out []float64) {
 	}
 }
 
-// batchRaw sums the trees for n rows held row by row in x, tree by tree:
-// a tree's nodes stay in cache across the rows, and each row's sum still
-// adds the trees in file order, so it equals predictRaw's bit for bit.
+// batchRaw sums the trees for n rows held row by row in x: through the
+// leaf table when the model has one, else tree by tree, so that a tree's
+// nodes stay in cache across the rows. Either way each row's sum adds the
+// trees in file order, so it equals predictRaw's bit for bit.
 func (b *Booster) batchRaw(x []float64, n int, out []float64) {
 	if b.table != nil {
 		b.tableRaw(x, n, out)

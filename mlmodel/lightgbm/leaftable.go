@@ -39,14 +39,14 @@ type leafTable struct {
 	dense int
 	ones  []uint64
 	// cost estimates the work of finding a row's leaves, in ANDs;
-	// walkCost the steps of walking the trees instead.
+	// walkCost the steps of walking the trees the table takes instead.
 	cost, walkCost int
 }
 
 // faster reports whether the table finds leaves faster than a walk.
 func (lt *leafTable) faster() bool {
 	// A step of a walk costs about five of the table's ANDs (measured
-	// with BenchmarkLightGBM100Rows: 2 ns a step, 0.4 ns an AND); each
+	// with BenchmarkLightGBMRows: 2 ns a step, 0.4 ns an AND); each
 	// tree adds one leaf value either way. Four leaves a margin.
 	return lt.cost <= 4*lt.walkCost
 }
@@ -105,7 +105,6 @@ func newLeafTable(trees []tree, nf int, always bool) *leafTable {
 	for t := range trees {
 		tr := &trees[t]
 		order, masks, depth, ok := tr.leftToRight()
-		walkCost += depth
 		if !ok {
 			lt.places[t].word = -1
 			continue
@@ -121,6 +120,7 @@ func newLeafTable(trees []tree, nf int, always bool) *leafTable {
 			masks[i] <<= shift
 		}
 		left[t] = masks
+		walkCost += depth
 		shift += len(order)
 		for _, l := range order {
 			lt.leafVals = append(lt.leafVals, tr.leafValue[l])
@@ -148,12 +148,16 @@ func newLeafTable(trees []tree, nf int, always bool) *leafTable {
 		}
 		tf := tableFeature{feature: int32(f)}
 		var cuts []float64
+		categories := -1 // the widest category set of a node on f
 		for _, tn := range ns {
-			cuts = trees[tn.tree].cuts(tn.node, cuts)
+			var c int
+			cuts, c = trees[tn.tree].cuts(tn.node, cuts)
+			categories = max(categories, c)
 			if w := lt.places[tn.tree].word; len(tf.words) == 0 || tf.words[len(tf.words)-1] != w {
 				tf.words = append(tf.words, w)
 			}
 		}
+		cuts = categoryCuts(categories, cuts)
 		slices.Sort(cuts)
 		cuts = slices.Compact(cuts)
 		tf.cuts = make([]int64, len(cuts))
@@ -272,8 +276,10 @@ func representative(cuts []float64, b int) float64 {
 
 // cuts appends to c the values at which node i's decision can change: x
 // <= cut and x just above it may go different ways. -0 is written as 0,
-// which compares equal to it.
-func (t *tree) cuts(i int32, c []float64) []float64 {
+// which compares equal to it. For a categorical node it appends nothing
+// and returns the width of its category set instead (else -1):
+// categoryCuts cuts a feature's categories once for all its nodes.
+func (t *tree) cuts(i int32, c []float64) ([]float64, int) {
 	n := &t.nodes[i]
 	add := func(v float64) {
 		if v == v {
@@ -282,19 +288,30 @@ func (t *tree) cuts(i int32, c []float64) []float64 {
 	}
 	switch n.op {
 	case opCategory:
-		// Values up to -1 go right; above, a value reads as the category
-		// int(x), the same for every x in [k, k+1), and (-1, 1) for 0.
-		add(-1)
 		r := t.cats[i]
-		for k := 1; k <= 32*int(r.end-r.start); k++ {
-			add(math.Nextafter(float64(k), math.Inf(-1)))
-		}
+		return c, 32 * int(r.end-r.start)
 	case opZeroMissing:
 		add(math.Nextafter(-zeroThreshold, math.Inf(-1)))
 		add(zeroThreshold)
 		add(n.threshold)
 	default:
 		add(n.threshold)
+	}
+	return c, -1
+}
+
+// categoryCuts appends to c the values at which a categorical node with a
+// set of n categories can change its decision (none for n < 0): values up
+// to -1 go right; above, a value reads as the category int(x), the same
+// for every x in [k, k+1), and (-1, 1) for 0; from n on, every value goes
+// right.
+func categoryCuts(n int, c []float64) []float64 {
+	if n < 0 {
+		return c
+	}
+	c = append(c, -1)
+	for k := 1; k <= n; k++ {
+		c = append(c, math.Nextafter(float64(k), math.Inf(-1)))
 	}
 	return c
 }

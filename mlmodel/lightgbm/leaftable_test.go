@@ -45,6 +45,8 @@ func tableModels(t *testing.T) map[string]*Booster {
 		"wide":  mustParseString(t, leafwiseModel(12, []int{64, 65, 2, 100}, bankLike)),
 		"small": mustParseString(t, small),
 		"dag":   mustParseString(t, dag),
+		// Category 0 goes left, so values in (-1, 1) do, others not.
+		"category0": mustParseString(t, strings.Replace(small, "cat_threshold=10", "cat_threshold=11", 1)),
 	}
 	for _, dir := range fixtureDirs(t) {
 		models[filepath.Base(dir)] = mustParse(t, filepath.Join(dir, "model.lgb"))
