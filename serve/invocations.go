@@ -33,6 +33,18 @@ func mediaType(header string) (kind, refusal string) {
 	return "", "This predictor only supports the following content types: Types: ['application/json', 'text/csv']. Got '" + header + "'."
 }
 
+// keepsNothing reports whether m keeps no part of the rows it predicts or
+// of the predictions it writes once Predict returns: PredictorModel, and
+// ScorerModel, whose Scorers score rows in Score and copy what they
+// answer.
+func keepsNothing(m Model) bool {
+	switch m.(type) {
+	case *PredictorModel, *ScorerModel:
+		return true
+	}
+	return false
+}
+
 // invocations is MLflow's scoring endpoint.
 func (s *Server) invocations(w http.ResponseWriter, r *http.Request) {
 	kind, refusal := mediaType(r.Header.Get("Content-Type"))
@@ -47,9 +59,9 @@ func (s *Server) invocations(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
 		// The rows and predictions are garbage once answered unless the
 		// inference log or the drift monitor keeps them, or a Model other
-		// than PredictorModel (which keeps nothing) might.
+		// than PredictorModel and ScorerModel (which keep nothing) might.
 		var rb *rowsBuf
-		if _, ok := m.Model.(*PredictorModel); ok && s.InferenceLog == nil && s.Drift == nil {
+		if keepsNothing(m.Model) && s.InferenceLog == nil && s.Drift == nil {
 			rb = rowsPool.Get().(*rowsBuf)
 			defer rb.release()
 		}

@@ -20,6 +20,10 @@ type Booster struct {
 	pandas       [][]any
 	// keys holds *[]int64 scratch for batchRaw's row keys.
 	keys *sync.Pool
+	// table finds the trees' leaves for batchRaw (nil: it walks them);
+	// words holds *[]uint64 scratch for it, one word per tree.
+	table *leafTable
+	words *sync.Pool
 }
 
 // NumClass returns the number of classes of a classifier: the objective's
@@ -72,6 +76,7 @@ func (b *Booster) Iterations(n int) *Booster {
 	}
 	c := *b
 	c.trees = b.trees[: n*b.treesPerIter : n*b.treesPerIter]
+	c.buildTable()
 	return &c
 }
 
@@ -163,10 +168,15 @@ func (b *Booster) predictRaw(row, out []float64) {
 	}
 }
 
-// batchRaw sums the trees for n rows held row by row in x, tree by tree:
-// a tree's nodes stay in cache across the rows, and each row's sum still
-// adds the trees in file order, so it equals predictRaw's bit for bit.
+// batchRaw sums the trees for n rows held row by row in x: through the
+// leaf table when the model has one, else tree by tree, so that a tree's
+// nodes stay in cache across the rows. Either way each row's sum adds the
+// trees in file order, so it equals predictRaw's bit for bit.
 func (b *Booster) batchRaw(x []float64, n int, out []float64) {
+	if b.table != nil {
+		b.tableRaw(x, n, out)
+		return
+	}
 	nf, k := b.NumFeatures(), b.treesPerIter
 	clear(out[:n*k])
 	kp := b.keys.Get().(*[]int64)
@@ -192,6 +202,32 @@ func (b *Booster) batchRaw(x []float64, n int, out []float64) {
 		for ; r < n; r++ {
 			out[r*k+c] += tr.predict(x[r*nf : (r+1)*nf])
 		}
+	}
+}
+
+// buildTable sets b's leaf table for its trees.
+func (b *Booster) buildTable() {
+	b.table = newLeafTable(b.trees, b.NumFeatures(), false)
+	b.words = &sync.Pool{New: func() any { return new([]uint64) }}
+}
+
+// tableRaw is batchRaw through the leaf table, tableBlock rows at a time.
+func (b *Booster) tableRaw(x []float64, n int, out []float64) {
+	nf, k := b.NumFeatures(), b.treesPerIter
+	clear(out[:n*k])
+	kp := b.keys.Get().(*[]int64)
+	defer b.keys.Put(kp)
+	if cap(*kp) < tableBlock*nf {
+		*kp = make([]int64, tableBlock*nf)
+	}
+	wp := b.words.Get().(*[]uint64)
+	defer b.words.Put(wp)
+	if nw := tableBlock * b.table.words; cap(*wp) < nw {
+		*wp = make([]uint64, nw)
+	}
+	for r := 0; r < n; r += tableBlock {
+		e := min(r+tableBlock, n)
+		b.table.blockRaw(b.trees, x[r*nf:e*nf], nf, *kp, *wp, out[r*k:e*k])
 	}
 }
 

@@ -15,6 +15,17 @@
 // keeps all its trees and predicts up to best_iteration_; Iterations
 // gives that Booster.
 //
+// Batches of rows (PredictBatch, PredictRawBatch, and every Score call)
+// find each tree's leaf through a table built when the model is read, in
+// the manner of QuickScorer: for every feature and every interval between
+// its thresholds, the leaves that the nodes on that feature rule out, as
+// bits. A row costs a binary search per feature and a few ANDs, not a
+// chain of dependent loads per tree: about 0.2 us a row for 100 trees of
+// 31 leaves, against 1.5 us walking them. The table decides as the walk
+// does and the trees are summed in the same order, so both give the same
+// bits; models a walk scores faster (few shallow trees over many
+// features), linear trees and trees of more than 64 leaves are walked.
+//
 // Models trained on a pandas DataFrame with category columns list each
 // column's categories in the file's pandas_categorical trailer, in column
 // order, without naming the columns. The scorer pairs them with the

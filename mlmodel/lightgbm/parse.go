@@ -103,6 +103,7 @@ func parse(data []byte) (*Booster, error) {
 	if err := b.checkTrees(header["tree_sizes"]); err != nil {
 		return nil, fmt.Errorf("lightgbm: %w", err)
 	}
+	b.buildTable()
 	// The rest: feature importances, parameters, and last the pandas
 	// categories. A linear tree model says so in its parameters.
 	for ; ok; line, ok = l.next() {
