@@ -19,6 +19,10 @@ import (
 type client struct {
 	base string
 	hc   *http.Client
+	// user and password, when user is set, go with every request as HTTP
+	// basic auth, as MLflow's client sends MLFLOW_TRACKING_USERNAME and
+	// MLFLOW_TRACKING_PASSWORD (a server with authentication on).
+	user, password string
 }
 
 // newClient returns a client for the server at base that keeps up to conns
@@ -75,6 +79,9 @@ func (c *client) exchange(ctx context.Context, method, path string, body []byte)
 // do sends a built request and reads the whole answer, timed as exchange
 // says.
 func (c *client) do(req *http.Request, method, path string) (data []byte, elapsed time.Duration, err error) {
+	if c.user != "" {
+		req.SetBasicAuth(c.user, c.password)
+	}
 	start := time.Now()
 	resp, err := c.hc.Do(req)
 	if err != nil {

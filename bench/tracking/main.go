@@ -41,6 +41,7 @@ import (
 // config holds the command line.
 type config struct {
 	url, label, jsonOut, opsList string
+	user, passwordEnv            string
 	clients                      int
 	lim                          limits
 	timeout, wait, settle        time.Duration
@@ -96,6 +97,8 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	fs.SetOutput(stderr)
 	fs.StringVar(&c.url, "url", "", "base URL of the MLflow-compatible server, e.g. http://127.0.0.1:5000")
 	fs.StringVar(&c.label, "label", "", "name of the server in the output (default: the URL)")
+	fs.StringVar(&c.user, "user", "", "send HTTP basic auth as this user (a server with authentication on)")
+	fs.StringVar(&c.passwordEnv, "password-env", "MLFLOW_TRACKING_PASSWORD", "environment variable holding -user's password")
 	fs.IntVar(&c.clients, "clients", 8, "concurrent clients")
 	fs.DurationVar(&c.lim.duration, "duration", 10*time.Second, "measure each operation at least this long...")
 	fs.IntVar(&c.lim.minOps, "min-ops", 200, "...and until this many calls started (p99 needs samples)...")
@@ -194,6 +197,9 @@ func bench(ctx context.Context, cfg config, log io.Writer) (*report, error) {
 		return nil, err
 	}
 	c := newClient(cfg.url, cfg.clients, cfg.timeout)
+	if cfg.user != "" {
+		c.user, c.password = cfg.user, os.Getenv(cfg.passwordEnv)
+	}
 	if err := waitReady(ctx, c, cfg.wait, cfg.pid); err != nil {
 		return nil, err
 	}
