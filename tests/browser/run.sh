@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Browser tests of the web UI: builds weir, starts it on a free loopback
 # port with an empty SQLite store, seeds it through MLflow's Python client,
-# then drives Debian's Chromium with playwright-core (ui.test.mjs).
+# runs a small pipeline and `weir monitor report` against it (their HTML
+# reports are checked chart by chart), then drives Debian's Chromium with
+# playwright-core (ui.test.mjs).
 # Screenshots land in $WEIR_BROWSER_OUT (default tests/browser/out).
 #
 # Needs: go, node + npm, python with mlflow (WEIR_PYTHON, else the repo's

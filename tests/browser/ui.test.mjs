@@ -648,9 +648,9 @@ const pipelineRun = () => {
   return run;
 };
 for (const [rel, heading, name, min] of [
-  ["reports/eda.html", /Data understanding/, "30-report-eda", 4],
-  ["reports/evaluation.html", /Evaluation/, "31-report-evaluation", 4],
-  ["monitoring/monitoring.html", /Monitoring/, "32-report-monitoring", 1],
+  ["reports/eda.html", /Data understanding/, "40-report-eda", 4],
+  ["reports/evaluation.html", /Evaluation/, "41-report-evaluation", 4],
+  ["monitoring/monitoring.html", /Monitoring/, "42-report-monitoring", 1],
 ]) {
   test(`pipeline report ${rel}: every chart's labels inside it, readable, apart, no exponents`, async (t) => {
     const page = await open(t);
@@ -662,5 +662,5 @@ test("weir monitor report: its report.html, logged with the run", async (t) => {
   const page = await open(t);
   const rep = JSON.parse(fs.readFileSync(process.env.WEIR_MONITOR, "utf8"));
   assert.ok(rep.run_id, "monitor report logged no run");
-  assert.ok(await report(page, rep.run_id, "monitoring/report.html", /Monitoring/, "33-report-monitor") >= 1);
+  assert.ok(await report(page, rep.run_id, "monitoring/report.html", /Monitoring/, "43-report-monitor") >= 1);
 });
