@@ -84,8 +84,13 @@ func overlaySVG(d *Distribution) template.HTML {
 		}
 	}
 	if d.Edges != nil {
-		fmt.Fprintf(&b, `<text x="%v" y="%v" font-size="%v">%s</text>`, left, h-4, font, esc(fmtNum(d.Edges[0])))
-		fmt.Fprintf(&b, `<text x="%v" y="%v" font-size="%v" text-anchor="end">%s</text>`, w-pad, h-4, font, esc(fmtNum(d.Edges[len(d.Edges)-1])))
+		lo, hi := d.Edges[0], d.Edges[len(d.Edges)-1]
+		text := fmtNum
+		if lo >= 1000 && hi < 3000 && lo == math.Trunc(lo) && hi == math.Trunc(hi) {
+			text = func(v any) string { return strconv.Itoa(int(v.(float64))) } // years: 2008, not 2,008
+		}
+		fmt.Fprintf(&b, `<text x="%v" y="%v" font-size="%v">%s</text>`, left, h-4, font, esc(text(lo)))
+		fmt.Fprintf(&b, `<text x="%v" y="%v" font-size="%v" text-anchor="end">%s</text>`, w-pad, h-4, font, esc(text(hi)))
 	}
 	fmt.Fprintf(&b, `<line x1="%v" y1="%v" x2="%v" y2="%v" stroke="#999"/>`, left, base, w-pad, base)
 	b.WriteString(`</svg>`)

@@ -5,6 +5,7 @@ import (
 	"math"
 	"regexp"
 	"strconv"
+	"strings"
 	"testing"
 )
 
@@ -89,6 +90,25 @@ func textsInside(t *testing.T, svg string, min int) {
 		}
 		if regexp.MustCompile(`\de[+-]\d`).MatchString(tx[5]) {
 			t.Errorf("text %q is in exponent form", tx[5])
+		}
+	}
+}
+
+// TestOverlayWritesYearsPlain: a year column's range reads 2008 to 2010,
+// not 2,008 to 2,010; other numbers keep their separators.
+func TestOverlayWritesYearsPlain(t *testing.T) {
+	for _, tc := range []struct {
+		edges []float64
+		want  []string
+	}{
+		{[]float64{2008, 2009, 2010}, []string{">2008<", ">2010<"}},
+		{[]float64{-298, 40000, 83157}, []string{">-298<", ">83,157<"}},
+	} {
+		svg := string(overlaySVG(&Distribution{Edges: tc.edges, Reference: []float64{0.5, 0.5}, Current: []float64{0.4, 0.6}}))
+		for _, w := range tc.want {
+			if !strings.Contains(svg, w) {
+				t.Errorf("edges from %g to %g: the chart does not write %s", tc.edges[0], tc.edges[len(tc.edges)-1], w)
+			}
 		}
 	}
 }
