@@ -30,7 +30,7 @@ func overlaySVG(d *Distribution) template.HTML {
 	if d == nil || len(d.Reference) == 0 {
 		return ""
 	}
-	const w, h, pad = 360.0, 170.0, 24.0
+	const w, pad, font = 360.0, 24.0, 10.0
 	n := len(d.Reference)
 	top := 0.0
 	for i := range n {
@@ -39,31 +39,60 @@ func overlaySVG(d *Distribution) template.HTML {
 	if top == 0 {
 		top = 1
 	}
+	// Category names sit under their bars; names wider than their slot are
+	// turned 45° (up to 14 characters), with room below and on the left.
+	h, left, slot := 170.0, pad, (w-2*pad)/float64(n)
+	named := d.Labels != nil && n <= 12
+	turn, below := false, 0.0
+	if named {
+		widest := 0.0
+		for _, l := range d.Labels[:n] {
+			widest = max(widest, float64(len([]rune(shorten(l, 14))))*font*0.6)
+		}
+		if widest > slot-4 {
+			turn = true
+			reach := widest * math.Sqrt2 / 2
+			below = reach
+			left = max(pad, reach-slot/2+6)
+			slot = (w - left - pad) / float64(n)
+			h += below
+		}
+	}
+	base := h - pad - below // the bars' baseline
 	var b strings.Builder
 	fmt.Fprintf(&b, `<svg class="plot" viewBox="0 0 %v %v" width="%v" height="%v" role="img">`, w, h, w, h)
-	slot := (w - 2*pad) / float64(n)
 	for i := range n {
-		x := pad + float64(i)*slot
+		x := left + float64(i)*slot
 		label := binLabel(d, i)
 		for k, v := range []float64{d.Reference[i], d.Current[i]} {
-			bh := v / top * (h - 2*pad)
+			bh := v / top * (base - pad)
 			colour := refColour
 			if k == 1 {
 				colour = curColour
 			}
 			fmt.Fprintf(&b, `<rect x="%s" y="%s" width="%s" height="%s" fill="%s" opacity="0.8"><title>%s: %s %s</title></rect>`,
-				f2(x+float64(k)*slot/2), f2(h-pad-bh), f2(max(slot/2-0.5, 0.5)), f2(bh), colour,
+				f2(x+float64(k)*slot/2), f2(base-bh), f2(max(slot/2-0.5, 0.5)), f2(bh), colour,
 				esc(label), []string{"reference", "current"}[k], fmtNum(v))
 		}
-		if d.Labels != nil && n <= 12 {
-			fmt.Fprintf(&b, `<text x="%s" y="%s" font-size="10" text-anchor="middle">%s</text>`, f2(x+slot/2), f2(h-pad+12), esc(shorten(label, int(max(3, slot/6)))))
+		switch {
+		case named && turn:
+			cx, cy := x+slot/2+3, base+10
+			fmt.Fprintf(&b, `<text x="%s" y="%s" font-size="%v" text-anchor="end" transform="rotate(-45 %s %s)">%s</text>`,
+				f2(cx), f2(cy), font, f2(cx), f2(cy), esc(shorten(label, 14)))
+		case named:
+			fmt.Fprintf(&b, `<text x="%s" y="%s" font-size="%v" text-anchor="middle">%s</text>`, f2(x+slot/2), f2(base+12), font, esc(label))
 		}
 	}
 	if d.Edges != nil {
-		fmt.Fprintf(&b, `<text x="%v" y="%v" font-size="10">%s</text>`, pad, h-4, esc(fmtNum(d.Edges[0])))
-		fmt.Fprintf(&b, `<text x="%v" y="%v" font-size="10" text-anchor="end">%s</text>`, w-pad, h-4, esc(fmtNum(d.Edges[len(d.Edges)-1])))
+		lo, hi := d.Edges[0], d.Edges[len(d.Edges)-1]
+		text := fmtNum
+		if lo >= 1000 && hi < 3000 && lo == math.Trunc(lo) && hi == math.Trunc(hi) {
+			text = func(v any) string { return strconv.Itoa(int(v.(float64))) } // years: 2008, not 2,008
+		}
+		fmt.Fprintf(&b, `<text x="%v" y="%v" font-size="%v">%s</text>`, left, h-4, font, esc(text(lo)))
+		fmt.Fprintf(&b, `<text x="%v" y="%v" font-size="%v" text-anchor="end">%s</text>`, w-pad, h-4, font, esc(text(hi)))
 	}
-	fmt.Fprintf(&b, `<line x1="%v" y1="%v" x2="%v" y2="%v" stroke="#999"/>`, pad, h-pad, w-pad, h-pad)
+	fmt.Fprintf(&b, `<line x1="%v" y1="%v" x2="%v" y2="%v" stroke="#999"/>`, left, base, w-pad, base)
 	b.WriteString(`</svg>`)
 	return template.HTML(b.String())
 }
@@ -166,8 +195,8 @@ func linesSVG(ss []series, labels []string) template.HTML {
 	lo, hi = min(lo, ticks[0]), max(hi, ticks[len(ticks)-1])
 	// Name every window when there are few, else every k-th; names that
 	// do not fit their slot are turned 35°.
-	const w, top, right = 720.0, 30.0, 24.0
-	left := 52.0
+	const w, top = 720.0, 30.0
+	left, right := 52.0, 24.0
 	every := max(1, (n+11)/12)
 	widest := 0.0
 	for i, l := range labels {
@@ -177,6 +206,17 @@ func linesSVG(ss []series, labels []string) template.HTML {
 	}
 	slot := (w - left - right) / float64(max(n-1, 1)) * float64(every)
 	turn := widest > slot-6
+	if !turn && n > 1 {
+		// A name centred on the first or last window needs half its width
+		// beyond the plot: widen the margins, and turn the names if they
+		// no longer fit.
+		edge := widest/2 + 4
+		left, right = max(left, edge), max(right, edge)
+		slot = (w - left - right) / float64(max(n-1, 1)) * float64(every)
+		if turn = widest > slot-6; turn {
+			left, right = 52, 24
+		}
+	}
 	below := 24.0
 	if turn {
 		// A turned name runs down and left from its window: the first one

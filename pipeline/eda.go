@@ -139,7 +139,9 @@ func schemaTable(b *strings.Builder, f *frame.Frame, auc map[string]float64) {
 		stats := "<td></td><td></td><td></td>"
 		if n > 0 {
 			f := figureText
-			if lo >= 1000 && hi < 3000 && lo == math.Trunc(lo) && hi == math.Trunc(hi) {
+			if c.Kind() == frame.Time {
+				f = dateText // 2008-05-05, not Unix seconds
+			} else if yearLike(lo, hi) {
 				f = yearText // 2008, not 2,008
 			}
 			stats = fmt.Sprintf("<td>%s</td><td>%s</td><td>%s</td>", f(lo), f(sum/float64(n)), f(hi))
@@ -186,6 +188,24 @@ func overTime(b *strings.Builder, y []float64, periods []string) {
 		rates = append(rates, mean(y[s:e]))
 	}
 	b.WriteString(lineChart("Target rate per 1,000 rows, in file order", "row of the file", "target rate", false, series{Name: "target rate", X: xs, Y: rates}))
+}
+
+// yearLike reports whether a column's range [lo, hi] looks like years:
+// whole numbers from 1000 to 2999.
+func yearLike(lo, hi float64) bool {
+	return lo >= 1000 && hi < 3000 && lo == math.Trunc(lo) && hi == math.Trunc(hi)
+}
+
+// axisText picks how a numeric column's values are written on a chart:
+// dates for a time column, years without separators, else tickText.
+func axisText(c frame.Column, lo, hi float64) func(v, step float64) string {
+	switch {
+	case c.Kind() == frame.Time:
+		return dateTick
+	case yearLike(lo, hi):
+		return yearTick
+	}
+	return nil
 }
 
 // yearText writes a column of years: whole years without separators.
@@ -240,7 +260,7 @@ func distribution(name string, c frame.Column) string {
 		if hi == lo {
 			edges[bins] = lo + 1
 		}
-		return histogram(name+": distribution", name, "rows", edges, counts)
+		return histogram(name+": distribution", name, "rows", edges, counts, axisText(c, lo, hi))
 	}
 	labels, counts := levelCounts(c, nil)
 	return barChart(name+": distribution", "rows", labels, counts)
@@ -305,20 +325,32 @@ func rateBy(name string, c frame.Column, y []float64) string {
 		}
 		return 0
 	})
+	// Deciles, except that equal values share one bar: a decile boundary
+	// inside a run of ties moves to the run's end (rows of equal value
+	// split by file order would show rates that mean nothing).
 	const bins = 10
+	text := figureText
+	if f := axisText(c, c.Float(idx[0]), c.Float(idx[len(idx)-1])); f != nil {
+		text = func(v float64) string { return f(v, 0) }
+	}
 	var labels []string
 	var rates []float64
-	for k := 0; k < bins; k++ {
-		s, e := k*len(idx)/bins, (k+1)*len(idx)/bins
-		if e <= s {
-			continue
+	for s := 0; s < len(idx); {
+		j := 1 // the first decile boundary after s
+		for j*len(idx)/bins <= s {
+			j++
+		}
+		e := j * len(idx) / bins
+		for e < len(idx) && c.Float(idx[e]) == c.Float(idx[e-1]) {
+			e++
 		}
 		sum := 0.0
 		for _, i := range idx[s:e] {
 			sum += y[i]
 		}
-		labels = append(labels, "≥"+strconv.FormatFloat(c.Float(idx[s]), 'g', 4, 64))
+		labels = append(labels, "≥"+text(c.Float(idx[s])))
 		rates = append(rates, sum/float64(e-s))
+		s = e
 	}
 	return barChart("target rate by "+name+" decile", "target rate", labels, rates)
 }

@@ -6,6 +6,7 @@ import (
 	"math"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // Chart sizes, in SVG user units (pixels at 100%): wide enough to read at
@@ -79,10 +80,8 @@ func tickText(v, step float64) string {
 	if math.Abs(v) < step*1e-9 {
 		v = 0
 	}
-	if math.Abs(v) >= 1000 || step >= 1 && v == math.Trunc(v) {
-		if math.Abs(v) < 1e15 {
-			return thousands(int(math.Round(v)))
-		}
+	if step >= 1 && (math.Abs(v) >= 1000 || v == math.Trunc(v)) && math.Abs(v) < 1e15 {
+		return thousands(int(math.Round(v)))
 	}
 	dec := 0
 	if step < 1 {
@@ -91,8 +90,30 @@ func tickText(v, step float64) string {
 			dec++
 		}
 	}
-	return strconv.FormatFloat(v, 'f', dec, 64)
+	s := strconv.FormatFloat(v, 'f', dec, 64)
+	// Separators in the whole part too, so that 2,008.5 reads as the
+	// ticks around it do (a fractional step on large values: years).
+	if whole, frac, ok := strings.Cut(s, "."); ok && math.Abs(v) >= 1000 && math.Abs(v) < 1e15 {
+		w, _ := strconv.Atoi(strings.TrimPrefix(whole, "-"))
+		sign := ""
+		if strings.HasPrefix(whole, "-") {
+			sign = "-"
+		}
+		return sign + thousands(w) + "." + frac
+	}
+	return s
 }
+
+// dateTick writes a time axis's tick (Unix seconds) as its UTC date.
+func dateTick(v, _ float64) string { return dateText(v) }
+
+// dateText writes Unix seconds as a UTC date, 2008-05-05.
+func dateText(v float64) string {
+	return time.Unix(int64(math.Floor(v)), 0).UTC().Format(time.DateOnly)
+}
+
+// yearTick writes a year axis's tick: 2008, not 2,008.
+func yearTick(v, _ float64) string { return yearText(v) }
 
 // figureText writes a data value for a tooltip: whole numbers with
 // separators, others to four significant digits without an exponent.
@@ -140,16 +161,25 @@ func axes(b *strings.Builder, a plotArea, yticks []float64, ystep float64, xlabe
 	fmt.Fprintf(b, `<text x="%d" y="%.1f" font-size="%d" text-anchor="middle" transform="rotate(-90 %d %.1f)">%s</text>`, fontAxis+2, cy, fontAxis, fontAxis+2, cy, html.EscapeString(ylabel))
 }
 
-// xTicks draws numeric x ticks under the plot area.
-func xTicks(b *strings.Builder, a plotArea) {
-	ticks, step := niceTicks(a.xmin, a.xmax, 6)
+// xTicks draws numeric x ticks under the plot area, written by text
+// (tickText, or dateTick / yearTick for a time or year axis); dates are
+// wider, so they get fewer ticks.
+func xTicks(b *strings.Builder, a plotArea, text func(v, step float64) string) {
+	n := 6
+	if text == nil {
+		text = tickText
+	}
+	if textWidth(text(a.xmax, 1), fontTick) > 50 {
+		n = 4
+	}
+	ticks, step := niceTicks(a.xmin, a.xmax, n)
 	for _, t := range ticks {
 		if t > a.xmax+step*1e-9 {
 			continue // the axis ends at the data
 		}
 		x := a.sx(t)
 		fmt.Fprintf(b, `<line x1="%.1f" y1="%.1f" x2="%.1f" y2="%.1f" stroke="#999"/>`, x, a.bottom, x, a.bottom+4)
-		fmt.Fprintf(b, `<text x="%.1f" y="%.1f" font-size="%d" text-anchor="middle" fill="#444">%s</text>`, x, a.bottom+16, fontTick, tickText(t, step))
+		fmt.Fprintf(b, `<text x="%.1f" y="%.1f" font-size="%d" text-anchor="middle" fill="#444">%s</text>`, x, a.bottom+16, fontTick, text(t, step))
 	}
 }
 
@@ -185,7 +215,7 @@ func lineChart(title, xlabel, ylabel string, unit bool, ss ...series) string {
 	var b strings.Builder
 	open(&b, title, h)
 	axes(&b, a, yticks, ystep, xlabel, ylabel, h)
-	xTicks(&b, a)
+	xTicks(&b, a, nil)
 	for k, s := range ss {
 		color := s.Color
 		if color == "" {
@@ -270,8 +300,9 @@ func barChart(title, ylabel string, labels []string, values []float64) string {
 }
 
 // histogram draws counts of equal-width bins between edges[0] and
-// edges[len(edges)-1] on a numeric x-axis.
-func histogram(title, xlabel, ylabel string, edges, counts []float64) string {
+// edges[len(edges)-1] on a numeric x-axis whose ticks xtext writes (nil:
+// tickText).
+func histogram(title, xlabel, ylabel string, edges, counts []float64, xtext func(v, step float64) string) string {
 	ymax := 0.0
 	for _, v := range counts {
 		ymax = math.Max(ymax, v)
@@ -290,12 +321,16 @@ func histogram(title, xlabel, ylabel string, edges, counts []float64) string {
 	var b strings.Builder
 	open(&b, title, h)
 	axes(&b, a, yticks, ystep, xlabel, ylabel, h)
-	xTicks(&b, a)
+	xTicks(&b, a, xtext)
+	edgeText := figureText
+	if xtext != nil {
+		edgeText = func(v float64) string { return xtext(v, 0) }
+	}
 	for i, c := range counts {
 		x0, x1 := a.sx(edges[i]), a.sx(math.Min(edges[i+1], hi))
 		y := a.sy(c)
 		fmt.Fprintf(&b, `<rect x="%.1f" y="%.1f" width="%.1f" height="%.1f" fill="%s"><title>%s to %s: %s</title></rect>`,
-			x0+0.5, y, math.Max(x1-x0-1, 1), a.bottom-y, palette[0], figureText(edges[i]), figureText(edges[i+1]), figureText(c))
+			x0+0.5, y, math.Max(x1-x0-1, 1), a.bottom-y, palette[0], edgeText(edges[i]), edgeText(edges[i+1]), figureText(c))
 	}
 	b.WriteString("</svg>")
 	return b.String()
@@ -328,7 +363,7 @@ func hbarChart(title string, labels []string, values []float64) string {
 		fmt.Fprintf(&b, `<text x="%.1f" y="%.1f" font-size="%d" fill="#444">%s</text>`, x1+4, y+row/2+4, fontTick, strconv.FormatFloat(v, 'f', 4, 64))
 	}
 	fmt.Fprintf(&b, `<line x1="%.1f" y1="%.1f" x2="%.1f" y2="%.1f" stroke="#999"/>`, zero, a.top, zero, a.bottom)
-	xTicks(&b, a)
+	xTicks(&b, a, nil)
 	b.WriteString("</svg>")
 	return b.String()
 }

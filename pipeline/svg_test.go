@@ -6,6 +6,8 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/weir-ml/weir/ml/frame"
 )
 
 var (
@@ -48,7 +50,7 @@ func TestChartsFitTheirText(t *testing.T) {
 		{"counts", barChart("job: distribution", "rows", jobs, counts)},
 		{"rates", barChart("target rate by job", "target rate", jobs, rates)},
 		{"two short labels", barChart("default", "rows", []string{"no", "yes"}, []float64{44396, 815})},
-		{"histogram", histogram("balance: distribution", "balance", "rows", edges, append(counts, counts[:7]...))},
+		{"histogram", histogram("balance: distribution", "balance", "rows", edges, append(counts, counts[:7]...), nil)},
 		{"line", lineChart("Target rate per 1,000 rows", "row of the file", "target rate", false, series{X: []float64{0, 20000, 45000}, Y: []float64{0.019, 0.2, 0.556}})},
 		{"importance", hbarChart("Permutation importance", jobs, rates)},
 	} {
@@ -89,9 +91,65 @@ func TestTickText(t *testing.T) {
 	}{
 		{7810, 2000, "7,810"}, {0, 0.05, "0.00"}, {0.15, 0.05, "0.15"}, {0.2, 0.1, "0.2"}, {45000, 10000, "45,000"},
 		{-8019, 20000, "-8,019"}, {1e-17, 0.1, "0.0"}, {2.5, 0.25, "2.50"},
+		// A fractional step on large values keeps its decimals: 2,008.5 and
+		// 2,009 are two ticks, not "2,009" twice.
+		{2008.5, 0.5, "2,008.5"}, {2009, 0.5, "2,009.0"}, {-1234.25, 0.25, "-1,234.25"},
 	} {
 		if got := tickText(tc.v, tc.step); got != tc.want {
 			t.Errorf("tickText(%v, %v) = %q, want %q", tc.v, tc.step, got, tc.want)
+		}
+	}
+}
+
+func TestDateAndYearTicks(t *testing.T) {
+	for _, tc := range []struct {
+		f    func(v, step float64) string
+		v    float64
+		want string
+	}{
+		{dateTick, 1209945600, "2008-05-05"}, {dateTick, 1209945600 + 86399.5, "2008-05-05"},
+		{yearTick, 2008, "2008"}, {yearTick, 2008.5, "2008.5"},
+	} {
+		if got := tc.f(tc.v, 1); got != tc.want {
+			t.Errorf("tick of %v = %q, want %q", tc.v, got, tc.want)
+		}
+	}
+}
+
+// TestRateByKeepsTiesTogether: rows of one value make one bar of the
+// decile chart, labelled once, and large values and times print without
+// exponents.
+func TestRateByKeepsTiesTogether(t *testing.T) {
+	var campaign []float64
+	var y []float64
+	for i := range 100 {
+		v := 1.0 // half the rows tie at 1, as the bank's campaign does
+		if i >= 50 {
+			v = float64(i)
+		}
+		campaign = append(campaign, v)
+		y = append(y, float64(i%3/2))
+	}
+	labels := func(svg string) []string {
+		var out []string
+		for _, m := range svgText.FindAllStringSubmatch(svg, -1) {
+			if strings.HasPrefix(m[5], "≥") {
+				out = append(out, m[5])
+			}
+		}
+		return out
+	}
+	got := labels(rateBy("campaign", &frame.FloatColumn{Values: campaign}, y))
+	if want := []string{"≥1", "≥50", "≥60", "≥70", "≥80", "≥90"}; strings.Join(got, " ") != strings.Join(want, " ") {
+		t.Errorf("campaign deciles = %s, want %s", strings.Join(got, " "), strings.Join(want, " "))
+	}
+	big := make([]float64, 100)
+	for i := range big {
+		big[i] = 1.2e9 + float64(i)*1e7
+	}
+	for _, l := range labels(rateBy("big", &frame.FloatColumn{Values: big}, y)) {
+		if exponent.MatchString(l) {
+			t.Errorf("label %q is in exponent form", l)
 		}
 	}
 }

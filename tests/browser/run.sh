@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Browser tests of the web UI: builds weir, starts it on a free loopback
 # port with an empty SQLite store, seeds it through MLflow's Python client,
-# then drives Debian's Chromium with playwright-core (ui.test.mjs).
+# runs a small pipeline and `weir monitor report` against it (their HTML
+# reports are checked chart by chart), then drives Debian's Chromium with
+# playwright-core (ui.test.mjs).
 # Screenshots land in $WEIR_BROWSER_OUT (default tests/browser/out).
 #
 # Needs: go, node + npm, python with mlflow (WEIR_PYTHON, else the repo's
@@ -80,8 +82,28 @@ fi
 echo "== seed"
 "$py" "$here/seed.py" "$url" "$work/ids.json" >"$work/seed.log" 2>&1 || { tail -20 "$work/seed.log" >&2; exit 1; }
 
+# A real pipeline run and a monitoring report, as a user makes them, so the
+# tests can open the reports they log (eda.html, evaluation.html,
+# monitoring.html, report.html) through the artifact pages.
+echo "== pipeline"
+"$py" "$here/bankdata.py" "$work/bank.csv" "$work/current.csv"
+(
+  # (&& throughout: set -e does not apply inside a subshell tested by ||.)
+  cd "$work" &&
+  ./weir pipeline init --data bank.csv --target y -o pipeline.yaml &&
+  # The edits init's comments ask for: duration is known only after the
+  # call, and the replay goes year by year rather than day by day.
+  sed -i -e 's/^  leakage: \[\]/  leakage: [duration]/' -e 's/^\(      columns: \[.*\), duration\]/\1]/' \
+    -e 's/^monitoring:/monitoring:\n  period_column: year/' pipeline.yaml &&
+  grep -q 'period_column: year' pipeline.yaml &&
+  ./weir pipeline run pipeline.yaml --no-image --tracking-uri "$url" --state-dir state --summary-json pipeline.json &&
+  ./weir monitor report -m models:/bank@champion --current current.csv --time-column date --window month \
+    --out monitor-report --tracking-uri "$url" -o json >monitor.json
+) >"$work/pipeline.log" 2>&1 || { tail -20 "$work/pipeline.log" >&2; exit 1; }
+
 echo "== browser tests"
 rm -rf "$out" && mkdir -p "$out"
 cd "$here"
-WEIR_URL=$url WEIR_IDS=$work/ids.json WEIR_BROWSER_OUT=$out node --test --test-concurrency=1 ui.test.mjs
+WEIR_URL=$url WEIR_IDS=$work/ids.json WEIR_PIPELINE=$work/pipeline.json WEIR_MONITOR=$work/monitor.json \
+  WEIR_BROWSER_OUT=$out node --test --test-concurrency=1 ui.test.mjs
 echo "screenshots: $out"

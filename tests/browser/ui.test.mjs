@@ -540,3 +540,127 @@ test("a 2,000-span trace: every span in the tree, its timing logged", async (t) 
   t.diagnostic("trace page timing (ms from navigation start): " + JSON.stringify(timings));
   fs.writeFileSync(path.join(out, "trace-timing.json"), JSON.stringify(timings, null, 1) + "\n");
 });
+
+// svgProblems runs in a report's page: for every <svg>, the <text> drawn
+// outside the svg's box or its viewBox, text under 10 px, two labels that
+// overlap, and numbers printed in exponent form. Each problem is a sentence
+// naming the chart (its nearest heading) and the label.
+function svgProblems() {
+  const problems = [];
+  const exponent = /(^|[^\w.])[-+]?\d+(\.\d+)?e[-+]?\d+\b/i;
+  const heading = (el) => {
+    for (let n = el; n; n = n.parentElement) {
+      for (let s = n.previousElementSibling; s; s = s.previousElementSibling) {
+        if (/^H[1-6]$/.test(s.tagName)) return s.textContent.trim();
+        const h = s.querySelector?.("h1, h2, h3, h4");
+        if (h) return h.textContent.trim();
+      }
+    }
+    return "(no heading)";
+  };
+  // corners maps a text's own box to page coordinates.
+  const corners = (t) => {
+    const b = t.getBBox(), m = t.getScreenCTM();
+    return [[b.x, b.y], [b.x + b.width, b.y], [b.x + b.width, b.y + b.height], [b.x, b.y + b.height]]
+      .map(([x, y]) => [m.a * x + m.c * y + m.e, m.b * x + m.d * y + m.f]);
+  };
+  document.querySelectorAll("svg").forEach((svg, i) => {
+    if (svg.parentElement.closest("svg")) return;
+    const where = `chart ${i + 1} under "${heading(svg)}"`;
+    const r = svg.getBoundingClientRect();
+    let box = { left: r.left, top: r.top, right: r.right, bottom: r.bottom };
+    const vb = svg.viewBox?.baseVal;
+    if (vb && vb.width > 0 && vb.height > 0) {
+      const m = svg.getScreenCTM();
+      box = { left: Math.max(box.left, m.a * vb.x + m.e), top: Math.max(box.top, m.d * vb.y + m.f),
+        right: Math.min(box.right, m.a * (vb.x + vb.width) + m.e), bottom: Math.min(box.bottom, m.d * (vb.y + vb.height) + m.f) };
+    }
+    const labels = [];
+    for (const t of svg.querySelectorAll("text")) {
+      const text = t.textContent.trim();
+      if (!text) continue;
+      const m = t.getScreenCTM();
+      const scale = Math.hypot(m.a, m.b);
+      const px = parseFloat(getComputedStyle(t).fontSize) * scale;
+      if (px < 9.95) problems.push(`${where}: "${text}" is ${px.toFixed(1)} px tall, under 10`);
+      if (exponent.test(text)) problems.push(`${where}: "${text}" is in exponent form`);
+      const c = corners(t);
+      const xs = c.map((p) => p[0]), ys = c.map((p) => p[1]);
+      const tol = 0.5;
+      if (Math.min(...xs) < box.left - tol || Math.max(...xs) > box.right + tol ||
+        Math.min(...ys) < box.top - tol || Math.max(...ys) > box.bottom + tol) {
+        problems.push(`${where}: "${text}" is clipped (it spans x ${Math.round(Math.min(...xs) - box.left)} to ` +
+          `${Math.round(Math.max(...xs) - box.left)}, y ${Math.round(Math.min(...ys) - box.top)} to ` +
+          `${Math.round(Math.max(...ys) - box.top)} of a ${Math.round(box.right - box.left)}×${Math.round(box.bottom - box.top)} chart)`);
+      }
+      labels.push({ text, c, angle: Math.round(Math.atan2(m.b, m.a) * 180 / Math.PI), px });
+    }
+    // Two labels drawn at the same angle overlap when their boxes, turned
+    // back to that angle, share more than a sliver (font boxes hold some
+    // empty space above and below the glyphs, so touching lines pass).
+    for (let a = 0; a < labels.length; a++) {
+      for (let b = a + 1; b < labels.length; b++) {
+        const p = labels[a], q = labels[b];
+        if (p.angle !== q.angle) continue;
+        const th = -p.angle * Math.PI / 180, cos = Math.cos(th), sin = Math.sin(th);
+        const rect = (c) => {
+          const u = c.map(([x, y]) => [x * cos - y * sin, x * sin + y * cos]);
+          return { l: Math.min(...u.map((v) => v[0])), r: Math.max(...u.map((v) => v[0])),
+            t: Math.min(...u.map((v) => v[1])), b: Math.max(...u.map((v) => v[1])) };
+        };
+        const P = rect(p.c), Q = rect(q.c);
+        const w = Math.min(P.r, Q.r) - Math.max(P.l, Q.l), h = Math.min(P.b, Q.b) - Math.max(P.t, Q.t);
+        if (w > 1 && h > 0.3 * Math.min(p.px, q.px)) problems.push(`${where}: "${p.text}" overlaps "${q.text}"`);
+      }
+    }
+  });
+  const body = document.body.innerText.split(/\s+/).filter((w) => /^[-+]?\d+(\.\d+)?e[-+]?\d+[,.;:)]*$/i.test(w));
+  for (const w of body) problems.push(`the page prints ${w} in exponent form`);
+  return problems;
+}
+
+// report opens an HTML report the way a user reaches it: the run's
+// artifact page, whose sandboxed frame shows it. It saves that page, then
+// opens the frame's document on its own for a full-length screenshot, and
+// checks every chart's labels there.
+async function report(page, runID, rel, heading, name) {
+  await go(page, `/runs/${runID}/artifacts?path=${encodeURIComponent(rel)}`);
+  const frame = page.locator("iframe.report");
+  await frame.waitFor();
+  await page.frameLocator("iframe.report").locator("h1").first().waitFor();
+  assert.match(await page.frameLocator("iframe.report").locator("h1").first().textContent(), heading);
+  await shot(page, name + "-artifact");
+  const src = await frame.getAttribute("src");
+  await go(page, src);
+  await page.setViewportSize({ width: 1366, height: 860 });
+  await shot(page, name);
+  const charts = await page.locator("svg").count();
+  assert.ok(charts > 0, `${rel} draws no chart`);
+  assert.deepEqual(await page.evaluate(svgProblems), [], `${rel}: labels clipped, too small, overlapping or in exponent form`);
+  return charts;
+}
+
+// The pipeline's run (run.sh runs `weir pipeline init` and `run` on
+// bankdata.py's rows) and its reports, each opened from the run's artifacts.
+const pipelineRun = () => {
+  const run = JSON.parse(fs.readFileSync(process.env.WEIR_PIPELINE, "utf8")).pipeline_run_id;
+  assert.ok(run, "the pipeline summary names no run");
+  return run;
+};
+for (const [rel, heading, name, min] of [
+  ["reports/eda.html", /Data understanding/, "40-report-eda", 4],
+  ["reports/evaluation.html", /Evaluation/, "41-report-evaluation", 4],
+  ["monitoring/monitoring.html", /Monitoring/, "42-report-monitoring", 1],
+]) {
+  test(`pipeline report ${rel}: every chart's labels inside it, readable, apart, no exponents`, async (t) => {
+    const page = await open(t);
+    assert.ok(await report(page, pipelineRun(), rel, heading, name) >= min, `${rel} draws fewer than ${min} charts`);
+  });
+}
+
+test("weir monitor report: its report.html, logged with the run", async (t) => {
+  const page = await open(t);
+  const rep = JSON.parse(fs.readFileSync(process.env.WEIR_MONITOR, "utf8"));
+  assert.ok(rep.run_id, "monitor report logged no run");
+  assert.ok(await report(page, rep.run_id, "monitoring/report.html", /Monitoring/, "43-report-monitor") >= 1);
+});
