@@ -260,6 +260,8 @@ type traceData struct {
 	Response *paneValue
 	Tags     []tracking.Tag
 	Metadata []tracking.Tag
+	// Assessments are the trace's feedback and expectations.
+	Assessments []assessmentRow
 }
 
 func (h *Handler) tracePage(w http.ResponseWriter, r *http.Request) (*view, error) {
@@ -269,7 +271,8 @@ func (h *Handler) tracePage(w http.ResponseWriter, r *http.Request) (*view, erro
 		return nil, err
 	}
 	d := &traceData{Info: &tr.Info, Tree: buildSpanTree(tr.Spans), Tokens: parseTokenUsage(tr.Info.Metadata),
-		RunID: tr.Info.Metadata[tracing.MetaSourceRun], Tags: sortedTags(tr.Info.Tags), Metadata: sortedTags(tr.Info.Metadata)}
+		RunID: tr.Info.Metadata[tracing.MetaSourceRun], Tags: sortedTags(tr.Info.Tags), Metadata: sortedTags(tr.Info.Metadata),
+		Assessments: assessmentRows(tr.Info.Assessments)}
 	d.Name = tr.Info.Tags[tracing.TagTraceName]
 	if d.Name == "" && len(d.Tree.Nodes) > 0 {
 		d.Name = d.Tree.Nodes[0].Name

@@ -152,7 +152,13 @@ func newSampleTraces() *fakeTraces {
 		ResponsePreview: `"Weir is an MLflow-compatible server."`,
 		Tags:            map[string]string{tracing.TagTraceName: "answer_question", "team": "growth", tracing.TagSpansLocation: tracing.SpansInTrackingStore},
 		Metadata: map[string]string{metaTokenUsage: `{"input_tokens": 120, "output_tokens": 30, "total_tokens": 150}`,
-			tracing.MetaSourceRun: "aaaa000000000003"}}, []spanSpec{
+			tracing.MetaSourceRun: "aaaa000000000003"},
+		Assessments: []tracing.Assessment{
+			{ID: "a-1", Name: "relevance", SourceType: "LLM_JUDGE", SourceID: "judge-<1>", Feedback: []byte(`{"value": 0.8}`),
+				Rationale: "Mostly on topic", Valid: new(bool)},
+			{ID: "a-2", Name: "relevance", SourceType: "HUMAN", Feedback: []byte(`{"value": "<b>low</b>"}`), Overrides: "a-1", Valid: boolPtr(true)},
+			{ID: "a-3", Name: "expected", SourceType: "HUMAN", Expectation: []byte(`{"serialized_value": {"serialization_format": "JSON_FORMAT", "value": "{\"answer\": 4}"}}`)},
+		}}, []spanSpec{
 		{id: 1, name: "answer_question", typ: "CHAIN", start: 0, end: 1250, status: ok, attrs: []tracing.KeyValue{
 			str(attrSpanInputs, `{"question": "What is <b>Weir</b>?"}`), str(attrSpanOutputs, `"Weir is an MLflow-compatible server."`)}},
 		{id: 2, parent: 1, name: "retrieve", typ: "RETRIEVER", start: 10, end: 310, status: ok, attrs: []tracing.KeyValue{
@@ -181,3 +187,5 @@ func newSampleTraces() *fakeTraces {
 	})
 	return &fakeTraces{traces: []tracing.Trace{answer, failed, running}}
 }
+
+func boolPtr(b bool) *bool { return &b }
