@@ -85,10 +85,12 @@ func TestLocalRunArtifacts(t *testing.T) {
 
 func TestContentTypes(t *testing.T) {
 	tests := []struct{ name, want string }{
-		{"MLmodel", "text/plain; charset=utf-8"},
-		{"conda.yaml", "text/plain; charset=utf-8"},
-		{"input_example.json", "text/plain; charset=utf-8"},
-		{"page.js", "text/plain; charset=utf-8"},
+		{"MLmodel", "text/plain"},
+		{"conda.yaml", "text/plain"},
+		{"input_example.json", "text/plain"},
+		{"page.js", "text/plain"},
+		{"MLPROJECT", "text/plain"},
+		{"notes.TXT", "text/plain"},
 		{"plot.png", "image/png"},
 		{"model.pkl", "application/octet-stream"},
 		{"noext", "application/octet-stream"},
@@ -159,7 +161,7 @@ func TestDownloadRange(t *testing.T) {
 	if rec.Code != http.StatusPartialContent || rec.Body.String() != "1,2\n" || h.Get("Content-Range") != "bytes 4-7/12" {
 		t.Errorf("range: got %d %q %v", rec.Code, rec.Body, h)
 	}
-	if h.Get("Content-Type") != "text/plain; charset=utf-8" || h.Get("Content-Disposition") != "attachment; filename=data.csv" || h.Get("X-Content-Type-Options") != "nosniff" {
+	if h.Get("Content-Type") != "text/plain" || h.Get("Content-Disposition") != "attachment; filename=data.csv" || h.Get("X-Content-Type-Options") != "nosniff" {
 		t.Errorf("headers: got %v", h)
 	}
 }

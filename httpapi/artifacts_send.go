@@ -62,12 +62,12 @@ func (s *Server) sendFile(w http.ResponseWriter, r *http.Request, store artifact
 // JavaScript, notebooks, YAML, MLmodel, ...) are plain text, the rest goes
 // by extension, and unknown types are octet-stream.
 func guessContentType(name string) string {
-	ext := strings.TrimPrefix(path.Ext(name), ".")
+	ext := strings.ToLower(strings.TrimPrefix(path.Ext(name), "."))
 	if ext == "" {
-		ext = name // MLmodel, MLproject
+		ext = strings.ToLower(path.Base(name)) // MLmodel, MLproject, in any case
 	}
 	if textExtensions[ext] {
-		return "text/plain; charset=utf-8"
+		return "text/plain" // as MLflow's server: no charset parameter
 	}
 	if ct := mime.TypeByExtension(path.Ext(name)); ct != "" {
 		return ct
@@ -81,5 +81,5 @@ var textExtensions = map[string]bool{
 	"txt": true, "log": true, "err": true, "cfg": true, "conf": true, "cnf": true, "cf": true,
 	"ini": true, "properties": true, "prop": true, "hocon": true, "toml": true, "yaml": true,
 	"yml": true, "xml": true, "json": true, "js": true, "py": true, "py3": true, "csv": true,
-	"tsv": true, "md": true, "rst": true, "ipynb": true, "MLmodel": true, "MLproject": true,
+	"tsv": true, "md": true, "rst": true, "ipynb": true, "mlmodel": true, "mlproject": true,
 }

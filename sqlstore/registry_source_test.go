@@ -109,7 +109,7 @@ func testVersionSource(t *testing.T, f *fixture) {
 			for _, r := range got.Registrations {
 				found = found || r == tracking.ModelRegistration{Name: "m", Version: mv.Version}
 			}
-			if !found || !strings.Contains(tagMap(got.Tags)[modelVersionsTag], `{"name":"m","version":`+mv.Version+`}`) {
+			if !found || !strings.Contains(tagMap(got.Tags)[modelVersionsTag], `{"name": "m", "version": `+mv.Version+`}`) {
 				t.Errorf("logged model registrations %v, tags %v: want m/%s listed", got.Registrations, got.Tags, mv.Version)
 			}
 		})
@@ -128,11 +128,13 @@ func TestAddRegistration(t *testing.T) {
 		version int64
 		want    string
 	}{
-		{"", "a", 1, `[{"name":"a","version":1}]`},
+		// Python's json.dumps spacing and escapes, as MLflow's server writes it.
+		{"", "a", 1, `[{"name": "a", "version": 1}]`},
 		{`[{"name": "a", "version": 1}]`, "a", 1, `[{"name": "a", "version": 1}]`},
 		{`[{"name": "a", "version": "1"}]`, "a", 1, `[{"name": "a", "version": "1"}]`},
-		{`[{"name": "a", "version": 1}]`, "a", 2, `[{"name":"a","version":1},{"name":"a","version":2}]`},
-		{`not json`, "b", 3, `[{"name":"b","version":3}]`},
+		{`[{"name": "a", "version": 1}]`, "a", 2, `[{"name": "a", "version": 1}, {"name": "a", "version": 2}]`},
+		{`not json`, "b", 3, `[{"name": "b", "version": 3}]`},
+		{"", "modèle", 1, `[{"name": "mod\u00e8le", "version": 1}]`},
 	}
 	for _, tt := range tests {
 		err := f.db.writeTx(ctx, func(tx *txn) error {

@@ -95,13 +95,37 @@ func addRegistration(ctx context.Context, tx *txn, modelID, name string, version
 		}
 	}
 	regs = append(regs, map[string]any{"name": name, "version": version})
-	b, err := json.Marshal(regs)
-	if err != nil {
-		return err
-	}
 	_, err = tx.exec(ctx, `INSERT INTO logged_model_tags (model_id, key, value) VALUES (?, ?, ?)
-		ON CONFLICT (model_id, key) DO UPDATE SET value = excluded.value`, modelID, modelVersionsTag, string(b))
+		ON CONFLICT (model_id, key) DO UPDATE SET value = excluded.value`, modelID, modelVersionsTag, pyRegistrations(regs))
 	return err
+}
+
+// pyRegistrations writes the mlflow.modelVersions list byte for byte as
+// MLflow's server does with Python's json.dumps: ", " and ": " separators,
+// name before version, non-ASCII escaped.
+func pyRegistrations(regs []map[string]any) string {
+	var b strings.Builder
+	b.WriteByte('[')
+	for i, r := range regs {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		name, _ := r["name"].(string)
+		b.WriteString(`{"name": ` + tracking.PyJSONString(name) + `, "version": `)
+		switch v := r["version"].(type) {
+		case string:
+			b.WriteString(tracking.PyJSONString(v))
+		case float64:
+			b.WriteString(strconv.FormatFloat(v, 'f', -1, 64))
+		case int64:
+			b.WriteString(strconv.FormatInt(v, 10))
+		default:
+			b.WriteString(tracking.PyJSONString(fmt.Sprint(v)))
+		}
+		b.WriteByte('}')
+	}
+	b.WriteByte(']')
+	return b.String()
 }
 
 // putVersionTags inserts or overwrites model version tags.

@@ -44,6 +44,10 @@ func pyJSON(s string) string {
 	return b.String()
 }
 
+// PyJSONString quotes s as Python's json.dumps does (ASCII only, \uXXXX
+// escapes), for values MLflow's server writes with json.dumps.
+func PyJSONString(s string) string { return pyJSON(s) }
+
 // pyStr quotes s as Python's repr of a str does in the common cases.
 func pyStr(s string) string {
 	q := "'"
