@@ -89,6 +89,11 @@ if [[ $# -gt 0 && "$1" == tests/* ]]; then
 fi
 
 export WEIR_SUITE_TARGET=$target
+# The revision of the tests, recorded in the results when known.
+if [[ -z "${MLFLOW_TESTS_REV:-}" && -f "$MLFLOW_TESTS/REVISION" ]]; then
+	MLFLOW_TESTS_REV=$(cat "$MLFLOW_TESTS/REVISION")
+	export MLFLOW_TESTS_REV
+fi
 export WEIR_SUITE_RESULTS=$out/$target.json
 export WEIR_SUITE_LOGS=$out/logs-$target
 export PYTHONPATH=$here${PYTHONPATH:+:$PYTHONPATH}

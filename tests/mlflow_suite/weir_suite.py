@@ -65,7 +65,14 @@ def target() -> str:
 # --- server launch ---------------------------------------------------------------------
 
 _real_popen = subprocess.Popen
-_log_dir = Path(os.environ.get("WEIR_SUITE_LOGS") or tempfile.mkdtemp(prefix="weir-suite-logs-"))
+_log_dir_cache = []
+
+
+def _log_dir() -> Path:
+    """Return where server logs go: $WEIR_SUITE_LOGS, else a temporary directory made once."""
+    if not _log_dir_cache:
+        _log_dir_cache.append(Path(os.environ.get("WEIR_SUITE_LOGS") or tempfile.mkdtemp(prefix="weir-suite-logs-")))
+    return _log_dir_cache[0]
 _state = {"backend": None, "root": None, "launched": False, "logs": []}
 
 
@@ -151,7 +158,7 @@ class ServerProcess:
         self.cmd = _server_command(opts, self.env, self.scratch)
         self.url = f"http://{opts.get('host', '127.0.0.1')}:{opts['port']}"
         n = len(_state["logs"])
-        self.log_path = _log_dir / f"server-{os.getpid()}-{n}.log"
+        self.log_path = _log_dir() / f"server-{os.getpid()}-{n}.log"
         self.cwd = cwd or self.scratch
         self.proc = None
 
@@ -307,7 +314,7 @@ def pytest_configure(config):
 
 
 def pytest_report_header(config):
-    return f"weir_suite target: {target()}, server logs: {_log_dir}"
+    return f"weir_suite target: {target()}, server logs: {_log_dir()}"
 
 
 def _out_of_scope(item) -> str | None:
@@ -380,6 +387,7 @@ _CONFIG = {}
 @pytest.hookimpl(tryfirst=True)
 def pytest_sessionstart(session):
     _CONFIG["config"] = session.config
+    _CONFIG["start"] = time.monotonic()
 
 
 def pytest_runtest_makereport(item, call):
@@ -403,4 +411,13 @@ def pytest_sessionfinish(session, exitstatus):
             r["logs"] = rec["logs"]
         r["server"] = bool(rec.get("server"))
         out[nodeid] = r
-    Path(path).write_text(json.dumps({"target": target(), "tests": out}, indent=1, sort_keys=True) + "\n")
+    import mlflow
+
+    summary = {
+        "target": target(),
+        "mlflow_version": mlflow.__version__,
+        "tests_rev": os.environ.get("MLFLOW_TESTS_REV", ""),
+        "wall_seconds": round(time.monotonic() - _CONFIG.get("start", time.monotonic())),
+        "tests": out,
+    }
+    Path(path).write_text(json.dumps(summary, indent=1, sort_keys=True) + "\n")

@@ -1,0 +1,209 @@
+"""Rewrite the results section of docs/compatibility.md from the harness's JSON results.
+
+    python tests/mlflow_suite/update_docs.py [--weir FILE] [--mlflow FILE] [--doc FILE]
+
+The inputs default to the committed summaries in tests/mlflow_suite/results/; run.sh
+writes fresh ones to tests/mlflow_suite/out/, and ``--save`` copies those (without
+log paths) over the committed ones. Only the text between the BEGIN and END markers
+of the document is replaced, so the prose around the tables is kept.
+"""
+
+import argparse
+import json
+import re
+import sys
+from collections import defaultdict
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parents[1]
+BEGIN = "<!-- BEGIN mlflow-suite results (tests/mlflow_suite/update_docs.py) -->"
+END = "<!-- END mlflow-suite results -->"
+
+# (area, test file, test-name pattern); the first match wins.
+AREAS = [
+    ("GraphQL", "test_rest_tracking.py", r"graphql"),
+    ("Tracing and assessments", "test_rest_tracking.py", r"trace|span|assessment|otel"),
+    ("Evaluation datasets", "test_rest_tracking.py", r"evaluation_dataset|dataset_experiment|_rest_tracking$"),
+    ("Scorers", "test_rest_tracking.py", r"scorer"),
+    ("UI helper endpoints", "test_rest_tracking.py", r"search_dataset_handler|promptlab"),
+    ("Logged models", "test_rest_tracking.py", r"logged_model|log_outputs|log_inputs_model|model_version_model_id"),
+    ("Registry", "test_rest_tracking.py", r"model_version"),
+    ("Artifacts", "test_rest_tracking.py", r"artifact"),
+    ("Tracking (experiments, runs, metrics)", "test_rest_tracking.py", r""),
+    ("Registry", "test_model_registry.py", r""),
+    ("Artifacts", "test_mlflow_artifacts.py", r""),
+    ("Webhooks", "test_client_webhooks.py", r""),
+    ("Webhooks", "webhooks/test_e2e.py", r""),
+]
+AREA_ORDER = []
+for _a, _f, _p in AREAS:
+    if _a not in AREA_ORDER:
+        AREA_ORDER.append(_a)
+
+# (pattern on the failure message, cause). Curated from the runs; the first match wins.
+CAUSES = [
+    (r"must identify the resource that contains the source|Invalid model version source",
+     "model-version `source` checked more strictly than MLflow (run must exist, no `..`)"),
+    (r"/api/3\.0/mlflow/datasets|evaluation.?dataset|Dataset", "GenAI evaluation datasets endpoints missing"),
+    (r"graphql", "`/graphql` endpoint missing"),
+    (r"scorer", "scorer endpoints missing"),
+    (r"text/plain; charset=utf-8", "`Content-Type` carries `; charset=utf-8` where MLflow sends none"),
+    (r"ENDPOINT_NOT_FOUND|404 Client Error|status_code == 404|Not Found",
+     "endpoint missing (404 from Weir)"),
+]
+ERROR_PATTERN = re.compile(r"(\w+(?:Error|Exception))\b:?\s*(.*)")
+
+
+def load(path: Path) -> dict:
+    try:
+        data = json.loads(path.read_text())
+    except FileNotFoundError:
+        sys.exit(f"{path}: no such results file (run tests/mlflow_suite/run.sh first)")
+    except json.JSONDecodeError as e:
+        sys.exit(f"{path}: not valid JSON: {e}")
+    if not isinstance(data.get("tests"), dict):
+        sys.exit(f"{path}: no \"tests\" object")
+    return data
+
+
+def area_of(nodeid: str) -> str:
+    path, _, name = nodeid.partition("::")
+    name = re.sub(r"\[.*$", "", name)
+    for area, file, pattern in AREAS:
+        if path.endswith(file) and re.search(pattern, name):
+            return area
+    return "Other"
+
+
+def test_name(nodeid: str) -> str:
+    return nodeid.partition("::")[2]
+
+
+def cause_of(message: str) -> str:
+    for pattern, cause in CAUSES:
+        if re.search(pattern, message, re.IGNORECASE):
+            return cause
+    first = next((ln.strip() for ln in message.splitlines() if ln.strip()), "no message")
+    m = ERROR_PATTERN.search(first)
+    if m:
+        first = f"{m.group(1)}: {m.group(2)}"
+    # Ids, numbers and temporary paths differ per test; drop them so causes group.
+    first = re.sub(r"[0-9a-f]{32}|tr-[0-9a-f]+|m-[0-9a-f]+", "<id>", first)
+    first = re.sub(r"/tmp/\S+", "<tmp>", first)
+    first = re.sub(r"\d+", "N", first)
+    return first[:140].replace("|", "\\|")
+
+
+def failed(rec: dict | None) -> bool:
+    return rec is not None and rec["outcome"] in ("failed", "error")
+
+
+def render(weir: dict, ref: dict) -> str:
+    w, m = weir["tests"], ref["tests"]
+    rows = defaultdict(lambda: {"applicable": 0, "mlflow": 0, "weir": 0, "both": 0})
+    out_of_scope = defaultdict(int)
+    not_server = []
+    weir_fail = defaultdict(list)  # cause -> tests that pass on mlflow and fail on weir
+    both_fail = []
+    for nodeid in sorted(set(w) | set(m)):
+        rw, rm = w.get(nodeid), m.get(nodeid)
+        msg = ((rw or {}).get("message") or (rm or {}).get("message") or "")
+        if any(r and r["outcome"] == "skipped" for r in (rw, rm)):
+            if "out of scope: " in msg:
+                out_of_scope[msg.split("out of scope: ", 1)[1].strip()] += 1
+            continue
+        if not ((rw or {}).get("server") or (rm or {}).get("server")):
+            not_server.append(nodeid)
+            continue
+        row = rows[area_of(nodeid)]
+        row["applicable"] += 1
+        ok_w = rw is not None and rw["outcome"] == "passed"
+        ok_m = rm is not None and rm["outcome"] == "passed"
+        row["weir"] += ok_w
+        row["mlflow"] += ok_m
+        row["both"] += ok_w and ok_m
+        if not ok_w and ok_m:
+            weir_fail[cause_of((rw or {}).get("message", "not run on weir"))].append(nodeid)
+        elif not ok_w and not ok_m:
+            both_fail.append(nodeid)
+
+    lines = [BEGIN, ""]
+    total = {k: sum(r[k] for r in rows.values()) for k in ("applicable", "mlflow", "weir", "both")}
+    lines.append(f"MLflow tests from `{weir.get('tests_rev') or ref.get('tests_rev') or 'unknown revision'}`, "
+                 f"client and reference server mlflow {ref.get('mlflow_version', '?')}. "
+                 f"Wall time: Weir {weir.get('wall_seconds', '?')} s, mlflow {ref.get('wall_seconds', '?')} s.")
+    lines.append("")
+    lines.append(f"**Weir passes {total['weir']} of the {total['applicable']} applicable tests; "
+                 f"mlflow server passes {total['mlflow']}.** "
+                 f"{total['mlflow'] - total['both']} pass on mlflow only, "
+                 f"{total['weir'] - total['both']} on Weir only.")
+    lines.append("")
+    lines.append("| Area | Applicable | Pass on mlflow | Pass on Weir | Fail on Weir, pass on mlflow |")
+    lines.append("| --- | ---: | ---: | ---: | ---: |")
+    for area in AREA_ORDER + ["Other"]:
+        if area not in rows:
+            continue
+        r = rows[area]
+        lines.append(f"| {area} | {r['applicable']} | {r['mlflow']} | {r['weir']} | {r['mlflow'] - r['both']} |")
+    lines.append(f"| **Total** | **{total['applicable']}** | **{total['mlflow']}** | **{total['weir']}** | "
+                 f"**{total['mlflow'] - total['both']}** |")
+    lines.append("")
+    lines.append("Not counted: " + ", ".join(f"{n} out of scope ({reason})" for reason, n in sorted(out_of_scope.items()))
+                 + f"; {len(not_server)} that start no server (they call MLflow's handlers in-process); "
+                 "tests MLflow itself skips (the retired file store).")
+    lines.append("")
+    lines.append("### Failing on Weir, passing on mlflow, by cause")
+    lines.append("")
+    for cause, ids in sorted(weir_fail.items(), key=lambda kv: (-len(kv[1]), kv[0])):
+        by_area = defaultdict(list)
+        for i in ids:
+            by_area[area_of(i)].append(test_name(i))
+        lines.append(f"- **{cause}** ({len(ids)}):")
+        for area in sorted(by_area):
+            lines.append(f"  - {area}: " + ", ".join(f"`{n}`" for n in by_area[area]))
+    if not weir_fail:
+        lines.append("None.")
+    lines.append("")
+    lines.append(f"### Failing on both ({len(both_fail)})")
+    lines.append("")
+    lines.append("These fail on mlflow server 3.17.2 as well (the tests come from a different MLflow "
+                 "version or need something the harness does not provide); they do not count against Weir.")
+    lines.append("")
+    for i in both_fail:
+        lines.append(f"- `{test_name(i)}` ({area_of(i)}): {cause_of(m.get(i, {}).get('message', ''))}")
+    lines += ["", END]
+    return "\n".join(lines)
+
+
+def save(src: Path, dst: Path) -> None:
+    data = load(src)
+    for rec in data["tests"].values():
+        rec.pop("logs", None)
+        if "message" in rec:
+            rec["message"] = rec["message"][:400]
+    dst.parent.mkdir(parents=True, exist_ok=True)
+    dst.write_text(json.dumps(data, indent=1, sort_keys=True) + "\n")
+
+
+def main() -> None:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--weir", type=Path, default=HERE / "results" / "weir.json")
+    p.add_argument("--mlflow", type=Path, default=HERE / "results" / "mlflow.json")
+    p.add_argument("--doc", type=Path, default=ROOT / "docs" / "compatibility.md")
+    p.add_argument("--save", action="store_true",
+                   help="first copy out/weir.json and out/mlflow.json over the committed results")
+    args = p.parse_args()
+    if args.save:
+        for name in ("weir", "mlflow"):
+            save(HERE / "out" / f"{name}.json", HERE / "results" / f"{name}.json")
+    text = args.doc.read_text()
+    if BEGIN not in text or END not in text:
+        sys.exit(f"{args.doc}: markers not found; it needs the lines\n{BEGIN}\n{END}")
+    head, rest = text.split(BEGIN, 1)
+    _, tail = rest.split(END, 1)
+    args.doc.write_text(head + render(load(args.weir), load(args.mlflow)) + tail)
+
+
+if __name__ == "__main__":
+    main()
