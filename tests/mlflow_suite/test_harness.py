@@ -113,7 +113,7 @@ def test_render_counts(tmp_path):
     }}
     text = update_docs.render(weir, ref)
     for want in ("Weir passes 1 of the 2 applicable tests; mlflow server passes 2",
-                 "1 out of scope (issues API)", "1 that start no server", "`test_b`"):
+                 "1 out of scope: issues API", "1 not applicable: start no server", "`test_b`"):
         assert want in text, f"rendered text lacks {want!r}:\n{text}"
 
 
