@@ -98,6 +98,21 @@ def test_cause_groups_messages_that_differ_only_in_ids():
     assert a == b, f"got {a!r} and {b!r}, want equal"
 
 
+@pytest.mark.parametrize(
+    "message, nodeid, want",
+    [
+        ("INVALID_PARAMETER_VALUE: Invalid model version source: 'runs:/x/model'.",
+         "t.py::test_latest_models[sqlalchemy]", "model-version `source` checked more strictly"),
+        ("assert 404 == 200", "t.py::test_graphql_handler[sqlalchemy]", "`POST /graphql` missing"),
+        ("ENDPOINT_NOT_FOUND: No API endpoint POST /api/3.0/mlflow/traces/metrics.", "t.py::test_q",
+         "endpoint missing: `POST /api/3.0/mlflow/traces/metrics`"),
+    ],
+)
+def test_curated_causes(message, nodeid, want):
+    got = update_docs.cause_of(message, nodeid)
+    assert got.startswith(want), f"got {got!r}, want it to start with {want!r}"
+
+
 def test_render_counts(tmp_path):
     weir = {"tests": {
         "t.py::test_a": {"outcome": "passed", "server": True},
