@@ -18,6 +18,7 @@ that never start a server (they call MLflow's handlers in-process) are reported 
 applicable. ``WEIR_SUITE_RESULTS`` names a JSON file that receives one record per test.
 """
 
+import atexit
 import json
 import os
 import re
@@ -173,15 +174,19 @@ class ServerProcess:
         self.cwd = cwd
         self.proc = None
 
-    def start(self):
+    def open_log(self):
+        """Record the launch for the running test and open its log, headed by the command."""
         _state["launched"] = True
         _state["logs"].append(str(self.log_path))
         log = open(self.log_path, "wb")
         log.write(("$ " + shlex.join(self.cmd) + "\n").encode())
         log.flush()
-        self.proc = _real_popen(self.cmd, env=self.env, cwd=self.cwd, stdout=log, stderr=subprocess.STDOUT,
-                                start_new_session=True)
-        log.close()
+        return log
+
+    def start(self):
+        with self.open_log() as log:
+            self.proc = _real_popen(self.cmd, env=self.env, cwd=self.cwd, stdout=log, stderr=subprocess.STDOUT,
+                                    start_new_session=True)
         try:
             _wait_health(self.url, self.proc)
         except Exception:
@@ -280,18 +285,14 @@ class _Popen(_real_popen):
         if rest is not None:
             opts = _parse_mlflow_server_args(rest)
             opts.setdefault("port", "5000")
+            # The test owns this process (it waits for it and kills it), so only the
+            # command line, environment and output change.
             sp = ServerProcess(opts, env=kw.get("env"), cwd=kw.get("cwd"))
-            _state["launched"] = True
-            _state["logs"].append(str(sp.log_path))
-            log = open(sp.log_path, "wb")
-            log.write(("$ " + shlex.join(sp.cmd) + "\n").encode())
-            log.flush()
-            kw["env"] = sp.env
-            kw["stdout"] = log
-            kw["stderr"] = subprocess.STDOUT
-            args = sp.cmd
-            if target() == "weir":
-                kw.setdefault("start_new_session", True)
+            atexit.register(shutil.rmtree, sp.scratch, True)
+            with sp.open_log() as log:
+                kw.update(env=sp.env, stdout=log, stderr=subprocess.STDOUT)
+                super().__init__(sp.cmd, *a, **kw)
+            return
         super().__init__(args, *a, **kw)
 
 
