@@ -138,6 +138,7 @@ def render(weir: dict, ref: dict) -> str:
     not_server = []
     weir_fail = defaultdict(list)  # cause -> tests that pass on mlflow and fail on weir
     both_fail = []
+    weir_only = []
     for nodeid in sorted(set(w) | set(m)):
         if re.search(r"\[file(\]|-)", nodeid):
             continue  # MLflow skips every file-store variant itself
@@ -162,6 +163,8 @@ def render(weir: dict, ref: dict) -> str:
             weir_fail[cause_of((rw or {}).get("message", "not run on weir"), nodeid)].append(nodeid)
         elif not ok_w and not ok_m:
             both_fail.append(nodeid)
+        elif ok_w and not ok_m:
+            weir_only.append(nodeid)
 
     lines = [BEGIN, ""]
     total = {k: sum(r[k] for r in rows.values()) for k in ("applicable", "mlflow", "weir", "both")}
@@ -209,6 +212,11 @@ def render(weir: dict, ref: dict) -> str:
                  "version or need something the harness does not provide); they do not count against Weir.")
     lines.append("")
     for i in both_fail:
+        lines.append(f"- `{test_name(i)}` ({area_of(i)}): {cause_of(m.get(i, {}).get('message', ''), i, curated=False)}")
+    lines.append("")
+    lines.append(f"### Passing on Weir, failing on mlflow ({len(weir_only)})")
+    lines.append("")
+    for i in weir_only:
         lines.append(f"- `{test_name(i)}` ({area_of(i)}): {cause_of(m.get(i, {}).get('message', ''), i, curated=False)}")
     lines += ["", END]
     return "\n".join(lines)
