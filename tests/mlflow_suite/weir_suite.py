@@ -1,7 +1,7 @@
 """A pytest plugin that runs MLflow's own live-server tests against a server of our choosing.
 
 MLflow's tests in ``tests/tracking/test_rest_tracking.py``, ``test_model_registry.py``,
-``test_mlflow_artifacts.py`` and ``tests/webhooks/test_e2e.py`` start their servers in
+``test_mlflow_artifacts.py``, ``test_client_webhooks.py`` and ``tests/webhooks/test_e2e.py`` start their servers in
 three ways: an in-process ``ServerThread`` after ``handlers.initialize_backend_stores``,
 ``integration_test_utils._init_server``, and ``subprocess.Popen`` of ``mlflow server``.
 This plugin (loaded with ``-p weir_suite``) replaces all three with a fresh server process:
@@ -83,7 +83,11 @@ def _log_dir() -> Path:
     if not _log_dir_cache:
         _log_dir_cache.append(Path(os.environ.get("WEIR_SUITE_LOGS") or tempfile.mkdtemp(prefix="weir-suite-logs-")))
     return _log_dir_cache[0]
-_state = {"backend": None, "root": None, "launched": False, "logs": []}
+# What the running session has seen: the last backend and artifact root MLflow's fixtures
+# configured, whether the current test started a server, and every server log so far.
+_state = {"backend": None, "root": None, "launched": False, "logs": [], "first_log": 0}
+# The pytest config (for per-test records) and the session's start time.
+_CONFIG = {}
 
 
 def _wait_health(url: str, proc, timeout: float = STARTUP_TIMEOUT_S) -> None:
@@ -391,9 +395,6 @@ def pytest_runtest_logreport(report):
         logs = _state["logs"][_state.get("first_log", 0):]
         if rec["outcome"] in ("failed", "error") and logs:
             rec["logs"] = logs
-
-
-_CONFIG = {}
 
 
 @pytest.hookimpl(tryfirst=True)
