@@ -81,7 +81,9 @@ _log_dir_cache = []
 def _log_dir() -> Path:
     """Return where server logs go: $WEIR_SUITE_LOGS, else a temporary directory made once."""
     if not _log_dir_cache:
-        _log_dir_cache.append(Path(os.environ.get("WEIR_SUITE_LOGS") or tempfile.mkdtemp(prefix="weir-suite-logs-")))
+        path = Path(os.environ.get("WEIR_SUITE_LOGS") or tempfile.mkdtemp(prefix="weir-suite-logs-"))
+        path.mkdir(parents=True, exist_ok=True)
+        _log_dir_cache.append(path)
     return _log_dir_cache[0]
 # What the running session has seen: the last backend and artifact root MLflow's fixtures
 # configured, whether the current test started a server, and every server log so far.
