@@ -40,14 +40,18 @@ func resolveSource(ctx context.Context, tx *txn, c registry.VersionCreate) (vers
 		}
 		return src, resolveSourceModel(ctx, tx, c.Source, &src)
 	}
-	if hasTraversal(c.Source) {
-		return src, weir.Errorf(weir.ErrInvalidParameterValue,
-			"Invalid model version source: '%s'. If supplying a source as an http, https, local file path, ftp, objectstore, or mlflow-artifacts uri, an absolute path must be provided without relative path references present. Please provide an absolute path.",
-			c.Source)
-	}
 	u, err := url.Parse(c.Source)
 	if err != nil || len(u.Scheme) == 1 { // a Windows drive letter is a local path
 		u = &url.URL{Path: c.Source}
+	}
+	// A local path is resolved and must then lie in the run's (or model's)
+	// artifact directory, as MLflow checks it: a ".." that stays inside is
+	// harmless there. Every other source may not climb at all.
+	local := u.Scheme == "" || strings.EqualFold(u.Scheme, "file")
+	if strings.ContainsRune(c.Source, 0) || !local && hasTraversal(c.Source) {
+		return src, weir.Errorf(weir.ErrInvalidParameterValue,
+			"Invalid model version source: '%s'. If supplying a source as an http, https, local file path, ftp, objectstore, or mlflow-artifacts uri, an absolute path must be provided without relative path references present. Please provide an absolute path.",
+			c.Source)
 	}
 	switch scheme := strings.ToLower(u.Scheme); {
 	case scheme == "runs":
@@ -146,8 +150,17 @@ func resolveRunsSource(ctx context.Context, tx *txn, source string, u *url.URL, 
 		return badSource(source, "run_id")
 	}
 	uri, ok, err := runArtifactURI(ctx, tx, runID)
-	if err != nil || !ok {
-		return orBadSource(err, source, "run_id")
+	if err != nil {
+		return err
+	}
+	if !ok {
+		// MLflow checks only that the source names the run_id given: the
+		// run may live in another tracking store. The source is kept as
+		// it is, since its files cannot be found here.
+		if src.runID == runID {
+			return nil
+		}
+		return badSource(source, "run_id")
 	}
 	src.runID = runID
 	src.location = uri
@@ -282,8 +295,28 @@ func localPathWithin(p, root string) bool {
 	if err1 != nil || err2 != nil || r.Path == "" {
 		return false
 	}
+	// Links are followed first, as MLflow's Path.resolve does: a link in
+	// the run's directory must not lead outside it.
+	dir, file = resolveLinks(dir), resolveLinks(file)
 	rel, err := filepath.Rel(dir, file)
 	return err == nil && rel != ".." && !strings.HasPrefix(rel, ".."+string(filepath.Separator))
+}
+
+// resolveLinks follows the symbolic links of the longest existing prefix
+// of the absolute path p, keeping the rest as it is.
+func resolveLinks(p string) string {
+	rest := ""
+	for dir := p; ; {
+		if r, err := filepath.EvalSymlinks(dir); err == nil {
+			return filepath.Join(r, rest)
+		}
+		parent := filepath.Dir(dir)
+		if parent == dir {
+			return p
+		}
+		rest = filepath.Join(filepath.Base(dir), rest)
+		dir = parent
+	}
 }
 
 // isArtifactProxyURI reports whether u is served by an MLflow artifact

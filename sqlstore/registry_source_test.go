@@ -2,6 +2,7 @@ package sqlstore
 
 import (
 	"context"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -35,6 +36,14 @@ func testVersionSource(t *testing.T, f *fixture) {
 		t.Fatal(err)
 	}
 	other := "0123456789abcdef0123456789abcdef"
+	// A link inside the run's directory to a directory outside it.
+	outside := t.TempDir()
+	if err := os.MkdirAll(runDir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(outside, filepath.Join(runDir, "link")); err != nil {
+		t.Fatal(err)
+	}
 	tests := []struct {
 		name          string
 		c             registry.VersionCreate
@@ -51,6 +60,9 @@ func testVersionSource(t *testing.T, f *fixture) {
 		{"local sibling dir", registry.VersionCreate{Source: runDir + "x/model", RunID: run.RunID}, weir.ErrInvalidParameterValue, "", "", "", false},
 		{"local without run", registry.VersionCreate{Source: filepath.Join(runDir, "model")}, weir.ErrInvalidParameterValue, "", "", "", false},
 		{"local climbing out", registry.VersionCreate{Source: runDir + "/../../x", RunID: run.RunID}, weir.ErrInvalidParameterValue, "", "", "", false},
+		// MLflow resolves a local path before checking it: a ".." that stays in the run's directory is fine.
+		{"local dotdot staying in", registry.VersionCreate{Source: runDir + "/sub/../model", RunID: run.RunID}, "", runDir + "/sub/../model", run.RunID, "", false},
+		{"local through a link out", registry.VersionCreate{Source: filepath.Join(runDir, "link", "model"), RunID: run.RunID}, weir.ErrInvalidParameterValue, "", "", "", false},
 		{"local with proxied run", registry.VersionCreate{Source: "/tmp/m", RunID: proxied.RunID}, weir.ErrInvalidParameterValue, "", "", "", false},
 		{"s3", registry.VersionCreate{Source: "s3://bucket/model"}, "", "s3://bucket/model", "", "", false},
 		{"s3 with dotdot", registry.VersionCreate{Source: "s3://bucket/../x"}, weir.ErrInvalidParameterValue, "", "", "", false},
@@ -60,6 +72,9 @@ func testVersionSource(t *testing.T, f *fixture) {
 		{"runs URI fills run_id", registry.VersionCreate{Source: "runs:/" + run.RunID + "/model"}, "", runDir + "/model", run.RunID, "", false},
 		{"runs URI of another run", registry.VersionCreate{Source: "runs:/" + run.RunID + "/model", RunID: proxied.RunID}, weir.ErrInvalidParameterValue, "", "", "", false},
 		{"runs URI of missing run", registry.VersionCreate{Source: "runs:/" + other + "/model"}, weir.ErrInvalidParameterValue, "", "", "", false},
+		// As MLflow: a run of another store, named by the run_id given with it, is taken as it is.
+		{"runs URI of missing run with its run_id", registry.VersionCreate{Source: "runs:/" + other + "/model", RunID: other}, "", "runs:/" + other + "/model", other, "", false},
+		{"runs URI of missing run, other run_id", registry.VersionCreate{Source: "runs:/" + other + "/model", RunID: run.RunID}, weir.ErrInvalidParameterValue, "", "", "", false},
 		{"runs URI with host", registry.VersionCreate{Source: "runs://x/" + run.RunID + "/model"}, weir.ErrInvalidParameterValue, "", "", "", false},
 		{"proxied in run", registry.VersionCreate{Source: proxied.ArtifactURI + "/model", RunID: proxied.RunID}, "", proxied.ArtifactURI + "/model", proxied.RunID, "", false},
 		{"proxied outside run", registry.VersionCreate{Source: "mlflow-artifacts:/0/" + other + "/artifacts/model", RunID: proxied.RunID}, weir.ErrInvalidParameterValue, "", "", "", false},
