@@ -1,13 +1,16 @@
 package httpapi
 
 import (
+	"bytes"
 	"encoding/json"
+	"io"
 	"net/http"
 	"strings"
 	"time"
 
 	"github.com/weir-ml/weir"
 	"github.com/weir-ml/weir/tracing"
+	"github.com/weir-ml/weir/tracking"
 )
 
 // wireAssessment is an Assessment message as MLflow's client sends it.
@@ -92,7 +95,7 @@ func writeAssessment(w *jsonWriter, a *tracing.Assessment) {
 	for _, f := range []struct {
 		k   string
 		raw json.RawMessage
-	}{{"feedback", a.Feedback}, {"expectation", a.Expectation}} {
+	}{{"feedback", a.Feedback}, {"expectation", expectationJSON(a.Expectation)}} {
 		if len(f.raw) > 0 {
 			w.key(f.k)
 			w.b = appendCompactJSON(w.b, f.raw)
@@ -228,4 +231,97 @@ func (s *Server) deleteAssessment(w *jsonWriter, r *http.Request) error {
 		return err
 	}
 	return as.DeleteAssessment(r.Context(), r.PathValue("trace_id"), r.PathValue("assessment_id"))
+}
+
+// expectationJSON writes an expectation's value message as MLflow's server
+// answers it: a value that is an object or a list goes out as
+// serialized_value, its JSON text in Python's json.dumps form.
+func expectationJSON(raw json.RawMessage) json.RawMessage {
+	var m map[string]json.RawMessage
+	if json.Unmarshal(raw, &m) != nil {
+		return raw
+	}
+	v, ok := m["value"]
+	if !ok || len(m) != 1 || len(v) == 0 || (v[0] != '{' && v[0] != '[') {
+		return raw
+	}
+	text, err := pyDumps(v)
+	if err != nil {
+		return raw
+	}
+	out, err := json.Marshal(map[string]any{"serialized_value": map[string]string{
+		"serialization_format": "JSON_FORMAT", "value": text}})
+	if err != nil {
+		return raw
+	}
+	return out
+}
+
+// pyDumps re-writes a JSON value as Python's json.dumps would: ", " and
+// ": " separators, keys in their order, non-ASCII escaped, numbers as
+// written.
+func pyDumps(raw json.RawMessage) (string, error) {
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.UseNumber()
+	var b strings.Builder
+	// first[i] says whether the container at depth i has no member yet;
+	// key[i] whether the next string at that depth is an object key.
+	var first, isObj, expectKey []bool
+	sep := func() {
+		n := len(first) - 1
+		if n < 0 {
+			return
+		}
+		if isObj[n] && !expectKey[n] {
+			return // a value right after its key
+		}
+		if !first[n] {
+			b.WriteString(", ")
+		}
+		first[n] = false
+	}
+	for {
+		tok, err := dec.Token()
+		if err == io.EOF {
+			return b.String(), nil
+		}
+		if err != nil {
+			return "", err
+		}
+		switch t := tok.(type) {
+		case json.Delim:
+			switch t {
+			case '{', '[':
+				sep()
+				b.WriteRune(rune(t))
+				first, isObj, expectKey = append(first, true), append(isObj, t == '{'), append(expectKey, t == '{')
+				continue
+			default:
+				b.WriteRune(rune(t))
+				first, isObj, expectKey = first[:len(first)-1], isObj[:len(isObj)-1], expectKey[:len(expectKey)-1]
+			}
+		case string:
+			n := len(first) - 1
+			if n >= 0 && isObj[n] && expectKey[n] {
+				sep()
+				b.WriteString(tracking.PyJSONString(t) + ": ")
+				expectKey[n] = false
+				continue
+			}
+			sep()
+			b.WriteString(tracking.PyJSONString(t))
+		case json.Number:
+			sep()
+			b.WriteString(t.String())
+		case bool:
+			sep()
+			b.WriteString(map[bool]string{true: "true", false: "false"}[t])
+		case nil:
+			sep()
+			b.WriteString("null")
+		}
+		if n := len(first) - 1; n >= 0 && isObj[n] {
+			expectKey[n] = true // a value ends; a key comes next
+		}
+	}
 }

@@ -109,7 +109,7 @@ func (t *guardedTraces) LinkTracesToRun(ctx context.Context, traceIDs []string, 
 		return err
 	}
 	for _, id := range traceIDs {
-		if err := t.trace(ctx, id, auth.ActionRead); err != nil {
+		if err := t.trace(ctx, id, auth.ActionRead); err != nil && !isNotFoundErr(err) {
 			return err
 		}
 	}

@@ -280,7 +280,8 @@ func traceExists(ctx context.Context, tx *txn, traceID string) error {
 	return err
 }
 
-// LinkTracesToRun links traces to a run; linking twice is a no-op.
+// LinkTracesToRun links traces to a run; linking twice is a no-op, and
+// ids of traces not stored are skipped.
 func (s *TraceService) LinkTracesToRun(ctx context.Context, traceIDs []string, runID string) (err error) {
 	defer weir.Wrap(&err, "LinkTracesToRun(%q)", runID)
 	if runID == "" {
@@ -298,7 +299,11 @@ func (s *TraceService) LinkTracesToRun(ctx context.Context, traceIDs []string, r
 			return err
 		}
 		for _, id := range traceIDs {
-			if err := traceExists(ctx, tx, id); err != nil {
+			// A trace not stored yet is skipped, as MLflow skips it: the
+			// client may link a trace it is still exporting.
+			if err := traceExists(ctx, tx, id); isNotFound(err) {
+				continue
+			} else if err != nil {
 				return err
 			}
 			if _, err := tx.exec(ctx, `INSERT INTO trace_runs (trace_id, run_id) VALUES (?, ?) ON CONFLICT DO NOTHING`, id, runID); err != nil {

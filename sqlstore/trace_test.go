@@ -177,7 +177,7 @@ func testSearchTraces(t *testing.T, db *DB) {
 		}
 	}
 	id7, _ := traceID(7)
-	if err := svc.LinkTracesToRun(ctx, []string{id7}, run.Info.RunID); err != nil {
+	if err := svc.LinkTracesToRun(ctx, []string{id7, "tr-not-stored-yet"}, run.Info.RunID); err != nil {
 		t.Fatal(err)
 	}
 	search := func(filter string, orderBy ...string) []int {
