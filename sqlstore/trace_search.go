@@ -23,7 +23,7 @@ var traceAttrColumns = map[string]string{
 }
 
 // traceSpanColumns maps span.<key> to columns of trace_spans s.
-var traceSpanColumns = map[string]string{"name": "s.name", "type": "s.type", "status": "s.status"}
+var traceSpanColumns = map[string]string{"name": "s.name", "type": "s.type", "status": "s.status", "content": "s.content"}
 
 // SearchTraces returns a page of the infos of the experiments' traces that
 // match the filter, newest first unless ordered otherwise.
@@ -104,6 +104,14 @@ func traceFilter(q *query, d dialect, c tracking.Comparison) error {
 				return err
 			}
 			q.add(`))`)
+			return nil
+		}
+		if c.Key == "text" { // full text: any span's content
+			q.add(`t.trace_id IN (SELECT s.trace_id FROM trace_spans s WHERE `)
+			if err := compare(q, d, "s.content", c); err != nil {
+				return err
+			}
+			q.add(")")
 			return nil
 		}
 		col, ok := traceAttrColumns[c.Key]

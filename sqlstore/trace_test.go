@@ -211,6 +211,8 @@ func testSearchTraces(t *testing.T, db *DB) {
 		{"metadata.mlflow.sourceRun IS NOT NULL", nil, "[5]"},
 		{"tags.missing IS NULL AND timestamp_ms < 3000", nil, "[2 1]"},
 		{"", []string{"execution_time_ms ASC"}, "[1 2 3 4 5 6 7 8 9 10 11]"},
+		{"trace.text LIKE '%LLM%'", nil, "[9 6 3]"},
+		{"span.content ILIKE '%span-0%' AND timestamp_ms < 3000", nil, "[2 1]"},
 	}
 	for _, tt := range tests {
 		if got := fmt.Sprint(search(tt.filter, tt.orderBy...)); got != tt.want {

@@ -183,6 +183,8 @@ var traceDialect = &dialect{
 		"client_request_id": {canonical: "client_request_id", ops: stringListOps},
 		"name":              {canonical: "name", ops: stringListOps},
 		"run_id":            {canonical: "run_id", ops: stringListOps},
+		// text is every span's content: full-text search with LIKE.
+		"text": {canonical: "text", ops: ops("LIKE", "ILIKE")},
 	},
 	orderAttrs: canon("experiment_id", "experiment_id", "timestamp", "timestamp_ms", "timestamp_ms", "timestamp_ms",
 		"execution_time", "execution_time_ms", "execution_time_ms", "execution_time_ms", "end_time", "end_time_ms",
@@ -196,7 +198,7 @@ var traceDialect = &dialect{
 }
 
 // spanKeys are the keys of span.<key> in trace filters.
-var spanKeys = map[string]bool{"name": true, "type": true, "status": true}
+var spanKeys = map[string]bool{"name": true, "type": true, "status": true, "content": true}
 
 // canon builds an order_by attribute table from alias, canonical pairs.
 func canon(pairs ...string) map[string]*attrSpec {

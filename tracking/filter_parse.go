@@ -29,8 +29,8 @@ func ParseModelVersionFilter(filter string) ([]Comparison, error) {
 
 // ParseTraceFilter parses a search_traces filter: trace attributes
 // (request_id, timestamp_ms, execution_time_ms, end_time_ms, status,
-// client_request_id, name, run_id), tags, metadata and span name, type and
-// status.
+// client_request_id, name, run_id, text), tags, metadata and span name,
+// type, status and content.
 func ParseTraceFilter(filter string) ([]Comparison, error) {
 	return traceDialect.parseFilter(filter)
 }

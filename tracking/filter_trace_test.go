@@ -33,9 +33,10 @@ func TestParseTraceFilter(t *testing.T) {
 	}
 	for _, bad := range []struct{ filter, want string }{
 		{"metrics.a > 1", "Invalid entity type 'metrics'"},
-		{"span.content = 'x'", "Invalid span attribute 'content'"},
+		{"span.colour = 'x'", "Invalid span attribute 'colour'"},
 		{"timestamp_ms > 'x'", "timestamp_ms"},
 		{"trace.colour = 'red'", "Invalid attribute key 'colour'"},
+		{"trace.text = 'x'", "Invalid comparator '='"},
 		{"tags.a > 'b'", "Invalid comparator '>'"},
 	} {
 		if _, err := ParseTraceFilter(bad.filter); err == nil || !strings.Contains(err.Error(), bad.want) {
