@@ -28,6 +28,8 @@ func (s *Server) traceRoutes() []route {
 		{"POST", "/mlflow/traces/delete-traces", t(s.deleteTraces)},
 		{"POST", "/mlflow/traces/link-to-run", t(s.linkTracesToRun)},
 		{"GET", "/mlflow/traces/{trace_id}", t(s.getTraceInfoV3)},
+		{"PATCH", "/mlflow/traces/{trace_id}", t(s.endTraceV2)}, // traces_v2.go
+		{"GET", "/mlflow/traces/{trace_id}/info", t(s.getTraceInfoV2)},
 		{"PATCH", "/mlflow/traces/{trace_id}/tags", t(s.setTraceTag)},
 		{"DELETE", "/mlflow/traces/{trace_id}/tags", t(s.deleteTraceTag)},
 		{"POST", "/mlflow/traces/{trace_id}/assessments", t(s.createAssessment)}, // assessments.go
@@ -94,9 +96,17 @@ func (s *Server) startTraceV3(w *jsonWriter, r *http.Request) error {
 		Trace *struct {
 			TraceInfo *wireTraceInfo `json:"trace_info"`
 		} `json:"trace"`
+		// MLflow 2's StartTrace, on the same path (traces_v2.go).
+		ExperimentID    string   `json:"experiment_id"`
+		TimestampMs     int64    `json:"timestamp_ms"`
+		RequestMetadata []wireKV `json:"request_metadata"`
+		Tags            []wireKV `json:"tags"`
 	}
 	if err := decodeJSON(r, &req); err != nil {
 		return err
+	}
+	if req.Trace == nil && req.ExperimentID != "" {
+		return s.startTraceV2(w, r, req.ExperimentID, req.TimestampMs, req.RequestMetadata, req.Tags)
 	}
 	if req.Trace == nil || req.Trace.TraceInfo == nil {
 		return weir.Errorf(weir.ErrInvalidParameterValue, "Missing value for required parameter 'trace.trace_info'.")

@@ -193,3 +193,21 @@ def test_assessments(client, exp_id):
     assert left == {fb.assessment_id, over.assessment_id}
     with raises_code("RESOURCE_DOES_NOT_EXIST"):
         mlflow.get_assessment(tid, ex.assessment_id)
+
+
+def test_trace_api_v2(client, exp_id):
+    """MLflow 2's start/end trace calls, which MLflow 3's client falls back to."""
+    from mlflow.entities.trace_status import TraceStatus
+
+    store = client._tracing_client.store
+    started = store.deprecated_start_trace_v2(experiment_id=exp_id, timestamp_ms=5000,
+                                              request_metadata={"a": "1", "b": "2"}, tags={"t": "x"})
+    assert started.request_id.startswith("tr-")
+    assert (started.timestamp_ms, started.execution_time_ms, started.status) == (5000, 0, TraceStatus.IN_PROGRESS)
+    assert started.request_metadata == {"a": "1", "b": "2"}
+    ended = store.deprecated_end_trace_v2(request_id=started.request_id, timestamp_ms=5250, status=TraceStatus.ERROR,
+                                          request_metadata={"b": "3"}, tags={"u": "y"})
+    assert (ended.timestamp_ms, ended.execution_time_ms, ended.status) == (5000, 250, TraceStatus.ERROR)
+    assert ended.request_metadata == {"a": "1", "b": "3"}
+    assert {k: v for k, v in ended.tags.items() if not k.startswith("mlflow.")} == {"t": "x", "u": "y"}
+    assert client.get_trace(started.request_id).info.state.value == "ERROR"
