@@ -16,7 +16,9 @@ import (
 // give "" (the root).
 func CleanPath(p string) (string, error) {
 	bad := func() (string, error) {
-		return "", weir.Errorf(weir.ErrInvalidParameterValue, "Invalid path: %q. Artifact paths must be relative, without '..' or URI schemes.", p)
+		// MLflow's exact words, which its clients and tests match on; the
+		// docs say what a valid path is.
+		return "", weir.Errorf(weir.ErrInvalidParameterValue, "Invalid path")
 	}
 	// Decode up to two levels of percent-encoding so that %2e%2e and
 	// %252e%252e are seen for what they are.

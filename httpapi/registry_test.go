@@ -226,6 +226,6 @@ func TestLoggedModelRequests(t *testing.T) {
 		{name: "artifacts listing", method: "GET", target: base + "/" + id + "/artifacts/directories?artifact_directory_path=model",
 			wantCall: callTo("GetLoggedModel", id)},
 		{name: "artifacts traversal", method: "GET", target: base + "/" + id + "/artifacts/directories?artifact_directory_path=../x",
-			wantStatus: 400, wantCode: bad, wantMsg: `Invalid path: "../x". Artifact paths must be relative, without '..' or URI schemes.`},
+			wantStatus: 400, wantCode: bad, wantMsg: "Invalid path"},
 	})
 }
