@@ -34,7 +34,8 @@ func (s *Server) startTraceV2(w *jsonWriter, r *http.Request, experimentID strin
 	if _, err := rand.Read(b[:]); err != nil {
 		return err
 	}
-	in := tracing.Info{TraceID: "tr-" + hex.EncodeToString(b[:]), ExperimentID: experimentID, RequestTime: timestampMs,
+	// MLflow 2's request ids are 32 hex digits, without v3's "tr-".
+	in := tracing.Info{TraceID: hex.EncodeToString(b[:]), ExperimentID: experimentID, RequestTime: timestampMs,
 		State: tracing.StateInProgress, Metadata: kvMap(metadata), Tags: kvMap(tags)}
 	info, err := s.Traces.StartTrace(r.Context(), in)
 	if err != nil {
