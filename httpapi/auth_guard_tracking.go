@@ -264,3 +264,17 @@ func guardTracking(inner tracking.Service, g *guard) tracking.Service {
 	}
 	return &gt
 }
+
+// SearchDatasetSummaries needs READ on every experiment named.
+func (t *guardedTracking) SearchDatasetSummaries(ctx context.Context, experimentIDs []string) ([]tracking.DatasetSummary, error) {
+	ds, ok := t.inner.(tracking.DatasetSummaryService)
+	if !ok {
+		return nil, errDenied
+	}
+	for _, id := range experimentIDs {
+		if err := t.exp(ctx, id, auth.ActionRead); err != nil {
+			return nil, err
+		}
+	}
+	return ds.SearchDatasetSummaries(ctx, experimentIDs)
+}

@@ -210,4 +210,18 @@ def test_trace_api_v2(client, exp_id):
     assert (ended.timestamp_ms, ended.execution_time_ms, ended.status) == (5000, 250, TraceStatus.ERROR)
     assert ended.request_metadata == {"a": "1", "b": "3"}
     assert {k: v for k, v in ended.tags.items() if not k.startswith("mlflow.")} == {"t": "x", "u": "y"}
-    assert client.get_trace(started.request_id).info.state.value == "ERROR"
+    assert store.get_trace_info(started.request_id).state.value == "ERROR"
+
+
+def test_search_datasets_summaries(client, exp_id):
+    """The UI's search-datasets endpoint: what datasets an experiment's runs used."""
+    from mlflow.entities import Dataset, DatasetInput, InputTag
+
+    run = client.create_run(exp_id)
+    ds = Dataset(name="bank", digest="d1", source_type="local", source="bank.csv")
+    client.log_inputs(run.info.run_id, [DatasetInput(dataset=ds, tags=[InputTag(key="mlflow.data.context", value="eval")])])
+    resp = rest("POST", "/ajax-api/2.0/mlflow/experiments/search-datasets", body={"experiment_ids": [exp_id]})
+    assert assert_rest_ok(resp)["dataset_summaries"] == [{"experiment_id": exp_id, "name": "bank", "digest": "d1", "context": "eval"}]
+    assert_rest_error(rest("POST", "/ajax-api/2.0/mlflow/experiments/search-datasets", body={}), 400, "INVALID_PARAMETER_VALUE")
+    too_many = {"experiment_ids": [str(i) for i in range(21)]}
+    assert_rest_error(rest("POST", "/ajax-api/2.0/mlflow/experiments/search-datasets", body=too_many), 400, "INVALID_PARAMETER_VALUE")
