@@ -154,7 +154,7 @@ func (s *Server) routes() http.Handler {
 			handle(rt.method, prefix+rt.path, h)
 		}
 	}
-	handle("POST", "/v1/traces", s.api(s.otlpTraces)) // otlp.go
+	handle("POST", "/v1/traces", s.api(s.otlpTraces))                                                   // otlp.go
 	handle("POST", "/ajax-api/2.0/mlflow/experiments/search-datasets", s.api(s.searchDatasetSummaries)) // search_datasets.go
 	handle("GET", "/ajax-api/2.0/mlflow/logged-models/{model_id}/artifacts/files", http.HandlerFunc(s.getLoggedModelArtifact))
 	handle("GET", "/get-artifact", http.HandlerFunc(s.getArtifact))
