@@ -118,6 +118,7 @@ func readRequest(r *http.Request) bool {
 		strings.HasSuffix(r.URL.Path, "/mlflow/registered-models/get-latest-versions"),
 		strings.HasSuffix(r.URL.Path, "/mlflow/traces/search"),
 		strings.HasSuffix(r.URL.Path, "/mlflow/traces/batchGetInfos"),
+		strings.HasSuffix(r.URL.Path, "/mlflow/traces/metrics"),
 		strings.HasSuffix(r.URL.Path, "/mlflow/datasets/search"):
 		return true
 	}

@@ -225,3 +225,27 @@ def test_search_datasets_summaries(client, exp_id):
     assert_rest_error(rest("POST", "/ajax-api/2.0/mlflow/experiments/search-datasets", body={}), 400, "INVALID_PARAMETER_VALUE")
     too_many = {"experiment_ids": [str(i) for i in range(21)]}
     assert_rest_error(rest("POST", "/ajax-api/2.0/mlflow/experiments/search-datasets", body=too_many), 400, "INVALID_PARAMETER_VALUE")
+
+
+def test_trace_metrics(client, exp_id):
+    """Trace counts and latency grouped by status, as MLflow's UI charts them."""
+    from mlflow.entities.trace_metrics import AggregationType, MetricAggregation, MetricViewType
+    from mlflow.tracing.constant import TraceMetricDimensionKey, TraceMetricKey
+
+    ids = _run_traced(exp_id, (1, False), (2, True), (3, False))
+    for tid in ids:
+        _wait_spans(client, tid, 1)
+    store = client._tracing_client.store
+    points = store.query_trace_metrics(
+        experiment_ids=[exp_id], view_type=MetricViewType.TRACES, metric_name=TraceMetricKey.TRACE_COUNT,
+        aggregations=[MetricAggregation(aggregation_type=AggregationType.COUNT)],
+        dimensions=[TraceMetricDimensionKey.TRACE_STATUS])
+    assert [(p.dimensions, p.values) for p in points] == [
+        ({"trace_status": "ERROR"}, {"COUNT": 1}), ({"trace_status": "OK"}, {"COUNT": 2})]
+    lat = store.query_trace_metrics(
+        experiment_ids=[exp_id], view_type=MetricViewType.TRACES, metric_name=TraceMetricKey.LATENCY,
+        aggregations=[MetricAggregation(aggregation_type=AggregationType.MAX), MetricAggregation(aggregation_type=AggregationType.MIN)])
+    assert len(lat) == 1 and lat[0].values["MAX"] >= lat[0].values["MIN"] >= 0
+    with raises_code("INVALID_PARAMETER_VALUE"):
+        store.query_trace_metrics(experiment_ids=[exp_id], view_type=MetricViewType.TRACES, metric_name="nonsense",
+                                  aggregations=[MetricAggregation(aggregation_type=AggregationType.COUNT)])
