@@ -17,7 +17,8 @@ import (
 //   - URIs under ArtifactsDestination (s3://bucket/prefix/x, or a local
 //     path or file: URI below a local destination), which is where runs
 //     point when the server does not proxy, from Artifacts, or from the
-//     local destination directory when Artifacts is not set.
+//     local destination directory when Artifacts is not set;
+//   - URIs under a local DefaultArtifactRoot, from that directory.
 //
 // Anything else, such as a local directory an experiment named outside the
 // destination, is not served: the server never reads arbitrary paths of its
@@ -33,6 +34,16 @@ func (s *Server) artifactRoot(uri string) (artifact.Store, string, error) {
 	}
 	rel, local, ok := underDestination(uri, s.ArtifactsDestination)
 	if !ok {
+		// The server's own local default artifact root is served too, as
+		// MLflow serves it: the operator chose that directory, and the
+		// same containment check keeps reads inside it.
+		if root := localRoot(s.DefaultArtifactRoot); root != "" {
+			if rel, _, ok := underDestination(uri, root); ok {
+				if clean, err := artifact.CleanPath(rel); err == nil {
+					return artifact.NewDir(root), clean, nil
+				}
+			}
+		}
 		return nil, "", notServedURI(uri)
 	}
 	clean, err := artifact.CleanPath(rel)
@@ -46,6 +57,24 @@ func (s *Server) artifactRoot(uri string) (artifact.Store, string, error) {
 		return artifact.NewDir(s.ArtifactsDestination), clean, nil
 	}
 	return nil, "", notServedURI(uri)
+}
+
+// localRoot returns the directory of a local default artifact root (a path
+// or a file: URI), or "" for any other root.
+func localRoot(root string) string {
+	switch {
+	case root == "":
+		return ""
+	case strings.HasPrefix(root, "file:"):
+		u, err := url.Parse(root)
+		if err != nil || (u.Host != "" && u.Host != "localhost") || u.Path == "" {
+			return ""
+		}
+		return u.Path
+	case filepath.IsAbs(root):
+		return root
+	}
+	return ""
 }
 
 func notServedURI(uri string) error {

@@ -165,3 +165,36 @@ func TestDownloadRange(t *testing.T) {
 		t.Errorf("headers: got %v", h)
 	}
 }
+
+// TestDefaultRootArtifacts serves runs under the server's local default
+// artifact root (a file: URI) as MLflow does, and still nothing outside it.
+func TestDefaultRootArtifacts(t *testing.T) {
+	root := t.TempDir()
+	uri := "file://" + filepath.Join(root, "1", "r1", "artifacts")
+	run := sampleRun()
+	fake := &fakeTracking{GetRunFn: func(_ context.Context, id string) (*tracking.Run, error) {
+		r := *run
+		switch id {
+		case "r1":
+			r.Info.ArtifactURI = uri
+		case "r2":
+			r.Info.ArtifactURI = "file://" + filepath.Join(root, "..", "elsewhere")
+		}
+		return &r, nil
+	}}
+	s := newTestServer(t, fake)
+	s.ServeArtifacts = false
+	s.ArtifactsDestination = t.TempDir() // not where the runs are
+	s.DefaultArtifactRoot = "file://" + root
+	mustPut(t, artifact.NewDir(root), "1/r1/artifacts/notes.txt", "hello")
+	h := s.Handler()
+	if got := mustGet(t, h, "/get-artifact?run_id=r1&path=notes.txt"); got != "hello" {
+		t.Errorf("get-artifact under the default root: got %q", got)
+	}
+	if rec := do(t, h, "GET", "/get-artifact?run_id=r2&path=x", "", ""); rec.Code != http.StatusBadRequest {
+		t.Errorf("get-artifact outside the default root: got %d %s, want 400", rec.Code, rec.Body)
+	}
+	if rec := do(t, h, "GET", "/get-artifact?run_id=r1&path=../../x", "", ""); rec.Code != http.StatusBadRequest {
+		t.Errorf("a climbing path under the default root: got %d %s, want 400", rec.Code, rec.Body)
+	}
+}

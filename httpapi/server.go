@@ -34,6 +34,9 @@ type Server struct {
 	Artifacts artifact.Store
 	// ArtifactsDestination says where Artifacts is rooted, for the logs only.
 	ArtifactsDestination string
+	// DefaultArtifactRoot is the server's --default-artifact-root; when it
+	// is a local directory, run artifacts under it are served from it.
+	DefaultArtifactRoot string
 	// ServeArtifacts enables listing proxied artifacts through Artifacts.
 	ServeArtifacts bool
 	// Registry stores registered models and versions. Nil leaves the

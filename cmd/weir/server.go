@@ -95,6 +95,7 @@ func (s *serverCmd) Run(g *globals) error {
 	// 503 as MLflow's do, and listings of runs under the destination work.
 	srv.Artifacts = store
 	srv.ArtifactsDestination = s.ArtifactsDestination
+	srv.DefaultArtifactRoot = root
 	srv.ServeArtifacts = s.ServeArtifacts
 	srv.Logger = g.logger
 	if a != nil {
