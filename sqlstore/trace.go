@@ -215,13 +215,15 @@ func logTraceSpans(ctx context.Context, tx *txn, eid int64, traceID string, span
 	}
 	for _, sp := range spans {
 		if _, err := tx.exec(ctx, `INSERT INTO trace_spans (trace_id, span_id, parent_span_id, name, type, status,
-				start_time_ns, end_time_ns, content)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+				start_time_ns, end_time_ns, content, search_text)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 			ON CONFLICT (trace_id, span_id) DO UPDATE SET parent_span_id = excluded.parent_span_id,
 				name = excluded.name, type = excluded.type, status = excluded.status,
-				start_time_ns = excluded.start_time_ns, end_time_ns = excluded.end_time_ns, content = excluded.content`,
+				start_time_ns = excluded.start_time_ns, end_time_ns = excluded.end_time_ns, content = excluded.content,
+				search_text = excluded.search_text`,
 			traceID, hex.EncodeToString(sp.SpanID), hex.EncodeToString(sp.ParentSpanID), sp.Name, sp.Type(),
-			sp.StatusName(), clampNanos(sp.StartTimeUnixNano), clampNanos(sp.EndTimeUnixNano), string(sp.AppendJSON(nil))); err != nil {
+			sp.StatusName(), clampNanos(sp.StartTimeUnixNano), clampNanos(sp.EndTimeUnixNano), string(sp.AppendJSON(nil)),
+			sp.SearchText()); err != nil {
 			return err
 		}
 	}

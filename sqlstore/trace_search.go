@@ -23,7 +23,7 @@ var traceAttrColumns = map[string]string{
 }
 
 // traceSpanColumns maps span.<key> to columns of trace_spans s.
-var traceSpanColumns = map[string]string{"name": "s.name", "type": "s.type", "status": "s.status", "content": "s.content"}
+var traceSpanColumns = map[string]string{"name": "s.name", "type": "s.type", "status": "s.status", "content": "s.search_text"}
 
 // SearchTraces returns a page of the infos of the experiments' traces that
 // match the filter, newest first unless ordered otherwise.
@@ -108,7 +108,7 @@ func traceFilter(q *query, d dialect, c tracking.Comparison) error {
 		}
 		if c.Key == "text" { // full text: any span's content
 			q.add(`t.trace_id IN (SELECT s.trace_id FROM trace_spans s WHERE `)
-			if err := compare(q, d, "s.content", c); err != nil {
+			if err := compare(q, d, "s.search_text", c); err != nil {
 				return err
 			}
 			q.add(")")
@@ -229,6 +229,11 @@ func (s *TraceService) DeleteTraces(ctx context.Context, req tracing.DeleteReque
 		if err != nil {
 			return err
 		}
+		// Links hold no foreign key (a link may come before its trace).
+		if _, err := tx.exec(ctx, `DELETE FROM trace_runs WHERE trace_id IN (`+placeholders(len(ids))+`)
+			AND trace_id NOT IN (SELECT trace_id FROM traces)`, ids...); err != nil {
+			return err
+		}
 		k, err := res.RowsAffected()
 		n = int(k)
 		return err
@@ -288,8 +293,8 @@ func traceExists(ctx context.Context, tx *txn, traceID string) error {
 	return err
 }
 
-// LinkTracesToRun links traces to a run; linking twice is a no-op, and
-// ids of traces not stored are skipped.
+// LinkTracesToRun links traces to a run; linking twice is a no-op, and a
+// trace not stored yet is linked for when it arrives.
 func (s *TraceService) LinkTracesToRun(ctx context.Context, traceIDs []string, runID string) (err error) {
 	defer weir.Wrap(&err, "LinkTracesToRun(%q)", runID)
 	if runID == "" {
@@ -307,13 +312,9 @@ func (s *TraceService) LinkTracesToRun(ctx context.Context, traceIDs []string, r
 			return err
 		}
 		for _, id := range traceIDs {
-			// A trace not stored yet is skipped, as MLflow skips it: the
-			// client may link a trace it is still exporting.
-			if err := traceExists(ctx, tx, id); isNotFound(err) {
-				continue
-			} else if err != nil {
-				return err
-			}
+			// A trace not stored yet is linked all the same: the client
+			// links traces it is still exporting, and searches by run
+			// find them once they arrive.
 			if _, err := tx.exec(ctx, `INSERT INTO trace_runs (trace_id, run_id) VALUES (?, ?) ON CONFLICT DO NOTHING`, id, runID); err != nil {
 				return err
 			}

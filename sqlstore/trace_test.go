@@ -177,8 +177,21 @@ func testSearchTraces(t *testing.T, db *DB) {
 		}
 	}
 	id7, _ := traceID(7)
-	if err := svc.LinkTracesToRun(ctx, []string{id7, "tr-not-stored-yet"}, run.Info.RunID); err != nil {
+	if err := svc.LinkTracesToRun(ctx, []string{id7}, run.Info.RunID); err != nil {
 		t.Fatal(err)
+	}
+	// A trace linked before it arrives (the client exports it later) is
+	// found by run once it does.
+	id13, _ := traceID(13)
+	if err := svc.LinkTracesToRun(ctx, []string{id13}, run.Info.RunID); err != nil {
+		t.Fatal(err)
+	}
+	if err := svc.LogSpans(ctx, other, []tracing.Span{testSpan(13, 0, 13000, "TOOL", 1)}); err != nil {
+		t.Fatal(err)
+	}
+	if late, _, err := svc.SearchTraces(ctx, tracing.SearchRequest{ExperimentIDs: []string{other},
+		Filter: "run_id = '" + run.Info.RunID + "'"}); err != nil || len(late) != 1 || late[0].TraceID != id13 {
+		t.Errorf("a trace linked before it arrived: %v, %v; want it found by its run", late, err)
 	}
 	search := func(filter string, orderBy ...string) []int {
 		t.Helper()
@@ -212,6 +225,7 @@ func testSearchTraces(t *testing.T, db *DB) {
 		{"tags.missing IS NULL AND timestamp_ms < 3000", nil, "[2 1]"},
 		{"", []string{"execution_time_ms ASC"}, "[1 2 3 4 5 6 7 8 9 10 11]"},
 		{"trace.text LIKE '%LLM%'", nil, "[9 6 3]"},
+		{"trace.text LIKE '%string_value%'", nil, "[]"}, // the stored JSON's field names are not text
 		{"span.content ILIKE '%span-0%' AND timestamp_ms < 3000", nil, "[2 1]"},
 	}
 	for _, tt := range tests {

@@ -2,6 +2,7 @@ package tracing
 
 import (
 	"encoding/hex"
+	"strconv"
 )
 
 // Span is one OpenTelemetry span, as exporters send it and MLflow keeps it.
@@ -122,4 +123,62 @@ func unquote(s string) string {
 		return s[1 : len(s)-1]
 	}
 	return s
+}
+
+// SearchText is what full-text search reads of a span: its name, and each
+// attribute's key and value as text (strings as they are, other values as
+// their JSON), one per line. It leaves out the JSON field names of the
+// span's stored form, which would match every span.
+func (s *Span) SearchText() string {
+	var b []byte
+	b = append(b, s.Name...)
+	for _, kv := range s.Attributes {
+		b = append(b, '\n')
+		b = append(b, kv.Key...)
+		b = append(b, ' ')
+		b = kv.Value.appendText(b)
+	}
+	for _, e := range s.Events {
+		b = append(b, '\n')
+		b = append(b, e.Name...)
+	}
+	if s.Status.Message != "" {
+		b = append(b, '\n')
+		b = append(b, s.Status.Message...)
+	}
+	return string(b)
+}
+
+// appendText appends a value as text: a string as it is, lists and maps
+// of their items.
+func (v *Value) appendText(b []byte) []byte {
+	switch v.Kind {
+	case String:
+		return append(b, v.Str...)
+	case Array:
+		for i := range v.Array {
+			if i > 0 {
+				b = append(b, ' ')
+			}
+			b = v.Array[i].appendText(b)
+		}
+		return b
+	case KVList:
+		for i, kv := range v.KVList {
+			if i > 0 {
+				b = append(b, ' ')
+			}
+			b = append(b, kv.Key...)
+			b = append(b, ' ')
+			b = kv.Value.appendText(b)
+		}
+		return b
+	case Bool:
+		return strconv.AppendBool(b, v.Bool)
+	case Int:
+		return strconv.AppendInt(b, v.Int, 10)
+	case Double:
+		return strconv.AppendFloat(b, v.Double, 'g', -1, 64)
+	}
+	return b // bytes and empty values have no text
 }

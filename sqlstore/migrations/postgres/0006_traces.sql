@@ -43,11 +43,17 @@ CREATE TABLE trace_spans (
     start_time_ns  BIGINT NOT NULL,
     end_time_ns    BIGINT NOT NULL,
     content        TEXT COLLATE "C" NOT NULL,
+    -- search_text is what full-text search (trace.text, span.content)
+    -- reads: the name and the attributes' keys and values, without the
+    -- JSON field names of content.
+    search_text    TEXT COLLATE "C" NOT NULL DEFAULT '',
     PRIMARY KEY (trace_id, span_id)
 );
 
+-- A link may name a trace the client is still exporting: no foreign key,
+-- and DeleteTraces removes the links of the traces it deletes.
 CREATE TABLE trace_runs (
-    trace_id TEXT COLLATE "C" NOT NULL REFERENCES traces (trace_id) ON DELETE CASCADE,
+    trace_id TEXT COLLATE "C" NOT NULL,
     run_id   TEXT COLLATE "C" NOT NULL,
     PRIMARY KEY (trace_id, run_id)
 );

@@ -43,11 +43,17 @@ CREATE TABLE trace_spans (
     start_time_ns  INTEGER NOT NULL,
     end_time_ns    INTEGER NOT NULL,
     content        TEXT    NOT NULL,
+    -- search_text is what full-text search (trace.text, span.content)
+    -- reads: the name and the attributes' keys and values, without the
+    -- JSON field names of content.
+    search_text    TEXT    NOT NULL DEFAULT '',
     PRIMARY KEY (trace_id, span_id)
 ) WITHOUT ROWID;
 
+-- A link may name a trace the client is still exporting: no foreign key,
+-- and DeleteTraces removes the links of the traces it deletes.
 CREATE TABLE trace_runs (
-    trace_id TEXT NOT NULL REFERENCES traces (trace_id) ON DELETE CASCADE,
+    trace_id TEXT NOT NULL,
     run_id   TEXT NOT NULL,
     PRIMARY KEY (trace_id, run_id)
 ) WITHOUT ROWID;
