@@ -2,6 +2,8 @@ package httpapi
 
 import (
 	"net/http"
+	"regexp"
+	"strings"
 	"testing"
 
 	"github.com/weir-ml/weir"
@@ -228,4 +230,24 @@ func TestLoggedModelRequests(t *testing.T) {
 		{name: "artifacts traversal", method: "GET", target: base + "/" + id + "/artifacts/directories?artifact_directory_path=../x",
 			wantStatus: 400, wantCode: bad, wantMsg: "Invalid path"},
 	})
+}
+
+// TestVersionSourceRegex refuses sources outside the operator's allow-list
+// before the store sees them, as MLflow's
+// MLFLOW_CREATE_MODEL_VERSION_SOURCE_VALIDATION_REGEX does.
+func TestVersionSourceRegex(t *testing.T) {
+	s, d := newRegistryServer(t)
+	s.VersionSourceRegex = regexp.MustCompile(`^mlflow-artifacts:/.*$`)
+	h := s.Handler()
+	rec := do(t, h, "POST", "/api/2.0/mlflow/model-versions/create", "application/json", `{"name":"m","source":"s3://b/m"}`)
+	if rec.Code != 400 || !strings.Contains(rec.Body.String(), `Invalid model version source: 's3://b/m'.`) {
+		t.Errorf("a source outside the allow-list: %d %s", rec.Code, rec.Body)
+	}
+	if len(d.rec.calls) != 0 {
+		t.Errorf("the store was called: %v", d.rec.calls)
+	}
+	rec = do(t, h, "POST", "/api/2.0/mlflow/model-versions/create", "application/json", `{"name":"m","source":"mlflow-artifacts:/1/r/artifacts/m"}`)
+	if rec.Code != 200 {
+		t.Errorf("a source in the allow-list: %d %s", rec.Code, rec.Body)
+	}
 }

@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"github.com/weir-ml/weir"
 	"net/http"
 
 	"github.com/weir-ml/weir/registry"
@@ -31,6 +32,12 @@ func (s *Server) createModelVersion(w *jsonWriter, r *http.Request) error {
 	}
 	if v.err != nil {
 		return v.err
+	}
+	// The operator's allow-list of sources (MLflow's
+	// MLFLOW_CREATE_MODEL_VERSION_SOURCE_VALIDATION_REGEX), searched like
+	// Python's re.search.
+	if s.VersionSourceRegex != nil && !s.VersionSourceRegex.MatchString(c.Source) {
+		return weir.Errorf(weir.ErrInvalidParameterValue, "Invalid model version source: '%s'.", c.Source)
 	}
 	mv, err := s.Registry.CreateModelVersion(r.Context(), c)
 	if err != nil {

@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"regexp"
 	"time"
 
 	"github.com/weir-ml/weir/artifact"
@@ -34,6 +35,10 @@ type Server struct {
 	Artifacts artifact.Store
 	// ArtifactsDestination says where Artifacts is rooted, for the logs only.
 	ArtifactsDestination string
+	// VersionSourceRegex, when set, must match (anywhere) every new model
+	// version's source, as MLflow's
+	// MLFLOW_CREATE_MODEL_VERSION_SOURCE_VALIDATION_REGEX does.
+	VersionSourceRegex *regexp.Regexp
 	// DefaultArtifactRoot is the server's --default-artifact-root; when it
 	// is a local directory, run artifacts under it are served from it.
 	DefaultArtifactRoot string

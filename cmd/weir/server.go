@@ -7,6 +7,7 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"regexp"
 	"runtime/debug"
 	"strconv"
 	"strings"
@@ -33,6 +34,8 @@ type serverCmd struct {
 	// Webhook receivers on private networks are refused by default, as in
 	// MLflow, so a registry user cannot make the server probe the LAN.
 	WebhookAllowPrivateNetworks bool `help:"Allow registry webhooks to deliver to loopback and private-network addresses." env:"WEIR_WEBHOOK_ALLOW_PRIVATE_NETWORKS"`
+	// MLflow's server reads the same allow-list from this variable.
+	ModelVersionSourceRegex string `name:"model-version-source-regex" placeholder:"REGEX" help:"Refuse new model versions whose source does not match this regular expression (searched anywhere in the source; anchor it with ^ and $)." env:"MLFLOW_CREATE_MODEL_VERSION_SOURCE_VALIDATION_REGEX"`
 	// Safe defaults (docs/security.md): a foreign Host header is refused,
 	// as is a state change from another site's page.
 	AllowedHosts       []string `name:"allowed-hosts" sep:"," help:"Host headers to serve, comma-separated; '*' is a wildcard (*.example.com, 192.168.*), a name without a port matches any port, '*' alone allows any host (default: localhost names and the --host address; with --host 0.0.0.0 also the private address ranges)." env:"WEIR_ALLOWED_HOSTS,MLFLOW_SERVER_ALLOWED_HOSTS"`
@@ -96,6 +99,13 @@ func (s *serverCmd) Run(g *globals) error {
 	srv.Artifacts = store
 	srv.ArtifactsDestination = s.ArtifactsDestination
 	srv.DefaultArtifactRoot = root
+	if s.ModelVersionSourceRegex != "" {
+		re, err := regexp.Compile(s.ModelVersionSourceRegex)
+		if err != nil {
+			return usagef("--model-version-source-regex %q: %v", s.ModelVersionSourceRegex, err)
+		}
+		srv.VersionSourceRegex = re
+	}
 	srv.ServeArtifacts = s.ServeArtifacts
 	srv.Logger = g.logger
 	if a != nil {
