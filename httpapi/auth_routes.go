@@ -119,6 +119,7 @@ func readRequest(r *http.Request) bool {
 		strings.HasSuffix(r.URL.Path, "/mlflow/traces/search"),
 		strings.HasSuffix(r.URL.Path, "/mlflow/traces/batchGetInfos"),
 		strings.HasSuffix(r.URL.Path, "/mlflow/traces/metrics"),
+		strings.HasSuffix(r.URL.Path, "/mlflow/traces/calculate-filter-correlation"),
 		strings.HasSuffix(r.URL.Path, "/mlflow/datasets/search"):
 		return true
 	}

@@ -101,3 +101,49 @@ func (t *guardedTraces) QueryTraceMetrics(ctx context.Context, req tracing.Metri
 	}
 	return ms.QueryTraceMetrics(ctx, req)
 }
+
+// calculateFilterCorrelation is CalculateTraceFilterCorrelation (POST
+// /mlflow/traces/calculate-filter-correlation): how two trace filters
+// co-occur, as normalized pointwise mutual information.
+func (s *Server) calculateFilterCorrelation(w *jsonWriter, r *http.Request) error {
+	cs, ok := s.Traces.(tracing.CorrelationService)
+	if !ok {
+		return notServed(r)
+	}
+	var req struct {
+		ExperimentIDs []string `json:"experiment_ids"`
+		Filter1       string   `json:"filter_string1"`
+		Filter2       string   `json:"filter_string2"`
+		BaseFilter    string   `json:"base_filter"`
+	}
+	if err := decodeJSON(r, &req); err != nil {
+		return err
+	}
+	c, err := cs.CorrelateTraceFilters(r.Context(), req.ExperimentIDs, req.Filter1, req.Filter2, req.BaseFilter)
+	if err != nil {
+		return err
+	}
+	w.openObject()
+	w.floatField("npmi", c.NPMI)
+	w.floatField("npmi_smoothed", c.NPMISmoothed)
+	w.intField("filter1_count", int64(c.Filter1Count))
+	w.intField("filter2_count", int64(c.Filter2Count))
+	w.intField("joint_count", int64(c.JointCount))
+	w.intField("total_count", int64(c.TotalCount))
+	w.closeObject()
+	return nil
+}
+
+// CorrelateTraceFilters needs READ on every experiment counted.
+func (t *guardedTraces) CorrelateTraceFilters(ctx context.Context, experimentIDs []string, f1, f2, base string) (*tracing.Correlation, error) {
+	cs, ok := t.inner.(tracing.CorrelationService)
+	if !ok {
+		return nil, errDenied
+	}
+	for _, id := range experimentIDs {
+		if err := t.exp(ctx, id, auth.ActionRead); err != nil {
+			return nil, err
+		}
+	}
+	return cs.CorrelateTraceFilters(ctx, experimentIDs, f1, f2, base)
+}

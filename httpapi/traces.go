@@ -28,6 +28,7 @@ func (s *Server) traceRoutes() []route {
 		{"POST", "/mlflow/traces/delete-traces", t(s.deleteTraces)},
 		{"POST", "/mlflow/traces/link-to-run", t(s.linkTracesToRun)},
 		{"POST", "/mlflow/traces/metrics", t(s.queryTraceMetrics)}, // trace_metrics.go
+		{"POST", "/mlflow/traces/calculate-filter-correlation", t(s.calculateFilterCorrelation)},
 		{"GET", "/mlflow/traces/{trace_id}", t(s.getTraceInfoV3)},
 		{"PATCH", "/mlflow/traces/{trace_id}", t(s.endTraceV2)}, // traces_v2.go
 		{"GET", "/mlflow/traces/{trace_id}/info", t(s.getTraceInfoV2)},

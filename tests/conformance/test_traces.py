@@ -249,3 +249,18 @@ def test_trace_metrics(client, exp_id):
     with raises_code("INVALID_PARAMETER_VALUE"):
         store.query_trace_metrics(experiment_ids=[exp_id], view_type=MetricViewType.TRACES, metric_name="nonsense",
                                   aggregations=[MetricAggregation(aggregation_type=AggregationType.COUNT)])
+
+
+def test_trace_filter_correlation(client, exp_id):
+    """How two trace filters co-occur (NPMI), as MLflow's UI asks for it."""
+    from mlflow.tracing.client import TracingClient
+
+    ids = _run_traced(exp_id, (1, False), (2, False), (3, True), (4, False))
+    for tid in ids:
+        _wait_spans(client, tid, 1)
+    for tid in ids[:3]:
+        client.set_trace_tag(tid, "env", "prod")
+    r = TracingClient(tracking_uri=mlflow.get_tracking_uri()).calculate_trace_filter_correlation(
+        experiment_ids=[exp_id], filter_string1="tags.env = 'prod'", filter_string2="trace.status = 'OK'")
+    assert (r.total_count, r.filter1_count, r.filter2_count, r.joint_count) == (4, 3, 3, 2)
+    assert -1 <= r.npmi <= 1 and r.npmi_smoothed is not None
