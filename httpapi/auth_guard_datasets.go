@@ -2,7 +2,6 @@ package httpapi
 
 import (
 	"context"
-	"errors"
 
 	"github.com/weir-ml/weir"
 	"github.com/weir-ml/weir/auth"
@@ -60,7 +59,7 @@ func (d *guardedDatasets) GetDataset(ctx context.Context, id string) (*evaldata.
 
 func (d *guardedDatasets) DeleteDataset(ctx context.Context, id string) error {
 	if err := d.dataset(ctx, id, auth.ActionDelete); err != nil {
-		if isNotFoundErr(err) {
+		if weir.ErrorCode(err) == weir.ErrResourceDoesNotExist {
 			return d.inner.DeleteDataset(ctx, id) // deleting what is gone succeeds, as in MLflow
 		}
 		return err
@@ -189,9 +188,4 @@ func guardDatasets(inner evaldata.Service, g *guard) evaldata.Service {
 		return &guardedScorers{guardedDatasets: d, sc: sc}
 	}
 	return d
-}
-
-func isNotFoundErr(err error) bool {
-	var we *weir.Error
-	return errors.As(err, &we) && we.Code == weir.ErrResourceDoesNotExist
 }

@@ -3,6 +3,7 @@ package httpapi
 import (
 	"context"
 
+	"github.com/weir-ml/weir"
 	"github.com/weir-ml/weir/auth"
 	"github.com/weir-ml/weir/tracing"
 )
@@ -109,7 +110,7 @@ func (t *guardedTraces) LinkTracesToRun(ctx context.Context, traceIDs []string, 
 		return err
 	}
 	for _, id := range traceIDs {
-		if err := t.trace(ctx, id, auth.ActionRead); err != nil && !isNotFoundErr(err) {
+		if err := t.trace(ctx, id, auth.ActionRead); err != nil && weir.ErrorCode(err) != weir.ErrResourceDoesNotExist {
 			return err
 		}
 	}

@@ -85,9 +85,7 @@ func decodeJSON(r *http.Request, dst any) error {
 
 // jsonProblem words an encoding/json error for people.
 func jsonProblem(err error) string {
-	var typ *json.UnmarshalTypeError
-	if e, ok := err.(*json.UnmarshalTypeError); ok {
-		typ = e
+	if typ, ok := err.(*json.UnmarshalTypeError); ok {
 		return "field '" + typ.Field + "' holds a JSON " + typ.Value + ", which is not a " + typ.Type.String()
 	}
 	return err.Error()
@@ -121,12 +119,7 @@ func (s *Server) startTraceV3(w *jsonWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	w.openObject()
-	w.objectField("trace")
-	writeTraceInfoField(w, info)
-	w.closeObject()
-	w.closeObject()
-	return nil
+	return answerTraceInfo(w, info)
 }
 
 // info converts and checks a wire trace info.
@@ -155,6 +148,17 @@ func (t *wireTraceInfo) info() (tracing.Info, error) {
 		in.ExecutionDuration = int64(math.Round(secs * 1000))
 	}
 	return in, nil
+}
+
+// answerTraceInfo answers {"trace": {"trace_info": ...}}, as StartTraceV3
+// and GetTraceInfoV3 do.
+func answerTraceInfo(w *jsonWriter, info *tracing.Info) error {
+	w.openObject()
+	w.objectField("trace")
+	writeTraceInfoField(w, info)
+	w.closeObject()
+	w.closeObject()
+	return nil
 }
 
 // writeTraceInfoField writes "trace_info": {...} in TraceInfoV3's JSON form.
@@ -231,12 +235,7 @@ func (s *Server) getTraceInfoV3(w *jsonWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	w.openObject()
-	w.objectField("trace")
-	writeTraceInfoField(w, info)
-	w.closeObject()
-	w.closeObject()
-	return nil
+	return answerTraceInfo(w, info)
 }
 
 func (s *Server) getTrace(w *jsonWriter, r *http.Request) error {

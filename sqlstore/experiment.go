@@ -286,6 +286,20 @@ func parseExperimentID(id string) (int64, error) {
 	return eid, nil
 }
 
+// experimentKeys parses the experiment ids of a search (spaces around an id
+// are allowed, as MLflow's searches allow them) into query arguments.
+func experimentKeys(ids []string) ([]any, error) {
+	keys := make([]any, len(ids))
+	for i, id := range ids {
+		n, err := strconv.ParseInt(strings.TrimSpace(id), 10, 64)
+		if err != nil {
+			return nil, weir.Errorf(weir.ErrInvalidParameterValue, "Invalid experiment ID '%s'. Experiment ID must be a valid integer.", id)
+		}
+		keys[i] = n
+	}
+	return keys, nil
+}
+
 func noExperiment(id string) error {
 	return weir.Errorf(weir.ErrResourceDoesNotExist, "No Experiment with id=%s exists", id)
 }

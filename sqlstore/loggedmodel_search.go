@@ -3,7 +3,6 @@ package sqlstore
 import (
 	"context"
 	"database/sql"
-	"strconv"
 	"strings"
 
 	weir "github.com/weir-ml/weir"
@@ -28,13 +27,9 @@ func (s *LoggedModelService) SearchLoggedModels(ctx context.Context, ls tracking
 	if len(ls.ExperimentIDs) == 0 {
 		return nil, "", weir.Errorf(weir.ErrInvalidParameterValue, "Missing value for required parameter 'experiment_ids'.")
 	}
-	expIDs := make([]any, len(ls.ExperimentIDs))
-	for i, id := range ls.ExperimentIDs {
-		n, err := strconv.ParseInt(strings.TrimSpace(id), 10, 64)
-		if err != nil {
-			return nil, "", weir.Errorf(weir.ErrInvalidParameterValue, "Invalid experiment ID '%s'. Experiment ID must be a valid integer.", id)
-		}
-		expIDs[i] = n
+	expIDs, err := experimentKeys(ls.ExperimentIDs)
+	if err != nil {
+		return nil, "", err
 	}
 	for _, ds := range ls.Datasets {
 		if ds.Name == "" {

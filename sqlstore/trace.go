@@ -4,7 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"encoding/hex"
-	"errors"
 	"sort"
 	"strconv"
 
@@ -107,7 +106,7 @@ func sameExperiment(ctx context.Context, tx *txn, traceID string, eid int64) err
 	var have int64
 	err := tx.scanOne(ctx, `SELECT experiment_id FROM traces WHERE trace_id = ?`, []any{traceID}, &have)
 	switch {
-	case errors.Is(err, sql.ErrNoRows):
+	case isNoRows(err):
 		return nil
 	case err != nil:
 		return err

@@ -6,7 +6,6 @@ import (
 	"database/sql"
 	"encoding/hex"
 	"encoding/json"
-	"errors"
 
 	weir "github.com/weir-ml/weir"
 	"github.com/weir-ml/weir/tracing"
@@ -104,7 +103,7 @@ func saveAssessment(ctx context.Context, tx *txn, a *tracing.Assessment, create 
 func getAssessment(ctx context.Context, tx *txn, traceID, id string) (*tracing.Assessment, error) {
 	var content string
 	err := tx.scanOne(ctx, `SELECT content FROM trace_assessments WHERE trace_id = ? AND assessment_id = ?`, []any{traceID, id}, &content)
-	if errors.Is(err, sql.ErrNoRows) {
+	if isNoRows(err) {
 		return nil, noAssessment(traceID, id)
 	}
 	if err != nil {
@@ -220,7 +219,7 @@ func (s *TraceService) DeleteAssessment(ctx context.Context, traceID, id string)
 		}
 		old, err := getAssessment(ctx, tx, traceID, a.Overrides)
 		if err != nil {
-			if isNotFound(err) {
+			if weir.ErrorCode(err) == weir.ErrResourceDoesNotExist {
 				return nil // the overridden one was deleted first
 			}
 			return err
@@ -229,11 +228,6 @@ func (s *TraceService) DeleteAssessment(ctx context.Context, traceID, id string)
 		old.Valid = &valid
 		return saveAssessment(ctx, tx, old, false)
 	})
-}
-
-func isNotFound(err error) bool {
-	var we *weir.Error
-	return errors.As(err, &we) && we.Code == weir.ErrResourceDoesNotExist
 }
 
 // loadAssessments attaches their assessments to infos, oldest first.

@@ -2,8 +2,6 @@ package sqlstore
 
 import (
 	"context"
-	"strconv"
-	"strings"
 
 	weir "github.com/weir-ml/weir"
 	"github.com/weir-ml/weir/tracing"
@@ -22,13 +20,9 @@ func (s *TraceService) CorrelateTraceFilters(ctx context.Context, experimentIDs 
 	if filter1 == "" || filter2 == "" {
 		return nil, weir.Errorf(weir.ErrInvalidParameterValue, "Both 'filter_string1' and 'filter_string2' are required.")
 	}
-	var ids []any
-	for _, id := range experimentIDs {
-		n, err := strconv.ParseInt(strings.TrimSpace(id), 10, 64)
-		if err != nil {
-			return nil, weir.Errorf(weir.ErrInvalidParameterValue, "Invalid experiment ID '%s'. Experiment ID must be a valid integer.", id)
-		}
-		ids = append(ids, n)
+	ids, err := experimentKeys(experimentIDs)
+	if err != nil {
+		return nil, err
 	}
 	parsed := map[string][]tracking.Comparison{}
 	for _, f := range []string{base, filter1, filter2} {

@@ -3,8 +3,6 @@ package sqlstore
 import (
 	"context"
 	"database/sql"
-	"strconv"
-	"strings"
 
 	weir "github.com/weir-ml/weir"
 	"github.com/weir-ml/weir/tracing"
@@ -25,13 +23,9 @@ func (s *TraceService) QueryTraceMetrics(ctx context.Context, req tracing.Metric
 		return nil, weir.Errorf(weir.ErrInvalidParameterValue, "Missing value for required parameter 'experiment_ids'.")
 	}
 	var q query
-	var ids []any
-	for _, id := range req.ExperimentIDs {
-		n, err := strconv.ParseInt(strings.TrimSpace(id), 10, 64)
-		if err != nil {
-			return nil, weir.Errorf(weir.ErrInvalidParameterValue, "Invalid experiment ID '%s'. Experiment ID must be a valid integer.", id)
-		}
-		ids = append(ids, n)
+	ids, err := experimentKeys(req.ExperimentIDs)
+	if err != nil {
+		return nil, err
 	}
 	switch req.View {
 	case tracing.ViewTraces:

@@ -3,7 +3,6 @@ package sqlstore
 import (
 	"context"
 	"database/sql"
-	"strconv"
 	"strings"
 
 	weir "github.com/weir-ml/weir"
@@ -32,13 +31,9 @@ func (s *TraceService) SearchTraces(ctx context.Context, req tracing.SearchReque
 	if len(req.ExperimentIDs) == 0 {
 		return nil, "", weir.Errorf(weir.ErrInvalidParameterValue, "Missing value for required parameter 'locations'.")
 	}
-	expIDs := make([]any, len(req.ExperimentIDs))
-	for i, id := range req.ExperimentIDs {
-		n, err := strconv.ParseInt(strings.TrimSpace(id), 10, 64)
-		if err != nil {
-			return nil, "", weir.Errorf(weir.ErrInvalidParameterValue, "Invalid experiment ID '%s'. Experiment ID must be a valid integer.", id)
-		}
-		expIDs[i] = n
+	expIDs, err := experimentKeys(req.ExperimentIDs)
+	if err != nil {
+		return nil, "", err
 	}
 	limit := req.MaxResults
 	switch {
@@ -287,7 +282,7 @@ func (s *TraceService) DeleteTraceTag(ctx context.Context, traceID, key string) 
 func traceExists(ctx context.Context, tx *txn, traceID string) error {
 	var one int
 	err := tx.scanOne(ctx, `SELECT 1 FROM traces WHERE trace_id = ?`, []any{traceID}, &one)
-	if err == sql.ErrNoRows {
+	if isNoRows(err) {
 		return noTrace(traceID)
 	}
 	return err
@@ -306,7 +301,7 @@ func (s *TraceService) LinkTracesToRun(ctx context.Context, traceIDs []string, r
 	}
 	return s.db.writeTx(ctx, func(tx *txn) error {
 		var one int
-		if err := tx.scanOne(ctx, `SELECT 1 FROM runs WHERE run_uuid = ?`, []any{runID}, &one); err == sql.ErrNoRows {
+		if err := tx.scanOne(ctx, `SELECT 1 FROM runs WHERE run_uuid = ?`, []any{runID}, &one); isNoRows(err) {
 			return noRun(runID)
 		} else if err != nil {
 			return err

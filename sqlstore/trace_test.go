@@ -3,7 +3,6 @@ package sqlstore
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"strings"
 	"sync"
@@ -293,10 +292,7 @@ func testDeleteTraces(t *testing.T, db *DB) {
 	}
 }
 
-func isCode(err error, code string) bool {
-	var we *weir.Error
-	return errors.As(err, &we) && we.Code == code
-}
+func isCode(err error, code string) bool { return weir.ErrorCode(err) == code }
 
 func testTraceBadInput(t *testing.T, db *DB) {
 	ctx := context.Background()
