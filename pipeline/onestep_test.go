@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/weir-ml/weir"
+	"github.com/weir-ml/weir/artifact"
 	"github.com/weir-ml/weir/tracking"
 )
 
@@ -25,25 +26,59 @@ func TestStepByStepEqualsWholeRun(t *testing.T) {
 	}
 	wantLogged := parentLog(t, r, want.PipelineRunID)
 
-	split := t.TempDir()
-	var got *Summary
-	var last *Runner
-	for _, step := range Steps {
-		last = newTestRunner(t, split, data)
-		last.Step, last.Shared = step, "wf-1"
-		if got, err = last.Run(ctx); err != nil {
-			t.Fatalf("step %s: %v", step, err)
+	for _, through := range []string{"directory", "store"} {
+		t.Run(through, func(t *testing.T) {
+			split := t.TempDir()
+			var got *Summary
+			var last *Runner
+			for _, step := range Steps {
+				last = newTestRunner(t, split, data)
+				last.Step, last.Shared = step, "wf-1"
+				got = runStep(t, last, through == "store", filepath.Join(split, "remote"))
+				if n := len(got.Steps); n == 0 || got.Steps[n-1].Name != step || got.Steps[n-1].Status != "ran" {
+					t.Fatalf("step %s: %s, want it last and ran", step, statuses(got))
+				}
+			}
+			if g, w := normalSummary(t, got, split), normalSummary(t, want, whole); g != w {
+				t.Errorf("step by step summary:\n%s\nwant the whole run's:\n%s", g, w)
+			}
+			if g := parentLog(t, last, got.PipelineRunID); !reflect.DeepEqual(g, wantLogged) {
+				t.Errorf("shared pipeline run logged %d params and metrics, want the whole run's %d (or different values)", len(g), len(wantLogged))
+			}
+			checkShared(t, last, split, data, through == "store")
+		})
+	}
+}
+
+// runStep runs r; through a store, it first replaces the state directory
+// with the store's copy and afterwards stores what the step wrote, as pods
+// that share nothing but the store do.
+func runStep(t *testing.T, r *Runner, store bool, remote string) *Summary {
+	t.Helper()
+	ctx := context.Background()
+	m := &StateMirror{Remote: artifact.NewDir(remote), Dir: r.StateDir}
+	if store {
+		if err := m.Pull(ctx); err != nil {
+			t.Fatal(err)
 		}
-		if n := len(got.Steps); n == 0 || got.Steps[n-1].Name != step || got.Steps[n-1].Status != "ran" {
-			t.Fatalf("step %s: %s, want it last and ran", step, statuses(got))
+	}
+	s, err := r.Run(ctx)
+	if err != nil {
+		t.Fatalf("step %s: %v", r.Step, err)
+	}
+	if store {
+		if err := m.Push(ctx); err != nil {
+			t.Fatal(err)
 		}
 	}
-	if g, w := normalSummary(t, got, split), normalSummary(t, want, whole); g != w {
-		t.Errorf("step by step summary:\n%s\nwant the whole run's:\n%s", g, w)
-	}
-	if g := parentLog(t, last, got.PipelineRunID); !reflect.DeepEqual(g, wantLogged) {
-		t.Errorf("shared pipeline run logged %d params and metrics, want the whole run's %d (or different values)", len(g), len(wantLogged))
-	}
+	return s
+}
+
+// checkShared checks that every step logged to one pipeline run, and that
+// running the last step again replays it from the cache.
+func checkShared(t *testing.T, last *Runner, split, data string, store bool) {
+	t.Helper()
+	ctx := context.Background()
 	// Every step logged to one pipeline run.
 	runs, _, err := last.Backend.Tracking.SearchRuns(ctx, tracking.RunSearch{ExperimentIDs: []string{last.st.experimentID}, Filter: "tags.weir.pipeline = 'small'"})
 	if err != nil {
@@ -56,10 +91,7 @@ func TestStepByStepEqualsWholeRun(t *testing.T) {
 	// Again: every step is cached, and its run is not logged to twice.
 	again := newTestRunner(t, split, data)
 	again.Step, again.Shared = "monitor", "wf-1"
-	s, err := again.Run(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
+	s := runStep(t, again, store, filepath.Join(split, "remote"))
 	if st := s.Steps[len(s.Steps)-1]; st.Status != "cached" {
 		t.Errorf("monitor again: %s, want cached", st.Status)
 	}
