@@ -49,6 +49,7 @@ func readDockerfile(t *testing.T) dockerfile {
 // arguments after the binary, the user and the ports the image declares.
 type launch struct {
 	bin    string
+	model  bool // a model image's serving build, else the full weir
 	args   []string
 	user   string
 	expose []string
@@ -68,7 +69,7 @@ func launchOf(t *testing.T, where string, c corev1.Container) launch {
 		entry, l.bin, l.user, l.expose = d.entrypoint, full, d.user, d.expose
 	case "weir-model":
 		_, cfg := modelImage(t)
-		entry, l.bin, l.user = append(cfg.Entrypoint, cfg.Cmd...), serve, cfg.User
+		entry, l.bin, l.user, l.model = append(cfg.Entrypoint, cfg.Cmd...), serve, cfg.User, true
 		for p := range cfg.ExposedPorts {
 			l.expose = append(l.expose, p)
 		}
@@ -247,13 +248,13 @@ func checkContainer(t *testing.T, where string, pod podOwner, c corev1.Container
 		t.Errorf("%s: no HTTP probes", where)
 		return
 	}
-	switch l.bin {
-	case func() string { f, _ := binaries(t); return f }():
-		dir := t.TempDir()
-		run = append(run, "--backend-store-uri", "sqlite:///"+filepath.Join(dir, "weir.db"), "--artifacts-destination", filepath.Join(dir, "artifacts"))
-	default:
+	if l.model {
 		model, _ := modelImage(t)
 		run = setFlag(run, model, "-m", "--model-uri")
+	} else {
+		// The Secret's PostgreSQL and S3, here a local store.
+		dir := t.TempDir()
+		run = append(run, "--backend-store-uri", "sqlite:///"+filepath.Join(dir, "weir.db"), "--artifacts-destination", filepath.Join(dir, "artifacts"))
 	}
 	base := serve(t, l.bin, run, local, probes[0])
 	for _, p := range probes {
@@ -261,7 +262,7 @@ func checkContainer(t *testing.T, where string, pod podOwner, c corev1.Container
 			t.Errorf("%s: probe %s answers %d, want 200", where, p, code)
 		}
 	}
-	if l.bin == func() string { _, s := binaries(t); return s }() {
+	if l.model {
 		for _, p := range metricsPaths {
 			code, body := get(t, base+p)
 			if code != 200 {

@@ -153,6 +153,9 @@ func checkRefs(t *testing.T, s *set) {
 		where := "Service " + svc.Name
 		pods := s.selected(t, where, &metav1.LabelSelector{MatchLabels: svc.Spec.Selector})
 		for _, p := range svc.Spec.Ports {
+			if p.TargetPort.Type == intstr.String && p.Name != p.TargetPort.StrVal {
+				t.Errorf("%s: port %s targets the pods' port %s: name them alike", where, p.Name, p.TargetPort.StrVal)
+			}
 			for _, pod := range pods {
 				if !hasPort(pod.spec, p.TargetPort) {
 					t.Errorf("%s: port %s targets %s, which the pods of %s do not declare", where, p.Name, portText(p.TargetPort), pod.name)
