@@ -13,12 +13,12 @@ import (
 type pipelineExportCmd struct {
 	Argo           string `required:"" placeholder:"FILE" help:"Write an Argo Workflows Workflow (and the ConfigMap holding the spec) to FILE; - is standard output."`
 	Image          string `required:"" placeholder:"IMAGE" help:"Container image with the full weir binary at --binary (deploy/kubernetes/image/Dockerfile makes one)."`
-	Binary         string `placeholder:"PATH" help:"The weir binary's path in --image." default:"/weir"`
+	Binary         string `placeholder:"PATH" help:"The weir binary's path in --image (default: /weir)." default:"/weir"`
 	StateDir       string `name:"state-dir" required:"" placeholder:"URI" help:"The step cache the pods share, s3://bucket/prefix."`
-	Secret         string `placeholder:"NAME" help:"Secret with the tracking URI and S3 credentials (keys: tracking-uri, aws-access-key-id, aws-secret-access-key; optional aws-region, s3-endpoint-url, s3-path-style)." default:"weir"`
+	Secret         string `placeholder:"NAME" help:"Secret with the tracking URI and S3 credentials (keys: tracking-uri, aws-access-key-id, aws-secret-access-key; optional aws-region, s3-endpoint-url, s3-path-style; default: weir)." default:"weir"`
 	ServiceAccount string `name:"service-account" placeholder:"NAME" help:"Service account the pods run as (default: the Workflow's default)."`
 	Namespace      string `placeholder:"NAME" help:"Namespace of the Workflow and the ConfigMap (default: kubectl's)."`
-	Spec           string `arg:"" optional:"" help:"Pipeline YAML file." type:"existingfile" default:"pipeline.yaml"`
+	Spec           string `arg:"" optional:"" help:"Pipeline YAML file (default: pipeline.yaml)." type:"existingfile" default:"pipeline.yaml"`
 }
 
 // Run checks the spec as weir pipeline check does, then writes the
