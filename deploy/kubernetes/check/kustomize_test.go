@@ -193,28 +193,29 @@ func generateSecret(t *testing.T, dir string, g secretGenerator) object {
 	}
 }
 
-// setImages applies an images entry to every container of v, at any depth,
-// as kustomize does for custom resources too.
-func setImages(v any, im imageSetting) {
-	switch v := v.(type) {
-	case map[string]any:
-		for k, c := range v {
-			if k == "containers" || k == "initContainers" {
-				if list, ok := c.([]any); ok {
-					for _, ct := range list {
-						if m, ok := ct.(map[string]any); ok {
-							if s, ok := m["image"].(string); ok && imageName(s) == im.Name {
-								m["image"] = replaceImage(s, im)
-							}
-						}
-					}
+// imagePaths are where kustomize's images transformer sets images, in any
+// kind (its default field specs): a Deployment's pod template, and the
+// containers of a custom resource's spec such as KServe's ServingRuntime.
+var imagePaths = [][]string{
+	{"spec", "containers"}, {"spec", "initContainers"},
+	{"spec", "template", "spec", "containers"}, {"spec", "template", "spec", "initContainers"},
+}
+
+// setImages applies an images entry to obj as kustomize does.
+func setImages(obj map[string]any, im imageSetting) {
+	for _, path := range imagePaths {
+		var v any = obj
+		for _, k := range path {
+			m, _ := v.(map[string]any)
+			v = m[k]
+		}
+		list, _ := v.([]any)
+		for _, c := range list {
+			if m, ok := c.(map[string]any); ok {
+				if s, ok := m["image"].(string); ok && imageName(s) == im.Name {
+					m["image"] = replaceImage(s, im)
 				}
 			}
-			setImages(c, im)
-		}
-	case []any:
-		for _, c := range v {
-			setImages(c, im)
 		}
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"os"
 	"slices"
 	"strings"
 	"testing"
@@ -16,6 +17,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/apimachinery/pkg/util/intstr"
+	"sigs.k8s.io/yaml"
 )
 
 // pods is a set of pod templates by the object that owns them.
@@ -316,6 +318,14 @@ func TestReferences(t *testing.T) {
 			if dir != "overlays/example" {
 				return
 			}
+			// The overlay's images reach every container.
+			for _, pod := range s.pods {
+				for _, c := range pod.spec.Containers {
+					if !strings.Contains(c.Image, "/") {
+						t.Errorf("%s: container %s keeps the base's image %s: the overlay's images do not reach it", pod.where, c.Name, c.Image)
+					}
+				}
+			}
 			var ns string
 			for _, o := range objs {
 				if o.kind() == "Namespace" {
@@ -329,5 +339,41 @@ func TestReferences(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestOverlayImagesReachKServe checks what docs/kubernetes.md says: with
+// ../../kserve in place of ../../scoring, the example overlay's images
+// apply to the ServingRuntime as they do to the Deployment.
+func TestOverlayImagesReachKServe(t *testing.T) {
+	b, err := os.ReadFile(root + "/overlays/example/kustomization.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var k kustomization
+	if err := yaml.UnmarshalStrict(b, &k); err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for _, o := range build(t, root+"/kserve") {
+		for _, im := range k.Images {
+			setImages(o.obj, im)
+		}
+		if o.kind() != "ServingRuntime" {
+			continue
+		}
+		var spec struct {
+			Containers []corev1.Container `json:"containers"`
+		}
+		mustJSON(t, o.where, o.obj["spec"].(map[string]any)["containers"], &spec.Containers)
+		for _, c := range spec.Containers {
+			n++
+			if !strings.Contains(c.Image, "/") {
+				t.Errorf("%s: container %s keeps image %s under the example overlay's images", o.where, c.Name, c.Image)
+			}
+		}
+	}
+	if n == 0 {
+		t.Errorf("no ServingRuntime containers found")
 	}
 }
