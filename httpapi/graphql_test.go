@@ -138,3 +138,62 @@ func TestGraphQL(t *testing.T) {
 		}
 	})
 }
+
+// TestGraphQLWebUIShapes sends queries shaped as MLflow 3.17.2's web UI
+// sends them: operations with a non-null input variable and the @component
+// directive, and __typename in every selection set (Apollo Client adds it),
+// selecting every field the UI reads. Each must answer without errors.
+func TestGraphQLWebUIShapes(t *testing.T) {
+	s := MustOpenAuthServer(t, "", auth.NoPermissions)
+	f := s.mustFixture(adminCred, 0)
+	experiment := `experiment { __typename experimentId name artifactLocation lifecycleStage lastUpdateTime creationTime
+		effectiveTraceArchivalRetention tags { __typename key value } }`
+	run := `__typename
+		info { __typename runName runUuid status experimentId artifactUri startTime endTime lifecycleStage userId }
+		` + experiment + `
+		data { __typename metrics { __typename key value step timestamp } params { __typename key value } tags { __typename key value } }
+		inputs { __typename datasetInputs { __typename tags { __typename key value }
+			dataset { __typename name digest source sourceType schema profile } } modelInputs { __typename modelId } }
+		outputs { __typename modelOutputs { __typename modelId step } }
+		modelVersions { __typename name version source status creationTimestamp }`
+	apiError := `apiError { __typename code message helpUrl }`
+	tests := []struct {
+		name, query string
+		vars        map[string]any
+		want        []string // substrings of the data
+	}{
+		{"run page", `query RunPage($data: MlflowGetRunInput!) @component(name: "weir.test") {
+			mlflowGetRun(input: $data) { __typename ` + apiError + ` run { ` + run + ` } } }`,
+			map[string]any{"data": map[string]any{"runId": f.run}},
+			[]string{`"runUuid":"` + f.run + `"`, `"__typename":"MlflowRunExtension"`, `"modelVersions":[{"__typename":"MlflowModelVersion","name":"model-admin-0"`}},
+		{"runs of an experiment", `query Runs($data: MlflowSearchRunsInput!) {
+			mlflowSearchRuns(input: $data) { __typename ` + apiError + ` runs { ` + run + ` } } }`,
+			map[string]any{"data": map[string]any{"experimentIds": []string{f.exp}, "filter": "", "runViewType": "ACTIVE_ONLY"}},
+			[]string{`"runs":[{"__typename":"MlflowRunExtension"`, `"name":"exp-admin-0"`}},
+		{"metric chart", `query Chart($data: MlflowGetMetricHistoryBulkIntervalInput!) @component(name: "weir.test") {
+			mlflowGetMetricHistoryBulkInterval(input: $data) { __typename ` + apiError + ` metrics { __typename runId key value step timestamp } } }`,
+			map[string]any{"data": map[string]any{"runIds": []string{f.run}, "metricKey": "m", "maxResults": 320}},
+			[]string{`"metrics":[{"__typename":"MlflowMetricWithRunId","runId":"` + f.run + `","key":"m","value":1,"step":"0","timestamp":"1"}]`}},
+		{"experiment header", `query Exp($input: MlflowGetExperimentInput!) @component(name: "weir.test") {
+			mlflowGetExperiment(input: $input) { __typename ` + apiError + ` ` + experiment + ` } }`,
+			map[string]any{"input": map[string]any{"experimentId": f.exp}},
+			[]string{`"experimentId":"` + f.exp + `"`, `"effectiveTraceArchivalRetention":""`, `"apiError":null`}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			code, b := s.do(adminCred, "POST", "/graphql", map[string]any{"query": tc.query, "variables": tc.vars})
+			var a graphqlAnswer
+			if err := json.Unmarshal(b, &a); code != http.StatusOK || err != nil {
+				t.Fatalf("status %d, body %s", code, b)
+			}
+			if a.Errors != nil {
+				t.Fatalf("errors %q", a.Errors)
+			}
+			for _, w := range tc.want {
+				if !strings.Contains(string(a.Data), w) {
+					t.Errorf("data %s\nlacks %s", a.Data, w)
+				}
+			}
+		})
+	}
+}
