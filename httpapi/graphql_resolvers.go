@@ -15,6 +15,7 @@ import (
 // same name, runs the REST handler (with its validation, its services, the
 // permission guard when auth is on, and its JSON encoding) and reads the
 // answer back into the GraphQL types of graphql_types.go.
+//
 // It holds nothing: the server comes with the request's context
 // (graphqlServer), so that one parsed schema serves every Server.
 type graphqlResolver struct{}
@@ -26,7 +27,7 @@ func graphqlServer(ctx context.Context) *Server {
 	return ctx.Value(graphqlServerKey{}).(*Server)
 }
 
-// call runs a REST handler on the JSON of in, as if path had been
+// graphqlCall runs a REST handler on the JSON of in, as if path had been
 // requested by the same caller, and decodes its answer into out.
 func graphqlCall(ctx context.Context, fn apiFunc, path string, in, out any) error {
 	body := []byte("{}")
@@ -56,10 +57,10 @@ func graphqlCall(ctx context.Context, fn apiFunc, path string, in, out any) erro
 	return nil
 }
 
-// field finishes a root field: a permission refusal answers null without an
+// graphqlField finishes a field: a permission refusal answers null without an
 // error, as MLflow's GraphQL authorization does (auth_guard_graphql.go);
 // other errors answer null with their safe message in the errors list.
-func field[T any](ctx context.Context, v *T, err error) (*T, error) {
+func graphqlField[T any](ctx context.Context, v *T, err error) (*T, error) {
 	switch {
 	case err == nil:
 		return v, nil
@@ -80,7 +81,7 @@ func (q *graphqlResolver) MlflowGetExperiment(ctx context.Context, args struct{ 
 	s := graphqlServer(ctx)
 	var out gqlExperimentResponse
 	err := graphqlCall(ctx, s.getExperiment, "/api/2.0/mlflow/experiments/get", args.Input, &out)
-	return field(ctx, &out, err)
+	return graphqlField(ctx, &out, err)
 }
 
 type gqlGetRunInput struct {
@@ -93,7 +94,7 @@ func (q *graphqlResolver) MlflowGetRun(ctx context.Context, args struct{ Input *
 	s := graphqlServer(ctx)
 	var out gqlRunResponse
 	err := graphqlCall(ctx, s.getRun, "/api/2.0/mlflow/runs/get", args.Input, &out)
-	return field(ctx, &out, err)
+	return graphqlField(ctx, &out, err)
 }
 
 type gqlSearchRunsInput struct {
@@ -113,13 +114,13 @@ func (q *graphqlResolver) MlflowSearchRuns(ctx context.Context, args struct{ Inp
 	if in != nil && in.ExperimentIDs != nil {
 		ids, ok, err := readableExperiments(ctx, *in.ExperimentIDs)
 		if err != nil || !ok {
-			return field[gqlRunsResponse](ctx, nil, err)
+			return graphqlField[gqlRunsResponse](ctx, nil, err)
 		}
 		in.ExperimentIDs = &ids
 	}
 	var out gqlRunsResponse
 	if err := graphqlCall(ctx, s.searchRuns, "/api/2.0/mlflow/runs/search", in, &out); err != nil {
-		return field[gqlRunsResponse](ctx, nil, err)
+		return graphqlField[gqlRunsResponse](ctx, nil, err)
 	}
 	return &out, nil
 }
@@ -136,7 +137,7 @@ func (q *graphqlResolver) MlflowListArtifacts(ctx context.Context, args struct{ 
 	s := graphqlServer(ctx)
 	var out gqlArtifactsResponse
 	err := graphqlCall(ctx, s.listArtifacts, "/api/2.0/mlflow/artifacts/list", args.Input, &out)
-	return field(ctx, &out, err)
+	return graphqlField(ctx, &out, err)
 }
 
 type gqlBulkIntervalInput struct {
@@ -157,7 +158,7 @@ func (q *graphqlResolver) MlflowGetMetricHistoryBulkInterval(ctx context.Context
 		return &out, nil
 	}
 	err := graphqlCall(ctx, s.getMetricHistoryBulkInterval, "/api/2.0/mlflow/metrics/get-history-bulk-interval", args.Input, &out)
-	return field(ctx, &out, err)
+	return graphqlField(ctx, &out, err)
 }
 
 type gqlSearchModelVersionsInput struct {
@@ -172,7 +173,7 @@ func (q *graphqlResolver) MlflowSearchModelVersions(ctx context.Context, args st
 	s := graphqlServer(ctx)
 	var out gqlModelVersionsResponse
 	err := graphqlCall(ctx, s.needRegistry(s.searchModelVersions), "/api/2.0/mlflow/model-versions/search", args.Input, &out)
-	return field(ctx, &out, err)
+	return graphqlField(ctx, &out, err)
 }
 
 type gqlSearchDatasetsInput struct {
@@ -187,13 +188,13 @@ func (q *graphqlResolver) MlflowSearchDatasets(ctx context.Context, args struct{
 	if in != nil && in.ExperimentIDs != nil && len(*in.ExperimentIDs) > 0 {
 		ids, ok, err := readableExperiments(ctx, *in.ExperimentIDs)
 		if err != nil || !ok {
-			return field[gqlDatasetsResponse](ctx, nil, err)
+			return graphqlField[gqlDatasetsResponse](ctx, nil, err)
 		}
 		in.ExperimentIDs = &ids
 	}
 	var out gqlDatasetsResponse
 	err := graphqlCall(ctx, s.searchDatasetSummaries, "/ajax-api/2.0/mlflow/experiments/search-datasets", in, &out)
-	return field(ctx, &out, err)
+	return graphqlField(ctx, &out, err)
 }
 
 // Test echoes its input.
@@ -212,7 +213,7 @@ func (r *gqlRun) Experiment(ctx context.Context) (*gqlExperiment, error) {
 	s := graphqlServer(ctx)
 	var out gqlExperimentResponse
 	err := graphqlCall(ctx, s.getExperiment, "/api/2.0/mlflow/experiments/get", gqlGetExperimentInput{ExperimentID: r.Info.ExperimentID}, &out)
-	res, err := field(ctx, &out, err)
+	res, err := graphqlField(ctx, &out, err)
 	if res == nil {
 		return nil, err
 	}
@@ -229,7 +230,7 @@ func (r *gqlRun) ModelVersions(ctx context.Context) (*[]*gqlModelVersion, error)
 	filter := "run_id='" + *r.Info.RunID + "'"
 	var out gqlModelVersionsResponse
 	err := graphqlCall(ctx, s.searchModelVersions, "/api/2.0/mlflow/model-versions/search", gqlSearchModelVersionsInput{Filter: &filter}, &out)
-	res, err := field(ctx, &out, err)
+	res, err := graphqlField(ctx, &out, err)
 	if res == nil {
 		return nil, err
 	}
