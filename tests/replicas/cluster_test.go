@@ -19,6 +19,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -68,12 +69,7 @@ type cluster struct {
 // and HAProxy in front of them.
 func startCluster(tb testing.TB, haproxy string, n int) *cluster {
 	tb.Helper()
-	c := &cluster{tb: tb, dir: tb.TempDir(), lease: 3 * time.Second}
-	c.bin = filepath.Join(c.dir, "weir")
-	build := exec.Command("go", "build", "-o", c.bin, "github.com/weir-ml/weir/cmd/weir")
-	if out, err := build.CombinedOutput(); err != nil {
-		tb.Fatalf("go build: %v\n%s", err, out)
-	}
+	c := &cluster{tb: tb, dir: tb.TempDir(), lease: 3 * time.Second, bin: weirBinary(tb)}
 	c.freshDatabase()
 	c.bucket = fmt.Sprintf("s3://%s/replicas-%016x", os.Getenv("WEIR_TEST_S3_BUCKET"), rand.Uint64())
 	for i := range n {
@@ -88,6 +84,33 @@ func startCluster(tb testing.TB, haproxy string, n int) *cluster {
 	c.startHAProxy(haproxy)
 	tb.Cleanup(c.stop)
 	return c
+}
+
+var (
+	buildOnce sync.Once
+	builtBin  string
+	buildErr  error
+)
+
+// weirBinary builds weir once per test process.
+func weirBinary(tb testing.TB) string {
+	tb.Helper()
+	buildOnce.Do(func() {
+		dir, err := os.MkdirTemp("", "weir-replicas-")
+		if err != nil {
+			buildErr = err
+			return
+		}
+		builtBin = filepath.Join(dir, "weir")
+		out, err := exec.Command("go", "build", "-o", builtBin, "github.com/weir-ml/weir/cmd/weir").CombinedOutput()
+		if err != nil {
+			buildErr = fmt.Errorf("go build: %v\n%s", err, out)
+		}
+	})
+	if buildErr != nil {
+		tb.Fatal(buildErr)
+	}
+	return builtBin
 }
 
 // freshDatabase creates a database of its own for this run, so the
@@ -128,6 +151,9 @@ func (c *cluster) start(i int) {
 		"--s3-endpoint-url", os.Getenv("WEIR_TEST_S3_ENDPOINT"), "--s3-path-style",
 		"--webhook-allow-private-networks", "--webhook-lease", c.lease.String())
 	cmd.Stdout, cmd.Stderr = log, log
+	if p := os.Getenv("WEIR_REPLICAS_GOMAXPROCS"); p != "" {
+		cmd.Env = append(os.Environ(), "GOMAXPROCS="+p)
+	}
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	if err := cmd.Start(); err != nil {
 		c.tb.Fatalf("start replica %d: %v", i, err)

@@ -97,6 +97,7 @@ type load struct {
 	versions []ackedVersion
 	failures []failure
 	ops      atomic.Int64 // acknowledged requests
+	reads    atomic.Int64 // of which reads
 }
 
 func (l *load) fail(op string, err error) {
@@ -181,15 +182,19 @@ func (l *load) read(ctx context.Context, c *client, expID string) {
 			run = l.runs[rand.IntN(len(l.runs))]
 		}
 		l.mu.Unlock()
+		var ok bool
 		switch {
 		case i%3 == 0 && run.id != "":
-			l.do(ctx, "runs/get", c.call(ctx, "GET", api+"runs/get?run_id="+run.id, nil, nil))
+			ok = l.do(ctx, "runs/get", c.call(ctx, "GET", api+"runs/get?run_id="+run.id, nil, nil))
 		case i%3 == 1:
-			l.do(ctx, "runs/search", c.call(ctx, "POST", api+"runs/search",
+			ok = l.do(ctx, "runs/search", c.call(ctx, "POST", api+"runs/search",
 				map[string]any{"experiment_ids": []string{expID}, "max_results": 20, "order_by": []string{"metrics.m0 DESC"}}, nil))
 		default:
-			l.do(ctx, "registered-models/get-latest-versions", c.call(ctx, "GET", api+"registered-models/get-latest-versions?name="+
+			ok = l.do(ctx, "registered-models/get-latest-versions", c.call(ctx, "GET", api+"registered-models/get-latest-versions?name="+
 				url.QueryEscape(models[i%len(models)]), nil, nil))
+		}
+		if ok {
+			l.reads.Add(1)
 		}
 	}
 }
