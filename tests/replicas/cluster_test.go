@@ -92,6 +92,14 @@ var (
 	buildErr  error
 )
 
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if builtBin != "" {
+		os.RemoveAll(filepath.Dir(builtBin))
+	}
+	os.Exit(code)
+}
+
 // weirBinary builds weir once per test process.
 func weirBinary(tb testing.TB) string {
 	tb.Helper()

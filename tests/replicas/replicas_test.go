@@ -98,15 +98,16 @@ func TestKillReplicaMidLoad(t *testing.T) {
 }
 
 // checkFailures allows only failures of requests that the killed replica
-// held: a 502 from HAProxy or a broken connection, within a second of
-// the kill; at most one per client.
+// held: a 502 from HAProxy or a broken connection, within 3 seconds of
+// the kill (they come at once; the margin is for a busy machine); at most
+// one per client.
 func checkFailures(t *testing.T, l *load, killed time.Time) {
 	t.Helper()
 	for _, f := range l.failures {
 		var he *httpError
 		cut := errors.As(f.err, &he) && he.status == http.StatusBadGateway ||
 			errors.Is(f.err, syscall.ECONNRESET) || errors.Is(f.err, io.ErrUnexpectedEOF) || isNetError(f.err)
-		if !cut || f.at.Before(killed) || f.at.After(killed.Add(time.Second)) {
+		if !cut || f.at.Before(killed) || f.at.After(killed.Add(3*time.Second)) {
 			t.Errorf("%s failed %v after the kill: %v", f.op, f.at.Sub(killed).Round(time.Millisecond), f.err)
 		}
 	}
