@@ -94,6 +94,7 @@ func TestKillReplicaMidLoad(t *testing.T) {
 
 	checkFailures(t, l, killed)
 	checkWrites(t, api, l)
+	checkPaging(t, api, l, expID)
 	checkDeliveries(t, rcv, l, c.lease)
 }
 
@@ -179,6 +180,47 @@ func checkWrites(t *testing.T, api *client, l *load) {
 		}
 	}
 	t.Logf("read back: %d runs (%d with 3 metrics and 2 params), %d model versions", len(l.runs), logged, len(l.versions))
+}
+
+// checkPaging pages through the experiment's runs 50 at a time through
+// the load balancer, so that consecutive pages come from different
+// replicas: each page token must work on any replica, and every
+// acknowledged run must come exactly once.
+func checkPaging(t *testing.T, api *client, l *load, expID string) {
+	t.Helper()
+	ctx := context.Background()
+	seen := map[string]int{}
+	token, pages := "", 0
+	for {
+		var page struct {
+			Runs []struct {
+				Info struct {
+					RunID string `json:"run_id"`
+				} `json:"info"`
+			} `json:"runs"`
+			NextPageToken string `json:"next_page_token"`
+		}
+		req := map[string]any{"experiment_ids": []string{expID}, "max_results": 50, "order_by": []string{"attributes.start_time DESC"}}
+		if token != "" {
+			req["page_token"] = token
+		}
+		if err := api.call(ctx, "POST", "/api/2.0/mlflow/runs/search", req, &page); err != nil {
+			t.Fatalf("search page %d: %v", pages+1, err)
+		}
+		pages++
+		for _, r := range page.Runs {
+			seen[r.Info.RunID]++
+		}
+		if token = page.NextPageToken; token == "" {
+			break
+		}
+	}
+	for _, r := range l.runs {
+		if seen[r.id] != 1 {
+			t.Errorf("run %s came %d times in the paged search, want once", r.id, seen[r.id])
+		}
+	}
+	t.Logf("paged search: %d runs in %d pages of 50, through every replica", len(seen), pages)
 }
 
 // checkDeliveries waits for the webhook events: every acknowledged version
