@@ -61,9 +61,11 @@ func formatOf(name string) (Format, bool) {
 	return 0, false
 }
 
-// hasExt reports whether name ends in an extension of a known format or
-// something that looks like one, so that a location can be told apart
-// from a prefix.
+// HasExt reports whether the last element of name has an extension, of a
+// known format or not: an object key with one names a file, one without
+// names a prefix.
+func HasExt(name string) bool { return hasExt(name) }
+
 func hasExt(name string) bool {
 	base := name[strings.LastIndex(name, "/")+1:]
 	i := strings.LastIndex(base, ".")

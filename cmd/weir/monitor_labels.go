@@ -18,7 +18,7 @@ import (
 // monitorLabelsCmd joins ground truth to logged predictions.
 type monitorLabelsCmd struct {
 	File   string `required:"" help:"Labels: CSV with columns request_id,row,label (row optional; an optional time column gives each row's event time, for replayed traffic) or JSON lines {request_id,row,label}."`
-	Log    string `required:"" help:"Inference log: a directory of .jsonl files or one file."`
+	Log    string `required:"" help:"Inference log: a directory or s3://bucket/prefix of .jsonl segments, or one .jsonl file."`
 	Out    string `help:"Write the joined rows here as JSON lines (request_id, row, timestamp, model, version, score, label, inputs)."`
 	Window period `help:"Performance window: a duration (36h), days (7d), weeks (1w) or calendar months (month, quarter, year)." default:"1w"`
 	Output string `short:"o" help:"Output format: table or json." default:"table" enum:"table,json"`

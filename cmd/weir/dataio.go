@@ -1,0 +1,49 @@
+//go:build !weir_serve
+
+package main
+
+import (
+	"context"
+	"errors"
+	"os"
+	"strconv"
+
+	"github.com/weir-ml/weir/dataio"
+	"github.com/weir-ml/weir/s3"
+	"github.com/weir-ml/weir/serve"
+)
+
+// dataStorage opens data locations: local paths, and s3:// URLs through
+// the endpoint and addressing weir server's S3 flags read from the
+// environment (WEIR_S3_ENDPOINT_URL, else MLFLOW_S3_ENDPOINT_URL or
+// AWS_ENDPOINT_URL; WEIR_S3_PATH_STYLE), with the usual AWS credentials.
+func dataStorage() *dataio.Storage {
+	pathStyle, _ := strconv.ParseBool(os.Getenv("WEIR_S3_PATH_STYLE"))
+	return &dataio.Storage{S3: s3.Options{Endpoint: os.Getenv("WEIR_S3_ENDPOINT_URL"), PathStyle: pathStyle}}
+}
+
+// dataError returns err as a usage error (exit code 2) when it is the
+// caller's mistake, an unknown file format, and unchanged (exit code 1)
+// when storage failed: a bucket unreachable, a key missing, no credentials.
+func dataError(err error) error {
+	var fe *dataio.FormatError
+	if errors.As(err, &fe) {
+		return usagef("%v", err)
+	}
+	return err
+}
+
+// inferenceLogSegments returns the segment store of an s3:// inference log,
+// checked with one request so that a wrong bucket or missing credentials
+// stop the server at start.
+func inferenceLogSegments(ctx context.Context, uri string) (serve.SegmentStore, error) {
+	l, err := dataio.Parse(uri)
+	if err != nil {
+		return nil, usagef("--inference-log: %v", err)
+	}
+	st := dataStorage()
+	if err := st.Check(ctx, l); err != nil {
+		return nil, err
+	}
+	return st.PrefixStore(ctx, l)
+}

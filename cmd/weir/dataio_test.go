@@ -1,0 +1,163 @@
+//go:build !weir_serve
+
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/weir-ml/weir/dataio"
+	"github.com/weir-ml/weir/monitor"
+)
+
+// mustTestS3 points the data commands at the test S3 server and returns a
+// fresh s3:// prefix, or skips when none is configured.
+func mustTestS3(t *testing.T) string {
+	t.Helper()
+	endpoint, bucket := os.Getenv("WEIR_TEST_S3_ENDPOINT"), os.Getenv("WEIR_TEST_S3_BUCKET")
+	if endpoint == "" || bucket == "" {
+		t.Skip("no S3 server: set WEIR_TEST_S3_ENDPOINT and WEIR_TEST_S3_BUCKET (and AWS credentials); " +
+			`eval "$(tests/s3/versitygw.sh start DIR PORT)" starts one`)
+	}
+	t.Setenv("WEIR_S3_ENDPOINT_URL", endpoint)
+	t.Setenv("WEIR_S3_PATH_STYLE", "true")
+	return fmt.Sprintf("s3://%s/cmd-test/%s/%x", bucket, t.Name(), rand.Uint64())
+}
+
+// reportJSON runs monitor report over current and returns its report.
+func reportJSON(t *testing.T, model, ref, current string) *monitor.Report {
+	t.Helper()
+	out := t.TempDir()
+	if _, err := runMain(t, context.Background(), "monitor", "report", "-m", model, "--current", current, "--reference", ref,
+		"--no-log", "--out", out, "--window", "1h"); err != nil {
+		t.Fatalf("report over %s: %v", current, err)
+	}
+	b, err := os.ReadFile(filepath.Join(out, "report.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var rep monitor.Report
+	if err := json.Unmarshal(b, &rep); err != nil {
+		t.Fatal(err)
+	}
+	return &rep
+}
+
+// TestInferenceLogReplicasOnS3 runs two scoring processes logging to one
+// s3:// prefix at once, then checks that a report over the prefix equals a
+// report over the union of their rows gathered into one local file.
+func TestInferenceLogReplicasOnS3(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts two scoring processes")
+	}
+	prefix := mustTestS3(t)
+	dir := t.TempDir()
+	model := filepath.Join(dir, "model")
+	mustSaveModel(t, model, 3)
+	ref := filepath.Join(dir, "ref.csv")
+	mustMonitorCSV(t, ref, 300, false, 5)
+	args := []string{"models", "serve", "-m", model, "--inference-log", prefix, "--inference-log-flush", "200ms", "--inference-log-segment", "2048"}
+	a, b := startWeir(t, t.TempDir(), args...), startWeir(t, t.TempDir(), args...)
+	var wg sync.WaitGroup
+	for k, p := range []*weirProcess{a, b} {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range 40 {
+				body := fmt.Sprintf("age,job,balance\n%d,%s,%d\n%d,worker,%d\n", 20+i, []string{"manager", "student"}[k], 100*i, 60-i, 50*i)
+				p.score(t, fmt.Sprintf("r%d-%d", k, i), body)
+			}
+		}()
+	}
+	wg.Wait()
+	a.stop(t)
+	b.stop(t)
+
+	st := dataStorage()
+	l, _ := dataio.Parse(prefix)
+	objs, err := st.List(context.Background(), l)
+	if err != nil {
+		t.Fatal(err)
+	}
+	replicas := map[string]bool{}
+	var union []byte
+	for _, o := range objs {
+		parts := strings.Split(o.Loc.Name(), "-")
+		replicas[parts[1]] = true
+		data, err := st.ReadAll(context.Background(), o.Loc)
+		if err != nil {
+			t.Fatal(err)
+		}
+		union = append(union, data...)
+	}
+	if len(replicas) != 2 || len(objs) < 4 {
+		t.Errorf("got %d segments from %d replicas, want several from 2", len(objs), len(replicas))
+	}
+	if got, want := strings.Count(string(union), "\n"), 2*40*2; got != want {
+		t.Fatalf("got %d logged rows, want %d", got, want)
+	}
+	local := filepath.Join(dir, "union.jsonl")
+	if err := os.WriteFile(local, union, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	fromS3, fromUnion := reportJSON(t, model, ref, prefix), reportJSON(t, model, ref, local)
+	if got, want := len(fromS3.Drift.Columns), len(fromUnion.Drift.Columns); got != want || got == 0 {
+		t.Fatalf("drift columns: got %d, want %d (and some)", got, want)
+	}
+	for i, c := range fromUnion.Drift.Columns {
+		g := fromS3.Drift.Columns[i]
+		if g.Column != c.Column || g.Score != c.Score || g.Drifted != c.Drifted {
+			t.Errorf("drift of %s: got %v (drifted %v), want %v (drifted %v)", c.Column, g.Score, g.Drifted, c.Score, c.Drifted)
+		}
+	}
+	gw, _ := json.Marshal(fromS3.Windows)
+	ww, _ := json.Marshal(fromUnion.Windows)
+	if string(gw) != string(ww) {
+		t.Errorf("windows differ:\ngot  %s\nwant %s", gw, ww)
+	}
+}
+
+// TestDataErrorsOnS3 checks the exit codes: storage failures (a missing
+// key, a missing bucket) are runtime errors naming the URL, an unknown
+// extension is the caller's mistake.
+func TestDataErrorsOnS3(t *testing.T) {
+	prefix := mustTestS3(t)
+	dir := t.TempDir()
+	model := filepath.Join(dir, "model")
+	mustSaveModel(t, model, 3)
+	ref := filepath.Join(dir, "ref.csv")
+	mustMonitorCSV(t, ref, 100, false, 5)
+	bucket := os.Getenv("WEIR_TEST_S3_BUCKET")
+	for _, tc := range []struct {
+		current string
+		usage   bool
+	}{
+		{prefix + "/missing.parquet", false},
+		{prefix + "/missing.jsonl", false},
+		{prefix, false}, // nothing under the prefix
+		{strings.Replace(prefix, bucket, "weir-no-such-bucket", 1) + "/x.csv", false},
+		{prefix + "/data.xlsx", true},
+	} {
+		_, err := runMain(t, context.Background(), "monitor", "report", "-m", model, "--current", tc.current, "--reference", ref, "--no-log", "--out", dir)
+		var ue *usageError
+		switch {
+		case err == nil:
+			t.Errorf("%s: no error", tc.current)
+		case errors.As(err, &ue) != tc.usage:
+			t.Errorf("%s: got %v (usage error %v), want usage error %v", tc.current, err, errors.As(err, &ue), tc.usage)
+		case !tc.usage && !strings.Contains(err.Error(), strings.TrimSuffix(tc.current, "/x.csv")):
+			t.Errorf("%s: error %q does not name the URL", tc.current, err)
+		}
+		if s := os.Getenv("AWS_SECRET_ACCESS_KEY"); err != nil && s != "" && strings.Contains(err.Error(), s) {
+			t.Errorf("%s: the error shows the secret key", tc.current)
+		}
+	}
+}
