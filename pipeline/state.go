@@ -42,7 +42,7 @@ func (s *state) data() (*frame.Frame, error) {
 	if s.dataPath == "" {
 		return nil, weir.Errorf(weir.ErrInvalidState, "no data: the acquire step has not run")
 	}
-	f, err := frame.ReadCSVFile(s.dataPath, frame.CSVOptions{})
+	f, err := readData(s.dataPath)
 	if err != nil {
 		return nil, weir.Errorf(weir.ErrInvalidParameterValue, "data %s: %v", s.dataPath, err)
 	}

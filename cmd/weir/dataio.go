@@ -5,10 +5,14 @@ package main
 import (
 	"context"
 	"errors"
+	"fmt"
 	"os"
+	"path/filepath"
 	"strconv"
+	"strings"
 
 	"github.com/weir-ml/weir/dataio"
+	"github.com/weir-ml/weir/pipeline"
 	"github.com/weir-ml/weir/s3"
 	"github.com/weir-ml/weir/serve"
 )
@@ -46,4 +50,36 @@ func inferenceLogSegments(ctx context.Context, uri string) (serve.SegmentStore, 
 		return nil, err
 	}
 	return st.PrefixStore(ctx, l)
+}
+
+// fetchPipelineData copies an s3:// data.path into the pipeline's state
+// directory (data/s3/BUCKET/KEY) and points the spec at the copy, so that
+// the steps read, hash and cache a local file as they do for any path. The
+// copy is made again at every run: the object may have changed.
+func fetchPipelineData(ctx context.Context, spec *pipeline.Spec, stateDir string) error {
+	if !strings.HasPrefix(spec.Data.Path, "s3://") {
+		return nil
+	}
+	l, err := dataio.Parse(spec.Data.Path)
+	if err != nil {
+		return usagef("data.path: %v", err)
+	}
+	if _, err := dataio.FormatOf(l.Name()); err != nil || !dataio.HasExt(l.Key) {
+		return usagef("data.path %s: want one .csv or .parquet object", l)
+	}
+	st := dataStorage()
+	rc, err := st.Open(ctx, l)
+	if err != nil {
+		return err
+	}
+	defer rc.Close()
+	dst, err := dataio.Parse(filepath.Join(stateDir, "data", "s3", l.Bucket, filepath.FromSlash(l.Key)))
+	if err != nil {
+		return err
+	}
+	if err := st.Put(ctx, dst, rc); err != nil {
+		return fmt.Errorf("copying %s: %w", l, err)
+	}
+	spec.Data.Path = dst.Raw
+	return nil
 }

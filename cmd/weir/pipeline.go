@@ -205,6 +205,9 @@ func (c *pipelineFlags) run(g *globals, spec *pipeline.Spec, source string) erro
 	if c.Data != "" {
 		spec.Data.Path = c.Data
 	}
+	if err := fetchPipelineData(g.ctx, spec, c.StateDir); err != nil {
+		return err
+	}
 	b, err := c.openBackend(g.ctx)
 	if err != nil {
 		return err
