@@ -60,6 +60,9 @@ func Read(r io.ReaderAt, size int64) (f *frame.Frame, err error) {
 	if err := checkSizes(file, size, len(cols)); err != nil {
 		return nil, err
 	}
+	if err := checkPages(r, size, file.Metadata()); err != nil {
+		return nil, err
+	}
 	for g, rg := range file.RowGroups() {
 		chunks := rg.ColumnChunks()
 		for j, c := range cols {
