@@ -6,7 +6,10 @@ Writes tests/reference/fixtures/parquet/:
   categoricals, strings, naive and UTC datetimes, dates, float32, int32,
   uint8), each with missing values where the dtype allows them, written by
   pandas through pyarrow;
-- pandas_written.json: what Weir must read from it, column by column
+- pandas_written_gzip.parquet, pandas_written_zstd_v2.parquet: the same
+  table gzip-compressed, and zstd-compressed with version 2 data pages;
+  pandas_written_lz4.parquet: with a codec Weir refuses;
+- pandas_written.json: what Weir must read from each, column by column
   (kind and values; times as nanoseconds since the epoch, UTC);
 - weir_written.json: what pandas reads from weir_written.parquet, the file
   Weir's writer makes (committed by the Go test with -update), in the same
@@ -52,6 +55,12 @@ def write_pandas_fixture():
     table = pa.Table.from_pandas(df, preserve_index=False)
     table = table.set_column(table.schema.get_field_index("d"), "d", pa.array(df["d"], type=pa.date32()))
     pq.write_table(table, DIR / "pandas_written.parquet", compression="snappy")
+    # The same table with the other codecs Weir reads and with version 2
+    # data pages, whose levels are stored apart from the values.
+    pq.write_table(table, DIR / "pandas_written_gzip.parquet", compression="gzip")
+    pq.write_table(table, DIR / "pandas_written_zstd_v2.parquet", compression="zstd", data_page_version="2.0")
+    # A codec Weir refuses, for the error message.
+    pq.write_table(table, DIR / "pandas_written_lz4.parquet", compression="lz4")
     return table
 
 

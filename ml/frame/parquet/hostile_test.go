@@ -3,8 +3,10 @@ package parquet
 import (
 	"bytes"
 	"encoding/binary"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
 )
@@ -76,4 +78,44 @@ func FuzzRead(f *testing.F) {
 			t.Fatal("nil frame without an error")
 		}
 	})
+}
+
+// TestReadMutatedBoundedMemory reads thousands of randomly damaged copies
+// of Weir's and pandas' files and checks that none makes the reader
+// allocate more than maxAlloc: parquet-go sizes buffers from declared page
+// sizes, run lengths and codec streams, which Read checks first (a single
+// such file once allocated 32 GB).
+func TestReadMutatedBoundedMemory(t *testing.T) {
+	const maxAlloc = 32 << 20
+	srcs := [][]byte{mustValidFile(t)}
+	if b, err := os.ReadFile(filepath.Join(fixtures, "pandas_written.parquet")); err == nil {
+		srcs = append(srcs, b)
+	}
+	n := 4000
+	if testing.Short() {
+		n = 400
+	}
+	r := rand.New(rand.NewPCG(1, 2))
+	for k := range n {
+		src := srcs[k%len(srcs)]
+		b := bytes.Clone(src)
+		for range 1 + r.IntN(8) {
+			switch r.IntN(3) {
+			case 0:
+				b[r.IntN(len(b))] = byte(r.IntN(256))
+			case 1:
+				i := r.IntN(len(b) - 4)
+				copy(b[i:], []byte{0xff, 0xff, 0xff, 0x7f}[:r.IntN(4)+1])
+			default:
+				b[r.IntN(len(b))] ^= 1 << r.IntN(8)
+			}
+		}
+		var m0, m1 runtime.MemStats
+		runtime.ReadMemStats(&m0)
+		ReadBytes(b)
+		runtime.ReadMemStats(&m1)
+		if d := m1.TotalAlloc - m0.TotalAlloc; d > maxAlloc {
+			t.Fatalf("mutation %d: one read allocated %d MB, want at most %d", k, d>>20, maxAlloc>>20)
+		}
+	}
 }

@@ -17,7 +17,7 @@ const MaxPageBytes = 256 << 20
 // parquet-go decodes them, refusing sizes the chunk cannot hold and counts
 // its row group cannot have: parquet-go sizes its buffers from those
 // headers, so a few flipped bytes could otherwise ask for gigabytes.
-func checkPages(r io.ReaderAt, size int64, md *format.FileMetaData) error {
+func checkPages(r io.ReaderAt, size int64, md *format.FileMetaData, maxDef []int) error {
 	var proto thrift.CompactProtocol
 	for g, rg := range md.RowGroups {
 		for j, cc := range rg.Columns {
@@ -43,6 +43,12 @@ func checkPages(r io.ReaderAt, size int64, md *format.FileMetaData) error {
 				pos += rd.BytesRead()
 				if err := checkPageHeader(&h, len(buf)-pos, rg.NumRows); err != nil {
 					return fmt.Errorf("parquet: row group %d, column %d: page at byte %d: %w", g, j, start+int64(pos), err)
+				}
+				page := buf[pos : pos+int(h.CompressedPageSize)]
+				if j < len(maxDef) {
+					if err := checkRuns(&h, page, m.Codec, maxDef[j]); err != nil {
+						return fmt.Errorf("parquet: row group %d, column %d: page at byte %d: %w", g, j, start+int64(pos), err)
+					}
 				}
 				pos += int(h.CompressedPageSize)
 			}

@@ -60,7 +60,11 @@ func Read(r io.ReaderAt, size int64) (f *frame.Frame, err error) {
 	if err := checkSizes(file, size, len(cols)); err != nil {
 		return nil, err
 	}
-	if err := checkPages(r, size, file.Metadata()); err != nil {
+	maxDef := make([]int, len(cols))
+	for j, c := range cols {
+		maxDef[j] = c.MaxDefinitionLevel()
+	}
+	if err := checkPages(r, size, file.Metadata(), maxDef); err != nil {
 		return nil, err
 	}
 	for g, rg := range file.RowGroups() {
@@ -132,6 +136,9 @@ func checkSizes(file *pq.File, size int64, ncols int) error {
 		}
 		for _, cc := range rg.Columns {
 			m := cc.MetaData
+			if !readableCodec(m.Codec) {
+				return fmt.Errorf("parquet: row group %d: compression %s is not read (snappy, gzip, zstd or none are): rewrite the file with one of them", g, m.Codec)
+			}
 			if m.TotalCompressedSize < 0 || m.TotalCompressedSize > size || m.DataPageOffset < 0 || m.DataPageOffset > size {
 				return fmt.Errorf("parquet: row group %d declares a column chunk of %d bytes at offset %d in a file of %d bytes", g, m.TotalCompressedSize, m.DataPageOffset, size)
 			}

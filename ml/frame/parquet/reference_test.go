@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -88,15 +89,30 @@ func checkDescribed(t *testing.T, f *frame.Frame, d described) {
 // TestReadPandasWritten reads the file pandas (through pyarrow) wrote and
 // checks every value against pyarrow's own reading of it.
 func TestReadPandasWritten(t *testing.T) {
-	b, err := os.ReadFile(filepath.Join(fixtures, "pandas_written.parquet"))
+	want := mustDescribedNumbers(t, "pandas_written.json")
+	for _, name := range []string{"pandas_written.parquet", "pandas_written_gzip.parquet", "pandas_written_zstd_v2.parquet"} {
+		t.Run(name, func(t *testing.T) {
+			b, err := os.ReadFile(filepath.Join(fixtures, name))
+			if err != nil {
+				t.Fatal(err)
+			}
+			f, err := ReadBytes(b)
+			if err != nil {
+				t.Fatal(err)
+			}
+			checkDescribed(t, f, want)
+		})
+	}
+}
+
+func TestReadRefusesLZ4(t *testing.T) {
+	b, err := os.ReadFile(filepath.Join(fixtures, "pandas_written_lz4.parquet"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	f, err := ReadBytes(b)
-	if err != nil {
-		t.Fatal(err)
+	if _, err := ReadBytes(b); err == nil || !strings.Contains(err.Error(), "LZ4") || !strings.Contains(err.Error(), "snappy, gzip, zstd") {
+		t.Errorf("got %v, want an error naming LZ4 and the codecs that are read", err)
 	}
-	checkDescribed(t, f, mustDescribedNumbers(t, "pandas_written.json"))
 }
 
 // mustDescribedNumbers reads a description keeping times exact: JSON
