@@ -162,3 +162,31 @@ func TestUnknownFormat(t *testing.T) {
 		t.Errorf("got %v, want a FormatError", err)
 	}
 }
+
+// TestStorageFailures needs no S3 server: an endpoint nobody listens on,
+// and no credentials at all. Both name the URL and say what is wrong.
+func TestStorageFailures(t *testing.T) {
+	t.Setenv("AWS_EC2_METADATA_DISABLED", "true") // never ask a metadata service
+	t.Setenv("AWS_CONFIG_FILE", filepath.Join(t.TempDir(), "none"))
+	t.Setenv("AWS_SHARED_CREDENTIALS_FILE", filepath.Join(t.TempDir(), "none"))
+	t.Setenv("AWS_ACCESS_KEY_ID", "weir-test-id")
+	t.Setenv("AWS_SECRET_ACCESS_KEY", "weir-test-secret-never-shown")
+	l, _ := Parse("s3://bucket/logs/x.parquet")
+	ctx := context.Background()
+	unreachable := &Storage{S3: s3.Options{Endpoint: "http://127.0.0.1:1", PathStyle: true}}
+	_, err := unreachable.ReadFrame(ctx, l, frame.CSVOptions{})
+	var se *Error
+	if !errors.As(err, &se) || !strings.Contains(err.Error(), l.Raw) || !strings.Contains(err.Error(), "cannot reach") {
+		t.Errorf("unreachable endpoint: got %v, want a storage error naming %s", err, l)
+	}
+	if err != nil && strings.Contains(err.Error(), "never-shown") {
+		t.Error("the error shows the secret key")
+	}
+	t.Setenv("AWS_ACCESS_KEY_ID", "")
+	t.Setenv("AWS_SECRET_ACCESS_KEY", "")
+	noCreds := &Storage{S3: s3.Options{Endpoint: "http://127.0.0.1:1", PathStyle: true}}
+	_, err = noCreds.ReadFrame(ctx, l, frame.CSVOptions{})
+	if !errors.As(err, &se) || !strings.Contains(err.Error(), l.Raw) || !strings.Contains(err.Error(), "credentials") {
+		t.Errorf("no credentials: got %v, want a storage error naming %s and the credentials", err, l)
+	}
+}

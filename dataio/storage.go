@@ -13,7 +13,6 @@ import (
 	"strings"
 	"sync"
 
-	"github.com/weir-ml/weir"
 	"github.com/weir-ml/weir/s3"
 )
 
@@ -50,7 +49,7 @@ func (st *Storage) bucketStore(ctx context.Context, l Location) (*s3.Store, erro
 	}
 	s, err := s3.NewStore(ctx, "s3://"+l.Bucket, st.S3)
 	if err != nil {
-		return nil, fmt.Errorf("%s: %w", l, err)
+		return nil, storageError(l, err)
 	}
 	if st.stores == nil {
 		st.stores = map[string]*s3.Store{}
@@ -67,7 +66,7 @@ func (st *Storage) PrefixStore(ctx context.Context, l Location) (*s3.Store, erro
 	}
 	s, err := s3.NewStore(ctx, l.Raw, st.S3)
 	if err != nil {
-		return nil, fmt.Errorf("%s: %w", l, err)
+		return nil, storageError(l, err)
 	}
 	return s, nil
 }
@@ -83,7 +82,7 @@ func (st *Storage) Check(ctx context.Context, l Location) error {
 		return err
 	}
 	if err := s.Check(ctx); err != nil {
-		return fmt.Errorf("%s: %w", l, err)
+		return storageError(l, err)
 	}
 	return nil
 }
@@ -182,14 +181,8 @@ func listLocal(l Location) ([]Object, error) {
 	return out, nil
 }
 
-// objectError names l in err; S3's "does not exist" becomes a plain
-// sentence.
-func objectError(l Location, err error) error {
-	if weir.ErrorCode(err) == weir.ErrResourceDoesNotExist {
-		return fmt.Errorf("%s: no such object", l)
-	}
-	return fmt.Errorf("%s: %w", l, err)
-}
+// objectError names l in err (see Error).
+func objectError(l Location, err error) error { return storageError(l, err) }
 
 // Open returns the content of the file at l.
 func (st *Storage) Open(ctx context.Context, l Location) (io.ReadCloser, error) {
@@ -217,7 +210,7 @@ func (st *Storage) ReadAll(ctx context.Context, l Location) ([]byte, error) {
 	defer rc.Close()
 	b, err := io.ReadAll(io.LimitReader(rc, MaxObjectBytes+1))
 	if err != nil {
-		return nil, fmt.Errorf("%s: %w", l, err)
+		return nil, storageError(l, err)
 	}
 	if len(b) > MaxObjectBytes {
 		return nil, fmt.Errorf("%s is larger than %d bytes", l, int64(MaxObjectBytes))
@@ -240,7 +233,7 @@ func (st *Storage) Put(ctx context.Context, l Location, r io.Reader) error {
 		return err
 	}
 	if err := s.Put(ctx, l.Key, r); err != nil {
-		return fmt.Errorf("%s: %w", l, err)
+		return storageError(l, err)
 	}
 	return nil
 }

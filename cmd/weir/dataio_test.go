@@ -13,8 +13,10 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/weir-ml/weir/dataio"
+	"github.com/weir-ml/weir/ml/frame"
 	"github.com/weir-ml/weir/monitor"
 )
 
@@ -159,5 +161,98 @@ func TestDataErrorsOnS3(t *testing.T) {
 		if s := os.Getenv("AWS_SECRET_ACCESS_KEY"); err != nil && s != "" && strings.Contains(err.Error(), s) {
 			t.Errorf("%s: the error shows the secret key", tc.current)
 		}
+	}
+}
+
+// TestMonitorLabelsOnS3 reads labels and a log from S3, with a time window
+// that also skips a segment uploaded before it (a malformed one, which
+// would fail the command if it were read).
+func TestMonitorLabelsOnS3(t *testing.T) {
+	prefix := mustTestS3(t)
+	dir := t.TempDir()
+	ctx := context.Background()
+	st := dataStorage()
+	local := filepath.Join(dir, "log.jsonl")
+	ids := mustInferenceLog(t, local, 40) // 2026-01-01 00:00 to 00:39
+	put := func(name string, data []byte) {
+		t.Helper()
+		l, err := dataio.Parse(prefix + "/" + name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := st.PutBytes(ctx, l, data); err != nil {
+			t.Fatal(err)
+		}
+	}
+	logData, _ := os.ReadFile(local)
+	uploaded := time.Date(2026, 1, 1, 0, 40, 0, 0, time.UTC)
+	put(fmt.Sprintf("log/2026/01/01/%019d-replica_a-000001.jsonl", uploaded.UnixNano()), logData)
+	early := time.Date(2025, 12, 31, 0, 0, 0, 0, time.UTC)
+	put(fmt.Sprintf("log/2025/12/31/%019d-replica_b-000001.jsonl", early.UnixNano()), []byte("not json\n"))
+	var b strings.Builder
+	b.WriteString("request_id,row,label\n")
+	for i, id := range ids {
+		fmt.Fprintf(&b, "%s,0,%d\n", id, i%2)
+	}
+	put("labels.csv", []byte(b.String()))
+
+	out, err := runMain(t, ctx, "monitor", "labels", "--file", prefix+"/labels.csv", "--log", prefix+"/log",
+		"--since", "2026-01-01T00:10:00Z", "--until", "2026-01-01T00:30:00Z", "-o", "json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got struct{ Predictions, Labelled int }
+	if err := json.Unmarshal([]byte(out), &got); err != nil {
+		t.Fatalf("%v in %s", err, out)
+	}
+	if got.Predictions != 20 || got.Labelled != 20 {
+		t.Errorf("got %d predictions, %d labelled, want the 20 of 00:10 to 00:29", got.Predictions, got.Labelled)
+	}
+	// Without --since the malformed early segment is read, and named.
+	_, err = runMain(t, ctx, "monitor", "labels", "--file", prefix+"/labels.csv", "--log", prefix+"/log")
+	if err == nil || !strings.Contains(err.Error(), "replica_b") {
+		t.Errorf("reading every segment: got %v, want an error naming the malformed one", err)
+	}
+}
+
+// TestMonitorReportParquetCurrent scores a Parquet copy of a CSV and gets
+// the CSV's report.
+func TestMonitorReportParquetCurrent(t *testing.T) {
+	dir := t.TempDir()
+	model := filepath.Join(dir, "model")
+	mustSaveModel(t, model, 3)
+	ref, cur := filepath.Join(dir, "ref.csv"), filepath.Join(dir, "cur.csv")
+	mustMonitorCSV(t, ref, 300, false, 5)
+	mustMonitorCSV(t, cur, 300, true, 6)
+	st := dataStorage()
+	curLoc, _ := dataio.Parse(cur)
+	f, err := st.ReadFrame(context.Background(), curLoc, frame.CSVOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	pq, _ := dataio.Parse(filepath.Join(dir, "cur.parquet"))
+	if err := st.WriteFrame(context.Background(), pq, f); err != nil {
+		t.Fatal(err)
+	}
+	fromCSV, fromParquet := reportJSON(t, model, ref, cur), reportJSON(t, model, ref, pq.Raw)
+	if len(fromCSV.Drift.Columns) == 0 || len(fromParquet.Drift.Columns) != len(fromCSV.Drift.Columns) {
+		t.Fatalf("drift columns: got %d, want %d", len(fromParquet.Drift.Columns), len(fromCSV.Drift.Columns))
+	}
+	for i, c := range fromCSV.Drift.Columns {
+		if g := fromParquet.Drift.Columns[i]; g.Column != c.Column || g.Score != c.Score {
+			t.Errorf("drift of %s: got %v, want %v", c.Column, g.Score, c.Score)
+		}
+	}
+	gw, _ := json.Marshal(fromParquet.Windows)
+	ww, _ := json.Marshal(fromCSV.Windows)
+	if string(gw) != string(ww) {
+		t.Errorf("windows differ:\ngot  %s\nwant %s", gw, ww)
+	}
+	// An unknown extension is the caller's mistake: exit code 2.
+	odd := filepath.Join(dir, "cur.xlsx")
+	os.WriteFile(odd, []byte("PAR1"), 0o644)
+	var ue *usageError
+	if _, err := runMain(t, context.Background(), "monitor", "report", "-m", model, "--current", odd, "--reference", ref, "--no-log", "--out", dir); !errors.As(err, &ue) {
+		t.Errorf("unknown extension: got %v, want a usage error", err)
 	}
 }

@@ -4,6 +4,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"math"
 	"os"
@@ -201,6 +202,7 @@ type dataFlags struct {
 	Target   string `help:"Label column of CSV files." default:"y"`
 	Positive string `help:"Positive value of the label column (default: 1, yes or true)."`
 	Labels   string `help:"Ground truth for an inference log: JSON lines {request_id,row,label} or CSV request_id,row,label."`
+	logWindow
 }
 
 // readLabelled reads path: an inference log (a directory or s3:// prefix of
@@ -212,7 +214,7 @@ func (d *dataFlags) readLabelled(path string, m *monitoredModel) (*labelled, err
 		return nil, err
 	}
 	if isLog {
-		preds, err := readInferenceLogs(path)
+		preds, err := readInferenceLogs(path, d.logWindow)
 		if err != nil {
 			return nil, err
 		}
@@ -268,13 +270,21 @@ func isInferenceLog(path string) (bool, error) {
 // directory or an s3:// prefix (the segments that any number of scoring
 // replicas wrote there), in name order, which is time order for the files
 // and segments the scoring server writes.
-func readInferenceLogs(path string) ([]monitor.Prediction, error) {
+func readInferenceLogs(path string, w logWindow) ([]monitor.Prediction, error) {
 	l, err := dataio.Parse(path)
 	if err != nil {
 		return nil, usagef("%v", err)
 	}
+	since, _, err := w.bounds()
+	if err != nil {
+		return nil, err
+	}
 	if l.IsS3() {
-		return readInferenceSegments(context.Background(), dataStorage(), l)
+		preds, err := readInferenceSegments(context.Background(), dataStorage(), l, since)
+		if err != nil {
+			return nil, err
+		}
+		return keepWindow(preds, w, path)
 	}
 	files := []string{path}
 	if st, err := os.Stat(path); err == nil && st.IsDir() {
@@ -293,27 +303,41 @@ func readInferenceLogs(path string) ([]monitor.Prediction, error) {
 		p, err := monitor.ReadInferenceLog(r)
 		r.Close()
 		if err != nil {
-			return nil, fmt.Errorf("%s: %w", f, err)
+			return nil, usagef("%s: %v", f, weirMessage(err))
 		}
 		out = append(out, p...)
 	}
 	if len(out) == 0 {
 		return nil, usagef("%s holds no logged predictions", path)
 	}
+	return keepWindow(out, w, path)
+}
+
+// keepWindow keeps the rows within --since and --until; none left is an
+// error naming the window.
+func keepWindow(preds []monitor.Prediction, w logWindow, path string) ([]monitor.Prediction, error) {
+	out, err := w.keep(preds)
+	if err != nil {
+		return nil, err
+	}
+	if len(out) == 0 {
+		return nil, usagef("%s holds no logged predictions between --since %q and --until %q", path, w.Since, w.Until)
+	}
 	return out, nil
 }
 
 // readInferenceSegments reads every .jsonl object at l (one object, or all
-// segments under a prefix). Failures to reach the storage are runtime
-// errors (exit code 1) naming the URL.
-func readInferenceSegments(ctx context.Context, st *dataio.Storage, l dataio.Location) ([]monitor.Prediction, error) {
+// segments under a prefix), skipping segments uploaded before since.
+// Failures to reach the storage are runtime errors (exit code 1) naming
+// the URL.
+func readInferenceSegments(ctx context.Context, st *dataio.Storage, l dataio.Location, since time.Time) ([]monitor.Prediction, error) {
 	objs, err := st.List(ctx, l)
 	if err != nil {
 		return nil, err
 	}
 	var out []monitor.Prediction
 	for _, o := range objs {
-		if f, _ := dataio.FormatOf(o.Loc.Name()); f != dataio.JSONL {
+		if f, _ := dataio.FormatOf(o.Loc.Name()); f != dataio.JSONL || skipSegment(o.Loc.Name(), since) {
 			continue
 		}
 		rc, err := st.Open(ctx, o.Loc)
@@ -323,7 +347,9 @@ func readInferenceSegments(ctx context.Context, st *dataio.Storage, l dataio.Loc
 		p, err := monitor.ReadInferenceLog(rc)
 		rc.Close()
 		if err != nil {
-			return nil, fmt.Errorf("%s: %w", o.Loc, err)
+			// A malformed segment is bad input (exit code 2), named here
+			// because the error's own message would not say which.
+			return nil, usagef("%s: %v", o.Loc, weirMessage(err))
 		}
 		out = append(out, p...)
 	}
@@ -331,6 +357,15 @@ func readInferenceSegments(ctx context.Context, st *dataio.Storage, l dataio.Loc
 		return nil, usagef("%s holds no logged predictions", l)
 	}
 	return out, nil
+}
+
+// weirMessage is the message of a *weir.Error in err, or err's text.
+func weirMessage(err error) string {
+	var we *weir.Error
+	if errors.As(err, &we) {
+		return we.Message
+	}
+	return err.Error()
 }
 
 // readTable reads a .csv or .parquet table, local or s3://: an unknown
