@@ -18,6 +18,7 @@ import (
 	"github.com/weir-ml/weir/dataio"
 	"github.com/weir-ml/weir/ml/frame"
 	"github.com/weir-ml/weir/monitor"
+	"github.com/weir-ml/weir/pipeline"
 )
 
 // mustTestS3 points the data commands at the test S3 server and returns a
@@ -255,4 +256,46 @@ func TestMonitorReportParquetCurrent(t *testing.T) {
 	if _, err := runMain(t, context.Background(), "monitor", "report", "-m", model, "--current", odd, "--reference", ref, "--no-log", "--out", dir); !errors.As(err, &ue) {
 		t.Errorf("unknown extension: got %v, want a usage error", err)
 	}
+}
+
+// TestFetchPipelineDataS3 copies an s3:// data.path into the state
+// directory and points the spec at the copy.
+func TestFetchPipelineDataS3(t *testing.T) {
+	prefix := mustTestS3(t)
+	ctx := context.Background()
+	l, _ := dataio.Parse(prefix + "/bank.parquet")
+	f := mustFrameCSV(t, "age,job,y\n30,admin.,no\n41,,yes\n")
+	if err := dataStorage().WriteFrame(ctx, l, f); err != nil {
+		t.Fatal(err)
+	}
+	state := t.TempDir()
+	spec := &pipeline.Spec{}
+	spec.Data.Path = l.Raw
+	if err := fetchPipelineData(ctx, spec, state); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasPrefix(spec.Data.Path, state) || !strings.HasSuffix(spec.Data.Path, "bank.parquet") {
+		t.Fatalf("data.path is now %s, want a copy under %s", spec.Data.Path, state)
+	}
+	local, _ := dataio.Parse(spec.Data.Path)
+	got, err := dataStorage().ReadFrame(ctx, local, frame.CSVOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if g, w := got.Schema().String(), f.Schema().String(); g != w || got.NumRows() != 2 {
+		t.Errorf("copy: got %s with %d rows, want %s with 2", g, got.NumRows(), w)
+	}
+	spec.Data.Path = prefix + "/missing.csv"
+	if err := fetchPipelineData(ctx, spec, state); err == nil || !strings.Contains(err.Error(), "missing.csv") {
+		t.Errorf("missing object: got %v, want an error naming it", err)
+	}
+}
+
+func mustFrameCSV(t *testing.T, csv string) *frame.Frame {
+	t.Helper()
+	f, err := frame.ReadCSV(strings.NewReader(csv), frame.CSVOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return f
 }
