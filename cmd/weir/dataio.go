@@ -3,15 +3,19 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
 
 	"github.com/weir-ml/weir/dataio"
+	"github.com/weir-ml/weir/ml/frame/parquet"
+	"github.com/weir-ml/weir/monitor"
 	"github.com/weir-ml/weir/pipeline"
 	"github.com/weir-ml/weir/s3"
 	"github.com/weir-ml/weir/serve"
@@ -39,8 +43,9 @@ func dataError(err error) error {
 
 // inferenceLogSegments returns the segment store of an s3:// inference log,
 // checked with one request so that a wrong bucket or missing credentials
-// stop the server at start.
-func inferenceLogSegments(ctx context.Context, uri string) (serve.SegmentStore, error) {
+// stop the server at start; format parquet stores each segment as a
+// Parquet file instead of JSON lines.
+func inferenceLogSegments(ctx context.Context, uri, format string) (serve.SegmentStore, error) {
 	l, err := dataio.Parse(uri)
 	if err != nil {
 		return nil, usagef("--inference-log: %v", err)
@@ -49,7 +54,31 @@ func inferenceLogSegments(ctx context.Context, uri string) (serve.SegmentStore, 
 	if err := st.Check(ctx, l); err != nil {
 		return nil, err
 	}
-	return st.PrefixStore(ctx, l)
+	store, err := st.PrefixStore(ctx, l)
+	if err != nil || format != "parquet" {
+		return store, err
+	}
+	return &parquetSegments{next: store}, nil
+}
+
+// parquetSegments turns each JSON lines segment into a Parquet file of the
+// same name but for its extension, typed as monitor.InferenceLogFrame
+// types the fields.
+type parquetSegments struct {
+	next serve.SegmentStore
+}
+
+// Put converts the segment and stores it.
+func (p *parquetSegments) Put(ctx context.Context, name string, r io.Reader) error {
+	f, err := monitor.InferenceLogFrame(r)
+	if err != nil {
+		return err
+	}
+	var b bytes.Buffer
+	if err := parquet.Write(&b, f); err != nil {
+		return err
+	}
+	return p.next.Put(ctx, strings.TrimSuffix(name, ".jsonl")+".parquet", &b)
 }
 
 // fetchPipelineData copies an s3:// data.path into the pipeline's state

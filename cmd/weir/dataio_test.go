@@ -17,6 +17,7 @@ import (
 
 	"github.com/weir-ml/weir/dataio"
 	"github.com/weir-ml/weir/ml/frame"
+	"github.com/weir-ml/weir/ml/frame/parquet"
 	"github.com/weir-ml/weir/monitor"
 	"github.com/weir-ml/weir/pipeline"
 )
@@ -61,13 +62,47 @@ func TestInferenceLogReplicasOnS3(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts two scoring processes")
 	}
+	for _, format := range []string{"jsonl", "parquet"} {
+		t.Run(format, func(t *testing.T) { checkReplicasOnS3(t, format) })
+	}
+}
+
+// segmentLines returns a segment's rows as inference-log JSON lines: a
+// Parquet segment read back through monitor.PredictionsFromFrame.
+func segmentLines(t *testing.T, name string, data []byte) []byte {
+	t.Helper()
+	if !strings.HasSuffix(name, ".parquet") {
+		return data
+	}
+	f, err := parquet.ReadBytes(data)
+	if err != nil {
+		t.Fatalf("%s: %v", name, err)
+	}
+	preds, err := monitor.PredictionsFromFrame(f)
+	if err != nil {
+		t.Fatalf("%s: %v", name, err)
+	}
+	var out []byte
+	for _, p := range preds {
+		line, err := json.Marshal(map[string]any{"request_id": p.RequestID, "timestamp": p.Time, "model_name": p.Model,
+			"model_version": p.Version, "row": p.Row, "inputs": p.Inputs, "outputs": map[string]any{"probability": p.Score}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		out = append(append(out, line...), '\n')
+	}
+	return out
+}
+
+func checkReplicasOnS3(t *testing.T, format string) {
 	prefix := mustTestS3(t)
 	dir := t.TempDir()
 	model := filepath.Join(dir, "model")
 	mustSaveModel(t, model, 3)
 	ref := filepath.Join(dir, "ref.csv")
 	mustMonitorCSV(t, ref, 300, false, 5)
-	args := []string{"models", "serve", "-m", model, "--inference-log", prefix, "--inference-log-flush", "200ms", "--inference-log-segment", "2048"}
+	args := []string{"models", "serve", "-m", model, "--inference-log", prefix, "--inference-log-flush", "200ms", "--inference-log-segment", "2048",
+		"--inference-log-format", format}
 	a, b := startWeir(t, t.TempDir(), args...), startWeir(t, t.TempDir(), args...)
 	var wg sync.WaitGroup
 	for k, p := range []*weirProcess{a, b} {
@@ -95,11 +130,14 @@ func TestInferenceLogReplicasOnS3(t *testing.T) {
 	for _, o := range objs {
 		parts := strings.Split(o.Loc.Name(), "-")
 		replicas[parts[1]] = true
+		if !strings.HasSuffix(o.Loc.Name(), "."+format) {
+			t.Errorf("segment %s is not .%s", o.Loc, format)
+		}
 		data, err := st.ReadAll(context.Background(), o.Loc)
 		if err != nil {
 			t.Fatal(err)
 		}
-		union = append(union, data...)
+		union = append(union, segmentLines(t, o.Loc.Name(), data)...)
 	}
 	if len(replicas) != 2 || len(objs) < 4 {
 		t.Errorf("got %d segments from %d replicas, want several from 2", len(objs), len(replicas))

@@ -55,6 +55,7 @@ type modelsServeCmd struct {
 	InferenceLog         string        `help:"Inference log: a directory, or an s3://bucket/prefix that any number of replicas share, receiving every scored row as JSON lines (see docs/serving.md)."`
 	InferenceLogFlush    time.Duration `help:"Upload an s3:// inference log's buffered rows at least this often (and at shutdown); a crash loses at most this much." default:"1m"`
 	InferenceLogSegment  int64         `help:"Upload an s3:// inference log's buffer as a segment once it holds this many bytes." default:"8388608"`
+	InferenceLogFormat   string        `help:"Format of an s3:// inference log's segments: jsonl, or parquet (typed columns: inputs.NAME, outputs.NAME, ...)." default:"jsonl" enum:"jsonl,parquet"`
 	InferenceLogMaxBytes int64         `help:"Start a new inference log file at this size." default:"67108864"`
 	InferenceLogMaxFiles int           `help:"Keep only this many inference log files (0: all)." default:"0"`
 	InferenceLogQueue    int           `help:"Rows the inference log may hold in memory; more are dropped and counted." default:"100000"`
@@ -151,8 +152,11 @@ func (c *modelsServeCmd) Run(g *globals) error {
 	if c.InferenceLog != "" {
 		l := serve.NewInferenceLog(c.InferenceLog)
 		l.MaxFileBytes, l.MaxFiles, l.QueueRows = c.InferenceLogMaxBytes, c.InferenceLogMaxFiles, c.InferenceLogQueue
+		if c.InferenceLogFormat == "parquet" && !strings.HasPrefix(c.InferenceLog, "s3://") {
+			return usagef("--inference-log-format parquet needs an s3:// --inference-log; a local log is JSON lines")
+		}
 		if strings.HasPrefix(c.InferenceLog, "s3://") {
-			if l.Segments, err = inferenceLogSegments(g.ctx, c.InferenceLog); err != nil {
+			if l.Segments, err = inferenceLogSegments(g.ctx, c.InferenceLog, c.InferenceLogFormat); err != nil {
 				return err
 			}
 			l.Dir, l.MaxFileBytes, l.FlushInterval = "", c.InferenceLogSegment, c.InferenceLogFlush

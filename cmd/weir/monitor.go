@@ -18,6 +18,7 @@ import (
 	"github.com/weir-ml/weir/dataio"
 	"github.com/weir-ml/weir/ml"
 	"github.com/weir-ml/weir/ml/frame"
+	"github.com/weir-ml/weir/ml/frame/parquet"
 	"github.com/weir-ml/weir/mlmodel"
 	"github.com/weir-ml/weir/monitor"
 	"github.com/weir-ml/weir/tracking"
@@ -259,11 +260,21 @@ func isInferenceLog(path string) (bool, error) {
 		return false, err
 	}
 	for _, o := range objs {
-		if f, _ := dataio.FormatOf(o.Loc.Name()); f != dataio.JSONL {
+		if f, _ := dataio.FormatOf(o.Loc.Name()); f != dataio.JSONL && !isSegmentName(o.Loc.Name()) {
 			return false, nil
 		}
 	}
 	return true, nil
+}
+
+// isSegmentName reports whether name is an inference-log segment's:
+// <19-digit unix nanoseconds>-<replica>-<seq>.jsonl or .parquet.
+func isSegmentName(name string) bool {
+	stamp, rest, ok := strings.Cut(name, "-")
+	if !ok || len(stamp) != 19 || strings.Trim(stamp, "0123456789") != "" {
+		return false
+	}
+	return strings.HasSuffix(rest, ".jsonl") || strings.HasSuffix(rest, ".parquet")
 }
 
 // readInferenceLogs reads one log file or every .jsonl file under a local
@@ -337,7 +348,16 @@ func readInferenceSegments(ctx context.Context, st *dataio.Storage, l dataio.Loc
 	}
 	var out []monitor.Prediction
 	for _, o := range objs {
-		if f, _ := dataio.FormatOf(o.Loc.Name()); f != dataio.JSONL || skipSegment(o.Loc.Name(), since) {
+		format, _ := dataio.FormatOf(o.Loc.Name())
+		if format != dataio.JSONL && !(format == dataio.Parquet && isSegmentName(o.Loc.Name())) || skipSegment(o.Loc.Name(), since) {
+			continue
+		}
+		if format == dataio.Parquet {
+			p, err := readParquetSegment(ctx, st, o.Loc)
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, p...)
 			continue
 		}
 		rc, err := st.Open(ctx, o.Loc)
@@ -357,6 +377,23 @@ func readInferenceSegments(ctx context.Context, st *dataio.Storage, l dataio.Loc
 		return nil, usagef("%s holds no logged predictions", l)
 	}
 	return out, nil
+}
+
+// readParquetSegment reads one Parquet inference-log segment.
+func readParquetSegment(ctx context.Context, st *dataio.Storage, l dataio.Location) ([]monitor.Prediction, error) {
+	b, err := st.ReadAll(ctx, l)
+	if err != nil {
+		return nil, err
+	}
+	f, err := parquet.ReadBytes(b)
+	if err != nil {
+		return nil, usagef("%s: %v", l, err)
+	}
+	p, err := monitor.PredictionsFromFrame(f)
+	if err != nil {
+		return nil, usagef("%s: %v", l, weirMessage(err))
+	}
+	return p, nil
 }
 
 // weirMessage is the message of a *weir.Error in err, or err's text.
