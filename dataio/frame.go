@@ -38,7 +38,7 @@ func (st *Storage) ReadFrame(ctx context.Context, l Location, opts frame.CSVOpti
 		}
 	}
 	if len(frames) == 0 {
-		return nil, fmt.Errorf("%s holds no .csv or .parquet table", l)
+		return nil, fmt.Errorf("%s holds no .csv or .parquet table (JSON lines files are inference logs)", l)
 	}
 	if len(frames) == 1 {
 		return frames[0], nil
@@ -55,8 +55,8 @@ func isDir(p string) bool {
 	return err == nil && fi.IsDir()
 }
 
-// readObjectFrame reads one file; JSON lines under a prefix are skipped
-// (nil frame), a JSON lines file named alone is an error.
+// readObjectFrame reads one file; JSON lines files give no frame (ReadFrame
+// says so when nothing else is there).
 func (st *Storage) readObjectFrame(ctx context.Context, o Object, opts frame.CSVOptions) (*frame.Frame, error) {
 	format, err := FormatOf(o.Loc.Name())
 	if err != nil {
@@ -77,7 +77,7 @@ func (st *Storage) readObjectFrame(ctx context.Context, o Object, opts frame.CSV
 		}
 		return f, nil
 	}
-	return nil, &FormatError{Name: o.Loc.Raw}
+	return nil, nil // JSON lines: an inference log, not a table
 }
 
 func (st *Storage) readParquet(ctx context.Context, o Object) (*frame.Frame, error) {
