@@ -15,8 +15,6 @@ import (
 	"strings"
 
 	"github.com/weir-ml/weir"
-	"github.com/weir-ml/weir/ml/frame"
-	"github.com/weir-ml/weir/ml/frame/parquet"
 )
 
 // maxDownload bounds a download: the bank data is a few MB, and a server that
@@ -183,22 +181,4 @@ func safeName(s string) string {
 		return "data.csv"
 	}
 	return s
-}
-
-// readData reads the data file at p: Parquet by its .parquet extension
-// (column types as stored), else CSV (types inferred).
-func readData(p string) (*frame.Frame, error) {
-	if !strings.HasSuffix(strings.ToLower(p), ".parquet") {
-		return frame.ReadCSVFile(p, frame.CSVOptions{})
-	}
-	file, err := os.Open(p)
-	if err != nil {
-		return nil, err
-	}
-	defer file.Close()
-	fi, err := file.Stat()
-	if err != nil {
-		return nil, err
-	}
-	return parquet.Read(file, fi.Size())
 }

@@ -14,6 +14,7 @@ import (
 	"strings"
 
 	"github.com/weir-ml/weir/dataio"
+	"github.com/weir-ml/weir/ml/frame"
 	"github.com/weir-ml/weir/ml/frame/parquet"
 	"github.com/weir-ml/weir/monitor"
 	"github.com/weir-ml/weir/pipeline"
@@ -111,4 +112,17 @@ func fetchPipelineData(ctx context.Context, spec *pipeline.Spec, stateDir string
 	}
 	spec.Data.Path = dst.Raw
 	return nil
+}
+
+// readDataFile reads a pipeline's local data file: Parquet by its
+// extension (column types as stored), else CSV (types inferred).
+func readDataFile(path string) (*frame.Frame, error) {
+	if !strings.HasSuffix(strings.ToLower(path), ".parquet") {
+		return frame.ReadCSVFile(path, frame.CSVOptions{})
+	}
+	l, err := dataio.Parse(path)
+	if err != nil {
+		return nil, err
+	}
+	return dataStorage().ReadFrame(context.Background(), l, frame.CSVOptions{})
 }

@@ -337,3 +337,67 @@ func mustFrameCSV(t *testing.T, csv string) *frame.Frame {
 	}
 	return f
 }
+
+// TestReadDataFileParquet checks that a Parquet copy of a CSV file reads
+// as the same pipeline data: same columns, kinds and content digest.
+func TestReadDataFileParquet(t *testing.T) {
+	dir := t.TempDir()
+	csvPath := filepath.Join(dir, "d.csv")
+	os.WriteFile(csvPath, []byte("age,job,balance,y\n30,admin.,1.5,no\n41,,-2,yes\n52,technician,,no\n"), 0o644)
+	want, err := readDataFile(csvPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pq, _ := dataio.Parse(filepath.Join(dir, "d.parquet"))
+	if err := dataStorage().WriteFrame(context.Background(), pq, want); err != nil {
+		t.Fatal(err)
+	}
+	got, err := readDataFile(pq.Raw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if g, w := got.Schema().String(), want.Schema().String(); g != w {
+		t.Errorf("schema: got %s, want %s", g, w)
+	}
+	if g, w := frame.Digest(got), frame.Digest(want); g != w {
+		t.Errorf("digest: got %s, want %s", g, w)
+	}
+}
+
+// TestPipelineRunParquetOnS3 runs a pipeline whose data is a Parquet object
+// in S3, and checks the exit codes of a missing object (1) and an unknown
+// extension (2).
+func TestPipelineRunParquetOnS3(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs a pipeline")
+	}
+	prefix := mustTestS3(t)
+	ctx := context.Background()
+	dir := t.TempDir()
+	csv := filepath.Join(dir, "table.csv")
+	mustPipelineCSV(t, csv)
+	spec := mustPipelineSpec(t, dir, csv, "seed: 42", "seed: 42")
+	f, err := readDataFile(csv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	obj, _ := dataio.Parse(prefix + "/table.parquet")
+	if err := dataStorage().WriteFrame(ctx, obj, f); err != nil {
+		t.Fatal(err)
+	}
+	local := []string{"--tracking-uri", "sqlite:///" + filepath.Join(dir, "weir.db"), "--artifacts-destination", filepath.Join(dir, "artifacts"),
+		"--no-image", "--state-dir", filepath.Join(dir, "state")}
+	run := func(data string) (int, string) {
+		code, msg, _ := runExit(t, ctx, append([]string{"pipeline", "run", spec, "--data", data}, local...)...)
+		return code, msg
+	}
+	if code, msg := run(obj.Raw); code != 0 {
+		t.Fatalf("pipeline on %s: exit %d: %s", obj, code, msg)
+	}
+	if code, msg := run(prefix + "/missing.parquet"); code != 1 || !strings.Contains(msg, "missing.parquet") {
+		t.Errorf("missing object: exit %d %q, want 1 naming it", code, msg)
+	}
+	if code, msg := run(prefix + "/table.xlsx"); code != 2 || !strings.Contains(msg, "table.xlsx") {
+		t.Errorf("unknown extension: exit %d %q, want 2 naming it", code, msg)
+	}
+}

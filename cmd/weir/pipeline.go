@@ -223,6 +223,7 @@ func (c *pipelineFlags) run(g *globals, spec *pipeline.Spec, source string) erro
 		Force:       c.Force,
 		Progress:    g.stderr,
 		GitRevision: gitRevision(g.ctx),
+		ReadData:    readDataFile,
 	}
 	if !c.NoImage {
 		r.Deployer = &imageDeployer{g: g, binary: c.WeirBinary}
