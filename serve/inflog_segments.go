@@ -96,6 +96,8 @@ func (l *InferenceLog) putSegment() error {
 	}
 	l.seg.Reset()
 	if err != nil {
+		// The rows were counted as written when buffered: move them to
+		// the dropped count (adding ^(n-1) subtracts n).
 		l.Metrics.logDropped.Add(uint64(rows))
 		l.Metrics.logRows.Add(^uint64(rows - 1))
 		return fmt.Errorf("segment %s (%d rows dropped): %w", name, rows, err)

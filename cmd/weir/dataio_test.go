@@ -401,3 +401,54 @@ func TestPipelineRunParquetOnS3(t *testing.T) {
 		t.Errorf("unknown extension: exit %d %q, want 2 naming it", code, msg)
 	}
 }
+
+// TestInferenceLogCrashOnS3 kills a scoring process with SIGKILL after its
+// flush interval: the rows scored before the last flush are in S3, which
+// is what docs/monitoring.md promises a crash keeps.
+func TestInferenceLogCrashOnS3(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts a scoring process")
+	}
+	prefix := mustTestS3(t)
+	dir := t.TempDir()
+	model := filepath.Join(dir, "model")
+	mustSaveModel(t, model, 3)
+	p := startWeir(t, t.TempDir(), "models", "serve", "-m", model, "--inference-log", prefix, "--inference-log-flush", "100ms")
+	for i := range 10 {
+		p.score(t, fmt.Sprintf("c-%d", i), fmt.Sprintf("age,job,balance\n%d,manager,%d\n", 30+i, 10*i))
+	}
+	st := dataStorage()
+	l, _ := dataio.Parse(prefix)
+	deadline := time.Now().Add(30 * time.Second)
+	rows := 0
+	for rows < 10 && time.Now().Before(deadline) {
+		time.Sleep(200 * time.Millisecond)
+		rows = 0
+		objs, err := st.List(context.Background(), l)
+		if err != nil {
+			continue // nothing uploaded yet
+		}
+		for _, o := range objs {
+			b, err := st.ReadAll(context.Background(), o.Loc)
+			if err != nil {
+				t.Fatal(err)
+			}
+			rows += strings.Count(string(b), "\n")
+		}
+	}
+	if err := p.cmd.Process.Kill(); err != nil {
+		t.Fatal(err)
+	}
+	<-p.done
+	p.done <- nil
+	if rows != 10 {
+		t.Fatalf("%d of 10 rows in S3 before the kill, want all within a few flush intervals", rows)
+	}
+	preds, err := readInferenceLogs(prefix, logWindow{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(preds) != 10 {
+		t.Errorf("after SIGKILL: %d rows readable, want 10", len(preds))
+	}
+}
