@@ -20,8 +20,9 @@ import (
 )
 
 // InferenceLog writes every scored row as one JSON line to size-rotated
-// files in Dir, or as uploaded segments to a SegmentStore (Segments). Requests hand their rows to a bounded queue and never wait
-// for the disk: when the queue is full the rows are dropped and counted
+// files in Dir, or as uploaded segments to a SegmentStore (Segments).
+// Requests hand their rows to a bounded queue and never wait for the disk
+// or the storage: when the queue is full the rows are dropped and counted
 // (weir_serve_inference_log_dropped_total), because a slow disk must not
 // slow scoring. The line format is documented in docs/serving.md.
 type InferenceLog struct {
