@@ -7,9 +7,11 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"sync"
 	"testing"
@@ -149,6 +151,7 @@ func checkReplicasOnS3(t *testing.T, format string) {
 	if err := os.WriteFile(local, union, 0o644); err != nil {
 		t.Fatal(err)
 	}
+	checkReplicaProfilesMerge(t, prefix)
 	fromS3, fromUnion := reportJSON(t, model, ref, prefix), reportJSON(t, model, ref, local)
 	if got, want := len(fromS3.Drift.Columns), len(fromUnion.Drift.Columns); got != want || got == 0 {
 		t.Fatalf("drift columns: got %d, want %d (and some)", got, want)
@@ -450,5 +453,71 @@ func TestInferenceLogCrashOnS3(t *testing.T) {
 	}
 	if len(preds) != 10 {
 		t.Errorf("after SIGKILL: %d rows readable, want 10", len(preds))
+	}
+}
+
+// checkReplicaProfilesMerge profiles each replica's rows on its own, ships
+// the profiles as JSON, merges them and compares with the profile of all
+// rows: replicas can summarise their own traffic and a monitor add up
+// the summaries.
+func checkReplicaProfilesMerge(t *testing.T, prefix string) {
+	t.Helper()
+	ctx := context.Background()
+	st := dataStorage()
+	l, _ := dataio.Parse(prefix)
+	objs, err := st.List(ctx, l)
+	if err != nil {
+		t.Fatal(err)
+	}
+	byReplica := map[string][]monitor.Prediction{}
+	var all []monitor.Prediction
+	for _, o := range objs {
+		preds, err := readInferenceSegments(ctx, st, o.Loc, time.Time{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		replica := strings.Split(o.Loc.Name(), "-")[1]
+		byReplica[replica] = append(byReplica[replica], preds...)
+		all = append(all, preds...)
+	}
+	profile := func(preds []monitor.Prediction) *monitor.Profile {
+		f, err := monitor.InputsFrame(preds, predictionCol)
+		if err != nil {
+			t.Fatal(err)
+		}
+		p, err := monitor.NewProfile(f, monitor.ProfileOptions{Prediction: predictionCol})
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, err := json.Marshal(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		p, err = monitor.ReadProfile(b)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	var merged *monitor.Profile
+	for _, preds := range byReplica {
+		p := profile(preds)
+		if merged == nil {
+			merged = p
+		} else if err := merged.Merge(p); err != nil {
+			t.Fatal(err)
+		}
+	}
+	whole := profile(all)
+	if merged.Rows != whole.Rows || len(merged.Columns) != len(whole.Columns) {
+		t.Fatalf("merged profile: %d rows, %d columns, want %d, %d", merged.Rows, len(merged.Columns), whole.Rows, len(whole.Columns))
+	}
+	for i, w := range append(whole.Columns, whole.Prediction) {
+		g := append(merged.Columns, merged.Prediction)[i]
+		// Sums are added in another order: equal to 1e-9 relative.
+		if g.Name != w.Name || g.Count != w.Count || g.Missing != w.Missing ||
+			math.Abs(g.Sum-w.Sum) > 1e-9*math.Abs(w.Sum) || !reflect.DeepEqual(g.Frequencies, w.Frequencies) {
+			t.Errorf("merged profile of %s: count %d, missing %d, sum %v, want %d, %d, %v", w.Name, g.Count, g.Missing, g.Sum, w.Count, w.Missing, w.Sum)
+		}
 	}
 }
