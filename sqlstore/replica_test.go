@@ -1,0 +1,466 @@
+package sqlstore
+
+import (
+	"bytes"
+	"context"
+	"database/sql"
+	"fmt"
+	"log/slog"
+	"math/rand/v2"
+	"net"
+	"net/url"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/weir-ml/weir/tracking"
+)
+
+// replicaPair is a PostgreSQL primary and a streaming replica of it, started
+// by tests/postgres/replica.sh in a temporary directory.
+type replicaPair struct {
+	script, dir       string
+	primary, replica string // base URIs of the weir database on each
+}
+
+// mustReplicaPair starts a primary and a replica for the test and stops them
+// when it ends. It skips the test when no PostgreSQL server binaries with
+// pg_basebackup are installed.
+func mustReplicaPair(tb testing.TB) *replicaPair {
+	tb.Helper()
+	if testing.Short() {
+		tb.Skip("-short: the read-replica tests start two PostgreSQL servers")
+	}
+	if !havePostgresBinaries() {
+		tb.Skip("no PostgreSQL server with pg_basebackup under /usr/lib/postgresql/*/bin or $PG_BINDIR: install Debian's postgresql to run the read-replica tests")
+	}
+	script, err := filepath.Abs(filepath.Join("..", "tests", "postgres", "replica.sh"))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tmp := tb.TempDir()
+	// The servers run as the postgres user when the tests run as root, and
+	// must reach their directory.
+	for d := tmp; d != filepath.Dir(d) && strings.HasPrefix(d, os.TempDir()) && d != os.TempDir(); d = filepath.Dir(d) {
+		os.Chmod(d, 0o711)
+	}
+	p := &replicaPair{script: script, dir: filepath.Join(tmp, "pg")}
+	out, err := exec.Command(script, "start", p.dir, freePort(tb), freePort(tb)).Output()
+	tb.Cleanup(func() {
+		if out, err := exec.Command(script, "stop", p.dir).CombinedOutput(); err != nil {
+			tb.Errorf("replica.sh stop: %v\n%s", err, out)
+		}
+	})
+	if err != nil {
+		tb.Fatalf("replica.sh start: %v\n%s", err, stderrOf(err))
+	}
+	for _, line := range strings.Split(string(out), "\n") {
+		name, value, ok := strings.Cut(strings.TrimPrefix(line, "export "), "=")
+		if !ok {
+			continue
+		}
+		value = strings.Trim(value, "'")
+		switch name {
+		case "WEIR_TEST_POSTGRES_URL":
+			p.primary = value
+		case "WEIR_TEST_REPLICA_URL":
+			p.replica = value
+		}
+	}
+	if p.primary == "" || p.replica == "" {
+		tb.Fatalf("replica.sh start printed no URLs:\n%s", out)
+	}
+	return p
+}
+
+// havePostgresBinaries reports whether replica.sh can find a server.
+func havePostgresBinaries() bool {
+	if d := os.Getenv("PG_BINDIR"); d != "" {
+		_, err := os.Stat(filepath.Join(d, "pg_basebackup"))
+		return err == nil
+	}
+	m, _ := filepath.Glob("/usr/lib/postgresql/*/bin/pg_basebackup")
+	return len(m) > 0
+}
+
+func stderrOf(err error) string {
+	if ee, ok := err.(*exec.ExitError); ok {
+		return string(ee.Stderr)
+	}
+	return ""
+}
+
+// freePort returns a loopback TCP port that was free a moment ago.
+func freePort(tb testing.TB) string {
+	tb.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		tb.Fatal(err)
+	}
+	defer l.Close()
+	_, port, _ := net.SplitHostPort(l.Addr().String())
+	return port
+}
+
+// run runs replica.sh with cmd (stop-replica, start-replica).
+func (p *replicaPair) run(tb testing.TB, cmd string) {
+	tb.Helper()
+	if out, err := exec.Command(p.script, cmd, p.dir).CombinedOutput(); err != nil {
+		tb.Fatalf("replica.sh %s: %v\n%s", cmd, err, out)
+	}
+}
+
+// schema creates a fresh schema on the primary and returns the primary's
+// and the replica's URIs that use it.
+func (p *replicaPair) schema(tb testing.TB) (primary, replica string) {
+	tb.Helper()
+	schema := fmt.Sprintf("weir_test_%016x", rand.Uint64())
+	admin, err := sql.Open("pgx", p.primary)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	defer admin.Close()
+	if _, err := admin.Exec("CREATE SCHEMA " + schema); err != nil {
+		tb.Fatalf("create schema: %v", err)
+	}
+	with := func(base string) string {
+		u, err := url.Parse(base)
+		if err != nil {
+			tb.Fatal(err)
+		}
+		q := u.Query()
+		q.Set("search_path", schema)
+		u.RawQuery = q.Encode()
+		return u.String()
+	}
+	return with(p.primary), with(p.replica)
+}
+
+// syncBuffer is a log destination the server's goroutines may share.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+// openWithReplica opens a DB on a fresh schema of the pair's primary, with
+// the replica as its read replica, logging to log.
+func openWithReplica(tb testing.TB, p *replicaPair, log *syncBuffer) *DB {
+	tb.Helper()
+	primary, replica := p.schema(tb)
+	db := NewDB(primary)
+	db.ReadReplicaURI = replica
+	db.ReplicaRetry = 200 * time.Millisecond
+	db.ReplicaWait = time.Second // generous: the machine running the tests is shared
+	if log == nil {
+		log = &syncBuffer{}
+	}
+	db.Logger = slog.New(slog.NewTextHandler(log, nil))
+	if err := db.Open(context.Background()); err != nil {
+		tb.Fatalf("Open with read replica: %v", err)
+	}
+	tb.Cleanup(func() {
+		if err := db.Close(); err != nil {
+			tb.Errorf("Close: %v", err)
+		}
+	})
+	return db
+}
+
+// TestReplicaSuite runs the tracking and registry suites with reads on a
+// streaming replica: every one of their writes is read back at once, so any
+// read that missed a write committed before it would fail them.
+func TestReplicaSuite(t *testing.T) {
+	p := mustReplicaPair(t)
+	var dbs []*DB
+	newDB := func(tb testing.TB) *DB {
+		db := openWithReplica(tb, p, nil)
+		dbs = append(dbs, db)
+		return db
+	}
+	t.Run("Tracking", func(t *testing.T) {
+		testSuite(t, func(tb testing.TB) tracking.Service { return NewTrackingService(newDB(tb)) })
+	})
+	t.Run("Registry", func(t *testing.T) { registrySuite(t, newDB) })
+	var onReplica, onPrimary int64
+	for _, db := range dbs {
+		onReplica += db.replicaReadCount()
+		onPrimary += db.primaryReadCount()
+	}
+	// The suites' reads all could run on the replica; a few may fall back
+	// when the shared machine stalls the replica past ReplicaWait.
+	if onReplica == 0 || onPrimary > onReplica/10 {
+		t.Errorf("reads on the replica: %d, on the primary: %d; want nearly all on the replica", onReplica, onPrimary)
+	}
+	t.Logf("reads on the replica: %d, on the primary: %d", onReplica, onPrimary)
+}
+
+func (db *DB) replicaReadCount() int64 { return db.replica.replicaReads.Load() }
+func (db *DB) primaryReadCount() int64 { return db.replica.primaryReads.Load() }
+
+// TestReplicaReadYourWrites logs a metric and reads the run back at once,
+// 200 times: each read must see the metric just written.
+func TestReplicaReadYourWrites(t *testing.T) {
+	p := mustReplicaPair(t)
+	db := openWithReplica(t, p, nil)
+	svc := NewTrackingService(db)
+	ctx := context.Background()
+	run := mustCreateRun(t, svc, tracking.RunCreate{ExperimentID: "0"})
+	for i := range 200 {
+		if err := svc.LogMetric(ctx, run.Info.RunID, tracking.Metric{Key: "m", Value: float64(i), Timestamp: 1, Step: int64(i)}); err != nil {
+			t.Fatal(err)
+		}
+		r := mustGetRun(t, svc, run.Info.RunID)
+		if got := latestValue(r, "m"); got != float64(i) {
+			t.Fatalf("write %d: the run read back has m = %v, want %d", i, got, i)
+		}
+	}
+	if got := db.replicaReadCount(); got < 190 {
+		t.Errorf("reads served by the replica: got %d of 200, want at least 190", got)
+	}
+}
+
+// latestValue returns the run's latest value of metric key, or -1.
+func latestValue(r *tracking.Run, key string) float64 {
+	for _, m := range r.Data.Metrics {
+		if m.Key == key {
+			return m.Value
+		}
+	}
+	return -1
+}
+
+// tableScans returns the scans of the runs table in schema that a server
+// counted.
+func tableScans(tb testing.TB, uri, schema string) int64 {
+	tb.Helper()
+	c, err := sql.Open("pgx", uri)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	defer c.Close()
+	var n int64
+	err = c.QueryRow(`SELECT COALESCE(SUM(COALESCE(seq_scan, 0) + COALESCE(idx_scan, 0)), 0)::bigint
+		FROM pg_stat_user_tables WHERE schemaname = $1 AND relname = 'runs'`, schema).Scan(&n)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return n
+}
+
+// TestReplicaServesReads checks on both servers' own statistics that
+// searches with no recent write scan the runs table on the replica only.
+// A backend that stays connected sends its statistics every 10 s only, one
+// that exits at once, so the stores are closed before the counts are read.
+func TestReplicaServesReads(t *testing.T) {
+	p := mustReplicaPair(t)
+	primary, replica := p.schema(t)
+	u, _ := url.Parse(primary)
+	schema := u.Query().Get("search_path")
+	ctx := context.Background()
+
+	writer := NewDB(primary)
+	if err := writer.Open(ctx); err != nil {
+		t.Fatal(err)
+	}
+	for range 5 {
+		mustCreateRun(t, NewTrackingService(writer), tracking.RunCreate{ExperimentID: "0"})
+	}
+	writer.Close()
+	time.Sleep(time.Second)
+	primary0, replica0 := tableScans(t, p.primary, schema), tableScans(t, p.replica, schema)
+
+	db := NewDB(primary)
+	db.ReadReplicaURI = replica
+	db.ReplicaWait = time.Second
+	if err := db.Open(ctx); err != nil {
+		t.Fatal(err)
+	}
+	svc := NewTrackingService(db)
+	const searches = 50
+	for range searches {
+		runs, _, err := svc.SearchRuns(ctx, tracking.RunSearch{ExperimentIDs: []string{"0"}, MaxResults: 100})
+		if err != nil {
+			db.Close()
+			t.Fatal(err)
+		}
+		if len(runs) != 5 {
+			db.Close()
+			t.Fatalf("SearchRuns: got %d runs, want 5", len(runs))
+		}
+	}
+	onPrimary := db.primaryReadCount()
+	db.Close()
+	var primary1, replica1 int64
+	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); {
+		time.Sleep(200 * time.Millisecond)
+		if replica1 = tableScans(t, p.replica, schema); replica1-replica0 >= searches {
+			break
+		}
+	}
+	time.Sleep(500 * time.Millisecond) // the primary's backends exited alongside
+	primary1 = tableScans(t, p.primary, schema)
+	if got := replica1 - replica0; got < searches {
+		t.Errorf("scans of runs on the replica during %d searches: got %d, want at least %d", searches, got, searches)
+	}
+	if got := primary1 - primary0; got != 0 {
+		t.Errorf("scans of runs on the primary during %d searches: got %d, want 0", searches, got)
+	}
+	if onPrimary != 0 {
+		t.Errorf("read transactions on the primary: got %d, want 0", onPrimary)
+	}
+}
+
+// TestReplicaStopped stops the replica under a store that uses it: reads go
+// on, on the primary, the outage is logged once, and reads return to the
+// replica once it is back.
+func TestReplicaStopped(t *testing.T) {
+	p := mustReplicaPair(t)
+	var log syncBuffer
+	db := openWithReplica(t, p, &log)
+	svc := NewTrackingService(db)
+	ctx := context.Background()
+	run := mustCreateRun(t, svc, tracking.RunCreate{ExperimentID: "0"})
+	mustGetRun(t, svc, run.Info.RunID)
+	if db.replicaReadCount() == 0 {
+		t.Fatalf("no read on the replica before it stopped")
+	}
+
+	p.run(t, "stop-replica")
+	deadline := time.Now().Add(time.Second) // several ReplicaRetry periods
+	i := 0
+	for ; time.Now().Before(deadline); i++ {
+		if err := svc.LogMetric(ctx, run.Info.RunID, tracking.Metric{Key: "m", Value: float64(i), Timestamp: 1, Step: int64(i)}); err != nil {
+			t.Fatal(err)
+		}
+		if got := latestValue(mustGetRun(t, svc, run.Info.RunID), "m"); got != float64(i) {
+			t.Fatalf("replica stopped, read %d: m = %v, want %d", i, got, i)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	if got := strings.Count(log.String(), "read replica unavailable"); got != 1 {
+		t.Errorf("outage logged %d times in %d reads, want once:\n%s", got, i, log.String())
+	}
+	if db.primaryReadCount() < int64(i) {
+		t.Errorf("reads on the primary while the replica was stopped: got %d, want %d", db.primaryReadCount(), i)
+	}
+
+	p.run(t, "start-replica")
+	before := db.replicaReadCount()
+	deadline = time.Now().Add(30 * time.Second)
+	for db.replicaReadCount() == before && time.Now().Before(deadline) {
+		mustGetRun(t, svc, run.Info.RunID)
+		time.Sleep(50 * time.Millisecond)
+	}
+	if db.replicaReadCount() == before {
+		t.Fatalf("no read on the replica within 30 s of its restart; log:\n%s", log.String())
+	}
+	if !strings.Contains(log.String(), "read replica serves reads again") {
+		t.Errorf("the replica's return was not logged:\n%s", log.String())
+	}
+}
+
+// TestReplicaLagging pauses the replica's WAL replay: a read after a write
+// waits ReplicaWait, then runs on the primary and sees the write.
+func TestReplicaLagging(t *testing.T) {
+	p := mustReplicaPair(t)
+	var log syncBuffer
+	db := openWithReplica(t, p, &log)
+	db.replica.wait = 50 * time.Millisecond
+	svc := NewTrackingService(db)
+	ctx := context.Background()
+	run := mustCreateRun(t, svc, tracking.RunCreate{ExperimentID: "0"})
+
+	admin, err := sql.Open("pgx", p.replica)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer admin.Close()
+	if _, err := admin.Exec("SELECT pg_wal_replay_pause()"); err != nil {
+		t.Fatal(err)
+	}
+	defer admin.Exec("SELECT pg_wal_replay_resume()")
+	if err := svc.LogMetric(ctx, run.Info.RunID, tracking.Metric{Key: "m", Value: 7, Timestamp: 1}); err != nil {
+		t.Fatal(err)
+	}
+	start := time.Now()
+	if got := latestValue(mustGetRun(t, svc, run.Info.RunID), "m"); got != 7 {
+		t.Fatalf("replay paused: m = %v, want 7", got)
+	}
+	if took := time.Since(start); took < 50*time.Millisecond {
+		t.Errorf("the read took %v, want at least the 50 ms ReplicaWait", took)
+	}
+	if !strings.Contains(log.String(), "lagging") {
+		t.Errorf("the lag was not logged:\n%s", log.String())
+	}
+	// Within ReplicaRetry, reads go straight to the primary.
+	start = time.Now()
+	mustGetRun(t, svc, run.Info.RunID)
+	if took := time.Since(start); took >= 50*time.Millisecond {
+		t.Errorf("a read right after the replica lagged took %v, want no wait", took)
+	}
+}
+
+// TestReplicaRefused opens stores whose read replica is not a standby of the
+// backend store: Open must fail and say why.
+func TestReplicaRefused(t *testing.T) {
+	p := mustReplicaPair(t)
+	primary, replica := p.schema(t)
+	other := strings.Replace(replica, "search_path=", "search_path=public%2C", 1)
+	tests := []struct {
+		name, uri, replica, want string
+	}{
+		{"primary as replica", primary, primary, "not a standby"},
+		{"other search_path", primary, other, "search_path"},
+		{"SQLite store", "sqlite:///:memory:", replica, "needs a PostgreSQL backend store"},
+		{"not a URI", primary, "mysql://h/db", "not a PostgreSQL URI"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			db := NewDB(tt.uri)
+			db.ReadReplicaURI = tt.replica
+			err := db.Open(context.Background())
+			if err == nil {
+				db.Close()
+				t.Fatalf("Open: got no error, want one containing %q", tt.want)
+			}
+			if !strings.Contains(err.Error(), tt.want) {
+				t.Errorf("Open: got %q, want it to contain %q", err, tt.want)
+			}
+		})
+	}
+}
+
+func TestPageStart(t *testing.T) {
+	const seg = 16 << 20
+	tests := []struct {
+		lsn, want int64
+	}{
+		{3*seg + 40, 3 * seg},              // after a segment's long header
+		{3*seg + 8192 + 24, 3*seg + 8192},  // after a page's short header
+		{3*seg + 8192 + 48, 3*seg + 8192 + 48},
+		{3*seg + 40 + 8, 3*seg + 48},
+		{3 * seg, 3 * seg},
+		{3*seg + 8192 + 40, 3*seg + 8192 + 40}, // a record's end, not a header
+	}
+	for _, tt := range tests {
+		if got := pageStart(tt.lsn, seg); got != tt.want {
+			t.Errorf("pageStart(%s) = %s, want %s", formatLSN(tt.lsn), formatLSN(got), formatLSN(tt.want))
+		}
+	}
+}
