@@ -23,7 +23,7 @@ import (
 // replicaPair is a PostgreSQL primary and a streaming replica of it, started
 // by tests/postgres/replica.sh in a temporary directory.
 type replicaPair struct {
-	script, dir       string
+	script, dir      string
 	primary, replica string // base URIs of the weir database on each
 }
 
@@ -451,8 +451,8 @@ func TestPageStart(t *testing.T) {
 	tests := []struct {
 		lsn, want int64
 	}{
-		{3*seg + 40, 3 * seg},              // after a segment's long header
-		{3*seg + 8192 + 24, 3*seg + 8192},  // after a page's short header
+		{3*seg + 40, 3 * seg},             // after a segment's long header
+		{3*seg + 8192 + 24, 3*seg + 8192}, // after a page's short header
 		{3*seg + 8192 + 48, 3*seg + 8192 + 48},
 		{3*seg + 40 + 8, 3*seg + 48},
 		{3 * seg, 3 * seg},
