@@ -187,10 +187,13 @@ func openWithReplica(tb testing.TB, p *replicaPair, log *syncBuffer) *DB {
 // read that missed a write committed before it would fail them.
 func TestReplicaSuite(t *testing.T) {
 	p := mustReplicaPair(t)
-	var dbs []*DB
+	var mu sync.Mutex
+	var replicas []*replica // kept: Close forgets them
 	newDB := func(tb testing.TB) *DB {
 		db := openWithReplica(tb, p, nil)
-		dbs = append(dbs, db)
+		mu.Lock()
+		replicas = append(replicas, db.replica)
+		mu.Unlock()
 		return db
 	}
 	t.Run("Tracking", func(t *testing.T) {
@@ -198,9 +201,9 @@ func TestReplicaSuite(t *testing.T) {
 	})
 	t.Run("Registry", func(t *testing.T) { registrySuite(t, newDB) })
 	var onReplica, onPrimary int64
-	for _, db := range dbs {
-		onReplica += db.replicaReadCount()
-		onPrimary += db.primaryReadCount()
+	for _, r := range replicas {
+		onReplica += r.replicaReads.Load()
+		onPrimary += r.primaryReads.Load()
 	}
 	// The suites' reads all could run on the replica; a few may fall back
 	// when the shared machine stalls the replica past ReplicaWait.
