@@ -4,141 +4,15 @@ import (
 	"bytes"
 	"context"
 	"database/sql"
-	"fmt"
 	"log/slog"
-	"math/rand/v2"
-	"net"
-	"net/url"
-	"os"
-	"os/exec"
-	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	pgtest "github.com/weir-ml/weir/tests/postgres"
 	"github.com/weir-ml/weir/tracking"
 )
-
-// replicaPair is a PostgreSQL primary and a streaming replica of it, started
-// by tests/postgres/replica.sh in a temporary directory.
-type replicaPair struct {
-	script, dir      string
-	primary, replica string // base URIs of the weir database on each
-}
-
-// mustReplicaPair starts a primary and a replica for the test and stops them
-// when it ends. It skips the test when no PostgreSQL server binaries with
-// pg_basebackup are installed.
-func mustReplicaPair(tb testing.TB) *replicaPair {
-	tb.Helper()
-	if testing.Short() {
-		tb.Skip("-short: the read-replica tests start two PostgreSQL servers")
-	}
-	if !havePostgresBinaries() {
-		tb.Skip("no PostgreSQL server with pg_basebackup under /usr/lib/postgresql/*/bin or $PG_BINDIR: install Debian's postgresql to run the read-replica tests")
-	}
-	script, err := filepath.Abs(filepath.Join("..", "tests", "postgres", "replica.sh"))
-	if err != nil {
-		tb.Fatal(err)
-	}
-	tmp := tb.TempDir()
-	// The servers run as the postgres user when the tests run as root, and
-	// must reach their directory.
-	for d := tmp; d != filepath.Dir(d) && strings.HasPrefix(d, os.TempDir()) && d != os.TempDir(); d = filepath.Dir(d) {
-		os.Chmod(d, 0o711)
-	}
-	p := &replicaPair{script: script, dir: filepath.Join(tmp, "pg")}
-	out, err := exec.Command(script, "start", p.dir, freePort(tb), freePort(tb)).Output()
-	tb.Cleanup(func() {
-		if out, err := exec.Command(script, "stop", p.dir).CombinedOutput(); err != nil {
-			tb.Errorf("replica.sh stop: %v\n%s", err, out)
-		}
-	})
-	if err != nil {
-		tb.Fatalf("replica.sh start: %v\n%s", err, stderrOf(err))
-	}
-	for _, line := range strings.Split(string(out), "\n") {
-		name, value, ok := strings.Cut(strings.TrimPrefix(line, "export "), "=")
-		if !ok {
-			continue
-		}
-		value = strings.Trim(value, "'")
-		switch name {
-		case "WEIR_TEST_POSTGRES_URL":
-			p.primary = value
-		case "WEIR_TEST_REPLICA_URL":
-			p.replica = value
-		}
-	}
-	if p.primary == "" || p.replica == "" {
-		tb.Fatalf("replica.sh start printed no URLs:\n%s", out)
-	}
-	return p
-}
-
-// havePostgresBinaries reports whether replica.sh can find a server.
-func havePostgresBinaries() bool {
-	if d := os.Getenv("PG_BINDIR"); d != "" {
-		_, err := os.Stat(filepath.Join(d, "pg_basebackup"))
-		return err == nil
-	}
-	m, _ := filepath.Glob("/usr/lib/postgresql/*/bin/pg_basebackup")
-	return len(m) > 0
-}
-
-func stderrOf(err error) string {
-	if ee, ok := err.(*exec.ExitError); ok {
-		return string(ee.Stderr)
-	}
-	return ""
-}
-
-// freePort returns a loopback TCP port that was free a moment ago.
-func freePort(tb testing.TB) string {
-	tb.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		tb.Fatal(err)
-	}
-	defer l.Close()
-	_, port, _ := net.SplitHostPort(l.Addr().String())
-	return port
-}
-
-// run runs replica.sh with cmd (stop-replica, start-replica).
-func (p *replicaPair) run(tb testing.TB, cmd string) {
-	tb.Helper()
-	if out, err := exec.Command(p.script, cmd, p.dir).CombinedOutput(); err != nil {
-		tb.Fatalf("replica.sh %s: %v\n%s", cmd, err, out)
-	}
-}
-
-// schema creates a fresh schema on the primary and returns the primary's
-// and the replica's URIs that use it.
-func (p *replicaPair) schema(tb testing.TB) (primary, replica string) {
-	tb.Helper()
-	schema := fmt.Sprintf("weir_test_%016x", rand.Uint64())
-	admin, err := sql.Open("pgx", p.primary)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	defer admin.Close()
-	if _, err := admin.Exec("CREATE SCHEMA " + schema); err != nil {
-		tb.Fatalf("create schema: %v", err)
-	}
-	with := func(base string) string {
-		u, err := url.Parse(base)
-		if err != nil {
-			tb.Fatal(err)
-		}
-		q := u.Query()
-		q.Set("search_path", schema)
-		u.RawQuery = q.Encode()
-		return u.String()
-	}
-	return with(p.primary), with(p.replica)
-}
 
 // syncBuffer is a log destination the server's goroutines may share.
 type syncBuffer struct {
@@ -160,9 +34,9 @@ func (s *syncBuffer) String() string {
 
 // openWithReplica opens a DB on a fresh schema of the pair's primary, with
 // the replica as its read replica, logging to log.
-func openWithReplica(tb testing.TB, p *replicaPair, log *syncBuffer) *DB {
+func openWithReplica(tb testing.TB, p *pgtest.Pair, log *syncBuffer) *DB {
 	tb.Helper()
-	primary, replica := p.schema(tb)
+	_, primary, replica := p.Schema(tb)
 	db := NewDB(primary)
 	db.ReadReplicaURI = replica
 	db.ReplicaRetry = 200 * time.Millisecond
@@ -186,7 +60,7 @@ func openWithReplica(tb testing.TB, p *replicaPair, log *syncBuffer) *DB {
 // streaming replica: every one of their writes is read back at once, so any
 // read that missed a write committed before it would fail them.
 func TestReplicaSuite(t *testing.T) {
-	p := mustReplicaPair(t)
+	p := pgtest.StartPair(t)
 	var mu sync.Mutex
 	var replicas []*replica // kept: Close forgets them
 	newDB := func(tb testing.TB) *DB {
@@ -219,7 +93,7 @@ func (db *DB) primaryReadCount() int64 { return db.replica.primaryReads.Load() }
 // TestReplicaReadYourWrites logs a metric and reads the run back at once,
 // 200 times: each read must see the metric just written.
 func TestReplicaReadYourWrites(t *testing.T) {
-	p := mustReplicaPair(t)
+	p := pgtest.StartPair(t)
 	db := openWithReplica(t, p, nil)
 	svc := NewTrackingService(db)
 	ctx := context.Background()
@@ -248,33 +122,12 @@ func latestValue(r *tracking.Run, key string) float64 {
 	return -1
 }
 
-// tableScans returns the scans of the runs table in schema that a server
-// counted.
-func tableScans(tb testing.TB, uri, schema string) int64 {
-	tb.Helper()
-	c, err := sql.Open("pgx", uri)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	defer c.Close()
-	var n int64
-	err = c.QueryRow(`SELECT COALESCE(SUM(COALESCE(seq_scan, 0) + COALESCE(idx_scan, 0)), 0)::bigint
-		FROM pg_stat_user_tables WHERE schemaname = $1 AND relname = 'runs'`, schema).Scan(&n)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	return n
-}
-
 // TestReplicaServesReads checks on both servers' own statistics that
 // searches with no recent write scan the runs table on the replica only.
-// A backend that stays connected sends its statistics every 10 s only, one
-// that exits at once, so the stores are closed before the counts are read.
+// The stores are closed before the counts are read: see TableScans.
 func TestReplicaServesReads(t *testing.T) {
-	p := mustReplicaPair(t)
-	primary, replica := p.schema(t)
-	u, _ := url.Parse(primary)
-	schema := u.Query().Get("search_path")
+	p := pgtest.StartPair(t)
+	schema, primary, replica := p.Schema(t)
 	ctx := context.Background()
 
 	writer := NewDB(primary)
@@ -286,7 +139,7 @@ func TestReplicaServesReads(t *testing.T) {
 	}
 	writer.Close()
 	time.Sleep(time.Second)
-	primary0, replica0 := tableScans(t, p.primary, schema), tableScans(t, p.replica, schema)
+	primary0, replica0 := pgtest.TableScans(t, p.Primary, schema, "runs"), pgtest.TableScans(t, p.Replica, schema, "runs")
 
 	db := NewDB(primary)
 	db.ReadReplicaURI = replica
@@ -312,12 +165,12 @@ func TestReplicaServesReads(t *testing.T) {
 	var primary1, replica1 int64
 	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); {
 		time.Sleep(200 * time.Millisecond)
-		if replica1 = tableScans(t, p.replica, schema); replica1-replica0 >= searches {
+		if replica1 = pgtest.TableScans(t, p.Replica, schema, "runs"); replica1-replica0 >= searches {
 			break
 		}
 	}
 	time.Sleep(500 * time.Millisecond) // the primary's backends exited alongside
-	primary1 = tableScans(t, p.primary, schema)
+	primary1 = pgtest.TableScans(t, p.Primary, schema, "runs")
 	if got := replica1 - replica0; got < searches {
 		t.Errorf("scans of runs on the replica during %d searches: got %d, want at least %d", searches, got, searches)
 	}
@@ -333,7 +186,7 @@ func TestReplicaServesReads(t *testing.T) {
 // on, on the primary, the outage is logged once, and reads return to the
 // replica once it is back.
 func TestReplicaStopped(t *testing.T) {
-	p := mustReplicaPair(t)
+	p := pgtest.StartPair(t)
 	var log syncBuffer
 	db := openWithReplica(t, p, &log)
 	svc := NewTrackingService(db)
@@ -344,7 +197,7 @@ func TestReplicaStopped(t *testing.T) {
 		t.Fatalf("no read on the replica before it stopped")
 	}
 
-	p.run(t, "stop-replica")
+	p.StopReplica(t)
 	deadline := time.Now().Add(time.Second) // several ReplicaRetry periods
 	i := 0
 	for ; time.Now().Before(deadline); i++ {
@@ -363,7 +216,7 @@ func TestReplicaStopped(t *testing.T) {
 		t.Errorf("reads on the primary while the replica was stopped: got %d, want %d", db.primaryReadCount(), i)
 	}
 
-	p.run(t, "start-replica")
+	p.StartReplica(t)
 	before := db.replicaReadCount()
 	deadline = time.Now().Add(30 * time.Second)
 	for db.replicaReadCount() == before && time.Now().Before(deadline) {
@@ -381,7 +234,7 @@ func TestReplicaStopped(t *testing.T) {
 // TestReplicaLagging pauses the replica's WAL replay: a read after a write
 // waits ReplicaWait, then runs on the primary and sees the write.
 func TestReplicaLagging(t *testing.T) {
-	p := mustReplicaPair(t)
+	p := pgtest.StartPair(t)
 	var log syncBuffer
 	db := openWithReplica(t, p, &log)
 	db.replica.wait = 50 * time.Millisecond
@@ -389,7 +242,7 @@ func TestReplicaLagging(t *testing.T) {
 	ctx := context.Background()
 	run := mustCreateRun(t, svc, tracking.RunCreate{ExperimentID: "0"})
 
-	admin, err := sql.Open("pgx", p.replica)
+	admin, err := sql.Open("pgx", p.Replica)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -422,8 +275,8 @@ func TestReplicaLagging(t *testing.T) {
 // TestReplicaRefused opens stores whose read replica is not a standby of the
 // backend store: Open must fail and say why.
 func TestReplicaRefused(t *testing.T) {
-	p := mustReplicaPair(t)
-	primary, replica := p.schema(t)
+	p := pgtest.StartPair(t)
+	_, primary, replica := p.Schema(t)
 	other := strings.Replace(replica, "search_path=", "search_path=public%2C", 1)
 	tests := []struct {
 		name, uri, replica, want string
