@@ -21,7 +21,8 @@ import (
 //     committed so far, by this process or any other sharing the database,
 //     ends at or before that position;
 //  2. on the replica, pg_last_wal_replay_lsn() is read, outside any
-//     transaction, until it reaches the fence (every ReplicaWait at most);
+//     transaction and alongside step 1, then again until it reaches the
+//     fence (for ReplicaWait at most);
 //  3. then the replica's REPEATABLE READ transaction begins. Its snapshot is
 //     taken after the replay position was seen, so it holds every commit
 //     replayed by then: all those before the fence.
@@ -30,8 +31,8 @@ import (
 // Weir process it talks to, without sending anything that would identify
 // it: MLflow's clients send no session cookie or token, and Weir processes
 // behind a load balancer keep no per-client state. The price is one trivial
-// query on the primary per read transaction; the read's own queries run on
-// the replica. A replica that fails, is no longer a standby, or has not
+// query on the primary and one on the replica per read transaction, sent
+// together; the read's own queries run on the replica. A replica that fails, is no longer a standby, or has not
 // replayed the fence within ReplicaWait is skipped for ReplicaRetry: reads
 // then run on the primary, and the Logger hears of it once per outage.
 
@@ -196,16 +197,31 @@ func (db *DB) replicaTx(ctx context.Context, r *replica, done chan struct{}, fn 
 	if time.Now().UnixNano() < r.skipUntil.Load() {
 		return false, nil
 	}
-	fence, err := db.walFence(ctx, r.primary.walSegment)
-	if err != nil {
-		// The primary path reports the primary's trouble.
-		return false, nil
-	}
 	c, err := take(ctx, r.conns, done)
 	if err != nil {
 		return true, err
 	}
-	err = r.await(ctx, c, fence)
+	// The fence and the replay position are read at once: a replay
+	// position at or past the fence covers it whichever was read first.
+	type fenceResult struct {
+		lsn int64
+		err error
+	}
+	fenced := make(chan fenceResult, 1)
+	go func() {
+		lsn, err := db.walFence(ctx, r.primary.walSegment)
+		fenced <- fenceResult{lsn, err}
+	}()
+	replayed, err := r.replayed(ctx, c)
+	fence := <-fenced
+	if fence.err != nil {
+		// The primary path reports the primary's trouble.
+		r.conns <- c
+		return false, nil
+	}
+	if err == nil && replayed < fence.lsn {
+		err = r.await(ctx, c, fence.lsn)
+	}
 	if err == nil {
 		_, err = c.ExecContext(ctx, db.dialect.beginRead)
 		if err != nil {

@@ -320,3 +320,32 @@ func TestPageStart(t *testing.T) {
 		}
 	}
 }
+
+// BenchmarkReplicaGetRun measures what the WAL fence adds to a small read:
+// GetRun on the primary alone, then on the replica behind the fence.
+func BenchmarkReplicaGetRun(b *testing.B) {
+	p := pgtest.StartPair(b)
+	_, primary, replica := p.Schema(b)
+	ctx := context.Background()
+	for _, tt := range []struct{ name, replica string }{{"primary", ""}, {"replica", replica}} {
+		b.Run(tt.name, func(b *testing.B) {
+			db := NewDB(primary)
+			db.ReadReplicaURI = tt.replica
+			if err := db.Open(ctx); err != nil {
+				b.Fatal(err)
+			}
+			defer db.Close()
+			svc := NewTrackingService(db)
+			run := mustCreateRun(b, svc, tracking.RunCreate{ExperimentID: "0"})
+			b.ResetTimer()
+			for b.Loop() {
+				if _, err := svc.GetRun(ctx, run.Info.RunID); err != nil {
+					b.Fatal(err)
+				}
+			}
+			if db.replica != nil && db.replica.primaryReads.Load() > 0 {
+				b.Errorf("%d reads fell back to the primary", db.replica.primaryReads.Load())
+			}
+		})
+	}
+}
