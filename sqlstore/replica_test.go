@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"database/sql"
+	"fmt"
 	"log/slog"
 	"strings"
 	"sync"
@@ -109,6 +110,61 @@ func TestReplicaReadYourWrites(t *testing.T) {
 	}
 	if got := db.replicaReadCount(); got < 190 {
 		t.Errorf("reads served by the replica: got %d of 200, want at least 190", got)
+	}
+}
+
+// TestReplicaTwoProcesses writes through one store and reads through
+// another on the same database, as two Weir processes behind a load
+// balancer would serve one client, from 8 clients at once: each read must
+// see its client's write, though the reading store never saw the write.
+func TestReplicaTwoProcesses(t *testing.T) {
+	p := pgtest.StartPair(t)
+	_, primary, replica := p.Schema(t)
+	open := func() *DB {
+		db := NewDB(primary)
+		db.ReadReplicaURI = replica
+		db.ReplicaWait = time.Second
+		db.Logger = slog.New(slog.NewTextHandler(&syncBuffer{}, nil))
+		if err := db.Open(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { db.Close() })
+		return db
+	}
+	writer, reader := NewTrackingService(open()), NewTrackingService(open())
+	ctx := context.Background()
+	const clients, each = 8, 25
+	var wg sync.WaitGroup
+	errs := make(chan error, clients)
+	for range clients {
+		run := mustCreateRun(t, writer, tracking.RunCreate{ExperimentID: "0"})
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range each {
+				if err := writer.LogMetric(ctx, run.Info.RunID, tracking.Metric{Key: "m", Value: float64(i), Timestamp: 1, Step: int64(i)}); err != nil {
+					errs <- err
+					return
+				}
+				r, err := reader.GetRun(ctx, run.Info.RunID)
+				if err != nil {
+					errs <- err
+					return
+				}
+				if got := latestValue(r, "m"); got != float64(i) {
+					errs <- fmt.Errorf("run %s, write %d: the other store read m = %v", run.Info.RunID, i, got)
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Error(err)
+	}
+	if got := reader.db.replica.replicaReads.Load(); got < clients*each*9/10 {
+		t.Errorf("reads served by the replica: got %d of %d, want at least 90%%", got, clients*each)
 	}
 }
 
