@@ -124,11 +124,13 @@ func (db *DB) openReplica(ctx context.Context) (err error) {
 	c = <-r.conns
 	err = r.connect(ctx, c)
 	r.conns <- c
-	if err != nil {
-		if weir.ErrorCode(err) == weir.ErrInvalidParameterValue {
-			r.close()
-			return err
-		}
+	switch {
+	case err == nil:
+		r.log.Info("read replica connected: reads run on it once it has replayed the primary's WAL fence", "replica", r.uri)
+	case weir.ErrorCode(err) == weir.ErrInvalidParameterValue:
+		r.close()
+		return err
+	default:
 		r.fail(err)
 	}
 	db.mu.Lock()
