@@ -31,8 +31,9 @@ import (
 // Weir process it talks to, without sending anything that would identify
 // it: MLflow's clients send no session cookie or token, and Weir processes
 // behind a load balancer keep no per-client state. The price is one trivial
-// query on the primary and one on the replica per read transaction, sent
-// together; the read's own queries run on the replica. A replica that fails, is no longer a standby, or has not
+// query on the replica per read transaction and one on the primary per
+// batch of reads that began together (fenceBatch), sent alongside; the
+// read's own queries run on the replica. A replica that fails, is no longer a standby, or has not
 // replayed the fence within ReplicaWait is skipped for ReplicaRetry: reads
 // then run on the primary, and the Logger hears of it once per outage.
 
@@ -51,6 +52,7 @@ type replica struct {
 	retry   time.Duration
 	log     *slog.Logger
 
+	fences    fenceBatch
 	skipUntil atomic.Int64 // UnixNano before which reads go to the primary
 	down      atomic.Bool  // the last attempt failed (and was logged)
 	// replicaReads and primaryReads count read transactions by where they
@@ -116,6 +118,7 @@ func (db *DB) openReplica(ctx context.Context) (err error) {
 	if r.log == nil {
 		r.log = slog.Default()
 	}
+	r.fences.query = func(ctx context.Context) (int64, error) { return db.walFence(ctx, id.walSegment) }
 	// Connections are made when first needed, so a replica that is down
 	// now does not stop the server.
 	for range n {
@@ -205,24 +208,19 @@ func (db *DB) replicaTx(ctx context.Context, r *replica, done chan struct{}, fn 
 	}
 	// The fence and the replay position are read at once: a replay
 	// position at or past the fence covers it whichever was read first.
-	type fenceResult struct {
-		lsn int64
-		err error
-	}
-	fenced := make(chan fenceResult, 1)
-	go func() {
-		lsn, err := db.walFence(ctx, r.primary.walSegment)
-		fenced <- fenceResult{lsn, err}
-	}()
+	call := r.fences.start()
 	replayed, err := r.replayed(ctx, c)
-	fence := <-fenced
-	if fence.err != nil {
-		// The primary path reports the primary's trouble.
+	fence, ferr := r.fences.wait(ctx, call)
+	if ferr != nil {
 		r.conns <- c
+		if ctx.Err() != nil {
+			return true, ctx.Err()
+		}
+		// The primary path reports the primary's trouble.
 		return false, nil
 	}
-	if err == nil && replayed < fence.lsn {
-		err = r.await(ctx, c, fence.lsn)
+	if err == nil && replayed < fence {
+		err = r.await(ctx, c, fence)
 	}
 	if err == nil {
 		_, err = c.ExecContext(ctx, db.dialect.beginRead)
