@@ -3,6 +3,7 @@ package sqlstore
 import (
 	"context"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -21,6 +22,7 @@ type fenceBatch struct {
 	mu      sync.Mutex
 	busy    bool       // a query is in flight
 	waiting *fenceCall // the call the next query answers, if reads wait for it
+	sent    atomic.Int64
 }
 
 // fenceCall is one fence query and the reads waiting for its answer.
@@ -61,6 +63,7 @@ func (b *fenceBatch) wait(ctx context.Context, call *fenceCall) (int64, error) {
 func (b *fenceBatch) run(call *fenceCall) {
 	for call != nil {
 		ctx, cancel := context.WithTimeout(context.Background(), fenceTimeout)
+		b.sent.Add(1)
 		call.lsn, call.err = b.query(ctx)
 		cancel()
 		close(call.done)

@@ -387,6 +387,7 @@ func BenchmarkReplicaGetRun(b *testing.B) {
 		b.Run(tt.name, func(b *testing.B) {
 			db := NewDB(primary)
 			db.ReadReplicaURI = tt.replica
+			db.Logger = slog.New(slog.DiscardHandler)
 			if err := db.Open(ctx); err != nil {
 				b.Fatal(err)
 			}
@@ -401,6 +402,40 @@ func BenchmarkReplicaGetRun(b *testing.B) {
 			}
 			if db.replica != nil && db.replica.primaryReads.Load() > 0 {
 				b.Errorf("%d reads fell back to the primary", db.replica.primaryReads.Load())
+			}
+		})
+	}
+}
+
+// BenchmarkReplicaGetRunParallel reads from 16 goroutines at once, and
+// reports how many fence queries the primary answered per read.
+func BenchmarkReplicaGetRunParallel(b *testing.B) {
+	p := pgtest.StartPair(b)
+	_, primary, replica := p.Schema(b)
+	ctx := context.Background()
+	for _, tt := range []struct{ name, replica string }{{"primary", ""}, {"replica", replica}} {
+		b.Run(tt.name, func(b *testing.B) {
+			db := NewDB(primary)
+			db.ReadReplicaURI = tt.replica
+			db.Logger = slog.New(slog.DiscardHandler)
+			if err := db.Open(ctx); err != nil {
+				b.Fatal(err)
+			}
+			defer db.Close()
+			svc := NewTrackingService(db)
+			run := mustCreateRun(b, svc, tracking.RunCreate{ExperimentID: "0"})
+			b.SetParallelism(8) // 16 goroutines on 2 CPUs
+			b.ResetTimer()
+			b.RunParallel(func(pb *testing.PB) {
+				for pb.Next() {
+					if _, err := svc.GetRun(ctx, run.Info.RunID); err != nil {
+						b.Error(err)
+						return
+					}
+				}
+			})
+			if r := db.replica; r != nil {
+				b.ReportMetric(float64(r.fences.sent.Load())/float64(r.replicaReads.Load()+r.primaryReads.Load()), "fences/read")
 			}
 		})
 	}
