@@ -62,12 +62,13 @@ type replica struct {
 
 // primaryIdentity is what a replica's connection must agree with: the
 // cluster it copies, the database, and the search_path the tables are
-// found by. walSegment is the primary's WAL segment size, for walFence.
+// found by. walSegment and walPage are the sizes of the primary's WAL
+// segments and pages, for walFence.
 type primaryIdentity struct {
-	systemID   int64
-	database   string
-	searchPath string
-	walSegment int64
+	systemID            int64
+	database            string
+	searchPath          string
+	walSegment, walPage int64
 }
 
 const identityQuery = `SELECT (SELECT system_identifier FROM pg_control_system()), current_database(), current_setting('search_path')`
@@ -91,8 +92,8 @@ func (db *DB) openReplica(ctx context.Context) (err error) {
 	if err != nil {
 		return err
 	}
-	err = c.QueryRowContext(ctx, identityQuery+`, (SELECT setting::bigint FROM pg_settings WHERE name = 'wal_segment_size')`).
-		Scan(&id.systemID, &id.database, &id.searchPath, &id.walSegment)
+	err = c.QueryRowContext(ctx, identityQuery+`, (SELECT setting::bigint FROM pg_settings WHERE name = 'wal_segment_size'), current_setting('wal_block_size')::bigint`).
+		Scan(&id.systemID, &id.database, &id.searchPath, &id.walSegment, &id.walPage)
 	db.readers <- c
 	if err != nil {
 		return fmt.Errorf("reading the primary's identity: %w", err)
@@ -118,7 +119,7 @@ func (db *DB) openReplica(ctx context.Context) (err error) {
 	if r.log == nil {
 		r.log = slog.Default()
 	}
-	r.fences.query = func(ctx context.Context) (int64, error) { return db.walFence(ctx, id.walSegment) }
+	r.fences.query = func(ctx context.Context) (int64, error) { return db.walFence(ctx, id) }
 	// Connections are made when first needed, so a replica that is down
 	// now does not stop the server.
 	for range n {
@@ -247,7 +248,7 @@ func (db *DB) replicaTx(ctx context.Context, r *replica, done chan struct{}, fn 
 // replay position can be until the next record is written, so the fence is
 // moved back to the boundary: a record ending there is replayed to exactly
 // it.
-func (db *DB) walFence(ctx context.Context, walSegment int64) (int64, error) {
+func (db *DB) walFence(ctx context.Context, id primaryIdentity) (int64, error) {
 	db.mu.Lock()
 	ch, done := db.readers, db.done
 	db.mu.Unlock()
@@ -263,26 +264,24 @@ func (db *DB) walFence(ctx context.Context, walSegment int64) (int64, error) {
 	if err != nil {
 		return 0, err
 	}
-	return pageStart(lsn, walSegment), nil
+	return pageStart(lsn, id.walSegment, id.walPage), nil
 }
 
-// Sizes of the WAL page headers (PostgreSQL's SizeOfXLogShortPHD and
-// SizeOfXLogLongPHD) and of a WAL page (XLOG_BLCKSZ, 8 kB unless the server
-// was built otherwise).
+// Sizes of the WAL page headers: PostgreSQL's SizeOfXLogShortPHD and
+// SizeOfXLogLongPHD (the first page of a segment).
 const (
 	walShortHeader = 24
 	walLongHeader  = 40
-	walPage        = 8192
 )
 
 // pageStart moves an insert position that sits right after a page header
 // back to the page's start. No record can end inside a header, so a
 // position there means "nothing written on this page yet".
-func pageStart(lsn, walSegment int64) int64 {
-	if walSegment > 0 && lsn%walSegment == walLongHeader {
+func pageStart(lsn, walSegment, walPage int64) int64 {
+	switch {
+	case walSegment > 0 && lsn%walSegment == walLongHeader:
 		return lsn - walLongHeader
-	}
-	if lsn%walPage == walShortHeader {
+	case walPage > 0 && lsn%walPage == walShortHeader:
 		return lsn - walShortHeader
 	}
 	return lsn

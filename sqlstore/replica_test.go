@@ -394,8 +394,12 @@ func TestPageStart(t *testing.T) {
 		{3 * seg, 3 * seg},
 		{3*seg + 8192 + 40, 3*seg + 8192 + 40}, // a record's end, not a header
 	}
+	// 16 kB pages: 8 kB + 24 is the middle of one.
+	if got, want := pageStart(3*seg+8192+24, seg, 16384), int64(3*seg+8192+24); got != want {
+		t.Errorf("pageStart(%s) with 16 kB pages = %s, want %s", formatLSN(3*seg+8192+24), formatLSN(got), formatLSN(want))
+	}
 	for _, tt := range tests {
-		if got := pageStart(tt.lsn, seg); got != tt.want {
+		if got := pageStart(tt.lsn, seg, 8192); got != tt.want {
 			t.Errorf("pageStart(%s) = %s, want %s", formatLSN(tt.lsn), formatLSN(got), formatLSN(tt.want))
 		}
 	}
