@@ -37,8 +37,9 @@ import (
 // replayed the fence within ReplicaWait is skipped for ReplicaRetry: reads
 // then run on the primary, and the Logger hears of it once per outage.
 
-// replicaConnectTimeout bounds a connection attempt to the replica, so that
-// an unreachable host delays one read by at most this much per ReplicaRetry.
+// replicaConnectTimeout bounds a connection attempt to the replica, and a
+// look at its replay position, so that an unreachable host delays one read
+// by at most about this much per ReplicaRetry.
 const replicaConnectTimeout = 2 * time.Second
 
 // replica is the open read replica of a DB.
@@ -326,8 +327,12 @@ func (r *replica) replayed(ctx context.Context, c *conn) (int64, error) {
 			return 0, err
 		}
 	}
+	// Bounded, so that a replica cut off by the network is given up on
+	// instead of holding every read until the client leaves.
+	qctx, cancel := context.WithTimeout(ctx, replicaConnectTimeout)
+	defer cancel()
 	var lsn sql.NullInt64
-	err := c.QueryRowContext(ctx, `SELECT (pg_last_wal_replay_lsn() - '0/0')::bigint`).Scan(&lsn)
+	err := c.QueryRowContext(qctx, `SELECT (pg_last_wal_replay_lsn() - '0/0')::bigint`).Scan(&lsn)
 	if err == nil && !lsn.Valid {
 		err = errors.New("the server is no longer a standby (pg_last_wal_replay_lsn() is null)")
 	}
@@ -335,7 +340,7 @@ func (r *replica) replayed(ctx context.Context, c *conn) (int64, error) {
 		return lsn.Int64, nil
 	}
 	c.drop()
-	if fresh || ctx.Err() != nil {
+	if fresh || qctx.Err() != nil {
 		return 0, err
 	}
 	// A connection pinned since before the replica restarted: one new one.

@@ -303,6 +303,59 @@ func TestReplicaStopped(t *testing.T) {
 	}
 }
 
+// TestReplicaFrozen freezes the replica's processes (SIGSTOP), as a network
+// that drops packets would leave it: reads must give up on it within the
+// bound on a look at its replay position and run on the primary.
+func TestReplicaFrozen(t *testing.T) {
+	p := pgtest.StartPair(t)
+	var log syncBuffer
+	db := openWithReplica(t, p, &log)
+	svc := NewTrackingService(db)
+	run := mustCreateRun(t, svc, tracking.RunCreate{ExperimentID: "0"})
+	mustGetRun(t, svc, run.Info.RunID)
+
+	// Every connection slot connected, so that the reads below meet open
+	// connections that no longer answer, not only new ones that time out.
+	ctx := context.Background()
+	r := db.replica
+	slots := make([]*conn, r.n)
+	for i := range slots {
+		slots[i] = <-r.conns
+		if _, err := r.replayed(ctx, slots[i]); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, c := range slots {
+		r.conns <- c
+	}
+
+	p.FreezeReplica(t)
+	thawed := false
+	thaw := func() {
+		if !thawed {
+			p.ThawReplica(t)
+			thawed = true
+		}
+	}
+	defer thaw() // before the pair is stopped
+	start := time.Now()
+	for range 5 {
+		mustGetRun(t, svc, run.Info.RunID)
+	}
+	// One read gives up on the replica after replicaConnectTimeout; the
+	// others, within ReplicaRetry, go straight to the primary.
+	if took := time.Since(start); took > 2*replicaConnectTimeout {
+		t.Errorf("5 reads with the replica frozen took %v, want under %v", took, 2*replicaConnectTimeout)
+	}
+	if got := db.primaryReadCount(); got != 5 {
+		t.Errorf("reads on the primary with the replica frozen: got %d, want 5", got)
+	}
+	if got := strings.Count(log.String(), "read replica unavailable"); got != 1 {
+		t.Errorf("outage logged %d times, want once:\n%s", got, log.String())
+	}
+	thaw()
+}
+
 // TestReplicaLagging pauses the replica's WAL replay: a read after a write
 // waits ReplicaWait, then runs on the primary and sees the write.
 func TestReplicaLagging(t *testing.T) {

@@ -13,7 +13,9 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 
 	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" database/sql driver
@@ -156,4 +158,53 @@ func TableScans(tb testing.TB, uri, schema, table string) int64 {
 		tb.Fatal(err)
 	}
 	return n
+}
+
+// FreezeReplica stops the replica's server and every process it started
+// with SIGSTOP, so that its connections stay open but nothing answers, as
+// when a network drops packets; ThawReplica resumes them. It skips the test
+// where /proc cannot tell which processes those are.
+func (p *Pair) FreezeReplica(tb testing.TB) { p.signalReplica(tb, syscall.SIGSTOP) }
+
+// ThawReplica resumes a replica stopped by FreezeReplica.
+func (p *Pair) ThawReplica(tb testing.TB) { p.signalReplica(tb, syscall.SIGCONT) }
+
+func (p *Pair) signalReplica(tb testing.TB, sig syscall.Signal) {
+	tb.Helper()
+	b, err := os.ReadFile(filepath.Join(p.dir, "replica", "postmaster.pid"))
+	if err != nil {
+		tb.Fatalf("the replica's postmaster.pid: %v", err)
+	}
+	line, _, _ := strings.Cut(string(b), "\n")
+	pid, err := strconv.Atoi(strings.TrimSpace(line))
+	if err != nil || pid <= 1 {
+		tb.Fatalf("the replica's postmaster.pid starts with %q, want a process id", line)
+	}
+	// Each backend leads a session of its own, so a process-group signal
+	// would miss them: the server's children are found by their parent.
+	pids := []int{pid}
+	procs, err := filepath.Glob("/proc/[0-9]*/stat")
+	if err != nil || len(procs) == 0 {
+		tb.Skip("no /proc to find the replica's processes in")
+	}
+	for _, f := range procs {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			continue // gone meanwhile
+		}
+		// pid (comm) state ppid ...: comm may hold spaces, so cut at the last ')'.
+		i := strings.LastIndexByte(string(b), ')')
+		fields := strings.Fields(string(b[i+1:]))
+		if len(fields) < 2 || fields[1] != strconv.Itoa(pid) {
+			continue
+		}
+		if child, err := strconv.Atoi(filepath.Base(filepath.Dir(f))); err == nil {
+			pids = append(pids, child)
+		}
+	}
+	for _, id := range pids {
+		if err := syscall.Kill(id, sig); err != nil && err != syscall.ESRCH {
+			tb.Fatalf("signal the replica's process %d: %v", id, err)
+		}
+	}
 }
