@@ -128,6 +128,9 @@ func (db *DB) openReplica(ctx context.Context) (err error) {
 	}
 	c = <-r.conns
 	err = r.connect(ctx, c)
+	if err == nil {
+		err = r.catchUp(ctx, db, c, id)
+	}
 	r.conns <- c
 	switch {
 	case err == nil:
@@ -167,6 +170,22 @@ func (r *replica) connect(ctx context.Context, c *conn) error {
 	}
 	c.Conn, c.stmts = sc, map[string]*sql.Stmt{}
 	return nil
+}
+
+// replicaStartWait is how long Open waits for the replica to replay what
+// the primary wrote before it, the migrations among them: a replica a
+// moment behind a fresh schema would otherwise fail the first reads' fence
+// and be skipped for a while.
+const replicaStartWait = 10 * time.Second
+
+// catchUp waits up to replicaStartWait for the replica, on c, to replay
+// the primary's current fence.
+func (r *replica) catchUp(ctx context.Context, db *DB, c *conn, id primaryIdentity) error {
+	fence, err := db.walFence(ctx, id)
+	if err != nil {
+		return err
+	}
+	return r.await(ctx, c, fence, replicaStartWait)
 }
 
 // check says how a replica's identity differs from the primary's, if it
@@ -222,7 +241,7 @@ func (db *DB) replicaTx(ctx context.Context, r *replica, done chan struct{}, fn 
 		return false, nil
 	}
 	if err == nil && replayed < fence {
-		err = r.await(ctx, c, fence)
+		err = r.await(ctx, c, fence, r.wait)
 	}
 	if err == nil {
 		_, err = c.ExecContext(ctx, db.dialect.beginRead)
@@ -291,9 +310,9 @@ func pageStart(lsn, walSegment, walPage int64) int64 {
 // await waits until the replica has replayed the WAL up to fence, polling
 // pg_last_wal_replay_lsn() on c, connecting c first if it has no
 // connection. A connection that fails is replaced once; a replica that has
-// not reached the fence within r.wait is lagging.
-func (r *replica) await(ctx context.Context, c *conn, fence int64) error {
-	deadline := time.Now().Add(r.wait)
+// not reached the fence within wait is lagging (a *lagError).
+func (r *replica) await(ctx context.Context, c *conn, fence int64, wait time.Duration) error {
+	deadline := time.Now().Add(wait)
 	pause := 200 * time.Microsecond
 	for {
 		lsn, err := r.replayed(ctx, c)
@@ -305,8 +324,7 @@ func (r *replica) await(ctx context.Context, c *conn, fence int64) error {
 		}
 		left := time.Until(deadline)
 		if left <= 0 {
-			return fmt.Errorf("lagging: replayed the WAL to %s, %d bytes short of the primary's %s after %v",
-				formatLSN(lsn), fence-lsn, formatLSN(fence), r.wait)
+			return &lagError{replayed: lsn, fence: fence, wait: wait}
 		}
 		t := time.NewTimer(min(pause, left))
 		select {
@@ -350,12 +368,33 @@ func (r *replica) replayed(ctx context.Context, c *conn) (int64, error) {
 // formatLSN writes a WAL position as PostgreSQL does (16/B374D848).
 func formatLSN(lsn int64) string { return fmt.Sprintf("%X/%X", uint64(lsn)>>32, uint32(lsn)) }
 
-// fail sends reads to the primary for r.retry, and logs the first failure of
-// an outage.
+// lagError says the replica had not replayed a fence in time.
+type lagError struct {
+	replayed, fence int64
+	wait            time.Duration
+}
+
+func (e *lagError) Error() string {
+	return fmt.Sprintf("lagging: replayed the WAL to %s, %d bytes short of the primary's %s after %v",
+		formatLSN(e.replayed), e.fence-e.replayed, formatLSN(e.fence), e.wait)
+}
+
+// lagRetry is how long reads skip a replica that lagged, at most: looking
+// again costs a read one fence and at most ReplicaWait, not a connection
+// attempt, so a lagging replica is retried sooner than an unreachable one.
+const lagRetry = time.Second
+
+// fail sends reads to the primary for r.retry (lagRetry at most after a
+// lag), and logs the first failure of an outage.
 func (r *replica) fail(err error) {
-	r.skipUntil.Store(time.Now().Add(r.retry).UnixNano())
+	skip := r.retry
+	var lag *lagError
+	if errors.As(err, &lag) {
+		skip = min(skip, lagRetry)
+	}
+	r.skipUntil.Store(time.Now().Add(skip).UnixNano())
 	if r.down.CompareAndSwap(false, true) {
-		r.log.Warn("read replica unavailable: reads go to the primary", "replica", r.uri, "err", err, "retry", r.retry)
+		r.log.Warn("read replica unavailable: reads go to the primary", "replica", r.uri, "err", err, "retry", skip)
 	}
 }
 
