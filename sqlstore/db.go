@@ -40,8 +40,9 @@ type DB struct {
 	// writes committed before it, before it goes to the primary instead and
 	// the replica counts as lagging (default 100 ms).
 	ReplicaWait time.Duration
-	// ReplicaRetry is how long reads skip a replica that was unreachable or
-	// lagging before they try it again (default 5 s).
+	// ReplicaRetry is how long reads skip a replica that was unreachable
+	// before they try it again (default 5 s); one that lagged is tried
+	// again after a second at most.
 	ReplicaRetry time.Duration
 	// Logger hears when the read replica stops or resumes serving reads
 	// (default slog.Default()).

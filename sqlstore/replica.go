@@ -33,9 +33,12 @@ import (
 // behind a load balancer keep no per-client state. The price is one trivial
 // query on the replica per read transaction and one on the primary per
 // batch of reads that began together (fenceBatch), sent alongside; the
-// read's own queries run on the replica. A replica that fails, is no longer a standby, or has not
-// replayed the fence within ReplicaWait is skipped for ReplicaRetry: reads
-// then run on the primary, and the Logger hears of it once per outage.
+// read's own queries run on the replica.
+//
+// A replica that fails, is no longer a standby, or has not replayed the
+// fence within ReplicaWait is skipped for ReplicaRetry (a second at most
+// after a lag): reads then run on the primary, and the Logger hears of it
+// once per outage.
 
 // replicaConnectTimeout bounds a connection attempt to the replica, and a
 // look at its replay position, so that an unreachable host delays one read
