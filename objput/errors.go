@@ -35,8 +35,9 @@ func (e *Error) Error() string {
 	}
 	if hint := hints[e.Code]; hint != "" {
 		b.WriteString(" (" + hint + ")")
-	} else if e.Code == "" && e.Status == http.StatusNotFound {
-		b.WriteString(" (no such bucket?)")
+	} else if hint := statusHints[e.Status]; e.Code == "" && hint != "" {
+		// HEAD answers carry no error document: the status is all there is.
+		b.WriteString(" (" + hint + ")")
 	}
 	if e.RequestID != "" {
 		b.WriteString(" [request id " + e.RequestID + "]")
@@ -54,6 +55,14 @@ var hints = map[string]string{
 	"AuthorizationHeaderMalformed": "check AWS_REGION",
 	"PermanentRedirect":            "the bucket is in another region or needs another endpoint; check AWS_REGION and WEIR_S3_PATH_STYLE",
 	"ExpiredToken":                 "AWS_SESSION_TOKEN has expired",
+}
+
+// statusHints say what a bare status most likely means.
+var statusHints = map[int]string{
+	http.StatusNotFound:         "no such bucket",
+	http.StatusForbidden:        "access denied or wrong keys; check AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY and AWS_REGION",
+	http.StatusMovedPermanently: "the bucket is in another region; check AWS_REGION",
+	http.StatusBadRequest:       "check AWS_REGION and the endpoint",
 }
 
 // parse fills Code and Message from S3's error document, when body is one.
