@@ -15,7 +15,7 @@ import (
 // failure is one a retry may cure (a 5xx, 429, S3's RequestTimeout, a
 // timeout or a broken connection), waiting Backoff, then twice as long,
 // with jitter, between attempts.
-func (c *Client) do(ctx context.Context, method, bucket, key string, body []byte) (*http.Response, error) {
+func (c *Client) do(ctx context.Context, method, bucket, key string, body []byte) error {
 	attempts, backoff, timeout := c.Attempts, c.Backoff, c.AttemptTimeout
 	if attempts <= 0 {
 		attempts = DefaultAttempts
@@ -36,60 +36,54 @@ func (c *Client) do(ctx context.Context, method, bucket, key string, body []byte
 			wait := backoff<<(i-1) + rand.N(backoff)
 			select {
 			case <-ctx.Done():
-				return nil, fmt.Errorf("%w (after: %w)", ctx.Err(), err)
+				return fmt.Errorf("%w (after: %w)", ctx.Err(), err)
 			case <-time.After(wait):
 			}
 		}
-		var resp *http.Response
-		resp, err = c.attempt(ctx, timeout, method, bucket, key, body, hash)
-		if err == nil {
-			return resp, nil
-		}
-		if ctx.Err() != nil || !retryable(err) {
-			return nil, err
+		err = c.attempt(ctx, timeout, method, bucket, key, body, hash)
+		if err == nil || ctx.Err() != nil || !retryable(err) {
+			return err
 		}
 	}
-	return nil, err
+	return err
 }
 
 // attempt sends the request once and turns an error answer into *Error.
-func (c *Client) attempt(ctx context.Context, timeout time.Duration, method, bucket, key string, body []byte, hash string) (*http.Response, error) {
+func (c *Client) attempt(ctx context.Context, timeout time.Duration, method, bucket, key string, body []byte, hash string) error {
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 	u := c.ObjectURL(bucket, key)
 	req, err := http.NewRequestWithContext(ctx, method, u.String(), nil)
 	if err != nil {
-		return nil, fmt.Errorf("objput: %s %s: %w", method, u.Redacted(), err)
+		return fmt.Errorf("objput: %s %s: %w", method, u.Redacted(), err)
 	}
 	req.URL = u
-	if body != nil {
+	if len(body) > 0 {
+		// An empty body stays nil: Go sends Content-Length: 0 for it, where
+		// a reader of length 0 would go chunked, which S3 refuses.
 		req.Body = io.NopCloser(bytes.NewReader(body))
 		req.ContentLength = int64(len(body))
 		req.GetBody = func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(body)), nil }
 	}
 	req.Header.Set("X-Amz-Content-Sha256", hash)
-	now := time.Now
-	if c.now != nil {
-		now = c.now
-	}
-	Sign(req, c.Credentials, c.Region, "s3", hash, now())
+	Sign(req, c.Credentials, c.Region, "s3", hash, time.Now())
 	hc := c.HTTPClient
 	if hc == nil {
 		hc = http.DefaultClient
 	}
 	resp, err := hc.Do(req)
 	if err != nil {
-		return nil, &Error{Method: method, URL: u.Redacted(), Err: err}
+		return &Error{Method: method, URL: u.Redacted(), Err: err}
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode/100 == 2 {
 		io.Copy(io.Discard, io.LimitReader(resp.Body, 1<<20))
-		return resp, nil
+		return nil
 	}
 	e := &Error{Method: method, URL: u.Redacted(), Status: resp.StatusCode, RequestID: resp.Header.Get("X-Amz-Request-Id")}
 	b, _ := io.ReadAll(io.LimitReader(resp.Body, 64<<10))
 	e.parse(b)
-	return nil, e
+	return e
 }
 
 // retryable reports whether another attempt may succeed where err failed.

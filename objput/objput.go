@@ -55,8 +55,6 @@ type Client struct {
 	Attempts       int
 	Backoff        time.Duration
 	AttemptTimeout time.Duration
-
-	now func() time.Time // the signing clock; tests fix it
 }
 
 // New returns a client of endpoint ("" for AWS) signing for region (""
@@ -144,16 +142,14 @@ func (c *Client) Put(ctx context.Context, bucket, key string, body []byte) error
 	if len(body) > MaxObjectBytes {
 		return fmt.Errorf("objput: s3://%s/%s: %d bytes is over S3's single-upload limit of %d", bucket, key, len(body), MaxObjectBytes)
 	}
-	_, err := c.do(ctx, http.MethodPut, bucket, key, body)
-	return err
+	return c.do(ctx, http.MethodPut, bucket, key, body)
 }
 
 // CheckBucket makes one HeadBucket request to see that bucket exists and
 // the credentials may use it, so that a server fails at start rather than
 // at its first upload.
 func (c *Client) CheckBucket(ctx context.Context, bucket string) error {
-	_, err := c.do(ctx, http.MethodHead, bucket, "", nil)
-	return err
+	return c.do(ctx, http.MethodHead, bucket, "", nil)
 }
 
 // Prefix is a bucket and key prefix of a Client; its Put stores relative

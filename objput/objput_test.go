@@ -281,6 +281,14 @@ func TestS3Server(t *testing.T) {
 		t.Errorf("read back %d bytes, want the %d put", len(got), len(body))
 	}
 
+	t.Run("empty object", func(t *testing.T) {
+		if err := c.Put(ctx, bucket, prefix+"/empty.jsonl", []byte{}); err != nil {
+			t.Fatal(err)
+		}
+		if got := mustGet(t, c, bucket, prefix+"/empty.jsonl"); len(got) != 0 {
+			t.Errorf("read back %d bytes, want 0", len(got))
+		}
+	})
 	t.Run("no such bucket", func(t *testing.T) {
 		err := c.CheckBucket(ctx, "weir-no-such-bucket")
 		if err == nil || !strings.Contains(err.Error(), "weir-no-such-bucket") || !strings.Contains(err.Error(), "404") {
