@@ -97,16 +97,24 @@ func (s *TrackingService) SearchRuns(ctx context.Context, rs tracking.RunSearch)
 		return []*tracking.Run{}, "", nil
 	}
 	err = s.db.readTx(ctx, func(tx *txn) error {
-		page := searchPage{expIDs: expIDs, stages: stageArgs, filters: filters, order: order, limit: limit, offset: offset}
+		search := searchFingerprint(rs)
+		page := searchPage{expIDs: expIDs, stages: stageArgs, filters: filters, order: order, limit: limit, offset: offset,
+			after: decodeKeyset(rs.PageToken, search)}
 		var err error
 		if runs, err = page.find(ctx, tx); err != nil {
 			return err
 		}
-		if len(runs) > limit {
+		more := len(runs) > limit
+		if more {
 			runs = runs[:limit]
-			next = tracking.EncodePageToken(offset + limit)
 		}
-		return loadRunData(ctx, tx, runs)
+		if err := loadRunData(ctx, tx, runs); err != nil {
+			return err
+		}
+		if more {
+			next = encodeRunsToken(offset+limit, search, order, runs[limit-1])
+		}
+		return nil
 	})
 	if err != nil {
 		return nil, "", err
