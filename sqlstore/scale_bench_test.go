@@ -161,51 +161,66 @@ func buildScaleStore(db *DB, runs, points int) error {
 	// is a function of i, so every build is the same store.
 	runID := hex8(`(i * 2654435761) % 4294967296`) + ` || ` + hex8(`i`) + ` || ` + hex8(`(i * 40503) % 4294967296`) + ` || '00000000'`
 	start := `(1700000000000 + i * 1000)`
-	series := func(n int, insert string) string {
-		if d.name == "postgres" {
-			return insert + ` FROM generate_series(0::bigint, ` + strconv.Itoa(n-1) + `) AS s(i)`
+	// One statement a table, all keys of a run together and in primary
+	// key order, into tables without their secondary indexes: b-trees
+	// filled from left to right, and indexes built by sorting once.
+	keys := func(n int) string {
+		var vs []string
+		for k := range n {
+			vs = append(vs, "("+strconv.Itoa(k)+")")
 		}
-		return `WITH RECURSIVE s(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM s WHERE i < ` + strconv.Itoa(n-1) + `) ` + insert + ` FROM s`
+		return "k(k) AS (VALUES " + strings.Join(vs, ", ") + ")"
+	}
+	series := func(n int, with, insert string) string {
+		if with != "" {
+			with = ", " + with
+		}
+		if d.name == "postgres" {
+			return `WITH s(i) AS (SELECT generate_series(0::bigint, ` + strconv.Itoa(n-1) + `))` + with + ` ` + insert
+		}
+		return `WITH RECURSIVE s(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM s WHERE i < ` + strconv.Itoa(n-1) + `)` + with + ` ` + insert
 	}
 	var stmts []string
 	stmts = append(stmts, `INSERT INTO experiments (experiment_id, name, creation_time, last_update_time) VALUES
 		(1, 'scale', 1700000000000, 1700000000000), (2, 'history', 1700000000000, 1700000000000)`)
-	stmts = append(stmts, series(runs, `INSERT INTO runs (run_uuid, name, experiment_id, user_id, status, start_time, end_time, artifact_uri, lifecycle_stage)
+	stmts = append(stmts, series(runs, "", `INSERT INTO runs (run_uuid, name, experiment_id, user_id, status, start_time, end_time, artifact_uri, lifecycle_stage)
 		SELECT `+runID+`, 'run-' || i, 1, 'user-' || (i % 20),
 			CASE WHEN i % 10 = 3 THEN 'FAILED' WHEN i % 50 = 7 THEN 'RUNNING' ELSE 'FINISHED' END,
-			`+start+`, `+start+` + 60000, '', 'active'`))
-	for k := range 10 {
-		value := `'' || ((i * ` + strconv.Itoa(k+1) + `) % ` + strconv.Itoa(pow10(k/2+1)) + `)`
-		switch k {
-		case 0:
-			value = `CASE i % 4 WHEN 0 THEN 'rf' WHEN 1 THEN 'lr' WHEN 2 THEN 'gbdt' ELSE 'xgb' END`
-		case 1:
-			value = `'' || (i % 10)`
-		}
-		stmts = append(stmts, series(runs, fmt.Sprintf(`INSERT INTO params (run_uuid, key, value, experiment_id, start_time)
-			SELECT %s, 'p%d', %s, 1, %s`, runID, k, value, start)))
+			`+start+`, `+start+` + 60000, '', 'active' FROM s ORDER BY 1`))
+	stmts = append(stmts, series(runs, keys(10), `INSERT INTO params (run_uuid, key, value, experiment_id, start_time)
+		SELECT `+runID+`, 'p' || k, CASE k
+			WHEN 0 THEN CASE i % 4 WHEN 0 THEN 'rf' WHEN 1 THEN 'lr' WHEN 2 THEN 'gbdt' ELSE 'xgb' END
+			WHEN 1 THEN '' || (i % 10)
+			ELSE '' || ((i * (k + 1)) % CASE WHEN k < 4 THEN 100 WHEN k < 6 THEN 1000 WHEN k < 8 THEN 10000 ELSE 100000 END)
+		END, 1, `+start+` FROM s CROSS JOIN k ORDER BY 1, 2`))
+	for _, table := range []string{"metrics", "latest_metrics"} {
+		stmts = append(stmts, series(runs, keys(10), `INSERT INTO `+table+` (run_uuid, key, step, timestamp, value)
+			SELECT `+runID+`, 'm' || k, 0, `+start+`,
+				CAST((i * 7919 + k * 104729) % 1000003 AS DOUBLE PRECISION) / 1000003
+			FROM s CROSS JOIN k ORDER BY 1, 2`))
 	}
-	for k := range 10 {
-		value := fmt.Sprintf(`CAST((i * 7919 + %d) %% 1000003 AS DOUBLE PRECISION) / 1000003`, k*104729)
-		for _, table := range []string{"metrics", "latest_metrics"} {
-			stmts = append(stmts, series(runs, fmt.Sprintf(`INSERT INTO %s (run_uuid, key, step, timestamp, value)
-				SELECT %s, 'm%d', 0, %s, %s`, table, runID, k, start, value)))
-		}
-	}
-	for _, t := range [][2]string{
-		{"mlflow.runName", `'run-' || i`}, {"mlflow.user", `'user-' || (i % 20)`}, {"team", `'team-' || (i % 7)`},
-		{"stage", `CASE i % 2 WHEN 0 THEN 'dev' ELSE 'prod' END`}, {"mlflow.source.name", `'train.py'`},
-	} {
-		stmts = append(stmts, series(runs, fmt.Sprintf(`INSERT INTO tags (run_uuid, key, value) SELECT %s, '%s', %s`, runID, t[0], t[1])))
-	}
+	stmts = append(stmts, series(runs, keys(5), `INSERT INTO tags (run_uuid, key, value)
+		SELECT `+runID+`,
+			CASE k WHEN 0 THEN 'mlflow.runName' WHEN 1 THEN 'mlflow.source.name' WHEN 2 THEN 'mlflow.user' WHEN 3 THEN 'stage' ELSE 'team' END,
+			CASE k WHEN 0 THEN 'run-' || i WHEN 1 THEN 'train.py' WHEN 2 THEN 'user-' || (i % 20)
+				WHEN 3 THEN CASE i % 2 WHEN 0 THEN 'dev' ELSE 'prod' END ELSE 'team-' || (i % 7) END
+		FROM s CROSS JOIN k ORDER BY 1, 2`))
 	stmts = append(stmts, `INSERT INTO runs (run_uuid, name, experiment_id, user_id, status, start_time, artifact_uri, lifecycle_stage)
 		VALUES ('`+historyRunID+`', 'history', 2, 'bench', 'FINISHED', 1700000000000, '', 'active')`)
-	stmts = append(stmts, series(points, `INSERT INTO metrics (run_uuid, key, step, timestamp, value)
-		SELECT '`+historyRunID+`', 'loss', i, 1700000000000 + i, CAST(i % 1000 AS DOUBLE PRECISION) / 1000`))
+	stmts = append(stmts, series(points, "", `INSERT INTO metrics (run_uuid, key, step, timestamp, value)
+		SELECT '`+historyRunID+`', 'loss', i, 1700000000000 + i, CAST(i % 1000 AS DOUBLE PRECISION) / 1000 FROM s`))
 	stmts = append(stmts, `INSERT INTO latest_metrics (run_uuid, key, step, timestamp, value)
 		VALUES ('`+historyRunID+`', 'loss', `+strconv.Itoa(points-1)+`, `+strconv.Itoa(1700000000000+points-1)+`, 0.999)`)
+	indexes, err := dropIndexes(db, "runs", "params", "tags", "metrics", "latest_metrics")
+	if err != nil {
+		return err
+	}
+	stmts = append(stmts, indexes...)
 	stmts = append(stmts, `INSERT INTO experiments (experiment_id, name, creation_time, last_update_time)
 		VALUES (3, 'scale-done', 1700000000000, 1700000000000)`)
+	if d.name == "sqlite" {
+		stmts = append([]string{"PRAGMA cache_size = -1000000"}, stmts...)
+	}
 	for _, s := range stmts {
 		if err := db.writeTx(ctx, func(tx *txn) error {
 			_, err := tx.conn.ExecContext(ctx, s)
@@ -220,10 +235,38 @@ func buildScaleStore(db *DB, runs, points int) error {
 	})
 }
 
-func pow10(n int) int {
-	p := 1
-	for range n {
-		p *= 10
+// dropIndexes drops the secondary indexes of tables and returns the
+// statements that create them again, as the catalog holds them.
+func dropIndexes(db *DB, tables ...string) (create []string, err error) {
+	ctx := context.Background()
+	in := "'" + strings.Join(tables, "', '") + "'"
+	q := `SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL AND tbl_name IN (` + in + `)`
+	if db.dialect.name == "postgres" {
+		q = `SELECT indexname, indexdef FROM pg_indexes WHERE schemaname = current_schema() AND tablename IN (` + in + `)
+			AND indexname NOT IN (SELECT conname FROM pg_constraint)`
 	}
-	return p
+	var names []string
+	err = db.readTx(ctx, func(tx *txn) error {
+		return tx.each(ctx, q, nil, func(rows *sql.Rows) error {
+			var name, def string
+			if err := rows.Scan(&name, &def); err != nil {
+				return err
+			}
+			names = append(names, name)
+			create = append(create, def)
+			return nil
+		})
+	})
+	if err != nil {
+		return nil, err
+	}
+	for _, name := range names {
+		if err := db.writeTx(ctx, func(tx *txn) error {
+			_, err := tx.conn.ExecContext(ctx, "DROP INDEX "+name)
+			return err
+		}); err != nil {
+			return nil, err
+		}
+	}
+	return create, nil
 }
