@@ -51,7 +51,7 @@ func (s *TrackingService) GetMetricHistory(ctx context.Context, mq tracking.Metr
 	}
 	if mq.MaxResults > 0 && len(metrics) > mq.MaxResults {
 		metrics = metrics[:mq.MaxResults]
-		next = tracking.EncodePageToken(offset + mq.MaxResults)
+		next = encodeHistoryToken(offset+mq.MaxResults, mq, &metrics[mq.MaxResults-1])
 	}
 	if metrics == nil {
 		metrics = []tracking.Metric{}
@@ -81,8 +81,9 @@ func (s *TrackingService) EachMetricHistory(ctx context.Context, mq tracking.Met
 		return tx.each(ctx, q, args, func(rows *sql.Rows) error {
 			n++
 			if mq.MaxResults > 0 && n > mq.MaxResults {
-				// The extra row the query asked for: there is a next page.
-				next = tracking.EncodePageToken(offset + mq.MaxResults)
+				// The extra row the query asked for: there is a next page,
+				// which starts after the point m still holds.
+				next = encodeHistoryToken(offset+mq.MaxResults, mq, &m)
 				return nil
 			}
 			if err := rows.Scan(dest...); err != nil {
@@ -114,15 +115,23 @@ func (s *TrackingService) historyQuery(mq tracking.MetricHistoryQuery) (q string
 	if err != nil {
 		return "", nil, 0, err
 	}
-	q = `SELECT ` + metricHistoryColumns + ` FROM metrics WHERE run_uuid = ? AND key = ?
-		ORDER BY step, timestamp, value, is_nan`
+	q = `SELECT ` + metricHistoryColumns + ` FROM metrics WHERE run_uuid = ? AND key = ?`
 	args = []any{mq.RunID, mq.Key}
+	skip := offset
+	if p := decodeHistoryKeyset(mq); p != nil {
+		// Where the previous page ended, by the primary key: a page
+		// deep in a long history costs what the first does.
+		q += ` AND (step, timestamp, value, is_nan) > (?, ?, ?, ?)`
+		args = append(args, p.Step, p.Timestamp, p.Value, p.IsNaN)
+		skip = 0
+	}
+	q += ` ORDER BY step, timestamp, value, is_nan`
 	if mq.MaxResults > 0 {
 		q += ` LIMIT ? OFFSET ?`
-		args = append(args, mq.MaxResults+1, offset)
-	} else if offset > 0 {
+		args = append(args, mq.MaxResults+1, skip)
+	} else if skip > 0 {
 		q += ` ` + s.db.dialect.noLimit() + ` OFFSET ?`
-		args = append(args, offset)
+		args = append(args, skip)
 	}
 	return q, args, offset, nil
 }
