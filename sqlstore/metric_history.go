@@ -3,7 +3,6 @@ package sqlstore
 import (
 	"context"
 	"database/sql"
-	"math"
 
 	weir "github.com/weir-ml/weir"
 	"github.com/weir-ml/weir/tracking"
@@ -39,9 +38,10 @@ func (s *TrackingService) GetMetricHistory(ctx context.Context, mq tracking.Metr
 			n = max(n-offset, 0)
 		}
 		metrics = make([]tracking.Metric, 0, n)
+		var p historyPoint
 		return tx.each(ctx, q, args, func(rows *sql.Rows) error {
 			m := tracking.Metric{Key: mq.Key, RunID: mq.RunID}
-			err := scanMetric(rows, &m)
+			err := p.scan(rows, &m)
 			metrics = append(metrics, m)
 			return err
 		})
@@ -74,10 +74,7 @@ func (s *TrackingService) EachMetricHistory(ctx context.Context, mq tracking.Met
 	err = s.db.readTx(ctx, func(tx *txn) error {
 		n := 0
 		m := tracking.Metric{Key: mq.Key, RunID: mq.RunID}
-		// One destination list for every point, rather than scanMetric's
-		// per-call one: a long history pays an allocation per point less.
-		var isNaN bool
-		dest := []any{&m.Value, &isNaN, &m.Timestamp, &m.Step, &m.ModelID, &m.DatasetName, &m.DatasetDigest}
+		var p historyPoint
 		return tx.each(ctx, q, args, func(rows *sql.Rows) error {
 			n++
 			if mq.MaxResults > 0 && n > mq.MaxResults {
@@ -86,11 +83,8 @@ func (s *TrackingService) EachMetricHistory(ctx context.Context, mq tracking.Met
 				next = encodeHistoryToken(offset+mq.MaxResults, mq, &m)
 				return nil
 			}
-			if err := rows.Scan(dest...); err != nil {
+			if err := p.scan(rows, &m); err != nil {
 				return err
-			}
-			if isNaN {
-				m.Value = math.NaN()
 			}
 			return fn(&m)
 		})
@@ -115,7 +109,7 @@ func (s *TrackingService) historyQuery(mq tracking.MetricHistoryQuery) (q string
 	if err != nil {
 		return "", nil, 0, err
 	}
-	q = `SELECT ` + metricHistoryColumns + ` FROM metrics WHERE run_uuid = ? AND key = ?`
+	q = `SELECT ` + historyPointColumns + ` FROM metrics WHERE run_uuid = ? AND key = ?`
 	args = []any{mq.RunID, mq.Key}
 	skip := offset
 	if p := decodeHistoryKeyset(mq); p != nil {
