@@ -81,6 +81,7 @@ func (s *TrackingService) SearchRuns(ctx context.Context, rs tracking.RunSearch)
 	if err != nil {
 		return nil, "", err
 	}
+	order = defaultOrder(order)
 	offset, err := tracking.DecodePageToken(rs.PageToken)
 	if err != nil {
 		return nil, "", err
@@ -143,6 +144,17 @@ func customPlans(ctx context.Context, tx *txn) error {
 	return err
 }
 
+// defaultOrder returns nil for order_by attributes.start_time DESC, which
+// is the default order (MLflow's UI asks for it on every page), so that the
+// searches read in the default order by index (see searchPage.find), and
+// order otherwise.
+func defaultOrder(order []tracking.OrderKey) []tracking.OrderKey {
+	if len(order) == 1 && order[0].Entity == tracking.EntityAttribute && order[0].Key == "start_time" && order[0].Desc {
+		return nil
+	}
+	return order
+}
+
 // runOrder adds to q the joins that order keys need and returns the ORDER BY
 // list. Missing values, and NaN metrics, sort last in either direction, as in
 // MLflow; ties are broken by start_time DESC, then run_id.
@@ -168,7 +180,12 @@ func runOrder(q *query, keys []tracking.OrderKey) (string, error) {
 				return "", weir.Errorf(weir.ErrInvalidParameterValue, "Invalid order_by attribute '%s'", k.Key)
 			}
 			hasStart = hasStart || k.Key == "start_time"
-			terms = append(terms, "CASE WHEN "+col+" IS NULL THEN 1 ELSE 0 END", col+dir)
+			if k.Key == "end_time" { // the one attribute that may be missing
+				terms = append(terms, "CASE WHEN "+col+" IS NULL THEN 1 ELSE 0 END")
+			}
+			// The others never are: a constant term would keep the
+			// runs_experiment_start index from giving the order.
+			terms = append(terms, col+dir)
 		case tracking.EntityMetric:
 			q.add(` LEFT JOIN latest_metrics `+alias+` ON `+alias+`.run_uuid = r.run_uuid AND `+alias+`.key = ?`, k.Key)
 			terms = append(terms,

@@ -30,6 +30,8 @@ var scaleSearches = []struct {
 	{"status", "attributes.status = 'FAILED'", nil, 1},
 	{"run name LIKE", "attributes.run_name LIKE 'run-4242%'", nil, 1},
 	{"param equality order by metric", "params.p1 = '7'", []string{"metrics.m2 ASC"}, 1},
+	{"order by start_time DESC, as MLflow's UI asks", "", []string{"attributes.start_time DESC"}, 1},
+	{"order by start_time ASC", "", []string{"attributes.start_time ASC"}, 1},
 }
 
 func BenchmarkSearchScale(b *testing.B) {

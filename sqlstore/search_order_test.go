@@ -191,6 +191,8 @@ func testSearchTokens(t *testing.T, svc *TrackingService) {
 		{"params.p = 'y'", []string{"metrics.m DESC"}, 9},
 		{"metrics.n >= 3", []string{"metrics.m"}, 40},
 		{"", []string{"metrics.m DESC", "attributes.run_name"}, 45},
+		{"params.p = 'x'", []string{"attributes.start_time DESC"}, 25},
+		{"", []string{"attributes.start_time ASC"}, 60},
 	}
 	for _, s := range searches {
 		t.Run(fmt.Sprintf("%s by %s", s.filter, strings.Join(s.order, ",")), func(t *testing.T) {
@@ -220,6 +222,20 @@ func testSearchTokens(t *testing.T, svc *TrackingService) {
 				t.Errorf("paged runs differ from one page: got %d runs, want %d", len(got), len(want))
 			}
 		})
+	}
+
+	// order_by attributes.start_time DESC is the default order, ties
+	// broken by run id.
+	byDefault, _, err := svc.SearchRuns(ctx, tracking.RunSearch{ExperimentIDs: []string{exp}, MaxResults: 50000})
+	if err != nil {
+		t.Fatal(err)
+	}
+	byStart, _, err := svc.SearchRuns(ctx, tracking.RunSearch{ExperimentIDs: []string{exp}, OrderBy: []string{"attributes.start_time DESC"}, MaxResults: 50000})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(runIDs(byStart), runIDs(byDefault)) {
+		t.Error("order_by attributes.start_time DESC differs from the default order")
 	}
 
 	// A keyset token of one search, given with another, is an offset.
