@@ -32,6 +32,8 @@ var scaleSearches = []struct {
 	{"param equality order by metric", "params.p1 = '7'", []string{"metrics.m2 ASC"}, 1},
 	{"order by start_time DESC, as MLflow's UI asks", "", []string{"attributes.start_time DESC"}, 1},
 	{"order by start_time ASC", "", []string{"attributes.start_time ASC"}, 1},
+	{"order by param", "", []string{"params.p3 DESC"}, 1},
+	{"order by run name", "", []string{"attributes.run_name ASC"}, 1},
 }
 
 func BenchmarkSearchScale(b *testing.B) {

@@ -30,13 +30,36 @@ import (
 // matches under four times the rows the page needs sends the search to the
 // indexed plan at once; a walk that falls short of a page within its bound
 // hands over to it. Either way the answer is the same.
+//
+// A search ordered by a param or a tag walks the same way, from the
+// params_walk and tags_key_value indexes: runs without the key come last
+// in either direction there too.
 
-// metricWalk answers the page by a walk of the first order key's metric
-// index when that can pay off. ok is false when it did not answer: the
-// first order key is not a metric, the filters are better answered from an
+// orderSource is where the walk reads the runs that have a value for the
+// first order key, in value order: the table, whose (key, value) index gives
+// that order (latest_metrics_order, params_walk, tags_key_value), and the
+// condition that leaves out the values sorted after the others (NaN
+// metrics), unqualified for the bound and on w for the walk.
+type orderSource struct {
+	table, cond, walkCond string
+}
+
+var orderSources = map[tracking.Entity]orderSource{
+	tracking.EntityMetric: {"latest_metrics", " AND is_nan = 0", " AND w.is_nan = 0"},
+	tracking.EntityParam:  {"params", "", ""},
+	tracking.EntityTag:    {"tags", "", ""},
+}
+
+// metricWalk answers the page by a walk of the first order key's index
+// when that can pay off. ok is false when it did not answer: the first
+// order key is not a metric, param or tag, the filters are better answered from an
 // index, or the bounded walk fell short of a page.
 func (p *searchPage) metricWalk(ctx context.Context, tx *txn) (runs []*tracking.Run, ok bool, err error) {
-	if len(p.order) == 0 || p.order[0].Entity != tracking.EntityMetric {
+	if len(p.order) == 0 {
+		return nil, false, nil
+	}
+	src, ok := orderSources[p.order[0].Entity]
+	if !ok {
 		return nil, false, nil
 	}
 	// The plain plan checks the order keys (duplicates, unknown
@@ -47,7 +70,7 @@ func (p *searchPage) metricWalk(ctx context.Context, tx *txn) (runs []*tracking.
 	// With the token's keyset, the page starts after its run instead of
 	// offset rows in.
 	after, offset := p.after, p.offset
-	if after == nil || after.Value == nil || len(p.order) != 1 {
+	if after == nil || after.Value == nil || len(p.order) != 1 || p.order[0].Entity != tracking.EntityMetric {
 		after = nil
 	} else {
 		offset = 0
@@ -74,10 +97,9 @@ func (p *searchPage) metricWalk(ctx context.Context, tx *txn) (runs []*tracking.
 	}
 	// The value of the last index entry the walk may read; none when the
 	// metric has fewer entries, and then the walk reads them all.
-	var bound *float64
-	var v float64
+	var bound, v any
 	var q query
-	q.add(`SELECT value FROM latest_metrics WHERE key = ? AND is_nan = 0`, key.Key)
+	q.add(`SELECT value FROM `+src.table+` WHERE key = ?`+src.cond, key.Key)
 	if after != nil {
 		q.add(` AND value `+from+` ?`, *after.Value)
 	}
@@ -85,11 +107,11 @@ func (p *searchPage) metricWalk(ctx context.Context, tx *txn) (runs []*tracking.
 	err = tx.scanOne(ctx, q.sql.String(), q.args, &v)
 	switch {
 	case err == nil:
-		bound = &v
+		bound = v
 	case !errors.Is(err, sql.ErrNoRows):
 		return nil, false, err
 	}
-	runs, err = p.metricQuery(ctx, tx, bound, after, offset)
+	runs, err = p.metricQuery(ctx, tx, src, bound, after, offset)
 	if err != nil {
 		return nil, false, err
 	}
@@ -108,21 +130,21 @@ func (p *searchPage) metricWalk(ctx context.Context, tx *txn) (runs []*tracking.
 // CROSS JOIN makes SQLite read the index first, as the walk needs;
 // PostgreSQL chooses for itself. The filters probe by w.run_uuid, so SQLite
 // tests them from the index entry and reads a run's row only when they pass.
-func (p *searchPage) metricQuery(ctx context.Context, tx *txn, bound *float64, after *keyset, offset int) ([]*tracking.Run, error) {
+func (p *searchPage) metricQuery(ctx context.Context, tx *txn, src orderSource, bound any, after *keyset, offset int) ([]*tracking.Run, error) {
 	key := p.order[0]
 	var q query
-	q.add(`SELECT ` + runColumns + ` FROM latest_metrics w CROSS JOIN runs r`)
+	q.add(`SELECT ` + runColumns + ` FROM ` + src.table + ` w CROSS JOIN runs r`)
 	rest, err := runOrder(&q, p.order[1:])
 	if err != nil {
 		return nil, err
 	}
-	q.add(` WHERE w.key = ? AND w.is_nan = 0 AND r.run_uuid = w.run_uuid`, key.Key)
+	q.add(` WHERE w.key = ?`+src.walkCond+` AND r.run_uuid = w.run_uuid`, key.Key)
 	dir, cmp, past := "", "<=", ">"
 	if key.Desc {
 		dir, cmp, past = " DESC", ">=", "<"
 	}
 	if bound != nil {
-		q.add(` AND w.value `+cmp+` ?`, *bound)
+		q.add(` AND w.value `+cmp+` ?`, bound)
 	}
 	if after != nil {
 		v := *after.Value

@@ -15,7 +15,8 @@ import (
 // seedOrderRuns inserts n runs into experiment exp, three per start time,
 // with metric m = (i*37)%40 (ties in every value), NaN for every 25th run
 // and missing for every 30th; metric n = i%7; param p cycling x, y, z, x
-// and "rare" for every 97th run. Every 11th run is deleted.
+// and "rare" for every 97th run; tag t = i%13 but for every 17th run.
+// Every 11th run is deleted.
 func seedOrderRuns(t *testing.T, db *DB, exp string, n int) {
 	t.Helper()
 	ctx := context.Background()
@@ -45,6 +46,11 @@ func seedOrderRuns(t *testing.T, db *DB, exp string, n int) {
 			}
 			if _, err := insertParams(ctx, tx, id, eid, start, []tracking.Param{{Key: "p", Value: p}}); err != nil {
 				return err
+			}
+			if i%17 != 0 {
+				if err := putTags(ctx, tx, id, []tracking.Tag{{Key: "t", Value: fmt.Sprint(i % 13)}}); err != nil {
+					return err
+				}
 			}
 			ms := []tracking.Metric{{Key: "n", Value: float64(i % 7), Timestamp: 1}}
 			switch {
@@ -114,6 +120,12 @@ func testMetricWalk(t *testing.T, db *DB) {
 		{[]any{eid}, active, "", []string{"metrics.m ASC"}, 100, 700, false},
 		{[]any{eid}, active, "", []string{"metrics.none DESC"}, 10, 0, false},
 		{[]any{eid}, active, "", []string{"metrics.m DESC"}, 1000, 0, false},
+		{[]any{eid}, active, "", []string{"params.p DESC"}, 10, 0, true},
+		{[]any{eid}, active, "metrics.n > 2", []string{"params.p ASC", "metrics.m DESC"}, 15, 30, true},
+		{[]any{eid, oid}, active, "", []string{"params.p"}, 20, 0, true},
+		{[]any{eid}, active, "", []string{"params.none DESC"}, 10, 0, false},
+		{[]any{eid}, active, "", []string{"tags.t DESC"}, 10, 0, true},
+		{[]any{eid}, active, "params.p = 'y'", []string{"tags.t ASC"}, 10, 5, true},
 	}
 	for _, tt := range tests {
 		name := fmt.Sprintf("%s by %s %d+%d", tt.filter, strings.Join(tt.order, ","), tt.offset, tt.limit)
@@ -193,6 +205,8 @@ func testSearchTokens(t *testing.T, svc *TrackingService) {
 		{"", []string{"metrics.m DESC", "attributes.run_name"}, 45},
 		{"params.p = 'x'", []string{"attributes.start_time DESC"}, 25},
 		{"", []string{"attributes.start_time ASC"}, 60},
+		{"", []string{"params.p DESC"}, 70},
+		{"metrics.n < 4", []string{"tags.t"}, 30},
 	}
 	for _, s := range searches {
 		t.Run(fmt.Sprintf("%s by %s", s.filter, strings.Join(s.order, ",")), func(t *testing.T) {
