@@ -13,7 +13,7 @@ import (
 // (key, is_nan, value, run_uuid): the runs that have a number for the
 // metric come first in either direction, NaN and missing values after them,
 // so the first pages of the answer are the first entries of the index in
-// value order. metricWalk reads them in that order, tests each run's
+// value order. orderWalk reads them in that order, tests each run's
 // experiment, stage and filters by primary key, and stops once the page is
 // full: its cost grows with the rows the page needs and the share of runs
 // the filters keep, not with the number of runs. The plain plan, which
@@ -50,11 +50,11 @@ var orderSources = map[tracking.Entity]orderSource{
 	tracking.EntityTag:    {"tags", "", ""},
 }
 
-// metricWalk answers the page by a walk of the first order key's index
+// orderWalk answers the page by a walk of the first order key's index
 // when that can pay off. ok is false when it did not answer: the first
-// order key is not a metric, param or tag, the filters are better answered from an
-// index, or the bounded walk fell short of a page.
-func (p *searchPage) metricWalk(ctx context.Context, tx *txn) (runs []*tracking.Run, ok bool, err error) {
+// order key is not a metric, param or tag, the filters are better answered
+// from an index, or the bounded walk fell short of a page.
+func (p *searchPage) orderWalk(ctx context.Context, tx *txn) (runs []*tracking.Run, ok bool, err error) {
 	if len(p.order) == 0 {
 		return nil, false, nil
 	}
@@ -111,7 +111,7 @@ func (p *searchPage) metricWalk(ctx context.Context, tx *txn) (runs []*tracking.
 	case !errors.Is(err, sql.ErrNoRows):
 		return nil, false, err
 	}
-	runs, err = p.metricQuery(ctx, tx, src, bound, after, offset)
+	runs, err = p.orderQuery(ctx, tx, src, bound, after, offset)
 	if err != nil {
 		return nil, false, err
 	}
@@ -124,13 +124,13 @@ func (p *searchPage) metricWalk(ctx context.Context, tx *txn) (runs []*tracking.
 	return nil, false, nil
 }
 
-// metricQuery reads the runs with a number for the first order key's
+// orderQuery reads the runs with a number for the first order key's
 // metric in page order, from the index entries up to bound (all if nil),
 // skipping offset of them or starting after the keyset after.
 // CROSS JOIN makes SQLite read the index first, as the walk needs;
 // PostgreSQL chooses for itself. The filters probe by w.run_uuid, so SQLite
 // tests them from the index entry and reads a run's row only when they pass.
-func (p *searchPage) metricQuery(ctx context.Context, tx *txn, src orderSource, bound any, after *keyset, offset int) ([]*tracking.Run, error) {
+func (p *searchPage) orderQuery(ctx context.Context, tx *txn, src orderSource, bound any, after *keyset, offset int) ([]*tracking.Run, error) {
 	key := p.order[0]
 	var q query
 	q.add(`SELECT ` + runColumns + ` FROM ` + src.table + ` w CROSS JOIN runs r`)

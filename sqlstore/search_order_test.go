@@ -71,19 +71,19 @@ func seedOrderRuns(t *testing.T, db *DB, exp string, n int) {
 	}
 }
 
-// TestMetricWalk checks that a search ordered by a metric answers exactly
+// TestOrderWalk checks that a search ordered by a metric, param or tag answers exactly
 // as the plain plan does, whether the walk of the metric's index answers
 // or hands over: ties, NaN and missing values, deleted runs, runs of other
 // experiments in the index, later order keys, filters and deep pages.
-func TestMetricWalk(t *testing.T) {
-	testMetricWalk(t, MustOpenDB(t))
+func TestOrderWalk(t *testing.T) {
+	testOrderWalk(t, MustOpenDB(t))
 }
 
-func TestMetricWalkPostgres(t *testing.T) {
-	testMetricWalk(t, MustOpenPostgres(t))
+func TestOrderWalkPostgres(t *testing.T) {
+	testOrderWalk(t, MustOpenPostgres(t))
 }
 
-func testMetricWalk(t *testing.T, db *DB) {
+func testOrderWalk(t *testing.T, db *DB) {
 	ctx := context.Background()
 	svc := NewTrackingService(db)
 	exp := mustCreateExperiment(t, svc, "walk")
@@ -140,7 +140,7 @@ func testMetricWalk(t *testing.T, db *DB) {
 			}
 			p := searchPage{expIDs: tt.exps, stages: tt.stages, filters: filters, order: order, limit: tt.limit, offset: tt.offset}
 			err = db.readTx(ctx, func(tx *txn) error {
-				_, walked, err := p.metricWalk(ctx, tx)
+				_, walked, err := p.orderWalk(ctx, tx)
 				if err != nil {
 					return err
 				}

@@ -51,8 +51,8 @@ func (p *searchPage) startKeyset() *keyset {
 // and stops once the page is full. It reads no run the walk would not, and
 // never more rows than the indexed plan.
 //
-// A search ordered by a metric walks that metric's index instead (see
-// metricWalk), when the filters let it pay off.
+// A search ordered by a metric, param or tag walks that key's index instead (see
+// orderWalk), when the filters let it pay off.
 func (p *searchPage) find(ctx context.Context, tx *txn) ([]*tracking.Run, error) {
 	if p.startKeyset() != nil {
 		// Every plan below reads in the default order: the page starts
@@ -64,7 +64,7 @@ func (p *searchPage) find(ctx context.Context, tx *txn) ([]*tracking.Run, error)
 	if i, ok := p.paramWalk(); ok {
 		return p.paramQuery(ctx, tx, i)
 	}
-	if runs, ok, err := p.metricWalk(ctx, tx); err != nil || ok {
+	if runs, ok, err := p.orderWalk(ctx, tx); err != nil || ok {
 		return runs, err
 	}
 	bound, ok, err := p.walkBound(ctx, tx)
