@@ -25,10 +25,19 @@ import (
 // after the lock sees every earlier writer's commit. Reads run in one
 // Repeatable Read snapshot, as a SQLite read transaction does, and never
 // wait for the lock. openPostgres fills in the lock key.
+//
+// Writes that touch one run and read nothing but that run's or its
+// experiment's lifecycle (create run, log metrics, params and tags) need no
+// writer lock: beginRowWrite starts them in Read Committed without it, and
+// they lock the one row whose state they check (see txn.rowLock). Their
+// inserts are idempotent upserts that PostgreSQL's unique indexes already
+// order, so they run alongside each other and alongside the locked writers,
+// on any replica.
 var postgres = dialect{
-	name:         "postgres",
-	dollarParams: true,
-	beginRead:    "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY",
+	name:          "postgres",
+	dollarParams:  true,
+	beginRead:     "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY",
+	beginRowWrite: "BEGIN ISOLATION LEVEL READ COMMITTED",
 }
 
 // isPostgresURI reports whether uri names a PostgreSQL database.
