@@ -273,25 +273,36 @@ func insertParams(ctx context.Context, tx *txn, runID string, eid, start int64, 
 // putTags inserts or overwrites run tags, the last one winning for a key
 // given twice. mlflow.runName also renames the run.
 func putTags(ctx context.Context, tx *txn, runID string, tags []tracking.Tag) error {
-	if len(tags) == 0 {
-		return nil
-	}
-	last := make(map[string]int, len(tags))
-	for i, t := range tags {
-		last[t.Key] = i
-	}
-	var uniq []tracking.Tag
-	for i, t := range tags {
-		if last[t.Key] != i {
-			continue
-		}
-		uniq = append(uniq, t)
+	uniq := lastTags(tags)
+	for _, t := range uniq {
 		if t.Key == runNameTag {
 			if _, err := tx.exec(ctx, (`UPDATE runs SET name = ? WHERE run_uuid = ?`), t.Value, runID); err != nil {
 				return err
 			}
 		}
 	}
+	return insertTags(ctx, tx, runID, uniq)
+}
+
+// lastTags returns the last tag of each key, in the order of their last
+// appearance.
+func lastTags(tags []tracking.Tag) []tracking.Tag {
+	last := make(map[string]int, len(tags))
+	for i, t := range tags {
+		last[t.Key] = i
+	}
+	var uniq []tracking.Tag
+	for i, t := range tags {
+		if last[t.Key] == i {
+			uniq = append(uniq, t)
+		}
+	}
+	return uniq
+}
+
+// insertTags inserts or overwrites run tags with distinct keys, leaving the
+// run's name as it is.
+func insertTags(ctx context.Context, tx *txn, runID string, uniq []tracking.Tag) error {
 	_, err := insertRows(ctx, tx, `INSERT INTO tags (run_uuid, key, value) VALUES `, 3, len(uniq),
 		` ON CONFLICT (run_uuid, key) DO UPDATE SET value = excluded.value`,
 		func(i int, args []any) []any { return append(args, runID, uniq[i].Key, uniq[i].Value) })

@@ -92,13 +92,15 @@ func (s *TrackingService) CreateRun(ctx context.Context, c tracking.RunCreate) (
 			id, name, eid, c.UserID, start, uri); err != nil {
 			return err
 		}
-		if err := putTags(ctx, tx, id, tags); err != nil {
+		// The run is inserted under its name, which mlflow.runName holds.
+		uniq := lastTags(tags)
+		if err := insertTags(ctx, tx, id, uniq); err != nil {
 			return err
 		}
 		run = &tracking.Run{
 			Info: tracking.RunInfo{RunID: id, RunName: name, ExperimentID: strconv.FormatInt(eid, 10), UserID: c.UserID,
 				Status: tracking.StatusRunning, StartTime: start, ArtifactURI: uri, LifecycleStage: tracking.StageActive},
-			Data: tracking.RunData{Tags: storedTags(tags)},
+			Data: tracking.RunData{Tags: sortedTags(uniq)},
 		}
 		return nil
 	})
@@ -108,17 +110,10 @@ func (s *TrackingService) CreateRun(ctx context.Context, c tracking.RunCreate) (
 	return run, nil
 }
 
-// storedTags returns the tags as putTags stores them and a run reads them
-// back: the last value of each key, in key order.
-func storedTags(tags []tracking.Tag) []tracking.Tag {
-	last := make(map[string]string, len(tags))
-	for _, t := range tags {
-		last[t.Key] = t.Value
-	}
-	out := make([]tracking.Tag, 0, len(last))
-	for k, v := range last {
-		out = append(out, tracking.Tag{Key: k, Value: v})
-	}
+// sortedTags returns tags with distinct keys in key order, as a run reads
+// them back.
+func sortedTags(uniq []tracking.Tag) []tracking.Tag {
+	out := slices.Clone(uniq)
 	slices.SortFunc(out, func(a, b tracking.Tag) int { return strings.Compare(a.Key, b.Key) })
 	return out
 }
