@@ -284,8 +284,10 @@ func putTags(ctx context.Context, tx *txn, runID string, tags []tracking.Tag) er
 	return insertTags(ctx, tx, runID, uniq)
 }
 
-// lastTags returns the last tag of each key, in the order of their last
-// appearance.
+// lastTags returns the last tag of each key, in key order: the order a run
+// reads them back in, and the order every writer locks tag rows in, so that
+// two transactions upserting the same tags of a run without the writer lock
+// wait for each other instead of deadlocking.
 func lastTags(tags []tracking.Tag) []tracking.Tag {
 	last := make(map[string]int, len(tags))
 	for i, t := range tags {
@@ -297,6 +299,7 @@ func lastTags(tags []tracking.Tag) []tracking.Tag {
 			uniq = append(uniq, t)
 		}
 	}
+	slices.SortFunc(uniq, func(a, b tracking.Tag) int { return strings.Compare(a.Key, b.Key) })
 	return uniq
 }
 
@@ -370,6 +373,8 @@ func insertMetrics(ctx context.Context, tx *txn, runID string, metrics []trackin
 		return err
 	}
 	// One candidate per key: a multi-row upsert may not touch a row twice.
+	// Keys go in key order, as the history's rows above, so that two
+	// batches of one run without the writer lock lock rows in one order.
 	latest := map[string]int{}
 	var order []string
 	for i, m := range metrics {
@@ -381,6 +386,7 @@ func insertMetrics(ctx context.Context, tx *txn, runID string, metrics []trackin
 			latest[m.Key] = i
 		}
 	}
+	slices.Sort(order)
 	_, err = insertRows(ctx, tx, `INSERT INTO latest_metrics `+metricColumns[assoc]+` VALUES `, ncols, len(order),
 		` ON CONFLICT (run_uuid, key) DO UPDATE SET
 			step = excluded.step, timestamp = excluded.timestamp, value = excluded.value, is_nan = excluded.is_nan,

@@ -6,9 +6,7 @@ import (
 	"database/sql"
 	"encoding/hex"
 	"errors"
-	"slices"
 	"strconv"
-	"strings"
 
 	weir "github.com/weir-ml/weir"
 	"github.com/weir-ml/weir/tracking"
@@ -100,7 +98,7 @@ func (s *TrackingService) CreateRun(ctx context.Context, c tracking.RunCreate) (
 		run = &tracking.Run{
 			Info: tracking.RunInfo{RunID: id, RunName: name, ExperimentID: strconv.FormatInt(eid, 10), UserID: c.UserID,
 				Status: tracking.StatusRunning, StartTime: start, ArtifactURI: uri, LifecycleStage: tracking.StageActive},
-			Data: tracking.RunData{Tags: sortedTags(uniq)},
+			Data: tracking.RunData{Tags: uniq},
 		}
 		return nil
 	})
@@ -108,14 +106,6 @@ func (s *TrackingService) CreateRun(ctx context.Context, c tracking.RunCreate) (
 		return nil, err
 	}
 	return run, nil
-}
-
-// sortedTags returns tags with distinct keys in key order, as a run reads
-// them back.
-func sortedTags(uniq []tracking.Tag) []tracking.Tag {
-	out := slices.Clone(uniq)
-	slices.SortFunc(out, func(a, b tracking.Tag) int { return strings.Compare(a.Key, b.Key) })
-	return out
 }
 
 // newRunID returns a random 32-character lowercase hex uuid4.

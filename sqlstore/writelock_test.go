@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"reflect"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -141,8 +142,22 @@ func TestRowWritesConcurrentPostgres(t *testing.T) {
 				case weir.ErrorCode(err) != weir.ErrInvalidParameterValue || !strings.Contains(err.Error(), "Changing param values is not allowed"):
 					errs <- fmt.Errorf("worker %d, param %s: %w", w, key, err)
 				}
+				// Keys in an order of the worker's own: rows must still be
+				// locked in one order, or two batches deadlock.
 				ms := []tracking.Metric{{Key: "m", Value: float64(w), Timestamp: 1, Step: int64(w*keys + k)}}
-				if err := svc.LogBatch(ctx, id, ms, nil, []tracking.Tag{{Key: runNameTag, Value: val}, {Key: "t", Value: val}}); err != nil {
+				ts := []tracking.Tag{{Key: "t", Value: val}}
+				if w%3 == 0 {
+					ts = append(ts, tracking.Tag{Key: runNameTag, Value: val})
+				}
+				for _, x := range []string{"x", "y", "z"} {
+					ms = append(ms, tracking.Metric{Key: x, Value: float64(w), Timestamp: 1, Step: int64(k)})
+					ts = append(ts, tracking.Tag{Key: x, Value: val})
+				}
+				if w%2 == 1 {
+					slices.Reverse(ms)
+					slices.Reverse(ts)
+				}
+				if err := svc.LogBatch(ctx, id, ms, nil, ts); err != nil {
 					errs <- fmt.Errorf("worker %d, metric and rename: %w", w, err)
 				}
 				if err := svc.SetTag(ctx, id, tracking.Tag{Key: runNameTag, Value: val}); err != nil {
@@ -170,8 +185,8 @@ func TestRowWritesConcurrentPostgres(t *testing.T) {
 			t.Errorf("param %s: accepted values %s, stored %q; want one accepted value, stored", key, strings.Join(accepted[key], ", "), stored[key])
 		}
 	}
-	if len(got.Data.Metrics) != 1 || got.Data.Metrics[0].Step != workers*keys-1 {
-		t.Errorf("latest metrics %+v, want m at step %d", got.Data.Metrics, workers*keys-1)
+	if len(got.Data.Metrics) != 4 || got.Data.Metrics[0].Key != "m" || got.Data.Metrics[0].Step != workers*keys-1 {
+		t.Errorf("latest metrics %+v, want m at step %d first of 4", got.Data.Metrics, workers*keys-1)
 	}
 
 	// Runs created and logged to while their experiment is deleted: every
