@@ -38,7 +38,8 @@ type DB struct {
 	// Connections are pinned and handed out through channels: writer holds
 	// exactly one, so writers queue in Go instead of failing with "database
 	// is locked"; readers holds a few that WAL lets read alongside the
-	// writer. For :memory: both are the same single connection.
+	// writer. For :memory: both are the same single connection. On
+	// PostgreSQL, rowWriteTx writes through readers too.
 	mu      sync.Mutex // guards the fields below against Close
 	writer  chan *conn
 	readers chan *conn
