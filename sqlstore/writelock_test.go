@@ -97,7 +97,8 @@ func TestCreateModelVersionReturnsStoredVersion(t *testing.T) {
 // (rowWriteTx) from many goroutines on three stores sharing one schema, as
 // three replicas would, racing each other and the locked writers that change
 // what they check: write-once params keep exactly one value, the latest
-// metric is the greatest step, renames through tags do not deadlock, and no
+// metric is the greatest step, renames through tags do not deadlock, an
+// older point (LogMetric) leaves the latest value alone, and no
 // active run is created in or logged to after a deletion.
 func TestRowWritesConcurrentPostgres(t *testing.T) {
 	uri := mustPostgresSchema(t)
@@ -163,6 +164,12 @@ func TestRowWritesConcurrentPostgres(t *testing.T) {
 				if err := svc.SetTag(ctx, id, tracking.Tag{Key: runNameTag, Value: val}); err != nil {
 					errs <- fmt.Errorf("worker %d, set tag: %w", w, err)
 				}
+				if err := svc.LogMetric(ctx, id, tracking.Metric{Key: "x", Value: -1, Timestamp: 0, Step: -1}); err != nil {
+					errs <- fmt.Errorf("worker %d, log metric: %w", w, err)
+				}
+				if err := svc.DeleteTag(ctx, id, "y"); err != nil && weir.ErrorCode(err) != weir.ErrResourceDoesNotExist {
+					errs <- fmt.Errorf("worker %d, delete tag: %w", w, err)
+				}
 			}
 		})
 	}
@@ -187,6 +194,11 @@ func TestRowWritesConcurrentPostgres(t *testing.T) {
 	}
 	if len(got.Data.Metrics) != 4 || got.Data.Metrics[0].Key != "m" || got.Data.Metrics[0].Step != workers*keys-1 {
 		t.Errorf("latest metrics %+v, want m at step %d first of 4", got.Data.Metrics, workers*keys-1)
+	}
+	for _, m := range got.Data.Metrics[min(1, len(got.Data.Metrics)):] {
+		if m.Step != keys-1 {
+			t.Errorf("latest %s at step %d, want %d", m.Key, m.Step, keys-1)
+		}
 	}
 
 	// Runs created and logged to while their experiment is deleted: every
