@@ -33,6 +33,29 @@ func (c *conn) close() error {
 type txn struct {
 	conn *conn
 	d    dialect
+	// rowLocks says the transaction holds no writer lock (rowWriteTx on
+	// PostgreSQL), so the rows whose state it checks must be locked.
+	rowLocks bool
+}
+
+// Row lock strengths for rowLock: share lets other row writers of the same
+// row run alongside and blocks only changes to it (delete, restore, rename,
+// lifecycle); update also serialises them, for a transaction that will
+// change the row itself (two share lockers upgrading would deadlock).
+const (
+	lockShare  = " FOR SHARE"
+	lockUpdate = " FOR NO KEY UPDATE"
+)
+
+// rowLock returns the locking clause to append to a SELECT of the row whose
+// state a rowWriteTx checks: strength when the transaction holds no writer
+// lock, else nothing (the writer lock, or SQLite's, already orders it
+// against every other change).
+func (t *txn) rowLock(strength string) string {
+	if !t.rowLocks {
+		return ""
+	}
+	return strength
 }
 
 // stmt returns the prepared statement for q, and whether the caller must

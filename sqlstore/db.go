@@ -54,7 +54,8 @@ type DB struct {
 	// Connections are pinned and handed out through channels: writer holds
 	// exactly one, so writers queue in Go instead of failing with "database
 	// is locked"; readers holds a few that WAL lets read alongside the
-	// writer. For :memory: both are the same single connection.
+	// writer. For :memory: both are the same single connection. On
+	// PostgreSQL, rowWriteTx writes through readers too.
 	mu      sync.Mutex // guards the fields below against Close
 	writer  chan *conn
 	readers chan *conn
@@ -249,6 +250,23 @@ func (db *DB) nowMillis() int64 { return db.Now().UnixMilli() }
 // writeTx runs fn in a write transaction, committing when fn returns nil.
 func (db *DB) writeTx(ctx context.Context, fn func(*txn) error) error {
 	return db.inTx(ctx, true, db.dialect.beginWrite, fn)
+}
+
+// rowWriteTx runs fn in a write transaction that, on PostgreSQL, takes no
+// writer lock and runs on one of the reader connections, so that it neither
+// waits for nor holds up the locked writers of this or any other process.
+// fn must then lock the rows whose state it checks with tx.rowLock, and
+// write only with statements whose outcome does not depend on reads made
+// without such a lock (inserts and upserts that unique keys decide). On
+// SQLite it is writeTx.
+func (db *DB) rowWriteTx(ctx context.Context, fn func(*txn) error) error {
+	if db.dialect.beginRowWrite == "" {
+		return db.writeTx(ctx, fn)
+	}
+	return db.inTx(ctx, false, db.dialect.beginRowWrite, func(tx *txn) error {
+		tx.rowLocks = true
+		return fn(tx)
+	})
 }
 
 // readTx runs fn in a transaction, so that its queries see one snapshot. With

@@ -13,6 +13,10 @@ type dialect struct {
 	dollarParams bool
 	// beginWrite and beginRead start transactions.
 	beginWrite, beginRead string
+	// beginRowWrite, when set, starts a write transaction that takes no
+	// writer lock and runs on a shared connection (see DB.rowWriteTx); when
+	// empty, such transactions are ordinary write transactions.
+	beginRowWrite string
 	// onClose is run on the write connection before it closes, if set.
 	onClose string
 }

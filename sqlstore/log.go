@@ -22,7 +22,7 @@ func (s *TrackingService) LogMetric(ctx context.Context, runID string, m trackin
 		return err
 	}
 	db := s.db
-	return db.writeTx(ctx, func(tx *txn) error {
+	return db.rowWriteTx(ctx, func(tx *txn) error {
 		if _, err := activeRun(ctx, tx, runID); err != nil {
 			return err
 		}
@@ -42,25 +42,28 @@ func (s *TrackingService) LogParam(ctx context.Context, runID string, p tracking
 		return err
 	}
 	db := s.db
-	return db.writeTx(ctx, func(tx *txn) error {
-		eid, start, err := activeRunStarted(ctx, tx, runID)
+	// The insert comes first, so that a concurrent writer of the same key
+	// (a rowWriteTx holds no writer lock) is waited for by the unique key,
+	// and the value read after a skipped insert is the one that stays.
+	return db.rowWriteTx(ctx, func(tx *txn) error {
+		eid, start, err := activeRunStarted(ctx, tx, runID, lockShare)
 		if err != nil {
+			return err
+		}
+		n, err := insertParams(ctx, tx, runID, eid, start, []tracking.Param{p})
+		if err != nil || n == 1 {
 			return err
 		}
 		old, err := existingParams(ctx, tx, runID, []tracking.Param{p})
 		if err != nil {
 			return err
 		}
-		if v, ok := old[p.Key]; ok {
-			if v != p.Value {
-				return weir.Errorf(weir.ErrInvalidParameterValue,
-					"Changing param values is not allowed. Param with key='%s' was already logged with value='%s' for run ID='%s'. Attempted logging new value '%s'.",
-					p.Key, v, runID, p.Value)
-			}
-			return nil
+		if v := old[p.Key]; v != p.Value {
+			return weir.Errorf(weir.ErrInvalidParameterValue,
+				"Changing param values is not allowed. Param with key='%s' was already logged with value='%s' for run ID='%s'. Attempted logging new value '%s'.",
+				p.Key, v, runID, p.Value)
 		}
-		_, err = insertParams(ctx, tx, runID, eid, start, []tracking.Param{p})
-		return err
+		return nil
 	})
 }
 
@@ -76,8 +79,8 @@ func (s *TrackingService) SetTag(ctx context.Context, runID string, t tracking.T
 		return err
 	}
 	db := s.db
-	return db.writeTx(ctx, func(tx *txn) error {
-		if _, err := activeRun(ctx, tx, runID); err != nil {
+	return db.rowWriteTx(ctx, func(tx *txn) error {
+		if _, _, err := activeRunStarted(ctx, tx, runID, tagLock([]tracking.Tag{t})); err != nil {
 			return err
 		}
 		return putTags(ctx, tx, runID, []tracking.Tag{t})
@@ -91,7 +94,7 @@ func (s *TrackingService) DeleteTag(ctx context.Context, runID, key string) (err
 		return err
 	}
 	db := s.db
-	return db.writeTx(ctx, func(tx *txn) error {
+	return db.rowWriteTx(ctx, func(tx *txn) error {
 		if _, err := activeRun(ctx, tx, runID); err != nil {
 			return err
 		}
@@ -120,8 +123,8 @@ func (s *TrackingService) LogBatch(ctx context.Context, runID string, metrics []
 		return err
 	}
 	db := s.db
-	return db.writeTx(ctx, func(tx *txn) error {
-		eid, start, err := activeRunStarted(ctx, tx, runID)
+	return db.rowWriteTx(ctx, func(tx *txn) error {
+		eid, start, err := activeRunStarted(ctx, tx, runID, tagLock(tags))
 		if err != nil {
 			return err
 		}
@@ -133,6 +136,18 @@ func (s *TrackingService) LogBatch(ctx context.Context, runID string, metrics []
 		}
 		return putTags(ctx, tx, runID, tags)
 	})
+}
+
+// tagLock is the run row lock for a transaction that puts tags: lockUpdate
+// when one of them renames the run (putTags then updates the row), else
+// lockShare.
+func tagLock(tags []tracking.Tag) string {
+	for _, t := range tags {
+		if t.Key == runNameTag {
+			return lockUpdate
+		}
+	}
+	return lockShare
 }
 
 // truncateParams returns params with values cut to MaxParamValueLength.
@@ -194,11 +209,13 @@ func logParams(ctx context.Context, tx *txn, runID string, eid, start int64, par
 			twice = true
 		}
 	}
-	if !twice {
-		n, err := insertParams(ctx, tx, runID, eid, start, fresh)
-		if err != nil || n == int64(len(fresh)) {
-			return err
-		}
+	// The first value of each key goes in before anything is read: in a
+	// rowWriteTx another transaction may be logging the same key, and the
+	// unique key makes this insert wait for it, so the values read below
+	// are the ones that stay.
+	n, err := insertParams(ctx, tx, runID, eid, start, fresh)
+	if err != nil || !twice && n == int64(len(fresh)) {
+		return err
 	}
 	// Some key was logged before, or the batch changes one itself: compare
 	// in batch order, as MLflow words it.
@@ -206,15 +223,9 @@ func logParams(ctx context.Context, tx *txn, runID string, eid, start int64, par
 	if err != nil {
 		return err
 	}
-	var unlogged []tracking.Param
 	var changed []string
 	for _, p := range params {
-		v, ok := old[p.Key]
-		switch {
-		case !ok:
-			unlogged = append(unlogged, p)
-			old[p.Key] = p.Value
-		case v != p.Value:
+		if v := old[p.Key]; v != p.Value {
 			changed = append(changed, fmt.Sprintf("{'key': '%s', 'old_value': '%s', 'new_value': '%s'}", p.Key, v, p.Value))
 		}
 	}
@@ -223,8 +234,7 @@ func logParams(ctx context.Context, tx *txn, runID string, eid, start int64, par
 			"Changing param values is not allowed. Params were already logged='[%s]' for run ID='%s'.",
 			strings.Join(changed, ", "), runID)
 	}
-	_, err = insertParams(ctx, tx, runID, eid, start, unlogged)
-	return err
+	return nil
 }
 
 // existingParams returns the stored values of the given params' keys.
@@ -263,25 +273,39 @@ func insertParams(ctx context.Context, tx *txn, runID string, eid, start int64, 
 // putTags inserts or overwrites run tags, the last one winning for a key
 // given twice. mlflow.runName also renames the run.
 func putTags(ctx context.Context, tx *txn, runID string, tags []tracking.Tag) error {
-	if len(tags) == 0 {
-		return nil
-	}
-	last := make(map[string]int, len(tags))
-	for i, t := range tags {
-		last[t.Key] = i
-	}
-	var uniq []tracking.Tag
-	for i, t := range tags {
-		if last[t.Key] != i {
-			continue
-		}
-		uniq = append(uniq, t)
+	uniq := lastTags(tags)
+	for _, t := range uniq {
 		if t.Key == runNameTag {
 			if _, err := tx.exec(ctx, (`UPDATE runs SET name = ? WHERE run_uuid = ?`), t.Value, runID); err != nil {
 				return err
 			}
 		}
 	}
+	return insertTags(ctx, tx, runID, uniq)
+}
+
+// lastTags returns the last tag of each key, in key order: the order a run
+// reads them back in, and the order every writer locks tag rows in, so that
+// two transactions upserting the same tags of a run without the writer lock
+// wait for each other instead of deadlocking.
+func lastTags(tags []tracking.Tag) []tracking.Tag {
+	last := make(map[string]int, len(tags))
+	for i, t := range tags {
+		last[t.Key] = i
+	}
+	var uniq []tracking.Tag
+	for i, t := range tags {
+		if last[t.Key] == i {
+			uniq = append(uniq, t)
+		}
+	}
+	slices.SortFunc(uniq, func(a, b tracking.Tag) int { return strings.Compare(a.Key, b.Key) })
+	return uniq
+}
+
+// insertTags inserts or overwrites run tags with distinct keys, leaving the
+// run's name as it is.
+func insertTags(ctx context.Context, tx *txn, runID string, uniq []tracking.Tag) error {
 	_, err := insertRows(ctx, tx, `INSERT INTO tags (run_uuid, key, value) VALUES `, 3, len(uniq),
 		` ON CONFLICT (run_uuid, key) DO UPDATE SET value = excluded.value`,
 		func(i int, args []any) []any { return append(args, runID, uniq[i].Key, uniq[i].Value) })
@@ -349,6 +373,8 @@ func insertMetrics(ctx context.Context, tx *txn, runID string, metrics []trackin
 		return err
 	}
 	// One candidate per key: a multi-row upsert may not touch a row twice.
+	// Keys go in key order, as the history's rows above, so that two
+	// batches of one run without the writer lock lock rows in one order.
 	latest := map[string]int{}
 	var order []string
 	for i, m := range metrics {
@@ -360,6 +386,7 @@ func insertMetrics(ctx context.Context, tx *txn, runID string, metrics []trackin
 			latest[m.Key] = i
 		}
 	}
+	slices.Sort(order)
 	_, err = insertRows(ctx, tx, `INSERT INTO latest_metrics `+metricColumns[assoc]+` VALUES `, ncols, len(order),
 		` ON CONFLICT (run_uuid, key) DO UPDATE SET
 			step = excluded.step, timestamp = excluded.timestamp, value = excluded.value, is_nan = excluded.is_nan,

@@ -13,22 +13,32 @@ import (
 	weir "github.com/weir-ml/weir"
 )
 
-// postgres is PostgreSQL's dialect. Writers are serialised as SQLite's are:
-// the store methods were written for one writer at a time and read before
-// they write: experiment ids (MAX + 1) and name checks, registered-model
-// names and renames, version numbers (registered_models.last_version),
-// write-once params, datasets shared by name and digest, stage archiving and
-// alias moves. So beginWrite takes a transaction-scoped advisory lock that
+// postgres is PostgreSQL's dialect. Most writers are serialised as SQLite's
+// are: those store methods were written for one writer at a time and read
+// before they write: experiment ids (MAX + 1) and name checks,
+// registered-model names and renames, version numbers
+// (registered_models.last_version), datasets shared by name and digest,
+// stage archiving and alias moves. So beginWrite takes a transaction-scoped advisory lock that
 // makes the write transactions of every process sharing the tables run one
 // after another, as BEGIN IMMEDIATE does in SQLite, with no retry loop and
 // no serialization failures. Read Committed is then enough: each statement
 // after the lock sees every earlier writer's commit. Reads run in one
 // Repeatable Read snapshot, as a SQLite read transaction does, and never
 // wait for the lock. openPostgres fills in the lock key.
+//
+// Writes that touch one run and read nothing but that run's or its
+// experiment's lifecycle (create run, log metrics, params and tags) need no
+// writer lock: beginRowWrite starts them in Read Committed without it, and
+// they lock the one row whose state they check (see txn.rowLock). Their
+// inserts are upserts that PostgreSQL's unique indexes already order (a
+// write-once param is inserted before it is compared), made in key order so
+// that two of them cannot deadlock; they run alongside each other and
+// alongside the locked writers, on any replica.
 var postgres = dialect{
-	name:         "postgres",
-	dollarParams: true,
-	beginRead:    "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY",
+	name:          "postgres",
+	dollarParams:  true,
+	beginRead:     "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY",
+	beginRowWrite: "BEGIN ISOLATION LEVEL READ COMMITTED",
 }
 
 // isPostgresURI reports whether uri names a PostgreSQL database.

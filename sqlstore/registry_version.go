@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -32,9 +33,14 @@ func (s *RegistryService) CreateModelVersion(ctx context.Context, c registry.Ver
 		return nil, err
 	}
 	db := s.db
+	// The writer lock is held for as few round trips as can be: the version
+	// number comes from the UPDATE that claims it, and the new version is
+	// built from what is inserted instead of read back.
 	err = db.writeTx(ctx, func(tx *txn) error {
-		var last int64
-		err := tx.scanOne(ctx, `SELECT last_version FROM registered_models WHERE name = ?`, []any{c.Name}, &last)
+		var version int64
+		now := db.nowMillis()
+		err := tx.scanOne(ctx, `UPDATE registered_models SET last_version = last_version + 1, last_updated_time = ?
+			WHERE name = ? RETURNING last_version`, []any{now, c.Name}, &version)
 		if isNoRows(err) {
 			return noModel(c.Name)
 		}
@@ -43,11 +49,6 @@ func (s *RegistryService) CreateModelVersion(ctx context.Context, c registry.Ver
 		}
 		src, err := resolveSource(ctx, tx, c)
 		if err != nil {
-			return err
-		}
-		version, now := last+1, db.nowMillis()
-		if _, err := tx.exec(ctx, `UPDATE registered_models SET last_version = ?, last_updated_time = ? WHERE name = ?`,
-			version, now, c.Name); err != nil {
 			return err
 		}
 		if _, err := tx.exec(ctx, `INSERT INTO model_versions
@@ -68,10 +69,34 @@ func (s *RegistryService) CreateModelVersion(ctx context.Context, c registry.Ver
 		if err := raiseVersionCreated(ctx, tx, now, c, strconv.FormatInt(version, 10)); err != nil {
 			return err
 		}
-		mv, err = getVersion(ctx, tx, c.Name, version)
-		return err
+		mv = &registry.ModelVersion{Name: c.Name, Version: strconv.FormatInt(version, 10), CreationTimestamp: now,
+			LastUpdatedTimestamp: now, CurrentStage: "None", Description: c.Description, Source: c.Source,
+			RunID: src.runID, Status: "READY", Tags: storedVersionTags(c.Tags), RunLink: c.RunLink, ModelID: src.modelID}
+		return nil
 	})
-	return mv, err
+	if err != nil {
+		return nil, err
+	}
+	return mv, nil
+}
+
+// storedVersionTags returns version tags as putVersionTags stores them and
+// a version reads them back: the last value of each key, in key order, nil
+// for none.
+func storedVersionTags(tags []registry.Tag) []registry.Tag {
+	if len(tags) == 0 {
+		return nil
+	}
+	last := make(map[string]string, len(tags))
+	for _, t := range tags {
+		last[t.Key] = t.Value
+	}
+	out := make([]registry.Tag, 0, len(last))
+	for k, v := range last {
+		out = append(out, registry.Tag{Key: k, Value: v})
+	}
+	slices.SortFunc(out, func(a, b registry.Tag) int { return strings.Compare(a.Key, b.Key) })
+	return out
 }
 
 // addRegistration appends {"name", "version"} to the logged model's

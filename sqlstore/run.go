@@ -57,36 +57,55 @@ func (s *TrackingService) CreateRun(ctx context.Context, c tracking.RunCreate) (
 		return nil, err
 	}
 	db := s.db
-	err = db.writeTx(ctx, func(tx *txn) error {
-		eid, err := activeExperiment(ctx, tx, c.ExperimentID)
+	start := c.StartTime
+	if start == 0 {
+		start = db.nowMillis()
+	}
+	// The run is built from what is inserted rather than read back: a new
+	// run holds nothing else. In a rowWriteTx the experiment's row is locked
+	// against deletion until the run is in (setExperimentStage updates it
+	// before its runs), so no active run lands in a deleted experiment.
+	err = db.rowWriteTx(ctx, func(tx *txn) error {
+		eid, err := parseExperimentID(c.ExperimentID)
 		if err != nil {
 			return err
 		}
-		var location string
-		if err := tx.scanOne(ctx, `SELECT artifact_location FROM experiments WHERE experiment_id = ?`, []any{eid}, &location); err != nil {
+		var stage, location string
+		err = tx.scanOne(ctx, `SELECT lifecycle_stage, artifact_location FROM experiments WHERE experiment_id = ?`+tx.rowLock(lockShare),
+			[]any{eid}, &stage, &location)
+		if errors.Is(err, sql.ErrNoRows) {
+			return noExperiment(c.ExperimentID)
+		}
+		if err != nil {
 			return err
 		}
-		start := c.StartTime
-		if start == 0 {
-			start = db.nowMillis()
+		if stage != tracking.StageActive {
+			return weir.Errorf(weir.ErrInvalidParameterValue,
+				"The experiment %s must be in the 'active' state. Current state is %s.", c.ExperimentID, stage)
 		}
+		uri := joinURI(joinURI(location, id), "artifacts")
 		if _, err := tx.exec(ctx, (`INSERT INTO runs
 			(run_uuid, name, experiment_id, user_id, status, start_time, end_time, artifact_uri, lifecycle_stage)
 			VALUES (?, ?, ?, ?, 'RUNNING', ?, NULL, ?, 'active')`),
-			id, name, eid, c.UserID, start, joinURI(joinURI(location, id), "artifacts")); err != nil {
+			id, name, eid, c.UserID, start, uri); err != nil {
 			return err
 		}
-		if err := putTags(ctx, tx, id, tags); err != nil {
+		// The run is inserted under its name, which mlflow.runName holds.
+		uniq := lastTags(tags)
+		if err := insertTags(ctx, tx, id, uniq); err != nil {
 			return err
 		}
-		runs, err := loadRuns(ctx, tx, []string{id})
-		if err != nil {
-			return err
+		run = &tracking.Run{
+			Info: tracking.RunInfo{RunID: id, RunName: name, ExperimentID: strconv.FormatInt(eid, 10), UserID: c.UserID,
+				Status: tracking.StatusRunning, StartTime: start, ArtifactURI: uri, LifecycleStage: tracking.StageActive},
+			Data: tracking.RunData{Tags: uniq},
 		}
-		run = runs[0]
 		return nil
 	})
-	return run, err
+	if err != nil {
+		return nil, err
+	}
+	return run, nil
 }
 
 // newRunID returns a random 32-character lowercase hex uuid4.
@@ -212,15 +231,18 @@ func noRun(id string) error {
 // activeRun returns the experiment key of run id, or MLflow's error when the
 // run does not exist or is not active (logging to it is then refused).
 func activeRun(ctx context.Context, tx *txn, id string) (int64, error) {
-	eid, _, err := activeRunStarted(ctx, tx, id)
+	eid, _, err := activeRunStarted(ctx, tx, id, lockShare)
 	return eid, err
 }
 
 // activeRunStarted is activeRun that also returns the run's start time,
-// which inserted params carry (see insertParams).
-func activeRunStarted(ctx context.Context, tx *txn, id string) (eid, start int64, err error) {
+// which inserted params carry (see insertParams). In a rowWriteTx it locks
+// the run's row with strength (lockShare, or lockUpdate when the transaction
+// will change the row), so that the run stays active until it commits.
+func activeRunStarted(ctx context.Context, tx *txn, id, strength string) (eid, start int64, err error) {
 	var stage string
-	err = tx.scanOne(ctx, `SELECT experiment_id, lifecycle_stage, start_time FROM runs WHERE run_uuid = ?`, []any{id}, &eid, &stage, &start)
+	err = tx.scanOne(ctx, `SELECT experiment_id, lifecycle_stage, start_time FROM runs WHERE run_uuid = ?`+tx.rowLock(strength),
+		[]any{id}, &eid, &stage, &start)
 	if errors.Is(err, sql.ErrNoRows) {
 		return 0, 0, noRun(id)
 	}
