@@ -158,6 +158,7 @@ func (s *Server) routes() http.Handler {
 	handle("POST", "/ajax-api/2.0/mlflow/experiments/search-datasets", s.api(s.searchDatasetSummaries)) // search_datasets.go
 	handle("GET", "/ajax-api/2.0/mlflow/logged-models/{model_id}/artifacts/files", http.HandlerFunc(s.getLoggedModelArtifact))
 	handle("GET", "/get-artifact", http.HandlerFunc(s.getArtifact))
+	handle("GET", "/ajax-api/2.0/mlflow/get-trace-artifact", http.HandlerFunc(s.getTraceArtifact)) // trace_artifact.go
 	// The UI's model-version downloads and uploads (artifacts_*.go).
 	handle("GET", "/model-versions/get-artifact", http.HandlerFunc(s.getModelVersionArtifact))
 	handle("POST", "/ajax-api/2.0/mlflow/upload-artifact", s.api(s.uploadRunArtifact))
