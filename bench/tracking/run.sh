@@ -14,6 +14,7 @@
 #   MLFLOW_ARGS   load-generator flags for mlflow, which is far slower and
 #                 can take minutes to start on a busy machine
 #                 (default "-duration 5s -min-ops 100 -max-duration 20s -wait 5m")
+#   BASE_OPS      issue #2's operations (default: all six; empty to run only EXTRA_OPS)
 #   EXTRA_OPS     issue #3's opt-in operations, run for weir and mlflow only
 #                 (default "upload1m,upload100m,download1m,download100m,search-models,search-versions";
 #                 empty to skip them). FastTrackML gets issue #2's operations
@@ -43,8 +44,8 @@ MLFLOW_ARGS=${MLFLOW_ARGS:--duration 5s -min-ops 100 -max-duration 20s -wait 5m}
 FML_VENV=${FML_VENV:-$here/.venv-fml}
 WEIR_FROM=${WEIR_FROM:-HEAD}
 EXTRA_OPS=${EXTRA_OPS-upload1m,upload100m,download1m,download100m,search-models,search-versions}
-BASE_OPS=create-run,log-batch-10,log-batch-1000,log-batch-params,search-runs,metric-history
-ALL_OPS=$BASE_OPS${EXTRA_OPS:+,$EXTRA_OPS}
+BASE_OPS=${BASE_OPS-create-run,log-batch-10,log-batch-1000,log-batch-params,search-runs,metric-history}
+ALL_OPS=$BASE_OPS${BASE_OPS:+${EXTRA_OPS:+,}}$EXTRA_OPS
 FML_VERSION=0.6.0
 SEARCH_RUNS=10000
 HISTORY_POINTS=100000
