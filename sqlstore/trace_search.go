@@ -56,25 +56,9 @@ func (s *TraceService) SearchTraces(ctx context.Context, req tracing.SearchReque
 		return nil, "", err
 	}
 	err = s.db.readTx(ctx, func(tx *txn) error {
-		var q query
-		q.add(`WHERE t.experiment_id IN (`+placeholders(len(expIDs))+`)`, expIDs...)
-		for _, c := range filters {
-			q.add(" AND ")
-			if kvComparison(c) { // trace_search_tags.go
-				common, err := commonKV(ctx, tx, s.db.dialect, c)
-				if err != nil {
-					return err
-				}
-				if common {
-					if err := kvExists(&q, s.db.dialect, c); err != nil {
-						return err
-					}
-					continue
-				}
-			}
-			if err := traceFilter(&q, s.db.dialect, c); err != nil {
-				return err
-			}
+		q, err := searchWhere(ctx, tx, s.db.dialect, expIDs, filters) // trace_search_tags.go
+		if err != nil {
+			return err
 		}
 		q.add(` ORDER BY ` + traceOrder(keys))
 		q.add(` LIMIT ? OFFSET ?`, limit+1, offset)

@@ -11,6 +11,33 @@ import (
 // trace search probe each trace instead of listing the matches first.
 const commonTagMatches = 2000
 
+// searchWhere builds the WHERE clause of a trace search over the
+// experiments expIDs. A tag or metadata comparison that many rows match
+// becomes a per-trace probe (commonKV); the rest are traceFilter's.
+func searchWhere(ctx context.Context, tx *txn, d dialect, expIDs []any, filters []tracking.Comparison) (*query, error) {
+	q := &query{}
+	q.add(`WHERE t.experiment_id IN (`+placeholders(len(expIDs))+`)`, expIDs...)
+	for _, c := range filters {
+		q.add(" AND ")
+		if kvComparison(c) {
+			common, err := commonKV(ctx, tx, d, c)
+			if err != nil {
+				return nil, err
+			}
+			if common {
+				if err := kvExists(q, d, c); err != nil {
+					return nil, err
+				}
+				continue
+			}
+		}
+		if err := traceFilter(q, d, c); err != nil {
+			return nil, err
+		}
+	}
+	return q, nil
+}
+
 // kvComparison reports whether c compares the value of a trace's tag or
 // metadata key (the comparisons traceFilter answers with an IN list).
 func kvComparison(c tracking.Comparison) bool {
