@@ -274,8 +274,10 @@ func (s *Server) listLoggedModelArtifacts(w *jsonWriter, r *http.Request) error 
 	}
 	w.openObject()
 	w.stringField("root_uri", m.ArtifactURI)
-	if root, ok := proxiedPath(m.ArtifactURI); ok && s.ServeArtifacts && s.Artifacts != nil {
-		if err := s.writeRunFiles(w, r, root, rel); err != nil {
+	// As for runs (listArtifacts): roots the server cannot read are read
+	// by clients directly, and the server lists nothing for them.
+	if store, root, err := s.artifactRoot(m.ArtifactURI); err == nil {
+		if err := s.writeFilesFrom(w, r, store, root, rel); err != nil {
 			return err
 		}
 	}
@@ -303,13 +305,14 @@ func (s *Server) getLoggedModelArtifact(w http.ResponseWriter, r *http.Request) 
 		s.writeError(w, r, err)
 		return
 	}
-	root, ok := proxiedPath(m.ArtifactURI)
-	if !ok || !s.ServeArtifacts || s.Artifacts == nil {
-		s.writeError(w, r, weir.Errorf(weir.ErrInvalidParameterValue,
-			"The artifacts of logged model %s are at %s, which this server does not serve.", m.ModelID, m.ArtifactURI))
+	// Proxied roots, the artifact destination and a local default artifact
+	// root, through the same containment checks as run artifacts.
+	store, root, err := s.artifactRoot(m.ArtifactURI)
+	if err != nil {
+		s.writeError(w, r, err)
 		return
 	}
-	s.sendArtifact(w, r, joinPath(root, rel))
+	s.sendFile(w, r, store, joinPath(root, rel))
 }
 
 // loggedModel writes {info, data} as MLflow does: model_type and

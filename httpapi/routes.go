@@ -158,9 +158,12 @@ func (s *Server) routes() http.Handler {
 	handle("POST", "/ajax-api/2.0/mlflow/experiments/search-datasets", s.api(s.searchDatasetSummaries)) // search_datasets.go
 	handle("GET", "/ajax-api/2.0/mlflow/logged-models/{model_id}/artifacts/files", http.HandlerFunc(s.getLoggedModelArtifact))
 	handle("GET", "/get-artifact", http.HandlerFunc(s.getArtifact))
+	handle("GET", "/ajax-api/2.0/mlflow/get-trace-artifact", http.HandlerFunc(s.getTraceArtifact)) // trace_artifact.go
+	handle("GET", "/ajax-api/3.0/mlflow/get-trace-artifact", http.HandlerFunc(s.getTraceArtifact))
 	// The UI's model-version downloads and uploads (artifacts_*.go).
 	handle("GET", "/model-versions/get-artifact", http.HandlerFunc(s.getModelVersionArtifact))
 	handle("POST", "/ajax-api/2.0/mlflow/upload-artifact", s.api(s.uploadRunArtifact))
+	handle("POST", "/ajax-api/2.0/mlflow/runs/create-promptlab-run", s.api(s.createPromptlabRun)) // promptlab.go
 	// The UI's older bulk history endpoint exists only under /ajax-api.
 	handle("GET", "/ajax-api/2.0/mlflow/metrics/get-history-bulk", s.api(s.getMetricHistoryBulk))
 	handle("GET", "/api/3.0/mlflow/server-info", s.api(s.serverInfo))

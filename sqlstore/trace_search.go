@@ -55,17 +55,13 @@ func (s *TraceService) SearchTraces(ctx context.Context, req tracing.SearchReque
 	if err != nil {
 		return nil, "", err
 	}
-	var q query
-	q.add(`WHERE t.experiment_id IN (`+placeholders(len(expIDs))+`)`, expIDs...)
-	for _, c := range filters {
-		q.add(" AND ")
-		if err := traceFilter(&q, s.db.dialect, c); err != nil {
-			return nil, "", err
-		}
-	}
-	q.add(` ORDER BY ` + traceOrder(keys))
-	q.add(` LIMIT ? OFFSET ?`, limit+1, offset)
 	err = s.db.readTx(ctx, func(tx *txn) error {
+		q, err := searchWhere(ctx, tx, s.db.dialect, expIDs, filters) // trace_search_tags.go
+		if err != nil {
+			return err
+		}
+		q.add(` ORDER BY ` + traceOrder(keys))
+		q.add(` LIMIT ? OFFSET ?`, limit+1, offset)
 		found, err := queryTraceInfos(ctx, tx, q.sql.String(), q.args...)
 		if err != nil {
 			return err

@@ -48,6 +48,7 @@ type config struct {
 	searchRuns, searchPage       int
 	historyPoints                int
 	searchExp, historyRun        string
+	traceExp                     string
 	pid                          int
 	combine, base, bars          string
 	artifactBars                 string
@@ -112,6 +113,8 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	fs.IntVar(&c.historyPoints, "history-points", 100000, "points seeded for the metric-history operation")
 	fs.StringVar(&c.searchExp, "search-exp", "", "experiment already seeded for search (see seed_mlflow.py); default: seed one")
 	fs.StringVar(&c.historyRun, "history-run", "", "run already seeded for metric history (see seed_mlflow.py); default: seed one")
+	fs.IntVar(&traceSeed, "trace-seed", traceSeed, "traces seeded for the trace search operations")
+	fs.StringVar(&c.traceExp, "trace-exp", "", "experiment already seeded with -trace-seed traces (see seed_mlflow_traces.py); default: seed one")
 	fs.StringVar(&c.jsonOut, "json", "", "also write the raw numbers to this JSON file")
 	fs.IntVar(&c.pid, "pid", 0, "server process ID: report its idle and after-load memory from /proc")
 	fs.DurationVar(&c.wait, "wait", 2*time.Minute, "wait this long for the server to answer before starting")
@@ -138,8 +141,8 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 		return c, errors.New("-clients must be at least 1")
 	case c.lim.duration <= 0 || c.lim.maxDuration < c.lim.duration:
 		return c, errors.New("-duration must be positive and at most -max-duration")
-	case c.searchRuns < 1 || c.searchPage < 1 || c.historyPoints < 1:
-		return c, errors.New("-search-runs, -search-page and -history-points must be positive")
+	case c.searchRuns < 1 || c.searchPage < 1 || c.historyPoints < 1 || traceSeed < 2*tracesPage:
+		return c, errors.New("-search-runs, -search-page and -history-points must be positive, -trace-seed at least 200")
 	case c.lim.minOps < 0 || c.lim.maxOps < 0:
 		return c, errors.New("-min-ops and -max-ops cannot be negative")
 	}
@@ -224,7 +227,7 @@ func bench(ctx context.Context, cfg config, log io.Writer) (*report, error) {
 	e := &env{
 		c: c, clients: cfg.clients, tag: tag,
 		searchRuns: cfg.searchRuns, searchPage: cfg.searchPage, historyPoints: cfg.historyPoints,
-		searchExp: cfg.searchExp, historyRun: cfg.historyRun,
+		searchExp: cfg.searchExp, historyRun: cfg.historyRun, traceExp: cfg.traceExp,
 	}
 	if e.opsExp, err = c.createExperiment(ctx, "weir-bench-ops-"+tag); err != nil {
 		return nil, fmt.Errorf("creating the benchmark experiment: %w", err)

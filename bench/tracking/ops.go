@@ -83,7 +83,8 @@ func operations(searchRuns, historyPoints int) []operation {
 		{key: "download100m", name: "artifact download, 100 MB", seed: seedDownload(100 * mb), prepare: prepareDownload(100 * mb), optIn: true, bytes: 100 * mb, minOps: 16},
 		{key: "search-models", name: fmt.Sprintf("search registered models (name LIKE, %s models)", thousands(registryModels)), seed: seedRegistry, prepare: prepareModelSearch, optIn: true},
 		{key: "trace-ingest", name: fmt.Sprintf("trace ingest (%d spans: OTLP + StartTraceV3)", spansPerTrace), prepare: prepareTraceIngest, optIn: true},
-		{key: "search-traces", name: fmt.Sprintf("search traces (filter, %s traces)", thousands(traceSeed)), seed: seedTraces, prepare: prepareTraceSearch, optIn: true},
+		{key: "search-traces", name: fmt.Sprintf("search traces (status, time, %s traces)", thousands(traceSeed)), seed: seedTraces, prepare: prepareTraceSearch, optIn: true},
+		{key: "search-traces-tag", name: fmt.Sprintf("search traces (tag, status, %s traces)", thousands(traceSeed)), seed: seedTraces, prepare: prepareTraceTagSearch, optIn: true},
 		{key: "search-versions", name: fmt.Sprintf("search model versions (by name, %d versions)", registryVersions), seed: seedRegistry, prepare: prepareVersionSearch, optIn: true},
 	}
 }

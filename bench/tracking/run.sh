@@ -14,10 +14,15 @@
 #   MLFLOW_ARGS   load-generator flags for mlflow, which is far slower and
 #                 can take minutes to start on a busy machine
 #                 (default "-duration 5s -min-ops 100 -max-duration 20s -wait 5m")
+#   BASE_OPS      issue #2's operations (default: all six; empty to run only EXTRA_OPS)
 #   EXTRA_OPS     issue #3's opt-in operations, run for weir and mlflow only
 #                 (default "upload1m,upload100m,download1m,download100m,search-models,search-versions";
 #                 empty to skip them). FastTrackML gets issue #2's operations
 #                 alone: it has no artifact proxy and no model registry.
+#   TRACE_SEED    traces seeded for the opt-in trace search operations
+#                 (search-traces, search-traces-tag in EXTRA_OPS; default 2000).
+#                 mlflow's are written by seed_mlflow_traces.py through its own
+#                 store (sending 100,000 over HTTP takes hours), weir's over HTTP.
 #   FML_VENV      virtualenv for FastTrackML, created if missing
 #                 (default bench/tracking/.venv-fml)
 #   WEIR_FROM     "HEAD" (default) builds weir from the last commit, exported
@@ -39,11 +44,12 @@ MLFLOW_ARGS=${MLFLOW_ARGS:--duration 5s -min-ops 100 -max-duration 20s -wait 5m}
 FML_VENV=${FML_VENV:-$here/.venv-fml}
 WEIR_FROM=${WEIR_FROM:-HEAD}
 EXTRA_OPS=${EXTRA_OPS-upload1m,upload100m,download1m,download100m,search-models,search-versions}
-BASE_OPS=create-run,log-batch-10,log-batch-1000,log-batch-params,search-runs,metric-history
-ALL_OPS=$BASE_OPS${EXTRA_OPS:+,$EXTRA_OPS}
+BASE_OPS=${BASE_OPS-create-run,log-batch-10,log-batch-1000,log-batch-params,search-runs,metric-history}
+ALL_OPS=$BASE_OPS${BASE_OPS:+${EXTRA_OPS:+,}}$EXTRA_OPS
 FML_VERSION=0.6.0
 SEARCH_RUNS=10000
 HISTORY_POINTS=100000
+TRACE_SEED=${TRACE_SEED:-2000}
 out=${1:-$here/out/results.md}
 outdir=$(dirname "$out")
 mkdir -p "$outdir"
@@ -106,7 +112,7 @@ bench() {
 	# In the background, so that a signal reaches the trap at once instead
 	# of after the load generator's last phase.
 	"$loadgen" -url "http://127.0.0.1:$port" -label "$name" -pid "$pid" -clients "$CLIENTS" \
-		-search-runs "$SEARCH_RUNS" -history-points "$HISTORY_POINTS" \
+		-search-runs "$SEARCH_RUNS" -history-points "$HISTORY_POINTS" -trace-seed "$TRACE_SEED" \
 		-json "$outdir/$name.json" "$@" >"$outdir/$name.md" &
 	loadgen_pid=$!
 	if wait "$loadgen_pid"; then
@@ -160,11 +166,19 @@ run_mlflow() {
 	log "seeding mlflow's database with MLflow's own store (see seed_mlflow.py for why)"
 	seeded=$("$PYTHON" "$here/seed_mlflow.py" "sqlite:///$dir/mlflow.db" "$dir/artifacts" \
 		"$SEARCH_RUNS" "$HISTORY_POINTS" 2>"$tmp/mlflow-seed.log" | tail -n 1)
+	local trace_args=()
+	case ",$ALL_OPS," in
+	*,search-traces,* | *,search-traces-tag,*)
+		log "seeding mlflow's database with $TRACE_SEED traces through its own store (see seed_mlflow_traces.py)"
+		trace_args=(-trace-exp "$("$PYTHON" "$here/seed_mlflow_traces.py" "sqlite:///$dir/mlflow.db" "$dir/artifacts" \
+			"$TRACE_SEED" 2>>"$tmp/mlflow-seed.log" | tail -n 1)")
+		;;
+	esac
 	port=$("$loadgen" -free-port)
 	start mlflow "$PYTHON" -m mlflow server --host 127.0.0.1 --port "$port" \
 		--backend-store-uri "sqlite:///$dir/mlflow.db" --artifacts-destination "$dir/artifacts"
 	# shellcheck disable=SC2086
-	bench mlflow "$pid" "$port" -search-exp "${seeded% *}" -history-run "${seeded#* }" -ops "$ALL_OPS" $MLFLOW_ARGS
+	bench mlflow "$pid" "$port" -search-exp "${seeded% *}" -history-run "${seeded#* }" "${trace_args[@]}" -ops "$ALL_OPS" $MLFLOW_ARGS
 }
 
 run_fasttrackml() {

@@ -15,17 +15,25 @@ import (
 // The trace operations (issue 15), opt-in: trace-ingest sends a 20-span
 // trace the way MLflow's client exports one (the spans over OpenTelemetry's
 // /v1/traces in Protocol Buffers, then the trace's info with StartTraceV3);
-// search-traces searches traceSeed seeded traces.
+// search-traces and search-traces-tag search traceSeed seeded traces.
 
-// spansPerTrace is the issue's workload: 20 spans per trace.
+// spansPerTrace is the issue's ingest workload: 20 spans per trace.
 const spansPerTrace = 20
 
-// traceSeed is how many traces search-traces seeds; tracesPage how many one
-// search returns.
-const (
-	traceSeed  = 2000
-	tracesPage = 100
-)
+// seedSpans is how many spans each seeded trace has (a root and two
+// children), and seedTeams the values of its "team" tag, trace n taking
+// seedTeams[n%4]; every third trace (n%3 == 2) is in state ERROR. Trace n
+// started n seconds after the first. seed_mlflow_traces.py writes the very
+// same traces into mlflow's store.
+const seedSpans = 3
+
+var seedTeams = [...]string{"red", "green", "blue", "gold"}
+
+// traceSeed is how many traces the search operations seed (-trace-seed);
+// tracesPage how many one search returns.
+var traceSeed = 2000
+
+const tracesPage = 100
 
 // traceCounter makes every trace id of a run unique across clients.
 var traceCounter atomic.Uint64
@@ -69,12 +77,12 @@ func pbStringAttr(key, value string) []byte {
 // otlpTrace encodes an ExportTraceServiceRequest of one trace: a root span
 // and spansPerTrace-1 children, with MLflow's attributes and a few hundred
 // bytes of inputs and outputs each, as an LLM app's spans carry.
-func otlpTrace(traceID []byte, mlflowID string, start time.Time) []byte {
+func otlpTrace(traceID []byte, mlflowID string, start time.Time, nSpans int) []byte {
 	var spans []byte
 	root := make([]byte, 8)
 	binary.BigEndian.PutUint64(root, 1)
 	t0 := uint64(start.UnixNano())
-	for i := 0; i < spansPerTrace; i++ {
+	for i := 0; i < nSpans; i++ {
 		id := make([]byte, 8)
 		binary.BigEndian.PutUint64(id, uint64(i+1))
 		var sp []byte
@@ -86,7 +94,7 @@ func otlpTrace(traceID []byte, mlflowID string, start time.Time) []byte {
 		sp = pbBytes(sp, 5, []byte("step-"+strconv.Itoa(i)))
 		sp = pbVarint(sp, 6, 1)
 		sp = pbFixed64(sp, 7, t0+uint64(i)*1000)
-		sp = pbFixed64(sp, 8, t0+uint64(spansPerTrace+i)*1000)
+		sp = pbFixed64(sp, 8, t0+uint64(nSpans+i)*1000)
 		typ := "TOOL"
 		if i == 0 {
 			typ = "CHAIN"
@@ -108,34 +116,35 @@ func otlpTrace(traceID []byte, mlflowID string, start time.Time) []byte {
 }
 
 // startTraceBody is the StartTraceV3 request the client sends once a trace
-// has ended.
-func startTraceBody(expID, mlflowID string, start time.Time) []byte {
-	return []byte(fmt.Sprintf(`{"trace": {"trace_info": {"trace_id": %q, "trace_location": {"type": "MLFLOW_EXPERIMENT", "mlflow_experiment": {"experiment_id": %q}}, "request_time": %q, "execution_duration": "0.040s", "state": "OK", "trace_metadata": {"mlflow.trace_schema.version": "3", "mlflow.user": "bench"}, "tags": {"mlflow.traceName": "answer"}, "request_preview": "{\"question\": \"What is the capital of France?\"}", "response_preview": "Paris"}}}`,
-		mlflowID, expID, start.UTC().Format("2006-01-02T15:04:05.000Z")))
+// has ended, with the trace's state and its "team" tag.
+func startTraceBody(expID, mlflowID string, start time.Time, state, team string) []byte {
+	return []byte(fmt.Sprintf(`{"trace": {"trace_info": {"trace_id": %q, "trace_location": {"type": "MLFLOW_EXPERIMENT", "mlflow_experiment": {"experiment_id": %q}}, "request_time": %q, "execution_duration": "0.040s", "state": %q, "trace_metadata": {"mlflow.trace_schema.version": "3", "mlflow.user": "bench"}, "tags": {"mlflow.traceName": "answer", "team": %q}, "request_preview": "{\"question\": \"What is the capital of France?\"}", "response_preview": "Paris"}}}`,
+		mlflowID, expID, start.UTC().Format("2006-01-02T15:04:05.000Z"), state, team))
 }
 
-// sendTrace sends one trace as MLflow's client does and returns the time
-// spent in the two exchanges.
-func sendTrace(ctx context.Context, c *client, expID, tag string, start time.Time) (time.Duration, error) {
+// sendTrace sends one trace of nSpans spans as MLflow's client does and
+// returns the time spent in the two exchanges.
+func sendTrace(ctx context.Context, c *client, expID, tag string, start time.Time, nSpans int, state, team string) (time.Duration, error) {
 	otel, id := newTraceID(tag)
-	spans := otlpTrace(otel, id, start)
+	spans := otlpTrace(otel, id, start, nSpans)
 	_, t1, err := c.exchangeWith(ctx, http.MethodPost, "/v1/traces", spans,
 		map[string]string{"Content-Type": "application/x-protobuf", "X-Mlflow-Experiment-Id": expID})
 	if err != nil {
 		return t1, err
 	}
-	_, t2, err := c.exchange(ctx, http.MethodPost, "/api/3.0/mlflow/traces", startTraceBody(expID, id, start))
+	_, t2, err := c.exchange(ctx, http.MethodPost, "/api/3.0/mlflow/traces", startTraceBody(expID, id, start, state, team))
 	return t1 + t2, err
 }
 
 func prepareTraceIngest(ctx context.Context, e *env, worker int) (step, error) {
 	return func(ctx context.Context, i int) (time.Duration, error) {
-		return sendTrace(ctx, e.c, e.opsExp, e.tag, time.Now())
+		return sendTrace(ctx, e.c, e.opsExp, e.tag, time.Now(), spansPerTrace, "OK", seedTeams[0])
 	}, nil
 }
 
-// seedTraces sends traceSeed traces, one a second apart in request time, into
-// an experiment of their own; a third of them fail their search filter.
+// seedTraces sends traceSeed traces, one a second apart in request time
+// and ending now, into an experiment of their own (see seedSpans), unless
+// -trace-exp named one seeded beforehand.
 func seedTraces(ctx context.Context, e *env) error {
 	if e.traceExp != "" {
 		return nil
@@ -145,18 +154,22 @@ func seedTraces(ctx context.Context, e *env) error {
 		return err
 	}
 	e.traceExp = id
-	base := time.Now().Add(-traceSeed * time.Second)
+	base := time.Now().Add(-time.Duration(traceSeed) * time.Second)
 	errs := make(chan error, e.clients)
 	next := atomic.Int64{}
 	for w := 0; w < e.clients; w++ {
 		go func() {
 			for {
 				n := next.Add(1) - 1
-				if n >= traceSeed {
+				if n >= int64(traceSeed) {
 					errs <- nil
 					return
 				}
-				if _, err := sendTrace(ctx, e.c, id, e.tag, base.Add(time.Duration(n)*time.Second)); err != nil {
+				state := "OK"
+				if n%3 == 2 {
+					state = "ERROR"
+				}
+				if _, err := sendTrace(ctx, e.c, id, e.tag, base.Add(time.Duration(n)*time.Second), seedSpans, state, seedTeams[n%4]); err != nil {
 					errs <- err
 					return
 				}
@@ -171,21 +184,37 @@ func seedTraces(ctx context.Context, e *env) error {
 	return nil
 }
 
-// traceSearchBody asks for the newest page of traces of the second half of
-// the seeded period.
-func traceSearchBody(expID string, after time.Time) []byte {
-	return []byte(fmt.Sprintf(`{"locations": [{"type": "MLFLOW_EXPERIMENT", "mlflow_experiment": {"experiment_id": %q}}], "filter": "trace.status = 'OK' AND timestamp_ms > %d", "max_results": %d, "order_by": ["timestamp_ms DESC"]}`,
-		expID, after.UnixMilli(), tracesPage))
+// traceSearchBody asks for the newest page of the seeded traces that match
+// filter.
+func traceSearchBody(expID, filter string) []byte {
+	return []byte(fmt.Sprintf(`{"locations": [{"type": "MLFLOW_EXPERIMENT", "mlflow_experiment": {"experiment_id": %q}}], "filter": %q, "max_results": %d, "order_by": ["timestamp_ms DESC"]}`,
+		expID, filter, tracesPage))
 }
 
+// prepareTraceSearch times a search by state and start time: the OK traces
+// of the second half of the seeded period, newest first.
 func prepareTraceSearch(ctx context.Context, e *env, worker int) (step, error) {
-	after := time.Now().Add(-traceSeed / 2 * time.Second)
-	body := traceSearchBody(e.traceExp, after)
+	after := time.Now().Add(-time.Duration(traceSeed/2) * time.Second)
+	filter := fmt.Sprintf("trace.status = 'OK' AND timestamp_ms > %d", after.UnixMilli())
+	return traceSearchStep(e, filter, ""), nil
+}
+
+// prepareTraceTagSearch times a search by tag and state: a quarter of the
+// traces carry team = 'blue', two thirds of those are OK.
+func prepareTraceTagSearch(ctx context.Context, e *env, worker int) (step, error) {
+	return traceSearchStep(e, "tags.team = 'blue' AND trace.status = 'OK'", "blue"), nil
+}
+
+// traceSearchStep searches with filter and checks the page: full, every
+// trace OK, and carrying team (when given).
+func traceSearchStep(e *env, filter, team string) step {
+	body := traceSearchBody(e.traceExp, filter)
 	return func(ctx context.Context, i int) (time.Duration, error) {
 		var out struct {
 			Traces []struct {
-				TraceID string `json:"trace_id"`
-				State   string `json:"state"`
+				TraceID string            `json:"trace_id"`
+				State   string            `json:"state"`
+				Tags    map[string]string `json:"tags"`
 			} `json:"traces"`
 		}
 		elapsed, err := e.c.postRaw(ctx, "/api/3.0/mlflow/traces/search", body, &out)
@@ -196,12 +225,12 @@ func prepareTraceSearch(ctx context.Context, e *env, worker int) (step, error) {
 			return elapsed, fmt.Errorf("search traces answered %d traces, want %d", len(out.Traces), tracesPage)
 		}
 		for _, t := range out.Traces {
-			if t.State != "OK" {
-				return elapsed, fmt.Errorf("search traces answered %s in state %s, which the filter excludes", t.TraceID, t.State)
+			if t.State != "OK" || (team != "" && t.Tags["team"] != team) {
+				return elapsed, fmt.Errorf("search traces answered %s in state %s with team %q, which the filter %s excludes", t.TraceID, t.State, t.Tags["team"], filter)
 			}
 		}
 		return elapsed, nil
-	}, nil
+	}
 }
 
 // exchangeWith is exchange with the request's headers given.

@@ -12,7 +12,14 @@ import json
 
 import mlflow
 import pytest
-from mlflow.genai.datasets import create_dataset, delete_dataset, get_dataset, search_datasets
+from mlflow.genai.datasets import (
+    add_dataset_to_experiments,
+    create_dataset,
+    delete_dataset,
+    get_dataset,
+    remove_dataset_from_experiments,
+    search_datasets,
+)
 
 from support import assert_rest_error, assert_rest_ok, raises_code, rest
 
@@ -104,6 +111,31 @@ def test_tags_and_experiment_links(client, exp_id):
     assert assert_rest_ok(rest("GET", f"{DS}/{did}/experiment-ids"))["experiment_ids"] == [other]
     found = assert_rest_ok(rest("POST", f"{DS}/search", {"experiment_ids": [exp_id]}))
     assert found.get("datasets", []) == []
+
+
+def test_experiment_links_with_fluent_api_and_client(client, exp_id):
+    """What MLflow's own *_rest_tracking dataset tests do, with the tracking URI at the server.
+
+    Their harness points the fluent API at the server's database file, which only
+    mlflow server shares (tests/mlflow_suite lists them as not applicable); here the
+    fluent calls, the client's and the lazy experiment_ids all go through the server.
+    """
+    others = [client.create_experiment(f"{client.get_experiment(exp_id).name}-{i}") for i in range(3)]
+    ds = create_dataset(name="links-fluent", experiment_id=[exp_id], tags={"test": "multi_exp"})
+    assert ds.experiment_ids == [exp_id]
+    added = add_dataset_to_experiments(dataset_id=ds.dataset_id, experiment_ids=others[:2])
+    assert sorted(added.experiment_ids) == sorted([exp_id, *others[:2]])
+    # Idempotent: adding a linked experiment again changes nothing.
+    again = add_dataset_to_experiments(dataset_id=ds.dataset_id, experiment_ids=[exp_id])
+    assert sorted(again.experiment_ids) == sorted([exp_id, *others[:2]])
+    removed = client.remove_dataset_from_experiments(dataset_id=ds.dataset_id, experiment_ids=[others[0]])
+    assert sorted(removed.experiment_ids) == sorted([exp_id, others[1]])
+    # Removing an unlinked experiment is not an error either.
+    kept = remove_dataset_from_experiments(dataset_id=ds.dataset_id, experiment_ids=[others[2]])
+    assert sorted(kept.experiment_ids) == sorted([exp_id, others[1]])
+    assert sorted(client.get_dataset(ds.dataset_id).experiment_ids) == sorted([exp_id, others[1]])
+    with pytest.raises(mlflow.exceptions.MlflowException, match="not found"):
+        add_dataset_to_experiments(dataset_id="d-nonexistent1234567890abcdef1234", experiment_ids=[exp_id])
 
 
 def test_search_filter_and_order(exp_id):

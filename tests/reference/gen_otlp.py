@@ -5,8 +5,11 @@ Writes tests/reference/fixtures/otlp/: request.bin (an ExportTraceServiceRequest
 as OTLP over HTTP sends it), request.json (the same request in OTLP's JSON form:
 lowerCamelCase names, hex ids, 64-bit integers as strings) and spans.json (each
 span as MLflow's server answers it: the message's JSON with declared field
-names, base64 ids, enum names, 64-bit integers as numbers). Fixed ids and times:
-the output is byte-for-byte deterministic.
+names, base64 ids, enum names, 64-bit integers as numbers), and span_dicts.jsonl
+(each span as mlflow 3.17.2's server keeps it and serves it in a trace download,
+traces.json: Span.from_otel_proto(...).to_dict() dumped as its SQL store dumps
+it, one span a line). Fixed ids and times: the output is byte-for-byte
+deterministic.
 """
 import json
 import pathlib
@@ -91,6 +94,15 @@ def main():
     (OUT / "request.json").write_text(json.dumps(otlp_json, indent=1, sort_keys=True) + "\n")
     want = [as_numbers(json_format.MessageToDict(s, preserving_proto_field_name=True)) for s in spans()]
     (OUT / "spans.json").write_text(json.dumps(want, indent=1, sort_keys=True, ensure_ascii=False) + "\n")
+    (OUT / "span_dicts.jsonl").write_text("".join(mlflow_dict(s) + "\n" for s in spans()))
+
+
+def mlflow_dict(proto_span):
+    """The span's stored JSON, as mlflow's SqlAlchemyStore.log_spans writes it."""
+    from mlflow.entities.span import Span
+    from mlflow.tracing.utils import TraceJSONEncoder
+
+    return json.dumps(Span.from_otel_proto(proto_span).to_dict(), cls=TraceJSONEncoder, ensure_ascii=False)
 
 
 if __name__ == "__main__":
