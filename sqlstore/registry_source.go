@@ -58,6 +58,12 @@ func resolveSource(ctx context.Context, tx *txn, c registry.VersionCreate) (vers
 		err = resolveRunsSource(ctx, tx, c.Source, u, &src)
 	case scheme == "models":
 		err = resolveModelsSource(ctx, tx, c.Source, u, &src)
+	case scheme == "file" && remoteFileHost(u.Hostname()):
+		// MLflow answers this one with a 500, and its tests and
+		// clients expect that status and these words.
+		err = weir.Errorf(weir.ErrInternal,
+			"%s is not a valid remote uri: a file: source must name this machine (no host, localhost or 127.0.0.1); a remote share needs another scheme, such as smb://<hostname>/<path>.",
+			c.Source)
 	case scheme == "" || scheme == "file":
 		err = checkLocalSource(ctx, tx, c.Source, u, src)
 	case isArtifactProxyURI(u):
@@ -386,4 +392,11 @@ func runArtifactURI(ctx context.Context, tx *txn, runID string) (string, bool, e
 		return "", false, nil
 	}
 	return uri, err == nil, err
+}
+
+// remoteFileHost reports whether host, the host of a file: URI, names
+// another machine: anything but none, ".", localhost or 127.0.0.1, as MLflow
+// decides it.
+func remoteFileHost(host string) bool {
+	return host != "" && host != "." && !strings.HasPrefix(host, "localhost") && !strings.HasPrefix(host, "127.0.0.1")
 }

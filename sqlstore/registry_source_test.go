@@ -56,6 +56,9 @@ func testVersionSource(t *testing.T, f *fixture) {
 		{"local in run dir", registry.VersionCreate{Source: filepath.Join(runDir, "model"), RunID: run.RunID}, "", filepath.Join(runDir, "model"), run.RunID, "", false},
 		{"file URI in run dir", registry.VersionCreate{Source: "file://" + filepath.Join(runDir, "model"), RunID: run.RunID}, "", "file://" + filepath.Join(runDir, "model"), run.RunID, "", false},
 		{"run dir itself", registry.VersionCreate{Source: runDir, RunID: run.RunID}, "", runDir, run.RunID, "", false},
+		{"file URI on localhost", registry.VersionCreate{Source: "file://localhost" + filepath.Join(runDir, "model"), RunID: run.RunID}, "", "file://localhost" + filepath.Join(runDir, "model"), run.RunID, "", false},
+		// MLflow answers a file: URI naming another host with a 500, which its tests expect.
+		{"file URI on another host", registry.VersionCreate{Source: "file://123.456.789.123/path/to/source", RunID: run.RunID}, weir.ErrInternal, "", "", "", false},
 		{"local outside run dir", registry.VersionCreate{Source: "/etc/passwd", RunID: run.RunID}, weir.ErrInvalidParameterValue, "", "", "", false},
 		{"local sibling dir", registry.VersionCreate{Source: runDir + "x/model", RunID: run.RunID}, weir.ErrInvalidParameterValue, "", "", "", false},
 		{"local without run", registry.VersionCreate{Source: filepath.Join(runDir, "model")}, weir.ErrInvalidParameterValue, "", "", "", false},
