@@ -23,6 +23,7 @@ type benchConfig struct {
 	maxTime, timeout, wait     time.Duration
 	historyPage                int
 	db, jsonOut                string
+	skip                       string
 }
 
 func parseBench(args []string, stderr io.Writer) (benchConfig, error) {
@@ -42,6 +43,7 @@ func parseBench(args []string, stderr io.Writer) (benchConfig, error) {
 	fs.DurationVar(&c.timeout, "timeout", 15*time.Minute, "timeout of one HTTP call")
 	fs.DurationVar(&c.wait, "wait", 5*time.Minute, "wait this long for the server to answer before starting")
 	fs.StringVar(&c.db, "db", "", "the store's database URI: also report its size on disk")
+	fs.StringVar(&c.skip, "skip", "", "comma-separated operations not to run (search, history, page-first, page-sorted)")
 	fs.StringVar(&c.jsonOut, "json", "", "write the measurements to this JSON file (for scale report)")
 	if err := fs.Parse(args); err != nil {
 		return c, err
@@ -133,7 +135,11 @@ func runBench(ctx context.Context, cfg benchConfig, stdout, log io.Writer) error
 	if err != nil {
 		return err
 	}
+	skip := strings.Split(cfg.skip, ",")
 	for _, o := range ops {
+		if slices.Contains(skip, o.key) {
+			continue
+		}
 		r := measure(ctx, o, cfg)
 		fmt.Fprintf(log, "scale bench: %s %s %d runs: %-14s ok %4d errors %2d  p50 %10.2f ms  p99 %10.2f ms\n",
 			cfg.label, cfg.engine, cfg.runs, o.key, r.OK, r.Errors, r.P50Ms, r.P99Ms)
