@@ -18,11 +18,15 @@ vet:
 	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { echo "gofmt needed:"; gofmt -l $$(git ls-files '*.go'); exit 1; }
 	$(GO) vet ./...
 	$(GO) vet -tags weir_serve ./cmd/weir
+	cd deploy/kubernetes/check && $(GO) vet ./...
 
 # The Go tests that drive MLflow's own Python client, or cross-check against
-# MLflow's parser, find the pinned interpreter here.
+# MLflow's parser, find the pinned interpreter here. The Kubernetes
+# manifests' check is a module of its own, so that weir's go.mod does not
+# gain the Kubernetes modules.
 go-test: $(VENV)/.installed
 	WEIR_PYTHON=$(abspath $(PY)) WEIR_MLFLOW_PYTHON=$(abspath $(PY)) $(GO) test -count=1 -timeout 30m ./...
+	cd deploy/kubernetes/check && $(GO) test -count=1 -timeout 10m ./...
 
 $(VENV)/.installed: tests/requirements.txt
 	$(PYTHON) -m venv $(VENV)

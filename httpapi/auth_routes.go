@@ -103,7 +103,7 @@ func (s *Server) checkRunParam(r *http.Request, a auth.Action) error {
 }
 
 // readRequest reports whether a request only reads: GETs, and the POSTs
-// that are searches.
+// that are searches or GraphQL queries.
 func readRequest(r *http.Request) bool {
 	if safeMethod(r.Method) {
 		return true
@@ -120,7 +120,8 @@ func readRequest(r *http.Request) bool {
 		strings.HasSuffix(r.URL.Path, "/mlflow/traces/batchGetInfos"),
 		strings.HasSuffix(r.URL.Path, "/mlflow/traces/metrics"),
 		strings.HasSuffix(r.URL.Path, "/mlflow/traces/calculate-filter-correlation"),
-		strings.HasSuffix(r.URL.Path, "/mlflow/datasets/search"):
+		strings.HasSuffix(r.URL.Path, "/mlflow/datasets/search"),
+		r.URL.Path == "/graphql": // every GraphQL field reads (graphql_resolvers.go)
 		return true
 	}
 	return false

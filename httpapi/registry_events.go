@@ -8,96 +8,59 @@ import (
 	"github.com/weir-ml/weir/webhook"
 )
 
-// Registry events that webhooks receive, as MLflow's server sends them.
+// Registry events and their payloads live in package webhook, where the
+// store's outbox builds them too; these names keep the handlers short.
 var (
-	eventModelCreated      = webhook.Event{Entity: "REGISTERED_MODEL", Action: "CREATED"}
-	eventVersionCreated    = webhook.Event{Entity: "MODEL_VERSION", Action: "CREATED"}
-	eventVersionTagSet     = webhook.Event{Entity: "MODEL_VERSION_TAG", Action: "SET"}
-	eventVersionTagDeleted = webhook.Event{Entity: "MODEL_VERSION_TAG", Action: "DELETED"}
-	eventAliasCreated      = webhook.Event{Entity: "MODEL_VERSION_ALIAS", Action: "CREATED"}
-	eventAliasDeleted      = webhook.Event{Entity: "MODEL_VERSION_ALIAS", Action: "DELETED"}
+	eventModelCreated      = webhook.ModelCreated
+	eventVersionCreated    = webhook.VersionCreated
+	eventVersionTagSet     = webhook.VersionTagSet
+	eventVersionTagDeleted = webhook.VersionTagDeleted
+	eventAliasCreated      = webhook.AliasCreated
+	eventAliasDeleted      = webhook.AliasDeleted
 
-	// Registered models tagged as prompts announce these instead.
-	eventPromptCreated           = webhook.Event{Entity: "PROMPT", Action: "CREATED"}
-	eventPromptVersionCreated    = webhook.Event{Entity: "PROMPT_VERSION", Action: "CREATED"}
-	eventPromptTagSet            = webhook.Event{Entity: "PROMPT_TAG", Action: "SET"}
-	eventPromptTagDeleted        = webhook.Event{Entity: "PROMPT_TAG", Action: "DELETED"}
-	eventPromptVersionTagSet     = webhook.Event{Entity: "PROMPT_VERSION_TAG", Action: "SET"}
-	eventPromptVersionTagDeleted = webhook.Event{Entity: "PROMPT_VERSION_TAG", Action: "DELETED"}
-	eventPromptAliasCreated      = webhook.Event{Entity: "PROMPT_ALIAS", Action: "CREATED"}
-	eventPromptAliasDeleted      = webhook.Event{Entity: "PROMPT_ALIAS", Action: "DELETED"}
+	eventPromptCreated           = webhook.PromptCreated
+	eventPromptVersionCreated    = webhook.PromptVersionCreated
+	eventPromptTagSet            = webhook.PromptTagSet
+	eventPromptTagDeleted        = webhook.PromptTagDeleted
+	eventPromptVersionTagSet     = webhook.PromptVersionTagSet
+	eventPromptVersionTagDeleted = webhook.PromptVersionTagDeleted
+	eventPromptAliasCreated      = webhook.PromptAliasCreated
+	eventPromptAliasDeleted      = webhook.PromptAliasDeleted
 )
 
-// The "data" of each event's payload. Field names and null-versus-empty
-// choices follow MLflow's payloads, which receivers already parse.
 type (
-	registeredModelCreated struct {
-		Name        string            `json:"name"`
-		Tags        map[string]string `json:"tags"`
-		Description *string           `json:"description"`
-	}
-	modelVersionCreated struct {
-		Name        string            `json:"name"`
-		Version     string            `json:"version"`
-		Source      string            `json:"source"`
-		RunID       *string           `json:"run_id"`
-		Tags        map[string]string `json:"tags"`
-		Description *string           `json:"description"`
-	}
-	versionTagSet struct {
-		Name    string `json:"name"`
-		Version string `json:"version"`
-		Key     string `json:"key"`
-		Value   string `json:"value"`
-	}
-	versionTagDeleted struct {
-		Name    string `json:"name"`
-		Version string `json:"version"`
-		Key     string `json:"key"`
-	}
-	aliasCreated struct {
-		Name    string `json:"name"`
-		Alias   string `json:"alias"`
-		Version string `json:"version"`
-	}
-	aliasDeleted struct {
-		Name  string `json:"name"`
-		Alias string `json:"alias"`
-	}
-	promptVersionCreated struct {
-		Name        string            `json:"name"`
-		Version     string            `json:"version"`
-		Template    *string           `json:"template"`
-		Tags        map[string]string `json:"tags"`
-		Description *string           `json:"description"`
-	}
-	promptTagSet struct {
-		Name  string `json:"name"`
-		Key   string `json:"key"`
-		Value string `json:"value"`
-	}
-	promptTagDeleted struct {
-		Name string `json:"name"`
-		Key  string `json:"key"`
-	}
+	registeredModelCreated = webhook.RegisteredModelCreated
+	modelVersionCreated    = webhook.ModelVersionCreated
+	versionTagSet          = webhook.VersionTagSetData
+	versionTagDeleted      = webhook.VersionTagDeletedData
+	aliasCreated           = webhook.AliasCreatedData
+	aliasDeleted           = webhook.AliasDeletedData
+	promptVersionCreated   = webhook.PromptVersionCreatedData
+	promptTagSet           = webhook.PromptTagSetData
+	promptTagDeleted       = webhook.PromptTagDeletedData
 )
 
-// Tags that mark registered models and versions as MLflow prompts, which
-// announce PROMPT_* events, and carry their type and template. Payloads
-// leave them out, as MLflow's do.
 const (
-	promptTag     = "mlflow.prompt.is_prompt"
-	promptTypeTag = "_mlflow_prompt_type"
-	promptTextTag = "mlflow.prompt.text"
+	promptTag     = webhook.PromptTag
+	promptTypeTag = webhook.PromptTypeTag
+	promptTextTag = webhook.PromptTextTag
 )
 
-// openDeliveries starts webhook delivery when the server has webhooks.
+// openDeliveries starts webhook delivery when the server has webhooks. A
+// webhook store that is also an outbox (sqlstore's) records each event in
+// the transaction of its change, and the dispatcher delivers from there:
+// an event whose change committed survives this server, and the servers
+// sharing the database deliver each event once between them. Other stores
+// get the events from announce, after the change.
 func (s *Server) openDeliveries() error {
 	if s.Webhooks == nil || s.Deliveries == nil {
 		return nil
 	}
 	if s.Deliveries.Logger == nil {
 		s.Deliveries.Logger = s.logger()
+	}
+	if ob, ok := s.Webhooks.(webhook.Outbox); ok && s.Deliveries.Outbox == nil {
+		s.Deliveries.Outbox = ob
 	}
 	return s.Deliveries.Open()
 }
@@ -109,6 +72,10 @@ func (s *Server) announceAbout(r *http.Request, name string, modelEv, promptEv w
 	if s.Webhooks == nil || s.Deliveries == nil {
 		return
 	}
+	if s.Deliveries.Outbox != nil {
+		s.Deliveries.Wake()
+		return
+	}
 	if s.isPrompt(r, name) {
 		s.announce(r, promptEv, promptData)
 		return
@@ -118,9 +85,15 @@ func (s *Server) announceAbout(r *http.Request, name string, modelEv, promptEv w
 
 // announce queues ev for the active webhooks subscribed to it, after the
 // registry change succeeded. Failures are logged, never returned: the
-// change is made, and a webhook is a notification about it.
+// change is made, and a webhook is a notification about it. With an
+// outbox the store has recorded the event already, and announce only
+// wakes this server's delivery loop.
 func (s *Server) announce(r *http.Request, ev webhook.Event, data any) {
 	if s.Webhooks == nil || s.Deliveries == nil || ev.Entity == "" {
+		return
+	}
+	if s.Deliveries.Outbox != nil {
+		s.Deliveries.Wake()
 		return
 	}
 	hooks, err := s.Webhooks.WebhooksFor(r.Context(), registry.WebhookEvent{Entity: ev.Entity, Action: ev.Action})

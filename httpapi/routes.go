@@ -167,6 +167,8 @@ func (s *Server) routes() http.Handler {
 	handle("GET", "/ajax-api/3.0/mlflow/server-info", s.api(s.serverInfo))
 	handle("GET", "/health", http.HandlerFunc(health))
 	handle("GET", "/version", http.HandlerFunc(version))
+	handle("POST", "/graphql", s.api(s.serveGraphQL)) // graphql.go
+	handle("GET", "/graphql", s.api(s.serveGraphQL))
 
 	// Everything else is the web UI (ui.Handler), when there is one.
 	mux.Handle("/", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {

@@ -47,6 +47,15 @@ type Runner struct {
 	StateDir string
 	// Force reruns this step and every step after it.
 	Force string
+	// Step, when set, runs the pipeline only as far as this step, and the
+	// steps before it must be in the step cache already (an earlier
+	// invocation ran them): each step can then run in its own process, as
+	// a workflow engine on a cluster runs them.
+	Step string
+	// Shared names a pipeline run that several invocations log to: the run
+	// of the experiment tagged weir.pipeline.shared with this value, which
+	// the first invocation creates. "" gives each invocation its own run.
+	Shared string
 	// Progress receives one line per step, and the trial counter.
 	Progress io.Writer
 	// GitRevision is the code version recorded in lineage, if known.
@@ -113,6 +122,10 @@ func (r *Runner) Run(ctx context.Context) (sum *Summary, err error) {
 	if r.Force != "" && !slices.Contains(Steps, r.Force) {
 		return nil, weir.Errorf(weir.ErrInvalidParameterValue, "--force %q is not a step; steps are %s", r.Force, listText(Steps))
 	}
+	stop, err := r.checkStep()
+	if err != nil {
+		return nil, err
+	}
 	if r.StateDir == "" {
 		r.StateDir = ".weir-pipeline"
 	}
@@ -138,6 +151,10 @@ func (r *Runner) Run(ctx context.Context) (sum *Summary, err error) {
 	ran := map[string]bool{}
 	forced := false
 	for i, def := range stepDefs {
+		if i > stop {
+			break
+		}
+		earlier := r.Step != "" && i < stop // must come from the cache
 		forced = forced || def.name == r.Force
 		var inputs []string
 		rerun := false // an input step ran again, so its result may differ from the cached one's
@@ -159,14 +176,21 @@ func (r *Runner) Run(ctx context.Context) (sum *Summary, err error) {
 					}
 					loadServeCommand(r.st.summary)
 				}
-				if err := r.replay(ctx, def.name, rec); err != nil {
-					return nil, &StepError{Step: def.name, Err: fmt.Errorf("copying the cached step's record to run %s: %w", r.parentID, err)}
+				// A step computed for this very run (a shared one) is
+				// logged there already.
+				if rec.RunID != r.parentID {
+					if err := r.replay(ctx, def.name, rec); err != nil {
+						return nil, &StepError{Step: def.name, Err: fmt.Errorf("copying the cached step's record to run %s: %w", r.parentID, err)}
+					}
 				}
 				touch(dir)
 				r.st.summary.Steps = append(r.st.summary.Steps, StepResult{Name: def.name, Status: "cached", Seconds: rec.Seconds, RunID: rec.RunID})
 				fmt.Fprintf(r.Progress, "[%2d/%d] %-10s cached (%s)\n", i+1, len(stepDefs), def.name, short(key))
 				continue
 			}
+		}
+		if earlier {
+			return nil, r.notCached(def.name)
 		}
 		fmt.Fprintf(r.Progress, "[%2d/%d] %-10s ...\n", i+1, len(stepDefs), def.name)
 		if err := os.RemoveAll(dir); err != nil {
@@ -197,8 +221,11 @@ func (r *Runner) Run(ctx context.Context) (sum *Summary, err error) {
 		_ = r.Backend.Tracking.SetTag(ctx, r.parentID, tracking.Tag{Key: "weir.pipeline.step." + def.name, Value: fmt.Sprintf("ran in %.1fs", secs)})
 		fmt.Fprintf(r.Progress, "[%2d/%d] %-10s done in %.1fs\n", i+1, len(stepDefs), def.name, secs)
 	}
-	if err := r.prune(keys); err != nil {
-		fmt.Fprintf(r.Progress, "warning: pruning the step cache: %v\n", err)
+	// Pruning needs every step's key, which only a whole run has.
+	if r.Step == "" {
+		if err := r.prune(keys); err != nil {
+			fmt.Fprintf(r.Progress, "warning: pruning the step cache: %v\n", err)
+		}
 	}
 	r.st.summary.Seconds = r.Now().Sub(start).Seconds()
 	r.st.summary.PipelineRunID = r.parentID

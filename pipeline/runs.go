@@ -17,6 +17,12 @@ import (
 
 // startParent creates the run of this invocation, with its lineage.
 func (r *Runner) startParent(ctx context.Context) error {
+	if r.Shared != "" {
+		ok, err := r.joinShared(ctx)
+		if ok || err != nil {
+			return err
+		}
+	}
 	tags := []tracking.Tag{
 		{Key: "mlflow.runName", Value: r.Spec.Name + "-" + r.Now().UTC().Format("20060102-150405")},
 		{Key: "mlflow.source.type", Value: "PROJECT"},
@@ -28,6 +34,10 @@ func (r *Runner) startParent(ctx context.Context) error {
 	}
 	if r.GitRevision != "" {
 		tags = append(tags, tracking.Tag{Key: "mlflow.source.git.commit", Value: r.GitRevision})
+	}
+	if r.Shared != "" {
+		tags[0].Value = r.Spec.Name + "-" + r.Shared
+		tags = append(tags, tracking.Tag{Key: sharedTag, Value: r.Shared})
 	}
 	u := "weir"
 	if cu, err := user.Current(); err == nil {

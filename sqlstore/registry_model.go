@@ -7,6 +7,7 @@ import (
 
 	weir "github.com/weir-ml/weir"
 	"github.com/weir-ml/weir/registry"
+	"github.com/weir-ml/weir/webhook"
 )
 
 // CreateRegisteredModel creates a model with no versions. Names are unique.
@@ -33,6 +34,9 @@ func (s *RegistryService) CreateRegisteredModel(ctx context.Context, name, descr
 			return err
 		}
 		if err := putModelTags(ctx, tx, name, tags); err != nil {
+			return err
+		}
+		if err := raiseModelCreated(ctx, tx, now, name, description, tags); err != nil {
 			return err
 		}
 		m, err = getModel(ctx, tx, name)
@@ -257,11 +261,17 @@ func (s *RegistryService) SetRegisteredModelTag(ctx context.Context, name string
 	if err := validateTags([]registry.Tag{t}); err != nil {
 		return err
 	}
-	return s.db.writeTx(ctx, func(tx *txn) error {
+	db := s.db
+	return db.writeTx(ctx, func(tx *txn) error {
 		if err := modelExists(ctx, tx, name); err != nil {
 			return err
 		}
-		return putModelTags(ctx, tx, name, []registry.Tag{t})
+		if err := putModelTags(ctx, tx, name, []registry.Tag{t}); err != nil {
+			return err
+		}
+		// Only prompts announce their own tags, as in MLflow.
+		return raiseAbout(ctx, tx, db.nowMillis(), name, webhook.Event{}, webhook.PromptTagSet,
+			webhook.PromptTagSetData{Name: name, Key: t.Key, Value: t.Value})
 	})
 }
 
@@ -275,12 +285,16 @@ func (s *RegistryService) DeleteRegisteredModelTag(ctx context.Context, name, ke
 	if err := validateTags([]registry.Tag{{Key: key}}); err != nil {
 		return err
 	}
-	return s.db.writeTx(ctx, func(tx *txn) error {
+	db := s.db
+	return db.writeTx(ctx, func(tx *txn) error {
 		if err := modelExists(ctx, tx, name); err != nil {
 			return err
 		}
-		_, err := tx.exec(ctx, `DELETE FROM registered_model_tags WHERE name = ? AND key = ?`, name, key)
-		return err
+		if _, err := tx.exec(ctx, `DELETE FROM registered_model_tags WHERE name = ? AND key = ?`, name, key); err != nil {
+			return err
+		}
+		return raiseAbout(ctx, tx, db.nowMillis(), name, webhook.Event{}, webhook.PromptTagDeleted,
+			webhook.PromptTagDeletedData{Name: name, Key: key})
 	})
 }
 

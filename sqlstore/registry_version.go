@@ -10,6 +10,7 @@ import (
 	weir "github.com/weir-ml/weir"
 	"github.com/weir-ml/weir/registry"
 	"github.com/weir-ml/weir/tracking"
+	"github.com/weir-ml/weir/webhook"
 )
 
 // modelVersionsTag is the logged-model tag that lists the registry versions
@@ -63,6 +64,9 @@ func (s *RegistryService) CreateModelVersion(ctx context.Context, c registry.Ver
 			if err := addRegistration(ctx, tx, src.modelID, c.Name, version); err != nil {
 				return err
 			}
+		}
+		if err := raiseVersionCreated(ctx, tx, now, c, strconv.FormatInt(version, 10)); err != nil {
+			return err
 		}
 		mv, err = getVersion(ctx, tx, c.Name, version)
 		return err
@@ -282,11 +286,16 @@ func (s *RegistryService) SetModelVersionTag(ctx context.Context, name, version 
 	if err := validateTags([]registry.Tag{t}); err != nil {
 		return err
 	}
-	return s.db.writeTx(ctx, func(tx *txn) error {
+	db := s.db
+	return db.writeTx(ctx, func(tx *txn) error {
 		if err := versionExists(ctx, tx, name, n); err != nil {
 			return err
 		}
-		return putVersionTags(ctx, tx, name, n, []registry.Tag{t})
+		if err := putVersionTags(ctx, tx, name, n, []registry.Tag{t}); err != nil {
+			return err
+		}
+		data := webhook.VersionTagSetData{Name: name, Version: version, Key: t.Key, Value: t.Value}
+		return raiseAbout(ctx, tx, db.nowMillis(), name, webhook.VersionTagSet, webhook.PromptVersionTagSet, data)
 	})
 }
 
@@ -301,12 +310,16 @@ func (s *RegistryService) DeleteModelVersionTag(ctx context.Context, name, versi
 	if err := tracking.ValidateRegistryTag(registry.Tag{Key: key}); err != nil {
 		return err
 	}
-	return s.db.writeTx(ctx, func(tx *txn) error {
+	db := s.db
+	return db.writeTx(ctx, func(tx *txn) error {
 		if err := versionExists(ctx, tx, name, n); err != nil {
 			return err
 		}
-		_, err := tx.exec(ctx, `DELETE FROM model_version_tags WHERE name = ? AND version = ? AND key = ?`, name, n, key)
-		return err
+		if _, err := tx.exec(ctx, `DELETE FROM model_version_tags WHERE name = ? AND version = ? AND key = ?`, name, n, key); err != nil {
+			return err
+		}
+		data := webhook.VersionTagDeletedData{Name: name, Version: version, Key: key}
+		return raiseAbout(ctx, tx, db.nowMillis(), name, webhook.VersionTagDeleted, webhook.PromptVersionTagDeleted, data)
 	})
 }
 
@@ -330,9 +343,12 @@ func (s *RegistryService) SetRegisteredModelAlias(ctx context.Context, name, ali
 		if err := versionExists(ctx, tx, name, n); err != nil {
 			return err
 		}
-		_, err := tx.exec(ctx, `INSERT INTO registered_model_aliases (name, alias, version) VALUES (?, ?, ?)
-			ON CONFLICT (name, alias) DO UPDATE SET version = excluded.version`, name, alias, n)
-		return err
+		if _, err := tx.exec(ctx, `INSERT INTO registered_model_aliases (name, alias, version) VALUES (?, ?, ?)
+			ON CONFLICT (name, alias) DO UPDATE SET version = excluded.version`, name, alias, n); err != nil {
+			return err
+		}
+		data := webhook.AliasCreatedData{Name: name, Alias: alias, Version: version}
+		return raiseAbout(ctx, tx, db.nowMillis(), name, webhook.AliasCreated, webhook.PromptAliasCreated, data)
 	})
 }
 
@@ -351,8 +367,11 @@ func (s *RegistryService) DeleteRegisteredModelAlias(ctx context.Context, name, 
 		if err := modelExists(ctx, tx, name); err != nil {
 			return err
 		}
-		_, err := tx.exec(ctx, `DELETE FROM registered_model_aliases WHERE name = ? AND alias = ?`, name, alias)
-		return err
+		if _, err := tx.exec(ctx, `DELETE FROM registered_model_aliases WHERE name = ? AND alias = ?`, name, alias); err != nil {
+			return err
+		}
+		data := webhook.AliasDeletedData{Name: name, Alias: alias}
+		return raiseAbout(ctx, tx, db.nowMillis(), name, webhook.AliasDeleted, webhook.PromptAliasDeleted, data)
 	})
 }
 

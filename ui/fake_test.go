@@ -21,6 +21,9 @@ type fakeTracking struct {
 	runs    []*tracking.Run
 	history map[string][]tracking.Metric // run ID + "/" + key
 	calls   []string                     // changes made, for action tests
+	// historyReads counts the GetMetricHistory calls that read a whole
+	// history (no MaxResults), for cache tests.
+	historyReads int
 }
 
 var _ tracking.Service = (*fakeTracking)(nil)
@@ -187,7 +190,20 @@ func (f *fakeTracking) GetMetricHistory(ctx context.Context, q tracking.MetricHi
 	if _, err := f.GetRun(ctx, q.RunID); err != nil {
 		return nil, "", err
 	}
-	return f.history[q.RunID+"/"+q.Key], "", nil
+	hist := f.history[q.RunID+"/"+q.Key]
+	offset, err := tracking.DecodePageToken(q.PageToken)
+	if err != nil {
+		return nil, "", err
+	}
+	hist = hist[min(offset, len(hist)):]
+	if q.MaxResults == 0 {
+		f.historyReads++
+		return hist, "", nil
+	}
+	if len(hist) > q.MaxResults {
+		return hist[:q.MaxResults], tracking.EncodePageToken(offset + q.MaxResults), nil
+	}
+	return hist, "", nil
 }
 
 // fakeRegistry is an in-memory registry.Service for the model pages.

@@ -216,8 +216,11 @@ func TestAssets(t *testing.T) {
 	}
 }
 
-// TestSeriesCacheSeesNewValues checks that a chart asked again after the
-// run logged more shows the new points, not the cached history.
+// TestSeriesCacheSeesNewValues checks that a chart asked again reads the
+// history from the cache while nothing changed, and shows new points at
+// once when the run logged more: through this server (the latest value
+// moves) or through another sharing the database, even a point that
+// leaves the latest value alone (an earlier step).
 func TestSeriesCacheSeesNewValues(t *testing.T) {
 	h, tr, _ := newSample(t)
 	const u = "/ui-data/series?run=aaaa000000000003&key=loss"
@@ -234,13 +237,17 @@ func TestSeriesCacheSeesNewValues(t *testing.T) {
 	if got, want := count(), 50; got != want {
 		t.Fatalf("points = %d, want %d", got, want)
 	}
-	tr.history["aaaa000000000003/loss"] = append(tr.history["aaaa000000000003/loss"], tracking.Metric{Key: "loss", Value: 0.01, Step: 50})
-	if got, want := count(), 50; got != want {
-		t.Errorf("points before the latest value changed = %d, want the cached %d", got, want)
+	if got, want := count(), 50; got != want || tr.historyReads != 1 {
+		t.Errorf("asked again: %d points after %d whole reads, want %d from the cache after 1", got, tr.historyReads, want)
 	}
+	tr.history["aaaa000000000003/loss"] = append(tr.history["aaaa000000000003/loss"], tracking.Metric{Key: "loss", Value: 0.5, Step: -1})
+	if got, want := count(), 51; got != want {
+		t.Errorf("points after another server logged an earlier step = %d, want %d", got, want)
+	}
+	tr.history["aaaa000000000003/loss"] = append(tr.history["aaaa000000000003/loss"], tracking.Metric{Key: "loss", Value: 0.01, Step: 50})
 	run := tr.runs[2]
 	run.Data.Metrics[1] = tracking.Metric{Key: "loss", Value: 0.01, Step: 50}
-	if got, want := count(), 51; got != want {
+	if got, want := count(), 52; got != want {
 		t.Errorf("points after logging = %d, want %d", got, want)
 	}
 }

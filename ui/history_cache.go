@@ -10,8 +10,10 @@ import (
 // historyCache keeps the last few metric histories a chart read, so that
 // zooming, switching the x axis or smoothing, which ask again within
 // seconds, do not read 100,000 rows from the store again. An entry is used
-// only while young and while the run's latest value of the key is the one
-// seen when it was read, so a run that logs more is read afresh.
+// only while young, while the run's latest value of the key is the one
+// seen when it was read, and while the store holds no point beyond it
+// (Handler.historyComplete), so a run that logs more, through this server
+// or another sharing the database, is read afresh.
 type historyCache struct {
 	mu      sync.Mutex
 	entries map[historyKey]historyEntry

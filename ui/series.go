@@ -162,11 +162,24 @@ func writeJSONError(w http.ResponseWriter, err error) {
 	json.NewEncoder(w).Encode(map[string]string{"error_code": weir.ErrorCode(err), "message": weir.ErrorMessage(err)})
 }
 
+// historyComplete reports whether the store holds no more than n points of
+// the run's history of key: whether a cached history of n points is still
+// all of it. Histories only grow, and another server sharing the database
+// may have added a point that does not change the latest value (an
+// earlier step), so a cached copy is checked against the store, not
+// against what this server saw. Asking for the point after the first n is
+// one index probe, far cheaper than reading the history again.
+func (h *Handler) historyComplete(ctx context.Context, runID, key string, n int) bool {
+	more, _, err := h.Tracking.GetMetricHistory(ctx, tracking.MetricHistoryQuery{RunID: runID, Key: key,
+		MaxResults: 1, PageToken: tracking.EncodePageToken(n)})
+	return err == nil && len(more) == 0
+}
+
 // history reads a run's whole history of key, through the cache.
 func (h *Handler) history(ctx context.Context, run *tracking.Run, key string) ([]tracking.Metric, error) {
 	latest, ok := latestOf(run, key)
 	if ok {
-		if hist, ok := h.histories.get(run.Info.RunID, key, latest); ok {
+		if hist, ok := h.histories.get(run.Info.RunID, key, latest); ok && h.historyComplete(ctx, run.Info.RunID, key, len(hist)) {
 			return hist, nil
 		}
 	}

@@ -28,6 +28,12 @@ type Delivery struct {
 	Target Target
 	Event  Event
 	Data   any
+	// ID and Time, when set, are the delivery ID and the payload's
+	// timestamp; unset, each delivery gets a random ID and the time it is
+	// sent. Outbox deliveries set both, so every attempt, whichever server
+	// makes it, carries the same bytes.
+	ID   string
+	Time time.Time
 }
 
 // Result is the outcome of a delivery.
@@ -83,11 +89,23 @@ type Dispatcher struct {
 	AllowPrivateNetworks bool
 	// Now is the clock for timestamps.
 	Now func() time.Time
-	// Done, when set, is called after each queued delivery finishes, for
-	// metrics and tests.
+	// Done, when set, is called after each queued delivery finishes, and
+	// after each outbox delivery is done for good, for metrics and tests.
 	Done func(Delivery, Result)
 
+	// Outbox, when set, is a durable queue of deliveries shared by every
+	// server of one database, which Open starts polling (see outbox.go).
+	Outbox Outbox
+	// PollInterval is how often the outbox is polled when Wake is not
+	// called; deliveries raised by another server wait at most this long.
+	PollInterval time.Duration
+	// Lease is how long a claimed outbox delivery stays with this server;
+	// a server that dies holding one leaves it to be claimed again after
+	// it. It must exceed the Client's Timeout.
+	Lease time.Duration
+
 	mu     sync.RWMutex
+	wake   chan struct{}
 	queue  chan Delivery
 	closed bool
 	ctx    context.Context
@@ -106,6 +124,8 @@ func NewDispatcher() *Dispatcher {
 		QueueSize:    1000,
 		Workers:      4,
 		DrainTimeout: 10 * time.Second,
+		PollInterval: time.Second,
+		Lease:        2 * time.Minute,
 		Now:          time.Now,
 	}
 	// Receivers are not followed through redirects: a redirect could lead
@@ -126,6 +146,8 @@ func (d *Dispatcher) Open() error {
 		return fmt.Errorf("webhook: Dispatcher needs QueueSize and Workers of at least 1, have %d and %d", d.QueueSize, d.Workers)
 	case d.Backoff < 0 || d.MaxBackoff < d.Backoff:
 		return fmt.Errorf("webhook: Dispatcher backoff %v..%v is not a range", d.Backoff, d.MaxBackoff)
+	case d.Outbox != nil && (d.PollInterval <= 0 || d.Lease <= 0):
+		return fmt.Errorf("webhook: Dispatcher with an outbox needs a positive PollInterval and Lease, have %v and %v", d.PollInterval, d.Lease)
 	}
 	if d.Now == nil {
 		d.Now = time.Now
@@ -140,6 +162,11 @@ func (d *Dispatcher) Open() error {
 	for range d.Workers {
 		d.wg.Add(1)
 		go d.work()
+	}
+	if d.Outbox != nil {
+		d.wake = make(chan struct{}, 1)
+		d.wg.Add(1)
+		go d.relay(d.ctx, d.Outbox, d.wake)
 	}
 	return nil
 }
@@ -176,6 +203,10 @@ func (d *Dispatcher) Close() error {
 	}
 	d.closed = true
 	close(d.queue)
+	if d.wake != nil {
+		close(d.wake) // the relay finishes its batch and stops
+		d.wake = nil
+	}
 	d.mu.Unlock()
 
 	drained := make(chan struct{})
@@ -226,12 +257,18 @@ func (d *Dispatcher) deliver(ctx context.Context, dl Delivery, attempts int) Res
 	if d.Now != nil {
 		now = d.Now
 	}
-	t := now()
+	t, id := dl.Time, dl.ID
+	if t.IsZero() {
+		t = now()
+	}
+	if id == "" {
+		id = newDeliveryID()
+	}
 	payload, err := Payload(dl.Event, dl.Data, t)
 	if err != nil {
 		return Result{Err: err}
 	}
-	id, ts := newDeliveryID(), strconv.FormatInt(t.Unix(), 10)
+	ts := strconv.FormatInt(t.Unix(), 10)
 	var sig string
 	if dl.Target.Secret != "" {
 		sig = Sign(dl.Target.Secret, id, ts, payload)

@@ -1,8 +1,10 @@
 // Package webhook delivers registry events to webhook receivers: it builds
 // the JSON envelope MLflow's receivers expect, signs it with HMAC-SHA256
-// under the webhook's secret, and posts it from a bounded queue with retries
-// and exponential backoff. It imports only the standard library; secrets
-// never appear in logs or errors.
+// under the webhook's secret, and posts it with retries and exponential
+// backoff, either from a bounded in-memory queue or from an Outbox that
+// the store writes in the transaction of each change and that every
+// server sharing the database drains (outbox.go). It imports only the
+// standard library; secrets never appear in logs or errors.
 package webhook
 
 import (

@@ -28,6 +28,7 @@ type pipelineCmd struct {
 	InitCmd   pipelineInitCmd   `cmd:"" name:"init" help:"Write a starter pipeline for a CSV file, inferring the task and the split."`
 	SchemaCmd pipelineSchemaCmd `cmd:"" name:"schema" help:"Print the JSON Schema of pipeline files, for editors."`
 	GCCmd     pipelineGCCmd     `cmd:"" name:"gc" help:"Prune the step cache: keep each step's newest results, within a size cap."`
+	ExportCmd pipelineExportCmd `cmd:"" name:"export" help:"Write a pipeline as an Argo Workflows Workflow whose pods run its steps in the Weir image."`
 }
 
 // pipelineCheckCmd is `weir pipeline check`.
@@ -173,18 +174,26 @@ type pipelineFlags struct {
 	trackingFlags
 	Data        string `placeholder:"PATH" help:"Local copy of the data; skips the download (weir demo: default $WEIR_BANK_DATA)."`
 	Force       string `placeholder:"STEP" help:"Rerun this step and every later one, even when cached."`
-	StateDir    string `placeholder:"DIR" help:"Where step results and reports are kept." default:".weir-pipeline"`
+	StateDir    string `placeholder:"DIR" help:"Where step results and reports are kept (weir pipeline run: also s3://bucket/prefix, which the steps of a workflow share)." default:".weir-pipeline"`
 	SummaryJSON string `name:"summary-json" placeholder:"FILE" help:"Also write the summary as JSON."`
 	NoImage     bool   `name:"no-image" help:"Skip building the container image."`
 	WeirBinary  string `name:"weir-binary" placeholder:"PATH" help:"Static Linux weir binary for the image (default: the serving build of the source tree, compiled once and cached; without a source tree, this weir when static, else the serving build from the Go module cache)."`
 	Serve       bool   `help:"Serve the registered model when the pipeline ends (until Ctrl-C); the monitoring replay goes through this server."`
 	ServeAddr   string `name:"serve-addr" placeholder:"HOST:PORT" help:"Where --serve listens." default:"127.0.0.1:5001"`
+
+	// step and shared are weir pipeline run's --step and --pipeline-run.
+	step, shared string
+	// stateURI is an s3:// --state-dir, whose local copy StateDir now is.
+	stateURI string
 }
 
 // pipelineRunCmd is `weir pipeline run`.
 type pipelineRunCmd struct {
 	pipelineFlags
-	Spec string `arg:"" help:"Pipeline YAML file." type:"existingfile"`
+	stateFlags
+	Step        string `placeholder:"STEP" help:"Run only this step, from the cached results of the steps before it (run them first, in order): one step per process, as a workflow on a cluster runs them."`
+	PipelineRun string `name:"pipeline-run" placeholder:"NAME" help:"Log to the pipeline run named NAME, which the first invocation naming it creates, so that steps run one by one share one run (weir pipeline export passes the workflow's name)."`
+	Spec        string `arg:"" help:"Pipeline YAML file." type:"existingfile"`
 }
 
 // Run runs the pipeline file.
@@ -193,7 +202,27 @@ func (c *pipelineRunCmd) Run(g *globals) error {
 	if err != nil {
 		return err
 	}
-	return c.run(g, spec, c.Spec)
+	if c.Step != "" && !slices.Contains(pipeline.Steps, c.Step) {
+		return usagef("--step %q is not a step: the steps are %s", c.Step, strings.Join(pipeline.Steps, ", "))
+	}
+	c.step, c.shared = c.Step, c.PipelineRun
+	mirror, err := c.openState(g, &c.pipelineFlags)
+	if err != nil {
+		return err
+	}
+	if mirror == nil {
+		return c.run(g, spec, c.Spec)
+	}
+	if err := mirror.Pull(g.ctx); err != nil {
+		return fmt.Errorf("--state-dir %s: %w", c.stateURI, err)
+	}
+	runErr := c.run(g, spec, c.Spec)
+	// What the steps finished is stored even when a later one failed, so
+	// that a retry resumes from it.
+	if err := mirror.Push(context.WithoutCancel(g.ctx)); err != nil {
+		return errors.Join(runErr, fmt.Errorf("--state-dir %s: %w", c.stateURI, err))
+	}
+	return runErr
 }
 
 // run runs spec, read from source, against the tracking backend and prints
@@ -204,6 +233,9 @@ func (c *pipelineFlags) run(g *globals, spec *pipeline.Spec, source string) erro
 	}
 	if c.Data != "" {
 		spec.Data.Path = c.Data
+	}
+	if strings.Contains(c.StateDir, "://") && c.stateURI == "" {
+		return usagef("--state-dir %s: only weir pipeline run keeps its step cache in object storage", c.StateDir)
 	}
 	b, err := c.openBackend(g.ctx)
 	if err != nil {
@@ -218,6 +250,8 @@ func (c *pipelineFlags) run(g *globals, spec *pipeline.Spec, source string) erro
 		TrackingURI: c.TrackingURI,
 		StateDir:    c.StateDir,
 		Force:       c.Force,
+		Step:        c.step,
+		Shared:      c.shared,
 		Progress:    g.stderr,
 		GitRevision: gitRevision(g.ctx),
 	}

@@ -11,6 +11,7 @@ import (
 	"runtime/debug"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/weir-ml/weir"
 	"github.com/weir-ml/weir/artifact"
@@ -34,6 +35,9 @@ type serverCmd struct {
 	// Webhook receivers on private networks are refused by default, as in
 	// MLflow, so a registry user cannot make the server probe the LAN.
 	WebhookAllowPrivateNetworks bool `help:"Allow registry webhooks to deliver to loopback and private-network addresses." env:"WEIR_WEBHOOK_ALLOW_PRIVATE_NETWORKS"`
+	// Replicas share the outbox of webhook deliveries (docs/scaling.md);
+	// a delivery claimed by a replica that dies waits this long.
+	WebhookLease time.Duration `help:"How long a replica holds a claimed webhook delivery; one claimed by a replica that dies is sent by another after it (more than 30s, the time one attempt may take)." default:"2m" env:"WEIR_WEBHOOK_LEASE"`
 	// MLflow's server reads the same allow-list from this variable.
 	ModelVersionSourceRegex string `name:"model-version-source-regex" placeholder:"REGEX" help:"Refuse new model versions whose source does not match this regular expression (searched anywhere in the source; anchor it with ^ and $)." env:"MLFLOW_CREATE_MODEL_VERSION_SOURCE_VALIDATION_REGEX"`
 	// Safe defaults (docs/security.md): a foreign Host header is refused,
@@ -49,6 +53,9 @@ type serverCmd struct {
 func (s *serverCmd) Run(g *globals) error {
 	if s.Port < 0 || s.Port > 65535 {
 		return usagef("--port %d is out of range 0..65535", s.Port)
+	}
+	if s.WebhookLease <= 0 {
+		return usagef("--webhook-lease %v: want a positive duration", s.WebhookLease)
 	}
 	if (s.TLSCertFile == "") != (s.TLSKeyFile == "") {
 		return usagef("--tls-cert-file and --tls-key-file go together")
@@ -120,6 +127,7 @@ func (s *serverCmd) Run(g *globals) error {
 	page.Logger = g.logger
 	srv.UI = page
 	srv.Deliveries.AllowPrivateNetworks = s.WebhookAllowPrivateNetworks
+	srv.Deliveries.Lease = s.WebhookLease
 	srv.AllowedHosts, srv.CORSAllowedOrigins = s.AllowedHosts, s.CORSAllowedOrigins
 	srv.TLSCertFile, srv.TLSKeyFile = s.TLSCertFile, s.TLSKeyFile
 	srv.MaxInFlightBytes = s.MaxInflightBytes

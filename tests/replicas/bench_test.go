@@ -1,0 +1,107 @@
+package replicas_test
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"slices"
+	"testing"
+	"time"
+)
+
+// BenchmarkReplicas measures issue 17's coordination bar: the same load
+// through HAProxy to 1 replica and to 3 replicas on this machine, each run
+// on a fresh database, in alternating rounds so that a change in the
+// machine's other load hits both alike. Two loads: 32 writers alone
+// ("writes", where the replicas share PostgreSQL's writer lock), and 32
+// writers with 16 readers ("mixed", the kill test's load). It reports the
+// median acknowledged requests per second of each, their ratio, and
+// PostgreSQL's statement time per request (pg_stat_database.active_time,
+// which counts waits for the writer lock too), which docs/scaling.md turns
+// into a model of replicas on separate machines. Run it with
+//
+//	go test ./tests/replicas -run '^$' -bench Replicas -benchtime 1x
+//
+// WEIR_REPLICAS_BENCH_SECONDS sets each run's length (default 10) and
+// WEIR_REPLICAS_BENCH_ROUNDS the rounds (default 3).
+func BenchmarkReplicas(b *testing.B) {
+	haproxy := needs(b)
+	seconds, rounds := getenvInt("WEIR_REPLICAS_BENCH_SECONDS", 10), getenvInt("WEIR_REPLICAS_BENCH_ROUNDS", 3)
+	for _, mix := range []struct {
+		name             string
+		writers, readers int
+	}{{"writes", 32, 0}, {"mixed", 32, 16}} {
+		b.Run(mix.name, func(b *testing.B) {
+			for range b.N {
+				rate := map[int][]float64{}
+				dbms := map[int][]float64{}
+				for r := range rounds {
+					for _, n := range []int{1, 3} {
+						s := measure(b, haproxy, n, mix.writers, mix.readers, time.Duration(seconds)*time.Second)
+						rate[n] = append(rate[n], s.rate)
+						dbms[n] = append(dbms[n], s.dbms)
+						b.Logf("round %d, %d replica(s): %.0f req/s (%.0f reads/s), %.3f ms of PostgreSQL statement time per request",
+							r+1, n, s.rate, s.reads, s.dbms)
+					}
+				}
+				r1, r3 := median(rate[1]), median(rate[3])
+				b.ReportMetric(r1, "req/s-1")
+				b.ReportMetric(r3, "req/s-3")
+				b.ReportMetric(r3/r1, "ratio")
+				b.ReportMetric(median(dbms[1]), "db-ms/req-1")
+				b.ReportMetric(median(dbms[3]), "db-ms/req-3")
+			}
+		})
+	}
+}
+
+type sample struct{ rate, reads, dbms float64 }
+
+// measure runs one load against a fresh cluster of n replicas.
+func measure(b *testing.B, haproxy string, n, writers, readers int, d time.Duration) sample {
+	c := startCluster(b, haproxy, n)
+	defer c.stop()
+	ctx := context.Background()
+	expID, err := setup(ctx, newClient(c.url()))
+	if err != nil {
+		b.Fatal(err)
+	}
+	time.Sleep(1500 * time.Millisecond) // backends flush statistics when idle, at most once a second
+	before, err := c.dbActiveTime(ctx)
+	if err != nil {
+		b.Fatal(err)
+	}
+	l := &load{}
+	lctx, cancel := context.WithTimeout(ctx, d)
+	start := time.Now()
+	l.run(lctx, c.url(), writers, readers, expID)
+	elapsed := time.Since(start)
+	cancel()
+	time.Sleep(1500 * time.Millisecond)
+	after, err := c.dbActiveTime(ctx)
+	if err != nil {
+		b.Fatal(err)
+	}
+	if len(l.failures) > 0 {
+		b.Errorf("%d failed requests, first: %s: %v", len(l.failures), l.failures[0].op, l.failures[0].err)
+	}
+	ops := float64(l.ops.Load())
+	return sample{rate: ops / elapsed.Seconds(), reads: float64(l.reads.Load()) / elapsed.Seconds(), dbms: (after - before) / ops}
+}
+
+func median(xs []float64) float64 {
+	s := slices.Clone(xs)
+	slices.Sort(s)
+	if len(s) == 0 {
+		return 0
+	}
+	return s[len(s)/2]
+}
+
+func getenvInt(name string, def int) int {
+	n := def
+	if v := os.Getenv(name); v != "" {
+		fmt.Sscan(v, &n)
+	}
+	return n
+}
