@@ -21,7 +21,7 @@ import (
 // sends without end must not fill the disk.
 const maxDownload = 512 << 20
 
-// Fetch returns a local CSV file for the data spec: d.Path as is, or the
+// Fetch returns a local data file for the data spec: d.Path as is, or the
 // download of d.URL kept under cacheDir. The download is fetched once: a
 // cached file is reused when its checksum still holds. A zip download (the
 // UCI form: a zip holding bank.zip holding bank-full.csv) is unpacked down to

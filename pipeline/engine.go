@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/weir-ml/weir"
+	"github.com/weir-ml/weir/ml/frame"
 	"github.com/weir-ml/weir/registry"
 	"github.com/weir-ml/weir/tracking"
 )
@@ -62,6 +63,9 @@ type Runner struct {
 	GitRevision string
 	// Deployer builds the image; nil makes the deploy step report skipped.
 	Deployer Deployer
+	// ReadData reads the local data file the acquire step found (other
+	// formats than CSV, such as Parquet); nil reads CSV with inferred kinds.
+	ReadData func(path string) (*frame.Frame, error)
 	// Serve, when set, starts serving the registered model directory; the
 	// monitoring replay then scores through the Scorer it returns, as
 	// production traffic would be.
@@ -135,7 +139,7 @@ func (r *Runner) Run(ctx context.Context) (sum *Summary, err error) {
 	if r.Progress == nil {
 		r.Progress = io.Discard
 	}
-	r.st = &state{spec: r.Spec, summary: newSummary(r.Spec)}
+	r.st = &state{spec: r.Spec, summary: newSummary(r.Spec), read: r.ReadData}
 	start := r.Now()
 	expID, err := r.experiment(ctx)
 	if err != nil {

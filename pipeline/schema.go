@@ -180,7 +180,7 @@ var fieldNotes = map[string]fieldNote{
 
 	"data":          {desc: "Where the data comes from and what it holds."},
 	"data.name":     {desc: "The dataset's name, as logged to tracking."},
-	"data.path":     {desc: "A local CSV file (comma or semicolon separated). Relative paths are read from the working directory; `--data` overrides it."},
+	"data.path":     {desc: "A CSV file (comma or semicolon separated) or a Parquet file (column types kept), local or an `s3://bucket/key` object (copied into the state directory at each run). Relative paths are read from the working directory; `--data` overrides it."},
 	"data.url":      {desc: "Where to download the data when path is empty; the download is cached."},
 	"data.member":   {desc: "The CSV inside a (possibly nested) zip download."},
 	"data.sha256":   {desc: "SHA-256 of the file's bytes, checked when the file is a plain CSV."},

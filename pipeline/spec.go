@@ -321,7 +321,7 @@ func (d *specDoc) enum(path, got string, allowed []string, what string) bool {
 
 func (s *Spec) checkData(d *specDoc) {
 	if s.Data.Path == "" && s.Data.URL == "" {
-		d.at("data", false, "needs a path (a local CSV file) or a url to download it from")
+		d.at("data", false, "needs a path (a CSV or Parquet file, local or s3://bucket/key) or a url to download it from")
 	}
 	if s.Data.Target == "" {
 		d.at("data.target", false, "required: the column the model predicts")

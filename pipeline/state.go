@@ -14,14 +14,15 @@ type state struct {
 	experimentID string
 
 	dataPath string
-	dataset  acquireResult // what acquire recorded, for lineage on every run
-	frame    *frame.Frame  // the whole dataset, leakage columns included
-	periods  []string      // each row's period (monitoring.period_column), if any
-	info     targetInfo    // the task and the classes
-	digest   string        // frame.Digest of the data as read
-	rawCols  int           // columns of the data as read
-	train    []int         // rows of the training periods
-	holdout  []int         // rows after them
+	read     func(path string) (*frame.Frame, error) // Runner.ReadData
+	dataset  acquireResult                           // what acquire recorded, for lineage on every run
+	frame    *frame.Frame                            // the whole dataset, leakage columns included
+	periods  []string                                // each row's period (monitoring.period_column), if any
+	info     targetInfo                              // the task and the classes
+	digest   string                                  // frame.Digest of the data as read
+	rawCols  int                                     // columns of the data as read
+	train    []int                                   // rows of the training periods
+	holdout  []int                                   // rows after them
 
 	modelPath  string  // the winning predictor.json
 	oofPath    string  // the winner's out-of-fold scores
@@ -42,7 +43,11 @@ func (s *state) data() (*frame.Frame, error) {
 	if s.dataPath == "" {
 		return nil, weir.Errorf(weir.ErrInvalidState, "no data: the acquire step has not run")
 	}
-	f, err := frame.ReadCSVFile(s.dataPath, frame.CSVOptions{})
+	read := s.read
+	if read == nil {
+		read = func(p string) (*frame.Frame, error) { return frame.ReadCSVFile(p, frame.CSVOptions{}) }
+	}
+	f, err := read(s.dataPath)
 	if err != nil {
 		return nil, weir.Errorf(weir.ErrInvalidParameterValue, "data %s: %v", s.dataPath, err)
 	}

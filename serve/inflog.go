@@ -2,6 +2,7 @@ package serve
 
 import (
 	"bufio"
+	"bytes"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -19,8 +20,9 @@ import (
 )
 
 // InferenceLog writes every scored row as one JSON line to size-rotated
-// files in Dir. Requests hand their rows to a bounded queue and never wait
-// for the disk: when the queue is full the rows are dropped and counted
+// files in Dir, or as uploaded segments to a SegmentStore (Segments).
+// Requests hand their rows to a bounded queue and never wait for the disk
+// or the storage: when the queue is full the rows are dropped and counted
 // (weir_serve_inference_log_dropped_total), because a slow disk must not
 // slow scoring. The line format is documented in docs/serving.md.
 type InferenceLog struct {
@@ -37,6 +39,18 @@ type InferenceLog struct {
 	Metrics *Metrics
 	// Logger receives write errors.
 	Logger *slog.Logger
+	// Segments, when set, receives the log as segments instead of files in
+	// Dir: each segment is one object under a new, time-ordered name (see
+	// SegmentName), uploaded once it reaches MaxFileBytes, every
+	// FlushInterval and at Close, so that any number of replicas write to
+	// one prefix without coordination. MaxFiles does not apply.
+	Segments SegmentStore
+	// FlushInterval uploads a segment at least this often while rows come
+	// in (segments only); 0 means one minute.
+	FlushInterval time.Duration
+	// Replica names this process in segment names; empty means
+	// NewReplicaID().
+	Replica string
 
 	now     func() time.Time
 	queue   chan *logEntry
@@ -46,6 +60,7 @@ type InferenceLog struct {
 
 	f    *os.File
 	w    *bufio.Writer
+	seg  bytes.Buffer // the segment being filled (Segments only)
 	size int64
 	seq  int
 	buf  []byte
@@ -72,7 +87,7 @@ func NewInferenceLog(dir string) *InferenceLog {
 
 // Open creates Dir and the first file and starts the writer.
 func (l *InferenceLog) Open() error {
-	if l.Dir == "" {
+	if l.Dir == "" && l.Segments == nil {
 		return errors.New("inference log: no directory")
 	}
 	if l.MaxFileBytes <= 0 || l.QueueRows <= 0 || l.MaxFiles < 0 {
@@ -87,7 +102,9 @@ func (l *InferenceLog) Open() error {
 	if l.now == nil {
 		l.now = time.Now
 	}
-	if err := os.MkdirAll(l.Dir, 0o755); err != nil {
+	if l.Segments != nil {
+		l.openSegments()
+	} else if err := os.MkdirAll(l.Dir, 0o755); err != nil {
 		return fmt.Errorf("inference log: %w", err)
 	}
 	if err := l.rotate(); err != nil {
@@ -140,14 +157,32 @@ func (l *InferenceLog) offer(e *logEntry) (ok bool) {
 
 func (l *InferenceLog) run() {
 	defer close(l.done)
-	for e := range l.queue {
-		l.write(e)
-		l.pending.Add(-int64(len(e.rows)))
-		if len(l.queue) == 0 {
-			// Flush at the end of each burst, so a quiet server's rows
-			// reach the disk at once and a busy one writes big blocks.
-			if err := l.w.Flush(); err != nil {
-				l.fail("flush", err)
+	var tick <-chan time.Time
+	if l.Segments != nil {
+		t := time.NewTicker(l.FlushInterval)
+		defer t.Stop()
+		tick = t.C
+	}
+	for {
+		select {
+		case e, ok := <-l.queue:
+			if !ok {
+				return
+			}
+			l.write(e)
+			l.pending.Add(-int64(len(e.rows)))
+			if len(l.queue) == 0 && l.w != nil {
+				// Flush at the end of each burst, so a quiet server's rows
+				// reach the disk at once and a busy one writes big blocks.
+				if err := l.w.Flush(); err != nil {
+					l.fail("flush", err)
+				}
+			}
+		case <-tick:
+			if l.size > 0 {
+				if err := l.rotate(); err != nil {
+					l.fail("rotate", err)
+				}
 			}
 		}
 	}
@@ -210,6 +245,10 @@ func (l *InferenceLog) write(e *logEntry) {
 
 func (l *InferenceLog) fail(op string, err error) {
 	l.Metrics.logWriteErrors.Add(1)
+	if l.Segments != nil {
+		l.Logger.Error("inference log "+op+" failed", "replica", l.Replica, "err", err)
+		return
+	}
 	l.Logger.Error("inference log "+op+" failed", "dir", l.Dir, "err", err)
 }
 
@@ -219,6 +258,10 @@ func (l *InferenceLog) rotate() error {
 		l.fail("close", err)
 	}
 	l.seq++
+	if l.Segments != nil {
+		l.w, l.size = bufio.NewWriterSize(&l.seg, 256<<10), 0
+		return nil
+	}
 	name := fmt.Sprintf("inference-%s-%06d.jsonl", l.now().UTC().Format("20060102T150405.000000000Z"), l.seq)
 	f, err := os.OpenFile(filepath.Join(l.Dir, name), os.O_WRONLY|os.O_CREATE|os.O_EXCL|os.O_APPEND, 0o644)
 	if err != nil {
@@ -230,6 +273,9 @@ func (l *InferenceLog) rotate() error {
 }
 
 func (l *InferenceLog) closeFile() error {
+	if l.Segments != nil {
+		return l.putSegment()
+	}
 	if l.f == nil {
 		return nil
 	}

@@ -8,6 +8,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net/url"
 	"runtime"
 	"strings"
@@ -31,6 +32,21 @@ type DB struct {
 	DefaultArtifactRoot string
 	// Now is the clock, replaceable in tests.
 	Now func() time.Time
+	// ReadReplicaURI, when set, names a PostgreSQL streaming replica of the
+	// URI's database (postgresql://...): read transactions go to it once it
+	// has replayed every write committed before they began; see replica.go.
+	ReadReplicaURI string
+	// ReplicaWait is how long a read waits for the replica to replay the
+	// writes committed before it, before it goes to the primary instead and
+	// the replica counts as lagging (default 100 ms).
+	ReplicaWait time.Duration
+	// ReplicaRetry is how long reads skip a replica that was unreachable
+	// before they try it again (default 5 s); one that lagged is tried
+	// again after a second at most.
+	ReplicaRetry time.Duration
+	// Logger hears when the read replica stops or resumes serving reads
+	// (default slog.Default()).
+	Logger *slog.Logger
 
 	dialect dialect
 	pools   []*sql.DB // what Close closes last
@@ -43,13 +59,15 @@ type DB struct {
 	writer  chan *conn
 	readers chan *conn
 	nconns  int
+	replica *replica      // nil without ReadReplicaURI
 	done    chan struct{} // closed by Close
 }
 
 // NewDB returns a DB for uri with MLflow's default artifact root
 // ("mlflow-artifacts:/") and the system clock.
 func NewDB(uri string) *DB {
-	return &DB{URI: uri, DefaultArtifactRoot: "mlflow-artifacts:/", Now: time.Now}
+	return &DB{URI: uri, DefaultArtifactRoot: "mlflow-artifacts:/", Now: time.Now,
+		ReplicaWait: 100 * time.Millisecond, ReplicaRetry: 5 * time.Second}
 }
 
 // Open connects, applies the pending migrations and creates the Default
@@ -83,6 +101,12 @@ func (db *DB) Open(ctx context.Context) (err error) {
 	if err := db.createDefaultExperiment(ctx); err != nil {
 		db.Close()
 		return err
+	}
+	if db.ReadReplicaURI != "" {
+		if err := db.openReplica(ctx); err != nil {
+			db.Close()
+			return err
+		}
 	}
 	return nil
 }
@@ -139,8 +163,8 @@ func (db *DB) pin(ctx context.Context, pool *sql.DB, ch chan *conn) error {
 // connection.
 func (db *DB) Close() error {
 	db.mu.Lock()
-	writer, readers, n := db.writer, db.readers, db.nconns
-	db.writer, db.readers, db.nconns = nil, nil, 0
+	writer, readers, n, r := db.writer, db.readers, db.nconns, db.replica
+	db.writer, db.readers, db.nconns, db.replica = nil, nil, 0, nil
 	if db.done != nil {
 		select {
 		case <-db.done:
@@ -151,6 +175,9 @@ func (db *DB) Close() error {
 	db.mu.Unlock()
 
 	var errs []error
+	if r != nil {
+		errs = append(errs, r.close())
+	}
 	var conns []*conn
 	for range n {
 		select {
@@ -224,8 +251,19 @@ func (db *DB) writeTx(ctx context.Context, fn func(*txn) error) error {
 	return db.inTx(ctx, true, db.dialect.beginWrite, fn)
 }
 
-// readTx runs fn in a transaction, so that its queries see one snapshot.
+// readTx runs fn in a transaction, so that its queries see one snapshot. With
+// a read replica, the transaction runs there when the replica can serve it
+// (see replicaTx), else on the primary.
 func (db *DB) readTx(ctx context.Context, fn func(*txn) error) error {
+	db.mu.Lock()
+	r, done := db.replica, db.done
+	db.mu.Unlock()
+	if r != nil {
+		if served, err := db.replicaTx(ctx, r, done, fn); served {
+			return err
+		}
+		r.primaryReads.Add(1)
+	}
 	return db.inTx(ctx, false, db.dialect.beginRead, fn)
 }
 
@@ -238,22 +276,36 @@ func (db *DB) inTx(ctx context.Context, write bool, begin string, fn func(*txn) 
 		ch = db.writer
 	}
 	db.mu.Unlock()
-	if ch == nil {
-		return errClosed
+	c, err := take(ctx, ch, done)
+	if err != nil {
+		return err
 	}
-	var c *conn
-	select {
-	case c = <-ch:
-	case <-done:
-		return errClosed
-	case <-ctx.Done():
-		return ctx.Err()
-	}
-	c, err := db.begin(ctx, c, begin)
+	c, err = db.begin(ctx, c, begin)
 	if err != nil {
 		ch <- c
 		return err
 	}
+	return db.finish(ctx, ch, c, fn)
+}
+
+// take waits for a connection from ch.
+func take(ctx context.Context, ch chan *conn, done chan struct{}) (*conn, error) {
+	if ch == nil {
+		return nil, errClosed
+	}
+	select {
+	case c := <-ch:
+		return c, nil
+	case <-done:
+		return nil, errClosed
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+}
+
+// finish runs fn in the transaction open on c, commits it when fn returns
+// nil, and puts c back in ch.
+func (db *DB) finish(ctx context.Context, ch chan *conn, c *conn, fn func(*txn) error) error {
 	// Whatever happens in fn, even a panic, the connection goes back to its
 	// channel with no transaction open. The rollback runs even when ctx is
 	// what failed.

@@ -3,7 +3,6 @@ package sqlstore
 import (
 	"context"
 	"database/sql"
-	"math"
 
 	weir "github.com/weir-ml/weir"
 	"github.com/weir-ml/weir/tracking"
@@ -39,9 +38,10 @@ func (s *TrackingService) GetMetricHistory(ctx context.Context, mq tracking.Metr
 			n = max(n-offset, 0)
 		}
 		metrics = make([]tracking.Metric, 0, n)
+		var p historyPoint
 		return tx.each(ctx, q, args, func(rows *sql.Rows) error {
 			m := tracking.Metric{Key: mq.Key, RunID: mq.RunID}
-			err := scanMetric(rows, &m)
+			err := p.scan(rows, &m)
 			metrics = append(metrics, m)
 			return err
 		})
@@ -51,7 +51,7 @@ func (s *TrackingService) GetMetricHistory(ctx context.Context, mq tracking.Metr
 	}
 	if mq.MaxResults > 0 && len(metrics) > mq.MaxResults {
 		metrics = metrics[:mq.MaxResults]
-		next = tracking.EncodePageToken(offset + mq.MaxResults)
+		next = encodeHistoryToken(offset+mq.MaxResults, mq, &metrics[mq.MaxResults-1])
 	}
 	if metrics == nil {
 		metrics = []tracking.Metric{}
@@ -74,22 +74,17 @@ func (s *TrackingService) EachMetricHistory(ctx context.Context, mq tracking.Met
 	err = s.db.readTx(ctx, func(tx *txn) error {
 		n := 0
 		m := tracking.Metric{Key: mq.Key, RunID: mq.RunID}
-		// One destination list for every point, rather than scanMetric's
-		// per-call one: a long history pays an allocation per point less.
-		var isNaN bool
-		dest := []any{&m.Value, &isNaN, &m.Timestamp, &m.Step, &m.ModelID, &m.DatasetName, &m.DatasetDigest}
+		var p historyPoint
 		return tx.each(ctx, q, args, func(rows *sql.Rows) error {
 			n++
 			if mq.MaxResults > 0 && n > mq.MaxResults {
-				// The extra row the query asked for: there is a next page.
-				next = tracking.EncodePageToken(offset + mq.MaxResults)
+				// The extra row the query asked for: there is a next page,
+				// which starts after the point m still holds.
+				next = encodeHistoryToken(offset+mq.MaxResults, mq, &m)
 				return nil
 			}
-			if err := rows.Scan(dest...); err != nil {
+			if err := p.scan(rows, &m); err != nil {
 				return err
-			}
-			if isNaN {
-				m.Value = math.NaN()
 			}
 			return fn(&m)
 		})
@@ -114,15 +109,23 @@ func (s *TrackingService) historyQuery(mq tracking.MetricHistoryQuery) (q string
 	if err != nil {
 		return "", nil, 0, err
 	}
-	q = `SELECT ` + metricHistoryColumns + ` FROM metrics WHERE run_uuid = ? AND key = ?
-		ORDER BY step, timestamp, value, is_nan`
+	q = `SELECT ` + historyPointColumns + ` FROM metrics WHERE run_uuid = ? AND key = ?`
 	args = []any{mq.RunID, mq.Key}
+	skip := offset
+	if p := decodeHistoryKeyset(mq); p != nil {
+		// Where the previous page ended, by the primary key: a page
+		// deep in a long history costs what the first does.
+		q += ` AND (step, timestamp, value, is_nan) > (?, ?, ?, ?)`
+		args = append(args, p.Step, p.Timestamp, p.Value, p.IsNaN)
+		skip = 0
+	}
+	q += ` ORDER BY step, timestamp, value, is_nan`
 	if mq.MaxResults > 0 {
 		q += ` LIMIT ? OFFSET ?`
-		args = append(args, mq.MaxResults+1, offset)
-	} else if offset > 0 {
+		args = append(args, mq.MaxResults+1, skip)
+	} else if skip > 0 {
 		q += ` ` + s.db.dialect.noLimit() + ` OFFSET ?`
-		args = append(args, offset)
+		args = append(args, skip)
 	}
 	return q, args, offset, nil
 }

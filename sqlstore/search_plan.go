@@ -18,6 +18,16 @@ type searchPage struct {
 	order   []tracking.OrderKey
 	limit   int
 	offset  int
+	after   *keyset // where the previous page ended, if its token says
+}
+
+// startKeyset returns the keyset that starts the page in the default order,
+// start_time DESC, run_uuid, if the token held one.
+func (p *searchPage) startKeyset() *keyset {
+	if len(p.order) != 0 {
+		return nil
+	}
+	return p.after
 }
 
 // find returns the runs of the page, at most limit+1, with Info set.
@@ -40,9 +50,22 @@ type searchPage struct {
 // whose param matches from the params_walk index, already in page order,
 // and stops once the page is full. It reads no run the walk would not, and
 // never more rows than the indexed plan.
+//
+// A search ordered by a metric, param or tag walks that key's index instead (see
+// orderWalk), when the filters let it pay off.
 func (p *searchPage) find(ctx context.Context, tx *txn) ([]*tracking.Run, error) {
+	if p.startKeyset() != nil {
+		// Every plan below reads in the default order: the page starts
+		// after the token's run, wherever that now is.
+		page := *p
+		page.offset = 0
+		p = &page
+	}
 	if i, ok := p.paramWalk(); ok {
 		return p.paramQuery(ctx, tx, i)
+	}
+	if runs, ok, err := p.orderWalk(ctx, tx); err != nil || ok {
+		return runs, err
 	}
 	bound, ok, err := p.walkBound(ctx, tx)
 	if err != nil {
@@ -85,6 +108,9 @@ func (p *searchPage) paramQuery(ctx context.Context, tx *txn, by int) ([]*tracki
 	q.add(`SELECT `+runColumns+` FROM params pw CROSS JOIN runs r
 		WHERE pw.key = ? AND pw.value = ? AND pw.experiment_id = ? AND r.run_uuid = pw.run_uuid`,
 		c.Key, c.Value.Str, p.expIDs[0])
+	if k := p.startKeyset(); k != nil {
+		afterStart(&q, k, "pw.start_time", "pw.run_uuid")
+	}
 	q.add(` AND r.lifecycle_stage IN (`+placeholders(len(p.stages))+`)`, p.stages...)
 	for i, c := range p.filters {
 		if i == by {
@@ -147,8 +173,13 @@ func (p *searchPage) walkBound(ctx context.Context, tx *txn) (stop *walkStop, ok
 		return nil, false, nil
 	}
 	var s walkStop
-	err = tx.scanOne(ctx, `SELECT start_time, run_uuid FROM runs WHERE experiment_id = ?
-		ORDER BY start_time DESC, run_uuid LIMIT 1 OFFSET ?`, []any{p.expIDs[0], min(2*matched, reach) - 1}, &s.startTime, &s.runID)
+	var q query
+	q.add(`SELECT start_time, run_uuid FROM runs WHERE experiment_id = ?`, p.expIDs[0])
+	if k := p.startKeyset(); k != nil {
+		afterStart(&q, k, "start_time", "run_uuid")
+	}
+	q.add(` ORDER BY start_time DESC, run_uuid LIMIT 1 OFFSET ?`, min(2*matched, reach)-1)
+	err = tx.scanOne(ctx, q.sql.String(), q.args, &s.startTime, &s.runID)
 	switch {
 	case errors.Is(err, sql.ErrNoRows):
 		return nil, true, nil
@@ -196,6 +227,9 @@ func (p *searchPage) query(ctx context.Context, tx *txn, walk bool, stop *walkSt
 	q.add(` AND r.lifecycle_stage IN (`+placeholders(len(p.stages))+`)`, p.stages...)
 	if stop != nil {
 		q.add(` AND (r.start_time > ? OR (r.start_time = ? AND r.run_uuid <= ?))`, stop.startTime, stop.startTime, stop.runID)
+	}
+	if k := p.startKeyset(); k != nil {
+		afterStart(&q, k, "r.start_time", "r.run_uuid")
 	}
 	for _, c := range p.filters {
 		q.add(" AND ")

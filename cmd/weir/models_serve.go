@@ -52,10 +52,13 @@ type modelsServeCmd struct {
 	WatchAlias    bool          `help:"With models:/NAME@ALIAS: poll the registry and swap in the version the alias moves to, once it scores its input example."`
 	WatchInterval time.Duration `help:"How often --watch-alias polls." default:"30s"`
 
-	InferenceLog         string `help:"Directory for the inference log: every scored row as JSON lines (see docs/serving.md)."`
-	InferenceLogMaxBytes int64  `help:"Start a new inference log file at this size." default:"67108864"`
-	InferenceLogMaxFiles int    `help:"Keep only this many inference log files (0: all)." default:"0"`
-	InferenceLogQueue    int    `help:"Rows the inference log may hold in memory; more are dropped and counted." default:"100000"`
+	InferenceLog         string        `help:"Inference log: a directory, or an s3://bucket/prefix that any number of replicas share, receiving every scored row as JSON lines (see docs/serving.md)."`
+	InferenceLogFlush    time.Duration `help:"Upload an s3:// inference log's buffered rows at least this often (and at shutdown); a crash loses at most this much." default:"1m"`
+	InferenceLogSegment  int64         `help:"Upload an s3:// inference log's buffer as a segment once it holds this many bytes." default:"8388608"`
+	InferenceLogFormat   string        `help:"Format of an s3:// inference log's segments: jsonl, or parquet (typed columns: inputs.NAME, outputs.NAME, ...)." default:"jsonl" enum:"jsonl,parquet"`
+	InferenceLogMaxBytes int64         `help:"Start a new inference log file at this size." default:"67108864"`
+	InferenceLogMaxFiles int           `help:"Keep only this many inference log files (0: all)." default:"0"`
+	InferenceLogQueue    int           `help:"Rows the inference log may hold in memory; more are dropped and counted." default:"100000"`
 
 	EnvManager string `name:"env-manager" help:"Serve the model with its own Python, as mlflow models serve does: local (a Python with mlflow: --python, WEIR_PYTHON or python3), virtualenv or uv (an environment built from the model's python_env.yaml and requirements.txt, cached by their hash). A model that no native adapter reads is served with local without this flag." enum:",local,virtualenv,uv" default:""`
 	Python     string `help:"The Python of --env-manager local, or the one that creates --env-manager virtualenv environments (default: WEIR_PYTHON, else python3)."`
@@ -149,6 +152,15 @@ func (c *modelsServeCmd) Run(g *globals) error {
 	if c.InferenceLog != "" {
 		l := serve.NewInferenceLog(c.InferenceLog)
 		l.MaxFileBytes, l.MaxFiles, l.QueueRows = c.InferenceLogMaxBytes, c.InferenceLogMaxFiles, c.InferenceLogQueue
+		if c.InferenceLogFormat == "parquet" && !strings.HasPrefix(c.InferenceLog, "s3://") {
+			return usagef("--inference-log-format parquet needs an s3:// --inference-log; a local log is JSON lines")
+		}
+		if strings.HasPrefix(c.InferenceLog, "s3://") {
+			if l.Segments, err = inferenceLogSegments(g.ctx, c.InferenceLog, c.InferenceLogFormat); err != nil {
+				return err
+			}
+			l.Dir, l.MaxFileBytes, l.FlushInterval = "", c.InferenceLogSegment, c.InferenceLogFlush
+		}
 		srv.InferenceLog = l
 	}
 	if err := srv.Open(); err != nil {

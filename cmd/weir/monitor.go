@@ -4,6 +4,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"math"
 	"os"
@@ -14,8 +15,10 @@ import (
 	"time"
 
 	"github.com/weir-ml/weir"
+	"github.com/weir-ml/weir/dataio"
 	"github.com/weir-ml/weir/ml"
 	"github.com/weir-ml/weir/ml/frame"
+	"github.com/weir-ml/weir/ml/frame/parquet"
 	"github.com/weir-ml/weir/mlmodel"
 	"github.com/weir-ml/weir/monitor"
 	"github.com/weir-ml/weir/tracking"
@@ -200,18 +203,19 @@ type dataFlags struct {
 	Target   string `help:"Label column of CSV files." default:"y"`
 	Positive string `help:"Positive value of the label column (default: 1, yes or true)."`
 	Labels   string `help:"Ground truth for an inference log: JSON lines {request_id,row,label} or CSV request_id,row,label."`
+	logWindow
 }
 
-// readLabelled reads path: an inference log (a directory of *.jsonl files or
-// one .jsonl file), whose rows carry their scores, or a CSV, which the model
-// scores.
+// readLabelled reads path: an inference log (a directory or s3:// prefix of
+// .jsonl segments, or one .jsonl file), whose rows carry their scores, or a
+// table (.csv or .parquet, local or s3://), which the model scores.
 func (d *dataFlags) readLabelled(path string, m *monitoredModel) (*labelled, error) {
-	st, err := os.Stat(path)
+	isLog, err := isInferenceLog(path)
 	if err != nil {
-		return nil, usagef("%v", err)
+		return nil, err
 	}
-	if st.IsDir() || strings.HasSuffix(path, ".jsonl") || strings.HasSuffix(path, ".json") {
-		preds, err := readInferenceLogs(path)
+	if isLog {
+		preds, err := readInferenceLogs(path, d.logWindow)
 		if err != nil {
 			return nil, err
 		}
@@ -228,10 +232,71 @@ func (d *dataFlags) readLabelled(path string, m *monitoredModel) (*labelled, err
 	return d.scoreCSV(path, m)
 }
 
-// readInferenceLogs reads one log file or every inference-*.jsonl (or
-// *.jsonl) file of a directory, in name order, which is time order for the
-// files the scoring server writes.
-func readInferenceLogs(path string) ([]monitor.Prediction, error) {
+// isInferenceLog reports whether path holds an inference log rather than a
+// table: a .jsonl or .json file, a local directory, or an s3:// prefix
+// (no extension) whose data files are all JSON lines.
+func isInferenceLog(path string) (bool, error) {
+	l, err := dataio.Parse(path)
+	if err != nil {
+		return false, usagef("%v", err)
+	}
+	if format, err := dataio.FormatOf(l.Name()); err == nil {
+		return format == dataio.JSONL, nil
+	} else if l.IsS3() && dataio.HasExt(l.Key) {
+		return false, dataError(err)
+	}
+	if !l.IsS3() {
+		st, err := os.Stat(path)
+		if err != nil {
+			return false, usagef("%v", err)
+		}
+		if !st.IsDir() {
+			return false, dataError(&dataio.FormatError{Name: path})
+		}
+		return true, nil
+	}
+	objs, err := dataStorage().List(context.Background(), l)
+	if err != nil {
+		return false, err
+	}
+	for _, o := range objs {
+		if f, _ := dataio.FormatOf(o.Loc.Name()); f != dataio.JSONL && !isSegmentName(o.Loc.Name()) {
+			return false, nil
+		}
+	}
+	return true, nil
+}
+
+// isSegmentName reports whether name is an inference-log segment's:
+// <19-digit unix nanoseconds>-<replica>-<seq>.jsonl or .parquet.
+func isSegmentName(name string) bool {
+	stamp, rest, ok := strings.Cut(name, "-")
+	if !ok || len(stamp) != 19 || strings.Trim(stamp, "0123456789") != "" {
+		return false
+	}
+	return strings.HasSuffix(rest, ".jsonl") || strings.HasSuffix(rest, ".parquet")
+}
+
+// readInferenceLogs reads one log file or every .jsonl file under a local
+// directory or an s3:// prefix (the segments that any number of scoring
+// replicas wrote there), in name order, which is time order for the files
+// and segments the scoring server writes.
+func readInferenceLogs(path string, w logWindow) ([]monitor.Prediction, error) {
+	l, err := dataio.Parse(path)
+	if err != nil {
+		return nil, usagef("%v", err)
+	}
+	since, _, err := w.bounds()
+	if err != nil {
+		return nil, err
+	}
+	if l.IsS3() {
+		preds, err := readInferenceSegments(context.Background(), dataStorage(), l, since)
+		if err != nil {
+			return nil, err
+		}
+		return keepWindow(preds, w, path)
+	}
 	files := []string{path}
 	if st, err := os.Stat(path); err == nil && st.IsDir() {
 		files, _ = filepath.Glob(filepath.Join(path, "*.jsonl"))
@@ -249,14 +314,142 @@ func readInferenceLogs(path string) ([]monitor.Prediction, error) {
 		p, err := monitor.ReadInferenceLog(r)
 		r.Close()
 		if err != nil {
-			return nil, fmt.Errorf("%s: %w", f, err)
+			return nil, usagef("%s: %v", f, weirMessage(err))
 		}
 		out = append(out, p...)
 	}
 	if len(out) == 0 {
 		return nil, usagef("%s holds no logged predictions", path)
 	}
+	return keepWindow(out, w, path)
+}
+
+// keepWindow keeps the rows within --since and --until; none left is an
+// error naming the window.
+func keepWindow(preds []monitor.Prediction, w logWindow, path string) ([]monitor.Prediction, error) {
+	out, err := w.keep(preds)
+	if err != nil {
+		return nil, err
+	}
+	if len(out) == 0 {
+		return nil, usagef("%s holds no logged predictions between --since %q and --until %q", path, w.Since, w.Until)
+	}
 	return out, nil
+}
+
+// readInferenceSegments reads every .jsonl object at l (one object, or all
+// segments under a prefix), skipping segments uploaded before since.
+// Failures to reach the storage are runtime errors (exit code 1) naming
+// the URL.
+func readInferenceSegments(ctx context.Context, st *dataio.Storage, l dataio.Location, since time.Time) ([]monitor.Prediction, error) {
+	objs, err := st.List(ctx, l)
+	if err != nil {
+		return nil, err
+	}
+	var out []monitor.Prediction
+	for _, o := range objs {
+		format, _ := dataio.FormatOf(o.Loc.Name())
+		if format != dataio.JSONL && !(format == dataio.Parquet && isSegmentName(o.Loc.Name())) || skipSegment(o.Loc.Name(), since) {
+			continue
+		}
+		if format == dataio.Parquet {
+			p, err := readParquetSegment(ctx, st, o.Loc)
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, p...)
+			continue
+		}
+		rc, err := st.Open(ctx, o.Loc)
+		if err != nil {
+			return nil, err
+		}
+		p, err := monitor.ReadInferenceLog(rc)
+		rc.Close()
+		if err != nil {
+			// A malformed segment is bad input (exit code 2), named here
+			// because the error's own message would not say which.
+			return nil, usagef("%s: %v", o.Loc, weirMessage(err))
+		}
+		out = append(out, p...)
+	}
+	if len(out) == 0 {
+		return nil, usagef("%s holds no logged predictions", l)
+	}
+	return out, nil
+}
+
+// readParquetSegment reads one Parquet inference-log segment.
+func readParquetSegment(ctx context.Context, st *dataio.Storage, l dataio.Location) ([]monitor.Prediction, error) {
+	b, err := st.ReadAll(ctx, l)
+	if err != nil {
+		return nil, err
+	}
+	f, err := parquet.ReadBytes(b)
+	if err != nil {
+		return nil, usagef("%s: %v", l, err)
+	}
+	p, err := monitor.PredictionsFromFrame(f)
+	if err != nil {
+		return nil, usagef("%s: %v", l, weirMessage(err))
+	}
+	return p, nil
+}
+
+// weirMessage is the message of a *weir.Error in err, or err's text.
+func weirMessage(err error) string {
+	var we *weir.Error
+	if errors.As(err, &we) {
+		return we.Message
+	}
+	return err.Error()
+}
+
+// readTable reads a .csv or .parquet table, local or s3://: an unknown
+// extension or a malformed local file is the caller's mistake (exit code
+// 2), storage that cannot be reached is not (exit code 1).
+func readTable(path string) (*frame.Frame, error) {
+	l, err := dataio.Parse(path)
+	if err != nil {
+		return nil, usagef("%v", err)
+	}
+	if format, ferr := dataio.FormatOf(l.Name()); ferr == nil && format == dataio.CSV && !l.IsS3() {
+		f, err := frame.ReadCSVFile(path, frame.CSVOptions{})
+		if err != nil {
+			return nil, usagef("%s: %v", path, err)
+		}
+		return f, nil
+	} else if ferr != nil && !l.IsS3() {
+		// A local file of another extension was read as CSV before Parquet
+		// was known; keep doing so unless it is a Parquet file.
+		if b, err := readHead(path); err == nil && string(b) != "PAR1" {
+			f, err := frame.ReadCSVFile(path, frame.CSVOptions{})
+			if err != nil {
+				return nil, usagef("%s: %v", path, err)
+			}
+			return f, nil
+		}
+	}
+	f, err := dataStorage().ReadFrame(context.Background(), l, frame.CSVOptions{})
+	if err != nil {
+		if !l.IsS3() {
+			return nil, usagef("%v", err)
+		}
+		return nil, dataError(err)
+	}
+	return f, nil
+}
+
+// readHead returns the first four bytes of a local file.
+func readHead(path string) ([]byte, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	b := make([]byte, 4)
+	n, _ := f.Read(b)
+	return b[:n], nil
 }
 
 // logged turns logged predictions into a labelled dataset.
@@ -280,11 +473,11 @@ func logged(preds []monitor.Prediction, target, source string) (*labelled, error
 	return &labelled{preds: preds, frame: f, timed: true, source: source}, nil
 }
 
-// scoreCSV reads a CSV, scores it with the model and reads its labels.
+// scoreCSV reads a table (CSV or Parquet, local or s3://), scores it with the model and reads its labels.
 func (d *dataFlags) scoreCSV(path string, m *monitoredModel) (*labelled, error) {
-	f, err := frame.ReadCSVFile(path, frame.CSVOptions{})
+	f, err := readTable(path)
 	if err != nil {
-		return nil, usagef("%s: %v", path, err)
+		return nil, err
 	}
 	if m == nil {
 		return nil, usagef("%s: a CSV needs a model to score it", path)

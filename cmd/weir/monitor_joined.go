@@ -12,16 +12,16 @@ import (
 	"github.com/weir-ml/weir/monitor"
 )
 
-// readTrainingFrame reads labelled rows for retraining: a CSV with the
-// label column, or the joined JSON lines weir monitor labels --out writes,
+// readTrainingFrame reads labelled rows for retraining: a CSV or Parquet
+// table (local or s3://) with the label column, or the joined JSON lines weir monitor labels --out writes,
 // whose labelled rows become a frame of their inputs and the label in
 // target, spelled with the model's classes so the challenger predicts the
 // same labels as the champion.
 func readTrainingFrame(path, target string, classes [2]string) (*frame.Frame, error) {
 	if !strings.HasSuffix(path, ".jsonl") {
-		f, err := frame.ReadCSVFile(path, frame.CSVOptions{})
+		f, err := readTable(path)
 		if err != nil {
-			return nil, usagef("%s: %v", path, err)
+			return nil, err
 		}
 		if _, err := f.Column(target); err != nil {
 			return nil, usagef("%s has no label column %q", path, target)

@@ -4,28 +4,32 @@ package main
 
 import (
 	"bufio"
+	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"os"
 	"strconv"
 	"strings"
 	"text/tabwriter"
 	"time"
 
+	"github.com/weir-ml/weir/dataio"
 	"github.com/weir-ml/weir/monitor"
 )
 
 // monitorLabelsCmd joins ground truth to logged predictions.
 type monitorLabelsCmd struct {
-	File   string `required:"" help:"Labels: CSV with columns request_id,row,label (row optional; an optional time column gives each row's event time, for replayed traffic) or JSON lines {request_id,row,label}."`
-	Log    string `required:"" help:"Inference log: a directory of .jsonl files or one file."`
+	File   string `required:"" help:"Labels (a local file or s3:// object): CSV with columns request_id,row,label (row optional; an optional time column gives each row's event time, for replayed traffic) or JSON lines {request_id,row,label}."`
+	Log    string `required:"" help:"Inference log: a directory or s3://bucket/prefix of .jsonl segments, or one .jsonl file."`
 	Out    string `help:"Write the joined rows here as JSON lines (request_id, row, timestamp, model, version, score, label, inputs)."`
 	Window period `help:"Performance window: a duration (36h), days (7d), weeks (1w) or calendar months (month, quarter, year)." default:"1w"`
 	Output string `short:"o" help:"Output format: table or json." default:"table" enum:"table,json"`
+	logWindow
 }
 
 func (c *monitorLabelsCmd) Run(g *globals) error {
-	preds, err := readInferenceLogs(c.Log)
+	preds, err := readInferenceLogs(c.Log, c.logWindow)
 	if err != nil {
 		return err
 	}
@@ -73,8 +77,16 @@ func num(n monitor.Number) string {
 // readLabelsFile reads labels as CSV (by extension) or JSON lines, and the
 // event times a CSV's time column gives.
 func readLabelsFile(path string) (labels map[monitor.LabelKey]float64, times map[monitor.LabelKey]time.Time, err error) {
-	f, err := os.Open(path)
-	if err != nil {
+	var f io.ReadCloser
+	if strings.HasPrefix(path, "s3://") {
+		l, err := dataio.Parse(path)
+		if err != nil {
+			return nil, nil, usagef("%v", err)
+		}
+		if f, err = dataStorage().Open(context.Background(), l); err != nil {
+			return nil, nil, err
+		}
+	} else if f, err = os.Open(path); err != nil {
 		return nil, nil, usagef("%v", err)
 	}
 	defer f.Close()

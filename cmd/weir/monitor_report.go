@@ -27,7 +27,7 @@ type monitorReportCmd struct {
 	alertFlags
 	stattestFlags
 	ModelURI   string  `short:"m" name:"model-uri" required:"" help:"Monitored model: models:/NAME@ALIAS, models:/NAME/VERSION, runs:/... or a directory."`
-	Current    string  `required:"" help:"Current data: an inference log directory or .jsonl file, or a CSV the model scores."`
+	Current    string  `required:"" help:"Current data: an inference log (a directory or s3://bucket/prefix of .jsonl segments, or one .jsonl file), or a .csv or .parquet table (local or s3://) the model scores."`
 	Reference  string  `help:"Reference data instead of the model's reference_profile.json: a CSV (scored by the model) or a profile JSON."`
 	Window     period  `help:"Performance window of logged traffic: a duration (36h), days (7d), weeks (1w) or calendar months (month, quarter, year); rows are placed by their event time when the labels give one." default:"1w"`
 	WindowRows int     `help:"Performance window of CSV rows without --time-column: this many rows, labelled by their row numbers." default:"2000"`
@@ -239,9 +239,9 @@ func (c *monitorReportCmd) readCurrent(m *monitoredModel) (*labelled, error) {
 	if cur.timed {
 		return nil, usagef("--time-column %s: %s is an inference log, whose rows carry their own times (give event times with --labels)", c.TimeColumn, c.Current)
 	}
-	f, err := frame.ReadCSVFile(c.Current, frame.CSVOptions{})
+	f, err := readTable(c.Current)
 	if err != nil {
-		return nil, usagef("%s: %v", c.Current, err)
+		return nil, err
 	}
 	col, err := f.Column(c.TimeColumn)
 	if err != nil {

@@ -27,7 +27,7 @@ type monitorRetrainCmd struct {
 	trackingFlags
 	alertFlags
 	ModelURI  string  `short:"m" name:"model-uri" required:"" help:"Champion: models:/NAME@ALIAS or models:/NAME/VERSION."`
-	Data      string  `required:"" help:"Recent labelled data, a CSV in time order; the newest rows (--eval-share, or --eval) judge the models."`
+	Data      string  `required:"" help:"Recent labelled data, a CSV or Parquet table (local or s3://) in time order, or joined.jsonl; the newest rows (--eval-share, or --eval) judge the models."`
 	Eval      string  `help:"The newest labelled window as its own file (CSV or joined .jsonl); then all of --data trains the challenger."`
 	EvalShare float64 `help:"Share of --data's newest rows kept to compare the models." default:"0.25"`
 	Target    string  `help:"Label column." default:"y"`

@@ -237,6 +237,9 @@ func (c *pipelineFlags) run(g *globals, spec *pipeline.Spec, source string) erro
 	if strings.Contains(c.StateDir, "://") && c.stateURI == "" {
 		return usagef("--state-dir %s: only weir pipeline run keeps its step cache in object storage", c.StateDir)
 	}
+	if err := fetchPipelineData(g.ctx, spec, c.StateDir); err != nil {
+		return err
+	}
 	b, err := c.openBackend(g.ctx)
 	if err != nil {
 		return err
@@ -254,6 +257,7 @@ func (c *pipelineFlags) run(g *globals, spec *pipeline.Spec, source string) erro
 		Shared:      c.shared,
 		Progress:    g.stderr,
 		GitRevision: gitRevision(g.ctx),
+		ReadData:    readDataFile,
 	}
 	if !c.NoImage {
 		r.Deployer = &imageDeployer{g: g, binary: c.WeirBinary}

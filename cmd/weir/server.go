@@ -26,6 +26,7 @@ type serverCmd struct {
 	Host                 string `help:"Address to listen on." default:"127.0.0.1" env:"WEIR_HOST"`
 	Port                 int    `help:"Port to listen on." default:"5000" env:"WEIR_PORT"`
 	BackendStoreURI      string `name:"backend-store-uri" help:"Where runs and models are stored: sqlite:///relative.db, sqlite:////absolute.db or postgresql://user:pass@host:port/db." default:"sqlite:///weir.db" env:"WEIR_BACKEND_STORE_URI"`
+	ReadReplicaURI       string `name:"read-replica-uri" help:"A PostgreSQL streaming replica of the backend store (postgresql://...) to run searches and gets on; each read waits for the replica to have every write committed before it, else runs on the primary (docs/scaling.md)." env:"WEIR_READ_REPLICA_URI"`
 	DefaultArtifactRoot  string `help:"Artifact location given to new experiments (default: mlflow-artifacts:/ when serving artifacts, else the artifacts destination)." env:"WEIR_DEFAULT_ARTIFACT_ROOT"`
 	ArtifactsDestination string `help:"Where proxied artifacts are stored: a local directory or s3://bucket/prefix." default:"./weir-artifacts" env:"WEIR_ARTIFACTS_DESTINATION"`
 	S3EndpointURL        string `name:"s3-endpoint-url" help:"S3-compatible endpoint for an s3:// destination (default: MLFLOW_S3_ENDPOINT_URL or AWS_ENDPOINT_URL, else AWS)." env:"WEIR_S3_ENDPOINT_URL"`
@@ -82,6 +83,8 @@ func (s *serverCmd) Run(g *globals) error {
 
 	db := sqlstore.NewDB(s.BackendStoreURI)
 	db.DefaultArtifactRoot = root
+	db.ReadReplicaURI = s.ReadReplicaURI
+	db.Logger = g.logger
 	if err := db.Open(g.ctx); err != nil {
 		return usagef("--backend-store-uri %q: %v", sqlstore.RedactURI(s.BackendStoreURI), err)
 	}
