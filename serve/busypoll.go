@@ -40,6 +40,12 @@ type pollListener struct {
 	// quietUntil (time since epoch) holds polling off after a poll gave
 	// way to another connection.
 	quietUntil atomic.Int64
+	// served counts reads that returned a request's bytes on connections
+	// that were not polling. A poll that sees it move gives way even when
+	// the other connection's readiness came and went between two of its
+	// looks (its reader took the bytes first), which othersReady alone
+	// would miss.
+	served atomic.Uint64
 }
 
 // epoch is the origin of pollListener.quietUntil.
@@ -194,13 +200,13 @@ type pollConn struct {
 func (c *pollConn) Read(p []byte) (int, error) {
 	l := c.l
 	if len(p) <= 1 || l.metrics.inflight.Load() > 0 {
-		return c.TCPConn.Read(p)
+		return c.plainRead(p)
 	}
 	// An idle read: the connection waits for its next request.
 	start := time.Now()
 	window := time.Duration(l.window.Load())
 	if window <= 0 || time.Since(epoch) < time.Duration(l.quietUntil.Load()) || !l.polling.CompareAndSwap(false, true) {
-		n, err := c.TCPConn.Read(p)
+		n, err := c.plainRead(p)
 		if n > 0 {
 			l.adapt(time.Since(start))
 		}
@@ -214,6 +220,7 @@ func (c *pollConn) Read(p []byte) (int, error) {
 	var n int
 	var errno error
 	polling := true
+	served := l.served.Load()
 	stop := func() {
 		polling = false
 		l.polling.Store(false)
@@ -235,7 +242,7 @@ func (c *pollConn) Read(p []byte) (int, error) {
 				stop()
 				return false
 			}
-			if l.set.othersReady(fd) {
+			if l.set.othersReady(fd) || l.served.Load() != served {
 				// Several clients are active: their requests keep the
 				// server awake, and polling would only yield again.
 				l.quietUntil.Store(int64(time.Since(epoch) + quietAfterYield*l.ceiling))
@@ -264,6 +271,16 @@ func (c *pollConn) Read(p []byte) (int, error) {
 }
 
 // Close stops watching the socket, then closes it.
+// plainRead reads without polling and counts a read that brought bytes,
+// so that a connection polling meanwhile gives way.
+func (c *pollConn) plainRead(p []byte) (int, error) {
+	n, err := c.TCPConn.Read(p)
+	if n > 0 {
+		c.l.served.Add(1)
+	}
+	return n, err
+}
+
 func (c *pollConn) Close() error {
 	if c.closed.CompareAndSwap(false, true) {
 		c.rc.Control(func(fd uintptr) { c.l.set.remove(fd) })
