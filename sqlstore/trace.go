@@ -13,7 +13,8 @@ import (
 
 // TraceService is tracing.Service on a DB.
 type TraceService struct {
-	db *DB
+	db    *DB
+	plans kvPlans // trace_search_plan.go
 }
 
 var _ tracing.Service = (*TraceService)(nil)

@@ -3,6 +3,7 @@ package sqlstore
 import (
 	"context"
 	"fmt"
+	"runtime"
 	"testing"
 
 	"github.com/weir-ml/weir/tracing"
@@ -61,6 +62,22 @@ func BenchmarkSearchTraces(b *testing.B) {
 						b.Fatalf("%d traces, %v", len(infos), err)
 					}
 				}
+			})
+			// 8 clients at once, as bench/tracking drives the server: what
+			// the reader pool and SQLite let through in parallel.
+			b.Run(fmt.Sprintf("traces=%d/%s/clients=8", n, search.name), func(b *testing.B) {
+				req := tracing.SearchRequest{ExperimentIDs: []string{exp}, MaxResults: 100,
+					Filter: search.filter, OrderBy: []string{"timestamp_ms DESC"}}
+				b.SetParallelism((8 + runtime.GOMAXPROCS(0) - 1) / runtime.GOMAXPROCS(0))
+				b.RunParallel(func(pb *testing.PB) {
+					for pb.Next() {
+						infos, _, err := svc.SearchTraces(ctx, req)
+						if err != nil || len(infos) != 100 {
+							b.Errorf("%d traces, %v", len(infos), err)
+							return
+						}
+					}
+				})
 			})
 		}
 	}

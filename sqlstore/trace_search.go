@@ -56,7 +56,7 @@ func (s *TraceService) SearchTraces(ctx context.Context, req tracing.SearchReque
 		return nil, "", err
 	}
 	err = s.db.readTx(ctx, func(tx *txn) error {
-		q, err := searchWhere(ctx, tx, s.db.dialect, expIDs, filters) // trace_search_tags.go
+		q, err := s.searchWhere(ctx, tx, s.db.dialect, expIDs, filters) // trace_search_tags.go
 		if err != nil {
 			return err
 		}

@@ -13,25 +13,33 @@ const commonTagMatches = 2000
 
 // searchWhere builds the WHERE clause of a trace search over the
 // experiments expIDs. A tag or metadata comparison that many rows match
-// becomes a per-trace probe (commonKV); the rest are traceFilter's.
-func searchWhere(ctx context.Context, tx *txn, d dialect, expIDs []any, filters []tracking.Comparison) (*query, error) {
+// becomes a per-trace probe (commonKV); the rest are traceFilter's. The
+// probes come last: SQLite tests the terms in the order written, so the
+// columns of the trace row (status, time) turn most traces away before a
+// probe reads their tags.
+func (s *TraceService) searchWhere(ctx context.Context, tx *txn, d dialect, expIDs []any, filters []tracking.Comparison) (*query, error) {
 	q := &query{}
 	q.add(`WHERE t.experiment_id IN (`+placeholders(len(expIDs))+`)`, expIDs...)
+	var probes []tracking.Comparison
 	for _, c := range filters {
-		q.add(" AND ")
 		if kvComparison(c) {
-			common, err := commonKV(ctx, tx, d, c)
+			common, err := s.plans.common(ctx, tx, d, c)
 			if err != nil {
 				return nil, err
 			}
 			if common {
-				if err := kvExists(q, d, c); err != nil {
-					return nil, err
-				}
+				probes = append(probes, c)
 				continue
 			}
 		}
+		q.add(" AND ")
 		if err := traceFilter(q, d, c); err != nil {
+			return nil, err
+		}
+	}
+	for _, c := range probes {
+		q.add(" AND ")
+		if err := kvExists(q, d, c); err != nil {
 			return nil, err
 		}
 	}
