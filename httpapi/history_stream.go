@@ -3,6 +3,7 @@ package httpapi
 import (
 	"context"
 	"net/http"
+	"strconv"
 
 	"github.com/weir-ml/weir/tracking"
 )
@@ -42,9 +43,10 @@ func streamMetricHistory(w *jsonWriter, r *http.Request, st historyStreamer, q t
 	// gives every buffer back, so the reader never waits on it for ever.
 	go func() {
 		var res written
+		var enc historyEncoder
 		for b := range full {
 			if res.err == nil {
-				res.n, res.err = writeHistoryPoints(w, b, res.n)
+				res.n, res.err = writeHistoryPoints(w, &enc, b, res.n)
 				if res.err != nil {
 					cancel() // stops the read: the client is gone
 				}
@@ -86,14 +88,50 @@ func streamMetricHistory(w *jsonWriter, r *http.Request, st historyStreamer, q t
 // writeHistoryPoints writes points to w's "metrics" array, opening it
 // before the first (an empty history has none, as in MLflow), n points
 // having been written before, and sends what has filled a chunk.
-func writeHistoryPoints(w *jsonWriter, points []tracking.Metric, n int) (int, error) {
+func writeHistoryPoints(w *jsonWriter, enc *historyEncoder, points []tracking.Metric, n int) (int, error) {
 	for i := range points {
 		if n == 0 {
 			w.arrayField("metrics")
 		}
 		n++
 		w.comma()
-		w.metric(&points[i])
+		w.b = enc.append(w.b, &points[i])
 	}
 	return n, w.flushFull()
+}
+
+// historyEncoder writes a point as jsonWriter.metric does, with the parts
+// every point of one history shares (its key and run ID, escaped) made
+// once: per point it only formats the numbers.
+type historyEncoder struct {
+	key, runID string
+	head, tail []byte // {"key":...,"value":  and  ,"run_id":...}
+	scratch    jsonWriter
+}
+
+// append appends m's JSON object to b.
+func (e *historyEncoder) append(b []byte, m *tracking.Metric) []byte {
+	if e.head == nil || m.Key != e.key || m.RunID != e.runID {
+		e.key, e.runID = m.Key, m.RunID
+		e.head = append(appendJSONString(append(e.head[:0], `{"key":`...), m.Key), `,"value":`...)
+		e.tail = e.tail[:0]
+		if m.RunID != "" {
+			e.tail = appendJSONString(append(e.tail, `,"run_id":`...), m.RunID)
+		}
+	}
+	b = append(b, e.head...)
+	b = appendJSONFloat(b, m.Value)
+	b = append(b, `,"timestamp":`...)
+	b = strconv.AppendInt(b, m.Timestamp, 10)
+	b = append(b, `,"step":`...)
+	b = strconv.AppendInt(b, m.Step, 10)
+	if m.DatasetName != "" || m.DatasetDigest != "" || m.ModelID != "" {
+		e.scratch.b, e.scratch.first = b, false
+		e.scratch.optStringField("dataset_name", m.DatasetName)
+		e.scratch.optStringField("dataset_digest", m.DatasetDigest)
+		e.scratch.optStringField("model_id", m.ModelID)
+		b, e.scratch.b = e.scratch.b, nil
+	}
+	b = append(b, e.tail...)
+	return append(b, '}')
 }
