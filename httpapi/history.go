@@ -64,33 +64,6 @@ type historyStreamer interface {
 	EachMetricHistory(ctx context.Context, q tracking.MetricHistoryQuery, fn func(*tracking.Metric) error) (next string, err error)
 }
 
-// streamMetricHistory writes the same answer as GetMetricHistory's, but
-// sends it in chunks while the points are read: a 100,000-point history is
-// about 11 MB of JSON, which would otherwise be built in memory, and held as
-// points before that, before its first byte left.
-func streamMetricHistory(w *jsonWriter, r *http.Request, st historyStreamer, q tracking.MetricHistoryQuery) error {
-	w.openObject()
-	n := 0
-	next, err := st.EachMetricHistory(r.Context(), q, func(m *tracking.Metric) error {
-		if n == 0 {
-			w.arrayField("metrics") // omitted when empty, as MLflow does
-		}
-		n++
-		w.comma()
-		w.metric(m)
-		return w.flushFull()
-	})
-	if err != nil {
-		return err
-	}
-	if n > 0 {
-		w.closeArray()
-	}
-	w.optStringField("next_page_token", next)
-	w.closeObject()
-	return nil
-}
-
 func (s *Server) getMetricHistoryBulkInterval(w *jsonWriter, r *http.Request) error {
 	var req struct {
 		RunIDs     strs `json:"run_ids"`

@@ -38,7 +38,7 @@ func (s *TrackingService) GetMetricHistory(ctx context.Context, mq tracking.Metr
 			n = max(n-offset, 0)
 		}
 		metrics = make([]tracking.Metric, 0, n)
-		var p historyPoint
+		p := newHistoryPoint(s.db.dialect)
 		return tx.each(ctx, q, args, func(rows *sql.Rows) error {
 			m := tracking.Metric{Key: mq.Key, RunID: mq.RunID}
 			err := p.scan(rows, &m)
@@ -74,7 +74,7 @@ func (s *TrackingService) EachMetricHistory(ctx context.Context, mq tracking.Met
 	err = s.db.readTx(ctx, func(tx *txn) error {
 		n := 0
 		m := tracking.Metric{Key: mq.Key, RunID: mq.RunID}
-		var p historyPoint
+		p := newHistoryPoint(s.db.dialect)
 		return tx.each(ctx, q, args, func(rows *sql.Rows) error {
 			n++
 			if mq.MaxResults > 0 && n > mq.MaxResults {
@@ -109,7 +109,7 @@ func (s *TrackingService) historyQuery(mq tracking.MetricHistoryQuery) (q string
 	if err != nil {
 		return "", nil, 0, err
 	}
-	q = `SELECT ` + historyPointColumns + ` FROM metrics WHERE run_uuid = ? AND key = ?`
+	q = `SELECT ` + historyColumns(s.db.dialect) + ` FROM metrics WHERE run_uuid = ? AND key = ?`
 	args = []any{mq.RunID, mq.Key}
 	skip := offset
 	if p := decodeHistoryKeyset(mq); p != nil {
