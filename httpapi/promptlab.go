@@ -240,8 +240,8 @@ func (s *Server) logPromptlab(ctx context.Context, run *tracking.Run, lab *promp
 	created := time.Now().UTC().Format("2006-01-02 15:04:05.000000")
 	// record_logged_model runs before the flavors are added: MLflow's
 	// history entry has none.
-	history := `[{"run_id": ` + pyJSONString(lab.runID) + `, "artifact_path": "model", "utc_time_created": ` +
-		pyJSONString(created) + `, "model_uuid": ` + pyJSONString(modelUUID) + `, "flavors": {}}]`
+	history := `[{"run_id": ` + tracking.PyJSONString(lab.runID) + `, "artifact_path": "model", "utc_time_created": ` +
+		tracking.PyJSONString(created) + `, "model_uuid": ` + tracking.PyJSONString(modelUUID) + `, "flavors": {}}]`
 	if err := s.Tracking.SetTag(ctx, run.Info.RunID, tracking.Tag{Key: loggedModelsTag, Value: history}); err != nil {
 		return err
 	}

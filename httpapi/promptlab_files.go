@@ -2,7 +2,6 @@ package httpapi
 
 import (
 	"encoding/json"
-	"fmt"
 	"regexp"
 	"sort"
 	"strings"
@@ -16,20 +15,20 @@ func (lab *promptlab) files(modelUUID, created string) map[string]string {
 	var inputs, example, table []string
 	var columns []string
 	for _, p := range lab.prompt {
-		inputs = append(inputs, `{"type": "string", "name": `+pyJSONString(p.Key)+`, "required": true}`)
-		example = append(example, pyJSONString(p.Value))
-		columns = append(columns, pyJSONString(p.Key))
-		table = append(table, pyJSONString(p.Value))
+		inputs = append(inputs, `{"type": "string", "name": `+tracking.PyJSONString(p.Key)+`, "required": true}`)
+		example = append(example, tracking.PyJSONString(p.Value))
+		columns = append(columns, tracking.PyJSONString(p.Key))
+		table = append(table, tracking.PyJSONString(p.Value))
 	}
 	output := "null"
 	if lab.output != nil {
-		output = pyJSONString(*lab.output)
+		output = tracking.PyJSONString(*lab.output)
 	}
 	columns = append(columns, `"prompt"`, `"output"`)
-	table = append(table, pyJSONString(lab.input), output)
+	table = append(table, tracking.PyJSONString(lab.input), output)
 	for _, p := range lab.outputs {
-		columns = append(columns, pyJSONString(p.Key))
-		table = append(table, pyJSONString(p.Value))
+		columns = append(columns, tracking.PyJSONString(p.Key))
+		table = append(table, tracking.PyJSONString(p.Value))
 	}
 	mlmodel := "artifact_path: model\nflavors:\n  python_function:\n    env:\n      conda: conda.yaml\n      virtualenv: python_env.yaml\n" +
 		"    loader_module: mlflow.prompt.promptlab_model\n    parameters_path: parameters.yaml\n" +
@@ -119,38 +118,4 @@ func yamlString(s string) string {
 	}
 	b, _ := json.Marshal(s)
 	return string(b)
-}
-
-// pyJSONString writes s as Python's json.dumps does (non-ASCII escaped).
-func pyJSONString(s string) string {
-	var b strings.Builder
-	b.WriteByte('"')
-	for _, r := range s {
-		switch {
-		case r == '"' || r == '\\':
-			b.WriteByte('\\')
-			b.WriteRune(r)
-		case r == '\n':
-			b.WriteString(`\n`)
-		case r == '\r':
-			b.WriteString(`\r`)
-		case r == '\t':
-			b.WriteString(`\t`)
-		case r == '\b':
-			b.WriteString(`\b`)
-		case r == '\f':
-			b.WriteString(`\f`)
-		case r < 0x20 || r > 0x7e:
-			if r > 0xffff {
-				r -= 0x10000
-				fmt.Fprintf(&b, `\u%04x\u%04x`, 0xd800+(r>>10), 0xdc00+(r&0x3ff))
-				continue
-			}
-			fmt.Fprintf(&b, `\u%04x`, r)
-		default:
-			b.WriteRune(r)
-		}
-	}
-	b.WriteByte('"')
-	return b.String()
 }
