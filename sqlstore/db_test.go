@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strconv"
 	"testing"
 	"time"
 
@@ -137,6 +138,35 @@ func TestOpenTwiceKeepsDataAndMigrationsOnce(t *testing.T) {
 	}
 	if want := countMigrations(t); n != want {
 		t.Errorf("schema_migrations has %d rows, want %d", n, want)
+	}
+}
+
+// TestSQLiteFileSettings checks the settings every connection to a file
+// gets, on the writer and on the readers: WAL, foreign keys and the memory
+// map that keeps page reads off the shared page cache.
+func TestSQLiteFileSettings(t *testing.T) {
+	ctx := context.Background()
+	db := mustOpen(t, "sqlite:///"+filepath.Join(t.TempDir(), "weir.db"))
+	for _, c := range []struct {
+		pragma string
+		want   string
+	}{
+		{"journal_mode", "wal"},
+		{"foreign_keys", "1"},
+		{"mmap_size", strconv.Itoa(sqliteMmapSize)},
+	} {
+		for name, inTx := range map[string]func(context.Context, func(*txn) error) error{"reader": db.readTx, "writer": db.writeTx} {
+			var got string
+			err := inTx(ctx, func(tx *txn) error {
+				return tx.scanOne(ctx, `PRAGMA `+c.pragma, nil, &got)
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got != c.want {
+				t.Errorf("%s: PRAGMA %s = %s, want %s", name, c.pragma, got, c.want)
+			}
+		}
 	}
 }
 

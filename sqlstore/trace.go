@@ -82,6 +82,9 @@ func (s *TraceService) StartTrace(ctx context.Context, in tracing.Info) (info *t
 		if err := putTraceKV(ctx, tx, "trace_metadata", in.TraceID, meta); err != nil {
 			return err
 		}
+		if err := repackTraceKV(ctx, tx, in.TraceID); err != nil {
+			return err
+		}
 		info, err = getTraceInfo(ctx, tx, in.TraceID)
 		return err
 	})
@@ -195,6 +198,9 @@ func logTraceSpans(ctx context.Context, tx *txn, eid int64, traceID string, span
 		if err := putServerTraceTags(ctx, tx, eid, traceID); err != nil {
 			return err
 		}
+		if err := repackTraceKV(ctx, tx, traceID); err != nil {
+			return err
+		}
 	}
 	if root != nil {
 		state := tracing.StateOK
@@ -250,19 +256,24 @@ func (s *TraceService) GetTraceInfo(ctx context.Context, traceID string) (info *
 }
 
 const traceColumns = `t.trace_id, t.experiment_id, t.client_request_id, t.timestamp_ms, t.execution_time_ms, t.status,
-	t.request_preview, t.response_preview, t.name`
+	t.request_preview, t.response_preview, t.name, t.kv`
 
-// scanTraceInfo reads a row of traceColumns, and the trace's name, which
+// scanTraceInfo reads a row of traceColumns, with the trace's tags and
+// metadata (trace_kv.go), and the trace's name, which
 // a trace that only OpenTelemetry spans made has from its root span.
 func scanTraceInfo(rows interface{ Scan(...any) error }) (*tracing.Info, string, error) {
 	var in tracing.Info
 	var eid int64
-	var name string
+	var name, kv string
 	if err := rows.Scan(&in.TraceID, &eid, &in.ClientRequestID, &in.RequestTime, &in.ExecutionDuration, &in.State,
-		&in.RequestPreview, &in.ResponsePreview, &name); err != nil {
+		&in.RequestPreview, &in.ResponsePreview, &name, &kv); err != nil {
 		return nil, "", err
 	}
 	in.ExperimentID = strconv.FormatInt(eid, 10)
+	in.Tags, in.Metadata = map[string]string{}, map[string]string{}
+	if err := unpackTraceKV(kv, &in); err != nil {
+		return nil, "", err
+	}
 	return &in, name, nil
 }
 
@@ -281,7 +292,6 @@ func getTraceInfo(ctx context.Context, tx *txn, traceID string) (*tracing.Info, 
 // order, with their tags and metadata.
 func queryTraceInfos(ctx context.Context, tx *txn, tail string, args ...any) ([]*tracing.Info, error) {
 	var infos []*tracing.Info
-	byID := map[string]*tracing.Info{}
 	names := map[string]string{}
 	err := tx.each(ctx, `SELECT `+traceColumns+` FROM traces t `+tail, args, func(rows *sql.Rows) error {
 		in, name, err := scanTraceInfo(rows)
@@ -289,9 +299,7 @@ func queryTraceInfos(ctx context.Context, tx *txn, tail string, args ...any) ([]
 			return err
 		}
 		names[in.TraceID] = name
-		in.Tags, in.Metadata = map[string]string{}, map[string]string{}
 		infos = append(infos, in)
-		byID[in.TraceID] = in
 		return nil
 	})
 	if err != nil || len(infos) == 0 {
@@ -300,24 +308,6 @@ func queryTraceInfos(ctx context.Context, tx *txn, tail string, args ...any) ([]
 	ids := make([]any, 0, len(infos))
 	for _, in := range infos {
 		ids = append(ids, in.TraceID)
-	}
-	for _, table := range []string{"trace_tags", "trace_metadata"} {
-		err := tx.each(ctx, `SELECT trace_id, key, value FROM `+table+` WHERE trace_id IN (`+placeholders(len(ids))+`)`, ids,
-			func(rows *sql.Rows) error {
-				var id, k, v string
-				if err := rows.Scan(&id, &k, &v); err != nil {
-					return err
-				}
-				if table == "trace_tags" {
-					byID[id].Tags[k] = v
-				} else {
-					byID[id].Metadata[k] = v
-				}
-				return nil
-			})
-		if err != nil {
-			return nil, err
-		}
 	}
 	if err := loadAssessments(ctx, tx, infos, ids); err != nil {
 		return nil, err

@@ -151,7 +151,9 @@ func traceFilter(q *query, d dialect, c tracking.Comparison) error {
 // first, then trace id, so pages are stable.
 func traceOrder(keys []tracking.OrderKey) string {
 	var terms []string
+	byTime := false
 	for _, k := range keys {
+		byTime = byTime || k.Key == "timestamp_ms"
 		col := traceAttrColumns[k.Key]
 		if k.Key == "run_id" {
 			col = `(SELECT m.value FROM trace_metadata m WHERE m.trace_id = t.trace_id AND m.key = '` + tracing.MetaSourceRun + `')`
@@ -164,7 +166,12 @@ func traceOrder(keys []tracking.OrderKey) string {
 		}
 		terms = append(terms, col)
 	}
-	return strings.Join(append(terms, "t.timestamp_ms DESC", "t.trace_id"), ", ")
+	if !byTime {
+		// A time term asked for decides the time order already; a second
+		// one would keep SQLite from reading the page in index order.
+		terms = append(terms, "t.timestamp_ms DESC")
+	}
+	return strings.Join(append(terms, "t.trace_id"), ", ")
 }
 
 // DeleteTraces deletes traces of an experiment, by id or by age, and
@@ -247,7 +254,10 @@ func (s *TraceService) SetTraceTag(ctx context.Context, traceID, key, value stri
 				return err
 			}
 		}
-		return putTraceKV(ctx, tx, "trace_tags", traceID, map[string]string{key: value})
+		if err := putTraceKV(ctx, tx, "trace_tags", traceID, map[string]string{key: value}); err != nil {
+			return err
+		}
+		return repackTraceKV(ctx, tx, traceID)
 	})
 }
 
@@ -269,9 +279,11 @@ func (s *TraceService) DeleteTraceTag(ctx context.Context, traceID, key string) 
 			return weir.Errorf(weir.ErrResourceDoesNotExist, "No trace tag with key '%s' for trace with ID '%s'", key, traceID)
 		}
 		if key == tracing.TagTraceName {
-			_, err = tx.exec(ctx, `UPDATE traces SET name = '' WHERE trace_id = ?`, traceID)
+			if _, err := tx.exec(ctx, `UPDATE traces SET name = '' WHERE trace_id = ?`, traceID); err != nil {
+				return err
+			}
 		}
-		return err
+		return repackTraceKV(ctx, tx, traceID)
 	})
 }
 

@@ -29,6 +29,7 @@ func traceSuite(t *testing.T, open func(testing.TB) *DB) {
 		{"BadInput", testTraceBadInput},
 		{"ConcurrentSpans", testConcurrentSpans},
 		{"Assessments", testAssessments},
+		{"PackedKV", testTraceKV},
 	} {
 		t.Run(tt.name, func(t *testing.T) { tt.fn(t, open(t)) })
 	}
