@@ -48,6 +48,13 @@ type DB struct {
 	// Logger hears when the read replica stops or resumes serving reads
 	// (default slog.Default()).
 	Logger *slog.Logger
+	// Connections is how many connections to keep to a database file or
+	// PostgreSQL server: one for the writes that take the writer lock, the
+	// rest for reads and, on PostgreSQL, row writes (as many of those go to
+	// a read replica). 0 means max(4, CPUs) + 1; at least 2. Servers that
+	// share one PostgreSQL divide its connections between them
+	// (docs/scaling.md).
+	Connections int
 
 	dialect dialect
 	pools   []*sql.DB // what Close closes last
@@ -113,6 +120,14 @@ func (db *DB) Open(ctx context.Context) (err error) {
 	return nil
 }
 
+// readConns is how many reader connections to keep (see Connections).
+func (db *DB) readConns() int {
+	if db.Connections > 0 {
+		return max(1, db.Connections-1)
+	}
+	return max(4, runtime.NumCPU())
+}
+
 // connect opens the writer and reader connections.
 func (db *DB) connect(ctx context.Context, path string, memory bool) error {
 	if memory {
@@ -134,7 +149,7 @@ func (db *DB) connect(ctx context.Context, path string, memory bool) error {
 	if err := db.pin(ctx, wdb, db.writer); err != nil {
 		return err
 	}
-	n := max(4, runtime.NumCPU())
+	n := db.readConns()
 	rdb, err := openSQLite(path, n)
 	if err != nil {
 		return err

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strconv"
 	"testing"
 	"time"
@@ -165,6 +166,31 @@ func TestSQLiteFileSettings(t *testing.T) {
 			}
 			if got != c.want {
 				t.Errorf("%s: PRAGMA %s = %s, want %s", name, c.pragma, got, c.want)
+			}
+		}
+	}
+}
+
+// TestConnections checks that Connections sizes the pools: one writer and
+// the rest readers, on SQLite and (when its URL is set) PostgreSQL.
+func TestConnections(t *testing.T) {
+	uris := []string{"sqlite:///" + filepath.Join(t.TempDir(), "weir.db")}
+	if os.Getenv("WEIR_TEST_POSTGRES_URL") != "" {
+		uris = append(uris, mustPostgresSchema(t))
+	}
+	for _, uri := range uris {
+		for _, tt := range []struct{ conns, readers int }{{2, 1}, {3, 2}, {0, max(4, runtime.NumCPU())}} {
+			db := NewDB(uri)
+			db.Connections = tt.conns
+			if err := db.Open(context.Background()); err != nil {
+				t.Fatal(err)
+			}
+			if got := cap(db.readers); got != tt.readers || db.nconns != tt.readers+1 {
+				t.Errorf("%s, Connections %d: %d readers of %d connections, want %d of %d",
+					RedactURI(uri), tt.conns, got, db.nconns, tt.readers, tt.readers+1)
+			}
+			if err := db.Close(); err != nil {
+				t.Fatal(err)
 			}
 		}
 	}

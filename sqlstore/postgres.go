@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"hash/fnv"
 	"net/url"
-	"runtime"
 	"strings"
 
 	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" database/sql driver
@@ -92,7 +91,7 @@ func (db *DB) openPostgres(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	n := max(4, runtime.NumCPU())
+	n := db.readConns()
 	pool, err := sql.Open("pgx", dsn)
 	if err != nil {
 		return err

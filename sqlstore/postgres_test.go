@@ -11,7 +11,9 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
+	"time"
 
 	weir "github.com/weir-ml/weir"
 	"github.com/weir-ml/weir/registry"
@@ -169,6 +171,112 @@ func TestTwoStoresOneSchemaPostgres(t *testing.T) {
 	for i := 1; i <= workers*each; i++ {
 		if !versions[strconv.Itoa(i)] || !exps[strconv.Itoa(i)] {
 			t.Fatalf("versions %v and experiments %v: want both 1..%d", versions, exps, workers*each)
+		}
+	}
+}
+
+// TestVersionRowWritesPostgres creates versions of two models from two
+// stores at once: plain sources as row writes, versions of a logged model
+// under the writer lock (they rewrite its mlflow.modelVersions tag), and a
+// rename of one model midway. Numbers must stay distinct and consecutive
+// per model, and the logged model must list every version made from it.
+func TestVersionRowWritesPostgres(t *testing.T) {
+	uri := mustPostgresSchema(t)
+	ctx := context.Background()
+	dbs := []*DB{mustOpen(t, uri), mustOpen(t, uri)}
+	regs := []*RegistryService{NewRegistryService(dbs[0]), NewRegistryService(dbs[1])}
+	for _, m := range []string{"a", "b"} {
+		if _, err := regs[0].CreateRegisteredModel(ctx, m, "", nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+	lm, err := NewLoggedModelService(dbs[0]).CreateLoggedModel(ctx, tracking.LoggedModelCreate{ExperimentID: "0", Name: "lm"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	const workers, each = 8, 6
+	var mu sync.Mutex
+	made := map[string][]string{} // model -> versions
+	fromLM := map[string]bool{}   // "model/version" made from lm
+	var wg sync.WaitGroup
+	errs := make(chan error, workers*each+1)
+	var progress atomic.Int64 // versions made so far, to rename b midway
+	wg.Go(func() {
+		for progress.Load() < workers*each/2 {
+			time.Sleep(time.Millisecond)
+		}
+		if _, err := regs[1].RenameRegisteredModel(ctx, "b", "b2"); err != nil {
+			errs <- err
+		}
+	})
+	for w := range workers {
+		wg.Go(func() {
+			for i := range each {
+				model := []string{"a", "b"}[w%2]
+				c := registry.VersionCreate{Name: model, Source: "s3://bucket/m"}
+				if i%3 == 0 {
+					c.Source, c.ModelID = "models:/"+lm.ModelID, lm.ModelID
+				}
+				mv, err := regs[w%2].CreateModelVersion(ctx, c)
+				if model == "b" && weir.ErrorCode(err) == weir.ErrResourceDoesNotExist {
+					// Renamed meanwhile, as a client would find out.
+					model, c.Name = "b2", "b2"
+					mv, err = regs[w%2].CreateModelVersion(ctx, c)
+				}
+				if err != nil {
+					errs <- fmt.Errorf("version of %s: %w", model, err)
+					return
+				}
+				progress.Add(1)
+				mu.Lock()
+				made[model] = append(made[model], mv.Version)
+				if c.ModelID != "" {
+					fromLM[model+"/"+mv.Version] = true
+				}
+				mu.Unlock()
+			}
+		})
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Fatal(err)
+	}
+	// b's versions made before the rename moved with it to b2.
+	made["b2"] = append(made["b2"], made["b"]...)
+	delete(made, "b")
+	for model, versions := range made {
+		slices.SortFunc(versions, func(x, y string) int { a, _ := strconv.Atoi(x); b, _ := strconv.Atoi(y); return a - b })
+		for i, v := range versions {
+			if v != strconv.Itoa(i+1) {
+				t.Fatalf("model %s has versions %v, want 1..%d", model, versions, len(versions))
+			}
+		}
+		all, _, err := regs[0].SearchModelVersions(ctx, registry.Search{Filter: "name = '" + model + "'", MaxResults: 1000})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(all) != len(versions) {
+			t.Errorf("model %s: %d versions stored, %d acknowledged", model, len(all), len(versions))
+		}
+	}
+	got, err := NewLoggedModelService(dbs[1]).GetLoggedModel(ctx, lm.ModelID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	listed := map[string]bool{}
+	for _, r := range got.Registrations {
+		listed[r.Name+"/"+r.Version] = true
+	}
+	for k := range fromLM {
+		// A version of b made before the rename is listed as b2's.
+		name, v, _ := strings.Cut(k, "/")
+		if !listed[k] && !(name == "b" && listed["b2/"+v]) {
+			t.Errorf("logged model lists %v, missing %s", got.Registrations, k)
+		}
+		// Its mlflow.modelVersions tag names the model as it was called.
+		if tag := tagMap(got.Tags)[modelVersionsTag]; !strings.Contains(tag, `{"name": "`+name+`", "version": `+v+`}`) {
+			t.Errorf("logged model's %s tag %s misses %s", modelVersionsTag, tag, k)
 		}
 	}
 }

@@ -3,6 +3,7 @@ package sqlstore
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"slices"
 	"strconv"
@@ -32,13 +33,36 @@ func (s *RegistryService) CreateModelVersion(ctx context.Context, c registry.Ver
 	if err := validateTags(c.Tags); err != nil {
 		return nil, err
 	}
-	db := s.db
-	// The writer lock is held for as few round trips as can be: the version
-	// number comes from the UPDATE that claims it, and the new version is
-	// built from what is inserted instead of read back.
-	err = db.writeTx(ctx, func(tx *txn) error {
+	// A version is a row write on PostgreSQL: the UPDATE that claims its
+	// number locks the registered model's row, which is all that versions
+	// of one model need to come one after another, and what a rename or a
+	// delete of the model waits for (versions follow the model by foreign
+	// key). Only a version made from a logged model takes the writer lock,
+	// since it rewrites the model's mlflow.modelVersions tag, which other
+	// writers change under that lock: the row write gives way to it.
+	mv, err = s.createVersion(ctx, c, s.db.rowWriteTx)
+	if errors.Is(err, errNeedsWriterLock) {
+		mv, err = s.createVersion(ctx, c, s.db.writeTx)
+	}
+	if err != nil {
+		return nil, err
+	}
+	return mv, nil
+}
+
+// errNeedsWriterLock rolls back a row write that turns out to need the
+// writer lock, to be run again under it.
+var errNeedsWriterLock = errors.New("sqlstore: this write needs the writer lock")
+
+// createVersion is CreateModelVersion in a transaction of inTx's kind.
+func (s *RegistryService) createVersion(ctx context.Context, c registry.VersionCreate, inTx func(context.Context, func(*txn) error) error) (mv *registry.ModelVersion, err error) {
+	// The model's row (and, for a logged model's version, the writer lock)
+	// is held for as few round trips as can be: the version number comes
+	// from the UPDATE that claims it, and the new version is built from what
+	// is inserted instead of read back.
+	err = inTx(ctx, func(tx *txn) error {
 		var version int64
-		now := db.nowMillis()
+		now := s.db.nowMillis()
 		err := tx.scanOne(ctx, `UPDATE registered_models SET last_version = last_version + 1, last_updated_time = ?
 			WHERE name = ? RETURNING last_version`, []any{now, c.Name}, &version)
 		if isNoRows(err) {
@@ -50,6 +74,9 @@ func (s *RegistryService) CreateModelVersion(ctx context.Context, c registry.Ver
 		src, err := resolveSource(ctx, tx, c)
 		if err != nil {
 			return err
+		}
+		if src.modelID != "" && tx.rowLocks {
+			return errNeedsWriterLock
 		}
 		if _, err := tx.exec(ctx, `INSERT INTO model_versions
 			(name, version, creation_time, last_updated_time, description, current_stage, source, storage_location,
@@ -74,10 +101,7 @@ func (s *RegistryService) CreateModelVersion(ctx context.Context, c registry.Ver
 			RunID: src.runID, Status: "READY", Tags: storedVersionTags(c.Tags), RunLink: c.RunLink, ModelID: src.modelID}
 		return nil
 	})
-	if err != nil {
-		return nil, err
-	}
-	return mv, nil
+	return mv, err
 }
 
 // storedVersionTags returns version tags as putVersionTags stores them and

@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"runtime"
 	"sync/atomic"
 	"time"
 
@@ -106,7 +105,7 @@ func (db *DB) openReplica(ctx context.Context) (err error) {
 	if err != nil {
 		return err
 	}
-	n := max(4, runtime.NumCPU())
+	n := db.readConns()
 	pool.SetMaxOpenConns(n)
 	pool.SetMaxIdleConns(n)
 	pool.SetConnMaxLifetime(0)

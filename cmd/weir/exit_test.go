@@ -107,6 +107,7 @@ func TestExitCodes(t *testing.T) {
 		{"bad enum value", []string{"runs", "list", "-o", "yaml"}, 2, []string{"yaml"}},
 		{"bad number", []string{"server", "--port", "abc"}, 2, []string{"--port", "abc"}},
 		{"port out of range", []string{"server", "--port", "70000"}, 2, []string{"--port 70000", "0..65535"}},
+		{"one store connection", []string{"server", "--port", "0", "--backend-store-connections", "1"}, 2, []string{"--backend-store-connections 1", "at least 2"}},
 		{"bad store URI", []string{"server", "--port", "0", "--backend-store-uri", "mysql://h/db"}, 2, []string{"--backend-store-uri"}},
 		{"missing spec file", []string{"pipeline", "check", filepath.Join(dir, "nope.yaml")}, 2, []string{"<spec> " + filepath.Join(dir, "nope.yaml") + ": no such file"}},
 		{"missing data file", []string{"pipeline", "init", "--data", filepath.Join(dir, "nope.csv"), "--target", "y"}, 2, []string{"--data " + filepath.Join(dir, "nope.csv") + ": no such file"}},

@@ -23,16 +23,17 @@ import (
 
 // serverCmd runs the tracking server. Flags are named like mlflow server's.
 type serverCmd struct {
-	Host                 string `help:"Address to listen on." default:"127.0.0.1" env:"WEIR_HOST"`
-	Port                 int    `help:"Port to listen on." default:"5000" env:"WEIR_PORT"`
-	BackendStoreURI      string `name:"backend-store-uri" help:"Where runs and models are stored: sqlite:///relative.db, sqlite:////absolute.db or postgresql://user:pass@host:port/db." default:"sqlite:///weir.db" env:"WEIR_BACKEND_STORE_URI"`
-	ReadReplicaURI       string `name:"read-replica-uri" help:"A PostgreSQL streaming replica of the backend store (postgresql://...) to run searches and gets on; each read waits for the replica to have every write committed before it, else runs on the primary (docs/scaling.md)." env:"WEIR_READ_REPLICA_URI"`
-	DefaultArtifactRoot  string `help:"Artifact location given to new experiments (default: mlflow-artifacts:/ when serving artifacts, else the artifacts destination)." env:"WEIR_DEFAULT_ARTIFACT_ROOT"`
-	ArtifactsDestination string `help:"Where proxied artifacts are stored: a local directory or s3://bucket/prefix." default:"./weir-artifacts" env:"WEIR_ARTIFACTS_DESTINATION"`
-	S3EndpointURL        string `name:"s3-endpoint-url" help:"S3-compatible endpoint for an s3:// destination (default: MLFLOW_S3_ENDPOINT_URL or AWS_ENDPOINT_URL, else AWS)." env:"WEIR_S3_ENDPOINT_URL"`
-	S3PathStyle          bool   `name:"s3-path-style" help:"Address buckets by path (MinIO, versitygw, Ceph)." env:"WEIR_S3_PATH_STYLE"`
-	ServeArtifacts       bool   `help:"Serve artifacts through the server (mlflow-artifacts:/ URIs)." default:"true" negatable:"" env:"WEIR_SERVE_ARTIFACTS"`
-	ArtifactsFsync       bool   `name:"artifacts-fsync" help:"Flush each uploaded file to disk before answering (local destination): an upload then survives a crash, at the cost of a disk write." env:"WEIR_ARTIFACTS_FSYNC"`
+	Host                    string `help:"Address to listen on." default:"127.0.0.1" env:"WEIR_HOST"`
+	Port                    int    `help:"Port to listen on." default:"5000" env:"WEIR_PORT"`
+	BackendStoreURI         string `name:"backend-store-uri" help:"Where runs and models are stored: sqlite:///relative.db, sqlite:////absolute.db or postgresql://user:pass@host:port/db." default:"sqlite:///weir.db" env:"WEIR_BACKEND_STORE_URI"`
+	ReadReplicaURI          string `name:"read-replica-uri" help:"A PostgreSQL streaming replica of the backend store (postgresql://...) to run searches and gets on; each read waits for the replica to have every write committed before it, else runs on the primary (docs/scaling.md)." env:"WEIR_READ_REPLICA_URI"`
+	BackendStoreConnections int    `name:"backend-store-connections" placeholder:"N" help:"Connections to keep to the backend store: one for writes under the writer lock, the rest for reads and row writes (default: CPUs + 1, at least 5; at least 2). Servers sharing one PostgreSQL can divide its connections between them (docs/scaling.md)." env:"WEIR_BACKEND_STORE_CONNECTIONS"`
+	DefaultArtifactRoot     string `help:"Artifact location given to new experiments (default: mlflow-artifacts:/ when serving artifacts, else the artifacts destination)." env:"WEIR_DEFAULT_ARTIFACT_ROOT"`
+	ArtifactsDestination    string `help:"Where proxied artifacts are stored: a local directory or s3://bucket/prefix." default:"./weir-artifacts" env:"WEIR_ARTIFACTS_DESTINATION"`
+	S3EndpointURL           string `name:"s3-endpoint-url" help:"S3-compatible endpoint for an s3:// destination (default: MLFLOW_S3_ENDPOINT_URL or AWS_ENDPOINT_URL, else AWS)." env:"WEIR_S3_ENDPOINT_URL"`
+	S3PathStyle             bool   `name:"s3-path-style" help:"Address buckets by path (MinIO, versitygw, Ceph)." env:"WEIR_S3_PATH_STYLE"`
+	ServeArtifacts          bool   `help:"Serve artifacts through the server (mlflow-artifacts:/ URIs)." default:"true" negatable:"" env:"WEIR_SERVE_ARTIFACTS"`
+	ArtifactsFsync          bool   `name:"artifacts-fsync" help:"Flush each uploaded file to disk before answering (local destination): an upload then survives a crash, at the cost of a disk write." env:"WEIR_ARTIFACTS_FSYNC"`
 	// Webhook receivers on private networks are refused by default, as in
 	// MLflow, so a registry user cannot make the server probe the LAN.
 	WebhookAllowPrivateNetworks bool `help:"Allow registry webhooks to deliver to loopback and private-network addresses." env:"WEIR_WEBHOOK_ALLOW_PRIVATE_NETWORKS"`
@@ -54,6 +55,9 @@ type serverCmd struct {
 func (s *serverCmd) Run(g *globals) error {
 	if s.Port < 0 || s.Port > 65535 {
 		return usagef("--port %d is out of range 0..65535", s.Port)
+	}
+	if s.BackendStoreConnections < 0 || s.BackendStoreConnections == 1 {
+		return usagef("--backend-store-connections %d: want at least 2 (one writer and one reader), or 0 for the default", s.BackendStoreConnections)
 	}
 	if s.WebhookLease <= 0 {
 		return usagef("--webhook-lease %v: want a positive duration", s.WebhookLease)
@@ -84,6 +88,7 @@ func (s *serverCmd) Run(g *globals) error {
 	db := sqlstore.NewDB(s.BackendStoreURI)
 	db.DefaultArtifactRoot = root
 	db.ReadReplicaURI = s.ReadReplicaURI
+	db.Connections = s.BackendStoreConnections
 	db.Logger = g.logger
 	if err := db.Open(g.ctx); err != nil {
 		return usagef("--backend-store-uri %q: %v", sqlstore.RedactURI(s.BackendStoreURI), err)

@@ -73,9 +73,11 @@ func measure(b *testing.B, haproxy string, n, writers, readers int, d time.Durat
 	}
 	l := &load{}
 	lctx, cancel := context.WithTimeout(ctx, d)
+	cpu0 := c.cpu()
 	start := time.Now()
 	l.run(lctx, c.url(), writers, readers, expID)
 	elapsed := time.Since(start)
+	cpu1 := c.cpu()
 	cancel()
 	time.Sleep(1500 * time.Millisecond)
 	after, err := c.dbActiveTime(ctx)
@@ -86,6 +88,7 @@ func measure(b *testing.B, haproxy string, n, writers, readers int, d time.Durat
 		b.Errorf("%d failed requests, first: %s: %v", len(l.failures), l.failures[0].op, l.failures[0].err)
 	}
 	ops := float64(l.ops.Load())
+	b.Logf("%d replica(s): CPU per request: %s", n, cpu1.sub(cpu0).perRequest(ops))
 	return sample{rate: ops / elapsed.Seconds(), reads: float64(l.reads.Load()) / elapsed.Seconds(), dbms: (after - before) / ops}
 }
 

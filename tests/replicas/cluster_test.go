@@ -17,6 +17,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"strconv"
 	"strings"
 	"sync"
@@ -63,13 +64,14 @@ type cluster struct {
 	lbPort  int
 	lb      *exec.Cmd
 	lease   time.Duration
+	n       int // replicas
 }
 
 // startCluster builds weir, makes a fresh database, and starts n replicas
 // and HAProxy in front of them.
 func startCluster(tb testing.TB, haproxy string, n int) *cluster {
 	tb.Helper()
-	c := &cluster{tb: tb, dir: tb.TempDir(), lease: 3 * time.Second, bin: weirBinary(tb)}
+	c := &cluster{tb: tb, dir: tb.TempDir(), lease: 3 * time.Second, bin: weirBinary(tb), n: n}
 	c.freshDatabase()
 	c.bucket = fmt.Sprintf("s3://%s/replicas-%016x", os.Getenv("WEIR_TEST_S3_BUCKET"), rand.Uint64())
 	for i := range n {
@@ -158,8 +160,22 @@ func (c *cluster) start(i int) {
 		"--backend-store-uri", c.dbURI, "--artifacts-destination", c.bucket,
 		"--s3-endpoint-url", os.Getenv("WEIR_TEST_S3_ENDPOINT"), "--s3-path-style",
 		"--webhook-allow-private-networks", "--webhook-lease", c.lease.String())
+	// WEIR_REPLICAS_CONNECTIONS=share divides the connections one weir
+	// keeps to PostgreSQL by default (max(4, CPUs) + 1) between the
+	// replicas, at least 2 each, so that PostgreSQL runs as many
+	// statements at once for 3 replicas as for 1.
+	if os.Getenv("WEIR_REPLICAS_CONNECTIONS") == "share" {
+		total := max(4, runtime.NumCPU()) + 1
+		cmd.Args = append(cmd.Args, "--backend-store-connections", strconv.Itoa(max(2, (total+c.n-1)/c.n)))
+	}
 	cmd.Stdout, cmd.Stderr = log, log
-	if p := os.Getenv("WEIR_REPLICAS_GOMAXPROCS"); p != "" {
+	// WEIR_REPLICAS_GOMAXPROCS=share gives each replica its share of the
+	// machine's CPUs (at least one), as a CPU limit per replica would.
+	switch p := os.Getenv("WEIR_REPLICAS_GOMAXPROCS"); p {
+	case "":
+	case "share":
+		cmd.Env = append(os.Environ(), "GOMAXPROCS="+strconv.Itoa(max(1, runtime.NumCPU()/c.n)))
+	default:
 		cmd.Env = append(os.Environ(), "GOMAXPROCS="+p)
 	}
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
