@@ -256,7 +256,7 @@ func (s *TraceService) GetTraceInfo(ctx context.Context, traceID string) (info *
 }
 
 const traceColumns = `t.trace_id, t.experiment_id, t.client_request_id, t.timestamp_ms, t.execution_time_ms, t.status,
-	t.request_preview, t.response_preview, t.name, t.kv`
+	t.request_preview, t.response_preview, t.name, t.kv, t.assessments`
 
 // scanTraceInfo reads a row of traceColumns, with the trace's tags and
 // metadata (trace_kv.go), and the trace's name, which
@@ -265,9 +265,13 @@ func scanTraceInfo(rows interface{ Scan(...any) error }) (*tracing.Info, string,
 	var in tracing.Info
 	var eid int64
 	var name, kv string
+	var assessments int
 	if err := rows.Scan(&in.TraceID, &eid, &in.ClientRequestID, &in.RequestTime, &in.ExecutionDuration, &in.State,
-		&in.RequestPreview, &in.ResponsePreview, &name, &kv); err != nil {
+		&in.RequestPreview, &in.ResponsePreview, &name, &kv, &assessments); err != nil {
 		return nil, "", err
+	}
+	if assessments > 0 {
+		in.Assessments = make([]tracing.Assessment, 0, assessments) // loaded by queryTraceInfos
 	}
 	in.ExperimentID = strconv.FormatInt(eid, 10)
 	in.Tags, in.Metadata = map[string]string{}, map[string]string{}
@@ -305,12 +309,23 @@ func queryTraceInfos(ctx context.Context, tx *txn, tail string, args ...any) ([]
 	if err != nil || len(infos) == 0 {
 		return infos, err
 	}
-	ids := make([]any, 0, len(infos))
+	// Assessments are looked up for the traces that have some.
+	var assessed []*tracing.Info
+	var ids []any
 	for _, in := range infos {
-		ids = append(ids, in.TraceID)
+		if in.Assessments != nil {
+			assessed, ids = append(assessed, in), append(ids, in.TraceID)
+		}
 	}
-	if err := loadAssessments(ctx, tx, infos, ids); err != nil {
-		return nil, err
+	if len(ids) > 0 {
+		if err := loadAssessments(ctx, tx, assessed, ids); err != nil {
+			return nil, err
+		}
+		for _, in := range assessed {
+			if len(in.Assessments) == 0 {
+				in.Assessments = nil
+			}
+		}
 	}
 	for _, in := range infos {
 		if _, ok := in.Tags[tracing.TagTraceName]; !ok && names[in.TraceID] != "" {

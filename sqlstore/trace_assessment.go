@@ -92,11 +92,21 @@ func saveAssessment(ctx context.Context, tx *txn, a *tracing.Assessment, create 
 		return err
 	}
 	if create {
-		_, err = tx.exec(ctx, `INSERT INTO trace_assessments (assessment_id, trace_id, create_time_ms, overrides, content)
-			VALUES (?, ?, ?, ?, ?)`, a.ID, a.TraceID, a.CreateTime, a.Overrides, string(content))
-		return err
+		if _, err := tx.exec(ctx, `INSERT INTO trace_assessments (assessment_id, trace_id, create_time_ms, overrides, content)
+			VALUES (?, ?, ?, ?, ?)`, a.ID, a.TraceID, a.CreateTime, a.Overrides, string(content)); err != nil {
+			return err
+		}
+		return countAssessments(ctx, tx, a.TraceID)
 	}
 	_, err = tx.exec(ctx, `UPDATE trace_assessments SET content = ? WHERE assessment_id = ?`, string(content), a.ID)
+	return err
+}
+
+// countAssessments brings traces.assessments, the count that tells a page
+// of traces which ones to look assessments up for, up to date.
+func countAssessments(ctx context.Context, tx *txn, traceID string) error {
+	_, err := tx.exec(ctx, `UPDATE traces SET assessments = (SELECT COUNT(*) FROM trace_assessments a WHERE a.trace_id = ?)
+		WHERE trace_id = ?`, traceID, traceID)
 	return err
 }
 
@@ -212,6 +222,9 @@ func (s *TraceService) DeleteAssessment(ctx context.Context, traceID, id string)
 			return err
 		}
 		if _, err := tx.exec(ctx, `DELETE FROM trace_assessments WHERE assessment_id = ?`, id); err != nil {
+			return err
+		}
+		if err := countAssessments(ctx, tx, traceID); err != nil {
 			return err
 		}
 		if a.Overrides == "" {

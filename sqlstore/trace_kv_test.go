@@ -66,6 +66,10 @@ func testTraceKV(t *testing.T, db *DB) {
 		t.Fatal(err)
 	}
 	check("after more spans")
+	if _, err := svc.CreateAssessment(ctx, tracing.Assessment{TraceID: infoOnly, Name: "correct",
+		Feedback: []byte(`{"value": true}`)}); err != nil {
+		t.Fatal(err)
+	}
 
 	// The backfill of migration 0011 packs the same entries.
 	want := map[string]string{}
@@ -76,18 +80,18 @@ func testTraceKV(t *testing.T, db *DB) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var backfill string
-	for _, stmt := range strings.Split(string(body), ";") {
-		if i := strings.Index(stmt, "UPDATE traces"); i >= 0 {
-			backfill = stmt[i:]
-		}
-	}
 	err = db.writeTx(ctx, func(tx *txn) error {
-		if _, err := tx.exec(ctx, `UPDATE traces SET kv = ''`); err != nil {
+		if _, err := tx.exec(ctx, `UPDATE traces SET kv = '', assessments = 0`); err != nil {
 			return err
 		}
-		_, err := tx.exec(ctx, backfill)
-		return err
+		for _, stmt := range strings.Split(string(body), ";") {
+			if i := strings.Index(stmt, "UPDATE traces"); i >= 0 {
+				if _, err := tx.exec(ctx, stmt[i:]); err != nil {
+					return err
+				}
+			}
+		}
+		return nil
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -98,6 +102,16 @@ func testTraceKV(t *testing.T, db *DB) {
 		}
 	}
 	check("after the backfill")
+	// ... and counts the assessments, which a trace's info then carries.
+	for id, want := range map[string]int{spansFirst: 0, infoOnly: 1} {
+		in, err := svc.GetTraceInfo(ctx, id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(in.Assessments) != want {
+			t.Errorf("after the backfill, trace %s has %d assessments, want %d", id, len(in.Assessments), want)
+		}
+	}
 }
 
 func kvTables(t *testing.T, db *DB, traceID string) (tags, meta map[string]string) {

@@ -13,6 +13,12 @@ UPDATE traces SET kv = COALESCE((SELECT group_concat(x, '') FROM (
     SELECT 'm' || length(CAST(m.key AS BLOB)) || ':' || m.key || length(CAST(m.value AS BLOB)) || ':' || m.value
     FROM trace_metadata m WHERE m.trace_id = traces.trace_id) AS p), '');
 
+-- assessments counts the trace's assessments, so that a page of traces
+-- looks assessments up only for the traces that have some.
+ALTER TABLE traces ADD COLUMN assessments INTEGER NOT NULL DEFAULT 0;
+
+UPDATE traces SET assessments = (SELECT COUNT(*) FROM trace_assessments a WHERE a.trace_id = traces.trace_id);
+
 -- traces_status serves a search by state, newest first (the trace table
 -- filtered to errors, or to OK traces of a tag): the walk reads only the
 -- traces in that state, and tests the state without reading the row.
