@@ -259,26 +259,24 @@ const traceColumns = `t.trace_id, t.experiment_id, t.client_request_id, t.timest
 	t.request_preview, t.response_preview, t.name, t.kv, t.assessments`
 
 // scanTraceInfo reads a row of traceColumns, with the trace's tags and
-// metadata (trace_kv.go), and the trace's name, which
-// a trace that only OpenTelemetry spans made has from its root span.
-func scanTraceInfo(rows interface{ Scan(...any) error }) (*tracing.Info, string, error) {
-	var in tracing.Info
+// metadata (trace_kv.go); it also returns the trace's name, which a trace
+// that only OpenTelemetry spans made has from its root span, and whether
+// the trace has assessments to load.
+func scanTraceInfo(rows interface{ Scan(...any) error }) (in *tracing.Info, name string, assessed bool, err error) {
+	in = &tracing.Info{}
 	var eid int64
-	var name, kv string
+	var kv string
 	var assessments int
 	if err := rows.Scan(&in.TraceID, &eid, &in.ClientRequestID, &in.RequestTime, &in.ExecutionDuration, &in.State,
 		&in.RequestPreview, &in.ResponsePreview, &name, &kv, &assessments); err != nil {
-		return nil, "", err
-	}
-	if assessments > 0 {
-		in.Assessments = make([]tracing.Assessment, 0, assessments) // loaded by queryTraceInfos
+		return nil, "", false, err
 	}
 	in.ExperimentID = strconv.FormatInt(eid, 10)
 	in.Tags, in.Metadata = map[string]string{}, map[string]string{}
-	if err := unpackTraceKV(kv, &in); err != nil {
-		return nil, "", err
+	if err := unpackTraceKV(kv, in); err != nil {
+		return nil, "", false, err
 	}
-	return &in, name, nil
+	return in, name, assessments > 0, nil
 }
 
 func getTraceInfo(ctx context.Context, tx *txn, traceID string) (*tracing.Info, error) {
@@ -295,42 +293,28 @@ func getTraceInfo(ctx context.Context, tx *txn, traceID string) (*tracing.Info, 
 // queryTraceInfos returns the infos selected by the SQL tail, in its
 // order, with their tags and metadata.
 func queryTraceInfos(ctx context.Context, tx *txn, tail string, args ...any) ([]*tracing.Info, error) {
-	var infos []*tracing.Info
-	names := map[string]string{}
+	var infos, assessed []*tracing.Info
+	var ids []any // of assessed
 	err := tx.each(ctx, `SELECT `+traceColumns+` FROM traces t `+tail, args, func(rows *sql.Rows) error {
-		in, name, err := scanTraceInfo(rows)
+		in, name, hasAssessments, err := scanTraceInfo(rows)
 		if err != nil {
 			return err
 		}
-		names[in.TraceID] = name
+		if _, ok := in.Tags[tracing.TagTraceName]; !ok && name != "" {
+			in.Tags[tracing.TagTraceName] = name
+		}
 		infos = append(infos, in)
+		if hasAssessments {
+			assessed, ids = append(assessed, in), append(ids, in.TraceID)
+		}
 		return nil
 	})
-	if err != nil || len(infos) == 0 {
+	if err != nil || len(ids) == 0 {
 		return infos, err
 	}
 	// Assessments are looked up for the traces that have some.
-	var assessed []*tracing.Info
-	var ids []any
-	for _, in := range infos {
-		if in.Assessments != nil {
-			assessed, ids = append(assessed, in), append(ids, in.TraceID)
-		}
-	}
-	if len(ids) > 0 {
-		if err := loadAssessments(ctx, tx, assessed, ids); err != nil {
-			return nil, err
-		}
-		for _, in := range assessed {
-			if len(in.Assessments) == 0 {
-				in.Assessments = nil
-			}
-		}
-	}
-	for _, in := range infos {
-		if _, ok := in.Tags[tracing.TagTraceName]; !ok && names[in.TraceID] != "" {
-			in.Tags[tracing.TagTraceName] = names[in.TraceID]
-		}
+	if err := loadAssessments(ctx, tx, assessed, ids); err != nil {
+		return nil, err
 	}
 	return infos, nil
 }

@@ -19,13 +19,15 @@ import (
 // repackTraceKVSQL rebuilds traces.kv of one trace (its id bound three
 // times) from trace_tags and trace_metadata, inside the database.
 func repackTraceKVSQL(d dialect) string {
-	length, concat := `length(CAST(%s AS BLOB))`, `group_concat`
+	length := func(col string) string { return `length(CAST(` + col + ` AS BLOB))` }
+	concat := `group_concat`
 	if d.dollarParams {
-		length, concat = `octet_length(%s)`, `string_agg`
+		length = func(col string) string { return `octet_length(` + col + `)` }
+		concat = `string_agg`
 	}
 	entry := func(kind, alias string) string {
-		return `'` + kind + `' || ` + strings.ReplaceAll(length, "%s", alias+".key") + ` || ':' || ` + alias + `.key || ` +
-			strings.ReplaceAll(length, "%s", alias+".value") + ` || ':' || ` + alias + `.value`
+		return `'` + kind + `' || ` + length(alias+".key") + ` || ':' || ` + alias + `.key || ` +
+			length(alias+".value") + ` || ':' || ` + alias + `.value`
 	}
 	return `UPDATE traces SET kv = COALESCE((SELECT ` + concat + `(x, '') FROM (
 		SELECT ` + entry("t", "k") + ` AS x FROM trace_tags k WHERE k.trace_id = ?
@@ -34,10 +36,14 @@ func repackTraceKVSQL(d dialect) string {
 		WHERE trace_id = ?`
 }
 
+// repackTraceKVStmt is repackTraceKVSQL by dialect name, built once: trace
+// ingest runs it for every trace.
+var repackTraceKVStmt = map[string]string{sqlite.name: repackTraceKVSQL(sqlite), postgres.name: repackTraceKVSQL(postgres)}
+
 // repackTraceKV rebuilds a trace's packed tags and metadata; every write
 // to trace_tags or trace_metadata calls it before its transaction ends.
 func repackTraceKV(ctx context.Context, tx *txn, traceID string) error {
-	_, err := tx.exec(ctx, repackTraceKVSQL(tx.d), traceID, traceID, traceID)
+	_, err := tx.exec(ctx, repackTraceKVStmt[tx.d.name], traceID, traceID, traceID)
 	return err
 }
 
