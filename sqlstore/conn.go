@@ -61,11 +61,12 @@ func (t *txn) rowLock(strength string) string {
 // stmt returns the prepared statement for q, and whether the caller must
 // close it after use.
 func (t *txn) stmt(ctx context.Context, q string) (s *sql.Stmt, once bool, err error) {
-	q = t.d.rebind(q)
+	// Statements are cached under the text as written: rebinding it first
+	// would cost each use a copy of the text.
 	if s := t.conn.stmts[q]; s != nil {
 		return s, false, nil
 	}
-	s, err = t.conn.PrepareContext(ctx, q)
+	s, err = t.conn.PrepareContext(ctx, t.d.rebind(q))
 	if err != nil {
 		return nil, false, err
 	}

@@ -17,6 +17,9 @@ type dialect struct {
 	// writer lock and runs on a shared connection (see DB.rowWriteTx); when
 	// empty, such transactions are ordinary write transactions.
 	beginRowWrite string
+	// oneStatementWrites says the busiest row writes are first tried as
+	// one statement outside a transaction (see oneStatement).
+	oneStatementWrites bool
 	// onClose is run on the write connection before it closes, if set.
 	onClose string
 }

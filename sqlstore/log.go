@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -123,6 +124,9 @@ func (s *TrackingService) LogBatch(ctx context.Context, runID string, metrics []
 		return err
 	}
 	db := s.db
+	if err := logBatchOneStatement(ctx, db, runID, metrics, params, tags); !errors.Is(err, errGeneralPath) {
+		return err
+	}
 	return db.rowWriteTx(ctx, func(tx *txn) error {
 		eid, start, err := activeRunStarted(ctx, tx, runID, tagLock(tags))
 		if err != nil {
@@ -350,11 +354,37 @@ func insertMetrics(ctx context.Context, tx *txn, runID string, metrics []trackin
 	}
 	assoc := associations(metrics)
 	ncols := 6 + 3*assoc
-	// Rows go in in primary-key order (the run's, then key, step): a
-	// training loop's batch interleaves its keys step by step, and inserted
-	// as sent every row lands on another leaf of the b-tree than the last;
-	// sorted, each key's rows fill one leaf after another. A log-batch of
-	// 1000 metrics costs about a seventh less CPU.
+	sorted := historyOrder(metrics)
+	_, err := insertRows(ctx, tx, `INSERT INTO metrics `+metricColumns[assoc]+` VALUES `, ncols, len(metrics),
+		` ON CONFLICT DO NOTHING`,
+		func(i int, args []any) []any { return metricArgs(args, runID, metrics[sorted[i]], assoc) })
+	if err != nil {
+		return err
+	}
+	latest := latestOfKeys(metrics)
+	_, err = insertRows(ctx, tx, `INSERT INTO latest_metrics `+metricColumns[assoc]+` VALUES `, ncols, len(latest),
+		latestMetricsUpsert,
+		func(i int, args []any) []any { return metricArgs(args, runID, metrics[latest[i]], assoc) })
+	return err
+}
+
+// latestMetricsUpsert is the tail of an INSERT INTO latest_metrics that
+// moves a key's latest value forward only to a greater (step, timestamp,
+// value), as MLflow orders them.
+const latestMetricsUpsert = ` ON CONFLICT (run_uuid, key) DO UPDATE SET
+			step = excluded.step, timestamp = excluded.timestamp, value = excluded.value, is_nan = excluded.is_nan,
+			model_id = excluded.model_id, dataset_name = excluded.dataset_name, dataset_digest = excluded.dataset_digest
+		WHERE excluded.step > latest_metrics.step
+			OR (excluded.step = latest_metrics.step AND excluded.timestamp > latest_metrics.timestamp)
+			OR (excluded.step = latest_metrics.step AND excluded.timestamp = latest_metrics.timestamp
+				AND excluded.value > latest_metrics.value)`
+
+// historyOrder returns the indexes of metrics in the history's primary-key
+// order (the run's, then key, step). A training loop's batch interleaves its
+// keys step by step, and inserted as sent every row lands on another leaf of
+// the b-tree than the last; sorted, each key's rows fill one leaf after
+// another. A log-batch of 1000 metrics costs about a seventh less CPU.
+func historyOrder(metrics []tracking.Metric) []int32 {
 	sorted := make([]int32, len(metrics))
 	for i := range sorted {
 		sorted[i] = int32(i)
@@ -366,15 +396,15 @@ func insertMetrics(ctx context.Context, tx *txn, runID string, metrics []trackin
 		}
 		return cmp.Compare(x.Step, y.Step)
 	})
-	_, err := insertRows(ctx, tx, `INSERT INTO metrics `+metricColumns[assoc]+` VALUES `, ncols, len(metrics),
-		` ON CONFLICT DO NOTHING`,
-		func(i int, args []any) []any { return metricArgs(args, runID, metrics[sorted[i]], assoc) })
-	if err != nil {
-		return err
-	}
-	// One candidate per key: a multi-row upsert may not touch a row twice.
-	// Keys go in key order, as the history's rows above, so that two
-	// batches of one run without the writer lock lock rows in one order.
+	return sorted
+}
+
+// latestOfKeys returns, for each key of metrics in key order, the index of
+// its most recent metric: one candidate per key, since a multi-row upsert
+// may not touch a row twice. Keys go in key order, as the history's rows,
+// so that two batches of one run without the writer lock lock rows in one
+// order.
+func latestOfKeys(metrics []tracking.Metric) []int {
 	latest := map[string]int{}
 	var order []string
 	for i, m := range metrics {
@@ -387,16 +417,11 @@ func insertMetrics(ctx context.Context, tx *txn, runID string, metrics []trackin
 		}
 	}
 	slices.Sort(order)
-	_, err = insertRows(ctx, tx, `INSERT INTO latest_metrics `+metricColumns[assoc]+` VALUES `, ncols, len(order),
-		` ON CONFLICT (run_uuid, key) DO UPDATE SET
-			step = excluded.step, timestamp = excluded.timestamp, value = excluded.value, is_nan = excluded.is_nan,
-			model_id = excluded.model_id, dataset_name = excluded.dataset_name, dataset_digest = excluded.dataset_digest
-		WHERE excluded.step > latest_metrics.step
-			OR (excluded.step = latest_metrics.step AND excluded.timestamp > latest_metrics.timestamp)
-			OR (excluded.step = latest_metrics.step AND excluded.timestamp = latest_metrics.timestamp
-				AND excluded.value > latest_metrics.value)`,
-		func(i int, args []any) []any { return metricArgs(args, runID, metrics[latest[order[i]]], assoc) })
-	return err
+	out := make([]int, len(order))
+	for i, k := range order {
+		out[i] = latest[k]
+	}
+	return out
 }
 
 // metricAfter reports whether a is more recent than b, comparing (step,

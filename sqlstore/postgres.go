@@ -32,12 +32,14 @@ import (
 // inserts are upserts that PostgreSQL's unique indexes already order (a
 // write-once param is inserted before it is compared), made in key order so
 // that two of them cannot deadlock; they run alongside each other and
-// alongside the locked writers, on any replica.
+// alongside the locked writers, on any replica. The busiest of them are
+// first tried as one statement outside a transaction (onestatement.go).
 var postgres = dialect{
-	name:          "postgres",
-	dollarParams:  true,
-	beginRead:     "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY",
-	beginRowWrite: "BEGIN ISOLATION LEVEL READ COMMITTED",
+	name:               "postgres",
+	dollarParams:       true,
+	beginRead:          "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY",
+	beginRowWrite:      "BEGIN ISOLATION LEVEL READ COMMITTED",
+	oneStatementWrites: true,
 }
 
 // isPostgresURI reports whether uri names a PostgreSQL database.

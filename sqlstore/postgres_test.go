@@ -348,7 +348,11 @@ func TestReconnectPostgres(t *testing.T) {
 	ctx := context.Background()
 	db := mustOpen(t, uri)
 	svc := NewTrackingService(db)
-	mustCreateExperiment(t, svc, "before")
+	reg := NewRegistryService(db)
+	expID := mustCreateExperiment(t, svc, "before")
+	if _, err := reg.CreateRegisteredModel(ctx, "m", "", nil); err != nil {
+		t.Fatal(err)
+	}
 
 	u, err := url.Parse(uri)
 	if err != nil {
@@ -359,15 +363,20 @@ func TestReconnectPostgres(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer admin.Close()
-	var killed int
-	err = admin.QueryRowContext(ctx, `SELECT COUNT(*) FROM (SELECT pg_terminate_backend(pid) FROM pg_stat_activity
-		WHERE application_name = $1) t`, u.Query().Get("application_name")).Scan(&killed)
-	if err != nil {
-		t.Fatal(err)
+	// endAll ends every connection of the store, as a restart would.
+	endAll := func() {
+		t.Helper()
+		var killed int
+		err := admin.QueryRowContext(ctx, `SELECT COUNT(*) FROM (SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+			WHERE application_name = $1) t`, u.Query().Get("application_name")).Scan(&killed)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if killed != db.nconns {
+			t.Fatalf("terminated %d connections, want the store's %d", killed, db.nconns)
+		}
 	}
-	if killed != db.nconns {
-		t.Fatalf("terminated %d connections, want the store's %d", killed, db.nconns)
-	}
+	endAll()
 	// Every reader is used at least once, in channel order.
 	for i := range db.nconns + 1 {
 		if _, err := svc.GetExperimentByName(ctx, "before"); err != nil {
@@ -375,6 +384,23 @@ func TestReconnectPostgres(t *testing.T) {
 		}
 	}
 	mustCreateExperiment(t, svc, "after")
+
+	// The one-statement writes on ended connections: a statement that
+	// never reached the server goes to the transaction, on a new one.
+	endAll()
+	for i := range db.nconns + 1 {
+		run, err := svc.CreateRun(ctx, tracking.RunCreate{ExperimentID: expID})
+		if err != nil {
+			t.Fatalf("create run %d after the connections ended: %v", i, err)
+		}
+		if err := svc.LogBatch(ctx, run.Info.RunID, []tracking.Metric{{Key: "m", Value: 1, Timestamp: 1}}, nil, nil); err != nil {
+			t.Fatalf("log batch %d after the connections ended: %v", i, err)
+		}
+		if _, err := reg.CreateModelVersion(ctx, registry.VersionCreate{Name: "m", Source: "s3://b/m"}); err != nil {
+			t.Fatalf("create version %d after the connections ended: %v", i, err)
+		}
+	}
+	mustCreateExperiment(t, svc, "again")
 }
 
 func TestRedactURI(t *testing.T) {

@@ -75,6 +75,25 @@ func resolveSource(ctx context.Context, tx *txn, c registry.VersionCreate) (vers
 	return src, resolveSourceModel(ctx, tx, c.Source, &src)
 }
 
+// remoteSource reports whether resolveSource takes c's source as it is
+// without reading the database: a version that is not a prompt's, names no
+// logged model, and comes from a URI of another store (s3:, gs:, http: ...)
+// that does not climb.
+func remoteSource(c registry.VersionCreate) bool {
+	if isPromptVersion(c.Tags) || c.ModelID != "" || strings.ContainsRune(c.Source, 0) {
+		return false
+	}
+	u, err := url.Parse(c.Source)
+	if err != nil || len(u.Scheme) <= 1 {
+		return false
+	}
+	switch strings.ToLower(u.Scheme) {
+	case "runs", "models", "file":
+		return false
+	}
+	return !isArtifactProxyURI(u) && !hasTraversal(c.Source)
+}
+
 // resolveSourceModel checks that the logged model a version names exists,
 // and takes the version's run from it when none was given.
 func resolveSourceModel(ctx context.Context, tx *txn, source string, src *versionSource) error {

@@ -40,6 +40,16 @@ func (s *RegistryService) CreateModelVersion(ctx context.Context, c registry.Ver
 	// key). Only a version made from a logged model takes the writer lock,
 	// since it rewrites the model's mlflow.modelVersions tag, which other
 	// writers change under that lock: the row write gives way to it.
+	now := s.db.nowMillis()
+	tags := storedVersionTags(c.Tags)
+	if v, err := createVersionOneStatement(ctx, s.db, now, c, tags); !errors.Is(err, errGeneralPath) {
+		if err != nil {
+			return nil, err
+		}
+		return &registry.ModelVersion{Name: c.Name, Version: strconv.FormatInt(v, 10), CreationTimestamp: now,
+			LastUpdatedTimestamp: now, CurrentStage: "None", Description: c.Description, Source: c.Source,
+			RunID: c.RunID, Status: "READY", Tags: tags, RunLink: c.RunLink}, nil
+	}
 	mv, err = s.createVersion(ctx, c, s.db.rowWriteTx)
 	if errors.Is(err, errNeedsWriterLock) {
 		mv, err = s.createVersion(ctx, c, s.db.writeTx)

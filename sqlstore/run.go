@@ -61,6 +61,16 @@ func (s *TrackingService) CreateRun(ctx context.Context, c tracking.RunCreate) (
 	if start == 0 {
 		start = db.nowMillis()
 	}
+	uniq := lastTags(tags)
+	if eid, err := parseExperimentID(c.ExperimentID); err == nil {
+		uri, err := createRunOneStatement(ctx, db, eid, id, name, c.UserID, start, uniq)
+		if err == nil {
+			return newRun(id, name, eid, c.UserID, start, uri, uniq), nil
+		}
+		if !errors.Is(err, errGeneralPath) {
+			return nil, err
+		}
+	}
 	// The run is built from what is inserted rather than read back: a new
 	// run holds nothing else. In a rowWriteTx the experiment's row is locked
 	// against deletion until the run is in (setExperimentStage updates it
@@ -91,21 +101,25 @@ func (s *TrackingService) CreateRun(ctx context.Context, c tracking.RunCreate) (
 			return err
 		}
 		// The run is inserted under its name, which mlflow.runName holds.
-		uniq := lastTags(tags)
 		if err := insertTags(ctx, tx, id, uniq); err != nil {
 			return err
 		}
-		run = &tracking.Run{
-			Info: tracking.RunInfo{RunID: id, RunName: name, ExperimentID: strconv.FormatInt(eid, 10), UserID: c.UserID,
-				Status: tracking.StatusRunning, StartTime: start, ArtifactURI: uri, LifecycleStage: tracking.StageActive},
-			Data: tracking.RunData{Tags: uniq},
-		}
+		run = newRun(id, name, eid, c.UserID, start, uri, uniq)
 		return nil
 	})
 	if err != nil {
 		return nil, err
 	}
 	return run, nil
+}
+
+// newRun is a run as CreateRun inserts it.
+func newRun(id, name string, eid int64, user string, start int64, uri string, tags []tracking.Tag) *tracking.Run {
+	return &tracking.Run{
+		Info: tracking.RunInfo{RunID: id, RunName: name, ExperimentID: strconv.FormatInt(eid, 10), UserID: user,
+			Status: tracking.StatusRunning, StartTime: start, ArtifactURI: uri, LifecycleStage: tracking.StageActive},
+		Data: tracking.RunData{Tags: tags},
+	}
 }
 
 // newRunID returns a random 32-character lowercase hex uuid4.
