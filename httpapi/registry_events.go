@@ -73,8 +73,7 @@ func (s *Server) announceAbout(r *http.Request, name string, modelEv, promptEv w
 		return
 	}
 	if s.Deliveries.Outbox != nil {
-		s.Deliveries.Wake()
-		return
+		return // the store recorded the event and wakes the relay itself
 	}
 	if s.isPrompt(r, name) {
 		s.announce(r, promptEv, promptData)
@@ -86,14 +85,13 @@ func (s *Server) announceAbout(r *http.Request, name string, modelEv, promptEv w
 // announce queues ev for the active webhooks subscribed to it, after the
 // registry change succeeded. Failures are logged, never returned: the
 // change is made, and a webhook is a notification about it. With an
-// outbox the store has recorded the event already, and announce only
-// wakes this server's delivery loop.
+// outbox the store has recorded the event already, and wakes this server's
+// delivery loop itself once the change has committed.
 func (s *Server) announce(r *http.Request, ev webhook.Event, data any) {
 	if s.Webhooks == nil || s.Deliveries == nil || ev.Entity == "" {
 		return
 	}
 	if s.Deliveries.Outbox != nil {
-		s.Deliveries.Wake()
 		return
 	}
 	hooks, err := s.Webhooks.WebhooksFor(r.Context(), registry.WebhookEvent{Entity: ev.Entity, Action: ev.Action})

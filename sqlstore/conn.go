@@ -36,6 +36,9 @@ type txn struct {
 	// rowLocks says the transaction holds no writer lock (rowWriteTx on
 	// PostgreSQL), so the rows whose state it checks must be locked.
 	rowLocks bool
+	// raised says the transaction added webhook deliveries to the outbox
+	// (see raise), so that the relays hear of them once it commits.
+	raised bool
 }
 
 // Row lock strengths for rowLock: share lets other row writers of the same

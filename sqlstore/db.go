@@ -70,6 +70,7 @@ type DB struct {
 	nconns  int
 	replica *replica      // nil without ReadReplicaURI
 	done    chan struct{} // closed by Close
+	wakes   []func()      // called after a commit that added webhook deliveries
 }
 
 // NewDB returns a DB for uri with MLflow's default artifact root
@@ -359,12 +360,16 @@ func (db *DB) finish(ctx context.Context, ch chan *conn, c *conn, fn func(*txn) 
 		}
 		ch <- c
 	}()
-	if err := fn(&txn{conn: c, d: db.dialect}); err != nil {
+	tx := &txn{conn: c, d: db.dialect}
+	if err := fn(tx); err != nil {
 		return err
 	}
 	if _, err := c.ExecContext(ctx, "COMMIT"); err != nil {
 		return err
 	}
 	committed = true
+	if tx.raised {
+		db.raised()
+	}
 	return nil
 }

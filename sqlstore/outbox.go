@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
+	"slices"
 	"time"
 
 	weir "github.com/weir-ml/weir"
@@ -48,7 +49,28 @@ func raise(ctx context.Context, tx *txn, now int64, ev webhook.Event, data any) 
 			return err
 		}
 	}
+	tx.raised = true
 	return nil
+}
+
+// NotifyDeliveries registers wake, called after each transaction that
+// added outbox rows commits, for every registered wake (the delivery
+// loops of the servers on this DB).
+func (s *RegistryService) NotifyDeliveries(wake func()) {
+	s.db.mu.Lock()
+	defer s.db.mu.Unlock()
+	s.db.wakes = append(s.db.wakes, wake)
+}
+
+// raised calls the registered wakes; the caller's transaction, which added
+// outbox rows, has committed.
+func (db *DB) raised() {
+	db.mu.Lock()
+	wakes := slices.Clone(db.wakes)
+	db.mu.Unlock()
+	for _, wake := range wakes {
+		wake()
+	}
 }
 
 // newDeliveryID returns a random UUID in its dashed form, as MLflow's

@@ -21,6 +21,15 @@ func testOutbox(t *testing.T, db *DB) {
 	clock := time.UnixMilli(1_700_000_000_000)
 	db.Now = func() time.Time { return clock }
 	reg := NewRegistryService(db)
+	// The relays hear of a commit that added deliveries, and only of one.
+	var wakes int
+	reg.NotifyDeliveries(func() { wakes++ })
+	wakesAfter := func(what string, want int) {
+		t.Helper()
+		if wakes != want {
+			t.Errorf("after %s: %d wakes, want %d", what, wakes, want)
+		}
+	}
 	hook, err := reg.CreateWebhook(ctx, registry.Webhook{Name: "h", URL: "https://r.example/hook", Secret: "s",
 		Events: []registry.WebhookEvent{{Entity: "MODEL_VERSION", Action: "CREATED"}, {Entity: "MODEL_VERSION_ALIAS", Action: "CREATED"},
 			{Entity: "PROMPT_TAG", Action: "SET"}}})
@@ -34,15 +43,19 @@ func testOutbox(t *testing.T, db *DB) {
 	if _, err := reg.CreateRegisteredModel(ctx, "m", "", nil); err != nil {
 		t.Fatal(err)
 	}
+	wakesAfter("a model no webhook listens for", 0)
 	if _, err := reg.CreateModelVersion(ctx, registry.VersionCreate{Name: "m", Source: "s3://b/m"}); err != nil {
 		t.Fatal(err)
 	}
+	wakesAfter("a version", 1)
 	if err := reg.SetRegisteredModelAlias(ctx, "m", "champion", "9"); err == nil {
 		t.Fatal("alias to a missing version succeeded")
 	}
+	wakesAfter("a failed alias", 1)
 	if err := reg.SetRegisteredModelTag(ctx, "m", registry.Tag{Key: "k", Value: "v"}); err != nil {
 		t.Fatal(err) // a model's own tag: no event
 	}
+	wakesAfter("a model's own tag", 1)
 
 	claimed, err := reg.ClaimDeliveries(ctx, 10, time.Minute)
 	if err != nil {

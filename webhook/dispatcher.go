@@ -167,6 +167,7 @@ func (d *Dispatcher) Open() error {
 		d.wake = make(chan struct{}, 1)
 		d.wg.Add(1)
 		go d.relay(d.ctx, d.Outbox, d.wake)
+		d.Outbox.NotifyDeliveries(d.Wake)
 	}
 	return nil
 }

@@ -22,6 +22,11 @@ type Outbox interface {
 	// retryAt is zero, else due again at retryAt. It is a no-op when the
 	// lease was lost to another server.
 	FinishDelivery(ctx context.Context, c Claimed, r Result, retryAt time.Time) error
+	// NotifyDeliveries registers wake, which the outbox calls after a
+	// change that added deliveries has committed, so that the relay polls
+	// at once instead of at its next interval, and only when there is
+	// something to claim.
+	NotifyDeliveries(wake func())
 }
 
 // Claimed is a delivery leased from an Outbox.

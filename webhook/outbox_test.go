@@ -34,6 +34,8 @@ func (o *memOutbox) ClaimDeliveries(ctx context.Context, max int, lease time.Dur
 	return out, nil
 }
 
+func (o *memOutbox) NotifyDeliveries(func()) {}
+
 func (o *memOutbox) FinishDelivery(ctx context.Context, c Claimed, r Result, retryAt time.Time) error {
 	o.mu.Lock()
 	defer o.mu.Unlock()

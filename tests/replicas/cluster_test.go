@@ -58,6 +58,7 @@ type cluster struct {
 	bin     string
 	dbURI   string // the fresh database the replicas share
 	adminDB *sql.DB
+	dropDB  func() // drops the database, once
 	bucket  string // s3://bucket/prefix of this run
 	ports   []int
 	procs   []*exec.Cmd
@@ -136,12 +137,13 @@ func (c *cluster) freshDatabase() {
 	if _, err := admin.Exec("CREATE DATABASE " + name); err != nil {
 		c.tb.Fatalf("create database: %v", err)
 	}
-	c.tb.Cleanup(func() {
+	c.dropDB = sync.OnceFunc(func() {
 		if _, err := admin.Exec("DROP DATABASE " + name + " WITH (FORCE)"); err != nil {
 			c.tb.Errorf("drop database %s: %v", name, err)
 		}
 		admin.Close()
 	})
+	c.tb.Cleanup(c.dropDB)
 	u, err := url.Parse(base)
 	if err != nil {
 		c.tb.Fatal(err)
