@@ -15,7 +15,9 @@ import (
 // change in the machine's other load hits both alike. Two loads: 32
 // writers alone ("writes": create run, log batch, a model version every
 // fourth time), and 32 writers with 16 readers ("mixed", the kill test's
-// load). It reports the median acknowledged requests per second of each,
+// load), and a control with no database and nothing to coordinate: 32
+// clients asking /health, which shows what running 3 processes instead of
+// 1 costs by itself. It reports the median acknowledged requests per second of each,
 // their ratio, and PostgreSQL's statement time per request
 // (pg_stat_database.active_time, which counts waits for locks too), which docs/scaling.md turns
 // into a model of replicas on separate machines. The ratio is the median
@@ -29,9 +31,9 @@ func BenchmarkReplicas(b *testing.B) {
 	haproxy := needs(b)
 	seconds, rounds := getenvInt("WEIR_REPLICAS_BENCH_SECONDS", 10), getenvInt("WEIR_REPLICAS_BENCH_ROUNDS", 3)
 	for _, mix := range []struct {
-		name             string
-		writers, readers int
-	}{{"writes", 32, 0}, {"mixed", 32, 16}} {
+		name                     string
+		writers, readers, probes int
+	}{{"writes", 32, 0, 0}, {"mixed", 32, 16, 0}, {"control", 0, 0, 32}} {
 		b.Run(mix.name, func(b *testing.B) {
 			for range b.N {
 				rate := map[int][]float64{}
@@ -45,7 +47,7 @@ func BenchmarkReplicas(b *testing.B) {
 						order = []int{3, 1}
 					}
 					for _, n := range order {
-						s := measure(b, haproxy, n, mix.writers, mix.readers, time.Duration(seconds)*time.Second)
+						s := measure(b, haproxy, n, mix.writers, mix.readers, mix.probes, time.Duration(seconds)*time.Second)
 						rate[n] = append(rate[n], s.rate)
 						dbms[n] = append(dbms[n], s.dbms)
 						b.Logf("round %d, %d replica(s): %.0f req/s (%.0f reads/s), %.3f ms of PostgreSQL statement time per request",
@@ -66,7 +68,7 @@ func BenchmarkReplicas(b *testing.B) {
 type sample struct{ rate, reads, dbms float64 }
 
 // measure runs one load against a fresh cluster of n replicas.
-func measure(b *testing.B, haproxy string, n, writers, readers int, d time.Duration) sample {
+func measure(b *testing.B, haproxy string, n, writers, readers, probes int, d time.Duration) sample {
 	c := startCluster(b, haproxy, n)
 	defer c.dropDB()
 	defer c.stop()
@@ -90,7 +92,11 @@ func measure(b *testing.B, haproxy string, n, writers, readers int, d time.Durat
 	lctx, cancel := context.WithTimeout(ctx, d)
 	cpu0 := c.cpu()
 	start := time.Now()
-	l.run(lctx, c.url(), writers, readers, expID)
+	if probes > 0 {
+		l.probe(lctx, c.url(), probes)
+	} else {
+		l.run(lctx, c.url(), writers, readers, expID)
+	}
 	elapsed := time.Since(start)
 	cpu1 := c.cpu()
 	cancel()

@@ -213,6 +213,21 @@ func (l *load) do(ctx context.Context, op string, err error) bool {
 	return false
 }
 
+// probe drives clients that ask base for /health until ctx ends: requests
+// that reach a replica and touch no database.
+func (l *load) probe(ctx context.Context, base string, clients int) {
+	c := newClient(base)
+	var wg sync.WaitGroup
+	for range clients {
+		wg.Go(func() {
+			for ctx.Err() == nil {
+				l.do(ctx, "health", c.call(ctx, "GET", "/health", nil, nil))
+			}
+		})
+	}
+	wg.Wait()
+}
+
 // run drives writers and readers against base until ctx ends.
 func (l *load) run(ctx context.Context, base string, writers, readers int, expID string) {
 	c := newClient(base)
