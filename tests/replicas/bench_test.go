@@ -113,13 +113,19 @@ func measure(b *testing.B, haproxy string, n, writers, readers, probes int, d ti
 	return sample{rate: ops / elapsed.Seconds(), reads: float64(l.reads.Load()) / elapsed.Seconds(), dbms: (after - before) / ops}
 }
 
+// median is the middle of xs, or the mean of the two middle values when
+// there are evenly many.
 func median(xs []float64) float64 {
 	s := slices.Clone(xs)
 	slices.Sort(s)
-	if len(s) == 0 {
+	switch n := len(s); {
+	case n == 0:
 		return 0
+	case n%2 == 0:
+		return (s[n/2-1] + s[n/2]) / 2
+	default:
+		return s[n/2]
 	}
-	return s[len(s)/2]
 }
 
 func getenvInt(name string, def int) int {
