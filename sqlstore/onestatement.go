@@ -110,6 +110,9 @@ const createRunStatement = `WITH e AS (
 SELECT artifact_uri FROM r`
 
 func createRunOneStatement(ctx context.Context, db *DB, eid int64, id, name, user string, start int64, uniq []tracking.Tag) (uri string, err error) {
+	if !db.dialect.oneStatementWrites {
+		return "", errGeneralPath
+	}
 	keys, values := tagArrays(uniq)
 	err = db.oneStatement(ctx, func(tx *txn) error {
 		err := tx.scanOne(ctx, createRunStatement, []any{eid, id, name, user, start, keys, values}, &uri)

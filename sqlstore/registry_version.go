@@ -46,9 +46,7 @@ func (s *RegistryService) CreateModelVersion(ctx context.Context, c registry.Ver
 		if err != nil {
 			return nil, err
 		}
-		return &registry.ModelVersion{Name: c.Name, Version: strconv.FormatInt(v, 10), CreationTimestamp: now,
-			LastUpdatedTimestamp: now, CurrentStage: "None", Description: c.Description, Source: c.Source,
-			RunID: c.RunID, Status: "READY", Tags: tags, RunLink: c.RunLink}, nil
+		return newVersion(c, v, now, versionSource{location: c.Source, runID: c.RunID}, tags), nil
 	}
 	mv, err = s.createVersion(ctx, c, s.db.rowWriteTx)
 	if errors.Is(err, errNeedsWriterLock) {
@@ -106,12 +104,18 @@ func (s *RegistryService) createVersion(ctx context.Context, c registry.VersionC
 		if err := raiseVersionCreated(ctx, tx, now, c, strconv.FormatInt(version, 10)); err != nil {
 			return err
 		}
-		mv = &registry.ModelVersion{Name: c.Name, Version: strconv.FormatInt(version, 10), CreationTimestamp: now,
-			LastUpdatedTimestamp: now, CurrentStage: "None", Description: c.Description, Source: c.Source,
-			RunID: src.runID, Status: "READY", Tags: storedVersionTags(c.Tags), RunLink: c.RunLink, ModelID: src.modelID}
+		mv = newVersion(c, version, now, src, storedVersionTags(c.Tags))
 		return nil
 	})
 	return mv, err
+}
+
+// newVersion is a version as CreateModelVersion inserts it, from a source
+// resolved to src, with its tags as stored.
+func newVersion(c registry.VersionCreate, version, now int64, src versionSource, tags []registry.Tag) *registry.ModelVersion {
+	return &registry.ModelVersion{Name: c.Name, Version: strconv.FormatInt(version, 10), CreationTimestamp: now,
+		LastUpdatedTimestamp: now, CurrentStage: "None", Description: c.Description, Source: c.Source,
+		RunID: src.runID, Status: "READY", Tags: tags, RunLink: c.RunLink, ModelID: src.modelID}
 }
 
 // storedVersionTags returns version tags as putVersionTags stores them and

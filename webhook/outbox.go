@@ -38,8 +38,9 @@ type Claimed struct {
 	Claim string
 }
 
-// Wake tells the outbox relay to poll now: a server calls it after a change
-// of its own raised deliveries. It never blocks.
+// Wake tells the outbox relay to poll now: the outbox calls it (see
+// Outbox.NotifyDeliveries) after a change that added deliveries has
+// committed. It never blocks.
 func (d *Dispatcher) Wake() {
 	d.mu.RLock()
 	defer d.mu.RUnlock()
