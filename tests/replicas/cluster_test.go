@@ -162,20 +162,14 @@ func (c *cluster) start(i int) {
 		"--backend-store-uri", c.dbURI, "--artifacts-destination", c.bucket,
 		"--s3-endpoint-url", os.Getenv("WEIR_TEST_S3_ENDPOINT"), "--s3-path-style",
 		"--webhook-allow-private-networks", "--webhook-lease", c.lease.String())
-	// WEIR_REPLICAS_CONNECTIONS=share divides the connections one weir
-	// keeps to PostgreSQL by default (max(4, CPUs) + 1) between the
-	// replicas, at least 2 each, so that PostgreSQL runs as many
-	// statements at once for 3 replicas as for 1.
-	if os.Getenv("WEIR_REPLICAS_CONNECTIONS") == "share" {
-		total := max(4, runtime.NumCPU()) + 1
+	if conns := os.Getenv("WEIR_REPLICAS_CONNECTIONS"); conns == "" || conns == "share" {
+		total := max(4, runtime.NumCPU()) + 1 // one weir's default
 		cmd.Args = append(cmd.Args, "--backend-store-connections", strconv.Itoa(max(2, (total+c.n-1)/c.n)))
 	}
 	cmd.Stdout, cmd.Stderr = log, log
-	// WEIR_REPLICAS_GOMAXPROCS=share gives each replica its share of the
-	// machine's CPUs (at least one), as a CPU limit per replica would.
 	switch p := os.Getenv("WEIR_REPLICAS_GOMAXPROCS"); p {
-	case "":
-	case "share":
+	case "auto":
+	case "", "share":
 		cmd.Env = append(os.Environ(), "GOMAXPROCS="+strconv.Itoa(max(1, runtime.NumCPU()/c.n)))
 	default:
 		cmd.Env = append(os.Environ(), "GOMAXPROCS="+p)
@@ -213,13 +207,15 @@ func (c *cluster) kill(i int) {
 	c.procs[i].Wait()
 }
 
-// haproxyConfig balances requests round robin over the replicas, checks
-// their health every 200 ms, and sends a request whose connection was
-// refused to another replica: nothing of it reached a server, so
-// retrying it cannot apply a write twice. A request already sent to a
-// replica that dies is answered 502 and not retried.
+// haproxyConfig sends each request to the replica with the fewest
+// requests in flight (balance, see sharing), checks their health every
+// 200 ms, and sends a request whose connection was refused to another
+// replica: nothing of it reached a server, so retrying it cannot apply a
+// write twice. A request already sent to a replica that dies is answered
+// 502 and not retried.
 const haproxyConfig = `global
     maxconn 512
+%s
 defaults
     mode http
     timeout connect 1s
@@ -231,10 +227,38 @@ frontend weir
     bind 127.0.0.1:%d
     default_backend replicas
 backend replicas
-    balance roundrobin
+    balance %s
     option httpchk GET /health
     default-server inter 200ms fall 1 rise 1
 %s`
+
+// The replicas, HAProxy, PostgreSQL and the clients share this machine's
+// cores, and by default they are set up as docs/scaling.md recommends for
+// that: each replica gets its share of the CPUs (GOMAXPROCS) and of the
+// connections one weir keeps to PostgreSQL, as a CPU limit per container
+// and a connection budget would give it, and HAProxy runs one thread and
+// balances leastconn, so that a replica waiting for a core gets no new
+// requests while the others are running. Each can be set back to the
+// process's own default:
+//
+//	WEIR_REPLICAS_GOMAXPROCS     share (default), auto, or a number
+//	WEIR_REPLICAS_CONNECTIONS    share (default) or auto
+//	WEIR_REPLICAS_HAPROXY_THREADS 1 (default), auto (one per CPU), or a number
+//	WEIR_REPLICAS_BALANCE        leastconn (default) or another HAProxy algorithm
+func haproxySettings() (global, balance string) {
+	switch t := os.Getenv("WEIR_REPLICAS_HAPROXY_THREADS"); t {
+	case "auto":
+	case "":
+		global = "    nbthread 1"
+	default:
+		global = "    nbthread " + t
+	}
+	balance = os.Getenv("WEIR_REPLICAS_BALANCE")
+	if balance == "" {
+		balance = "leastconn"
+	}
+	return global, balance
+}
 
 func (c *cluster) startHAProxy(bin string) {
 	var servers strings.Builder
@@ -242,7 +266,8 @@ func (c *cluster) startHAProxy(bin string) {
 		fmt.Fprintf(&servers, "    server r%d 127.0.0.1:%d check\n", i, p)
 	}
 	cfg := filepath.Join(c.dir, "haproxy.cfg")
-	if err := os.WriteFile(cfg, []byte(fmt.Sprintf(haproxyConfig, c.lbPort, servers.String())), 0o644); err != nil {
+	global, balance := haproxySettings()
+	if err := os.WriteFile(cfg, []byte(fmt.Sprintf(haproxyConfig, global, c.lbPort, balance, servers.String())), 0o644); err != nil {
 		c.tb.Fatal(err)
 	}
 	log, err := os.Create(filepath.Join(c.dir, "haproxy.log"))
@@ -310,4 +335,15 @@ func freePort(tb testing.TB) int {
 	}
 	defer l.Close()
 	return l.Addr().(*net.TCPAddr).Port
+}
+
+// analyze gathers PostgreSQL's statistics on the replicas' database.
+func (c *cluster) analyze(ctx context.Context) error {
+	db, err := sql.Open("pgx", c.dbURI)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	_, err = db.ExecContext(ctx, "ANALYZE")
+	return err
 }
