@@ -4,6 +4,7 @@
 //	scale gen    -schema weir|mlflow -uri URI -runs N -points P
 //	scale bench  -url URL -label NAME -runs N -points P [-db URI] -json OUT
 //	scale report OUT.json...
+//	scale sample-history -url URL -points P [-pages K]
 //
 // gen writes a store of N runs (10 params, 10 metrics, 5 tags each, over
 // three experiments) and one run with a P-point metric history straight into
@@ -20,7 +21,9 @@
 // counts as an error, not as speed.
 //
 // report prints the bench outputs as markdown tables, Weir and mlflow side
-// by side with their ratio. run.sh runs the whole matrix.
+// by side with their ratio. run.sh runs the whole matrix. sample-history
+// estimates mlflow server's time for a history too long to read whole
+// (sample.go).
 package main
 
 import (
@@ -45,7 +48,7 @@ func main() {
 	}
 }
 
-const usage = "usage: scale gen|bench|report [flags] (see -h of each)"
+const usage = "usage: scale gen|bench|report|sample-history [flags] (see -h of each)"
 
 // cli runs the subcommand args name.
 func cli(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -67,6 +70,12 @@ func cli(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return runBench(ctx, cfg, stdout, stderr)
 	case "report":
 		return runReport(args[1:], stdout)
+	case "sample-history":
+		cfg, err := parseSample(args[1:], stderr)
+		if err != nil {
+			return err
+		}
+		return runSample(ctx, cfg, stdout, stderr)
 	}
 	return fmt.Errorf("unknown subcommand %q; %s", args[0], usage)
 }
