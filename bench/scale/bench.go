@@ -45,12 +45,10 @@ func parseBench(args []string, stderr io.Writer) (benchConfig, error) {
 	fs.StringVar(&c.db, "db", "", "the store's database URI: also report its size on disk")
 	fs.StringVar(&c.skip, "skip", "", "comma-separated operations not to run (search, history, page-first, page-sorted)")
 	fs.StringVar(&c.jsonOut, "json", "", "write the measurements to this JSON file (for scale report)")
-	if err := fs.Parse(args); err != nil {
+	if err := parseFlags(fs, args); err != nil {
 		return c, err
 	}
 	switch {
-	case fs.NArg() > 0:
-		return c, fmt.Errorf("unexpected arguments: %q", fs.Args())
 	case c.url == "":
 		return c, errors.New("-url is required")
 	case c.server != "weir" && c.server != "mlflow":

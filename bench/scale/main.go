@@ -88,16 +88,25 @@ func parseGen(args []string, stderr io.Writer) (genConfig, error) {
 	fs.StringVar(&c.uri, "uri", "", "database: sqlite:///PATH or postgresql://user@host:port/db")
 	fs.IntVar(&c.runs, "runs", 10000, "runs to generate")
 	fs.IntVar(&c.points, "points", 10000, "points of the one long metric history")
-	if err := fs.Parse(args); err != nil {
+	if err := parseFlags(fs, args); err != nil {
 		return c, err
 	}
 	switch {
-	case fs.NArg() > 0:
-		return c, fmt.Errorf("unexpected arguments: %q", fs.Args())
 	case c.uri == "":
 		return c, errors.New("-uri is required")
 	case c.runs < 1 || c.points < 1:
 		return c, errors.New("-runs and -points must be positive")
 	}
 	return c, nil
+}
+
+// parseFlags parses args into fs and refuses arguments left over.
+func parseFlags(fs *flag.FlagSet, args []string) error {
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return fmt.Errorf("unexpected arguments: %q", fs.Args())
+	}
+	return nil
 }

@@ -41,12 +41,10 @@ func parseSample(args []string, stderr io.Writer) (sampleConfig, error) {
 	fs.IntVar(&c.page, "history-page", 100000, "max_results of each page")
 	fs.IntVar(&c.pages, "pages", 5, "pages to read, spread from the first to the last")
 	fs.DurationVar(&c.timeout, "timeout", 30*time.Minute, "longest wait for one page")
-	if err := fs.Parse(args); err != nil {
+	if err := parseFlags(fs, args); err != nil {
 		return c, err
 	}
 	switch {
-	case fs.NArg() > 0:
-		return c, fmt.Errorf("unexpected arguments: %q", fs.Args())
 	case c.url == "":
 		return c, errors.New("-url is required")
 	case c.points < 1 || c.page < 1 || c.pages < 2:
