@@ -404,7 +404,7 @@ func historyOrder(metrics []tracking.Metric) []int32 {
 // may not touch a row twice. Keys go in key order, as the history's rows,
 // so that two batches of one run without the writer lock lock rows in one
 // order.
-func latestOfKeys(metrics []tracking.Metric) []int {
+func latestOfKeys(metrics []tracking.Metric) []int32 {
 	latest := map[string]int{}
 	var order []string
 	for i, m := range metrics {
@@ -417,9 +417,9 @@ func latestOfKeys(metrics []tracking.Metric) []int {
 		}
 	}
 	slices.Sort(order)
-	out := make([]int, len(order))
+	out := make([]int32, len(order))
 	for i, k := range order {
-		out[i] = latest[k]
+		out[i] = int32(latest[k])
 	}
 	return out
 }

@@ -130,7 +130,7 @@ func createRunOneStatement(ctx context.Context, db *DB, eid int64, id, name, use
 // appended and the latest moved forward, tags upserted, all in the orders
 // LogBatch's transaction uses, under a share lock of the run's row. It
 // counts 0 when the run is missing or not active, and then inserts nothing.
-var logBatchStatement = `WITH r AS (
+const logBatchStatement = `WITH r AS (
 	SELECT experiment_id, start_time FROM runs WHERE run_uuid = $1::text AND lifecycle_stage = 'active' FOR SHARE
 ), p AS (
 	INSERT INTO params (run_uuid, key, value, experiment_id, start_time)
@@ -166,13 +166,9 @@ func logBatchOneStatement(ctx context.Context, db *DB, runID string, metrics []t
 		pk[i], pv[i] = p.Key, p.Value
 	}
 	history := metricArrays(metrics, historyOrder(metrics))
-	latest := latestOfKeys(metrics)
-	idx := make([]int32, len(latest))
-	for i, j := range latest {
-		idx[i] = int32(j)
-	}
+	latest := metricArrays(metrics, latestOfKeys(metrics))
 	tk, tv := tagArrays(lastTags(tags))
-	args := append(append(append([]any{runID, pk, pv}, history...), metricArrays(metrics, idx)...), tk, tv)
+	args := append(append(append([]any{runID, pk, pv}, history...), latest...), tk, tv)
 	return db.oneStatement(ctx, func(tx *txn) error {
 		var n int
 		if err := tx.scanOne(ctx, logBatchStatement, args, &n); err != nil {

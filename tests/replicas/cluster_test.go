@@ -207,12 +207,12 @@ func (c *cluster) kill(i int) {
 	c.procs[i].Wait()
 }
 
-// haproxyConfig sends each request to the replica with the fewest
-// requests in flight (balance, see sharing), checks their health every
-// 200 ms, and sends a request whose connection was refused to another
-// replica: nothing of it reached a server, so retrying it cannot apply a
-// write twice. A request already sent to a replica that dies is answered
-// 502 and not retried.
+// haproxyConfig balances requests over the replicas (leastconn unless
+// WEIR_REPLICAS_BALANCE says otherwise, see haproxySettings), checks
+// their health every 200 ms, and sends a request whose connection was
+// refused to another replica: nothing of it reached a server, so retrying
+// it cannot apply a write twice. A request already sent to a replica that
+// dies is answered 502 and not retried.
 const haproxyConfig = `global
     maxconn 512
 %s
@@ -232,9 +232,10 @@ backend replicas
     default-server inter 200ms fall 1 rise 1
 %s`
 
+// haproxySettings returns HAProxy's global settings and balance algorithm.
 // The replicas, HAProxy, PostgreSQL and the clients share this machine's
 // cores, and by default they are set up as docs/scaling.md recommends for
-// that: each replica gets its share of the CPUs (GOMAXPROCS) and of the
+// that (start applies the replicas' part): each replica gets its share of the CPUs (GOMAXPROCS) and of the
 // connections one weir keeps to PostgreSQL, as a CPU limit per container
 // and a connection budget would give it, and HAProxy runs one thread and
 // balances leastconn, so that a replica waiting for a core gets no new
